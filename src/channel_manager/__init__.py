@@ -1,0 +1,1 @@
+"""channel-manager: connects a property manager's system to Booking.com."""
