@@ -1,0 +1,135 @@
+"""The message log hook: every request and response handed to a sink, secrets masked.
+
+The application persists what the sink receives (the ``message log`` table); the adapter only
+promises that nothing secret leaves through it. XML bodies are masked by the OTA codec's
+``redact`` (card numbers, security codes); JSON and form bodies have their token, secret and
+code fields replaced here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Protocol
+from urllib.parse import parse_qsl, urlencode
+from uuid import UUID
+
+import attrs
+
+MASK = "***"
+
+#: ``<!-- RUID: [UmFuZG9tSVYk...] -->``: Booking.com's request id, which support asks for.
+_RUID_COMMENT = re.compile(rb"<!--\s*RUID:\s*\[?\s*([^\]\s>]+)\s*\]?\s*-->")
+
+#: Keys of JSON and form bodies whose values are credentials.
+SECRET_KEYS = frozenset(
+    {
+        "access_token",
+        "client_secret",
+        "code",
+        "code_verifier",
+        "id_token",
+        "jwt",
+        "password",
+        "refresh_token",
+        "token",
+    }
+)
+
+
+class Direction(StrEnum):
+    """Which way a message travelled."""
+
+    SENT = "sent"
+    RECEIVED = "received"
+
+
+@attrs.frozen(kw_only=True)
+class MessageRecord:
+    """One request or response as the message log keeps it.
+
+    ``status`` is the HTTP status of a response (``None`` for a request); ``body`` is already
+    masked; ``ruid`` is Booking.com's request id when the response carried one.
+    """
+
+    direction: Direction
+    message_type: str
+    method: str
+    endpoint: str
+    body: str
+    at: datetime
+    status: int | None = None
+    ruid: str | None = None
+    connection_id: UUID | None = None
+
+
+class MessageSink(Protocol):
+    """Receives every message the Booking.com adapter sends or receives."""
+
+    async def __call__(self, record: MessageRecord) -> None:
+        """Store or forward ``record``; must not raise for ordinary storage failures."""
+        ...
+
+
+async def discard_messages(record: MessageRecord) -> None:
+    """A sink that keeps nothing (the default when no message log is wired)."""
+    del record
+
+
+def extract_ruid(body: bytes) -> str | None:
+    """The RUID of a Booking.com response, from its ``<!-- RUID: ... -->`` comment or JSON
+    ``meta.ruid`` envelope; ``None`` when it has none."""
+    match = _RUID_COMMENT.search(body)
+    if match is not None:
+        return match.group(1).decode("ascii", errors="replace")
+    if body.lstrip().startswith(b"{"):
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return None
+        if isinstance(document, dict):
+            meta = document.get("meta")
+            ruid = meta.get("ruid") if isinstance(meta, dict) else document.get("ruid")
+            return ruid if isinstance(ruid, str) else None
+    return None
+
+
+def _mask_json_value(value: object) -> object:
+    if isinstance(value, dict):
+        return {
+            key: MASK if key in SECRET_KEYS and item is not None else _mask_json_value(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask_json_value(item) for item in value]
+    return value
+
+
+def _mask_form(text: str) -> str:
+    pairs = parse_qsl(text, keep_blank_values=True)
+    return urlencode([(key, MASK if key in SECRET_KEYS else value) for key, value in pairs])
+
+
+def mask_body(body: bytes, content_type: str, redact_xml: Callable[[bytes], str]) -> str:
+    """The body as text with every secret masked, chosen by content type (and a sniff of the
+    first byte, because error bodies do not always say what they are)."""
+    if not body:
+        return ""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    start = body.lstrip()[:1]
+    if kind.endswith("json") or start in (b"{", b"["):
+        try:
+            return json.dumps(_mask_json_value(json.loads(body)), ensure_ascii=False)
+        except ValueError:
+            pass  # not JSON after all: fall through to the XML/text masking below
+    if kind == "application/x-www-form-urlencoded":
+        return _mask_form(body.decode("utf-8", errors="replace"))
+    return redact_xml(body)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC (the adapter's default clock)."""
+    return datetime.now(UTC)
