@@ -1,0 +1,1 @@
+"""Alembic revisions. Each revision is self-contained: it never imports the live tables."""

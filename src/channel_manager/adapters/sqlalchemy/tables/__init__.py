@@ -1,0 +1,54 @@
+"""All tables, as SQLAlchemy Core ``Table`` objects on one :data:`metadata`.
+
+Domain classes are not mapped; repositories translate rows to entities explicitly.
+"""
+
+from channel_manager.adapters.sqlalchemy.tables.channel import (
+    auth_states,
+    connections,
+    property_mappings,
+    rate_plan_mappings,
+    unit_mappings,
+)
+from channel_manager.adapters.sqlalchemy.tables.inventory import (
+    api_keys,
+    organizations,
+    properties,
+    rate_plans,
+    units,
+)
+from channel_manager.adapters.sqlalchemy.tables.metadata import metadata
+from channel_manager.adapters.sqlalchemy.tables.operations import (
+    message_log,
+    outbound_messages,
+    sealed_secrets,
+    sync_runs,
+)
+from channel_manager.adapters.sqlalchemy.tables.reservations import (
+    reservation_guests,
+    reservation_nightly_prices,
+    reservation_room_stays,
+    reservations,
+)
+
+__all__ = [
+    "api_keys",
+    "auth_states",
+    "connections",
+    "message_log",
+    "metadata",
+    "organizations",
+    "outbound_messages",
+    "properties",
+    "property_mappings",
+    "rate_plan_mappings",
+    "rate_plans",
+    "reservation_guests",
+    "reservation_nightly_prices",
+    "reservation_room_stays",
+    "reservations",
+    "sealed_secrets",
+    "sync_runs",
+    "unit_mappings",
+    "units",
+]
