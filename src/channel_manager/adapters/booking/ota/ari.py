@@ -1,0 +1,334 @@
+"""Availability and rates out: OTA_HotelAvailNotifRQ (``Version="1.005"``) and
+OTA_HotelRateAmountNotifRQ (``Version="3.000"``), encoded and decoded.
+
+The decoders exist so tests (and anyone receiving these messages) can read what we send, and
+so the standard OpenTravel samples (which use ``InvCode`` where Booking.com uses
+``InvTypeCode``) can be checked.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import attrs
+from lxml import etree
+
+from channel_manager.adapters.booking.ota.namespaces import (
+    format_bool,
+    format_timestamp,
+    ota_root,
+    sub,
+    to_bytes,
+)
+from channel_manager.adapters.booking.ota.parser import ParserLimits, parse_document
+from channel_manager.adapters.booking.ota.xmlread import (
+    amount_attr,
+    attr,
+    bool_attr,
+    child,
+    children,
+    date_attr,
+    datetime_attr,
+    int_attr,
+    missing,
+    split_amount,
+)
+
+AVAIL_NOTIF_VERSION = "1.005"
+RATE_AMOUNT_NOTIF_VERSION = "3.000"
+
+
+@attrs.frozen(kw_only=True)
+class StatusApplicationControl:
+    """Where a message applies: dates ``start``..``end`` inclusive, room and rate plan."""
+
+    start: date
+    end: date
+    inv_type_code: str | None = None
+    rate_plan_code: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class LengthOfStay:
+    """``LengthOfStay``: ``SetMinLOS``/``SetMaxLOS`` with ``time`` nights (other OTA forms,
+    such as ``FullPatternLOS``, are read as given)."""
+
+    min_max_message_type: str
+    time: int | None = None
+    time_unit: str | None = None
+    open_status_indicator: bool | None = None
+    full_pattern_los: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RestrictionStatus:
+    """``RestrictionStatus``: ``status`` Open/Close; ``restriction`` None (the whole room/rate,
+    "stop sell"), ``Arrival`` or ``Departure`` (closed to arrival/departure)."""
+
+    status: str
+    restriction: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AvailStatusMessage:
+    """One ``AvailStatusMessage``; OTA allows one ``RestrictionStatus`` per message."""
+
+    control: StatusApplicationControl
+    booking_limit: int | None = None
+    booking_limit_message_type: str | None = None
+    locator_id: int | None = None
+    lengths_of_stay: tuple[LengthOfStay, ...] = ()
+    restriction_status: RestrictionStatus | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AvailNotifRQ:
+    """OTA_HotelAvailNotifRQ for one hotel."""
+
+    hotel_code: str
+    messages: tuple[AvailStatusMessage, ...]
+    echo_token: str | None = None
+    timestamp: datetime | None = None
+    version: str = AVAIL_NOTIF_VERSION
+
+
+@attrs.frozen(kw_only=True)
+class BaseByGuestAmt:
+    """One price: ``amount`` (after tax unless ``after_tax`` is false), optionally for a
+    number of guests. ``decimal_places`` fixes the integer form (default: the amount's own)."""
+
+    amount: Decimal
+    decimal_places: int | None = None
+    after_tax: bool = True
+    number_of_guests: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RateAmountMessage:
+    """One ``RateAmountMessage``: prices for a room/rate over a date range."""
+
+    control: StatusApplicationControl
+    amounts: tuple[BaseByGuestAmt, ...]
+    currency_code: str | None = None
+    locator_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RateAmountNotifRQ:
+    """OTA_HotelRateAmountNotifRQ for one hotel."""
+
+    hotel_code: str
+    messages: tuple[RateAmountMessage, ...]
+    echo_token: str | None = None
+    timestamp: datetime | None = None
+    version: str = RATE_AMOUNT_NOTIF_VERSION
+
+
+def _write_control(parent: etree._Element, control: StatusApplicationControl) -> None:
+    sub(
+        parent,
+        "StatusApplicationControl",
+        {
+            "Start": control.start.isoformat(),
+            "End": control.end.isoformat(),
+            "RatePlanCode": control.rate_plan_code,
+            "InvTypeCode": control.inv_type_code,
+        },
+    )
+
+
+def _read_control(parent: etree._Element) -> StatusApplicationControl:
+    element = child(parent, "StatusApplicationControl")
+    if element is None:
+        raise missing("StatusApplicationControl")
+    start = date_attr(element, "Start")
+    if start is None:
+        raise missing("StatusApplicationControl/@Start")
+    return StatusApplicationControl(
+        start=start,
+        end=date_attr(element, "End") or start,  # OTA: no End means the Start date alone
+        inv_type_code=attr(element, "InvTypeCode") or attr(element, "InvCode"),
+        rate_plan_code=attr(element, "RatePlanCode"),
+    )
+
+
+def _root(
+    name: str, echo_token: str | None, timestamp: datetime | None, version: str
+) -> etree._Element:
+    return ota_root(
+        name,
+        {
+            "EchoToken": echo_token,
+            "TimeStamp": format_timestamp(timestamp) if timestamp else None,
+            "Version": version,
+        },
+    )
+
+
+def encode_avail_notif_rq(request: AvailNotifRQ, *, soap: bool = False) -> bytes:
+    """Encode OTA_HotelAvailNotifRQ."""
+    root = _root("OTA_HotelAvailNotifRQ", request.echo_token, request.timestamp, request.version)
+    container = sub(root, "AvailStatusMessages", {"HotelCode": request.hotel_code})
+    for message in request.messages:
+        element = sub(
+            container,
+            "AvailStatusMessage",
+            {
+                "BookingLimit": None
+                if message.booking_limit is None
+                else str(message.booking_limit),
+                "BookingLimitMessageType": message.booking_limit_message_type,
+                "LocatorID": None if message.locator_id is None else str(message.locator_id),
+            },
+        )
+        _write_control(element, message.control)
+        if message.lengths_of_stay:
+            stays = sub(element, "LengthsOfStay")
+            for los in message.lengths_of_stay:
+                item = sub(
+                    stays,
+                    "LengthOfStay",
+                    {
+                        "Time": None if los.time is None else str(los.time),
+                        "TimeUnit": los.time_unit,
+                        "OpenStatusIndicator": None
+                        if los.open_status_indicator is None
+                        else format_bool(los.open_status_indicator),
+                        "MinMaxMessageType": los.min_max_message_type,
+                    },
+                )
+                if los.full_pattern_los is not None:
+                    sub(item, "LOS_Pattern", {"FullPatternLOS": los.full_pattern_los})
+        if message.restriction_status is not None:
+            sub(
+                element,
+                "RestrictionStatus",
+                {
+                    "Restriction": message.restriction_status.restriction,
+                    "Status": message.restriction_status.status,
+                },
+            )
+    return to_bytes(root, soap=soap)
+
+
+def _read_length_of_stay(element: etree._Element) -> LengthOfStay:
+    return LengthOfStay(
+        min_max_message_type=attr(element, "MinMaxMessageType") or "SetMinLOS",
+        time=int_attr(element, "Time"),
+        time_unit=attr(element, "TimeUnit"),
+        open_status_indicator=bool_attr(element, "OpenStatusIndicator"),
+        full_pattern_los=attr(child(element, "LOS_Pattern"), "FullPatternLOS"),
+    )
+
+
+def decode_avail_notif_rq(data: bytes, *, limits: ParserLimits | None = None) -> AvailNotifRQ:
+    """Decode OTA_HotelAvailNotifRQ."""
+    root = parse_document(data, {"OTA_HotelAvailNotifRQ"}, limits=limits).root
+    container = child(root, "AvailStatusMessages")
+    if container is None:
+        raise missing("AvailStatusMessages")
+    messages = []
+    for element in children(container, "AvailStatusMessage"):
+        restriction = child(element, "RestrictionStatus")
+        messages.append(
+            AvailStatusMessage(
+                control=_read_control(element),
+                booking_limit=int_attr(element, "BookingLimit"),
+                booking_limit_message_type=attr(element, "BookingLimitMessageType"),
+                locator_id=int_attr(element, "LocatorID"),
+                lengths_of_stay=tuple(
+                    _read_length_of_stay(los)
+                    for los in children(element, "LengthsOfStay", "LengthOfStay")
+                ),
+                restriction_status=None
+                if restriction is None
+                else RestrictionStatus(
+                    status=attr(restriction, "Status") or "Open",
+                    restriction=attr(restriction, "Restriction"),
+                ),
+            )
+        )
+    return AvailNotifRQ(
+        hotel_code=attr(container, "HotelCode") or "",
+        messages=tuple(messages),
+        echo_token=attr(root, "EchoToken"),
+        timestamp=datetime_attr(root, "TimeStamp"),
+        version=attr(root, "Version") or "",
+    )
+
+
+def encode_rate_amount_notif_rq(request: RateAmountNotifRQ, *, soap: bool = False) -> bytes:
+    """Encode OTA_HotelRateAmountNotifRQ with integer amounts and ``DecimalPlaces``."""
+    root = _root(
+        "OTA_HotelRateAmountNotifRQ", request.echo_token, request.timestamp, request.version
+    )
+    container = sub(root, "RateAmountMessages", {"HotelCode": request.hotel_code})
+    for message in request.messages:
+        locator = None if message.locator_id is None else str(message.locator_id)
+        element = sub(container, "RateAmountMessage", {"LocatorID": locator})
+        _write_control(element, message.control)
+        rate = sub(sub(element, "Rates"), "Rate", {"CurrencyCode": message.currency_code})
+        amounts = sub(rate, "BaseByGuestAmts")
+        for amount in message.amounts:
+            integer, places = split_amount(amount.amount, amount.decimal_places)
+            sub(
+                amounts,
+                "BaseByGuestAmt",
+                {
+                    "AmountAfterTax" if amount.after_tax else "AmountBeforeTax": integer,
+                    "DecimalPlaces": places,
+                    "NumberOfGuests": None
+                    if amount.number_of_guests is None
+                    else str(amount.number_of_guests),
+                },
+            )
+    return to_bytes(root, soap=soap)
+
+
+def _read_amount(element: etree._Element) -> BaseByGuestAmt:
+    after_tax = amount_attr(element, "AmountAfterTax")
+    before_tax = amount_attr(element, "AmountBeforeTax")
+    value = after_tax if after_tax is not None else before_tax
+    if value is None:
+        raise missing("BaseByGuestAmt/@AmountAfterTax or @AmountBeforeTax")
+    return BaseByGuestAmt(
+        amount=value,
+        decimal_places=int_attr(element, "DecimalPlaces"),
+        after_tax=after_tax is not None,
+        number_of_guests=int_attr(element, "NumberOfGuests"),
+    )
+
+
+def decode_rate_amount_notif_rq(
+    data: bytes, *, limits: ParserLimits | None = None
+) -> RateAmountNotifRQ:
+    """Decode OTA_HotelRateAmountNotifRQ (amounts exact, in Decimal)."""
+    root = parse_document(data, {"OTA_HotelRateAmountNotifRQ"}, limits=limits).root
+    container = child(root, "RateAmountMessages")
+    if container is None:
+        raise missing("RateAmountMessages")
+    messages = []
+    for element in children(container, "RateAmountMessage"):
+        rates = children(element, "Rates", "Rate")
+        messages.append(
+            RateAmountMessage(
+                control=_read_control(element),
+                amounts=tuple(
+                    _read_amount(amount)
+                    for rate in rates
+                    for amount in children(rate, "BaseByGuestAmts", "BaseByGuestAmt")
+                ),
+                currency_code=next(
+                    (code for rate in rates if (code := attr(rate, "CurrencyCode"))), None
+                ),
+                locator_id=int_attr(element, "LocatorID"),
+            )
+        )
+    return RateAmountNotifRQ(
+        hotel_code=attr(container, "HotelCode") or "",
+        messages=tuple(messages),
+        echo_token=attr(root, "EchoToken"),
+        timestamp=datetime_attr(root, "TimeStamp"),
+        version=attr(root, "Version") or "",
+    )

@@ -1,0 +1,187 @@
+"""The hardened XML parser every inbound OTA and B.XML message goes through.
+
+Defences, in the order they apply:
+
+1. size: bodies over :attr:`ParserLimits.max_bytes` are refused before any parsing;
+2. DOCTYPE: refused outright (no DTD, so no entity expansion, no external entities: this is
+   what stops "billion laughs" and XXE); checked on the raw bytes first and again on the
+   parsed document, because a UTF-16 body would hide the marker from the byte scan;
+3. lxml settings: ``resolve_entities=False, no_network=True, load_dtd=False,
+   dtd_validation=False, huge_tree=False`` so nothing is fetched or expanded even if 2. failed;
+4. depth: element nesting is counted while the parser streams and refused beyond
+   :attr:`ParserLimits.max_depth`.
+
+Comments are removed from the tree; the ``<!-- RUID: ... -->`` comment Booking.com appends is
+captured first, because support asks for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+import attrs
+from lxml import etree
+
+from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
+from channel_manager.adapters.booking.ota.namespaces import OTA_NS, SOAP_NAMESPACES, local_name
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_DEPTH = 64
+_CHUNK = 64 * 1024
+_RUID = re.compile(r"^\s*RUID:\s*(.*?)\s*$", re.DOTALL)
+_DOCTYPE_MARKERS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!doctype", "<!ENTITY")
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
+
+
+@attrs.frozen
+class ParserLimits:
+    """How much input the parser accepts: body size in bytes and element nesting depth."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+
+
+@attrs.frozen
+class ParsedDocument:
+    """A parsed message: its root (inside the SOAP body if there was one), comments removed.
+
+    ``soap`` says whether it came in a SOAP envelope, so a reply can use the same form;
+    ``ruid`` is the text of the ``<!-- RUID: ... -->`` comment, if any.
+    """
+
+    root: etree._Element
+    soap: bool = False
+    ruid: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The root element's local name, e.g. ``OTA_HotelResNotifRQ``."""
+        return local_name(self.root)
+
+
+def _new_parser() -> etree.XMLPullParser:
+    return etree.XMLPullParser(
+        events=("start", "end", "comment"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=False,
+        remove_pis=True,
+    )
+
+
+def _refuse(message: str) -> OtaParseError:
+    return OtaParseError(OtaErrorCode.UNABLE_TO_PROCESS, message)
+
+
+def parse_xml(data: bytes, limits: ParserLimits | None = None) -> tuple[etree._Element, str | None]:
+    """Parse ``data`` with every defence on; return the root (comments kept) and the RUID.
+
+    Raises :class:`OtaParseError` (450) for anything that is not safe, well-formed XML.
+    """
+    limits = limits or ParserLimits()
+    if not isinstance(data, bytes):
+        raise TypeError("parse_xml takes the raw body as bytes")
+    if not data.strip():
+        raise _refuse("the message body is empty")
+    if len(data) > limits.max_bytes:
+        raise _refuse(f"the message is {len(data)} bytes; at most {limits.max_bytes} are accepted")
+    if any(marker in data for marker in _DOCTYPE_MARKERS):
+        raise _refuse("DOCTYPE and ENTITY declarations are not accepted")
+    parser = _new_parser()
+    depth = 0
+    ruid: str | None = None
+    try:
+        for offset in range(0, len(data), _CHUNK):
+            parser.feed(data[offset : offset + _CHUNK])
+            for event, element in parser.read_events():
+                if event == "start":
+                    depth += 1
+                    if depth > limits.max_depth:
+                        raise _refuse(f"elements are nested deeper than {limits.max_depth} levels")
+                elif event == "end":
+                    depth -= 1
+                elif (
+                    ruid is None
+                    and isinstance(element, etree._Element)
+                    and (match := _RUID.match(element.text or ""))
+                ):
+                    ruid = match.group(1)
+        root = parser.close()
+    except etree.XMLSyntaxError as error:
+        raise _refuse(f"the message is not well-formed XML: {error.msg}") from None
+    # ``DocInfo.doctype`` is missing from lxml-stubs; it is "" when there is no DOCTYPE.
+    if getattr(root.getroottree().docinfo, "doctype", ""):
+        raise _refuse("DOCTYPE declarations are not accepted")
+    return root, ruid
+
+
+def _strip_comments(root: etree._Element) -> None:
+    for comment in list(root.iter(etree.Comment)):
+        parent = comment.getparent()
+        if parent is not None:
+            # Keep the text that followed the comment (its tail) in document order.
+            previous = comment.getprevious()
+            if comment.tail:
+                if previous is not None:
+                    previous.tail = (previous.tail or "") + comment.tail
+                else:
+                    parent.text = (parent.text or "") + comment.tail
+            parent.remove(comment)
+
+
+def _unwrap_soap(root: etree._Element) -> tuple[etree._Element, bool]:
+    qname = etree.QName(root)
+    if qname.namespace not in SOAP_NAMESPACES:
+        return root, False
+    if qname.localname != "Envelope":
+        raise _refuse(f"a SOAP message must start with Envelope, not {qname.localname}")
+    body = root.find(f"{{{qname.namespace}}}Body")
+    if body is None:
+        raise OtaParseError(OtaErrorCode.REQUIRED_FIELD_MISSING, "the SOAP envelope has no Body")
+    payload = [child for child in body if isinstance(child.tag, str)]
+    if len(payload) != 1:
+        raise OtaParseError(
+            OtaErrorCode.REQUIRED_FIELD_MISSING,
+            f"the SOAP Body must hold exactly one message, found {len(payload)}",
+        )
+    return payload[0], True
+
+
+def _adopt_ota_namespace(root: etree._Element) -> None:
+    """Some senders omit the OTA namespace; put their elements into it so one set of
+    qualified names reads both forms."""
+    for element in root.iter():
+        if isinstance(element.tag, str) and not etree.QName(element).namespace:
+            element.tag = f"{{{OTA_NS}}}{element.tag}"
+
+
+def parse_document(
+    data: bytes,
+    expected_roots: Collection[str],
+    *,
+    limits: ParserLimits | None = None,
+    namespace: str | None = OTA_NS,
+) -> ParsedDocument:
+    """Parse an inbound message whose root must be one of ``expected_roots``.
+
+    ``namespace`` is the root's expected namespace: the OTA namespace (a namespace-less OTA
+    message is accepted and moved into it), or ``None`` for Booking.com's B.XML.
+    """
+    raw_root, ruid = parse_xml(data, limits)
+    root, soap = _unwrap_soap(raw_root)
+    _strip_comments(root)
+    qname = etree.QName(root)
+    if namespace is not None and not qname.namespace and qname.localname.startswith("OTA_"):
+        _adopt_ota_namespace(root)
+        qname = etree.QName(root)
+    if qname.localname not in expected_roots or (qname.namespace or None) != namespace:
+        expected = " or ".join(sorted(expected_roots))
+        raise _refuse(f"expected {expected}, got {qname.text}")
+    return ParsedDocument(root=root, soap=soap, ruid=ruid)

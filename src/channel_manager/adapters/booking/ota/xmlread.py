@@ -1,0 +1,170 @@
+"""Small readers for OTA elements: find children, read typed attributes, fail with OTA codes.
+
+Every reader raises :class:`OtaParseError` naming the element and attribute at fault, so the
+sender gets a useful ``ShortText`` back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
+from channel_manager.adapters.booking.ota.namespaces import local_name, ota
+
+#: DecimalPlaces beyond this is not a currency amount any more (Booking.com uses up to 3).
+MAX_DECIMAL_PLACES = 6
+
+
+def child(element: etree._Element | None, *path: str) -> etree._Element | None:
+    """The first element at ``path`` (OTA local names) under ``element``, or ``None``."""
+    current = element
+    for name in path:
+        if current is None:
+            return None
+        current = current.find(ota(name))
+    return current
+
+
+def children(element: etree._Element | None, *path: str) -> list[etree._Element]:
+    """Every element at ``path`` under ``element`` (the last step may repeat)."""
+    if element is None or not path:
+        return []
+    parent = child(element, *path[:-1]) if len(path) > 1 else element
+    return [] if parent is None else list(parent.iterfind(ota(path[-1])))
+
+
+def text(element: etree._Element | None) -> str | None:
+    """Stripped text content, or ``None`` when absent or blank."""
+    if element is None:
+        return None
+    value = "".join(part for part in element.itertext() if isinstance(part, str)).strip()
+    return value or None
+
+
+def attr(element: etree._Element | None, name: str) -> str | None:
+    """A stripped attribute value, or ``None`` when absent or blank."""
+    if element is None:
+        return None
+    value = element.get(name)
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+def _where(element: etree._Element, name: str) -> str:
+    return f"{local_name(element)}/@{name}"
+
+
+def invalid(element: etree._Element, name: str, value: str, expected: str) -> OtaParseError:
+    """An error for an attribute with the wrong form."""
+    return OtaParseError(
+        OtaErrorCode.INVALID_VALUE, f"{_where(element, name)} must be {expected}, got {value!r}"
+    )
+
+
+def missing(what: str) -> OtaParseError:
+    """An error for a required element or attribute that is absent."""
+    return OtaParseError(OtaErrorCode.REQUIRED_FIELD_MISSING, f"{what} is required")
+
+
+def required_attr(element: etree._Element, name: str) -> str:
+    """An attribute that must be present."""
+    value = attr(element, name)
+    if value is None:
+        raise missing(_where(element, name))
+    return value
+
+
+def int_attr(element: etree._Element | None, name: str) -> int | None:
+    """An optional integer attribute."""
+    value = attr(element, name)
+    if value is None:
+        return None
+    assert element is not None  # a value implies an element
+    try:
+        return int(value)
+    except ValueError:
+        raise invalid(element, name, value, "an integer") from None
+
+
+def bool_attr(element: etree._Element | None, name: str) -> bool | None:
+    """An optional ``xs:boolean`` attribute (true/false/1/0)."""
+    value = attr(element, name)
+    if value is None:
+        return None
+    assert element is not None
+    lowered = value.lower()
+    if lowered in {"true", "1"}:
+        return True
+    if lowered in {"false", "0"}:
+        return False
+    raise invalid(element, name, value, "true or false")
+
+
+def date_attr(element: etree._Element | None, name: str) -> date | None:
+    """An optional ``xs:date`` attribute; a date-time value keeps its calendar date."""
+    value = attr(element, name)
+    if value is None:
+        return None
+    assert element is not None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise invalid(element, name, value, "a date (YYYY-MM-DD)") from None
+
+
+def datetime_attr(element: etree._Element | None, name: str) -> datetime | None:
+    """An optional ``xs:dateTime`` attribute as an aware UTC datetime.
+
+    A value without an offset is taken as UTC: OTA leaves it unspecified and Booking.com
+    sends UTC.
+    """
+    value = attr(element, name)
+    if value is None:
+        return None
+    assert element is not None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid(element, name, value, "a date-time (ISO 8601)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def amount_attr(element: etree._Element | None, name: str) -> Decimal | None:
+    """An OTA amount, exact: an integer scaled by ``DecimalPlaces`` ("13350" with 2 is 133.50)
+    or a decimal string taken as written ("280.00")."""
+    value = attr(element, name)
+    if value is None:
+        return None
+    assert element is not None
+    places = int_attr(element, "DecimalPlaces")
+    if places is not None and not 0 <= places <= MAX_DECIMAL_PLACES:
+        raise invalid(element, "DecimalPlaces", str(places), f"0 to {MAX_DECIMAL_PLACES}")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise invalid(element, name, value, "an amount") from None
+    if not amount.is_finite():
+        raise invalid(element, name, value, "a finite amount")
+    if "." in value or "e" in value.lower():
+        return amount
+    return amount.scaleb(-(places or 0))
+
+
+def split_amount(amount: Decimal, decimal_places: int | None = None) -> tuple[str, str]:
+    """``(integer, DecimalPlaces)`` strings for an outbound amount; exact or ``ValueError``.
+
+    Without ``decimal_places`` the amount's own number of decimals is used.
+    """
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int), "amounts are finite"
+    places = max(0, -exponent) if decimal_places is None else decimal_places
+    scaled = amount.scaleb(places)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} cannot be written exactly with {places} decimal places")
+    return str(int(scaled)), str(places)
