@@ -1,0 +1,205 @@
+"""The compression policy: an ARI change set -> the fewest OTA requests, and back.
+
+Rules (BOOKING_CONNECTIVITY.md section 4): equal values on consecutive dates become one
+inclusive range; one hotel per request; a request never holds dates of more than one calendar
+month (a range crossing a month boundary is split); availability and restrictions travel in
+OTA_HotelAvailNotif, rates in OTA_HotelRateAmountNotif; many room/rate combinations share one
+request. Fewer requests mean fewer round trips and fewer chances of partial failure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import attrs
+
+from channel_manager.domain.ari_calendar import (
+    AriChangeSet,
+    AriKey,
+    DayValues,
+    booking_limit,
+    dates_between,
+)
+from channel_manager.domain.errors import InvalidDateRange
+from channel_manager.domain.money import Money
+
+
+def _check_range(instance: AvailRange | RateRange, _attribute: object, end: date) -> None:
+    if end < instance.start:
+        raise InvalidDateRange(f"range end {end} is before its start {instance.start}")
+
+
+def _check_booking_limit(_instance: object, _attribute: object, value: int | None) -> None:
+    if value is not None and not 0 <= value <= 255:
+        raise ValueError(f"booking_limit must be within 0..255, got {value}")
+
+
+def _check_month(_instance: object, _attribute: object, value: date) -> None:
+    if value.day != 1:
+        raise ValueError(f"month must be the first day of a month, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class AvailRange:
+    """One AvailStatusMessage: availability and restrictions over ``start..end`` inclusive.
+
+    ``None`` fields are not sent. ``booking_limit`` is the OTA value (0..254, 255 unlimited).
+    """
+
+    room_type_code: str
+    rate_plan_code: str | None = None
+    start: date
+    end: date = attrs.field(validator=_check_range)
+    booking_limit: int | None = attrs.field(default=None, validator=_check_booking_limit)
+    min_los: int | None = None
+    max_los: int | None = None
+    stop_sell: bool | None = None
+    closed_to_arrival: bool | None = None
+    closed_to_departure: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RateRange:
+    """One RateAmountMessage: ``amount`` for every night of ``start..end`` inclusive."""
+
+    room_type_code: str
+    rate_plan_code: str | None = None
+    start: date
+    end: date = attrs.field(validator=_check_range)
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class AvailRequest:
+    """One OTA_HotelAvailNotifRQ: one hotel, dates within one calendar ``month`` (day 1)."""
+
+    hotel_code: str
+    month: date = attrs.field(validator=_check_month)
+    items: tuple[AvailRange, ...]
+
+
+@attrs.frozen(kw_only=True)
+class RateRequest:
+    """One OTA_HotelRateAmountNotifRQ: one hotel, dates within one calendar ``month``."""
+
+    hotel_code: str
+    month: date = attrs.field(validator=_check_month)
+    items: tuple[RateRange, ...]
+
+
+#: What an outbound message carries.
+AriRequest = AvailRequest | RateRequest
+
+
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _runs(
+    by_day: Iterable[tuple[date, DayValues]],
+) -> Iterable[tuple[date, date, DayValues]]:
+    """Merge consecutive dates of the same month with equal values into inclusive runs."""
+    run: tuple[date, date, DayValues] | None = None
+    for day, values in by_day:
+        if (
+            run is not None
+            and values == run[2]
+            and day == run[1] + timedelta(days=1)
+            and _month_of(day) == _month_of(run[0])
+        ):
+            run = (run[0], day, values)
+            continue
+        if run is not None:
+            yield run
+        run = (day, day, values)
+    if run is not None:
+        yield run
+
+
+def _avail_range(key: AriKey, start: date, end: date, values: DayValues) -> AvailRange:
+    return AvailRange(
+        room_type_code=key.room_type_code,
+        rate_plan_code=key.rate_plan_code,
+        start=start,
+        end=end,
+        booking_limit=None if values.availability is None else booking_limit(values.availability),
+        min_los=values.min_los,
+        max_los=values.max_los,
+        stop_sell=values.stop_sell,
+        closed_to_arrival=values.closed_to_arrival,
+        closed_to_departure=values.closed_to_departure,
+    )
+
+
+def compress(change_set: AriChangeSet) -> tuple[AriRequest, ...]:
+    """The fewest OTA requests that carry ``change_set``.
+
+    Output is deterministic: per hotel (sorted), per month, the availability request before
+    the rate request; items sorted by room type, rate plan and start date. Availability
+    above 254 is clamped to 254 (OTA's limit), so :func:`expand` restores it only up to there.
+    """
+    avail: dict[tuple[str, date], list[AvailRange]] = defaultdict(list)
+    rates: dict[tuple[str, date], list[RateRange]] = defaultdict(list)
+    for key, by_day in change_set.days.items():
+        avail_days = [(day, values.availability_part()) for day, values in by_day.items()]
+        for start, end, values in _runs((d, v) for d, v in avail_days if not v.is_empty):
+            avail[(key.hotel_code, _month_of(start))].append(_avail_range(key, start, end, values))
+        rate_days = [
+            (day, values.rate) for day, values in by_day.items() if values.rate is not None
+        ]
+        for start, end, values in _runs((d, DayValues(rate=r)) for d, r in rate_days):
+            assert values.rate is not None  # only days with a rate were passed in
+            rates[(key.hotel_code, _month_of(start))].append(
+                RateRange(
+                    room_type_code=key.room_type_code,
+                    rate_plan_code=key.rate_plan_code,
+                    start=start,
+                    end=end,
+                    amount=values.rate,
+                )
+            )
+    requests: list[AriRequest] = []
+    for hotel, month in sorted(avail.keys() | rates.keys()):
+        if (hotel, month) in avail:
+            items = sorted(avail[(hotel, month)], key=_range_order)
+            requests.append(AvailRequest(hotel_code=hotel, month=month, items=tuple(items)))
+        if (hotel, month) in rates:
+            rate_items = sorted(rates[(hotel, month)], key=_range_order)
+            requests.append(RateRequest(hotel_code=hotel, month=month, items=tuple(rate_items)))
+    return tuple(requests)
+
+
+def _range_order(item: AvailRange | RateRange) -> tuple[str, str, date]:
+    return (item.room_type_code, item.rate_plan_code or "", item.start)
+
+
+def expand(requests: Iterable[AriRequest]) -> AriChangeSet:
+    """The change set a sequence of requests carries (inverse of :func:`compress`).
+
+    A booking limit of 255 ("unlimited") has no sellable count and expands to ``None``.
+    """
+    days: dict[AriKey, dict[date, DayValues]] = defaultdict(dict)
+    for request in requests:
+        for item in request.items:
+            key = AriKey(request.hotel_code, item.room_type_code, item.rate_plan_code)
+            values = _day_values(item)
+            by_day = days[key]
+            for day in dates_between(item.start, item.end):
+                by_day[day] = by_day.get(day, DayValues()).merged(values)
+    return AriChangeSet(days)
+
+
+def _day_values(item: AvailRange | RateRange) -> DayValues:
+    if isinstance(item, RateRange):
+        return DayValues(rate=item.amount)
+    limit = item.booking_limit
+    return DayValues(
+        availability=None if limit is None or limit == 255 else limit,
+        min_los=item.min_los,
+        max_los=item.max_los,
+        stop_sell=item.stop_sell,
+        closed_to_arrival=item.closed_to_arrival,
+        closed_to_departure=item.closed_to_departure,
+    )

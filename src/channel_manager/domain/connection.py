@@ -1,0 +1,149 @@
+"""Channel connections, their lifecycle, and the single-use state of an authorisation flow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+import attrs
+
+from channel_manager.domain.errors import AuthStateExpired, AuthStateReused, InvalidTransition
+
+
+class ConnectionStatus(StrEnum):
+    """Lifecycle of a connection; ``revoked`` is terminal."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    ERROR = "error"
+    REVOKED = "revoked"
+
+
+class AuthMode(StrEnum):
+    """How the connection was authorised (see BOOKING_CONNECTIVITY.md section 1)."""
+
+    OAUTH2 = "oauth2"
+    BOOKING_CONNECTIVITY = "booking-connectivity"
+
+
+#: The only transitions a connection may make. ``active -> active`` re-activates with fresh
+#: credentials (a reconnect); ``revoked`` has no way out so a disconnect is final.
+ALLOWED_TRANSITIONS: dict[ConnectionStatus, frozenset[ConnectionStatus]] = {
+    ConnectionStatus.PENDING: frozenset(
+        {ConnectionStatus.ACTIVE, ConnectionStatus.ERROR, ConnectionStatus.REVOKED}
+    ),
+    ConnectionStatus.ACTIVE: frozenset(
+        {ConnectionStatus.ACTIVE, ConnectionStatus.ERROR, ConnectionStatus.REVOKED}
+    ),
+    ConnectionStatus.ERROR: frozenset({ConnectionStatus.ACTIVE, ConnectionStatus.REVOKED}),
+    ConnectionStatus.REVOKED: frozenset(),
+}
+
+
+@attrs.frozen(kw_only=True)
+class Connection:
+    """One channel account of an organisation. Credentials live in the vault under
+    ``credential_ref``; this record only names them.
+
+    State changes return a new ``Connection`` (the class is frozen).
+    """
+
+    id: UUID
+    organization_id: UUID
+    channel: str = "booking"
+    auth_mode: AuthMode
+    status: ConnectionStatus = ConnectionStatus.PENDING
+    credential_ref: str | None = None
+    external_account_id: str | None = None
+    error_reason: str | None = None
+    created_at: datetime
+    last_sync_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    next_sync_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        """True when the connection may talk to its channel."""
+        return self.status is ConnectionStatus.ACTIVE
+
+    def _move_to(self, target: ConnectionStatus) -> None:
+        if target not in ALLOWED_TRANSITIONS[self.status]:
+            raise InvalidTransition("connection", self.status.value, target.value)
+
+    def activate(
+        self, credential_ref: str, now: datetime, external_account_id: str | None = None
+    ) -> Connection:
+        """Mark active with (new) credentials; schedule the first poll and sync right away."""
+        self._move_to(ConnectionStatus.ACTIVE)
+        return attrs.evolve(
+            self,
+            status=ConnectionStatus.ACTIVE,
+            credential_ref=credential_ref,
+            external_account_id=external_account_id or self.external_account_id,
+            error_reason=None,
+            next_poll_at=now,
+            next_sync_at=now,
+        )
+
+    def fail(self, reason: str) -> Connection:
+        """Mark the connection broken with a reason a person can act on."""
+        self._move_to(ConnectionStatus.ERROR)
+        return attrs.evolve(self, status=ConnectionStatus.ERROR, error_reason=reason)
+
+    def revoke(self, now: datetime) -> Connection:
+        """Disconnect for good: no more polls or syncs."""
+        self._move_to(ConnectionStatus.REVOKED)
+        return attrs.evolve(
+            self,
+            status=ConnectionStatus.REVOKED,
+            revoked_at=now,
+            next_poll_at=None,
+            next_sync_at=None,
+        )
+
+    def schedule(
+        self,
+        *,
+        next_poll_at: datetime | None = None,
+        next_sync_at: datetime | None = None,
+        last_sync_at: datetime | None = None,
+    ) -> Connection:
+        """Set the next poll/sync times (and the last sync time); ``None`` keeps a value."""
+        return attrs.evolve(
+            self,
+            next_poll_at=next_poll_at if next_poll_at is not None else self.next_poll_at,
+            next_sync_at=next_sync_at if next_sync_at is not None else self.next_sync_at,
+            last_sync_at=last_sync_at if last_sync_at is not None else self.last_sync_at,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class AuthState:
+    """The ``state`` of a redirect-and-return authorisation: single use and expiring.
+
+    Holds the PKCE ``code_verifier`` so the callback can finish the exchange.
+    """
+
+    state: str
+    organization_id: UUID
+    auth_mode: AuthMode
+    code_verifier: str = attrs.field(repr=False)
+    redirect_uri: str
+    hotel_id: str | None = None
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+    def is_expired(self, now: datetime) -> bool:
+        """True at or after ``expires_at``."""
+        return now >= self.expires_at
+
+    def consume(self, now: datetime) -> AuthState:
+        """Return the used copy; raise if already used or expired."""
+        if self.used_at is not None:
+            raise AuthStateReused("this authorisation link was already used; start again")
+        if self.is_expired(now):
+            raise AuthStateExpired("this authorisation link has expired; start again")
+        return attrs.evolve(self, used_at=now)

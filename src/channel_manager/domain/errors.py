@@ -1,0 +1,117 @@
+"""Named domain errors.
+
+Every failure the core can report has its own class so that each front end (REST, CLI, worker)
+maps it to a status or exit code in exactly one place. Messages are readable sentences.
+"""
+
+# Errors are named for the failure (NotFound, MappingConflict), as STYLE.md asks; an "Error"
+# suffix on each would only add noise at every raise and except site.
+# ruff: noqa: N818
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+
+class DomainError(Exception):
+    """Base class of every error raised by the domain and application layers."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidMoney(DomainError):
+    """An amount or currency that cannot be represented exactly."""
+
+
+class CurrencyMismatch(DomainError):
+    """Arithmetic or comparison between amounts in different currencies."""
+
+    def __init__(self, left: str, right: str) -> None:
+        super().__init__(f"cannot combine amounts in {left} and {right}")
+        self.left = left
+        self.right = right
+
+
+class InvalidTransition(DomainError):
+    """A state machine was asked to move along an edge it does not have."""
+
+    def __init__(self, entity: str, current: str, target: str) -> None:
+        super().__init__(f"{entity} cannot move from {current!r} to {target!r}")
+        self.entity = entity
+        self.current = current
+        self.target = target
+
+
+class InvalidDateRange(DomainError):
+    """A date range whose end lies before its start, or that is otherwise unusable."""
+
+
+class MappingConflict(DomainError):
+    """A proposed mapping maps one thing twice; the message names the ids involved."""
+
+
+class UnknownRoomType(DomainError):
+    """An external room type that no unit mapping knows."""
+
+    def __init__(self, room_type_id: str) -> None:
+        super().__init__(f"room type {room_type_id!r} is not mapped to a unit")
+        self.room_type_id = room_type_id
+
+
+class UnknownRatePlan(DomainError):
+    """An external rate plan that no rate plan mapping knows."""
+
+    def __init__(self, rate_plan_id: str) -> None:
+        super().__init__(f"rate plan {rate_plan_id!r} is not mapped")
+        self.rate_plan_id = rate_plan_id
+
+
+class CardDataRejected(DomainError):
+    """Something that looks like a full card number or security code reached the domain."""
+
+
+class NotFound(DomainError):
+    """An entity looked up by id does not exist (or is not visible to the caller)."""
+
+    def __init__(self, kind: str, id: object) -> None:
+        super().__init__(f"{kind} {id} not found")
+        self.kind = kind
+        self.id = id
+
+
+class AuthStateExpired(DomainError):
+    """An authorisation state was presented after its expiry time."""
+
+
+class AuthStateReused(DomainError):
+    """An authorisation state was presented a second time (states are single use)."""
+
+
+class ChannelError(DomainError):
+    """Base class of failures reported by (or while talking to) a channel."""
+
+
+class RetryableChannelError(ChannelError):
+    """A transient failure (timeout, 5xx, 429): the same request may succeed later."""
+
+    def __init__(self, message: str, retry_after: timedelta | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentChannelError(ChannelError):
+    """The channel rejected the request; resending it unchanged will fail again."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}" if code else message)
+        self.code = code
+        self.detail = message
+
+
+class ChannelAuthError(ChannelError):
+    """The channel refused our credentials (HTTP 401/403, failed token refresh)."""

@@ -1,0 +1,110 @@
+"""The reservation ledger: applying channel messages idempotently and order-safely.
+
+Channels deliver at least once and not necessarily in order. The ledger decides, per message,
+what the stored reservation becomes:
+
+- the same message twice (same revision) changes nothing (DUPLICATE);
+- an older revision never overwrites a newer one (STALE);
+- a cancel of an unknown reservation is stored as a cancelled tombstone (TOMBSTONED), so a
+  late Commit cannot create it;
+- nothing resurrects a cancelled reservation (IGNORED_AFTER_CANCEL); cancellation is final.
+
+Messages that share a revision are taken to be the same message; adapters that can see two
+different messages with one timestamp give them distinct ``Revision.sequence`` numbers.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import attrs
+
+from channel_manager.domain.channel import ReservationMessageKind
+from channel_manager.domain.reservation import Reservation, ReservationStatus
+
+
+class LedgerOutcome(StrEnum):
+    """What applying one message did."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    CANCELLED = "cancelled"
+    TOMBSTONED = "tombstoned"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+    IGNORED_AFTER_CANCEL = "ignored_after_cancel"
+
+    @property
+    def changed(self) -> bool:
+        """True when the stored reservation must be written."""
+        return self in _CHANGING
+
+
+_CHANGING = frozenset(
+    {
+        LedgerOutcome.CREATED,
+        LedgerOutcome.UPDATED,
+        LedgerOutcome.CANCELLED,
+        LedgerOutcome.TOMBSTONED,
+    }
+)
+
+
+@attrs.frozen
+class LedgerDecision:
+    """The outcome and, when something changed, the reservation to store (else ``None``)."""
+
+    outcome: LedgerOutcome
+    result: Reservation | None = None
+
+    @property
+    def changed(self) -> bool:
+        """True when ``result`` must be written."""
+        return self.outcome.changed
+
+
+class ReservationLedger:
+    """Pure policy; holds no state. ``apply`` is the only entry point."""
+
+    def apply(
+        self,
+        current: Reservation | None,
+        incoming: Reservation,
+        kind: ReservationMessageKind,
+    ) -> LedgerDecision:
+        """Decide what ``incoming`` (a message of ``kind``) does to ``current``."""
+        if current is None:
+            return self._first_sight(incoming, kind)
+        if current.is_cancelled:
+            if kind is ReservationMessageKind.CANCEL:
+                return LedgerDecision(LedgerOutcome.DUPLICATE)
+            return LedgerDecision(LedgerOutcome.IGNORED_AFTER_CANCEL)
+        if incoming.revision == current.revision:
+            return LedgerDecision(LedgerOutcome.DUPLICATE)
+        if incoming.revision < current.revision:
+            return LedgerDecision(LedgerOutcome.STALE)
+        if kind is ReservationMessageKind.CANCEL:
+            # Cancel messages may carry no room stays: keep what we know, mark it cancelled.
+            cancelled = attrs.evolve(
+                current,
+                status=ReservationStatus.CANCELLED,
+                revision=incoming.revision,
+                raw_message_id=incoming.raw_message_id or current.raw_message_id,
+            )
+            return LedgerDecision(LedgerOutcome.CANCELLED, cancelled)
+        # A change made before the first acknowledgement arrives as a *new* message: for an
+        # existing reservation any newer Commit/Modify is a modification.
+        updated = attrs.evolve(incoming, id=current.id, status=ReservationStatus.MODIFIED)
+        return LedgerDecision(LedgerOutcome.UPDATED, updated)
+
+    @staticmethod
+    def _first_sight(incoming: Reservation, kind: ReservationMessageKind) -> LedgerDecision:
+        if kind is ReservationMessageKind.CANCEL:
+            tombstone = attrs.evolve(incoming, status=ReservationStatus.CANCELLED)
+            return LedgerDecision(LedgerOutcome.TOMBSTONED, tombstone)
+        status = (
+            ReservationStatus.MODIFIED
+            if kind is ReservationMessageKind.MODIFY
+            else ReservationStatus.CONFIRMED
+        )
+        return LedgerDecision(LedgerOutcome.CREATED, attrs.evolve(incoming, status=status))

@@ -1,0 +1,226 @@
+"""Reservations as we keep them: channel ids kept verbatim, our ids where a mapping exists.
+
+Unmapped room stays are kept with ``unit_id=None`` and flagged, never dropped: a booking we
+cannot place is still a booking.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+import attrs
+
+from channel_manager.domain.errors import CardDataRejected, InvalidDateRange
+from channel_manager.domain.money import Money
+
+_LAST_FOUR = re.compile(r"\d{4}")
+#: A run of 12 or more digits (optionally separated by spaces or dashes) looks like a PAN.
+_PAN_LIKE = re.compile(r"(?:\d[ -]?){12,}")
+#: Security codes are 3-4 digits; a bare run of them in a free-text field is suspicious only
+#: where a code is expected, so this is applied to the expiry field, which must be MM/YY.
+_EXPIRY = re.compile(r"(0[1-9]|1[0-2])/?(\d{2}|\d{4})")
+
+
+class ReservationStatus(StrEnum):
+    """Where a reservation stands now."""
+
+    CONFIRMED = "confirmed"
+    MODIFIED = "modified"
+    CANCELLED = "cancelled"
+
+
+@attrs.frozen(kw_only=True)
+class Address:
+    """A postal address; every part optional because channels send what they have."""
+
+    lines: tuple[str, ...] = ()
+    city: str | None = None
+    postal_code: str | None = None
+    state: str | None = None
+    country_code: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Guest:
+    """A person on a reservation (the booker or a stay guest)."""
+
+    given_name: str
+    surname: str
+    email: str | None = None
+    phone: str | None = None
+    address: Address | None = None
+    country: str | None = None
+    language: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        """Given name and surname joined by a space, without stray blanks."""
+        return " ".join(part for part in (self.given_name, self.surname) if part)
+
+
+@attrs.frozen(kw_only=True)
+class NightlyPrice:
+    """The price of one night of one room stay."""
+
+    night: date
+    amount: Money
+    rate_plan_code: str | None = None
+
+
+def _check_stay_dates(instance: RoomStay, _attribute: object, departure: date) -> None:
+    if departure <= instance.arrival:
+        raise InvalidDateRange(
+            f"room stay departure {departure} must be after arrival {instance.arrival}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class RoomStay:
+    """One room of a reservation. ``unit_id`` is ``None`` while the room type is unmapped."""
+
+    index: int
+    external_room_type_id: str
+    external_room_type_name: str | None = None
+    external_rate_plan_id: str | None = None
+    unit_id: UUID | None = None
+    rate_plan_id: UUID | None = None
+    arrival: date
+    departure: date = attrs.field(validator=_check_stay_dates)
+    guest_count: int = 1
+    guest_names: tuple[str, ...] = ()
+    nightly_prices: tuple[NightlyPrice, ...] = ()
+    total: Money | None = None
+    commission: Money | None = None
+    meal_plan: str | None = None
+    remarks: tuple[str, ...] = ()
+
+    @property
+    def nights(self) -> tuple[date, ...]:
+        """Every night of the stay: arrival up to, not including, departure."""
+        return tuple(
+            date.fromordinal(n) for n in range(self.arrival.toordinal(), self.departure.toordinal())
+        )
+
+    @property
+    def is_mapped(self) -> bool:
+        """True when the room type is mapped to one of our units."""
+        return self.unit_id is not None
+
+
+@attrs.frozen(kw_only=True)
+class Totals:
+    """Reservation-level amounts as the channel reported them."""
+
+    amount_before_tax: Money | None = None
+    amount_after_tax: Money | None = None
+    taxes: Money | None = None
+    commission: Money | None = None
+
+
+def _check_last_four(_instance: object, _attribute: object, value: str | None) -> None:
+    if value is not None and not _LAST_FOUR.fullmatch(value):
+        raise CardDataRejected("a payment summary keeps exactly the last four digits of a card")
+
+
+def _check_expiry(_instance: object, _attribute: object, value: str | None) -> None:
+    if value is not None and not _EXPIRY.fullmatch(value):
+        raise CardDataRejected("card expiry must look like MM/YY or MMYY")
+
+
+def _check_no_pan(
+    _instance: object, attribute: attrs.Attribute[str | None], value: str | None
+) -> None:
+    if value is not None and _PAN_LIKE.search(value):
+        raise CardDataRejected(f"{attribute.name} looks like it contains a card number")
+
+
+@attrs.frozen(kw_only=True)
+class PaymentSummary:
+    """What we may keep about a payment card: type, last four, expiry, holder. Never the
+    number or the security code; the validators make holding them impossible.
+    """
+
+    card_type: str | None = attrs.field(default=None, validator=_check_no_pan)
+    last_four: str | None = attrs.field(default=None, validator=_check_last_four)
+    expiry: str | None = attrs.field(default=None, validator=_check_expiry)
+    holder_name: str | None = attrs.field(default=None, validator=_check_no_pan)
+
+    @classmethod
+    def from_card(
+        cls,
+        number: str | None,
+        card_type: str | None = None,
+        expiry: str | None = None,
+        holder: str | None = None,
+    ) -> PaymentSummary:
+        """Keep only the last four digits of ``number``; the rest is discarded here."""
+        digits = "".join(ch for ch in number or "" if ch.isdigit())
+        last_four = digits[-4:] if len(digits) >= 4 else None
+        return cls(card_type=card_type, last_four=last_four, expiry=expiry, holder_name=holder)
+
+
+def _check_aware(_instance: object, attribute: attrs.Attribute[datetime], value: datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{attribute.name} must be timezone-aware (UTC), got {value!r}")
+
+
+@attrs.frozen(order=True)
+class Revision:
+    """The version of a reservation message: channel timestamp, then a sequence number for
+    messages that share a timestamp. Totally ordered by ``(timestamp, sequence)``.
+    """
+
+    timestamp: datetime = attrs.field(validator=_check_aware)
+    sequence: int = 0
+
+
+def _check_reservation_dates(instance: Reservation, _attribute: object, departure: date) -> None:
+    if departure <= instance.arrival:
+        raise InvalidDateRange(
+            f"reservation departure {departure} must be after arrival {instance.arrival}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Reservation:
+    """A booking received from a channel, in its latest known revision."""
+
+    id: UUID
+    connection_id: UUID
+    channel: str = "booking"
+    external_id: str
+    external_property_id: str
+    property_id: UUID | None = None
+    status: ReservationStatus = ReservationStatus.CONFIRMED
+    revision: Revision
+    booked_at: datetime | None = None
+    arrival: date
+    departure: date = attrs.field(validator=_check_reservation_dates)
+    room_stays: tuple[RoomStay, ...] = ()
+    booker: Guest | None = None
+    guests: tuple[Guest, ...] = ()
+    totals: Totals = Totals()
+    currency: str
+    remarks: tuple[str, ...] = ()
+    special_requests: tuple[str, ...] = ()
+    payment: PaymentSummary | None = None
+    source: str = "booking.com"
+    raw_message_id: UUID | None = None
+
+    @property
+    def nights(self) -> int:
+        """Number of nights between arrival and departure."""
+        return (self.departure - self.arrival).days
+
+    @property
+    def has_unmapped_rooms(self) -> bool:
+        """True when at least one room stay is not mapped to a unit (kept and flagged)."""
+        return any(not stay.is_mapped for stay in self.room_stays)
+
+    @property
+    def is_cancelled(self) -> bool:
+        """True once the reservation is cancelled (cancellations are final)."""
+        return self.status is ReservationStatus.CANCELLED

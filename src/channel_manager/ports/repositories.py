@@ -1,0 +1,303 @@
+"""Persistence ports: one small repository per aggregate, and the unit of work holding them.
+
+Repositories speak domain objects only. ``get`` raises
+:class:`~channel_manager.domain.errors.NotFound`; ``find_*`` returns ``None`` or a list.
+``add`` inserts, ``update`` overwrites an existing record (entities are frozen, so callers
+pass the new version). Nothing is written until the unit of work commits.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+from uuid import UUID
+
+from channel_manager.domain.apikeys import ApiKey
+from channel_manager.domain.connection import AuthState, Connection, ConnectionStatus
+from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
+from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
+from channel_manager.domain.messages import MessageLogEntry
+from channel_manager.domain.reservation import Reservation, ReservationStatus
+from channel_manager.domain.sync import OutboundMessage, OutboundState, SyncRun
+
+
+class OrganizationRepository(Protocol):
+    """Tenants."""
+
+    def get(self, id: UUID) -> Organization: ...
+    def add(self, organization: Organization) -> None: ...
+    def list(self) -> builtins.list[Organization]: ...
+
+
+class ConnectionRepository(Protocol):
+    """Channel connections, and which of them are due for scheduled work."""
+
+    def get(self, id: UUID) -> Connection: ...
+    def add(self, connection: Connection) -> None: ...
+    def update(self, connection: Connection) -> None: ...
+
+    def list(
+        self, organization_id: UUID, status: ConnectionStatus | None = None
+    ) -> builtins.list[Connection]:
+        """An organisation's connections, oldest first."""
+        ...
+
+    def due_for_poll(self, now: datetime, limit: int) -> builtins.list[Connection]:
+        """Active connections whose ``next_poll_at`` has come; claimed (SKIP LOCKED) where
+        the database supports it so concurrent workers take different ones.
+        """
+        ...
+
+    def due_for_sync(self, now: datetime, limit: int) -> builtins.list[Connection]:
+        """Active connections whose ``next_sync_at`` has come; claimed like ``due_for_poll``."""
+        ...
+
+
+class PropertyRepository(Protocol):
+    """Our properties."""
+
+    def get(self, id: UUID) -> Property: ...
+    def add(self, property: Property) -> None: ...
+    def update(self, property: Property) -> None: ...
+    def list(self, organization_id: UUID) -> builtins.list[Property]: ...
+
+
+class UnitRepository(Protocol):
+    """Our units (sellable room types)."""
+
+    def get(self, id: UUID) -> Unit: ...
+    def add(self, unit: Unit) -> None: ...
+    def update(self, unit: Unit) -> None: ...
+    def list_by_property(self, property_id: UUID) -> list[Unit]: ...
+
+
+class RatePlanRepository(Protocol):
+    """Our rate plans."""
+
+    def get(self, id: UUID) -> RatePlan: ...
+    def add(self, rate_plan: RatePlan) -> None: ...
+    def list_by_property(self, property_id: UUID) -> list[RatePlan]: ...
+
+
+class PropertyMappingRepository(Protocol):
+    """Channel hotel <-> property mappings."""
+
+    def get(self, id: UUID) -> PropertyMapping: ...
+    def add(self, mapping: PropertyMapping) -> None: ...
+    def update(self, mapping: PropertyMapping) -> None: ...
+    def remove(self, id: UUID) -> None: ...
+    def list_by_connection(self, connection_id: UUID) -> list[PropertyMapping]: ...
+
+    def find(self, connection_id: UUID, external_property_id: str) -> PropertyMapping | None:
+        """The mapping of one channel hotel within a connection, if any."""
+        ...
+
+    def find_by_hotel_code(self, external_property_id: str) -> list[PropertyMapping]:
+        """Every mapping of a channel hotel across connections (push endpoint routing)."""
+        ...
+
+
+class UnitMappingRepository(Protocol):
+    """Channel room type <-> unit mappings."""
+
+    def add(self, mapping: UnitMapping) -> None: ...
+    def remove(self, id: UUID) -> None: ...
+    def list_by_property_mapping(self, property_mapping_id: UUID) -> list[UnitMapping]: ...
+
+    def find(self, property_mapping_id: UUID, external_room_type_id: str) -> UnitMapping | None:
+        """The mapping of one channel room type, if any."""
+        ...
+
+
+class RatePlanMappingRepository(Protocol):
+    """Channel rate plan <-> rate plan mappings."""
+
+    def add(self, mapping: RatePlanMapping) -> None: ...
+    def remove(self, id: UUID) -> None: ...
+    def list_by_property_mapping(self, property_mapping_id: UUID) -> list[RatePlanMapping]: ...
+
+    def find(self, property_mapping_id: UUID, external_rate_plan_id: str) -> RatePlanMapping | None:
+        """The mapping of one channel rate plan, if any."""
+        ...
+
+
+class ReservationRepository(Protocol):
+    """Reservations with their room stays, guests and payment summary."""
+
+    def get(self, id: UUID) -> Reservation: ...
+    def add(self, reservation: Reservation) -> None: ...
+    def update(self, reservation: Reservation) -> None: ...
+
+    def get_by_external(self, connection_id: UUID, external_id: str) -> Reservation | None:
+        """The reservation a channel knows as ``external_id`` on this connection, if any."""
+        ...
+
+    def list(
+        self,
+        organization_id: UUID,
+        *,
+        property_id: UUID | None = None,
+        status: ReservationStatus | None = None,
+        arrival_from: date | None = None,
+        arrival_to: date | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[Reservation]:
+        """An organisation's reservations by arrival, filtered; ``arrival_to`` inclusive."""
+        ...
+
+    def list_overlapping(self, unit_id: UUID, start: date, end: date) -> builtins.list[Reservation]:
+        """Non-cancelled reservations with a stay of ``unit_id`` on a night in
+        ``start..end`` (inclusive): the input for deriving availability.
+        """
+        ...
+
+
+class SyncRunRepository(Protocol):
+    """Sync runs."""
+
+    def get(self, id: UUID) -> SyncRun: ...
+    def add(self, run: SyncRun) -> None: ...
+    def update(self, run: SyncRun) -> None: ...
+
+    def list_by_connection(self, connection_id: UUID, limit: int = 50) -> list[SyncRun]:
+        """A connection's runs, newest first."""
+        ...
+
+
+class OutboundMessageRepository(Protocol):
+    """The ARI outbox."""
+
+    def get(self, id: UUID) -> OutboundMessage: ...
+    def add(self, message: OutboundMessage) -> None: ...
+    def update(self, message: OutboundMessage) -> None: ...
+
+    def find_by_idempotency_key(self, idempotency_key: str) -> OutboundMessage | None:
+        """The message queued under ``idempotency_key``, if any."""
+        ...
+
+    def claim_due(
+        self, now: datetime, worker_id: str, limit: int
+    ) -> builtins.list[OutboundMessage]:
+        """Due pending messages, started (in_flight, claimed by ``worker_id``), oldest first.
+
+        Per ordering key strictly in order: never returns a message while an earlier one with
+        the same ``ordering_key`` is pending or in flight.
+        """
+        ...
+
+    def release(self, worker_id: str) -> int:
+        """Return every message in flight for ``worker_id`` to pending; how many."""
+        ...
+
+    def list(
+        self,
+        *,
+        connection_id: UUID | None = None,
+        state: OutboundState | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[OutboundMessage]:
+        """Messages, newest first, filtered."""
+        ...
+
+
+class MessageLogRepository(Protocol):
+    """The message log (bodies already redacted)."""
+
+    def add(self, entry: MessageLogEntry) -> None: ...
+
+    def list(
+        self, connection_id: UUID, *, limit: int = 100, offset: int = 0
+    ) -> builtins.list[MessageLogEntry]:
+        """A connection's messages, newest first."""
+        ...
+
+
+class AuthStateRepository(Protocol):
+    """Pending authorisation states, looked up by their ``state`` string."""
+
+    def add(self, state: AuthState) -> None: ...
+    def update(self, state: AuthState) -> None: ...
+
+    def get(self, state: str) -> AuthState:
+        """The state; raise NotFound when unknown."""
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    """API keys, found by the hash of the presented secret."""
+
+    def add(self, key: ApiKey) -> None: ...
+    def update(self, key: ApiKey) -> None: ...
+    def get(self, id: UUID) -> ApiKey: ...
+    def get_by_hash(self, key_hash: str) -> ApiKey | None: ...
+    def list(self, organization_id: UUID) -> builtins.list[ApiKey]: ...
+
+
+class SecretRepository(Protocol):
+    """Sealed secret blobs (vault output) by reference; never plaintext."""
+
+    def get(self, ref: str) -> bytes:
+        """The sealed blob; raise NotFound when unknown."""
+        ...
+
+    def put(self, ref: str, sealed: bytes) -> None:
+        """Insert or replace the sealed blob under ``ref``."""
+        ...
+
+    def delete(self, ref: str) -> None:
+        """Forget the blob (on disconnect); no error when it is already gone."""
+        ...
+
+    def all_refs(self) -> list[str]:
+        """Every stored reference (for key rotation)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository. Use as a context manager: leaving the block
+    rolls back unless :meth:`commit` was called.
+    """
+
+    organizations: OrganizationRepository
+    connections: ConnectionRepository
+    properties: PropertyRepository
+    units: UnitRepository
+    rate_plans: RatePlanRepository
+    property_mappings: PropertyMappingRepository
+    unit_mappings: UnitMappingRepository
+    rate_plan_mappings: RatePlanMappingRepository
+    reservations: ReservationRepository
+    sync_runs: SyncRunRepository
+    outbound: OutboundMessageRepository
+    message_log: MessageLogRepository
+    auth_states: AuthStateRepository
+    api_keys: ApiKeyRepository
+    secrets: SecretRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed, then release the connection."""
+        ...
+
+    def commit(self) -> None:
+        """Make every change of this unit of work durable."""
+        ...
+
+    def rollback(self) -> None:
+        """Discard every uncommitted change."""
+        ...
+
+
+#: Makes a fresh unit of work per operation (never share one between requests).
+UnitOfWorkFactory = Callable[[], UnitOfWork]
