@@ -119,6 +119,10 @@ def _split_token(sealed: bytes) -> tuple[str, bytes]:
         payload = base64.urlsafe_b64decode(body)
     except (UnicodeDecodeError, binascii.Error, ValueError):
         raise TamperedSecret("sealed secret has an unreadable header or body") from None
+    # Only the canonical encoding is accepted, so no two distinct tokens carry the same payload
+    # and any edit to the text of a token is detected, not silently absorbed by the decoder.
+    if base64.urlsafe_b64encode(payload) != body:
+        raise TamperedSecret("sealed secret has a non-canonical body encoding")
     if not is_valid_key_id(key_id):
         raise TamperedSecret("sealed secret names an invalid vault key id")
     if len(payload) < NONCE_BYTES + TAG_BYTES + len(_TEXT_MARKER):
