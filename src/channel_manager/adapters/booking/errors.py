@@ -75,6 +75,10 @@ class ConnectionRequestMissingError(PermanentChannelError):
     """No pending connection request exists for the property (Connections API 635)."""
 
 
+class ProviderNotCertifiedError(ChannelAuthError):
+    """The Connections API refused our provider as not certified (403/497)."""
+
+
 class ConnectionNotConfirmedError(PermanentChannelError):
     """The accepted connection does not read ``connected`` in the Connections API."""
 

@@ -26,7 +26,7 @@ from channel_manager.ports.vault import Secret
 
 #: How long a person has to approve at the authorisation page.
 DEFAULT_STATE_TTL = timedelta(minutes=10)
-DEFAULT_SCOPE = "hotels:read hotels:write reservations"
+DEFAULT_SCOPE = "properties reservations ari"
 
 
 class OAuth2Authorizer:

@@ -21,6 +21,7 @@ from channel_manager.adapters.booking.errors import (
     CredentialsRejectedError,
     MalformedResponseError,
     TokenBudgetExhaustedError,
+    parse_retry_after,
     raise_for_status,
 )
 from channel_manager.adapters.booking.http import BookingHttp
@@ -138,6 +139,13 @@ class MachineAccountTokens:
             raise CredentialsRejectedError(
                 f"Booking.com refused the machine account {self._client_id} "
                 f"(token exchange answered {response.status_code})"
+            )
+        if response.status_code == 429:
+            # Booking.com counted more exchanges than we did (another process shares the
+            # account): same meaning as our own cap.
+            raise TokenBudgetExhaustedError(
+                f"Booking.com refused another token for {self._client_id}: hourly cap reached",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")) or _WINDOW,
             )
         raise_for_status(response, "token exchange")
         self._token, self._expires_at = _read_exchange(response.content, now)
