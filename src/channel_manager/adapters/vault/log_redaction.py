@@ -26,6 +26,7 @@ _CREDENTIAL_PAIR = re.compile(
     r"""(?ix)
     (?P<key>["']?\b[\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key|jwt|seriescode|cvv|cvc)
         ["']?\s*[=:]\s*)
+    (?!Secret\('\*\*\*'\))  # already masked by Secret itself: leave it readable
     (?P<value>"[^"]*"|'[^']*'|[^\s&,;"'<>}]+)
     """
 )
