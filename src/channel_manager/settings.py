@@ -116,7 +116,7 @@ class Settings:
         Raises `SettingsError` listing every problem found.
         """
         env = _EnvReader(os.environ if environ is None else environ)
-        defaults = _DEFAULTS
+        defaults = _DEFAULTS  # the field defaults above, written once
         settings = cls(
             vault_keys=env.vault_keys("CM_VAULT_KEYS", dev_vault_key=dev_vault_key),
             database_url=env.database_url("CM_DATABASE_URL", defaults.database_url),
@@ -152,8 +152,17 @@ class Settings:
         return settings
 
     def known_secrets(self) -> tuple[Secret, ...]:
-        """Every configured credential, for `SecretRedactingFilter(known_secrets=...)`."""
-        candidates = (self.vault_keys, self.booking_client_secret, self.push_password)
+        """Every configured credential, for `SecretRedactingFilter(known_secrets=...)`.
+
+        Each vault key's encoded material is listed on its own, so a single key that reaches a
+        log line is masked even though the whole `CM_VAULT_KEYS` text never appears there.
+        """
+        key_materials = [
+            Secret(entry.rpartition(":")[2].strip())
+            for entry in self.vault_keys.reveal_text().split(",")
+            if entry.strip()
+        ]
+        candidates = (*key_materials, self.booking_client_secret, self.push_password)
         return tuple(secret for secret in candidates if secret is not None)
 
 
@@ -203,7 +212,7 @@ class _EnvReader:
         if value is None:
             return default
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+]*://.*", value):
-            # Echo only the scheme-ish prefix: the rest may hold a password.
+            # Do not echo the value: a mistyped URL may still hold a password.
             self.problem(name, "is not a database URL like sqlite:///./channel-manager.db")
             return default
         return value

@@ -224,12 +224,14 @@ def test_repr_never_shows_secrets() -> None:
 
 
 def test_known_secrets_lists_every_configured_credential() -> None:
-    assert _load().known_secrets() == (Secret(VAULT_KEYS),)
+    newest, oldest = (entry.partition(":")[2] for entry in VAULT_KEYS.split(","))
+    assert _load().known_secrets() == (Secret(newest), Secret(oldest))
     settings = _load(
         CM_BOOKING_CLIENT_SECRET="client-secret-1", CM_PUSH_USERNAME="u", CM_PUSH_PASSWORD="pw-1"
     )
     assert set(settings.known_secrets()) == {
-        Secret(VAULT_KEYS),
+        Secret(newest),
+        Secret(oldest),
         Secret("client-secret-1"),
         Secret("pw-1"),
     }
