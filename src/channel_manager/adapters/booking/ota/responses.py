@@ -92,9 +92,10 @@ class ResAcknowledgement:
     version: str = "2.001"
 
 
-def _write_issues(
+def write_issues(
     parent: etree._Element, container: str, item: str, issues: tuple[OtaIssue, ...]
 ) -> None:
+    """Append ``Errors/Error`` or ``Warnings/Warning`` (nothing when ``issues`` is empty)."""
     if not issues:
         return
     holder = sub(parent, container)
@@ -113,7 +114,8 @@ def _write_issues(
         )
 
 
-def _read_issues(root: etree._Element, container: str, item: str) -> tuple[OtaIssue, ...]:
+def read_issues(root: etree._Element, container: str, item: str) -> tuple[OtaIssue, ...]:
+    """Every ``Errors/Error`` or ``Warnings/Warning`` of ``root``."""
     return tuple(
         OtaIssue(
             type=attr(element, "Type") or "1",  # EWT 1 = unknown, when a sender omits it
@@ -145,9 +147,9 @@ def encode_notif_response(root_name: str, response: NotifResponse, *, soap: bool
     root = _root(root_name, response.echo_token, response.timestamp, response.version)
     if response.success:
         sub(root, "Success")
-        _write_issues(root, "Warnings", "Warning", response.warnings)
+        write_issues(root, "Warnings", "Warning", response.warnings)
     else:
-        _write_issues(root, "Errors", "Error", response.errors or (OtaIssue(type="1"),))
+        write_issues(root, "Errors", "Error", response.errors or (OtaIssue(type="1"),))
     return to_bytes(root, soap=soap)
 
 
@@ -159,8 +161,8 @@ def decode_notif_response(
     root = document.root
     return NotifResponse(
         success=child(root, "Success") is not None and child(root, "Errors") is None,
-        warnings=_read_issues(root, "Warnings", "Warning"),
-        errors=_read_issues(root, "Errors", "Error"),
+        warnings=read_issues(root, "Warnings", "Warning"),
+        errors=read_issues(root, "Errors", "Error"),
         echo_token=attr(root, "EchoToken"),
         timestamp=datetime_attr(root, "TimeStamp"),
         version=attr(root, "Version") or "",
@@ -200,10 +202,10 @@ def encode_res_acknowledgement(ack: ResAcknowledgement, *, soap: bool = False) -
     """Encode OTA_HotelResNotifRS / OTA_HotelResModifyNotifRS."""
     root = _root(ack.kind.value, ack.echo_token, ack.timestamp, ack.version)
     if not ack.success:
-        _write_issues(root, "Errors", "Error", ack.errors or (OtaIssue(type="1"),))
+        write_issues(root, "Errors", "Error", ack.errors or (OtaIssue(type="1"),))
         return to_bytes(root, soap=soap)
     sub(root, "Success")
-    _write_issues(root, "Warnings", "Warning", ack.warnings)
+    write_issues(root, "Warnings", "Warning", ack.warnings)
     if ack.reservations:
         container_name, item_name = _container_names(ack.kind)
         container = sub(root, container_name)
@@ -234,8 +236,8 @@ def decode_res_acknowledgement(
         kind=kind,
         success=child(root, "Success") is not None and child(root, "Errors") is None,
         reservations=reservations,
-        warnings=_read_issues(root, "Warnings", "Warning"),
-        errors=_read_issues(root, "Errors", "Error"),
+        warnings=read_issues(root, "Warnings", "Warning"),
+        errors=read_issues(root, "Errors", "Error"),
         echo_token=attr(root, "EchoToken"),
         timestamp=datetime_attr(root, "TimeStamp"),
         version=attr(root, "Version") or "",

@@ -1,0 +1,227 @@
+"""Reservation messages as the wire carries them: OTA_HotelResNotifRQ and
+OTA_HotelResModifyNotifRQ, one :class:`OtaReservation` per ``HotelReservation`` /
+``HotelResModify``.
+
+Amounts are exact ``Decimal`` already scaled by ``DecimalPlaces``; dates are hotel-local
+calendar dates; timestamps are aware UTC. Card data is reduced to :class:`CardSummary` while
+decoding: the card number and security code never reach these objects.
+Decoding lives in :mod:`.reservations_decode`, encoding in :mod:`.reservations_encode`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+import attrs
+
+from channel_manager.adapters.booking.ota.reservation_ids import (
+    HOTEL_ASSIGNED_ID_TYPE,
+    HotelReservationId,
+)
+
+#: Booking.com's reservation messages carry ``Version="2.001"``.
+RES_NOTIF_VERSION = "2.001"
+
+
+class ResStatus(StrEnum):
+    """What a reservation message asks for, after normalising the many OTA spellings."""
+
+    COMMIT = "Commit"
+    MODIFY = "Modify"
+    CANCEL = "Cancel"
+
+
+class ResMessageKind(StrEnum):
+    """Which queue a reservation message belongs to (its root element)."""
+
+    NEW = "OTA_HotelResNotifRQ"
+    MODIFY = "OTA_HotelResModifyNotifRQ"
+
+
+@attrs.frozen(kw_only=True)
+class Amount:
+    """An exact amount with the currency the message gave (OTA often omits it)."""
+
+    value: Decimal
+    currency: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Total:
+    """An OTA ``Total``/``Base``: amount after tax, before tax, and taxes, any of them absent."""
+
+    after_tax: Decimal | None = None
+    before_tax: Decimal | None = None
+    taxes: Decimal | None = None
+    currency: str | None = None
+
+    @property
+    def amount(self) -> Decimal | None:
+        """The after-tax amount, else the before-tax one (Booking.com sends one of them)."""
+        return self.after_tax if self.after_tax is not None else self.before_tax
+
+
+@attrs.frozen(kw_only=True)
+class PersonName:
+    """``PersonName``."""
+
+    given_name: str | None = None
+    surname: str | None = None
+    prefix: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PostalAddress:
+    """``Address``; ``country_code`` from ``CountryName/@Code``, ``country_name`` its text."""
+
+    lines: tuple[str, ...] = ()
+    city: str | None = None
+    postal_code: str | None = None
+    state: str | None = None
+    country_code: str | None = None
+    country_name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Customer:
+    """``Customer``: a stay guest or the booker."""
+
+    name: PersonName = PersonName()
+    email: str | None = None
+    phone: str | None = None
+    address: PostalAddress | None = None
+    company_name: str | None = None
+    language: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GuestProfile:
+    """``ResGuest``: a guest with the RPH room stays refer to."""
+
+    customer: Customer
+    rph: str | None = None
+    primary: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GuestCount:
+    """``GuestCount``: ``count`` guests of an age category (AQC 10 adult, 8 child)."""
+
+    count: int
+    age_qualifying_code: str | None = None
+    age: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class NightlyRate:
+    """The price of one night, expanded from ``RoomRate``/``Rate`` date ranges."""
+
+    night: date
+    price: Total
+    rate_plan_code: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SpecialRequest:
+    """``SpecialRequest[@Name]/Text``."""
+
+    text: str
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CardSummary:
+    """What we keep of a ``PaymentCard``: brand code, last four, expiry (MMYY), holder."""
+
+    card_code: str | None = None
+    last_four: str | None = None
+    expire_date: str | None = None
+    holder_name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OtaRoomStay:
+    """One ``RoomStay``: a room from ``arrival`` to ``departure`` (exclusive)."""
+
+    arrival: date
+    departure: date
+    index_number: str | None = None
+    room_type_code: str | None = None
+    room_name: str | None = None
+    rate_plan_code: str | None = None
+    meal_plan: str | None = None
+    nightly_rates: tuple[NightlyRate, ...] = ()
+    guest_counts: tuple[GuestCount, ...] = ()
+    total: Total | None = None
+    commission: Amount | None = None
+    hotel_code: str | None = None
+    guest_rphs: tuple[str, ...] = ()
+    comments: tuple[str, ...] = ()
+    special_requests: tuple[SpecialRequest, ...] = ()
+
+    @property
+    def guest_total(self) -> int | None:
+        """All guests of the stay, or ``None`` when the message did not count them."""
+        return sum(count.count for count in self.guest_counts) if self.guest_counts else None
+
+
+@attrs.frozen(kw_only=True)
+class OtaReservation:
+    """One reservation of a message, with its status already resolved."""
+
+    status: ResStatus
+    ids: tuple[HotelReservationId, ...] = ()
+    unique_id: str | None = None
+    create_datetime: datetime | None = None
+    last_modify_datetime: datetime | None = None
+    room_stays: tuple[OtaRoomStay, ...] = ()
+    guests: tuple[GuestProfile, ...] = ()
+    booker: Customer | None = None
+    total: Total | None = None
+    total_commission: Amount | None = None
+    comments: tuple[str, ...] = ()
+    special_requests: tuple[SpecialRequest, ...] = ()
+    payment_card: CardSummary | None = None
+    hotel_code: str | None = None
+
+    @property
+    def reservation_id(self) -> str | None:
+        """The channel's reservation number: the first id not assigned by the hotel (UIT 14),
+        else the first id, else ``UniqueID/@ID``."""
+        for reservation_id in self.ids:
+            if reservation_id.type != HOTEL_ASSIGNED_ID_TYPE:
+                return reservation_id.value
+        return self.ids[0].value if self.ids else self.unique_id
+
+    @property
+    def booked_at(self) -> datetime | None:
+        """``CreateDateTime``, else Booking.com's ``ResID_Date``."""
+        return self.create_datetime or next((i.date for i in self.ids if i.date), None)
+
+    @property
+    def currency(self) -> str | None:
+        """The first currency code the reservation mentions anywhere."""
+        candidates: list[str | None] = [self.total.currency if self.total else None]
+        candidates.append(self.total_commission.currency if self.total_commission else None)
+        for stay in self.room_stays:
+            candidates.append(stay.total.currency if stay.total else None)
+            candidates.append(stay.commission.currency if stay.commission else None)
+            candidates.extend(rate.price.currency for rate in stay.nightly_rates)
+        return next((code for code in candidates if code), None)
+
+
+@attrs.frozen(kw_only=True)
+class ResNotifRQ:
+    """OTA_HotelResNotifRQ or OTA_HotelResModifyNotifRQ (``kind`` says which)."""
+
+    kind: ResMessageKind = ResMessageKind.NEW
+    reservations: tuple[OtaReservation, ...] = ()
+    res_status: str | None = None
+    echo_token: str | None = None
+    timestamp: datetime | None = None
+    target: str | None = None
+    version: str = RES_NOTIF_VERSION
+    ruid: str | None = None
+    soap: bool = False

@@ -1,0 +1,320 @@
+"""Lenient decoding of OTA_HotelResNotifRQ / OTA_HotelResModifyNotifRQ.
+
+Accepted forms (Booking.com ``Version="2.001"`` and standard OTA): ``ResStatus``
+Commit/Modify/Cancel (also Book, Cancelled, ...; on the root or per reservation; a
+``HotelResModify`` without room stays is a cancellation); amounts as integers with
+``DecimalPlaces`` or as decimal strings; nights from ``RoomRate[@EffectiveDate]`` (one per
+night) or ``Rate[@EffectiveDate @ExpireDate]`` ranges (``ExpireDate`` is the departure,
+exclusive, unless ``ExpireDateExclusiveInd="false"``) or ``TimeSpan``; ``POS``, ``UniqueID`` and
+``TPA_Extensions`` optional. Of a ``PaymentCard`` only brand, last four, expiry and holder are
+read: the number is reduced to its last four digits here and never stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from lxml import etree
+
+from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
+from channel_manager.adapters.booking.ota.namespaces import ota
+from channel_manager.adapters.booking.ota.parser import ParserLimits, parse_document
+from channel_manager.adapters.booking.ota.reservation_ids import read_reservation_ids
+from channel_manager.adapters.booking.ota.reservations import (
+    Amount,
+    CardSummary,
+    Customer,
+    GuestCount,
+    GuestProfile,
+    NightlyRate,
+    OtaReservation,
+    OtaRoomStay,
+    PersonName,
+    PostalAddress,
+    ResMessageKind,
+    ResNotifRQ,
+    ResStatus,
+    SpecialRequest,
+    Total,
+)
+from channel_manager.adapters.booking.ota.xmlread import (
+    amount_attr,
+    attr,
+    bool_attr,
+    child,
+    children,
+    date_attr,
+    datetime_attr,
+    int_attr,
+    missing,
+    text,
+)
+
+_STATUS_SPELLINGS: dict[str, ResStatus] = {
+    **dict.fromkeys(("commit", "book", "booked", "reserved", "confirmed", "new"), ResStatus.COMMIT),
+    **dict.fromkeys(("modify", "modified", "modification"), ResStatus.MODIFY),
+    **dict.fromkeys(("cancel", "cancelled", "canceled", "cancellation"), ResStatus.CANCEL),
+}
+_MAX_NIGHTS = 366 * 3  # a longer stay is a malformed message, not a booking
+
+
+def _status(raw: str | None, kind: ResMessageKind, has_stays: bool) -> ResStatus:
+    if raw is None:
+        status = ResStatus.COMMIT if kind is ResMessageKind.NEW else ResStatus.MODIFY
+    elif (status_or_none := _STATUS_SPELLINGS.get(raw.lower())) is None:
+        raise OtaParseError(
+            OtaErrorCode.INVALID_VALUE, f"ResStatus must be Commit, Modify or Cancel, got {raw!r}"
+        )
+    else:
+        status = status_or_none
+    if kind is ResMessageKind.MODIFY:
+        if not has_stays:
+            return ResStatus.CANCEL  # unconfirmed Booking.com marking, see module docstring
+        if status is ResStatus.COMMIT:
+            return ResStatus.MODIFY  # "commit this modification"
+    return status
+
+
+def _total(element: etree._Element | None) -> Total | None:
+    if element is None:
+        return None
+    taxes_element = child(element, "Taxes")
+    taxes = amount_attr(taxes_element, "Amount")
+    if taxes is None:
+        # No total on Taxes: add up the individual Tax amounts, if there are any.
+        tax_amounts = [
+            amount
+            for tax in children(taxes_element, "Tax")
+            if (amount := amount_attr(tax, "Amount")) is not None
+        ]
+        taxes = sum(tax_amounts, Decimal(0)) if tax_amounts else None
+    total = Total(
+        after_tax=amount_attr(element, "AmountAfterTax"),
+        before_tax=amount_attr(element, "AmountBeforeTax"),
+        taxes=taxes,
+        currency=attr(element, "CurrencyCode"),
+    )
+    return None if total.amount is None and total.taxes is None else total
+
+
+def _commission(element: etree._Element | None) -> Amount | None:
+    payable = child(element, "CommissionPayableAmount")
+    value = amount_attr(payable, "Amount")
+    if value is None:
+        return None
+    return Amount(value=value, currency=attr(payable, "CurrencyCode"))
+
+
+def _nights(start: date, end: date | None, inclusive_end: bool) -> list[date]:
+    if end is None or end <= start:
+        return [start]
+    last = end if inclusive_end else end - timedelta(days=1)
+    if (last - start).days > _MAX_NIGHTS:
+        raise OtaParseError(
+            OtaErrorCode.INVALID_VALUE, f"a rate spans more than {_MAX_NIGHTS} nights"
+        )
+    return [start + timedelta(days=offset) for offset in range((last - start).days + 1)]
+
+
+def _dated(element: etree._Element) -> tuple[date | None, date | None, bool]:
+    return (
+        date_attr(element, "EffectiveDate"),
+        date_attr(element, "ExpireDate"),
+        bool_attr(element, "ExpireDateExclusiveInd") is False,
+    )
+
+
+def _nightly_rates(stay: etree._Element, span: tuple[date, date] | None) -> tuple[NightlyRate, ...]:
+    rates: list[NightlyRate] = []
+    for room_rate in children(stay, "RoomRates", "RoomRate"):
+        outer = _dated(room_rate)
+        for rate in children(room_rate, "Rates", "Rate"):
+            start, end, inclusive = _dated(rate)
+            if start is None:
+                start, end, inclusive = outer
+            if start is None and span is not None:
+                start, end, inclusive = span[0], span[1], False
+            price = _total(child(rate, "Total")) or _total(child(rate, "Base"))
+            if start is None or price is None:
+                continue  # an undated or unpriced rate tells us nothing per night
+            code = attr(room_rate, "RatePlanCode")
+            rates.extend(
+                NightlyRate(night=night, price=price, rate_plan_code=code)
+                for night in _nights(start, end, inclusive)
+            )
+    return tuple(sorted(rates, key=lambda rate: rate.night))
+
+
+def _texts(parent: etree._Element | None, container: str, item: str) -> tuple[str, ...]:
+    return tuple(value for el in children(parent, container, item) if (value := text(el)))
+
+
+def _special_requests(parent: etree._Element | None) -> tuple[SpecialRequest, ...]:
+    return tuple(
+        SpecialRequest(text=value, name=attr(element, "Name"))
+        for element in children(parent, "SpecialRequests", "SpecialRequest")
+        if (value := text(element))
+    )
+
+
+def _room_stay(stay: etree._Element) -> OtaRoomStay:
+    time_span = child(stay, "TimeSpan")
+    span_start, span_end = date_attr(time_span, "Start"), date_attr(time_span, "End")
+    span = (span_start, span_end) if span_start and span_end else None
+    nightly = _nightly_rates(stay, span)
+    if span is None and nightly:
+        span = (nightly[0].night, nightly[-1].night + timedelta(days=1))
+    if span is None:
+        raise missing("RoomStay/TimeSpan (or dated RoomRates)")
+    if span[1] <= span[0]:
+        raise OtaParseError(OtaErrorCode.INVALID_VALUE, f"RoomStay ends {span[1]} before it starts")
+    room_type = child(stay, "RoomTypes", "RoomType")
+    rate_plan = child(stay, "RatePlans", "RatePlan")
+    first_room_rate = child(stay, "RoomRates", "RoomRate")
+    return OtaRoomStay(
+        arrival=span[0],
+        departure=span[1],
+        index_number=attr(stay, "IndexNumber"),
+        room_type_code=attr(room_type, "RoomTypeCode") or attr(first_room_rate, "RoomTypeCode"),
+        room_name=attr(child(room_type, "RoomDescription"), "Name"),
+        rate_plan_code=attr(rate_plan, "RatePlanCode") or attr(first_room_rate, "RatePlanCode"),
+        meal_plan=text(child(room_type, "RoomDescription", "MealPlan"))
+        or attr(child(rate_plan, "MealsIncluded"), "MealPlanCodes"),
+        nightly_rates=nightly,
+        guest_counts=tuple(
+            GuestCount(
+                count=int_attr(element, "Count") or 1,
+                age_qualifying_code=attr(element, "AgeQualifyingCode"),
+                age=int_attr(element, "Age"),
+            )
+            for element in children(stay, "GuestCounts", "GuestCount")
+        ),
+        total=_total(child(stay, "Total")),
+        commission=_commission(child(rate_plan, "Commission")),
+        hotel_code=attr(child(stay, "BasicPropertyInfo"), "HotelCode"),
+        guest_rphs=tuple(
+            rph
+            for element in children(stay, "ResGuestRPHs", "ResGuestRPH")
+            if (rph := attr(element, "RPH"))
+        ),
+        comments=_texts(stay, "Comments", "Comment"),
+        special_requests=_special_requests(stay),
+    )
+
+
+def _customer(element: etree._Element | None) -> Customer | None:
+    if element is None:
+        return None
+    name = child(element, "PersonName")
+    address = child(element, "Address")
+    country = child(address, "CountryName")
+    return Customer(
+        name=PersonName(
+            given_name=" ".join(
+                value for given in children(name, "GivenName") if (value := text(given))
+            )
+            or None,
+            surname=text(child(name, "Surname")),
+            prefix=text(child(name, "NamePrefix")),
+        ),
+        email=text(child(element, "Email")),
+        phone=attr(child(element, "Telephone"), "PhoneNumber"),
+        address=None
+        if address is None
+        else PostalAddress(
+            lines=tuple(
+                value for line in children(address, "AddressLine") if (value := text(line))
+            ),
+            city=text(child(address, "CityName")),
+            postal_code=text(child(address, "PostalCode")),
+            state=text(child(address, "StateProv")),
+            country_code=attr(country, "Code"),
+            country_name=text(country),
+        ),
+        company_name=text(child(address, "CompanyName"))
+        or text(child(element, "CompanyInfo", "CompanyName")),
+        language=attr(element, "Language"),
+    )
+
+
+def _profile_customer(parent: etree._Element | None) -> Customer | None:
+    return _customer(child(parent, "Profiles", "ProfileInfo", "Profile", "Customer"))
+
+
+def _card(reservation: etree._Element) -> CardSummary | None:
+    guarantees = [child(reservation, "ResGlobalInfo", "Guarantee")]
+    guarantees += [
+        child(stay, "Guarantee") for stay in children(reservation, "RoomStays", "RoomStay")
+    ]
+    for guarantee in guarantees:
+        card = None if guarantee is None else next(guarantee.iter(ota("PaymentCard")), None)
+        if card is None:
+            continue
+        number = attr(card, "CardNumber") or text(child(card, "CardNumber", "PlainText"))
+        digits = "".join(ch for ch in number or "" if ch.isdigit())
+        return CardSummary(
+            card_code=attr(card, "CardCode") or attr(card, "CardType"),
+            last_four=digits[-4:] if len(digits) >= 4 else None,
+            expire_date=attr(card, "ExpireDate"),
+            holder_name=text(child(card, "CardHolderName")),
+        )
+    return None
+
+
+def _reservation(
+    element: etree._Element, kind: ResMessageKind, root_status: str | None
+) -> OtaReservation:
+    stays = tuple(_room_stay(stay) for stay in children(element, "RoomStays", "RoomStay"))
+    global_info = child(element, "ResGlobalInfo")
+    hotel_code = next((stay.hotel_code for stay in stays if stay.hotel_code), None)
+    return OtaReservation(
+        status=_status(attr(element, "ResStatus") or root_status, kind, bool(stays)),
+        ids=read_reservation_ids(global_info),
+        unique_id=attr(child(element, "UniqueID"), "ID"),
+        create_datetime=datetime_attr(element, "CreateDateTime"),
+        last_modify_datetime=datetime_attr(element, "LastModifyDateTime"),
+        room_stays=stays,
+        guests=tuple(
+            GuestProfile(
+                customer=customer,
+                rph=attr(guest, "ResGuestRPH"),
+                primary=bool_attr(guest, "PrimaryIndicator"),
+            )
+            for guest in children(element, "ResGuests", "ResGuest")
+            if (customer := _profile_customer(guest)) is not None
+        ),
+        booker=_profile_customer(global_info),
+        total=_total(child(global_info, "Total")),
+        total_commission=_commission(child(global_info, "TotalCommissions")),
+        comments=_texts(global_info, "Comments", "Comment"),
+        special_requests=_special_requests(global_info),
+        payment_card=_card(element),
+        hotel_code=hotel_code or attr(child(global_info, "BasicPropertyInfo"), "HotelCode"),
+    )
+
+
+def decode_res_notif_rq(data: bytes, *, limits: ParserLimits | None = None) -> ResNotifRQ:
+    """Decode either reservation message; the root element decides which."""
+    document = parse_document(data, {kind.value for kind in ResMessageKind}, limits=limits)
+    root = document.root
+    kind = ResMessageKind(document.name)
+    container, item = (
+        ("HotelReservations", "HotelReservation")
+        if kind is ResMessageKind.NEW
+        else ("HotelResModifies", "HotelResModify")
+    )
+    root_status = attr(root, "ResStatus")
+    return ResNotifRQ(
+        kind=kind,
+        reservations=tuple(
+            _reservation(el, kind, root_status) for el in children(root, container, item)
+        ),
+        res_status=root_status,
+        echo_token=attr(root, "EchoToken"),
+        timestamp=datetime_attr(root, "TimeStamp"),
+        target=attr(root, "Target"),
+        version=attr(root, "Version") or "",
+        ruid=document.ruid,
+        soap=document.soap,
+    )
