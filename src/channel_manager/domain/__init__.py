@@ -46,6 +46,7 @@ from channel_manager.domain.channel import (
     ReservationMessageKind,
 )
 from channel_manager.domain.connection import (
+    ALLOWED_TRANSITIONS,
     AuthMode,
     AuthState,
     Connection,
@@ -129,6 +130,7 @@ from channel_manager.domain.sync import (
 )
 
 __all__ = [
+    "ALLOWED_TRANSITIONS",
     "MAX_BOOKING_LIMIT",
     "UNLIMITED_BOOKING_LIMIT",
     "Address",

@@ -7,7 +7,9 @@ what the stored reservation becomes:
 - an older revision never overwrites a newer one (STALE);
 - a cancel of an unknown reservation is stored as a cancelled tombstone (TOMBSTONED), so a
   late Commit cannot create it;
-- nothing resurrects a cancelled reservation (IGNORED_AFTER_CANCEL); cancellation is final.
+- nothing resurrects a cancelled reservation (IGNORED_AFTER_CANCEL); cancellation is final;
+- the status follows the kind of the newest message applied (Commit -> confirmed, Modify ->
+  modified, Cancel -> cancelled), so the result never depends on arrival order.
 
 Messages that share a revision are taken to be the same message; adapters that can see two
 different messages with one timestamp give them distinct ``Revision.sequence`` numbers.
@@ -92,9 +94,10 @@ class ReservationLedger:
                 raw_message_id=incoming.raw_message_id or current.raw_message_id,
             )
             return LedgerDecision(LedgerOutcome.CANCELLED, cancelled)
-        # A change made before the first acknowledgement arrives as a *new* message: for an
-        # existing reservation any newer Commit/Modify is a modification.
-        updated = attrs.evolve(incoming, id=current.id, status=ReservationStatus.MODIFIED)
+        # A change made before the first acknowledgement arrives as a *new* message; it is
+        # still an update of what we hold. The status follows the message kind only, so the
+        # final state does not depend on the order messages arrived in.
+        updated = attrs.evolve(incoming, id=current.id, status=_STATUS_BY_KIND[kind])
         return LedgerDecision(LedgerOutcome.UPDATED, updated)
 
     @staticmethod
@@ -102,9 +105,12 @@ class ReservationLedger:
         if kind is ReservationMessageKind.CANCEL:
             tombstone = attrs.evolve(incoming, status=ReservationStatus.CANCELLED)
             return LedgerDecision(LedgerOutcome.TOMBSTONED, tombstone)
-        status = (
-            ReservationStatus.MODIFIED
-            if kind is ReservationMessageKind.MODIFY
-            else ReservationStatus.CONFIRMED
-        )
-        return LedgerDecision(LedgerOutcome.CREATED, attrs.evolve(incoming, status=status))
+        created = attrs.evolve(incoming, status=_STATUS_BY_KIND[kind])
+        return LedgerDecision(LedgerOutcome.CREATED, created)
+
+
+_STATUS_BY_KIND = {
+    ReservationMessageKind.NEW: ReservationStatus.CONFIRMED,
+    ReservationMessageKind.MODIFY: ReservationStatus.MODIFIED,
+    ReservationMessageKind.CANCEL: ReservationStatus.CANCELLED,
+}

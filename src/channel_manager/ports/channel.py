@@ -41,7 +41,7 @@ class ChannelGateway(Protocol):
         """
         ...
 
-    async def acknowledge(self, reservations: Sequence[ChannelReservation]) -> None:
+    async def acknowledge(self, ack_keys: Sequence[ChannelReservation]) -> None:
         """Tell the channel these messages are stored. Call only after our commit."""
         ...
 
