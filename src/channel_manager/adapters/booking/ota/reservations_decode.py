@@ -158,6 +158,14 @@ def _special_requests(parent: etree._Element | None) -> tuple[SpecialRequest, ..
     )
 
 
+def _guest_rphs(element: etree._Element | None) -> tuple[str, ...]:
+    """Booking.com writes ``ResGuestRPH[@RPH]`` children; the 2015B schema a list of numbers."""
+    if element is None:
+        return ()
+    nested = [rph for item in children(element, "ResGuestRPH") if (rph := attr(item, "RPH"))]
+    return tuple(nested) if nested else tuple((element.text or "").split())
+
+
 def _room_stay(stay: etree._Element) -> OtaRoomStay:
     time_span = child(stay, "TimeSpan")
     span_start, span_end = date_attr(time_span, "Start"), date_attr(time_span, "End")
@@ -193,11 +201,7 @@ def _room_stay(stay: etree._Element) -> OtaRoomStay:
         total=_total(child(stay, "Total")),
         commission=_commission(child(rate_plan, "Commission")),
         hotel_code=attr(child(stay, "BasicPropertyInfo"), "HotelCode"),
-        guest_rphs=tuple(
-            rph
-            for element in children(stay, "ResGuestRPHs", "ResGuestRPH")
-            if (rph := attr(element, "RPH"))
-        ),
+        guest_rphs=_guest_rphs(child(stay, "ResGuestRPHs")),
         comments=_texts(stay, "Comments", "Comment"),
         special_requests=_special_requests(stay),
     )
@@ -251,7 +255,12 @@ def _card(reservation: etree._Element) -> CardSummary | None:
         card = None if guarantee is None else next(guarantee.iter(ota("PaymentCard")), None)
         if card is None:
             continue
-        number = attr(card, "CardNumber") or text(child(card, "CardNumber", "PlainText"))
+        number_element = child(card, "CardNumber")  # 2015B form: element, plain or masked
+        number = (
+            attr(card, "CardNumber")
+            or text(child(number_element, "PlainText"))
+            or attr(number_element, "Mask")
+        )
         digits = "".join(ch for ch in number or "" if ch.isdigit())
         return CardSummary(
             card_code=attr(card, "CardCode") or attr(card, "CardType"),
