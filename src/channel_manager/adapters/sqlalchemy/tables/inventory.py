@@ -24,7 +24,6 @@ api_keys = sa.Table(
     sa.Column("prefix", sa.String(32), nullable=False),
     sa.Column("key_hash", sa.String(128), nullable=False, unique=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("last_used_at", UtcDateTime, nullable=True),
     sa.Column("revoked_at", UtcDateTime, nullable=True),
 )
 

@@ -31,6 +31,7 @@ outbound_messages = sa.Table(
     sa.Column(
         "connection_id", sa.Uuid, sa.ForeignKey("integration_connections.id"), nullable=False
     ),
+    sa.Column("hotel_code", sa.String(255), nullable=False),
     sa.Column("kind", sa.String(64), nullable=False),
     sa.Column("payload", sa.JSON, nullable=False),
     sa.Column("idempotency_key", sa.String(255), nullable=False, unique=True),
@@ -58,14 +59,13 @@ message_log = sa.Table(
     sa.Column("connection_id", sa.Uuid, sa.ForeignKey("integration_connections.id"), nullable=True),
     sa.Column("direction", sa.String(16), nullable=False),
     sa.Column("message_type", sa.String(128), nullable=False),
-    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("endpoint", sa.String(2048), nullable=False),
     sa.Column("http_status", sa.Integer, nullable=True),
+    sa.Column("outcome", sa.Text, nullable=True),
     sa.Column("ruid", sa.String(255), nullable=True),
-    sa.Column("related_id", sa.Uuid, nullable=True),
-    sa.Column("started_at", UtcDateTime, nullable=False),
-    sa.Column("finished_at", UtcDateTime, nullable=True),
     sa.Column("body", sa.Text, nullable=False),
-    sa.Index("ix_message_log_connection_started", "connection_id", "started_at"),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_message_log_connection_created", "connection_id", "created_at"),
 )
 
 #: Vault output only: opaque ciphertext that names its key. No plaintext column exists.

@@ -63,7 +63,9 @@ reservation_room_stays = sa.Table(
         sa.ForeignKey("reservations.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    sa.Column("stay_index", sa.Integer, primary_key=True),
+    # Position in the reservation's tuple; ``stay_index`` is the channel's own index number.
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("stay_index", sa.Integer, nullable=False),
     sa.Column("external_room_type_id", sa.String(255), nullable=False),
     sa.Column("external_room_type_name", sa.String(255), nullable=True),
     sa.Column("external_rate_plan_id", sa.String(255), nullable=True),
@@ -83,7 +85,7 @@ reservation_nightly_prices = sa.Table(
     "reservation_nightly_prices",
     metadata,
     sa.Column("reservation_id", sa.Uuid, primary_key=True),
-    sa.Column("stay_index", sa.Integer, primary_key=True),
+    sa.Column("stay_position", sa.Integer, primary_key=True),
     # Position keeps the channel's order and tolerates a night listed twice.
     sa.Column("position", sa.Integer, primary_key=True),
     sa.Column("night", sa.Date, nullable=False),
@@ -91,8 +93,8 @@ reservation_nightly_prices = sa.Table(
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("rate_plan_code", sa.String(255), nullable=True),
     sa.ForeignKeyConstraint(
-        ["reservation_id", "stay_index"],
-        ["reservation_room_stays.reservation_id", "reservation_room_stays.stay_index"],
+        ["reservation_id", "stay_position"],
+        ["reservation_room_stays.reservation_id", "reservation_room_stays.position"],
         ondelete="CASCADE",
     ),
 )

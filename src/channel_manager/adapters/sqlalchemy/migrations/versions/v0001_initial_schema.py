@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-24 08:07:59.597705
+Create Date: 2026-11-24 08:12:09.957755
 """
 
 from collections.abc import Sequence
@@ -42,7 +42,6 @@ def upgrade() -> None:
         sa.Column("prefix", sa.String(length=32), nullable=False),
         sa.Column("key_hash", sa.String(length=128), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.Column("last_used_at", UtcDateTime(), nullable=True),
         sa.Column("revoked_at", UtcDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["organization_id"],
@@ -168,13 +167,12 @@ def upgrade() -> None:
         sa.Column("connection_id", sa.Uuid(), nullable=True),
         sa.Column("direction", sa.String(length=16), nullable=False),
         sa.Column("message_type", sa.String(length=128), nullable=False),
-        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("endpoint", sa.String(length=2048), nullable=False),
         sa.Column("http_status", sa.Integer(), nullable=True),
+        sa.Column("outcome", sa.Text(), nullable=True),
         sa.Column("ruid", sa.String(length=255), nullable=True),
-        sa.Column("related_id", sa.Uuid(), nullable=True),
-        sa.Column("started_at", UtcDateTime(), nullable=False),
-        sa.Column("finished_at", UtcDateTime(), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["connection_id"],
             ["integration_connections.id"],
@@ -183,9 +181,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_message_log")),
     )
     op.create_index(
-        "ix_message_log_connection_started",
+        "ix_message_log_connection_created",
         "message_log",
-        ["connection_id", "started_at"],
+        ["connection_id", "created_at"],
         unique=False,
     )
 
@@ -193,6 +191,7 @@ def upgrade() -> None:
         "outbound_messages",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("connection_id", sa.Uuid(), nullable=False),
+        sa.Column("hotel_code", sa.String(length=255), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=255), nullable=False),
@@ -422,6 +421,7 @@ def upgrade() -> None:
     op.create_table(
         "reservation_room_stays",
         sa.Column("reservation_id", sa.Uuid(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("stay_index", sa.Integer(), nullable=False),
         sa.Column("external_room_type_id", sa.String(length=255), nullable=False),
         sa.Column("external_room_type_name", sa.String(length=255), nullable=True),
@@ -453,7 +453,7 @@ def upgrade() -> None:
             ["unit_id"], ["units.id"], name=op.f("fk_reservation_room_stays_unit_id_units")
         ),
         sa.PrimaryKeyConstraint(
-            "reservation_id", "stay_index", name=op.f("pk_reservation_room_stays")
+            "reservation_id", "position", name=op.f("pk_reservation_room_stays")
         ),
     )
     op.create_index(
@@ -466,20 +466,23 @@ def upgrade() -> None:
     op.create_table(
         "reservation_nightly_prices",
         sa.Column("reservation_id", sa.Uuid(), nullable=False),
-        sa.Column("stay_index", sa.Integer(), nullable=False),
+        sa.Column("stay_position", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("night", sa.Date(), nullable=False),
         sa.Column("amount", ExactDecimal(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("rate_plan_code", sa.String(length=255), nullable=True),
         sa.ForeignKeyConstraint(
-            ["reservation_id", "stay_index"],
-            ["reservation_room_stays.reservation_id", "reservation_room_stays.stay_index"],
+            ["reservation_id", "stay_position"],
+            ["reservation_room_stays.reservation_id", "reservation_room_stays.position"],
             name=op.f("fk_reservation_nightly_prices_reservation_id_reservation_room_stays"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(
-            "reservation_id", "stay_index", "position", name=op.f("pk_reservation_nightly_prices")
+            "reservation_id",
+            "stay_position",
+            "position",
+            name=op.f("pk_reservation_nightly_prices"),
         ),
     )
 
@@ -511,7 +514,7 @@ def downgrade() -> None:
     op.drop_index("ix_outbound_messages_connection", table_name="outbound_messages")
 
     op.drop_table("outbound_messages")
-    op.drop_index("ix_message_log_connection_started", table_name="message_log")
+    op.drop_index("ix_message_log_connection_created", table_name="message_log")
 
     op.drop_table("message_log")
     op.drop_table("integration_property_mappings")

@@ -1,0 +1,32 @@
+"""Errors the persistence adapters raise beyond the domain's own."""
+
+from channel_manager.domain.errors import DomainError
+
+
+class DuplicateRecord(DomainError):  # noqa: N818 - named like the domain's errors
+    """An ``add`` hit an existing record (same id or same unique key)."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"{kind} {key} already exists")
+        self.kind = kind
+        self.key = key
+
+
+class MissingReference(DomainError):  # noqa: N818 - named like the domain's errors
+    """A write referred to a record that does not exist (a foreign key found nothing)."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"{kind} {key} refers to a record that does not exist")
+        self.kind = kind
+        self.key = key
+
+
+def is_unique_violation(error: Exception) -> bool:
+    """True when a driver error reports a unique or primary key violation.
+
+    PostgreSQL says so with SQLSTATE 23505; SQLite only in its message text.
+    """
+    original = getattr(error, "orig", error)
+    if getattr(original, "sqlstate", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(original)

@@ -1,0 +1,1 @@
+"""Repositories over one SQLAlchemy ``Connection``; the unit of work owns the transaction."""

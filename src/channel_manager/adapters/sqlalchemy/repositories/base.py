@@ -1,0 +1,93 @@
+"""What every SQLAlchemy repository shares: the connection, and inserts, updates and
+lookups that raise the port's named errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from channel_manager.adapters.sqlalchemy.errors import (
+    DuplicateRecord,
+    MissingReference,
+    is_unique_violation,
+)
+from channel_manager.adapters.sqlalchemy.rows.base import Row
+from channel_manager.domain.errors import DomainError, NotFound
+
+EntityT = TypeVar("EntityT")
+
+
+class TableAccess:
+    """Insert, update and fetch rows of one table through the unit of work's connection.
+
+    Each method runs its statement at once (no identity map), so a constraint violation is
+    reported by the call that caused it.
+    """
+
+    def __init__(self, connection: sa.Connection, table: sa.Table, kind: str) -> None:
+        self.connection = connection
+        self.table = table
+        self.kind = kind
+
+    def insert(
+        self, row: Row, key: object, duplicate: Callable[[], DomainError] | None = None
+    ) -> None:
+        """Insert ``row``; an existing id or unique key raises ``duplicate()`` (by default
+        :class:`DuplicateRecord`), a dangling foreign key :class:`MissingReference`.
+        """
+        try:
+            # A savepoint keeps the transaction usable after a violation (PostgreSQL would
+            # otherwise refuse every further statement of it).
+            with self.connection.begin_nested():
+                self.connection.execute(self.table.insert().values(row))
+        except sa.exc.IntegrityError as error:
+            if not is_unique_violation(error):
+                raise MissingReference(self.kind, key) from error
+            raise (duplicate() if duplicate else DuplicateRecord(self.kind, key)) from error
+
+    def update(self, row: Row, key_column: str = "id") -> None:
+        """Overwrite the row with the same key; raise NotFound when there is none."""
+        key = row[key_column]
+        result = self.connection.execute(
+            self.table.update().where(self.table.c[key_column] == key).values(row)
+        )
+        if result.rowcount == 0:
+            raise NotFound(self.kind, key)
+
+    def delete(self, key: object, key_column: str = "id") -> int:
+        """Delete the row with ``key``; how many rows went (0 or 1)."""
+        result = self.connection.execute(self.table.delete().where(self.table.c[key_column] == key))
+        return int(result.rowcount)
+
+    def one(
+        self, convert: Callable[[sa.RowMapping], EntityT], key: object, key_column: str = "id"
+    ) -> EntityT:
+        """The entity with ``key``; raise NotFound when there is none."""
+        found = self.first(convert, self.table.c[key_column] == key)
+        if found is None:
+            raise NotFound(self.kind, key)
+        return found
+
+    def first(
+        self, convert: Callable[[sa.RowMapping], EntityT], *where: sa.ColumnElement[bool]
+    ) -> EntityT | None:
+        """The first entity matching ``where``, or None."""
+        row = self.connection.execute(sa.select(self.table).where(*where)).mappings().first()
+        return None if row is None else convert(row)
+
+    def many(
+        self,
+        convert: Callable[[sa.RowMapping], EntityT],
+        *where: sa.ColumnElement[bool],
+        order_by: tuple[Any, ...] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[EntityT]:
+        """Every entity matching ``where`` in ``order_by`` order, paged."""
+        statement = sa.select(self.table).where(*where).order_by(*order_by).offset(offset)
+        if limit is not None:
+            statement = statement.limit(limit)
+        return [convert(row) for row in self.connection.execute(statement).mappings()]

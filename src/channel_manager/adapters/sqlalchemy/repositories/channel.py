@@ -1,0 +1,246 @@
+"""Connections (with claiming of due work), authorisation states and the mapping tables."""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from channel_manager.adapters.sqlalchemy import tables
+from channel_manager.adapters.sqlalchemy.repositories.base import TableAccess
+from channel_manager.adapters.sqlalchemy.rows import channel as rows
+from channel_manager.domain.connection import AuthState, Connection, ConnectionStatus
+from channel_manager.domain.errors import MappingConflict
+from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
+
+
+class SqlAlchemyConnectionRepository:
+    """Channel connections.
+
+    ``due_for_poll``/``due_for_sync`` claim: on PostgreSQL with ``FOR UPDATE SKIP LOCKED`` so
+    concurrent workers take different connections; on SQLite the unit of work's ``BEGIN
+    IMMEDIATE`` serialises claimers (one worker is the supported set-up there). A claimed
+    connection's next time is pushed ``claim_lease`` ahead: if its worker dies, the
+    connection becomes due again after the lease instead of never.
+    """
+
+    def __init__(self, connection: sa.Connection, claim_lease: timedelta) -> None:
+        self._connection = connection
+        self._rows = TableAccess(connection, tables.connections, "connection")
+        self._claim_lease = claim_lease
+
+    def get(self, id: UUID) -> Connection:
+        """The connection; NotFound when unknown."""
+        return self._rows.one(rows.connection_from_row, id)
+
+    def add(self, connection: Connection) -> None:
+        """Insert a new connection."""
+        self._rows.insert(rows.connection_to_row(connection), connection.id)
+
+    def update(self, connection: Connection) -> None:
+        """Overwrite an existing connection."""
+        self._rows.update(rows.connection_to_row(connection))
+
+    def list(
+        self, organization_id: UUID, status: ConnectionStatus | None = None
+    ) -> builtins.list[Connection]:
+        """An organisation's connections, oldest first."""
+        table = tables.connections
+        where = [table.c.organization_id == organization_id]
+        if status is not None:
+            where.append(table.c.status == status.value)
+        return self._rows.many(
+            rows.connection_from_row, *where, order_by=(table.c.created_at, table.c.id)
+        )
+
+    def due_for_poll(self, now: datetime, limit: int) -> builtins.list[Connection]:
+        """Claim active connections whose poll is due; their ``next_poll_at`` is leased."""
+        return self._claim_due(tables.connections.c.next_poll_at, now, limit)
+
+    def due_for_sync(self, now: datetime, limit: int) -> builtins.list[Connection]:
+        """Claim active connections whose sync is due; their ``next_sync_at`` is leased."""
+        return self._claim_due(tables.connections.c.next_sync_at, now, limit)
+
+    def _claim_due(
+        self, due_column: sa.Column[datetime], now: datetime, limit: int
+    ) -> builtins.list[Connection]:
+        table = tables.connections
+        statement = (
+            sa.select(table)
+            .where(table.c.status == ConnectionStatus.ACTIVE.value, due_column <= now)
+            .order_by(due_column, table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = [
+            rows.connection_from_row(row) for row in self._connection.execute(statement).mappings()
+        ]
+        if not claimed:
+            return []
+        leased_until = now + self._claim_lease
+        self._connection.execute(
+            table.update()
+            .where(table.c.id.in_([connection.id for connection in claimed]))
+            .values({due_column.name: leased_until})
+        )
+        if due_column.name == "next_poll_at":
+            return [c.schedule(next_poll_at=leased_until) for c in claimed]
+        return [c.schedule(next_sync_at=leased_until) for c in claimed]
+
+
+class SqlAlchemyAuthStateRepository:
+    """Single-use authorisation states."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._rows = TableAccess(connection, tables.auth_states, "authorisation state")
+
+    def add(self, state: AuthState) -> None:
+        """Insert a new state."""
+        self._rows.insert(rows.auth_state_to_row(state), "(state hidden)")
+
+    def update(self, state: AuthState) -> None:
+        """Overwrite a state (e.g. consumed)."""
+        self._rows.update(rows.auth_state_to_row(state), key_column="state")
+
+    def get(self, state: str) -> AuthState:
+        """The state; NotFound when unknown."""
+        return self._rows.one(rows.auth_state_from_row, state, key_column="state")
+
+
+class SqlAlchemyPropertyMappingRepository:
+    """Channel hotel <-> property mappings (``integration_property_mappings``)."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._rows = TableAccess(connection, tables.property_mappings, "property mapping")
+
+    def get(self, id: UUID) -> PropertyMapping:
+        """The mapping; NotFound when unknown."""
+        return self._rows.one(rows.property_mapping_from_row, id)
+
+    def add(self, mapping: PropertyMapping) -> None:
+        """Insert; a second mapping of the same hotel in a connection is a MappingConflict."""
+        self._rows.insert(
+            rows.property_mapping_to_row(mapping),
+            mapping.id,
+            lambda: MappingConflict(
+                f"external property {mapping.external_property_id} is already mapped "
+                f"on connection {mapping.connection_id}"
+            ),
+        )
+
+    def update(self, mapping: PropertyMapping) -> None:
+        """Overwrite an existing mapping."""
+        self._rows.update(rows.property_mapping_to_row(mapping))
+
+    def remove(self, id: UUID) -> None:
+        """Delete the mapping (its unit and rate plan mappings must be removed first)."""
+        self._rows.delete(id)
+
+    def list_by_connection(self, connection_id: UUID) -> list[PropertyMapping]:
+        """A connection's mappings by external hotel id."""
+        table = tables.property_mappings
+        return self._rows.many(
+            rows.property_mapping_from_row,
+            table.c.connection_id == connection_id,
+            order_by=(table.c.external_property_id,),
+        )
+
+    def find(self, connection_id: UUID, external_property_id: str) -> PropertyMapping | None:
+        """The mapping of one channel hotel within a connection, if any."""
+        table = tables.property_mappings
+        return self._rows.first(
+            rows.property_mapping_from_row,
+            table.c.connection_id == connection_id,
+            table.c.external_property_id == external_property_id,
+        )
+
+    def find_by_hotel_code(self, external_property_id: str) -> list[PropertyMapping]:
+        """Every mapping of a channel hotel across connections, oldest first."""
+        table = tables.property_mappings
+        return self._rows.many(
+            rows.property_mapping_from_row,
+            table.c.external_property_id == external_property_id,
+            order_by=(table.c.created_at, table.c.id),
+        )
+
+
+class SqlAlchemyUnitMappingRepository:
+    """Channel room type <-> unit mappings (``integration_unit_mappings``)."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._rows = TableAccess(connection, tables.unit_mappings, "unit mapping")
+
+    def add(self, mapping: UnitMapping) -> None:
+        """Insert; the same room type twice in one property mapping is a MappingConflict."""
+        self._rows.insert(
+            rows.unit_mapping_to_row(mapping),
+            mapping.id,
+            lambda: MappingConflict(
+                f"external room type {mapping.external_room_type_id} is already mapped "
+                f"in property mapping {mapping.property_mapping_id}"
+            ),
+        )
+
+    def remove(self, id: UUID) -> None:
+        """Delete the mapping; no error when it is already gone."""
+        self._rows.delete(id)
+
+    def list_by_property_mapping(self, property_mapping_id: UUID) -> list[UnitMapping]:
+        """A property mapping's room type mappings by external room type id."""
+        table = tables.unit_mappings
+        return self._rows.many(
+            rows.unit_mapping_from_row,
+            table.c.property_mapping_id == property_mapping_id,
+            order_by=(table.c.external_room_type_id,),
+        )
+
+    def find(self, property_mapping_id: UUID, external_room_type_id: str) -> UnitMapping | None:
+        """The mapping of one channel room type, if any."""
+        table = tables.unit_mappings
+        return self._rows.first(
+            rows.unit_mapping_from_row,
+            table.c.property_mapping_id == property_mapping_id,
+            table.c.external_room_type_id == external_room_type_id,
+        )
+
+
+class SqlAlchemyRatePlanMappingRepository:
+    """Channel rate plan <-> rate plan mappings."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._rows = TableAccess(connection, tables.rate_plan_mappings, "rate plan mapping")
+
+    def add(self, mapping: RatePlanMapping) -> None:
+        """Insert; the same rate plan twice in one property mapping is a MappingConflict."""
+        self._rows.insert(
+            rows.rate_plan_mapping_to_row(mapping),
+            mapping.id,
+            lambda: MappingConflict(
+                f"external rate plan {mapping.external_rate_plan_id} is already mapped "
+                f"in property mapping {mapping.property_mapping_id}"
+            ),
+        )
+
+    def remove(self, id: UUID) -> None:
+        """Delete the mapping; no error when it is already gone."""
+        self._rows.delete(id)
+
+    def list_by_property_mapping(self, property_mapping_id: UUID) -> list[RatePlanMapping]:
+        """A property mapping's rate plan mappings by external rate plan id."""
+        table = tables.rate_plan_mappings
+        return self._rows.many(
+            rows.rate_plan_mapping_from_row,
+            table.c.property_mapping_id == property_mapping_id,
+            order_by=(table.c.external_rate_plan_id,),
+        )
+
+    def find(self, property_mapping_id: UUID, external_rate_plan_id: str) -> RatePlanMapping | None:
+        """The mapping of one channel rate plan, if any."""
+        table = tables.rate_plan_mappings
+        return self._rows.first(
+            rows.rate_plan_mapping_from_row,
+            table.c.property_mapping_id == property_mapping_id,
+            table.c.external_rate_plan_id == external_rate_plan_id,
+        )

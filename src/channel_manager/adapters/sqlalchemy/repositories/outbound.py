@@ -1,0 +1,127 @@
+"""The outbound (ARI) queue and how workers claim from it.
+
+Claiming selects due pending messages that are the head of their ordering key: no earlier
+message (by ``created_at``, then ``id``) with the same key is pending or in flight. That keeps
+per-hotel order: a later change is never sent while an earlier one may still be on its way.
+
+On PostgreSQL the select uses ``FOR UPDATE OF outbound_messages SKIP LOCKED``: a worker skips
+rows another worker is claiming right now, and because the skipped head is still ``pending`` in
+its snapshot, the head's successors stay blocked too. On SQLite the unit of work's ``BEGIN
+IMMEDIATE`` makes each claim exclusive; run one worker there.
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from channel_manager.adapters.sqlalchemy import tables
+from channel_manager.adapters.sqlalchemy.repositories.base import TableAccess
+from channel_manager.adapters.sqlalchemy.rows.outbound import outbound_from_row, outbound_to_row
+from channel_manager.domain.sync import OutboundMessage, OutboundState
+
+_OPEN_STATES = (OutboundState.PENDING.value, OutboundState.IN_FLIGHT.value)
+
+
+class SqlAlchemyOutboundMessageRepository:
+    """Outbox rows, claimed by workers in per-ordering-key order."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+        self._rows = TableAccess(connection, tables.outbound_messages, "outbound message")
+
+    def get(self, id: UUID) -> OutboundMessage:
+        """The message; NotFound when unknown."""
+        return self._rows.one(outbound_from_row, id)
+
+    def add(self, message: OutboundMessage) -> None:
+        """Queue a message; a reused idempotency key is a DuplicateRecord."""
+        self._rows.insert(outbound_to_row(message), message.idempotency_key)
+
+    def update(self, message: OutboundMessage) -> None:
+        """Overwrite a message (after an attempt, a retry, a replay)."""
+        self._rows.update(outbound_to_row(message))
+
+    def find_by_idempotency_key(self, idempotency_key: str) -> OutboundMessage | None:
+        """The message queued under ``idempotency_key``, if any."""
+        table = tables.outbound_messages
+        return self._rows.first(outbound_from_row, table.c.idempotency_key == idempotency_key)
+
+    def claim_due(
+        self, now: datetime, worker_id: str, limit: int
+    ) -> builtins.list[OutboundMessage]:
+        """Start up to ``limit`` due head-of-line messages for ``worker_id``, oldest first."""
+        table = tables.outbound_messages
+        earlier = table.alias("earlier")
+        blocked_by_earlier = sa.exists().where(
+            earlier.c.ordering_key == table.c.ordering_key,
+            earlier.c.state.in_(_OPEN_STATES),
+            sa.or_(
+                earlier.c.created_at < table.c.created_at,
+                sa.and_(earlier.c.created_at == table.c.created_at, earlier.c.id < table.c.id),
+            ),
+        )
+        statement = (
+            sa.select(table)
+            .where(
+                table.c.state == OutboundState.PENDING.value,
+                table.c.next_attempt_at <= now,
+                ~blocked_by_earlier,
+            )
+            .order_by(table.c.created_at, table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=table)
+        )
+        due = [outbound_from_row(row) for row in self._connection.execute(statement).mappings()]
+        started = [message.start_attempt(now, worker_id) for message in due]
+        for message in started:
+            self._connection.execute(
+                table.update()
+                .where(table.c.id == message.id)
+                .values(
+                    state=message.state.value,
+                    attempts=message.attempts,
+                    claimed_by=message.claimed_by,
+                    claimed_at=now,
+                    next_attempt_at=message.next_attempt_at,
+                )
+            )
+        return started
+
+    def release(self, worker_id: str) -> int:
+        """Return every message in flight for ``worker_id`` to pending; how many."""
+        table = tables.outbound_messages
+        in_flight = self._rows.many(
+            outbound_from_row,
+            table.c.state == OutboundState.IN_FLIGHT.value,
+            table.c.claimed_by == worker_id,
+        )
+        for message in in_flight:
+            self._rows.update(outbound_to_row(message.release()))
+        return len(in_flight)
+
+    def list(
+        self,
+        *,
+        connection_id: UUID | None = None,
+        state: OutboundState | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[OutboundMessage]:
+        """Messages, newest first (then by id descending), filtered and paged."""
+        table = tables.outbound_messages
+        where = []
+        if connection_id is not None:
+            where.append(table.c.connection_id == connection_id)
+        if state is not None:
+            where.append(table.c.state == state.value)
+        return self._rows.many(
+            outbound_from_row,
+            *where,
+            order_by=(table.c.created_at.desc(), table.c.id.desc()),
+            limit=limit,
+            offset=offset,
+        )

@@ -1,0 +1,112 @@
+"""Sync runs, the message log and sealed secrets."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from channel_manager.adapters.sqlalchemy import tables
+from channel_manager.adapters.sqlalchemy.repositories.base import TableAccess
+from channel_manager.adapters.sqlalchemy.rows import operations as rows
+from channel_manager.domain.errors import NotFound
+from channel_manager.domain.messages import MessageLogEntry
+from channel_manager.domain.sync import SyncRun
+
+
+class SqlAlchemySyncRunRepository:
+    """Sync runs."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._rows = TableAccess(connection, tables.sync_runs, "sync run")
+
+    def get(self, id: UUID) -> SyncRun:
+        """The run; NotFound when unknown."""
+        return self._rows.one(rows.sync_run_from_row, id)
+
+    def add(self, run: SyncRun) -> None:
+        """Record a new run."""
+        self._rows.insert(rows.sync_run_to_row(run), run.id)
+
+    def update(self, run: SyncRun) -> None:
+        """Overwrite a run (progress, finish)."""
+        self._rows.update(rows.sync_run_to_row(run))
+
+    def list_by_connection(self, connection_id: UUID, limit: int = 50) -> list[SyncRun]:
+        """A connection's runs, newest first."""
+        table = tables.sync_runs
+        return self._rows.many(
+            rows.sync_run_from_row,
+            table.c.connection_id == connection_id,
+            order_by=(table.c.started_at.desc(), table.c.id.desc()),
+            limit=limit,
+        )
+
+
+class SqlAlchemyMessageLogRepository:
+    """The message log (bodies arrive already redacted)."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._rows = TableAccess(connection, tables.message_log, "message log entry")
+
+    def add(self, entry: MessageLogEntry) -> None:
+        """Append an entry."""
+        self._rows.insert(rows.message_log_to_row(entry), entry.id)
+
+    def list(
+        self, connection_id: UUID, *, limit: int = 100, offset: int = 0
+    ) -> builtins.list[MessageLogEntry]:
+        """A connection's messages, newest first."""
+        table = tables.message_log
+        return self._rows.many(
+            rows.message_log_from_row,
+            table.c.connection_id == connection_id,
+            order_by=(table.c.created_at.desc(), table.c.id.desc()),
+            limit=limit,
+            offset=offset,
+        )
+
+
+class SqlAlchemySecretRepository:
+    """Sealed secret blobs by reference: only vault output is ever stored."""
+
+    def __init__(self, connection: sa.Connection, now: Callable[[], datetime]) -> None:
+        self._connection = connection
+        self._now = now
+
+    def get(self, ref: str) -> bytes:
+        """The sealed blob; NotFound when unknown."""
+        table = tables.sealed_secrets
+        sealed = self._connection.execute(
+            sa.select(table.c.sealed).where(table.c.ref == ref)
+        ).scalar_one_or_none()
+        if sealed is None:
+            raise NotFound("secret", ref)
+        return bytes(sealed)
+
+    def put(self, ref: str, sealed: bytes) -> None:
+        """Insert or replace the blob under ``ref``."""
+        table = tables.sealed_secrets
+        now = self._now()
+        updated = self._connection.execute(
+            table.update().where(table.c.ref == ref).values(sealed=sealed, updated_at=now)
+        )
+        if updated.rowcount == 0:
+            self._connection.execute(
+                table.insert().values(ref=ref, sealed=sealed, created_at=now, updated_at=now)
+            )
+
+    def delete(self, ref: str) -> None:
+        """Forget the blob; no error when it is already gone."""
+        table = tables.sealed_secrets
+        self._connection.execute(table.delete().where(table.c.ref == ref))
+
+    def all_refs(self) -> list[str]:
+        """Every stored reference, sorted."""
+        table = tables.sealed_secrets
+        return list(
+            self._connection.execute(sa.select(table.c.ref).order_by(table.c.ref)).scalars()
+        )

@@ -1,0 +1,184 @@
+"""The SQLAlchemy unit of work: one connection, one transaction, every repository."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from channel_manager.adapters.sqlalchemy.repositories.channel import (
+    SqlAlchemyAuthStateRepository,
+    SqlAlchemyConnectionRepository,
+    SqlAlchemyPropertyMappingRepository,
+    SqlAlchemyRatePlanMappingRepository,
+    SqlAlchemyUnitMappingRepository,
+)
+from channel_manager.adapters.sqlalchemy.repositories.inventory import (
+    SqlAlchemyApiKeyRepository,
+    SqlAlchemyOrganizationRepository,
+    SqlAlchemyPropertyRepository,
+    SqlAlchemyRatePlanRepository,
+    SqlAlchemyUnitRepository,
+)
+from channel_manager.adapters.sqlalchemy.repositories.outbound import (
+    SqlAlchemyOutboundMessageRepository,
+)
+from channel_manager.adapters.sqlalchemy.repositories.records import (
+    SqlAlchemyMessageLogRepository,
+    SqlAlchemySecretRepository,
+    SqlAlchemySyncRunRepository,
+)
+from channel_manager.adapters.sqlalchemy.repositories.reservations import (
+    SqlAlchemyReservationRepository,
+)
+from channel_manager.ports.clock import Clock
+from channel_manager.ports.repositories import (
+    ApiKeyRepository,
+    AuthStateRepository,
+    ConnectionRepository,
+    MessageLogRepository,
+    OrganizationRepository,
+    OutboundMessageRepository,
+    PropertyMappingRepository,
+    PropertyRepository,
+    RatePlanMappingRepository,
+    RatePlanRepository,
+    ReservationRepository,
+    SecretRepository,
+    SyncRunRepository,
+    UnitMappingRepository,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    UnitRepository,
+)
+
+#: How far a claimed connection's next poll/sync moves ahead while its worker works on it.
+DEFAULT_CLAIM_LEASE = timedelta(minutes=2)
+
+
+class UnitOfWorkNotStarted(RuntimeError):  # noqa: N818 - reads as a state, like the domain's
+    """A unit of work was used outside its ``with`` block."""
+
+
+class _SystemClock:
+    """UTC wall clock, used when no clock is injected."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class SqlAlchemyUnitOfWork:
+    """One database transaction over every repository.
+
+    ``with uow:`` opens a connection; leaving the block rolls back whatever was not committed
+    and returns the connection to the pool. After :meth:`commit` the same unit of work may go
+    on: the next statement starts a new transaction.
+    """
+
+    organizations: OrganizationRepository
+    connections: ConnectionRepository
+    properties: PropertyRepository
+    units: UnitRepository
+    rate_plans: RatePlanRepository
+    property_mappings: PropertyMappingRepository
+    unit_mappings: UnitMappingRepository
+    rate_plan_mappings: RatePlanMappingRepository
+    reservations: ReservationRepository
+    sync_runs: SyncRunRepository
+    outbound: OutboundMessageRepository
+    message_log: MessageLogRepository
+    auth_states: AuthStateRepository
+    api_keys: ApiKeyRepository
+    secrets: SecretRepository
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
+    ) -> None:
+        self._engine = engine
+        self._clock: Clock = clock or _SystemClock()
+        self._claim_lease = claim_lease
+        self._connection: sa.Connection | None = None
+
+    def __enter__(self) -> Self:
+        if self._connection is not None:
+            raise UnitOfWorkNotStarted("this unit of work is already open; make a new one")
+        connection = self._engine.connect()
+        self._connection = connection
+        self.organizations = SqlAlchemyOrganizationRepository(connection)
+        self.connections = SqlAlchemyConnectionRepository(connection, self._claim_lease)
+        self.properties = SqlAlchemyPropertyRepository(connection)
+        self.units = SqlAlchemyUnitRepository(connection)
+        self.rate_plans = SqlAlchemyRatePlanRepository(connection)
+        self.property_mappings = SqlAlchemyPropertyMappingRepository(connection)
+        self.unit_mappings = SqlAlchemyUnitMappingRepository(connection)
+        self.rate_plan_mappings = SqlAlchemyRatePlanMappingRepository(connection)
+        self.reservations = SqlAlchemyReservationRepository(connection)
+        self.sync_runs = SqlAlchemySyncRunRepository(connection)
+        self.outbound = SqlAlchemyOutboundMessageRepository(connection)
+        self.message_log = SqlAlchemyMessageLogRepository(connection)
+        self.auth_states = SqlAlchemyAuthStateRepository(connection)
+        self.api_keys = SqlAlchemyApiKeyRepository(connection)
+        self.secrets = SqlAlchemySecretRepository(connection, self._clock.now)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed, then release the connection."""
+        connection = self._require_open()
+        try:
+            connection.rollback()
+        finally:
+            connection.close()
+            self._connection = None
+
+    def commit(self) -> None:
+        """Make every change so far durable."""
+        self._require_open().commit()
+
+    def rollback(self) -> None:
+        """Discard every change since the last commit."""
+        self._require_open().rollback()
+
+    def _require_open(self) -> sa.Connection:
+        if self._connection is None:
+            raise UnitOfWorkNotStarted("use the unit of work inside a `with` block")
+        return self._connection
+
+
+class SqlAlchemyUnitOfWorkFactory:
+    """Makes a fresh :class:`SqlAlchemyUnitOfWork` per call (one per operation)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
+    ) -> None:
+        self.engine = engine
+        self._clock = clock
+        self._claim_lease = claim_lease
+
+    def __call__(self) -> SqlAlchemyUnitOfWork:
+        """A new, unopened unit of work."""
+        return SqlAlchemyUnitOfWork(self.engine, clock=self._clock, claim_lease=self._claim_lease)
+
+
+if TYPE_CHECKING:  # mypy proves the adapter satisfies the port; nothing runs here
+
+    def _conforms_to_port(uow: SqlAlchemyUnitOfWork) -> UnitOfWork:
+        return uow
+
+    def _factory_conforms_to_port(factory: SqlAlchemyUnitOfWorkFactory) -> UnitOfWorkFactory:
+        return factory
