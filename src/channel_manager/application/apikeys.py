@@ -1,0 +1,72 @@
+"""API keys: shown once when created, stored only as a hash, scoped to one organisation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from uuid import UUID
+
+import attrs
+
+from channel_manager.application.errors import Unauthenticated
+from channel_manager.domain.apikeys import ApiKey
+from channel_manager.ports.clock import Clock, IdGenerator
+from channel_manager.ports.repositories import UnitOfWorkFactory
+
+#: Every key starts with this, so leaked keys are easy to recognise in logs and scanners.
+KEY_PREFIX = "cm_"
+
+
+def hash_key(plaintext: str) -> str:
+    """SHA-256 of the key: keys are 256-bit random, so a slow hash would add nothing."""
+    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+@attrs.frozen
+class IssuedKey:
+    """A new key: the record, and the plaintext that is shown exactly once."""
+
+    record: ApiKey
+    plaintext: str = attrs.field(repr=False)
+
+
+class ApiKeyService:
+    """Issues and checks API keys."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._ids = ids
+
+    def issue(self, organization_id: UUID, name: str) -> IssuedKey:
+        """Create a key for the organisation; the plaintext is returned once."""
+        plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
+        record = ApiKey(
+            id=self._ids.new_id(),
+            organization_id=organization_id,
+            name=name,
+            prefix=plaintext[:10],
+            key_hash=hash_key(plaintext),
+            created_at=self._clock.now(),
+        )
+        with self._uow_factory() as uow:
+            uow.organizations.get(organization_id)
+            uow.api_keys.add(record)
+            uow.commit()
+        return IssuedKey(record, plaintext)
+
+    def authenticate(self, plaintext: str | None) -> UUID:
+        """The organisation of a valid, unrevoked key; ``Unauthenticated`` otherwise."""
+        if not plaintext or not plaintext.startswith(KEY_PREFIX):
+            raise Unauthenticated("a valid API key is required (Authorization: Bearer cm_...)")
+        digest = hash_key(plaintext)
+        with self._uow_factory() as uow:
+            record = uow.api_keys.get_by_hash(digest)
+        if (
+            record is None
+            or not record.is_active
+            or not hmac.compare_digest(record.key_hash, digest)
+        ):
+            raise Unauthenticated("this API key is unknown or revoked")
+        return record.organization_id

@@ -1,0 +1,201 @@
+"""Rates, availability and restrictions out: change sets become outbox rows in the caller's
+transaction; the dispatcher delivers them later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from uuid import UUID
+
+import attrs
+
+from channel_manager.application.errors import ConnectionNotActive, InvalidRequest
+from channel_manager.application.scoping import owned_connection
+from channel_manager.domain.ari import AriChangeSet, AriChangeSetBuilder, AriKey, compress
+from channel_manager.domain.availability import Occupancy, derive_availability, occupancy
+from channel_manager.domain.connection import Connection, ConnectionStatus
+from channel_manager.domain.errors import UnknownRatePlan, UnknownRoomType
+from channel_manager.domain.money import Money
+from channel_manager.domain.sync import OutboundMessage, outbound_kind
+from channel_manager.ports.clock import Clock, IdGenerator
+from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
+
+
+@attrs.frozen(kw_only=True)
+class AriChangeInput:
+    """One change over ``start..end`` (inclusive) for a channel room type (and rate plan).
+
+    ``None`` leaves a value unchanged. ``rate`` is a decimal string in the hotel's currency.
+    """
+
+    hotel_code: str
+    room_type_code: str
+    rate_plan_code: str | None = None
+    start: date
+    end: date
+    availability: int | None = None
+    rate: str | None = None
+    min_los: int | None = None
+    max_los: int | None = None
+    closed_to_arrival: bool | None = None
+    closed_to_departure: bool | None = None
+    stop_sell: bool | None = None
+
+
+class AriOutbox:
+    """Turns change sets into the fewest OTA requests and queues them as outbox rows."""
+
+    def __init__(self, clock: Clock, ids: IdGenerator, max_attempts: int) -> None:
+        self._clock = clock
+        self._ids = ids
+        self._max_attempts = max_attempts
+
+    def queue(
+        self, uow: UnitOfWork, connection: Connection, change_set: AriChangeSet
+    ) -> list[OutboundMessage]:
+        """Add one outbox row per compressed request, inside the caller's unit of work."""
+        now = self._clock.now()
+        queued = []
+        for request in compress(change_set):
+            message_id = self._ids.new_id()
+            message = OutboundMessage(
+                id=message_id,
+                connection_id=connection.id,
+                hotel_code=request.hotel_code,
+                kind=outbound_kind(request),
+                payload=request,
+                idempotency_key=_idempotency_key(message_id, request),
+                ordering_key=f"{connection.id}:{request.hotel_code}",
+                max_attempts=self._max_attempts,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            uow.outbound.add(message)
+            queued.append(message)
+        return queued
+
+
+def _idempotency_key(message_id: UUID, request: object) -> str:
+    digest = hashlib.sha256(repr(request).encode()).hexdigest()[:16]
+    return f"{message_id}:{digest}"
+
+
+class AriService:
+    """The use case behind ``POST /connections/{id}/ari`` and ``channel-manager ari push``."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, outbox: AriOutbox) -> None:
+        self._uow_factory = uow_factory
+        self._outbox = outbox
+
+    def submit(
+        self, organization_id: UUID, connection_id: UUID, changes: Sequence[AriChangeInput]
+    ) -> list[OutboundMessage]:
+        """Validate ``changes`` against the connection's mappings and queue them."""
+        if not changes:
+            raise InvalidRequest("no changes given")
+        with self._uow_factory() as uow:
+            connection = owned_connection(uow, organization_id, connection_id)
+            if connection.status is not ConnectionStatus.ACTIVE:
+                raise ConnectionNotActive(
+                    f"connection {connection.id} is {connection.status.value}, not active"
+                )
+            builder = AriChangeSetBuilder()
+            for change in changes:
+                currency = _check_mapped(uow, connection, change)
+                builder.set(
+                    AriKey(change.hotel_code, change.room_type_code, change.rate_plan_code),
+                    change.start,
+                    change.end,
+                    availability=change.availability,
+                    rate=Money.of(change.rate, currency) if change.rate is not None else None,
+                    min_los=change.min_los,
+                    max_los=change.max_los,
+                    closed_to_arrival=change.closed_to_arrival,
+                    closed_to_departure=change.closed_to_departure,
+                    stop_sell=change.stop_sell,
+                )
+            queued = self._outbox.queue(uow, connection, builder.build())
+            uow.commit()
+        return queued
+
+
+def _check_mapped(uow: UnitOfWork, connection: Connection, change: AriChangeInput) -> str:
+    """The hotel's currency, after checking that the hotel, room and rate are mapped."""
+    if change.rate is not None and change.rate_plan_code is None:
+        raise InvalidRequest("a rate needs a rate plan code")
+    mapping = uow.property_mappings.find(connection.id, change.hotel_code)
+    if mapping is None:
+        raise InvalidRequest(f"hotel {change.hotel_code!r} is not mapped on this connection")
+    if uow.unit_mappings.find(mapping.id, change.room_type_code) is None:
+        raise UnknownRoomType(change.room_type_code)
+    if (
+        change.rate_plan_code is not None
+        and uow.rate_plan_mappings.find(mapping.id, change.rate_plan_code) is None
+    ):
+        raise UnknownRatePlan(change.rate_plan_code)
+    return uow.properties.get(mapping.internal_property_id).currency
+
+
+class AvailabilityPublisher:
+    """Availability derived from bookings: when a reservation changes what a unit has
+    booked, the new sellable count goes out to every channel the unit is mapped on.
+    """
+
+    def __init__(self, outbox: AriOutbox) -> None:
+        self._outbox = outbox
+
+    def publish(self, uow: UnitOfWork, organization_id: UUID, delta: Occupancy) -> int:
+        """Queue availability for every (unit, night) in ``delta``; how many rows were queued."""
+        nights_by_unit: dict[UUID, set[date]] = defaultdict(set)
+        for unit_id, night in delta:
+            nights_by_unit[unit_id].add(night)
+        queued = 0
+        targets = list(_mapped_targets(uow, organization_id))
+        for unit_id, nights in nights_by_unit.items():
+            sellable = _sellable(uow, unit_id, nights)
+            for target in (t for t in targets if t.unit_id == unit_id):
+                builder = AriChangeSetBuilder()
+                key = AriKey(target.hotel_code, target.room_type_code)
+                for night, count in sellable.items():
+                    builder.set(key, night, night, availability=count)
+                queued += len(self._outbox.queue(uow, target.connection, builder.build()))
+        return queued
+
+
+@attrs.frozen
+class _Target:
+    """Where a unit's availability goes: a channel room type on an active connection."""
+
+    connection: Connection
+    hotel_code: str
+    unit_id: UUID
+    room_type_code: str
+
+
+def _sellable(uow: UnitOfWork, unit_id: UUID, nights: Iterable[date]) -> dict[date, int]:
+    ordered = sorted(nights)
+    booked: Counter[date] = Counter()
+    for reservation in uow.reservations.list_overlapping(unit_id, ordered[0], ordered[-1]):
+        for (occupied_unit, night), rooms in occupancy(reservation).items():
+            if occupied_unit == unit_id:
+                booked[night] += rooms
+    unit = uow.units.get(unit_id)
+    return derive_availability(unit.count, {night: booked[night] for night in ordered})
+
+
+def _mapped_targets(uow: UnitOfWork, organization_id: UUID) -> Iterable[_Target]:
+    """Every room type mapping on the organisation's active, sync-enabled hotels."""
+    for connection in uow.connections.list(organization_id, ConnectionStatus.ACTIVE):
+        for mapping in uow.property_mappings.list_by_connection(connection.id):
+            if not mapping.sync_enabled:
+                continue
+            for unit_mapping in uow.unit_mappings.list_by_property_mapping(mapping.id):
+                yield _Target(
+                    connection,
+                    mapping.external_property_id,
+                    unit_mapping.internal_unit_id,
+                    unit_mapping.external_room_type_id,
+                )

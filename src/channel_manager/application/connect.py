@@ -1,0 +1,117 @@
+"""Connecting and disconnecting a channel account (the redirect-and-return wizard)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from uuid import UUID
+
+from channel_manager.application.credentials import CredentialStore, credential_ref
+from channel_manager.application.errors import InvalidRequest, UnknownAuthState
+from channel_manager.application.scoping import owned_connection
+from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
+from channel_manager.domain.errors import ChannelError, NotFound
+from channel_manager.ports.channel import AuthorizationFlow
+from channel_manager.ports.clock import Clock, IdGenerator
+from channel_manager.ports.repositories import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+
+class ConnectService:
+    """Starts an authorisation (single-use, expiring state), finishes it on the callback,
+    and disconnects (revoke, stop syncing, keep history).
+    """
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        authorizers: Mapping[AuthMode, AuthorizationFlow],
+        credentials: CredentialStore,
+        clock: Clock,
+        ids: IdGenerator,
+        redirect_uri: str,
+        default_mode: AuthMode,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._authorizers = authorizers
+        self._credentials = credentials
+        self._clock = clock
+        self._ids = ids
+        self._redirect_uri = redirect_uri
+        self._default_mode = default_mode
+
+    def _flow(self, mode: AuthMode) -> AuthorizationFlow:
+        try:
+            return self._authorizers[mode]
+        except KeyError:
+            raise InvalidRequest(f"connection mode {mode.value!r} is not configured") from None
+
+    def begin(
+        self, organization_id: UUID, mode: AuthMode | None = None, hotel_id: str | None = None
+    ) -> str:
+        """Store a fresh state and return the channel URL to send the user to."""
+        mode = mode or self._default_mode
+        if mode is AuthMode.BOOKING_CONNECTIVITY and not hotel_id:
+            raise InvalidRequest("the Booking.com property id is required for this mode")
+        with self._uow_factory() as uow:
+            uow.organizations.get(organization_id)
+            state, url = self._flow(mode).begin(
+                organization_id, self._redirect_uri, hotel_id, self._clock.now()
+            )
+            uow.auth_states.add(state)
+            uow.commit()
+        return url
+
+    async def complete(self, state_value: str, params: Mapping[str, str]) -> Connection:
+        """Finish the flow for the callback's ``state`` and query ``params``.
+
+        The state is consumed (and committed) before the channel is asked, so a link can
+        never be used twice, even when the exchange fails.
+        """
+        with self._uow_factory() as uow:
+            try:
+                state = uow.auth_states.get(state_value)
+            except NotFound:
+                raise UnknownAuthState from None
+            used = state.consume(self._clock.now())
+            uow.auth_states.update(used)
+            uow.commit()
+        grant = await self._flow(used.auth_mode).complete(used, params)
+        now = self._clock.now()
+        connection_id = self._ids.new_id()
+        ref = credential_ref(connection_id)
+        connection = Connection(
+            id=connection_id,
+            organization_id=used.organization_id,
+            auth_mode=used.auth_mode,
+            created_at=now,
+            external_account_id=grant.external_account_id or used.hotel_id,
+        ).activate(ref, now, grant.external_account_id or used.hotel_id)
+        with self._uow_factory() as uow:
+            self._credentials.put(uow, ref, grant.credentials)
+            uow.connections.add(connection)
+            uow.commit()
+        logger.info("connection %s active (%s)", connection.id, connection.auth_mode.value)
+        return connection
+
+    async def disconnect(self, organization_id: UUID, connection_id: UUID) -> Connection:
+        """Revoke the grant at the channel (best effort), stop syncing, keep the history."""
+        with self._uow_factory() as uow:
+            connection = owned_connection(uow, organization_id, connection_id)
+        if connection.status is ConnectionStatus.REVOKED:
+            return connection
+        if connection.credential_ref is not None:
+            try:
+                material = self._credentials.load(connection.credential_ref)
+                await self._flow(connection.auth_mode).revoke(material)
+            except (ChannelError, NotFound) as error:
+                # The channel may already have forgotten us; our side still disconnects.
+                logger.warning("revoking connection %s at the channel: %s", connection.id, error)
+        revoked = connection.revoke(self._clock.now())
+        with self._uow_factory() as uow:
+            uow.connections.update(revoked)
+            if connection.credential_ref is not None:
+                uow.secrets.delete(connection.credential_ref)
+            uow.commit()
+        return revoked

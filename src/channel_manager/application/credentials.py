@@ -1,0 +1,39 @@
+"""Channel credentials at rest: sealed by the vault, stored as opaque blobs by reference."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
+from channel_manager.ports.vault import CredentialVault, Secret
+
+
+def credential_ref(connection_id: UUID) -> str:
+    """The secrets-repository reference of a connection's credentials."""
+    return f"connection:{connection_id}"
+
+
+class CredentialStore:
+    """Seals credentials on the way in and opens them on the way out; plaintext never
+    reaches the database.
+    """
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, vault: CredentialVault) -> None:
+        self._uow_factory = uow_factory
+        self._vault = vault
+
+    def put(self, uow: UnitOfWork, ref: str, material: bytes) -> None:
+        """Seal ``material`` and store it under ``ref`` inside the caller's unit of work."""
+        uow.secrets.put(ref, self._vault.seal(Secret(material)))
+
+    def save(self, ref: str, material: bytes) -> None:
+        """Seal and store ``material`` in a transaction of its own (token refreshes)."""
+        with self._uow_factory() as uow:
+            self.put(uow, ref, material)
+            uow.commit()
+
+    def load(self, ref: str) -> bytes:
+        """The plaintext credentials stored under ``ref``."""
+        with self._uow_factory() as uow:
+            sealed = uow.secrets.get(ref)
+        return self._vault.open(sealed).reveal_bytes()

@@ -1,0 +1,96 @@
+"""Our own inventory: properties, units and rate plans of an organisation."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from channel_manager.application.scoping import owned_property
+from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
+from channel_manager.ports.clock import IdGenerator
+from channel_manager.ports.repositories import UnitOfWorkFactory
+
+
+class InventoryService:
+    """Creates and lists properties, units and rate plans, scoped to one organisation."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, ids: IdGenerator) -> None:
+        self._uow_factory = uow_factory
+        self._ids = ids
+
+    def ensure_organization(self, name: str) -> Organization:
+        """The organisation called ``name``, created if it does not exist yet."""
+        with self._uow_factory() as uow:
+            for organization in uow.organizations.list():
+                if organization.name == name:
+                    return organization
+            created = Organization(id=self._ids.new_id(), name=name)
+            uow.organizations.add(created)
+            uow.commit()
+        return created
+
+    def create_property(
+        self, organization_id: UUID, name: str, currency: str, timezone: str = "UTC"
+    ) -> Property:
+        """Add a property to the organisation."""
+        created = Property(
+            id=self._ids.new_id(),
+            organization_id=organization_id,
+            name=name,
+            currency=currency,
+            timezone=timezone,
+        )
+        with self._uow_factory() as uow:
+            uow.organizations.get(organization_id)
+            uow.properties.add(created)
+            uow.commit()
+        return created
+
+    def list_properties(self, organization_id: UUID) -> list[Property]:
+        """The organisation's properties."""
+        with self._uow_factory() as uow:
+            return uow.properties.list(organization_id)
+
+    def create_unit(
+        self,
+        organization_id: UUID,
+        property_id: UUID,
+        name: str,
+        count: int = 1,
+        max_occupancy: int = 2,
+    ) -> Unit:
+        """Add a unit (a sellable room type with ``count`` identical rooms) to a property."""
+        with self._uow_factory() as uow:
+            owned_property(uow, organization_id, property_id)
+            unit = Unit(
+                id=self._ids.new_id(),
+                property_id=property_id,
+                name=name,
+                count=count,
+                max_occupancy=max_occupancy,
+            )
+            uow.units.add(unit)
+            uow.commit()
+        return unit
+
+    def list_units(self, organization_id: UUID, property_id: UUID) -> list[Unit]:
+        """A property's units."""
+        with self._uow_factory() as uow:
+            owned_property(uow, organization_id, property_id)
+            return uow.units.list_by_property(property_id)
+
+    def create_rate_plan(
+        self, organization_id: UUID, property_id: UUID, name: str, code: str
+    ) -> RatePlan:
+        """Add a rate plan to a property."""
+        with self._uow_factory() as uow:
+            owned_property(uow, organization_id, property_id)
+            plan = RatePlan(id=self._ids.new_id(), property_id=property_id, name=name, code=code)
+            uow.rate_plans.add(plan)
+            uow.commit()
+        return plan
+
+    def list_rate_plans(self, organization_id: UUID, property_id: UUID) -> list[RatePlan]:
+        """A property's rate plans."""
+        with self._uow_factory() as uow:
+            owned_property(uow, organization_id, property_id)
+            return uow.rate_plans.list_by_property(property_id)

@@ -1,0 +1,171 @@
+"""Property sync for mapping: what the channel has, what we mapped, what we suggest."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from channel_manager.application.errors import InvalidRequest
+from channel_manager.application.mapping_views import (
+    HotelMappingInput,
+    HotelView,
+    MappingsInput,
+    RatePlanView,
+    RoomTypeView,
+)
+from channel_manager.application.mapping_writer import MappingWriter
+from channel_manager.application.scoping import owned_connection
+from channel_manager.domain.channel import ExternalCatalog
+from channel_manager.domain.connection import Connection
+from channel_manager.domain.inventory import Property
+from channel_manager.domain.mapping import (
+    name_similarity,
+    suggest_rate_plan_mappings,
+    suggest_unit_mappings,
+)
+from channel_manager.ports.channel import ChannelGatewayFactory
+from channel_manager.ports.clock import Clock, IdGenerator
+from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
+
+#: Below this name similarity a property is not suggested for a channel hotel.
+_PROPERTY_SUGGESTION_THRESHOLD = 0.6
+
+
+class MappingService:
+    """Lists a connection's channel hotels beside our properties (with suggestions) and
+    saves confirmed mappings after validating them against the channel's catalog.
+    """
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        gateways: ChannelGatewayFactory,
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._gateways = gateways
+        self._writer = MappingWriter(clock, ids)
+
+    async def catalogs(self, connection: Connection) -> list[ExternalCatalog]:
+        """Every hotel of the connection with its room types and rate plans (live)."""
+        gateway = self._gateways.for_connection(connection)
+        try:
+            hotels = [hotel async for hotel in gateway.list_properties()]
+            return [await gateway.get_catalog(hotel.hotel_code) for hotel in hotels]
+        finally:
+            await gateway.aclose()
+
+    async def discover(self, organization_id: UUID, connection_id: UUID) -> list[HotelView]:
+        """The channel's hotels, room types and rate plans with mapping state and suggestions."""
+        with self._uow_factory() as uow:
+            connection = owned_connection(uow, organization_id, connection_id)
+        catalogs = await self.catalogs(connection)
+        with self._uow_factory() as uow:
+            properties = uow.properties.list(organization_id)
+            return [self._hotel_view(uow, connection, catalog, properties) for catalog in catalogs]
+
+    def _hotel_view(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        catalog: ExternalCatalog,
+        properties: list[Property],
+    ) -> HotelView:
+        hotel = catalog.property
+        mapping = uow.property_mappings.find(connection.id, hotel.hotel_code)
+        target = (
+            mapping.internal_property_id if mapping else _suggest_property(hotel.name, properties)
+        )
+        units = uow.units.list_by_property(target) if target else []
+        plans = uow.rate_plans.list_by_property(target) if target else []
+        unit_map = (
+            {
+                m.external_room_type_id: m.internal_unit_id
+                for m in uow.unit_mappings.list_by_property_mapping(mapping.id)
+            }
+            if mapping
+            else {}
+        )
+        plan_map = (
+            {
+                m.external_rate_plan_id: m.internal_rate_plan_id
+                for m in uow.rate_plan_mappings.list_by_property_mapping(mapping.id)
+            }
+            if mapping
+            else {}
+        )
+        unit_hints = {s.external_id: s for s in suggest_unit_mappings(catalog.room_types, units)}
+        plan_hints = {
+            s.external_id: s for s in suggest_rate_plan_mappings(catalog.rate_plans, plans)
+        }
+        rooms = tuple(
+            RoomTypeView(
+                code=room.code,
+                name=room.name,
+                max_occupancy=room.max_occupancy,
+                mapped_unit_id=unit_map.get(room.code),
+                suggested_unit_id=unit_hints[room.code].internal_id
+                if room.code in unit_hints
+                else None,
+                suggestion_score=unit_hints[room.code].score if room.code in unit_hints else None,
+            )
+            for room in catalog.room_types
+        )
+        rates = tuple(
+            RatePlanView(
+                code=plan.code,
+                name=plan.name,
+                mapped_rate_plan_id=plan_map.get(plan.code),
+                suggested_rate_plan_id=plan_hints[plan.code].internal_id
+                if plan.code in plan_hints
+                else None,
+            )
+            for plan in catalog.rate_plans
+        )
+        return HotelView(
+            hotel_code=hotel.hotel_code,
+            name=hotel.name,
+            currency=hotel.currency,
+            property_mapping_id=mapping.id if mapping else None,
+            internal_property_id=mapping.internal_property_id if mapping else None,
+            suggested_property_id=None if mapping else target,
+            sync_enabled=mapping.sync_enabled if mapping else False,
+            room_types=rooms,
+            rate_plans=rates,
+        )
+
+    async def save(
+        self, organization_id: UUID, connection_id: UUID, request: MappingsInput
+    ) -> list[HotelView]:
+        """Validate ``request`` against the channel's catalog and our inventory, then store
+        it in one transaction; answer with the new mapping state of every hotel.
+        """
+        if not request.hotels:
+            raise InvalidRequest("no hotels to map")
+        with self._uow_factory() as uow:
+            connection = owned_connection(uow, organization_id, connection_id)
+        catalogs = {c.property.hotel_code: c for c in await self.catalogs(connection)}
+        with self._uow_factory() as uow:
+            for hotel in request.hotels:
+                catalog = _catalog_for(catalogs, hotel)
+                self._writer.write(uow, connection, catalog, hotel)
+            self._writer.validate(uow, connection)
+            uow.commit()
+        return await self.discover(organization_id, connection_id)
+
+
+def _catalog_for(catalogs: dict[str, ExternalCatalog], hotel: HotelMappingInput) -> ExternalCatalog:
+    try:
+        return catalogs[hotel.external_property_id]
+    except KeyError:
+        raise InvalidRequest(
+            f"hotel {hotel.external_property_id!r} is not available on this connection"
+        ) from None
+
+
+def _suggest_property(name: str | None, properties: list[Property]) -> UUID | None:
+    scored = [(name_similarity(name, p.name), str(p.id), p.id) for p in properties]
+    best = max(scored, default=None)
+    if best is None or best[0] < _PROPERTY_SUGGESTION_THRESHOLD:
+        return None
+    return best[2]

@@ -1,0 +1,145 @@
+"""The outbound queue: deliver due ARI messages, back off on transient failures, give up
+visibly, and replay on request.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from uuid import UUID
+
+from channel_manager.application.scoping import owned_connection
+from channel_manager.domain.ari import AvailRequest
+from channel_manager.domain.channel import PushOutcome
+from channel_manager.domain.errors import (
+    ChannelAuthError,
+    NotFound,
+    PermanentChannelError,
+    RetryableChannelError,
+)
+from channel_manager.domain.retry import RetryPolicy
+from channel_manager.domain.sync import OutboundMessage, OutboundState
+from channel_manager.ports.channel import ChannelGateway, ChannelGatewayFactory
+from channel_manager.ports.clock import Clock
+from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+
+class OutboundDispatcher:
+    """Claims due messages (per hotel in order) and sends each once per claim."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        gateways: ChannelGatewayFactory,
+        clock: Clock,
+        policy: RetryPolicy,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._gateways = gateways
+        self._clock = clock
+        self._policy = policy
+        self._rng = rng or random.SystemRandom()
+
+    async def dispatch_due(self, worker_id: str, limit: int = 20) -> int:
+        """Send up to ``limit`` due messages; return how many were attempted."""
+        with self._uow_factory() as uow:
+            claimed = uow.outbound.claim_due(self._clock.now(), worker_id, limit)
+            uow.commit()
+        gateways: dict[UUID, ChannelGateway] = {}
+        try:
+            for message in claimed:
+                gateway = gateways.get(message.connection_id)
+                if gateway is None:
+                    with self._uow_factory() as uow:
+                        connection = uow.connections.get(message.connection_id)
+                    gateway = self._gateways.for_connection(connection)
+                    gateways[message.connection_id] = gateway
+                await self._send(gateway, message)
+        finally:
+            for gateway in gateways.values():
+                await gateway.aclose()
+        return len(claimed)
+
+    async def _send(self, gateway: ChannelGateway, message: OutboundMessage) -> None:
+        try:
+            outcome = await _push(gateway, message)
+        except RetryableChannelError as error:
+            updated = message.retry_later(
+                self._clock.now(), str(error), error.retry_after, self._policy, self._rng
+            )
+        except (PermanentChannelError, ChannelAuthError) as error:
+            updated = message.fail_permanently(str(error))
+        else:
+            if outcome.success:
+                updated = message.delivered(self._clock.now(), outcome.confirmation)
+            else:
+                updated = message.fail_permanently(outcome.confirmation)
+        with self._uow_factory() as uow:
+            uow.outbound.update(updated)
+            uow.commit()
+        logger.info(
+            "outbound %s (%s %s): %s after %d attempt(s)",
+            message.id,
+            message.kind.value,
+            message.hotel_code,
+            updated.state.value,
+            updated.attempts,
+        )
+
+    def release(self, worker_id: str) -> int:
+        """Give back whatever ``worker_id`` still holds (on shutdown)."""
+        with self._uow_factory() as uow:
+            released = uow.outbound.release(worker_id)
+            uow.commit()
+        return released
+
+    def replay(self, organization_id: UUID, message_id: UUID) -> OutboundMessage:
+        """Queue a failed message again from scratch."""
+        with self._uow_factory() as uow:
+            message = _owned_message(uow, organization_id, message_id)
+            replayed = message.replay(self._clock.now())
+            uow.outbound.update(replayed)
+            uow.commit()
+        return replayed
+
+    def get(self, organization_id: UUID, message_id: UUID) -> OutboundMessage:
+        """One message of the organisation (``NotFound`` for anyone else's)."""
+        with self._uow_factory() as uow:
+            return _owned_message(uow, organization_id, message_id)
+
+    def list(
+        self,
+        organization_id: UUID,
+        connection_id: UUID | None = None,
+        state: OutboundState | None = None,
+        limit: int = 100,
+    ) -> list[OutboundMessage]:
+        """The organisation's pushes, newest first."""
+        with self._uow_factory() as uow:
+            if connection_id is not None:
+                owned_connection(uow, organization_id, connection_id)
+                return uow.outbound.list(connection_id=connection_id, state=state, limit=limit)
+            allowed = {c.id for c in uow.connections.list(organization_id)}
+            return [
+                m
+                for m in uow.outbound.list(state=state, limit=limit * 5)
+                if m.connection_id in allowed
+            ][:limit]
+
+
+def _owned_message(uow: UnitOfWork, organization_id: UUID, message_id: UUID) -> OutboundMessage:
+    message = uow.outbound.get(message_id)
+    try:
+        owned_connection(uow, organization_id, message.connection_id)
+    except NotFound:
+        raise NotFound("push", message_id) from None
+    return message
+
+
+async def _push(gateway: ChannelGateway, message: OutboundMessage) -> PushOutcome:
+    if isinstance(message.payload, AvailRequest):
+        return await gateway.push_availability(message.payload)
+    return await gateway.push_rates(message.payload)

@@ -1,0 +1,131 @@
+"""The read side used by the REST API, the web UI and the CLI, scoped to one organisation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+import attrs
+
+from channel_manager.application.scoping import owned_connection
+from channel_manager.domain.connection import Connection
+from channel_manager.domain.errors import NotFound
+from channel_manager.domain.messages import MessageLogEntry
+from channel_manager.domain.reservation import Reservation, ReservationStatus
+from channel_manager.domain.sync import OutboundState, SyncRun
+from channel_manager.ports.clock import Clock
+from channel_manager.ports.repositories import UnitOfWorkFactory
+
+
+@attrs.frozen(kw_only=True)
+class ConnectionHealth:
+    """What the integration card shows: status, last sync, failures and backlog."""
+
+    connection: Connection
+    last_run: SyncRun | None
+    failed_pushes: int
+    pending_pushes: int
+    unmapped_reservations: int
+    oldest_pending_push_at: datetime | None
+
+
+class Queries:
+    """Read models; every method checks the organisation."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    def connections(self, organization_id: UUID) -> list[Connection]:
+        """The organisation's connections, oldest first."""
+        with self._uow_factory() as uow:
+            return uow.connections.list(organization_id)
+
+    def connection(self, organization_id: UUID, connection_id: UUID) -> Connection:
+        """One connection of the organisation."""
+        with self._uow_factory() as uow:
+            return owned_connection(uow, organization_id, connection_id)
+
+    def health(self, organization_id: UUID, connection_id: UUID) -> ConnectionHealth:
+        """The integration card's figures for one connection."""
+        with self._uow_factory() as uow:
+            connection = owned_connection(uow, organization_id, connection_id)
+            runs = uow.sync_runs.list_by_connection(connection_id, limit=1)
+            failed = uow.outbound.list(
+                connection_id=connection_id, state=OutboundState.FAILED, limit=1000
+            )
+            pending = uow.outbound.list(
+                connection_id=connection_id, state=OutboundState.PENDING, limit=1000
+            )
+            unmapped = [
+                r
+                for r in uow.reservations.list(organization_id, limit=1000)
+                if r.connection_id == connection_id and r.has_unmapped_rooms
+            ]
+        return ConnectionHealth(
+            connection=connection,
+            last_run=runs[0] if runs else None,
+            failed_pushes=len(failed),
+            pending_pushes=len(pending),
+            unmapped_reservations=len(unmapped),
+            oldest_pending_push_at=min((m.created_at for m in pending), default=None),
+        )
+
+    def sync_runs(
+        self, organization_id: UUID, connection_id: UUID, limit: int = 50
+    ) -> list[SyncRun]:
+        """A connection's sync runs, newest first."""
+        with self._uow_factory() as uow:
+            owned_connection(uow, organization_id, connection_id)
+            return uow.sync_runs.list_by_connection(connection_id, limit=limit)
+
+    def sync_run(self, organization_id: UUID, run_id: UUID) -> SyncRun:
+        """One sync run of the organisation."""
+        with self._uow_factory() as uow:
+            run = uow.sync_runs.get(run_id)
+            try:
+                owned_connection(uow, organization_id, run.connection_id)
+            except NotFound:
+                raise NotFound("sync run", run_id) from None
+            return run
+
+    def reservations(
+        self,
+        organization_id: UUID,
+        *,
+        property_id: UUID | None = None,
+        status: ReservationStatus | None = None,
+        arrival_from: date | None = None,
+        arrival_to: date | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Reservation]:
+        """The organisation's reservations by arrival, filtered."""
+        with self._uow_factory() as uow:
+            return uow.reservations.list(
+                organization_id,
+                property_id=property_id,
+                status=status,
+                arrival_from=arrival_from,
+                arrival_to=arrival_to,
+                limit=limit,
+                offset=offset,
+            )
+
+    def reservation(self, organization_id: UUID, reservation_id: UUID) -> Reservation:
+        """One reservation of the organisation."""
+        with self._uow_factory() as uow:
+            reservation = uow.reservations.get(reservation_id)
+            try:
+                owned_connection(uow, organization_id, reservation.connection_id)
+            except NotFound:
+                raise NotFound("reservation", reservation_id) from None
+            return reservation
+
+    def messages(
+        self, organization_id: UUID, connection_id: UUID, limit: int = 100, offset: int = 0
+    ) -> list[MessageLogEntry]:
+        """A connection's message log, newest first."""
+        with self._uow_factory() as uow:
+            owned_connection(uow, organization_id, connection_id)
+            return uow.message_log.list(connection_id, limit=limit, offset=offset)

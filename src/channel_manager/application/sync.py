@@ -1,0 +1,213 @@
+"""Scheduled and requested work against a channel: the reservation poll (every 20 s) and the
+full sweep (every 30 minutes, or on demand with live progress).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+from uuid import UUID
+
+import attrs
+
+from channel_manager.application.reservations import ReservationIntake
+from channel_manager.application.scoping import owned_connection
+from channel_manager.domain.channel import ChannelReservation
+from channel_manager.domain.connection import Connection
+from channel_manager.domain.errors import ChannelAuthError, ChannelError, DomainError
+from channel_manager.domain.sync import SyncRun, SyncRunKind, SyncRunStatus
+from channel_manager.ports.channel import ChannelGateway, ChannelGatewayFactory
+from channel_manager.ports.clock import Clock, IdGenerator
+from channel_manager.ports.repositories import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+#: Called with (what is being done, items done so far); the CLI draws a progress bar from it.
+Progress = Callable[[str, int], None]
+
+
+def _no_progress(_stage: str, _done: int) -> None:
+    """The default progress callback: report nothing."""
+
+
+@attrs.frozen
+class SyncIntervals:
+    """How often the worker polls reservations and sweeps everything."""
+
+    poll: timedelta = timedelta(seconds=20)
+    full: timedelta = timedelta(minutes=30)
+
+
+class SyncService:
+    """Pulls reservations (stored, then acknowledged) and refreshes property mappings."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        gateways: ChannelGatewayFactory,
+        intake: ReservationIntake,
+        clock: Clock,
+        ids: IdGenerator,
+        intervals: SyncIntervals,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._gateways = gateways
+        self._intake = intake
+        self._clock = clock
+        self._ids = ids
+        self._intervals = intervals
+
+    def request(self, organization_id: UUID, connection_id: UUID) -> SyncRun:
+        """Record a full sync as running (``POST /connections/{id}/sync``); the caller then
+        runs :meth:`full_sync` with the returned run in the background.
+        """
+        with self._uow_factory() as uow:
+            connection = owned_connection(uow, organization_id, connection_id)
+            run = SyncRun(
+                id=self._ids.new_id(),
+                connection_id=connection.id,
+                kind=SyncRunKind.FULL,
+                started_at=self._clock.now(),
+            )
+            uow.sync_runs.add(run)
+            uow.commit()
+        return run
+
+    async def poll(self, connection_id: UUID) -> SyncRun | None:
+        """Import pending reservation messages; a run is recorded only when something came
+        in or failed, so the 20-second poll does not flood the history.
+        """
+        connection = self._load(connection_id)
+        run = self._new_run(connection, SyncRunKind.POLL)
+        gateway = self._gateways.for_connection(connection)
+        try:
+            run = await self._import_reservations(connection, gateway, run, _no_progress)
+        except ChannelError as error:
+            run = self._channel_failure(connection, run, error)
+        finally:
+            await gateway.aclose()
+            self._reschedule(connection.id, poll=True, full=False)
+        if not run.counts and not run.errors:
+            return None
+        return self._save(run, finish=True)
+
+    async def full_sync(
+        self, connection_id: UUID, run: SyncRun | None = None, progress: Progress = _no_progress
+    ) -> SyncRun:
+        """Refresh the hotels of every mapping, then import reservations."""
+        connection = self._load(connection_id)
+        if run is None:
+            run = self._save(self._new_run(connection, SyncRunKind.FULL), finish=False, new=True)
+        gateway = self._gateways.for_connection(connection)
+        try:
+            run = await self._refresh_properties(connection, gateway, run, progress)
+            self._save(run, finish=False)
+            run = await self._import_reservations(connection, gateway, run, progress)
+        except ChannelError as error:
+            run = self._channel_failure(connection, run, error)
+        except DomainError as error:
+            run = run.record_error(str(error))
+        finally:
+            await gateway.aclose()
+            self._reschedule(connection.id, poll=True, full=True)
+        return self._save(run, finish=True)
+
+    async def _refresh_properties(
+        self, connection: Connection, gateway: ChannelGateway, run: SyncRun, progress: Progress
+    ) -> SyncRun:
+        now = self._clock.now()
+        async for hotel in gateway.list_properties():
+            run = run.count("hotels")
+            progress("hotels", run.counts["hotels"])
+            with self._uow_factory() as uow:
+                mapping = uow.property_mappings.find(connection.id, hotel.hotel_code)
+                if mapping is not None:
+                    uow.property_mappings.update(
+                        attrs.evolve(
+                            mapping,
+                            external_property_name=hotel.name or mapping.external_property_name,
+                            last_sync_at=now,
+                        )
+                    )
+                    uow.commit()
+        return run
+
+    async def _import_reservations(
+        self, connection: Connection, gateway: ChannelGateway, run: SyncRun, progress: Progress
+    ) -> SyncRun:
+        stored: list[ChannelReservation] = []
+        outcomes: Counter[str] = Counter()
+        errors: list[str] = []
+        async for message in gateway.fetch_reservations():
+            try:
+                outcome = self._intake.apply(connection, message)
+            except DomainError as error:
+                # Not acknowledged: the channel keeps offering it and it stays visible here.
+                errors.append(f"reservation {message.reservation.external_id}: {error}")
+                continue
+            stored.append(message)
+            outcomes[outcome.value] += 1
+            progress("reservations", len(stored))
+        if stored:
+            # Only now, after every commit, may the channel forget these messages.
+            await gateway.acknowledge(stored)
+        counts = dict(run.counts)
+        counts["reservations"] = counts.get("reservations", 0) + len(stored)
+        for name, value in outcomes.items():
+            counts[name] = counts.get(name, 0) + value
+        if stored or errors:
+            counts["acknowledged"] = counts.get("acknowledged", 0) + len(stored)
+        return attrs.evolve(run, counts=counts, errors=(*run.errors, *errors))
+
+    def _channel_failure(
+        self, connection: Connection, run: SyncRun, error: ChannelError
+    ) -> SyncRun:
+        logger.warning("sync of connection %s failed: %s", connection.id, error)
+        if isinstance(error, ChannelAuthError):
+            with self._uow_factory() as uow:
+                current = uow.connections.get(connection.id)
+                if current.is_active:
+                    uow.connections.update(current.fail(f"the channel refused access: {error}"))
+                    uow.commit()
+        return attrs.evolve(run, status=SyncRunStatus.RUNNING, errors=(*run.errors, str(error)))
+
+    def _load(self, connection_id: UUID) -> Connection:
+        with self._uow_factory() as uow:
+            return uow.connections.get(connection_id)
+
+    def _new_run(self, connection: Connection, kind: SyncRunKind) -> SyncRun:
+        return SyncRun(
+            id=self._ids.new_id(),
+            connection_id=connection.id,
+            kind=kind,
+            started_at=self._clock.now(),
+        )
+
+    def _save(self, run: SyncRun, *, finish: bool, new: bool = False) -> SyncRun:
+        if finish:
+            failed = bool(run.errors) and not run.counts.get("reservations")
+            run = run.finish(self._clock.now(), status=SyncRunStatus.FAILED if failed else None)
+        with self._uow_factory() as uow:
+            if new or (finish and run.kind is SyncRunKind.POLL):
+                uow.sync_runs.add(run)
+            else:
+                uow.sync_runs.update(run)
+            uow.commit()
+        return run
+
+    def _reschedule(self, connection_id: UUID, *, poll: bool, full: bool) -> None:
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            current = uow.connections.get(connection_id)
+            if not current.is_active:
+                return
+            uow.connections.update(
+                current.schedule(
+                    next_poll_at=now + self._intervals.poll if poll else None,
+                    next_sync_at=now + self._intervals.full if full else None,
+                    last_sync_at=now if full else None,
+                )
+            )
+            uow.commit()
