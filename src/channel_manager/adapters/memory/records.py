@@ -1,0 +1,229 @@
+"""In-memory reservations, outbound queue, sync runs, message log and sealed secrets."""
+
+from __future__ import annotations
+
+import builtins
+from datetime import date, datetime
+from uuid import UUID
+
+from channel_manager.adapters.memory.store import TableView
+from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
+from channel_manager.domain.connection import Connection
+from channel_manager.domain.errors import NotFound
+from channel_manager.domain.messages import MessageLogEntry
+from channel_manager.domain.reservation import Reservation, ReservationStatus
+from channel_manager.domain.sync import OutboundMessage, OutboundState, SyncRun
+
+_OPEN_STATES = (OutboundState.PENDING, OutboundState.IN_FLIGHT)
+
+
+class InMemoryReservationRepository:
+    """Reservations; unique per (connection, external id)."""
+
+    def __init__(self, rows: TableView[Reservation], connections: TableView[Connection]) -> None:
+        self._rows = rows
+        self._connections = connections
+
+    def get(self, id: UUID) -> Reservation:
+        """The reservation; NotFound when unknown."""
+        return self._rows.get(id)
+
+    def add(self, reservation: Reservation) -> None:
+        """Insert; an existing (connection, external id) is a DuplicateRecord."""
+        if self.get_by_external(reservation.connection_id, reservation.external_id) is not None:
+            raise DuplicateRecord(
+                "reservation", f"{reservation.connection_id}/{reservation.external_id}"
+            )
+        self._rows.insert(reservation.id, reservation)
+
+    def update(self, reservation: Reservation) -> None:
+        """Overwrite an existing reservation."""
+        self._rows.replace(reservation.id, reservation)
+
+    def get_by_external(self, connection_id: UUID, external_id: str) -> Reservation | None:
+        """The reservation ``external_id`` of this connection, if any."""
+        return next(
+            self._rows.select(
+                lambda r: r.connection_id == connection_id and r.external_id == external_id
+            ),
+            None,
+        )
+
+    def list(
+        self,
+        organization_id: UUID,
+        *,
+        property_id: UUID | None = None,
+        status: ReservationStatus | None = None,
+        arrival_from: date | None = None,
+        arrival_to: date | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[Reservation]:
+        """An organisation's reservations by arrival (then id); ``arrival_to`` inclusive."""
+        owned = {
+            c.id for c in self._connections.select(lambda c: c.organization_id == organization_id)
+        }
+
+        def matches(r: Reservation) -> bool:
+            return (
+                r.connection_id in owned
+                and property_id in (None, r.property_id)
+                and status in (None, r.status)
+                and (arrival_from is None or r.arrival >= arrival_from)
+                and (arrival_to is None or r.arrival <= arrival_to)
+            )
+
+        found = sorted(self._rows.select(matches), key=lambda r: (r.arrival, r.id))
+        return found[offset : offset + limit]
+
+    def list_overlapping(self, unit_id: UUID, start: date, end: date) -> builtins.list[Reservation]:
+        """Non-cancelled reservations with a stay of ``unit_id`` on a night in ``start..end``."""
+
+        def overlaps(r: Reservation) -> bool:
+            return not r.is_cancelled and any(
+                stay.unit_id == unit_id and stay.arrival <= end and stay.departure > start
+                for stay in r.room_stays
+            )
+
+        return sorted(self._rows.select(overlaps), key=lambda r: (r.arrival, r.id))
+
+
+class InMemoryOutboundMessageRepository:
+    """The outbox; claiming follows the SQL adapter's per-ordering-key rule."""
+
+    def __init__(self, rows: TableView[OutboundMessage]) -> None:
+        self._rows = rows
+
+    def get(self, id: UUID) -> OutboundMessage:
+        """The message; NotFound when unknown."""
+        return self._rows.get(id)
+
+    def add(self, message: OutboundMessage) -> None:
+        """Queue a message; a reused idempotency key is a DuplicateRecord."""
+        if self.find_by_idempotency_key(message.idempotency_key) is not None:
+            raise DuplicateRecord("outbound message", message.idempotency_key)
+        self._rows.insert(message.id, message)
+
+    def update(self, message: OutboundMessage) -> None:
+        """Overwrite a message."""
+        self._rows.replace(message.id, message)
+
+    def find_by_idempotency_key(self, idempotency_key: str) -> OutboundMessage | None:
+        """The message queued under ``idempotency_key``, if any."""
+        return next(self._rows.select(lambda m: m.idempotency_key == idempotency_key), None)
+
+    def claim_due(
+        self, now: datetime, worker_id: str, limit: int
+    ) -> builtins.list[OutboundMessage]:
+        """Start up to ``limit`` due head-of-line messages for ``worker_id``, oldest first."""
+        everything = sorted(self._rows.values(), key=lambda m: (m.created_at, m.id))
+        blocked_keys: set[str] = set()
+        started: builtins.list[OutboundMessage] = []
+        for message in everything:
+            if len(started) == limit:
+                break
+            if message.state not in _OPEN_STATES:
+                continue
+            is_head = message.ordering_key not in blocked_keys
+            blocked_keys.add(message.ordering_key)
+            if is_head and message.is_due(now) and self._rows.try_claim(message.id):
+                begun = message.start_attempt(now, worker_id)
+                self._rows.put(begun.id, begun)
+                started.append(begun)
+        return started
+
+    def release(self, worker_id: str) -> int:
+        """Return every message in flight for ``worker_id`` to pending; how many."""
+        in_flight = list(
+            self._rows.select(
+                lambda m: m.state is OutboundState.IN_FLIGHT and m.claimed_by == worker_id
+            )
+        )
+        for message in in_flight:
+            self._rows.put(message.id, message.release())
+        return len(in_flight)
+
+    def list(
+        self,
+        *,
+        connection_id: UUID | None = None,
+        state: OutboundState | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[OutboundMessage]:
+        """Messages, newest first (then by id descending), filtered and paged."""
+        found = self._rows.select(
+            lambda m: connection_id in (None, m.connection_id) and state in (None, m.state)
+        )
+        ordered = sorted(found, key=lambda m: (m.created_at, m.id), reverse=True)
+        return ordered[offset : offset + limit]
+
+
+class InMemorySyncRunRepository:
+    """Sync runs."""
+
+    def __init__(self, rows: TableView[SyncRun]) -> None:
+        self._rows = rows
+
+    def get(self, id: UUID) -> SyncRun:
+        """The run; NotFound when unknown."""
+        return self._rows.get(id)
+
+    def add(self, run: SyncRun) -> None:
+        """Record a new run."""
+        self._rows.insert(run.id, run)
+
+    def update(self, run: SyncRun) -> None:
+        """Overwrite a run."""
+        self._rows.replace(run.id, run)
+
+    def list_by_connection(self, connection_id: UUID, limit: int = 50) -> list[SyncRun]:
+        """A connection's runs, newest first."""
+        found = self._rows.select(lambda r: r.connection_id == connection_id)
+        return sorted(found, key=lambda r: (r.started_at, r.id), reverse=True)[:limit]
+
+
+class InMemoryMessageLogRepository:
+    """The message log."""
+
+    def __init__(self, rows: TableView[MessageLogEntry]) -> None:
+        self._rows = rows
+
+    def add(self, entry: MessageLogEntry) -> None:
+        """Append an entry."""
+        self._rows.insert(entry.id, entry)
+
+    def list(
+        self, connection_id: UUID, *, limit: int = 100, offset: int = 0
+    ) -> builtins.list[MessageLogEntry]:
+        """A connection's messages, newest first."""
+        found = self._rows.select(lambda e: e.connection_id == connection_id)
+        ordered = sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)
+        return ordered[offset : offset + limit]
+
+
+class InMemorySecretRepository:
+    """Sealed secret blobs by reference."""
+
+    def __init__(self, rows: TableView[bytes]) -> None:
+        self._rows = rows
+
+    def get(self, ref: str) -> bytes:
+        """The sealed blob; NotFound when unknown."""
+        found = self._rows.find(ref)
+        if found is None:
+            raise NotFound("secret", ref)
+        return found
+
+    def put(self, ref: str, sealed: bytes) -> None:
+        """Insert or replace the blob under ``ref``."""
+        self._rows.put(ref, bytes(sealed))
+
+    def delete(self, ref: str) -> None:
+        """Forget the blob; no error when it is already gone."""
+        self._rows.delete(ref)
+
+    def all_refs(self) -> list[str]:
+        """Every stored reference, sorted."""
+        return sorted(str(ref) for ref in self._rows.all_keys())

@@ -1,0 +1,169 @@
+"""The in-memory unit of work and its factory (a fake that passes the repository contract)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from channel_manager.adapters.memory.mappings import (
+    InMemoryRatePlanMappingRepository,
+    InMemoryUnitMappingRepository,
+)
+from channel_manager.adapters.memory.records import (
+    InMemoryMessageLogRepository,
+    InMemoryOutboundMessageRepository,
+    InMemoryReservationRepository,
+    InMemorySecretRepository,
+    InMemorySyncRunRepository,
+)
+from channel_manager.adapters.memory.repositories import (
+    InMemoryApiKeyRepository,
+    InMemoryAuthStateRepository,
+    InMemoryConnectionRepository,
+    InMemoryOrganizationRepository,
+    InMemoryPropertyMappingRepository,
+    InMemoryPropertyRepository,
+    InMemoryRatePlanRepository,
+    InMemoryUnitRepository,
+)
+from channel_manager.adapters.memory.store import InMemoryStore, TableView
+from channel_manager.ports.repositories import (
+    ApiKeyRepository,
+    AuthStateRepository,
+    ConnectionRepository,
+    MessageLogRepository,
+    OrganizationRepository,
+    OutboundMessageRepository,
+    PropertyMappingRepository,
+    PropertyRepository,
+    RatePlanMappingRepository,
+    RatePlanRepository,
+    ReservationRepository,
+    SecretRepository,
+    SyncRunRepository,
+    UnitMappingRepository,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    UnitRepository,
+)
+
+#: Same default as the SQLAlchemy adapter: how far a claimed connection's next time moves.
+DEFAULT_CLAIM_LEASE = timedelta(minutes=2)
+
+
+class InMemoryUnitOfWork:
+    """A transaction over the shared :class:`InMemoryStore`: changes stay private to this
+    unit of work until :meth:`commit`; leaving the ``with`` block discards the rest.
+    """
+
+    organizations: OrganizationRepository
+    connections: ConnectionRepository
+    properties: PropertyRepository
+    units: UnitRepository
+    rate_plans: RatePlanRepository
+    property_mappings: PropertyMappingRepository
+    unit_mappings: UnitMappingRepository
+    rate_plan_mappings: RatePlanMappingRepository
+    reservations: ReservationRepository
+    sync_runs: SyncRunRepository
+    outbound: OutboundMessageRepository
+    message_log: MessageLogRepository
+    auth_states: AuthStateRepository
+    api_keys: ApiKeyRepository
+    secrets: SecretRepository
+
+    def __init__(self, store: InMemoryStore, claim_lease: timedelta = DEFAULT_CLAIM_LEASE) -> None:
+        self._store = store
+        self._views: list[TableView[Any]] = []
+        connections: TableView[Any] = self._view("connections", "connection")
+        self.organizations = InMemoryOrganizationRepository(
+            self._view("organizations", "organization")
+        )
+        self.connections = InMemoryConnectionRepository(connections, claim_lease)
+        self.properties = InMemoryPropertyRepository(self._view("properties", "property"))
+        self.units = InMemoryUnitRepository(self._view("units", "unit"))
+        self.rate_plans = InMemoryRatePlanRepository(self._view("rate_plans", "rate plan"))
+        self.property_mappings = InMemoryPropertyMappingRepository(
+            self._view("property_mappings", "property mapping")
+        )
+        self.unit_mappings = InMemoryUnitMappingRepository(
+            self._view("unit_mappings", "unit mapping")
+        )
+        self.rate_plan_mappings = InMemoryRatePlanMappingRepository(
+            self._view("rate_plan_mappings", "rate plan mapping")
+        )
+        self.reservations = InMemoryReservationRepository(
+            self._view("reservations", "reservation"), connections
+        )
+        self.sync_runs = InMemorySyncRunRepository(self._view("sync_runs", "sync run"))
+        self.outbound = InMemoryOutboundMessageRepository(
+            self._view("outbound", "outbound message")
+        )
+        self.message_log = InMemoryMessageLogRepository(
+            self._view("message_log", "message log entry")
+        )
+        self.auth_states = InMemoryAuthStateRepository(
+            self._view("auth_states", "authorisation state")
+        )
+        self.api_keys = InMemoryApiKeyRepository(self._view("api_keys", "api key"))
+        self.secrets = InMemorySecretRepository(self._view("secrets", "secret"))
+
+    def _view(self, name: str, kind: str) -> TableView[Any]:
+        view: TableView[Any] = TableView(self._store, name, kind, owner=self)
+        self._views.append(view)
+        return view
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Discard whatever was not committed and release this unit of work's claims."""
+        self.rollback()
+
+    def commit(self) -> None:
+        """Apply every change to the shared store at once."""
+        with self._store.lock:
+            for view in self._views:
+                view.apply()
+            self._release_claims()
+
+    def rollback(self) -> None:
+        """Discard every change since the last commit."""
+        with self._store.lock:
+            for view in self._views:
+                view.discard()
+            self._release_claims()
+
+    def _release_claims(self) -> None:
+        claims = self._store.claims
+        for key in [key for key, holder in claims.items() if holder is self]:
+            del claims[key]
+
+
+class InMemoryUnitOfWorkFactory:
+    """Makes units of work over one shared store (one store per application or test)."""
+
+    def __init__(
+        self, store: InMemoryStore | None = None, claim_lease: timedelta = DEFAULT_CLAIM_LEASE
+    ) -> None:
+        self.store = store or InMemoryStore()
+        self._claim_lease = claim_lease
+
+    def __call__(self) -> InMemoryUnitOfWork:
+        """A new unit of work."""
+        return InMemoryUnitOfWork(self.store, self._claim_lease)
+
+
+if TYPE_CHECKING:  # mypy proves the fake satisfies the port; nothing runs here
+
+    def _conforms_to_port(uow: InMemoryUnitOfWork) -> UnitOfWork:
+        return uow
+
+    def _factory_conforms_to_port(factory: InMemoryUnitOfWorkFactory) -> UnitOfWorkFactory:
+        return factory
