@@ -82,7 +82,7 @@ class DayValues:
 Restrictions = DayValues
 
 
-@attrs.frozen(order=True)
+@attrs.frozen
 class AriKey:
     """Where ARI values apply: a channel hotel, room type and (for rates and restrictions)
     rate plan. Availability alone is usually per room type (``rate_plan_code=None``).
@@ -91,6 +91,10 @@ class AriKey:
     hotel_code: str
     room_type_code: str
     rate_plan_code: str | None = None
+
+    def sort_key(self) -> tuple[str, str, str]:
+        """A total order for deterministic output; a missing rate plan sorts first."""
+        return (self.hotel_code, self.room_type_code, self.rate_plan_code or "")
 
 
 def dates_between(start: date, end: date) -> Iterator[date]:
@@ -112,7 +116,7 @@ class AriChangeSet:
     def __attrs_post_init__(self) -> None:
         canonical = {
             key: {day: values for day, values in sorted(by_day.items()) if not values.is_empty}
-            for key, by_day in sorted(self.days.items())
+            for key, by_day in sorted(self.days.items(), key=lambda item: item[0].sort_key())
         }
         object.__setattr__(self, "days", {k: v for k, v in canonical.items() if v})
 
