@@ -136,7 +136,9 @@ class SandboxState:
         with self.lock:
             connection = self.connection(hotel_code)
             if connection.status is not ConnectionStatus.PENDING:
-                raise ConnectionsApiError(403, 635, f"no pending connection request for {hotel_code}")
+                raise ConnectionsApiError(
+                    403, 635, f"no pending connection request for {hotel_code}"
+                )
             if accept:
                 connection.status = ConnectionStatus.CONNECTED
                 connection.connected_at = self.clock.now()

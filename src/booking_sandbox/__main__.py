@@ -1,0 +1,29 @@
+"""`python -m booking_sandbox --host 127.0.0.1 --port 8900 --seed 1 [--generate-every 30]`."""
+
+from __future__ import annotations
+
+import argparse
+
+from booking_sandbox.config import SandboxConfig
+from booking_sandbox.server import run
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments and serve the sandbox until interrupted."""
+    parser = argparse.ArgumentParser(prog="booking_sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8900)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--generate-every", type=float, default=None, help="seconds between generated events"
+    )
+    parser.add_argument("--allow-basic-auth", action="store_true", help="accept legacy Basic")
+    args = parser.parse_args(argv)
+    config = SandboxConfig(
+        generate_every=args.generate_every, allow_basic_auth=args.allow_basic_auth
+    )
+    run(args.host, args.port, args.seed, config=config)
+
+
+if __name__ == "__main__":
+    main()
