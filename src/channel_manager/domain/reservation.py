@@ -19,8 +19,8 @@ from channel_manager.domain.money import Money
 _LAST_FOUR = re.compile(r"\d{4}")
 #: A run of 12 or more digits (optionally separated by spaces or dashes) looks like a PAN.
 _PAN_LIKE = re.compile(r"(?:\d[ -]?){12,}")
-#: Security codes are 3-4 digits; a bare run of them in a free-text field is suspicious only
-#: where a code is expected, so this is applied to the expiry field, which must be MM/YY.
+#: Card expiry as MM/YY, MMYY or MM/YYYY. The strict shape also keeps a security code from
+#: being stored in its place: a three-digit code never fits, nor does a non-month like "9876".
 _EXPIRY = re.compile(r"(0[1-9]|1[0-2])/?(\d{2}|\d{4})")
 
 
