@@ -35,6 +35,7 @@ DEFAULT_STATE_TTL = timedelta(minutes=30)
 #: Connections API error codes (BOOKING_CONNECTIVITY.md section 2).
 REQUEST_NOT_FOUND = "635"
 NOT_CERTIFIED = "497"
+UNABLE_TO_PROCESS = "450"
 
 
 class HotelIdRequiredError(DomainError):
@@ -122,6 +123,14 @@ class ConnectionsApi:
             "POST", self._api.endpoints.accept_connection_url(hotel_id), "ConnectionsApiAccept"
         )
 
+    async def deactivate(self, hotel_id: str) -> ConnectionsApiAnswer:
+        """End the connection of ``hotel_id`` (the provider's side of a disconnect)."""
+        return await self._call(
+            "POST",
+            self._api.endpoints.deactivate_connection_url(hotel_id),
+            "ConnectionsApiDeactivate",
+        )
+
     async def status(self, hotel_id: str) -> str | None:
         """``data.status`` of the property's connection (``connected`` when active)."""
         answer = await self._call(
@@ -179,9 +188,12 @@ class BookingConnectivityAuthorizer:
 
     async def complete(self, state: AuthState, params: Mapping[str, str]) -> ConnectionGrant:
         """Accept the property's pending request and confirm the connection reads connected."""
-        if params.get("error"):
+        refusal = params.get("error") or (
+            params.get("outcome") if params.get("outcome") not in (None, "requested") else None
+        )
+        if refusal:
             raise ConnectionRequestMissingError(
-                REQUEST_NOT_FOUND, f"the connection request was not made: {params['error']}"
+                REQUEST_NOT_FOUND, f"the connection request was not made ({refusal})"
             )
         hotel_id = state.hotel_id
         if not hotel_id:
@@ -211,9 +223,17 @@ class BookingConnectivityAuthorizer:
         return credentials
 
     async def revoke(self, credentials: bytes) -> None:
-        """Nothing to revoke on our side: the property ends the connection in its Extranet (a
-        provider-side deactivate call exists but its path is unconfirmed)."""
-        del credentials
+        """End the connection through the Connections API; one that is no longer connected
+        (400/450) is already what we want."""
+        try:
+            hotel_id = str(json.loads(credentials)["hotel_id"])
+        except (ValueError, KeyError, TypeError):
+            return  # not a record this authoriser wrote: nothing to deactivate
+        try:
+            await self._connections.deactivate(hotel_id)
+        except ChannelRequestRejectedError as error:
+            if error.code != UNABLE_TO_PROCESS:
+                raise
 
 
 def _request_hotel(item: Mapping[str, Any]) -> str | None:

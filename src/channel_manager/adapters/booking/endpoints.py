@@ -94,6 +94,10 @@ class BookingEndpoints:
         """Connections API: accept the pending request of one property."""
         return f"{self.supply_url}/connections-api/requests/{hotel_id}/accept"
 
+    def deactivate_connection_url(self, hotel_id: str) -> str:
+        """Connections API: end the connection of one property."""
+        return f"{self.supply_url}/connections-api/properties/{hotel_id}/deactivate"
+
     def connection_status_url(self, hotel_id: str) -> str:
         """Connections API: connection status of one property."""
         return f"{self.supply_url}/connections-api/properties/{hotel_id}/status"

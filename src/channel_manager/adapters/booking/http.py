@@ -19,7 +19,6 @@ import httpx
 from channel_manager.adapters.booking.endpoints import BookingEndpoints
 from channel_manager.adapters.booking.errors import ChannelTimeoutError, ChannelUnreachableError
 from channel_manager.adapters.booking.message_log import (
-    Direction,
     MessageRecord,
     MessageSink,
     discard_messages,
@@ -28,6 +27,7 @@ from channel_manager.adapters.booking.message_log import (
     utc_now,
 )
 from channel_manager.adapters.booking.redaction import redact_xml_body
+from channel_manager.domain.messages import MessageDirection
 
 #: Connect quickly or fail; allow reservation pages and big ARI answers time to arrive.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -86,7 +86,7 @@ class BookingHttp:
         request = self._client.build_request(
             method, url, content=content, json=json, data=data, params=params, headers=headers
         )
-        await self._record(Direction.SENT, message_type, request, None, connection_id)
+        await self._record(MessageDirection.OUTBOUND, message_type, request, None, connection_id)
         started = time.monotonic()
         try:
             response = await self._client.send(request)
@@ -101,12 +101,12 @@ class BookingHttp:
             raise ChannelUnreachableError(
                 f"{method} {request.url.path} failed: {type(error).__name__}: {error}"
             ) from error
-        await self._record(Direction.RECEIVED, message_type, request, response, connection_id)
+        await self._record(MessageDirection.INBOUND, message_type, request, response, connection_id)
         return response
 
     async def _record(
         self,
-        direction: Direction,
+        direction: MessageDirection,
         message_type: str,
         request: httpx.Request,
         response: httpx.Response | None,

@@ -12,12 +12,14 @@ import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
 from uuid import UUID
 
 import attrs
+
+from channel_manager.application.message_log import MessageLogWriter
+from channel_manager.domain.messages import MessageDirection
 
 MASK = "***"
 
@@ -40,13 +42,6 @@ SECRET_KEYS = frozenset(
 )
 
 
-class Direction(StrEnum):
-    """Which way a message travelled."""
-
-    SENT = "sent"
-    RECEIVED = "received"
-
-
 @attrs.frozen(kw_only=True)
 class MessageRecord:
     """One request or response as the message log keeps it.
@@ -55,7 +50,7 @@ class MessageRecord:
     masked; ``ruid`` is Booking.com's request id when the response carried one.
     """
 
-    direction: Direction
+    direction: MessageDirection
     message_type: str
     method: str
     endpoint: str
@@ -72,6 +67,26 @@ class MessageSink(Protocol):
     async def __call__(self, record: MessageRecord) -> None:
         """Store or forward ``record``; must not raise for ordinary storage failures."""
         ...
+
+
+class MessageLogWriterSink:
+    """A :class:`MessageSink` that persists every record with the application's
+    ``MessageLogWriter`` (one short transaction per message)."""
+
+    def __init__(self, writer: MessageLogWriter) -> None:
+        self._writer = writer
+
+    async def __call__(self, record: MessageRecord) -> None:
+        """Write ``record`` to the message log."""
+        self._writer.write(
+            connection_id=record.connection_id,
+            direction=record.direction,
+            message_type=record.message_type,
+            endpoint=f"{record.method} {record.endpoint}",
+            body=record.body,
+            http_status=record.status,
+            ruid=record.ruid,
+        )
 
 
 async def discard_messages(record: MessageRecord) -> None:

@@ -1,0 +1,108 @@
+"""``BookingGatewayFactory``: gateways bound to one connection, sharing what the process owns.
+
+A ``booking-connectivity`` connection runs as the provider's machine account (one cached JWT
+for the whole process) scoped to its property; an ``oauth2`` connection runs with its own
+token set, loaded from the credential store on first use and saved back after every rotation.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from channel_manager.adapters.booking.api import BookingApi
+from channel_manager.adapters.booking.gateway import BookingChannelGateway
+from channel_manager.adapters.booking.http import BookingHttp
+from channel_manager.adapters.booking.oauth2 import OAuth2Authorizer
+from channel_manager.adapters.booking.oauth2_tokens import OAuth2BearerCredentials, OAuth2TokenSet
+from channel_manager.adapters.booking.reservation_queue import (
+    DEFAULT_ACK_ATTEMPTS,
+    DEFAULT_ACK_BACKOFF,
+    DEFAULT_ACK_PAUSE,
+    CadenceRegistry,
+)
+from channel_manager.adapters.booking.tokens import RequestCredentials
+from channel_manager.domain.connection import AuthMode, Connection
+from channel_manager.domain.errors import ChannelAuthError
+from channel_manager.ports.vault import Secret
+
+
+class MissingChannelCredentialsError(ChannelAuthError):
+    """The connection has no usable credentials for its authorisation mode."""
+
+
+class ConnectionCredentialStore(Protocol):
+    """Where a connection's sealed credentials live (the application's ``CredentialStore``)."""
+
+    def load(self, ref: str) -> bytes:
+        """The plaintext credentials stored under ``ref``."""
+        ...
+
+    def save(self, ref: str, material: bytes) -> None:
+        """Seal and store ``material`` under ``ref``."""
+        ...
+
+
+class BookingGatewayFactory:
+    """``ChannelGatewayFactory`` for Booking.com."""
+
+    def __init__(
+        self,
+        http: BookingHttp,
+        *,
+        machine_account: RequestCredentials | None = None,
+        oauth2: OAuth2Authorizer | None = None,
+        credential_store: ConnectionCredentialStore | None = None,
+        ack_pause: float = DEFAULT_ACK_PAUSE,
+        ack_attempts: int = DEFAULT_ACK_ATTEMPTS,
+        ack_backoff: float = DEFAULT_ACK_BACKOFF,
+        page_size: int = 100,
+    ) -> None:
+        self._http = http
+        self._machine_account = machine_account
+        self._oauth2 = oauth2
+        self._store = credential_store
+        self._cadences = CadenceRegistry(ack_pause)
+        self._ack_attempts = ack_attempts
+        self._ack_backoff = ack_backoff
+        self._page_size = page_size
+
+    def for_connection(self, connection: Connection) -> BookingChannelGateway:
+        """A gateway for ``connection``; closing it leaves the shared client open."""
+        credentials, hotels = self._credentials(connection)
+        return BookingChannelGateway(
+            BookingApi(self._http, credentials, connection_id=connection.id),
+            self._cadences.for_account(credentials.account_key),
+            connection_id=connection.id,
+            hotel_codes=hotels,
+            page_size=self._page_size,
+            ack_attempts=self._ack_attempts,
+            ack_backoff=self._ack_backoff,
+        )
+
+    def _credentials(
+        self, connection: Connection
+    ) -> tuple[RequestCredentials, frozenset[str] | None]:
+        if connection.auth_mode is AuthMode.BOOKING_CONNECTIVITY:
+            if self._machine_account is None:
+                raise MissingChannelCredentialsError(
+                    "no Booking.com machine account is configured (CM_BOOKING_CLIENT_ID/SECRET)"
+                )
+            hotel = connection.external_account_id
+            return self._machine_account, frozenset({hotel}) if hotel else None
+        ref = connection.credential_ref
+        if self._oauth2 is None or self._store is None or ref is None:
+            raise MissingChannelCredentialsError(
+                f"connection {connection.id} has no OAuth 2.0 credentials to use"
+            )
+        store = self._store
+
+        async def load() -> OAuth2TokenSet:
+            return OAuth2TokenSet.from_secret_text(Secret(store.load(ref)).reveal_text())
+
+        async def save(tokens: OAuth2TokenSet) -> None:
+            store.save(ref, tokens.to_secret_text().encode("utf-8"))
+
+        bearer = OAuth2BearerCredentials(
+            f"oauth2:{connection.id}", load, self._oauth2, on_rotated=save
+        )
+        return bearer, None

@@ -1,0 +1,218 @@
+"""The reservation queues (OTA_HotelResNotif, OTA_HotelResModifyNotif) on the documented cadence.
+
+Rules (BOOKING_CONNECTIVITY.md section 3): no concurrent calls per machine account; at least
+``ack_pause`` (5 s) after an acknowledgement before the next GET; a 5xx on a fetch is raised as
+retryable (the caller polls again on schedule, never at once); a 5xx on an acknowledgement is
+retried until it is not a 5xx (bounded), because the message stays pending meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+import attrs
+
+from channel_manager.adapters.booking.api import BookingApi
+from channel_manager.adapters.booking.errors import (
+    ChannelServerError,
+    MalformedResponseError,
+    raise_for_status,
+)
+from channel_manager.adapters.booking.message_log import utc_now
+from channel_manager.adapters.booking.ota.errors import OtaParseError
+from channel_manager.adapters.booking.ota.reservation_ids import HotelReservationId
+from channel_manager.adapters.booking.ota.reservations import OtaReservation, ResNotifRQ
+from channel_manager.adapters.booking.ota.reservations_decode import decode_res_notif_rq
+from channel_manager.adapters.booking.ota.responses import (
+    AcknowledgedReservation,
+    ResAckKind,
+    ResAcknowledgement,
+    decode_res_acknowledgement,
+    encode_res_acknowledgement,
+)
+from channel_manager.domain.channel import ChannelReservation
+from channel_manager.domain.errors import PermanentChannelError
+
+#: Documented minimum pause after an acknowledgement before the next GET.
+DEFAULT_ACK_PAUSE = 5.0
+#: Retries of an acknowledgement answered with 5xx, and the first pause between them.
+DEFAULT_ACK_ATTEMPTS = 5
+DEFAULT_ACK_BACKOFF = 1.0
+
+
+@attrs.frozen
+class Queue:
+    """One of the two reservation queues."""
+
+    name: str  # "new" | "modify": also the prefix of ack keys
+    message: str  # endpoint name
+    ack_kind: ResAckKind
+
+
+NEW_QUEUE = Queue("new", "OTA_HotelResNotif", ResAckKind.NEW)
+MODIFY_QUEUE = Queue("modify", "OTA_HotelResModifyNotif", ResAckKind.MODIFY)
+QUEUES = (NEW_QUEUE, MODIFY_QUEUE)
+
+
+class AccountCadence:
+    """Per machine account: one reservation call at a time, and the pause after an ack."""
+
+    def __init__(self, ack_pause: float = DEFAULT_ACK_PAUSE) -> None:
+        self.ack_pause = ack_pause
+        self.lock = asyncio.Lock()
+        self._last_ack: float | None = None
+
+    async def pause_before_get(self) -> None:
+        """Sleep until ``ack_pause`` has passed since the last acknowledgement."""
+        if self._last_ack is None:
+            return
+        remaining = self._last_ack + self.ack_pause - time.monotonic()
+        if remaining > 0:
+            await asyncio.sleep(remaining)
+
+    def acknowledged(self) -> None:
+        """Remember that an acknowledgement was just sent."""
+        self._last_ack = time.monotonic()
+
+
+class CadenceRegistry:
+    """One :class:`AccountCadence` per account, shared by every gateway of the process."""
+
+    def __init__(self, ack_pause: float = DEFAULT_ACK_PAUSE) -> None:
+        self._ack_pause = ack_pause
+        self._by_account: dict[str, AccountCadence] = {}
+
+    def for_account(self, account_key: str) -> AccountCadence:
+        """The cadence of ``account_key`` (created on first use)."""
+        return self._by_account.setdefault(account_key, AccountCadence(self._ack_pause))
+
+
+#: Turns one decoded reservation into the domain message (kind, reservation, ack key).
+ReservationMapper = Callable[[OtaReservation, ResNotifRQ, str], ChannelReservation]
+
+
+def ack_key(queue: Queue, reservation_id: str, hotel_code: str | None) -> str:
+    """``queue:reservation id:hotel``: everything an acknowledgement needs."""
+    return f"{queue.name}:{reservation_id}:{hotel_code or ''}"
+
+
+def _parse_ack_key(key: str) -> tuple[str, str, str | None]:
+    queue, _, rest = key.partition(":")
+    reservation_id, _, hotel = rest.partition(":")
+    return queue, reservation_id, hotel or None
+
+
+class ReservationQueues:
+    """Fetch and acknowledge for one account, scoped to the connection's hotels."""
+
+    def __init__(
+        self,
+        api: BookingApi,
+        cadence: AccountCadence,
+        mapper: ReservationMapper,
+        *,
+        hotel_codes: frozenset[str] | None = None,
+        ack_attempts: int = DEFAULT_ACK_ATTEMPTS,
+        ack_backoff: float = DEFAULT_ACK_BACKOFF,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._api = api
+        self._cadence = cadence
+        self._mapper = mapper
+        self._hotel_codes = hotel_codes
+        self._ack_attempts = ack_attempts
+        self._ack_backoff = ack_backoff
+        self._clock = clock
+
+    def _params(self) -> Mapping[str, str]:
+        if self._hotel_codes is None:
+            return {}
+        return {"hotel_ids": ",".join(sorted(self._hotel_codes))}
+
+    async def fetch(self, queue: Queue) -> list[ChannelReservation]:
+        """Every pending message of ``queue`` (one GET, under the account's lock)."""
+        async with self._cadence.lock:
+            await self._cadence.pause_before_get()
+            response = await self._api.send(
+                "GET",
+                self._api.endpoints.secure_ota(queue.message),
+                message_type=f"{queue.message}RQ",
+                params=self._params(),
+            )
+        raise_for_status(response, f"{queue.message} fetch")
+        try:
+            message = decode_res_notif_rq(response.content)
+        except OtaParseError as error:
+            raise MalformedResponseError(f"{queue.message} could not be read: {error}") from error
+        fetched = []
+        for reservation in message.reservations:
+            reservation_id = reservation.reservation_id
+            if reservation_id is None:
+                continue  # nothing to acknowledge it by; the codec keeps such input out
+            key = ack_key(queue, reservation_id, reservation.hotel_code)
+            fetched.append(self._mapper(reservation, message, key))
+        return fetched
+
+    async def acknowledge(self, messages: Sequence[ChannelReservation]) -> None:
+        """Acknowledge per queue; a 5xx is retried, any other refusal raised."""
+        for queue in QUEUES:
+            keys = [m.ack_key for m in messages if m.ack_key.startswith(f"{queue.name}:")]
+            if keys:
+                await self._acknowledge_queue(queue, keys)
+        unknown = [
+            m.ack_key for m in messages if _parse_ack_key(m.ack_key)[0] not in ("new", "modify")
+        ]
+        if unknown:
+            raise PermanentChannelError("", f"not Booking.com acknowledgement keys: {unknown}")
+
+    async def _acknowledge_queue(self, queue: Queue, keys: Sequence[str]) -> None:
+        reservations = []
+        for key in keys:
+            _, reservation_id, hotel = _parse_ack_key(key)
+            reservations.append(
+                AcknowledgedReservation(
+                    ids=(HotelReservationId(value=reservation_id),), hotel_code=hotel
+                )
+            )
+        body = encode_res_acknowledgement(
+            ResAcknowledgement(
+                kind=queue.ack_kind, reservations=tuple(reservations), timestamp=self._clock()
+            )
+        )
+        delay = self._ack_backoff
+        for attempt in range(1, self._ack_attempts + 1):
+            async with self._cadence.lock:
+                response = await self._api.send(
+                    "POST",
+                    self._api.endpoints.secure_ota(queue.message),
+                    message_type=queue.ack_kind.value,
+                    content=body,
+                    headers={"Content-Type": "application/xml"},
+                )
+                self._cadence.acknowledged()
+            if response.status_code < 500 or attempt == self._ack_attempts:
+                break
+            await asyncio.sleep(delay)  # the message stays pending: retry until not 5xx
+            delay *= 2
+        if response.status_code >= 500:
+            raise ChannelServerError(
+                f"{queue.message} acknowledgement still failing after {self._ack_attempts} tries",
+                status_code=response.status_code,
+            )
+        _check_acknowledgement(response.status_code, response.content, queue)
+
+
+def _check_acknowledgement(status: int, body: bytes, queue: Queue) -> None:
+    """Raise when the acknowledgement was refused (4xx, or ``Errors`` in the answer)."""
+    try:
+        answer = decode_res_acknowledgement(body) if body.strip() else None
+    except OtaParseError:
+        answer = None
+    if answer is not None and answer.errors:
+        first = answer.errors[0]
+        raise PermanentChannelError(first.code or str(status), first.description)
+    if status >= 400:
+        raise PermanentChannelError(str(status), f"{queue.message} acknowledgement refused")

@@ -1,0 +1,117 @@
+"""Builds the Booking.com adapters for one process from settings (used by the container).
+
+One :class:`BookingHttp` (one httpx client) is shared by the token cache, both authorisers and
+every gateway; :meth:`BookingAdapters.aclose` closes it on shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Protocol
+
+from channel_manager.adapters.booking.connectivity import BookingConnectivityAuthorizer
+from channel_manager.adapters.booking.endpoints import BookingEndpoints
+from channel_manager.adapters.booking.http import BookingHttp
+from channel_manager.adapters.booking.message_log import MessageRecord
+from channel_manager.adapters.booking.oauth2 import OAuth2Authorizer
+from channel_manager.domain.connection import AuthMode
+from channel_manager.domain.messages import MessageDirection
+from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory
+from channel_manager.ports.vault import Secret
+from channel_manager.settings import Settings
+
+
+class MessageWriter(Protocol):
+    """Where message records go (the application's message log writer)."""
+
+    def write(
+        self,
+        *,
+        connection_id: object,
+        direction: MessageDirection,
+        message_type: str,
+        endpoint: str,
+        body: str,
+        http_status: int | None = None,
+        outcome: str | None = None,
+        ruid: str | None = None,
+    ) -> object: ...
+
+
+class CredentialLoader(Protocol):
+    """Loads and stores a connection's sealed credentials (the application's credential store)."""
+
+    def load(self, ref: str) -> bytes: ...
+    def save(self, ref: str, material: bytes) -> None: ...
+
+
+def endpoints_from(settings: Settings) -> BookingEndpoints:
+    """The four Booking.com hosts named by the settings."""
+    return BookingEndpoints(
+        supply_url=settings.booking_base_url,
+        secure_url=settings.booking_secure_url,
+        token_url=settings.booking_token_url,
+        auth_url=settings.booking_auth_url,
+    )
+
+
+class BookingAdapters:
+    """The process's Booking.com adapters, built lazily and closed together."""
+
+    def __init__(
+        self, settings: Settings, credentials: CredentialLoader, messages: MessageWriter
+    ) -> None:
+        self._settings = settings
+        self._credentials = credentials
+        self._messages = messages
+        self.http = BookingHttp(
+            endpoints_from(settings),
+            timeout=settings.http_timeout.total_seconds(),
+            sink=self._record,
+        )
+
+    async def _record(self, record: MessageRecord) -> None:
+        self._messages.write(
+            connection_id=record.connection_id,
+            direction=(
+                MessageDirection.OUTBOUND
+                if record.direction.value == "sent"
+                else MessageDirection.INBOUND
+            ),
+            message_type=record.message_type,
+            endpoint=f"{record.method} {record.endpoint}",
+            body=record.body,
+            http_status=record.status,
+            ruid=record.ruid,
+        )
+
+    def _client_secret(self) -> Secret:
+        return self._settings.booking_client_secret or Secret("")
+
+    def authorizers(self) -> Mapping[AuthMode, AuthorizationFlow]:
+        """Both authorisers; the wizard picks one per connection."""
+        from channel_manager.adapters.booking.gateway import machine_api  # noqa: PLC0415
+
+        return {
+            AuthMode.OAUTH2: OAuth2Authorizer(
+                self.http,
+                self._settings.booking_client_id or "",
+                self._settings.booking_client_secret,
+                state_ttl=timedelta(minutes=10),
+            ),
+            AuthMode.BOOKING_CONNECTIVITY: BookingConnectivityAuthorizer(
+                machine_api(self.http, self._settings),
+                self._settings.booking_provider_id or "channel-manager",
+            ),
+        }
+
+    def gateway_factory(self) -> ChannelGatewayFactory:
+        """Gateways bound to one connection each, sharing the client and token cache."""
+        from channel_manager.adapters.booking.gateway import BookingGatewayFactory  # noqa: PLC0415
+
+        return BookingGatewayFactory(self.http, self._settings, self._credentials)
+
+    async def aclose(self) -> None:
+        """Close the shared HTTP client."""
+        await self.http.aclose()
