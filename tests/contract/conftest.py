@@ -29,7 +29,7 @@ from channel_manager.ports.repositories import UnitOfWork
 BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-class PostgresUnavailable(RuntimeError):
+class PostgresUnavailableError(RuntimeError):
     """The test PostgreSQL server cannot be reached; the PostgreSQL tests fail with this."""
 
 
@@ -43,7 +43,7 @@ def temporary_postgres_database(server_url: str) -> Iterator[str]:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as error:
         admin.dispose()
-        raise PostgresUnavailable(
+        raise PostgresUnavailableError(
             f"PostgreSQL at {sa.make_url(server_url).render_as_string(hide_password=True)} "
             f"is unreachable ({error.orig}); start it (.ci/run does) or set CM_TEST_POSTGRES_URL"
         ) from error

@@ -59,15 +59,20 @@ def test_rollback_discards_and_commit_keeps(uow_factory):
         assert uow.organizations.list() == [kept]
 
 
+class _AbortError(Exception):
+    """Raised inside a unit of work to leave it by an exception."""
+
+
+def _add_then_fail(uow_factory, organization):
+    with uow_factory() as uow:
+        uow.organizations.add(organization)
+        raise _AbortError
+
+
 def test_an_exception_in_the_block_rolls_back(uow_factory):
     organization = new_organization()
-
-    class Boom(Exception):
-        pass
-
-    with pytest.raises(Boom), uow_factory() as uow:
-        uow.organizations.add(organization)
-        raise Boom
+    with pytest.raises(_AbortError):
+        _add_then_fail(uow_factory, organization)
     with uow_factory() as uow:
         assert uow.organizations.list() == []
 

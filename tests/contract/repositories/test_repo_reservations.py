@@ -1,0 +1,128 @@
+"""Contract: reservations with every child (stays, nightly prices, guests, payment)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
+
+import attrs
+import pytest
+from repository_builders import DAY0, at, new_connection, new_organization, rich_reservation, seed
+
+from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
+from channel_manager.domain.errors import NotFound
+from channel_manager.domain.money import Money
+from channel_manager.domain.reservation import Guest, ReservationStatus, Revision
+
+
+def test_a_reservation_round_trips_exactly(uow_factory):
+    seeded = seed(uow_factory)
+    reservation = rich_reservation(seeded)
+    with uow_factory() as uow:
+        uow.reservations.add(reservation)
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.reservations.get(reservation.id)
+        assert stored == reservation
+        assert stored.room_stays[0].nightly_prices[0].amount.amount.as_tuple() == (
+            Money.of("133.5012", "EUR").amount.as_tuple()
+        )
+        assert uow.reservations.get_by_external(seeded.connection.id, "RES-1") == reservation
+        assert uow.reservations.get_by_external(seeded.connection.id, "RES-2") is None
+        with pytest.raises(NotFound):
+            uow.reservations.get(uuid4())
+
+
+def test_update_replaces_children(uow_factory):
+    seeded = seed(uow_factory)
+    reservation = rich_reservation(seeded)
+    with uow_factory() as uow:
+        uow.reservations.add(reservation)
+        uow.commit()
+    modified = attrs.evolve(
+        reservation,
+        status=ReservationStatus.MODIFIED,
+        revision=Revision(at(5), 1),
+        room_stays=reservation.room_stays[:1],
+        guests=(Guest(given_name="Dee", surname="Dee"),),
+        booker=None,
+        payment=None,
+        special_requests=(),
+    )
+    with uow_factory() as uow:
+        uow.reservations.update(modified)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.reservations.get(reservation.id) == modified
+        with pytest.raises(NotFound):
+            uow.reservations.update(rich_reservation(seeded, external_id="NEW"))
+
+
+def test_one_reservation_per_connection_and_external_id(uow_factory):
+    seeded = seed(uow_factory)
+    with uow_factory() as uow:
+        uow.reservations.add(rich_reservation(seeded))
+        with pytest.raises(DuplicateRecord):
+            uow.reservations.add(rich_reservation(seeded))
+
+
+def test_list_filters_and_isolates_organizations(uow_factory):
+    seeded = seed(uow_factory)
+    stranger = new_organization("stranger")
+    strangers_connection = new_connection(stranger.id)
+    early = rich_reservation(seeded, external_id="A", arrival=DAY0)
+    late = rich_reservation(seeded, external_id="B", arrival=DAY0 + timedelta(days=10))
+    cancelled = rich_reservation(
+        seeded,
+        external_id="C",
+        arrival=DAY0 + timedelta(days=5),
+        status=ReservationStatus.CANCELLED,
+    )
+    foreign = rich_reservation(seeded, external_id="X", connection_id=strangers_connection.id)
+    with uow_factory() as uow:
+        uow.organizations.add(stranger)
+        uow.connections.add(strangers_connection)
+        for reservation in (late, foreign, cancelled, early):
+            uow.reservations.add(reservation)
+        uow.commit()
+    org = seeded.organization.id
+    with uow_factory() as uow:
+        assert uow.reservations.list(org) == [early, cancelled, late]
+        assert uow.reservations.list(stranger.id) == [foreign]
+        assert uow.reservations.list(org, status=ReservationStatus.CANCELLED) == [cancelled]
+        assert uow.reservations.list(org, property_id=seeded.property.id, limit=2) == [
+            early,
+            cancelled,
+        ]
+        assert uow.reservations.list(org, offset=2) == [late]
+        window = uow.reservations.list(
+            org, arrival_from=DAY0 + timedelta(days=1), arrival_to=DAY0 + timedelta(days=10)
+        )
+        assert window == [cancelled, late]
+        assert uow.reservations.list(org, property_id=uuid4()) == []
+
+
+def test_list_overlapping_uses_nights_and_ignores_cancelled(uow_factory):
+    seeded = seed(uow_factory)
+    two_nights = rich_reservation(seeded, external_id="A", arrival=DAY0, nights=2)
+    cancelled = rich_reservation(seeded, external_id="C", status=ReservationStatus.CANCELLED)
+    with uow_factory() as uow:
+        uow.reservations.add(two_nights)
+        uow.reservations.add(cancelled)
+        uow.commit()
+    unit = seeded.unit.id
+    with uow_factory() as uow:
+        assert uow.reservations.list_overlapping(
+            unit, DAY0 + timedelta(days=1), DAY0 + timedelta(days=9)
+        ) == [two_nights]
+        # The departure day is not a night of the stay.
+        assert (
+            uow.reservations.list_overlapping(
+                unit, DAY0 + timedelta(days=2), DAY0 + timedelta(days=3)
+            )
+            == []
+        )
+        assert uow.reservations.list_overlapping(unit, DAY0 - timedelta(days=3), DAY0) == [
+            two_nights
+        ]
+        assert uow.reservations.list_overlapping(uuid4(), DAY0, DAY0) == []
