@@ -1,0 +1,1 @@
+"""Tests of the Booking.com sandbox (the other side of the wire)."""
