@@ -1,0 +1,135 @@
+"""Contract: the outbound queue, its payload round trip and per-ordering-key claiming."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from repository_builders import at, availability_message, rate_message, seed
+
+from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
+from channel_manager.domain.retry import RetryPolicy
+from channel_manager.domain.sync import OutboundState
+
+
+def _queue(uow_factory, *messages):
+    with uow_factory() as uow:
+        for message in messages:
+            uow.outbound.add(message)
+        uow.commit()
+
+
+def _claim(uow_factory, now, worker="w1", limit=10):
+    with uow_factory() as uow:
+        claimed = uow.outbound.claim_due(now, worker, limit)
+        uow.commit()
+    return claimed
+
+
+def test_messages_round_trip_with_their_payload(uow_factory):
+    seeded = seed(uow_factory)
+    avail = availability_message(seeded.connection.id, key="idem-1")
+    rates = rate_message(seeded.connection.id, created_minute=1)
+    _queue(uow_factory, avail, rates)
+    with uow_factory() as uow:
+        assert uow.outbound.get(avail.id) == avail
+        assert uow.outbound.get(rates.id) == rates
+        assert uow.outbound.find_by_idempotency_key("idem-1") == avail
+        assert uow.outbound.find_by_idempotency_key("other") is None
+        assert uow.outbound.list() == [rates, avail]
+        assert uow.outbound.list(state=OutboundState.DELIVERED) == []
+        assert uow.outbound.list(connection_id=seeded.connection.id, limit=1, offset=1) == [avail]
+        with pytest.raises(DuplicateRecord):
+            uow.outbound.add(availability_message(seeded.connection.id, key="idem-1"))
+
+
+def test_claim_starts_due_messages_oldest_first(uow_factory):
+    seeded = seed(uow_factory)
+    first = availability_message(seeded.connection.id, ordering_key="H1", created_minute=1)
+    second = availability_message(seeded.connection.id, ordering_key="H2", created_minute=2)
+    future = availability_message(seeded.connection.id, ordering_key="H3", due_minute=60)
+    _queue(uow_factory, second, future, first)
+    claimed = _claim(uow_factory, at(5), worker="w1")
+    assert [m.id for m in claimed] == [first.id, second.id]
+    assert all(m.state is OutboundState.IN_FLIGHT and m.claimed_by == "w1" for m in claimed)
+    assert all(m.attempts == 1 for m in claimed)
+    with uow_factory() as uow:
+        assert uow.outbound.get(first.id) == claimed[0]
+    assert _claim(uow_factory, at(5), worker="w2") == []
+
+
+def test_a_later_message_waits_for_an_earlier_one_with_the_same_key(uow_factory):
+    seeded = seed(uow_factory)
+    earlier = availability_message(
+        seeded.connection.id, ordering_key="H1", created_minute=1, due_minute=30
+    )
+    later = availability_message(seeded.connection.id, ordering_key="H1", created_minute=2)
+    _queue(uow_factory, earlier, later)
+    # The earlier one is pending but not due: the later one must not overtake it.
+    assert _claim(uow_factory, at(5)) == []
+    [head] = _claim(uow_factory, at(30))
+    assert head.id == earlier.id
+    # While the head is in flight its successor stays blocked.
+    assert _claim(uow_factory, at(31)) == []
+    with uow_factory() as uow:
+        uow.outbound.update(head.delivered(at(32), "RUID abc"))
+        uow.commit()
+    assert [m.id for m in _claim(uow_factory, at(33))] == [later.id]
+
+
+def test_one_claim_takes_only_the_head_of_each_key(uow_factory):
+    seeded = seed(uow_factory)
+    messages = [
+        availability_message(seeded.connection.id, ordering_key="H1", created_minute=n)
+        for n in range(3)
+    ]
+    _queue(uow_factory, *messages)
+    assert [m.id for m in _claim(uow_factory, at(10))] == [messages[0].id]
+
+
+def test_failed_messages_no_longer_block_and_retries_wait_their_turn(uow_factory):
+    seeded = seed(uow_factory)
+    doomed = availability_message(seeded.connection.id, ordering_key="H1", created_minute=1)
+    after = availability_message(seeded.connection.id, ordering_key="H1", created_minute=2)
+    _queue(uow_factory, doomed, after)
+    [head] = _claim(uow_factory, at(5))
+    retry = head.retry_later(at(6), "HTTP 503", None, RetryPolicy(), random.Random(1))
+    with uow_factory() as uow:
+        uow.outbound.update(retry)
+        uow.commit()
+    assert retry.state is OutboundState.PENDING
+    assert _claim(uow_factory, at(6)) == []  # the retry is not due yet, and it blocks
+    with uow_factory() as uow:
+        uow.outbound.update(retry.fail_permanently("gave up"))
+        uow.commit()
+    assert [m.id for m in _claim(uow_factory, at(6))] == [after.id]
+
+
+def test_release_returns_a_workers_messages(uow_factory):
+    seeded = seed(uow_factory)
+    mine = availability_message(seeded.connection.id, ordering_key="H1")
+    theirs = availability_message(seeded.connection.id, ordering_key="H2")
+    _queue(uow_factory, mine)
+    _claim(uow_factory, at(1), worker="w1")
+    _queue(uow_factory, theirs)
+    _claim(uow_factory, at(1), worker="w2")
+    with uow_factory() as uow:
+        assert uow.outbound.release("w1") == 1
+        uow.commit()
+    with uow_factory() as uow:
+        released = uow.outbound.get(mine.id)
+        assert released.state is OutboundState.PENDING
+        assert released.attempts == 0
+        assert released.claimed_by is None
+        assert uow.outbound.get(theirs.id).state is OutboundState.IN_FLIGHT
+
+
+def test_a_rolled_back_claim_leaves_the_message_pending(uow_factory):
+    seeded = seed(uow_factory)
+    message = availability_message(seeded.connection.id)
+    _queue(uow_factory, message)
+    with uow_factory() as uow:
+        assert len(uow.outbound.claim_due(at(1), "w1", 5)) == 1
+    claimed = _claim(uow_factory, at(1) + timedelta(seconds=1), worker="w2")
+    assert [m.claimed_by for m in claimed] == ["w2"]
