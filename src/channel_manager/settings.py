@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from attrs import field, frozen
 
 from channel_manager.adapters.vault.keys import parse_vault_keys
+from channel_manager.domain.connection import AuthMode
 from channel_manager.ports.vault import InvalidVaultKey, Secret
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -34,20 +35,14 @@ DEV_VAULT_KEYS = "insecure-dev:" + base64.urlsafe_b64encode(
     hashlib.sha256(b"channel-manager insecure development vault key").digest()
 ).decode("ascii")
 
-_DURATION = re.compile(r"(?P<amount>\d+)\s*(?P<unit>[smh]?)", re.IGNORECASE)
-_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}
+_DURATION = re.compile(r"(?P<amount>\d+)\s*(?P<unit>ms|[smh]?)", re.IGNORECASE)
+#: Durations are counted in milliseconds so tests can ask for sub-second cadences.
+_DURATION_UNITS = {"": 1000, "ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}
 _SIZE = re.compile(r"(?P<amount>\d+)\s*(?P<unit>b|k|kib|m|mib)?", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2}
 _WHOLE_NUMBER = re.compile(r"(?P<amount>\d+)(?P<unit>)")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _URL_PASSWORD = re.compile(r"(?P<user>://[^:/@]*:)[^@/]*@")
-
-
-class AuthMode(enum.StrEnum):
-    """How a Booking.com connection is authorised (BOOKING_CONNECTIVITY.md section 1)."""
-
-    OAUTH2 = "oauth2"
-    BOOKING_CONNECTIVITY = "booking-connectivity"
 
 
 class ClosedToArrivalMode(enum.StrEnum):
@@ -228,13 +223,13 @@ class _EnvReader:
         return value.rstrip("/") if parts.path in {"", "/"} else value
 
     def duration(self, name: str, default: timedelta) -> timedelta:
-        seconds = self._positive_amount(
+        milliseconds = self._positive_amount(
             name, _DURATION, _DURATION_UNITS, "is not a duration like 20s, 5m or 1h"
         )
-        if seconds is None:
+        if milliseconds is None:
             return default
         try:
-            return timedelta(seconds=seconds)
+            return timedelta(milliseconds=milliseconds)
         except OverflowError:
             self.problem(name, "is too long a duration")
             return default

@@ -1,0 +1,113 @@
+"""The composition root: the only place where adapters are chosen and wired.
+
+REST, web UI, CLI, worker and tests all build one :class:`Container` from validated
+:class:`~channel_manager.settings.Settings`. Nothing here connects to anything at import time:
+providers are lazy, and :func:`build_container` only checks the wiring.
+Tests override ``uow_factory``, ``gateways`` or ``authorizers`` with the in-memory adapters.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+
+from dependency_injector import containers, providers
+
+from channel_manager.adapters.booking.wiring import BookingAdapters
+from channel_manager.adapters.sqlalchemy import (
+    SqlAlchemyUnitOfWorkFactory,
+    create_database_engine,
+)
+from channel_manager.adapters.system import SystemClock, Uuid4Generator
+from channel_manager.adapters.vault import AesGcmVault
+from channel_manager.application.apikeys import ApiKeyService
+from channel_manager.application.ari import AriOutbox, AriService, AvailabilityPublisher
+from channel_manager.application.connect import ConnectService
+from channel_manager.application.credentials import CredentialStore
+from channel_manager.application.inventory import InventoryService
+from channel_manager.application.mappings import MappingService
+from channel_manager.application.message_log import MessageLogWriter
+from channel_manager.application.outbound import OutboundDispatcher
+from channel_manager.application.queries import Queries
+from channel_manager.application.reservations import ReservationIntake
+from channel_manager.application.sync import SyncIntervals, SyncService
+from channel_manager.domain.connection import AuthMode
+from channel_manager.domain.retry import RetryPolicy
+from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory
+from channel_manager.settings import Settings
+
+#: Where the channel sends the user back to after the authorisation page.
+CALLBACK_PATH = "/oauth/booking/callback"
+
+
+def _vault(settings: Settings) -> AesGcmVault:
+    return AesGcmVault.from_config(settings.vault_keys.reveal_text())
+
+
+def _redirect_uri(settings: Settings) -> str:
+    return settings.public_url.rstrip("/") + CALLBACK_PATH
+
+
+def _authorizers(adapters: BookingAdapters) -> Mapping[AuthMode, AuthorizationFlow]:
+    return adapters.authorizers()
+
+
+def _gateways(adapters: BookingAdapters) -> ChannelGatewayFactory:
+    return adapters.gateway_factory()
+
+
+class Container(containers.DeclarativeContainer):
+    """Every long-lived object of one process."""
+
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(Uuid4Generator)
+    rng = providers.Singleton(random.SystemRandom)
+
+    engine = providers.Singleton(create_database_engine, settings.provided.database_url)
+    uow_factory = providers.Singleton(SqlAlchemyUnitOfWorkFactory, engine, clock=clock)
+    vault = providers.Singleton(_vault, settings)
+    credentials = providers.Singleton(CredentialStore, uow_factory, vault)
+    message_log = providers.Singleton(MessageLogWriter, uow_factory, clock, ids)
+
+    booking = providers.Singleton(BookingAdapters, settings, credentials, message_log)
+    gateways = providers.Singleton(_gateways, booking)
+    authorizers = providers.Singleton(_authorizers, booking)
+
+    retry_policy = providers.Singleton(
+        RetryPolicy, max_attempts=settings.provided.outbound_max_attempts
+    )
+    outbox = providers.Singleton(AriOutbox, clock, ids, settings.provided.outbound_max_attempts)
+    availability = providers.Singleton(AvailabilityPublisher, outbox)
+    intake = providers.Singleton(ReservationIntake, uow_factory, ids, availability)
+    intervals = providers.Singleton(
+        SyncIntervals, poll=settings.provided.poll_interval, full=settings.provided.sync_interval
+    )
+
+    connect = providers.Singleton(
+        ConnectService,
+        uow_factory,
+        authorizers,
+        credentials,
+        clock,
+        ids,
+        redirect_uri=providers.Callable(_redirect_uri, settings),
+        default_mode=settings.provided.booking_auth_mode,
+    )
+    inventory = providers.Singleton(InventoryService, uow_factory, ids)
+    mappings = providers.Singleton(MappingService, uow_factory, gateways, clock, ids)
+    ari = providers.Singleton(AriService, uow_factory, outbox)
+    dispatcher = providers.Singleton(
+        OutboundDispatcher, uow_factory, gateways, clock, retry_policy, rng
+    )
+    sync = providers.Singleton(SyncService, uow_factory, gateways, intake, clock, ids, intervals)
+    queries = providers.Singleton(Queries, uow_factory, clock)
+    api_keys = providers.Singleton(ApiKeyService, uow_factory, clock, ids)
+
+
+def build_container(settings: Settings) -> Container:
+    """A container for ``settings``, its wiring checked (a miswired provider fails here)."""
+    container = Container(settings=settings)
+    container.check_dependencies()
+    return container

@@ -1,0 +1,276 @@
+"""The JSON API under ``/api/v1`` (DESIGN §7). Thin: parse, call one use case, render."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, Response, delete, get, post, put
+from litestar.background_tasks import BackgroundTask
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from channel_manager.application.ari import AriChangeInput, AriService
+from channel_manager.application.connect import ConnectService
+from channel_manager.application.inventory import InventoryService
+from channel_manager.application.mapping_views import HotelView, MappingsInput
+from channel_manager.application.mappings import MappingService
+from channel_manager.application.outbound import OutboundDispatcher
+from channel_manager.application.queries import Queries
+from channel_manager.application.sync import SyncService
+from channel_manager.domain.inventory import Property, Unit
+from channel_manager.domain.messages import MessageLogEntry
+from channel_manager.domain.reservation import Reservation, ReservationStatus
+from channel_manager.domain.sync import OutboundState, SyncRun
+from channel_manager.entrypoints.rest.views import (
+    AcceptedPushes,
+    AriChangesBody,
+    ConnectionView,
+    PropertyBody,
+    PushView,
+    UnitBody,
+)
+
+
+class ConnectionsController(Controller):
+    """Connections, their syncs, mappings, ARI pushes and message log."""
+
+    path = "/connections"
+    tags = ("connections",)
+
+    @get("/", sync_to_thread=True)
+    def list_connections(self, organization_id: UUID, queries: Queries) -> list[ConnectionView]:
+        """The organisation's connections with their health figures."""
+        return [
+            ConnectionView.of(queries.health(organization_id, c.id))
+            for c in queries.connections(organization_id)
+        ]
+
+    @get("/{connection_id:uuid}", sync_to_thread=True)
+    def get_connection(
+        self, organization_id: UUID, connection_id: UUID, queries: Queries
+    ) -> ConnectionView:
+        """One connection with its health figures."""
+        return ConnectionView.of(queries.health(organization_id, connection_id))
+
+    @delete("/{connection_id:uuid}", status_code=200)
+    async def disconnect(
+        self,
+        organization_id: UUID,
+        connection_id: UUID,
+        connect: ConnectService,
+        queries: Queries,
+    ) -> ConnectionView:
+        """Disconnect: revoke at the channel, stop syncing, keep the history."""
+        await connect.disconnect(organization_id, connection_id)
+        return ConnectionView.of(queries.health(organization_id, connection_id))
+
+    @post("/{connection_id:uuid}/sync", status_code=HTTP_202_ACCEPTED)
+    async def start_sync(
+        self, organization_id: UUID, connection_id: UUID, sync: SyncService
+    ) -> Response[SyncRun]:
+        """Start a full sync; poll ``GET /sync-runs/{id}`` for its progress."""
+        run = sync.request(organization_id, connection_id)
+        return Response(
+            run,
+            status_code=HTTP_202_ACCEPTED,
+            background=BackgroundTask(sync.full_sync, connection_id, run),
+        )
+
+    @get("/{connection_id:uuid}/sync-runs", sync_to_thread=True)
+    def list_sync_runs(
+        self, organization_id: UUID, connection_id: UUID, queries: Queries, limit: int = 50
+    ) -> list[SyncRun]:
+        """A connection's sync runs, newest first."""
+        return queries.sync_runs(organization_id, connection_id, limit=min(limit, 500))
+
+    @get("/{connection_id:uuid}/properties")
+    async def list_channel_properties(
+        self, organization_id: UUID, connection_id: UUID, mappings: MappingService
+    ) -> list[HotelView]:
+        """The channel's hotels, room types and rate plans beside our mapping of them."""
+        return await mappings.discover(organization_id, connection_id)
+
+    @put("/{connection_id:uuid}/mappings")
+    async def save_mappings(
+        self,
+        organization_id: UUID,
+        connection_id: UUID,
+        data: MappingsInput,
+        mappings: MappingService,
+    ) -> list[HotelView]:
+        """Confirm property, room type and rate plan mappings (validated)."""
+        return await mappings.save(organization_id, connection_id, data)
+
+    @post("/{connection_id:uuid}/ari", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
+    def push_ari(
+        self,
+        organization_id: UUID,
+        connection_id: UUID,
+        data: AriChangesBody,
+        ari: AriService,
+    ) -> AcceptedPushes:
+        """Queue availability, rate and restriction changes; the worker delivers them."""
+        changes = [
+            AriChangeInput(
+                hotel_code=c.hotel_code,
+                room_type_code=c.room_type_code,
+                rate_plan_code=c.rate_plan_code,
+                start=c.start,
+                end=c.end,
+                availability=c.availability,
+                rate=c.rate,
+                min_los=c.min_los,
+                max_los=c.max_los,
+                closed_to_arrival=c.closed_to_arrival,
+                closed_to_departure=c.closed_to_departure,
+                stop_sell=c.stop_sell,
+            )
+            for c in data.changes
+        ]
+        queued = ari.submit(organization_id, connection_id, changes)
+        return AcceptedPushes(push_ids=tuple(m.id for m in queued))
+
+    @get("/{connection_id:uuid}/messages", sync_to_thread=True)
+    def list_messages(
+        self,
+        organization_id: UUID,
+        connection_id: UUID,
+        queries: Queries,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[MessageLogEntry]:
+        """The connection's message log (bodies redacted), newest first."""
+        return queries.messages(organization_id, connection_id, min(limit, 500), offset)
+
+
+class SyncRunsController(Controller):
+    """Single sync runs."""
+
+    path = "/sync-runs"
+    tags = ("connections",)
+
+    @get("/{run_id:uuid}", sync_to_thread=True)
+    def get_sync_run(self, organization_id: UUID, run_id: UUID, queries: Queries) -> SyncRun:
+        """One sync run (its counts grow while it runs)."""
+        return queries.sync_run(organization_id, run_id)
+
+
+class PushesController(Controller):
+    """Outbound ARI messages."""
+
+    path = "/pushes"
+    tags = ("ari",)
+
+    @get("/", sync_to_thread=True)
+    def list_pushes(
+        self,
+        organization_id: UUID,
+        dispatcher: OutboundDispatcher,
+        connection_id: UUID | None = None,
+        push_state: Annotated[OutboundState | None, Parameter(query="state")] = None,
+        limit: int = 100,
+    ) -> list[PushView]:
+        """Pushes, newest first (``?state=failed`` for the ones that need attention)."""
+        found = dispatcher.list(organization_id, connection_id, push_state, min(limit, 500))
+        return [PushView.of(m) for m in found]
+
+    @get("/{push_id:uuid}", sync_to_thread=True)
+    def get_push(
+        self, organization_id: UUID, push_id: UUID, dispatcher: OutboundDispatcher
+    ) -> PushView:
+        """State, attempts, the channel's confirmation or errors."""
+        return PushView.of(dispatcher.get(organization_id, push_id))
+
+    @post("/{push_id:uuid}/retry", sync_to_thread=True)
+    def retry_push(
+        self, organization_id: UUID, push_id: UUID, dispatcher: OutboundDispatcher
+    ) -> PushView:
+        """Send a failed push again from scratch."""
+        return PushView.of(dispatcher.replay(organization_id, push_id))
+
+
+class PropertiesController(Controller):
+    """Our own properties and units."""
+
+    path = "/properties"
+    tags = ("inventory",)
+
+    @get("/", sync_to_thread=True)
+    def list_properties(self, organization_id: UUID, inventory: InventoryService) -> list[Property]:
+        """The organisation's properties."""
+        return inventory.list_properties(organization_id)
+
+    @post("/", sync_to_thread=True)
+    def create_property(
+        self, organization_id: UUID, data: PropertyBody, inventory: InventoryService
+    ) -> Property:
+        """Add a property."""
+        return inventory.create_property(organization_id, data.name, data.currency, data.timezone)
+
+    @get("/{property_id:uuid}/units", sync_to_thread=True)
+    def list_units(
+        self, organization_id: UUID, property_id: UUID, inventory: InventoryService
+    ) -> list[Unit]:
+        """A property's units."""
+        return inventory.list_units(organization_id, property_id)
+
+    @post("/{property_id:uuid}/units", sync_to_thread=True)
+    def create_unit(
+        self,
+        organization_id: UUID,
+        property_id: UUID,
+        data: UnitBody,
+        inventory: InventoryService,
+    ) -> Unit:
+        """Add a unit (a sellable room type with ``count`` identical rooms)."""
+        return inventory.create_unit(
+            organization_id, property_id, data.name, data.count, data.max_occupancy
+        )
+
+
+class ReservationsController(Controller):
+    """Reservations from every channel."""
+
+    path = "/reservations"
+    tags = ("reservations",)
+
+    @get("/", sync_to_thread=True)
+    def list_reservations(
+        self,
+        organization_id: UUID,
+        queries: Queries,
+        property_id: UUID | None = None,
+        status: ReservationStatus | None = None,
+        arrival_from: date | None = None,
+        arrival_to: date | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Reservation]:
+        """Reservations by arrival, filtered."""
+        return queries.reservations(
+            organization_id,
+            property_id=property_id,
+            status=status,
+            arrival_from=arrival_from,
+            arrival_to=arrival_to,
+            limit=min(limit, 500),
+            offset=offset,
+        )
+
+    @get("/{reservation_id:uuid}", sync_to_thread=True)
+    def get_reservation(
+        self, organization_id: UUID, reservation_id: UUID, queries: Queries
+    ) -> Reservation:
+        """One reservation with stays, guests, nightly prices and totals."""
+        return queries.reservation(organization_id, reservation_id)
+
+
+API_CONTROLLERS = (
+    ConnectionsController,
+    SyncRunsController,
+    PushesController,
+    PropertiesController,
+    ReservationsController,
+)

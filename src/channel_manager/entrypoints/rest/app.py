@@ -1,0 +1,105 @@
+"""The ASGI application: JSON API, connection wizard hops, OTA push endpoint, web UI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from litestar import Litestar, Request, Router, get
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.types import ControllerRouterHandler
+
+from channel_manager.application.apikeys import ApiKeyService
+from channel_manager.container import Container
+from channel_manager.domain.errors import DomainError
+from channel_manager.entrypoints.rest.api import API_CONTROLLERS
+from channel_manager.entrypoints.rest.auth import authenticate
+from channel_manager.entrypoints.rest.connect import booking_callback, connect_booking
+from channel_manager.entrypoints.rest.errors import domain_error_handler, http_error_handler
+
+API_PREFIX = "/api/v1"
+
+
+@get("/healthz", tags=["ops"], sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@get("/openapi.json", tags=["ops"], include_in_schema=False, sync_to_thread=False)
+def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The generated OpenAPI document."""
+    return request.app.openapi_schema.to_schema()
+
+
+def _service(provider: Callable[[], object]) -> Provide:
+    """A Litestar dependency resolving a container provider (built once, then cached)."""
+    instance = provider()
+
+    def provide() -> object:
+        return instance
+
+    return Provide(provide, use_cache=True, sync_to_thread=False)
+
+
+def _organization_provider(api_keys: ApiKeyService) -> Callable[..., UUID]:
+    def organization_id(request: Request[Any, Any, Any]) -> UUID:
+        return authenticate(request, api_keys)
+
+    return organization_id
+
+
+def create_app(
+    container: Container,
+    *,
+    extra_handlers: Sequence[ControllerRouterHandler] = (),
+    middleware: Sequence[Any] = (),
+    debug: bool = False,
+) -> Litestar:
+    """Build the app over ``container``; ``extra_handlers`` adds the web UI and push endpoint."""
+    settings = container.settings()
+    dependencies = {
+        "organization_id": Provide(
+            _organization_provider(container.api_keys()), sync_to_thread=True
+        ),
+        "connect": _service(container.connect),
+        "inventory": _service(container.inventory),
+        "mappings": _service(container.mappings),
+        "ari": _service(container.ari),
+        "dispatcher": _service(container.dispatcher),
+        "sync": _service(container.sync),
+        "queries": _service(container.queries),
+        "api_keys": _service(container.api_keys),
+        "intake": _service(container.intake),
+        "message_log": _service(container.message_log),
+    }
+    api = Router(path=API_PREFIX, route_handlers=list(API_CONTROLLERS))
+
+    async def close_adapters() -> None:
+        await container.booking().aclose()
+
+    return Litestar(
+        route_handlers=[
+            api,
+            healthz,
+            openapi_json,
+            connect_booking,
+            booking_callback,
+            *extra_handlers,
+        ],
+        dependencies=dependencies,
+        exception_handlers={DomainError: domain_error_handler, HTTPException: http_error_handler},
+        middleware=list(middleware),
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="channel-manager",
+            version="0.1.0",
+            description="Connects a property manager's system to Booking.com.",
+            path="/schema",
+        ),
+        on_shutdown=[close_adapters],
+        debug=debug,
+    )

@@ -1,0 +1,40 @@
+"""Who is calling: a bearer API key (REST clients) or the web UI's session."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Request
+
+from channel_manager.application.apikeys import ApiKeyService
+from channel_manager.application.errors import Unauthenticated
+
+#: Where the web UI keeps the signed-in key (the session cookie is HttpOnly and SameSite).
+SESSION_KEY = "api_key"
+
+
+def bearer_token(request: Request[Any, Any, Any]) -> str | None:
+    """The token of an ``Authorization: Bearer ...`` header, if any."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def session_key(request: Request[Any, Any, Any]) -> str | None:
+    """The API key the web UI stored in the session at sign-in, if any."""
+    session: object = request.scope.get("session")
+    if not isinstance(session, dict):
+        return None
+    value = session.get(SESSION_KEY)
+    return value if isinstance(value, str) else None
+
+
+def authenticate(request: Request[Any, Any, Any], api_keys: ApiKeyService) -> UUID:
+    """The caller's organisation; ``Unauthenticated`` without a valid key."""
+    token = bearer_token(request) or session_key(request)
+    if token is None:
+        raise Unauthenticated("a valid API key is required (Authorization: Bearer cm_...)")
+    return api_keys.authenticate(token)

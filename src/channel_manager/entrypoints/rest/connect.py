@@ -1,0 +1,61 @@
+"""The connection wizard's two hops: out to the channel, and back from it."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from litestar import Request, Response, get
+from litestar.response import Redirect
+
+from channel_manager.application.connect import ConnectService
+from channel_manager.domain.connection import AuthMode
+from channel_manager.domain.errors import DomainError
+from channel_manager.entrypoints.rest.errors import error_body, status_for
+
+#: The web UI page that shows how the connection went.
+RESULT_PAGE = "/integrations/booking/result"
+
+
+@get("/connect/booking", tags=["connect"], sync_to_thread=True)
+def connect_booking(
+    organization_id: UUID,
+    connect: ConnectService,
+    mode: AuthMode | None = None,
+    hotel_id: str | None = None,
+) -> Redirect:
+    """Create a single-use, expiring state and send the user to the channel (302)."""
+    url = connect.begin(organization_id, mode, hotel_id or None)
+    return Redirect(url, status_code=302)
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+@get("/oauth/booking/callback", tags=["connect"])
+async def booking_callback(
+    request: Request[Any, Any, Any], connect: ConnectService
+) -> Response[Any]:
+    """Finish the flow: check the state, exchange or accept, store the connection.
+
+    Browsers are redirected to the UI's result page; API clients get JSON.
+    """
+    params = {key: value for key, value in request.query_params.items() if isinstance(value, str)}
+    state = params.get("state", "")
+    try:
+        connection = await connect.complete(state, params)
+    except DomainError as error:
+        status, kind = status_for(error)
+        if _wants_html(request):
+            query = urlencode({"status": "error", "reason": str(error), "type": kind})
+            return Redirect(f"{RESULT_PAGE}?{query}", status_code=303)
+        return Response(error_body(status, kind, str(error)), status_code=status)
+    if _wants_html(request):
+        query = urlencode({"status": "connected", "connection_id": str(connection.id)})
+        return Redirect(f"{RESULT_PAGE}?{query}", status_code=303)
+    return Response(
+        {"connection_id": str(connection.id), "status": connection.status.value},
+        status_code=200,
+    )

@@ -1,0 +1,98 @@
+"""The one place where domain errors become HTTP statuses and JSON error bodies."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord, MissingReference
+from channel_manager.application.errors import (
+    ConnectionNotActive,
+    InvalidRequest,
+    Unauthenticated,
+    UnknownAuthState,
+)
+from channel_manager.application.reservations import UnknownHotel
+from channel_manager.domain.errors import (
+    AuthStateExpired,
+    AuthStateReused,
+    CardDataRejected,
+    ChannelAuthError,
+    CurrencyMismatch,
+    DomainError,
+    InvalidDateRange,
+    InvalidMoney,
+    InvalidTransition,
+    MappingConflict,
+    NotFound,
+    PermanentChannelError,
+    RetryableChannelError,
+    UnknownRatePlan,
+    UnknownRoomType,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Most specific first: the first matching class decides the status.
+_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
+    (NotFound, 404, "not_found"),
+    (Unauthenticated, 401, "unauthenticated"),
+    (UnknownAuthState, 400, "unknown_state"),
+    (AuthStateExpired, 400, "state_expired"),
+    (AuthStateReused, 400, "state_reused"),
+    (MappingConflict, 422, "mapping_conflict"),
+    (UnknownRoomType, 422, "unknown_room_type"),
+    (UnknownRatePlan, 422, "unknown_rate_plan"),
+    (InvalidDateRange, 422, "invalid_date_range"),
+    (InvalidMoney, 422, "invalid_money"),
+    (CurrencyMismatch, 422, "currency_mismatch"),
+    (CardDataRejected, 422, "card_data_rejected"),
+    (UnknownHotel, 422, "unknown_hotel"),
+    (InvalidRequest, 422, "invalid_request"),
+    (InvalidTransition, 409, "invalid_transition"),
+    (ConnectionNotActive, 409, "connection_not_active"),
+    (DuplicateRecord, 409, "duplicate"),
+    (MissingReference, 422, "missing_reference"),
+    (ChannelAuthError, 502, "channel_refused_access"),
+    (RetryableChannelError, 503, "channel_unavailable"),
+    (PermanentChannelError, 502, "channel_rejected"),
+)
+
+
+def status_for(error: DomainError) -> tuple[int, str]:
+    """The HTTP status and error type for a domain error."""
+    for error_type, status, name in _STATUS:
+        if isinstance(error, error_type):
+            return status, name
+    return 400, "domain_error"
+
+
+def error_body(status: int, kind: str, message: str) -> dict[str, dict[str, object]]:
+    """The JSON error body every endpoint uses."""
+    return {"error": {"status": status, "type": kind, "message": message}}
+
+
+def domain_error_handler(_request: Request[Any, Any, Any], error: Exception) -> Response[object]:
+    """Map a domain error to its status with a readable message."""
+    assert isinstance(error, DomainError)
+    status, kind = status_for(error)
+    if status >= 500:
+        logger.warning("channel failure answered with %d: %s", status, error)
+    return Response(error_body(status, kind, str(error)), status_code=status)
+
+
+def http_error_handler(_request: Request[Any, Any, Any], error: Exception) -> Response[object]:
+    """Litestar's own errors (validation, 404 route, 413 body size) in the same JSON shape."""
+    assert isinstance(error, HTTPException)
+    message = error.detail
+    if isinstance(error, ValidationException) and error.extra:
+        message = f"{error.detail}: {error.extra}"
+    kind = "validation_error" if isinstance(error, ValidationException) else "http_error"
+    return Response(
+        error_body(error.status_code, kind, str(message)),
+        status_code=error.status_code,
+        headers=error.headers,
+    )
