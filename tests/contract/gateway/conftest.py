@@ -6,12 +6,30 @@ from collections.abc import AsyncIterator
 
 import pytest
 from gateway_harness import FakeHarness, GatewayHarness
+from sandbox_harness import SandboxHarness
+
+from booking_sandbox.server import SandboxServer
 
 
-@pytest.fixture(params=["fake"])
+@pytest.fixture
+async def booking() -> AsyncIterator[SandboxHarness]:
+    """The real gateway against a fresh sandbox on a free loopback port (fresh state, token
+    budget and faults for every test)."""
+    with SandboxServer(seed=11) as server:
+        harness = SandboxHarness(server)
+        yield harness
+        await harness.aclose()
+
+
+@pytest.fixture(params=["fake", "booking"])
 async def harness(request: pytest.FixtureRequest) -> AsyncIterator[GatewayHarness]:
     """The gateway under test with the channel behind it."""
     if request.param == "fake":
         fake = FakeHarness()
         yield fake
         await fake.gateway.aclose()
+        return
+    with SandboxServer(seed=11) as server:
+        real = SandboxHarness(server)
+        yield real
+        await real.aclose()

@@ -39,9 +39,9 @@ def next_month() -> date:
 async def test_lists_every_hotel_the_connection_may_manage_once(harness: GatewayHarness) -> None:
     properties = await collect(harness.gateway.list_properties())
 
-    assert [p.hotel_code for p in properties] == harness.hotel_codes()
+    assert sorted(p.hotel_code for p in properties) == harness.hotel_codes()
     assert all(p.name for p in properties)
-    assert [p.currency for p in properties] == [harness.currency(c) for c in harness.hotel_codes()]
+    assert all(p.currency == harness.currency(p.hotel_code) for p in properties)
 
 
 async def test_catalog_lists_room_types_and_rate_plans(harness: GatewayHarness) -> None:
