@@ -23,7 +23,7 @@ from channel_manager.ports.channel import ChannelGateway
 from channel_manager.ports.vault import Secret
 
 CLIENT_ID = "sandbox-client"
-CLIENT_SECRET = "sandbox-secret"  # noqa: S105 -- the sandbox's published test credential
+CLIENT_SECRET = "sandbox-secret"
 #: Long enough for a loaded CI machine, short enough that timeout faults keep tests quick.
 CLIENT_TIMEOUT = 2.0
 #: How long a TIMEOUT fault holds a request: well past the client's timeout.
