@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from uuid import uuid4
 
@@ -53,6 +53,12 @@ def temporary_postgres_database(server_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def make_postgres_database() -> Callable[[str], AbstractContextManager[str]]:
+    """:func:`temporary_postgres_database`, for tests that need a database of their own."""
+    return temporary_postgres_database
 
 
 @pytest.fixture(scope="session")
