@@ -6,15 +6,22 @@ every gateway; :meth:`BookingAdapters.aclose` closes it on shutdown.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Protocol
+from uuid import UUID
 
+from channel_manager.adapters.booking.api import BookingApi
 from channel_manager.adapters.booking.connectivity import BookingConnectivityAuthorizer
 from channel_manager.adapters.booking.endpoints import BookingEndpoints
+from channel_manager.adapters.booking.factory import (
+    BookingGatewayFactory,
+    ConnectionCredentialStore,
+)
 from channel_manager.adapters.booking.http import BookingHttp
 from channel_manager.adapters.booking.message_log import MessageRecord
 from channel_manager.adapters.booking.oauth2 import OAuth2Authorizer
+from channel_manager.adapters.booking.tokens import MachineAccountTokens
 from channel_manager.domain.connection import AuthMode
 from channel_manager.domain.messages import MessageDirection
 from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory
@@ -28,7 +35,7 @@ class MessageWriter(Protocol):
     def write(
         self,
         *,
-        connection_id: object,
+        connection_id: UUID | None,
         direction: MessageDirection,
         message_type: str,
         endpoint: str,
@@ -37,13 +44,6 @@ class MessageWriter(Protocol):
         outcome: str | None = None,
         ruid: str | None = None,
     ) -> object: ...
-
-
-class CredentialLoader(Protocol):
-    """Loads and stores a connection's sealed credentials (the application's credential store)."""
-
-    def load(self, ref: str) -> bytes: ...
-    def save(self, ref: str, material: bytes) -> None: ...
 
 
 def endpoints_from(settings: Settings) -> BookingEndpoints:
@@ -60,7 +60,7 @@ class BookingAdapters:
     """The process's Booking.com adapters, built lazily and closed together."""
 
     def __init__(
-        self, settings: Settings, credentials: CredentialLoader, messages: MessageWriter
+        self, settings: Settings, credentials: ConnectionCredentialStore, messages: MessageWriter
     ) -> None:
         self._settings = settings
         self._credentials = credentials
@@ -86,31 +86,43 @@ class BookingAdapters:
             ruid=record.ruid,
         )
 
-    def _client_secret(self) -> Secret:
-        return self._settings.booking_client_secret or Secret("")
+    @functools.cached_property
+    def machine_account(self) -> MachineAccountTokens:
+        """The provider's machine-account JWT, cached for the whole process (30/hour cap)."""
+        return MachineAccountTokens(
+            self.http,
+            self._settings.booking_client_id or "",
+            self._settings.booking_client_secret or Secret(""),
+        )
+
+    @functools.cached_property
+    def oauth2(self) -> OAuth2Authorizer:
+        """The OAuth 2.0 authorisation-code + PKCE flow."""
+        return OAuth2Authorizer(
+            self.http,
+            self._settings.booking_client_id or "",
+            self._settings.booking_client_secret,
+        )
 
     def authorizers(self) -> Mapping[AuthMode, AuthorizationFlow]:
         """Both authorisers; the wizard picks one per connection."""
-        from channel_manager.adapters.booking.gateway import machine_api  # noqa: PLC0415
-
         return {
-            AuthMode.OAUTH2: OAuth2Authorizer(
-                self.http,
-                self._settings.booking_client_id or "",
-                self._settings.booking_client_secret,
-                state_ttl=timedelta(minutes=10),
-            ),
+            AuthMode.OAUTH2: self.oauth2,
             AuthMode.BOOKING_CONNECTIVITY: BookingConnectivityAuthorizer(
-                machine_api(self.http, self._settings),
+                BookingApi(self.http, self.machine_account),
                 self._settings.booking_provider_id or "channel-manager",
             ),
         }
 
     def gateway_factory(self) -> ChannelGatewayFactory:
         """Gateways bound to one connection each, sharing the client and token cache."""
-        from channel_manager.adapters.booking.gateway import BookingGatewayFactory  # noqa: PLC0415
-
-        return BookingGatewayFactory(self.http, self._settings, self._credentials)
+        return BookingGatewayFactory(
+            self.http,
+            machine_account=self.machine_account,
+            oauth2=self.oauth2,
+            credential_store=self._credentials,
+            ack_pause=self._settings.ack_pause.total_seconds(),
+        )
 
     async def aclose(self) -> None:
         """Close the shared HTTP client."""

@@ -1,0 +1,13 @@
+"""The complete ASGI application: JSON API, OTA push endpoint and web UI over one container."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+
+from channel_manager.container import Container
+from channel_manager.entrypoints.rest.app import create_app
+
+
+def build_asgi_app(container: Container) -> Litestar:
+    """The app `channel-manager serve` and the demo run."""
+    return create_app(container)

@@ -1,0 +1,154 @@
+"""`channel-manager demo`: sandbox + API/UI server + worker on a local SQLite file.
+
+Everything runs in one process and talks over real HTTP on loopback, exactly as production talks
+to Booking.com: the sandbox in a background thread, the server and the worker as tasks of one
+event loop. Ctrl-C stops all three.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from booking_sandbox.server import SandboxServer
+from channel_manager.adapters.sqlalchemy import upgrade
+from channel_manager.adapters.vault import generate_key
+from channel_manager.application.apikeys import IssuedKey
+from channel_manager.container import Container, build_container
+from channel_manager.domain.inventory import Organization
+from channel_manager.entrypoints.asgi import build_asgi_app
+from channel_manager.entrypoints.worker import build_worker
+from channel_manager.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+DEMO_ORGANIZATION = "Demo Hotels"
+#: The sandbox's published machine account and OAuth client (not secrets).
+SANDBOX_CLIENT_ID = "sandbox-client"
+SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 - the sandbox's published credential
+
+
+def _secret_file(path: Path, make: str) -> str:
+    """Read a generated secret from ``path`` or create it (mode 600) with ``make``."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.write_text(make + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return make
+
+
+def demo_settings(data_dir: Path, port: int, sandbox_url: str) -> Settings:
+    """Settings pointing every Booking.com URL at the local sandbox."""
+    environ = {
+        **{k: v for k, v in os.environ.items() if k.startswith("CM_")},
+        "CM_DATABASE_URL": f"sqlite:///{data_dir / 'channel-manager.db'}",
+        "CM_VAULT_KEYS": _secret_file(data_dir / "vault.key", generate_key()),
+        "CM_BOOKING_BASE_URL": sandbox_url,
+        "CM_BOOKING_SECURE_URL": sandbox_url,
+        "CM_BOOKING_TOKEN_URL": f"{sandbox_url}/token-based-authentication/exchange",
+        "CM_BOOKING_AUTH_URL": sandbox_url,
+        "CM_BOOKING_CLIENT_ID": SANDBOX_CLIENT_ID,
+        "CM_BOOKING_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+        "CM_BOOKING_PROVIDER_ID": "channel-manager",
+        "CM_PUSH_USERNAME": "sandbox-push",
+        "CM_PUSH_PASSWORD": _secret_file(data_dir / "push.password", secrets.token_urlsafe(18)),
+        "CM_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    return Settings.from_env(environ)
+
+
+def seed_inventory(container: Container, sandbox: SandboxServer) -> Organization:
+    """Our own side of the demo: an organisation whose properties and units resemble the
+    sandbox's first hotels, so the mapping screen has suggestions to show.
+    """
+    inventory = container.inventory()
+    organization = inventory.ensure_organization(DEMO_ORGANIZATION)
+    if inventory.list_properties(organization.id):
+        return organization
+    for hotel in list(sandbox.state.hotels.values())[:2]:
+        prop = inventory.create_property(organization.id, hotel.name, hotel.currency)
+        for room in hotel.rooms[:4]:
+            inventory.create_unit(organization.id, prop.id, room.name, 3, room.max_persons)
+    return organization
+
+
+def _point_sandbox_push_at_us(sandbox: SandboxServer, settings: Settings) -> None:
+    password = settings.push_password.reveal_text() if settings.push_password else ""
+    response = httpx.post(
+        f"{sandbox.base_url}/_sandbox/push-target",
+        json={
+            "url": f"{settings.public_url}/ota/booking/reservations",
+            "username": settings.push_username,
+            "password": password,
+        },
+        timeout=10,
+    )
+    response.raise_for_status()
+
+
+def _banner(settings: Settings, sandbox: SandboxServer, key: IssuedKey) -> str:
+    url = settings.public_url
+    return "\n".join(
+        [
+            "",
+            "channel-manager demo is running",
+            f"  web UI        {url}/",
+            f"  sign in       {url}/signin?key={key.plaintext}",
+            f"  API key       {key.plaintext}",
+            f"  REST API      {url}/api/v1  (OpenAPI: {url}/openapi.json)",
+            f"  sandbox       {sandbox.base_url}  (Booking.com stand-in)",
+            "  Ctrl-C stops everything.",
+            "",
+        ]
+    )
+
+
+async def _serve(container: Container, port: int) -> None:
+    app = build_asgi_app(container)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    worker = build_worker(container, "demo-worker")
+    server_task = asyncio.create_task(server.serve())
+    worker_task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.wait({server_task, worker_task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        server.should_exit = True
+        worker.stopping.set()
+        await asyncio.gather(server_task, worker_task, return_exceptions=True)
+
+
+def run_demo(
+    port: int = 8000, sandbox_port: int = 8099, data_dir: str = ".demo", seed: int = 1
+) -> None:
+    """Run the whole product locally until Ctrl-C."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    directory = Path(data_dir).resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    with SandboxServer(seed=seed, port=sandbox_port) as sandbox:
+        settings = demo_settings(directory, port, sandbox.base_url)
+        upgrade(settings.database_url)
+        container = build_container(settings)
+        organization = seed_inventory(container, sandbox)
+        key = container.api_keys().issue(organization.id, "demo")
+        print(_banner(settings, sandbox, key), flush=True)  # noqa: T201 - the demo's output
+        with contextlib.suppress(KeyboardInterrupt):
+            loop = asyncio.new_event_loop()
+            try:
+                task = loop.create_task(_serve(container, port))
+                loop.call_later(1.0, _point_sandbox_push_at_us, sandbox, settings)
+                loop.run_until_complete(task)
+            except KeyboardInterrupt:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, KeyboardInterrupt):
+                    loop.run_until_complete(task)
+            finally:
+                loop.close()

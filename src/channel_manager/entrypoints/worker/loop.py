@@ -1,0 +1,152 @@
+"""One worker process: claims due polls, due full syncs and due outbound messages.
+
+Claims go through the repositories (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so any number of
+workers on one database share the work with no other coordinator; on SQLite run one worker.
+SIGTERM (or SIGINT) lets the current item finish, then gives back whatever is still claimed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import socket
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import TypeVar
+
+import attrs
+
+from channel_manager.application.outbound import OutboundDispatcher
+from channel_manager.application.sync import SyncService
+from channel_manager.container import Container
+from channel_manager.ports.clock import Clock
+from channel_manager.ports.repositories import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+
+def default_worker_id() -> str:
+    """Host, process and a random suffix: unique across machines and restarts."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+@attrs.frozen
+class TickCounts:
+    """What one pass of the loop did."""
+
+    polls: int = 0
+    syncs: int = 0
+    pushes: int = 0
+
+    @property
+    def busy(self) -> bool:
+        """True when the pass found work (the loop then goes again at once)."""
+        return bool(self.polls or self.syncs or self.pushes)
+
+
+class Worker:
+    """The scheduling loop over the sync service and the outbound dispatcher."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        sync: SyncService,
+        dispatcher: OutboundDispatcher,
+        clock: Clock,
+        worker_id: str,
+        *,
+        idle_wait: timedelta = timedelta(seconds=1),
+        batch: int = 10,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._sync = sync
+        self._dispatcher = dispatcher
+        self._clock = clock
+        self.worker_id = worker_id
+        self._idle_wait = idle_wait
+        self._batch = batch
+        self.stopping = asyncio.Event()
+
+    async def tick(self) -> TickCounts:
+        """One pass: due polls, due full syncs, then due outbound messages."""
+        with self._uow_factory() as uow:
+            polls = uow.connections.due_for_poll(self._clock.now(), self._batch)
+            uow.commit()
+        for connection in polls:
+            if self.stopping.is_set():
+                break
+            await self._guard(self._sync.poll(connection.id), f"poll of {connection.id}")
+        with self._uow_factory() as uow:
+            syncs = uow.connections.due_for_sync(self._clock.now(), self._batch)
+            uow.commit()
+        for connection in syncs:
+            if self.stopping.is_set():
+                break
+            await self._guard(self._sync.full_sync(connection.id), f"sync of {connection.id}")
+        pushes = 0
+        if not self.stopping.is_set():
+            pushes = (
+                await self._guard(
+                    self._dispatcher.dispatch_due(self.worker_id, self._batch), "outbound dispatch"
+                )
+                or 0
+            )
+        return TickCounts(polls=len(polls), syncs=len(syncs), pushes=pushes)
+
+    @staticmethod
+    async def _guard(work: Awaitable[_T], what: str) -> _T | None:
+        """Run ``work``; an unexpected failure is logged, never allowed to stop the loop."""
+        try:
+            return await work
+        except Exception:
+            logger.exception("%s failed; the worker goes on", what)
+            return None
+
+    async def run(self, *, once: bool = False) -> None:
+        """Loop until :attr:`stopping` is set (or once); then release claimed work."""
+        logger.info("worker %s started", self.worker_id)
+        try:
+            while not self.stopping.is_set():
+                counts = await self.tick()
+                if once:
+                    break
+                if not counts.busy:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(
+                            self.stopping.wait(), self._idle_wait.total_seconds()
+                        )
+        finally:
+            released = self._dispatcher.release(self.worker_id)
+            logger.info("worker %s stopped; released %d message(s)", self.worker_id, released)
+
+
+def build_worker(container: Container, worker_id: str | None = None) -> Worker:
+    """A worker over the container's services."""
+    return Worker(
+        container.uow_factory(),
+        container.sync(),
+        container.dispatcher(),
+        container.clock(),
+        worker_id or default_worker_id(),
+    )
+
+
+async def run_worker(
+    container: Container, worker_id: str | None = None, *, once: bool = False
+) -> None:
+    """Run a worker until SIGTERM/SIGINT (or one pass with ``once``), then close adapters."""
+    worker = build_worker(container, worker_id)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, worker.stopping.set)
+    try:
+        await worker.run(once=once)
+    finally:
+        await container.booking().aclose()
