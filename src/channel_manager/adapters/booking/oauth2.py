@@ -78,6 +78,8 @@ class OAuth2Authorizer:
         }
         if self._scope:
             query["scope"] = self._scope
+        if hotel_id:
+            query["hotel_id"] = hotel_id  # pre-selects the property on the consent page
         return state, f"{self._http.endpoints.oauth2_authorize_url}?{urlencode(query)}"
 
     async def complete(self, state: AuthState, params: Mapping[str, str]) -> ConnectionGrant:

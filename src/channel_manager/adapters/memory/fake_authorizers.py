@@ -146,13 +146,28 @@ class FakeConnectivityAuthorizer:
         query = _query(url)
         if query["hotel_id"] not in self.channel.connected:
             self.channel.requested.add(query["hotel_id"])
-        return _query(query["return_url"])
+        return {
+            **_query(query["return_url"]),
+            "hotel_id": query["hotel_id"],
+            "outcome": "requested",
+        }
+
+    def cancel_connection(self, url: str) -> dict[str, str]:
+        """The property declines to request the connection."""
+        query = _query(url)
+        return {
+            **_query(query["return_url"]),
+            "hotel_id": query["hotel_id"],
+            "outcome": "cancelled",
+        }
 
     async def complete(self, state: AuthState, params: Mapping[str, str]) -> ConnectionGrant:
         """Accept the pending request (or find the hotel connected already)."""
         hotel_id = state.hotel_id or ""
-        if params.get("error") or (
-            hotel_id not in self.channel.requested and hotel_id not in self.channel.connected
+        if (
+            params.get("error")
+            or params.get("outcome", "requested") != "requested"
+            or (hotel_id not in self.channel.requested and hotel_id not in self.channel.connected)
         ):
             raise PermanentChannelError("635", f"no pending connection request for {hotel_id}")
         self.channel.requested.discard(hotel_id)

@@ -1,0 +1,132 @@
+"""The AuthorizationFlow contract for both authorisers, fake and Booking.com (sandbox)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
+
+import attrs
+import pytest
+from auth_harness import CALLBACK, AuthHarness, FakeAuthHarness, SandboxAuthHarness
+
+from booking_sandbox.server import SandboxServer
+from channel_manager.domain.connection import AuthMode
+from channel_manager.domain.errors import ChannelAuthError, DomainError, PermanentChannelError
+
+
+@pytest.fixture(params=["fake", "booking"])
+async def auth(request: pytest.FixtureRequest) -> AsyncIterator[AuthHarness]:
+    if request.param == "fake":
+        yield FakeAuthHarness()
+        return
+    with SandboxServer(seed=5) as server:
+        harness = SandboxAuthHarness(server)
+        yield harness
+        await harness.aclose()
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+# -- oauth2 -----------------------------------------------------------------------------------
+async def test_oauth2_begin_sends_state_and_an_s256_challenge(auth: AuthHarness) -> None:
+    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+
+    query = dict(parse_qsl(urlsplit(url).query))
+    assert state.auth_mode is AuthMode.OAUTH2
+    assert query["state"] == state.state
+    assert query["code_challenge"] == _s256(state.code_verifier)
+    assert query["code_challenge_method"] == "S256"
+    assert state.expires_at > state.created_at
+
+
+async def test_oauth2_approval_yields_credentials_that_refresh_and_rotate(
+    auth: AuthHarness,
+) -> None:
+    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+    params = await auth.approve(url)
+
+    grant = await auth.oauth2.complete(state, params)
+    refreshed = await auth.oauth2.refresh(grant.credentials)
+
+    assert grant.credentials
+    assert refreshed != grant.credentials
+    with pytest.raises(ChannelAuthError):  # the old refresh token was rotated away
+        await auth.oauth2.refresh(grant.credentials)
+
+
+async def test_oauth2_denial_is_an_auth_error(auth: AuthHarness) -> None:
+    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+    params = await auth.deny(url)
+
+    assert params["error"] == "access_denied"
+    with pytest.raises(ChannelAuthError):
+        await auth.oauth2.complete(state, params)
+
+
+async def test_oauth2_code_is_bound_to_the_pkce_verifier(auth: AuthHarness) -> None:
+    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+    other, _ = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+    params = await auth.approve(url)
+    forged = attrs.evolve(state, code_verifier=other.code_verifier)
+
+    with pytest.raises(ChannelAuthError):
+        await auth.oauth2.complete(forged, params)
+
+
+async def test_oauth2_revoked_credentials_cannot_be_refreshed(auth: AuthHarness) -> None:
+    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+    grant = await auth.oauth2.complete(state, await auth.approve(url))
+
+    await auth.oauth2.revoke(grant.credentials)
+
+    with pytest.raises(ChannelAuthError):
+        await auth.oauth2.refresh(grant.credentials)
+
+
+# -- booking-connectivity ---------------------------------------------------------------------
+async def test_connectivity_needs_a_property_id(auth: AuthHarness) -> None:
+    with pytest.raises(DomainError):
+        auth.connectivity.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+
+
+async def test_connectivity_accepts_the_request_made_in_the_extranet(auth: AuthHarness) -> None:
+    hotel = auth.unconnected_hotel()
+    state, url = auth.connectivity.begin(uuid.uuid4(), CALLBACK, hotel, datetime.now(UTC))
+
+    params = await auth.request_connection(url)
+    grant = await auth.connectivity.complete(state, params)
+
+    assert params["state"] == state.state
+    assert grant.external_account_id == hotel
+    assert grant.hotel_ids == (hotel,)
+    assert auth.is_connected(hotel)
+    # returning a second time finds it connected and succeeds again
+    assert (await auth.connectivity.complete(state, params)).external_account_id == hotel
+
+
+async def test_connectivity_without_a_request_is_refused(auth: AuthHarness) -> None:
+    hotel = auth.unconnected_hotel()
+    state, _ = auth.connectivity.begin(uuid.uuid4(), CALLBACK, hotel, datetime.now(UTC))
+
+    with pytest.raises(PermanentChannelError):
+        await auth.connectivity.complete(state, {"state": state.state})
+
+    assert not auth.is_connected(hotel)
+
+
+async def test_connectivity_cancelled_in_the_extranet_is_refused(auth: AuthHarness) -> None:
+    hotel = auth.unconnected_hotel()
+    state, url = auth.connectivity.begin(uuid.uuid4(), CALLBACK, hotel, datetime.now(UTC))
+
+    params = await auth.cancel_connection(url)
+
+    with pytest.raises(PermanentChannelError):
+        await auth.connectivity.complete(state, params)
+    assert not auth.is_connected(hotel)
