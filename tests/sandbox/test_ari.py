@@ -126,7 +126,7 @@ def test_dates_spanning_more_than_a_month_are_refused_whole(
     client: httpx.Client, auth: dict[str, str], state: SandboxState
 ) -> None:
     room = state.hotels["1000001"].rooms[0]
-    start = dt.date(state.clock.today().year + 1, 1, 15)
+    start = dt.date(state.clock.today().year + 2, 1, 15)  # beyond the seeded days
     month_later = dt.date(start.year, 2, 15)
 
     too_long = post(
