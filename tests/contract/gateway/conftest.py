@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from gateway_harness import FakeHarness, GatewayHarness
 from sandbox_harness import SandboxHarness
 
 from booking_sandbox.server import SandboxServer
+
+
+@pytest.fixture
+def sandbox_server() -> Iterator[SandboxServer]:
+    """A fresh sandbox on a free loopback port."""
+    with SandboxServer(seed=11) as server:
+        yield server
 
 
 @pytest.fixture
