@@ -56,7 +56,7 @@ def avail_message(
     rate_attr = f' RatePlanCode="{rate}"' if rate else ""
     extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
     return (
-        f"<AvailStatusMessage{extra}><StatusApplicationControl Start=\"{start}\" End=\"{end}\" "
+        f'<AvailStatusMessage{extra}><StatusApplicationControl Start="{start}" End="{end}" '
         f'InvTypeCode="{room}"{rate_attr}/>{inner}</AvailStatusMessage>'
     )
 
@@ -83,8 +83,10 @@ def ack(root_name: str, *reservation_ids: str, errors: bool = False) -> bytes:
     """An acknowledgement (Success) or rejection (Errors) RS naming reservation ids."""
     ids = "".join(f'<HotelReservationID ResID_Value="{r}"/>' for r in reservation_ids)
     status = '<Errors><Error Type="3" Code="450">no</Error></Errors>' if errors else "<Success/>"
-    wrapper = "HotelResModifies><HotelResModify" if "Modify" in root_name else (
-        "HotelReservations><HotelReservation"
+    wrapper = (
+        "HotelResModifies><HotelResModify"
+        if "Modify" in root_name
+        else ("HotelReservations><HotelReservation")
     )
     opening, inner = wrapper.split("><")
     return (

@@ -18,9 +18,15 @@ def post(client: httpx.Client, auth: dict[str, str], path: str, body: bytes) -> 
     return client.post(path, content=body, headers={**auth, "Accept-Version": "1.1"})
 
 
-def debug_row(client: httpx.Client, hotel: str, room: str, rate: str, day: dt.date) -> dict[str, object]:
-    rows = client.get(f"/_sandbox/ari/{hotel}", params={"from": str(day), "to": str(day)}).json()["rows"]
-    row: dict[str, object] = next(r for r in rows if r["room_id"] == room and r["rate_plan_id"] == rate)
+def debug_row(
+    client: httpx.Client, hotel: str, room: str, rate: str, day: dt.date
+) -> dict[str, object]:
+    rows = client.get(f"/_sandbox/ari/{hotel}", params={"from": str(day), "to": str(day)}).json()[
+        "rows"
+    ]
+    row: dict[str, object] = next(
+        r for r in rows if r["room_id"] == room and r["rate_plan_id"] == rate
+    )
     return row
 
 
@@ -39,8 +45,13 @@ def test_avail_notif_sets_availability_and_restrictions(
         "1000001",
         avail_message(room.id, day, day + dt.timedelta(days=2), BookingLimit="4"),
         avail_message(room.id, day, day, rate, inner),
-        avail_message(room.id, day + dt.timedelta(days=1), day + dt.timedelta(days=1), rate,
-                      '<RestrictionStatus Status="Close"/>'),
+        avail_message(
+            room.id,
+            day + dt.timedelta(days=1),
+            day + dt.timedelta(days=1),
+            rate,
+            '<RestrictionStatus Status="Close"/>',
+        ),
     )
 
     response = post(client, auth, AVAIL, body)
@@ -67,7 +78,9 @@ def test_rate_amount_notif_sets_integer_amounts_with_decimal_places(
     day = state.clock.today() + dt.timedelta(days=3)
     amount = 'AmountAfterTax="13350" DecimalPlaces="2" CurrencyCode="EUR"'
 
-    response = post(client, auth, RATES, rate_rq("1000001", rate_message(room.id, rate, day, day, amount)))
+    response = post(
+        client, auth, RATES, rate_rq("1000001", rate_message(room.id, rate, day, day, amount))
+    )
 
     assert response.status_code == 200
     root = xml(response)
@@ -75,15 +88,23 @@ def test_rate_amount_notif_sets_integer_amounts_with_decimal_places(
     assert debug_row(client, "1000001", room.id, rate, day)["rate"] == "133.50"
 
 
-def test_unknown_room_is_error_402(client: httpx.Client, auth: dict[str, str], state: SandboxState) -> None:
+def test_unknown_room_is_error_402(
+    client: httpx.Client, auth: dict[str, str], state: SandboxState
+) -> None:
     day = state.clock.today()
 
-    response = post(client, auth, AVAIL, avail_rq("1000001", avail_message("999", day, day, BookingLimit="1")))
+    response = post(
+        client, auth, AVAIL, avail_rq("1000001", avail_message("999", day, day, BookingLimit="1"))
+    )
 
     assert response.status_code == 400
     error = xml(response).find(f"{{{OTA}}}Errors/{{{OTA}}}Error")
     assert error is not None
-    assert (error.get("Type"), error.get("Code"), error.get("Status")) == ("3", "402", "NotProcessed")
+    assert (error.get("Type"), error.get("Code"), error.get("Status")) == (
+        "3",
+        "402",
+        "NotProcessed",
+    )
     validate(xml(response), "OTA_HotelAvailNotifRS.xsd")
 
 
@@ -94,7 +115,9 @@ def test_rate_plan_not_on_the_room_is_402(
     day = state.clock.today()
     amount = 'AmountAfterTax="10000" DecimalPlaces="2"'
 
-    response = post(client, auth, RATES, rate_rq("1000001", rate_message(room.id, "77777", day, day, amount)))
+    response = post(
+        client, auth, RATES, rate_rq("1000001", rate_message(room.id, "77777", day, day, amount))
+    )
 
     assert response.status_code == 400
     assert "RatePlanCode '77777' not active" in response.text
@@ -130,7 +153,10 @@ def test_dates_spanning_more_than_a_month_are_refused_whole(
     month_later = dt.date(start.year, 2, 15)
 
     too_long = post(
-        client, auth, AVAIL, avail_rq("1000001", avail_message(room.id, start, month_later, BookingLimit="1"))
+        client,
+        auth,
+        AVAIL,
+        avail_rq("1000001", avail_message(room.id, start, month_later, BookingLimit="1")),
     )
     assert too_long.status_code == 400
     assert "more than one month" in too_long.text
@@ -138,7 +164,10 @@ def test_dates_spanning_more_than_a_month_are_refused_whole(
 
     last_day = month_later - dt.timedelta(days=1)
     just_fits = post(
-        client, auth, AVAIL, avail_rq("1000001", avail_message(room.id, start, last_day, BookingLimit="1"))
+        client,
+        auth,
+        AVAIL,
+        avail_rq("1000001", avail_message(room.id, start, last_day, BookingLimit="1")),
     )
     assert just_fits.status_code == 200
     assert state.availability[room.id, start] == state.availability[room.id, last_day] == 1
@@ -150,11 +179,12 @@ def test_more_than_one_hotel_per_request_is_refused(
     day = state.clock.today()
     room1 = state.hotels["1000001"].rooms[0].id
     room2 = state.hotels["1000002"].rooms[0].id
+    first = avail_message(room1, day, day, BookingLimit="1")
+    second = avail_message(room2, day, day, BookingLimit="1")
     body = (
         f'<OTA_HotelAvailNotifRQ xmlns="{OTA}" Version="1.005">'
-        f'<AvailStatusMessages HotelCode="1000001">{avail_message(room1, day, day, BookingLimit="1")}'
-        f'</AvailStatusMessages><AvailStatusMessages HotelCode="1000002">'
-        f'{avail_message(room2, day, day, BookingLimit="1")}</AvailStatusMessages>'
+        f'<AvailStatusMessages HotelCode="1000001">{first}</AvailStatusMessages>'
+        f'<AvailStatusMessages HotelCode="1000002">{second}</AvailStatusMessages>'
         "</OTA_HotelAvailNotifRQ>"
     ).encode()
 
@@ -179,7 +209,9 @@ def test_currency_and_amount_format_problems_are_errors(
         'DecimalPlaces="2"',
     ]
     for amount in bad_amounts:
-        response = post(client, auth, RATES, rate_rq("1000001", rate_message(room.id, rate, day, day, amount)))
+        response = post(
+            client, auth, RATES, rate_rq("1000001", rate_message(room.id, rate, day, day, amount))
+        )
         assert response.status_code == 400, amount
         assert xml(response).find(f"{{{OTA}}}Errors") is not None
 
@@ -206,7 +238,12 @@ def test_booking_limit_out_of_range_is_an_error(
     room = state.hotels["1000001"].rooms[0]
     day = state.clock.today()
 
-    response = post(client, auth, AVAIL, avail_rq("1000001", avail_message(room.id, day, day, BookingLimit="256")))
+    response = post(
+        client,
+        auth,
+        AVAIL,
+        avail_rq("1000001", avail_message(room.id, day, day, BookingLimit="256")),
+    )
 
     assert response.status_code == 400
     assert "BookingLimit" in response.text

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 
-import jwt
 import httpx
+import jwt
 
 from booking_sandbox.config import MachineAccount, SandboxConfig
 from booking_sandbox.server import SandboxServer
@@ -56,10 +56,14 @@ def test_31st_token_in_an_hour_is_refused_until_the_hour_passes(
 
 
 def test_bearer_token_grants_access(client: httpx.Client, auth: dict[str, str]) -> None:
-    assert client.post("/hotels/ota/OTA_HotelSearch", content=SEARCH, headers=auth).status_code == 200
+    assert (
+        client.post("/hotels/ota/OTA_HotelSearch", content=SEARCH, headers=auth).status_code == 200
+    )
 
 
-def test_expired_token_is_401(client: httpx.Client, state: SandboxState, auth: dict[str, str]) -> None:
+def test_expired_token_is_401(
+    client: httpx.Client, state: SandboxState, auth: dict[str, str]
+) -> None:
     state.clock.advance(3601)
 
     response = client.post("/hotels/ota/OTA_HotelSearch", content=SEARCH, headers=auth)
@@ -72,7 +76,11 @@ def test_expired_token_is_401(client: httpx.Client, state: SandboxState, auth: d
 def test_missing_and_forged_tokens_are_401(client: httpx.Client) -> None:
     forged = jwt.encode({"typ": "machine", "sub": "sandbox-client", "exp": 4102444800}, "guess" * 8)
 
-    for headers in ({}, {"Authorization": "Bearer not-a-jwt"}, {"Authorization": f"Bearer {forged}"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": f"Bearer {forged}"},
+    ):
         response = client.get("/hotels/ota/OTA_HotelResNotif", headers=headers)
         assert response.status_code == 401, headers
 
@@ -89,7 +97,9 @@ def test_every_api_family_checks_the_token(client: httpx.Client) -> None:
 
 
 def test_basic_auth_is_refused_unless_configured() -> None:
-    basic = {"Authorization": "Basic " + base64.b64encode(b"sandbox-user:sandbox-password").decode()}
+    basic = {
+        "Authorization": "Basic " + base64.b64encode(b"sandbox-user:sandbox-password").decode()
+    }
     with SandboxServer() as default:
         url = f"{default.base_url}/hotels/ota/OTA_HotelResNotif"
         assert httpx.get(url, headers=basic).status_code == 401

@@ -61,7 +61,8 @@ def test_cancel_on_the_extranet_leaves_the_property_unconnected(
     client: httpx.Client, auth: dict[str, str]
 ) -> None:
     response = client.post(
-        "/extranet/connect", data={"hotel_id": "1000004", "return_url": RETURN, "decision": "cancel"}
+        "/extranet/connect",
+        data={"hotel_id": "1000004", "return_url": RETURN, "decision": "cancel"},
     )
 
     assert parse_qs(urlsplit(response.headers["location"]).query)["outcome"] == ["cancelled"]

@@ -56,7 +56,9 @@ def test_roomrates_lists_rooms_and_their_rate_plans(
     client: httpx.Client, auth: dict[str, str], state: SandboxState
 ) -> None:
     response = client.post(
-        "/hotels/xml/roomrates", content="<request><hotel_id>1000002</hotel_id></request>", headers=auth
+        "/hotels/xml/roomrates",
+        content="<request><hotel_id>1000002</hotel_id></request>",
+        headers=auth,
     )
 
     root = xml(response)
@@ -73,7 +75,9 @@ def test_roomrates_refuses_hotels_the_caller_cannot_see(
     client: httpx.Client, auth: dict[str, str]
 ) -> None:
     response = client.post(
-        "/hotels/xml/roomrates", content="<request><hotel_id>1000004</hotel_id></request>", headers=auth
+        "/hotels/xml/roomrates",
+        content="<request><hotel_id>1000004</hotel_id></request>",
+        headers=auth,
     )
 
     assert response.status_code == 403
@@ -106,5 +110,7 @@ def test_roomrateavailability_returns_stored_ari(
     assert room_element.get("roomstosell") == str(state.availability[room.id, today])
     rate_element = room_element.find(f"rate[@id='{room.rate_plan_ids[0]}']")
     assert rate_element is not None
-    assert rate_element.get("price") == str(state.cells[room.id, room.rate_plan_ids[0], today].price)
+    assert rate_element.get("price") == str(
+        state.cells[room.id, room.rate_plan_ids[0], today].price
+    )
     assert etree.tostring(root)

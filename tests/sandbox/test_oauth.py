@@ -179,17 +179,29 @@ def test_refresh_rotates_and_replaying_an_old_token_revokes_the_grant(
     # Reuse of a rotated token signals theft: the whole grant is gone.
     assert refresh(client, rotated["refresh_token"]).status_code == 400
     headers = {"Authorization": f"Bearer {rotated['access_token']}"}
-    assert client.post("/hotels/ota/OTA_HotelSearch", content=SEARCH, headers=headers).status_code == 401
+    assert (
+        client.post("/hotels/ota/OTA_HotelSearch", content=SEARCH, headers=headers).status_code
+        == 401
+    )
 
 
 def test_revoked_access_token_is_refused(client: httpx.Client) -> None:
     tokens = get_tokens(client, ["1000001"])
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-    assert client.post("/hotels/ota/OTA_HotelSearch", content=SEARCH, headers=headers).status_code == 200
+    assert (
+        client.post("/hotels/ota/OTA_HotelSearch", content=SEARCH, headers=headers).status_code
+        == 200
+    )
 
-    assert client.post("/oauth2/revoke", data={"token": str(tokens["access_token"])}).status_code == 200
+    assert (
+        client.post("/oauth2/revoke", data={"token": str(tokens["access_token"])}).status_code
+        == 200
+    )
 
-    assert client.post("/hotels/ota/OTA_HotelSearch", content=SEARCH, headers=headers).status_code == 401
+    assert (
+        client.post("/hotels/ota/OTA_HotelSearch", content=SEARCH, headers=headers).status_code
+        == 401
+    )
     assert refresh(client, tokens["refresh_token"]).status_code == 200
 
 

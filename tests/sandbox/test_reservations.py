@@ -12,7 +12,9 @@ NEW = "/hotels/ota/OTA_HotelResNotif"
 MODIFY = "/hotels/ota/OTA_HotelResModifyNotif"
 
 
-def pending(client: httpx.Client, auth: dict[str, str], path: str = NEW, **params: str) -> list[str]:
+def pending(
+    client: httpx.Client, auth: dict[str, str], path: str = NEW, **params: str
+) -> list[str]:
     response = client.get(path, headers=auth, params=params)
     assert response.status_code == 200, response.text
     return reservation_ids(xml(response))
@@ -53,7 +55,10 @@ def test_acknowledging_a_superseded_message_is_400_wrong_type(
     assert response.status_code == 400
     assert "transaction message of the wrong type" in response.text
     assert target in pending(client, auth)  # the change arrives as a new message
-    assert client.post(NEW, content=ack("OTA_HotelResNotifRS", target), headers=auth).status_code == 200
+    assert (
+        client.post(NEW, content=ack("OTA_HotelResNotifRS", target), headers=auth).status_code
+        == 200
+    )
 
 
 def test_modifications_and_cancellations_use_the_modify_queue(
@@ -110,7 +115,9 @@ def test_rejecting_with_errors_removes_the_message(
     assert any(m.rejected for m in state.queue.messages if m.reservation_id == served[0])
 
 
-def test_filters_hotel_ids_id_and_limit(client: httpx.Client, auth: dict[str, str], state: SandboxState) -> None:
+def test_filters_hotel_ids_id_and_limit(
+    client: httpx.Client, auth: dict[str, str], state: SandboxState
+) -> None:
     in_second = [r.id for r in state.reservations.values() if r.hotel_code == "1000002"]
 
     assert pending(client, auth, hotel_ids="1000002") == in_second
@@ -183,7 +190,9 @@ def test_generator_makes_multi_room_bookings_within_availability(state: SandboxS
 
 
 def test_admin_generate_endpoint(client: httpx.Client, auth: dict[str, str]) -> None:
-    response = client.post("/_sandbox/reservations/generate", json={"kind": "new", "hotel_code": "1000001"})
+    response = client.post(
+        "/_sandbox/reservations/generate", json={"kind": "new", "hotel_code": "1000001"}
+    )
 
     assert response.status_code == 201
     made = response.json()["reservation"]
