@@ -153,7 +153,7 @@ def test_unknown_kinds_and_bad_parameters_are_refused() -> None:
     injector = FaultInjector()
     for kwargs in ({"kind": "meteor"}, {"kind": "5xx", "status": 404}, {"kind": "5xx", "count": 0}):
         with pytest.raises(UnknownFaultError):
-            injector.inject("*", **kwargs)  # type: ignore[arg-type]
+            injector.inject("*", **kwargs)
 
 
 def test_token_exchange_can_be_faulted_too(client: httpx.Client, faults: FaultInjector) -> None:
