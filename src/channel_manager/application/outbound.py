@@ -44,24 +44,40 @@ class OutboundDispatcher:
         self._rng = rng or random.SystemRandom()
 
     async def dispatch_due(self, worker_id: str, limit: int = 20) -> int:
-        """Send up to ``limit`` due messages; return how many were attempted."""
-        with self._uow_factory() as uow:
-            claimed = uow.outbound.claim_due(self._clock.now(), worker_id, limit)
-            uow.commit()
+        """Send up to ``limit`` due messages; return how many were attempted.
+
+        A claim yields at most the oldest open message of each hotel (per-hotel order), so
+        this claims again after each round until nothing is due or ``limit`` is reached.
+        """
         gateways: dict[UUID, ChannelGateway] = {}
+        attempted = 0
         try:
-            for message in claimed:
-                gateway = gateways.get(message.connection_id)
-                if gateway is None:
-                    with self._uow_factory() as uow:
-                        connection = uow.connections.get(message.connection_id)
-                    gateway = self._gateways.for_connection(connection)
-                    gateways[message.connection_id] = gateway
-                await self._send(gateway, message)
+            while attempted < limit:
+                with self._uow_factory() as uow:
+                    claimed = uow.outbound.claim_due(
+                        self._clock.now(), worker_id, limit - attempted
+                    )
+                    uow.commit()
+                if not claimed:
+                    break
+                for message in claimed:
+                    await self._send(self._gateway(gateways, message), message)
+                attempted += len(claimed)
         finally:
             for gateway in gateways.values():
                 await gateway.aclose()
-        return len(claimed)
+        return attempted
+
+    def _gateway(
+        self, open_gateways: dict[UUID, ChannelGateway], message: OutboundMessage
+    ) -> ChannelGateway:
+        gateway = open_gateways.get(message.connection_id)
+        if gateway is None:
+            with self._uow_factory() as uow:
+                connection = uow.connections.get(message.connection_id)
+            gateway = self._gateways.for_connection(connection)
+            open_gateways[message.connection_id] = gateway
+        return gateway
 
     async def _send(self, gateway: ChannelGateway, message: OutboundMessage) -> None:
         try:

@@ -1,0 +1,306 @@
+"""Reservations in (stored, acknowledged after commit, availability derived and queued) and
+ARI out (validated, compressed, delivered, retried, given up, replayed).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from channel_manager.adapters.memory.gateway import GatewayOperation
+from channel_manager.application.ari import AriChangeInput
+from channel_manager.application.errors import InvalidRequest
+from channel_manager.application.mapping_views import (
+    HotelMappingInput,
+    MappingsInput,
+    RatePlanMappingInput,
+    UnitMappingInput,
+)
+from channel_manager.domain.ari import AvailRequest
+from channel_manager.domain.channel import ReservationMessageKind
+from channel_manager.domain.connection import Connection
+from channel_manager.domain.errors import (
+    NotFound,
+    PermanentChannelError,
+    RetryableChannelError,
+    UnknownRoomType,
+)
+from channel_manager.domain.reservation import ReservationStatus
+from channel_manager.domain.sync import OutboundState
+from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, ROOM_SUITE, booking
+from tests.unit.application.conftest import World
+
+
+async def _map_double_only(world: World, connection: Connection) -> None:
+    """Map the hotel and its double room (the suite stays unmapped) and the rate plan."""
+    await world.container.mappings().save(
+        world.organization.id,
+        connection.id,
+        MappingsInput(
+            hotels=(
+                HotelMappingInput(
+                    external_property_id=HOTEL,
+                    internal_property_id=world.property.id,
+                    units=(
+                        UnitMappingInput(
+                            external_room_type_id=ROOM_DOUBLE, internal_unit_id=world.double.id
+                        ),
+                    ),
+                    rate_plans=(
+                        RatePlanMappingInput(
+                            external_rate_plan_id=RATE_STANDARD, create_rate_plan=True
+                        ),
+                    ),
+                ),
+            )
+        ),
+    )
+
+
+async def test_discovery_suggests_the_property_and_units_by_name(world: World) -> None:
+    connection = await world.connect()
+
+    [hotel] = await world.container.mappings().discover(world.organization.id, connection.id)
+
+    assert hotel.suggested_property_id == world.property.id
+    suggested = {room.code: room.suggested_unit_id for room in hotel.room_types}
+    assert suggested == {ROOM_DOUBLE: world.double.id, ROOM_SUITE: world.suite.id}
+    assert hotel.unmapped_room_types == (ROOM_DOUBLE, ROOM_SUITE)
+
+
+async def test_mapping_rejects_unknown_room_types_and_foreign_units(world: World) -> None:
+    connection = await world.connect()
+    other = world.container.inventory().create_property(world.organization.id, "Other", "EUR")
+    foreign = world.container.inventory().create_unit(world.organization.id, other.id, "X")
+    mappings = world.container.mappings()
+
+    def request(unit: UnitMappingInput) -> MappingsInput:
+        hotel = HotelMappingInput(
+            external_property_id=HOTEL, internal_property_id=world.property.id, units=(unit,)
+        )
+        return MappingsInput(hotels=(hotel,))
+
+    with pytest.raises(UnknownRoomType):
+        await mappings.save(
+            world.organization.id,
+            connection.id,
+            request(UnitMappingInput(external_room_type_id="nope", create_unit=True)),
+        )
+    with pytest.raises(InvalidRequest, match="another property"):
+        await mappings.save(
+            world.organization.id,
+            connection.id,
+            request(
+                UnitMappingInput(external_room_type_id=ROOM_DOUBLE, internal_unit_id=foreign.id)
+            ),
+        )
+
+
+async def test_poll_stores_acknowledges_and_pushes_derived_availability(world: World) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    world.channel.enqueue(booking("R1", nights=2))
+    world.channel.enqueue(booking("R2", room=ROOM_SUITE))
+
+    run = await world.container.sync().poll(connection.id)
+
+    assert run is not None
+    assert run.counts["reservations"] == 2
+    assert world.channel.pending_messages() == []
+    stored = world.container.queries().reservations(world.organization.id)
+    by_id = {r.external_id: r for r in stored}
+    assert by_id["R1"].room_stays[0].unit_id == world.double.id
+    assert by_id["R1"].property_id == world.property.id
+    assert by_id["R2"].has_unmapped_rooms  # kept and flagged, never dropped
+    [push] = world.container.dispatcher().list(world.organization.id)
+    assert isinstance(push.payload, AvailRequest)
+    [item] = push.payload.items
+    assert (item.room_type_code, item.start, item.end) == (
+        ROOM_DOUBLE,
+        date(2027, 3, 10),
+        date(2027, 3, 11),
+    )
+    assert item.booking_limit == world.double.count - 1
+
+
+async def test_a_cancellation_gives_the_rooms_back(world: World) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    world.channel.enqueue(booking("R1"))
+    await world.container.sync().poll(connection.id)
+    world.clock.advance(timedelta(minutes=1))
+    world.channel.enqueue(booking("R1", kind=ReservationMessageKind.CANCEL, minute=5))
+
+    await world.container.sync().poll(connection.id)
+
+    [stored] = world.container.queries().reservations(world.organization.id)
+    assert stored.status is ReservationStatus.CANCELLED
+    newest = world.container.dispatcher().list(world.organization.id)[0]
+    assert isinstance(newest.payload, AvailRequest)
+    assert newest.payload.items[0].booking_limit == world.double.count
+
+
+async def test_redelivery_changes_nothing(world: World) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    intake = world.container.intake()
+    message = booking("R1")
+    intake.apply(connection, message)
+    pushes = len(world.container.dispatcher().list(world.organization.id))
+
+    outcome = intake.apply(connection, message)
+
+    assert outcome.value == "duplicate"
+    assert len(world.container.dispatcher().list(world.organization.id)) == pushes
+
+
+async def test_ari_is_validated_against_mappings(world: World) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    ari = world.container.ari()
+    change = AriChangeInput(
+        hotel_code=HOTEL,
+        room_type_code=ROOM_SUITE,
+        start=date(2027, 1, 1),
+        end=date(2027, 1, 3),
+        availability=1,
+    )
+    with pytest.raises(UnknownRoomType):
+        ari.submit(world.organization.id, connection.id, [change])
+    with pytest.raises(InvalidRequest, match="rate plan"):
+        ari.submit(
+            world.organization.id,
+            connection.id,
+            [
+                AriChangeInput(
+                    hotel_code=HOTEL,
+                    room_type_code=ROOM_DOUBLE,
+                    start=date(2027, 1, 1),
+                    end=date(2027, 1, 3),
+                    rate="99.00",
+                )
+            ],
+        )
+
+
+async def test_ari_is_delivered_and_lands_in_the_channel(world: World) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    queued = world.container.ari().submit(
+        world.organization.id,
+        connection.id,
+        [
+            AriChangeInput(
+                hotel_code=HOTEL,
+                room_type_code=ROOM_DOUBLE,
+                rate_plan_code=RATE_STANDARD,
+                start=date(2027, 1, 30),
+                end=date(2027, 2, 2),
+                availability=2,
+                rate="120.50",
+            )
+        ],
+    )
+    # Two months x (availability, rates): four requests, never one crossing a month.
+    assert len(queued) == 4
+
+    sent = await world.container.dispatcher().dispatch_due("w1", limit=10)
+
+    assert sent == 4
+    states = {m.state for m in world.container.dispatcher().list(world.organization.id)}
+    assert states == {OutboundState.DELIVERED}
+    assert world.channel.availability[(HOTEL, ROOM_DOUBLE, date(2027, 2, 2))] == 2
+    assert str(world.channel.rates[(HOTEL, ROOM_DOUBLE, RATE_STANDARD, date(2027, 1, 30))]) in {
+        "120.50 EUR",
+        "EUR 120.50",
+    }
+
+
+async def test_transient_failures_back_off_honouring_retry_after(world: World) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    [push] = world.container.ari().submit(
+        world.organization.id,
+        connection.id,
+        [
+            AriChangeInput(
+                hotel_code=HOTEL,
+                room_type_code=ROOM_DOUBLE,
+                start=date(2027, 1, 5),
+                end=date(2027, 1, 6),
+                availability=1,
+            )
+        ],
+    )
+    world.channel.fail_next(
+        GatewayOperation.PUSH_AVAILABILITY,
+        RetryableChannelError("429 too many requests", timedelta(seconds=90)),
+    )
+    dispatcher = world.container.dispatcher()
+
+    await dispatcher.dispatch_due("w1")
+
+    retried = dispatcher.get(world.organization.id, push.id)
+    assert retried.state is OutboundState.PENDING
+    assert retried.next_attempt_at >= world.clock.now() + timedelta(seconds=90)
+    assert await dispatcher.dispatch_due("w1") == 0  # not due yet
+    world.clock.advance(timedelta(seconds=91))
+    assert await dispatcher.dispatch_due("w1") == 1
+    delivered = dispatcher.get(world.organization.id, push.id)
+    assert (delivered.state, delivered.attempts) == (OutboundState.DELIVERED, 2)
+
+
+async def test_permanent_failure_is_visible_and_replayable(world: World) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    [push] = world.container.ari().submit(
+        world.organization.id,
+        connection.id,
+        [
+            AriChangeInput(
+                hotel_code=HOTEL,
+                room_type_code=ROOM_DOUBLE,
+                start=date(2027, 1, 5),
+                end=date(2027, 1, 5),
+                stop_sell=True,
+            )
+        ],
+    )
+    world.channel.fail_next(
+        GatewayOperation.PUSH_AVAILABILITY, PermanentChannelError("402", "room not active")
+    )
+    dispatcher = world.container.dispatcher()
+    await dispatcher.dispatch_due("w1")
+    failed = dispatcher.get(world.organization.id, push.id)
+    assert failed.state is OutboundState.FAILED
+    assert failed.last_error is not None
+    assert "room not active" in failed.last_error
+
+    dispatcher.replay(world.organization.id, push.id)
+    await dispatcher.dispatch_due("w1")
+
+    assert dispatcher.get(world.organization.id, push.id).state is OutboundState.DELIVERED
+
+
+async def test_another_organisation_sees_nothing(world: World) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    world.channel.enqueue(booking("R1"))
+    await world.container.sync().poll(connection.id)
+    intruder = world.container.inventory().ensure_organization("Intruders")
+    queries = world.container.queries()
+    [reservation] = queries.reservations(world.organization.id)
+    [push] = world.container.dispatcher().list(world.organization.id)
+
+    assert queries.connections(intruder.id) == []
+    assert queries.reservations(intruder.id) == []
+    assert world.container.dispatcher().list(intruder.id) == []
+    with pytest.raises(NotFound):
+        queries.connection(intruder.id, connection.id)
+    with pytest.raises(NotFound):
+        queries.reservation(intruder.id, reservation.id)
+    with pytest.raises(NotFound):
+        world.container.dispatcher().replay(intruder.id, push.id)
+    with pytest.raises(NotFound):
+        await world.container.mappings().discover(intruder.id, connection.id)
