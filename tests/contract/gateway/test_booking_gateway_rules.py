@@ -125,7 +125,9 @@ def _skewed_tokens(server: SandboxServer, http: BookingHttp) -> MachineAccountTo
     )
 
 
-SHORT_LIVED = SandboxConfig(token_ttl_seconds=1)
+#: JWTs live 2 s (``exp`` is whole seconds, so at least 1 s): enough for one call.
+SHORT_LIVED = SandboxConfig(token_ttl_seconds=2)
+OUTLIVE = 2.2
 
 
 async def test_a_401_refreshes_the_token_once_and_retries_once() -> None:
@@ -138,7 +140,7 @@ async def test_a_401_refreshes_the_token_once_and_retries_once() -> None:
             connection_id=uuid.uuid4(),
         )
         first = [p.hotel_code async for p in gateway.list_properties()]
-        await asyncio.sleep(1.2)  # the JWT expires at Booking.com, not in our cache
+        await asyncio.sleep(OUTLIVE)  # the JWT expires at Booking.com, not in our cache
         second = [p.hotel_code async for p in gateway.list_properties()]
         await http.aclose()
 
@@ -158,7 +160,7 @@ async def test_a_401_after_the_refresh_is_an_auth_error() -> None:
         async def renew_then_let_it_expire(rejected: str) -> bool:
             renewals.append(rejected)
             renewed = await renew(rejected)
-            await asyncio.sleep(1.2)  # the fresh JWT expires before the retry arrives
+            await asyncio.sleep(OUTLIVE)  # the fresh JWT expires before the retry arrives
             return renewed
 
         tokens.renew_after_rejection = renew_then_let_it_expire  # type: ignore[method-assign]
@@ -166,7 +168,7 @@ async def test_a_401_after_the_refresh_is_an_auth_error() -> None:
             BookingApi(http, tokens), AccountCadence(0), connection_id=uuid.uuid4()
         )
         await tokens.token()
-        await asyncio.sleep(1.2)
+        await asyncio.sleep(OUTLIVE)
 
         with pytest.raises(ChannelAuthError):
             await gateway.get_catalog("1")
