@@ -1,0 +1,54 @@
+"""The browser UI for property managers, served by the same Litestar app as the JSON API.
+
+Server-rendered Jinja2 pages with plain CSS and a little JavaScript, all shipped as package
+files (no CDN, no build step). Wire it in with::
+
+    create_app(container, extra_handlers=web_handlers(container),
+               middleware=web_middleware(container, settings))
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from litestar import Router
+from litestar.di import Provide
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
+
+from channel_manager.container import Container
+from channel_manager.entrypoints.web.errors import WEB_EXCEPTION_HANDLERS
+from channel_manager.entrypoints.web.integrations import INTEGRATION_HANDLERS
+from channel_manager.entrypoints.web.security import web_middleware
+from channel_manager.entrypoints.web.signin import SIGNIN_HANDLERS
+
+__all__ = ["web_handlers", "web_middleware"]
+
+#: The package folder holding the stylesheet and script.
+STATIC_DIRECTORY = Path(str(files("channel_manager.entrypoints.web") / "static"))
+
+
+def web_handlers(container: Container) -> list[ControllerRouterHandler]:
+    """The UI's routes (pages under ``/``, files under ``/static``) for ``create_app``."""
+    clock = container.clock()
+
+    def now() -> datetime:
+        return clock.now()
+
+    pages = Router(
+        path="/",
+        route_handlers=[
+            *SIGNIN_HANDLERS,
+            *INTEGRATION_HANDLERS,
+        ],
+        dependencies={"now": Provide(now, sync_to_thread=False)},
+        exception_handlers=dict[Any, Any](WEB_EXCEPTION_HANDLERS),
+        include_in_schema=False,
+    )
+    static = create_static_files_router(
+        path="/static", directories=[STATIC_DIRECTORY], include_in_schema=False
+    )
+    return [pages, static]

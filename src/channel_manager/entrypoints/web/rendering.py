@@ -1,0 +1,118 @@
+"""Jinja2 rendering for the web UI: one environment, page responses, formatting filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.template.base import csrf_token
+
+from channel_manager.domain.money import Money
+from channel_manager.entrypoints.rest.auth import SESSION_KEY
+
+#: Where an action leaves a one-shot message for the page it redirects to.
+NOTICE_KEY = "notice"
+
+#: Sent with every page: no framing, no sniffing, only our own scripts and styles, and no
+#: referrer leaving the site (the one-click sign-in link carries a key in its query).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def format_datetime(value: datetime | None) -> str:
+    """``2025-01-31 14:05 UTC`` (the UI shows UTC everywhere, as the API does)."""
+    if value is None:
+        return "—"
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_age(value: datetime | None, now: datetime) -> str:
+    """How long ago ``value`` was, in the largest whole unit (``3 min ago``)."""
+    if value is None:
+        return "—"
+    seconds = int((now - value).total_seconds())
+    if seconds < 60:
+        return "just now" if seconds < 5 else f"{seconds} s ago"
+    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return f"{seconds} s ago"  # pragma: no cover - the loop always returns for >= 60
+
+
+def format_money(value: Money | None) -> str:
+    """``120.00 EUR``; an em dash when the channel sent no amount."""
+    if value is None:
+        return "—"
+    return f"{value.amount} {value.currency}"
+
+
+def format_value(value: object) -> str:
+    """A calendar or form value: empty for ``None``, yes/no for flags, plain text otherwise."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Money):
+        return str(value.amount)
+    if isinstance(value, Decimal | date):
+        return str(value)
+    return str(value)
+
+
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("channel_manager.entrypoints.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["dt"] = format_datetime
+    environment.filters["money"] = format_money
+    environment.filters["value"] = format_value
+    environment.globals["age"] = format_age
+    return environment
+
+
+_ENVIRONMENT = _environment()
+
+
+def render_html(template: str, context: dict[str, Any]) -> str:
+    """Render ``template`` with ``context`` (autoescaped)."""
+    return _ENVIRONMENT.get_template(template).render(context)
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    status_code: int = 200,
+    **context: Any,
+) -> Response[str]:
+    """A full HTML page: the template with the request, CSRF token and signed-in state."""
+    session = request.scope.get("session")
+    session = session if isinstance(session, dict) else {}
+    context.setdefault("signed_in", SESSION_KEY in session)
+    context.setdefault("nav", "")
+    # A one-shot notice set by the action that redirected here (see ``common.flash``).
+    context.setdefault("notice", session.pop(NOTICE_KEY, None))
+    html = render_html(
+        template,
+        {"request": request, "csrf_token": csrf_token({"request": request}), **context},
+    )
+    return Response(
+        content=html,
+        status_code=status_code,
+        media_type=MediaType.HTML,
+        headers=SECURITY_HEADERS,
+    )

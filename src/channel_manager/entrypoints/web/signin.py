@@ -1,0 +1,68 @@
+"""Signing in with an API key, and signing out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+
+from channel_manager.application.apikeys import ApiKeyService
+from channel_manager.application.errors import Unauthenticated
+from channel_manager.entrypoints.rest.auth import SESSION_KEY
+from channel_manager.entrypoints.web.common import see_other, text
+from channel_manager.entrypoints.web.errors import safe_next
+from channel_manager.entrypoints.web.rendering import page
+
+
+def _start_session(request: Request[Any, Any, Any], key: str) -> None:
+    # A fresh dict: nothing from before sign-in (a notice, another key) carries over.
+    request.set_session({SESSION_KEY: key})
+
+
+@get("/signin", sync_to_thread=True, include_in_schema=False)
+def signin_page(
+    request: Request[Any, Any, Any],
+    api_keys: ApiKeyService,
+    key: str | None = None,
+    next_path: Annotated[str | None, Parameter(query="next")] = None,
+) -> Response[Any]:
+    """The sign-in form; ``?key=cm_...`` (the demo's one-click link) signs in directly."""
+    destination = safe_next(next_path)
+    if key:
+        try:
+            api_keys.authenticate(key)
+        except Unauthenticated as error:
+            return page(request, "signin.html", 401, error=str(error), next=destination)
+        _start_session(request, key)
+        return see_other(destination)
+    return page(request, "signin.html", next=destination, error=None)
+
+
+@post("/signin", sync_to_thread=True, include_in_schema=False)
+def signin(
+    request: Request[Any, Any, Any],
+    api_keys: ApiKeyService,
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Response[Any]:
+    """Check the key from the form and keep it in the session."""
+    key = text(data, "api_key")
+    destination = safe_next(text(data, "next"))
+    try:
+        api_keys.authenticate(key)
+    except Unauthenticated as error:
+        return page(request, "signin.html", 401, error=str(error), next=destination)
+    assert key is not None  # authenticate refuses a missing key
+    _start_session(request, key)
+    return see_other(destination)
+
+
+@post("/signout", sync_to_thread=False, include_in_schema=False)
+def signout(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Forget the key: the session is deleted on the server and its cookie expired."""
+    request.clear_session()
+    return see_other("/signin?signed_out=1")
+
+
+SIGNIN_HANDLERS = (signin_page, signin, signout)

@@ -1,0 +1,83 @@
+"""Signing in and out, session cookie flags, and redirects for pages that need a session."""
+
+from __future__ import annotations
+
+from litestar.testing import TestClient
+
+from tests.unit.web.conftest import csrf_from, sign_in
+from tests.unit.web.world import World
+
+
+def test_pages_redirect_to_signin_without_a_session(client: TestClient) -> None:
+    response = client.get("/integrations?x=1", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signin?next=%2Fintegrations%3Fx%3D1"
+
+
+def test_signin_form_keeps_the_key_in_an_httponly_lax_session(
+    client: TestClient, world: World
+) -> None:
+    page = client.get("/signin")
+    response = client.post(
+        "/signin",
+        data={"api_key": world.api_key, "_csrf_token": csrf_from(page.text), "next": "/sync"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sync"
+    cookie = response.headers["set-cookie"]
+    assert "cm_session=" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie.replace("samesite", "SameSite")
+    assert world.api_key not in cookie
+    assert client.get("/integrations").status_code == 200
+
+
+def test_wrong_key_is_refused_with_a_message(client: TestClient) -> None:
+    page = client.get("/signin")
+    response = client.post(
+        "/signin", data={"api_key": "cm_nope", "_csrf_token": csrf_from(page.text)}
+    )
+    assert response.status_code == 401
+    assert "unknown or revoked" in response.text
+    assert client.get("/integrations", follow_redirects=False).status_code == 303
+
+
+def test_one_click_link_signs_in(client: TestClient, world: World) -> None:
+    response = client.get(f"/signin?key={world.api_key}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/integrations"
+    assert "Booking.com" in client.get("/integrations").text
+
+
+def test_next_parameter_cannot_leave_the_site(client: TestClient, world: World) -> None:
+    response = client.get(
+        f"/signin?key={world.api_key}&next=//evil.example/x", follow_redirects=False
+    )
+    assert response.headers["location"] == "/integrations"
+
+
+def test_signout_clears_the_session(client: TestClient, world: World) -> None:
+    sign_in(client, world.api_key)
+    page = client.get("/integrations")
+    response = client.post(
+        "/signout", data={"_csrf_token": csrf_from(page.text)}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert client.get("/integrations", follow_redirects=False).status_code == 303
+
+
+def test_forms_without_the_csrf_token_are_rejected(client: TestClient, world: World) -> None:
+    sign_in(client, world.api_key)
+    response = client.post("/signout", data={}, follow_redirects=False)
+    assert response.status_code == 403
+    assert client.get("/integrations", follow_redirects=False).status_code == 200
+
+
+def test_json_api_takes_bearer_keys_without_csrf(client: TestClient, world: World) -> None:
+    response = client.post(
+        "/api/v1/properties",
+        json={"name": "Second House", "currency": "EUR"},
+        headers={"Authorization": f"Bearer {world.api_key}"},
+    )
+    assert response.status_code == 201, response.text
