@@ -9,8 +9,6 @@ and become per-item errors here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import attrs
 import httpx
 
@@ -208,8 +206,3 @@ def read_push_response(response: httpx.Response, rs_name: str, push: EncodedPush
     first = answer.errors[0] if answer.errors else None
     code = (first.code if first else None) or str(response.status_code)
     raise PushRejectedError(code, first.description if first else rs_name, outcome)
-
-
-def rejected_items(outcome: PushOutcome) -> Sequence[PushItemOutcome]:
-    """The items a partly successful push did not apply."""
-    return [item for item in outcome.items if not item.success]

@@ -1,13 +1,15 @@
 """Masking of XML bodies for the message log.
 
-The OTA codec's ``redact`` masks card data in well-formed messages. A body that is not
-well-formed (a truncated answer, a fault) is still logged, so it falls back to a textual mask
-that hides anything shaped like a card number or security code.
+The OTA codec's ``redact`` blanks card data and credentials (parsed when well-formed, textual
+otherwise, Luhn-checked digit runs). On top of it every 12-19 digit run is masked whether or not
+it passes Luhn, because test and mistyped card numbers are still card data to a reader.
 """
 
 from __future__ import annotations
 
 import re
+
+from channel_manager.adapters.booking.ota.redact import redact
 
 MASK = "***"
 
@@ -28,4 +30,4 @@ def mask_text(text: str) -> str:
 
 def redact_xml_body(body: bytes) -> str:
     """An XML body as text with card data masked, well-formed or not."""
-    return mask_text(body.decode("utf-8", errors="replace"))
+    return mask_text(redact(body).decode("utf-8", errors="replace"))
