@@ -1,12 +1,25 @@
-"""The `channel-manager` command line: admin commands for the database, server, worker and syncs."""
+"""The `channel-manager` command line: admin commands for the database, server, worker and syncs.
+
+Every command builds its container through `context.get_container()` and reports failures
+through `errors.ErrorReportingGroup`: one red line on stderr and a meaningful exit code.
+"""
 
 from __future__ import annotations
 
 import typer
 
+from channel_manager.entrypoints.cli.connections import connections_app, sync
+from channel_manager.entrypoints.cli.database import db_app
+from channel_manager.entrypoints.cli.errors import ErrorReportingGroup
+from channel_manager.entrypoints.cli.inventory import properties_app, units_app
+from channel_manager.entrypoints.cli.keys import api_keys_app, keys_app
+from channel_manager.entrypoints.cli.pushes import ari_app, pushes_app
+from channel_manager.entrypoints.cli.servers import demo, sandbox, serve, worker
+
 app = typer.Typer(
     name="channel-manager",
     help="Connect a property manager's system to Booking.com.",
+    cls=ErrorReportingGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -14,13 +27,25 @@ app = typer.Typer(
 
 @app.callback()
 def _root() -> None:
-    """Connect a property manager's system to Booking.com."""
+    """Connect a property manager's system to Booking.com.
+
+    Configuration comes from CM_* environment variables (see the README).
+    """
 
 
-@app.command()
-def demo() -> None:
-    """Run the sandbox, the API/UI server and the worker on a local SQLite file."""
-    typer.echo(app.info.help)
+app.command("demo")(demo)
+app.command("serve")(serve)
+app.command("worker")(worker)
+app.command("sandbox")(sandbox)
+app.command("sync")(sync)
+app.add_typer(db_app, name="db")
+app.add_typer(connections_app, name="connections")
+app.add_typer(ari_app, name="ari")
+app.add_typer(pushes_app, name="pushes")
+app.add_typer(keys_app, name="keys")
+app.add_typer(api_keys_app, name="api-keys")
+app.add_typer(properties_app, name="properties")
+app.add_typer(units_app, name="units")
 
 
 def main() -> None:

@@ -1,0 +1,59 @@
+"""``channel-manager keys ...`` (vault keys) and ``api-keys ...`` (REST API keys)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from channel_manager.adapters.vault import generate_key, rotate_all
+from channel_manager.entrypoints.cli import context
+
+keys_app = typer.Typer(help="Vault encryption keys (CM_VAULT_KEYS).", no_args_is_help=True)
+api_keys_app = typer.Typer(help="API keys for the REST API.", no_args_is_help=True)
+
+
+@keys_app.command("generate")
+def keys_generate(
+    key_id: Annotated[
+        str | None, typer.Option("--id", help="Key id (default: derived from the key).")
+    ] = None,
+) -> None:
+    """Print a new random key as a CM_VAULT_KEYS entry (put it first to start using it)."""
+    # stdout gets the entry alone, so `$(channel-manager keys generate)` captures just the key.
+    context.emit(generate_key(key_id))
+    context.note(
+        "Put it first in CM_VAULT_KEYS (newest first), then run `channel-manager keys rotate`."
+    )
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored secret under the newest key in CM_VAULT_KEYS, in one transaction.
+
+    Keep the old keys configured until this has finished; running it again is harmless.
+    """
+    container = context.get_container()
+    with container.uow_factory()() as uow:
+        rotated = rotate_all(container.vault(), uow.secrets)
+        uow.commit()
+    context.emit(f"re-encrypted {rotated} secret(s) under the newest key")
+
+
+@api_keys_app.command("create")
+def api_keys_create(
+    organization: Annotated[
+        str,
+        typer.Option("--organization", help="Organisation name (created if it does not exist)."),
+    ],
+    name: Annotated[str, typer.Option("--name", help="A label to recognise the key by.")] = "cli",
+) -> None:
+    """Create an API key scoped to one organisation and print it (it is shown only once)."""
+    container = context.get_container()
+    owner = container.inventory().ensure_organization(organization)
+    issued = container.api_keys().issue(owner.id, name)
+    context.note(
+        f"API key {issued.record.name!r} ({issued.record.prefix}...) for organisation "
+        f"{owner.name!r}; store it now, it cannot be shown again:"
+    )
+    context.emit(issued.plaintext)

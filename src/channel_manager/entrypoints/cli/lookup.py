@@ -1,0 +1,58 @@
+"""The operator's view across organisations.
+
+The use cases are scoped to one organisation, as the REST API needs. An operator at the command
+line names a connection, push or property by id instead, so these reads find its organisation
+first; the commands then call the scoped use cases with it.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from channel_manager.container import Container
+from channel_manager.domain.connection import Connection
+from channel_manager.domain.errors import NotFound
+from channel_manager.domain.inventory import Organization
+from channel_manager.domain.sync import OutboundMessage, OutboundState
+
+
+def organization_named(container: Container, name: str) -> Organization:
+    """The organisation called ``name`` (`NotFound` when there is none; nothing is created)."""
+    with container.uow_factory()() as uow:
+        for organization in uow.organizations.list():
+            if organization.name == name:
+                return organization
+    raise NotFound("organization", repr(name))
+
+
+def organizations(container: Container) -> list[Organization]:
+    """Every organisation."""
+    with container.uow_factory()() as uow:
+        return uow.organizations.list()
+
+
+def connection(container: Container, connection_id: UUID) -> Connection:
+    """A connection of any organisation."""
+    with container.uow_factory()() as uow:
+        return uow.connections.get(connection_id)
+
+
+def push_owner(container: Container, push_id: UUID) -> UUID:
+    """The organisation whose connection queued push ``push_id``."""
+    with container.uow_factory()() as uow:
+        message = uow.outbound.get(push_id)
+        return uow.connections.get(message.connection_id).organization_id
+
+
+def property_owner(container: Container, property_id: UUID) -> UUID:
+    """The organisation a property belongs to."""
+    with container.uow_factory()() as uow:
+        return uow.properties.get(property_id).organization_id
+
+
+def all_pushes(
+    container: Container, state: OutboundState | None, limit: int
+) -> list[OutboundMessage]:
+    """Pushes of every organisation, newest first."""
+    with container.uow_factory()() as uow:
+        return uow.outbound.list(state=state, limit=limit)

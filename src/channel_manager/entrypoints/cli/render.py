@@ -1,0 +1,93 @@
+"""Tables and summaries for the terminal (rich)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from rich.table import Table
+from rich.text import Text
+
+from channel_manager.domain.connection import Connection
+from channel_manager.domain.inventory import Organization, Property, Unit
+from channel_manager.domain.sync import OutboundMessage, OutboundState, SyncRun, SyncRunStatus
+
+_STATE_STYLES = {
+    OutboundState.DELIVERED: "green",
+    OutboundState.FAILED: "red",
+    OutboundState.IN_FLIGHT: "cyan",
+    OutboundState.PENDING: "yellow",
+}
+_RUN_STYLES = {
+    SyncRunStatus.SUCCEEDED: "green",
+    SyncRunStatus.PARTIAL: "yellow",
+    SyncRunStatus.FAILED: "red",
+    SyncRunStatus.RUNNING: "cyan",
+}
+
+
+def when(moment: datetime | None) -> str:
+    """A timestamp in UTC to the second, or a dash."""
+    return moment.strftime("%Y-%m-%d %H:%M:%SZ") if moment is not None else "-"
+
+
+def connections_table(rows: Iterable[tuple[Organization, Connection]]) -> Table:
+    """Connections with their organisation, status and schedule."""
+    table = Table("id", "organization", "status", "auth", "account", "last sync", "next sync")
+    table.add_column("problem", overflow="fold")
+    for organization, item in rows:
+        table.add_row(
+            str(item.id),
+            Text(organization.name),
+            item.status.value,
+            item.auth_mode.value,
+            item.external_account_id or "-",
+            when(item.last_sync_at),
+            when(item.next_sync_at),
+            Text(item.error_reason or "", style="red"),
+        )
+    return table
+
+
+def pushes_table(messages: Sequence[OutboundMessage]) -> Table:
+    """Outbound ARI messages with their delivery state."""
+    table = Table("id", "connection", "hotel", "kind", "state", "attempts", "next / delivered")
+    table.add_column("last error / confirmation", overflow="fold")
+    for message in messages:
+        done = message.state is OutboundState.DELIVERED
+        table.add_row(
+            str(message.id),
+            str(message.connection_id),
+            Text(message.hotel_code),
+            message.kind.value,
+            Text(message.state.value, style=_STATE_STYLES[message.state]),
+            f"{message.attempts}/{message.max_attempts}",
+            when(message.delivered_at if done else message.next_attempt_at),
+            Text((message.confirmation if done else message.last_error) or ""),
+        )
+    return table
+
+
+def sync_run_table(run: SyncRun) -> Table:
+    """What a sync run counted, under a title with its status."""
+    style = _RUN_STYLES[run.status]
+    table = Table("what", "count", title=f"sync run {run.id}: [{style}]{run.status.value}[/]")
+    for name, value in sorted(run.counts.items()):
+        table.add_row(Text(name), str(value))
+    return table
+
+
+def properties_table(properties: Sequence[Property]) -> Table:
+    """An organisation's properties."""
+    table = Table("id", "name", "currency", "timezone")
+    for item in properties:
+        table.add_row(str(item.id), Text(item.name), item.currency, item.timezone)
+    return table
+
+
+def units_table(units: Sequence[Unit]) -> Table:
+    """A property's units."""
+    table = Table("id", "name", "rooms", "max occupancy")
+    for unit in units:
+        table.add_row(str(unit.id), Text(unit.name), str(unit.count), str(unit.max_occupancy))
+    return table
