@@ -1,4 +1,8 @@
-"""Records every API request (secrets masked) into the state, for tests to assert on."""
+"""Records every API request (secrets masked) into the state, for tests to assert on.
+
+Admin calls under `/_sandbox/` are not recorded, so the log shows only what a client of the
+real API would have sent.
+"""
 
 from __future__ import annotations
 

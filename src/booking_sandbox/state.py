@@ -28,6 +28,9 @@ from booking_sandbox.model import (
 from booking_sandbox.oauth import OAuthServer
 from booking_sandbox.queue import ReservationQueue
 
+#: Recorded requests kept in memory; older ones are dropped first.
+MAX_RECORDED = 10_000
+
 
 class ConnectionsApiError(Exception):
     """A Connections API refusal: HTTP `status` plus Booking.com's numeric `code`."""
@@ -204,9 +207,12 @@ class SandboxState:
         return ReservationGenerator(self).generate(MessageKind(kind), hotel_code, reservation_id)
 
     def record(self, request: RecordedRequest) -> None:
-        """Keep a (masked) request for `GET /_sandbox/requests`."""
+        """Keep a (masked) request for `GET /_sandbox/requests` (the newest MAX_RECORDED)."""
         with self.lock:
             self.requests.append(request)
+            if len(self.requests) > MAX_RECORDED:
+                # A long demo run polls every 20 s; keep memory bounded.
+                del self.requests[: len(self.requests) - MAX_RECORDED]
 
 
 def seed_hotels(state: SandboxState) -> list[Hotel]:

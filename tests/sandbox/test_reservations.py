@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
+from booking_sandbox.config import SandboxConfig
+from booking_sandbox.server import SandboxServer
 from booking_sandbox.state import SandboxState
 
 from .helpers import NS, OTA, ack, reservation_ids, xml
@@ -200,3 +204,12 @@ def test_admin_generate_endpoint(client: httpx.Client, auth: dict[str, str]) -> 
     assert made["id"] in pending(client, auth)
     bad = client.post("/_sandbox/reservations/generate", json={"kind": "explode"})
     assert bad.status_code == 400
+
+
+def test_background_ticker_generates_events() -> None:
+    with SandboxServer(config=SandboxConfig(generate_every=0.05)) as running:
+        before = len(running.state.queue.messages)
+        deadline = time.monotonic() + 5
+        while len(running.state.queue.messages) < before + 3:
+            assert time.monotonic() < deadline, "the ticker made no events"
+            time.sleep(0.02)
