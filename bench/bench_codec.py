@@ -1,0 +1,89 @@
+"""OTA codec and ARI compression speed: the hot paths of reservation intake and rate pushes.
+
+Run: ``python bench/bench_codec.py [--repeat N]``. Prints one line per figure:
+- parsing a Booking.com-style multi-room OTA_HotelResNotifRQ (hardened parser) per second;
+- compressing a year of daily values for 20 room types into OTA requests, and how many requests
+  and ranges that became (the compression ratio is the point of the policy);
+- encoding those requests to XML per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from channel_manager.adapters.booking.ari_push import encode_avail_request, encode_rate_request
+from channel_manager.adapters.booking.ota.reservations_decode import decode_res_notif_rq
+from channel_manager.domain.ari import AriChangeSetBuilder, AriKey, AvailRequest, compress
+from channel_manager.domain.money import Money
+
+SAMPLE = Path(__file__).parent.parent / "tests/resources/booking/booking_res_notif_multi_room.xml"
+
+
+def _rate(label: str, count: int, work: Callable[[], object]) -> None:
+    started = time.perf_counter()
+    for _ in range(count):
+        work()
+    elapsed = time.perf_counter() - started
+    print(f"{label:<58} {count / elapsed:>12,.0f} /s  ({elapsed * 1000 / count:.3f} ms each)")
+
+
+def _year_of_changes(rooms: int) -> AriChangeSetBuilder:
+    """Daily values for a year: weekend prices differ, availability changes every 10 days."""
+    builder = AriChangeSetBuilder()
+    start = date(2027, 1, 1)
+    for room in range(rooms):
+        key = AriKey("1000001", f"1000001{room:02d}", "50001")
+        for offset in range(365):
+            day = start + timedelta(days=offset)
+            weekend = day.weekday() >= 4
+            builder.set(
+                key,
+                day,
+                day,
+                availability=3 + (offset // 10) % 4,
+                rate=Money.of("180.00" if weekend else "140.00", "EUR"),
+                min_los=2 if weekend else 1,
+            )
+    return builder
+
+
+def main() -> None:
+    """Run every figure."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=300)
+    args = parser.parse_args()
+
+    body = SAMPLE.read_bytes()
+    _rate(
+        "parse OTA_HotelResNotifRQ (multi-room, hardened)",
+        args.repeat,
+        lambda: decode_res_notif_rq(body),
+    )
+
+    change_set = _year_of_changes(20).build()
+    started = time.perf_counter()
+    requests = compress(change_set)
+    elapsed = time.perf_counter() - started
+    ranges = sum(len(r.items) for r in requests)
+    print(
+        f"{'compress 20 rooms x 365 days (7,300 day values)':<58} {elapsed * 1000:>12,.1f} ms"
+        f"  -> {len(requests)} requests, {ranges} ranges"
+        f" ({len(change_set) / max(ranges, 1):.1f} days per range)"
+    )
+
+    def encode_all() -> None:
+        for request in requests:
+            if isinstance(request, AvailRequest):
+                encode_avail_request(request)
+            else:
+                encode_rate_request(request)
+
+    _rate(f"encode the {len(requests)} requests to OTA XML", max(1, args.repeat // 30), encode_all)
+
+
+if __name__ == "__main__":
+    main()
