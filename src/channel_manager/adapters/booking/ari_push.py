@@ -73,8 +73,14 @@ def _open_or_close(closed: bool) -> str:
     return "Close" if closed else "Open"
 
 
-def _avail_messages(item: AvailRange, locator: int) -> list[AvailStatusMessage]:
-    """One message with the limit and stays, plus one per restriction (OTA allows one each)."""
+def _avail_messages(
+    item: AvailRange, locator: int, arrival_departure: bool = True
+) -> list[AvailStatusMessage]:
+    """One message with the limit and stays, plus one per restriction (OTA allows one each).
+
+    Closed to arrival/departure (``RestrictionStatus/@Restriction``) is standard OTA but
+    unconfirmed for Booking.com, so ``arrival_departure=False`` leaves it out.
+    """
     lengths = tuple(
         LengthOfStay(min_max_message_type=kind, time=value)
         for kind, value in (("SetMinLOS", item.min_los), ("SetMaxLOS", item.max_los))
@@ -84,8 +90,8 @@ def _avail_messages(item: AvailRange, locator: int) -> list[AvailStatusMessage]:
         RestrictionStatus(status=_open_or_close(closed), restriction=restriction)
         for restriction, closed in (
             (None, item.stop_sell),
-            ("Arrival", item.closed_to_arrival),
-            ("Departure", item.closed_to_departure),
+            ("Arrival", item.closed_to_arrival if arrival_departure else None),
+            ("Departure", item.closed_to_departure if arrival_departure else None),
         )
         if closed is not None
     ]
@@ -103,12 +109,13 @@ def _avail_messages(item: AvailRange, locator: int) -> list[AvailStatusMessage]:
     return [first, *extra]
 
 
-def encode_avail_request(request: AvailRequest) -> EncodedPush:
-    """OTA_HotelAvailNotifRQ for one hotel and month."""
+def encode_avail_request(request: AvailRequest, *, arrival_departure: bool = True) -> EncodedPush:
+    """OTA_HotelAvailNotifRQ for one hotel and month (see :func:`_avail_messages` for
+    ``arrival_departure``)."""
     messages: list[AvailStatusMessage] = []
     item_of_message: list[int] = []
     for locator, item in enumerate(request.items, start=1):
-        for message in _avail_messages(item, locator):
+        for message in _avail_messages(item, locator, arrival_departure):
             messages.append(message)
             item_of_message.append(locator)
     body = encode_avail_notif_rq(

@@ -56,6 +56,7 @@ class BookingGatewayFactory:
         ack_attempts: int = DEFAULT_ACK_ATTEMPTS,
         ack_backoff: float = DEFAULT_ACK_BACKOFF,
         page_size: int = 100,
+        arrival_departure_restrictions: bool = True,
     ) -> None:
         self._http = http
         self._machine_account = machine_account
@@ -65,6 +66,7 @@ class BookingGatewayFactory:
         self._ack_attempts = ack_attempts
         self._ack_backoff = ack_backoff
         self._page_size = page_size
+        self._arrival_departure = arrival_departure_restrictions
 
     def for_connection(self, connection: Connection) -> BookingChannelGateway:
         """A gateway for ``connection``; closing it leaves the shared client open."""
@@ -77,6 +79,7 @@ class BookingGatewayFactory:
             page_size=self._page_size,
             ack_attempts=self._ack_attempts,
             ack_backoff=self._ack_backoff,
+            arrival_departure_restrictions=self._arrival_departure,
         )
 
     def _credentials(

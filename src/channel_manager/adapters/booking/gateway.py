@@ -69,8 +69,10 @@ class BookingChannelGateway:
         page_size: int = DEFAULT_PAGE_SIZE,
         ack_attempts: int = 5,
         ack_backoff: float = 1.0,
+        arrival_departure_restrictions: bool = True,
     ) -> None:
         self._api = api
+        self._arrival_departure = arrival_departure_restrictions
         self._hotel_codes = hotel_codes
         self._page_size = page_size
         self._properties: dict[str, ExternalProperty] = {}
@@ -164,7 +166,8 @@ class BookingChannelGateway:
 
     async def push_availability(self, request: AvailRequest) -> PushOutcome:
         """OTA_HotelAvailNotif; never retried here (the outbound queue retries)."""
-        return await self._push("OTA_HotelAvailNotif", encode_avail_request(request))
+        encoded = encode_avail_request(request, arrival_departure=self._arrival_departure)
+        return await self._push("OTA_HotelAvailNotif", encoded)
 
     async def push_rates(self, request: RateRequest) -> PushOutcome:
         """OTA_HotelRateAmountNotif; never retried here (the outbound queue retries)."""

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Protocol
-from uuid import UUID
 
 from channel_manager.adapters.booking.api import BookingApi
 from channel_manager.adapters.booking.connectivity import BookingConnectivityAuthorizer
@@ -19,31 +17,14 @@ from channel_manager.adapters.booking.factory import (
     ConnectionCredentialStore,
 )
 from channel_manager.adapters.booking.http import BookingHttp
-from channel_manager.adapters.booking.message_log import MessageRecord
+from channel_manager.adapters.booking.message_log import MessageLogWriterSink
 from channel_manager.adapters.booking.oauth2 import OAuth2Authorizer
 from channel_manager.adapters.booking.tokens import MachineAccountTokens
+from channel_manager.application.message_log import MessageLogWriter
 from channel_manager.domain.connection import AuthMode
-from channel_manager.domain.messages import MessageDirection
 from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory
 from channel_manager.ports.vault import Secret
-from channel_manager.settings import Settings
-
-
-class MessageWriter(Protocol):
-    """Where message records go (the application's message log writer)."""
-
-    def write(
-        self,
-        *,
-        connection_id: UUID | None,
-        direction: MessageDirection,
-        message_type: str,
-        endpoint: str,
-        body: str,
-        http_status: int | None = None,
-        outcome: str | None = None,
-        ruid: str | None = None,
-    ) -> object: ...
+from channel_manager.settings import ClosedToArrivalMode, Settings
 
 
 def endpoints_from(settings: Settings) -> BookingEndpoints:
@@ -60,30 +41,14 @@ class BookingAdapters:
     """The process's Booking.com adapters, built lazily and closed together."""
 
     def __init__(
-        self, settings: Settings, credentials: ConnectionCredentialStore, messages: MessageWriter
+        self, settings: Settings, credentials: ConnectionCredentialStore, messages: MessageLogWriter
     ) -> None:
         self._settings = settings
         self._credentials = credentials
-        self._messages = messages
         self.http = BookingHttp(
             endpoints_from(settings),
             timeout=settings.http_timeout.total_seconds(),
-            sink=self._record,
-        )
-
-    async def _record(self, record: MessageRecord) -> None:
-        self._messages.write(
-            connection_id=record.connection_id,
-            direction=(
-                MessageDirection.OUTBOUND
-                if record.direction.value == "sent"
-                else MessageDirection.INBOUND
-            ),
-            message_type=record.message_type,
-            endpoint=f"{record.method} {record.endpoint}",
-            body=record.body,
-            http_status=record.status,
-            ruid=record.ruid,
+            sink=MessageLogWriterSink(messages),
         )
 
     @functools.cached_property
@@ -122,6 +87,9 @@ class BookingAdapters:
             oauth2=self.oauth2,
             credential_store=self._credentials,
             ack_pause=self._settings.ack_pause.total_seconds(),
+            arrival_departure_restrictions=(
+                self._settings.closed_to_arrival_mode is ClosedToArrivalMode.RESTRICTION_STATUS
+            ),
         )
 
     async def aclose(self) -> None:
