@@ -31,9 +31,19 @@ def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%SZ") if moment is not None else "-"
 
 
+def _table_with_ids(*titles: str) -> Table:
+    """A table whose first columns hold ids: never wrapped, so they can be copied whole."""
+    table = Table()
+    for title in titles:
+        table.add_column(title, no_wrap=True, min_width=36)
+    return table
+
+
 def connections_table(rows: Iterable[tuple[Organization, Connection]]) -> Table:
     """Connections with their organisation, status and schedule."""
-    table = Table("id", "organization", "status", "auth", "account", "last sync", "next sync")
+    table = _table_with_ids("id")
+    for title in ("organization", "status", "auth", "account", "last sync", "next sync"):
+        table.add_column(title)
     table.add_column("problem", overflow="fold")
     for organization, item in rows:
         table.add_row(
@@ -51,7 +61,9 @@ def connections_table(rows: Iterable[tuple[Organization, Connection]]) -> Table:
 
 def pushes_table(messages: Sequence[OutboundMessage]) -> Table:
     """Outbound ARI messages with their delivery state."""
-    table = Table("id", "connection", "hotel", "kind", "state", "attempts", "next / delivered")
+    table = _table_with_ids("id", "connection")
+    for title in ("hotel", "kind", "state", "attempts", "next / delivered"):
+        table.add_column(title)
     table.add_column("last error / confirmation", overflow="fold")
     for message in messages:
         done = message.state is OutboundState.DELIVERED
@@ -79,7 +91,9 @@ def sync_run_table(run: SyncRun) -> Table:
 
 def properties_table(properties: Sequence[Property]) -> Table:
     """An organisation's properties."""
-    table = Table("id", "name", "currency", "timezone")
+    table = _table_with_ids("id")
+    for title in ("name", "currency", "timezone"):
+        table.add_column(title)
     for item in properties:
         table.add_row(str(item.id), Text(item.name), item.currency, item.timezone)
     return table
@@ -87,7 +101,9 @@ def properties_table(properties: Sequence[Property]) -> Table:
 
 def units_table(units: Sequence[Unit]) -> Table:
     """A property's units."""
-    table = Table("id", "name", "rooms", "max occupancy")
+    table = _table_with_ids("id")
+    for title in ("name", "rooms", "max occupancy"):
+        table.add_column(title)
     for unit in units:
         table.add_row(str(unit.id), Text(unit.name), str(unit.count), str(unit.max_occupancy))
     return table
