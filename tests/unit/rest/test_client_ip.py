@@ -22,8 +22,18 @@ def _in_proxies(address: IpAddress) -> bool:
     return any(address in network for network in PROXIES)
 
 
-ipv4 = st.ip_addresses(v=4).filter(lambda a: not a.is_private)  # never in 10.0.0.0/8
-ipv6 = st.ip_addresses(v=6).filter(lambda a: a.ipv4_mapped is None and not _in_proxies(a))
+def _public_v4(address: IpAddress) -> bool:
+    return not address.is_private  # so never in 10.0.0.0/8
+
+
+def _plain_untrusted_v6(address: IpAddress) -> bool:
+    return isinstance(address, ipaddress.IPv6Address) and (
+        address.ipv4_mapped is None and not _in_proxies(address)
+    )
+
+
+ipv4 = st.ip_addresses(v=4).filter(_public_v4)
+ipv6 = st.ip_addresses(v=6).filter(_plain_untrusted_v6)
 public_addresses = st.one_of(ipv4, ipv6)
 proxy_addresses = st.one_of(
     st.ip_addresses(network="10.0.0.0/8"), st.ip_addresses(network="fd00::/8")

@@ -1,0 +1,133 @@
+"""Fixtures for the push endpoint: the real app over in-memory adapters, a mapped hotel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from uuid import UUID, uuid4
+
+import attrs
+import pytest
+from litestar import Litestar
+from litestar.enums import ScopeType
+from litestar.testing import TestClient
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from channel_manager.container import Container
+from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
+from channel_manager.domain.mapping import PropertyMapping, UnitMapping
+from channel_manager.entrypoints.rest.app import create_app
+from channel_manager.entrypoints.rest.push import push_handlers
+from tests.support.containers import make_settings, memory_container
+from tests.unit.ota.samples import SCHEMA_DIR, OtaSchemas
+
+HOTEL_CODE = "1234567"
+ROOM_TYPE = "123456701"
+#: The test client's socket peer comes from this header (see ``peer_from_header``).
+PEER_HEADER = "x-test-peer"
+PushClient = TestClient[Litestar]
+
+
+def peer_from_header(app: ASGIApp) -> ASGIApp:
+    """Middleware that sets the ASGI client address from ``x-test-peer``, standing in for the
+    socket peer the test client cannot choose."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP:
+            for name, value in scope["headers"]:
+                if name == PEER_HEADER.encode():
+                    scope["client"] = (value.decode(), 50000)
+        await app(scope, receive, send)
+
+    return middleware
+
+
+@attrs.frozen
+class MappedHotel:
+    """An organisation with one active connection whose mapping holds ``HOTEL_CODE``."""
+
+    organization_id: UUID
+    connection_id: UUID
+    unit_id: UUID
+
+
+def map_hotel(container: Container, hotel_code: str = HOTEL_CODE) -> MappedHotel:
+    """Seed an organisation, property, unit, active connection and property + unit mapping."""
+    inventory = container.inventory()
+    organization = inventory.ensure_organization(f"Hotelier {hotel_code}")
+    prop = inventory.create_property(organization.id, "Seaside", "EUR")
+    unit = inventory.create_unit(organization.id, prop.id, "Double", count=3)
+    now: datetime = container.clock().now()
+    connection = Connection(
+        id=uuid4(),
+        organization_id=organization.id,
+        auth_mode=AuthMode.OAUTH2,
+        status=ConnectionStatus.ACTIVE,
+        created_at=now,
+    )
+    mapping = PropertyMapping(
+        id=uuid4(),
+        connection_id=connection.id,
+        internal_property_id=prop.id,
+        external_property_id=hotel_code,
+        created_at=now,
+    )
+    with container.uow_factory()() as uow:
+        uow.connections.add(connection)
+        uow.property_mappings.add(mapping)
+        uow.unit_mappings.add(
+            UnitMapping(
+                id=uuid4(),
+                property_mapping_id=mapping.id,
+                internal_unit_id=unit.id,
+                external_room_type_id=ROOM_TYPE,
+                created_at=now,
+            )
+        )
+        uow.commit()
+    return MappedHotel(organization.id, connection.id, unit.id)
+
+
+def row_counts(container: Container) -> dict[str, int]:
+    """How many committed rows each in-memory table holds (empty tables left out)."""
+    factory: object = container.uow_factory()  # typed for production; tests override it
+    assert isinstance(factory, InMemoryUnitOfWorkFactory)
+    return {name: len(rows) for name, rows in factory.store.tables.items() if rows}
+
+
+def client_for(container: Container) -> PushClient:
+    """A test client for the full app with the push endpoint."""
+    app = create_app(
+        container, extra_handlers=push_handlers(container), middleware=[peer_from_header]
+    )
+    return TestClient(app)
+
+
+@pytest.fixture
+def container() -> Container:
+    """The real container over in-memory adapters, push credentials configured."""
+    return memory_container(
+        settings=make_settings(
+            {"CM_PUSH_ALLOWED_IPS": "198.51.100.0/24", "CM_TRUSTED_PROXIES": "10.0.0.0/8"}
+        )
+    )
+
+
+@pytest.fixture
+def hotel(container: Container) -> MappedHotel:
+    """``HOTEL_CODE`` mapped on an active connection."""
+    return map_hotel(container)
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[PushClient]:
+    """A test client over ``container``."""
+    with client_for(container) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def ota_schemas() -> OtaSchemas:
+    """The 2015B schemas, compiled once."""
+    return OtaSchemas(SCHEMA_DIR)
