@@ -96,7 +96,7 @@ class Container(containers.DeclarativeContainer):
         default_mode=settings.provided.booking_auth_mode,
     )
     inventory = providers.Singleton(InventoryService, uow_factory, ids)
-    mappings = providers.Singleton(MappingService, uow_factory, gateways, clock, ids)
+    mappings = providers.Singleton(MappingService, uow_factory, gateways, availability, clock, ids)
     ari = providers.Singleton(AriService, uow_factory, outbox)
     dispatcher = providers.Singleton(
         OutboundDispatcher, uow_factory, gateways, clock, retry_policy, rng

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from channel_manager.application.ari import AvailabilityPublisher
 from channel_manager.application.errors import InvalidRequest
 from channel_manager.application.mapping_views import (
     HotelMappingInput,
@@ -13,7 +14,9 @@ from channel_manager.application.mapping_views import (
     RoomTypeView,
 )
 from channel_manager.application.mapping_writer import MappingWriter
+from channel_manager.application.reservations import link_reservation
 from channel_manager.application.scoping import owned_connection
+from channel_manager.domain.availability import occupancy_delta
 from channel_manager.domain.channel import ExternalCatalog
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.inventory import Property
@@ -39,11 +42,13 @@ class MappingService:
         self,
         uow_factory: UnitOfWorkFactory,
         gateways: ChannelGatewayFactory,
+        availability: AvailabilityPublisher,
         clock: Clock,
         ids: IdGenerator,
     ) -> None:
         self._uow_factory = uow_factory
         self._gateways = gateways
+        self._availability = availability
         self._writer = MappingWriter(clock, ids)
 
     async def catalogs(self, connection: Connection) -> list[ExternalCatalog]:
@@ -150,8 +155,23 @@ class MappingService:
                 catalog = _catalog_for(catalogs, hotel)
                 self._writer.write(uow, connection, catalog, hotel)
             self._writer.validate(uow, connection)
+            for hotel in request.hotels:
+                self._relink(uow, connection, hotel.external_property_id)
             uow.commit()
         return await self.discover(organization_id, connection_id)
+
+    def _relink(self, uow: UnitOfWork, connection: Connection, hotel_code: str) -> None:
+        """Link reservations that arrived while their hotel or room type was unmapped; the
+        rooms they now occupy go out as availability like any new booking's.
+        """
+        for reservation in uow.reservations.list_unlinked(connection.id, hotel_code):
+            linked = link_reservation(uow, connection, reservation)
+            if linked == reservation:
+                continue
+            uow.reservations.update(linked)
+            delta = occupancy_delta(reservation, linked)
+            if delta:
+                self._availability.publish(uow, connection.organization_id, delta)
 
 
 def _catalog_for(catalogs: dict[str, ExternalCatalog], hotel: HotelMappingInput) -> ExternalCatalog:

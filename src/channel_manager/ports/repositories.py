@@ -155,6 +155,15 @@ class ReservationRepository(Protocol):
         """
         ...
 
+    def list_unlinked(
+        self, connection_id: UUID, external_property_id: str
+    ) -> builtins.list[Reservation]:
+        """Non-cancelled reservations of one channel hotel on this connection that are not
+        fully linked to our inventory (no property, or a room stay without a unit): the ones
+        to link again after the hotel's mapping changes. By arrival, then id.
+        """
+        ...
+
 
 class SyncRunRepository(Protocol):
     """Sync runs."""

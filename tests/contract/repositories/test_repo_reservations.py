@@ -126,3 +126,26 @@ def test_list_overlapping_uses_nights_and_ignores_cancelled(uow_factory):
             two_nights
         ]
         assert uow.reservations.list_overlapping(uuid4(), DAY0, DAY0) == []
+
+
+def test_list_unlinked_finds_what_a_new_mapping_could_link(uow_factory):
+    seeded = seed(uow_factory)
+    partly_mapped = rich_reservation(seeded, external_id="PART")  # one stay has no unit
+    first = partly_mapped.room_stays[0]
+    fully_mapped = attrs.evolve(rich_reservation(seeded, external_id="FULL"), room_stays=(first,))
+    no_property = attrs.evolve(
+        rich_reservation(seeded, external_id="NOPROP"), room_stays=(first,), property_id=None
+    )
+    cancelled = rich_reservation(seeded, external_id="GONE", status=ReservationStatus.CANCELLED)
+    other_hotel = attrs.evolve(
+        rich_reservation(seeded, external_id="ELSE"), external_property_id="H2"
+    )
+    with uow_factory() as uow:
+        for reservation in (partly_mapped, fully_mapped, no_property, cancelled, other_hotel):
+            uow.reservations.add(reservation)
+        uow.commit()
+
+    with uow_factory() as uow:
+        found = uow.reservations.list_unlinked(seeded.connection.id, "H1")
+        assert {r.external_id for r in found} == {"PART", "NOPROP"}
+        assert uow.reservations.list_unlinked(uuid4(), "H1") == []

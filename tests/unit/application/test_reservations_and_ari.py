@@ -124,6 +124,43 @@ async def test_poll_stores_acknowledges_and_pushes_derived_availability(world: W
     assert item.booking_limit == world.double.count - 1
 
 
+async def test_mapping_a_room_type_later_links_its_reservations(world: World) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    world.channel.enqueue(booking("R2", room=ROOM_SUITE))
+    await world.container.sync().poll(connection.id)
+    assert world.container.dispatcher().list(world.organization.id) == []
+
+    await world.container.mappings().save(
+        world.organization.id,
+        connection.id,
+        MappingsInput(
+            hotels=(
+                HotelMappingInput(
+                    external_property_id=HOTEL,
+                    internal_property_id=world.property.id,
+                    units=(
+                        UnitMappingInput(
+                            external_room_type_id=ROOM_DOUBLE, internal_unit_id=world.double.id
+                        ),
+                        UnitMappingInput(
+                            external_room_type_id=ROOM_SUITE, internal_unit_id=world.suite.id
+                        ),
+                    ),
+                ),
+            )
+        ),
+    )
+
+    [stored] = world.container.queries().reservations(world.organization.id)
+    assert stored.room_stays[0].unit_id == world.suite.id
+    assert not stored.has_unmapped_rooms
+    [push] = world.container.dispatcher().list(world.organization.id)
+    assert isinstance(push.payload, AvailRequest)
+    assert push.payload.items[0].room_type_code == ROOM_SUITE
+    assert push.payload.items[0].booking_limit == 0  # the only suite is now taken
+
+
 async def test_a_cancellation_gives_the_rooms_back(world: World) -> None:
     connection = await world.connect()
     await _map_double_only(world, connection)

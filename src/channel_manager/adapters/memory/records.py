@@ -88,6 +88,21 @@ class InMemoryReservationRepository:
 
         return sorted(self._rows.select(overlaps), key=lambda r: (r.arrival, r.id))
 
+    def list_unlinked(
+        self, connection_id: UUID, external_property_id: str
+    ) -> builtins.list[Reservation]:
+        """Non-cancelled reservations of the hotel with no property or an unmapped stay."""
+
+        def unlinked(r: Reservation) -> bool:
+            return (
+                r.connection_id == connection_id
+                and r.external_property_id == external_property_id
+                and not r.is_cancelled
+                and (r.property_id is None or r.has_unmapped_rooms)
+            )
+
+        return sorted(self._rows.select(unlinked), key=lambda r: (r.arrival, r.id))
+
 
 class InMemoryOutboundMessageRepository:
     """The outbox; claiming follows the SQL adapter's per-ordering-key rule."""

@@ -142,6 +142,27 @@ class SqlAlchemyReservationRepository:
         )
         return self._load(statement)
 
+    def list_unlinked(
+        self, connection_id: UUID, external_property_id: str
+    ) -> builtins.list[Reservation]:
+        """Non-cancelled reservations of the hotel with no property or an unmapped stay."""
+        table = tables.reservations
+        stays = tables.reservation_room_stays
+        unmapped_stay = sa.exists().where(
+            stays.c.reservation_id == table.c.id, stays.c.unit_id.is_(None)
+        )
+        statement = (
+            sa.select(table)
+            .where(
+                table.c.connection_id == connection_id,
+                table.c.external_property_id == external_property_id,
+                table.c.status != ReservationStatus.CANCELLED.value,
+                sa.or_(table.c.property_id.is_(None), unmapped_stay),
+            )
+            .order_by(table.c.arrival, table.c.id)
+        )
+        return self._load(statement)
+
     def _insert_children(
         self, stays: Sequence[Row], prices: Sequence[Row], guests: Sequence[Row]
     ) -> None:
