@@ -43,7 +43,7 @@ def connections_list(
     if not rows:
         context.note("no connections")
         return
-    context.out.print(render.connections_table(rows))
+    context.show(render.connections_table(rows))
 
 
 class SyncProgress:
@@ -101,7 +101,9 @@ def sync(
         progress = SyncProgress(bar)
         run = asyncio.run(_full_sync(container, connection_id, progress))
         progress.finish()
-    context.out.print(render.sync_run_table(run))
+    context.emit(render.sync_run_headline(run))
+    if run.counts:
+        context.show(render.counts_table(run))
     for problem in run.errors:
         context.err.print(Text(problem, style="red"), soft_wrap=True)
     if run.status is SyncRunStatus.FAILED:

@@ -7,6 +7,9 @@ test can monkeypatch it to hand every command a container over in-memory adapter
 from __future__ import annotations
 
 from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
 
 from channel_manager.adapters.sqlalchemy import ensure_migrated
 from channel_manager.container import Container, build_container
@@ -34,7 +37,7 @@ def get_container() -> Container:
     return container
 
 
-def emit(text: str) -> None:
+def emit(text: str | Text) -> None:
     """One line of result on stdout, printed as is (no markup, no wrapping) for scripts."""
     out.print(text, markup=False, highlight=False, soft_wrap=True)
 
@@ -42,3 +45,13 @@ def emit(text: str) -> None:
 def note(text: str) -> None:
     """One line for the person at the terminal, on stderr (so stdout stays a clean result)."""
     err.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def show(table: Table) -> None:
+    """A table on stdout; piped or captured output gets its natural width, never cut at 80."""
+    if out.is_terminal:
+        out.print(table)
+        return
+    natural = Measurement.get(out, out.options.update(max_width=10_000), table).maximum
+    # Console.print caps its width at the console's, so a console of the table's own width it is.
+    Console(file=out.file, width=max(natural, out.width), highlight=False).print(table)

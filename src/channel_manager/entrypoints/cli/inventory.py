@@ -44,7 +44,7 @@ def properties_list(
     if not found:
         context.note("no properties")
         return
-    context.out.print(render.properties_table(found))
+    context.show(render.properties_table(found))
 
 
 @units_app.command("add")
@@ -76,4 +76,4 @@ def units_list(
     if not found:
         context.note("no units")
         return
-    context.out.print(render.units_table(found))
+    context.show(render.units_table(found))

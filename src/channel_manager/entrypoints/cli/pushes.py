@@ -122,7 +122,7 @@ def pushes_list(
     if not messages:
         context.note("no pushes")
         return
-    context.out.print(render.pushes_table(messages))
+    context.show(render.pushes_table(messages))
 
 
 @pushes_app.command("retry")

@@ -74,19 +74,30 @@ def pushes_table(messages: Sequence[OutboundMessage]) -> Table:
             message.kind.value,
             Text(message.state.value, style=_STATE_STYLES[message.state]),
             f"{message.attempts}/{message.max_attempts}",
-            when(message.delivered_at if done else message.next_attempt_at),
+            when(message.delivered_at if done else _next_attempt(message)),
             Text((message.confirmation if done else message.last_error) or ""),
         )
     return table
 
 
-def sync_run_table(run: SyncRun) -> Table:
-    """What a sync run counted, under a title with its status."""
-    style = _RUN_STYLES[run.status]
-    table = Table("what", "count", title=f"sync run {run.id}: [{style}]{run.status.value}[/]")
+def sync_run_headline(run: SyncRun) -> Text:
+    """``sync run ID: status``, the status in its colour."""
+    headline = Text(f"sync run {run.id}: ")
+    headline.append(run.status.value, style=_RUN_STYLES[run.status])
+    return headline
+
+
+def counts_table(run: SyncRun) -> Table:
+    """What a sync run counted (hotels, reservations, new/modified/cancelled, ...)."""
+    table = Table("what", "count")
     for name, value in sorted(run.counts.items()):
         table.add_row(Text(name), str(value))
     return table
+
+
+def _next_attempt(message: OutboundMessage) -> datetime | None:
+    waiting = message.state in {OutboundState.PENDING, OutboundState.IN_FLIGHT}
+    return message.next_attempt_at if waiting else None
 
 
 def properties_table(properties: Sequence[Property]) -> Table:
