@@ -21,9 +21,14 @@ from litestar.types import ControllerRouterHandler
 
 from channel_manager.container import Container
 from channel_manager.entrypoints.web.errors import WEB_EXCEPTION_HANDLERS
+from channel_manager.entrypoints.web.history import HISTORY_HANDLERS
 from channel_manager.entrypoints.web.integrations import INTEGRATION_HANDLERS
+from channel_manager.entrypoints.web.mapping import MAPPING_HANDLERS
+from channel_manager.entrypoints.web.rates import RATES_HANDLERS
+from channel_manager.entrypoints.web.reservations import RESERVATION_HANDLERS
 from channel_manager.entrypoints.web.security import web_middleware
 from channel_manager.entrypoints.web.signin import SIGNIN_HANDLERS
+from channel_manager.entrypoints.web.sync_pages import SYNC_HANDLERS
 
 __all__ = ["web_handlers", "web_middleware"]
 
@@ -43,6 +48,11 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
         route_handlers=[
             *SIGNIN_HANDLERS,
             *INTEGRATION_HANDLERS,
+            *MAPPING_HANDLERS,
+            *SYNC_HANDLERS,
+            *RESERVATION_HANDLERS,
+            *RATES_HANDLERS,
+            *HISTORY_HANDLERS,
         ],
         dependencies={"now": Provide(now, sync_to_thread=False)},
         exception_handlers=dict[Any, Any](WEB_EXCEPTION_HANDLERS),

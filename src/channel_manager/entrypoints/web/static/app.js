@@ -13,3 +13,47 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// "Sync now": follow the run through the JSON API (same session) once a second.
+function followRun(section) {
+  const url = section.dataset.liveRun;
+  const badge = section.querySelector("[data-live-badge]");
+  const counts = section.querySelector("[data-live-counts]");
+  const errors = section.querySelector("[data-live-errors]");
+  const progress = section.querySelector("progress");
+  async function tick() {
+    let run;
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (!response.ok) {
+        throw new Error("HTTP " + response.status);
+      }
+      run = await response.json();
+    } catch (error) {
+      badge.textContent = "unknown (" + error.message + ")";
+      window.setTimeout(tick, 3000);
+      return;
+    }
+    badge.textContent = run.status;
+    badge.className = "badge run-" + run.status;
+    counts.textContent = Object.keys(run.counts).sort().map((name) => name + ": " + run.counts[name]).join(" · ");
+    errors.replaceChildren(...run.errors.map((text) => {
+      const item = document.createElement("li");
+      item.textContent = text;
+      return item;
+    }));
+    if (run.status === "running") {
+      window.setTimeout(tick, 1000);
+    } else {
+      if (progress) {
+        progress.remove();
+      }
+      section.dataset.finished = run.status;
+      // The table of runs below is rendered by the server: show the finished run there too.
+      window.setTimeout(() => window.location.reload(), 1500);
+    }
+  }
+  tick();
+}
+
+document.querySelectorAll("[data-live-run]").forEach(followRun);

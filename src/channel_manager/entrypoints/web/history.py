@@ -1,0 +1,125 @@
+"""Push history (state, attempts, confirmation, errors, Retry) and the message log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+
+from channel_manager.application.outbound import OutboundDispatcher
+from channel_manager.application.queries import Queries
+from channel_manager.domain.messages import MessageDirection, MessageLogEntry
+from channel_manager.domain.sync import OutboundState
+from channel_manager.entrypoints.rest.views import PushView
+from channel_manager.entrypoints.web.common import choose_connection, notify, see_other
+from channel_manager.entrypoints.web.rendering import page
+
+PUSHES_SHOWN = 100
+#: The message log page filters the newest entries of this many.
+MESSAGE_LOOKBACK = 500
+MESSAGES_SHOWN = 100
+
+
+@get("/pushes", include_in_schema=False, sync_to_thread=True)
+def pushes_page(
+    request: Request[Any, Any, Any],
+    organization_id: UUID,
+    queries: Queries,
+    dispatcher: OutboundDispatcher,
+    now: datetime,
+    connection_id: UUID | None = None,
+    push_state: Annotated[OutboundState | None, Parameter(query="state")] = None,
+) -> Response[str]:
+    """Pushes, newest first, with what they carried and how the channel answered."""
+    connection = choose_connection(queries, organization_id, connection_id)
+    pushes = (
+        [
+            PushView.of(m)
+            for m in dispatcher.list(organization_id, connection.id, push_state, PUSHES_SHOWN)
+        ]
+        if connection
+        else []
+    )
+    return page(
+        request,
+        "pushes.html",
+        title="Push history",
+        nav="pushes",
+        connection=connection,
+        pushes=pushes,
+        states=[s.value for s in OutboundState],
+        state=push_state.value if push_state else "",
+        now=now,
+    )
+
+
+@post("/pushes/{push_id:uuid}/retry", include_in_schema=False, sync_to_thread=True)
+def retry_push(
+    request: Request[Any, Any, Any],
+    organization_id: UUID,
+    push_id: UUID,
+    dispatcher: OutboundDispatcher,
+) -> Response[Any]:
+    """Queue a failed push again from scratch; the worker sends it on its next round."""
+    replayed = dispatcher.replay(organization_id, push_id)
+    notify(request, "The push is queued again; it is sent within seconds.")
+    return see_other(f"/pushes?connection_id={replayed.connection_id}")
+
+
+def _matches(
+    entry: MessageLogEntry,
+    direction: MessageDirection | None,
+    message_type: str | None,
+    ruid: str | None,
+    search: str | None,
+) -> bool:
+    return (
+        (direction is None or entry.direction is direction)
+        and (not message_type or message_type.lower() in entry.message_type.lower())
+        and (not ruid or (entry.ruid or "").lower() == ruid.strip().lower())
+        and (not search or search in entry.body)
+    )
+
+
+@get("/messages", include_in_schema=False, sync_to_thread=True)
+def messages_page(
+    request: Request[Any, Any, Any],
+    organization_id: UUID,
+    queries: Queries,
+    connection_id: UUID | None = None,
+    direction: MessageDirection | None = None,
+    message_type: Annotated[str | None, Parameter(query="type")] = None,
+    ruid: str | None = None,
+    search: Annotated[str | None, Parameter(query="q")] = None,
+) -> Response[str]:
+    """Every message sent and received (secrets masked), filterable, with the RUID that
+    Booking.com support asks for.
+    """
+    connection = choose_connection(queries, organization_id, connection_id)
+    entries = (
+        queries.messages(organization_id, connection.id, MESSAGE_LOOKBACK) if connection else []
+    )
+    found = [e for e in entries if _matches(e, direction, message_type, ruid, search)]
+    return page(
+        request,
+        "messages.html",
+        title="Message log",
+        nav="messages",
+        connection=connection,
+        entries=found[:MESSAGES_SHOWN],
+        total=len(found),
+        lookback=MESSAGE_LOOKBACK,
+        directions=[d.value for d in MessageDirection],
+        filters={
+            "direction": direction.value if direction else "",
+            "type": message_type or "",
+            "ruid": ruid or "",
+            "q": search or "",
+        },
+    )
+
+
+HISTORY_HANDLERS = (pushes_page, retry_push, messages_page)

@@ -1,0 +1,222 @@
+"""The mapping page: the channel's hotels, room types and rate plans beside our properties,
+units and rate plans, with suggestions pre-selected and "create new" choices.
+
+Form fields are numbered (``hotel-0-room-1``) and each carries the channel code in a hidden
+field, so codes with any characters survive the round trip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import attrs
+from litestar import Request, Response, get, post
+
+from channel_manager.application.inventory import InventoryService
+from channel_manager.application.mapping_views import (
+    HotelMappingInput,
+    HotelView,
+    MappingsInput,
+    RatePlanMappingInput,
+    UnitMappingInput,
+)
+from channel_manager.application.mappings import MappingService
+from channel_manager.application.queries import Queries
+from channel_manager.domain.errors import DomainError, NotFound
+from channel_manager.domain.inventory import Property, RatePlan, Unit
+from channel_manager.entrypoints.web.common import (
+    FormData,
+    FormError,
+    notify,
+    see_other,
+    text,
+    uuid_or_none,
+    whole_number,
+)
+from channel_manager.entrypoints.web.rendering import page
+
+#: The select value that asks for a new property, unit or rate plan to be created.
+CREATE_NEW = "new"
+
+
+@attrs.frozen
+class OwnProperty:
+    """One of our properties with its units and rate plans (the right-hand column)."""
+
+    property: Property
+    units: tuple[Unit, ...]
+    rate_plans: tuple[RatePlan, ...]
+
+
+def _inventory(inventory: InventoryService, organization_id: UUID) -> list[OwnProperty]:
+    return [
+        OwnProperty(
+            p,
+            tuple(inventory.list_units(organization_id, p.id)),
+            tuple(inventory.list_rate_plans(organization_id, p.id)),
+        )
+        for p in inventory.list_properties(organization_id)
+    ]
+
+
+def _preselected(hotels: list[HotelView]) -> dict[str, str]:
+    """Field values from the current mapping, else from the suggestions."""
+    chosen: dict[str, str] = {}
+    for i, hotel in enumerate(hotels):
+        prop = hotel.internal_property_id or hotel.suggested_property_id
+        chosen[f"hotel-{i}-property"] = str(prop) if prop else ""
+        chosen[f"hotel-{i}-sync"] = (
+            "on" if hotel.sync_enabled or not hotel.property_mapping_id else ""
+        )
+        for j, room in enumerate(hotel.room_types):
+            unit = room.mapped_unit_id or room.suggested_unit_id
+            chosen[f"hotel-{i}-room-{j}"] = str(unit) if unit else ""
+        for k, plan in enumerate(hotel.rate_plans):
+            own = plan.mapped_rate_plan_id or plan.suggested_rate_plan_id
+            chosen[f"hotel-{i}-rate-{k}"] = str(own) if own else ""
+    return chosen
+
+
+def _choice(form: FormData, name: str, label: str) -> tuple[UUID | None, bool]:
+    """(an existing id, or whether to create a new one) from a select."""
+    value = text(form, name)
+    if value == CREATE_NEW:
+        return None, True
+    return uuid_or_none(value, label), False
+
+
+def parse_mappings(form: FormData) -> MappingsInput:
+    """The mapping form as the use case's input; hotels left "not mapped" are skipped, and so
+    are rooms and rate plans left empty (saving replaces the hotel's mapping with the rest).
+    """
+    hotels: list[HotelMappingInput] = []
+    i = 0
+    while (code := text(form, f"hotel-{i}-code")) is not None:
+        prefix = f"hotel-{i}"
+        property_id, create_property = _choice(form, f"{prefix}-property", f"Property for {code}")
+        if property_id is not None or create_property:
+            hotels.append(
+                HotelMappingInput(
+                    external_property_id=code,
+                    internal_property_id=property_id,
+                    create_property=create_property,
+                    sync_enabled=text(form, f"{prefix}-sync") is not None,
+                    units=tuple(_units(form, prefix)),
+                    rate_plans=tuple(_rate_plans(form, prefix)),
+                )
+            )
+        i += 1
+    if not hotels:
+        raise FormError("choose a property (or “create a new property”) for at least one hotel")
+    return MappingsInput(hotels=tuple(hotels))
+
+
+def _units(form: FormData, prefix: str) -> list[UnitMappingInput]:
+    units = []
+    j = 0
+    while (code := text(form, f"{prefix}-room-{j}-code")) is not None:
+        unit_id, create = _choice(form, f"{prefix}-room-{j}", f"Unit for room type {code}")
+        if unit_id is not None or create:
+            count = whole_number(form, f"{prefix}-room-{j}-count", f"Rooms of {code}", 1)
+            units.append(
+                UnitMappingInput(
+                    external_room_type_id=code,
+                    internal_unit_id=unit_id,
+                    create_unit=create,
+                    unit_count=count or 1,
+                )
+            )
+        j += 1
+    return units
+
+
+def _rate_plans(form: FormData, prefix: str) -> list[RatePlanMappingInput]:
+    plans = []
+    k = 0
+    while (code := text(form, f"{prefix}-rate-{k}-code")) is not None:
+        plan_id, create = _choice(form, f"{prefix}-rate-{k}", f"Rate plan for {code}")
+        if plan_id is not None or create:
+            plans.append(
+                RatePlanMappingInput(
+                    external_rate_plan_id=code,
+                    internal_rate_plan_id=plan_id,
+                    create_rate_plan=create,
+                )
+            )
+        k += 1
+    return plans
+
+
+def _mapping_page(
+    request: Request[Any, Any, Any],
+    connection_id: UUID,
+    hotels: list[HotelView],
+    own: list[OwnProperty],
+    chosen: dict[str, str],
+    error: str | None = None,
+) -> Response[str]:
+    return page(
+        request,
+        "mapping.html",
+        422 if error else 200,
+        title="Map rooms",
+        nav="integrations",
+        connection_id=connection_id,
+        hotels=hotels,
+        own=own,
+        chosen=chosen,
+        error=error,
+        create_new=CREATE_NEW,
+    )
+
+
+@get("/connections/{connection_id:uuid}/mapping", include_in_schema=False)
+async def mapping_page(
+    request: Request[Any, Any, Any],
+    organization_id: UUID,
+    connection_id: UUID,
+    mappings: MappingService,
+    inventory: InventoryService,
+) -> Response[str]:
+    """Channel items beside ours; suggestions pre-selected, unmapped rooms highlighted."""
+    hotels = await mappings.discover(organization_id, connection_id)
+    own = _inventory(inventory, organization_id)
+    return _mapping_page(request, connection_id, hotels, own, _preselected(hotels))
+
+
+@post("/connections/{connection_id:uuid}/mapping", include_in_schema=False)
+async def save_mapping(
+    request: Request[Any, Any, Any],
+    organization_id: UUID,
+    connection_id: UUID,
+    mappings: MappingService,
+    inventory: InventoryService,
+    queries: Queries,
+) -> Response[Any]:
+    """Validate and save; on a problem show the page again with the choices and the reason."""
+    queries.connection(organization_id, connection_id)  # another organisation's id: 404
+    form = await request.form()
+    submitted = {key: value for key, value in form.items() if isinstance(value, str)}
+    try:
+        saved = await mappings.save(organization_id, connection_id, parse_mappings(form))
+    except NotFound:
+        raise
+    except DomainError as error:
+        hotels = await mappings.discover(organization_id, connection_id)
+        own = _inventory(inventory, organization_id)
+        return _mapping_page(request, connection_id, hotels, own, submitted, str(error))
+    unmapped = sum(len(h.unmapped_room_types) for h in saved)
+    notify(
+        request,
+        "Mapping saved."
+        + (
+            f" {unmapped} room type(s) are still unmapped."
+            if unmapped
+            else " Every room is mapped."
+        ),
+    )
+    return see_other(f"/connections/{connection_id}/mapping")
+
+
+MAPPING_HANDLERS = (mapping_page, save_mapping)

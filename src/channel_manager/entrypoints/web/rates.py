@@ -1,0 +1,212 @@
+"""Rates and availability: a calendar grid per hotel (room types x dates), a form to change a
+date range with a preview of the OTA messages, and the Push button.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from litestar import Request, Response, get, post
+
+from channel_manager.application.ari import AriService
+from channel_manager.application.inventory import InventoryService
+from channel_manager.application.mapping_views import HotelView
+from channel_manager.application.mappings import MappingService
+from channel_manager.application.outbound import OutboundDispatcher
+from channel_manager.application.queries import Queries
+from channel_manager.domain.connection import Connection
+from channel_manager.domain.errors import DomainError, NotFound
+from channel_manager.entrypoints.web.ari_forms import (
+    PreviewMessage,
+    calendar_rows,
+    change_set_of,
+    days_from,
+    parse_change,
+    preview,
+)
+from channel_manager.entrypoints.web.common import (
+    choose_connection,
+    notify,
+    see_other,
+)
+from channel_manager.entrypoints.web.rendering import page
+
+#: Dates shown at once; the grid scrolls sideways on narrow screens.
+GRID_DAYS = 14
+#: Pushes read to draw the grid (newest first, so the grid shows recent state).
+GRID_PUSH_LOOKBACK = 500
+
+
+def _mapped_hotels(hotels: list[HotelView]) -> list[HotelView]:
+    return [h for h in hotels if h.internal_property_id is not None]
+
+
+def _rates_page(
+    request: Request[Any, Any, Any],
+    *,
+    organization_id: UUID,
+    connection: Connection | None,
+    hotels: list[HotelView],
+    hotel: HotelView | None,
+    start: date,
+    dispatcher: OutboundDispatcher,
+    inventory: InventoryService,
+    form: dict[str, str],
+    error: str | None = None,
+    previews: list[PreviewMessage] | None = None,
+) -> Response[str]:
+    rows, rooms, plans, currency = [], [], [], None
+    dates = days_from(start, GRID_DAYS)
+    if connection is not None and hotel is not None:
+        rooms = [(r.code, r.name or r.code) for r in hotel.room_types if r.mapped_unit_id]
+        plans = [(p.code, p.name or p.code) for p in hotel.rate_plans if p.mapped_rate_plan_id]
+        pushes = dispatcher.list(organization_id, connection.id, limit=GRID_PUSH_LOOKBACK)
+        rows = calendar_rows(hotel.hotel_code, rooms, plans, dates, pushes)
+        currency = _currency(inventory, organization_id, hotel)
+    base = {"connection_id": str(connection.id) if connection else ""}
+    if hotel is not None:
+        base["hotel"] = hotel.hotel_code
+    step = timedelta(days=GRID_DAYS)
+    return page(
+        request,
+        "rates.html",
+        422 if error else 200,
+        title="Rates & availability",
+        nav="rates",
+        connection=connection,
+        hotels=hotels,
+        hotel=hotel,
+        rows=rows,
+        rooms=rooms,
+        plans=plans,
+        dates=dates,
+        currency=currency,
+        form=form,
+        error=error,
+        previews=previews,
+        earlier_url="?" + urlencode({**base, "start": str(start - step)}),
+        later_url="?" + urlencode({**base, "start": str(start + step)}),
+    )
+
+
+def _currency(inventory: InventoryService, organization_id: UUID, hotel: HotelView) -> str:
+    """The currency rates are entered in: our property's, as ``AriService`` uses."""
+    for own in inventory.list_properties(organization_id):
+        if own.id == hotel.internal_property_id:
+            return own.currency
+    return hotel.currency or "EUR"
+
+
+def _pick_hotel(hotels: list[HotelView], code: str | None) -> HotelView | None:
+    if code is None:
+        return hotels[0] if hotels else None
+    found = next((h for h in hotels if h.hotel_code == code), None)
+    if found is None:
+        raise NotFound("mapped hotel", code)
+    return found
+
+
+@get("/rates", include_in_schema=False)
+async def rates_page(
+    request: Request[Any, Any, Any],
+    *,
+    organization_id: UUID,
+    queries: Queries,
+    mappings: MappingService,
+    dispatcher: OutboundDispatcher,
+    inventory: InventoryService,
+    now: datetime,
+    connection_id: UUID | None = None,
+    hotel: str | None = None,
+    start: date | None = None,
+) -> Response[str]:
+    """The grid for one mapped hotel, starting today unless another start is asked for."""
+    connection = choose_connection(queries, organization_id, connection_id)
+    hotels = (
+        _mapped_hotels(await mappings.discover(organization_id, connection.id))
+        if connection and connection.is_active
+        else []
+    )
+    first = start or now.date()
+    defaults = {"start": str(first), "end": str(first + timedelta(days=6))}
+    return _rates_page(
+        request,
+        organization_id=organization_id,
+        connection=connection,
+        hotels=hotels,
+        hotel=_pick_hotel(hotels, hotel),
+        start=first,
+        dispatcher=dispatcher,
+        inventory=inventory,
+        form=defaults,
+    )
+
+
+@post("/connections/{connection_id:uuid}/rates", include_in_schema=False)
+async def change_rates(
+    request: Request[Any, Any, Any],
+    *,
+    organization_id: UUID,
+    connection_id: UUID,
+    queries: Queries,
+    mappings: MappingService,
+    dispatcher: OutboundDispatcher,
+    inventory: InventoryService,
+    ari: AriService,
+    now: datetime,
+) -> Response[Any]:
+    """``action=preview`` shows the OTA messages; ``action=push`` queues them."""
+    connection = queries.connection(organization_id, connection_id)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    hotels = _mapped_hotels(await mappings.discover(organization_id, connection.id))
+    hotel = _pick_hotel(hotels, form.get("hotel") or None)
+    start = _grid_start(form, now.date())
+    if hotel is None:
+        raise NotFound("mapped hotel", form.get("hotel", ""))
+    try:
+        change = parse_change(form, hotel.hotel_code)
+        currency = _currency(inventory, organization_id, hotel)
+        previews = preview(change_set_of(change, currency))
+        if form.get("action") == "push":
+            queued = ari.submit(organization_id, connection.id, [change])
+            notify(request, f"Queued {len(queued)} push(es) for Booking.com.")
+            return see_other(f"/pushes?connection_id={connection.id}")
+    except DomainError as error:
+        return _rates_page(
+            request,
+            organization_id=organization_id,
+            connection=connection,
+            hotels=hotels,
+            hotel=hotel,
+            start=start,
+            dispatcher=dispatcher,
+            inventory=inventory,
+            form=form,
+            error=str(error),
+        )
+    return _rates_page(
+        request,
+        organization_id=organization_id,
+        connection=connection,
+        hotels=hotels,
+        hotel=hotel,
+        start=start,
+        dispatcher=dispatcher,
+        inventory=inventory,
+        form=form,
+        previews=previews,
+    )
+
+
+def _grid_start(form: dict[str, str], today: date) -> date:
+    """The grid starts at the change's start date when it is a valid date, else today."""
+    try:
+        return date.fromisoformat(form.get("start", ""))
+    except ValueError:
+        return today
+
+
+RATES_HANDLERS = (rates_page, change_rates)
