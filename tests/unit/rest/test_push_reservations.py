@@ -4,6 +4,7 @@ redacted, answered in the sender's form."""
 from __future__ import annotations
 
 import base64
+import copy
 
 import httpx
 import pytest
@@ -214,3 +215,53 @@ def test_our_failure_is_a_retryable_5xx_never_a_success(
     assert stored(failing_container, hotel) is None
     *_inbound, answer = message_log(failing_container, hotel)
     assert (answer.http_status, answer.outcome) == (500, "error")
+
+
+def as_modify_notif(body: bytes) -> bytes:
+    """The same reservation as an OTA_HotelResModifyNotifRQ (the modification queue's form)."""
+    for old, new in (
+        (b"OTA_HotelResNotifRQ", b"OTA_HotelResModifyNotifRQ"),
+        (b"HotelReservations>", b"HotelResModifies>"),
+        (b"<HotelReservation ", b"<HotelResModify "),
+        (b"</HotelReservation>", b"</HotelResModify>"),
+    ):
+        body = body.replace(old, new)
+    return body
+
+
+def test_a_modify_notif_is_answered_with_a_modify_notif_rs(
+    client: PushClient, hotel: MappedHotel, container: Container, ota_schemas: OtaSchemas
+) -> None:
+    assert push(client, res_notif()).status_code == 200
+    body = as_modify_notif(res_notif(status="Modify", modified="2025-03-15T08:00:00+00:00"))
+    response = push(client, body)
+    assert response.status_code == 200, response.text
+    root, _soap = unwrap(response.content)
+    assert etree.QName(root).localname == "OTA_HotelResModifyNotifRS"
+    ota_schemas.assert_valid(etree.tostring(root))
+    modified = stored(container, hotel)
+    assert modified is not None
+    assert modified.status is ReservationStatus.MODIFIED
+
+
+def test_one_unknown_hotel_in_a_message_stops_every_reservation_of_it(
+    client: PushClient, hotel: MappedHotel, container: Container
+) -> None:
+    root = etree.fromstring(res_notif())
+    reservations = root.find(f"{{{OTA_NS}}}HotelReservations")
+    assert reservations is not None
+    stranger = copy.deepcopy(reservations[0])
+    for element in stranger.iter(f"{{{OTA_NS}}}BasicPropertyInfo"):
+        element.set("HotelCode", "999000")
+    for element in stranger.iter(f"{{{OTA_NS}}}HotelReservationID"):
+        element.set("ResID_Value", "777")
+    reservations.append(stranger)
+    response = push(client, etree.tostring(root))
+    assert response.status_code == 422
+    assert "999000" in response.text
+    assert "reservations" not in row_counts(container)
+
+
+def test_the_endpoint_is_in_the_openapi_document(client: PushClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "post" in paths["/ota/booking/reservations"]
