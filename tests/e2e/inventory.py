@@ -1,0 +1,90 @@
+"""Reading both sides of the inventory: the sandbox's reservations and availability, and the
+availability our stored reservations imply (what we must have pushed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+from booking_sandbox.model import RecordedRequest
+from booking_sandbox.state import SandboxState
+
+from .flows import Tenant, ok
+from .harness import RunningService
+
+ACK_PATHS = frozenset({"/hotels/ota/OTA_HotelResNotif", "/hotels/ota/OTA_HotelResModifyNotif"})
+_RES_ID = re.compile(r'ResID_Value="([^"]+)"')
+
+
+def nights(arrival: str, departure: str) -> list[str]:
+    """ISO dates of the nights from ``arrival`` up to, not including, ``departure``."""
+    start, end = dt.date.fromisoformat(arrival), dt.date.fromisoformat(departure)
+    return [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days)]
+
+
+def booked_rooms(reservations: Iterable[dict[str, Any]]) -> Counter[tuple[str, str]]:
+    """Rooms taken per (channel room type, night) by reservations that are not cancelled."""
+    taken: Counter[tuple[str, str]] = Counter()
+    for reservation in reservations:
+        if reservation["status"] == "cancelled":
+            continue
+        for stay in reservation["room_stays"]:
+            for night in nights(stay["arrival"], stay["departure"]):
+                taken[stay["external_room_type_id"], night] += 1
+    return taken
+
+
+def our_reservations(tenant: Tenant) -> list[dict[str, Any]]:
+    """Every reservation the organisation sees."""
+    return list(ok(tenant.api.get("/api/v1/reservations", params={"limit": 500})))
+
+
+def sandbox_availability(state: SandboxState, room_id: str, night: str) -> int:
+    """Rooms the sandbox offers for one room type and night."""
+    with state.lock:
+        return state.availability.get((room_id, dt.date.fromisoformat(night)), 0)
+
+
+def pending_queue_messages(state: SandboxState, hotel_code: str) -> list[str]:
+    """Reservation ids still waiting in the sandbox's queues for one hotel."""
+    return [
+        m.reservation_id for m in state.queue.messages if m.pending and m.hotel_code == hotel_code
+    ]
+
+
+class AckWitness:
+    """Watches what the sandbox receives: when an acknowledgement arrives, records for each
+    acknowledged reservation whether our database already held it at that moment.
+    """
+
+    def __init__(self, state: SandboxState, stored: Callable[[str], bool]) -> None:
+        self.seen: list[tuple[str, bool]] = []
+        original = state.record
+
+        def record(request: RecordedRequest) -> None:
+            original(request)
+            if request.method == "POST" and request.path in ACK_PATHS:
+                self.seen.extend((rid, stored(rid)) for rid in _RES_ID.findall(request.body))
+
+        state.record = record  # type: ignore[method-assign]
+
+
+def stored_in_database(service: RunningService, connection_id: str) -> Callable[[str], bool]:
+    """Whether a channel reservation id is committed in our database for the connection."""
+
+    def stored(external_id: str) -> bool:
+        with service.container.uow_factory()() as uow:
+            return uow.reservations.get_by_external(UUID(connection_id), external_id) is not None
+
+    return stored
+
+
+def outbound_settled(tenant: Tenant) -> bool:
+    """No push is waiting or on its way."""
+    pushes = ok(tenant.api.get("/api/v1/pushes", params={"limit": 500}))
+    return all(p["state"] in {"delivered", "failed"} for p in pushes)
