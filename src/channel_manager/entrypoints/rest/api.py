@@ -8,10 +8,10 @@ from uuid import UUID
 
 from litestar import Controller, Response, delete, get, post, put
 from litestar.background_tasks import BackgroundTask
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from channel_manager.application.ari import AriChangeInput, AriService
+from channel_manager.application.ari import AriService
 from channel_manager.application.connect import ConnectService
 from channel_manager.application.inventory import InventoryService
 from channel_manager.application.mapping_views import HotelView, MappingsInput
@@ -112,24 +112,7 @@ class ConnectionsController(Controller):
         ari: AriService,
     ) -> AcceptedPushes:
         """Queue availability, rate and restriction changes; the worker delivers them."""
-        changes = [
-            AriChangeInput(
-                hotel_code=c.hotel_code,
-                room_type_code=c.room_type_code,
-                rate_plan_code=c.rate_plan_code,
-                start=c.start,
-                end=c.end,
-                availability=c.availability,
-                rate=c.rate,
-                min_los=c.min_los,
-                max_los=c.max_los,
-                closed_to_arrival=c.closed_to_arrival,
-                closed_to_departure=c.closed_to_departure,
-                stop_sell=c.stop_sell,
-            )
-            for c in data.changes
-        ]
-        queued = ari.submit(organization_id, connection_id, changes)
+        queued = ari.submit(organization_id, connection_id, data.changes)
         return AcceptedPushes(push_ids=tuple(m.id for m in queued))
 
     @get("/{connection_id:uuid}/messages", sync_to_thread=True)
@@ -169,7 +152,7 @@ class PushesController(Controller):
         organization_id: UUID,
         dispatcher: OutboundDispatcher,
         connection_id: UUID | None = None,
-        push_state: Annotated[OutboundState | None, Parameter(query="state")] = None,
+        push_state: Annotated[OutboundState | None, QueryParameter(name="state")] = None,
         limit: int = 100,
     ) -> list[PushView]:
         """Pushes, newest first (``?state=failed`` for the ones that need attention)."""

@@ -16,7 +16,7 @@ import base64
 import binascii
 import hmac
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -211,19 +211,30 @@ class ReservationPushReceiver:
             logger.warning("push refused: %s", error)
             return error_answer(refusal_for(error), soap=soap_hint)
         kind = _ACK_KIND[message.kind]
-        redacted = redact(body).decode("utf-8", errors="replace")
+        inbound = {
+            "message_type": message.kind.value,
+            "body": redact(body).decode("utf-8", errors="replace"),
+            "ruid": message.ruid,
+        }
         entries: dict[UUID | None, UUID] = {}
         try:
             routed = self._route_all(message)
-            entries = self._log_inbound(message, redacted, [c.id for _, c in routed])
+            entries = self._log([c.id for _, c in routed], MessageDirection.INBOUND, **inbound)
             answer = self._apply(message, kind, routed, entries)
         except Exception as error:
             refusal = refusal_for(error)
             answer = error_answer(refusal, soap=message.soap, kind=kind, echo=message.echo_token)
         if not entries:
-            # Refused before routing finished (unknown hotel, missing ids): log unattached.
-            entries = self._log_quietly(lambda: self._log_inbound(message, redacted, [None]))
-        self._log_quietly(lambda: self._log_answer(kind, answer, entries))
+            # Refused before routing finished (unknown hotel, missing ids): logged unattached.
+            entries = self._log_quietly([None], MessageDirection.INBOUND, **inbound)
+        self._log_quietly(
+            list(entries) or [None],
+            MessageDirection.OUTBOUND,
+            message_type=kind.value,
+            body=redact(answer.body).decode("utf-8", errors="replace"),
+            http_status=answer.status,
+            outcome="success" if answer.status == 200 else "error",
+        )
         return answer
 
     def _route_all(self, message: ResNotifRQ) -> list[tuple[OtaReservation, Connection]]:
@@ -261,8 +272,10 @@ class ReservationPushReceiver:
             )
             linked = attrs.evolve(mapped.reservation, raw_message_id=entries[connection.id])
             prepared.append((attrs.evolve(mapped, reservation=linked), connection))
+        # One transaction each. If a later one fails, the earlier ones stay committed and the
+        # sender's redelivery finds them already applied (the ledger answers "duplicate").
         for channel_reservation, connection in prepared:
-            self._intake.apply(connection, channel_reservation)  # commits, or raises
+            self._intake.apply(connection, channel_reservation)
         acknowledged = tuple(
             AcknowledgedReservation(
                 ids=reservation.ids
@@ -279,46 +292,24 @@ class ReservationPushReceiver:
         )
         return PushAnswer(200, encode_res_acknowledgement(ack, soap=message.soap), message.soap)
 
-    def _log_inbound(
-        self, message: ResNotifRQ, body: str, connection_ids: Sequence[UUID | None]
+    def _log(
+        self, connection_ids: Sequence[UUID | None], direction: MessageDirection, **entry: Any
     ) -> dict[UUID | None, UUID]:
-        """One entry per connection the message concerns; returns their ids by connection."""
-        entries: dict[UUID | None, UUID] = {}
-        for connection_id in dict.fromkeys(connection_ids):
-            entry = self._message_log.write(
-                connection_id=connection_id,
-                direction=MessageDirection.INBOUND,
-                message_type=message.kind.value,
-                endpoint=PUSH_PATH,
-                body=body,
-                ruid=message.ruid,
-            )
-            entries[connection_id] = entry.id
-        return entries
+        """One message-log entry per connection the message concerns; their ids by connection."""
+        return {
+            connection_id: self._message_log.write(
+                connection_id=connection_id, direction=direction, endpoint=PUSH_PATH, **entry
+            ).id
+            for connection_id in dict.fromkeys(connection_ids)
+        }
 
-    def _log_answer(
-        self, kind: ResAckKind, answer: PushAnswer, entries: Mapping[UUID | None, UUID]
-    ) -> dict[UUID | None, UUID]:
-        body = redact(answer.body).decode("utf-8", errors="replace")
-        for connection_id in list(entries) or [None]:
-            self._message_log.write(
-                connection_id=connection_id,
-                direction=MessageDirection.OUTBOUND,
-                message_type=kind.value,
-                endpoint=PUSH_PATH,
-                body=body,
-                http_status=answer.status,
-                outcome="success" if answer.status == 200 else "error",
-            )
-        return dict(entries)
-
-    @staticmethod
     def _log_quietly(
-        write: Callable[[], dict[UUID | None, UUID]],
+        self, connection_ids: Sequence[UUID | None], direction: MessageDirection, **entry: Any
     ) -> dict[UUID | None, UUID]:
         try:
-            return write()
+            return self._log(connection_ids, direction, **entry)
         except Exception:
+            # The answer matters more than its log entry.
             logger.exception("could not write the message log for a push")
             return {}
 

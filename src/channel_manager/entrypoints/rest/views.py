@@ -7,6 +7,7 @@ from uuid import UUID
 
 import attrs
 
+from channel_manager.application.ari import AriChangeInput
 from channel_manager.application.queries import ConnectionHealth
 from channel_manager.domain.ari import AvailRange, AvailRequest, RateRange
 from channel_manager.domain.sync import OutboundMessage, SyncRun
@@ -142,28 +143,10 @@ class PushView:
 
 
 @attrs.frozen(kw_only=True)
-class AriChangeBody:
-    """One change over ``start..end`` inclusive; ``None`` leaves a value unchanged."""
-
-    hotel_code: str
-    room_type_code: str
-    start: date
-    end: date
-    rate_plan_code: str | None = None
-    availability: int | None = None
-    rate: str | None = None
-    min_los: int | None = None
-    max_los: int | None = None
-    closed_to_arrival: bool | None = None
-    closed_to_departure: bool | None = None
-    stop_sell: bool | None = None
-
-
-@attrs.frozen(kw_only=True)
 class AriChangesBody:
     """The body of ``POST /connections/{id}/ari``."""
 
-    changes: tuple[AriChangeBody, ...]
+    changes: tuple[AriChangeInput, ...]
 
 
 @attrs.frozen(kw_only=True)

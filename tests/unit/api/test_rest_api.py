@@ -1,0 +1,230 @@
+"""The JSON API's contract: every DESIGN §7 path, bearer keys per organisation, JSON errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from channel_manager.adapters.memory.fake_authorizers import FakeOAuth2Authorizer
+from channel_manager.adapters.memory.gateway import FakeChannel
+from channel_manager.container import Container
+from channel_manager.domain.connection import AuthMode
+from channel_manager.entrypoints.asgi import build_asgi_app
+from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, catalog
+from tests.support.containers import make_settings, memory_container
+
+DESIGN_PATHS = {
+    ("get", "/api/v1/connections"),
+    ("get", "/api/v1/connections/{connection_id}"),
+    ("delete", "/api/v1/connections/{connection_id}"),
+    ("post", "/api/v1/connections/{connection_id}/sync"),
+    ("get", "/api/v1/sync-runs/{run_id}"),
+    ("get", "/api/v1/connections/{connection_id}/sync-runs"),
+    ("get", "/api/v1/connections/{connection_id}/properties"),
+    ("put", "/api/v1/connections/{connection_id}/mappings"),
+    ("get", "/api/v1/properties"),
+    ("post", "/api/v1/properties"),
+    ("get", "/api/v1/properties/{property_id}/units"),
+    ("post", "/api/v1/properties/{property_id}/units"),
+    ("get", "/api/v1/reservations"),
+    ("get", "/api/v1/reservations/{reservation_id}"),
+    ("post", "/api/v1/connections/{connection_id}/ari"),
+    ("get", "/api/v1/pushes/{push_id}"),
+    ("get", "/api/v1/connections/{connection_id}/messages"),
+    ("get", "/connect/booking"),
+    ("get", "/oauth/booking/callback"),
+    ("post", "/ota/booking/reservations"),
+    ("get", "/healthz"),
+}
+
+
+class Api:
+    """A test client with one organisation's key (and a second organisation's)."""
+
+    def __init__(self, client: TestClient[Any], container: Container) -> None:
+        self.client = client
+        self.container = container
+        inventory = container.inventory()
+        keys = container.api_keys()
+        self.org = inventory.ensure_organization("Canal Hotels")
+        self.other = inventory.ensure_organization("Intruders")
+        self.key = keys.issue(self.org.id, "tests").plaintext
+        self.other_key = keys.issue(self.other.id, "tests").plaintext
+
+    def auth(self, key: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key or self.key}"}
+
+
+@pytest.fixture
+def api() -> Iterator[Api]:
+    channel = FakeChannel()
+    channel.add_hotel(catalog())
+    container = memory_container(channel, make_settings({"CM_MAX_BODY_BYTES": "64KiB"}))
+    with TestClient(build_asgi_app(container)) as client:
+        yield Api(client, container)
+
+
+def _connect(api: Api) -> str:
+    """Connect through the wizard's two hops (the fake channel approves)."""
+    out = api.client.get("/connect/booking", headers=api.auth(), follow_redirects=False)
+    assert out.status_code == 302
+    flow = api.container.authorizers()[AuthMode.OAUTH2]
+    assert isinstance(flow, FakeOAuth2Authorizer)
+    params = flow.approve(out.headers["location"])
+    back = api.client.get(
+        "/oauth/booking/callback", params=params, headers={"Accept": "application/json"}
+    )
+    assert back.status_code == 200, back.text
+    connection_id: str = back.json()["connection_id"]
+    return connection_id
+
+
+def test_openapi_documents_every_path_of_the_contract(api: Api) -> None:
+    document = api.client.get("/openapi.json").json()
+    documented = {(method, path) for path, item in document["paths"].items() for method in item}
+    assert documented >= DESIGN_PATHS
+
+
+def test_every_api_path_needs_a_key(api: Api) -> None:
+    for method, path in ("GET", "/api/v1/connections"), ("GET", "/api/v1/reservations"):
+        missing = api.client.request(method, path)
+        wrong = api.client.request(method, path, headers=api.auth("cm_not-a-key"))
+        assert missing.status_code == wrong.status_code == 401
+        assert missing.json()["error"]["type"] == "unauthenticated"
+
+
+def test_properties_and_units_round_trip(api: Api) -> None:
+    created = api.client.post(
+        "/api/v1/properties", json={"name": "Canal House", "currency": "EUR"}, headers=api.auth()
+    )
+    assert created.status_code == 201
+    prop = created.json()["id"]
+    unit = api.client.post(
+        f"/api/v1/properties/{prop}/units",
+        json={"name": "Double", "count": 3},
+        headers=api.auth(),
+    )
+    assert unit.status_code == 201
+    assert api.client.get(f"/api/v1/properties/{prop}/units", headers=api.auth()).json() == [
+        unit.json()
+    ]
+    hidden = api.client.get(f"/api/v1/properties/{prop}/units", headers=api.auth(api.other_key))
+    assert hidden.status_code == 404
+    assert api.client.get("/api/v1/properties", headers=api.auth(api.other_key)).json() == []
+
+
+def test_bad_input_gets_a_4xx_with_a_message(api: Api) -> None:
+    bad_currency = api.client.post(
+        "/api/v1/properties", json={"name": "X", "currency": "euro"}, headers=api.auth()
+    )
+    assert 400 <= bad_currency.status_code < 500
+    assert bad_currency.json()["error"]["message"]
+    not_json = api.client.post(
+        "/api/v1/properties",
+        content=b"{not json",
+        headers={**api.auth(), "Content-Type": "application/json"},
+    )
+    assert not_json.status_code == 400
+    too_big = api.client.post(
+        "/api/v1/properties",
+        content=b'{"name": "' + b"x" * 70_000 + b'", "currency": "EUR"}',
+        headers={**api.auth(), "Content-Type": "application/json"},
+    )
+    assert too_big.status_code == 413
+
+
+def test_mapping_and_ari_through_the_api(api: Api) -> None:
+    connection = _connect(api)
+    prop = api.client.post(
+        "/api/v1/properties", json={"name": "Canal House", "currency": "EUR"}, headers=api.auth()
+    ).json()["id"]
+    mapped = api.client.put(
+        f"/api/v1/connections/{connection}/mappings",
+        json={
+            "hotels": [
+                {
+                    "external_property_id": HOTEL,
+                    "internal_property_id": prop,
+                    "units": [{"external_room_type_id": ROOM_DOUBLE, "create_unit": True}],
+                    "rate_plans": [
+                        {"external_rate_plan_id": RATE_STANDARD, "create_rate_plan": True}
+                    ],
+                }
+            ]
+        },
+        headers=api.auth(),
+    )
+    assert mapped.status_code == 200, mapped.text
+    assert mapped.json()[0]["room_types"][0]["mapped_unit_id"]
+
+    accepted = api.client.post(
+        f"/api/v1/connections/{connection}/ari",
+        json={
+            "changes": [
+                {
+                    "hotel_code": HOTEL,
+                    "room_type_code": ROOM_DOUBLE,
+                    "rate_plan_code": RATE_STANDARD,
+                    "start": "2027-01-30",
+                    "end": "2027-02-02",
+                    "rate": "120.50",
+                }
+            ]
+        },
+        headers=api.auth(),
+    )
+    assert accepted.status_code == 202, accepted.text
+    push_ids = accepted.json()["push_ids"]
+    assert len(push_ids) == 2  # January and February
+    push = api.client.get(f"/api/v1/pushes/{push_ids[0]}", headers=api.auth()).json()
+    assert push["state"] == "pending"
+    assert push["message"] == "OTA_HotelRateAmountNotifRQ"
+    assert push["ranges"][0]["rate"] == "120.50"
+    foreign = api.client.get(f"/api/v1/pushes/{push_ids[0]}", headers=api.auth(api.other_key))
+    assert foreign.status_code == 404
+
+    unmapped = api.client.post(
+        f"/api/v1/connections/{connection}/ari",
+        json={
+            "changes": [
+                {
+                    "hotel_code": HOTEL,
+                    "room_type_code": "nope",
+                    "start": "2027-01-01",
+                    "end": "2027-01-01",
+                    "availability": 1,
+                }
+            ]
+        },
+        headers=api.auth(),
+    )
+    assert unmapped.status_code == 422
+    assert "nope" in unmapped.json()["error"]["message"]
+
+
+def test_the_other_organisation_cannot_touch_a_connection(api: Api) -> None:
+    connection = _connect(api)
+    other = api.auth(api.other_key)
+    for method, path in (
+        ("GET", f"/api/v1/connections/{connection}"),
+        ("DELETE", f"/api/v1/connections/{connection}"),
+        ("POST", f"/api/v1/connections/{connection}/sync"),
+        ("GET", f"/api/v1/connections/{connection}/messages"),
+        ("GET", f"/api/v1/connections/{connection}/sync-runs"),
+    ):
+        assert api.client.request(method, path, headers=other).status_code == 404, path
+    assert api.client.get("/api/v1/connections", headers=other).json() == []
+    mine = api.client.get(f"/api/v1/connections/{connection}", headers=api.auth()).json()
+    assert mine["status"] == "active"
+
+
+def test_sync_is_accepted_and_finishes_in_the_background(api: Api) -> None:
+    connection = _connect(api)
+    started = api.client.post(f"/api/v1/connections/{connection}/sync", headers=api.auth())
+    assert started.status_code == 202
+    run = api.client.get(f"/api/v1/sync-runs/{started.json()['id']}", headers=api.auth()).json()
+    assert run["status"] == "succeeded"
+    assert run["counts"]["hotels"] == 1
