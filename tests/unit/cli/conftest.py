@@ -13,6 +13,12 @@ from typer.testing import CliRunner, Result
 
 from channel_manager.adapters.memory.gateway import FakeChannel
 from channel_manager.container import Container
+from channel_manager.domain.channel import (
+    ExternalCatalog,
+    ExternalProperty,
+    ExternalRatePlan,
+    ExternalRoomType,
+)
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
@@ -116,6 +122,15 @@ def world(container: Container) -> World:
         )
         uow.commit()
     return World(organization, connection, prop, unit)
+
+
+def hotel_catalog(code: str = "H1", name: str = "Seaside") -> ExternalCatalog:
+    """A channel hotel with the room (R1) and rate plan (BAR) that :class:`World` maps."""
+    return ExternalCatalog(
+        ExternalProperty(code, name, "EUR"),
+        (ExternalRoomType("R1", "Double", 2),),
+        (ExternalRatePlan("BAR", "Best available"),),
+    )
 
 
 def one_error_line(result: Result) -> str:

@@ -9,16 +9,10 @@ import pytest
 
 from channel_manager.adapters.memory.gateway import FakeChannel, GatewayOperation
 from channel_manager.container import Container
-from channel_manager.domain.channel import (
-    ExternalCatalog,
-    ExternalProperty,
-    ExternalRatePlan,
-    ExternalRoomType,
-)
 from channel_manager.domain.errors import RetryableChannelError
 from channel_manager.domain.sync import OutboundState, SyncRunStatus
 from channel_manager.entrypoints.cli.errors import ExitCode
-from tests.unit.cli.conftest import Invoke, World, one_error_line
+from tests.unit.cli.conftest import Invoke, World, hotel_catalog, one_error_line
 
 PUSH = ("ari", "push", "--hotel", "H1", "--room", "R1", "--from", "2025-06-01")
 
@@ -173,18 +167,10 @@ def test_retrying_a_push_that_has_not_failed_is_one_line(
     assert "not-an-id" in one_error_line(malformed) or "UUID" in one_error_line(malformed)
 
 
-def _hotel(code: str, name: str) -> ExternalCatalog:
-    return ExternalCatalog(
-        ExternalProperty(code, name, "EUR"),
-        (ExternalRoomType("R1", "Double", 2),),
-        (ExternalRatePlan("BAR", "Best available"),),
-    )
-
-
 def test_sync_reports_progress_and_the_run_counts(
     invoke: Invoke, world: World, channel: FakeChannel, container: Container
 ) -> None:
-    channel.add_hotel(_hotel("H1", "Seaside Renamed"))
+    channel.add_hotel(hotel_catalog("H1", "Seaside Renamed"))
 
     result = invoke("sync", str(world.connection.id))
 
@@ -203,7 +189,7 @@ def test_sync_reports_progress_and_the_run_counts(
 def test_a_failed_sync_prints_its_errors_and_exits_with_the_channel_code(
     invoke: Invoke, world: World, channel: FakeChannel
 ) -> None:
-    channel.add_hotel(_hotel("H1", "Seaside"))
+    channel.add_hotel(hotel_catalog("H1", "Seaside"))
     channel.fail_next(GatewayOperation.LIST_PROPERTIES, RetryableChannelError("HTTP 503 from"))
 
     result = invoke("sync", str(world.connection.id))

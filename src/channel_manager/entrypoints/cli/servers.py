@@ -69,10 +69,10 @@ def serve(
         log_level=settings.log_level.lower(),
         lifespan="on",
     )
-    asyncio.run(_serve(uvicorn.Server(config), container, with_worker=worker_in_process))
+    asyncio.run(run_server(uvicorn.Server(config), container, with_worker=worker_in_process))
 
 
-async def _serve(server: uvicorn.Server, container: Container, *, with_worker: bool) -> None:
+async def run_server(server: uvicorn.Server, container: Container, *, with_worker: bool) -> None:
     """Run the server (and a worker beside it) until the server stops, then stop the worker."""
     if not with_worker:
         await server.serve()

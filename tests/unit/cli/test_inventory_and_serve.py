@@ -1,0 +1,101 @@
+"""Inventory commands, and `serve` running the app with a worker beside it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import httpx
+import uvicorn
+
+from channel_manager.adapters.memory.gateway import FakeChannel
+from channel_manager.container import Container
+from channel_manager.domain.sync import OutboundState
+from channel_manager.entrypoints.asgi import build_asgi_app
+from channel_manager.entrypoints.cli.errors import ExitCode
+from channel_manager.entrypoints.cli.servers import run_server
+from tests.unit.cli.conftest import Invoke, World, hotel_catalog, one_error_line
+
+
+def test_properties_and_units_are_added_and_listed(invoke: Invoke, container: Container) -> None:
+    added = invoke(
+        "properties", "add", "--organization", "acme", "--name", "Seaside", "--currency", "eur"
+    )
+    property_id = UUID(added.stdout.strip())
+    unit = invoke(
+        "units", "add", "--property", str(property_id), "--name", "Double", "--count", "4"
+    )
+
+    properties = invoke("properties", "list", "--organization", "acme")
+    units = invoke("units", "list", "--property", str(property_id))
+
+    assert unit.exit_code == 0, unit.output
+    assert "Seaside" in properties.stdout
+    assert "EUR" in properties.stdout
+    assert str(UUID(unit.stdout.strip())) in units.stdout
+    organization = container.inventory().ensure_organization("acme")
+    (stored,) = container.inventory().list_units(organization.id, property_id)
+    assert (stored.name, stored.count) == ("Double", 4)
+
+
+def test_a_property_with_a_bad_currency_is_one_line(invoke: Invoke, container: Container) -> None:
+    result = invoke(
+        "properties", "add", "--organization", "acme", "--name", "Seaside", "--currency", "EURO"
+    )
+
+    assert result.exit_code != 0
+    assert "EURO" in one_error_line(result)
+
+
+def test_units_of_an_unknown_property_are_not_found(invoke: Invoke, container: Container) -> None:
+    result = invoke("units", "add", "--property", str(uuid4()), "--name", "Double")
+
+    assert result.exit_code == ExitCode.NOT_FOUND
+    assert "not found" in one_error_line(result)
+
+
+def test_serve_wants_both_tls_files_or_neither(invoke: Invoke, tmp_path: Path) -> None:
+    certificate = tmp_path / "cert.pem"
+    certificate.write_text("not really a certificate")
+
+    result = invoke("serve", "--ssl-certfile", str(certificate))
+
+    assert result.exit_code == ExitCode.USAGE
+    assert "--ssl-keyfile" in one_error_line(result)
+
+
+def test_serve_with_the_worker_in_process_answers_delivers_and_stops_both(
+    invoke: Invoke, world: World, container: Container, channel: FakeChannel
+) -> None:
+    channel.add_hotel(hotel_catalog())
+    pushed = invoke(
+        "ari", "push", "--connection", str(world.connection.id), "--hotel", "H1", "--room", "R1",
+        "--from", "2025-06-01", "--to", "2025-06-02", "--availability", "2",
+    )  # fmt: skip
+    (push_id,) = (UUID(line) for line in pushed.stdout.split())
+    dispatcher = container.dispatcher()
+    config = uvicorn.Config(
+        build_asgi_app(container), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+
+    async def scenario() -> tuple[int, OutboundState]:
+        serving = asyncio.create_task(run_server(server, container, with_worker=True))
+        while not server.started:
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        async with httpx.AsyncClient() as client:
+            response = await client.get(f"http://127.0.0.1:{port}/healthz")
+        for _ in range(500):  # the worker beside the server delivers the queued push
+            state = dispatcher.get(world.organization.id, push_id).state
+            if state in {OutboundState.DELIVERED, OutboundState.FAILED}:
+                break
+            await asyncio.sleep(0.01)
+        server.should_exit = True
+        await asyncio.wait_for(serving, timeout=10)
+        return response.status_code, state
+
+    assert asyncio.run(scenario()) == (200, OutboundState.DELIVERED)
+    assert channel.availability[("H1", "R1", date(2025, 6, 1))] == 2
