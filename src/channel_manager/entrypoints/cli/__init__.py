@@ -1,0 +1,1 @@
+"""The `channel-manager` admin command line (typer + rich); see docs/cli.md."""
