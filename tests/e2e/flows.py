@@ -150,3 +150,29 @@ def sandbox_requests(sandbox_url: str, path: str) -> list[dict[str, Any]]:
     """Requests the sandbox recorded for ``path``, oldest first."""
     response = httpx.get(f"{sandbox_url}/_sandbox/requests", params={"path": path}, timeout=10)
     return list(ok(response)["requests"])
+
+
+def connect_and_map(tenant: Tenant, hotel_code: str, unit_count: int = 9) -> str:
+    """Connect (oauth2) to one hotel and map all of it to a new property; the connection id."""
+    connection_id = connect_oauth2(tenant, [hotel_code])
+    map_hotel(tenant, connection_id, hotel_code, unit_count)
+    return connection_id
+
+
+def submit_ari(tenant: Tenant, connection_id: str, *changes: dict[str, Any]) -> list[str]:
+    """``POST /connections/{id}/ari``; the queued push ids."""
+    answer = tenant.api.post(
+        f"/api/v1/connections/{connection_id}/ari", json={"changes": list(changes)}
+    )
+    return [str(push_id) for push_id in ok(answer, 202)["push_ids"]]
+
+
+def push_view(tenant: Tenant, push_id: str) -> dict[str, Any]:
+    """``GET /pushes/{id}``."""
+    return dict(ok(tenant.api.get(f"/api/v1/pushes/{push_id}")))
+
+
+def pushes_in(tenant: Tenant, push_ids: Iterable[str], *states: str) -> list[dict[str, Any]]:
+    """The pushes, if every one of them is in one of ``states`` (else an empty list)."""
+    views = [push_view(tenant, push_id) for push_id in push_ids]
+    return views if all(v["state"] in states for v in views) else []

@@ -1,0 +1,136 @@
+"""Rates, availability and restrictions out: what we set is what the sandbox holds afterwards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from booking_sandbox.server import SandboxServer
+
+from .flows import Tenant, connect_and_map, pushes_in, sandbox_ari, sandbox_requests, submit_ari
+from .harness import RunningService
+from .inventory import outbound_settled
+
+pytestmark = pytest.mark.e2e
+
+HOTEL = "1000002"
+ROOM = "100000203"  # Deluxe King Room: sold on both rate plans
+RATE = "50011"
+OTHER_RATE = "50012"
+
+
+def month_boundary_range() -> tuple[dt.date, dt.date]:
+    """Seven days around the first day of the month after next (inside the sandbox's horizon)."""
+    today = dt.datetime.now(dt.UTC).date()
+    first_next = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    first_after = (first_next + dt.timedelta(days=32)).replace(day=1)
+    return first_after - dt.timedelta(days=3), first_after + dt.timedelta(days=3)
+
+
+def test_ari_over_a_month_boundary_reaches_the_sandbox_exactly(
+    service: RunningService, tenant: Tenant, sandbox: SandboxServer
+) -> None:
+    connection_id = connect_and_map(tenant, HOTEL)
+    service.tick_until(lambda: outbound_settled(tenant))
+    start, end = month_boundary_range()
+    before = sandbox_ari(
+        sandbox.base_url, HOTEL, start - dt.timedelta(days=1), end + dt.timedelta(days=1)
+    )
+    last_two = end - dt.timedelta(days=1)
+    sandbox.state.requests.clear()
+
+    push_ids = submit_ari(
+        tenant,
+        connection_id,
+        {
+            "hotel_code": HOTEL,
+            "room_type_code": ROOM,
+            "rate_plan_code": RATE,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "availability": 4,
+            "rate": "123.45",
+            "min_los": 2,
+            "max_los": 7,
+            "closed_to_arrival": True,
+            "closed_to_departure": False,
+            "stop_sell": False,
+        },
+        {
+            "hotel_code": HOTEL,
+            "room_type_code": ROOM,
+            "rate_plan_code": RATE,
+            "start": last_two.isoformat(),
+            "end": end.isoformat(),
+            "stop_sell": True,
+            "closed_to_departure": True,
+        },
+    )
+    delivered = service.tick_until(lambda: pushes_in(tenant, push_ids, "delivered", "failed"))
+
+    assert [p["state"] for p in delivered] == ["delivered"] * len(push_ids), delivered
+    assert all(re.search(r"RUID", p["confirmation"] or "") for p in delivered)
+    assert {p["message"] for p in delivered} == {
+        "OTA_HotelAvailNotifRQ",
+        "OTA_HotelRateAmountNotifRQ",
+    }
+    after = sandbox_ari(
+        sandbox.base_url, HOTEL, start - dt.timedelta(days=1), end + dt.timedelta(days=1)
+    )
+    day = start
+    while day <= end:
+        cell = after[ROOM, RATE, day.isoformat()]
+        closing = day >= last_two
+        assert cell["availability"] == 4, cell
+        assert Decimal(cell["rate"]) == Decimal("123.45"), cell
+        assert (cell["min_los"], cell["max_los"]) == (2, 7), cell
+        assert cell["closed"] is closing, cell
+        assert cell["closed_to_arrival"] is True, cell
+        assert cell["closed_to_departure"] is closing, cell
+        # Availability is per room; the other rate plan's price is untouched.
+        other = after[ROOM, OTHER_RATE, day.isoformat()]
+        assert other["availability"] == 4
+        assert other["rate"] == before[ROOM, OTHER_RATE, day.isoformat()]["rate"]
+        day += dt.timedelta(days=1)
+    for outside in (start - dt.timedelta(days=1), end + dt.timedelta(days=1)):
+        key = (ROOM, RATE, outside.isoformat())
+        assert after[key] == before[key]
+    # One month of dates per request, as Booking.com requires.
+    sent = sandbox_requests(sandbox.base_url, "/hotels/ota/OTA_HotelAvailNotif") + sandbox_requests(
+        sandbox.base_url, "/hotels/ota/OTA_HotelRateAmountNotif"
+    )
+    assert len(sent) == len(push_ids) >= 4
+    for request in sent:
+        months = {d[:7] for d in re.findall(r'(?:Start|End)="(\d{4}-\d\d-\d\d)"', request["body"])}
+        assert len(months) == 1, request["body"]
+
+
+def test_ari_for_an_unmapped_room_is_refused_before_anything_is_queued(
+    service: RunningService, tenant: Tenant
+) -> None:
+    connection_id = connect_and_map(tenant, HOTEL)
+    start, end = month_boundary_range()
+
+    answer = tenant.api.post(
+        f"/api/v1/connections/{connection_id}/ari",
+        json={
+            "changes": [
+                {
+                    "hotel_code": HOTEL,
+                    "room_type_code": "999999999",
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "availability": 1,
+                }
+            ]
+        },
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["type"] == "unknown_room_type"
+    assert "999999999" in answer.json()["error"]["message"]
+    assert httpx.get(f"{service.base_url}/api/v1/pushes", headers=tenant.api.headers).json() == []
