@@ -7,7 +7,8 @@ mapping holds its HotelCode, the redacted message is logged, each reservation is
 own transaction, and only then is ``Success`` answered, echoing the reservation ids. Errors carry
 an OTA error with a 4xx status (the message is wrong: do not resend) or 5xx (our fault: resend).
 Redelivery is harmless because the reservation ledger ignores a message it has already applied.
-The answer is bare or SOAP 1.1 as the request was.
+The answer is bare or SOAP 1.1 as the request was. Without configured push credentials every
+request is refused with 503 (fail closed: our configuration, so the sender may retry later).
 """
 
 from __future__ import annotations
