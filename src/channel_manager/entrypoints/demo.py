@@ -113,7 +113,14 @@ def _banner(settings: Settings, sandbox: SandboxServer, key: IssuedKey) -> str:
 async def _serve(container: Container, port: int) -> None:
     app = build_asgi_app(container)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            proxy_headers=False,  # CM_TRUSTED_PROXIES alone decides whose X-Forwarded-For counts
+        )
     )
     worker = build_worker(container, "demo-worker")
     server_task = asyncio.create_task(server.serve())

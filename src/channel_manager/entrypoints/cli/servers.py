@@ -68,6 +68,9 @@ def serve(
         ssl_keyfile=ssl_keyfile,
         log_level=settings.log_level.lower(),
         lifespan="on",
+        # CM_TRUSTED_PROXIES alone decides whose X-Forwarded-For is believed (push allow-list);
+        # uvicorn's own proxy handling would trust any local proxy behind our back.
+        proxy_headers=False,
     )
     asyncio.run(run_server(uvicorn.Server(config), container, with_worker=worker_in_process))
 
