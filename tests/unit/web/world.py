@@ -22,6 +22,7 @@ from channel_manager.domain.channel import (
 from channel_manager.domain.connection import AuthMode
 from channel_manager.entrypoints.rest.app import create_app
 from channel_manager.entrypoints.web import web_handlers, web_middleware
+from channel_manager.settings import Settings
 from tests.support.containers import memory_container
 
 HOTEL_CODE = "1234567"
@@ -54,11 +55,11 @@ def seeded_catalog() -> ExternalCatalog:
     )
 
 
-def build_world(organization: str = "Harbour Hotels") -> World:
+def build_world(organization: str = "Harbour Hotels", settings: Settings | None = None) -> World:
     """An in-memory container with one organisation, its key, property, units and rate plan."""
     channel = FakeChannel()
     channel.add_hotel(seeded_catalog())
-    container = memory_container(channel)
+    container = memory_container(channel, settings)
     inventory = container.inventory()
     org = inventory.ensure_organization(organization)
     key = container.api_keys().issue(org.id, "web tests")
