@@ -13,9 +13,6 @@ request is refused with 503 (fail closed: our configuration, so the sender may r
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -27,12 +24,11 @@ from litestar import Request, Response, post
 from litestar.handlers import HTTPRouteHandler
 
 from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
-from channel_manager.adapters.booking.ota.namespaces import SOAP_NAMESPACES, ota_root, sub, to_bytes
+from channel_manager.adapters.booking.ota.namespaces import SOAP_NAMESPACES
 from channel_manager.adapters.booking.ota.parser import ParserLimits
 from channel_manager.adapters.booking.ota.redact import redact
 from channel_manager.adapters.booking.ota.reservation_ids import HotelReservationId
 from channel_manager.adapters.booking.ota.reservations import (
-    RES_NOTIF_VERSION,
     OtaReservation,
     ResMessageKind,
     ResNotifRQ,
@@ -46,146 +42,25 @@ from channel_manager.adapters.booking.ota.responses import (
 )
 from channel_manager.adapters.booking.reservation_mapping import to_channel_reservation
 from channel_manager.application.message_log import MessageLogWriter
-from channel_manager.application.reservations import ReservationIntake, UnknownHotel
+from channel_manager.application.reservations import ReservationIntake
 from channel_manager.container import Container
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import Connection
-from channel_manager.domain.errors import DomainError
 from channel_manager.domain.messages import MessageDirection
-from channel_manager.entrypoints.rest.client_ip import client_ip, is_allowed
-from channel_manager.entrypoints.rest.errors import status_for
+from channel_manager.entrypoints.rest.push_gate import (
+    EWT_REQUIRED,
+    PushAnswer,
+    PushGate,
+    PushRefused,
+    error_answer,
+    refusal_for,
+)
 from channel_manager.ports.clock import Clock
-from channel_manager.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 PUSH_PATH = "/ota/booking/reservations"
-#: OpenTravel ERR codes beyond the codec's: 392 invalid hotel code, 497 authorization error.
-INVALID_HOTEL_CODE = 392
-AUTHORIZATION_ERROR = 497
-#: OpenTravel EWT: 3 business rule, 4 authentication, 6 authorization, 10 required field
-#: missing, 13 application error.
-EWT_BUSINESS, EWT_AUTHENTICATION, EWT_AUTHORIZATION, EWT_REQUIRED, EWT_APPLICATION = (
-    "3",
-    "4",
-    "6",
-    "10",
-    "13",
-)
-_CHALLENGE = 'Basic realm="channel-manager push", charset="UTF-8"'
-_SHORT_TEXT_MAX = 64  # the 2015B schema's limit; the full sentence goes in the element text
 _ACK_KIND = {ResMessageKind.NEW: ResAckKind.NEW, ResMessageKind.MODIFY: ResAckKind.MODIFY}
-
-
-class PushRefused(Exception):  # noqa: N818 -- named for what happens to the push
-    """A push answered with one OTA error and an HTTP status (4xx: do not resend; 5xx: do)."""
-
-    def __init__(
-        self,
-        status: int,
-        code: int,
-        message: str,
-        *,
-        error_type: str = EWT_APPLICATION,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = int(code)
-        self.message = message
-        self.error_type = error_type
-        self.headers = dict(headers or {})
-
-
-def refusal_for(error: Exception) -> PushRefused:
-    """The OTA error and HTTP status for whatever stopped an admitted push."""
-    if isinstance(error, PushRefused):
-        return error
-    if isinstance(error, OtaParseError):
-        return PushRefused(400, error.ota_code, error.message, error_type=error.error_type)
-    if isinstance(error, DomainError):
-        status, _kind = status_for(error)  # the same status the REST API gives it
-        if isinstance(error, UnknownHotel):
-            return PushRefused(status, INVALID_HOTEL_CODE, str(error), error_type=EWT_BUSINESS)
-        if status < 500:
-            code = OtaErrorCode.UNABLE_TO_PROCESS
-            return PushRefused(status, code, str(error), error_type=EWT_BUSINESS)
-        return PushRefused(status, OtaErrorCode.SYSTEM_ERROR, str(error))
-    logger.error("push failed on our side; the sender will retry", exc_info=error)
-    return PushRefused(500, OtaErrorCode.SYSTEM_ERROR, "internal error, please retry")
-
-
-@attrs.frozen
-class PushAnswer:
-    """The HTTP answer to one push: status, OTA response body, and extra headers."""
-
-    status: int
-    body: bytes
-    soap: bool
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-
-    @property
-    def media_type(self) -> str:
-        """SOAP 1.1 travels as ``text/xml``; a bare OTA message as ``application/xml``."""
-        return "text/xml; charset=utf-8" if self.soap else "application/xml; charset=utf-8"
-
-
-def error_answer(
-    refusal: PushRefused, *, soap: bool, kind: ResAckKind = ResAckKind.NEW, echo: str | None = None
-) -> PushAnswer:
-    """OTA_HotelResNotifRS (or ModifyNotifRS) carrying ``Errors`` for ``refusal``."""
-    root = ota_root(kind.value, {"EchoToken": echo, "Version": RES_NOTIF_VERSION})
-    short = refusal.message
-    if len(short) > _SHORT_TEXT_MAX:
-        short = short[: _SHORT_TEXT_MAX - 3] + "..."
-    attributes = {"Type": refusal.error_type, "Code": str(refusal.code), "ShortText": short}
-    sub(sub(root, "Errors"), "Error", attributes, text=refusal.message)
-    return PushAnswer(refusal.status, to_bytes(root, soap=soap), soap, refusal.headers)
-
-
-class PushGate:
-    """Who may push: an allow-listed client address, then the configured HTTP Basic pair.
-
-    Without configured credentials the gate is shut: everything is refused (fail closed).
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self._username = (settings.push_username or "").encode("utf-8")
-        self._password = settings.push_password.reveal_bytes() if settings.push_password else b""
-        self._allowed = settings.push_allowed_ips
-        self._trusted = settings.trusted_proxies
-
-    def check(self, peer: str | None, forwarded_for: Sequence[str], authorization: str) -> None:
-        """Return quietly when the caller may push; raise :class:`PushRefused` otherwise."""
-        if not (self._username and self._password):
-            message = "push is disabled: CM_PUSH_USERNAME and CM_PUSH_PASSWORD are not set"
-            raise PushRefused(503, OtaErrorCode.SYSTEM_ERROR, message)
-        address = client_ip(peer, forwarded_for, self._trusted)
-        if not is_allowed(address, self._allowed):
-            message = f"client address {address or 'unknown'} may not push"
-            raise PushRefused(403, AUTHORIZATION_ERROR, message, error_type=EWT_AUTHORIZATION)
-        if not self._credentials_match(authorization):
-            raise PushRefused(
-                401,
-                AUTHORIZATION_ERROR,
-                "HTTP Basic credentials are missing or wrong",
-                error_type=EWT_AUTHENTICATION,
-                headers={"WWW-Authenticate": _CHALLENGE},
-            )
-
-    def _credentials_match(self, authorization: str) -> bool:
-        scheme, _, encoded = authorization.strip().partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True)
-        except binascii.Error:
-            return False
-        username, colon, password = decoded.partition(b":")
-        # Both comparisons always run, in constant time, so timing tells nothing.
-        username_ok = hmac.compare_digest(username, self._username)
-        password_ok = hmac.compare_digest(password, self._password)
-        return bool(colon) and username_ok and password_ok
 
 
 class ReservationPushReceiver:
