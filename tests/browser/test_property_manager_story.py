@@ -111,6 +111,9 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
     # Two from the form, one availability update the imported reservation caused.
     expect(page.locator("tbody tr .push-delivered")).to_have_count(3)
     screenshot(page, "09-push-history-delivered")
+    page.get_by_role("link", name="Rates & availability").click()
+    expect(page.locator("table.calendar")).to_contain_text("135.00")
+    screenshot(page, "09b-rates-grid-after-push")
 
     live_server.world.channel.fail_next(
         GatewayOperation.PUSH_RATES, PermanentChannelError("400", "rate plan closed")

@@ -1,0 +1,265 @@
+"""Every page renders for the signed-in organisation and only for it; forms validate."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from uuid import uuid4
+
+import pytest
+from litestar.testing import TestClient
+
+from channel_manager.adapters.memory.gateway import GatewayOperation
+from channel_manager.domain.errors import PermanentChannelError
+from tests.support.builders import booking
+from tests.unit.web.conftest import csrf_from, sign_in
+from tests.unit.web.world import (
+    HOTEL_CODE,
+    World,
+    connect,
+    other_organization_key,
+    web_app,
+)
+
+
+@pytest.fixture
+def connected(client: TestClient, world: World) -> str:
+    """Signed in, with an active connection; its id."""
+    connection_id = connect(world)
+    sign_in(client, world.api_key)
+    return str(connection_id)
+
+
+def _save_mapping(client: TestClient, connection_id: str, **choices: str) -> str:
+    page = client.get(f"/connections/{connection_id}/mapping")
+    fields = dict(re.findall(r'name="(hotel-[^"]+-code)" value="([^"]*)"', page.text))
+    fields.update(choices)
+    fields["_csrf_token"] = csrf_from(page.text)
+    response = client.post(f"/connections/{connection_id}/mapping", data=fields)
+    return response.text
+
+
+def _map_double_room(client: TestClient, world: World, connection_id: str) -> None:
+    """Map the double room and the standard rate plan to ours."""
+    (standard,) = world.container.inventory().list_rate_plans(
+        world.organization_id, world.property_id
+    )
+    text = _save_mapping(
+        client,
+        connection_id,
+        **{
+            "hotel-0-property": str(world.property_id),
+            "hotel-0-sync": "on",
+            "hotel-0-room-0": str(world.double_unit_id),
+            "hotel-0-rate-0": str(standard.id),
+        },
+    )
+    assert "Mapping saved" in text
+
+
+def test_every_page_renders(client: TestClient, connected: str) -> None:
+    for path in (
+        "/integrations",
+        f"/connections/{connected}/mapping",
+        f"/sync?connection_id={connected}",
+        "/reservations",
+        f"/rates?connection_id={connected}",
+        "/pushes",
+        "/messages",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_integrations_card_shows_status_and_failures(
+    client: TestClient, world: World, connected: str
+) -> None:
+    text = client.get("/integrations").text
+    assert "active" in text
+    assert f"/integrations/{connected}/disconnect" in text
+
+
+def test_another_organisations_connection_is_not_found(client: TestClient, world: World) -> None:
+    foreign = connect(world, world.container.inventory().ensure_organization("Someone Else").id)
+    sign_in(client, world.api_key)
+    for path in (
+        f"/connections/{foreign}/mapping",
+        f"/sync?connection_id={foreign}",
+        f"/pushes?connection_id={foreign}",
+        f"/messages?connection_id={foreign}",
+        f"/rates?connection_id={foreign}",
+        f"/integrations/booking/result?status=connected&connection_id={foreign}",
+    ):
+        assert client.get(path).status_code == 404, path
+    page = client.get("/integrations")
+    response = client.post(
+        f"/integrations/{foreign}/disconnect", data={"_csrf_token": csrf_from(page.text)}
+    )
+    assert response.status_code == 404
+
+
+def test_other_organisation_sees_nothing_of_ours(world: World, connected: str) -> None:
+    with TestClient(web_app(world)) as other:
+        sign_in(other, other_organization_key(world))
+        assert connected not in other.get("/integrations").text
+        assert other.get(f"/connections/{connected}/mapping").status_code == 404
+
+
+def test_connection_result_explains_errors_in_words(client: TestClient, connected: str) -> None:
+    text = client.get(
+        "/integrations/booking/result?status=error&type=state_reused&reason=used"
+    ).text
+    assert "already used" in text
+    text = client.get(f"/integrations/booking/result?status=connected&connection_id={connected}")
+    assert "Map rooms now" in text.text
+
+
+def test_mapping_preselects_suggestions_and_highlights_unmapped(
+    client: TestClient, world: World, connected: str
+) -> None:
+    text = client.get(f"/connections/{connected}/mapping").text
+    assert re.search(rf'<option value="{world.double_unit_id}" selected>', text)
+    assert text.count('class="unmapped"') == 4  # two rooms, two rate plans
+
+
+def test_mapping_save_creates_a_unit_and_reports_what_is_left(
+    client: TestClient, world: World, connected: str
+) -> None:
+    text = _save_mapping(
+        client,
+        connected,
+        **{
+            "hotel-0-property": str(world.property_id),
+            "hotel-0-room-0": str(world.double_unit_id),
+            "hotel-0-room-1": "new",
+            "hotel-0-room-1-count": "2",
+        },
+    )
+    assert "Mapping saved" in text
+    assert "Junior Suite (2 rooms)" in text
+    assert text.count('class="unmapped"') == 2  # the two rate plans left empty
+
+
+def test_mapping_validation_messages(client: TestClient, world: World, connected: str) -> None:
+    text = _save_mapping(client, connected)
+    assert "choose a property" in text
+    text = _save_mapping(
+        client,
+        connected,
+        **{
+            "hotel-0-property": str(world.property_id),
+            "hotel-0-room-0": str(world.double_unit_id),
+            "hotel-0-room-1": str(world.double_unit_id),
+        },
+    )
+    assert "Not saved" in text
+
+
+def test_rates_preview_shows_compressed_messages_and_xml(
+    client: TestClient, world: World, connected: str
+) -> None:
+    _map_double_room(client, world, connected)
+    page = client.get(f"/rates?connection_id={connected}")
+    response = client.post(
+        f"/connections/{connected}/rates",
+        data={
+            "_csrf_token": csrf_from(page.text),
+            "hotel": HOTEL_CODE,
+            "room_type_code": "DBL",
+            "rate_plan_code": "STD",
+            "start": "2027-01-30",
+            "end": "2027-02-02",
+            "rate": "120.50",
+            "action": "preview",
+        },
+    )
+    assert response.status_code == 200
+    # A range crossing a month boundary is split into one request per month.
+    assert response.text.count("<h3>OTA_HotelRateAmountNotifRQ") == 2
+    assert "2027-01-30 \N{EN DASH} 2027-01-31" in response.text
+    assert "&lt;OTA_HotelRateAmountNotifRQ" in response.text
+    assert world.container.dispatcher().list(world.organization_id) == []
+
+
+def test_rates_form_errors_are_shown(client: TestClient, world: World, connected: str) -> None:
+    _map_double_room(client, world, connected)
+    page = client.get(f"/rates?connection_id={connected}")
+    base = {"_csrf_token": csrf_from(page.text), "hotel": HOTEL_CODE, "room_type_code": "DBL"}
+    cases = {
+        "must not be before": {"start": "2027-02-02", "end": "2027-02-01", "availability": "1"},
+        "Set at least one value": {"start": "2027-02-01", "end": "2027-02-01"},
+        "Choose the rate plan": {"start": "2027-02-01", "end": "2027-02-01", "rate": "10"},
+        "Rate must be an amount": {
+            "start": "2027-02-01",
+            "end": "2027-02-01",
+            "rate": "ten",
+            "rate_plan_code": "STD",
+        },
+    }
+    for message, fields in cases.items():
+        response = client.post(
+            f"/connections/{connected}/rates", data={**base, **fields, "action": "push"}
+        )
+        assert response.status_code == 422, message
+        assert message in response.text
+
+
+def test_push_then_history_then_retry(client: TestClient, world: World, connected: str) -> None:
+    _map_double_room(client, world, connected)
+    page = client.get(f"/rates?connection_id={connected}")
+    response = client.post(
+        f"/connections/{connected}/rates",
+        data={
+            "_csrf_token": csrf_from(page.text),
+            "hotel": HOTEL_CODE,
+            "room_type_code": "DBL",
+            "rate_plan_code": "STD",
+            "start": "2027-02-01",
+            "end": "2027-02-03",
+            "rate": "99",
+            "action": "push",
+        },
+    )
+    assert "Queued 1 push(es)" in response.text
+    world.channel.fail_next(GatewayOperation.PUSH_RATES, PermanentChannelError("400", "closed"))
+    asyncio.run(world.container.dispatcher().dispatch_due("test"))
+    history = client.get(f"/pushes?connection_id={connected}&state=failed")
+    assert "400: closed" in history.text
+    push_id = re.search(r'data-push-id="([^"]+)"', history.text)
+    assert push_id
+    retried = client.post(
+        f"/pushes/{push_id.group(1)}/retry", data={"_csrf_token": csrf_from(history.text)}
+    )
+    assert "queued again" in retried.text
+    assert "badge push-pending" in retried.text
+
+
+def test_sync_now_runs_and_reservation_appears(
+    client: TestClient, world: World, connected: str
+) -> None:
+    _map_double_room(client, world, connected)
+    world.channel.enqueue(booking("BK-1", hotel_code=HOTEL_CODE, room="DBL"))
+    page = client.get(f"/sync?connection_id={connected}")
+    response = client.post(
+        f"/connections/{connected}/sync",
+        data={"_csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    run_id = response.headers["location"].rpartition("run=")[2]
+    run = client.get(f"/api/v1/sync-runs/{run_id}").json()  # the session works for the API
+    assert run["status"] == "succeeded"
+    assert "succeeded" in client.get(response.headers["location"]).text
+    listing = client.get("/reservations?status=confirmed")
+    assert "BK-1" in listing.text
+    detail_path = re.search(r'href="(/reservations/[^"]+)"', listing.text)
+    assert detail_path
+    detail = client.get(detail_path.group(1)).text
+    assert "Zoë Søren" in detail
+    assert "100.00 EUR" in detail
+    assert "BK-1" not in client.get("/reservations?status=cancelled").text
+
+
+def test_unknown_reservation_is_not_found(client: TestClient, connected: str) -> None:
+    assert client.get(f"/reservations/{uuid4()}").status_code == 404
