@@ -11,7 +11,7 @@ from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.template.base import csrf_token
 
-from channel_manager.domain.money import Money
+from channel_manager.domain.money import Money, minor_units
 from channel_manager.entrypoints.rest.auth import SESSION_KEY
 
 #: Where an action leaves a one-shot message for the page it redirects to.
@@ -54,7 +54,8 @@ def format_money(value: Money | None) -> str:
     """``120.00 EUR``; an em dash when the channel sent no amount."""
     if value is None:
         return "—"
-    return f"{value.amount} {value.currency}"
+    places = minor_units(value.currency)
+    return f"{value.amount.quantize(Decimal(1).scaleb(-places))} {value.currency}"
 
 
 def format_value(value: object) -> str:

@@ -1,0 +1,72 @@
+"""Formatting, redirect targets and cookie settings of the web UI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from channel_manager.domain.money import Money
+from channel_manager.entrypoints.web.errors import safe_next
+from channel_manager.entrypoints.web.rendering import format_age, format_money
+from channel_manager.entrypoints.web.security import csrf_config, csrf_secret, session_config
+from tests.support.containers import make_settings
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("money", "shown"),
+    [
+        (Money.of("200", "EUR"), "200.00 EUR"),
+        (Money.of("99.5", "EUR"), "99.50 EUR"),
+        (Money.of("15000", "JPY"), "15000 JPY"),
+        (None, "—"),
+    ],
+)
+def test_money_is_shown_in_the_currencys_minor_units(money: Money | None, shown: str) -> None:
+    assert format_money(money) == shown
+
+
+@pytest.mark.parametrize(
+    ("ago", "shown"),
+    [
+        (timedelta(seconds=2), "just now"),
+        (timedelta(seconds=40), "40 s ago"),
+        (timedelta(minutes=3, seconds=10), "3 min ago"),
+        (timedelta(hours=5), "5 h ago"),
+        (timedelta(days=2, hours=1), "2 d ago"),
+    ],
+)
+def test_age_uses_the_largest_whole_unit(ago: timedelta, shown: str) -> None:
+    assert format_age(NOW - ago, NOW) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "target"),
+    [
+        ("/reservations?status=confirmed", "/reservations?status=confirmed"),
+        ("//evil.example/", "/integrations"),
+        ("/\\evil.example", "/integrations"),
+        ("https://evil.example/", "/integrations"),
+        (None, "/integrations"),
+    ],
+)
+def test_only_local_paths_are_followed_after_sign_in(value: str | None, target: str) -> None:
+    assert safe_next(value) == target
+
+
+def test_cookies_are_secure_behind_https_only() -> None:
+    plain = make_settings({"CM_PUBLIC_URL": "http://127.0.0.1:8000"})
+    public = make_settings({"CM_PUBLIC_URL": "https://cm.example.org"})
+    assert not session_config(plain).secure
+    assert session_config(public).secure
+    assert csrf_config(public).cookie_secure
+    assert session_config(public).httponly
+    assert session_config(public).samesite == "lax"
+
+
+def test_csrf_secret_is_stable_per_vault_key_and_differs_between_keys() -> None:
+    settings = make_settings()
+    assert csrf_secret(settings) == csrf_secret(settings)
+    assert csrf_secret(settings) != csrf_secret(make_settings())
