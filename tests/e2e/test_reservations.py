@@ -4,19 +4,18 @@ commit, and the availability they imply pushed back to the sandbox.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from booking_sandbox.model import Reservation as SandboxReservation
 from booking_sandbox.server import SandboxServer
 
 from .flows import Tenant, connect_oauth2, create_property, map_hotel, ok
 from .harness import RunningService, wait_for
 from .inventory import (
     AckWitness,
+    assert_same_reservation,
     booked_rooms,
     nights,
     our_reservations,
@@ -30,45 +29,6 @@ pytestmark = pytest.mark.e2e
 
 HOTEL = "1000002"  # Grand Lodge London, GBP, 16 room types, 2 rate plans
 UNIT_COUNT = 9
-
-
-def assert_same_reservation(ours: dict[str, Any], theirs: SandboxReservation) -> None:
-    """Our stored reservation carries what the sandbox booked, value for value."""
-    assert ours["external_id"] == theirs.id
-    assert ours["external_property_id"] == theirs.hotel_code
-    assert ours["currency"] == theirs.currency
-    assert len(ours["room_stays"]) == len(theirs.stays)
-    for stay, booked in zip(ours["room_stays"], theirs.stays, strict=True):
-        assert stay["external_room_type_id"] == booked.room_id
-        assert stay["external_rate_plan_id"] == booked.rate_plan_id
-        assert stay["unit_id"] is not None
-        assert (stay["arrival"], stay["departure"]) == (
-            booked.arrival.isoformat(),
-            booked.departure.isoformat(),
-        )
-        assert stay["guest_count"] == booked.guest_count
-        assert [(p["night"], Decimal(p["amount"]["amount"])) for p in stay["nightly_prices"]] == [
-            (night.isoformat(), price)
-            for night, price in zip(booked.nights, booked.nightly_prices, strict=True)
-        ]
-        assert Decimal(stay["total"]["amount"]) == booked.total
-    totals = ours["totals"]
-    assert Decimal(totals["amount_after_tax"]["amount"]) == theirs.total
-    assert Decimal(totals["commission"]["amount"]) == theirs.commission
-    assert totals["commission"]["currency"] == theirs.currency
-    booker = ours["booker"]
-    assert (booker["given_name"], booker["surname"], booker["email"]) == (
-        theirs.booker.given_name,
-        theirs.booker.surname,
-        theirs.booker.email,
-    )
-    assert booker["phone"] == theirs.booker.phone
-    assert booker["address"]["city"] == theirs.booker.city
-    assert booker["address"]["country_code"] == theirs.booker.country_code
-    guest_names = {(g["given_name"], g["surname"]) for g in ours["guests"]}
-    assert {(s.guest.given_name, s.guest.surname) for s in theirs.stays} <= guest_names
-    assert ours["payment"]["last_four"] == theirs.card.number[-4:]
-    assert theirs.comment in ours["remarks"]
 
 
 def later(sandbox_http: httpx.Client) -> None:
