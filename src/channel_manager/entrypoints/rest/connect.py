@@ -11,7 +11,7 @@ from litestar.response import Redirect
 
 from channel_manager.application.connect import ConnectService
 from channel_manager.domain.connection import AuthMode
-from channel_manager.domain.errors import DomainError
+from channel_manager.domain.errors import ChannelAuthError, DomainError
 from channel_manager.entrypoints.rest.errors import error_body, status_for
 
 #: The web UI page that shows how the connection went.
@@ -48,6 +48,9 @@ async def booking_callback(
         connection = await connect.complete(state, params)
     except DomainError as error:
         status, kind = status_for(error)
+        if isinstance(error, ChannelAuthError):
+            # Here a refusal is the person's answer (or a bad code), not an upstream failure.
+            status = 400
         if _wants_html(request):
             query = urlencode({"status": "error", "reason": str(error), "type": kind})
             return Redirect(f"{RESULT_PAGE}?{query}", status_code=303)
