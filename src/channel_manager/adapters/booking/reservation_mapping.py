@@ -45,6 +45,11 @@ _KIND = {
     ResStatus.MODIFY: ReservationMessageKind.MODIFY,
     ResStatus.CANCEL: ReservationMessageKind.CANCEL,
 }
+#: ``Revision.sequence`` per message kind. Booking.com stamps to the second and push senders may
+#: repeat the booking's ``CreateDateTime`` on a modification, so a Modify or Cancel can carry the
+#: very timestamp of the Commit it changes; the ledger would take it for a duplicate and lose the
+#: change. Within one timestamp a Cancel is newer than a Modify, which is newer than a Commit.
+_SEQUENCE = {ResStatus.COMMIT: 0, ResStatus.MODIFY: 1, ResStatus.CANCEL: 2}
 _STATUS = {
     ResStatus.COMMIT: ReservationStatus.CONFIRMED,
     ResStatus.MODIFY: ReservationStatus.MODIFIED,
@@ -161,7 +166,7 @@ def to_channel_reservation(
         external_id=external_id,
         external_property_id=hotel,
         status=_STATUS[ota.status],
-        revision=Revision(stamp),
+        revision=Revision(stamp, _SEQUENCE[ota.status]),
         booked_at=ota.booked_at,
         arrival=arrival,
         departure=departure,
