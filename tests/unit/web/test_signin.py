@@ -81,3 +81,22 @@ def test_json_api_takes_bearer_keys_without_csrf(client: TestClient, world: Worl
         headers={"Authorization": f"Bearer {world.api_key}"},
     )
     assert response.status_code == 201, response.text
+
+
+def _session_ids(client: TestClient) -> set[str]:
+    return {cookie.value for cookie in client.cookies.jar if cookie.name == "cm_session"}
+
+
+def test_signing_in_gives_a_new_session_id(client: TestClient, world: World) -> None:
+    planted = "a" * 64  # an id fixed in the browser before sign-in (session fixation)
+    client.cookies.set("cm_session", planted, domain="testserver.local")
+
+    sign_in(client, world.api_key)
+
+    issued = _session_ids(client)
+    assert issued
+    assert planted not in issued
+    assert client.get("/integrations").status_code == 200
+    client.cookies.delete("cm_session")
+    client.cookies.set("cm_session", planted, domain="testserver.local")
+    assert client.get("/integrations", follow_redirects=False).status_code in {302, 303}

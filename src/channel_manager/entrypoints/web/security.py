@@ -15,9 +15,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
+from litestar.types import Message, ScopeSession
 
 from channel_manager.container import Container
 from channel_manager.settings import Settings
@@ -46,9 +51,52 @@ def csrf_secret(settings: Settings) -> str:
     return hmac.new(material, b"channel-manager web csrf v1", hashlib.sha256).hexdigest()
 
 
+#: Scope flag set at sign-in: the session must get a new id (no session fixation).
+ROTATE_SESSION = "cm.rotate_session"
+
+
+def rotate_session_id(request: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Ask for a fresh session id when this response stores the session (call at sign-in)."""
+    request.scope[ROTATE_SESSION] = True  # type: ignore[literal-required]
+
+
+class RotatingSessionBackend(ServerSideSessionBackend):
+    """Litestar's server-side sessions, plus a new id on request: Litestar keeps the id a
+    cookie presents, so without this an id planted before sign-in would survive it.
+    """
+
+    def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+        """A new id when rotation was asked for, else Litestar's choice."""
+        if connection.scope.get(ROTATE_SESSION):
+            fresh = connection.scope.get("_cm_fresh_session_id")
+            if not isinstance(fresh, str):
+                fresh = self.generate_session_id()
+                connection.scope["_cm_fresh_session_id"] = fresh  # type: ignore[typeddict-unknown-key]
+            return fresh
+        return super().get_session_id(connection)
+
+    async def store_in_message(
+        self,
+        scope_session: ScopeSession,
+        message: Message,
+        connection: ASGIConnection[Any, Any, Any, Any],
+    ) -> None:
+        """Forget the old id's data before storing under the new one."""
+        old = connection.cookies.get(self.config.key)
+        if connection.scope.get(ROTATE_SESSION) and old:
+            await self.delete(old, store=self.config.get_store_from_app(connection.scope["app"]))
+        await super().store_in_message(scope_session, message, connection)
+
+
+class RotatingSessionConfig(ServerSideSessionConfig):
+    """Server-side session config whose backend can rotate the id."""
+
+    _backend_class = RotatingSessionBackend
+
+
 def session_config(settings: Settings) -> ServerSideSessionConfig:
     """Server-side sessions in the app's in-memory store (signing in again after a restart)."""
-    return ServerSideSessionConfig(
+    return RotatingSessionConfig(
         key=SESSION_COOKIE,
         max_age=int(SESSION_LIFETIME.total_seconds()),
         secure=is_secure(settings),

@@ -14,10 +14,13 @@ from channel_manager.entrypoints.rest.auth import SESSION_KEY
 from channel_manager.entrypoints.web.common import see_other, text
 from channel_manager.entrypoints.web.errors import safe_next
 from channel_manager.entrypoints.web.rendering import page
+from channel_manager.entrypoints.web.security import rotate_session_id
 
 
 def _start_session(request: Request[Any, Any, Any], key: str) -> None:
-    # A fresh dict: nothing from before sign-in (a notice, another key) carries over.
+    # A fresh dict under a fresh id: nothing from before sign-in carries over, and an id
+    # planted in the browser beforehand (session fixation) is worthless.
+    rotate_session_id(request)
     request.set_session({SESSION_KEY: key})
 
 
