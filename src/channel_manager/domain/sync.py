@@ -102,6 +102,12 @@ class OutboundKind(StrEnum):
     RATES = "rates"
 
 
+#: How long a claim holds an in-flight message. A worker that dies mid-send (killed, machine
+#: lost) never releases its messages, and an in-flight message blocks every later change of its
+#: hotel; after the lease another worker takes it over. Far longer than one push can take.
+CLAIM_LEASE = timedelta(minutes=10)
+
+
 def outbound_kind(payload: AriRequest) -> OutboundKind:
     """The kind of outbound message that carries ``payload``."""
     return OutboundKind.AVAILABILITY if isinstance(payload, AvailRequest) else OutboundKind.RATES
@@ -141,15 +147,32 @@ class OutboundMessage:
         """True when pending and its next attempt time has come."""
         return self.state is OutboundState.PENDING and self.next_attempt_at <= now
 
-    def start_attempt(self, now: datetime, worker: str) -> OutboundMessage:
-        """Claim for ``worker`` and count the attempt (pending -> in_flight)."""
-        self._require(frozenset({OutboundState.PENDING}), OutboundState.IN_FLIGHT)
+    def is_claimable(self, now: datetime) -> bool:
+        """True when a worker may start it now: due and pending, or in flight under a claim
+        whose lease has run out (its worker died without releasing it)."""
+        open_state = self.state in (OutboundState.PENDING, OutboundState.IN_FLIGHT)
+        return open_state and self.next_attempt_at <= now
+
+    def start_attempt(
+        self, now: datetime, worker: str, lease: timedelta = CLAIM_LEASE
+    ) -> OutboundMessage:
+        """Claim for ``worker`` for ``lease`` and count the attempt (pending -> in_flight).
+
+        While in flight ``next_attempt_at`` is the end of the lease; an expired claim may be
+        taken over, and the lost attempt counts because the channel may have received it
+        (ARI messages are absolute sets, so sending again is safe).
+        """
+        if self.state is OutboundState.IN_FLIGHT and not self.is_claimable(now):
+            raise InvalidTransition("outbound message", self.state.value, "in_flight")
+        self._require(
+            frozenset({OutboundState.PENDING, OutboundState.IN_FLIGHT}), OutboundState.IN_FLIGHT
+        )
         return attrs.evolve(
             self,
             state=OutboundState.IN_FLIGHT,
             attempts=self.attempts + 1,
             claimed_by=worker,
-            next_attempt_at=max(now, self.next_attempt_at),
+            next_attempt_at=max(now, self.next_attempt_at) + lease,
         )
 
     def delivered(self, now: datetime, confirmation: str | None) -> OutboundMessage:

@@ -142,7 +142,7 @@ class InMemoryOutboundMessageRepository:
                 continue
             is_head = message.ordering_key not in blocked_keys
             blocked_keys.add(message.ordering_key)
-            if is_head and message.is_due(now) and self._rows.try_claim(message.id):
+            if is_head and message.is_claimable(now) and self._rows.try_claim(message.id):
                 begun = message.start_attempt(now, worker_id)
                 self._rows.put(begun.id, begun)
                 started.append(begun)

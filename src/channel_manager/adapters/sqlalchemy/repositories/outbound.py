@@ -6,7 +6,9 @@ per-hotel order: a later change is never sent while an earlier one may still be 
 
 On PostgreSQL the select uses ``FOR UPDATE OF outbound_messages SKIP LOCKED``: a worker skips
 rows another worker is claiming right now, and because the skipped head is still ``pending`` in
-its snapshot, the head's successors stay blocked too. On SQLite the unit of work's ``BEGIN
+its snapshot, the head's successors stay blocked too. A claim is a lease: while in flight
+``next_attempt_at`` is its end, and a message whose worker died is claimed again after it. On
+SQLite the unit of work's ``BEGIN
 IMMEDIATE`` makes each claim exclusive; run one worker there.
 """
 
@@ -67,7 +69,8 @@ class SqlAlchemyOutboundMessageRepository:
         statement = (
             sa.select(table)
             .where(
-                table.c.state == OutboundState.PENDING.value,
+                # Pending and due, or in flight with an expired claim (a dead worker's).
+                table.c.state.in_(_OPEN_STATES),
                 table.c.next_attempt_at <= now,
                 ~blocked_by_earlier,
             )
