@@ -8,6 +8,7 @@ token set, loaded from the credential store on first use and saved back after ev
 from __future__ import annotations
 
 from typing import Protocol
+from uuid import UUID
 
 from channel_manager.adapters.booking.api import BookingApi
 from channel_manager.adapters.booking.gateway import BookingChannelGateway
@@ -67,6 +68,9 @@ class BookingGatewayFactory:
         self._ack_backoff = ack_backoff
         self._page_size = page_size
         self._arrival_departure = arrival_departure_restrictions
+        # One token set per oauth2 connection, shared by all its gateways: refresh tokens
+        # rotate, so two private copies would both refresh and the second would be refused.
+        self._oauth2_credentials: dict[UUID, OAuth2BearerCredentials] = {}
 
     def for_connection(self, connection: Connection) -> BookingChannelGateway:
         """A gateway for ``connection``; closing it leaves the shared client open."""
@@ -97,7 +101,16 @@ class BookingGatewayFactory:
             raise MissingChannelCredentialsError(
                 f"connection {connection.id} has no OAuth 2.0 credentials to use"
             )
-        store = self._store
+        shared = self._oauth2_credentials.get(connection.id)
+        if shared is None or shared.credential_ref != ref:
+            shared = self._oauth2_bearer(connection.id, ref, self._oauth2, self._store)
+            self._oauth2_credentials[connection.id] = shared
+        return shared, None
+
+    @staticmethod
+    def _oauth2_bearer(
+        connection_id: UUID, ref: str, oauth2: OAuth2Authorizer, store: ConnectionCredentialStore
+    ) -> OAuth2BearerCredentials:
 
         async def load() -> OAuth2TokenSet:
             return OAuth2TokenSet.from_secret_text(Secret(store.load(ref)).reveal_text())
@@ -105,7 +118,6 @@ class BookingGatewayFactory:
         async def save(tokens: OAuth2TokenSet) -> None:
             store.save(ref, tokens.to_secret_text().encode("utf-8"))
 
-        bearer = OAuth2BearerCredentials(
-            f"oauth2:{connection.id}", load, self._oauth2, on_rotated=save
+        return OAuth2BearerCredentials(
+            f"oauth2:{connection_id}", load, oauth2, on_rotated=save, credential_ref=ref
         )
-        return bearer, None

@@ -112,6 +112,7 @@ class OAuth2BearerCredentials:
     before it expires and once after a 401; rotated token sets go to ``on_rotated``.
 
     The token set is loaded lazily by ``load_tokens`` so a gateway can be built synchronously.
+    ``credential_ref`` names where it is stored (a reconnect stores it under a new one).
     """
 
     def __init__(
@@ -122,8 +123,10 @@ class OAuth2BearerCredentials:
         *,
         on_rotated: TokensRotated = _keep_nothing,
         clock: Callable[[], datetime] = utc_now,
+        credential_ref: str | None = None,
     ) -> None:
         self._account_key = account_key
+        self.credential_ref = credential_ref
         self._load_tokens = load_tokens
         self._tokens: OAuth2TokenSet | None = None
         self._refresher = refresher
@@ -141,7 +144,7 @@ class OAuth2BearerCredentials:
         async with self._lock:
             tokens = await self._current()
             if tokens.is_due(self._clock()):
-                tokens = await self._refresh(tokens)
+                tokens = await self._stored_or_refreshed(tokens)
             return f"Bearer {tokens.access_token}"
 
     async def renew_after_rejection(self, rejected: str) -> bool:
@@ -153,13 +156,24 @@ class OAuth2BearerCredentials:
                 return True
             if tokens.refresh_token is None:
                 return False
-            await self._refresh(tokens)
+            await self._stored_or_refreshed(tokens)
             return True
 
     async def _current(self) -> OAuth2TokenSet:
         if self._tokens is None:
             self._tokens = await self._load_tokens()
         return self._tokens
+
+    async def _stored_or_refreshed(self, tokens: OAuth2TokenSet) -> OAuth2TokenSet:
+        """Adopt a newer token set from the store if someone else (another process, a
+        reconnect) saved one, else refresh: refreshing with a rotated-away refresh token
+        would be refused and break a healthy connection."""
+        stored = await self._load_tokens()
+        usable = not stored.is_due(self._clock())
+        if stored.access_token != tokens.access_token and usable:
+            self._tokens = stored
+            return stored
+        return await self._refresh(stored if stored.refresh_token else tokens)
 
     async def _refresh(self, tokens: OAuth2TokenSet) -> OAuth2TokenSet:
         self._tokens = await self._refresher.refresh_tokens(tokens)
