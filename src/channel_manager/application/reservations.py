@@ -29,6 +29,16 @@ class UnknownHotel(DomainError):  # noqa: N818 -- named for the failure, as in t
         self.hotel_code = hotel_code
 
 
+class UnknownReservation(DomainError):  # noqa: N818 -- named for the failure, as in the domain
+    """A pushed message names no hotel, and no active connection holds its reservation."""
+
+    def __init__(self, external_id: str) -> None:
+        super().__init__(
+            f"reservation {external_id!r} names no hotel and is not known on any active connection"
+        )
+        self.external_id = external_id
+
+
 class ReservationIntake:
     """Applies one channel reservation message per transaction; idempotent and order-safe
     because the ledger decides, so redelivery and reordering are harmless.
@@ -88,6 +98,20 @@ class ReservationIntake:
                     candidates.append(connection)
         if not candidates:
             raise UnknownHotel(hotel_code)
+        return min(candidates, key=lambda c: (c.created_at, str(c.id)))
+
+    def route_known(self, external_id: str) -> Connection:
+        """The active connection already holding reservation ``external_id``: how a pushed
+        cancellation that carries no rooms (so no HotelCode) finds its way.
+        """
+        with self._uow_factory() as uow:
+            candidates = [
+                connection
+                for reservation in uow.reservations.find_by_external_id(external_id)
+                if (connection := uow.connections.get(reservation.connection_id)).is_active
+            ]
+        if not candidates:
+            raise UnknownReservation(external_id)
         return min(candidates, key=lambda c: (c.created_at, str(c.id)))
 
 

@@ -89,8 +89,8 @@ class SyncService:
         finally:
             await gateway.aclose()
             self._reschedule(connection.id, poll=True, full=False)
-        if not run.counts and not run.errors:
-            return None
+        if not run.counts.get("reservations") and not run.errors:
+            return None  # an idle poll leaves no record
         return self._save(run, finish=True)
 
     async def full_sync(

@@ -155,6 +155,12 @@ class ReservationRepository(Protocol):
         """
         ...
 
+    def find_by_external_id(self, external_id: str) -> builtins.list[Reservation]:
+        """Every reservation a channel knows as ``external_id``, on any connection (routing a
+        pushed cancellation that names no hotel).
+        """
+        ...
+
     def list_unlinked(
         self, connection_id: UUID, external_property_id: str
     ) -> builtins.list[Reservation]:

@@ -149,3 +149,20 @@ def test_list_unlinked_finds_what_a_new_mapping_could_link(uow_factory):
         found = uow.reservations.list_unlinked(seeded.connection.id, "H1")
         assert {r.external_id for r in found} == {"PART", "NOPROP"}
         assert uow.reservations.list_unlinked(uuid4(), "H1") == []
+
+
+def test_find_by_external_id_looks_across_connections(uow_factory):
+    seeded = seed(uow_factory)
+    mine = rich_reservation(seeded, external_id="SHARED")
+    with uow_factory() as uow:
+        other = new_connection(seeded.organization.id, created_minute=1)
+        uow.connections.add(other)
+        uow.reservations.add(mine)
+        uow.reservations.add(rich_reservation(seeded, external_id="SHARED", connection_id=other.id))
+        uow.reservations.add(rich_reservation(seeded, external_id="ELSE"))
+        uow.commit()
+
+    with uow_factory() as uow:
+        found = uow.reservations.find_by_external_id("SHARED")
+        assert {r.connection_id for r in found} == {seeded.connection.id, other.id}
+        assert uow.reservations.find_by_external_id("NOPE") == []

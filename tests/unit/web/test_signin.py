@@ -100,3 +100,16 @@ def test_signing_in_gives_a_new_session_id(client: TestClient, world: World) -> 
     client.cookies.delete("cm_session")
     client.cookies.set("cm_session", planted, domain="testserver.local")
     assert client.get("/integrations", follow_redirects=False).status_code in {302, 303}
+
+
+def test_the_session_reads_the_json_api_but_cannot_write_through_it(
+    client: TestClient, world: World
+) -> None:
+    sign_in(client, world.api_key)
+
+    assert client.get("/api/v1/properties").status_code == 200
+    forged = client.post("/api/v1/properties", json={"name": "Forged", "currency": "EUR"})
+
+    assert forged.status_code == 401
+    names = [p["name"] for p in client.get("/api/v1/properties").json()]
+    assert "Forged" not in names

@@ -88,6 +88,11 @@ class InMemoryReservationRepository:
 
         return sorted(self._rows.select(overlaps), key=lambda r: (r.arrival, r.id))
 
+    def find_by_external_id(self, external_id: str) -> builtins.list[Reservation]:
+        """Every reservation with this channel id, on any connection."""
+        found = self._rows.select(lambda r: r.external_id == external_id)
+        return sorted(found, key=lambda r: (str(r.connection_id), str(r.id)))
+
     def list_unlinked(
         self, connection_id: UUID, external_property_id: str
     ) -> builtins.list[Reservation]:

@@ -32,9 +32,22 @@ def session_key(request: Request[Any, Any, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
+#: The JSON API is exempt from the web UI's CSRF check, so there the session may only read
+#: (the UI's live progress polling): a write needs a bearer key, and a forged cross-site
+#: request cannot ride on the session cookie. Web forms are CSRF-checked and use the session.
+_API_PREFIX = "/api/"
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _session_allowed(request: Request[Any, Any, Any]) -> bool:
+    return request.method in _SAFE_METHODS or not request.url.path.startswith(_API_PREFIX)
+
+
 def authenticate(request: Request[Any, Any, Any], api_keys: ApiKeyService) -> UUID:
     """The caller's organisation; ``Unauthenticated`` without a valid key."""
-    token = bearer_token(request) or session_key(request)
+    token = bearer_token(request)
+    if token is None and _session_allowed(request):
+        token = session_key(request)
     if token is None:
         raise Unauthenticated("a valid API key is required (Authorization: Bearer cm_...)")
     return api_keys.authenticate(token)

@@ -15,7 +15,7 @@ from channel_manager.application.errors import (
     Unauthenticated,
     UnknownAuthState,
 )
-from channel_manager.application.reservations import UnknownHotel
+from channel_manager.application.reservations import UnknownHotel, UnknownReservation
 from channel_manager.domain.errors import (
     AuthStateExpired,
     AuthStateReused,
@@ -51,6 +51,7 @@ _STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (CurrencyMismatch, 422, "currency_mismatch"),
     (CardDataRejected, 422, "card_data_rejected"),
     (UnknownHotel, 422, "unknown_hotel"),
+    (UnknownReservation, 422, "unknown_reservation"),
     (InvalidRequest, 422, "invalid_request"),
     (InvalidTransition, 409, "invalid_transition"),
     (ConnectionNotActive, 409, "connection_not_active"),

@@ -125,8 +125,9 @@ class ReservationPushReceiver:
             text = "a reservation has no HotelReservationID/@ResID_Value"
             raise PushRefused(400, missing, text, error_type=EWT_REQUIRED)
         if not reservation.hotel_code:
-            text = f"reservation {reservation.reservation_id} has no BasicPropertyInfo/@HotelCode"
-            raise PushRefused(400, missing, text, error_type=EWT_REQUIRED)
+            # A cancellation may carry no rooms, hence no HotelCode: the reservation it
+            # cancels says where it belongs.
+            return self._intake.route_known(reservation.reservation_id)
         return self._intake.route(reservation.hotel_code)
 
     def _apply(

@@ -142,6 +142,16 @@ class SqlAlchemyReservationRepository:
         )
         return self._load(statement)
 
+    def find_by_external_id(self, external_id: str) -> builtins.list[Reservation]:
+        """Every reservation with this channel id, on any connection."""
+        table = tables.reservations
+        statement = (
+            sa.select(table)
+            .where(table.c.external_id == external_id)
+            .order_by(table.c.connection_id, table.c.id)
+        )
+        return self._load(statement)
+
     def list_unlinked(
         self, connection_id: UUID, external_property_id: str
     ) -> builtins.list[Reservation]:
