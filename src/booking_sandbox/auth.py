@@ -61,7 +61,9 @@ class TokenAuthority:
     def exchange(self, client_id: str, client_secret: str) -> dict[str, str]:
         """Trade machine-account credentials for `{"jwt", "ruid"}` (rate limited per client)."""
         account = self._config.account_by_client_id(client_id)
-        if account is None or not secrets.compare_digest(account.client_secret, client_secret):
+        if account is None or not secrets.compare_digest(
+            account.client_secret.encode(), client_secret.encode()
+        ):
             raise SandboxAuthError(401, "INVALID_CREDENTIALS", "unknown client_id or secret")
         now = self._now()
         with self._lock:
@@ -136,6 +138,8 @@ class TokenAuthority:
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise SandboxAuthError(401, "INVALID_CREDENTIALS", "malformed Basic header") from exc
         account = self._config.account_by_username(username)
-        if account is None or not secrets.compare_digest(account.password, password):
+        if account is None or not secrets.compare_digest(
+            account.password.encode(), password.encode()
+        ):
             raise SandboxAuthError(401, "INVALID_CREDENTIALS", "wrong username or password")
         return Principal(kind="machine", subject=account.client_id, account=account)

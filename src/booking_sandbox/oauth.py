@@ -97,7 +97,8 @@ class OAuthServer:
         """Token-endpoint client authentication: confidential clients must send their secret."""
         client = self.client(client_id)
         if client.client_secret is not None and (
-            client_secret is None or not secrets.compare_digest(client.client_secret, client_secret)
+            client_secret is None
+            or not secrets.compare_digest(client.client_secret.encode(), client_secret.encode())
         ):
             raise OAuthError("invalid_client", "client authentication failed", 401)
         return client
