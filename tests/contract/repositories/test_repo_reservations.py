@@ -12,7 +12,7 @@ from repository_builders import DAY0, at, new_connection, new_organization, rich
 from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.money import Money
-from channel_manager.domain.reservation import Guest, ReservationStatus, Revision
+from channel_manager.domain.reservation import Guest, ReservationStatus, Revision, Totals
 
 
 def test_a_reservation_round_trips_exactly(uow_factory):
@@ -166,3 +166,18 @@ def test_find_by_external_id_looks_across_connections(uow_factory):
         found = uow.reservations.find_by_external_id("SHARED")
         assert {r.connection_id for r in found} == {seeded.connection.id, other.id}
         assert uow.reservations.find_by_external_id("NOPE") == []
+
+
+def test_amounts_come_back_with_the_currencys_places_on_every_backend(uow_factory):
+    seeded = seed(uow_factory)
+    reservation = attrs.evolve(
+        rich_reservation(seeded, external_id="PLACES"),
+        totals=Totals(amount_after_tax=Money.of("133.50", "EUR")),
+    )
+    with uow_factory() as uow:
+        uow.reservations.add(reservation)
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.reservations.get(reservation.id)
+    assert stored.totals.amount_after_tax is not None
+    assert str(stored.totals.amount_after_tax.amount) == "133.50"  # not "133.5000"

@@ -14,7 +14,7 @@ import attrs
 import sqlalchemy as sa
 
 from channel_manager.adapters.sqlalchemy.rows.base import Row
-from channel_manager.domain.money import Money
+from channel_manager.domain.money import Money, minor_units
 from channel_manager.domain.reservation import (
     Address,
     Guest,
@@ -47,11 +47,19 @@ def _money_to_columns(prefix: str, money: Money | None) -> Row:
     return {f"{prefix}_amount": money.amount, f"{prefix}_currency": money.currency}
 
 
+def stored_money(amount: Decimal, currency: str) -> Money:
+    """An amount as read back: PostgreSQL's NUMERIC(18, 4) pads to four places, so give it
+    back at the currency's minor units whenever that is exact (as SQLite returns it).
+    """
+    quantized = amount.quantize(Decimal(1).scaleb(-minor_units(currency)))
+    return Money(quantized if quantized == amount else amount, currency)
+
+
 def _money_from_columns(row: sa.RowMapping, prefix: str) -> Money | None:
     amount: Decimal | None = row[f"{prefix}_amount"]
     if amount is None:
         return None
-    return Money(amount, row[f"{prefix}_currency"])
+    return stored_money(amount, row[f"{prefix}_currency"])
 
 
 def _guest_to_row(reservation_id: object, role: str, position: int, guest: Guest) -> Row:
@@ -194,7 +202,7 @@ def _stay_from_rows(row: sa.RowMapping, prices: Sequence[sa.RowMapping]) -> Room
         nightly_prices=tuple(
             NightlyPrice(
                 night=price["night"],
-                amount=Money(price["amount"], price["currency"]),
+                amount=stored_money(price["amount"], price["currency"]),
                 rate_plan_code=price["rate_plan_code"],
             )
             for price in sorted(prices, key=lambda price: int(price["position"]))
