@@ -94,6 +94,12 @@ class OutboundDispatcher:
             else:
                 updated = message.fail_permanently(outcome.confirmation)
         with self._uow_factory() as uow:
+            current = uow.outbound.get(message.id)
+            if (current.claimed_by, current.attempts) != (message.claimed_by, message.attempts):
+                # Our lease ran out while we were sending and another worker took the message
+                # over; its outcome wins (ARI values are absolute, so the resend is harmless).
+                logger.warning("outbound %s was taken over; our outcome is dropped", message.id)
+                return
             uow.outbound.update(updated)
             uow.commit()
         logger.info(

@@ -4,6 +4,7 @@ ARI out (validated, compressed, delivered, retried, given up, replayed).
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import pytest
@@ -27,7 +28,7 @@ from channel_manager.domain.errors import (
     UnknownRoomType,
 )
 from channel_manager.domain.reservation import ReservationStatus
-from channel_manager.domain.sync import OutboundState
+from channel_manager.domain.sync import CLAIM_LEASE, OutboundState
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, ROOM_SUITE, booking
 from tests.unit.application.conftest import World
 
@@ -341,3 +342,40 @@ async def test_another_organisation_sees_nothing(world: World) -> None:
         world.container.dispatcher().replay(intruder.id, push.id)
     with pytest.raises(NotFound):
         await world.container.mappings().discover(intruder.id, connection.id)
+
+
+async def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_new_owner(
+    world: World,
+) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    [push] = world.container.ari().submit(
+        world.organization.id,
+        connection.id,
+        [
+            AriChangeInput(
+                hotel_code=HOTEL,
+                room_type_code=ROOM_DOUBLE,
+                start=date(2027, 1, 5),
+                end=date(2027, 1, 5),
+                availability=2,
+            )
+        ],
+    )
+    dispatcher = world.container.dispatcher()
+    # First call (the stuck worker): slow, then accepted. Second call (the new owner): refused.
+    world.channel.delay_next(GatewayOperation.PUSH_AVAILABILITY, 0.2)
+    world.channel.fail_next(
+        GatewayOperation.PUSH_AVAILABILITY, PermanentChannelError("402", "refused for the owner")
+    )
+    slow = asyncio.create_task(dispatcher.dispatch_due("stuck-worker"))
+    await asyncio.sleep(0.05)  # the stuck worker is now waiting for the channel
+    world.clock.advance(CLAIM_LEASE + timedelta(seconds=1))
+
+    assert await dispatcher.dispatch_due("new-owner") == 1
+    await slow
+
+    final = dispatcher.get(world.organization.id, push.id)
+    assert final.state is OutboundState.FAILED  # the owner's outcome, not the late success
+    assert final.last_error is not None
+    assert "refused for the owner" in final.last_error
