@@ -49,3 +49,16 @@ def test_the_switch_leaves_them_out_and_keeps_the_rest() -> None:
 
     assert _restrictions(encoded.body) == [(None, "Open")]
     assert b'BookingLimit="4"' in encoded.body
+
+
+def test_an_item_with_only_arrival_restrictions_sends_nothing_when_switched_off() -> None:
+    only_cta = AvailRange(
+        room_type_code="100000101",
+        start=date(2027, 1, 2),
+        end=date(2027, 1, 3),
+        closed_to_arrival=True,
+    )
+    request = AvailRequest(hotel_code="1000001", month=date(2027, 1, 1), items=(only_cta,))
+
+    assert encode_avail_request(request, arrival_departure=False).item_of_message == ()
+    assert encode_avail_request(request).item_of_message == (1,)

@@ -109,6 +109,14 @@ def _avail_messages(
     return [first, *extra]
 
 
+def _carries_nothing(message: AvailStatusMessage) -> bool:
+    return (
+        message.booking_limit is None
+        and not message.lengths_of_stay
+        and message.restriction_status is None
+    )
+
+
 def encode_avail_request(request: AvailRequest, *, arrival_departure: bool = True) -> EncodedPush:
     """OTA_HotelAvailNotifRQ for one hotel and month (see :func:`_avail_messages` for
     ``arrival_departure``)."""
@@ -116,6 +124,8 @@ def encode_avail_request(request: AvailRequest, *, arrival_departure: bool = Tru
     item_of_message: list[int] = []
     for locator, item in enumerate(request.items, start=1):
         for message in _avail_messages(item, locator, arrival_departure):
+            if _carries_nothing(message):
+                continue  # e.g. only closed-to-arrival, with that switched off
             messages.append(message)
             item_of_message.append(locator)
     body = encode_avail_notif_rq(

@@ -167,6 +167,12 @@ class BookingChannelGateway:
     async def push_availability(self, request: AvailRequest) -> PushOutcome:
         """OTA_HotelAvailNotif; never retried here (the outbound queue retries)."""
         encoded = encode_avail_request(request, arrival_departure=self._arrival_departure)
+        if not encoded.item_of_message:
+            # Only closed-to-arrival/departure, which CM_CLOSED_TO_ARRIVAL_MODE keeps back.
+            return PushOutcome(
+                success=True,
+                warnings=("nothing sent: closed to arrival/departure is switched off",),
+            )
         return await self._push("OTA_HotelAvailNotif", encoded)
 
     async def push_rates(self, request: RateRequest) -> PushOutcome:
