@@ -19,21 +19,14 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from booking_sandbox.html import html_page
 from booking_sandbox.model import HotelConnection
 from booking_sandbox.responses import envelope
 from booking_sandbox.routes.common import first, form_body, principal, sandbox
 from booking_sandbox.state import ConnectionsApiError
-
-
-def _html(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>{body}</body></html>",
-        status_code=status,
-    )
 
 
 def _safe_return_url(url: str) -> bool:
@@ -47,10 +40,10 @@ async def extranet_page(request: Request) -> Response:
     hotel_id, return_url = params.get("hotel_id", ""), params.get("return_url", "")
     provider = params.get("provider") or sandbox(request).config.provider_name
     if not _safe_return_url(return_url):
-        return _html("Extranet", "<p>return_url must be an absolute http(s) URL.</p>", 400)
+        return html_page("Extranet", "<p>return_url must be an absolute http(s) URL.</p>", 400)
     hotel = sandbox(request).hotel(hotel_id)
     if hotel is None:
-        return _html("Extranet", f"<p>Unknown property {escape(hotel_id)}.</p>", 404)
+        return html_page("Extranet", f"<p>Unknown property {escape(hotel_id)}.</p>", 404)
     body = (
         f"<p>Property <strong>{escape(hotel.name)}</strong> ({hotel.code}): connect to the "
         f"provider <strong>{escape(provider)}</strong>?</p>"
@@ -60,7 +53,7 @@ async def extranet_page(request: Request) -> Response:
         "<button type='submit' name='decision' value='request'>Request connection</button> "
         "<button type='submit' name='decision' value='cancel'>Cancel</button></form>"
     )
-    return _html("Booking.com Extranet (sandbox)", body)
+    return html_page("Booking.com Extranet (sandbox)", body)
 
 
 async def extranet_submit(request: Request) -> Response:
@@ -68,7 +61,7 @@ async def extranet_submit(request: Request) -> Response:
     fields = await form_body(request)
     hotel_id, return_url = first(fields, "hotel_id") or "", first(fields, "return_url") or ""
     if not _safe_return_url(return_url) or sandbox(request).hotel(hotel_id) is None:
-        return _html("Extranet", "<p>Invalid connection request.</p>", 400)
+        return html_page("Extranet", "<p>Invalid connection request.</p>", 400)
     outcome = "cancelled"
     if first(fields, "decision") == "request":
         sandbox(request).request_connection(hotel_id)

@@ -14,9 +14,10 @@ from html import escape
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from booking_sandbox.html import html_page
 from booking_sandbox.oauth import OAuthError
 from booking_sandbox.responses import json_response
 from booking_sandbox.routes.common import first, form_body, sandbox
@@ -30,14 +31,6 @@ def _redirect(redirect_uri: str, **params: str) -> RedirectResponse:
     return RedirectResponse(urlunsplit(parts._replace(query=query)), status_code=302)
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    html = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>{body}</body></html>"
-    )
-    return HTMLResponse(html, status_code=status)
-
-
 def _validated(request: Request, params: dict[str, str]) -> Response | None:
     """None when the request may proceed; otherwise the error page or error redirect."""
     server = sandbox(request).oauth
@@ -46,7 +39,7 @@ def _validated(request: Request, params: dict[str, str]) -> Response | None:
         server.check_redirect_uri(client, params.get("redirect_uri", ""))
     except OAuthError as exc:
         # Never redirect to an unverified URI (RFC 6749 4.1.2.1): show the error instead.
-        return _page("Authorisation error", f"<p>{escape(exc.description)}</p>", 400)
+        return html_page("Authorisation error", f"<p>{escape(exc.description)}</p>", 400)
     state = params.get("state", "")
     if params.get("response_type") != "code":
         return _redirect(params["redirect_uri"], error="unsupported_response_type", state=state)
@@ -84,7 +77,7 @@ async def authorize_page(request: Request) -> Response:
         "<button type='submit' name='decision' value='approve'>Approve</button> "
         "<button type='submit' name='decision' value='deny'>Deny</button></form>"
     )
-    return _page("Booking.com sandbox: grant access", body)
+    return html_page("Booking.com sandbox: grant access", body)
 
 
 async def authorize_decision(request: Request) -> Response:
@@ -100,7 +93,9 @@ async def authorize_decision(request: Request) -> Response:
     hotels = sandbox(request).hotels
     chosen = tuple(h for h in fields.get("hotel_id", []) if h in hotels)
     if not chosen:
-        return _page("Choose a property", "<p>Select at least one property to approve.</p>", 400)
+        return html_page(
+            "Choose a property", "<p>Select at least one property to approve.</p>", 400
+        )
     code = sandbox(request).oauth.issue_code(
         params["client_id"], params["redirect_uri"], params["code_challenge"], chosen
     )
