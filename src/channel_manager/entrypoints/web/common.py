@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 from uuid import UUID
 
 from litestar import Request
@@ -16,6 +17,7 @@ from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.entrypoints.web.rendering import NOTICE_KEY
 
 FormData = Mapping[str, Any]
+ChoiceT = TypeVar("ChoiceT", bound=Enum)
 
 
 class FormError(InvalidRequest):
@@ -72,6 +74,31 @@ def day(form: FormData, name: str, label: str) -> date:
 def tri_state(form: FormData, name: str) -> bool | None:
     """A yes/no/unchanged select: ``"yes"`` -> True, ``"no"`` -> False, else ``None``."""
     return {"yes": True, "no": False}.get(text(form, name) or "")
+
+
+def choice_or_none(choices: type[ChoiceT], value: str | None, label: str) -> ChoiceT | None:
+    """An optional enum value from a filter select; its blank "any" option means ``None``.
+
+    Filter forms are GET forms, so a select left at "any" arrives as ``name=`` (an empty
+    string), which a typed query parameter would refuse.
+    """
+    if not value:
+        return None
+    try:
+        return choices(value)
+    except ValueError:
+        allowed = ", ".join(str(choice.value) for choice in choices)
+        raise FormError(f"{label} must be one of {allowed}") from None
+
+
+def date_or_none(value: str | None, label: str) -> date | None:
+    """An optional ISO date from a filter field; blank means ``None``."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FormError(f"{label} must be a date like 2025-06-30") from None
 
 
 def uuid_or_none(value: str | None, label: str) -> UUID | None:

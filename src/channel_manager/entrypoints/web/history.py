@@ -14,7 +14,12 @@ from channel_manager.application.queries import Queries
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.sync import OutboundState
 from channel_manager.entrypoints.rest.views import PushView
-from channel_manager.entrypoints.web.common import choose_connection, notify, see_other
+from channel_manager.entrypoints.web.common import (
+    choice_or_none,
+    choose_connection,
+    notify,
+    see_other,
+)
 from channel_manager.entrypoints.web.rendering import page
 
 PUSHES_SHOWN = 100
@@ -31,10 +36,12 @@ def pushes_page(
     dispatcher: OutboundDispatcher,
     now: datetime,
     connection_id: UUID | None = None,
-    push_state: Annotated[OutboundState | None, Parameter(query="state")] = None,
+    # ``state`` is a name Litestar reserves for the application state.
+    push_state_text: Annotated[str | None, Parameter(query="state")] = None,
 ) -> Response[str]:
     """Pushes, newest first, with what they carried and how the channel answered."""
     connection = choose_connection(queries, organization_id, connection_id)
+    push_state = choice_or_none(OutboundState, push_state_text, "State")
     pushes = (
         [
             PushView.of(m)
@@ -90,7 +97,7 @@ def messages_page(
     organization_id: UUID,
     queries: Queries,
     connection_id: UUID | None = None,
-    direction: MessageDirection | None = None,
+    direction: Annotated[str | None, Parameter(query="direction")] = None,
     message_type: Annotated[str | None, Parameter(query="type")] = None,
     ruid: str | None = None,
     search: Annotated[str | None, Parameter(query="q")] = None,
@@ -99,10 +106,11 @@ def messages_page(
     Booking.com support asks for.
     """
     connection = choose_connection(queries, organization_id, connection_id)
+    chosen_direction = choice_or_none(MessageDirection, direction, "Direction")
     entries = (
         queries.messages(organization_id, connection.id, MESSAGE_LOOKBACK) if connection else []
     )
-    found = [e for e in entries if _matches(e, direction, message_type, ruid, search)]
+    found = [e for e in entries if _matches(e, chosen_direction, message_type, ruid, search)]
     return page(
         request,
         "messages.html",
@@ -114,7 +122,7 @@ def messages_page(
         lookback=MESSAGE_LOOKBACK,
         directions=[d.value for d in MessageDirection],
         filters={
-            "direction": direction.value if direction else "",
+            "direction": chosen_direction.value if chosen_direction else "",
             "type": message_type or "",
             "ruid": ruid or "",
             "q": search or "",

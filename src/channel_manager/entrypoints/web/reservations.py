@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -10,8 +9,9 @@ from litestar import Request, Response, get
 
 from channel_manager.application.inventory import InventoryService
 from channel_manager.application.queries import Queries
-from channel_manager.domain.messages import MessageLogEntry
+from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
+from channel_manager.entrypoints.web.common import choice_or_none, date_or_none, uuid_or_none
 from channel_manager.entrypoints.web.rendering import page
 
 #: How far back the detail view looks in the message log for a reservation's messages.
@@ -26,20 +26,27 @@ def reservations_page(
     organization_id: UUID,
     queries: Queries,
     inventory: InventoryService,
-    property_id: UUID | None = None,
-    status: ReservationStatus | None = None,
-    arrival_from: date | None = None,
-    arrival_to: date | None = None,
+    property_id: str | None = None,
+    status: str | None = None,
+    arrival_from: str | None = None,
+    arrival_to: str | None = None,
     offset: int = 0,
 ) -> Response[str]:
-    """Reservations by arrival, filtered by property, status and arrival dates."""
+    """Reservations by arrival, filtered by property, status and arrival dates.
+
+    The filters arrive as text: a field left blank in the form is sent as ``name=``.
+    """
+    chosen_property = uuid_or_none(property_id, "Property")
+    chosen_status = choice_or_none(ReservationStatus, status, "Status")
+    first_arrival = date_or_none(arrival_from, "Arriving from")
+    last_arrival = date_or_none(arrival_to, "Arriving until")
     properties = inventory.list_properties(organization_id)
     found = queries.reservations(
         organization_id,
-        property_id=property_id,
-        status=status,
-        arrival_from=arrival_from,
-        arrival_to=arrival_to,
+        property_id=chosen_property,
+        status=chosen_status,
+        arrival_from=first_arrival,
+        arrival_to=last_arrival,
         limit=PAGE_SIZE + 1,
         offset=max(offset, 0),
     )
@@ -56,10 +63,10 @@ def reservations_page(
         property_names={p.id: p.name for p in properties},
         statuses=[s.value for s in ReservationStatus],
         filters={
-            "property_id": str(property_id or ""),
-            "status": status.value if status else "",
-            "arrival_from": str(arrival_from or ""),
-            "arrival_to": str(arrival_to or ""),
+            "property_id": str(chosen_property or ""),
+            "status": chosen_status.value if chosen_status else "",
+            "arrival_from": str(first_arrival or ""),
+            "arrival_to": str(last_arrival or ""),
         },
     )
 
@@ -69,10 +76,15 @@ def _messages_about(
 ) -> tuple[MessageLogEntry | None, list[MessageLogEntry]]:
     """The message the reservation came from, and every logged message that names it
     (newest first): its revision history as the channel sent it.
+
+    Only pushed reservations link the message they came from; for pulled ones the current
+    revision is the newest inbound message that names the reservation.
     """
     entries = queries.messages(organization_id, reservation.connection_id, MESSAGE_LOOKBACK)
     raw = next((e for e in entries if e.id == reservation.raw_message_id), None)
     history = [e for e in entries if reservation.external_id in e.body or e is raw]
+    if raw is None:
+        raw = next((e for e in history if e.direction is MessageDirection.INBOUND), None)
     return raw, history
 
 
