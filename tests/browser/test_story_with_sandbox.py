@@ -76,6 +76,8 @@ def _map_rooms(story: Story, camera: Camera) -> None:
         unit = page.get_by_label(f"Unit for {room.name}", exact=True)
         if room.name in OUR_UNITS:
             expect(unit.locator("option:checked")).to_contain_text(room.name)
+            # A room count only means something for a new unit.
+            expect(page.get_by_label(f"Rooms of a new unit for {room.name}")).to_be_disabled()
     camera.shoot("04-mapping-suggested")
     for room in hotel.rooms:
         if room.name not in OUR_UNITS:
@@ -100,6 +102,8 @@ def _sync_and_read_reservations(story: Story, camera: Camera) -> None:
     page.get_by_role("button", name="Sync now").click()
     expect(page.get_by_test_id("live-run")).to_contain_text("succeeded", timeout=20_000)
     expect(page.get_by_test_id("live-run")).to_contain_text("reservations: 3")
+    # The page reloads itself once the run is over, so the table of runs shows it too.
+    expect(page.get_by_role("table").locator("tbody tr").first).to_contain_text("succeeded")
     camera.shoot("06-sync-succeeded")
 
     page.get_by_role("link", name="Reservations", exact=True).click()
@@ -256,7 +260,8 @@ def test_booking_connectivity_through_the_sandbox_extranet(story: Story, camera:
     page.get_by_role("link", name="Integrations").click()
     card = page.get_by_test_id("booking-card")
     expect(card).to_contain_text("active")
-    expect(card).to_contain_text("booking-connectivity")
+    expect(card).to_contain_text("Extranet connectivity request")
+    expect(card).to_contain_text(hotel.code)
     camera.shoot("23-connectivity-integrations")
     status = story.sandbox.state.connections[hotel.code].status.value
     assert status == "connected"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.template.base import csrf_token
+from lxml import etree
 
 from channel_manager.domain.money import Money, minor_units
 from channel_manager.entrypoints.rest.auth import SESSION_KEY
@@ -71,6 +73,29 @@ def format_value(value: object) -> str:
     return str(value)
 
 
+_XML_DECLARATION = re.compile(r"\s*<\?xml[^>]*\?>")
+#: Parses logged bodies for display only: no entities, no network, no huge trees.
+_XML_PARSER = etree.XMLParser(
+    remove_blank_text=True, resolve_entities=False, no_network=True, huge_tree=False
+)
+
+
+def format_xml(body: str) -> str:
+    """A logged message body indented for reading when it is XML; any other text as it is.
+
+    Display only: the stored body (already redacted) keeps its exact bytes.
+    """
+    if not body.lstrip().startswith("<"):
+        return body
+    # The body is already text: drop the declaration, whose encoding no longer applies.
+    declaration = _XML_DECLARATION.match(body)
+    try:
+        root = etree.fromstring(body[declaration.end() if declaration else 0 :], _XML_PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return body
+    return str(etree.tostring(root, encoding="unicode", pretty_print=True))
+
+
 def _environment() -> Environment:
     environment = Environment(
         loader=PackageLoader("channel_manager.entrypoints.web", "templates"),
@@ -82,6 +107,7 @@ def _environment() -> Environment:
     environment.filters["dt"] = format_datetime
     environment.filters["money"] = format_money
     environment.filters["value"] = format_value
+    environment.filters["xml"] = format_xml
     environment.globals["age"] = format_age
     return environment
 

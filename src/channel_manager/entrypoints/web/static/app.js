@@ -57,3 +57,18 @@ function followRun(section) {
 }
 
 document.querySelectorAll("[data-live-run]").forEach(followRun);
+
+// Mapping: "Rooms in a new unit" only matters when "+ Create a new unit" is chosen.
+function followNewUnitChoice(select) {
+  const count = document.getElementById(select.dataset.newCount);
+  if (!count) {
+    return;
+  }
+  const update = () => {
+    count.disabled = select.value !== "new";
+  };
+  select.addEventListener("change", update);
+  update();
+}
+
+document.querySelectorAll("select[data-new-count]").forEach(followNewUnitChoice);
