@@ -172,6 +172,12 @@ def _set_rates_and_push(story: Story, camera: Camera) -> tuple[str, Decimal, int
     expect(ours.first).to_contain_text(re.compile(r"RUID"))
     camera.shoot("10-push-history-delivered")
 
+    page.get_by_role("link", name="Rates & availability").click()
+    grid = page.get_by_role("region", name=re.compile("Calendar"))
+    row = grid.get_by_role("row", name=re.compile(f"{room.name} · {plan.name}"))
+    expect(row).to_contain_text(str(rate))
+    camera.shoot("10b-rates-grid-after-push")
+
     ari = sandbox_ari(story.sandbox.base_url, HOTEL, start, end)
     for day in days(start, end):
         cell = ari[room.id, plan.id, day.isoformat()]
