@@ -97,7 +97,7 @@ class Container(containers.DeclarativeContainer):
     )
     inventory = providers.Singleton(InventoryService, uow_factory, ids)
     mappings = providers.Singleton(MappingService, uow_factory, gateways, availability, clock, ids)
-    ari = providers.Singleton(AriService, uow_factory, outbox)
+    ari = providers.Singleton(AriService, uow_factory, outbox, clock)
     dispatcher = providers.Singleton(
         OutboundDispatcher, uow_factory, gateways, clock, retry_policy, rng
     )

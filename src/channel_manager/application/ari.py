@@ -7,7 +7,8 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from uuid import UUID
 
 import attrs
@@ -17,7 +18,12 @@ from channel_manager.application.scoping import owned_connection
 from channel_manager.domain.ari import AriChangeSet, AriChangeSetBuilder, AriKey, compress
 from channel_manager.domain.availability import Occupancy, derive_availability, occupancy
 from channel_manager.domain.connection import Connection, ConnectionStatus
-from channel_manager.domain.errors import UnknownRatePlan, UnknownRoomType
+from channel_manager.domain.errors import (
+    InvalidDateRange,
+    InvalidMoney,
+    UnknownRatePlan,
+    UnknownRoomType,
+)
 from channel_manager.domain.money import Money
 from channel_manager.domain.sync import OutboundMessage, outbound_kind
 from channel_manager.ports.clock import Clock, IdGenerator
@@ -83,12 +89,31 @@ def _idempotency_key(message_id: UUID, request: object) -> str:
     return f"{message_id}:{digest}"
 
 
+#: How far ahead ARI may be set (Booking.com wants at least 12 months loaded; beyond three
+#: years a change is almost surely a typo and would only flood the outbox).
+MAX_DAYS_AHEAD = 3 * 366
+#: Hotel-local "today" can be yesterday in UTC terms, so one day back is allowed.
+MAX_DAYS_BACK = 1
+
+
 class AriService:
     """The use case behind ``POST /connections/{id}/ari`` and ``channel-manager ari push``."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, outbox: AriOutbox) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, outbox: AriOutbox, clock: Clock) -> None:
         self._uow_factory = uow_factory
         self._outbox = outbox
+        self._clock = clock
+
+    def _check_dates(self, change: AriChangeInput) -> None:
+        today = self._clock.now().date()
+        earliest = today - timedelta(days=MAX_DAYS_BACK)
+        latest = today + timedelta(days=MAX_DAYS_AHEAD)
+        if change.end < change.start:
+            raise InvalidDateRange(f"range end {change.end} is before its start {change.start}")
+        if change.start < earliest or change.end > latest:
+            raise InvalidDateRange(
+                f"dates must lie between {earliest} and {latest}, got {change.start}..{change.end}"
+            )
 
     def submit(
         self, organization_id: UUID, connection_id: UUID, changes: Sequence[AriChangeInput]
@@ -104,13 +129,14 @@ class AriService:
                 )
             builder = AriChangeSetBuilder()
             for change in changes:
+                self._check_dates(change)
                 currency = _check_mapped(uow, connection, change)
                 builder.set(
                     AriKey(change.hotel_code, change.room_type_code, change.rate_plan_code),
                     change.start,
                     change.end,
                     availability=change.availability,
-                    rate=Money.of(change.rate, currency) if change.rate is not None else None,
+                    rate=_rate(change.rate, currency) if change.rate is not None else None,
                     min_los=change.min_los,
                     max_los=change.max_los,
                     closed_to_arrival=change.closed_to_arrival,
@@ -120,6 +146,21 @@ class AriService:
             queued = self._outbox.queue(uow, connection, builder.build())
             uow.commit()
         return queued
+
+
+#: No room sells for a billion a night; bigger numbers are typos (and overflow quantizing).
+_MAX_RATE = Decimal(1_000_000_000)
+
+
+def _rate(text: str, currency: str) -> Money:
+    """A rate that can go out as it is: positive and exact in the currency's minor units."""
+    rate = Money.of(text, currency)
+    if not 0 < rate.amount < _MAX_RATE:
+        raise InvalidMoney(f"a rate must be greater than zero and below {_MAX_RATE}, got {text}")
+    if not rate.is_exact():
+        raise InvalidMoney(f"{rate} has more decimals than {currency} allows")
+    rate.to_ota()  # raises InvalidMoney for amounts no OTA message can carry
+    return rate
 
 
 def _check_mapped(uow: UnitOfWork, connection: Connection, change: AriChangeInput) -> str:

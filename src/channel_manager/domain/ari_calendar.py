@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import attrs
 
-from channel_manager.domain.errors import InvalidDateRange
+from channel_manager.domain.errors import InvalidDateRange, InvalidValue
 from channel_manager.domain.money import Money
 
 #: OTA BookingLimit: 0..254 rooms; 255 means "unlimited" (BOOKING_CONNECTIVITY.md section 4).
@@ -31,7 +31,7 @@ def _not_negative(
     _instance: object, attribute: attrs.Attribute[int | None], value: int | None
 ) -> None:
     if value is not None and value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+        raise InvalidValue(f"{attribute.name} must not be negative, got {value}")
 
 
 @attrs.frozen(kw_only=True)
@@ -102,8 +102,10 @@ def dates_between(start: date, end: date) -> Iterator[date]:
     if end < start:
         raise InvalidDateRange(f"range end {end} is before its start {start}")
     day = start
-    while day <= end:
+    while True:
         yield day
+        if day == end:
+            return  # stop before stepping past date.max
         day += timedelta(days=1)
 
 

@@ -22,7 +22,7 @@ from channel_manager.domain.ari_calendar import (
     booking_limit,
     dates_between,
 )
-from channel_manager.domain.errors import InvalidDateRange
+from channel_manager.domain.errors import InvalidDateRange, InvalidValue
 from channel_manager.domain.money import Money
 
 
@@ -33,12 +33,12 @@ def _check_range(instance: AvailRange | RateRange, _attribute: object, end: date
 
 def _check_booking_limit(_instance: object, _attribute: object, value: int | None) -> None:
     if value is not None and not 0 <= value <= 255:
-        raise ValueError(f"booking_limit must be within 0..255, got {value}")
+        raise InvalidValue(f"booking_limit must be within 0..255, got {value}")
 
 
 def _check_month(_instance: object, _attribute: object, value: date) -> None:
     if value.day != 1:
-        raise ValueError(f"month must be the first day of a month, got {value}")
+        raise InvalidValue(f"month must be the first day of a month, got {value}")
 
 
 @attrs.frozen(kw_only=True)

@@ -24,6 +24,13 @@ class DomainError(Exception):
         return self.message
 
 
+class InvalidValue(DomainError, ValueError):
+    """A field outside its allowed range (a negative count, a naive timestamp ...).
+
+    Also a ``ValueError``, so code that validates input the Pythonic way still catches it.
+    """
+
+
 class InvalidMoney(DomainError):
     """An amount or currency that cannot be represented exactly."""
 

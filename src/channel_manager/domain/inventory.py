@@ -6,17 +6,18 @@ from uuid import UUID
 
 import attrs
 
+from channel_manager.domain.errors import InvalidValue
 from channel_manager.domain.money import check_currency
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value < 1:
-        raise ValueError(f"{attribute.name} must be at least 1, got {value}")
+        raise InvalidValue(f"{attribute.name} must be at least 1, got {value}")
 
 
 def _not_negative(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+        raise InvalidValue(f"{attribute.name} must not be negative, got {value}")
 
 
 @attrs.frozen

@@ -13,7 +13,7 @@ from uuid import UUID
 
 import attrs
 
-from channel_manager.domain.errors import CardDataRejected, InvalidDateRange
+from channel_manager.domain.errors import CardDataRejected, InvalidDateRange, InvalidValue
 from channel_manager.domain.money import Money
 
 _LAST_FOUR = re.compile(r"\d{4}")
@@ -164,7 +164,7 @@ class PaymentSummary:
 
 def _check_aware(_instance: object, attribute: attrs.Attribute[datetime], value: datetime) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{attribute.name} must be timezone-aware (UTC), got {value!r}")
+        raise InvalidValue(f"{attribute.name} must be timezone-aware (UTC), got {value!r}")
 
 
 @attrs.frozen(order=True)

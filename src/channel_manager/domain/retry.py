@@ -8,6 +8,8 @@ from enum import StrEnum
 
 import attrs
 
+from channel_manager.domain.errors import InvalidValue
+
 
 class Jitter(StrEnum):
     """How the random part of a backoff delay is drawn."""
@@ -22,12 +24,12 @@ def _positive_delay(
     _instance: object, attribute: attrs.Attribute[timedelta], value: timedelta
 ) -> None:
     if value <= timedelta(0):
-        raise ValueError(f"{attribute.name} must be positive, got {value}")
+        raise InvalidValue(f"{attribute.name} must be positive, got {value}")
 
 
 def _at_least_one(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value < 1:
-        raise ValueError(f"{attribute.name} must be at least 1, got {value}")
+        raise InvalidValue(f"{attribute.name} must be at least 1, got {value}")
 
 
 @attrs.frozen(kw_only=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from dependency_injector import providers
 from litestar.testing import TestClient
 
 from channel_manager.adapters.memory.fake_authorizers import FakeOAuth2Authorizer
@@ -14,6 +16,7 @@ from channel_manager.container import Container
 from channel_manager.domain.connection import AuthMode
 from channel_manager.entrypoints.asgi import build_asgi_app
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, catalog
+from tests.support.clock import MovableClock
 from tests.support.containers import make_settings, memory_container
 
 DESIGN_PATHS = {
@@ -63,6 +66,7 @@ def api() -> Iterator[Api]:
     channel = FakeChannel()
     channel.add_hotel(catalog())
     container = memory_container(channel, make_settings({"CM_MAX_BODY_BYTES": "64KiB"}))
+    container.clock.override(providers.Object(MovableClock()))  # 24 Nov 2026: fixed "today"
     with TestClient(build_asgi_app(container)) as client:
         yield Api(client, container)
 
@@ -228,3 +232,78 @@ def test_sync_is_accepted_and_finishes_in_the_background(api: Api) -> None:
     run = api.client.get(f"/api/v1/sync-runs/{started.json()['id']}", headers=api.auth()).json()
     assert run["status"] == "succeeded"
     assert run["counts"]["hotels"] == 1
+
+
+def _mapped_connection(api: Api) -> str:
+    connection = _connect(api)
+    prop = api.client.post(
+        "/api/v1/properties", json={"name": "Canal House", "currency": "EUR"}, headers=api.auth()
+    ).json()["id"]
+    hotel = {
+        "external_property_id": HOTEL,
+        "internal_property_id": prop,
+        "units": [{"external_room_type_id": ROOM_DOUBLE, "create_unit": True}],
+        "rate_plans": [{"external_rate_plan_id": RATE_STANDARD, "create_rate_plan": True}],
+    }
+    mapped = api.client.put(
+        f"/api/v1/connections/{connection}/mappings",
+        json={"hotels": [hotel]},
+        headers=api.auth(),
+    )
+    assert mapped.status_code == 200, mapped.text
+    return connection
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"availability": -1}, "invalid_value"),
+        ({"min_los": -2}, "invalid_value"),
+        ({"start": "9999-12-31", "end": "9999-12-31", "availability": 1}, "invalid_date_range"),
+        ({"end": "+36600", "availability": 1}, "invalid_date_range"),  # a century of days
+        ({"start": "-30", "end": "-29", "availability": 1}, "invalid_date_range"),
+        ({"start": "+5", "end": "+4", "availability": 1}, "invalid_date_range"),
+        ({"rate_plan_code": RATE_STANDARD, "rate": "-5"}, "invalid_money"),
+        ({"rate_plan_code": RATE_STANDARD, "rate": "0.001"}, "invalid_money"),
+        ({"rate_plan_code": RATE_STANDARD, "rate": "1e400"}, "invalid_money"),
+    ],
+)
+def test_ari_that_could_never_be_sent_is_refused_up_front(
+    api: Api, change: dict[str, object], expected: str
+) -> None:
+    connection = _mapped_connection(api)
+    body: dict[str, object] = {
+        "hotel_code": HOTEL,
+        "room_type_code": ROOM_DOUBLE,
+        "start": "+10",
+        "end": "+12",
+        **change,
+    }
+    for field in ("start", "end"):  # "+N" / "-N": days from the fixed "today"
+        value = str(body[field])
+        if value[0] in "+-":
+            body[field] = (date(2026, 11, 24) + timedelta(days=int(value))).isoformat()
+
+    refused = api.client.post(
+        f"/api/v1/connections/{connection}/ari", json={"changes": [body]}, headers=api.auth()
+    )
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["type"] == expected
+    pushes = api.client.get("/api/v1/pushes", headers=api.auth()).json()
+    assert pushes == []
+
+
+def test_out_of_range_values_are_4xx_not_500(api: Api) -> None:
+    prop = api.client.post(
+        "/api/v1/properties", json={"name": "Canal House", "currency": "EUR"}, headers=api.auth()
+    ).json()["id"]
+    negative = api.client.post(
+        f"/api/v1/properties/{prop}/units", json={"name": "x", "count": -1}, headers=api.auth()
+    )
+    assert negative.status_code == 422
+    assert "count" in negative.json()["error"]["message"]
+    for query in ("limit=-1", "limit=0", "limit=501", "offset=-5"):
+        page = api.client.get(f"/api/v1/reservations?{query}", headers=api.auth())
+        assert page.status_code == 400, query
+        assert page.json()["error"]["message"]

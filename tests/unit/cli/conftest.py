@@ -9,6 +9,7 @@ from uuid import uuid4
 
 import attrs
 import pytest
+from dependency_injector import providers
 from typer.testing import CliRunner, Result
 
 from channel_manager.adapters.memory.gateway import FakeChannel
@@ -24,6 +25,7 @@ from channel_manager.domain.inventory import Organization, Property, RatePlan, U
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 from channel_manager.entrypoints.cli import context
 from channel_manager.entrypoints.cli.app import app
+from tests.support.clock import MovableClock
 from tests.support.containers import memory_container
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -59,6 +61,8 @@ def channel() -> FakeChannel:
 def container(monkeypatch: pytest.MonkeyPatch, channel: FakeChannel) -> Container:
     """Every command gets this container over in-memory adapters."""
     built = memory_container(channel)
+    # The world's dates (June 2025) are "ahead" only at a fixed now.
+    built.clock.override(providers.Object(MovableClock(NOW)))
     monkeypatch.setattr(context, "get_container", lambda: built)
     return built
 

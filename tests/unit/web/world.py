@@ -8,6 +8,7 @@ import asyncio
 from uuid import UUID
 
 import attrs
+from dependency_injector import providers
 from litestar import Litestar
 
 from channel_manager.adapters.memory.fake_authorizers import FakeOAuth2Authorizer
@@ -23,6 +24,7 @@ from channel_manager.domain.connection import AuthMode
 from channel_manager.entrypoints.rest.app import create_app
 from channel_manager.entrypoints.web import web_handlers, web_middleware
 from channel_manager.settings import Settings
+from tests.support.clock import MovableClock
 from tests.support.containers import memory_container
 
 HOTEL_CODE = "1234567"
@@ -60,6 +62,8 @@ def build_world(organization: str = "Harbour Hotels", settings: Settings | None 
     channel = FakeChannel()
     channel.add_hotel(seeded_catalog())
     container = memory_container(channel, settings)
+    # Fixed "now" (24 Nov 2026): the pages' dates in early 2027 stay in the bookable window.
+    container.clock.override(providers.Object(MovableClock()))
     inventory = container.inventory()
     org = inventory.ensure_organization(organization)
     key = container.api_keys().issue(org.id, "web tests")

@@ -32,6 +32,10 @@ from channel_manager.entrypoints.rest.views import (
     UnitBody,
 )
 
+#: Page size and offset of list endpoints, validated (400) and documented in OpenAPI.
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Rows per page (1-500).")]
+Offset = Annotated[int, QueryParameter(ge=0, description="Rows to skip.")]
+
 
 class ConnectionsController(Controller):
     """Connections, their syncs, mappings, ARI pushes and message log."""
@@ -80,10 +84,10 @@ class ConnectionsController(Controller):
 
     @get("/{connection_id:uuid}/sync-runs", sync_to_thread=True)
     def list_sync_runs(
-        self, organization_id: UUID, connection_id: UUID, queries: Queries, limit: int = 50
+        self, organization_id: UUID, connection_id: UUID, queries: Queries, limit: Limit = 50
     ) -> list[SyncRun]:
         """A connection's sync runs, newest first."""
-        return queries.sync_runs(organization_id, connection_id, limit=min(limit, 500))
+        return queries.sync_runs(organization_id, connection_id, limit=limit)
 
     @get("/{connection_id:uuid}/properties")
     async def list_channel_properties(
@@ -121,11 +125,11 @@ class ConnectionsController(Controller):
         organization_id: UUID,
         connection_id: UUID,
         queries: Queries,
-        limit: int = 100,
-        offset: int = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> list[MessageLogEntry]:
         """The connection's message log (bodies redacted), newest first."""
-        return queries.messages(organization_id, connection_id, min(limit, 500), offset)
+        return queries.messages(organization_id, connection_id, limit, offset)
 
 
 class SyncRunsController(Controller):
@@ -153,10 +157,10 @@ class PushesController(Controller):
         dispatcher: OutboundDispatcher,
         connection_id: UUID | None = None,
         push_state: Annotated[OutboundState | None, QueryParameter(name="state")] = None,
-        limit: int = 100,
+        limit: Limit = 100,
     ) -> list[PushView]:
         """Pushes, newest first (``?state=failed`` for the ones that need attention)."""
-        found = dispatcher.list(organization_id, connection_id, push_state, min(limit, 500))
+        found = dispatcher.list(organization_id, connection_id, push_state, limit)
         return [PushView.of(m) for m in found]
 
     @get("/{push_id:uuid}", sync_to_thread=True)
@@ -228,8 +232,8 @@ class ReservationsController(Controller):
         status: ReservationStatus | None = None,
         arrival_from: date | None = None,
         arrival_to: date | None = None,
-        limit: int = 100,
-        offset: int = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> list[Reservation]:
         """Reservations by arrival, filtered."""
         return queries.reservations(
@@ -238,7 +242,7 @@ class ReservationsController(Controller):
             status=status,
             arrival_from=arrival_from,
             arrival_to=arrival_to,
-            limit=min(limit, 500),
+            limit=limit,
             offset=offset,
         )
 

@@ -18,7 +18,11 @@ from channel_manager.domain.errors import DomainError
 from channel_manager.entrypoints.rest.api import API_CONTROLLERS
 from channel_manager.entrypoints.rest.auth import authenticate
 from channel_manager.entrypoints.rest.connect import booking_callback, connect_booking
-from channel_manager.entrypoints.rest.errors import domain_error_handler, http_error_handler
+from channel_manager.entrypoints.rest.errors import (
+    domain_error_handler,
+    http_error_handler,
+    unexpected_error_handler,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -91,7 +95,11 @@ def create_app(
             *extra_handlers,
         ],
         dependencies=dependencies,
-        exception_handlers={DomainError: domain_error_handler, HTTPException: http_error_handler},
+        exception_handlers={
+            DomainError: domain_error_handler,
+            HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
+        },
         middleware=list(middleware),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

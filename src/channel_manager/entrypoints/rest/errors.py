@@ -26,6 +26,7 @@ from channel_manager.domain.errors import (
     InvalidDateRange,
     InvalidMoney,
     InvalidTransition,
+    InvalidValue,
     MappingConflict,
     NotFound,
     PermanentChannelError,
@@ -48,6 +49,7 @@ _STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (UnknownRatePlan, 422, "unknown_rate_plan"),
     (InvalidDateRange, 422, "invalid_date_range"),
     (InvalidMoney, 422, "invalid_money"),
+    (InvalidValue, 422, "invalid_value"),
     (CurrencyMismatch, 422, "currency_mismatch"),
     (CardDataRejected, 422, "card_data_rejected"),
     (UnknownHotel, 422, "unknown_hotel"),
@@ -96,4 +98,14 @@ def http_error_handler(_request: Request[Any, Any, Any], error: Exception) -> Re
         error_body(error.status_code, kind, str(message)),
         status_code=error.status_code,
         headers=error.headers,
+    )
+
+
+def unexpected_error_handler(
+    _request: Request[Any, Any, Any], error: Exception
+) -> Response[object]:
+    """Our bug, answered in the same JSON shape without internals; logged with its traceback."""
+    logger.error("unexpected error answered with 500", exc_info=error)
+    return Response(
+        error_body(500, "internal_error", "internal error; it has been logged"), status_code=500
     )
