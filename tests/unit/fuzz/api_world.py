@@ -10,11 +10,13 @@ from __future__ import annotations
 import copy
 from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import attrs
 import httpx
+from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import TestClient
 
@@ -25,8 +27,11 @@ from channel_manager.container import Container
 from channel_manager.domain.connection import AuthMode
 from channel_manager.entrypoints.asgi import build_asgi_app
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, booking, catalog
+from tests.support.clock import MovableClock
 from tests.support.containers import make_settings, memory_container
 
+#: "Today" for the world: ARI dates are accepted from yesterday to three years ahead of it.
+TODAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 #: Small, so oversize bodies are cheap to generate; the API must answer them with 413.
 MAX_BODY = "16KiB"
 Snapshot = dict[str, dict[Hashable, object]]
@@ -124,6 +129,7 @@ def api_world() -> Iterator[ApiWorld]:
     channel = FakeChannel()
     channel.add_hotel(catalog())
     container = memory_container(channel, make_settings({"CM_MAX_BODY_BYTES": MAX_BODY}))
+    container.clock.override(providers.Object(MovableClock(TODAY)))
     inventory = container.inventory()
     organization = inventory.ensure_organization("Fuzzed Hotels")
     other = inventory.ensure_organization("Bystanders")

@@ -4,161 +4,28 @@ traceback, never a card number kept, and a refused message stores no reservation
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
-from uuid import uuid4
-
-import attrs
-import httpx
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from litestar import Litestar
-from litestar.testing import TestClient
-from lxml import etree
 
-from channel_manager.adapters.booking.ota.namespaces import OTA_NS, SOAP11_NS
-from channel_manager.container import Container
-from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
-from channel_manager.domain.mapping import PropertyMapping, UnitMapping
-from channel_manager.entrypoints.asgi import build_asgi_app
-from tests.support.containers import make_settings, memory_container
-from tests.unit.fuzz.api_world import Snapshot, store_snapshot
-from tests.unit.fuzz.ota_mutations import PAN, hostile_messages, mutated_messages, seeds
+from tests.unit.fuzz.api_world import store_snapshot
+from tests.unit.fuzz.ota_mutations import hostile_messages, mutated_messages, seeds
+from tests.unit.fuzz.push_world import (
+    assert_no_card_number_kept,
+    assert_ota_answer,
+    push_world,
+    send_push,
+    without_log,
+)
 
-PATH = "/ota/booking/reservations"
-AUTH = "Basic " + base64.b64encode(b"push-user:push-password").decode()
-ANSWERS = {"OTA_HotelResNotifRS", "OTA_HotelResModifyNotifRS"}
-RESERVATION_TABLES = ("reservations", "outbound")
 FUZZ_SETTINGS = settings(
     max_examples=120,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
-    # No shrinking: a failing request is reported as generated (readable enough), and
-    # shrinking through a whole app takes minutes.
+    # No shrinking: a failing message is reported as generated, and shrinking through the
+    # whole app takes minutes.
     phases=(Phase.explicit, Phase.reuse, Phase.generate),
     database=None,
 )
-
-
-@attrs.frozen
-class PushWorld:
-    """The full app with every seed's hotel and room types mapped on one active connection."""
-
-    client: TestClient[Litestar]
-    container: Container
-
-
-def _map_seed_hotels(container: Container) -> None:
-    inventory = container.inventory()
-    organization = inventory.ensure_organization("Pushed Hotels")
-    now: datetime = container.clock().now()
-    connection = Connection(
-        id=uuid4(),
-        organization_id=organization.id,
-        auth_mode=AuthMode.OAUTH2,
-        status=ConnectionStatus.ACTIVE,
-        created_at=now,
-    )
-    hotels = {code: seed for seed in seeds() for code in seed.hotel_codes}
-    with container.uow_factory()() as uow:
-        uow.connections.add(connection)
-        uow.commit()
-    for hotel_code, seed in hotels.items():
-        prop = inventory.create_property(organization.id, f"Hotel {hotel_code}", "EUR")
-        mapping = PropertyMapping(
-            id=uuid4(),
-            connection_id=connection.id,
-            internal_property_id=prop.id,
-            external_property_id=hotel_code,
-            created_at=now,
-        )
-        units = [
-            (code, inventory.create_unit(organization.id, prop.id, code, count=5))
-            for code in seed.room_type_codes
-        ]
-        with container.uow_factory()() as uow:
-            uow.property_mappings.add(mapping)
-            for code, unit in units:
-                uow.unit_mappings.add(
-                    UnitMapping(
-                        id=uuid4(),
-                        property_mapping_id=mapping.id,
-                        internal_unit_id=unit.id,
-                        external_room_type_id=code,
-                        created_at=now,
-                    )
-                )
-            uow.commit()
-
-
-@contextmanager
-def push_world() -> Iterator[PushWorld]:
-    """The world, with the client open for the ``with`` block."""
-    container = memory_container(settings=make_settings({"CM_MAX_BODY_BYTES": "64KiB"}))
-    _map_seed_hotels(container)
-    with TestClient(build_asgi_app(container), raise_server_exceptions=False) as client:
-        yield PushWorld(client, container)
-
-
-def _push(world: PushWorld, body: bytes, *, soap: bool) -> httpx.Response:
-    headers = {"authorization": AUTH, "content-type": "application/xml"}
-    if soap:
-        body = (
-            f'<soap:Envelope xmlns:soap="{SOAP11_NS}"><soap:Body>'.encode()
-            + body.split(b"?>", 1)[-1]
-            + b"</soap:Body></soap:Envelope>"
-        )
-        headers |= {"content-type": "text/xml; charset=utf-8", "SOAPAction": '""'}
-    return world.client.post(PATH, content=body, headers=headers)
-
-
-def _ota_root(response: httpx.Response) -> etree._Element:
-    root = etree.fromstring(response.content)
-    if etree.QName(root).namespace == SOAP11_NS:
-        payload = root.find(f"{{{SOAP11_NS}}}Body")
-        assert payload is not None
-        root = payload[0]
-    return root
-
-
-def _reservations(snapshot: Snapshot) -> dict[str, object]:
-    return {table: snapshot.get(table, {}) for table in RESERVATION_TABLES}
-
-
-def _without_log(snapshot: Snapshot) -> Snapshot:
-    return {table: rows for table, rows in snapshot.items() if table != "message_log"}
-
-
-def assert_ota_answer(response: httpx.Response, before: Snapshot, after: Snapshot) -> None:
-    """The endpoint's contract for one answered push (see the endpoint's docstring)."""
-    where = f"{response.status_code}: {response.text[:600]}"
-    assert response.status_code < 500, where  # 5xx tells the sender to resend: ours only
-    assert b"Traceback" not in response.content, where
-    assert response.headers["content-type"].split(";")[0] in {"application/xml", "text/xml"}
-    root = _ota_root(response)
-    assert etree.QName(root).namespace == OTA_NS, where
-    assert etree.QName(root).localname in ANSWERS, where
-    success = root.find(f"{{{OTA_NS}}}Success")
-    errors = root.findall(f"{{{OTA_NS}}}Errors/{{{OTA_NS}}}Error")
-    if response.status_code == 200:
-        assert success is not None, where
-        assert not errors, where
-    else:
-        assert 400 <= response.status_code < 500, where
-        assert success is None, where
-        assert errors, where
-        assert all((error.text or "").strip() for error in errors), where
-        assert _reservations(after) == _reservations(before), f"refused but stored: {where}"
-
-
-def assert_no_card_number_kept(sent: bytes, response: httpx.Response, after: Snapshot) -> None:
-    """No digit run long enough to be a card number that was sent is stored or echoed."""
-    stored = repr(after).encode()
-    for number in set(PAN.findall(sent)):
-        assert number not in stored, f"card number {number!r} was stored"
-        assert number not in response.content, f"card number {number!r} was echoed"
 
 
 def test_the_seed_messages_are_answered_and_the_complete_ones_accepted() -> None:
@@ -166,7 +33,7 @@ def test_the_seed_messages_are_answered_and_the_complete_ones_accepted() -> None
     with push_world() as world:
         for seed in seeds():
             before = store_snapshot(world.container)
-            response = _push(world, seed.body, soap=False)
+            response = send_push(world, seed.body, soap=False)
             after = store_snapshot(world.container)
             assert_ota_answer(response, before, after)
             assert_no_card_number_kept(seed.body, response, after)
@@ -187,7 +54,7 @@ def test_mutated_messages_get_an_ota_answer_and_keep_no_card_number() -> None:
         @given(body=mutated_messages(), soap=st.booleans())
         def answered(body: bytes, soap: bool) -> None:
             before = store_snapshot(world.container)
-            response = _push(world, body, soap=soap)
+            response = send_push(world, body, soap=soap)
             after = store_snapshot(world.container)
             assert_ota_answer(response, before, after)
             assert_no_card_number_kept(body, response, after)
@@ -202,11 +69,11 @@ def test_bodies_that_are_no_ota_message_get_a_400_ota_error() -> None:
         @given(body=hostile_messages(), soap=st.booleans())
         def refused(body: bytes, soap: bool) -> None:
             before = store_snapshot(world.container)
-            response = _push(world, body, soap=soap)
+            response = send_push(world, body, soap=soap)
             after = store_snapshot(world.container)
             assert_ota_answer(response, before, after)
             assert response.status_code == 400, response.text
             # Apart from the (redacted) message log, a refused message leaves nothing behind.
-            assert _without_log(after) == _without_log(before)
+            assert without_log(after) == without_log(before)
 
         refused()
