@@ -123,3 +123,30 @@ def test_bodies_that_are_not_json_get_400_and_change_nothing() -> None:
             assert_robust_answer(response, before, store_snapshot(world.container))
 
         refused()
+
+
+def test_the_connection_wizard_hops_answer_any_query_clearly() -> None:
+    with api_world() as world:
+        junk = st.one_of(st.sampled_from(NASTY_STRINGS), st.text(max_size=30))
+
+        @FUZZ_SETTINGS
+        @given(
+            start=st.fixed_dictionaries({}, optional={"mode": junk, "hotel_id": junk}),
+            back=st.fixed_dictionaries({}, optional={"state": junk, "code": junk, "error": junk}),
+        )
+        def answered(start: dict[str, str], back: dict[str, str]) -> None:
+            before = store_snapshot(world.container)
+            started = world.client.get(
+                "/connect/booking", params=start, headers=world.auth(), follow_redirects=False
+            )
+            assert_robust_answer(started, before, store_snapshot(world.container))
+            assert started.status_code in {302, 400, 422}, started.text
+            before = store_snapshot(world.container)
+            returned = world.client.get(
+                "/oauth/booking/callback", params=back, headers={"Accept": "application/json"}
+            )
+            # A state nobody issued finishes nothing.
+            assert 400 <= returned.status_code < 500, returned.text
+            assert_robust_answer(returned, before, store_snapshot(world.container))
+
+        answered()
