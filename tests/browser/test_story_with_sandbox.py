@@ -247,10 +247,18 @@ def test_booking_connectivity_through_the_sandbox_extranet(story: Story, camera:
     hotel = story.sandbox.state.hotels["1000003"]  # seeded as not connected to us
     page = camera.page
     page.goto(story.signin_link)
-    page.get_by_label(re.compile("Connectivity request from the Extranet")).check()
-    page.get_by_label("Booking.com property id").fill(hotel.code)
+    # By keyboard only: arrow to the Extranet option, tab to the property id, Enter.
+    page.get_by_label(re.compile("Sign in with Booking.com")).focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label(re.compile("Connectivity request from the Extranet"))).to_be_checked()
+    page.keyboard.press("Tab")
+    property_id = page.get_by_label("Booking.com property id")
+    expect(property_id).to_be_focused()
+    focus_outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert focus_outline == "solid", "the focused field shows no focus outline"
+    page.keyboard.type(hotel.code)
     camera.shoot("20-connectivity-choose")
-    page.get_by_role("button", name="Connect").click()
+    page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(rf"^{re.escape(story.sandbox.base_url)}/extranet/"))
     expect(page.locator("body")).to_contain_text(hotel.name)
