@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -61,13 +63,41 @@ class Guest:
         return " ".join(part for part in (self.given_name, self.surname) if part)
 
 
+#: Above this no hotel price is real; it is a corrupt message (and would not fit the store).
+MAX_AMOUNT = Decimal(10) ** 12
+#: More guests than this in one room is a corrupt message, not a booking.
+MAX_GUESTS_PER_ROOM = 999
+
+
+def _check_amount(_instance: object, attribute: attrs.Attribute[Any], value: Money | None) -> None:
+    """Prices, totals and commissions are never negative and never absurdly large."""
+    if value is not None and not 0 <= value.amount < MAX_AMOUNT:
+        raise InvalidValue(f"{attribute.name} {value} is out of range (0 to {MAX_AMOUNT})")
+
+
+def _check_guest_count(_instance: object, _attribute: object, value: int) -> None:
+    if not 0 <= value <= MAX_GUESTS_PER_ROOM:
+        raise InvalidValue(f"guest count {value} is out of range (0 to {MAX_GUESTS_PER_ROOM})")
+
+
 @attrs.frozen(kw_only=True)
 class NightlyPrice:
     """The price of one night of one room stay."""
 
     night: date
-    amount: Money
+    amount: Money = attrs.field(validator=_check_amount)
     rate_plan_code: str | None = None
+
+
+def _check_nightly_prices(
+    instance: RoomStay, _attribute: object, prices: tuple[NightlyPrice, ...]
+) -> None:
+    for price in prices:
+        if not instance.arrival <= price.night < instance.departure:
+            raise InvalidValue(
+                f"a price for the night of {price.night} lies outside the stay "
+                f"{instance.arrival}..{instance.departure}"
+            )
 
 
 def _check_stay_dates(instance: RoomStay, _attribute: object, departure: date) -> None:
@@ -89,11 +119,13 @@ class RoomStay:
     rate_plan_id: UUID | None = None
     arrival: date
     departure: date = attrs.field(validator=_check_stay_dates)
-    guest_count: int = 1
+    guest_count: int = attrs.field(default=1, validator=_check_guest_count)
     guest_names: tuple[str, ...] = ()
-    nightly_prices: tuple[NightlyPrice, ...] = ()
-    total: Money | None = None
-    commission: Money | None = None
+    nightly_prices: tuple[NightlyPrice, ...] = attrs.field(
+        default=(), validator=_check_nightly_prices
+    )
+    total: Money | None = attrs.field(default=None, validator=_check_amount)
+    commission: Money | None = attrs.field(default=None, validator=_check_amount)
     meal_plan: str | None = None
     remarks: tuple[str, ...] = ()
 
@@ -114,10 +146,10 @@ class RoomStay:
 class Totals:
     """Reservation-level amounts as the channel reported them."""
 
-    amount_before_tax: Money | None = None
-    amount_after_tax: Money | None = None
-    taxes: Money | None = None
-    commission: Money | None = None
+    amount_before_tax: Money | None = attrs.field(default=None, validator=_check_amount)
+    amount_after_tax: Money | None = attrs.field(default=None, validator=_check_amount)
+    taxes: Money | None = attrs.field(default=None, validator=_check_amount)
+    commission: Money | None = attrs.field(default=None, validator=_check_amount)
 
 
 def _check_last_four(_instance: object, _attribute: object, value: str | None) -> None:

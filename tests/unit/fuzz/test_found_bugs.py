@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
+from lxml import etree
 
+from channel_manager.adapters.booking.ota.namespaces import OTA_NS
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE
 from tests.unit.fuzz.api_world import (
     ApiWorld,
@@ -19,11 +22,19 @@ from tests.unit.fuzz.api_world import (
     assert_robust_answer,
     store_snapshot,
 )
+from tests.unit.fuzz.ota_mutations import seeds
+from tests.unit.fuzz.push_world import PushWorld, assert_ota_answer, push_world, send_push
 
 
 @pytest.fixture
 def world() -> Iterator[ApiWorld]:
     with api_world() as built:
+        yield built
+
+
+@pytest.fixture
+def pushed() -> Iterator[PushWorld]:
+    with push_world() as built:
         yield built
 
 
@@ -97,3 +108,59 @@ def test_b4_negative_paging_is_a_400(world: ApiWorld, params: dict[str, str]) ->
 @pytest.mark.parametrize("rate", ["-5", "0.001", "1e400"])
 def test_b5_rates_that_can_never_be_sent_are_a_422(world: ApiWorld, rate: str) -> None:
     assert _ari(world, rate=rate)["status"] == 422
+
+
+def _seed_with(*changes: tuple[str, str, str]) -> bytes:
+    """The Booking.com multi-room example with the first ``tag/@attribute`` of each change set."""
+    root = etree.fromstring(seeds()[0].body)
+    for tag, attribute, value in changes:
+        element = next(root.iter(f"{{{OTA_NS}}}{tag}"))
+        element.set(attribute, value)
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    assert isinstance(body, bytes)
+    return body
+
+
+def _push_refused(world: PushWorld, body: bytes) -> httpx.Response:
+    before = store_snapshot(world.container)
+    response = send_push(world, body, soap=False)
+    assert_ota_answer(response, before, store_snapshot(world.container))
+    assert 400 <= response.status_code < 500, response.text
+    return response
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("Total", "AmountAfterTax", "-13350"),
+        ("Total", "AmountBeforeTax", "-5"),
+        ("CommissionPayableAmount", "Amount", "-4005"),
+    ],
+)
+def test_b6_a_negative_amount_is_refused(pushed: PushWorld, change: tuple[str, str, str]) -> None:
+    _push_refused(pushed, _seed_with(change))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("GuestCount", "Count", "99999999999999999999"),
+        ("GuestCount", "Count", "-1"),
+        ("Total", "AmountAfterTax", "99999999999999999999999999"),
+    ],
+)
+def test_b7_absurd_numbers_are_refused_not_stored(
+    pushed: PushWorld, change: tuple[str, str, str]
+) -> None:
+    _push_refused(pushed, _seed_with(change))
+
+
+@pytest.mark.parametrize("currency", ["USD", "XX", "eur"])
+def test_b8_a_price_in_another_currency_is_refused(pushed: PushWorld, currency: str) -> None:
+    response = _push_refused(pushed, _seed_with(("Total", "CurrencyCode", currency)))
+    assert currency in response.text
+
+
+def test_b9_a_night_price_outside_the_stay_is_refused(pushed: PushWorld) -> None:
+    response = _push_refused(pushed, _seed_with(("RoomRate", "EffectiveDate", "1990-01-01")))
+    assert "1990-01-01" in response.text

@@ -22,7 +22,7 @@ from channel_manager.adapters.booking.ota.reservations import (
     Total,
 )
 from channel_manager.domain.channel import ChannelReservation, ReservationMessageKind
-from channel_manager.domain.errors import CardDataRejected
+from channel_manager.domain.errors import CardDataRejected, CurrencyMismatch
 from channel_manager.domain.money import Money
 from channel_manager.domain.reservation import (
     Address,
@@ -149,6 +149,10 @@ def to_channel_reservation(
 ) -> ChannelReservation:
     """One fetched reservation as the domain sees it."""
     external_id = ota.reservation_id or ""
+    if len(ota.currencies) > 1:
+        # One booking is priced in the property's one currency; anything else is corrupt, and
+        # relabelling amounts would silently change what the guest pays.
+        raise CurrencyMismatch(*ota.currencies[:2])
     currency = ota.currency or _NO_CURRENCY
     stays = tuple(_room_stay(n, stay, currency) for n, stay in enumerate(ota.room_stays, start=1))
     hotel = ota.hotel_code or next((s.hotel_code for s in ota.room_stays if s.hotel_code), "")

@@ -201,15 +201,20 @@ class OtaReservation:
         return self.create_datetime or next((i.date for i in self.ids if i.date), None)
 
     @property
-    def currency(self) -> str | None:
-        """The first currency code the reservation mentions anywhere."""
+    def currencies(self) -> tuple[str, ...]:
+        """Every currency code the reservation mentions, in order of first mention."""
         candidates: list[str | None] = [self.total.currency if self.total else None]
         candidates.append(self.total_commission.currency if self.total_commission else None)
         for stay in self.room_stays:
             candidates.append(stay.total.currency if stay.total else None)
             candidates.append(stay.commission.currency if stay.commission else None)
             candidates.extend(rate.price.currency for rate in stay.nightly_rates)
-        return next((code for code in candidates if code), None)
+        return tuple(dict.fromkeys(code for code in candidates if code))
+
+    @property
+    def currency(self) -> str | None:
+        """The first currency code the reservation mentions anywhere."""
+        return next(iter(self.currencies), None)
 
 
 @attrs.frozen(kw_only=True)

@@ -173,6 +173,11 @@ def _room_stay(stay: etree._Element) -> OtaRoomStay:
     nightly = _nightly_rates(stay, span)
     if span is None and nightly:
         span = (nightly[0].night, nightly[-1].night + timedelta(days=1))
+        if len({rate.night for rate in nightly}) != (span[1] - span[0]).days:
+            raise OtaParseError(
+                OtaErrorCode.INVALID_VALUE,
+                f"RoomStay nightly rates from {span[0]} to {span[1]} leave nights without a price",
+            )
     if span is None:
         raise missing("RoomStay/TimeSpan (or dated RoomRates)")
     if span[1] <= span[0]:

@@ -14,6 +14,8 @@ from lxml import etree
 from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
 from channel_manager.adapters.booking.ota.namespaces import local_name, ota
 
+#: No price, tax or commission is this large; such a value is a corrupt message.
+MAX_AMOUNT = Decimal(10) ** 12
 #: DecimalPlaces beyond this is not a currency amount any more (Booking.com uses up to 3).
 MAX_DECIMAL_PLACES = 6
 
@@ -151,9 +153,12 @@ def amount_attr(element: etree._Element | None, name: str) -> Decimal | None:
         raise invalid(element, name, value, "an amount") from None
     if not amount.is_finite():
         raise invalid(element, name, value, "a finite amount")
-    if "." in value or "e" in value.lower():
-        return amount
-    return amount.scaleb(-(places or 0))
+    if "." not in value and "e" not in value.lower():
+        amount = amount.scaleb(-(places or 0))
+    # Prices, taxes and commissions are never negative; beyond 10^12 a value is corrupt.
+    if not 0 <= amount < MAX_AMOUNT:
+        raise invalid(element, name, value, f"an amount from 0 up to {MAX_AMOUNT}")
+    return amount
 
 
 def split_amount(amount: Decimal, decimal_places: int | None = None) -> tuple[str, str]:
