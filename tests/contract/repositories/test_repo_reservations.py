@@ -10,7 +10,7 @@ import pytest
 from repository_builders import DAY0, at, new_connection, new_organization, rich_reservation, seed
 
 from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
-from channel_manager.domain.errors import NotFound
+from channel_manager.domain.errors import InvalidValue, NotFound
 from channel_manager.domain.money import Money
 from channel_manager.domain.reservation import Guest, ReservationStatus, Revision, Totals
 
@@ -181,3 +181,20 @@ def test_amounts_come_back_with_the_currencys_places_on_every_backend(uow_factor
         stored = uow.reservations.get(reservation.id)
     assert stored.totals.amount_after_tax is not None
     assert str(stored.totals.amount_after_tax.amount) == "133.50"  # not "133.5000"
+
+
+def test_a_value_the_columns_cannot_hold_is_a_named_error(
+    uow_factory, request: pytest.FixtureRequest
+):
+    seeded = seed(uow_factory)
+    too_long = rich_reservation(seeded, external_id="R" * 300)
+    with uow_factory() as uow:
+        if request.node.callspec.id == "postgres":
+            # PostgreSQL enforces VARCHAR(255): the sender gets a 4xx, not a 500.
+            with pytest.raises(InvalidValue):
+                uow.reservations.add(too_long)
+        else:
+            # SQLite and the memory store keep the whole value: nothing is lost either way.
+            uow.reservations.add(too_long)
+            uow.commit()
+            assert uow.reservations.get(too_long.id).external_id == "R" * 300

@@ -14,7 +14,8 @@ from __future__ import annotations
 import builtins
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from uuid import UUID
 
@@ -28,8 +29,23 @@ from channel_manager.adapters.sqlalchemy.rows.reservations import (
     reservation_from_rows,
     reservation_to_rows,
 )
-from channel_manager.domain.errors import NotFound
+from channel_manager.domain.errors import InvalidValue, NotFound
 from channel_manager.domain.reservation import Reservation, ReservationStatus
+
+
+@contextmanager
+def _storable(reservation: Reservation) -> Iterator[None]:
+    """A value the columns cannot hold (a 300-character id on PostgreSQL's VARCHAR(255)) is
+    the sender's error: a named 4xx, not a 500 that would make it resend forever.
+    """
+    try:
+        yield
+    except sa.exc.DataError as error:
+        raise InvalidValue(
+            f"reservation {reservation.external_id[:40]!r} holds a value too long or too large "
+            "to store"
+        ) from error
+
 
 _CHILD_TABLES = (
     tables.reservation_nightly_prices,
@@ -63,16 +79,20 @@ class SqlAlchemyReservationRepository:
         DuplicateRecord.
         """
         rows = reservation_to_rows(reservation)
-        self._rows.insert(rows.header, f"{reservation.connection_id}/{reservation.external_id}")
-        self._insert_children(rows.room_stays, rows.nightly_prices, rows.guests)
+        with _storable(reservation):
+            self._rows.insert(rows.header, f"{reservation.connection_id}/{reservation.external_id}")
+            self._insert_children(rows.room_stays, rows.nightly_prices, rows.guests)
 
     def update(self, reservation: Reservation) -> None:
         """Overwrite an existing reservation, children included."""
         rows = reservation_to_rows(reservation)
-        self._rows.update(rows.header)
-        for table in _CHILD_TABLES:
-            self._connection.execute(table.delete().where(table.c.reservation_id == reservation.id))
-        self._insert_children(rows.room_stays, rows.nightly_prices, rows.guests)
+        with _storable(reservation):
+            self._rows.update(rows.header)
+            for table in _CHILD_TABLES:
+                self._connection.execute(
+                    table.delete().where(table.c.reservation_id == reservation.id)
+                )
+            self._insert_children(rows.room_stays, rows.nightly_prices, rows.guests)
 
     def get_by_external(self, connection_id: UUID, external_id: str) -> Reservation | None:
         """The reservation ``external_id`` of this connection, locked for this transaction
