@@ -102,9 +102,10 @@ def _sync_and_read_reservations(story: Story, camera: Camera) -> None:
     page.get_by_role("button", name="Sync now").click()
     expect(page.get_by_test_id("live-run")).to_contain_text("succeeded", timeout=20_000)
     expect(page.get_by_test_id("live-run")).to_contain_text("reservations: 3")
-    # The page reloads itself once the run is over, so the table of runs shows it too.
+    camera.shoot("06-sync-live-progress-finished")
+    page.get_by_role("link", name="Update the list of runs").click()
     expect(page.get_by_role("table").locator("tbody tr").first).to_contain_text("succeeded")
-    camera.shoot("06-sync-succeeded")
+    camera.shoot("06b-sync-runs")
 
     page.get_by_role("link", name="Reservations", exact=True).click()
     theirs = story.sandbox_reservations(HOTEL)

@@ -49,8 +49,12 @@ function followRun(section) {
         progress.remove();
       }
       section.dataset.finished = run.status;
-      // The table of runs below is rendered by the server: show the finished run there too.
-      window.setTimeout(() => window.location.reload(), 1500);
+      // The table of runs below is rendered by the server. Offer to update it rather than
+      // reloading by surprise, which would take the page (and focus) from under the user.
+      const done = section.querySelector("[data-live-done]");
+      if (done) {
+        done.hidden = false;
+      }
     }
   }
   tick();
