@@ -115,6 +115,22 @@ async def test_acknowledging_a_superseded_message_is_refused(harness: GatewayHar
         await harness.gateway.acknowledge([served])
 
 
+async def test_one_superseded_message_does_not_hold_back_the_others(
+    harness: GatewayHarness,
+) -> None:
+    hotel = harness.hotel_codes()[0]
+    kept, changed = await harness.book(hotel), await harness.book(hotel)
+    served = await fetch(harness)
+    await harness.change(changed, ReservationMessageKind.MODIFY)
+
+    with pytest.raises(PermanentChannelError):
+        await harness.gateway.acknowledge([served[kept], served[changed]])
+
+    pending = await fetch(harness)
+    assert kept not in pending  # acknowledged one by one after the batch was refused
+    assert changed in pending  # its newer message is still to be stored and acknowledged
+
+
 async def test_acknowledging_twice_is_harmless(harness: GatewayHarness) -> None:
     reservation_id = await harness.book(harness.hotel_codes()[0])
     served = (await fetch(harness))[reservation_id]

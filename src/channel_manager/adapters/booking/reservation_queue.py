@@ -169,6 +169,25 @@ class ReservationQueues:
             raise PermanentChannelError("", f"not Booking.com acknowledgement keys: {unknown}")
 
     async def _acknowledge_queue(self, queue: Queue, keys: Sequence[str]) -> None:
+        """Acknowledge a batch; if it is refused, one by one: Booking.com refuses the whole
+        batch when one message in it was superseded meanwhile ("wrong type"), and the others
+        would otherwise come back on every poll.
+        """
+        try:
+            await self._post_acknowledgement(queue, keys)
+        except PermanentChannelError:
+            if len(keys) == 1:
+                raise
+            refusals = []
+            for key in keys:
+                try:
+                    await self._post_acknowledgement(queue, [key])
+                except PermanentChannelError as error:
+                    refusals.append(error)
+            if refusals:
+                raise refusals[0] from None
+
+    async def _post_acknowledgement(self, queue: Queue, keys: Sequence[str]) -> None:
         reservations = []
         for key in keys:
             _, reservation_id, hotel = _parse_ack_key(key)

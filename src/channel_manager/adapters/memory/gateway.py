@@ -266,11 +266,26 @@ class FakeChannelGateway:
             yield message
 
     async def acknowledge(self, reservations: Sequence[ChannelReservation]) -> None:
-        """Acknowledge served messages (all or nothing per queue)."""
+        """Acknowledge served messages; when the channel refuses the batch (it is all or
+        nothing), one by one, so one superseded message does not hold the others back.
+        """
         if not reservations:
             return
         await self.channel.enter(GatewayOperation.ACKNOWLEDGE)
-        self.channel.acknowledge([r.ack_key for r in reservations], self._visible())
+        keys = [r.ack_key for r in reservations]
+        try:
+            self.channel.acknowledge(keys, self._visible())
+        except PermanentChannelError:
+            if len(keys) == 1:
+                raise
+            refusals = []
+            for key in keys:
+                try:
+                    self.channel.acknowledge([key], self._visible())
+                except PermanentChannelError as error:
+                    refusals.append(error)
+            if refusals:
+                raise refusals[0] from None
 
     async def push_availability(self, request: AvailRequest) -> PushOutcome:
         """Apply the valid items; unknown rooms or rate plans are per-item 402 errors."""
