@@ -131,6 +131,7 @@ def _sync_and_read_reservations(story: Story, camera: Camera) -> None:
     raw = page.locator("details[open] pre.xml")
     expect(raw).to_contain_text("OTA_HotelResNotifRQ")
     expect(raw).to_contain_text("***")
+    expect(raw).to_contain_text(re.compile(r"\n +<HotelReservations"))  # indented to read
     assert longest.card.number not in page.content(), "the card number reached the page"
     camera.shoot("08-reservation-detail")
 
@@ -165,6 +166,7 @@ def _set_rates_and_push(story: Story, camera: Camera) -> tuple[str, Decimal, int
     story.service.tick_until(lambda: outbound_settled(story.tenant))
 
     page.get_by_role("link", name="Push history").click()
+    page.get_by_role("button", name="Filter").click()  # "Any state" is sent as state=
     expect(page.locator("tr.state-failed")).to_have_count(0)
     delivered = page.locator("tbody tr", has=page.locator(".push-delivered"))
     ours = delivered.filter(has_text=f"{room.id}/{plan.id}")
