@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from attrs import define, field, frozen
 
@@ -180,11 +180,15 @@ class Reservation:
         """Sum over all rooms."""
         return sum((s.total for s in self.stays), Decimal(0))
 
+    def stay_commission(self, stay: Stay) -> Decimal:
+        """Commission payable on one room, rounded half up to the currency's minor units."""
+        quantum = Decimal(1).scaleb(-CURRENCY_DECIMALS[self.currency])
+        return (stay.total * self.commission_percent / 100).quantize(quantum, ROUND_HALF_UP)
+
     @property
     def commission(self) -> Decimal:
-        """Commission payable on the total, rounded to the currency's minor units."""
-        quantum = Decimal(1).scaleb(-CURRENCY_DECIMALS[self.currency])
-        return (self.total * self.commission_percent / 100).quantize(quantum)
+        """Commission payable on the reservation: the sum of its rooms' (so the two agree)."""
+        return sum((self.stay_commission(s) for s in self.stays), Decimal(0))
 
 
 class MessageKind(enum.StrEnum):

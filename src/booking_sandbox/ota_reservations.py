@@ -87,8 +87,7 @@ def _room_stay(
     room_type = sub(sub(room_stay, "RoomTypes"), "RoomType", RoomTypeCode=stay.room_id)
     sub(sub(room_type, "RoomDescription", Name=stay.room_name), "Text", stay.meal_plan)
     rate_plan = sub(sub(room_stay, "RatePlans"), "RatePlan", RatePlanCode=stay.rate_plan_id)
-    share = stay.total * res.commission_percent / 100
-    _commission(sub(rate_plan, "Commission"), share, hotel)
+    _commission(sub(rate_plan, "Commission"), res.stay_commission(stay), hotel)
     rates = sub(room_stay, "RoomRates")
     for night, price in zip(stay.nights, stay.nightly_prices, strict=True):
         room_rate = sub(
