@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from channel_manager.domain.money import Money
+from channel_manager.domain.reservation import ReservationStatus
+from channel_manager.entrypoints.web.common import FormError, choice_or_none, date_or_none
 from channel_manager.entrypoints.web.errors import safe_next
-from channel_manager.entrypoints.web.rendering import format_age, format_money
+from channel_manager.entrypoints.web.rendering import format_age, format_money, format_xml
 from channel_manager.entrypoints.web.security import csrf_config, csrf_secret, session_config
 from tests.support.containers import make_settings
 
@@ -70,3 +72,23 @@ def test_csrf_secret_is_stable_per_vault_key_and_differs_between_keys() -> None:
     settings = make_settings()
     assert csrf_secret(settings) == csrf_secret(settings)
     assert csrf_secret(settings) != csrf_secret(make_settings())
+
+
+def test_blank_filters_mean_no_filter_and_bad_ones_say_why() -> None:
+    assert choice_or_none(ReservationStatus, "", "Status") is None
+    assert choice_or_none(ReservationStatus, "cancelled", "Status") is ReservationStatus.CANCELLED
+    with pytest.raises(FormError, match="Status must be one of"):
+        choice_or_none(ReservationStatus, "lost", "Status")
+    assert date_or_none(None, "From") is None
+    assert date_or_none("2027-02-01", "From") == date(2027, 2, 1)
+    with pytest.raises(FormError, match="From must be a date"):
+        date_or_none("1 Feb", "From")
+
+
+def test_logged_xml_is_indented_for_reading_and_anything_else_left_alone() -> None:
+    body = "<?xml version='1.0' encoding='UTF-8'?><a><b x=\"1\">t</b></a>"
+    assert format_xml(body) == '<a>\n  <b x="1">t</b>\n</a>\n'
+    assert format_xml('{"jwt": "***"}') == '{"jwt": "***"}'
+    assert format_xml("<a><unclosed></a>") == "<a><unclosed></a>"
+    hostile = '<!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>'
+    assert "root:" not in format_xml(hostile)
