@@ -122,6 +122,8 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
     page.get_by_label("Rate plan", exact=True).select_option("STD")
     page.get_by_label("Rate per night (EUR)").fill("99.00")
     page.get_by_role("button", name="Push to Booking.com").click()
+    # Wait for the answer page: reloading while the POST is still navigating detaches it.
+    expect(page.get_by_role("status")).to_contain_text("Queued")
     _deliver_pushes(live_server)
     page.reload()
     failed = page.locator("tr.state-failed")
