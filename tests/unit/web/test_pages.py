@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-from uuid import uuid4
+from uuid import UUID, uuid4
 
+import attrs
 import pytest
 from litestar.testing import TestClient
 
 from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.domain.errors import PermanentChannelError
+from channel_manager.domain.money import Money
+from channel_manager.domain.reservation import Totals
 from tests.support.builders import booking
 from tests.unit.web.conftest import csrf_from, sign_in
 from tests.unit.web.world import (
@@ -263,3 +266,22 @@ def test_sync_now_runs_and_reservation_appears(
 
 def test_unknown_reservation_is_not_found(client: TestClient, connected: str) -> None:
     assert client.get(f"/reservations/{uuid4()}").status_code == 404
+
+
+def test_reservations_priced_before_tax_show_that_total(
+    client: TestClient, world: World, connected: str
+) -> None:
+    message = booking("BK-NET", hotel_code=HOTEL_CODE, room="DBL")
+    net = attrs.evolve(
+        message,
+        reservation=attrs.evolve(
+            message.reservation, totals=Totals(amount_before_tax=Money.of("180.00", "EUR"))
+        ),
+    )
+    connection = world.container.queries().connection(world.organization_id, UUID(connected))
+    world.container.intake().apply(connection, net)
+
+    listing = client.get("/reservations").text
+
+    assert "180.00 EUR" in listing
+    assert "excl. tax" in listing
