@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
@@ -37,7 +37,7 @@ def pushes_page(
     now: datetime,
     connection_id: UUID | None = None,
     # ``state`` is a name Litestar reserves for the application state.
-    push_state_text: Annotated[str | None, Parameter(query="state")] = None,
+    push_state_text: Annotated[str | None, QueryParameter(name="state")] = None,
 ) -> Response[str]:
     """Pushes, newest first, with what they carried and how the channel answered."""
     connection = choose_connection(queries, organization_id, connection_id)
@@ -97,10 +97,10 @@ def messages_page(
     organization_id: UUID,
     queries: Queries,
     connection_id: UUID | None = None,
-    direction: Annotated[str | None, Parameter(query="direction")] = None,
-    message_type: Annotated[str | None, Parameter(query="type")] = None,
+    direction: Annotated[str | None, QueryParameter(name="direction")] = None,
+    message_type: Annotated[str | None, QueryParameter(name="type")] = None,
     ruid: str | None = None,
-    search: Annotated[str | None, Parameter(query="q")] = None,
+    search: Annotated[str | None, QueryParameter(name="q")] = None,
 ) -> Response[str]:
     """Every message sent and received (secrets masked), filterable, with the RUID that
     Booking.com support asks for.

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from channel_manager.application.connect import ConnectService
 from channel_manager.application.queries import Queries
@@ -98,7 +98,7 @@ def connection_result(
     status: str = "error",
     connection_id: UUID | None = None,
     reason: str | None = None,
-    error_type: Annotated[str | None, Parameter(query="type")] = None,
+    error_type: Annotated[str | None, QueryParameter(name="type")] = None,
 ) -> Response[str]:
     """How the connection wizard ended, in words, with the next step."""
     if status == "connected" and connection_id is not None:

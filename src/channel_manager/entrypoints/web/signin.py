@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.errors import Unauthenticated
@@ -29,7 +29,7 @@ def signin_page(
     request: Request[Any, Any, Any],
     api_keys: ApiKeyService,
     key: str | None = None,
-    next_path: Annotated[str | None, Parameter(query="next")] = None,
+    next_path: Annotated[str | None, QueryParameter(name="next")] = None,
 ) -> Response[Any]:
     """The sign-in form; ``?key=cm_...`` (the demo's one-click link) signs in directly."""
     destination = safe_next(next_path)
