@@ -47,28 +47,20 @@ class Queries:
             return owned_connection(uow, organization_id, connection_id)
 
     def health(self, organization_id: UUID, connection_id: UUID) -> ConnectionHealth:
-        """The integration card's figures for one connection."""
+        """The integration card's figures for one connection (aggregate queries, no scans)."""
         with self._uow_factory() as uow:
             connection = owned_connection(uow, organization_id, connection_id)
             runs = uow.sync_runs.list_by_connection(connection_id, limit=1)
-            failed = uow.outbound.list(
-                connection_id=connection_id, state=OutboundState.FAILED, limit=1000
-            )
-            pending = uow.outbound.list(
-                connection_id=connection_id, state=OutboundState.PENDING, limit=1000
-            )
-            unmapped = [
-                r
-                for r in uow.reservations.list(organization_id, limit=1000)
-                if r.connection_id == connection_id and r.has_unmapped_rooms
-            ]
+            outbox = uow.outbound.summary(connection_id)
+            unmapped = uow.reservations.count_unlinked(connection_id)
         return ConnectionHealth(
             connection=connection,
             last_run=runs[0] if runs else None,
-            failed_pushes=len(failed),
-            pending_pushes=len(pending),
-            unmapped_reservations=len(unmapped),
-            oldest_pending_push_at=min((m.created_at for m in pending), default=None),
+            failed_pushes=outbox.count(OutboundState.FAILED),
+            pending_pushes=outbox.count(OutboundState.PENDING)
+            + outbox.count(OutboundState.IN_FLIGHT),
+            unmapped_reservations=unmapped,
+            oldest_pending_push_at=outbox.oldest_open_at,
         )
 
     def sync_runs(

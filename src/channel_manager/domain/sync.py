@@ -244,3 +244,15 @@ class OutboundMessage:
             next_attempt_at=now,
             claimed_by=None,
         )
+
+
+@attrs.frozen(kw_only=True)
+class OutboxSummary:
+    """How one connection's outbox stands: messages per state and the oldest open one."""
+
+    counts: Mapping[OutboundState, int] = attrs.field(factory=dict, hash=False)
+    oldest_open_at: datetime | None = None
+
+    def count(self, state: OutboundState) -> int:
+        """Messages in ``state`` (0 when none)."""
+        return self.counts.get(state, 0)

@@ -21,7 +21,7 @@ from channel_manager.domain.inventory import Organization, Property, RatePlan, U
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 from channel_manager.domain.messages import MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
-from channel_manager.domain.sync import OutboundMessage, OutboundState, SyncRun
+from channel_manager.domain.sync import OutboundMessage, OutboundState, OutboxSummary, SyncRun
 
 
 class OrganizationRepository(Protocol):
@@ -161,6 +161,12 @@ class ReservationRepository(Protocol):
         """
         ...
 
+    def count_unlinked(self, connection_id: UUID) -> int:
+        """How many non-cancelled reservations of the connection are not fully linked (the
+        integration card's "unmapped" figure).
+        """
+        ...
+
     def list_unlinked(
         self, connection_id: UUID, external_property_id: str
     ) -> builtins.list[Reservation]:
@@ -202,6 +208,10 @@ class OutboundMessageRepository(Protocol):
         Per ordering key strictly in order: never returns a message while an earlier one with
         the same ``ordering_key`` is pending or in flight.
         """
+        ...
+
+    def summary(self, connection_id: UUID) -> OutboxSummary:
+        """Counts per state and when the oldest pending or in-flight message was queued."""
         ...
 
     def release(self, worker_id: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 from repository_builders import at, availability_message, rate_message, seed
@@ -133,3 +134,27 @@ def test_a_rolled_back_claim_leaves_the_message_pending(uow_factory):
         assert len(uow.outbound.claim_due(at(1), "w1", 5)) == 1
     claimed = _claim(uow_factory, at(1) + timedelta(seconds=1), worker="w2")
     assert [m.claimed_by for m in claimed] == ["w2"]
+
+
+def test_summary_counts_states_and_dates_the_oldest_open_message(uow_factory):
+    seeded = seed(uow_factory)
+    first = availability_message(seeded.connection.id, ordering_key="H1", created_minute=1)
+    second = availability_message(seeded.connection.id, ordering_key="H2", created_minute=2)
+    third = availability_message(seeded.connection.id, ordering_key="H3", created_minute=3)
+    _queue(uow_factory, first, second, third)
+    with uow_factory() as uow:
+        uow.outbound.update(first.start_attempt(at(5), "w1").fail_permanently("402: closed"))
+        uow.outbound.update(second.start_attempt(at(5), "w1"))
+        uow.commit()
+
+    with uow_factory() as uow:
+        summary = uow.outbound.summary(seeded.connection.id)
+        empty = uow.outbound.summary(uuid4())
+
+    assert summary.count(OutboundState.FAILED) == 1
+    assert summary.count(OutboundState.IN_FLIGHT) == 1
+    assert summary.count(OutboundState.PENDING) == 1
+    assert summary.count(OutboundState.DELIVERED) == 0
+    assert summary.oldest_open_at == at(2)  # the failed one is not open
+    assert empty.counts == {}
+    assert empty.oldest_open_at is None

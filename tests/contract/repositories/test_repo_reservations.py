@@ -198,3 +198,22 @@ def test_a_value_the_columns_cannot_hold_is_a_named_error(
             uow.reservations.add(too_long)
             uow.commit()
             assert uow.reservations.get(too_long.id).external_id == "R" * 300
+
+
+def test_count_unlinked_matches_list_unlinked(uow_factory):
+    seeded = seed(uow_factory)
+    partly_mapped = rich_reservation(seeded, external_id="PART")
+    first = partly_mapped.room_stays[0]
+    fully_mapped = attrs.evolve(rich_reservation(seeded, external_id="FULL"), room_stays=(first,))
+    other_hotel = attrs.evolve(
+        rich_reservation(seeded, external_id="ELSE"), external_property_id="H2"
+    )
+    cancelled = rich_reservation(seeded, external_id="GONE", status=ReservationStatus.CANCELLED)
+    with uow_factory() as uow:
+        for reservation in (partly_mapped, fully_mapped, other_hotel, cancelled):
+            uow.reservations.add(reservation)
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.reservations.count_unlinked(seeded.connection.id) == 2  # PART and ELSE
+        assert uow.reservations.count_unlinked(uuid4()) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections import Counter
 from datetime import date, datetime
 from uuid import UUID
 
@@ -12,7 +13,7 @@ from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.messages import MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
-from channel_manager.domain.sync import OutboundMessage, OutboundState, SyncRun
+from channel_manager.domain.sync import OutboundMessage, OutboundState, OutboxSummary, SyncRun
 
 _OPEN_STATES = (OutboundState.PENDING, OutboundState.IN_FLIGHT)
 
@@ -93,6 +94,14 @@ class InMemoryReservationRepository:
         found = self._rows.select(lambda r: r.external_id == external_id)
         return sorted(found, key=lambda r: (str(r.connection_id), str(r.id)))
 
+    def count_unlinked(self, connection_id: UUID) -> int:
+        """Non-cancelled reservations with no property or an unmapped stay, counted."""
+        return sum(
+            1
+            for r in self._rows.select(lambda r: r.connection_id == connection_id)
+            if not r.is_cancelled and (r.property_id is None or r.has_unmapped_rooms)
+        )
+
     def list_unlinked(
         self, connection_id: UUID, external_property_id: str
     ) -> builtins.list[Reservation]:
@@ -152,6 +161,14 @@ class InMemoryOutboundMessageRepository:
                 self._rows.put(begun.id, begun)
                 started.append(begun)
         return started
+
+    def summary(self, connection_id: UUID) -> OutboxSummary:
+        """Counts per state and the oldest open message."""
+        mine = list(self._rows.select(lambda m: m.connection_id == connection_id))
+        counts = Counter(m.state for m in mine)
+        open_states = {OutboundState.PENDING, OutboundState.IN_FLIGHT}
+        oldest = min((m.created_at for m in mine if m.state in open_states), default=None)
+        return OutboxSummary(counts=dict(counts), oldest_open_at=oldest)
 
     def release(self, worker_id: str) -> int:
         """Return every message in flight for ``worker_id`` to pending; how many."""

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from channel_manager.adapters.sqlalchemy import tables
 from channel_manager.adapters.sqlalchemy.repositories.base import TableAccess
 from channel_manager.adapters.sqlalchemy.rows.outbound import outbound_from_row, outbound_to_row
-from channel_manager.domain.sync import OutboundMessage, OutboundState
+from channel_manager.domain.sync import OutboundMessage, OutboundState, OutboxSummary
 
 _OPEN_STATES = (OutboundState.PENDING.value, OutboundState.IN_FLIGHT.value)
 
@@ -105,6 +105,19 @@ class SqlAlchemyOutboundMessageRepository:
         for message in in_flight:
             self._rows.update(outbound_to_row(message.release()))
         return len(in_flight)
+
+    def summary(self, connection_id: UUID) -> OutboxSummary:
+        """Counts per state and the oldest open message, in one grouped query."""
+        table = tables.outbound_messages
+        rows = self._connection.execute(
+            sa.select(table.c.state, sa.func.count(), sa.func.min(table.c.created_at))
+            .where(table.c.connection_id == connection_id)
+            .group_by(table.c.state)
+        ).all()
+        counts = {OutboundState(state): int(count) for state, count, _ in rows}
+        open_states = {OutboundState.PENDING.value, OutboundState.IN_FLIGHT.value}
+        oldest = min((first for state, _, first in rows if state in open_states), default=None)
+        return OutboxSummary(counts=counts, oldest_open_at=oldest)
 
     def list(
         self,

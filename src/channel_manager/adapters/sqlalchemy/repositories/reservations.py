@@ -172,6 +172,20 @@ class SqlAlchemyReservationRepository:
         )
         return self._load(statement)
 
+    def count_unlinked(self, connection_id: UUID) -> int:
+        """Non-cancelled reservations with no property or an unmapped stay, counted."""
+        table = tables.reservations
+        stays = tables.reservation_room_stays
+        unmapped_stay = sa.exists().where(
+            stays.c.reservation_id == table.c.id, stays.c.unit_id.is_(None)
+        )
+        statement = sa.select(sa.func.count()).where(
+            table.c.connection_id == connection_id,
+            table.c.status != ReservationStatus.CANCELLED.value,
+            sa.or_(table.c.property_id.is_(None), unmapped_stay),
+        )
+        return int(self._connection.execute(statement).scalar_one())
+
     def list_unlinked(
         self, connection_id: UUID, external_property_id: str
     ) -> builtins.list[Reservation]:
