@@ -34,6 +34,16 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = "channel-manager/0.1 (+https://github.com/channel-manager)"
 
 
+#: Key of ``httpx.Response.extensions`` holding the message-log id of the logged response.
+MESSAGE_LOG_ID = "channel_manager.message_log_id"
+
+
+def message_log_id(response: httpx.Response) -> UUID | None:
+    """The message-log id the sink gave ``response`` (``None`` when it was not stored)."""
+    value = response.extensions.get(MESSAGE_LOG_ID)
+    return value if isinstance(value, UUID) else None
+
+
 class BookingHttp:
     """The process-wide async HTTP client for Booking.com (close it with :meth:`aclose`)."""
 
@@ -101,7 +111,10 @@ class BookingHttp:
             raise ChannelUnreachableError(
                 f"{method} {request.url.path} failed: {type(error).__name__}: {error}"
             ) from error
-        await self._record(MessageDirection.INBOUND, message_type, request, response, connection_id)
+        logged = await self._record(
+            MessageDirection.INBOUND, message_type, request, response, connection_id
+        )
+        response.extensions[MESSAGE_LOG_ID] = logged
         return response
 
     async def _record(
@@ -111,10 +124,10 @@ class BookingHttp:
         request: httpx.Request,
         response: httpx.Response | None,
         connection_id: UUID | None,
-    ) -> None:
+    ) -> UUID | None:
         source = response if response is not None else request
         body = source.content
-        await self.sink(
+        return await self.sink(
             MessageRecord(
                 direction=direction,
                 message_type=message_type,

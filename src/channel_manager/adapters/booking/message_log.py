@@ -64,8 +64,11 @@ class MessageRecord:
 class MessageSink(Protocol):
     """Receives every message the Booking.com adapter sends or receives."""
 
-    async def __call__(self, record: MessageRecord) -> None:
-        """Store or forward ``record``; must not raise for ordinary storage failures."""
+    async def __call__(self, record: MessageRecord) -> UUID | None:
+        """Store or forward ``record``; return its message-log id when it was stored (the
+        gateway links reservations to the message they came in). Must not raise for ordinary
+        storage failures.
+        """
         ...
 
 
@@ -76,9 +79,9 @@ class MessageLogWriterSink:
     def __init__(self, writer: MessageLogWriter) -> None:
         self._writer = writer
 
-    async def __call__(self, record: MessageRecord) -> None:
-        """Write ``record`` to the message log."""
-        self._writer.write(
+    async def __call__(self, record: MessageRecord) -> UUID | None:
+        """Write ``record`` to the message log; its entry id."""
+        entry = self._writer.write(
             connection_id=record.connection_id,
             direction=record.direction,
             message_type=record.message_type,
@@ -87,11 +90,13 @@ class MessageLogWriterSink:
             http_status=record.status,
             ruid=record.ruid,
         )
+        return entry.id
 
 
-async def discard_messages(record: MessageRecord) -> None:
+async def discard_messages(record: MessageRecord) -> UUID | None:
     """A sink that keeps nothing (the default when no message log is wired)."""
     del record
+    return None
 
 
 def extract_ruid(body: bytes) -> str | None:

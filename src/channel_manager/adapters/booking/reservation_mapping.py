@@ -146,8 +146,10 @@ def to_channel_reservation(
     *,
     connection_id: uuid.UUID,
     now: Callable[[], datetime] = utc_now,
+    raw_message_id: uuid.UUID | None = None,
 ) -> ChannelReservation:
-    """One fetched reservation as the domain sees it."""
+    """One fetched reservation as the domain sees it (``raw_message_id``: the message-log
+    entry of the message it came in)."""
     external_id = ota.reservation_id or ""
     if len(ota.currencies) > 1:
         # One booking is priced in the property's one currency; anything else is corrupt, and
@@ -184,5 +186,6 @@ def to_channel_reservation(
         remarks=ota.comments,
         special_requests=tuple(r.text for r in ota.special_requests),
         payment=_payment(ota),
+        raw_message_id=raw_message_id,
     )
     return ChannelReservation(_KIND[ota.status], reservation, ack_key)

@@ -12,6 +12,8 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Protocol
+from uuid import UUID
 
 import attrs
 
@@ -21,6 +23,7 @@ from channel_manager.adapters.booking.errors import (
     MalformedResponseError,
     raise_for_status,
 )
+from channel_manager.adapters.booking.http import message_log_id
 from channel_manager.adapters.booking.message_log import utc_now
 from channel_manager.adapters.booking.ota.errors import OtaParseError
 from channel_manager.adapters.booking.ota.reservation_ids import HotelReservationId
@@ -91,7 +94,17 @@ class CadenceRegistry:
 
 
 #: Turns one decoded reservation into the domain message (kind, reservation, ack key).
-ReservationMapper = Callable[[OtaReservation, ResNotifRQ, str], ChannelReservation]
+class ReservationMapper(Protocol):
+    """Turns one fetched OTA reservation into the domain's message (see reservation_mapping)."""
+
+    def __call__(
+        self,
+        ota: OtaReservation,
+        message: ResNotifRQ,
+        ack_key: str,
+        *,
+        raw_message_id: UUID | None = None,
+    ) -> ChannelReservation: ...
 
 
 def ack_key(queue: Queue, reservation_id: str, hotel_code: str | None) -> str:
@@ -148,12 +161,13 @@ class ReservationQueues:
         except OtaParseError as error:
             raise MalformedResponseError(f"{queue.message} could not be read: {error}") from error
         fetched = []
+        logged_as = message_log_id(response)
         for reservation in message.reservations:
             reservation_id = reservation.reservation_id
             if reservation_id is None:
                 continue  # nothing to acknowledge it by; the codec keeps such input out
             key = ack_key(queue, reservation_id, reservation.hotel_code)
-            fetched.append(self._mapper(reservation, message, key))
+            fetched.append(self._mapper(reservation, message, key, raw_message_id=logged_as))
         return fetched
 
     async def acknowledge(self, messages: Sequence[ChannelReservation]) -> None:
