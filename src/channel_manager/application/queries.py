@@ -8,6 +8,7 @@ from uuid import UUID
 import attrs
 
 from channel_manager.application.scoping import owned_connection
+from channel_manager.application.sync import UNACKNOWLEDGED
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.messages import MessageLogEntry
@@ -27,6 +28,25 @@ class ConnectionHealth:
     pending_pushes: int
     unmapped_reservations: int
     oldest_pending_push_at: datetime | None
+    unacknowledged_reservations: int = 0
+    unacknowledged_since: datetime | None = None
+
+
+#: How far back (in recorded runs) the unacknowledged backlog is traced.
+_RUNS_FOR_BACKLOG = 50
+
+
+def _unacknowledged(runs: list[SyncRun]) -> tuple[int, datetime | None]:
+    """How many reservation messages the newest run left unacknowledged, and since when runs
+    have been leaving some (runs are newest first; idle polls record no run).
+    """
+    newest = runs[0].counts.get(UNACKNOWLEDGED, 0) if runs else 0
+    since = None
+    for run in runs:
+        if not run.counts.get(UNACKNOWLEDGED, 0):
+            break
+        since = run.started_at
+    return newest, since if newest else None
 
 
 class Queries:
@@ -50,9 +70,10 @@ class Queries:
         """The integration card's figures for one connection (aggregate queries, no scans)."""
         with self._uow_factory() as uow:
             connection = owned_connection(uow, organization_id, connection_id)
-            runs = uow.sync_runs.list_by_connection(connection_id, limit=1)
+            runs = uow.sync_runs.list_by_connection(connection_id, limit=_RUNS_FOR_BACKLOG)
             outbox = uow.outbound.summary(connection_id)
             unmapped = uow.reservations.count_unlinked(connection_id)
+        backlog = _unacknowledged(runs)
         return ConnectionHealth(
             connection=connection,
             last_run=runs[0] if runs else None,
@@ -61,6 +82,8 @@ class Queries:
             + outbox.count(OutboundState.IN_FLIGHT),
             unmapped_reservations=unmapped,
             oldest_pending_push_at=outbox.oldest_open_at,
+            unacknowledged_reservations=backlog[0],
+            unacknowledged_since=backlog[1],
         )
 
     def sync_runs(

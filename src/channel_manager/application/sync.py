@@ -24,6 +24,10 @@ from channel_manager.ports.repositories import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
+#: SyncRun count of reservation messages left unacknowledged at the channel (not stored, or
+#: stored but refused at acknowledgement): Booking.com e-mails them to the hotel after 30 min.
+UNACKNOWLEDGED = "unacknowledged"
+
 #: Called with (what is being done, items done so far); the CLI draws a progress bar from it.
 Progress = Callable[[str, int], None]
 
@@ -150,15 +154,27 @@ class SyncService:
             stored.append(message)
             outcomes[outcome.value] += 1
             progress("reservations", len(stored))
+        unacknowledged = len(errors)
+        acknowledged = 0
         if stored:
             # Only now, after every commit, may the channel forget these messages.
-            await gateway.acknowledge(stored)
+            try:
+                await gateway.acknowledge(stored)
+                acknowledged = len(stored)
+            except ChannelAuthError:
+                raise
+            except ChannelError as error:
+                # Stored, but the channel will offer them again (the ledger makes that
+                # harmless); until then they count as unacknowledged.
+                errors.append(f"acknowledgement refused: {error}")
+                unacknowledged += len(stored)
         counts = dict(run.counts)
         counts["reservations"] = counts.get("reservations", 0) + len(stored)
         for name, value in outcomes.items():
             counts[name] = counts.get(name, 0) + value
         if stored or errors:
-            counts["acknowledged"] = counts.get("acknowledged", 0) + len(stored)
+            counts["acknowledged"] = counts.get("acknowledged", 0) + acknowledged
+            counts[UNACKNOWLEDGED] = counts.get(UNACKNOWLEDGED, 0) + unacknowledged
         return attrs.evolve(run, counts=counts, errors=(*run.errors, *errors))
 
     def _channel_failure(

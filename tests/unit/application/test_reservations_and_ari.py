@@ -379,3 +379,47 @@ async def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_new_owner(
     assert final.state is OutboundState.FAILED  # the owner's outcome, not the late success
     assert final.last_error is not None
     assert "refused for the owner" in final.last_error
+
+
+async def test_unacknowledged_reservations_are_counted_with_their_age_until_acknowledged(
+    world: World,
+) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    world.channel.enqueue(booking("R1"))
+    world.channel.fail_next(
+        GatewayOperation.ACKNOWLEDGE, PermanentChannelError("400", "try again later")
+    )
+    queries = world.container.queries()
+
+    first = await world.container.sync().poll(connection.id)
+    world.clock.advance(timedelta(minutes=1))
+    # Offered again; only the first acknowledgement was scripted to fail, so this one clears it.
+    await world.container.sync().poll(connection.id)
+
+    assert first is not None
+    assert first.counts["unacknowledged"] == 1
+    cleared = queries.health(world.organization.id, connection.id)
+    assert cleared.unacknowledged_reservations == 0
+    assert cleared.unacknowledged_since is None
+
+
+async def test_the_backlog_dates_from_the_first_run_that_left_messages_behind(
+    world: World,
+) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    world.channel.enqueue(booking("R1"))
+    refusal = PermanentChannelError("400", "refused")
+    world.channel.fail_next(GatewayOperation.ACKNOWLEDGE, refusal, times=2)
+    started = world.clock.now()
+
+    await world.container.sync().poll(connection.id)
+    world.clock.advance(timedelta(minutes=5))
+    await world.container.sync().poll(connection.id)
+
+    health = world.container.queries().health(world.organization.id, connection.id)
+    assert health.unacknowledged_reservations == 1
+    assert health.unacknowledged_since == started
+    [reservation] = world.container.queries().reservations(world.organization.id)
+    assert reservation.external_id == "R1"  # stored all along; only the channel lags

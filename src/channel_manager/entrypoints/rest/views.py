@@ -30,6 +30,8 @@ class ConnectionView:
     failed_pushes: int
     pending_pushes: int
     unmapped_reservations: int
+    unacknowledged_reservations: int
+    unacknowledged_since: datetime | None
     last_run: SyncRun | None
 
     @classmethod
@@ -50,6 +52,8 @@ class ConnectionView:
             failed_pushes=health.failed_pushes,
             pending_pushes=health.pending_pushes,
             unmapped_reservations=health.unmapped_reservations,
+            unacknowledged_reservations=health.unacknowledged_reservations,
+            unacknowledged_since=health.unacknowledged_since,
             last_run=health.last_run,
         )
 
