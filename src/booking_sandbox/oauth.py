@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import re
 import secrets
 import threading
 from collections.abc import Callable
@@ -53,6 +54,10 @@ class RefreshGrant:
     hotel_ids: tuple[str, ...]
     grant_id: str
     active: bool = True
+
+
+#: RFC 7636 section 4.1: 43 to 128 unreserved characters.
+_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
 
 def s256(verifier: str) -> str:
@@ -134,8 +139,8 @@ class OAuthServer:
             raise OAuthError("invalid_grant", "code was issued to another client")
         if grant.redirect_uri != redirect_uri:
             raise OAuthError("invalid_grant", "redirect_uri does not match the authorization")
-        if not code_verifier or not secrets.compare_digest(
-            s256(code_verifier), grant.code_challenge
+        if not _VERIFIER.fullmatch(code_verifier or "") or not secrets.compare_digest(
+            s256(code_verifier).encode(), grant.code_challenge.encode("utf-8")
         ):
             raise OAuthError("invalid_grant", "PKCE verification failed")
         return self._issue_tokens(client_id, grant.hotel_ids, grant.grant_id)
