@@ -6,6 +6,7 @@ holding the named keys, newest first, where the same id always means the same ke
 
 from __future__ import annotations
 
+import abc
 import secrets
 from collections.abc import Sequence
 from functools import cache
@@ -27,15 +28,16 @@ from channel_manager.ports.vault import (
 plaintexts = st.one_of(st.binary(max_size=512), st.text(max_size=256))
 
 
-class CredentialVaultContract:
+class CredentialVaultContract(abc.ABC):
     """Behaviour every `CredentialVault` shares, whatever its cipher or token format."""
 
+    @abc.abstractmethod
     def make_vault(self, key_ids: Sequence[str]) -> CredentialVault:
-        raise NotImplementedError
+        """A vault holding keys with these ids, newest first."""
 
+    @abc.abstractmethod
     def key_material(self, key_ids: Sequence[str]) -> list[bytes]:
         """The raw key bytes behind `key_ids`, to prove error messages never contain them."""
-        raise NotImplementedError
 
     @given(plaintext=plaintexts)
     def test_open_returns_exactly_what_was_sealed(self, plaintext: bytes | str) -> None:
