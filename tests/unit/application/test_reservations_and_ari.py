@@ -28,7 +28,7 @@ from channel_manager.domain.errors import (
     UnknownRoomType,
 )
 from channel_manager.domain.reservation import ReservationStatus
-from channel_manager.domain.sync import CLAIM_LEASE, OutboundState
+from channel_manager.domain.sync import CLAIM_LEASE, OutboundMessage, OutboundState
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, ROOM_SUITE, booking
 from tests.unit.application.conftest import World
 
@@ -57,6 +57,20 @@ async def _map_double_only(world: World, connection: Connection) -> None:
             )
         ),
     )
+
+
+def _submit_double(
+    world: World, connection: Connection, start: date, end: date, **values: object
+) -> list[OutboundMessage]:
+    """Queue ARI for the mapped double room of the hotel over ``start..end``."""
+    change = AriChangeInput(
+        hotel_code=HOTEL,
+        room_type_code=ROOM_DOUBLE,
+        start=start,
+        end=end,
+        **values,
+    )
+    return world.container.ari().submit(world.organization.id, connection.id, [change])
 
 
 async def test_discovery_suggests_the_property_and_units_by_name(world: World) -> None:
@@ -225,20 +239,14 @@ async def test_ari_is_validated_against_mappings(world: World) -> None:
 async def test_ari_is_delivered_and_lands_in_the_channel(world: World) -> None:
     connection = await world.connect()
     await _map_double_only(world, connection)
-    queued = world.container.ari().submit(
-        world.organization.id,
-        connection.id,
-        [
-            AriChangeInput(
-                hotel_code=HOTEL,
-                room_type_code=ROOM_DOUBLE,
-                rate_plan_code=RATE_STANDARD,
-                start=date(2027, 1, 30),
-                end=date(2027, 2, 2),
-                availability=2,
-                rate="120.50",
-            )
-        ],
+    queued = _submit_double(
+        world,
+        connection,
+        date(2027, 1, 30),
+        date(2027, 2, 2),
+        rate_plan_code=RATE_STANDARD,
+        availability=2,
+        rate="120.50",
     )
     # Two months x (availability, rates): four requests, never one crossing a month.
     assert len(queued) == 4
@@ -258,19 +266,7 @@ async def test_ari_is_delivered_and_lands_in_the_channel(world: World) -> None:
 async def test_transient_failures_back_off_honouring_retry_after(world: World) -> None:
     connection = await world.connect()
     await _map_double_only(world, connection)
-    [push] = world.container.ari().submit(
-        world.organization.id,
-        connection.id,
-        [
-            AriChangeInput(
-                hotel_code=HOTEL,
-                room_type_code=ROOM_DOUBLE,
-                start=date(2027, 1, 5),
-                end=date(2027, 1, 6),
-                availability=1,
-            )
-        ],
-    )
+    [push] = _submit_double(world, connection, date(2027, 1, 5), date(2027, 1, 6), availability=1)
     world.channel.fail_next(
         GatewayOperation.PUSH_AVAILABILITY,
         RetryableChannelError("429 too many requests", timedelta(seconds=90)),
@@ -292,19 +288,7 @@ async def test_transient_failures_back_off_honouring_retry_after(world: World) -
 async def test_permanent_failure_is_visible_and_replayable(world: World) -> None:
     connection = await world.connect()
     await _map_double_only(world, connection)
-    [push] = world.container.ari().submit(
-        world.organization.id,
-        connection.id,
-        [
-            AriChangeInput(
-                hotel_code=HOTEL,
-                room_type_code=ROOM_DOUBLE,
-                start=date(2027, 1, 5),
-                end=date(2027, 1, 5),
-                stop_sell=True,
-            )
-        ],
-    )
+    [push] = _submit_double(world, connection, date(2027, 1, 5), date(2027, 1, 5), stop_sell=True)
     world.channel.fail_next(
         GatewayOperation.PUSH_AVAILABILITY, PermanentChannelError("402", "room not active")
     )
@@ -349,19 +333,7 @@ async def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_new_owner(
 ) -> None:
     connection = await world.connect()
     await _map_double_only(world, connection)
-    [push] = world.container.ari().submit(
-        world.organization.id,
-        connection.id,
-        [
-            AriChangeInput(
-                hotel_code=HOTEL,
-                room_type_code=ROOM_DOUBLE,
-                start=date(2027, 1, 5),
-                end=date(2027, 1, 5),
-                availability=2,
-            )
-        ],
-    )
+    [push] = _submit_double(world, connection, date(2027, 1, 5), date(2027, 1, 5), availability=2)
     dispatcher = world.container.dispatcher()
     # First call (the stuck worker): slow, then accepted. Second call (the new owner): refused.
     world.channel.delay_next(GatewayOperation.PUSH_AVAILABILITY, 0.2)
