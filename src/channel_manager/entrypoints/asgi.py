@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import uvicorn
 from litestar import Litestar
 
 from channel_manager.container import Container
@@ -17,3 +20,28 @@ def build_asgi_app(container: Container) -> Litestar:
         extra_handlers=[*push_handlers(container), *web_handlers(container)],
         middleware=web_middleware(container),
     )
+
+
+async def run_server(
+    server: uvicorn.Server,
+    container: Container,
+    *,
+    with_worker: bool,
+    worker_id: str | None = None,
+) -> None:
+    """Run the server (and a worker beside it) until the server stops, then stop the worker."""
+    if not with_worker:
+        await server.serve()
+        return
+    from channel_manager.entrypoints.worker import build_worker  # noqa: PLC0415 - slow import
+
+    worker = build_worker(container, worker_id)
+    server_task = asyncio.create_task(server.serve())
+    worker_task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.wait({server_task, worker_task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        # uvicorn owns SIGINT/SIGTERM; when it stops, the worker finishes its item and releases.
+        server.should_exit = True
+        worker.stopping.set()
+        await asyncio.gather(server_task, worker_task, return_exceptions=True)

@@ -23,8 +23,7 @@ from channel_manager.adapters.vault import generate_key
 from channel_manager.application.apikeys import IssuedKey
 from channel_manager.container import Container, build_container
 from channel_manager.domain.inventory import Organization
-from channel_manager.entrypoints.asgi import build_asgi_app
-from channel_manager.entrypoints.worker import build_worker
+from channel_manager.entrypoints.asgi import build_asgi_app, run_server
 from channel_manager.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -122,15 +121,7 @@ async def _serve(container: Container, port: int) -> None:
             proxy_headers=False,  # CM_TRUSTED_PROXIES alone decides whose X-Forwarded-For counts
         )
     )
-    worker = build_worker(container, "demo-worker")
-    server_task = asyncio.create_task(server.serve())
-    worker_task = asyncio.create_task(worker.run())
-    try:
-        await asyncio.wait({server_task, worker_task}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        server.should_exit = True
-        worker.stopping.set()
-        await asyncio.gather(server_task, worker_task, return_exceptions=True)
+    await run_server(server, container, with_worker=True, worker_id="demo-worker")
 
 
 def run_demo(

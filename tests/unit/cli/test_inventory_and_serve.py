@@ -13,9 +13,8 @@ import uvicorn
 from channel_manager.adapters.memory.gateway import FakeChannel
 from channel_manager.container import Container
 from channel_manager.domain.sync import OutboundState
-from channel_manager.entrypoints.asgi import build_asgi_app
+from channel_manager.entrypoints.asgi import build_asgi_app, run_server
 from channel_manager.entrypoints.cli.errors import ExitCode
-from channel_manager.entrypoints.cli.servers import run_server
 from tests.unit.cli.conftest import Invoke, World, hotel_catalog, one_error_line
 
 

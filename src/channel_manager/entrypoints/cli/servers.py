@@ -15,7 +15,6 @@ import typer
 import uvicorn
 
 from channel_manager.adapters.vault import install_log_redaction
-from channel_manager.container import Container
 from channel_manager.entrypoints.cli import context
 from channel_manager.settings import Settings
 
@@ -58,7 +57,10 @@ def serve(
     container = context.get_container()
     settings = container.settings()
     configure_logging(settings)
-    from channel_manager.entrypoints.asgi import build_asgi_app  # noqa: PLC0415 - slow import
+    from channel_manager.entrypoints.asgi import (  # noqa: PLC0415 - slow import
+        build_asgi_app,
+        run_server,
+    )
 
     config = uvicorn.Config(
         build_asgi_app(container),
@@ -73,25 +75,6 @@ def serve(
         proxy_headers=False,
     )
     asyncio.run(run_server(uvicorn.Server(config), container, with_worker=worker_in_process))
-
-
-async def run_server(server: uvicorn.Server, container: Container, *, with_worker: bool) -> None:
-    """Run the server (and a worker beside it) until the server stops, then stop the worker."""
-    if not with_worker:
-        await server.serve()
-        return
-    from channel_manager.entrypoints.worker import build_worker  # noqa: PLC0415 - slow import
-
-    worker = build_worker(container)
-    server_task = asyncio.create_task(server.serve())
-    worker_task = asyncio.create_task(worker.run())
-    try:
-        await asyncio.wait({server_task, worker_task}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        # uvicorn owns SIGINT/SIGTERM; when it stops, the worker finishes its item and releases.
-        server.should_exit = True
-        worker.stopping.set()
-        await asyncio.gather(server_task, worker_task, return_exceptions=True)
 
 
 def worker(
