@@ -166,6 +166,8 @@ async def change_rates(
     start = _grid_start(form, now.date())
     if hotel is None:
         raise NotFound("mapped hotel", form.get("hotel", ""))
+    error: str | None = None
+    previews: list[PreviewMessage] | None = None
     try:
         change = parse_change(form, hotel.hotel_code)
         currency = _currency(inventory, organization_id, hotel)
@@ -174,19 +176,8 @@ async def change_rates(
             queued = ari.submit(organization_id, connection.id, [change])
             notify(request, f"Queued {len(queued)} push(es) for Booking.com.")
             return see_other(f"/pushes?connection_id={connection.id}")
-    except DomainError as error:
-        return _rates_page(
-            request,
-            organization_id=organization_id,
-            connection=connection,
-            hotels=hotels,
-            hotel=hotel,
-            start=start,
-            dispatcher=dispatcher,
-            inventory=inventory,
-            form=form,
-            error=str(error),
-        )
+    except DomainError as failure:
+        error = str(failure)
     return _rates_page(
         request,
         organization_id=organization_id,
@@ -197,6 +188,7 @@ async def change_rates(
         dispatcher=dispatcher,
         inventory=inventory,
         form=form,
+        error=error,
         previews=previews,
     )
 
