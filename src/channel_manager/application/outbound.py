@@ -4,6 +4,7 @@ visibly, and replay on request.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from uuid import UUID
@@ -11,6 +12,7 @@ from uuid import UUID
 from channel_manager.application.scoping import owned_connection
 from channel_manager.domain.ari import AvailRequest
 from channel_manager.domain.channel import PushOutcome
+from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import (
     ChannelAuthError,
     NotFound,
@@ -53,28 +55,34 @@ class OutboundDispatcher:
         attempted = 0
         try:
             while attempted < limit:
-                with self._uow_factory() as uow:
-                    claimed = uow.outbound.claim_due(
-                        self._clock.now(), worker_id, limit - attempted
-                    )
-                    uow.commit()
+                # Database work runs in a thread: the event loop may be serving HTTP too.
+                claimed = await asyncio.to_thread(self._claim, worker_id, limit - attempted)
                 if not claimed:
                     break
                 for message in claimed:
-                    await self._send(self._gateway(gateways, message), message)
+                    await self._send(await self._gateway(gateways, message), message)
                 attempted += len(claimed)
         finally:
             for gateway in gateways.values():
                 await gateway.aclose()
         return attempted
 
-    def _gateway(
+    def _claim(self, worker_id: str, limit: int) -> list[OutboundMessage]:
+        with self._uow_factory() as uow:
+            claimed = uow.outbound.claim_due(self._clock.now(), worker_id, limit)
+            uow.commit()
+        return claimed
+
+    def _connection(self, connection_id: UUID) -> Connection:
+        with self._uow_factory() as uow:
+            return uow.connections.get(connection_id)
+
+    async def _gateway(
         self, open_gateways: dict[UUID, ChannelGateway], message: OutboundMessage
     ) -> ChannelGateway:
         gateway = open_gateways.get(message.connection_id)
         if gateway is None:
-            with self._uow_factory() as uow:
-                connection = uow.connections.get(message.connection_id)
+            connection = await asyncio.to_thread(self._connection, message.connection_id)
             gateway = self._gateways.for_connection(connection)
             open_gateways[message.connection_id] = gateway
         return gateway
@@ -93,15 +101,9 @@ class OutboundDispatcher:
                 updated = message.delivered(self._clock.now(), outcome.confirmation)
             else:
                 updated = message.fail_permanently(outcome.confirmation)
-        with self._uow_factory() as uow:
-            current = uow.outbound.get(message.id)
-            if (current.claimed_by, current.attempts) != (message.claimed_by, message.attempts):
-                # Our lease ran out while we were sending and another worker took the message
-                # over; its outcome wins (ARI values are absolute, so the resend is harmless).
-                logger.warning("outbound %s was taken over; our outcome is dropped", message.id)
-                return
-            uow.outbound.update(updated)
-            uow.commit()
+        if not await asyncio.to_thread(self._record, message, updated):
+            logger.warning("outbound %s was taken over; our outcome is dropped", message.id)
+            return
         logger.info(
             "outbound %s (%s %s): %s after %d attempt(s)",
             message.id,
@@ -110,6 +112,19 @@ class OutboundDispatcher:
             updated.state.value,
             updated.attempts,
         )
+
+    def _record(self, sent: OutboundMessage, outcome: OutboundMessage) -> bool:
+        """Store ``outcome`` unless another worker took ``sent`` over meanwhile (our lease ran
+        out while we were sending); then its outcome wins, and ARI values being absolute, our
+        resend was harmless. True when stored.
+        """
+        with self._uow_factory() as uow:
+            current = uow.outbound.get(sent.id)
+            if (current.claimed_by, current.attempts) != (sent.claimed_by, sent.attempts):
+                return False
+            uow.outbound.update(outcome)
+            uow.commit()
+        return True
 
     def release(self, worker_id: str) -> int:
         """Give back whatever ``worker_id`` still holds (on shutdown)."""

@@ -4,17 +4,18 @@ full sweep (every 30 minutes, or on demand with live progress).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import attrs
 
 from channel_manager.application.reservations import ReservationIntake
 from channel_manager.application.scoping import owned_connection
-from channel_manager.domain.channel import ChannelReservation
+from channel_manager.domain.channel import ChannelReservation, ExternalProperty
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import ChannelAuthError, ChannelError, DomainError
 from channel_manager.domain.sync import SyncRun, SyncRunKind, SyncRunStatus
@@ -83,40 +84,41 @@ class SyncService:
         """Import pending reservation messages; a run is recorded only when something came
         in or failed, so the 20-second poll does not flood the history.
         """
-        connection = self._load(connection_id)
+        connection = await asyncio.to_thread(self._load, connection_id)
         run = self._new_run(connection, SyncRunKind.POLL)
         gateway = self._gateways.for_connection(connection)
         try:
             run = await self._import_reservations(connection, gateway, run, _no_progress)
         except ChannelError as error:
-            run = self._channel_failure(connection, run, error)
+            run = await asyncio.to_thread(self._channel_failure, connection, run, error)
         finally:
             await gateway.aclose()
-            self._reschedule(connection.id, poll=True, full=False)
+            await asyncio.to_thread(self._reschedule, connection.id, poll=True, full=False)
         if not run.counts.get("reservations") and not run.errors:
             return None  # an idle poll leaves no record
-        return self._save(run, finish=True)
+        return await asyncio.to_thread(self._save, run, finish=True)
 
     async def full_sync(
         self, connection_id: UUID, run: SyncRun | None = None, progress: Progress = _no_progress
     ) -> SyncRun:
         """Refresh the hotels of every mapping, then import reservations."""
-        connection = self._load(connection_id)
+        connection = await asyncio.to_thread(self._load, connection_id)
         if run is None:
-            run = self._save(self._new_run(connection, SyncRunKind.FULL), finish=False, new=True)
+            started = self._new_run(connection, SyncRunKind.FULL)
+            run = await asyncio.to_thread(self._save, started, finish=False, new=True)
         gateway = self._gateways.for_connection(connection)
         try:
             run = await self._refresh_properties(connection, gateway, run, progress)
-            self._save(run, finish=False)
+            await asyncio.to_thread(self._save, run, finish=False)
             run = await self._import_reservations(connection, gateway, run, progress)
         except ChannelError as error:
-            run = self._channel_failure(connection, run, error)
+            run = await asyncio.to_thread(self._channel_failure, connection, run, error)
         except DomainError as error:
             run = run.record_error(str(error))
         finally:
             await gateway.aclose()
-            self._reschedule(connection.id, poll=True, full=True)
-        return self._save(run, finish=True)
+            await asyncio.to_thread(self._reschedule, connection.id, poll=True, full=True)
+        return await asyncio.to_thread(self._save, run, finish=True)
 
     async def _refresh_properties(
         self, connection: Connection, gateway: ChannelGateway, run: SyncRun, progress: Progress
@@ -125,18 +127,24 @@ class SyncService:
         async for hotel in gateway.list_properties():
             run = run.count("hotels")
             progress("hotels", run.counts["hotels"])
-            with self._uow_factory() as uow:
-                mapping = uow.property_mappings.find(connection.id, hotel.hotel_code)
-                if mapping is not None:
-                    uow.property_mappings.update(
-                        attrs.evolve(
-                            mapping,
-                            external_property_name=hotel.name or mapping.external_property_name,
-                            last_sync_at=now,
-                        )
-                    )
-                    uow.commit()
+            await asyncio.to_thread(self._touch_mapping, connection, hotel, now)
         return run
+
+    def _touch_mapping(
+        self, connection: Connection, hotel: ExternalProperty, now: datetime
+    ) -> None:
+        """Refresh a mapped hotel's name and last sync time."""
+        with self._uow_factory() as uow:
+            mapping = uow.property_mappings.find(connection.id, hotel.hotel_code)
+            if mapping is not None:
+                uow.property_mappings.update(
+                    attrs.evolve(
+                        mapping,
+                        external_property_name=hotel.name or mapping.external_property_name,
+                        last_sync_at=now,
+                    )
+                )
+                uow.commit()
 
     async def _import_reservations(
         self, connection: Connection, gateway: ChannelGateway, run: SyncRun, progress: Progress
@@ -146,7 +154,8 @@ class SyncService:
         errors: list[str] = []
         async for message in gateway.fetch_reservations():
             try:
-                outcome = self._intake.apply(connection, message)
+                # Database work runs in a thread: the event loop may be serving HTTP too.
+                outcome = await asyncio.to_thread(self._intake.apply, connection, message)
             except DomainError as error:
                 # Not acknowledged: the channel keeps offering it and it stays visible here.
                 errors.append(f"reservation {message.reservation.external_id}: {error}")

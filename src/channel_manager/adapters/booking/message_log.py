@@ -8,6 +8,7 @@ code fields replaced here.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable
@@ -81,7 +82,9 @@ class MessageLogWriterSink:
 
     async def __call__(self, record: MessageRecord) -> UUID | None:
         """Write ``record`` to the message log; its entry id."""
-        entry = self._writer.write(
+        # One short transaction per message, in a thread: the event loop keeps serving.
+        entry = await asyncio.to_thread(
+            self._writer.write,
             connection_id=record.connection_id,
             direction=record.direction,
             message_type=record.message_type,
