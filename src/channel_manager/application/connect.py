@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from uuid import UUID
@@ -9,7 +10,7 @@ from uuid import UUID
 from channel_manager.application.credentials import CredentialStore, credential_ref
 from channel_manager.application.errors import InvalidRequest, UnknownAuthState
 from channel_manager.application.scoping import owned_connection
-from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
+from channel_manager.domain.connection import AuthMode, AuthState, Connection, ConnectionStatus
 from channel_manager.domain.errors import ChannelError, NotFound
 from channel_manager.ports.channel import AuthorizationFlow
 from channel_manager.ports.clock import Clock, IdGenerator
@@ -69,14 +70,7 @@ class ConnectService:
         The state is consumed (and committed) before the channel is asked, so a link can
         never be used twice, even when the exchange fails.
         """
-        with self._uow_factory() as uow:
-            try:
-                state = uow.auth_states.get(state_value)
-            except NotFound:
-                raise UnknownAuthState from None
-            used = state.consume(self._clock.now())
-            uow.auth_states.update(used)
-            uow.commit()
+        used = await asyncio.to_thread(self._consume, state_value)
         grant = await self._flow(used.auth_mode).complete(used, params)
         now = self._clock.now()
         connection_id = self._ids.new_id()
@@ -88,30 +82,52 @@ class ConnectService:
             created_at=now,
             external_account_id=grant.external_account_id or used.hotel_id,
         ).activate(ref, now, grant.external_account_id or used.hotel_id)
-        with self._uow_factory() as uow:
-            self._credentials.put(uow, ref, grant.credentials)
-            uow.connections.add(connection)
-            uow.commit()
+        await asyncio.to_thread(self._store, connection, ref, grant.credentials)
         logger.info("connection %s active (%s)", connection.id, connection.auth_mode.value)
         return connection
 
+    def _consume(self, state_value: str) -> AuthState:
+        with self._uow_factory() as uow:
+            try:
+                state = uow.auth_states.get(state_value)
+            except NotFound:
+                raise UnknownAuthState from None
+            used = state.consume(self._clock.now())
+            uow.auth_states.update(used)
+            uow.commit()
+        return used
+
+    def _store(self, connection: Connection, ref: str, credentials: bytes) -> None:
+        with self._uow_factory() as uow:
+            self._credentials.put(uow, ref, credentials)
+            uow.connections.add(connection)
+            uow.commit()
+
     async def disconnect(self, organization_id: UUID, connection_id: UUID) -> Connection:
         """Revoke the grant at the channel (best effort), stop syncing, keep the history."""
-        with self._uow_factory() as uow:
-            connection = owned_connection(uow, organization_id, connection_id)
+        connection = await asyncio.to_thread(self._owned, organization_id, connection_id)
         if connection.status is ConnectionStatus.REVOKED:
             return connection
         if connection.credential_ref is not None:
             try:
-                material = self._credentials.load(connection.credential_ref)
+                material = await asyncio.to_thread(
+                    self._credentials.load, connection.credential_ref
+                )
                 await self._flow(connection.auth_mode).revoke(material)
             except (ChannelError, NotFound) as error:
                 # The channel may already have forgotten us; our side still disconnects.
                 logger.warning("revoking connection %s at the channel: %s", connection.id, error)
         revoked = connection.revoke(self._clock.now())
+        await asyncio.to_thread(self._forget, revoked, connection.credential_ref)
+        return revoked
+
+    def _owned(self, organization_id: UUID, connection_id: UUID) -> Connection:
+        with self._uow_factory() as uow:
+            return owned_connection(uow, organization_id, connection_id)
+
+    def _forget(self, revoked: Connection, credential_ref: str | None) -> None:
         with self._uow_factory() as uow:
             uow.connections.update(revoked)
-            if connection.credential_ref is not None:
-                uow.secrets.delete(connection.credential_ref)
+            if credential_ref is not None:
+                uow.secrets.delete(credential_ref)
             uow.commit()
-        return revoked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from uuid import UUID
 
 from channel_manager.application.ari import AvailabilityPublisher
@@ -62,9 +63,17 @@ class MappingService:
 
     async def discover(self, organization_id: UUID, connection_id: UUID) -> list[HotelView]:
         """The channel's hotels, room types and rate plans with mapping state and suggestions."""
-        with self._uow_factory() as uow:
-            connection = owned_connection(uow, organization_id, connection_id)
+        connection = await asyncio.to_thread(self._owned, organization_id, connection_id)
         catalogs = await self.catalogs(connection)
+        return await asyncio.to_thread(self._hotel_views, organization_id, connection, catalogs)
+
+    def _owned(self, organization_id: UUID, connection_id: UUID) -> Connection:
+        with self._uow_factory() as uow:
+            return owned_connection(uow, organization_id, connection_id)
+
+    def _hotel_views(
+        self, organization_id: UUID, connection: Connection, catalogs: list[ExternalCatalog]
+    ) -> list[HotelView]:
         with self._uow_factory() as uow:
             properties = uow.properties.list(organization_id)
             return [self._hotel_view(uow, connection, catalog, properties) for catalog in catalogs]
@@ -147,9 +156,15 @@ class MappingService:
         """
         if not request.hotels:
             raise InvalidRequest("no hotels to map")
-        with self._uow_factory() as uow:
-            connection = owned_connection(uow, organization_id, connection_id)
+        connection = await asyncio.to_thread(self._owned, organization_id, connection_id)
         catalogs = {c.property.hotel_code: c for c in await self.catalogs(connection)}
+        await asyncio.to_thread(self._write, connection, catalogs, request)
+        return await self.discover(organization_id, connection_id)
+
+    def _write(
+        self, connection: Connection, catalogs: dict[str, ExternalCatalog], request: MappingsInput
+    ) -> None:
+        """Store every hotel of ``request`` in one transaction, then link what now can be."""
         with self._uow_factory() as uow:
             for hotel in request.hotels:
                 catalog = _catalog_for(catalogs, hotel)
@@ -158,7 +173,6 @@ class MappingService:
             for hotel in request.hotels:
                 self._relink(uow, connection, hotel.external_property_id)
             uow.commit()
-        return await self.discover(organization_id, connection_id)
 
     def _relink(self, uow: UnitOfWork, connection: Connection, hotel_code: str) -> None:
         """Link reservations that arrived while their hotel or room type was unmapped; the

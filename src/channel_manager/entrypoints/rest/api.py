@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated
 from uuid import UUID
@@ -68,14 +69,15 @@ class ConnectionsController(Controller):
     ) -> ConnectionView:
         """Disconnect: revoke at the channel, stop syncing, keep the history."""
         await connect.disconnect(organization_id, connection_id)
-        return ConnectionView.of(queries.health(organization_id, connection_id))
+        health = await asyncio.to_thread(queries.health, organization_id, connection_id)
+        return ConnectionView.of(health)
 
     @post("/{connection_id:uuid}/sync", status_code=HTTP_202_ACCEPTED)
     async def start_sync(
         self, organization_id: UUID, connection_id: UUID, sync: SyncService
     ) -> Response[SyncRun]:
         """Start a full sync; poll ``GET /sync-runs/{id}`` for its progress."""
-        run = sync.request(organization_id, connection_id)
+        run = await asyncio.to_thread(sync.request, organization_id, connection_id)
         return Response(
             run,
             status_code=HTTP_202_ACCEPTED,
