@@ -10,6 +10,7 @@ import pytest
 from channel_manager.adapters.memory.gateway import FakeChannel, GatewayOperation
 from channel_manager.container import Container
 from channel_manager.domain.errors import RetryableChannelError
+from channel_manager.domain.messages import MessageDirection
 from channel_manager.domain.sync import OutboundState, SyncRunStatus
 from channel_manager.entrypoints.cli.errors import ExitCode
 from tests.unit.cli.conftest import Invoke, World, hotel_catalog, one_error_line
@@ -217,3 +218,41 @@ def test_sync_run_status_is_shown_for_a_revoked_connection_as_well(
     listed = invoke("connections", "list")
 
     assert "token expired" in listed.stdout
+
+
+def test_pushes_show_prints_the_state_and_every_range(
+    invoke: Invoke, world: World, container: Container
+) -> None:
+    (push,) = queued_ids(invoke(*push_args(world, "--availability", "2", "--min-los", "3")).stdout)
+
+    shown = invoke("pushes", "show", str(push))
+    unknown = invoke("pushes", "show", str(uuid4()))
+
+    assert shown.exit_code == 0, shown.output
+    assert "pending" in shown.stdout
+    assert "room R1" in shown.stdout
+    assert "booking limit 2, min stay 3" in shown.stdout
+    assert unknown.exit_code == ExitCode.NOT_FOUND
+
+
+def test_connections_messages_shows_the_log_with_ruids(
+    invoke: Invoke, world: World, container: Container
+) -> None:
+    container.message_log().write(
+        connection_id=world.connection.id,
+        direction=MessageDirection.INBOUND,
+        message_type="OTA_HotelAvailNotifRS",
+        endpoint="POST https://supply-xml.booking.com/hotels/ota/OTA_HotelAvailNotif",
+        body="<OTA_HotelAvailNotifRS><Success/></OTA_HotelAvailNotifRS>",
+        http_status=200,
+        ruid="UnVpZC0xMjM0",
+    )
+
+    listed = invoke("connections", "messages", str(world.connection.id), "--body")
+    unknown = invoke("connections", "messages", str(uuid4()))
+
+    assert listed.exit_code == 0, listed.output
+    assert "UnVpZC0xMjM0" in listed.stdout
+    assert "OTA_HotelAvailNotifRS" in listed.stdout
+    assert "<Success/>" in listed.stdout
+    assert unknown.exit_code == ExitCode.NOT_FOUND

@@ -24,6 +24,32 @@ from channel_manager.entrypoints.cli.errors import ExitCode
 connections_app = typer.Typer(help="Channel connections.", no_args_is_help=True)
 
 
+@connections_app.command("messages")
+def connections_messages(
+    connection_id: Annotated[UUID, typer.Argument(help="The connection's id.")],
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=500, help="At most this many, newest first.")
+    ] = 20,
+    show_body: Annotated[
+        bool, typer.Option("--body", help="Print each message's body (already redacted).")
+    ] = False,
+) -> None:
+    """Inspect the message log: every message sent to and received from the channel, newest
+    first, with Booking.com's RUID (support asks for it). Bodies are stored redacted.
+    """
+    container = context.get_container()
+    owner = lookup.connection(container, connection_id).organization_id
+    entries = container.queries().messages(owner, connection_id, limit)
+    if not entries:
+        context.note("no messages")
+        return
+    context.show(render.messages_table(entries))
+    if show_body:
+        for entry in entries:
+            context.emit(f"--- {render.when(entry.created_at)} {entry.message_type}")
+            context.emit(entry.body)
+
+
 @connections_app.command("list")
 def connections_list(
     organization: Annotated[

@@ -125,6 +125,19 @@ def pushes_list(
     context.show(render.pushes_table(messages))
 
 
+@pushes_app.command("show")
+def pushes_show(
+    push_id: Annotated[UUID, typer.Argument(help="A push's id.")],
+) -> None:
+    """One push: its state, attempts, the channel's confirmation or error, and every range."""
+    container = context.get_container()
+    owner = lookup.push_owner(container, push_id)
+    message = container.dispatcher().get(owner, push_id)
+    context.show(render.pushes_table([message]))
+    for item in message.payload.items:
+        context.emit(f"  {render.range_line(item)}")
+
+
 @pushes_app.command("retry")
 def pushes_retry(
     push_id: Annotated[UUID, typer.Argument(help="A failed push's id.")],

@@ -8,8 +8,10 @@ from datetime import datetime
 from rich.table import Table
 from rich.text import Text
 
+from channel_manager.domain.ari import AvailRange, RateRange
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.inventory import Organization, Property, Unit
+from channel_manager.domain.messages import MessageLogEntry
 from channel_manager.domain.sync import OutboundMessage, OutboundState, SyncRun, SyncRunStatus
 
 _STATE_STYLES = {
@@ -118,3 +120,37 @@ def units_table(units: Sequence[Unit]) -> Table:
     for unit in units:
         table.add_row(str(unit.id), Text(unit.name), str(unit.count), str(unit.max_occupancy))
     return table
+
+
+def messages_table(entries: Sequence[MessageLogEntry]) -> Table:
+    """The message log: when, which way, which message, the answer's status and RUID."""
+    table = Table("at", "direction", "message", "status", "ruid", "endpoint")
+    for entry in entries:
+        table.add_row(
+            when(entry.created_at),
+            entry.direction.value,
+            Text(entry.message_type),
+            str(entry.http_status) if entry.http_status is not None else "-",
+            Text(entry.ruid or "-"),
+            Text(entry.endpoint, overflow="fold"),
+        )
+    return table
+
+
+def range_line(item: AvailRange | RateRange) -> str:
+    """One date range of a push, with only the values it sets."""
+    head = f"{item.start}..{item.end} room {item.room_type_code}"
+    if item.rate_plan_code:
+        head += f" rate plan {item.rate_plan_code}"
+    if isinstance(item, RateRange):
+        return f"{head}: rate {item.amount}"
+    values = {
+        "booking limit": item.booking_limit,
+        "min stay": item.min_los,
+        "max stay": item.max_los,
+        "stop sell": item.stop_sell,
+        "closed to arrival": item.closed_to_arrival,
+        "closed to departure": item.closed_to_departure,
+    }
+    shown = ", ".join(f"{name} {value}" for name, value in values.items() if value is not None)
+    return f"{head}: {shown}"
