@@ -7,6 +7,7 @@ field, so codes with any characters survive the round trip.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from uuid import UUID
 
@@ -181,7 +182,7 @@ async def mapping_page(
 ) -> Response[str]:
     """Channel items beside ours; suggestions pre-selected, unmapped rooms highlighted."""
     hotels = await mappings.discover(organization_id, connection_id)
-    own = _inventory(inventory, organization_id)
+    own = await asyncio.to_thread(_inventory, inventory, organization_id)
     return _mapping_page(request, connection_id, hotels, own, _preselected(hotels))
 
 
@@ -195,7 +196,8 @@ async def save_mapping(
     queries: Queries,
 ) -> Response[Any]:
     """Validate and save; on a problem show the page again with the choices and the reason."""
-    queries.connection(organization_id, connection_id)  # another organisation's id: 404
+    # Another organisation's id: 404 before anything is read from the form.
+    await asyncio.to_thread(queries.connection, organization_id, connection_id)
     form = await request.form()
     submitted = {key: value for key, value in form.items() if isinstance(value, str)}
     try:
@@ -204,7 +206,7 @@ async def save_mapping(
         raise
     except DomainError as error:
         hotels = await mappings.discover(organization_id, connection_id)
-        own = _inventory(inventory, organization_id)
+        own = await asyncio.to_thread(_inventory, inventory, organization_id)
         return _mapping_page(request, connection_id, hotels, own, submitted, str(error))
     unmapped = sum(len(h.unmapped_room_types) for h in saved)
     notify(

@@ -4,6 +4,7 @@ date range with a preview of the OTA messages, and the Push button.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -124,7 +125,7 @@ async def rates_page(
     start: date | None = None,
 ) -> Response[str]:
     """The grid for one mapped hotel, starting today unless another start is asked for."""
-    connection = choose_connection(queries, organization_id, connection_id)
+    connection = await asyncio.to_thread(choose_connection, queries, organization_id, connection_id)
     hotels = (
         _mapped_hotels(await mappings.discover(organization_id, connection.id))
         if connection and connection.is_active
@@ -132,7 +133,8 @@ async def rates_page(
     )
     first = start or now.date()
     defaults = {"start": str(first), "end": str(first + timedelta(days=6))}
-    return _rates_page(
+    return await asyncio.to_thread(  # the grid reads pushes and units from the database
+        _rates_page,
         request,
         organization_id=organization_id,
         connection=connection,
@@ -159,7 +161,7 @@ async def change_rates(
     now: datetime,
 ) -> Response[Any]:
     """``action=preview`` shows the OTA messages; ``action=push`` queues them."""
-    connection = queries.connection(organization_id, connection_id)
+    connection = await asyncio.to_thread(queries.connection, organization_id, connection_id)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     hotels = _mapped_hotels(await mappings.discover(organization_id, connection.id))
     hotel = _pick_hotel(hotels, form.get("hotel") or None)
@@ -170,15 +172,16 @@ async def change_rates(
     previews: list[PreviewMessage] | None = None
     try:
         change = parse_change(form, hotel.hotel_code)
-        currency = _currency(inventory, organization_id, hotel)
+        currency = await asyncio.to_thread(_currency, inventory, organization_id, hotel)
         previews = preview(change_set_of(change, currency))
         if form.get("action") == "push":
-            queued = ari.submit(organization_id, connection.id, [change])
+            queued = await asyncio.to_thread(ari.submit, organization_id, connection.id, [change])
             notify(request, f"Queued {len(queued)} push(es) for Booking.com.")
             return see_other(f"/pushes?connection_id={connection.id}")
     except DomainError as failure:
         error = str(failure)
-    return _rates_page(
+    return await asyncio.to_thread(
+        _rates_page,
         request,
         organization_id=organization_id,
         connection=connection,
