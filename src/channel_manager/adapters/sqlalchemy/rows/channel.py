@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from channel_manager.adapters.sqlalchemy.rows.base import Row
+from channel_manager.adapters.sqlalchemy.rows.base import Row, flat_from_row, flat_to_row
 from channel_manager.domain.connection import AuthMode, AuthState, Connection, ConnectionStatus
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 
@@ -77,77 +77,10 @@ def auth_state_from_row(row: sa.RowMapping) -> AuthState:
     )
 
 
-def property_mapping_to_row(mapping: PropertyMapping) -> Row:
-    """Columns of ``integration_property_mappings``."""
-    return {
-        "id": mapping.id,
-        "connection_id": mapping.connection_id,
-        "internal_property_id": mapping.internal_property_id,
-        "external_property_id": mapping.external_property_id,
-        "external_property_name": mapping.external_property_name,
-        "sync_enabled": mapping.sync_enabled,
-        "last_sync_at": mapping.last_sync_at,
-        "created_at": mapping.created_at,
-    }
-
-
-def property_mapping_from_row(row: sa.RowMapping) -> PropertyMapping:
-    """A property mapping from its row."""
-    return PropertyMapping(
-        id=row["id"],
-        connection_id=row["connection_id"],
-        internal_property_id=row["internal_property_id"],
-        external_property_id=row["external_property_id"],
-        external_property_name=row["external_property_name"],
-        sync_enabled=row["sync_enabled"],
-        last_sync_at=row["last_sync_at"],
-        created_at=row["created_at"],
-    )
-
-
-def unit_mapping_to_row(mapping: UnitMapping) -> Row:
-    """Columns of ``integration_unit_mappings``."""
-    return {
-        "id": mapping.id,
-        "property_mapping_id": mapping.property_mapping_id,
-        "internal_unit_id": mapping.internal_unit_id,
-        "external_room_type_id": mapping.external_room_type_id,
-        "external_room_type_name": mapping.external_room_type_name,
-        "created_at": mapping.created_at,
-    }
-
-
-def unit_mapping_from_row(row: sa.RowMapping) -> UnitMapping:
-    """A unit mapping from its row."""
-    return UnitMapping(
-        id=row["id"],
-        property_mapping_id=row["property_mapping_id"],
-        internal_unit_id=row["internal_unit_id"],
-        external_room_type_id=row["external_room_type_id"],
-        external_room_type_name=row["external_room_type_name"],
-        created_at=row["created_at"],
-    )
-
-
-def rate_plan_mapping_to_row(mapping: RatePlanMapping) -> Row:
-    """Columns of ``integration_rate_plan_mappings``."""
-    return {
-        "id": mapping.id,
-        "property_mapping_id": mapping.property_mapping_id,
-        "internal_rate_plan_id": mapping.internal_rate_plan_id,
-        "external_rate_plan_id": mapping.external_rate_plan_id,
-        "external_rate_plan_name": mapping.external_rate_plan_name,
-        "created_at": mapping.created_at,
-    }
-
-
-def rate_plan_mapping_from_row(row: sa.RowMapping) -> RatePlanMapping:
-    """A rate plan mapping from its row."""
-    return RatePlanMapping(
-        id=row["id"],
-        property_mapping_id=row["property_mapping_id"],
-        internal_rate_plan_id=row["internal_rate_plan_id"],
-        external_rate_plan_id=row["external_rate_plan_id"],
-        external_rate_plan_name=row["external_rate_plan_name"],
-        created_at=row["created_at"],
-    )
+#: The three mapping tables hold exactly their entities' fields.
+property_mapping_to_row = flat_to_row
+property_mapping_from_row = flat_from_row(PropertyMapping)
+unit_mapping_to_row = flat_to_row
+unit_mapping_from_row = flat_from_row(UnitMapping)
+rate_plan_mapping_to_row = flat_to_row
+rate_plan_mapping_from_row = flat_from_row(RatePlanMapping)
