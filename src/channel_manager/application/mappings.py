@@ -157,9 +157,11 @@ class MappingService:
         if not request.hotels:
             raise InvalidRequest("no hotels to map")
         connection = await asyncio.to_thread(self._owned, organization_id, connection_id)
-        catalogs = {c.property.hotel_code: c for c in await self.catalogs(connection)}
+        fetched = await self.catalogs(connection)
+        catalogs = {c.property.hotel_code: c for c in fetched}
         await asyncio.to_thread(self._write, connection, catalogs, request)
-        return await self.discover(organization_id, connection_id)
+        # The new mapping state over the catalogs already fetched (no second channel round).
+        return await asyncio.to_thread(self._hotel_views, organization_id, connection, fetched)
 
     def _write(
         self, connection: Connection, catalogs: dict[str, ExternalCatalog], request: MappingsInput

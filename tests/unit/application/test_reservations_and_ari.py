@@ -395,3 +395,14 @@ async def test_the_backlog_dates_from_the_first_run_that_left_messages_behind(
     assert health.unacknowledged_since == started
     [reservation] = world.container.queries().reservations(world.organization.id)
     assert reservation.external_id == "R1"  # stored all along; only the channel lags
+
+
+async def test_saving_a_mapping_reads_the_channel_once(world: World) -> None:
+    connection = await world.connect()
+    calls_before = len(world.channel.calls)
+
+    await _map_double_only(world, connection)
+
+    made = world.channel.calls[calls_before:]
+    assert made.count(GatewayOperation.LIST_PROPERTIES) == 1
+    assert made.count(GatewayOperation.GET_CATALOG) == 1
