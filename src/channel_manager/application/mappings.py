@@ -67,6 +67,45 @@ class MappingService:
         catalogs = await self.catalogs(connection)
         return await asyncio.to_thread(self._hotel_views, organization_id, connection, catalogs)
 
+    def mapped(self, organization_id: UUID, connection_id: UUID) -> list[HotelView]:
+        """The connection's mapped hotels with their mapped rooms and rate plans, from our
+        own records only (no channel call): what rate and availability screens need.
+        """
+        with self._uow_factory() as uow:
+            connection = owned_connection(uow, organization_id, connection_id)
+            views = []
+            for mapping in uow.property_mappings.list_by_connection(connection.id):
+                units = uow.unit_mappings.list_by_property_mapping(mapping.id)
+                plans = uow.rate_plan_mappings.list_by_property_mapping(mapping.id)
+                views.append(
+                    HotelView(
+                        hotel_code=mapping.external_property_id,
+                        name=mapping.external_property_name,
+                        currency=uow.properties.get(mapping.internal_property_id).currency,
+                        property_mapping_id=mapping.id,
+                        internal_property_id=mapping.internal_property_id,
+                        sync_enabled=mapping.sync_enabled,
+                        room_types=tuple(
+                            RoomTypeView(
+                                code=unit.external_room_type_id,
+                                name=unit.external_room_type_name,
+                                max_occupancy=None,
+                                mapped_unit_id=unit.internal_unit_id,
+                            )
+                            for unit in units
+                        ),
+                        rate_plans=tuple(
+                            RatePlanView(
+                                code=plan.external_rate_plan_id,
+                                name=plan.external_rate_plan_name,
+                                mapped_rate_plan_id=plan.internal_rate_plan_id,
+                            )
+                            for plan in plans
+                        ),
+                    )
+                )
+        return views
+
     def _owned(self, organization_id: UUID, connection_id: UUID) -> Connection:
         with self._uow_factory() as uow:
             return owned_connection(uow, organization_id, connection_id)

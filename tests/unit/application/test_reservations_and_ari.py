@@ -406,3 +406,23 @@ async def test_saving_a_mapping_reads_the_channel_once(world: World) -> None:
     made = world.channel.calls[calls_before:]
     assert made.count(GatewayOperation.LIST_PROPERTIES) == 1
     assert made.count(GatewayOperation.GET_CATALOG) == 1
+
+
+async def test_mapped_hotels_come_from_our_records_without_asking_the_channel(
+    world: World,
+) -> None:
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    calls_before = len(world.channel.calls)
+
+    [hotel] = world.container.mappings().mapped(world.organization.id, connection.id)
+
+    assert world.channel.calls[calls_before:] == []
+    assert (hotel.hotel_code, hotel.currency) == (HOTEL, "EUR")
+    assert [(room.code, room.mapped_unit_id) for room in hotel.room_types] == [
+        (ROOM_DOUBLE, world.double.id)
+    ]
+    assert [plan.code for plan in hotel.rate_plans] == [RATE_STANDARD]
+    intruder = world.container.inventory().ensure_organization("Intruders")
+    with pytest.raises(NotFound):
+        world.container.mappings().mapped(intruder.id, connection.id)

@@ -13,7 +13,6 @@ from uuid import UUID
 from litestar import Request, Response, get, post
 
 from channel_manager.application.ari import AriService
-from channel_manager.application.inventory import InventoryService
 from channel_manager.application.mapping_views import HotelView
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.outbound import OutboundDispatcher
@@ -41,10 +40,6 @@ GRID_DAYS = 14
 GRID_PUSH_LOOKBACK = 500
 
 
-def _mapped_hotels(hotels: list[HotelView]) -> list[HotelView]:
-    return [h for h in hotels if h.internal_property_id is not None]
-
-
 def _rates_page(
     request: Request[Any, Any, Any],
     *,
@@ -54,7 +49,6 @@ def _rates_page(
     hotel: HotelView | None,
     start: date,
     dispatcher: OutboundDispatcher,
-    inventory: InventoryService,
     form: dict[str, str],
     error: str | None = None,
     previews: list[PreviewMessage] | None = None,
@@ -66,7 +60,7 @@ def _rates_page(
         plans = [(p.code, p.name or p.code) for p in hotel.rate_plans if p.mapped_rate_plan_id]
         pushes = dispatcher.list(organization_id, connection.id, limit=GRID_PUSH_LOOKBACK)
         rows = calendar_rows(hotel.hotel_code, rooms, plans, dates, pushes)
-        currency = _currency(inventory, organization_id, hotel)
+        currency = _currency(hotel)
     base = {"connection_id": str(connection.id) if connection else ""}
     if hotel is not None:
         base["hotel"] = hotel.hotel_code
@@ -93,12 +87,12 @@ def _rates_page(
     )
 
 
-def _currency(inventory: InventoryService, organization_id: UUID, hotel: HotelView) -> str:
-    """The currency rates are entered in: our property's, as ``AriService`` uses."""
-    for own in inventory.list_properties(organization_id):
-        if own.id == hotel.internal_property_id:
-            return own.currency
-    return hotel.currency or "EUR"
+def _currency(hotel: HotelView) -> str:
+    """Rates are entered in our property's currency, which ``MappingService.mapped`` reports
+    for every mapped hotel (as ``AriService`` uses it)."""
+    if hotel.currency is None:
+        raise NotFound("mapped hotel", hotel.hotel_code)
+    return hotel.currency
 
 
 def _pick_hotel(hotels: list[HotelView], code: str | None) -> HotelView | None:
@@ -118,7 +112,6 @@ async def rates_page(
     queries: Queries,
     mappings: MappingService,
     dispatcher: OutboundDispatcher,
-    inventory: InventoryService,
     now: datetime,
     connection_id: UUID | None = None,
     hotel: str | None = None,
@@ -127,7 +120,7 @@ async def rates_page(
     """The grid for one mapped hotel, starting today unless another start is asked for."""
     connection = await asyncio.to_thread(choose_connection, queries, organization_id, connection_id)
     hotels = (
-        _mapped_hotels(await mappings.discover(organization_id, connection.id))
+        await asyncio.to_thread(mappings.mapped, organization_id, connection.id)
         if connection and connection.is_active
         else []
     )
@@ -142,7 +135,6 @@ async def rates_page(
         hotel=_pick_hotel(hotels, hotel),
         start=first,
         dispatcher=dispatcher,
-        inventory=inventory,
         form=defaults,
     )
 
@@ -156,14 +148,13 @@ async def change_rates(
     queries: Queries,
     mappings: MappingService,
     dispatcher: OutboundDispatcher,
-    inventory: InventoryService,
     ari: AriService,
     now: datetime,
 ) -> Response[Any]:
     """``action=preview`` shows the OTA messages; ``action=push`` queues them."""
     connection = await asyncio.to_thread(queries.connection, organization_id, connection_id)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    hotels = _mapped_hotels(await mappings.discover(organization_id, connection.id))
+    hotels = await asyncio.to_thread(mappings.mapped, organization_id, connection.id)
     hotel = _pick_hotel(hotels, form.get("hotel") or None)
     start = _grid_start(form, now.date())
     if hotel is None:
@@ -172,7 +163,7 @@ async def change_rates(
     previews: list[PreviewMessage] | None = None
     try:
         change = parse_change(form, hotel.hotel_code)
-        currency = await asyncio.to_thread(_currency, inventory, organization_id, hotel)
+        currency = _currency(hotel)
         previews = preview(change_set_of(change, currency))
         if form.get("action") == "push":
             queued = await asyncio.to_thread(ari.submit, organization_id, connection.id, [change])
@@ -189,7 +180,6 @@ async def change_rates(
         hotel=hotel,
         start=start,
         dispatcher=dispatcher,
-        inventory=inventory,
         form=form,
         error=error,
         previews=previews,
