@@ -23,6 +23,7 @@ import attrs
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.sync import SyncService
 from channel_manager.container import Container
+from channel_manager.domain.connection import Connection
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import UnitOfWorkFactory
 
@@ -75,16 +76,12 @@ class Worker:
 
     async def tick(self) -> TickCounts:
         """One pass: due polls, due full syncs, then due outbound messages."""
-        with self._uow_factory() as uow:
-            polls = uow.connections.due_for_poll(self._clock.now(), self._batch)
-            uow.commit()
+        polls = await asyncio.to_thread(self._claim_due, poll=True)
         for connection in polls:
             if self.stopping.is_set():
                 break
             await self._guard(self._sync.poll(connection.id), f"poll of {connection.id}")
-        with self._uow_factory() as uow:
-            syncs = uow.connections.due_for_sync(self._clock.now(), self._batch)
-            uow.commit()
+        syncs = await asyncio.to_thread(self._claim_due, poll=False)
         for connection in syncs:
             if self.stopping.is_set():
                 break
@@ -98,6 +95,15 @@ class Worker:
                 or 0
             )
         return TickCounts(polls=len(polls), syncs=len(syncs), pushes=pushes)
+
+    def _claim_due(self, *, poll: bool) -> list[Connection]:
+        """Connections due for a poll (or a full sync), claimed so other workers skip them."""
+        with self._uow_factory() as uow:
+            connections = uow.connections
+            due = connections.due_for_poll if poll else connections.due_for_sync
+            claimed = due(self._clock.now(), self._batch)
+            uow.commit()
+        return claimed
 
     @staticmethod
     async def _guard(work: Awaitable[_T], what: str) -> _T | None:
@@ -122,7 +128,7 @@ class Worker:
                             self.stopping.wait(), self._idle_wait.total_seconds()
                         )
         finally:
-            released = self._dispatcher.release(self.worker_id)
+            released = await asyncio.to_thread(self._dispatcher.release, self.worker_id)
             logger.info("worker %s stopped; released %d message(s)", self.worker_id, released)
 
 
