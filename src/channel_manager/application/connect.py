@@ -80,7 +80,6 @@ class ConnectService:
             organization_id=used.organization_id,
             auth_mode=used.auth_mode,
             created_at=now,
-            external_account_id=grant.external_account_id or used.hotel_id,
         ).activate(ref, now, grant.external_account_id or used.hotel_id)
         await asyncio.to_thread(self._store, connection, ref, grant.credentials)
         logger.info("connection %s active (%s)", connection.id, connection.auth_mode.value)
