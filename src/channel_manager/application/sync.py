@@ -196,7 +196,7 @@ class SyncService:
                 if current.is_active:
                     uow.connections.update(current.fail(f"the channel refused access: {error}"))
                     uow.commit()
-        return attrs.evolve(run, status=SyncRunStatus.RUNNING, errors=(*run.errors, str(error)))
+        return run.record_error(str(error))
 
     def _load(self, connection_id: UUID) -> Connection:
         with self._uow_factory() as uow:
