@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit format venv bench clean chromium
+.PHONY: demo test lint typecheck unit format venv bench proof clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The reliability and security suites at the sizes issue 7 names (CI runs them smaller).
+proof: $(STAMP) chromium
+	CM_PROOF_FULL=1 $(BIN)/pytest tests/proof
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -1,6 +1,6 @@
 """OTA codec and ARI compression speed: the hot paths of reservation intake and rate pushes.
 
-Run: ``python bench/bench_codec.py [--repeat N]``. Prints one line per figure:
+Run: ``python -m bench.bench_codec [--repeat N]``. Prints one line per figure:
 - parsing a Booking.com-style multi-room OTA_HotelResNotifRQ (hardened parser) per second;
 - compressing a year of daily values for 20 room types into OTA requests, and how many requests
   and ranges that became (the compression ratio is the point of the policy);

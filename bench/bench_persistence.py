@@ -1,6 +1,6 @@
 """Persistence throughput: reservations saved per second and outbound claims per second.
 
-Run: ``python bench/bench_persistence.py [--reservations N] [--messages N]``. SQLite runs on a
+Run: ``python -m bench.bench_persistence [--reservations N] [--messages N]``. SQLite runs on a
 temporary file; PostgreSQL on a temporary database created on ``CM_TEST_POSTGRES_URL``
 (default: the local server) and dropped afterwards. Prints one line per backend and figure.
 """
@@ -8,22 +8,15 @@ temporary file; PostgreSQL on a temporary database created on ``CM_TEST_POSTGRES
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from uuid import uuid4
 
-import sqlalchemy as sa
-
+from bench._common import postgres_url, sqlite_url
 from channel_manager.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
     create_database_engine,
-    upgrade,
 )
 from channel_manager.domain.ari_compression import AvailRange, AvailRequest
 from channel_manager.domain.connection import AuthMode, Connection
@@ -40,34 +33,6 @@ from channel_manager.domain.sync import OutboundKind, OutboundMessage
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 ARRIVAL = date(2025, 6, 1)
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    """A migrated SQLite file in a temporary directory."""
-    with tempfile.TemporaryDirectory() as directory:
-        url = f"sqlite:///{Path(directory) / 'bench.db'}"
-        upgrade(url)
-        yield url
-
-
-@contextmanager
-def postgres_url() -> Iterator[str]:
-    """A migrated temporary PostgreSQL database, dropped afterwards."""
-    server = os.environ.get("CM_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    name = f"cm_bench_{uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = sa.make_url(server).set(database=name).render_as_string(hide_password=False)
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _reservation(connection: Connection, prop: Property, unit: Unit, n: int) -> Reservation:
