@@ -122,10 +122,19 @@ def wait_for(condition: Callable[[], T | None], timeout: float = 10, pause: floa
 
 @contextmanager
 def running_service(
-    environ: Mapping[str, str], sock: socket.socket, worker_id: str = "e2e-worker"
+    environ: Mapping[str, str],
+    sock: socket.socket,
+    worker_id: str = "e2e-worker",
+    configure: Callable[[Container], None] | None = None,
 ) -> Iterator[RunningService]:
-    """Build the container from ``environ`` and serve the ASGI app on ``sock`` until exit."""
+    """Build the container from ``environ`` and serve the ASGI app on ``sock`` until exit.
+
+    ``configure`` may override the container's providers (a fault-injecting unit of work, say)
+    before anything is built from them.
+    """
     container = build_container(Settings.from_env(environ))
+    if configure is not None:
+        configure(container)
     server = uvicorn.Server(
         uvicorn.Config(
             build_asgi_app(container), log_level="warning", lifespan="on", access_log=False
