@@ -9,13 +9,16 @@ from uuid import UUID
 
 import attrs
 
-from channel_manager.application.errors import Unauthenticated
+from channel_manager.application.errors import InvalidRequest, Unauthenticated
 from channel_manager.domain.apikeys import ApiKey
+from channel_manager.domain.errors import NotFound
 from channel_manager.ports.clock import Clock, IdGenerator
 from channel_manager.ports.repositories import UnitOfWorkFactory
 
 #: Every key starts with this, so leaked keys are easy to recognise in logs and scanners.
 KEY_PREFIX = "cm_"
+#: How much of a key is kept in clear (``ApiKey.prefix``) to tell keys apart.
+VISIBLE_PREFIX_LENGTH = 10
 
 
 def hash_key(plaintext: str) -> str:
@@ -46,7 +49,7 @@ class ApiKeyService:
             id=self._ids.new_id(),
             organization_id=organization_id,
             name=name,
-            prefix=plaintext[:10],
+            prefix=plaintext[:VISIBLE_PREFIX_LENGTH],
             key_hash=hash_key(plaintext),
             created_at=self._clock.now(),
         )
@@ -55,6 +58,30 @@ class ApiKeyService:
             uow.api_keys.add(record)
             uow.commit()
         return IssuedKey(record, plaintext)
+
+    def revoke(self, organization_id: UUID, prefix: str) -> ApiKey:
+        """Revoke the organisation's active key whose visible start is ``prefix``.
+
+        The plaintext is never stored, so an operator names a key by the prefix shown when it
+        was created (the whole key works too). A prefix shared by several active keys is
+        refused rather than guessed.
+        """
+        prefix = prefix.strip()[:VISIBLE_PREFIX_LENGTH]
+        with self._uow_factory() as uow:
+            uow.organizations.get(organization_id)
+            found = [
+                key
+                for key in uow.api_keys.list(organization_id)
+                if key.is_active and key.prefix.startswith(prefix)
+            ]
+            if not found or not prefix:
+                raise NotFound("active api key", repr(prefix))
+            if len(found) > 1:
+                raise InvalidRequest(f"{len(found)} active keys start with {prefix!r}")
+            revoked = found[0].revoke(self._clock.now())
+            uow.api_keys.update(revoked)
+            uow.commit()
+        return revoked
 
     def authenticate(self, plaintext: str | None) -> UUID:
         """The organisation of a valid, unrevoked key; ``Unauthenticated`` otherwise."""

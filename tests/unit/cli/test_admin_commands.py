@@ -10,6 +10,7 @@ from dependency_injector import providers
 from channel_manager.adapters.sqlalchemy import current
 from channel_manager.adapters.sqlalchemy.migrate import head_revision
 from channel_manager.adapters.vault import AesGcmVault, generate_key, parse_vault_keys
+from channel_manager.application.errors import Unauthenticated
 from channel_manager.container import Container
 from channel_manager.entrypoints.cli import context
 from channel_manager.entrypoints.cli.errors import ExitCode
@@ -111,6 +112,28 @@ def test_api_keys_for_the_same_organisation_name_share_the_organisation(
     assert first != second
     assert api_keys.authenticate(first) == api_keys.authenticate(second)
     assert api_keys.authenticate(other) != api_keys.authenticate(first)
+
+
+def test_api_keys_revoke_refuses_the_key_from_then_on_and_only_that_key(
+    invoke: Invoke, container: Container
+) -> None:
+    kept = invoke("api-keys", "create", "--organization", "acme").stdout.strip()
+    doomed = invoke("api-keys", "create", "--organization", "acme").stdout.strip()
+    invoke("api-keys", "create", "--organization", "globex")
+    api_keys = container.api_keys()
+    api_keys.authenticate(doomed)
+
+    result = invoke("api-keys", "revoke", doomed[:10], "--organization", "acme")
+    again = invoke("api-keys", "revoke", doomed[:10], "--organization", "acme")
+    foreign = invoke("api-keys", "revoke", kept[:10], "--organization", "globex")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == doomed[:10]
+    with pytest.raises(Unauthenticated, match="revoked"):
+        api_keys.authenticate(doomed)
+    assert api_keys.authenticate(kept) == container.inventory().ensure_organization("acme").id
+    assert again.exit_code == ExitCode.NOT_FOUND  # already revoked: no active key by that prefix
+    assert foreign.exit_code == ExitCode.NOT_FOUND  # another organisation's key is not found
 
 
 def test_db_upgrade_migrates_a_new_sqlite_file_and_prints_the_revision(

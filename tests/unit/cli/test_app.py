@@ -59,7 +59,7 @@ def test_help_lists_every_command_of_the_design(invoke: Invoke) -> None:
         ("db", ("upgrade", "current")),
         ("pushes", ("list", "retry")),
         ("keys", ("generate", "rotate")),
-        ("api-keys", ("create",)),
+        ("api-keys", ("create", "revoke")),
         ("connections", ("list",)),
         ("ari", ("push",)),
     ],

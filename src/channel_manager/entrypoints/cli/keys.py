@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from channel_manager.adapters.vault import generate_key, rotate_all
-from channel_manager.entrypoints.cli import context
+from channel_manager.entrypoints.cli import context, lookup
 
 keys_app = typer.Typer(help="Vault encryption keys (CM_VAULT_KEYS).", no_args_is_help=True)
 api_keys_app = typer.Typer(help="API keys for the REST API.", no_args_is_help=True)
@@ -57,3 +57,18 @@ def api_keys_create(
         f"{owner.name!r}; store it now, it cannot be shown again:"
     )
     context.emit(issued.plaintext)
+
+
+@api_keys_app.command("revoke")
+def api_keys_revoke(
+    prefix: Annotated[str, typer.Argument(help="The key's visible start (cm_...), or the key.")],
+    organization: Annotated[
+        str, typer.Option("--organization", help="Organisation the key belongs to.")
+    ],
+) -> None:
+    """Revoke an API key at once: every request made with it is refused from now on."""
+    container = context.get_container()
+    owner = lookup.organization_named(container, organization)
+    revoked = container.api_keys().revoke(owner.id, prefix)
+    context.note(f"API key {revoked.name!r} of organisation {owner.name!r} revoked")
+    context.emit(revoked.prefix)
