@@ -99,6 +99,29 @@ def test_bad_credentials_get_401_and_store_nothing(
     assert row_counts(container) == before
 
 
+@pytest.mark.parametrize(
+    "authorization",
+    [b"Basic \xff\xfe\xfd", b"Basic " + "pässwörd".encode("latin-1")],
+    ids=["raw-bytes", "latin-1"],
+)
+def test_non_ascii_credentials_get_401_not_a_server_error(
+    client: PushClient,
+    hotel: MappedHotel,
+    container: Container,
+    ota_schemas: OtaSchemas,
+    authorization: bytes,
+) -> None:
+    """Header bytes beyond ASCII reach the gate as Latin-1 text, which base64 refuses with a
+    plain ValueError (not binascii.Error): that was a 500."""
+    before = row_counts(container)
+    headers = {PEER_HEADER: ALLOWED_PEER, "content-type": "application/xml"}
+    response = client.post(
+        PATH, content=res_notif(), headers={**headers, "authorization": authorization}
+    )
+    assert_refused(response, 401, "497", ota_schemas)
+    assert row_counts(container) == before
+
+
 def test_a_foreign_address_gets_403_even_with_good_credentials(
     client: PushClient, hotel: MappedHotel, container: Container, ota_schemas: OtaSchemas
 ) -> None:

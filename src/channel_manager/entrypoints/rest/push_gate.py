@@ -145,7 +145,8 @@ class PushGate:
             return False
         try:
             decoded = base64.b64decode(encoded.strip(), validate=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):
+            # ValueError: header bytes beyond ASCII arrive as Latin-1 text, which base64 refuses.
             return False
         username, colon, password = decoded.partition(b":")
         # Both comparisons always run, in constant time, so timing tells nothing.
