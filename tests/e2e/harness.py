@@ -137,7 +137,13 @@ def running_service(
         configure(container)
     server = uvicorn.Server(
         uvicorn.Config(
-            build_asgi_app(container), log_level="warning", lifespan="on", access_log=False
+            build_asgi_app(container),
+            log_level="warning",
+            lifespan="on",
+            access_log=False,
+            # As `serve` and the demo: CM_TRUSTED_PROXIES alone decides whose X-Forwarded-For
+            # counts. uvicorn's default would believe any loopback caller's header.
+            proxy_headers=False,
         )
     )
     loop = asyncio.new_event_loop()
