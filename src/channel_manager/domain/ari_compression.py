@@ -10,8 +10,9 @@ request. Fewer requests mean fewer round trips and fewer chances of partial fail
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import date, timedelta
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from typing import TypeVar
 
 import attrs
 
@@ -97,40 +98,86 @@ def _month_of(day: date) -> date:
     return day.replace(day=1)
 
 
-def _runs(
-    by_day: Iterable[tuple[date, DayValues]],
-) -> Iterable[tuple[date, date, DayValues]]:
-    """Merge consecutive dates of the same month with equal values into inclusive runs."""
-    run: tuple[date, date, DayValues] | None = None
-    for day, values in by_day:
-        if (
-            run is not None
-            and values == run[2]
-            and day == run[1] + timedelta(days=1)
-            and _month_of(day) == _month_of(run[0])
-        ):
-            run = (run[0], day, values)
+#: What one availability message carries for one day, as a plain tuple (fast to build and
+#: compare): booking limit, min stay, max stay, stop sell, closed to arrival and to departure.
+_AvailPayload = tuple[int | None, int | None, int | None, bool | None, bool | None, bool | None]
+_NOTHING: _AvailPayload = (None, None, None, None, None, None)
+P = TypeVar("P")
+
+
+def _runs(by_day: Iterable[tuple[date, P]]) -> Iterator[tuple[date, date, P]]:
+    """Merge consecutive dates of the same month with equal payloads into inclusive runs.
+
+    This is the hot loop of a year-ahead load (tens of thousands of day values), so payloads
+    are tuples and a step is a few comparisons: the next ordinal, not the 1st of a month.
+    """
+    days = iter(by_day)
+    first = next(days, None)
+    if first is None:
+        return
+    start, payload = first
+    end, last = start, start.toordinal()
+    for day, values in days:
+        ordinal = day.toordinal()
+        if ordinal == last + 1 and day.day != 1 and values == payload:
+            end, last = day, ordinal
             continue
-        if run is not None:
-            yield run
-        run = (day, day, values)
-    if run is not None:
-        yield run
+        yield start, end, payload
+        start, end, last, payload = day, day, ordinal, values
+    yield start, end, payload
 
 
-def _avail_range(key: AriKey, start: date, end: date, values: DayValues) -> AvailRange:
-    return AvailRange(
-        room_type_code=key.room_type_code,
-        rate_plan_code=key.rate_plan_code,
-        start=start,
-        end=end,
-        booking_limit=None if values.availability is None else booking_limit(values.availability),
-        min_los=values.min_los,
-        max_los=values.max_los,
-        stop_sell=values.stop_sell,
-        closed_to_arrival=values.closed_to_arrival,
-        closed_to_departure=values.closed_to_departure,
+def _avail_payload(values: DayValues) -> _AvailPayload | None:
+    """The availability message's fields for one day; ``None`` when it sets none of them.
+
+    The booking limit is already the OTA value, so counts above 254 that all go out as 254
+    share one range.
+    """
+    payload = (
+        None if values.availability is None else booking_limit(values.availability),
+        values.min_los,
+        values.max_los,
+        values.stop_sell,
+        values.closed_to_arrival,
+        values.closed_to_departure,
     )
+    return None if payload == _NOTHING else payload
+
+
+def _avail_runs(key: AriKey, by_day: Mapping[date, DayValues]) -> Iterator[tuple[date, AvailRange]]:
+    days = ((day, _avail_payload(values)) for day, values in by_day.items())
+    for start, end, payload in _runs((day, p) for day, p in days if p is not None):
+        limit, min_los, max_los, stop_sell, arrival, departure = payload
+        yield (
+            start,
+            AvailRange(
+                room_type_code=key.room_type_code,
+                rate_plan_code=key.rate_plan_code,
+                start=start,
+                end=end,
+                booking_limit=limit,
+                min_los=min_los,
+                max_los=max_los,
+                stop_sell=stop_sell,
+                closed_to_arrival=arrival,
+                closed_to_departure=departure,
+            ),
+        )
+
+
+def _rate_runs(key: AriKey, by_day: Mapping[date, DayValues]) -> Iterator[tuple[date, RateRange]]:
+    days = ((day, values.rate) for day, values in by_day.items() if values.rate is not None)
+    for start, end, amount in _runs(days):
+        yield (
+            start,
+            RateRange(
+                room_type_code=key.room_type_code,
+                rate_plan_code=key.rate_plan_code,
+                start=start,
+                end=end,
+                amount=amount,
+            ),
+        )
 
 
 def compress(change_set: AriChangeSet) -> tuple[AriRequest, ...]:
@@ -143,23 +190,10 @@ def compress(change_set: AriChangeSet) -> tuple[AriRequest, ...]:
     avail: dict[tuple[str, date], list[AvailRange]] = defaultdict(list)
     rates: dict[tuple[str, date], list[RateRange]] = defaultdict(list)
     for key, by_day in change_set.days.items():
-        avail_days = [(day, values.availability_part()) for day, values in by_day.items()]
-        for start, end, values in _runs((d, v) for d, v in avail_days if not v.is_empty):
-            avail[(key.hotel_code, _month_of(start))].append(_avail_range(key, start, end, values))
-        rate_days = [
-            (day, values.rate) for day, values in by_day.items() if values.rate is not None
-        ]
-        for start, end, values in _runs((d, DayValues(rate=r)) for d, r in rate_days):
-            assert values.rate is not None  # only days with a rate were passed in
-            rates[(key.hotel_code, _month_of(start))].append(
-                RateRange(
-                    room_type_code=key.room_type_code,
-                    rate_plan_code=key.rate_plan_code,
-                    start=start,
-                    end=end,
-                    amount=values.rate,
-                )
-            )
+        for start, avail_range in _avail_runs(key, by_day):
+            avail[(key.hotel_code, _month_of(start))].append(avail_range)
+        for start, rate_range in _rate_runs(key, by_day):
+            rates[(key.hotel_code, _month_of(start))].append(rate_range)
     requests: list[AriRequest] = []
     for hotel, month in sorted(avail.keys() | rates.keys()):
         if (hotel, month) in avail:
