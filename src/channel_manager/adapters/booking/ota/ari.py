@@ -14,13 +14,7 @@ from decimal import Decimal
 import attrs
 from lxml import etree
 
-from channel_manager.adapters.booking.ota.namespaces import (
-    format_bool,
-    format_timestamp,
-    ota_root,
-    sub,
-    to_bytes,
-)
+from channel_manager.adapters.booking.ota.namespaces import format_bool, format_timestamp
 from channel_manager.adapters.booking.ota.parser import ParserLimits, parse_document
 from channel_manager.adapters.booking.ota.xmlread import (
     amount_attr,
@@ -34,6 +28,7 @@ from channel_manager.adapters.booking.ota.xmlread import (
     missing,
     split_amount,
 )
+from channel_manager.adapters.booking.ota.xmlwrite import Attribute, ota_document, tag
 
 AVAIL_NOTIF_VERSION = "1.005"
 RATE_AMOUNT_NOTIF_VERSION = "3.000"
@@ -125,16 +120,15 @@ class RateAmountNotifRQ:
     version: str = RATE_AMOUNT_NOTIF_VERSION
 
 
-def _write_control(parent: etree._Element, control: StatusApplicationControl) -> None:
-    sub(
-        parent,
+def _control(control: StatusApplicationControl) -> str:
+    return tag(
         "StatusApplicationControl",
-        {
-            "Start": control.start.isoformat(),
-            "End": control.end.isoformat(),
-            "RatePlanCode": control.rate_plan_code,
-            "InvTypeCode": control.inv_type_code,
-        },
+        (
+            ("Start", control.start.isoformat()),
+            ("End", control.end.isoformat()),
+            ("RatePlanCode", control.rate_plan_code),
+            ("InvTypeCode", control.inv_type_code),
+        ),
     )
 
 
@@ -153,63 +147,74 @@ def _read_control(parent: etree._Element) -> StatusApplicationControl:
     )
 
 
-def _root(
-    name: str, echo_token: str | None, timestamp: datetime | None, version: str
-) -> etree._Element:
-    return ota_root(
-        name,
-        {
-            "EchoToken": echo_token,
-            "TimeStamp": format_timestamp(timestamp) if timestamp else None,
-            "Version": version,
-        },
+def _root_attributes(
+    echo_token: str | None, timestamp: datetime | None, version: str
+) -> tuple[Attribute, ...]:
+    return (
+        ("EchoToken", echo_token),
+        ("TimeStamp", format_timestamp(timestamp) if timestamp else None),
+        ("Version", version),
+    )
+
+
+def _optional(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _length_of_stay(los: LengthOfStay) -> str:
+    pattern = (
+        ""
+        if los.full_pattern_los is None
+        else tag("LOS_Pattern", (("FullPatternLOS", los.full_pattern_los),))
+    )
+    return tag(
+        "LengthOfStay",
+        (
+            ("Time", _optional(los.time)),
+            ("TimeUnit", los.time_unit),
+            (
+                "OpenStatusIndicator",
+                None
+                if los.open_status_indicator is None
+                else format_bool(los.open_status_indicator),
+            ),
+            ("MinMaxMessageType", los.min_max_message_type),
+        ),
+        pattern,
+    )
+
+
+def _avail_status_message(message: AvailStatusMessage) -> str:
+    stays = "".join(_length_of_stay(los) for los in message.lengths_of_stay)
+    restriction = message.restriction_status
+    content = _control(message.control)
+    if stays:
+        content += tag("LengthsOfStay", (), stays)
+    if restriction is not None:
+        content += tag(
+            "RestrictionStatus",
+            (("Restriction", restriction.restriction), ("Status", restriction.status)),
+        )
+    return tag(
+        "AvailStatusMessage",
+        (
+            ("BookingLimit", _optional(message.booking_limit)),
+            ("BookingLimitMessageType", message.booking_limit_message_type),
+            ("LocatorID", _optional(message.locator_id)),
+        ),
+        content,
     )
 
 
 def encode_avail_notif_rq(request: AvailNotifRQ, *, soap: bool = False) -> bytes:
-    """Encode OTA_HotelAvailNotifRQ."""
-    root = _root("OTA_HotelAvailNotifRQ", request.echo_token, request.timestamp, request.version)
-    container = sub(root, "AvailStatusMessages", {"HotelCode": request.hotel_code})
-    for message in request.messages:
-        element = sub(
-            container,
-            "AvailStatusMessage",
-            {
-                "BookingLimit": None
-                if message.booking_limit is None
-                else str(message.booking_limit),
-                "BookingLimitMessageType": message.booking_limit_message_type,
-                "LocatorID": None if message.locator_id is None else str(message.locator_id),
-            },
-        )
-        _write_control(element, message.control)
-        if message.lengths_of_stay:
-            stays = sub(element, "LengthsOfStay")
-            for los in message.lengths_of_stay:
-                item = sub(
-                    stays,
-                    "LengthOfStay",
-                    {
-                        "Time": None if los.time is None else str(los.time),
-                        "TimeUnit": los.time_unit,
-                        "OpenStatusIndicator": None
-                        if los.open_status_indicator is None
-                        else format_bool(los.open_status_indicator),
-                        "MinMaxMessageType": los.min_max_message_type,
-                    },
-                )
-                if los.full_pattern_los is not None:
-                    sub(item, "LOS_Pattern", {"FullPatternLOS": los.full_pattern_los})
-        if message.restriction_status is not None:
-            sub(
-                element,
-                "RestrictionStatus",
-                {
-                    "Restriction": message.restriction_status.restriction,
-                    "Status": message.restriction_status.status,
-                },
-            )
-    return to_bytes(root, soap=soap)
+    """Encode OTA_HotelAvailNotifRQ (written as text: see :mod:`.xmlwrite`)."""
+    messages = "".join(_avail_status_message(message) for message in request.messages)
+    return ota_document(
+        "OTA_HotelAvailNotifRQ",
+        _root_attributes(request.echo_token, request.timestamp, request.version),
+        tag("AvailStatusMessages", (("HotelCode", request.hotel_code),), messages),
+        soap=soap,
+    )
 
 
 def _read_length_of_stay(element: etree._Element) -> LengthOfStay:
@@ -258,32 +263,42 @@ def decode_avail_notif_rq(data: bytes, *, limits: ParserLimits | None = None) ->
     )
 
 
-def encode_rate_amount_notif_rq(request: RateAmountNotifRQ, *, soap: bool = False) -> bytes:
-    """Encode OTA_HotelRateAmountNotifRQ with integer amounts and ``DecimalPlaces``."""
-    root = _root(
-        "OTA_HotelRateAmountNotifRQ", request.echo_token, request.timestamp, request.version
+def _base_by_guest_amt(amount: BaseByGuestAmt) -> str:
+    integer, places = split_amount(amount.amount, amount.decimal_places)
+    return tag(
+        "BaseByGuestAmt",
+        (
+            ("AmountAfterTax" if amount.after_tax else "AmountBeforeTax", integer),
+            ("DecimalPlaces", places),
+            ("NumberOfGuests", _optional(amount.number_of_guests)),
+        ),
     )
-    container = sub(root, "RateAmountMessages", {"HotelCode": request.hotel_code})
-    for message in request.messages:
-        locator = None if message.locator_id is None else str(message.locator_id)
-        element = sub(container, "RateAmountMessage", {"LocatorID": locator})
-        _write_control(element, message.control)
-        rate = sub(sub(element, "Rates"), "Rate", {"CurrencyCode": message.currency_code})
-        amounts = sub(rate, "BaseByGuestAmts")
-        for amount in message.amounts:
-            integer, places = split_amount(amount.amount, amount.decimal_places)
-            sub(
-                amounts,
-                "BaseByGuestAmt",
-                {
-                    "AmountAfterTax" if amount.after_tax else "AmountBeforeTax": integer,
-                    "DecimalPlaces": places,
-                    "NumberOfGuests": None
-                    if amount.number_of_guests is None
-                    else str(amount.number_of_guests),
-                },
-            )
-    return to_bytes(root, soap=soap)
+
+
+def _rate_amount_message(message: RateAmountMessage) -> str:
+    amounts = "".join(_base_by_guest_amt(amount) for amount in message.amounts)
+    rate = tag(
+        "Rate",
+        (("CurrencyCode", message.currency_code),),
+        tag("BaseByGuestAmts", (), amounts),
+    )
+    return tag(
+        "RateAmountMessage",
+        (("LocatorID", _optional(message.locator_id)),),
+        _control(message.control) + tag("Rates", (), rate),
+    )
+
+
+def encode_rate_amount_notif_rq(request: RateAmountNotifRQ, *, soap: bool = False) -> bytes:
+    """Encode OTA_HotelRateAmountNotifRQ with integer amounts and ``DecimalPlaces`` (written as
+    text: see :mod:`.xmlwrite`)."""
+    messages = "".join(_rate_amount_message(message) for message in request.messages)
+    return ota_document(
+        "OTA_HotelRateAmountNotifRQ",
+        _root_attributes(request.echo_token, request.timestamp, request.version),
+        tag("RateAmountMessages", (("HotelCode", request.hotel_code),), messages),
+        soap=soap,
+    )
 
 
 def _read_amount(element: etree._Element) -> BaseByGuestAmt:
