@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from lxml import etree
 
@@ -20,13 +21,22 @@ MAX_AMOUNT = Decimal(10) ** 12
 MAX_DECIMAL_PLACES = 6
 
 
+@cache
+def _tag(name: str) -> str:
+    return ota(name)
+
+
 def child(element: etree._Element | None, *path: str) -> etree._Element | None:
-    """The first element at ``path`` (OTA local names) under ``element``, or ``None``."""
+    """The first element at ``path`` (OTA local names) under ``element``, or ``None``.
+
+    ``iterchildren(tag)`` rather than ``find``: the same direct-child match, done in C (``find``
+    goes through lxml's ElementPath in Python, and this runs a hundred times per message).
+    """
     current = element
     for name in path:
         if current is None:
             return None
-        current = current.find(ota(name))
+        current = next(current.iterchildren(_tag(name)), None)
     return current
 
 
@@ -35,7 +45,7 @@ def children(element: etree._Element | None, *path: str) -> list[etree._Element]
     if element is None or not path:
         return []
     parent = child(element, *path[:-1]) if len(path) > 1 else element
-    return [] if parent is None else list(parent.iterfind(ota(path[-1])))
+    return [] if parent is None else list(parent.iterchildren(_tag(path[-1])))
 
 
 def text(element: etree._Element | None) -> str | None:
