@@ -19,7 +19,7 @@ from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseEr
 from channel_manager.adapters.booking.ota.namespaces import ota_root, sub, to_bytes
 from channel_manager.adapters.booking.ota.reservations import RES_NOTIF_VERSION
 from channel_manager.adapters.booking.ota.responses import ResAckKind
-from channel_manager.application.reservations import UnknownHotel
+from channel_manager.application.reservations import UnknownHotel, UnknownReservation
 from channel_manager.domain.errors import DomainError
 from channel_manager.entrypoints.rest.client_ip import client_ip, is_allowed
 from channel_manager.entrypoints.rest.errors import status_for
@@ -73,6 +73,14 @@ def refusal_for(error: Exception) -> PushRefused:
         status, _kind = status_for(error)  # the same status the REST API gives it
         if isinstance(error, UnknownHotel):
             return PushRefused(status, INVALID_HOTEL_CODE, str(error), error_type=EWT_BUSINESS)
+        if isinstance(error, UnknownReservation):
+            # A cancellation without a hotel whose booking we do not hold has most likely
+            # overtaken that booking (push senders do not promise order). A 4xx would drop it
+            # for good and the booking, arriving next, would stay live: answer "not yet", so
+            # the sender resends it until the booking is here.
+            return PushRefused(
+                503, OtaErrorCode.SYSTEM_ERROR, str(error), headers={"Retry-After": "5"}
+            )
         if status < 500:
             code = OtaErrorCode.UNABLE_TO_PROCESS
             return PushRefused(status, code, str(error), error_type=EWT_BUSINESS)
