@@ -1,0 +1,597 @@
+"""R4: who may do what, over real HTTP against the running service and the sandbox.
+
+- The push endpoint admits only the configured HTTP Basic pair, and only from allow-listed
+  addresses (``X-Forwarded-For`` believed from trusted proxies alone); every refusal is an OTA
+  error with the right status and stores nothing.
+- An API key reaches only its own organisation: every REST route in ``/openapi.json`` is tried
+  with another organisation's ids and answers 404 without leaking a thing; missing, malformed and
+  revoked keys are refused everywhere.
+- The OAuth callback refuses a replayed, expired, unknown or foreign state and a PKCE verifier
+  that does not match the code (the sandbox's token endpoint checks it); nothing is connected.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from uuid import uuid4
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from booking_sandbox.server import SandboxServer
+from channel_manager.adapters.sqlalchemy.tables import auth_states
+from tests.e2e.flows import (
+    JSON,
+    Tenant,
+    authorize_oauth2,
+    connect_and_map,
+    ok,
+    sandbox_requests,
+    submit_ari,
+)
+from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService, wait_for
+from tests.e2e.inventory import our_reservations
+
+from .r45_support import (
+    AUTHORIZATION_ERROR,
+    PUSH_PATH,
+    cli,
+    new_reservation_push,
+    ota_errors,
+    stored_counts,
+)
+
+HOTEL = "1000001"
+OTHER_HOTEL = "1000002"
+CALLBACK = "/oauth/booking/callback"
+
+
+def basic(user: bytes | str, password: bytes | str) -> bytes:
+    """An ``Authorization: Basic`` value for any bytes (the header is bytes on the wire)."""
+    pair = (user if isinstance(user, bytes) else user.encode()) + b":"
+    pair += password if isinstance(password, bytes) else password.encode()
+    return b"Basic " + base64.b64encode(pair)
+
+
+def post_push(
+    service: RunningService, body: bytes, headers: Mapping[str, str | bytes]
+) -> httpx.Response:
+    """``POST /ota/booking/reservations`` with exactly ``headers`` (plus the XML type)."""
+    return httpx.post(
+        f"{service.base_url}{PUSH_PATH}",
+        content=body,
+        headers={"Content-Type": "application/xml", **headers},
+        timeout=20,
+    )
+
+
+def assert_refused(answer: httpx.Response, status: int, what: str) -> None:
+    """``status`` with an OTA_HotelResNotifRS carrying one authorization error."""
+    assert answer.status_code == status, (what, answer.status_code, answer.text)
+    errors = ota_errors(answer)
+    assert [e.get("Code") for e in errors] == [AUTHORIZATION_ERROR], (what, answer.text)
+
+
+@pytest.fixture
+def mapped(tenant: Tenant) -> str:
+    """Hotel 1000001 connected and mapped, so a push for it would be stored if admitted."""
+    return connect_and_map(tenant, HOTEL)
+
+
+# --- the push endpoint: credentials ------------------------------------------------------
+
+RIGHT = basic(PUSH_USERNAME, PUSH_PASSWORD)
+BAD_AUTHORIZATION: dict[str, bytes | None] = {
+    "missing": None,
+    "empty": b"",
+    "wrong user and password": basic("mallory", "guess"),
+    "right user, wrong password": basic(PUSH_USERNAME, "guess"),
+    "wrong user, right password": basic("mallory", PUSH_PASSWORD),
+    "right user, password with a suffix": basic(PUSH_USERNAME, PUSH_PASSWORD + "x"),
+    "right user, password prefix": basic(PUSH_USERNAME, PUSH_PASSWORD[:-1]),
+    "password only": b"Basic " + base64.b64encode(PUSH_PASSWORD.encode()),
+    "user and password swapped": basic(PUSH_PASSWORD, PUSH_USERNAME),
+    "non-ASCII password (UTF-8)": basic(PUSH_USERNAME, "pässwörd-ñ-密码"),
+    "non-ASCII user (UTF-8)": basic("sändbox-push", PUSH_PASSWORD),
+    "non-ASCII password (Latin-1)": basic(PUSH_USERNAME, "pässwörd".encode("latin-1")),
+    "raw non-ASCII header bytes": b"Basic \xff\xfe\xfd",
+    "not base64": b"Basic !!!not-base64!!!",
+    "base64 without padding": b"Basic " + base64.b64encode(b"a:b").rstrip(b"="),
+    "scheme only": b"Basic",
+    "Bearer instead of Basic": b"Bearer " + base64.b64encode(f"{PUSH_PASSWORD}".encode()),
+    "Digest": b'Digest username="sandbox-push", realm="x", response="0"',
+    "two credentials": RIGHT[6:] + b" " + RIGHT,
+    "NUL inside": basic(PUSH_USERNAME + "\x00", PUSH_PASSWORD),
+    "very long": b"Basic " + base64.b64encode(b"u:" + b"p" * 6000),
+}
+
+
+def test_push_credentials_refused_with_an_ota_error_and_nothing_stored(
+    service: RunningService, sandbox: SandboxServer, tenant: Tenant, mapped: str
+) -> None:
+    body, booking_id = new_reservation_push(sandbox, HOTEL)
+    before = stored_counts(service)
+
+    for what, authorization in BAD_AUTHORIZATION.items():
+        headers = {} if authorization is None else {"Authorization": authorization}
+        answer = post_push(service, body, headers)
+        assert_refused(answer, 401, what)
+        assert answer.headers["www-authenticate"].startswith("Basic realm="), what
+        assert PUSH_PASSWORD not in answer.text, what
+        assert stored_counts(service) == before, what
+
+    # The same body with the right pair is admitted and stored: the refusals were about the
+    # credentials, not the message.
+    admitted = post_push(service, body, {"Authorization": RIGHT})
+    assert admitted.status_code == 200, admitted.text
+    assert [r["external_id"] for r in our_reservations(tenant)] == [booking_id]
+
+
+@pytest.mark.parametrize("service_settings_extra", [{"CM_PUSH_ALLOWED_IPS": "203.0.113.0/24"}])
+def test_push_from_outside_the_allow_list_is_refused_even_with_a_forged_forwarded_for(
+    service: RunningService, sandbox: SandboxServer, tenant: Tenant, mapped: str
+) -> None:
+    body, _booking_id = new_reservation_push(sandbox, HOTEL)
+    before = stored_counts(service)
+    # No proxy is trusted, so X-Forwarded-For is the caller's own claim: never believed.
+    attempts: dict[str, dict[str, str | bytes]] = {
+        "loopback, right credentials": {},
+        "forged allowed address": {"X-Forwarded-For": "203.0.113.7"},
+        "forged allowed chain": {"X-Forwarded-For": "203.0.113.7, 203.0.113.8"},
+        "forged X-Real-IP": {"X-Real-IP": "203.0.113.7"},
+        "forged Forwarded": {"Forwarded": "for=203.0.113.7"},
+        "garbage X-Forwarded-For": {"X-Forwarded-For": "not-an-address"},
+    }
+    for what, extra in attempts.items():
+        answer = post_push(service, body, {"Authorization": RIGHT, **extra})
+        assert_refused(answer, 403, what)
+        assert stored_counts(service) == before, what
+    # Wrong credentials from outside learn nothing about the credentials: 403 comes first.
+    outside_and_wrong = post_push(service, body, {"Authorization": basic("x", "y")})
+    assert_refused(outside_and_wrong, 403, "outside, wrong credentials")
+    assert stored_counts(service) == before
+
+
+@pytest.mark.parametrize(
+    "service_settings_extra",
+    [{"CM_PUSH_ALLOWED_IPS": "203.0.113.0/24", "CM_TRUSTED_PROXIES": "127.0.0.1/32"}],
+)
+def test_behind_a_trusted_proxy_only_the_address_the_proxy_saw_counts(
+    service: RunningService, sandbox: SandboxServer, tenant: Tenant, mapped: str
+) -> None:
+    """Loopback plays the trusted proxy: it appends the address it received the request from
+    to X-Forwarded-For, so only the rightmost untrusted entry is the real client."""
+    body, booking_id = new_reservation_push(sandbox, HOTEL)
+    before = stored_counts(service)
+    refused: dict[str, dict[str, str]] = {
+        "the proxy itself (no header)": {},
+        "an outside client": {"X-Forwarded-For": "198.51.100.7"},
+        "an outside client that forged an allowed address first": {
+            "X-Forwarded-For": "203.0.113.7, 198.51.100.7"
+        },
+        "an unreadable hop": {"X-Forwarded-For": "203.0.113.7, bogus"},
+        "an empty header": {"X-Forwarded-For": ""},
+    }
+    for what, extra in refused.items():
+        answer = post_push(service, body, {"Authorization": RIGHT, **extra})
+        assert_refused(answer, 403, what)
+        assert stored_counts(service) == before, what
+    # An allowed client behind the proxy still needs the credentials.
+    allowed_wrong = post_push(
+        service, body, {"Authorization": basic("x", "y"), "X-Forwarded-For": "203.0.113.7"}
+    )
+    assert_refused(allowed_wrong, 401, "allowed client, wrong credentials")
+    assert stored_counts(service) == before
+
+    # Whatever the client wrote to the left, the proxy's entry decides: admitted.
+    admitted = post_push(
+        service, body, {"Authorization": RIGHT, "X-Forwarded-For": "198.51.100.7, 203.0.113.7"}
+    )
+    assert admitted.status_code == 200, admitted.text
+    assert [r["external_id"] for r in our_reservations(tenant)] == [booking_id]
+
+
+# --- API keys across organisations -------------------------------------------------------
+
+
+#: A valid body per write route, so the refusal is about ownership, not a malformed request.
+#: A route the proof does not know fails the test (a new route must be added here).
+def _bodies(theirs: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
+    day = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=40)).isoformat()
+    return {
+        ("PUT", "/api/v1/connections/{connection_id}/mappings"): {
+            "hotels": [
+                {
+                    "external_property_id": HOTEL,
+                    "internal_property_id": theirs["property_id"],
+                    "units": [],
+                    "rate_plans": [],
+                }
+            ]
+        },
+        ("POST", "/api/v1/connections/{connection_id}/ari"): {
+            "changes": [
+                {
+                    "hotel_code": HOTEL,
+                    "room_type_code": theirs["room_type"],
+                    "start": day,
+                    "end": day,
+                    "availability": 0,
+                }
+            ]
+        },
+        ("POST", "/api/v1/properties/{property_id}/units"): {
+            "name": "Intruder suite",
+            "count": 1,
+            "max_occupancy": 2,
+        },
+        ("POST", "/api/v1/properties"): {"name": "Beta's own", "currency": "EUR"},
+    }
+
+
+#: Which of the other organisation's ids goes into a path or query parameter of this name.
+_ID_PARAMETERS = {
+    "connection_id": "connection_id",
+    "run_id": "sync_run_id",
+    "push_id": "push_id",
+    "property_id": "property_id",
+    "reservation_id": "reservation_id",
+}
+
+
+def api_operations(service: RunningService) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every ``(method, path template, operation)`` under ``/api/v1`` in ``/openapi.json``."""
+    schema = ok(httpx.get(f"{service.base_url}/openapi.json", timeout=20))
+    return [
+        (method.upper(), path, operation)
+        for path, operations in schema["paths"].items()
+        if path.startswith("/api/v1/")
+        for method, operation in operations.items()
+        if method in {"get", "put", "post", "delete", "patch"}
+    ]
+
+
+def footprint(service: RunningService, tenant: Tenant) -> dict[str, Any]:
+    """One of everything the organisation owns: a connection with a sync run, a mapped
+    property, a reservation, an ARI push; and the names and ids that must never leak."""
+    connection_id = connect_and_map(tenant, HOTEL)
+    service.tick_until(lambda: our_reservations(tenant))
+    hotels = ok(tenant.api.get(f"/api/v1/connections/{connection_id}/properties"))
+    hotel = next(h for h in hotels if h["hotel_code"] == HOTEL)
+    room_type = hotel["room_types"][0]["code"]
+    day = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)).isoformat()
+    [push_id, *_] = submit_ari(
+        tenant,
+        connection_id,
+        {
+            "hotel_code": HOTEL,
+            "room_type_code": room_type,
+            "start": day,
+            "end": day,
+            "availability": 1,
+        },
+    )
+    runs = ok(tenant.api.post(f"/api/v1/connections/{connection_id}/sync"), 202)
+    # Let the full sync finish, so only a foreign request could change what the owner sees.
+    wait_for(
+        lambda: ok(tenant.api.get(f"/api/v1/sync-runs/{runs['id']}"))["status"] != "running",
+        timeout=30,
+    )
+    reservation = our_reservations(tenant)[0]
+    properties = ok(tenant.api.get("/api/v1/properties"))
+    return {
+        "connection_id": connection_id,
+        "sync_run_id": runs["id"],
+        "push_id": push_id,
+        "property_id": hotel["internal_property_id"],
+        "reservation_id": reservation["id"],
+        "room_type": room_type,
+        "secret_words": {
+            reservation["id"],
+            reservation["external_id"],
+            *(p["name"] for p in properties),
+            *(g["surname"] for g in reservation["guests"]),
+            *(g["email"] for g in reservation["guests"] if g["email"]),
+        },
+    }
+
+
+def _target(
+    template: str, path_ids: list[str], query_ids: list[str], ids: Mapping[str, Any]
+) -> tuple[str, dict[str, str]]:
+    """The path and query of an operation with ``ids`` filled in by parameter name."""
+    path = template
+    for name in path_ids:
+        path = path.replace(f"{{{name}}}", str(ids[_ID_PARAMETERS[name]]))
+    return path, {name: str(ids[_ID_PARAMETERS[name]]) for name in query_ids}
+
+
+def snapshot(tenant: Tenant, theirs: Mapping[str, Any]) -> str:
+    """Everything the owner sees of its data, to show nothing changed."""
+    connection = theirs["connection_id"]
+    views = {
+        "connection": ok(tenant.api.get(f"/api/v1/connections/{connection}")),
+        "mappings": ok(tenant.api.get(f"/api/v1/connections/{connection}/properties")),
+        "pushes": ok(tenant.api.get("/api/v1/pushes", params={"limit": 500})),
+        "sync_runs": ok(tenant.api.get(f"/api/v1/connections/{connection}/sync-runs")),
+        "properties": ok(tenant.api.get("/api/v1/properties")),
+        "units": ok(tenant.api.get(f"/api/v1/properties/{theirs['property_id']}/units")),
+        "reservations": ok(tenant.api.get("/api/v1/reservations", params={"limit": 500})),
+    }
+    for view in (views["connection"],):
+        # Health figures move with the worker's clock, not with anyone's request.
+        for key in ("last_poll_at", "last_sync_at", "next_poll_at", "updated_at"):
+            view.pop(key, None)
+    return json.dumps(views, sort_keys=True)
+
+
+def test_a_key_reaches_nothing_of_another_organisation_on_any_route(
+    service: RunningService, tenant_factory: Callable[[str], Tenant]
+) -> None:
+    alpha, beta = tenant_factory("Alpha Stays"), tenant_factory("Beta Resorts")
+    theirs = footprint(service, alpha)
+    own_connection = connect_and_map(beta, OTHER_HOTEL)
+    bodies = _bodies(theirs)
+    before = snapshot(alpha, theirs)
+
+    nobody = {key: str(uuid4()) for key in _ID_PARAMETERS.values()}
+    tried: list[str] = []
+    for method, template, operation in api_operations(service):
+        parameters = operation.get("parameters", [])
+        path_ids = [p["name"] for p in parameters if p["in"] == "path"]
+        query_ids = [p["name"] for p in parameters if p["in"] == "query"]
+        foreign_query = [name for name in query_ids if name in _ID_PARAMETERS]
+        unknown = [name for name in path_ids if name not in _ID_PARAMETERS]
+        assert not unknown, f"{method} {template}: teach the proof the id {unknown}"
+        body = bodies.get((method, template))
+        if "requestBody" in operation:
+            assert body is not None, f"{method} {template}: teach the proof a valid body"
+        if not path_ids and not foreign_query:
+            continue  # plain lists and creates in Beta's own name: checked below
+
+        path, params = _target(template, path_ids, foreign_query, theirs)
+        answer = beta.api.request(method, path, params=params, json=body)
+        what = f"{method} {path} {params or ''}"
+        tried.append(what)
+        # Another organisation's id is answered exactly as an id that does not exist, so the
+        # answer cannot even confirm that it exists.
+        absent_path, absent_params = _target(template, path_ids, foreign_query, nobody)
+        absent = beta.api.request(method, absent_path, params=absent_params, json=body)
+        assert answer.status_code == absent.status_code, (what, answer.text, absent.text)
+        if path_ids:
+            assert answer.status_code in (403, 404), (what, answer.status_code, answer.text)
+            assert answer.json()["error"]["type"] in ("not_found", "forbidden"), what
+        else:
+            # A filter of a list by a foreign id: 404, or nothing at all.
+            assert answer.status_code == 404 or answer.json() == [], (what, answer.text)
+        asked = path + json.dumps(params)
+        leaked = [w for w in theirs["secret_words"] if w in answer.text and w not in asked]
+        assert not leaked, (what, leaked, answer.text)
+        for other_id in ("connection_id", "push_id", "reservation_id", "property_id"):
+            if str(theirs[other_id]) not in asked:
+                assert str(theirs[other_id]) not in answer.text, (what, other_id, answer.text)
+
+    assert len(tried) >= 15, tried  # every id-taking route of the API was tried
+    # Beta's lists hold only Beta's rows.
+    assert [c["id"] for c in ok(beta.api.get("/api/v1/connections"))] == [own_connection]
+    everything = json.dumps(
+        [
+            ok(beta.api.get(path, params={"limit": 500}))
+            for path in ("/api/v1/pushes", "/api/v1/reservations")
+        ]
+        + [ok(beta.api.get("/api/v1/properties"))]
+    )
+    for value in (theirs["connection_id"], theirs["push_id"], *theirs["secret_words"]):
+        assert str(value) not in everything, value
+    # And Alpha's data is exactly as it was: no mapping, unit, push, sync or revocation.
+    assert snapshot(alpha, theirs) == before
+    assert ok(alpha.api.get(f"/api/v1/connections/{theirs['connection_id']}"))["status"] == "active"
+
+
+def test_missing_malformed_and_revoked_keys_are_refused_on_every_route(
+    service: RunningService, tenant_factory: Callable[[str], Tenant], sandbox: SandboxServer
+) -> None:
+    alpha = tenant_factory("Alpha Stays")
+    connection_id = connect_and_map(alpha, HOTEL)
+    key = str(alpha.api.headers["authorization"]).removeprefix("Bearer ")
+    anything = "00000000-0000-4000-8000-000000000000"
+    operations = [
+        (method, re.sub(r"\{[^}]+\}", connection_id if "connection" in path else anything, path))
+        for method, path, _operation in api_operations(service)
+    ]
+    # A second key of the same organisation stays valid through the first one's revocation.
+    spare = service.container.api_keys().issue(
+        service.container.inventory().ensure_organization("Alpha Stays").id, "spare"
+    )
+    web = httpx.Client(base_url=service.base_url, timeout=20, follow_redirects=False)
+    signed_in = web.get("/signin", params={"key": key})
+    assert signed_in.status_code in (302, 303), signed_in.text
+    assert web.get("/api/v1/connections").status_code == 200
+
+    environ = {
+        "CM_DATABASE_URL": service.container.settings().database_url,
+        "CM_VAULT_KEYS": service.container.settings().vault_keys.reveal_text(),
+    }
+    revoked = cli(environ, "api-keys", "revoke", key[:10], "--organization", "Alpha Stays")
+    assert revoked.returncode == 0, revoked.stderr
+    assert key not in revoked.stdout + revoked.stderr  # the CLI never prints the whole key
+
+    credentials: dict[str, dict[str, str]] = {
+        "no key": {},
+        "empty bearer": {"Authorization": "Bearer"},
+        "not a key": {"Authorization": "Bearer not-a-key"},
+        "unknown key": {"Authorization": "Bearer cm_" + "A" * 43},
+        "key as Basic": {"Authorization": f"Basic {base64.b64encode(key.encode()).decode()}"},
+        "key with a suffix": {"Authorization": f"Bearer {key}x"},
+        "a valid key in the query string": {},
+        "revoked key": {"Authorization": f"Bearer {key}"},
+    }
+    with httpx.Client(base_url=service.base_url, timeout=20) as client:
+        for what, headers in credentials.items():
+            # A valid key in the URL is still no credential (URLs end up in logs).
+            in_url = {"api_key": spare.plaintext, "key": spare.plaintext, "token": spare.plaintext}
+            params = in_url if what == "a valid key in the query string" else None
+            for method, path in operations:
+                answer = client.request(method, path, headers=headers, params=params, json={})
+                assert answer.status_code == 401, (what, method, path, answer.text)
+                assert answer.json()["error"]["type"] == "unauthenticated", (what, answer.text)
+    # The web session signed in with the revoked key is refused too.
+    assert web.get("/api/v1/connections").status_code == 401
+    web.close()
+    # Nothing was done in Alpha's name, and Alpha's other key still works.
+    with httpx.Client(
+        base_url=service.base_url,
+        headers={"Authorization": f"Bearer {spare.plaintext}"},
+        timeout=20,
+    ) as spare_client:
+        connection = ok(spare_client.get(f"/api/v1/connections/{connection_id}"))
+        assert connection["status"] == "active"
+        assert ok(spare_client.get("/api/v1/pushes", params={"connection_id": connection_id})) == [
+            p
+            for p in ok(spare_client.get("/api/v1/pushes", params={"limit": 500}))
+            if p["connection_id"] == connection_id
+        ]
+
+
+# --- OAuth: state and PKCE ---------------------------------------------------------------
+
+
+def callback_state(callback: str) -> str:
+    """The ``state`` query parameter of a callback URL."""
+    return parse_qs(urlsplit(callback).query)["state"][0]
+
+
+def finish(callback: str) -> httpx.Response:
+    """Follow the callback as an API client would (JSON answer)."""
+    return httpx.get(callback, headers=JSON, timeout=20)
+
+
+def assert_connects_nothing(
+    answer: httpx.Response, kind: str, words: str, *tenants: Tenant
+) -> None:
+    """A 400 with error ``kind`` whose message says ``words``; no tenant has a connection."""
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["type"] == kind, error
+    assert words.lower() in error["message"].lower(), error
+    for tenant in tenants:
+        assert ok(tenant.api.get("/api/v1/connections")) == [], tenant.name
+
+
+def token_requests(sandbox: SandboxServer) -> int:
+    """Authorisation-code exchanges the sandbox's token endpoint received."""
+    return sum(
+        "authorization_code" in r["body"]
+        for r in sandbox_requests(sandbox.base_url, "/oauth2/token")
+    )
+
+
+def test_a_state_works_once_and_a_replayed_callback_changes_nothing(tenant: Tenant) -> None:
+    callback = authorize_oauth2(tenant, "approve", [HOTEL])
+    first = ok(finish(callback))
+    assert first["status"] == "active"
+
+    for _ in range(3):
+        replay = finish(callback)
+        assert replay.status_code == 400, replay.text
+        assert replay.json()["error"]["type"] == "state_reused"
+        assert "already used" in replay.json()["error"]["message"]
+    assert [c["id"] for c in ok(tenant.api.get("/api/v1/connections"))] == [first["connection_id"]]
+    # A replay in a browser lands on the result page with the reason, not on "connected".
+    landing = httpx.get(callback, headers={"Accept": "text/html"}, timeout=20)
+    assert landing.status_code == 303
+    assert parse_qs(urlsplit(landing.headers["location"]).query)["status"] == ["error"]
+
+
+def test_an_expired_state_is_refused_before_the_code_is_exchanged(
+    service: RunningService, sandbox: SandboxServer, tenant: Tenant
+) -> None:
+    callback = authorize_oauth2(tenant, "approve", [HOTEL])
+    # The person took longer than the state's lifetime at the consent page.
+    with service.container.engine().begin() as connection:
+        connection.execute(
+            sa.update(auth_states)
+            .where(auth_states.c.state == callback_state(callback))
+            .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        )
+    exchanges = token_requests(sandbox)
+
+    answer = finish(callback)
+
+    assert_connects_nothing(answer, "state_expired", "expired", tenant)
+    assert token_requests(sandbox) == exchanges  # the code was never sent anywhere
+    # Retrying the same link does not revive it.
+    assert finish(callback).json()["error"]["type"] in ("state_expired", "state_reused")
+    assert ok(tenant.api.get("/api/v1/connections")) == []
+
+
+def test_a_pkce_verifier_that_does_not_match_is_refused_by_the_token_endpoint(
+    service: RunningService, sandbox: SandboxServer, tenant: Tenant
+) -> None:
+    callback = authorize_oauth2(tenant, "approve", [HOTEL])
+    # Another well-formed verifier than the one whose challenge the code is bound to.
+    with service.container.engine().begin() as connection:
+        connection.execute(
+            sa.update(auth_states)
+            .where(auth_states.c.state == callback_state(callback))
+            .values(code_verifier="x" * 64)
+        )
+    exchanges = token_requests(sandbox)
+
+    answer = finish(callback)
+
+    assert_connects_nothing(answer, "channel_refused_access", "PKCE verification failed", tenant)
+    assert token_requests(sandbox) == exchanges + 1  # the sandbox checked it and said no
+
+
+def test_a_code_from_another_organisations_flow_is_refused(
+    sandbox: SandboxServer, tenant_factory: Callable[[str], Tenant]
+) -> None:
+    """The code-injection attack: Mallory's callback carries the code Alice's consent produced
+    (stolen from a log or a referrer). Mallory's state holds Mallory's verifier, which does not
+    match the challenge Alice's code is bound to, so the exchange fails; and a state is not
+    accepted for anything but the callback of the flow that created it."""
+    alice, mallory = tenant_factory("Alice Hotels"), tenant_factory("Mallory Ltd")
+    alices = authorize_oauth2(alice, "approve", [HOTEL])
+    mallorys = authorize_oauth2(mallory, "approve", [OTHER_HOTEL])
+    alice_code = parse_qs(urlsplit(alices).query)["code"][0]
+    injected = (
+        f"{urlsplit(mallorys)._replace(query='').geturl()}?"
+        + httpx.QueryParams({"code": alice_code, "state": callback_state(mallorys)}).__str__()
+    )
+
+    answer = finish(injected)
+
+    assert_connects_nothing(answer, "channel_refused_access", "PKCE", alice, mallory)
+    # Mallory's state is spent; Alice's code was burnt by the failed attempt (single use at
+    # the authorisation server), so Alice starts again rather than finishing an attacked flow.
+    assert finish(mallorys).json()["error"]["type"] == "state_reused"
+    refused = finish(alices)
+    assert refused.status_code == 400, refused.text
+    assert "already used" in refused.json()["error"]["message"]
+    for tenant in (alice, mallory):
+        assert ok(tenant.api.get("/api/v1/connections")) == [], tenant.name
+
+
+FORGED_STATES = ["", "not-a-state-we-issued", "A" * 4096, "' OR '1'='1", "\x00", "\u00e9t\u00e9"]
+
+
+def test_a_forged_state_is_refused_and_leaves_the_genuine_one_usable(tenant: Tenant) -> None:
+    callback = authorize_oauth2(tenant, "approve", [HOTEL])
+
+    for state in FORGED_STATES:
+        forged = httpx.URL(callback).copy_merge_params({"state": state})
+        answer = finish(str(forged))
+        assert answer.status_code == 400, (state[:20], answer.text)
+        assert answer.json()["error"]["type"] == "unknown_state", (state[:20], answer.text)
+        assert ok(tenant.api.get("/api/v1/connections")) == []
+
+    # The genuine state still works: a forgery neither consumed nor blocked it.
+    assert ok(finish(callback))["status"] == "active"
