@@ -95,15 +95,16 @@ def _avail_messages(
         )
         if closed is not None
     ]
+    control = _control(item)
     first = AvailStatusMessage(
-        control=_control(item),
+        control=control,
         booking_limit=item.booking_limit,
         locator_id=locator,
         lengths_of_stay=lengths,
         restriction_status=restrictions.pop(0) if restrictions else None,
     )
     extra = [
-        AvailStatusMessage(control=_control(item), locator_id=locator, restriction_status=status)
+        AvailStatusMessage(control=control, locator_id=locator, restriction_status=status)
         for status in restrictions
     ]
     return [first, *extra]

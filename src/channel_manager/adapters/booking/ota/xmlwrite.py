@@ -18,6 +18,7 @@ _XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 #: Characters an attribute value cannot hold as they are: markup, whitespace other than the
 #: space (a parser would normalise it to a space) and everything XML 1.0 forbids.
 _NEEDS_WORK = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+_needs_work = _NEEDS_WORK.search
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _ESCAPES |= {"\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
@@ -28,7 +29,7 @@ Attribute = tuple[str, str | None]
 
 def attribute_value(value: str) -> str:
     """``value`` escaped for a double-quoted attribute; ``ValueError`` if XML cannot hold it."""
-    if _NEEDS_WORK.search(value) is None:
+    if _needs_work(value) is None:
         return value  # the common case: codes, dates and numbers
     if _FORBIDDEN.search(value) is not None:
         raise ValueError(f"All strings must be XML compatible, got {value!r}")
@@ -38,10 +39,15 @@ def attribute_value(value: str) -> str:
 def tag(name: str, attributes: Iterable[Attribute] = (), content: str = "") -> str:
     """``<name a="v">content</name>``, or ``<name a="v"/>`` without content.
 
-    ``content`` is markup written by these helpers (never text from outside).
+    ``content`` is markup written by these helpers (never text from outside). Values that
+    need no escaping (nearly all) skip the call to :func:`attribute_value`.
     """
     written = "".join(
-        f' {key}="{attribute_value(value)}"' for key, value in attributes if value is not None
+        [
+            f' {key}="{value if _needs_work(value) is None else attribute_value(value)}"'
+            for key, value in attributes
+            if value is not None
+        ]
     )
     if not content:
         return f"<{name}{written}/>"
