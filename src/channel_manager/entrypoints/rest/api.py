@@ -24,6 +24,7 @@ from channel_manager.domain.inventory import Property, Unit
 from channel_manager.domain.messages import MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
 from channel_manager.domain.sync import OutboundState, SyncRun
+from channel_manager.entrypoints.rest.errors import error_responses as errors
 from channel_manager.entrypoints.rest.views import (
     AcceptedPushes,
     AriChangesBody,
@@ -44,7 +45,7 @@ class ConnectionsController(Controller):
     path = "/connections"
     tags = ("connections",)
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, responses=errors())
     def list_connections(self, organization_id: UUID, queries: Queries) -> list[ConnectionView]:
         """The organisation's connections with their health figures."""
         return [
@@ -52,14 +53,14 @@ class ConnectionsController(Controller):
             for c in queries.connections(organization_id)
         ]
 
-    @get("/{connection_id:uuid}", sync_to_thread=True)
+    @get("/{connection_id:uuid}", sync_to_thread=True, responses=errors(404))
     def get_connection(
         self, organization_id: UUID, connection_id: UUID, queries: Queries
     ) -> ConnectionView:
         """One connection with its health figures."""
         return ConnectionView.of(queries.health(organization_id, connection_id))
 
-    @delete("/{connection_id:uuid}", status_code=200)
+    @delete("/{connection_id:uuid}", status_code=200, responses=errors(404, 409, 502, 503))
     async def disconnect(
         self,
         organization_id: UUID,
@@ -72,7 +73,7 @@ class ConnectionsController(Controller):
         health = await asyncio.to_thread(queries.health, organization_id, connection_id)
         return ConnectionView.of(health)
 
-    @post("/{connection_id:uuid}/sync", status_code=HTTP_202_ACCEPTED)
+    @post("/{connection_id:uuid}/sync", status_code=HTTP_202_ACCEPTED, responses=errors(404, 409))
     async def start_sync(
         self, organization_id: UUID, connection_id: UUID, sync: SyncService
     ) -> Response[SyncRun]:
@@ -84,21 +85,21 @@ class ConnectionsController(Controller):
             background=BackgroundTask(sync.full_sync, connection_id, run),
         )
 
-    @get("/{connection_id:uuid}/sync-runs", sync_to_thread=True)
+    @get("/{connection_id:uuid}/sync-runs", sync_to_thread=True, responses=errors(404))
     def list_sync_runs(
         self, organization_id: UUID, connection_id: UUID, queries: Queries, limit: Limit = 50
     ) -> list[SyncRun]:
         """A connection's sync runs, newest first."""
         return queries.sync_runs(organization_id, connection_id, limit=limit)
 
-    @get("/{connection_id:uuid}/properties")
+    @get("/{connection_id:uuid}/properties", responses=errors(404, 409, 502, 503))
     async def list_channel_properties(
         self, organization_id: UUID, connection_id: UUID, mappings: MappingService
     ) -> list[HotelView]:
         """The channel's hotels, room types and rate plans beside our mapping of them."""
         return await mappings.discover(organization_id, connection_id)
 
-    @put("/{connection_id:uuid}/mappings")
+    @put("/{connection_id:uuid}/mappings", responses=errors(404, 409, 413, 422, 502, 503))
     async def save_mappings(
         self,
         organization_id: UUID,
@@ -109,7 +110,12 @@ class ConnectionsController(Controller):
         """Confirm property, room type and rate plan mappings (validated)."""
         return await mappings.save(organization_id, connection_id, data)
 
-    @post("/{connection_id:uuid}/ari", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
+    @post(
+        "/{connection_id:uuid}/ari",
+        status_code=HTTP_202_ACCEPTED,
+        sync_to_thread=True,
+        responses=errors(404, 409, 413, 422),
+    )
     def push_ari(
         self,
         organization_id: UUID,
@@ -121,7 +127,7 @@ class ConnectionsController(Controller):
         queued = ari.submit(organization_id, connection_id, data.changes)
         return AcceptedPushes(push_ids=tuple(m.id for m in queued))
 
-    @get("/{connection_id:uuid}/messages", sync_to_thread=True)
+    @get("/{connection_id:uuid}/messages", sync_to_thread=True, responses=errors(404))
     def list_messages(
         self,
         organization_id: UUID,
@@ -140,7 +146,7 @@ class SyncRunsController(Controller):
     path = "/sync-runs"
     tags = ("connections",)
 
-    @get("/{run_id:uuid}", sync_to_thread=True)
+    @get("/{run_id:uuid}", sync_to_thread=True, responses=errors(404))
     def get_sync_run(self, organization_id: UUID, run_id: UUID, queries: Queries) -> SyncRun:
         """One sync run (its counts grow while it runs)."""
         return queries.sync_run(organization_id, run_id)
@@ -152,7 +158,7 @@ class PushesController(Controller):
     path = "/pushes"
     tags = ("ari",)
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, responses=errors(404))
     def list_pushes(
         self,
         organization_id: UUID,
@@ -165,14 +171,14 @@ class PushesController(Controller):
         found = dispatcher.list(organization_id, connection_id, push_state, limit)
         return [PushView.of(m) for m in found]
 
-    @get("/{push_id:uuid}", sync_to_thread=True)
+    @get("/{push_id:uuid}", sync_to_thread=True, responses=errors(404))
     def get_push(
         self, organization_id: UUID, push_id: UUID, dispatcher: OutboundDispatcher
     ) -> PushView:
         """State, attempts, the channel's confirmation or errors."""
         return PushView.of(dispatcher.get(organization_id, push_id))
 
-    @post("/{push_id:uuid}/retry", sync_to_thread=True)
+    @post("/{push_id:uuid}/retry", sync_to_thread=True, responses=errors(404, 409))
     def retry_push(
         self, organization_id: UUID, push_id: UUID, dispatcher: OutboundDispatcher
     ) -> PushView:
@@ -186,26 +192,26 @@ class PropertiesController(Controller):
     path = "/properties"
     tags = ("inventory",)
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, responses=errors())
     def list_properties(self, organization_id: UUID, inventory: InventoryService) -> list[Property]:
         """The organisation's properties."""
         return inventory.list_properties(organization_id)
 
-    @post("/", sync_to_thread=True)
+    @post("/", sync_to_thread=True, responses=errors(409, 413, 422))
     def create_property(
         self, organization_id: UUID, data: PropertyBody, inventory: InventoryService
     ) -> Property:
         """Add a property."""
         return inventory.create_property(organization_id, data.name, data.currency, data.timezone)
 
-    @get("/{property_id:uuid}/units", sync_to_thread=True)
+    @get("/{property_id:uuid}/units", sync_to_thread=True, responses=errors(404))
     def list_units(
         self, organization_id: UUID, property_id: UUID, inventory: InventoryService
     ) -> list[Unit]:
         """A property's units."""
         return inventory.list_units(organization_id, property_id)
 
-    @post("/{property_id:uuid}/units", sync_to_thread=True)
+    @post("/{property_id:uuid}/units", sync_to_thread=True, responses=errors(404, 409, 413, 422))
     def create_unit(
         self,
         organization_id: UUID,
@@ -225,7 +231,7 @@ class ReservationsController(Controller):
     path = "/reservations"
     tags = ("reservations",)
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, responses=errors())
     def list_reservations(
         self,
         organization_id: UUID,
@@ -248,7 +254,7 @@ class ReservationsController(Controller):
             offset=offset,
         )
 
-    @get("/{reservation_id:uuid}", sync_to_thread=True)
+    @get("/{reservation_id:uuid}", sync_to_thread=True, responses=errors(404))
     def get_reservation(
         self, organization_id: UUID, reservation_id: UUID, queries: Queries
     ) -> Reservation:

@@ -10,13 +10,14 @@ from litestar import Litestar, Request, Router, get
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components
 from litestar.types import ControllerRouterHandler
 
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.container import Container
 from channel_manager.domain.errors import DomainError
 from channel_manager.entrypoints.rest.api import API_CONTROLLERS
-from channel_manager.entrypoints.rest.auth import authenticate
+from channel_manager.entrypoints.rest.auth import API_KEY_SECURITY, SECURITY_SCHEMES, authenticate
 from channel_manager.entrypoints.rest.connect import booking_callback, connect_booking
 from channel_manager.entrypoints.rest.errors import (
     domain_error_handler,
@@ -80,7 +81,7 @@ def create_app(
         "intake": _service(container.intake),
         "message_log": _service(container.message_log),
     }
-    api = Router(path=API_PREFIX, route_handlers=list(API_CONTROLLERS))
+    api = Router(path=API_PREFIX, route_handlers=list(API_CONTROLLERS), security=API_KEY_SECURITY)
 
     async def close_adapters() -> None:
         await container.booking().aclose()
@@ -107,6 +108,7 @@ def create_app(
             version="0.1.0",
             description="Connects a property manager's system to Booking.com.",
             path="/schema",
+            components=Components(security_schemes=dict(SECURITY_SCHEMES)),
         ),
         on_shutdown=[close_adapters],
         debug=debug,

@@ -6,9 +6,26 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request
+from litestar.openapi.spec import SecurityScheme
 
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.errors import Unauthenticated
+
+#: The OpenAPI security schemes: our API keys, and the OTA push senders' HTTP Basic pair.
+SECURITY_SCHEMES = {
+    "ApiKey": SecurityScheme(
+        type="http",
+        scheme="bearer",
+        description="An API key (cm_...) from `channel-manager api-keys create`.",
+    ),
+    "PushBasic": SecurityScheme(
+        type="http",
+        scheme="basic",
+        description="CM_PUSH_USERNAME and CM_PUSH_PASSWORD, given to the OTA push sender.",
+    ),
+}
+#: What the JSON API and the wizard's first hop require.
+API_KEY_SECURITY: list[dict[str, list[str]]] = [{"ApiKey": []}]
 
 #: Where the web UI keeps the signed-in key (the session cookie is HttpOnly and SameSite).
 SESSION_KEY = "api_key"

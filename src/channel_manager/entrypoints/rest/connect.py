@@ -6,19 +6,37 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
+import attrs
 from litestar import Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect
 
 from channel_manager.application.connect import ConnectService
 from channel_manager.domain.connection import AuthMode
 from channel_manager.domain.errors import ChannelAuthError, DomainError
-from channel_manager.entrypoints.rest.errors import error_body, status_for
+from channel_manager.entrypoints.rest.auth import API_KEY_SECURITY
+from channel_manager.entrypoints.rest.errors import error_body, error_responses, status_for
 
 #: The web UI page that shows how the connection went.
 RESULT_PAGE = "/integrations/booking/result"
 
 
-@get("/connect/booking", tags=["connect"], sync_to_thread=True)
+@attrs.frozen(kw_only=True)
+class ConnectedAnswer:
+    """The callback's JSON answer to API clients: the connection it stored."""
+
+    connection_id: UUID
+    status: str
+
+
+@get(
+    "/connect/booking",
+    tags=["connect"],
+    sync_to_thread=True,
+    status_code=302,
+    security=API_KEY_SECURITY,
+    responses=error_responses(422),
+)
 def connect_booking(
     organization_id: UUID,
     connect: ConnectService,
@@ -34,7 +52,17 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-@get("/oauth/booking/callback", tags=["connect"])
+@get(
+    "/oauth/booking/callback",
+    tags=["connect"],
+    responses={
+        200: ResponseSpec(
+            ConnectedAnswer, description="Connected (API clients)", generate_examples=False
+        ),
+        303: ResponseSpec(None, description="Browsers: to the UI's result page (Location)"),
+        **error_responses(404, 409, 422, 502, 503),
+    },
+)
 async def booking_callback(
     request: Request[Any, Any, Any], connect: ConnectService
 ) -> Response[Any]:

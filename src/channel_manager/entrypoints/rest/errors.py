@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import attrs
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 
 from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord, MissingReference
 from channel_manager.application.errors import (
@@ -76,6 +78,51 @@ def status_for(error: DomainError) -> tuple[int, str]:
 def error_body(status: int, kind: str, message: str) -> dict[str, dict[str, object]]:
     """The JSON error body every endpoint uses."""
     return {"error": {"status": status, "type": kind, "message": message}}
+
+
+@attrs.frozen(kw_only=True)
+class ErrorDetail:
+    """What went wrong: the HTTP status again, a stable ``type`` to branch on, and a message."""
+
+    status: int
+    type: str
+    message: str
+
+
+@attrs.frozen(kw_only=True)
+class ErrorBody:
+    """The shape of :func:`error_body`, for the OpenAPI document."""
+
+    error: ErrorDetail
+
+
+#: Why each error status is answered (the OpenAPI descriptions).
+_ERROR_DESCRIPTIONS = {
+    400: "Malformed request: invalid JSON, or a parameter or field of the wrong type or range",
+    401: "No valid API key (Authorization: Bearer cm_...)",
+    404: "No such object in the caller's organisation (or a malformed id)",
+    409: "Not possible in the object's current state (e.g. the connection is not active)",
+    413: "The body exceeds the configured limit (CM_MAX_BODY_BYTES)",
+    422: "Well-formed but refused by the domain rules (unknown code, invalid value or range)",
+    502: "The channel refused our credentials or rejected the request",
+    503: "The channel is unavailable; try again later",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI responses for the error statuses a JSON API handler may answer with.
+
+    400 and 401 are always included: every API route authenticates, and Litestar's own
+    validation errors are answered in :class:`ErrorBody`'s shape, not in its default one.
+    """
+    return {
+        status: ResponseSpec(
+            data_container=ErrorBody,
+            description=_ERROR_DESCRIPTIONS[status],
+            generate_examples=False,
+        )
+        for status in sorted({400, 401, *statuses})
+    }
 
 
 def domain_error_handler(_request: Request[Any, Any, Any], error: Exception) -> Response[object]:

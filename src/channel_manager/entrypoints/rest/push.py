@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +23,14 @@ import anyio.to_thread
 import attrs
 from litestar import Request, Response, post
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 
 from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
 from channel_manager.adapters.booking.ota.namespaces import SOAP_NAMESPACES
@@ -60,6 +69,45 @@ from channel_manager.ports.clock import Clock
 logger = logging.getLogger(__name__)
 
 PUSH_PATH = "/ota/booking/reservations"
+#: The push endpoint's statuses, each answered with an OTA_HotelResNotifRS (for the OpenAPI).
+_PUSH_STATUSES = {
+    200: "Success: every reservation committed (OTA_HotelResNotifRS echoing their ids)",
+    400: "Malformed, hostile or incomplete message (Errors; do not resend)",
+    401: "HTTP Basic credentials missing or wrong",
+    403: "The client address is not on CM_PUSH_ALLOWED_IPS",
+    409: "A reservation's change is not possible in its current state (Errors)",
+    413: "The body exceeds CM_MAX_BODY_BYTES",
+    422: "Refused by the domain rules, e.g. an unknown HotelCode (Errors; do not resend)",
+    500: "Our failure: nothing acknowledged, resend later",
+    503: "Push is disabled (no credentials configured) or a dependency is unavailable",
+}
+
+
+def _xml_content() -> dict[str, OpenAPIMediaType]:
+    text = Schema(type=OpenAPIType.STRING)
+    return {media: OpenAPIMediaType(schema=text) for media in ("application/xml", "text/xml")}
+
+
+@dataclass
+class _PushOperation(Operation):
+    """The push endpoint's OpenAPI operation: OTA XML in and out, bare (application/xml) or
+    SOAP 1.1 (text/xml), behind HTTP Basic. Litestar cannot infer any of it from a handler that
+    reads the raw body, so it is stated here.
+    """
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            content=_xml_content(),
+            description="OTA_HotelResNotifRQ, bare or in a SOAP 1.1 envelope",
+            required=True,
+        )
+        self.responses = {
+            str(status): OpenAPIResponse(description=text, content=_xml_content())
+            for status, text in _PUSH_STATUSES.items()
+        }
+        self.security = [{"PushBasic": []}]
+
+
 _ACK_KIND = {ResMessageKind.NEW: ResAckKind.NEW, ResMessageKind.MODIFY: ResAckKind.MODIFY}
 
 
@@ -226,7 +274,13 @@ def push_handlers(container: Container) -> list[HTTPRouteHandler]:
     )
 
     # The body limit is enforced here, not by the framework, so oversize gets an OTA answer.
-    @post(PUSH_PATH, tags=["ota"], request_max_body_size=None, status_code=200)
+    @post(
+        PUSH_PATH,
+        tags=["ota"],
+        request_max_body_size=None,
+        status_code=200,
+        operation_class=_PushOperation,
+    )
     async def receive_reservations(request: Request[Any, Any, Any]) -> Response[bytes]:
         """OTA_HotelResNotifRQ in (bare or SOAP 1.1), OTA_HotelResNotifRS out, same form."""
         try:
