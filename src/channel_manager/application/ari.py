@@ -5,7 +5,7 @@ transaction; the dispatcher delivers them later.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,7 +16,7 @@ import attrs
 from channel_manager.application.errors import ConnectionNotActive, InvalidRequest
 from channel_manager.application.scoping import owned_connection
 from channel_manager.domain.ari import AriChangeSet, AriChangeSetBuilder, AriKey, compress
-from channel_manager.domain.availability import Occupancy, derive_availability, occupancy
+from channel_manager.domain.availability import Occupancy, derive_availability
 from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.domain.errors import (
     InvalidDateRange,
@@ -189,21 +189,32 @@ class AvailabilityPublisher:
         self._outbox = outbox
 
     def publish(self, uow: UnitOfWork, organization_id: UUID, delta: Occupancy) -> int:
-        """Queue availability for every (unit, night) in ``delta``; how many rows were queued."""
+        """Queue availability for every (unit, night) in ``delta``; how many rows were queued.
+
+        The units of one connection share a change set, so compression puts every room type
+        of a hotel-month into one request (a batch of reservations touching many rooms
+        becomes a few requests, not one per room).
+        """
         nights_by_unit: dict[UUID, set[date]] = defaultdict(set)
         for unit_id, night in delta:
             nights_by_unit[unit_id].add(night)
-        queued = 0
-        targets = list(_mapped_targets(uow, organization_id))
-        for unit_id, nights in nights_by_unit.items():
-            sellable = _sellable(uow, unit_id, nights)
-            for target in (t for t in targets if t.unit_id == unit_id):
-                builder = AriChangeSetBuilder()
-                key = AriKey(target.hotel_code, target.room_type_code)
-                for night, count in sellable.items():
-                    builder.set(key, night, night, availability=count)
-                queued += len(self._outbox.queue(uow, target.connection, builder.build()))
-        return queued
+        targets = [t for t in _mapped_targets(uow, organization_id) if t.unit_id in nights_by_unit]
+        sellable = {
+            unit_id: _sellable(uow, unit_id, nights_by_unit[unit_id])
+            for unit_id in dict.fromkeys(t.unit_id for t in targets)
+        }
+        builders: dict[UUID, tuple[Connection, AriChangeSetBuilder]] = {}
+        for target in targets:
+            _, builder = builders.setdefault(
+                target.connection.id, (target.connection, AriChangeSetBuilder())
+            )
+            key = AriKey(target.hotel_code, target.room_type_code)
+            for night, count in sellable[target.unit_id].items():
+                builder.set(key, night, night, availability=count)
+        return sum(
+            len(self._outbox.queue(uow, connection, builder.build()))
+            for connection, builder in builders.values()
+        )
 
 
 @attrs.frozen
@@ -217,14 +228,9 @@ class _Target:
 
 
 def _sellable(uow: UnitOfWork, unit_id: UUID, nights: Iterable[date]) -> dict[date, int]:
-    ordered = sorted(nights)
-    booked: Counter[date] = Counter()
-    for reservation in uow.reservations.list_overlapping(unit_id, ordered[0], ordered[-1]):
-        for (occupied_unit, night), rooms in occupancy(reservation).items():
-            if occupied_unit == unit_id:
-                booked[night] += rooms
+    booked = uow.reservations.booked_rooms(unit_id, set(nights))
     unit = uow.units.get(unit_id)
-    return derive_availability(unit.count, {night: booked[night] for night in ordered})
+    return derive_availability(unit.count, dict(sorted(booked.items())))
 
 
 def _mapped_targets(uow: UnitOfWork, organization_id: UUID) -> Iterable[_Target]:

@@ -1,22 +1,35 @@
-"""Reservations in: every message, polled or pushed, goes through the ledger in one
-transaction, and what it changes in booked rooms goes back out as availability.
+"""Reservations in: every message, polled or pushed, goes through the ledger, and what it
+changes in booked rooms goes back out as availability in the same transaction.
+
+A pushed message is applied alone (:meth:`ReservationIntake.apply`). A polled batch is
+applied together (:meth:`ReservationIntake.apply_batch`): one transaction, the mappings read
+once, existing reservations read and locked in one query, new ones inserted in one statement
+per table and availability published once for the batch. The ledger still decides message
+by message, in order, so idempotency and order-safety are exactly those of ``apply``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Sequence
+from uuid import UUID
 
 import attrs
 
 from channel_manager.application.ari import AvailabilityPublisher
-from channel_manager.domain.availability import occupancy_delta
+from channel_manager.domain.availability import Occupancy, occupancy_delta
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.domain.errors import DomainError
 from channel_manager.domain.ledger import LedgerOutcome, ReservationLedger
+from channel_manager.domain.mapping import PropertyMapping
 from channel_manager.domain.reservation import Reservation
 from channel_manager.ports.clock import IdGenerator
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
+
+#: What applying one message of a batch gave: the ledger's outcome, or why it was not stored.
+BatchResult = LedgerOutcome | DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +53,9 @@ class UnknownReservation(DomainError):  # noqa: N818 -- named for the failure, a
 
 
 class ReservationIntake:
-    """Applies one channel reservation message per transaction; idempotent and order-safe
-    because the ledger decides, so redelivery and reordering are harmless.
+    """Applies channel reservation messages, alone or as a batch in one transaction;
+    idempotent and order-safe because the ledger decides, so redelivery and reordering are
+    harmless.
     """
 
     def __init__(
@@ -88,6 +102,79 @@ class ReservationIntake:
         )
         return decision.outcome
 
+    def apply_batch(
+        self, connection: Connection, messages: Sequence[ChannelReservation]
+    ) -> list[BatchResult]:
+        """Store ``messages`` (in order) in one transaction; one result per message.
+
+        A message the ledger or the mappings refuse is reported and the others are stored.
+        If storing the batch together fails (a value too long for its column, say), the
+        transaction is rolled back and every message is applied alone with :meth:`apply`,
+        so one bad message costs speed, never the others.
+        """
+        if not messages:
+            return []
+        with self._uow_factory() as uow:
+            try:
+                results = self._apply_together(uow, connection, messages)
+            except DomainError as error:
+                uow.rollback()
+                logger.warning(
+                    "a batch of %d reservations on connection %s could not be stored together"
+                    " (%s); applying them one by one",
+                    len(messages),
+                    connection.id,
+                    error,
+                )
+            else:
+                uow.commit()
+                return results
+        return [self._apply_alone(connection, message) for message in messages]
+
+    def _apply_alone(self, connection: Connection, message: ChannelReservation) -> BatchResult:
+        try:
+            return self.apply(connection, message)
+        except DomainError as error:
+            return error
+
+    def _apply_together(
+        self, uow: UnitOfWork, connection: Connection, messages: Sequence[ChannelReservation]
+    ) -> list[BatchResult]:
+        links = MappingLookup(uow, connection.id)
+        stored = uow.reservations.get_many_by_external(
+            connection.id, {message.reservation.external_id for message in messages}
+        )
+        created: dict[str, Reservation] = {}
+        changed: dict[str, Reservation] = {}
+        delta: Occupancy = Counter()
+        results: list[BatchResult] = []
+        for message in messages:
+            try:
+                incoming = links.link(connection, message.reservation)
+                key = incoming.external_id
+                # A reservation may come twice in one batch: the second sees the first.
+                current = created.get(key) or changed.get(key) or stored.get(key)
+                if current is None:
+                    incoming = attrs.evolve(incoming, id=self._ids.new_id())
+                decision = self._ledger.apply(current, incoming, message.kind)
+            except DomainError as error:
+                results.append(error)
+                continue
+            if decision.changed and decision.result is not None:
+                (created if current is None or key in created else changed)[key] = decision.result
+                delta.update(occupancy_delta(current, decision.result))
+            logger.info(
+                "reservation %s on connection %s: %s", key, connection.id, decision.outcome.value
+            )
+            results.append(decision.outcome)
+        uow.reservations.add_many(list(created.values()))
+        for reservation in changed.values():
+            uow.reservations.update(reservation)
+        net = Counter({key: change for key, change in delta.items() if change != 0})
+        if net:
+            self._availability.publish(uow, connection.organization_id, net)
+        return results
+
     def route(self, hotel_code: str) -> Connection:
         """The active connection whose property mapping holds ``hotel_code`` (push routing)."""
         with self._uow_factory() as uow:
@@ -115,33 +202,69 @@ class ReservationIntake:
         return min(candidates, key=lambda c: (c.created_at, str(c.id)))
 
 
+class MappingLookup:
+    """A connection's mappings as one unit of work sees them, each looked up once: a batch
+    of reservations names the same hotel and a few room types over and over.
+    """
+
+    def __init__(self, uow: UnitOfWork, connection_id: UUID) -> None:
+        self._uow = uow
+        self._connection_id = connection_id
+        self._hotels: dict[str, PropertyMapping | None] = {}
+        self._units: dict[tuple[UUID, str], UUID | None] = {}
+        self._plans: dict[tuple[UUID, str], UUID | None] = {}
+
+    def hotel(self, hotel_code: str) -> PropertyMapping | None:
+        """The property mapping of a channel hotel, if mapped."""
+        if hotel_code not in self._hotels:
+            self._hotels[hotel_code] = self._uow.property_mappings.find(
+                self._connection_id, hotel_code
+            )
+        return self._hotels[hotel_code]
+
+    def unit(self, mapping: PropertyMapping, room_type: str) -> UUID | None:
+        """Our unit for a channel room type of a mapped hotel, if mapped."""
+        key = (mapping.id, room_type)
+        if key not in self._units:
+            found = self._uow.unit_mappings.find(mapping.id, room_type)
+            self._units[key] = found.internal_unit_id if found else None
+        return self._units[key]
+
+    def rate_plan(self, mapping: PropertyMapping, rate_plan: str) -> UUID | None:
+        """Our rate plan for a channel rate plan of a mapped hotel, if mapped."""
+        key = (mapping.id, rate_plan)
+        if key not in self._plans:
+            found = self._uow.rate_plan_mappings.find(mapping.id, rate_plan)
+            self._plans[key] = found.internal_rate_plan_id if found else None
+        return self._plans[key]
+
+    def link(self, connection: Connection, reservation: Reservation) -> Reservation:
+        """Fill in our ids from the connection's mappings. Unmapped hotels and room types
+        stay ``None``: the reservation is kept and flagged, never dropped.
+        """
+        mapping = self.hotel(reservation.external_property_id)
+        if mapping is None:
+            return attrs.evolve(reservation, connection_id=connection.id, property_id=None)
+        stays = tuple(
+            attrs.evolve(
+                stay,
+                unit_id=self.unit(mapping, stay.external_room_type_id),
+                rate_plan_id=self.rate_plan(mapping, stay.external_rate_plan_id)
+                if stay.external_rate_plan_id
+                else None,
+            )
+            for stay in reservation.room_stays
+        )
+        return attrs.evolve(
+            reservation,
+            connection_id=connection.id,
+            property_id=mapping.internal_property_id,
+            room_stays=stays,
+        )
+
+
 def link_reservation(
     uow: UnitOfWork, connection: Connection, reservation: Reservation
 ) -> Reservation:
-    """Fill in our ids from the connection's mappings. Unmapped hotels and room types stay
-    ``None``: the reservation is kept and flagged, never dropped.
-    """
-    mapping = uow.property_mappings.find(connection.id, reservation.external_property_id)
-    if mapping is None:
-        return attrs.evolve(reservation, connection_id=connection.id, property_id=None)
-    stays = []
-    for stay in reservation.room_stays:
-        unit = uow.unit_mappings.find(mapping.id, stay.external_room_type_id)
-        plan = (
-            uow.rate_plan_mappings.find(mapping.id, stay.external_rate_plan_id)
-            if stay.external_rate_plan_id
-            else None
-        )
-        stays.append(
-            attrs.evolve(
-                stay,
-                unit_id=unit.internal_unit_id if unit else None,
-                rate_plan_id=plan.internal_rate_plan_id if plan else None,
-            )
-        )
-    return attrs.evolve(
-        reservation,
-        connection_id=connection.id,
-        property_id=mapping.internal_property_id,
-        room_stays=tuple(stays),
-    )
+    """Fill in our ids from the connection's mappings (see :meth:`MappingLookup.link`)."""
+    return MappingLookup(uow, connection.id).link(connection, reservation)

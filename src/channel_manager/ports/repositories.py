@@ -9,7 +9,7 @@ pass the new version). Nothing is written until the unit of work commits.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -152,6 +152,27 @@ class ReservationRepository(Protocol):
     def list_overlapping(self, unit_id: UUID, start: date, end: date) -> builtins.list[Reservation]:
         """Non-cancelled reservations with a stay of ``unit_id`` on a night in
         ``start..end`` (inclusive): the input for deriving availability.
+        """
+        ...
+
+    def get_many_by_external(
+        self, connection_id: UUID, external_ids: Collection[str]
+    ) -> dict[str, Reservation]:
+        """The reservations of ``external_ids`` this connection already holds, by external id,
+        locked for the transaction like :meth:`get_by_external` (a batch of channel messages
+        is decided in one go).
+        """
+        ...
+
+    def add_many(self, reservations: Sequence[Reservation]) -> None:
+        """Insert new reservations in one go. A violation (DuplicateRecord, InvalidValue,
+        MissingReference) may leave the transaction unusable: the caller rolls back.
+        """
+        ...
+
+    def booked_rooms(self, unit_id: UUID, nights: Collection[date]) -> dict[date, int]:
+        """Rooms of ``unit_id`` that non-cancelled reservations occupy on each of ``nights``
+        (0 included): the input for deriving availability, without loading reservations.
         """
         ...
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
@@ -88,6 +89,42 @@ class InMemoryReservationRepository:
             )
 
         return sorted(self._rows.select(overlaps), key=lambda r: (r.arrival, r.id))
+
+    def get_many_by_external(
+        self, connection_id: UUID, external_ids: Collection[str]
+    ) -> dict[str, Reservation]:
+        """The reservations of ``external_ids`` on this connection, by external id."""
+        wanted = set(external_ids)
+        return {
+            r.external_id: r
+            for r in self._rows.select(
+                lambda r: r.connection_id == connection_id and r.external_id in wanted
+            )
+        }
+
+    def add_many(self, reservations: Sequence[Reservation]) -> None:
+        """Insert every reservation; a duplicate (stored or within the batch) inserts none."""
+        keys = [(r.connection_id, r.external_id) for r in reservations]
+        stored = {(r.connection_id, r.external_id) for r in self._rows.select(lambda _r: True)}
+        seen: set[tuple[UUID, str]] = set()
+        for key in keys:
+            if key in stored or key in seen:
+                raise DuplicateRecord("reservation", f"{key[0]}/{key[1]}")
+            seen.add(key)
+        for reservation in reservations:
+            self._rows.insert(reservation.id, reservation)
+
+    def booked_rooms(self, unit_id: UUID, nights: Collection[date]) -> dict[date, int]:
+        """Rooms of ``unit_id`` occupied on each night by non-cancelled reservations."""
+        booked = dict.fromkeys(nights, 0)
+        for reservation in self._rows.select(lambda r: not r.is_cancelled):
+            for stay in reservation.room_stays:
+                if stay.unit_id != unit_id:
+                    continue
+                for night in stay.nights:
+                    if night in booked:
+                        booked[night] += 1
+        return booked
 
     def find_by_external_id(self, external_id: str) -> builtins.list[Reservation]:
         """Every reservation with this channel id, on any connection."""

@@ -14,15 +14,21 @@ from __future__ import annotations
 import builtins
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 import sqlalchemy as sa
 
 from channel_manager.adapters.sqlalchemy import tables
 from channel_manager.adapters.sqlalchemy.engine import is_postgresql
+from channel_manager.adapters.sqlalchemy.errors import (
+    DuplicateRecord,
+    MissingReference,
+    is_unique_violation,
+)
 from channel_manager.adapters.sqlalchemy.repositories.base import TableAccess
 from channel_manager.adapters.sqlalchemy.rows.base import Row
 from channel_manager.adapters.sqlalchemy.rows.reservations import (
@@ -31,6 +37,8 @@ from channel_manager.adapters.sqlalchemy.rows.reservations import (
 )
 from channel_manager.domain.errors import InvalidValue, NotFound
 from channel_manager.domain.reservation import Reservation, ReservationStatus
+
+_T = TypeVar("_T")
 
 
 @contextmanager
@@ -52,6 +60,28 @@ _CHILD_TABLES = (
     tables.reservation_room_stays,
     tables.reservation_guests,
 )
+
+
+#: Most values one ``IN (...)`` or ``OR`` list binds (SQLite's old limit is 999 parameters).
+_CHUNK = 400
+#: Nights this close together are read as one range: fewer ``OR`` terms, a few more rows.
+_MERGE_GAP = timedelta(days=3)
+
+
+def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _spans(nights: Sequence[date]) -> list[tuple[date, date]]:
+    """Sorted ``nights`` as inclusive (first, last) ranges, near neighbours merged."""
+    spans: list[tuple[date, date]] = []
+    for night in nights:
+        if spans and night - spans[-1][1] <= _MERGE_GAP:
+            spans[-1] = (spans[-1][0], night)
+        else:
+            spans.append((night, night))
+    return spans
 
 
 def advisory_lock_key(connection_id: UUID, external_id: str) -> int:
@@ -108,6 +138,94 @@ class SqlAlchemyReservationRepository:
             statement = statement.with_for_update()
         found = self._load(statement)
         return found[0] if found else None
+
+    def get_many_by_external(
+        self, connection_id: UUID, external_ids: Collection[str]
+    ) -> dict[str, Reservation]:
+        """The reservations of ``external_ids`` on this connection, by external id, locked
+        as :meth:`get_by_external` locks one. The advisory locks are taken in key order (the
+        array is sorted and ``unnest`` keeps its order), so two batches sharing reservations
+        wait for each other instead of deadlocking.
+        """
+        wanted = sorted(set(external_ids))
+        if not wanted:
+            return {}
+        table = tables.reservations
+        postgresql = is_postgresql(self._connection.engine)
+        if postgresql:
+            keys = sorted({advisory_lock_key(connection_id, key) for key in wanted})
+            self._connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) k"),
+                {"keys": keys},
+            )
+        found: dict[str, Reservation] = {}
+        for chunk in _chunks(wanted):
+            statement = sa.select(table).where(
+                table.c.connection_id == connection_id, table.c.external_id.in_(chunk)
+            )
+            if postgresql:
+                statement = statement.with_for_update()
+            found.update((r.external_id, r) for r in self._load(statement))
+        return found
+
+    def add_many(self, reservations: Sequence[Reservation]) -> None:
+        """Insert every reservation with one statement per table (no savepoints: on a
+        violation the caller rolls the transaction back).
+        """
+        if not reservations:
+            return
+        headers: builtins.list[Row] = []
+        stays: builtins.list[Row] = []
+        prices: builtins.list[Row] = []
+        guests: builtins.list[Row] = []
+        for reservation in reservations:
+            rows = reservation_to_rows(reservation)
+            headers.append(rows.header)
+            stays.extend(rows.room_stays)
+            prices.extend(rows.nightly_prices)
+            guests.extend(rows.guests)
+        first = reservations[0]
+        try:
+            with _storable(first):
+                self._connection.execute(tables.reservations.insert(), headers)
+                self._insert_children(stays, prices, guests)
+        except sa.exc.IntegrityError as error:
+            key = f"{first.connection_id}/{first.external_id} (batch of {len(reservations)})"
+            if is_unique_violation(error):
+                raise DuplicateRecord("reservation", key) from error
+            raise MissingReference("reservation", key) from error
+
+    def booked_rooms(self, unit_id: UUID, nights: Collection[date]) -> dict[date, int]:
+        """Rooms of ``unit_id`` occupied on each of ``nights``: only the overlapping stays'
+        dates are read (one small row each), never whole reservations.
+        """
+        wanted = sorted(set(nights))
+        booked = dict.fromkeys(wanted, 0)
+        table = tables.reservations
+        stays = tables.reservation_room_stays
+        for spans in _chunks(_spans(wanted)):
+            # A stay's nights run from arrival to the night before departure.
+            overlapping = sa.or_(
+                *(
+                    sa.and_(stays.c.arrival <= last, stays.c.departure > first)
+                    for first, last in spans
+                )
+            )
+            statement = (
+                sa.select(stays.c.arrival, stays.c.departure)
+                .join(table, table.c.id == stays.c.reservation_id)
+                .where(
+                    stays.c.unit_id == unit_id,
+                    table.c.status != ReservationStatus.CANCELLED.value,
+                    overlapping,
+                )
+            )
+            for arrival, departure in self._connection.execute(statement):
+                for ordinal in range(arrival.toordinal(), departure.toordinal()):
+                    night = date.fromordinal(ordinal)
+                    if night in booked:
+                        booked[night] += 1
+        return booked
 
     def list(
         self,

@@ -1,0 +1,119 @@
+"""Contract: the batch reads and writes the poll uses (every backend), and a batch in which
+one message cannot be stored (PostgreSQL, where a 300-character id does not fit).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
+
+import attrs
+import pytest
+from repository_builders import DAY0, at, rich_reservation, seed
+
+from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
+from channel_manager.adapters.system import SystemClock, Uuid4Generator
+from channel_manager.application.ari import AriOutbox, AvailabilityPublisher
+from channel_manager.application.reservations import ReservationIntake
+from channel_manager.domain.channel import ChannelReservation, ReservationMessageKind
+from channel_manager.domain.errors import InvalidValue
+from channel_manager.domain.ledger import LedgerOutcome
+from channel_manager.domain.reservation import Reservation, ReservationStatus, Revision
+
+
+def test_get_many_by_external_finds_only_this_connections_reservations(uow_factory):
+    seeded = seed(uow_factory)
+    first = rich_reservation(seeded, external_id="A")
+    second = rich_reservation(seeded, external_id="B", arrival=DAY0 + timedelta(days=3))
+    with uow_factory() as uow:
+        uow.reservations.add(first)
+        uow.reservations.add(second)
+        uow.commit()
+    with uow_factory() as uow:
+        found = uow.reservations.get_many_by_external(seeded.connection.id, ["A", "B", "C"])
+        assert found == {"A": first, "B": second}
+        assert uow.reservations.get_many_by_external(uuid4(), ["A"]) == {}
+        assert uow.reservations.get_many_by_external(seeded.connection.id, []) == {}
+
+
+def test_add_many_stores_every_reservation_with_its_children(uow_factory):
+    seeded = seed(uow_factory)
+    batch = [
+        rich_reservation(seeded, external_id=f"R{n}", arrival=DAY0 + timedelta(days=n))
+        for n in range(5)
+    ]
+    with uow_factory() as uow:
+        uow.reservations.add_many(batch)
+        uow.reservations.add_many([])
+        uow.commit()
+    with uow_factory() as uow:
+        for reservation in batch:
+            assert uow.reservations.get(reservation.id) == reservation
+
+
+def test_add_many_refuses_a_reservation_already_stored(uow_factory):
+    seeded = seed(uow_factory)
+    with uow_factory() as uow:
+        uow.reservations.add(rich_reservation(seeded, external_id="A"))
+        uow.commit()
+    with uow_factory() as uow:
+        again = attrs.evolve(rich_reservation(seeded, external_id="A"), id=uuid4())
+        with pytest.raises(DuplicateRecord):
+            uow.reservations.add_many([rich_reservation(seeded, external_id="B"), again])
+
+
+def test_booked_rooms_counts_nights_of_non_cancelled_stays(uow_factory):
+    seeded = seed(uow_factory)
+    unit = seeded.unit.id
+    # rich_reservation has one stay of the unit (and one unmapped stay).
+    two_nights = rich_reservation(seeded, external_id="A", arrival=DAY0, nights=2)
+    overlapping = rich_reservation(seeded, external_id="B", arrival=DAY0 + timedelta(days=1))
+    cancelled = rich_reservation(seeded, external_id="C", status=ReservationStatus.CANCELLED)
+    far = rich_reservation(seeded, external_id="D", arrival=DAY0 + timedelta(days=60), nights=1)
+    with uow_factory() as uow:
+        uow.reservations.add_many([two_nights, overlapping, cancelled, far])
+        uow.commit()
+    nights = [DAY0 + timedelta(days=n) for n in (-1, 0, 1, 2, 3, 60, 61)]
+    with uow_factory() as uow:
+        booked = uow.reservations.booked_rooms(unit, nights)
+        assert uow.reservations.booked_rooms(uuid4(), nights[:2]) == dict.fromkeys(nights[:2], 0)
+        assert uow.reservations.booked_rooms(unit, []) == {}
+    # The departure day is not a night of the stay; far-apart nights are all answered.
+    assert booked == dict(zip(nights, (0, 1, 2, 1, 0, 1, 0), strict=True))
+
+
+def _intake(factory: SqlAlchemyUnitOfWorkFactory) -> ReservationIntake:
+    ids = Uuid4Generator()
+    publisher = AvailabilityPublisher(AriOutbox(SystemClock(), ids, max_attempts=3))
+    return ReservationIntake(factory, ids, publisher)
+
+
+def _message(reservation: Reservation) -> ChannelReservation:
+    return ChannelReservation(
+        ReservationMessageKind.NEW, reservation, f"new:{reservation.external_id}"
+    )
+
+
+def test_a_message_the_batch_cannot_store_fails_alone(postgres_engine):
+    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine)
+    seeded = seed(factory)
+    with factory() as uow:
+        uow.connections.update(seeded.connection.activate("vault:1", at(1)))
+        uow.commit()
+    with factory() as uow:
+        connection = uow.connections.get(seeded.connection.id)
+    first = rich_reservation(seeded, external_id="A", revision=Revision(at(2)))
+    too_long = rich_reservation(seeded, external_id="X" * 300, revision=Revision(at(2)))
+    last = rich_reservation(seeded, external_id="B", revision=Revision(at(2)))
+
+    results = _intake(factory).apply_batch(
+        connection, [_message(first), _message(too_long), _message(last)]
+    )
+
+    assert results[0] is LedgerOutcome.CREATED
+    assert isinstance(results[1], InvalidValue)
+    assert results[2] is LedgerOutcome.CREATED
+    with factory() as uow:
+        stored = uow.reservations.get_many_by_external(connection.id, ["A", "B", "X" * 300])
+    assert sorted(stored) == ["A", "B"]
