@@ -73,6 +73,21 @@ def test_expired_token_is_401(
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+def test_a_token_issued_after_the_clock_moved_on_is_accepted(
+    client: httpx.Client, state: SandboxState
+) -> None:
+    """The sandbox clock runs ahead of real time once advanced; a token it issues then has an
+    ``iat`` in the real future, which PyJWT refused as "not yet valid" (INVALID_TOKEN)."""
+    state.clock.advance(600)
+    token = client.post(EXCHANGE, json=CREDENTIALS).json()["jwt"]
+
+    response = client.post(
+        "/hotels/ota/OTA_HotelSearch", content=SEARCH, headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert response.status_code == 200, response.text
+
+
 def test_missing_and_forged_tokens_are_401(client: httpx.Client) -> None:
     forged = jwt.encode({"typ": "machine", "sub": "sandbox-client", "exp": 4102444800}, "guess" * 8)
 
