@@ -7,14 +7,14 @@ from uuid import UUID
 
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.ports.clock import Clock, IdGenerator
-from channel_manager.ports.repositories import UnitOfWorkFactory
+from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
 
 class MessageLogWriter:
-    """Writes one entry per message in a transaction of its own, so the log survives even
-    when the operation that sent the message rolls back.
+    """Writes one entry per message, by default in a transaction of its own, so the log
+    survives even when the operation that sent the message rolls back.
     """
 
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
@@ -35,6 +35,38 @@ class MessageLogWriter:
         ruid: str | None = None,
     ) -> MessageLogEntry:
         """Store one redacted message; return the entry (its id links reservations to it)."""
+        with self._uow_factory() as uow:
+            entry = self.write_in(
+                uow,
+                connection_id=connection_id,
+                direction=direction,
+                message_type=message_type,
+                endpoint=endpoint,
+                body=body,
+                http_status=http_status,
+                outcome=outcome,
+                ruid=ruid,
+            )
+            uow.commit()
+        return entry
+
+    def write_in(
+        self,
+        uow: UnitOfWork,
+        *,
+        connection_id: UUID | None,
+        direction: MessageDirection,
+        message_type: str,
+        endpoint: str,
+        body: str,
+        http_status: int | None = None,
+        outcome: str | None = None,
+        ruid: str | None = None,
+    ) -> MessageLogEntry:
+        """Like :meth:`write` inside the caller's unit of work, for a message whose entry must
+        commit together with what it brought (the caller commits, and on a rollback writes the
+        entry again with :meth:`write`, so the log still keeps it).
+        """
         entry = MessageLogEntry(
             id=self._ids.new_id(),
             connection_id=connection_id,
@@ -47,7 +79,5 @@ class MessageLogWriter:
             body=body,
             created_at=self._clock.now(),
         )
-        with self._uow_factory() as uow:
-            uow.message_log.add(entry)
-            uow.commit()
+        uow.message_log.add(entry)
         return entry

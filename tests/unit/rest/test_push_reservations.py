@@ -19,6 +19,7 @@ from channel_manager.domain.connection import Connection
 from channel_manager.domain.ledger import LedgerOutcome
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
+from channel_manager.ports.repositories import UnitOfWork
 from tests.unit.ota.samples import OtaSchemas
 from tests.unit.rest.conftest import (
     HOTEL_CODE,
@@ -190,6 +191,11 @@ class FailingIntake(ReservationIntake):
     """Routes like the real intake but cannot commit: the database went away."""
 
     def apply(self, connection: Connection, message: ChannelReservation) -> LedgerOutcome:
+        raise ConnectionError("database connection lost")
+
+    def apply_in(
+        self, uow: UnitOfWork, connection: Connection, message: ChannelReservation
+    ) -> LedgerOutcome:
         raise ConnectionError("database connection lost")
 
 

@@ -3,9 +3,11 @@
 Order of work, so nothing is stored for a request we refuse and nothing is acknowledged before
 it is committed: allow-listed client address (403), HTTP Basic credentials (401), body size
 (413), hardened parse (400); then every reservation is routed to the connection whose property
-mapping holds its HotelCode, the redacted message is logged, each reservation is applied in its
-own transaction, and only then is ``Success`` answered, echoing the reservation ids. Errors carry
-an OTA error with a 4xx status (the message is wrong: do not resend) or 5xx (our fault: resend).
+mapping holds its HotelCode; the redacted message is logged, every reservation applied and our
+answer logged in one transaction, and only after its commit is ``Success`` answered, echoing the
+reservation ids. A message is stored whole or not at all; a refused or failed one leaves only its
+log entries (written on their own, after the rollback). Errors carry an OTA error with a 4xx
+status (the message is wrong: do not resend) or 5xx (our fault: resend).
 Redelivery is harmless because the reservation ledger ignores a message it has already applied.
 The answer is bare or SOAP 1.1 as the request was. Without configured push credentials every
 request is refused with 503 (fail closed: our configuration, so the sender may retry later).
@@ -65,6 +67,7 @@ from channel_manager.entrypoints.rest.push_gate import (
     refusal_for,
 )
 from channel_manager.ports.clock import Clock
+from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
@@ -116,18 +119,20 @@ class ReservationPushReceiver:
 
     def __init__(
         self,
+        uow_factory: UnitOfWorkFactory,
         intake: ReservationIntake,
         message_log: MessageLogWriter,
         clock: Clock,
         limits: ParserLimits,
     ) -> None:
+        self._uow_factory = uow_factory
         self._intake = intake
         self._message_log = message_log
         self._clock = clock
         self._limits = limits
 
     def receive(self, body: bytes, *, soap_hint: bool) -> PushAnswer:
-        """Decode, route, log, apply and answer; never raises."""
+        """Decode, route, then log, apply and answer in one transaction; never raises."""
         try:
             message = decode_res_notif_rq(body, limits=self._limits)
         except OtaParseError as error:
@@ -140,25 +145,45 @@ class ReservationPushReceiver:
             "body": redact(body).decode("utf-8", errors="replace"),
             "ruid": message.ruid,
         }
-        entries: dict[UUID | None, UUID] = {}
+        connection_ids: list[UUID | None] = [None]
         try:
             routed = self._route_all(message)
-            entries = self._log([c.id for _, c in routed], MessageDirection.INBOUND, **inbound)
-            answer = self._apply(message, kind, routed, entries)
+            connection_ids = list(dict.fromkeys(c.id for _, c in routed))
+            return self._commit(message, kind, routed, connection_ids, inbound)
         except Exception as error:
             refusal = refusal_for(error)
             answer = error_answer(refusal, soap=message.soap, kind=kind, echo=message.echo_token)
-        if not entries:
-            # Refused before routing finished (unknown hotel, missing ids): logged unattached.
-            entries = self._log_quietly([None], MessageDirection.INBOUND, **inbound)
+        # Nothing of the message was committed; the log still keeps what came and what we
+        # answered (unattached when routing failed: unknown hotel, missing ids).
+        entries = self._log_quietly(connection_ids, MessageDirection.INBOUND, **inbound)
         self._log_quietly(
-            list(entries) or [None],
-            MessageDirection.OUTBOUND,
-            message_type=kind.value,
-            body=redact(answer.body).decode("utf-8", errors="replace"),
-            http_status=answer.status,
-            outcome="success" if answer.status == 200 else "error",
+            list(entries) or [None], MessageDirection.OUTBOUND, **_outbound(kind, answer)
         )
+        return answer
+
+    def _commit(
+        self,
+        message: ResNotifRQ,
+        kind: ResAckKind,
+        routed: list[tuple[OtaReservation, Connection]],
+        connection_ids: Sequence[UUID | None],
+        inbound: Mapping[str, Any],
+    ) -> PushAnswer:
+        """Inbound log entries, every reservation and the outbound entries in ONE transaction:
+        one commit per push instead of one per step, and a message is stored whole or not at
+        all (a redelivery after a failure applies it again from the start).
+        """
+        with self._uow_factory() as uow:
+            entries = {
+                connection_id: self._write(uow, connection_id, MessageDirection.INBOUND, inbound)
+                for connection_id in connection_ids
+            }
+            for channel_reservation, connection in self._prepare(message, routed, entries):
+                self._intake.apply_in(uow, connection, channel_reservation)
+            answer = self._acknowledge(message, kind, routed)
+            for connection_id in connection_ids:
+                self._write(uow, connection_id, MessageDirection.OUTBOUND, _outbound(kind, answer))
+            uow.commit()
         return answer
 
     def _route_all(self, message: ResNotifRQ) -> list[tuple[OtaReservation, Connection]]:
@@ -178,14 +203,13 @@ class ReservationPushReceiver:
             return self._intake.route_known(reservation.reservation_id)
         return self._intake.route(reservation.hotel_code)
 
-    def _apply(
+    def _prepare(
         self,
         message: ResNotifRQ,
-        kind: ResAckKind,
         routed: list[tuple[OtaReservation, Connection]],
         entries: Mapping[UUID | None, UUID],
-    ) -> PushAnswer:
-        # Map everything first, so a message the domain rejects changes nothing.
+    ) -> list[tuple[ChannelReservation, Connection]]:
+        """Every reservation mapped, and linked to its logged message, before any is applied."""
         prepared: list[tuple[ChannelReservation, Connection]] = []
         for reservation, connection in routed:
             mapped = to_channel_reservation(
@@ -197,10 +221,14 @@ class ReservationPushReceiver:
             )
             linked = attrs.evolve(mapped.reservation, raw_message_id=entries[connection.id])
             prepared.append((attrs.evolve(mapped, reservation=linked), connection))
-        # One transaction each. If a later one fails, the earlier ones stay committed and the
-        # sender's redelivery finds them already applied (the ledger answers "duplicate").
-        for channel_reservation, connection in prepared:
-            self._intake.apply(connection, channel_reservation)
+        return prepared
+
+    def _acknowledge(
+        self,
+        message: ResNotifRQ,
+        kind: ResAckKind,
+        routed: list[tuple[OtaReservation, Connection]],
+    ) -> PushAnswer:
         acknowledged = tuple(
             AcknowledgedReservation(
                 ids=reservation.ids
@@ -217,26 +245,42 @@ class ReservationPushReceiver:
         )
         return PushAnswer(200, encode_res_acknowledgement(ack, soap=message.soap), message.soap)
 
-    def _log(
-        self, connection_ids: Sequence[UUID | None], direction: MessageDirection, **entry: Any
-    ) -> dict[UUID | None, UUID]:
-        """One message-log entry per connection the message concerns; their ids by connection."""
-        return {
-            connection_id: self._message_log.write(
-                connection_id=connection_id, direction=direction, endpoint=PUSH_PATH, **entry
-            ).id
-            for connection_id in dict.fromkeys(connection_ids)
-        }
+    def _write(
+        self,
+        uow: UnitOfWork,
+        connection_id: UUID | None,
+        direction: MessageDirection,
+        entry: Mapping[str, Any],
+    ) -> UUID:
+        return self._message_log.write_in(
+            uow, connection_id=connection_id, direction=direction, endpoint=PUSH_PATH, **entry
+        ).id
 
     def _log_quietly(
         self, connection_ids: Sequence[UUID | None], direction: MessageDirection, **entry: Any
     ) -> dict[UUID | None, UUID]:
+        """One entry per connection, each in its own transaction; the ids by connection."""
         try:
-            return self._log(connection_ids, direction, **entry)
+            return {
+                connection_id: self._message_log.write(
+                    connection_id=connection_id, direction=direction, endpoint=PUSH_PATH, **entry
+                ).id
+                for connection_id in dict.fromkeys(connection_ids)
+            }
         except Exception:
             # The answer matters more than its log entry.
             logger.exception("could not write the message log for a push")
             return {}
+
+
+def _outbound(kind: ResAckKind, answer: PushAnswer) -> dict[str, Any]:
+    """The log entry of our answer (redacted like everything the log keeps)."""
+    return {
+        "message_type": kind.value,
+        "body": redact(answer.body).decode("utf-8", errors="replace"),
+        "http_status": answer.status,
+        "outcome": "success" if answer.status == 200 else "error",
+    }
 
 
 def _looks_like_soap(request: Request[Any, Any, Any], body: bytes = b"") -> bool:
@@ -267,6 +311,7 @@ def push_handlers(container: Container) -> list[HTTPRouteHandler]:
     settings = container.settings()
     gate = PushGate(settings)
     receiver = ReservationPushReceiver(
+        container.uow_factory(),
         container.intake(),
         container.message_log(),
         container.clock(),
