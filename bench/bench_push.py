@@ -1,0 +1,316 @@
+"""P2: the OTA push endpoint under load, from a separate process on loopback.
+
+Run: ``python -m bench.bench_push [--databases postgresql,sqlite] [--rates 300,400,...]``.
+
+What runs where:
+- our server is ``channel-manager serve --no-worker`` in its own process (the real ASGI app
+  under uvicorn, default log level), on a freshly migrated database. The worker runs apart, as
+  a deployment with several workers would, so what is measured is the endpoint alone;
+- its push connection is made the way a user makes it: an organisation and API key through the
+  application services, then the OAuth wizard against the Booking.com sandbox and the mapping
+  of hotel 1000001, both over our REST API (the sandbox is stopped once that is done);
+- the load comes from ``bench._loadgen`` in another process: an open-loop schedule over 32
+  keep-alive connections, latency measured from each request's scheduled time. Every push is a
+  distinct OTA_HotelResNotifRQ (1-3 rooms, new reservation id) with HTTP Basic credentials.
+
+Figures per database: p50/p99 at 200 requests/s (median of ``--repeat`` windows), the highest
+rate of ``--rates`` sustained with 0 errors (every request answered 2xx, p99 under
+``--max-p99-ms``), and the floor: the same server's ``/healthz`` under the same load. Goals:
+p99 <= 25 ms at 200/s; >= 500/s sustained. At the end the reservations stored are counted
+against the pushes answered with Success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, closing, contextmanager
+from typing import IO, Any
+
+import attrs
+import httpx
+import sqlalchemy as sa
+from tests.e2e.flows import Tenant, connect_and_map
+from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, service_environ
+
+from bench._common import figure, machine, postgres_url, sqlite_url
+from booking_sandbox.server import SandboxServer
+from channel_manager.adapters.sqlalchemy.tables import reservations
+from channel_manager.container import build_container
+from channel_manager.settings import Settings
+
+HOTEL = "1000001"
+PUSH_PATH = "/ota/booking/reservations"
+DATABASES: dict[str, Callable[[], AbstractContextManager[str]]] = {
+    "postgresql": postgres_url,
+    "sqlite": sqlite_url,
+}
+GOAL_P99_MS = 25.0
+GOAL_RATE = 500.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served(environ: dict[str, str], port: int, log: IO[bytes]) -> Iterator[str]:
+    """``channel-manager serve --no-worker`` in its own process; its base URL while it runs."""
+    command = [sys.executable, "-m", "channel_manager.entrypoints.cli", "serve", "--no-worker"]
+    process = subprocess.Popen(
+        [*command, "--port", str(port)],
+        env={**os.environ, **environ},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}")
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start within 30 s")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def connect_push_hotel(environ: dict[str, str], base_url: str) -> None:
+    """Organisation and API key (application services), then connect and map over REST."""
+    container = build_container(Settings.from_env(environ))
+    try:
+        organization = container.inventory().ensure_organization("push bench")
+        issued = container.api_keys().issue(organization.id, "push bench")
+    finally:
+        container.engine().dispose()
+    headers = {"Authorization": f"Bearer {issued.plaintext}"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as api:
+        connect_and_map(Tenant("push bench", str(organization.id), api), HOTEL)
+
+
+class LoadGenerator:
+    """The ``bench._loadgen`` process: one JSON command in, one JSON result out."""
+
+    def __init__(self, base_url: str, connections: int) -> None:
+        port = httpx.URL(base_url).port
+        self._process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "bench._loadgen", "--port", str(port)),
+                *("--connections", str(connections), "--hotel", HOTEL),
+                *("--username", PUSH_USERNAME, "--password", PUSH_PASSWORD),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        ready = self._read()
+        if not ready.get("ready"):
+            raise RuntimeError(f"the load generator did not start: {ready}")
+
+    def _read(self) -> dict[str, Any]:
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError("the load generator exited")
+        return dict(json.loads(line))
+
+    def run(self, path: str, rate: float, duration: float) -> dict[str, Any]:
+        """One constant-rate stage; GET for ``/healthz``, POST of a reservation otherwise."""
+        method = "POST" if path == PUSH_PATH else "GET"
+        command = {"method": method, "path": path, "rate": rate, "duration": duration}
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(command) + "\n")
+        self._process.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        """End the process (EOF on its stdin)."""
+        assert self._process.stdin is not None
+        self._process.stdin.close()
+        self._process.wait(timeout=30)
+
+
+def sustained(result: dict[str, Any], max_p99_ms: float) -> bool:
+    """Every request answered 2xx, in time, at (nearly) the offered rate."""
+    return (
+        result["errors"] == 0
+        and result["answered"] == result["scheduled"]
+        and result["p99_ms"] is not None
+        and result["p99_ms"] <= max_p99_ms
+        and result["achieved_rate"] >= 0.9 * result["rate"]
+    )
+
+
+def _stage_line(path: str, result: dict[str, Any]) -> str:
+    p50, p99 = result["p50_ms"], result["p99_ms"]
+    latency = f"p50 {p50:.1f} ms, p99 {p99:.1f} ms" if p99 is not None else "no answers"
+    errors = f", {result['errors']} errors ({result['first_error']})" if result["errors"] else ""
+    return (
+        f"    {path:<26} {result['rate']:>6.0f}/s offered, {result['achieved_rate']:>6.0f}/s"
+        f" answered: {latency}, max {result['max_ms'] or 0:.0f} ms{errors}"
+    )
+
+
+def at_rate(
+    load: LoadGenerator, path: str, rate: float, duration: float, repeat: int
+) -> tuple[float, float, int]:
+    """Median p50 and p99 over ``repeat`` windows of ``duration`` seconds at ``rate``, and
+    the errors over all windows (an error's latency is unknown: it is counted, not timed).
+    """
+    p50s, p99s, errors = [], [], 0
+    for _ in range(repeat):
+        result = load.run(path, rate, duration)
+        print(_stage_line(path, result), flush=True)
+        errors += result["errors"]
+        p50s.append(result["p50_ms"] if result["p50_ms"] is not None else float("inf"))
+        p99s.append(result["p99_ms"] if result["p99_ms"] is not None else float("inf"))
+    return statistics.median(p50s), statistics.median(p99s), errors
+
+
+def highest_rate(
+    load: LoadGenerator, path: str, rates: list[float], duration: float, max_p99_ms: float
+) -> float:
+    """The highest of ``rates`` (tried in order, stopping at the first miss) sustained."""
+    best = 0.0
+    for rate in rates:
+        result = load.run(path, rate, duration)
+        print(_stage_line(path, result), flush=True)
+        if not sustained(result, max_p99_ms):
+            break
+        best = rate
+    return best
+
+
+def stored_reservations(database_url: str) -> int:
+    """Reservations in the database (the check that every Success was a commit)."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            query = sa.select(sa.func.count()).select_from(reservations)
+            return int(connection.execute(query).scalar_one())
+    finally:
+        engine.dispose()
+
+
+@attrs.frozen
+class Figures:
+    """What one database's run measured."""
+
+    p50: float
+    p99: float
+    errors: int
+    floor_p50: float
+    floor_p99: float
+    best: float
+    floor_best: float
+
+
+def measure(load: LoadGenerator, database: str, args: argparse.Namespace) -> Figures:
+    """Warm up, then the latency windows and the rate steps, push endpoint and floor."""
+    rates = [float(rate) for rate in args.rates.split(",")]
+    load.run(PUSH_PATH, 100, 3)  # warm-up: connections, caches, thread pool
+    load.run("/healthz", 100, 1)
+    print(f"  {database}: latency at {args.rate:.0f}/s", flush=True)
+    floor_p50, floor_p99, _ = at_rate(load, "/healthz", args.rate, args.window, args.repeat)
+    p50, p99, errors = at_rate(load, PUSH_PATH, args.rate, args.window, args.repeat)
+    print(f"  {database}: highest sustained rate", flush=True)
+    # The floor first: a push step the server cannot keep up with leaves work queued behind it.
+    # It starts at the latency rate, which it has just sustained.
+    floor_rates = [rate for rate in rates if rate >= args.rate]
+    floor_best = highest_rate(load, "/healthz", floor_rates, args.duration, args.max_p99_ms)
+    best = highest_rate(load, PUSH_PATH, rates, args.duration, args.max_p99_ms)
+    return Figures(p50, p99, errors, floor_p50, floor_p99, best, floor_best)
+
+
+def run(database: str, args: argparse.Namespace) -> None:
+    """Every figure for one database."""
+    with DATABASES[database]() as url, tempfile.TemporaryFile() as log:
+        with ExitStack() as stack:
+            with SandboxServer(seed=1) as sandbox:
+                port = _free_port()
+                environ = service_environ(sandbox.base_url, f"http://127.0.0.1:{port}", url)
+                environ["CM_LOG_LEVEL"] = "INFO"  # what `serve` logs by default
+                base_url = stack.enter_context(served(environ, port, log))
+                connect_push_hotel(environ, base_url)
+            load = stack.enter_context(closing(LoadGenerator(base_url, args.connections)))
+            result = measure(load, database, args)
+        log.seek(0)
+        tracebacks = log.read().decode(errors="replace").count("Traceback")
+        stored = stored_reservations(url)
+    report(database, args, result, f"{stored} / {tracebacks}")
+
+
+def report(database: str, args: argparse.Namespace, result: Figures, checks: str) -> None:
+    """Print one database's figures, goals and ratios against the floor."""
+    name = f"P2 push {database}"
+    runs = f"(median of {args.repeat} x {args.window:.0f} s)"
+    figure(f"{name}: p50 at {args.rate:.0f}/s {runs}", f"{result.p50:.1f} ms")
+    errors = f", {result.errors} errors" if result.errors else ""
+    figure(
+        f"{name}: p99 at {args.rate:.0f}/s {runs}",
+        f"{result.p99:.1f} ms{errors}",
+        goal=f"<= {GOAL_P99_MS:.0f} ms",
+        met=result.p99 <= GOAL_P99_MS and not result.errors,
+    )
+    figure(
+        f"{name}: floor /healthz p50 / p99 at {args.rate:.0f}/s",
+        f"{result.floor_p50:.1f} / {result.floor_p99:.1f} ms"
+        f" (push p99 = {result.p99 / result.floor_p99:.1f}x floor)",
+    )
+    figure(
+        f"{name}: highest sustained rate, 0 errors",
+        f"{result.best:.0f}/s",
+        goal=f">= {GOAL_RATE:.0f}/s",
+        met=result.best >= GOAL_RATE,
+    )
+    top = float(args.rates.split(",")[-1])
+    ceiling = " (the highest rate tried)" if result.floor_best >= top else ""
+    share = f"{result.best / result.floor_best:.0%}" if result.floor_best else "n/a"
+    figure(
+        f"{name}: floor /healthz highest sustained rate",
+        f"{result.floor_best:.0f}/s{ceiling} (push = {share} of floor)",
+    )
+    figure(f"{name}: reservations stored / server tracebacks", checks)
+
+
+def main() -> None:
+    """Run every figure for every database asked for."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default="postgresql,sqlite")
+    parser.add_argument("--rate", type=float, default=200.0, help="rate of the latency figures")
+    parser.add_argument("--window", type=float, default=5.0, help="seconds per latency window")
+    parser.add_argument("--repeat", type=int, default=3, help="latency windows (median)")
+    parser.add_argument("--rates", default="50,100,150,200,300,400,500,600,800,1000,1200")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per rate step")
+    parser.add_argument("--max-p99-ms", type=float, default=1000.0)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    print(f"P2 push endpoint on {machine()}", flush=True)
+    for database in args.databases.split(","):
+        run(database, args)
+
+
+if __name__ == "__main__":
+    main()
