@@ -9,15 +9,20 @@ import attrs
 from channel_manager.domain.errors import InvalidValue
 from channel_manager.domain.money import check_currency
 
+#: More identical rooms than any room type has, and more guests than any room sleeps: beyond
+#: these a figure is a typing error (and would overflow the databases' integer columns).
+MAX_UNIT_COUNT = 10_000
+MAX_OCCUPANCY = 999
 
-def _positive(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise InvalidValue(f"{attribute.name} must be at least 1, got {value}")
+
+def _room_count(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not 0 <= value <= MAX_UNIT_COUNT:
+        raise InvalidValue(f"{attribute.name} must be 0 to {MAX_UNIT_COUNT}, got {value}")
 
 
-def _not_negative(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 0:
-        raise InvalidValue(f"{attribute.name} must not be negative, got {value}")
+def _occupancy(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not 1 <= value <= MAX_OCCUPANCY:
+        raise InvalidValue(f"{attribute.name} must be 1 to {MAX_OCCUPANCY}, got {value}")
 
 
 @attrs.frozen
@@ -46,8 +51,8 @@ class Unit:
     id: UUID
     property_id: UUID
     name: str
-    count: int = attrs.field(default=1, validator=_not_negative)
-    max_occupancy: int = attrs.field(default=2, validator=_positive)
+    count: int = attrs.field(default=1, validator=_room_count)
+    max_occupancy: int = attrs.field(default=2, validator=_occupancy)
 
 
 @attrs.frozen

@@ -36,7 +36,10 @@ from channel_manager.entrypoints.rest.views import (
 
 #: Page size and offset of list endpoints, validated (400) and documented in OpenAPI.
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Rows per page (1-500).")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Rows to skip.")]
+#: Bounded so a huge offset is a 400, not an integer overflow in the database (a 500).
+Offset = Annotated[
+    int, QueryParameter(ge=0, le=2**31 - 1, description="Rows to skip (0-2147483647).")
+]
 
 
 class ConnectionsController(Controller):
