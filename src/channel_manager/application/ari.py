@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -199,10 +199,7 @@ class AvailabilityPublisher:
         for unit_id, night in delta:
             nights_by_unit[unit_id].add(night)
         targets = [t for t in _mapped_targets(uow, organization_id) if t.unit_id in nights_by_unit]
-        sellable = {
-            unit_id: _sellable(uow, unit_id, nights_by_unit[unit_id])
-            for unit_id in dict.fromkeys(t.unit_id for t in targets)
-        }
+        sellable = _sellable(uow, targets, nights_by_unit)
         builders: dict[UUID, tuple[Connection, AriChangeSetBuilder]] = {}
         for target in targets:
             _, builder = builders.setdefault(
@@ -223,14 +220,31 @@ class _Target:
 
     connection: Connection
     hotel_code: str
+    property_id: UUID
     unit_id: UUID
     room_type_code: str
 
 
-def _sellable(uow: UnitOfWork, unit_id: UUID, nights: Iterable[date]) -> dict[date, int]:
-    booked = uow.reservations.booked_rooms(unit_id, set(nights))
-    unit = uow.units.get(unit_id)
-    return derive_availability(unit.count, dict(sorted(booked.items())))
+def _sellable(
+    uow: UnitOfWork, targets: Sequence[_Target], nights_by_unit: Mapping[UUID, set[date]]
+) -> dict[UUID, dict[date, int]]:
+    """Sellable rooms per night of every targeted unit: one query for the bookings of all of
+    them, one per property for the room counts.
+    """
+    wanted = {t.unit_id: nights_by_unit[t.unit_id] for t in targets}
+    booked = uow.reservations.booked_rooms(wanted)
+    counts = {
+        unit.id: unit.count
+        for property_id in {t.property_id for t in targets}
+        for unit in uow.units.list_by_property(property_id)
+    }
+    return {
+        unit_id: derive_availability(
+            counts[unit_id] if unit_id in counts else uow.units.get(unit_id).count,
+            dict(sorted(booked[unit_id].items())),
+        )
+        for unit_id in wanted
+    }
 
 
 def _mapped_targets(uow: UnitOfWork, organization_id: UUID) -> Iterable[_Target]:
@@ -243,6 +257,7 @@ def _mapped_targets(uow: UnitOfWork, organization_id: UUID) -> Iterable[_Target]
                 yield _Target(
                     connection,
                     mapping.external_property_id,
+                    mapping.internal_property_id,
                     unit_mapping.internal_unit_id,
                     unit_mapping.external_room_type_id,
                 )

@@ -203,16 +203,16 @@ class ReservationIntake:
 
 
 class MappingLookup:
-    """A connection's mappings as one unit of work sees them, each looked up once: a batch
-    of reservations names the same hotel and a few room types over and over.
+    """A connection's mappings as one unit of work sees them, read once per hotel: a batch of
+    reservations names the same hotel and a few room types over and over.
     """
 
     def __init__(self, uow: UnitOfWork, connection_id: UUID) -> None:
         self._uow = uow
         self._connection_id = connection_id
         self._hotels: dict[str, PropertyMapping | None] = {}
-        self._units: dict[tuple[UUID, str], UUID | None] = {}
-        self._plans: dict[tuple[UUID, str], UUID | None] = {}
+        self._units: dict[UUID, dict[str, UUID]] = {}
+        self._plans: dict[UUID, dict[str, UUID]] = {}
 
     def hotel(self, hotel_code: str) -> PropertyMapping | None:
         """The property mapping of a channel hotel, if mapped."""
@@ -224,19 +224,21 @@ class MappingLookup:
 
     def unit(self, mapping: PropertyMapping, room_type: str) -> UUID | None:
         """Our unit for a channel room type of a mapped hotel, if mapped."""
-        key = (mapping.id, room_type)
-        if key not in self._units:
-            found = self._uow.unit_mappings.find(mapping.id, room_type)
-            self._units[key] = found.internal_unit_id if found else None
-        return self._units[key]
+        if mapping.id not in self._units:
+            self._units[mapping.id] = {
+                m.external_room_type_id: m.internal_unit_id
+                for m in self._uow.unit_mappings.list_by_property_mapping(mapping.id)
+            }
+        return self._units[mapping.id].get(room_type)
 
     def rate_plan(self, mapping: PropertyMapping, rate_plan: str) -> UUID | None:
         """Our rate plan for a channel rate plan of a mapped hotel, if mapped."""
-        key = (mapping.id, rate_plan)
-        if key not in self._plans:
-            found = self._uow.rate_plan_mappings.find(mapping.id, rate_plan)
-            self._plans[key] = found.internal_rate_plan_id if found else None
-        return self._plans[key]
+        if mapping.id not in self._plans:
+            self._plans[mapping.id] = {
+                m.external_rate_plan_id: m.internal_rate_plan_id
+                for m in self._uow.rate_plan_mappings.list_by_property_mapping(mapping.id)
+            }
+        return self._plans[mapping.id].get(rate_plan)
 
     def link(self, connection: Connection, reservation: Reservation) -> Reservation:
         """Fill in our ids from the connection's mappings. Unmapped hotels and room types

@@ -9,7 +9,7 @@ pass the new version). Nothing is written until the unit of work commits.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -170,8 +170,10 @@ class ReservationRepository(Protocol):
         """
         ...
 
-    def booked_rooms(self, unit_id: UUID, nights: Collection[date]) -> dict[date, int]:
-        """Rooms of ``unit_id`` that non-cancelled reservations occupy on each of ``nights``
+    def booked_rooms(
+        self, nights_by_unit: Mapping[UUID, Collection[date]]
+    ) -> dict[UUID, dict[date, int]]:
+        """Per unit, the rooms non-cancelled reservations occupy on each of its ``nights``
         (0 included): the input for deriving availability, without loading reservations.
         """
         ...

@@ -75,12 +75,29 @@ def test_booked_rooms_counts_nights_of_non_cancelled_stays(uow_factory):
         uow.reservations.add_many([two_nights, overlapping, cancelled, far])
         uow.commit()
     nights = [DAY0 + timedelta(days=n) for n in (-1, 0, 1, 2, 3, 60, 61)]
+    stranger = uuid4()
     with uow_factory() as uow:
-        booked = uow.reservations.booked_rooms(unit, nights)
-        assert uow.reservations.booked_rooms(uuid4(), nights[:2]) == dict.fromkeys(nights[:2], 0)
-        assert uow.reservations.booked_rooms(unit, []) == {}
+        booked = uow.reservations.booked_rooms({unit: nights, stranger: nights[:2]})
+        assert uow.reservations.booked_rooms({}) == {}
+        assert uow.reservations.booked_rooms({unit: []}) == {unit: {}}
     # The departure day is not a night of the stay; far-apart nights are all answered.
-    assert booked == dict(zip(nights, (0, 1, 2, 1, 0, 1, 0), strict=True))
+    assert booked == {
+        unit: dict(zip(nights, (0, 1, 2, 1, 0, 1, 0), strict=True)),
+        stranger: dict.fromkeys(nights[:2], 0),
+    }
+
+
+def test_booked_rooms_counts_a_stay_once_however_many_nights_ask(uow_factory):
+    seeded = seed(uow_factory)
+    long_stay = rich_reservation(seeded, external_id="A", arrival=DAY0, nights=1000)
+    with uow_factory() as uow:
+        uow.reservations.add(long_stay)
+        uow.commit()
+    # Every fifth night: 200 separate ranges, more than one query holds.
+    nights = [DAY0 + timedelta(days=n) for n in range(0, 1000, 5)]
+    with uow_factory() as uow:
+        booked = uow.reservations.booked_rooms({seeded.unit.id: nights})
+    assert booked == {seeded.unit.id: dict.fromkeys(nights, 1)}
 
 
 def _intake(factory: SqlAlchemyUnitOfWorkFactory) -> ReservationIntake:

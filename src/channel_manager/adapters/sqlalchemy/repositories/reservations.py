@@ -14,7 +14,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import TypeVar
@@ -195,36 +195,46 @@ class SqlAlchemyReservationRepository:
                 raise DuplicateRecord("reservation", key) from error
             raise MissingReference("reservation", key) from error
 
-    def booked_rooms(self, unit_id: UUID, nights: Collection[date]) -> dict[date, int]:
-        """Rooms of ``unit_id`` occupied on each of ``nights``: only the overlapping stays'
-        dates are read (one small row each), never whole reservations.
+    def booked_rooms(
+        self, nights_by_unit: Mapping[UUID, Collection[date]]
+    ) -> dict[UUID, dict[date, int]]:
+        """Per unit, rooms occupied on each of its nights: only the overlapping stays' unit
+        and dates are read (one small row each, one query for every unit), never whole
+        reservations.
         """
-        wanted = sorted(set(nights))
-        booked = dict.fromkeys(wanted, 0)
+        booked = {unit_id: dict.fromkeys(nights, 0) for unit_id, nights in nights_by_unit.items()}
         table = tables.reservations
         stays = tables.reservation_room_stays
-        for spans in _chunks(_spans(wanted)):
-            # A stay's nights run from arrival to the night before departure.
-            overlapping = sa.or_(
-                *(
-                    sa.and_(stays.c.arrival <= last, stays.c.departure > first)
-                    for first, last in spans
-                )
-            )
+        # A stay's nights run from arrival to the night before departure.
+        terms = [
+            sa.and_(stays.c.unit_id == unit_id, stays.c.arrival <= last, stays.c.departure > first)
+            for unit_id, by_night in booked.items()
+            for first, last in _spans(sorted(by_night))
+        ]
+        counted: set[tuple[UUID, int]] = set()  # a stay may match terms of two chunks
+        for chunk in _chunks(terms, _CHUNK // 3):
             statement = (
-                sa.select(stays.c.arrival, stays.c.departure)
-                .join(table, table.c.id == stays.c.reservation_id)
-                .where(
-                    stays.c.unit_id == unit_id,
-                    table.c.status != ReservationStatus.CANCELLED.value,
-                    overlapping,
+                sa.select(
+                    stays.c.reservation_id,
+                    stays.c.position,
+                    stays.c.unit_id,
+                    stays.c.arrival,
+                    stays.c.departure,
                 )
+                .join(table, table.c.id == stays.c.reservation_id)
+                .where(table.c.status != ReservationStatus.CANCELLED.value, sa.or_(*chunk))
             )
-            for arrival, departure in self._connection.execute(statement):
+            for reservation_id, position, unit_id, arrival, departure in self._connection.execute(
+                statement
+            ):
+                if (reservation_id, position) in counted:
+                    continue
+                counted.add((reservation_id, position))
+                by_night = booked[unit_id]
                 for ordinal in range(arrival.toordinal(), departure.toordinal()):
                     night = date.fromordinal(ordinal)
-                    if night in booked:
-                        booked[night] += 1
+                    if night in by_night:
+                        by_night[night] += 1
         return booked
 
     def list(
