@@ -158,3 +158,21 @@ def test_install_log_redaction_covers_records_from_child_loggers() -> None:
     finally:
         parent.removeHandler(handler)
     assert records == ["secret *** and Bearer ***"]
+
+
+def test_api_keys_and_oauth_codes_in_access_log_urls_are_redacted() -> None:
+    """uvicorn's access log holds whole URLs: the web UI's one-click sign-in link carries an
+    API key, the OAuth callback an authorisation code. Both reached the log in clear."""
+    key = "cm_KudamGWVCTPWdNmmymFiq_zqMQHyq7RcnyHBc4sc2VA"
+    code = "O7eB5869HW3x31p-at6zpxlsJJCN3r05"
+    lines = [
+        f'127.0.0.1:42536 - "GET /signin?key={key} HTTP/1.1" 303',
+        f'127.0.0.1:42558 - "GET /oauth/booking/callback?code={code}&state=abc HTTP/1.1" 200',
+        f"api key {key} used",
+    ]
+
+    redacted = [redact(line) for line in lines]
+
+    assert not [line for line in redacted if key in line or code in line], redacted
+    assert "cm_KudamGW***" in redacted[0]  # the visible prefix stays, as in the database
+    assert "?code=***&state=abc" in redacted[1]

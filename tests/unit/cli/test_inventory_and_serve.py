@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 from datetime import date
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -11,10 +13,12 @@ import httpx
 import uvicorn
 
 from channel_manager.adapters.memory.gateway import FakeChannel
+from channel_manager.adapters.vault.log_redaction import SecretRedactingFilter
 from channel_manager.container import Container
 from channel_manager.domain.sync import OutboundState
 from channel_manager.entrypoints.asgi import build_asgi_app, run_server
 from channel_manager.entrypoints.cli.errors import ExitCode
+from tests.support.containers import memory_container
 from tests.unit.cli.conftest import Invoke, World, hotel_catalog, one_error_line
 
 
@@ -98,3 +102,24 @@ def test_serve_with_the_worker_in_process_answers_delivers_and_stops_both(
 
     assert asyncio.run(scenario()) == (200, OutboundState.DELIVERED)
     assert channel.availability[("H1", "R1", date(2025, 6, 1))] == 2
+
+
+def test_the_app_leaves_the_process_logging_and_its_redaction_in_place() -> None:
+    """`serve` configures logging (CM_LOG_LEVEL, the secret-redacting filter) before building
+    the app; Litestar's default logging config replaced the root handlers, dropping the filter,
+    and reset the level to INFO, so nothing `serve` logged was redacted."""
+    root = logging.getLogger()
+    handler = logging.StreamHandler(io.StringIO())
+    redacting = SecretRedactingFilter()
+    handler.addFilter(redacting)
+    root.addHandler(handler)
+    level = root.level
+    handlers = list(root.handlers)
+    try:
+        build_asgi_app(memory_container())
+
+        assert root.handlers == handlers
+        assert handler.filters == [redacting]
+        assert root.level == level
+    finally:
+        root.removeHandler(handler)

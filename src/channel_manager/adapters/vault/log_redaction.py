@@ -2,8 +2,9 @@
 
 `Secret` already prints as ``Secret('***')``; this filter is the second line of defence for
 values that reached a log call as plain strings: bearer tokens, HTTP Basic credentials,
-``client_secret=...``/``password=...`` style pairs (query strings, JSON, XML attributes),
-card-number-like digit runs, and any exact value registered as a known secret.
+``client_secret=...``/``password=...`` style pairs (query strings, JSON, XML attributes), our API
+keys, OAuth codes in URLs, card-number-like digit runs, and any exact value registered as a
+known secret.
 Attach it to handlers (`install_log_redaction`), not loggers: a logger's filters do not see
 records that propagate up from child loggers.
 """
@@ -35,6 +36,12 @@ _CREDENTIAL_PAIR = re.compile(
 _CARD_NUMBER = re.compile(
     r"\b(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{4,5})\b"
 )
+# Our REST API keys (``cm_`` and 43 URL-safe characters) wherever they appear, e.g. in the web
+# UI's one-click sign-in link in an access-log line; the first ten characters stay, as in the
+# database, to tell keys apart.
+_API_KEY = re.compile(r"\b(cm_[A-Za-z0-9_-]{7})[A-Za-z0-9_-]{12,}")
+# An OAuth authorisation code in a URL's query (the callback's access-log line).
+_QUERY_CODE = re.compile(r"([?&]code=)[^&\s\"'#]+")
 # Shorter known secrets would redact ordinary words; the pattern rules cover those cases.
 _MIN_KNOWN_SECRET_LENGTH = 6
 
@@ -58,6 +65,8 @@ def redact(text: str, known_secrets: Iterable[str] = ()) -> str:
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _BASIC.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _CREDENTIAL_PAIR.sub(_mask_pair, text)
+    text = _API_KEY.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    text = _QUERY_CODE.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return _CARD_NUMBER.sub(_mask_card, text)
 
 

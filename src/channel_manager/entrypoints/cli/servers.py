@@ -73,6 +73,9 @@ def serve(
         # CM_TRUSTED_PROXIES alone decides whose X-Forwarded-For is believed (push allow-list);
         # uvicorn's own proxy handling would trust any local proxy behind our back.
         proxy_headers=False,
+        # uvicorn's records (the access log holds URLs) go through the root handlers and so
+        # through the secret-redacting filter; its own handlers would bypass it.
+        log_config=None,
     )
     asyncio.run(run_server(uvicorn.Server(config), container, with_worker=worker_in_process))
 

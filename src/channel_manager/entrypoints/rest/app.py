@@ -112,4 +112,8 @@ def create_app(
         ),
         on_shutdown=[close_adapters],
         debug=debug,
+        # Logging is the process's to configure (CM_LOG_LEVEL and the secret-redacting filter,
+        # `configure_logging`). Litestar's default would replace the root handlers, dropping
+        # that filter, and reset the level to INFO.
+        logging_config=None,
     )
