@@ -1,0 +1,81 @@
+"""The R1 end state, read from our side (REST API, database) and compared with the sandbox's.
+
+The expectation comes from the sandbox: the reservations it holds for the mapped hotels, each at
+its last revision, and the status that revision's message kind means. Nothing here asks the
+product what it considers newest.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from booking_sandbox.model import MessageKind, QueueMessage
+from booking_sandbox.state import SandboxState
+from channel_manager.adapters.sqlalchemy.tables.reservations import reservations as reservation_rows
+from tests.e2e.flows import Tenant, ok
+from tests.e2e.inventory import assert_same_reservation
+
+from .r1_deliveries import STATUS_BY_KIND
+
+PAGE = 500
+
+
+def all_reservations(tenant: Tenant) -> list[dict[str, Any]]:
+    """Every reservation the organisation sees, page by page through the REST API."""
+    found: list[dict[str, Any]] = []
+    while True:
+        page = ok(
+            tenant.api.get("/api/v1/reservations", params={"limit": PAGE, "offset": len(found)})
+        )
+        found.extend(page)
+        if len(page) < PAGE:
+            return found
+
+
+def stored_rows(engine: sa.Engine) -> collections.Counter[str]:
+    """How many reservation rows the database holds per channel reservation id."""
+    with engine.connect() as connection:
+        ids = connection.execute(sa.select(reservation_rows.c.external_id)).scalars()
+        return collections.Counter(ids)
+
+
+def newest_queue_kinds(state: SandboxState, hotel_codes: Collection[str]) -> dict[str, MessageKind]:
+    """The kind of the last message the sandbox queued per reservation (what polling sees)."""
+    with state.lock:
+        messages: list[QueueMessage] = list(state.queue.messages)
+    return {m.reservation_id: m.kind for m in messages if m.hotel_code in hotel_codes}
+
+
+def pending_messages(state: SandboxState, hotel_codes: Collection[str]) -> list[QueueMessage]:
+    """Messages the sandbox still serves (not acknowledged, not superseded) for the hotels."""
+    with state.lock:
+        return [m for m in state.queue.messages if m.pending and m.hotel_code in hotel_codes]
+
+
+def assert_newest_revisions(
+    ours: list[dict[str, Any]], state: SandboxState, expected_kinds: Mapping[str, MessageKind]
+) -> None:
+    """Exactly the expected reservations, each once, each at its newest revision: status from
+    the newest message's kind; stays, dates, prices, totals and guests as the sandbox holds them
+    (a cancellation carries no rooms, so a cancelled one is checked for its status only).
+    """
+    counts = collections.Counter(r["external_id"] for r in ours)
+    duplicated = {rid: n for rid, n in counts.items() if n > 1}
+    assert not duplicated, f"stored more than once: {duplicated}"
+    missing = sorted(set(expected_kinds) - set(counts))
+    unexpected = sorted(set(counts) - set(expected_kinds))
+    assert not missing, f"{len(missing)} reservation(s) lost: {missing[:20]}"
+    assert not unexpected, f"reservations that were never sent: {unexpected[:20]}"
+    wrong_status = {
+        r["external_id"]: (r["status"], STATUS_BY_KIND[expected_kinds[r["external_id"]]])
+        for r in ours
+        if r["status"] != STATUS_BY_KIND[expected_kinds[r["external_id"]]]
+    }
+    assert not wrong_status, f"(ours, expected) status: {dict(list(wrong_status.items())[:20])}"
+    for reservation in ours:
+        if reservation["status"] != "cancelled":
+            assert_same_reservation(reservation, state.reservations[reservation["external_id"]])
