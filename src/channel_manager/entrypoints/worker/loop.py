@@ -76,12 +76,15 @@ class Worker:
 
     async def tick(self) -> TickCounts:
         """One pass: due polls, due full syncs, then due outbound messages."""
-        polls = await asyncio.to_thread(self._claim_due, poll=True)
+        # A failed claim (the database briefly away) is logged and skipped; the loop goes on.
+        claiming = asyncio.to_thread(self._claim_due, poll=True)
+        polls = await self._guard(claiming, "claiming due polls") or []
         for connection in polls:
             if self.stopping.is_set():
                 break
             await self._guard(self._sync.poll(connection.id), f"poll of {connection.id}")
-        syncs = await asyncio.to_thread(self._claim_due, poll=False)
+        claiming = asyncio.to_thread(self._claim_due, poll=False)
+        syncs = await self._guard(claiming, "claiming due syncs") or []
         for connection in syncs:
             if self.stopping.is_set():
                 break
