@@ -8,8 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -89,8 +92,15 @@ def cli(
 
 # --- scanning text for secrets ------------------------------------------------------------
 
-#: 13-19 digits, possibly grouped by single spaces or hyphens, not inside a longer digit run.
-_DIGIT_RUN = re.compile(r"(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])")
+#: 13-19 digits as one run, or in the groups cards are printed in (4-4-4-1..7, Amex 4-6-5), by
+#: spaces or hyphens; standing alone: not inside a longer digit run, nor a hex or base64 string
+#: (ids and tokens hold digit runs by chance), nor a phone number's differently sized groups.
+#: The exact card numbers the sandbox sent are also searched for verbatim.
+_DIGIT_RUN = re.compile(
+    r"(?<![0-9A-Za-z])"
+    r"(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{4,5})"
+    r"(?![0-9A-Za-z])"
+)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -107,8 +117,8 @@ def luhn_valid(digits: str) -> bool:
 
 
 def card_numbers_in(text: str) -> list[str]:
-    """Luhn-valid runs of 13-19 digits in ``text``, written plain or grouped by single spaces
-    or hyphens (``4111 1111 1111 1111``), not part of a longer digit run."""
+    """Luhn-valid card-shaped numbers in ``text`` (``4111111111111111``,
+    ``4111 1111 1111 1111``, ``3782-822463-10005``), standing alone."""
     runs = (re.sub(r"\D", "", match.group(0)) for match in _DIGIT_RUN.finditer(text))
     return [digits for digits in runs if luhn_valid(digits)]
 
@@ -139,3 +149,61 @@ def text_cells(engine: sa.Engine) -> Iterator[tuple[str, str, str]]:
                         text = str(value)
                     if text:
                         yield table_name, str(column), text
+
+
+# --- the real server process ---------------------------------------------------------------
+
+
+class ServeProcess:
+    """``channel-manager serve`` (API, push endpoint and in-process worker) in its own process,
+    its stdout and stderr going to ``log_path``: the output an operator's log collector gets.
+    """
+
+    def __init__(self, environ: Mapping[str, str], log_path: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.environ = {**environ, "CM_PUBLIC_URL": self.base_url}
+        self.log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ServeProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CM_")}
+        env.update(self.environ)
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                [str(_CLI), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"serve did not start:\n{self.output()}")
+            time.sleep(0.1)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """SIGTERM (finish the current item, release claims), then wait for the exit."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            self._process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=10)
+
+    def output(self) -> str:
+        """Everything the process wrote so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")

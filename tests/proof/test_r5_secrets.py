@@ -1,0 +1,344 @@
+"""R5: no plaintext token, secret or card number in the database, the logs or the message log;
+and vault key rotation while the worker keeps working.
+
+The product runs as an operator runs it: ``channel-manager serve`` (API, push endpoint and its
+in-process worker) in its own process at ``CM_LOG_LEVEL=DEBUG``, its whole output captured,
+against the sandbox. The flows handle every kind of secret: OAuth access and refresh tokens
+(short-lived, so they are refreshed and rotated all the time), the machine account's client
+secret and JWTs (booking-connectivity), the push password, API keys (also in the web UI's
+one-click sign-in link), the vault key, and reservations carrying payment cards, both polled
+and pushed. Then every text and binary cell of every table, and every line of output, is
+scanned for each secret's exact value and for Luhn-valid card numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from booking_sandbox.config import MachineAccount, OAuthClient, SandboxConfig
+from booking_sandbox.server import SandboxServer
+from channel_manager.adapters.sqlalchemy import upgrade
+from channel_manager.adapters.vault import generate_key
+from tests.contract.conftest import temporary_postgres_database
+from tests.e2e.flows import (
+    Tenant,
+    connect_and_map,
+    form_fields,
+    map_hotel,
+    ok,
+    pushes_in,
+    submit_ari,
+)
+from tests.e2e.harness import PUSH_USERNAME, service_environ, wait_for
+from tests.e2e.inventory import our_reservations
+
+from .r45_support import PUSH_PATH, ServeProcess, card_numbers_in, cli, secrets_in, text_cells
+
+CLIENT_ID = "r5-provider"
+OAUTH_HOTEL = "1000001"
+EXTRANET_HOTEL = "1000003"  # seeded as not connected: connected through the Extranet
+#: A security code next to its name, in any of the forms it could be written.
+_SECURITY_CODE = re.compile(
+    r"(?i)(series_?code|cvc2?|cvv2?|security_?code)[\"'=:\s>]{1,4}\d{3,4}(?!\d)"
+)
+
+
+class Secrets:
+    """The secret values of one run, each named, plus the tokens the sandbox issues."""
+
+    def __init__(self) -> None:
+        self.client_secret = "cs-" + secrets.token_urlsafe(24)
+        self.machine_password = "mp-" + secrets.token_urlsafe(18)
+        self.push_password = "pp-" + secrets.token_urlsafe(18)
+        self.vault_key = generate_key("r5-old")
+        self.api_keys: list[str] = []
+        self.issued: set[str] = set()
+
+    def named(self) -> dict[str, str]:
+        """``{what: value}`` of every secret known so far."""
+        values = {
+            "client secret": self.client_secret,
+            "machine account password": self.machine_password,
+            "push password": self.push_password,
+            "vault key material": self.vault_key.rpartition(":")[2],
+        }
+        values.update({f"API key {i}": key for i, key in enumerate(self.api_keys)})
+        values.update({f"issued token {i}": token for i, token in enumerate(sorted(self.issued))})
+        return values
+
+
+def sandbox_config(known: Secrets, access_ttl: int) -> SandboxConfig:
+    """The sandbox with this run's provider credentials; access tokens live ``access_ttl``
+    seconds (under our 2-minute refresh margin, every call refreshes and rotates them)."""
+    return SandboxConfig(
+        machine_accounts=(
+            MachineAccount(
+                client_id=CLIENT_ID,
+                client_secret=known.client_secret,
+                username="r5-user",
+                password=known.machine_password,
+            ),
+        ),
+        oauth_clients=(OAuthClient(client_id=CLIENT_ID, client_secret=known.client_secret),),
+        oauth_access_ttl_seconds=access_ttl,
+    )
+
+
+def record_issued_tokens(sandbox: SandboxServer, into: set[str], patch: pytest.MonkeyPatch) -> None:
+    """Note every JWT the sandbox signs (machine and OAuth access tokens) and every refresh
+    token it issues, so the scans know their exact values."""
+    authority, oauth = sandbox.state.tokens, sandbox.state.oauth
+    sign, issue = authority.sign, oauth._issue_tokens
+
+    def signing(claims: dict[str, object]) -> str:
+        token = sign(claims)
+        into.add(token)
+        return token
+
+    def issuing(*args: Any) -> dict[str, object]:
+        answer = issue(*args)
+        into.add(str(answer["refresh_token"]))
+        return answer
+
+    patch.setattr(authority, "sign", signing)
+    patch.setattr(oauth, "_issue_tokens", issuing)
+
+
+@pytest.fixture
+def known() -> Secrets:
+    """This run's secrets."""
+    return Secrets()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_database_url(
+    request: pytest.FixtureRequest,
+    migrated_sqlite_template: Path,
+    tmp_path: Path,
+    postgres_server_url: str,
+) -> Iterator[str]:
+    """A migrated database: a SQLite file, or a temporary PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path / "r5.db"
+        shutil.copyfile(migrated_sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    with temporary_postgres_database(postgres_server_url) as url:
+        upgrade(url)
+        yield url
+
+
+def environ_for(sandbox: SandboxServer, database_url: str, known: Secrets) -> dict[str, str]:
+    """``CM_*`` settings for ``serve`` with this run's secrets, logging everything."""
+    return service_environ(
+        sandbox.base_url,
+        "",
+        database_url,
+        {
+            "CM_VAULT_KEYS": known.vault_key,
+            "CM_BOOKING_CLIENT_ID": CLIENT_ID,
+            "CM_BOOKING_CLIENT_SECRET": known.client_secret,
+            "CM_PUSH_PASSWORD": known.push_password,
+            "CM_LOG_LEVEL": "DEBUG",
+        },
+    )
+
+
+def new_tenant(
+    environ: Mapping[str, str], server: ServeProcess, name: str, known: Secrets
+) -> Tenant:
+    """An organisation and key made with ``channel-manager api-keys create``."""
+    created = cli(environ, "api-keys", "create", "--organization", name)
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    known.api_keys.append(key)
+    api = httpx.Client(
+        base_url=server.base_url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+    )
+    return Tenant(name, "", api)
+
+
+def connect_through_extranet(tenant: Tenant, hotel: str) -> str:
+    """The booking-connectivity wizard (machine account); the connection id."""
+    started = tenant.api.get(
+        "/connect/booking", params={"mode": "booking-connectivity", "hotel_id": hotel}
+    )
+    assert started.status_code == 302, started.text
+    with httpx.Client(timeout=20) as browser:
+        page = browser.get(started.headers["location"])
+        action, fields = form_fields(page.text)
+        back = browser.post(
+            urljoin(started.headers["location"], action), data={**fields, "decision": "request"}
+        )
+    finished = ok(httpx.get(back.headers["location"], headers={"Accept": "application/json"}))
+    return str(finished["connection_id"])
+
+
+def ari_change(tenant: Tenant, connection_id: str, hotel: str, days_ahead: int, rooms: int) -> str:
+    """Queue one availability change on the hotel's first room type; the push id."""
+    hotels = ok(tenant.api.get(f"/api/v1/connections/{connection_id}/properties"))
+    room = next(h for h in hotels if h["hotel_code"] == hotel)["room_types"][0]["code"]
+    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + days_ahead * 86400))
+    [push_id] = submit_ari(
+        tenant,
+        connection_id,
+        {
+            "hotel_code": hotel,
+            "room_type_code": room,
+            "start": day,
+            "end": day,
+            "availability": rooms,
+        },
+    )
+    return push_id
+
+
+def findings_in(text: str, known: Mapping[str, str], cards: Mapping[str, str]) -> list[str]:
+    """What of ``known``, ``cards`` or any card-shaped number or security code ``text`` holds
+    (named, never quoted: the report must not leak what it found)."""
+    found = [f"secret: {name}" for name in secrets_in(text, known)]
+    found += [f"card number: {name}" for name in secrets_in(text, cards)]
+    found += [f"Luhn-valid number ending {n[-4:]}" for n in card_numbers_in(text)]
+    found += [f"security code after {m.group(1)}" for m in _SECURITY_CODE.finditer(text)]
+    return found
+
+
+def sandbox_cards(sandbox: SandboxServer) -> dict[str, str]:
+    """``{reservation: card number}`` of every sandbox reservation (what was sent to us)."""
+    with sandbox.state.lock:
+        return {f"card of {r.id}": r.card.number for r in sandbox.state.reservations.values()}
+
+
+def scan_database(database_url: str, known: Secrets, cards: Mapping[str, str]) -> list[str]:
+    """Findings per ``table.column`` over every cell of every table."""
+    engine = sa.create_engine(database_url)
+    try:
+        named = known.named()
+        return [
+            f"{table}.{column}: {finding}"
+            for table, column, text in text_cells(engine)
+            for finding in findings_in(text, named, cards)
+        ]
+    finally:
+        engine.dispose()
+
+
+def scan_output(output: str, known: Secrets, cards: Mapping[str, str]) -> list[str]:
+    """Findings per line of process output."""
+    named = known.named()
+    return [
+        f"log line {number}: {finding}"
+        for number, line in enumerate(output.splitlines(), start=1)
+        for finding in findings_in(line, named, cards)
+    ]
+
+
+def test_no_secret_or_card_number_is_stored_or_logged(
+    any_database_url: str, known: Secrets, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SandboxServer(seed=1, config=sandbox_config(known, access_ttl=100)) as sandbox:
+        record_issued_tokens(sandbox, known.issued, monkeypatch)
+        environ = environ_for(sandbox, any_database_url, known)
+        with ServeProcess(environ, tmp_path / "serve.log") as server:
+            tenant = new_tenant(environ, server, "Secret Keepers", known)
+            exercise_every_secret(sandbox, server, tenant, known)
+            tenant.api.close()
+        output = server.output()
+        cards = sandbox_cards(sandbox)
+
+    # The flows really handled what the scans look for (else a clean scan would prove nothing).
+    assert len(known.issued) >= 6, "too few tokens were issued to prove anything"
+    assert len(cards) >= 5
+    assert " DEBUG " in output, "the server did not log at DEBUG"
+    assert "push refused" in output
+    last_fours = stored_card_last_fours(any_database_url)
+    assert last_fours & {number[-4:] for number in cards.values()}, last_fours
+
+    assert scan_database(any_database_url, known, cards) == []
+    assert scan_output(output, known, cards) == []
+
+
+def stored_card_last_fours(database_url: str) -> set[str]:
+    """Last four digits the reservations keep of their cards (what we may keep)."""
+    engine = sa.create_engine(database_url)
+    try:
+        return {
+            match
+            for _table, column, text in text_cells(engine)
+            if "payment" in column or "card" in column
+            for match in re.findall(r"(?<!\d)\d{4}(?!\d)", text)
+        }
+    finally:
+        engine.dispose()
+
+
+def exercise_every_secret(
+    sandbox: SandboxServer, server: ServeProcess, tenant: Tenant, known: Secrets
+) -> None:
+    """Sign in, connect both ways, receive polled and pushed reservations with cards, push
+    ARI, refuse a wrong push password, disconnect (revocation)."""
+    web = httpx.Client(base_url=server.base_url, timeout=30)
+    signed_in = web.get("/signin", params={"key": known.api_keys[0]})  # the one-click link
+    assert signed_in.status_code in (302, 303), signed_in.text
+    assert web.get("/api/v1/connections").status_code == 200
+    web.close()
+
+    oauth_connection = connect_and_map(tenant, OAUTH_HOTEL)
+    extranet_connection = connect_through_extranet(tenant, EXTRANET_HOTEL)
+    map_hotel(tenant, extranet_connection, EXTRANET_HOTEL)
+
+    with httpx.Client(base_url=sandbox.base_url, timeout=30) as admin:
+        # Polled: the seeded queue of the OAuth hotel, and new bookings in the Extranet hotel.
+        for _ in range(2):
+            ok(
+                admin.post("/_sandbox/reservations/generate", json={"hotel_code": EXTRANET_HOTEL}),
+                201,
+            )
+        wait_for(lambda: len(our_reservations(tenant)) >= 4, timeout=30)
+        # Pushed: a wrong password first (refused), then the right one.
+        target = {"url": f"{server.base_url}{PUSH_PATH}", "username": PUSH_USERNAME}
+        ok(
+            admin.post(
+                "/_sandbox/push-target", json={**target, "password": "wrong-" + known.push_password}
+            )
+        )
+        refused = ok(
+            admin.post("/_sandbox/reservations/generate", json={"hotel_code": OAUTH_HOTEL}), 201
+        )
+        assert refused["push"]["status_code"] == 401, refused["push"]
+        ok(admin.post("/_sandbox/push-target", json={**target, "password": known.push_password}))
+        pushed = ok(
+            admin.post("/_sandbox/reservations/generate", json={"hotel_code": OAUTH_HOTEL}), 201
+        )
+        assert pushed["push"]["outcome"] == "delivered", pushed["push"]
+        booking = pushed["reservation"]["id"]
+        ok(admin.post("/_sandbox/clock", json={"seconds": 60}))
+        modified = ok(
+            admin.post(
+                "/_sandbox/reservations/generate",
+                json={"kind": "modify", "reservation_id": booking},
+            ),
+            201,
+        )
+        assert modified["push"]["outcome"] == "delivered", modified["push"]
+        admin.delete("/_sandbox/push-target")
+
+    push_ids = [
+        ari_change(tenant, oauth_connection, OAUTH_HOTEL, 20, 3),
+        ari_change(tenant, extranet_connection, EXTRANET_HOTEL, 21, 2),
+    ]
+    wait_for(lambda: pushes_in(tenant, push_ids, "delivered"), timeout=30)
+    time.sleep(1)  # a few more polls, each refreshing the short-lived OAuth token
+    gone = ok(tenant.api.delete(f"/api/v1/connections/{oauth_connection}"))
+    assert gone["status"] == "revoked", gone
