@@ -48,8 +48,17 @@ class DayValues:
 
     @property
     def is_empty(self) -> bool:
-        """True when no value is set at all."""
-        return all(value is None for value in attrs.astuple(self, recurse=False))
+        """True when no value is set at all (checked per field: this runs once per day of
+        every change set)."""
+        return (
+            self.availability is None
+            and self.rate is None
+            and self.min_los is None
+            and self.max_los is None
+            and self.closed_to_arrival is None
+            and self.closed_to_departure is None
+            and self.stop_sell is None
+        )
 
     def availability_part(self) -> DayValues:
         """Only the fields that travel in OTA_HotelAvailNotif (everything but the rate)."""
@@ -61,6 +70,8 @@ class DayValues:
 
     def merged(self, newer: DayValues) -> DayValues:
         """This day's values overridden by every field ``newer`` sets."""
+        if self.is_empty:
+            return newer  # the usual case when a change set is built: a day set once
         changes = {
             name: value
             for name, value in attrs.asdict(newer, recurse=False).items()

@@ -109,7 +109,8 @@ def _runs(by_day: Iterable[tuple[date, P]]) -> Iterator[tuple[date, date, P]]:
     """Merge consecutive dates of the same month with equal payloads into inclusive runs.
 
     This is the hot loop of a year-ahead load (tens of thousands of day values), so payloads
-    are tuples and a step is a few comparisons: the next ordinal, not the 1st of a month.
+    are plain tuples or amounts, not :class:`DayValues`, and a step is a few comparisons: the
+    next ordinal, not the 1st of a month, an equal payload.
     """
     days = iter(by_day)
     first = next(days, None)
@@ -144,39 +145,33 @@ def _avail_payload(values: DayValues) -> _AvailPayload | None:
     return None if payload == _NOTHING else payload
 
 
-def _avail_runs(key: AriKey, by_day: Mapping[date, DayValues]) -> Iterator[tuple[date, AvailRange]]:
+def _avail_ranges(key: AriKey, by_day: Mapping[date, DayValues]) -> Iterator[AvailRange]:
     days = ((day, _avail_payload(values)) for day, values in by_day.items())
     for start, end, payload in _runs((day, p) for day, p in days if p is not None):
         limit, min_los, max_los, stop_sell, arrival, departure = payload
-        yield (
-            start,
-            AvailRange(
-                room_type_code=key.room_type_code,
-                rate_plan_code=key.rate_plan_code,
-                start=start,
-                end=end,
-                booking_limit=limit,
-                min_los=min_los,
-                max_los=max_los,
-                stop_sell=stop_sell,
-                closed_to_arrival=arrival,
-                closed_to_departure=departure,
-            ),
+        yield AvailRange(
+            room_type_code=key.room_type_code,
+            rate_plan_code=key.rate_plan_code,
+            start=start,
+            end=end,
+            booking_limit=limit,
+            min_los=min_los,
+            max_los=max_los,
+            stop_sell=stop_sell,
+            closed_to_arrival=arrival,
+            closed_to_departure=departure,
         )
 
 
-def _rate_runs(key: AriKey, by_day: Mapping[date, DayValues]) -> Iterator[tuple[date, RateRange]]:
+def _rate_ranges(key: AriKey, by_day: Mapping[date, DayValues]) -> Iterator[RateRange]:
     days = ((day, values.rate) for day, values in by_day.items() if values.rate is not None)
     for start, end, amount in _runs(days):
-        yield (
-            start,
-            RateRange(
-                room_type_code=key.room_type_code,
-                rate_plan_code=key.rate_plan_code,
-                start=start,
-                end=end,
-                amount=amount,
-            ),
+        yield RateRange(
+            room_type_code=key.room_type_code,
+            rate_plan_code=key.rate_plan_code,
+            start=start,
+            end=end,
+            amount=amount,
         )
 
 
@@ -190,10 +185,10 @@ def compress(change_set: AriChangeSet) -> tuple[AriRequest, ...]:
     avail: dict[tuple[str, date], list[AvailRange]] = defaultdict(list)
     rates: dict[tuple[str, date], list[RateRange]] = defaultdict(list)
     for key, by_day in change_set.days.items():
-        for start, avail_range in _avail_runs(key, by_day):
-            avail[(key.hotel_code, _month_of(start))].append(avail_range)
-        for start, rate_range in _rate_runs(key, by_day):
-            rates[(key.hotel_code, _month_of(start))].append(rate_range)
+        for avail_range in _avail_ranges(key, by_day):
+            avail[(key.hotel_code, _month_of(avail_range.start))].append(avail_range)
+        for rate_range in _rate_ranges(key, by_day):
+            rates[(key.hotel_code, _month_of(rate_range.start))].append(rate_range)
     requests: list[AriRequest] = []
     for hotel, month in sorted(avail.keys() | rates.keys()):
         if (hotel, month) in avail:

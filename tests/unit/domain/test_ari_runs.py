@@ -1,4 +1,5 @@
-"""Compression emits exactly one range per maximal run, counted here the simple way.
+"""Compression emits exactly one range per maximal run, counted here the simple way; the
+fast paths of day values (emptiness, merging) agree with their definitions.
 
 The counter below walks every key's days and starts a new run wherever a value, a gap or a
 month boundary ends the previous one; it shares no code with ``compress``, so the two
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import attrs
 from hypothesis import given
 
 from channel_manager.domain import (
@@ -17,10 +19,11 @@ from channel_manager.domain import (
     AriKey,
     AvailRequest,
     DayValues,
+    Money,
     booking_limit,
     compress,
 )
-from tests.unit.domain.strategies import change_sets
+from tests.unit.domain.strategies import change_sets, day_values
 
 KEY = AriKey("H1", "R1")
 
@@ -80,3 +83,29 @@ def test_counts_above_the_ota_limit_share_one_range() -> None:
     assert [(i.start, i.end, i.booking_limit) for i in request.items] == [
         (date(2027, 3, 1), date(2027, 3, 4), 254)
     ]
+
+
+def test_a_day_with_any_one_field_set_is_not_empty() -> None:
+    """``is_empty`` checks each field by name: a field added later must be added there too."""
+    every_field = DayValues(
+        availability=1,
+        rate=Money.of("90", "EUR"),
+        min_los=2,
+        max_los=7,
+        closed_to_arrival=True,
+        closed_to_departure=False,
+        stop_sell=False,
+    )
+    names = [field.name for field in attrs.fields(DayValues)]
+    assert all(getattr(every_field, name) is not None for name in names), "extend every_field"
+    assert DayValues().is_empty
+    for name in names:
+        assert not DayValues(**{name: getattr(every_field, name)}).is_empty, name
+
+
+@given(day_values(), day_values())
+def test_merging_keeps_what_the_newer_day_leaves_unset(older: DayValues, newer: DayValues) -> None:
+    merged = older.merged(newer)
+    for field in attrs.fields(DayValues):
+        new = getattr(newer, field.name)
+        assert getattr(merged, field.name) == (getattr(older, field.name) if new is None else new)
