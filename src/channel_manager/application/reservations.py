@@ -178,11 +178,17 @@ class ReservationIntake:
     def route(self, hotel_code: str) -> Connection:
         """The active connection whose property mapping holds ``hotel_code`` (push routing)."""
         with self._uow_factory() as uow:
-            candidates = []
-            for mapping in uow.property_mappings.find_by_hotel_code(hotel_code):
-                connection = uow.connections.get(mapping.connection_id)
-                if connection.status is ConnectionStatus.ACTIVE:
-                    candidates.append(connection)
+            return self.route_in(uow, hotel_code)
+
+    def route_in(self, uow: UnitOfWork, hotel_code: str) -> Connection:
+        """Like :meth:`route` inside the caller's unit of work (a push routes and applies in
+        one transaction).
+        """
+        candidates = []
+        for mapping in uow.property_mappings.find_by_hotel_code(hotel_code):
+            connection = uow.connections.get(mapping.connection_id)
+            if connection.status is ConnectionStatus.ACTIVE:
+                candidates.append(connection)
         if not candidates:
             raise UnknownHotel(hotel_code)
         return min(candidates, key=lambda c: (c.created_at, str(c.id)))
@@ -192,11 +198,15 @@ class ReservationIntake:
         cancellation that carries no rooms (so no HotelCode) finds its way.
         """
         with self._uow_factory() as uow:
-            candidates = [
-                connection
-                for reservation in uow.reservations.find_by_external_id(external_id)
-                if (connection := uow.connections.get(reservation.connection_id)).is_active
-            ]
+            return self.route_known_in(uow, external_id)
+
+    def route_known_in(self, uow: UnitOfWork, external_id: str) -> Connection:
+        """Like :meth:`route_known` inside the caller's unit of work."""
+        candidates = [
+            connection
+            for reservation in uow.reservations.find_by_external_id(external_id)
+            if (connection := uow.connections.get(reservation.connection_id)).is_active
+        ]
         if not candidates:
             raise UnknownReservation(external_id)
         return min(candidates, key=lambda c: (c.created_at, str(c.id)))

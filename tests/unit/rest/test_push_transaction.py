@@ -40,11 +40,13 @@ class CountingUnitOfWork(InMemoryUnitOfWork):
 
 
 class CountingFactory(InMemoryUnitOfWorkFactory):
-    """Counts the commits of the units of work it makes."""
+    """Counts the units of work it makes and their commits."""
 
+    opened = 0
     commits = 0
 
     def __call__(self) -> CountingUnitOfWork:
+        self.opened += 1
         return CountingUnitOfWork(self)
 
 
@@ -66,7 +68,7 @@ def counted(container: Container) -> tuple[CountingFactory, MappedHotel]:
     factory = CountingFactory()
     container.uow_factory.override(providers.Object(factory))
     hotel = map_hotel(container)
-    factory.commits = 0
+    factory.opened = factory.commits = 0
     return factory, hotel
 
 
@@ -81,14 +83,14 @@ def two_reservations() -> bytes:
     return etree.tostring(root)
 
 
-def test_a_successful_push_is_one_commit_holding_message_reservation_and_answer(
+def test_a_successful_push_is_one_transaction_holding_message_reservation_and_answer(
     container: Container,
 ) -> None:
     factory, hotel = counted(container)
     with client_for(container) as client:
         response = push(client, res_notif())
     assert response.status_code == 200, response.text
-    assert factory.commits == 1
+    assert (factory.opened, factory.commits) == (1, 1)  # routing included
     counts = row_counts(container)
     assert counts["reservations"] == 1
     assert counts["outbound"] >= 1  # the availability the booking changed

@@ -132,7 +132,7 @@ class ReservationPushReceiver:
         self._limits = limits
 
     def receive(self, body: bytes, *, soap_hint: bool) -> PushAnswer:
-        """Decode, route, then log, apply and answer in one transaction; never raises."""
+        """Decode, then route, log, apply and answer in one transaction; never raises."""
         try:
             message = decode_res_notif_rq(body, limits=self._limits)
         except OtaParseError as error:
@@ -145,16 +145,15 @@ class ReservationPushReceiver:
             "body": redact(body).decode("utf-8", errors="replace"),
             "ruid": message.ruid,
         }
-        connection_ids: list[UUID | None] = [None]
+        routed_to: list[UUID] = []
         try:
-            routed = self._route_all(message)
-            connection_ids = list(dict.fromkeys(c.id for _, c in routed))
-            return self._commit(message, kind, routed, connection_ids, inbound)
+            return self._commit(message, kind, inbound, routed_to)
         except Exception as error:
             refusal = refusal_for(error)
             answer = error_answer(refusal, soap=message.soap, kind=kind, echo=message.echo_token)
         # Nothing of the message was committed; the log still keeps what came and what we
         # answered (unattached when routing failed: unknown hotel, missing ids).
+        connection_ids: list[UUID | None] = [*routed_to] or [None]
         entries = self._log_quietly(connection_ids, MessageDirection.INBOUND, **inbound)
         self._log_quietly(
             list(entries) or [None], MessageDirection.OUTBOUND, **_outbound(kind, answer)
@@ -165,34 +164,40 @@ class ReservationPushReceiver:
         self,
         message: ResNotifRQ,
         kind: ResAckKind,
-        routed: list[tuple[OtaReservation, Connection]],
-        connection_ids: Sequence[UUID | None],
         inbound: Mapping[str, Any],
+        routed_to: list[UUID],
     ) -> PushAnswer:
-        """Inbound log entries, every reservation and the outbound entries in ONE transaction:
-        one commit per push instead of one per step, and a message is stored whole or not at
-        all (a redelivery after a failure applies it again from the start).
+        """Routing, the inbound log entries, every reservation and the outbound entries in ONE
+        transaction: one commit per push instead of one per step, and a message is stored
+        whole or not at all (a redelivery after a failure applies it again from the start).
+        Fills ``routed_to`` with the connections once routed, for the log of a failure.
         """
         with self._uow_factory() as uow:
+            routed = self._route_all(uow, message)
+            routed_to.extend(dict.fromkeys(connection.id for _, connection in routed))
             entries = {
                 connection_id: self._write(uow, connection_id, MessageDirection.INBOUND, inbound)
-                for connection_id in connection_ids
+                for connection_id in routed_to
             }
             for channel_reservation, connection in self._prepare(message, routed, entries):
                 self._intake.apply_in(uow, connection, channel_reservation)
             answer = self._acknowledge(message, kind, routed)
-            for connection_id in connection_ids:
+            for connection_id in routed_to:
                 self._write(uow, connection_id, MessageDirection.OUTBOUND, _outbound(kind, answer))
             uow.commit()
         return answer
 
-    def _route_all(self, message: ResNotifRQ) -> list[tuple[OtaReservation, Connection]]:
+    def _route_all(
+        self, uow: UnitOfWork, message: ResNotifRQ
+    ) -> list[tuple[OtaReservation, Connection]]:
         if not message.reservations:
             message_text = "the message holds no reservation"
             raise PushRefused(400, OtaErrorCode.REQUIRED_FIELD_MISSING, message_text)
-        return [(reservation, self._route(reservation)) for reservation in message.reservations]
+        return [
+            (reservation, self._route(uow, reservation)) for reservation in message.reservations
+        ]
 
-    def _route(self, reservation: OtaReservation) -> Connection:
+    def _route(self, uow: UnitOfWork, reservation: OtaReservation) -> Connection:
         missing = OtaErrorCode.REQUIRED_FIELD_MISSING
         if not reservation.reservation_id:
             text = "a reservation has no HotelReservationID/@ResID_Value"
@@ -200,14 +205,14 @@ class ReservationPushReceiver:
         if not reservation.hotel_code:
             # A cancellation may carry no rooms, hence no HotelCode: the reservation it
             # cancels says where it belongs.
-            return self._intake.route_known(reservation.reservation_id)
-        return self._intake.route(reservation.hotel_code)
+            return self._intake.route_known_in(uow, reservation.reservation_id)
+        return self._intake.route_in(uow, reservation.hotel_code)
 
     def _prepare(
         self,
         message: ResNotifRQ,
         routed: list[tuple[OtaReservation, Connection]],
-        entries: Mapping[UUID | None, UUID],
+        entries: Mapping[UUID, UUID],
     ) -> list[tuple[ChannelReservation, Connection]]:
         """Every reservation mapped, and linked to its logged message, before any is applied."""
         prepared: list[tuple[ChannelReservation, Connection]] = []
@@ -248,7 +253,7 @@ class ReservationPushReceiver:
     def _write(
         self,
         uow: UnitOfWork,
-        connection_id: UUID | None,
+        connection_id: UUID,
         direction: MessageDirection,
         entry: Mapping[str, Any],
     ) -> UUID:
