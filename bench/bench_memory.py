@@ -1,0 +1,109 @@
+"""P5 memory: peak RSS while importing 100,000 reservations.
+
+Run: ``python -m bench.bench_memory [--reservations N] [--batch N] [--trace]``.
+
+The import runs in a child process of its own (so the figure is that process's, not the
+parent's), through the path the poll uses: Booking.com-style messages made one at a time
+(the bench never holds them all), decoded with the hardened codec, mapped and applied with
+``ReservationIntake.apply_batch`` into a SQLite file, availability published to the outbox.
+Printed: the child's RSS after imports and setup (the floor), its peak RSS at the end
+(``ru_maxrss``), their difference, and the peak against the goal (<= 250 MB).
+
+Arrivals are spread so the hotel stays about half full whatever the count (10,000 a year, as
+in P1): a hotel that takes 100,000 bookings takes them over years, not into one year.
+``--trace`` adds the ten biggest growths of Python allocations (tracemalloc), to find what
+grows when the goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+
+from bench._common import figure, machine, sqlite_url
+from bench.bench_ingest import build_world, ingest, iter_messages
+from channel_manager.application.sync import IMPORT_BATCH
+
+DEFAULT_RESERVATIONS = 100_000
+GOAL_MB = 250
+#: Arrivals per year that keep the bench hotel about half full (see bench_ingest).
+PER_YEAR = 10_000
+
+
+def _rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(reservations: int, batch: int, trace: bool) -> dict[str, object]:
+    """Set up, note the floor, import, note the peak; what the parent prints."""
+    with sqlite_url() as url:
+        world = build_world(url)
+        days = max(365, 365 * reservations // PER_YEAR)
+        # One message through every layer first, so lazily built state counts in the floor.
+        ingest(world, iter_messages(1, seed=1, days=days), batch)
+        floor = _rss_mb()
+        if trace:
+            tracemalloc.start()
+            before = tracemalloc.take_snapshot()
+        elapsed = ingest(world, iter_messages(reservations, days=days), batch)
+        peak = _rss_mb()
+        growth: list[str] = []
+        if trace:
+            after = tracemalloc.take_snapshot()
+            growth = [str(stat) for stat in after.compare_to(before, "lineno")[:10]]
+            tracemalloc.stop()
+        with world.factory() as uow:
+            stored = uow.reservations.count_unlinked(world.connection.id)
+        world.factory.engine.dispose()
+    return {
+        "floor_mb": floor,
+        "peak_mb": peak,
+        "seconds": elapsed,
+        "reservations": reservations,
+        "unlinked": stored,
+        "growth": growth,
+    }
+
+
+def main() -> None:
+    """Run the import in a child process and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reservations", type=int, default=DEFAULT_RESERVATIONS)
+    parser.add_argument("--batch", type=int, default=IMPORT_BATCH)
+    parser.add_argument("--trace", action="store_true", help="report what grew (tracemalloc)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.reservations, args.batch, args.trace)))
+        return
+    print(f"P5 memory: importing {args.reservations:,} reservations (SQLite) on {machine()}")
+    command = [sys.executable, "-m", "bench.bench_memory", "--child"]
+    command += ["--reservations", str(args.reservations), "--batch", str(args.batch)]
+    if args.trace:
+        command.append("--trace")
+    started = time.perf_counter()
+    completed = subprocess.run(command, check=True, capture_output=True, text=True)
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    wall = time.perf_counter() - started
+    floor, peak = float(result["floor_mb"]), float(result["peak_mb"])
+    figure("floor: RSS after imports and setup", f"{floor:8.1f} MB")
+    figure("peak RSS after the import", f"{peak:8.1f} MB", f"<= {GOAL_MB} MB", peak <= GOAL_MB)
+    figure("growth over the floor", f"{peak - floor:8.1f} MB  ({peak / floor:.2f}x the floor)")
+    figure(
+        f"import rate (child, batch {args.batch})",
+        f"{args.reservations / float(result['seconds']):8,.0f}/s  ({wall:.0f} s in all)",
+    )
+    if result["unlinked"]:
+        print(f"  WARNING: {result['unlinked']} reservations were not linked to the mappings")
+    for line in result["growth"]:
+        print(f"  grew: {line}")
+
+
+if __name__ == "__main__":
+    main()
