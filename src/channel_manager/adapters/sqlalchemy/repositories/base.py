@@ -33,12 +33,24 @@ class TableAccess:
         self.kind = kind
 
     def insert(
-        self, row: Row, key: object, duplicate: Callable[[], DomainError] | None = None
+        self,
+        row: Row,
+        key: object,
+        duplicate: Callable[[], DomainError] | None = None,
+        *,
+        savepoint: bool = True,
     ) -> None:
         """Insert ``row``; an existing id or unique key raises ``duplicate()`` (by default
         :class:`DuplicateRecord`), a dangling foreign key :class:`MissingReference`.
+
+        ``savepoint=False`` saves two round trips for a row whose violation no caller
+        recovers from (the transaction is rolled back anyway); on PostgreSQL the transaction
+        is then unusable after the error.
         """
         try:
+            if not savepoint:
+                self.connection.execute(self.table.insert().values(row))
+                return
             # A savepoint keeps the transaction usable after a violation (PostgreSQL would
             # otherwise refuse every further statement of it).
             with self.connection.begin_nested():

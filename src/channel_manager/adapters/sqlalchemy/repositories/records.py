@@ -53,8 +53,11 @@ class SqlAlchemyMessageLogRepository:
         self._rows = TableAccess(connection, tables.message_log, "message log entry")
 
     def add(self, entry: MessageLogEntry) -> None:
-        """Append an entry."""
-        self._rows.insert(rows.message_log_to_row(entry), entry.id)
+        """Append an entry. Without a savepoint: its id is new, so only a vanished connection
+        can refuse it, and then the message it records fails with it (a push writes its
+        entries in the transaction that stores the reservations).
+        """
+        self._rows.insert(rows.message_log_to_row(entry), entry.id, savepoint=False)
 
     def list(
         self, connection_id: UUID, *, limit: int = 100, offset: int = 0
