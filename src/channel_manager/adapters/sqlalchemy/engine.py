@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
+
+from channel_manager.adapters.sqlalchemy.errors import UnstorableValue
 
 #: How long a SQLite connection waits for another writer before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -52,15 +54,37 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _refuse_unstorable_values(engine: Engine) -> None:
+    """Values the database cannot hold become :class:`UnstorableValue` (a domain error).
+
+    PEP 249's ``DataError`` is "a problem with the processed data": PostgreSQL refuses NUL
+    characters in text and integers beyond its types, in writes and in lookups alike; SQLite's
+    driver raises ``OverflowError`` for integers beyond 64 bits. Every such value came in from
+    outside, so it is the caller's error, wherever in the code it reached the database.
+    """
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        original = context.original_exception
+        if isinstance(context.sqlalchemy_exception, sa.exc.DataError) or isinstance(
+            original, OverflowError
+        ):
+            reason = str(original).splitlines()[0] if str(original) else type(original).__name__
+            raise UnstorableValue(reason) from original
+
+
 def create_database_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for ``url`` (``sqlite:///path.db`` or ``postgresql+psycopg://...``).
 
     SQLite gets its pragmas on every new connection; PostgreSQL connections are checked before
-    use so a restarted server does not fail the first request.
+    use so a restarted server does not fail the first request. On both, a value the database
+    cannot hold is refused as :class:`UnstorableValue`.
     """
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = sa.create_engine(parsed, echo=echo)
         _configure_sqlite(engine)
-        return engine
-    return sa.create_engine(parsed, echo=echo, pool_pre_ping=True)
+    else:
+        engine = sa.create_engine(parsed, echo=echo, pool_pre_ping=True)
+    _refuse_unstorable_values(engine)
+    return engine

@@ -1,6 +1,6 @@
 """Errors the persistence adapters raise beyond the domain's own."""
 
-from channel_manager.domain.errors import DomainError
+from channel_manager.domain.errors import DomainError, InvalidValue
 
 
 class DuplicateRecord(DomainError):  # noqa: N818 - named like the domain's errors
@@ -19,6 +19,16 @@ class MissingReference(DomainError):  # noqa: N818 - named like the domain's err
         super().__init__(f"{kind} {key} refers to a record that does not exist")
         self.kind = kind
         self.key = key
+
+
+class UnstorableValue(InvalidValue):
+    """The database cannot take a value it was given: a NUL character in text (PostgreSQL), a
+    number beyond its integer types. Bad input, answered like any other invalid value (422),
+    rather than a driver error that would surface as a 500.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"a value cannot be stored: {reason}")
 
 
 def is_unique_violation(error: Exception) -> bool:
