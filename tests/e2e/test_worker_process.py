@@ -47,6 +47,28 @@ def test_sigterm_stops_the_worker_cleanly(tmp_path: Path) -> None:
     assert "released 0 message(s)" in log
 
 
+def test_sigterm_stops_serve_and_its_in_process_worker_cleanly(tmp_path: Path) -> None:
+    """uvicorn raises the signal again once it has stopped serving; with the default handler
+    that killed the process before the worker beside it finished its item or released."""
+    database = tmp_path / "cm.db"
+    upgrade(f"sqlite:///{database}")
+    command = [*_cli()[:-1], "serve", "--host", "127.0.0.1", "--port", "0"]
+    server = subprocess.Popen(
+        command, env=_environment(database), stderr=subprocess.PIPE, text=True
+    )
+    try:
+        time.sleep(3)  # let it start and the worker idle through a few passes
+        assert server.poll() is None, server.stderr.read() if server.stderr else ""
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=20)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    log = server.stderr.read() if server.stderr else ""
+    assert code == 0, log
+    assert "released 0 message(s)" in log
+
+
 def test_the_worker_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     result = subprocess.run(
         _cli(),

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from litestar import Litestar
@@ -11,6 +17,9 @@ from channel_manager.container import Container
 from channel_manager.entrypoints.rest.app import create_app
 from channel_manager.entrypoints.rest.push import push_handlers
 from channel_manager.entrypoints.web import web_handlers, web_middleware
+
+if TYPE_CHECKING:
+    from channel_manager.entrypoints.worker.loop import Worker
 
 
 def build_asgi_app(container: Container) -> Litestar:
@@ -36,12 +45,54 @@ async def run_server(
     from channel_manager.entrypoints.worker import build_worker  # noqa: PLC0415 - slow import
 
     worker = build_worker(container, worker_id)
-    server_task = asyncio.create_task(server.serve())
-    worker_task = asyncio.create_task(worker.run())
-    try:
-        await asyncio.wait({server_task, worker_task}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        # uvicorn owns SIGINT/SIGTERM; when it stops, the worker finishes its item and releases.
+    with _graceful_signals(server, worker):
+        server_task = asyncio.create_task(server.serve())
+        worker_task = asyncio.create_task(worker.run())
+        try:
+            await asyncio.wait({server_task, worker_task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            # When the server stops, the worker finishes its item and releases its claims.
+            server.should_exit = True
+            worker.stopping.set()
+            await asyncio.gather(server_task, worker_task, return_exceptions=True)
+
+
+@contextlib.contextmanager
+def _graceful_signals(server: uvicorn.Server, worker: Worker) -> Iterator[None]:
+    """SIGTERM and SIGINT stop the server and then the worker gracefully.
+
+    uvicorn handles them while it serves, and when it has stopped it raises the signal again
+    for whatever handler was there before it. With the default handler that killed the process
+    at once, before the worker finished its item (a refreshed OAuth token not yet saved is a
+    lost grant) or released its claims. So the handler uvicorn restores is this one: the first
+    signal asks for a graceful stop; a second one acts as before (SIGINT: KeyboardInterrupt).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals can only be handled in the main thread
+        return
+    loop = asyncio.get_running_loop()
+    previous: dict[int, Any] = {
+        int(sig): signal.getsignal(sig) or signal.SIG_DFL for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    asked: set[int] = set()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if signum in asked:
+            handler = previous[signum]
+            signal.signal(signum, handler)
+            if callable(handler):
+                handler(signum, frame)
+            else:
+                signal.raise_signal(signum)
+            return
+        asked.add(signum)
         server.should_exit = True
-        worker.stopping.set()
-        await asyncio.gather(server_task, worker_task, return_exceptions=True)
+        loop.call_soon_threadsafe(worker.stopping.set)
+
+    for sig in previous:
+        signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
