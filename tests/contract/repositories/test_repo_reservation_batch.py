@@ -19,7 +19,7 @@ from channel_manager.application.reservations import ReservationIntake
 from channel_manager.domain.channel import ChannelReservation, ReservationMessageKind
 from channel_manager.domain.errors import InvalidValue
 from channel_manager.domain.ledger import LedgerOutcome
-from channel_manager.domain.reservation import Reservation, ReservationStatus, Revision
+from channel_manager.domain.reservation import Guest, Reservation, ReservationStatus, Revision
 
 
 def test_get_many_by_external_finds_only_this_connections_reservations(uow_factory):
@@ -134,3 +134,22 @@ def test_a_message_the_batch_cannot_store_fails_alone(postgres_engine):
     with factory() as uow:
         stored = uow.reservations.get_many_by_external(connection.id, ["A", "B", "X" * 300])
     assert sorted(stored) == ["A", "B"]
+
+
+@pytest.mark.parametrize(
+    "name", ["G" * 300, "nul\x00in a name"], ids=["too long for its column", "NUL character"]
+)
+def test_a_child_value_the_database_refuses_is_an_invalid_value(postgres_engine, name):
+    # PostgreSQL stores a batch's child rows with COPY, whose errors come from the driver.
+    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine)
+    seeded = seed(factory)
+    guest = Guest(given_name=name, surname="Doe")
+    refused = attrs.evolve(rich_reservation(seeded, external_id="A"), guests=(guest,))
+    with factory() as uow:
+        with pytest.raises(InvalidValue):
+            uow.reservations.add_many([rich_reservation(seeded, external_id="B"), refused])
+        uow.rollback()
+        uow.reservations.add_many([rich_reservation(seeded, external_id="C")])
+        uow.commit()
+    with factory() as uow:
+        assert sorted(uow.reservations.get_many_by_external(seeded.connection.id, "ABC")) == ["C"]

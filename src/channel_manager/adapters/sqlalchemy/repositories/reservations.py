@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -37,6 +37,9 @@ from channel_manager.adapters.sqlalchemy.rows.reservations import (
 )
 from channel_manager.domain.errors import InvalidValue, NotFound
 from channel_manager.domain.reservation import Reservation, ReservationStatus
+
+if TYPE_CHECKING:
+    import psycopg
 
 _T = TypeVar("_T")
 
@@ -185,12 +188,15 @@ class SqlAlchemyReservationRepository:
             prices.extend(rows.nightly_prices)
             guests.extend(rows.guests)
         first = reservations[0]
+        key = f"{first.connection_id}/{first.external_id} (batch of {len(reservations)})"
         try:
             with _storable(first):
                 self._connection.execute(tables.reservations.insert(), headers)
-                self._insert_children(stays, prices, guests)
+                if is_postgresql(self._connection.engine):
+                    self._copy_children(stays, prices, guests)
+                else:
+                    self._insert_children(stays, prices, guests)
         except sa.exc.IntegrityError as error:
-            key = f"{first.connection_id}/{first.external_id} (batch of {len(reservations)})"
             if is_unique_violation(error):
                 raise DuplicateRecord("reservation", key) from error
             raise MissingReference("reservation", key) from error
@@ -346,6 +352,53 @@ class SqlAlchemyReservationRepository:
         ):
             if child_rows:
                 self._connection.execute(table.insert(), list(child_rows))
+
+    def _copy_children(
+        self, stays: Sequence[Row], prices: Sequence[Row], guests: Sequence[Row]
+    ) -> None:
+        """PostgreSQL's COPY for a batch's child rows (about twenty per reservation): one
+        stream per table instead of a statement execution per row, several times faster.
+
+        Values pass through each column type's bind processor first, so what is stored is
+        what an INSERT would store. COPY talks to the driver directly, so its errors are
+        translated here as SQLAlchemy would (the header INSERT before it has begun the
+        transaction this joins).
+        """
+        dbapi = self._connection.dialect.dbapi
+        assert dbapi is not None  # a connected dialect always has its driver module
+        try:
+            for table, child_rows in (
+                (tables.reservation_room_stays, stays),
+                (tables.reservation_nightly_prices, prices),
+                (tables.reservation_guests, guests),
+            ):
+                if child_rows:
+                    self._copy(table, child_rows)
+        except dbapi.DataError as error:
+            raise sa.exc.DataError("COPY", None, error) from error
+        except dbapi.IntegrityError as error:
+            raise sa.exc.IntegrityError("COPY", None, error) from error
+
+    def _copy(self, table: sa.Table, rows: Sequence[Row]) -> None:
+        dialect = self._connection.dialect
+        names = builtins.list(rows[0])
+        processors = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+        ]
+        quote = dialect.identifier_preparer.quote
+        statement = (
+            f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
+        )
+        # Only PostgreSQL gets here, and only through psycopg 3.
+        raw = cast("psycopg.Connection[Any]", self._connection.connection.dbapi_connection)
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        row[name] if process is None else process(row[name])
+                        for name, process in zip(names, processors, strict=True)
+                    ]
+                )
 
     def _load(self, statement: sa.Select[tuple[object, ...]]) -> builtins.list[Reservation]:
         """Run a select of reservation headers and attach every header's children."""
