@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -30,43 +31,46 @@ def _cli() -> list[str]:
     return [sys.executable, "-m", "channel_manager.entrypoints.cli", "worker"]
 
 
-def test_sigterm_stops_the_worker_cleanly(tmp_path: Path) -> None:
-    database = tmp_path / "cm.db"
-    upgrade(f"sqlite:///{database}")
-    worker = subprocess.Popen(_cli(), env=_environment(database), stderr=subprocess.PIPE, text=True)
+def _run_until_started_then_sigterm(command: list[str], database: Path, log: Path) -> int:
+    """Start ``command``, wait until its worker logged that it started (a slow machine may
+    take a while to import), let it idle through a few passes, SIGTERM it; its exit code."""
+    with log.open("w") as output:
+        process = subprocess.Popen(command, env=_environment(database), stderr=output, text=True)
     try:
-        time.sleep(3)  # let it start and idle through a few passes
-        assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
-        worker.send_signal(signal.SIGTERM)
-        code = worker.wait(timeout=20)
+        deadline = time.monotonic() + 60
+        while not re.search(r"worker \S+ started", log.read_text()):
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        time.sleep(1)
+        process.send_signal(signal.SIGTERM)
+        return process.wait(timeout=20)
     finally:
-        if worker.poll() is None:
-            worker.kill()
-    log = worker.stderr.read() if worker.stderr else ""
-    assert code == 0, log
-    assert "released 0 message(s)" in log
+        if process.poll() is None:
+            process.kill()
+
+
+def test_sigterm_stops_the_worker_cleanly(tmp_path: Path) -> None:
+    database, log = tmp_path / "cm.db", tmp_path / "worker.log"
+    upgrade(f"sqlite:///{database}")
+
+    code = _run_until_started_then_sigterm(_cli(), database, log)
+
+    assert code == 0, log.read_text()
+    assert "released 0 message(s)" in log.read_text()
 
 
 def test_sigterm_stops_serve_and_its_in_process_worker_cleanly(tmp_path: Path) -> None:
     """uvicorn raises the signal again once it has stopped serving; with the default handler
     that killed the process before the worker beside it finished its item or released."""
-    database = tmp_path / "cm.db"
+    database, log = tmp_path / "cm.db", tmp_path / "serve.log"
     upgrade(f"sqlite:///{database}")
     command = [*_cli()[:-1], "serve", "--host", "127.0.0.1", "--port", "0"]
-    server = subprocess.Popen(
-        command, env=_environment(database), stderr=subprocess.PIPE, text=True
-    )
-    try:
-        time.sleep(3)  # let it start and the worker idle through a few passes
-        assert server.poll() is None, server.stderr.read() if server.stderr else ""
-        server.send_signal(signal.SIGTERM)
-        code = server.wait(timeout=20)
-    finally:
-        if server.poll() is None:
-            server.kill()
-    log = server.stderr.read() if server.stderr else ""
-    assert code == 0, log
-    assert "released 0 message(s)" in log
+
+    code = _run_until_started_then_sigterm(command, database, log)
+
+    assert code == 0, log.read_text()
+    assert "released 0 message(s)" in log.read_text()
 
 
 def test_the_worker_refuses_an_unmigrated_database(tmp_path: Path) -> None:
