@@ -8,6 +8,7 @@ product what it considers newest.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -41,6 +42,34 @@ def stored_rows(engine: sa.Engine) -> collections.Counter[str]:
     with engine.connect() as connection:
         ids = connection.execute(sa.select(reservation_rows.c.external_id)).scalars()
         return collections.Counter(ids)
+
+
+def not_yet_committed(
+    engine: sa.Engine, revisions: Mapping[str, dt.datetime]
+) -> list[tuple[str, str]]:
+    """Which of ``revisions`` (channel reservation id -> revision timestamp) the database does
+    not hold at that revision or a later one; a cancelled reservation holds every revision
+    (cancellation is final). What a channel was told is stored must be, at that moment.
+    """
+    if not revisions:
+        return []
+    query = sa.select(
+        reservation_rows.c.external_id,
+        reservation_rows.c.revision_timestamp,
+        reservation_rows.c.status,
+    ).where(reservation_rows.c.external_id.in_(list(revisions)))
+    with engine.connect() as connection:
+        stored = {row.external_id: row for row in connection.execute(query)}
+    problems = []
+    for rid, stamp in revisions.items():
+        row = stored.get(rid)
+        if row is None:
+            problems.append((rid, f"revision {stamp} acknowledged, nothing stored"))
+        elif row.status != "cancelled" and row.revision_timestamp < stamp.replace(microsecond=0):
+            problems.append(
+                (rid, f"revision {stamp} acknowledged, {row.revision_timestamp} stored")
+            )
+    return problems
 
 
 def newest_queue_kinds(state: SandboxState, hotel_codes: Collection[str]) -> dict[str, MessageKind]:

@@ -16,10 +16,11 @@ final rejection, which is how the OTA push contract reads.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import random
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 import httpx
@@ -48,6 +49,11 @@ class Revision:
     kind: MessageKind
     snapshot: SandboxReservation
     body: bytes
+
+    @property
+    def stamp(self) -> dt.datetime:
+        """The revision's timestamp (``LastModifyDateTime``, else ``CreateDateTime``)."""
+        return self.snapshot.modified_at or self.snapshot.booked_at
 
 
 @attrs.frozen
@@ -159,8 +165,10 @@ class PushSender:
         workers: int = 4,
         max_attempts: int = 25,
         retry_pause: float = 0.02,
+        on_success: Callable[[Revision], None] | None = None,
     ) -> None:
         self._url = url
+        self._on_success = on_success
         self._auth = auth
         self._workers = workers
         self._max_attempts = max_attempts
@@ -192,6 +200,8 @@ class PushSender:
                 while (taken := next_item()) is not None:
                     item, attempt = taken
                     outcome, status, text = self._post(client, item.body)
+                    if outcome == "delivered" and self._on_success is not None:
+                        self._on_success(item)
                     with self._lock:
                         in_flight[0] -= 1
                         report.attempts[outcome] += 1
