@@ -45,6 +45,18 @@ async def run_server(
     from channel_manager.entrypoints.worker import build_worker  # noqa: PLC0415 - slow import
 
     worker = build_worker(container, worker_id)
+    worker_task: asyncio.Task[None] | None = None
+
+    async def stop_worker_first() -> None:
+        # The app's shutdown closes the shared Booking.com client; the worker must have finished
+        # its item by then (a token refresh cut off after Booking.com rotated it loses the grant).
+        worker.stopping.set()
+        if worker_task is not None:
+            await asyncio.wait({worker_task})
+
+    app = server.config.app
+    if isinstance(app, Litestar):
+        app.on_shutdown.insert(0, stop_worker_first)  # shutdown hooks run in list order
     with _graceful_signals(server, worker):
         server_task = asyncio.create_task(server.serve())
         worker_task = asyncio.create_task(worker.run())
@@ -55,6 +67,8 @@ async def run_server(
             server.should_exit = True
             worker.stopping.set()
             await asyncio.gather(server_task, worker_task, return_exceptions=True)
+            if isinstance(app, Litestar):
+                app.on_shutdown.remove(stop_worker_first)
 
 
 @contextlib.contextmanager

@@ -123,3 +123,38 @@ def test_the_app_leaves_the_process_logging_and_its_redaction_in_place() -> None
         assert root.level == level
     finally:
         root.removeHandler(handler)
+
+
+def test_serve_stops_its_worker_before_the_app_closes_the_channel_client(
+    container: Container,
+) -> None:
+    """The app's shutdown closes the shared Booking.com client. The worker used to be stopped
+    only after that, so an item in flight (a token refresh, say) failed on a closed client."""
+    app = build_asgi_app(container)
+    worker_done_at_close: list[bool] = []
+    worker_task: list[asyncio.Task[object]] = []
+
+    async def adapters_closed() -> None:  # runs last, as close_adapters does
+        worker_done_at_close.append(all(task.done() for task in worker_task))
+
+    app.on_shutdown.append(adapters_closed)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    )
+
+    async def scenario() -> None:
+        serving = asyncio.create_task(run_server(server, container, with_worker=True))
+        while not server.started:
+            await asyncio.sleep(0.01)
+        current = asyncio.current_task()
+        worker_task.extend(
+            t for t in asyncio.all_tasks() if t is not serving and t is not current
+            and "Worker.run" in repr(t.get_coro())
+        )  # fmt: skip
+        server.should_exit = True
+        await asyncio.wait_for(serving, timeout=10)
+
+    asyncio.run(scenario())
+
+    assert len(worker_task) == 1
+    assert worker_done_at_close == [True]
