@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -29,7 +30,8 @@ import sqlalchemy as sa
 from booking_sandbox.config import MachineAccount, OAuthClient, SandboxConfig
 from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy import upgrade
-from channel_manager.adapters.vault import generate_key
+from channel_manager.adapters.sqlalchemy.tables import sealed_secrets
+from channel_manager.adapters.vault import AesGcmVault, generate_key
 from tests.contract.conftest import temporary_postgres_database
 from tests.e2e.flows import (
     Tenant,
@@ -48,6 +50,7 @@ from .r45_support import PUSH_PATH, ServeProcess, card_numbers_in, cli, secrets_
 CLIENT_ID = "r5-provider"
 OAUTH_HOTEL = "1000001"
 EXTRANET_HOTEL = "1000003"  # seeded as not connected: connected through the Extranet
+GENERATE = "/_sandbox/reservations/generate"
 #: A security code next to its name, in any of the forms it could be written.
 _SECURITY_CODE = re.compile(
     r"(?i)(series_?code|cvc2?|cvv2?|security_?code)[\"'=:\s>]{1,4}\d{3,4}(?!\d)"
@@ -342,3 +345,177 @@ def exercise_every_secret(
     time.sleep(1)  # a few more polls, each refreshing the short-lived OAuth token
     gone = ok(tenant.api.delete(f"/api/v1/connections/{oauth_connection}"))
     assert gone["status"] == "revoked", gone
+
+
+# --- vault key rotation while the worker runs --------------------------------------------------
+
+
+class Traffic:
+    """ARI changes and new sandbox bookings, every ``pause`` seconds, in a thread: the worker
+    pushes and polls all the while (refreshing the short-lived OAuth tokens as it goes)."""
+
+    def __init__(
+        self, sandbox: SandboxServer, tenant: Tenant, connections: Mapping[str, str]
+    ) -> None:
+        self._sandbox = sandbox
+        self._key = str(tenant.api.headers["authorization"])
+        self._base_url = str(tenant.api.base_url)
+        self._connections = dict(connections)  # hotel code -> connection id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="r5-traffic", daemon=True)
+        self.push_ids: list[str] = []
+        self.bookings: list[str] = []
+        self.errors: list[str] = []
+
+    def __enter__(self) -> Traffic:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        api = httpx.Client(
+            base_url=self._base_url, headers={"Authorization": self._key}, timeout=30
+        )
+        tenant = Tenant("traffic", "", api)
+        admin = httpx.Client(base_url=self._sandbox.base_url, timeout=30)
+        step = 0
+        try:
+            while not self._stop.is_set():
+                step += 1
+                for hotel, connection_id in self._connections.items():
+                    self.push_ids.append(
+                        ari_change(tenant, connection_id, hotel, 30 + step % 60, step % 5)
+                    )
+                if step % 3 == 0:
+                    hotel = sorted(self._connections)[step % len(self._connections)]
+                    made = ok(admin.post(GENERATE, json={"hotel_code": hotel}), 201)
+                    self.bookings.append(str(made["reservation"]["id"]))
+                self._stop.wait(0.1)
+        except Exception as error:  # reported by the test, not lost in the thread
+            self.errors.append(repr(error))
+        finally:
+            api.close()
+            admin.close()
+
+
+def sealed_key_ids(database_url: str) -> list[str]:
+    """The vault key id each stored secret is sealed under (``v1:<key id>:...``)."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            sealed = connection.execute(sa.select(sealed_secrets.c.sealed)).scalars().all()
+    finally:
+        engine.dispose()
+    return [bytes(token).split(b":")[1].decode("ascii") for token in sealed]
+
+
+def open_all_with(database_url: str, vault_keys: str) -> int:
+    """Open every stored secret with a vault holding only ``vault_keys``; how many opened."""
+    vault = AesGcmVault.from_config(vault_keys)
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            sealed = connection.execute(sa.select(sealed_secrets.c.sealed)).scalars().all()
+    finally:
+        engine.dispose()
+    for token in sealed:
+        vault.open(bytes(token))
+    return len(sealed)
+
+
+def trouble_in(output: str) -> list[str]:
+    """Lines of server output that tell of a failure (errors, tracebacks, refused access)."""
+    markers = ("ERROR", "Traceback", "CRITICAL", "credentials refused", "vault", "failed")
+    return [line for line in output.splitlines() if any(m in line for m in markers)]
+
+
+def missing(tenant: Tenant, traffic: Traffic) -> dict[str, list[str]]:
+    """Pushes not yet delivered (with their state) and bookings not yet received."""
+    reservations = ok(tenant.api.get("/api/v1/reservations", params={"limit": 500}))
+    received = {r["external_id"] for r in reservations}
+    states = [ok(tenant.api.get(f"/api/v1/pushes/{p}"))["state"] for p in traffic.push_ids]
+    return {
+        "pushes": [s for s in states if s != "delivered"],
+        "bookings": [b for b in traffic.bookings if b not in received],
+    }
+
+
+def assert_settled(tenant: Tenant, traffic: Traffic, timeout: float = 60) -> None:
+    """Every change the traffic made is delivered and every booking received, in time."""
+    nothing: dict[str, list[str]] = {"pushes": [], "bookings": []}
+    deadline = time.monotonic() + timeout
+    while (left := missing(tenant, traffic)) != nothing and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert left == nothing
+
+
+def test_vault_keys_rotate_while_the_worker_polls_and_pushes(
+    any_database_url: str, known: Secrets, tmp_path: Path
+) -> None:
+    """The documented rotation: every process gets ``new,old``; ``keys rotate`` re-seals while
+    they work; then the old key is dropped. Short-lived OAuth tokens make the worker refresh
+    and re-seal credentials on every call, racing the rotation."""
+    old, new = known.vault_key, generate_key("r5-new")
+    hotels = (OAUTH_HOTEL, "1000002")
+    with SandboxServer(seed=1, config=sandbox_config(known, access_ttl=100)) as sandbox:
+        environ = environ_for(sandbox, any_database_url, known)
+        environ["CM_LOG_LEVEL"] = "INFO"
+        with ServeProcess(environ, tmp_path / "old.log") as server:
+            tenant = new_tenant(environ, server, "Rotating Hotels", known)
+            connections = {hotel: connect_and_map(tenant, hotel) for hotel in hotels}
+            # An Extranet connection's sealed record is never rewritten by a token refresh:
+            # only the rotation moves it to the new key.
+            connections[EXTRANET_HOTEL] = connect_through_extranet(tenant, EXTRANET_HOTEL)
+            map_hotel(tenant, connections[EXTRANET_HOTEL], EXTRANET_HOTEL)
+            wait_for(lambda: len(our_reservations(tenant)) >= 2, timeout=30)
+            tenant.api.close()
+        assert set(sealed_key_ids(any_database_url)) == {"r5-old"}
+
+        # 1. Every process runs with the new key first and the old one still known.
+        both = {**environ, "CM_VAULT_KEYS": f"{new},{old}"}
+        with ServeProcess(both, tmp_path / "both.log") as server:
+            tenant = attach(tenant, server)
+            with Traffic(sandbox, tenant, connections) as traffic:
+                time.sleep(1)
+                # 2. Rotate while the worker keeps pushing, polling and refreshing.
+                rotations = [cli(both, "keys", "rotate") for _ in range(2)]
+                time.sleep(1)
+            assert traffic.errors == []
+            assert all(r.returncode == 0 for r in rotations), [r.stderr for r in rotations]
+            rotated = [int(re.findall(r"re-encrypted (\d+)", r.stdout)[0]) for r in rotations]
+            assert rotated[0] >= 1, rotated  # at least the Extranet record was under the old key
+            assert_settled(tenant, traffic)
+            assert [c["status"] for c in ok(tenant.api.get("/api/v1/connections"))] == [
+                "active"
+            ] * len(connections)
+            tenant.api.close()
+        assert set(sealed_key_ids(any_database_url)) == {"r5-new"}  # nothing left under old
+        assert trouble_in(server.output()) == []
+        assert len(traffic.push_ids) >= 10
+
+        # 3. The old key is retired: nothing needs it.
+        only_new = {**environ, "CM_VAULT_KEYS": new}
+        assert open_all_with(any_database_url, new) >= len(connections)
+        with ServeProcess(only_new, tmp_path / "new.log") as server:
+            tenant = attach(tenant, server)
+            with Traffic(sandbox, tenant, connections) as traffic:
+                time.sleep(1.5)
+            assert traffic.errors == []
+            assert_settled(tenant, traffic)
+            assert {c["status"] for c in ok(tenant.api.get("/api/v1/connections"))} == {"active"}
+            tenant.api.close()
+        assert trouble_in(server.output()) == []
+        assert set(sealed_key_ids(any_database_url)) == {"r5-new"}
+
+
+def attach(tenant: Tenant, server: ServeProcess) -> Tenant:
+    """The same organisation and key, talking to another server process."""
+    api = httpx.Client(
+        base_url=server.base_url,
+        headers={"Authorization": str(tenant.api.headers["authorization"])},
+        timeout=30,
+    )
+    return Tenant(tenant.name, tenant.organization_id, api)
