@@ -45,12 +45,15 @@ from tests.e2e.flows import (
 from tests.e2e.harness import PUSH_USERNAME, service_environ, wait_for
 from tests.e2e.inventory import our_reservations
 
+from .conftest import FULL, proof_size
 from .r45_support import PUSH_PATH, ServeProcess, card_numbers_in, cli, secrets_in, text_cells
 
 CLIENT_ID = "r5-provider"
 OAUTH_HOTEL = "1000001"
 EXTRANET_HOTEL = "1000003"  # seeded as not connected: connected through the Extranet
 GENERATE = "/_sandbox/reservations/generate"
+#: Seconds of traffic before and after each rotation, and after the old key is retired.
+TRAFFIC_SECONDS = proof_size(1, 8)
 #: A security code next to its name, in any of the forms it could be written.
 _SECURITY_CODE = re.compile(
     r"(?i)(series_?code|cvc2?|cvv2?|security_?code)[\"'=:\s>]{1,4}\d{3,4}(?!\d)"
@@ -124,15 +127,14 @@ def known() -> Secrets:
     return Secrets()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_database_url(
-    request: pytest.FixtureRequest,
-    migrated_sqlite_template: Path,
-    tmp_path: Path,
-    postgres_server_url: str,
+POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
+
+
+def migrated_database(
+    backend: str, migrated_sqlite_template: Path, tmp_path: Path, postgres_server_url: str
 ) -> Iterator[str]:
     """A migrated database: a SQLite file, or a temporary PostgreSQL database."""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         path = tmp_path / "r5.db"
         shutil.copyfile(migrated_sqlite_template, path)
         yield f"sqlite:///{path}"
@@ -140,6 +142,33 @@ def any_database_url(
     with temporary_postgres_database(postgres_server_url) as url:
         upgrade(url)
         yield url
+
+
+@pytest.fixture(params=["sqlite", POSTGRES])
+def any_database_url(
+    request: pytest.FixtureRequest,
+    migrated_sqlite_template: Path,
+    tmp_path: Path,
+    postgres_server_url: str,
+) -> Iterator[str]:
+    """Each backend in turn."""
+    yield from migrated_database(
+        request.param, migrated_sqlite_template, tmp_path, postgres_server_url
+    )
+
+
+@pytest.fixture(params=[POSTGRES, *(["sqlite"] if FULL else [])])
+def rotation_database_url(
+    request: pytest.FixtureRequest,
+    migrated_sqlite_template: Path,
+    tmp_path: Path,
+    postgres_server_url: str,
+) -> Iterator[str]:
+    """PostgreSQL, where a rotation and a token refresh really run side by side (SQLite takes
+    one writer at a time); SQLite as well at full size (``CM_PROOF_FULL=1``)."""
+    yield from migrated_database(
+        request.param, migrated_sqlite_template, tmp_path, postgres_server_url
+    )
 
 
 def environ_for(sandbox: SandboxServer, database_url: str, known: Secrets) -> dict[str, str]:
@@ -453,7 +482,7 @@ def assert_settled(tenant: Tenant, traffic: Traffic, timeout: float = 60) -> Non
 
 
 def test_vault_keys_rotate_while_the_worker_polls_and_pushes(
-    any_database_url: str, known: Secrets, tmp_path: Path
+    rotation_database_url: str, known: Secrets, tmp_path: Path
 ) -> None:
     """The documented rotation: every process gets ``new,old``; ``keys rotate`` re-seals while
     they work; then the old key is dropped. Short-lived OAuth tokens make the worker refresh
@@ -461,7 +490,7 @@ def test_vault_keys_rotate_while_the_worker_polls_and_pushes(
     old, new = known.vault_key, generate_key("r5-new")
     hotels = (OAUTH_HOTEL, "1000002")
     with SandboxServer(seed=1, config=sandbox_config(known, access_ttl=100)) as sandbox:
-        environ = environ_for(sandbox, any_database_url, known)
+        environ = environ_for(sandbox, rotation_database_url, known)
         environ["CM_LOG_LEVEL"] = "INFO"
         with ServeProcess(environ, tmp_path / "old.log") as server:
             tenant = new_tenant(environ, server, "Rotating Hotels", known)
@@ -472,17 +501,17 @@ def test_vault_keys_rotate_while_the_worker_polls_and_pushes(
             map_hotel(tenant, connections[EXTRANET_HOTEL], EXTRANET_HOTEL)
             wait_for(lambda: len(our_reservations(tenant)) >= 2, timeout=30)
             tenant.api.close()
-        assert set(sealed_key_ids(any_database_url)) == {"r5-old"}
+        assert set(sealed_key_ids(rotation_database_url)) == {"r5-old"}
 
         # 1. Every process runs with the new key first and the old one still known.
         both = {**environ, "CM_VAULT_KEYS": f"{new},{old}"}
         with ServeProcess(both, tmp_path / "both.log") as server:
             tenant = attach(tenant, server)
             with Traffic(sandbox, tenant, connections) as traffic:
-                time.sleep(1)
+                time.sleep(TRAFFIC_SECONDS)
                 # 2. Rotate while the worker keeps pushing, polling and refreshing.
                 rotations = [cli(both, "keys", "rotate") for _ in range(2)]
-                time.sleep(1)
+                time.sleep(TRAFFIC_SECONDS)
             assert traffic.errors == []
             assert all(r.returncode == 0 for r in rotations), [r.stderr for r in rotations]
             rotated = [int(re.findall(r"re-encrypted (\d+)", r.stdout)[0]) for r in rotations]
@@ -492,23 +521,23 @@ def test_vault_keys_rotate_while_the_worker_polls_and_pushes(
                 "active"
             ] * len(connections)
             tenant.api.close()
-        assert set(sealed_key_ids(any_database_url)) == {"r5-new"}  # nothing left under old
+        assert set(sealed_key_ids(rotation_database_url)) == {"r5-new"}  # nothing left under old
         assert trouble_in(server.output()) == []
         assert len(traffic.push_ids) >= 10
 
         # 3. The old key is retired: nothing needs it.
         only_new = {**environ, "CM_VAULT_KEYS": new}
-        assert open_all_with(any_database_url, new) >= len(connections)
+        assert open_all_with(rotation_database_url, new) >= len(connections)
         with ServeProcess(only_new, tmp_path / "new.log") as server:
             tenant = attach(tenant, server)
             with Traffic(sandbox, tenant, connections) as traffic:
-                time.sleep(1.5)
+                time.sleep(TRAFFIC_SECONDS)
             assert traffic.errors == []
             assert_settled(tenant, traffic)
             assert {c["status"] for c in ok(tenant.api.get("/api/v1/connections"))} == {"active"}
             tenant.api.close()
         assert trouble_in(server.output()) == []
-        assert set(sealed_key_ids(any_database_url)) == {"r5-new"}
+        assert set(sealed_key_ids(rotation_database_url)) == {"r5-new"}
 
 
 def attach(tenant: Tenant, server: ServeProcess) -> Tenant:
