@@ -44,6 +44,11 @@ DEFAULT_ACK_PAUSE = 5.0
 #: Retries of an acknowledgement answered with 5xx, and the first pause between them.
 DEFAULT_ACK_ATTEMPTS = 5
 DEFAULT_ACK_BACKOFF = 1.0
+#: Messages asked for per GET (``limit``; 10-200 in third-party code, unconfirmed). Without it a
+#: backlog comes back as one body, and past a few thousand reservations that body exceeds what
+#: the parser accepts: the queue could then never be read again. Unacknowledged messages stay
+#: first in the queue, so the next poll, after this page is acknowledged, gets the next page.
+DEFAULT_PAGE_SIZE = 200
 
 
 @attrs.frozen
@@ -131,8 +136,10 @@ class ReservationQueues:
         ack_attempts: int = DEFAULT_ACK_ATTEMPTS,
         ack_backoff: float = DEFAULT_ACK_BACKOFF,
         clock: Callable[[], datetime] = utc_now,
+        page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
         self._api = api
+        self._page_size = page_size
         self._cadence = cadence
         self._mapper = mapper
         self._hotel_codes = hotel_codes
@@ -141,12 +148,14 @@ class ReservationQueues:
         self._clock = clock
 
     def _params(self) -> Mapping[str, str]:
+        page = {"limit": str(self._page_size)}
         if self._hotel_codes is None:
-            return {}
-        return {"hotel_ids": ",".join(sorted(self._hotel_codes))}
+            return page
+        return {"hotel_ids": ",".join(sorted(self._hotel_codes)), **page}
 
     async def fetch(self, queue: Queue) -> list[ChannelReservation]:
-        """Every pending message of ``queue`` (one GET, under the account's lock)."""
+        """The oldest pending messages of ``queue``, at most a page (one GET, under the
+        account's lock)."""
         async with self._cadence.lock:
             await self._cadence.pause_before_get()
             response = await self._api.send(

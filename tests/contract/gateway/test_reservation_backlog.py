@@ -1,0 +1,53 @@
+"""A reservation backlog is read a page at a time, however large it grew.
+
+Booking.com serves every pending message again on each GET until it is acknowledged. Without a
+page size, a backlog (an outage, a property joining with thousands of bookings) came back as one
+body; past about 1,200 reservations it exceeded what our parser accepts (5 MB), the fetch failed
+on every poll, nothing was ever acknowledged again and Booking.com would e-mail each booking to
+the hotel. Found by the R1 delivery proof at its full size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qs
+
+import pytest
+from sandbox_harness import SandboxHarness
+
+from booking_sandbox.config import SandboxConfig
+from booking_sandbox.server import SandboxServer
+from channel_manager.adapters.booking.reservation_queue import DEFAULT_PAGE_SIZE
+
+BACKLOG = 1_500  # about 6 MB as one OTA_HotelResNotifRQ
+FETCH_PATHS = {"/hotels/ota/OTA_HotelResNotif", "/hotels/ota/OTA_HotelResModifyNotif"}
+
+
+@pytest.fixture
+async def booking_year() -> AsyncIterator[SandboxHarness]:
+    """The gateway against a sandbox with a year of inventory, so the backlog fits."""
+    with SandboxServer(seed=11, config=SandboxConfig(ari_days=365)) as server:
+        harness = SandboxHarness(server)
+        yield harness
+        await harness.aclose()
+
+
+async def test_a_backlog_bigger_than_one_message_drains_page_by_page(
+    booking_year: SandboxHarness,
+) -> None:
+    state = booking_year.server.state
+    hotels = booking_year.hotel_codes()
+    booked = {state.generate("new", hotels[i % len(hotels)]).id for i in range(BACKLOG)}
+
+    imported: set[str] = set()
+    pages = 0
+    while served := [m async for m in booking_year.gateway.fetch_reservations()]:
+        assert len(served) <= 2 * DEFAULT_PAGE_SIZE  # a page per queue
+        await booking_year.gateway.acknowledge(served)
+        imported |= {m.reservation.external_id for m in served}
+        pages += 1
+
+    assert booked <= imported
+    assert pages >= BACKLOG // DEFAULT_PAGE_SIZE
+    gets = [r for r in state.requests if r.method == "GET" and r.path in FETCH_PATHS]
+    assert all(parse_qs(r.query).get("limit") == [str(DEFAULT_PAGE_SIZE)] for r in gets)
