@@ -176,3 +176,6 @@ def test_api_keys_and_oauth_codes_in_access_log_urls_are_redacted() -> None:
     assert not [line for line in redacted if key in line or code in line], redacted
     assert "cm_KudamGW***" in redacted[0]  # the visible prefix stays, as in the database
     assert "?code=***&state=abc" in redacted[1]
+    assert (
+        redact("database cm_test_0123456789ab created") == "database cm_test_0123456789ab created"
+    )

@@ -39,7 +39,7 @@ _CARD_NUMBER = re.compile(
 # Our REST API keys (``cm_`` and 43 URL-safe characters) wherever they appear, e.g. in the web
 # UI's one-click sign-in link in an access-log line; the first ten characters stay, as in the
 # database, to tell keys apart.
-_API_KEY = re.compile(r"\b(cm_[A-Za-z0-9_-]{7})[A-Za-z0-9_-]{12,}")
+_API_KEY = re.compile(r"\b(cm_[A-Za-z0-9_-]{7})[A-Za-z0-9_-]{36,}")
 # An OAuth authorisation code in a URL's query (the callback's access-log line).
 _QUERY_CODE = re.compile(r"([?&]code=)[^&\s\"'#]+")
 # Shorter known secrets would redact ordinary words; the pattern rules cover those cases.
