@@ -45,6 +45,8 @@ class PreparedOrganisation:
     api_key: str
     #: Real ids by parameter name (``connection_id``, ``property_id``, ``push_id`` ...).
     ids: Mapping[str, tuple[str, ...]]
+    #: Real values by body field name: the mapped hotel's codes and our ids they map to.
+    codes: Mapping[str, tuple[str, ...]]
     #: The connection only ``DELETE /connections/{id}`` uses.
     spare_connection_id: str
 
@@ -111,6 +113,8 @@ def prepare_organisation(service: RunningService) -> PreparedOrganisation:
 
     property_id = str(hotel["internal_property_id"])
     units = ok(tenant.api.get(f"/api/v1/properties/{property_id}/units"))
+    rooms = tuple(str(r["code"]) for r in hotel["room_types"])
+    plans = tuple(str(p["code"]) for p in hotel["rate_plans"])
     return PreparedOrganisation(
         tenant=tenant,
         api_key=key,
@@ -121,6 +125,25 @@ def prepare_organisation(service: RunningService) -> PreparedOrganisation:
             "push_id": (*delivered, *pending),
             "reservation_id": tuple(str(r["id"]) for r in reservations),
             "unit_id": tuple(str(u["id"]) for u in units),
+        },
+        codes={
+            # properties
+            "currency": ("EUR", "GBP", "JPY"),
+            "timezone": ("UTC", "Europe/London", "Asia/Tokyo"),
+            # ARI changes
+            "hotel_code": (HOTEL,),
+            "rate": ("120.50", "99", "0.01"),
+            "room_type_code": rooms,
+            "rate_plan_code": plans,
+            # mappings
+            "external_property_id": (HOTEL,),
+            "external_room_type_id": rooms,
+            "external_rate_plan_id": plans,
+            "internal_property_id": (property_id,),
+            "internal_unit_id": tuple(str(u["id"]) for u in units),
+            "internal_rate_plan_id": tuple(
+                str(p["mapped_rate_plan_id"]) for p in hotel["rate_plans"]
+            ),
         },
         spare_connection_id=spare_connection_id,
     )
