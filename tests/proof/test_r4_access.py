@@ -595,3 +595,40 @@ def test_a_forged_state_is_refused_and_leaves_the_genuine_one_usable(tenant: Ten
 
     # The genuine state still works: a forgery neither consumed nor blocked it.
     assert ok(finish(callback))["status"] == "active"
+
+
+def test_the_web_ui_shows_and_changes_nothing_of_another_organisation(
+    service: RunningService, tenant_factory: Callable[[str], Tenant]
+) -> None:
+    """The same for the web UI's pages and forms (session and CSRF token of Beta's own)."""
+    alpha, beta = tenant_factory("Alpha Stays"), tenant_factory("Beta Resorts")
+    theirs = footprint(service, alpha)
+    before = snapshot(alpha, theirs)
+    key = str(beta.api.headers["authorization"]).removeprefix("Bearer ")
+    browser = httpx.Client(base_url=service.base_url, timeout=20)
+    assert browser.get("/signin", params={"key": key}).status_code == 303
+    home = browser.get("/", follow_redirects=True)
+    assert home.status_code == 200, home.text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', home.text)
+    assert token, home.text
+    csrf = {"_csrf_token": token.group(1)}
+    connection, push = theirs["connection_id"], theirs["push_id"]
+    pages = [f"/connections/{connection}/mapping", f"/reservations/{theirs['reservation_id']}"]
+    forms = [
+        f"/pushes/{push}/retry",
+        f"/integrations/{connection}/disconnect",
+        f"/connections/{connection}/mapping",
+        f"/connections/{connection}/rates",
+        f"/connections/{connection}/sync",
+    ]
+
+    answers = [("GET", path, browser.get(path)) for path in pages]
+    answers += [("POST", path, browser.post(path, data=csrf)) for path in forms]
+
+    for method, path, answer in answers:
+        # 404, not 403: the CSRF token was accepted, so the handler itself refused the id.
+        assert answer.status_code == 404, (method, path, answer.status_code)
+        leaked = [w for w in theirs["secret_words"] if w in answer.text and w not in path]
+        assert not leaked, (method, path, leaked)
+    browser.close()
+    assert snapshot(alpha, theirs) == before
