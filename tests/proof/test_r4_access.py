@@ -4,8 +4,8 @@
   addresses (``X-Forwarded-For`` believed from trusted proxies alone); every refusal is an OTA
   error with the right status and stores nothing.
 - An API key reaches only its own organisation: every REST route in ``/openapi.json`` is tried
-  with another organisation's ids and answers 404 without leaking a thing; missing, malformed and
-  revoked keys are refused everywhere.
+  with another organisation's ids and answers 404 without leaking a thing (the web UI's pages and
+  forms too); missing, malformed and revoked keys are refused everywhere.
 - The OAuth callback refuses a replayed, expired, unknown or foreign state and a PKCE verifier
   that does not match the code (the sandbox's token endpoint checks it); nothing is connected.
 """
