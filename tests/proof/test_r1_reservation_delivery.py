@@ -46,6 +46,7 @@ from booking_sandbox.state import SandboxState
 from channel_manager.adapters.sqlalchemy import upgrade
 from channel_manager.adapters.sqlalchemy.tables.channel import connections as connection_rows
 from channel_manager.adapters.sqlalchemy.tables.reservations import reservations as reservation_rows
+from channel_manager.application.sync import IMPORT_BATCH
 from channel_manager.container import Container
 from tests.contract.conftest import temporary_postgres_database
 from tests.e2e.flows import Tenant, connect_oauth2, map_hotel
@@ -78,9 +79,14 @@ PUSH_PATH = "/ota/booking/reservations"
 DELIVERIES = proof_size(600, 10_000)
 DUPLICATE_SHARE = 0.30
 FAILURE_RATE = 0.05
-#: Bookings the killed worker is importing when it dies.
-KILL_BOOKINGS = proof_size(300, 1_000)
+#: Bookings the killed worker is importing when it dies: several of the poll's import
+#: transactions, so that the kill lands after one commit and before the last.
+KILL_BOOKINGS = proof_size(3 * IMPORT_BATCH, 10 * IMPORT_BATCH)
 SEED = 20261124
+#: pytest-timeout's limit per test: the project's 300 s, more at full size on a busy machine.
+TIMEOUT = proof_size(300, 1800)
+#: How long the queues may take to drain once everything is sent.
+DRAIN = proof_size(120, 900)
 _RES_ID = re.compile(r'ResID_Value="([^"]+)"')
 
 
@@ -186,6 +192,7 @@ class Ticker:
         self._thread.join(timeout=60)
 
 
+@pytest.mark.timeout(TIMEOUT)
 def test_pushed_and_polled_deliveries_survive_duplicates_reordering_and_database_failures(
     service: RunningService, tenant: Tenant, sandbox: SandboxServer, fault_plan: FaultPlan
 ) -> None:
@@ -209,7 +216,7 @@ def test_pushed_and_polled_deliveries_survive_duplicates_reordering_and_database
     with Ticker(service) as ticker:
         report = sender.send(sent)
         # The polled copies may still be waiting: the queues must drain despite the failures.
-        wait_for(lambda: not pending_messages(sandbox.state, HOTELS), timeout=120, pause=0.2)
+        wait_for(lambda: not pending_messages(sandbox.state, HOTELS), timeout=DRAIN, pause=0.2)
     fault_plan.disarm()
 
     assert not report.rejected, [(r.kind, r.reservation_id, s, t) for r, s, t in report.rejected]
@@ -349,6 +356,7 @@ def wait_until(
 
 
 @pytest.mark.postgres
+@pytest.mark.timeout(TIMEOUT)
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_worker_killed_mid_import_loses_nothing_and_acknowledges_only_what_was_committed(
     service: RunningService,
@@ -388,7 +396,7 @@ def test_a_worker_killed_mid_import_loses_nothing_and_acknowledges_only_what_was
             ),
             successor,
             witness,
-            timeout=120,
+            timeout=DRAIN,
             pause=0.1,
         )
     finally:
