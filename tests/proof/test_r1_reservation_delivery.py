@@ -230,7 +230,10 @@ def test_pushed_and_polled_deliveries_survive_duplicates_reordering_and_database
     assert report.attempts["retry"] > 0
     assert ticker.polls > 0
 
-    expected = {**newest_queue_kinds(sandbox.state, HOTELS)}
+    # The sandbox's own seeded bookings came through the queues only; every other reservation
+    # ends at the kind of its last revision, which the sender pushed even where the queue had
+    # turned a change made before the booking's acknowledgement into a new booking.
+    expected = newest_queue_kinds(sandbox.state, HOTELS)
     expected.update({rid: revision.kind for rid, revision in history.newest.items()})
     assert_newest_revisions(all_reservations(tenant), sandbox.state, expected)
     rows = stored_rows(engine)
