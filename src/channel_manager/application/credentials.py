@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
@@ -30,6 +31,20 @@ class CredentialStore:
         """Seal and store ``material`` in a transaction of its own (token refreshes)."""
         with self._uow_factory() as uow:
             self.put(uow, ref, material)
+            uow.commit()
+
+    def take_lease(self, ref: str, owner: str, now: datetime, until: datetime) -> bool:
+        """Lease ``ref`` to ``owner`` in a transaction of its own (see
+        :meth:`SecretRepository.take_lease`); False while another owner's lease runs."""
+        with self._uow_factory() as uow:
+            taken = uow.secrets.take_lease(ref, owner, now, until)
+            uow.commit()
+        return taken
+
+    def release_lease(self, ref: str, owner: str) -> None:
+        """End ``owner``'s lease on ``ref`` (after saving what it was taken for)."""
+        with self._uow_factory() as uow:
+            uow.secrets.release_lease(ref, owner)
             uow.commit()
 
     def load(self, ref: str) -> bytes:

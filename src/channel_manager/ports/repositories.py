@@ -305,6 +305,21 @@ class SecretRepository(Protocol):
         """Every stored reference (for key rotation)."""
         ...
 
+    def take_lease(self, ref: str, owner: str, now: datetime, until: datetime) -> bool:
+        """Lease the blob under ``ref`` to ``owner`` until ``until`` unless another owner holds
+        a lease that has not expired at ``now``; True when ``owner`` holds it afterwards.
+
+        The lease makes a read-modify-write of one secret single-flight across processes
+        (a rotating OAuth refresh token must be used once) without holding a transaction
+        open across the network call in between. Taking it is atomic between concurrent
+        units of work; NotFound when nothing is stored under ``ref``.
+        """
+        ...
+
+    def release_lease(self, ref: str, owner: str) -> None:
+        """End ``owner``'s lease on ``ref``; nothing happens when another owner holds it."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction over every repository. Use as a context manager: leaving the block

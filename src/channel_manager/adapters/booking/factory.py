@@ -7,12 +7,15 @@ token set, loaded from the credential store on first use and saved back after ev
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Protocol
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from channel_manager.adapters.booking.api import BookingApi
 from channel_manager.adapters.booking.gateway import BookingChannelGateway
 from channel_manager.adapters.booking.http import BookingHttp
+from channel_manager.adapters.booking.message_log import utc_now
 from channel_manager.adapters.booking.oauth2 import OAuth2Authorizer
 from channel_manager.adapters.booking.oauth2_tokens import OAuth2BearerCredentials, OAuth2TokenSet
 from channel_manager.adapters.booking.reservation_queue import (
@@ -41,6 +44,48 @@ class ConnectionCredentialStore(Protocol):
     def save(self, ref: str, material: bytes) -> None:
         """Seal and store ``material`` under ``ref``."""
         ...
+
+    def take_lease(self, ref: str, owner: str, now: datetime, until: datetime) -> bool:
+        """Lease ``ref`` to ``owner`` until ``until`` unless another owner's lease runs."""
+        ...
+
+    def release_lease(self, ref: str, owner: str) -> None:
+        """End ``owner``'s lease on ``ref``."""
+        ...
+
+
+#: Longest a token refresh may hold its connection's lease: well over one HTTP timeout, so a
+#: slow refresh is not overtaken, and short enough that a process killed mid-refresh does not
+#: stall the connection's other processes for long.
+REFRESH_LEASE = timedelta(seconds=90)
+
+
+class StoredRefreshLease:
+    """``RefreshLease`` kept beside the sealed tokens, so every process sharing the database
+    sees it; each instance is its own owner (one per process and connection)."""
+
+    def __init__(
+        self,
+        store: ConnectionCredentialStore,
+        ref: str,
+        *,
+        duration: timedelta = REFRESH_LEASE,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._store = store
+        self._ref = ref
+        self._duration = duration
+        self._clock = clock
+        self._owner = uuid4().hex
+
+    async def acquire(self) -> bool:
+        """Take (or extend) the lease unless another owner holds it."""
+        now = self._clock()
+        return self._store.take_lease(self._ref, self._owner, now, now + self._duration)
+
+    async def release(self) -> None:
+        """Give the lease up."""
+        self._store.release_lease(self._ref, self._owner)
 
 
 class BookingGatewayFactory:
@@ -119,5 +164,10 @@ class BookingGatewayFactory:
             store.save(ref, tokens.to_secret_text().encode("utf-8"))
 
         return OAuth2BearerCredentials(
-            f"oauth2:{connection_id}", load, oauth2, on_rotated=save, credential_ref=ref
+            f"oauth2:{connection_id}",
+            load,
+            oauth2,
+            on_rotated=save,
+            credential_ref=ref,
+            lease=StoredRefreshLease(store, ref),
         )

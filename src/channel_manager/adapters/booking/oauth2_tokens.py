@@ -107,12 +107,46 @@ async def _keep_nothing(tokens: OAuth2TokenSet) -> None:
 TokensLoader = Callable[[], Awaitable[OAuth2TokenSet]]
 
 
+class RefreshLease(Protocol):
+    """The right to refresh one connection's tokens, held by one process at a time.
+
+    Refresh tokens rotate: a second refresh with the same token is a reuse, which the
+    authorisation server answers by revoking the grant. The ``asyncio.Lock`` below keeps one
+    process to one refresh; the lease does the same between processes sharing a database.
+    """
+
+    async def acquire(self) -> bool:
+        """True when this holder may refresh now; False while another holder's lease runs."""
+        ...
+
+    async def release(self) -> None:
+        """Give the lease up (after the new tokens are saved, or the refresh failed)."""
+        ...
+
+
+class UnsharedTokens:
+    """``RefreshLease`` for a token set no other process uses: always free."""
+
+    async def acquire(self) -> bool:
+        """Always True."""
+        return True
+
+    async def release(self) -> None:
+        """Nothing to give up."""
+
+
+#: How often a caller waiting for another process's refresh looks again.
+DEFAULT_LEASE_POLL = 0.05
+
+
 class OAuth2BearerCredentials:
     """Request credentials of an ``oauth2`` connection: the access token, refreshed shortly
     before it expires and once after a 401; rotated token sets go to ``on_rotated``.
 
     The token set is loaded lazily by ``load_tokens`` so a gateway can be built synchronously.
     ``credential_ref`` names where it is stored (a reconnect stores it under a new one).
+    Refreshes are single-flight within the process (a lock) and across processes (``lease``):
+    whoever waited for another's refresh adopts the token set it saved.
     """
 
     def __init__(
@@ -124,8 +158,12 @@ class OAuth2BearerCredentials:
         on_rotated: TokensRotated = _keep_nothing,
         clock: Callable[[], datetime] = utc_now,
         credential_ref: str | None = None,
+        lease: RefreshLease | None = None,
+        lease_poll: float = DEFAULT_LEASE_POLL,
     ) -> None:
         self._account_key = account_key
+        self._lease = lease or UnsharedTokens()
+        self._lease_poll = lease_poll
         self.credential_ref = credential_ref
         self._load_tokens = load_tokens
         self._tokens: OAuth2TokenSet | None = None
@@ -166,14 +204,32 @@ class OAuth2BearerCredentials:
 
     async def _stored_or_refreshed(self, tokens: OAuth2TokenSet) -> OAuth2TokenSet:
         """Adopt a newer token set from the store if someone else (another process, a
-        reconnect) saved one, else refresh: refreshing with a rotated-away refresh token
-        would be refused and break a healthy connection."""
+        reconnect) saved one, else refresh under the lease: refreshing with a rotated-away
+        refresh token would be refused and break a healthy connection."""
+        while True:
+            adopted = await self._adopt_newer(tokens)
+            if adopted is not None:
+                return adopted
+            if await self._lease.acquire():
+                break
+            await asyncio.sleep(self._lease_poll)  # another process is refreshing
+        try:
+            # Read again under the lease: a refresh may have been saved since the last look.
+            adopted = await self._adopt_newer(tokens)
+            if adopted is not None:
+                return adopted
+            stored = await self._load_tokens()
+            return await self._refresh(stored if stored.refresh_token else tokens)
+        finally:
+            await self._lease.release()
+
+    async def _adopt_newer(self, tokens: OAuth2TokenSet) -> OAuth2TokenSet | None:
+        """The stored token set when it differs from ``tokens`` and is not due, else None."""
         stored = await self._load_tokens()
-        usable = not stored.is_due(self._clock())
-        if stored.access_token != tokens.access_token and usable:
+        if stored.access_token != tokens.access_token and not stored.is_due(self._clock()):
             self._tokens = stored
             return stored
-        return await self._refresh(stored if stored.refresh_token else tokens)
+        return None
 
     async def _refresh(self, tokens: OAuth2TokenSet) -> OAuth2TokenSet:
         self._tokens = await self._refresher.refresh_tokens(tokens)

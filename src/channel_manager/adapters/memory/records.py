@@ -281,10 +281,11 @@ class InMemoryMessageLogRepository:
 
 
 class InMemorySecretRepository:
-    """Sealed secret blobs by reference."""
+    """Sealed secret blobs by reference, and their leases (owner, until) beside them."""
 
-    def __init__(self, rows: TableView[bytes]) -> None:
+    def __init__(self, rows: TableView[bytes], leases: TableView[tuple[str, datetime]]) -> None:
         self._rows = rows
+        self._leases = leases
 
     def get(self, ref: str) -> bytes:
         """The sealed blob; NotFound when unknown."""
@@ -298,9 +299,28 @@ class InMemorySecretRepository:
         self._rows.put(ref, bytes(sealed))
 
     def delete(self, ref: str) -> None:
-        """Forget the blob; no error when it is already gone."""
+        """Forget the blob (and its lease); no error when it is already gone."""
         self._rows.delete(ref)
+        self._leases.delete(ref)
 
     def all_refs(self) -> list[str]:
         """Every stored reference, sorted."""
         return sorted(str(ref) for ref in self._rows.all_keys())
+
+    def take_lease(self, ref: str, owner: str, now: datetime, until: datetime) -> bool:
+        """Like the database's conditional UPDATE: the row claim stands in for its row lock,
+        so a unit of work racing another open one for the same lease does not get it."""
+        self.get(ref)
+        if not self._leases.try_claim(ref):
+            return False
+        held = self._leases.find(ref)
+        if held is not None and held[0] != owner and held[1] > now:
+            return False
+        self._leases.put(ref, (owner, until))
+        return True
+
+    def release_lease(self, ref: str, owner: str) -> None:
+        """Clear ``owner``'s lease; another owner's lease stays."""
+        held = self._leases.find(ref)
+        if held is not None and held[0] == owner:
+            self._leases.delete(ref)

@@ -107,7 +107,9 @@ class InMemoryUnitOfWork:
             self._view("auth_states", "authorisation state")
         )
         self.api_keys = InMemoryApiKeyRepository(self._view("api_keys", "api key"))
-        self.secrets = InMemorySecretRepository(self._view("secrets", "secret"))
+        self.secrets = InMemorySecretRepository(
+            self._view("secrets", "secret"), self._view("secret_leases", "secret lease")
+        )
 
     def _view(self, name: str, kind: str) -> TableView[Any]:
         view: TableView[Any] = TableView(self._store, name, kind, owner=self)

@@ -107,6 +107,35 @@ class SqlAlchemySecretRepository:
         table = tables.sealed_secrets
         self._connection.execute(table.delete().where(table.c.ref == ref))
 
+    def take_lease(self, ref: str, owner: str, now: datetime, until: datetime) -> bool:
+        """One conditional UPDATE: atomic between transactions (PostgreSQL re-checks the
+        condition after waiting for a concurrent writer of the row; SQLite transactions
+        begin IMMEDIATE, so writers are serialised)."""
+        table = tables.sealed_secrets
+        free = sa.or_(
+            table.c.lease_owner.is_(None),
+            table.c.lease_owner == owner,
+            table.c.leased_until <= now,
+        )
+        taken = self._connection.execute(
+            table.update()
+            .where(table.c.ref == ref, free)
+            .values(lease_owner=owner, leased_until=until)
+        )
+        if taken.rowcount == 1:
+            return True
+        self.get(ref)  # NotFound when there is nothing to lease
+        return False
+
+    def release_lease(self, ref: str, owner: str) -> None:
+        """Clear ``owner``'s lease; another owner's lease stays."""
+        table = tables.sealed_secrets
+        self._connection.execute(
+            table.update()
+            .where(table.c.ref == ref, table.c.lease_owner == owner)
+            .values(lease_owner=None, leased_until=None)
+        )
+
     def all_refs(self) -> list[str]:
         """Every stored reference, sorted."""
         table = tables.sealed_secrets

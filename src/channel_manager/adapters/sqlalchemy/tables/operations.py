@@ -76,4 +76,7 @@ sealed_secrets = sa.Table(
     sa.Column("sealed", sa.LargeBinary, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # Who may rewrite the blob right now (a token refresh in flight) and until when.
+    sa.Column("lease_owner", sa.String(64), nullable=True),
+    sa.Column("leased_until", UtcDateTime, nullable=True),
 )
