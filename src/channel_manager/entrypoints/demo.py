@@ -24,6 +24,7 @@ from channel_manager.application.apikeys import IssuedKey
 from channel_manager.container import Container, build_container
 from channel_manager.domain.inventory import Organization
 from channel_manager.entrypoints.asgi import build_asgi_app, run_server
+from channel_manager.entrypoints.logging_setup import configure_logging
 from channel_manager.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -119,6 +120,9 @@ async def _serve(container: Container, port: int) -> None:
             log_level="warning",
             lifespan="on",
             proxy_headers=False,  # CM_TRUSTED_PROXIES alone decides whose X-Forwarded-For counts
+            # As `serve`: uvicorn's records go through the root handlers and so through the
+            # secret-redacting filter; its own handlers would bypass it.
+            log_config=None,
         )
     )
     await run_server(server, container, with_worker=True, worker_id="demo-worker")
@@ -128,11 +132,11 @@ def run_demo(
     port: int = 8000, sandbox_port: int = 8099, data_dir: str = ".demo", seed: int = 1
 ) -> None:
     """Run the whole product locally until Ctrl-C."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     directory = Path(data_dir).resolve()
     directory.mkdir(parents=True, exist_ok=True)
     with SandboxServer(seed=seed, port=sandbox_port) as sandbox:
         settings = demo_settings(directory, port, sandbox.base_url)
+        configure_logging(settings)  # as serve and worker: CM_LOG_LEVEL, secrets masked
         upgrade(settings.database_url)
         container = build_container(settings)
         organization = seed_inventory(container, sandbox)

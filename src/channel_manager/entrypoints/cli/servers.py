@@ -7,24 +7,14 @@ commands so that ``channel-manager --help`` and the admin commands start quickly
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from channel_manager.adapters.vault import install_log_redaction
 from channel_manager.entrypoints.cli import context
-from channel_manager.settings import Settings
-
-
-def configure_logging(settings: Settings) -> None:
-    """Log at CM_LOG_LEVEL with every configured secret masked."""
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    install_log_redaction(known_secrets=settings.known_secrets())
+from channel_manager.entrypoints.logging_setup import configure_logging
 
 
 def serve(
