@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -24,6 +24,7 @@ from channel_manager.domain.errors import (
     UnknownRatePlan,
     UnknownRoomType,
 )
+from channel_manager.domain.mapping import UnitMapping
 from channel_manager.domain.money import Money
 from channel_manager.domain.sync import OutboundMessage, outbound_kind
 from channel_manager.ports.clock import Clock, IdGenerator
@@ -188,17 +189,28 @@ class AvailabilityPublisher:
     def __init__(self, outbox: AriOutbox) -> None:
         self._outbox = outbox
 
-    def publish(self, uow: UnitOfWork, organization_id: UUID, delta: Occupancy) -> int:
+    def publish(
+        self,
+        uow: UnitOfWork,
+        organization_id: UUID,
+        delta: Occupancy,
+        unit_mappings: UnitMappingReader | None = None,
+    ) -> int:
         """Queue availability for every (unit, night) in ``delta``; how many rows were queued.
 
         The units of one connection share a change set, so compression puts every room type
         of a hotel-month into one request (a batch of reservations touching many rooms
-        becomes a few requests, not one per room).
+        becomes a few requests, not one per room). ``unit_mappings`` reads a property
+        mapping's unit mappings when the caller has already read them in this unit of work
+        (linking the reservation did), saving the query.
         """
         nights_by_unit: dict[UUID, set[date]] = defaultdict(set)
         for unit_id, night in delta:
             nights_by_unit[unit_id].add(night)
-        targets = [t for t in _mapped_targets(uow, organization_id) if t.unit_id in nights_by_unit]
+        reader = unit_mappings or uow.unit_mappings.list_by_property_mapping
+        targets = [
+            t for t in _mapped_targets(uow, organization_id, reader) if t.unit_id in nights_by_unit
+        ]
         sellable = _sellable(uow, targets, nights_by_unit)
         builders: dict[UUID, tuple[Connection, AriChangeSetBuilder]] = {}
         for target in targets:
@@ -212,6 +224,10 @@ class AvailabilityPublisher:
             len(self._outbox.queue(uow, connection, builder.build()))
             for connection, builder in builders.values()
         )
+
+
+#: A property mapping's unit mappings by its id (the repository's, or a unit of work's cache).
+UnitMappingReader = Callable[[UUID], Sequence[UnitMapping]]
 
 
 @attrs.frozen
@@ -247,13 +263,15 @@ def _sellable(
     }
 
 
-def _mapped_targets(uow: UnitOfWork, organization_id: UUID) -> Iterable[_Target]:
+def _mapped_targets(
+    uow: UnitOfWork, organization_id: UUID, unit_mappings: UnitMappingReader
+) -> Iterable[_Target]:
     """Every room type mapping on the organisation's active, sync-enabled hotels."""
     for connection in uow.connections.list(organization_id, ConnectionStatus.ACTIVE):
         for mapping in uow.property_mappings.list_by_connection(connection.id):
             if not mapping.sync_enabled:
                 continue
-            for unit_mapping in uow.unit_mappings.list_by_property_mapping(mapping.id):
+            for unit_mapping in unit_mappings(mapping.id):
                 yield _Target(
                     connection,
                     mapping.external_property_id,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from uuid import UUID
 
 import attrs
@@ -23,7 +23,7 @@ from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.domain.errors import DomainError
 from channel_manager.domain.ledger import LedgerOutcome, ReservationLedger
-from channel_manager.domain.mapping import PropertyMapping
+from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.domain.reservation import Reservation
 from channel_manager.ports.clock import IdGenerator
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
@@ -78,10 +78,19 @@ class ReservationIntake:
         return outcome
 
     def apply_in(
-        self, uow: UnitOfWork, connection: Connection, message: ChannelReservation
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        message: ChannelReservation,
+        links: MappingLookup | None = None,
     ) -> LedgerOutcome:
-        """Like :meth:`apply` inside the caller's unit of work (the caller commits)."""
-        incoming = link_reservation(uow, connection, message.reservation)
+        """Like :meth:`apply` inside the caller's unit of work (the caller commits).
+
+        ``links``: the connection's mappings as this unit of work has already read them
+        (routing a push did), so linking and publishing do not read them again.
+        """
+        links = links or MappingLookup(uow, connection.id)
+        incoming = links.link(connection, message.reservation)
         current = uow.reservations.get_by_external(connection.id, incoming.external_id)
         if current is None:
             incoming = attrs.evolve(incoming, id=self._ids.new_id())
@@ -93,7 +102,9 @@ class ReservationIntake:
                 uow.reservations.update(decision.result)
             delta = occupancy_delta(current, decision.result)
             if delta:
-                self._availability.publish(uow, connection.organization_id, delta)
+                self._availability.publish(
+                    uow, connection.organization_id, delta, links.unit_mappings
+                )
         logger.info(
             "reservation %s on connection %s: %s",
             incoming.external_id,
@@ -172,7 +183,7 @@ class ReservationIntake:
             uow.reservations.update(reservation)
         net = Counter({key: change for key, change in delta.items() if change != 0})
         if net:
-            self._availability.publish(uow, connection.organization_id, net)
+            self._availability.publish(uow, connection.organization_id, net, links.unit_mappings)
         return results
 
     def route(self, hotel_code: str) -> Connection:
@@ -180,18 +191,27 @@ class ReservationIntake:
         with self._uow_factory() as uow:
             return self.route_in(uow, hotel_code)
 
-    def route_in(self, uow: UnitOfWork, hotel_code: str) -> Connection:
+    def route_in(
+        self,
+        uow: UnitOfWork,
+        hotel_code: str,
+        lookups: MutableMapping[UUID, MappingLookup] | None = None,
+    ) -> Connection:
         """Like :meth:`route` inside the caller's unit of work (a push routes and applies in
-        one transaction).
+        one transaction). The property mapping routing found is remembered in ``lookups``
+        (by connection, created as needed), for applying in the same unit of work.
         """
         candidates = []
         for mapping in uow.property_mappings.find_by_hotel_code(hotel_code):
             connection = uow.connections.get(mapping.connection_id)
             if connection.status is ConnectionStatus.ACTIVE:
-                candidates.append(connection)
+                candidates.append((connection, mapping))
         if not candidates:
             raise UnknownHotel(hotel_code)
-        return min(candidates, key=lambda c: (c.created_at, str(c.id)))
+        connection, mapping = min(candidates, key=lambda c: (c[0].created_at, str(c[0].id)))
+        if lookups is not None:
+            lookups.setdefault(connection.id, MappingLookup(uow, connection.id)).remember(mapping)
+        return connection
 
     def route_known(self, external_id: str) -> Connection:
         """The active connection already holding reservation ``external_id``: how a pushed
@@ -221,8 +241,24 @@ class MappingLookup:
         self._uow = uow
         self._connection_id = connection_id
         self._hotels: dict[str, PropertyMapping | None] = {}
+        self._unit_mappings: dict[UUID, list[UnitMapping]] = {}
         self._units: dict[UUID, dict[str, UUID]] = {}
         self._plans: dict[UUID, dict[str, UUID]] = {}
+
+    def remember(self, mapping: PropertyMapping) -> None:
+        """A property mapping of this connection the unit of work has already read."""
+        if mapping.connection_id == self._connection_id:
+            self._hotels[mapping.external_property_id] = mapping
+
+    def unit_mappings(self, property_mapping_id: UUID) -> list[UnitMapping]:
+        """The unit mappings of any property mapping (availability goes to every connection
+        of the organisation), read once per unit of work.
+        """
+        if property_mapping_id not in self._unit_mappings:
+            self._unit_mappings[property_mapping_id] = (
+                self._uow.unit_mappings.list_by_property_mapping(property_mapping_id)
+            )
+        return self._unit_mappings[property_mapping_id]
 
     def hotel(self, hotel_code: str) -> PropertyMapping | None:
         """The property mapping of a channel hotel, if mapped."""
@@ -236,8 +272,7 @@ class MappingLookup:
         """Our unit for a channel room type of a mapped hotel, if mapped."""
         if mapping.id not in self._units:
             self._units[mapping.id] = {
-                m.external_room_type_id: m.internal_unit_id
-                for m in self._uow.unit_mappings.list_by_property_mapping(mapping.id)
+                m.external_room_type_id: m.internal_unit_id for m in self.unit_mappings(mapping.id)
             }
         return self._units[mapping.id].get(room_type)
 

@@ -13,7 +13,7 @@ from channel_manager.adapters.memory.unit_of_work import (
     InMemoryUnitOfWork,
     InMemoryUnitOfWorkFactory,
 )
-from channel_manager.application.reservations import ReservationIntake
+from channel_manager.application.reservations import MappingLookup, ReservationIntake
 from channel_manager.container import Container
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import Connection
@@ -56,12 +56,16 @@ class SecondFails(ReservationIntake):
     calls = 0
 
     def apply_in(
-        self, uow: UnitOfWork, connection: Connection, message: ChannelReservation
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        message: ChannelReservation,
+        links: MappingLookup | None = None,
     ) -> LedgerOutcome:
         self.calls += 1
         if self.calls == 2:
             raise ConnectionError("database connection lost")
-        return super().apply_in(uow, connection, message)
+        return super().apply_in(uow, connection, message, links)
 
 
 def counted(container: Container) -> tuple[CountingFactory, MappedHotel]:

@@ -53,7 +53,7 @@ from channel_manager.adapters.booking.ota.responses import (
 )
 from channel_manager.adapters.booking.reservation_mapping import to_channel_reservation
 from channel_manager.application.message_log import MessageLogWriter
-from channel_manager.application.reservations import ReservationIntake
+from channel_manager.application.reservations import MappingLookup, ReservationIntake
 from channel_manager.container import Container
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import Connection
@@ -173,14 +173,18 @@ class ReservationPushReceiver:
         Fills ``routed_to`` with the connections once routed, for the log of a failure.
         """
         with self._uow_factory() as uow:
-            routed = self._route_all(uow, message)
+            # What routing reads (each connection's property mapping), linking and publishing
+            # reuse instead of reading it again in this transaction.
+            lookups: dict[UUID, MappingLookup] = {}
+            routed = self._route_all(uow, message, lookups)
             routed_to.extend(dict.fromkeys(connection.id for _, connection in routed))
             entries = {
                 connection_id: self._write(uow, connection_id, MessageDirection.INBOUND, inbound)
                 for connection_id in routed_to
             }
             for channel_reservation, connection in self._prepare(message, routed, entries):
-                self._intake.apply_in(uow, connection, channel_reservation)
+                links = lookups.setdefault(connection.id, MappingLookup(uow, connection.id))
+                self._intake.apply_in(uow, connection, channel_reservation, links)
             answer = self._acknowledge(message, kind, routed)
             for connection_id in routed_to:
                 self._write(uow, connection_id, MessageDirection.OUTBOUND, _outbound(kind, answer))
@@ -188,16 +192,19 @@ class ReservationPushReceiver:
         return answer
 
     def _route_all(
-        self, uow: UnitOfWork, message: ResNotifRQ
+        self, uow: UnitOfWork, message: ResNotifRQ, lookups: dict[UUID, MappingLookup]
     ) -> list[tuple[OtaReservation, Connection]]:
         if not message.reservations:
             message_text = "the message holds no reservation"
             raise PushRefused(400, OtaErrorCode.REQUIRED_FIELD_MISSING, message_text)
         return [
-            (reservation, self._route(uow, reservation)) for reservation in message.reservations
+            (reservation, self._route(uow, reservation, lookups))
+            for reservation in message.reservations
         ]
 
-    def _route(self, uow: UnitOfWork, reservation: OtaReservation) -> Connection:
+    def _route(
+        self, uow: UnitOfWork, reservation: OtaReservation, lookups: dict[UUID, MappingLookup]
+    ) -> Connection:
         missing = OtaErrorCode.REQUIRED_FIELD_MISSING
         if not reservation.reservation_id:
             text = "a reservation has no HotelReservationID/@ResID_Value"
@@ -206,7 +213,7 @@ class ReservationPushReceiver:
             # A cancellation may carry no rooms, hence no HotelCode: the reservation it
             # cancels says where it belongs.
             return self._intake.route_known_in(uow, reservation.reservation_id)
-        return self._intake.route_in(uow, reservation.hotel_code)
+        return self._intake.route_in(uow, reservation.hotel_code, lookups)
 
     def _prepare(
         self,
