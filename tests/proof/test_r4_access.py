@@ -541,7 +541,7 @@ def test_a_pkce_verifier_that_does_not_match_is_refused_by_the_token_endpoint(
         connection.execute(
             sa.update(auth_states)
             .where(auth_states.c.state == callback_state(callback))
-            .values(code_verifier="x" * 64)
+            .values(code_verifier=service.container.credentials().seal_text("x" * 64))
         )
     exchanges = token_requests(sandbox)
 

@@ -7,14 +7,17 @@ import logging
 from collections.abc import Mapping
 from uuid import UUID
 
+import attrs
+
 from channel_manager.application.credentials import CredentialStore, credential_ref
 from channel_manager.application.errors import InvalidRequest, UnknownAuthState
 from channel_manager.application.scoping import owned_connection
 from channel_manager.domain.connection import AuthMode, AuthState, Connection, ConnectionStatus
-from channel_manager.domain.errors import ChannelError, NotFound
+from channel_manager.domain.errors import ChannelAuthError, ChannelError, NotFound
 from channel_manager.ports.channel import AuthorizationFlow
 from channel_manager.ports.clock import Clock, IdGenerator
 from channel_manager.ports.repositories import UnitOfWorkFactory
+from channel_manager.ports.vault import VaultError
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +63,7 @@ class ConnectService:
             state, url = self._flow(mode).begin(
                 organization_id, self._redirect_uri, hotel_id, self._clock.now()
             )
-            uow.auth_states.add(state)
+            uow.auth_states.add(self._sealed(state))
             uow.commit()
         return url
 
@@ -70,7 +73,7 @@ class ConnectService:
         The state is consumed (and committed) before the channel is asked, so a link can
         never be used twice, even when the exchange fails.
         """
-        used = await asyncio.to_thread(self._consume, state_value)
+        used = self._opened(await asyncio.to_thread(self._consume, state_value))
         grant = await self._flow(used.auth_mode).complete(used, params)
         now = self._clock.now()
         connection_id = self._ids.new_id()
@@ -84,6 +87,26 @@ class ConnectService:
         await asyncio.to_thread(self._store, connection, ref, grant.credentials)
         logger.info("connection %s active (%s)", connection.id, connection.auth_mode.value)
         return connection
+
+    def _sealed(self, state: AuthState) -> AuthState:
+        """``state`` with its PKCE verifier sealed by the vault, as it is stored: the verifier
+        is what turns an intercepted code into tokens, so it is kept like other secrets."""
+        if not state.code_verifier:
+            return state  # modes without PKCE
+        return attrs.evolve(state, code_verifier=self._credentials.seal_text(state.code_verifier))
+
+    def _opened(self, state: AuthState) -> AuthState:
+        """The stored ``state`` with its verifier opened again for the code exchange."""
+        if not state.code_verifier:
+            return state
+        try:
+            verifier = self._credentials.open_text(state.code_verifier)
+        except VaultError as error:
+            # A vault key dropped while the person was at the consent page, or an altered row.
+            raise ChannelAuthError(
+                f"this authorisation cannot be finished ({error}); start it again"
+            ) from None
+        return attrs.evolve(state, code_verifier=verifier)
 
     def _consume(self, state_value: str) -> AuthState:
         with self._uow_factory() as uow:

@@ -47,6 +47,15 @@ class CredentialStore:
             uow.secrets.release_lease(ref, owner)
             uow.commit()
 
+    def seal_text(self, text: str) -> str:
+        """``text`` sealed by the vault, as storable ASCII (PKCE verifiers of pending
+        authorisations: whoever reads the database must not be able to finish them)."""
+        return self._vault.seal(Secret(text)).decode("ascii")
+
+    def open_text(self, sealed: str) -> str:
+        """What :meth:`seal_text` sealed; a ``VaultError`` when it cannot be opened."""
+        return self._vault.open(sealed.encode("ascii")).reveal_text()
+
     def load(self, ref: str) -> bytes:
         """The plaintext credentials stored under ``ref``."""
         with self._uow_factory() as uow:
