@@ -4,6 +4,7 @@ lookups that raise the port's named errors.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -81,7 +82,7 @@ class TableAccess:
         self, convert: Callable[[sa.RowMapping], EntityT], key: object, key_column: str = "id"
     ) -> EntityT:
         """The entity with ``key``; raise NotFound when there is none."""
-        found = self.first(convert, self.table.c[key_column] == key)
+        found = self.first_by(convert, **{key_column: key})
         if found is None:
             raise NotFound(self.kind, key)
         return found
@@ -106,3 +107,39 @@ class TableAccess:
         if limit is not None:
             statement = statement.limit(limit)
         return [convert(row) for row in self.connection.execute(statement).mappings()]
+
+    def first_by(
+        self, convert: Callable[[sa.RowMapping], EntityT], **equal: object
+    ) -> EntityT | None:
+        """The first entity whose columns equal ``equal``, or None (see :meth:`many_by`)."""
+        statement = _select_equal(self.table, tuple(equal), ())
+        row = self.connection.execute(statement, equal).mappings().first()
+        return None if row is None else convert(row)
+
+    def many_by(
+        self,
+        convert: Callable[[sa.RowMapping], EntityT],
+        *,
+        order_by: tuple[str, ...] = (),
+        **equal: object,
+    ) -> list[EntityT]:
+        """Every entity whose columns equal ``equal`` (column name -> value), ordered by the
+        ``order_by`` columns: :meth:`many` for the lookups every request makes.
+
+        The statement is built once per shape and its values go as parameters, so SQLAlchemy
+        neither rebuilds it nor recomputes its cache key on every call (a quarter of the CPU
+        of a lookup; a push makes about ten).
+        """
+        statement = _select_equal(self.table, tuple(equal), order_by)
+        return [convert(row) for row in self.connection.execute(statement, equal).mappings()]
+
+
+@functools.lru_cache(maxsize=512)
+def _select_equal(
+    table: sa.Table, names: tuple[str, ...], order_by: tuple[str, ...]
+) -> sa.Select[Any]:
+    """``SELECT * FROM table WHERE name = :name AND ... ORDER BY ...``, built once per shape
+    (a statement object keeps its cache key, so reusing it skips recomputing it).
+    """
+    where = [table.c[name] == sa.bindparam(name) for name in names]
+    return sa.select(table).where(*where).order_by(*(table.c[name] for name in order_by))

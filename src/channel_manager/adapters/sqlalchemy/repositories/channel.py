@@ -47,12 +47,16 @@ class SqlAlchemyConnectionRepository:
         self, organization_id: UUID, status: ConnectionStatus | None = None
     ) -> builtins.list[Connection]:
         """An organisation's connections, oldest first."""
-        table = tables.connections
-        where = [table.c.organization_id == organization_id]
-        if status is not None:
-            where.append(table.c.status == status.value)
-        return self._rows.many(
-            rows.connection_from_row, *where, order_by=(table.c.created_at, table.c.id)
+        order = ("created_at", "id")
+        if status is None:
+            return self._rows.many_by(
+                rows.connection_from_row, order_by=order, organization_id=organization_id
+            )
+        return self._rows.many_by(
+            rows.connection_from_row,
+            order_by=order,
+            organization_id=organization_id,
+            status=status.value,
         )
 
     def due_for_poll(self, now: datetime, limit: int) -> builtins.list[Connection]:
@@ -140,29 +144,26 @@ class SqlAlchemyPropertyMappingRepository:
 
     def list_by_connection(self, connection_id: UUID) -> list[PropertyMapping]:
         """A connection's mappings by external hotel id."""
-        table = tables.property_mappings
-        return self._rows.many(
+        return self._rows.many_by(
             rows.property_mapping_from_row,
-            table.c.connection_id == connection_id,
-            order_by=(table.c.external_property_id,),
+            order_by=("external_property_id",),
+            connection_id=connection_id,
         )
 
     def find(self, connection_id: UUID, external_property_id: str) -> PropertyMapping | None:
         """The mapping of one channel hotel within a connection, if any."""
-        table = tables.property_mappings
-        return self._rows.first(
+        return self._rows.first_by(
             rows.property_mapping_from_row,
-            table.c.connection_id == connection_id,
-            table.c.external_property_id == external_property_id,
+            connection_id=connection_id,
+            external_property_id=external_property_id,
         )
 
     def find_by_hotel_code(self, external_property_id: str) -> list[PropertyMapping]:
         """Every mapping of a channel hotel across connections, oldest first."""
-        table = tables.property_mappings
-        return self._rows.many(
+        return self._rows.many_by(
             rows.property_mapping_from_row,
-            table.c.external_property_id == external_property_id,
-            order_by=(table.c.created_at, table.c.id),
+            order_by=("created_at", "id"),
+            external_property_id=external_property_id,
         )
 
 
@@ -189,11 +190,10 @@ class SqlAlchemyUnitMappingRepository:
 
     def list_by_property_mapping(self, property_mapping_id: UUID) -> list[UnitMapping]:
         """A property mapping's room type mappings by external room type id."""
-        table = tables.unit_mappings
-        return self._rows.many(
+        return self._rows.many_by(
             rows.unit_mapping_from_row,
-            table.c.property_mapping_id == property_mapping_id,
-            order_by=(table.c.external_room_type_id,),
+            order_by=("external_room_type_id",),
+            property_mapping_id=property_mapping_id,
         )
 
     def find(self, property_mapping_id: UUID, external_room_type_id: str) -> UnitMapping | None:
@@ -229,11 +229,10 @@ class SqlAlchemyRatePlanMappingRepository:
 
     def list_by_property_mapping(self, property_mapping_id: UUID) -> list[RatePlanMapping]:
         """A property mapping's rate plan mappings by external rate plan id."""
-        table = tables.rate_plan_mappings
-        return self._rows.many(
+        return self._rows.many_by(
             rows.rate_plan_mapping_from_row,
-            table.c.property_mapping_id == property_mapping_id,
-            order_by=(table.c.external_rate_plan_id,),
+            order_by=("external_rate_plan_id",),
+            property_mapping_id=property_mapping_id,
         )
 
     def find(self, property_mapping_id: UUID, external_rate_plan_id: str) -> RatePlanMapping | None:

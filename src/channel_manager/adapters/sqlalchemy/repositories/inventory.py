@@ -82,11 +82,8 @@ class SqlAlchemyUnitRepository:
 
     def list_by_property(self, property_id: UUID) -> list[Unit]:
         """A property's units by name."""
-        table = tables.units
-        return self._rows.many(
-            rows.unit_from_row,
-            table.c.property_id == property_id,
-            order_by=(table.c.name, table.c.id),
+        return self._rows.many_by(
+            rows.unit_from_row, order_by=("name", "id"), property_id=property_id
         )
 
 
