@@ -14,6 +14,7 @@ hostile, not XML) is masked textually, so it can still be logged without being p
 
 from __future__ import annotations
 
+import functools
 import re
 
 from lxml import etree
@@ -34,6 +35,18 @@ _ELEMENT_TEXT = re.compile(r"(<(?:[\w.-]+:)?([\w.-]+)\b[^>]*>)([^<]*)(</)", re.D
 
 
 def _is_secret(name: str) -> bool:
+    # A message repeats a few dozen names hundreds of times, so answers are cached (a fifth
+    # of redacting); only for names of ordinary length, so a hostile body cannot park
+    # megabytes of names in the cache.
+    return _is_secret_name(name) if len(name) <= 128 else _name_is_secret(name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_secret_name(name: str) -> bool:
+    return _name_is_secret(name)
+
+
+def _name_is_secret(name: str) -> bool:
     local = name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
     return local not in _NOT_SECRET and bool(_SECRET_NAME.search(local))
 
@@ -48,12 +61,13 @@ def _luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _mask_card_numbers(text: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        return MASK if _luhn_valid(digits) else match.group(0)
+def _mask_card_number(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    return MASK if _luhn_valid(digits) else match.group(0)
 
-    return _DIGIT_RUN.sub(replace, text)
+
+def _mask_card_numbers(text: str) -> str:
+    return _DIGIT_RUN.sub(_mask_card_number, text)
 
 
 _ATTRIBUTES = etree.XPath("@*")
