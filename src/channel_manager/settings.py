@@ -92,6 +92,8 @@ class Settings:
     trusted_proxies: tuple[IpNetwork, ...] = ()
     poll_interval: timedelta = timedelta(seconds=20)
     ack_pause: timedelta = timedelta(seconds=5)
+    #: Reservations asked for per queue GET (Booking.com's ``limit``; the bound is unconfirmed).
+    queue_limit: int = 200
     sync_interval: timedelta = timedelta(minutes=30)
     public_url: str = "http://127.0.0.1:8000"
     http_timeout: timedelta = timedelta(seconds=30)
@@ -129,6 +131,7 @@ class Settings:
             trusted_proxies=env.networks("CM_TRUSTED_PROXIES"),
             poll_interval=env.duration("CM_POLL_INTERVAL", defaults.poll_interval),
             ack_pause=env.duration("CM_ACK_PAUSE", defaults.ack_pause),
+            queue_limit=env.positive_int("CM_BOOKING_QUEUE_LIMIT", defaults.queue_limit),
             sync_interval=env.duration("CM_SYNC_INTERVAL", defaults.sync_interval),
             public_url=env.url("CM_PUBLIC_URL", defaults.public_url),
             http_timeout=env.duration("CM_HTTP_TIMEOUT", defaults.http_timeout),

@@ -75,6 +75,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
         CM_TRUSTED_PROXIES="127.0.0.1",
         CM_POLL_INTERVAL="15s",
         CM_ACK_PAUSE="2",
+        CM_BOOKING_QUEUE_LIMIT="50",
         CM_SYNC_INTERVAL="1h",
         CM_PUBLIC_URL="https://cm.example.com/",
         CM_HTTP_TIMEOUT="10s",
@@ -102,6 +103,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
     assert settings.trusted_proxies == (ip_network("127.0.0.1/32"),)
     assert settings.poll_interval == timedelta(seconds=15)
     assert settings.ack_pause == timedelta(seconds=2)
+    assert settings.queue_limit == 50
     assert settings.sync_interval == timedelta(hours=1)
     assert settings.public_url == "https://cm.example.com"
     assert settings.http_timeout == timedelta(seconds=10)
@@ -152,6 +154,7 @@ def test_empty_values_count_as_unset() -> None:
         ("CM_MAX_BODY_BYTES", "5GB", "CM_MAX_BODY_BYTES: '5GB' is not a size like 5MiB"),
         ("CM_OUTBOUND_MAX_ATTEMPTS", "eight", "CM_OUTBOUND_MAX_ATTEMPTS: 'eight' is not a whole"),
         ("CM_OUTBOUND_MAX_ATTEMPTS", "0", "CM_OUTBOUND_MAX_ATTEMPTS: '0' must be greater than"),
+        ("CM_BOOKING_QUEUE_LIMIT", "0", "CM_BOOKING_QUEUE_LIMIT: '0' must be greater than"),
         ("CM_BOOKING_AUTH_MODE", "saml", "CM_BOOKING_AUTH_MODE: 'saml' is not one of oauth2, "),
         ("CM_CLOSED_TO_ARRIVAL_MODE", "yes", "CM_CLOSED_TO_ARRIVAL_MODE: 'yes' is not one of"),
         ("CM_LOG_LEVEL", "LOUD", "CM_LOG_LEVEL: 'LOUD' is not one of DEBUG, INFO"),

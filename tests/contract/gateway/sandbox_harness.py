@@ -56,7 +56,9 @@ class SandboxHarness:
 
     name = "booking"
 
-    def __init__(self, server: SandboxServer, *, ack_attempts: int = 5) -> None:
+    def __init__(
+        self, server: SandboxServer, *, ack_attempts: int = 5, queue_limit: int | None = None
+    ) -> None:
         self.server = server
         self.sink = RecordingSink()
         self.http = BookingHttp(
@@ -70,6 +72,7 @@ class SandboxHarness:
             BookingApi(self.http, self.tokens),
             self.cadence,
             connection_id=uuid.uuid4(),
+            **({} if queue_limit is None else {"queue_limit": queue_limit}),
             ack_attempts=ack_attempts,
             ack_backoff=0.01,
         )

@@ -22,6 +22,7 @@ from channel_manager.adapters.booking.reservation_queue import (
     DEFAULT_ACK_ATTEMPTS,
     DEFAULT_ACK_BACKOFF,
     DEFAULT_ACK_PAUSE,
+    DEFAULT_QUEUE_LIMIT,
     CadenceRegistry,
 )
 from channel_manager.adapters.booking.tokens import RequestCredentials
@@ -102,6 +103,7 @@ class BookingGatewayFactory:
         ack_attempts: int = DEFAULT_ACK_ATTEMPTS,
         ack_backoff: float = DEFAULT_ACK_BACKOFF,
         page_size: int = 100,
+        queue_limit: int = DEFAULT_QUEUE_LIMIT,
         arrival_departure_restrictions: bool = True,
     ) -> None:
         self._http = http
@@ -112,6 +114,7 @@ class BookingGatewayFactory:
         self._ack_attempts = ack_attempts
         self._ack_backoff = ack_backoff
         self._page_size = page_size
+        self._queue_limit = queue_limit
         self._arrival_departure = arrival_departure_restrictions
         # One token set per oauth2 connection, shared by all its gateways: refresh tokens
         # rotate, so two private copies would both refresh and the second would be refused.
@@ -126,6 +129,7 @@ class BookingGatewayFactory:
             connection_id=connection.id,
             hotel_codes=hotels,
             page_size=self._page_size,
+            queue_limit=self._queue_limit,
             ack_attempts=self._ack_attempts,
             ack_backoff=self._ack_backoff,
             arrival_departure_restrictions=self._arrival_departure,

@@ -33,6 +33,7 @@ from channel_manager.adapters.booking.ota.search import (
 )
 from channel_manager.adapters.booking.reservation_mapping import to_channel_reservation
 from channel_manager.adapters.booking.reservation_queue import (
+    DEFAULT_QUEUE_LIMIT,
     MODIFY_QUEUE,
     NEW_QUEUE,
     AccountCadence,
@@ -67,6 +68,7 @@ class BookingChannelGateway:
         connection_id: UUID,
         hotel_codes: frozenset[str] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
+        queue_limit: int = DEFAULT_QUEUE_LIMIT,
         ack_attempts: int = 5,
         ack_backoff: float = 1.0,
         arrival_departure_restrictions: bool = True,
@@ -81,6 +83,7 @@ class BookingChannelGateway:
             cadence,
             partial(to_channel_reservation, connection_id=connection_id),
             hotel_codes=hotel_codes,
+            page_size=queue_limit,
             ack_attempts=ack_attempts,
             ack_backoff=ack_backoff,
         )

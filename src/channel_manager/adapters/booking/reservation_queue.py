@@ -48,7 +48,7 @@ DEFAULT_ACK_BACKOFF = 1.0
 #: backlog comes back as one body, and past a few thousand reservations that body exceeds what
 #: the parser accepts: the queue could then never be read again. Unacknowledged messages stay
 #: first in the queue, so the next poll, after this page is acknowledged, gets the next page.
-DEFAULT_PAGE_SIZE = 200
+DEFAULT_QUEUE_LIMIT = 200
 
 
 @attrs.frozen
@@ -136,7 +136,7 @@ class ReservationQueues:
         ack_attempts: int = DEFAULT_ACK_ATTEMPTS,
         ack_backoff: float = DEFAULT_ACK_BACKOFF,
         clock: Callable[[], datetime] = utc_now,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: int = DEFAULT_QUEUE_LIMIT,
     ) -> None:
         self._api = api
         self._page_size = page_size

@@ -87,6 +87,7 @@ class BookingAdapters:
             oauth2=self.oauth2,
             credential_store=self._credentials,
             ack_pause=self._settings.ack_pause.total_seconds(),
+            queue_limit=self._settings.queue_limit,
             arrival_departure_restrictions=(
                 self._settings.closed_to_arrival_mode is ClosedToArrivalMode.RESTRICTION_STATUS
             ),
