@@ -46,6 +46,10 @@ def free_socket() -> socket.socket:
     """A listening-ready socket bound to a free loopback port (uvicorn takes it over)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Inherited by accepted connections: without it uvicorn's separate header and body writes
+    # meet the client's delayed ACK and every answer takes ~40 ms more (a pre-bound socket
+    # does not get the TCP_NODELAY uvicorn's own host/port binding gets).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     return sock
 
