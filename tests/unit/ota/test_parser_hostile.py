@@ -4,6 +4,7 @@ message, and nothing is read from the file system or the network."""
 from __future__ import annotations
 
 import builtins
+import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,37 @@ def test_too_deep_nesting_is_refused_while_parsing() -> None:
 def test_depth_limit_is_configurable() -> None:
     data = b"<a>" * 5 + b"</a>" * 5
     assert "deeper than 4" in _error(data, limits=ParserLimits(max_depth=4)).message
+
+
+def test_a_body_of_empty_elements_is_refused_before_parsing(no_io: list[str]) -> None:
+    """740,000 ``<Text/>`` in 5 MiB built an 85 MiB tree and took seconds to log (R3)."""
+    data = f'<OTA_HotelResNotifRQ xmlns="{OTA}">'.encode() + b"<Text/>" * 740_000
+    data += b"</OTA_HotelResNotifRQ>"
+    error = _error(data)
+    assert error.ota_code is OtaErrorCode.UNABLE_TO_PROCESS
+    assert "more than 262144 elements" in error.message
+    assert no_io == []
+
+
+def test_element_limit_is_configurable_and_counts_start_tags_only() -> None:
+    data = b"<a>" + b"<b></b>" * 4 + b"</a>"  # five elements, nine tags
+    assert parse_document(data, {"a"}, namespace=None, limits=ParserLimits(max_elements=5))
+    assert "more than 4 elements" in _error(data, limits=ParserLimits(max_elements=4)).message
+
+
+def test_real_reservations_fill_the_size_limit_within_the_default_element_limit() -> None:
+    """The default allows one element per 20 bytes; Booking.com's own messages, without any
+    whitespace, still need more than that, so a full-size real message is never refused."""
+    sample = opentravel_sample("OTA_HotelResNotifRQ.xml").split(b"?>", 1)[1]
+    compact = re.sub(rb">\s+<", b"><", sample)
+    start = compact.index(b"<HotelReservation>")
+    end = compact.index(b"</HotelReservations>")
+    reservation = compact[start:end]
+    limits = ParserLimits(max_bytes=1024 * 1024)
+    copies = (limits.max_bytes - len(compact)) // len(reservation)
+    data = compact[:end] + reservation * copies + compact[end:]
+    assert len(data) <= limits.max_bytes
+    assert parse_document(data, RES_NOTIF, limits=limits).name == "OTA_HotelResNotifRQ"
 
 
 @pytest.mark.parametrize("data", [b"", b"   ", b"not xml at all", b'{"json": true}', b"<a><b></a>"])
