@@ -186,11 +186,10 @@ def build_corpus(
             soap=True,
         ),
         Attack(
-            "wide: 700,000 empty elements (no reservation)",
+            "wide: 750,000 empty elements",
             f'<OTA_HotelResNotifRQ xmlns="{OTA_NS}" Version="2.001"><HotelReservations>'.encode()
             + b"<Text/>" * wide_count
             + b"</HotelReservations></OTA_HotelResNotifRQ>",
-            parse_refusal=False,
         ),
         Attack(
             "many attributes (no reservation)",
