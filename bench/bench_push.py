@@ -1,11 +1,13 @@
 """P2: the OTA push endpoint under load, from a separate process on loopback.
 
-Run: ``python -m bench.bench_push [--databases postgresql,sqlite] [--rate 200] [--rates ...]``
-(``--help`` for the rest). Defaults: both databases, about 3 minutes on 2 cores.
+Run: ``python -m bench.bench_push [--databases postgresql,sqlite] [--processes 1,2]
+[--rate 200] [--rates ...]`` (``--help`` for the rest). Defaults: PostgreSQL with one and with
+two server processes (``serve --processes``), SQLite with one; about 4 minutes on 2 cores.
 
 What runs where:
-- our server is ``channel-manager serve --no-worker`` in its own process (the real ASGI app
-  under uvicorn, logging at INFO as ``serve`` does by default), on a freshly migrated database.
+- our server is ``channel-manager serve --no-worker [--processes N]`` in its own process(es)
+  (the real ASGI app under uvicorn, logging at INFO as ``serve`` does by default), on a freshly
+  migrated database.
   The worker runs apart, as a deployment with several workers would, so what is measured is
   the endpoint alone. PostgreSQL is the production database; SQLite is measured as well;
 - its push connection is made the way a user makes it: an organisation and API key through the
@@ -76,24 +78,32 @@ class Served:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the process so far (Linux ``/proc``; NaN elsewhere).
+        """User + system CPU time so far of the process and its children (``serve
+        --processes``) (Linux ``/proc``; NaN elsewhere).
 
         Unlike latency, CPU per request barely moves when other work shares the machine,
         so it tells what one server process can sustain: 1 / (CPU per request).
         """
         try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+            return sum(_cpu_seconds(pid) for pid in (self.pid, *map(int, children)))
         except OSError:
             return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
-def served(environ: dict[str, str], port: int, log: IO[bytes]) -> Iterator[Served]:
-    """``channel-manager serve --no-worker`` in its own process, while it runs."""
+def served(
+    environ: dict[str, str], port: int, log: IO[bytes], processes: int = 1
+) -> Iterator[Served]:
+    """``channel-manager serve --no-worker --processes N`` in its own process(es)."""
     command = [sys.executable, "-m", "channel_manager.entrypoints.cli", "serve", "--no-worker"]
     process = subprocess.Popen(
-        [*command, "--port", str(port)],
+        [*command, "--port", str(port), "--processes", str(processes)],
         env={**os.environ, **environ},
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -287,18 +297,19 @@ def measure(
     return Figures(push, floor, best, floor_best)
 
 
-def run(database: str, args: argparse.Namespace) -> None:
-    """Every figure for one database."""
+def run(database: str, processes: int, args: argparse.Namespace) -> None:
+    """Every figure for one database and number of server processes."""
     with DATABASES[database]() as url, tempfile.TemporaryFile() as log:
         with ExitStack() as stack:
             with SandboxServer(seed=1) as sandbox:
                 port = _free_port()
                 environ = service_environ(sandbox.base_url, f"http://127.0.0.1:{port}", url)
                 environ["CM_LOG_LEVEL"] = "INFO"  # what `serve` logs by default
-                server = stack.enter_context(served(environ, port, log))
+                server = stack.enter_context(served(environ, port, log, processes))
                 connect_push_hotel(environ, server.base_url)
             load = stack.enter_context(closing(LoadGenerator(server.base_url, args.connections)))
-            result = measure(load, server, database, args)
+            label = database + (f" x{processes} processes" if processes > 1 else "")
+            result = measure(load, server, label, args)
         log.seek(0)
         tracebacks = log.read().decode(errors="replace").count("Traceback")
         stored = stored_reservations(url)
@@ -306,12 +317,11 @@ def run(database: str, args: argparse.Namespace) -> None:
     # fewer would be a Success for a reservation we do not have.
     verdict = "ok" if stored >= load.acknowledged else "LOST RESERVATIONS"
     checks = f"{stored} / {load.acknowledged} ({verdict}) / {tracebacks}"
-    report(database, args, result, checks)
+    report(f"P2 push {label}", args, result, checks)
 
 
-def report(database: str, args: argparse.Namespace, result: Figures, checks: str) -> None:
-    """Print one database's figures, goals and ratios against the floor."""
-    name = f"P2 push {database}"
+def report(name: str, args: argparse.Namespace, result: Figures, checks: str) -> None:
+    """Print one run's figures, goals and ratios against the floor."""
     runs = f"(median of {args.repeat} x {args.window:.0f} s)"
     push, floor = result.push, result.floor
     figure(f"{name}: p50 at {args.rate:.0f}/s {runs}", f"{push.p50:.1f} ms")
@@ -358,10 +368,17 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per rate step")
     parser.add_argument("--max-p99-ms", type=float, default=1000.0)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--processes",
+        default="1,2",
+        help="serve --processes counts measured on PostgreSQL (SQLite: always 1)",
+    )
     args = parser.parse_args()
     print(f"P2 push endpoint on {machine()}", flush=True)
     for database in args.databases.split(","):
-        run(database, args)
+        counts = [int(n) for n in args.processes.split(",")] if database == "postgresql" else [1]
+        for processes in counts:
+            run(database, processes, args)
 
 
 if __name__ == "__main__":

@@ -7,12 +7,14 @@ commands so that ``channel-manager --help`` and the admin commands start quickly
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 
+from channel_manager.container import Container
 from channel_manager.entrypoints.cli import context
 from channel_manager.entrypoints.logging_setup import configure_logging
 
@@ -35,12 +37,24 @@ def serve(
             help="Also run the worker in this process (use --no-worker when workers run apart).",
         ),
     ] = True,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes",
+            min=1,
+            help="Server processes on one socket (about one per core; the in-process worker"
+            " runs in the first only). Several need PostgreSQL.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the REST API, the OTA push endpoint and the web UI with uvicorn.
 
     Give --ssl-certfile and --ssl-keyfile to serve HTTPS directly, or run behind a
     TLS-terminating proxy (then list it in CM_TRUSTED_PROXIES). Refuses to start on a
     database that `channel-manager db upgrade` has not brought up to date.
+
+    One process sustains about 1 / (CPU per request) pushes per second; --processes N runs N
+    forked server processes accepting from one socket (see entrypoints/processes.py).
     """
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise typer.BadParameter("--ssl-certfile and --ssl-keyfile go together")
@@ -52,22 +66,41 @@ def serve(
         run_server,
     )
 
-    config = uvicorn.Config(
-        build_asgi_app(container),
-        host=host,
-        port=port,
-        ssl_certfile=ssl_certfile,
-        ssl_keyfile=ssl_keyfile,
-        log_level=settings.log_level.lower(),
-        lifespan="on",
-        # CM_TRUSTED_PROXIES alone decides whose X-Forwarded-For is believed (push allow-list);
-        # uvicorn's own proxy handling would trust any local proxy behind our back.
-        proxy_headers=False,
-        # uvicorn's records (the access log holds URLs) go through the root handlers and so
-        # through the secret-redacting filter; its own handlers would bypass it.
-        log_config=None,
+    def config_for(app_container: Container) -> uvicorn.Config:
+        return uvicorn.Config(
+            build_asgi_app(app_container),
+            host=host,
+            port=port,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+            log_level=settings.log_level.lower(),
+            lifespan="on",
+            # CM_TRUSTED_PROXIES alone decides whose X-Forwarded-For is believed (push
+            # allow-list); uvicorn's own proxy handling would trust any local proxy.
+            proxy_headers=False,
+            # uvicorn's records (the access log holds URLs) go through the root handlers and
+            # so through the secret-redacting filter; its own handlers would bypass it.
+            log_config=None,
+        )
+
+    if processes == 1:
+        server = uvicorn.Server(config_for(container))
+        asyncio.run(run_server(server, container, with_worker=worker_in_process))
+        return
+    from channel_manager.entrypoints.processes import (  # noqa: PLC0415 - only for --processes
+        bind_socket,
+        run_processes,
     )
-    asyncio.run(run_server(uvicorn.Server(config), container, with_worker=worker_in_process))
+
+    container.engine().dispose()  # no database connection crosses the fork
+
+    def child(sock: socket.socket, index: int) -> None:
+        own = context.get_container()
+        server = uvicorn.Server(config_for(own))
+        with_worker = worker_in_process and index == 0
+        asyncio.run(run_server(server, own, with_worker=with_worker, sockets=[sock]))
+
+    raise typer.Exit(run_processes(processes, bind_socket(host, port), child))
 
 
 def worker(
