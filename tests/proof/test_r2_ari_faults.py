@@ -50,8 +50,10 @@ RESTRICTIONS = ("min_los", "max_los", "closed", "closed_to_arrival", "closed_to_
 
 @pytest.fixture
 def service_settings_extra() -> Mapping[str, str]:
-    """A short HTTP timeout, so an injected timeout costs one second, not thirty."""
-    return {"CM_HTTP_TIMEOUT": "1s"}
+    """A short HTTP timeout, so an injected timeout costs two seconds, not thirty; still long
+    enough that a loaded machine does not turn a slow answer into a timeout whose request
+    the sandbox applies after our retry (an ordering hazard no client can rule out)."""
+    return {"CM_HTTP_TIMEOUT": "2s"}
 
 
 def inject_faults(sandbox_http: httpx.Client) -> None:
