@@ -76,6 +76,23 @@ def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterator[Sequence[_T]]:
         yield items[start : start + size]
 
 
+def _packed(
+    pieces: Sequence[tuple[UUID, Sequence[tuple[date, date]]]],
+) -> Iterator[list[tuple[UUID, Sequence[tuple[date, date]]]]]:
+    """(unit, ranges) pieces in groups binding at most about ``_CHUNK`` parameters each."""
+    group: list[tuple[UUID, Sequence[tuple[date, date]]]] = []
+    size = 0
+    for piece in pieces:
+        params = 1 + 2 * len(piece[1])
+        if group and size + params > _CHUNK:
+            yield group
+            group, size = [], 0
+        group.append(piece)
+        size += params
+    if group:
+        yield group
+
+
 def _spans(nights: Sequence[date]) -> list[tuple[date, date]]:
     """Sorted ``nights`` as inclusive (first, last) ranges, near neighbours merged."""
     spans: list[tuple[date, date]] = []
@@ -211,14 +228,28 @@ class SqlAlchemyReservationRepository:
         booked = {unit_id: dict.fromkeys(nights, 0) for unit_id, nights in nights_by_unit.items()}
         table = tables.reservations
         stays = tables.reservation_room_stays
-        # A stay's nights run from arrival to the night before departure.
-        terms = [
-            sa.and_(stays.c.unit_id == unit_id, stays.c.arrival <= last, stays.c.departure > first)
+        # One term per unit (per up to _CHUNK // 2 ranges), its ranges OR-ed inside it: the
+        # database walks each unit's stays once (index on unit_id), not once per range.
+        pieces = [
+            (unit_id, spans)
             for unit_id, by_night in booked.items()
-            for first, last in _spans(sorted(by_night))
+            for spans in _chunks(_spans(sorted(by_night)), _CHUNK // 2)
         ]
-        counted: set[tuple[UUID, int]] = set()  # a stay may match terms of two chunks
-        for chunk in _chunks(terms, _CHUNK // 3):
+        counted: set[tuple[UUID, int]] = set()  # a stay may match terms of two statements
+        for group in _packed(pieces):
+            # A stay's nights run from arrival to the night before departure.
+            chunk = [
+                sa.and_(
+                    stays.c.unit_id == unit_id,
+                    sa.or_(
+                        *(
+                            sa.and_(stays.c.arrival <= last, stays.c.departure > first)
+                            for first, last in spans
+                        )
+                    ),
+                )
+                for unit_id, spans in group
+            ]
             statement = (
                 sa.select(
                     stays.c.reservation_id,
