@@ -201,6 +201,18 @@ def test_invalid_value_is_reported_as_320() -> None:
     assert "'Maybe'" in caught.value.message
 
 
+def test_an_echo_token_longer_than_ota_allows_is_refused() -> None:
+    """The EchoToken is echoed in the answer and logged with it: a 5 MB one cost a second and
+    15 MB per refusal (R3). OTA types it StringLength1to128."""
+    body = '<OTA_HotelResNotifRQ xmlns="{ns}" EchoToken="{token}"><HotelReservations>'
+    body += "<HotelReservation/></HotelReservations></OTA_HotelResNotifRQ>"
+    assert decode_res_notif_rq(body.format(ns=OTA, token="e" * 128).encode()).echo_token
+    with pytest.raises(OtaParseError) as caught:
+        decode_res_notif_rq(body.format(ns=OTA, token="e" * 129).encode())
+    assert caught.value.ota_code is OtaErrorCode.INVALID_VALUE
+    assert "EchoToken is 129 characters" in caught.value.message
+
+
 def test_soap_wrapped_message_is_unwrapped_and_reported() -> None:
     inner = opentravel_sample("OTA_HotelResNotifRQ.xml").split(b"?>", 1)[1]
     data = (

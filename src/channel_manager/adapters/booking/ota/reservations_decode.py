@@ -57,6 +57,8 @@ _STATUS_SPELLINGS: dict[str, ResStatus] = {
     **dict.fromkeys(("cancel", "cancelled", "canceled", "cancellation"), ResStatus.CANCEL),
 }
 _MAX_NIGHTS = 366 * 3  # a longer stay is a malformed message, not a booking
+#: OTA's EchoToken is a StringLength1to128.
+MAX_ECHO_TOKEN = 128
 
 
 def _status(raw: str | None, kind: ResMessageKind, has_stays: bool) -> ResStatus:
@@ -319,13 +321,21 @@ def decode_res_notif_rq(data: bytes, *, limits: ParserLimits | None = None) -> R
         else ("HotelResModifies", "HotelResModify")
     )
     root_status = attr(root, "ResStatus")
+    echo_token = attr(root, "EchoToken")
+    if echo_token is not None and len(echo_token) > MAX_ECHO_TOKEN:
+        # Echoed in the answer and logged twice: a 5 MB token made every refusal cost 5 MB
+        # of answer and 10 MB of message log, and a second.
+        raise OtaParseError(
+            OtaErrorCode.INVALID_VALUE,
+            f"EchoToken is {len(echo_token)} characters; OTA allows at most {MAX_ECHO_TOKEN}",
+        )
     return ResNotifRQ(
         kind=kind,
         reservations=tuple(
             _reservation(el, kind, root_status) for el in children(root, container, item)
         ),
         res_status=root_status,
-        echo_token=attr(root, "EchoToken"),
+        echo_token=echo_token,
         timestamp=datetime_attr(root, "TimeStamp"),
         target=attr(root, "Target"),
         version=attr(root, "Version") or "",
