@@ -38,7 +38,8 @@ class Attack:
     message is well-formed and is refused later (it holds no reservation), and only the
     message log may keep it, as it keeps every inbound message an admin may need to see.
     ``streamed`` sends it in chunks without a Content-Length. ``soap`` means the answer must
-    come back in a SOAP envelope.
+    come back in a SOAP envelope. ``reads_body`` means the refusal comes after the decoder has
+    read one value as large as the body (it must measure it), so the Python heap holds one copy.
     """
 
     name: str
@@ -47,6 +48,7 @@ class Attack:
     parse_refusal: bool = True
     streamed: bool = False
     soap: bool = False
+    reads_body: bool = False
 
     def chunks(self) -> Iterator[bytes]:
         """The body in ``STREAM_CHUNK`` pieces (for a chunked upload)."""
@@ -197,11 +199,11 @@ def build_corpus(
             parse_refusal=False,
         ),
         Attack(
-            "huge attribute (no reservation)",
+            "huge attribute (a 5 MB EchoToken)",
             f'<OTA_HotelResNotifRQ xmlns="{OTA_NS}" Version="2.001" EchoToken="'.encode()
             + b"A" * (max_body_bytes - 200)
             + b'"/>',
-            parse_refusal=False,
+            reads_body=True,
         ),
     ]
 
