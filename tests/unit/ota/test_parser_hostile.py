@@ -13,7 +13,11 @@ import pytest
 
 from channel_manager.adapters.booking.ota.ari import decode_avail_notif_rq
 from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
-from channel_manager.adapters.booking.ota.parser import ParserLimits, parse_document
+from channel_manager.adapters.booking.ota.parser import (
+    ATTRIBUTE_CHECK_FROM,
+    ParserLimits,
+    parse_document,
+)
 from channel_manager.adapters.booking.ota.reservations_decode import decode_res_notif_rq
 from tests.unit.ota.samples import opentravel_sample
 
@@ -141,6 +145,23 @@ def test_element_limit_is_configurable_and_counts_start_tags_only() -> None:
     data = b"<a>" + b"<b></b>" * 4 + b"</a>"  # five elements, nine tags
     assert parse_document(data, {"a"}, namespace=None, limits=ParserLimits(max_elements=5))
     assert "more than 4 elements" in _error(data, limits=ParserLimits(max_elements=4)).message
+
+
+def test_an_element_crowded_with_attributes_is_refused_in_a_large_body() -> None:
+    """400,000 attributes on one element (5 MB) took over a second to decode, redact and log."""
+    crowded = b" ".join(b'a%d="1"' % i for i in range(20_000))
+    data = f'<OTA_HotelResNotifRQ xmlns="{OTA}" '.encode() + crowded + b"/>"
+    assert len(data) >= ATTRIBUTE_CHECK_FROM
+    error = _error(data)
+    assert error.ota_code is OtaErrorCode.UNABLE_TO_PROCESS
+    assert "more than 64 attributes" in error.message
+
+
+def test_attribute_count_is_left_alone_in_small_bodies() -> None:
+    """Below ATTRIBUTE_CHECK_FROM the walk would cost more than the attributes can."""
+    crowded = b" ".join(b'a%d="1"' % i for i in range(100))
+    data = f'<OTA_HotelResNotifRQ xmlns="{OTA}" '.encode() + crowded + b"/>"
+    assert parse_document(data, RES_NOTIF).name == "OTA_HotelResNotifRQ"
 
 
 def test_real_reservations_fill_the_size_limit_within_the_default_element_limit() -> None:
