@@ -194,9 +194,8 @@ def build_corpus(
             + b"</HotelReservations></OTA_HotelResNotifRQ>",
         ),
         Attack(
-            "many attributes (no reservation)",
+            "many attributes (437,000 on one element)",
             f'<OTA_HotelResNotifRQ xmlns="{OTA_NS}" Version="2.001" '.encode() + many_attrs + b"/>",
-            parse_refusal=False,
         ),
         Attack(
             "huge attribute (a 5 MB EchoToken)",
