@@ -311,13 +311,24 @@ def run(database: str, processes: int, args: argparse.Namespace) -> None:
             label = database + (f" x{processes} processes" if processes > 1 else "")
             result = measure(load, server, label, args)
         log.seek(0)
-        tracebacks = log.read().decode(errors="replace").count("Traceback")
+        text = log.read().decode(errors="replace")
+        tracebacks = text.count("Traceback")
         stored = stored_reservations(url)
     # More stored than acknowledged is possible (an answer the generator gave up waiting for);
     # fewer would be a Success for a reservation we do not have.
     verdict = "ok" if stored >= load.acknowledged else "LOST RESERVATIONS"
-    checks = f"{stored} / {load.acknowledged} ({verdict}) / {tracebacks}"
+    checks = f"{stored} / {load.acknowledged} ({verdict}) / {tracebacks}{_first_error(text)}"
     report(f"P2 push {label}", args, result, checks)
+
+
+def _first_error(log: str) -> str:
+    """The exception line ending the server log's first traceback, to say what failed."""
+    start = log.find("Traceback")
+    if start < 0:
+        return ""
+    lines = log[start:].splitlines()[1:]
+    last = next((line for line in lines if line and not line.startswith(" ")), "?")
+    return f" (first: {last[:160]})"
 
 
 def report(name: str, args: argparse.Namespace, result: Figures, checks: str) -> None:
