@@ -11,10 +11,12 @@ from uuid import UUID
 
 from channel_manager.application.scoping import owned_connection
 from channel_manager.domain.ari import AvailRequest
+from channel_manager.domain.ari_overlap import overrides
 from channel_manager.domain.channel import PushOutcome
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import (
     ChannelAuthError,
+    InvalidTransition,
     NotFound,
     PermanentChannelError,
     RetryableChannelError,
@@ -26,6 +28,25 @@ from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
+
+#: How many of a connection's messages are read per page when looking for newer ones.
+_PAGE = 200
+
+
+class PushSuperseded(InvalidTransition):
+    """A failed push cannot be replayed: a newer push sets some of the same values, and
+    sending the old values again would undo it on the channel.
+    """
+
+    def __init__(self, message_id: UUID, newer_id: UUID) -> None:
+        super().__init__("push", "failed", "pending")
+        self.message = (
+            f"push {message_id} is superseded by the newer push {newer_id} for the same rooms,"
+            " days and values; submit the values again instead of replaying it"
+        )
+        self.args = (self.message,)
+        self.message_id = message_id
+        self.newer_id = newer_id
 
 
 class OutboundDispatcher:
@@ -134,10 +155,15 @@ class OutboundDispatcher:
         return released
 
     def replay(self, organization_id: UUID, message_id: UUID) -> OutboundMessage:
-        """Queue a failed message again from scratch."""
+        """Queue a failed message again from scratch, unless a newer message overrides some
+        of its values (``PushSuperseded``): replaying it would put old values back.
+        """
         with self._uow_factory() as uow:
             message = _owned_message(uow, organization_id, message_id)
-            replayed = message.replay(self._clock.now())
+            replayed = message.replay(self._clock.now())  # refuses any state but failed
+            newer = _newer_overriding(uow, message)
+            if newer is not None:
+                raise PushSuperseded(message.id, newer.id)
             uow.outbound.update(replayed)
             uow.commit()
         return replayed
@@ -174,6 +200,21 @@ def _owned_message(uow: UnitOfWork, organization_id: UUID, message_id: UUID) -> 
     except NotFound:
         raise NotFound("push", message_id) from None
     return message
+
+
+def _newer_overriding(uow: UnitOfWork, message: OutboundMessage) -> OutboundMessage | None:
+    """The first message queued after ``message`` on its connection that overrides it."""
+    offset = 0
+    while page := uow.outbound.list(
+        connection_id=message.connection_id, limit=_PAGE, offset=offset
+    ):
+        for other in page:  # newest first
+            if (other.created_at, str(other.id)) <= (message.created_at, str(message.id)):
+                return None
+            if overrides(other.payload, message.payload):
+                return other
+        offset += len(page)
+    return None
 
 
 async def _push(gateway: ChannelGateway, message: OutboundMessage) -> PushOutcome:

@@ -18,6 +18,7 @@ from channel_manager.application.mapping_views import (
     RatePlanMappingInput,
     UnitMappingInput,
 )
+from channel_manager.application.outbound import PushSuperseded
 from channel_manager.domain.ari import AvailRequest
 from channel_manager.domain.channel import ReservationMessageKind
 from channel_manager.domain.connection import Connection
@@ -29,6 +30,7 @@ from channel_manager.domain.errors import (
 )
 from channel_manager.domain.reservation import ReservationStatus
 from channel_manager.domain.sync import CLAIM_LEASE, OutboundMessage, OutboundState
+from channel_manager.entrypoints.rest.errors import status_for
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, ROOM_SUITE, booking
 from tests.unit.application.conftest import World
 
@@ -426,3 +428,33 @@ async def test_mapped_hotels_come_from_our_records_without_asking_the_channel(
     intruder = world.container.inventory().ensure_organization("Intruders")
     with pytest.raises(NotFound):
         world.container.mappings().mapped(intruder.id, connection.id)
+
+
+async def test_a_failed_push_that_a_newer_one_overrides_is_not_replayed(world: World) -> None:
+    """Replaying old absolute values after newer ones were delivered would undo them."""
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    [old] = _submit_double(world, connection, date(2027, 1, 5), date(2027, 1, 9), stop_sell=True)
+    world.channel.fail_next(
+        GatewayOperation.PUSH_AVAILABILITY, PermanentChannelError("402", "room not active")
+    )
+    dispatcher = world.container.dispatcher()
+    await dispatcher.dispatch_due("w1")
+    world.clock.advance(timedelta(seconds=1))
+    [elsewhere] = _submit_double(
+        world, connection, date(2027, 1, 20), date(2027, 1, 21), stop_sell=False
+    )
+    await dispatcher.dispatch_due("w1")
+    world.clock.advance(timedelta(seconds=1))
+    [newer] = _submit_double(world, connection, date(2027, 1, 8), date(2027, 1, 8), stop_sell=False)
+    await dispatcher.dispatch_due("w1")
+    assert dispatcher.get(world.organization.id, newer.id).state is OutboundState.DELIVERED
+
+    with pytest.raises(PushSuperseded) as refused:
+        dispatcher.replay(world.organization.id, old.id)
+
+    assert refused.value.newer_id == newer.id
+    assert str(newer.id) in str(refused.value)
+    assert dispatcher.get(world.organization.id, old.id).state is OutboundState.FAILED
+    assert status_for(refused.value)[0] == 409
+    assert elsewhere.id != newer.id  # a newer push elsewhere alone would not have refused it
