@@ -43,7 +43,7 @@ def serve(
             "--processes",
             min=1,
             help="Server processes on one socket (about one per core; the in-process worker"
-            " runs in the first only). Several need PostgreSQL.",
+            " runs in the first only). Worth it on PostgreSQL; SQLite writes take turns.",
         ),
     ] = 1,
 ) -> None:
