@@ -88,7 +88,9 @@ def main() -> None:
     if args.trace:
         command.append("--trace")
     started = time.perf_counter()
-    completed = subprocess.run(command, check=True, capture_output=True, text=True)
+    completed = subprocess.run(command, check=False, capture_output=True, text=True)
+    if completed.returncode != 0:
+        sys.exit(f"the import failed:\n{completed.stderr}")
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     wall = time.perf_counter() - started
     floor, peak = float(result["floor_mb"]), float(result["peak_mb"])

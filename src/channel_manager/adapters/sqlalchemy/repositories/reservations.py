@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
@@ -76,23 +77,6 @@ def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterator[Sequence[_T]]:
         yield items[start : start + size]
 
 
-def _packed(
-    pieces: Sequence[tuple[UUID, Sequence[tuple[date, date]]]],
-) -> Iterator[list[tuple[UUID, Sequence[tuple[date, date]]]]]:
-    """(unit, ranges) pieces in groups binding at most about ``_CHUNK`` parameters each."""
-    group: list[tuple[UUID, Sequence[tuple[date, date]]]] = []
-    size = 0
-    for piece in pieces:
-        params = 1 + 2 * len(piece[1])
-        if group and size + params > _CHUNK:
-            yield group
-            group, size = [], 0
-        group.append(piece)
-        size += params
-    if group:
-        yield group
-
-
 def _spans(nights: Sequence[date]) -> list[tuple[date, date]]:
     """Sorted ``nights`` as inclusive (first, last) ranges, near neighbours merged."""
     spans: list[tuple[date, date]] = []
@@ -102,6 +86,38 @@ def _spans(nights: Sequence[date]) -> list[tuple[date, date]]:
         else:
             spans.append((night, night))
     return spans
+
+
+#: Most night ranges one booked-rooms statement asks about (a power of two).
+_MAX_RANGES = 128
+
+
+@lru_cache(maxsize=8)
+def _booked_statement(ranges: int) -> sa.Select[UUID, int, date, date]:
+    """Stays of ``:unit_id`` in non-cancelled reservations overlapping any of ``ranges``
+    ranges ``:first_i..:last_i``; the database walks the unit's stays once (index on unit_id).
+    A stay's nights run from arrival to the night before departure.
+    """
+    stays = tables.reservation_room_stays
+    table = tables.reservations
+    overlapping = sa.or_(
+        *(
+            sa.and_(
+                stays.c.arrival <= sa.bindparam(f"last_{index}", type_=sa.Date),
+                stays.c.departure > sa.bindparam(f"first_{index}", type_=sa.Date),
+            )
+            for index in range(ranges)
+        )
+    )
+    return (
+        sa.select(stays.c.reservation_id, stays.c.position, stays.c.arrival, stays.c.departure)
+        .join(table, table.c.id == stays.c.reservation_id)
+        .where(
+            stays.c.unit_id == sa.bindparam("unit_id", type_=sa.Uuid),
+            table.c.status != ReservationStatus.CANCELLED.value,
+            overlapping,
+        )
+    )
 
 
 def advisory_lock_key(connection_id: UUID, external_id: str) -> int:
@@ -221,57 +237,29 @@ class SqlAlchemyReservationRepository:
     def booked_rooms(
         self, nights_by_unit: Mapping[UUID, Collection[date]]
     ) -> dict[UUID, dict[date, int]]:
-        """Per unit, rooms occupied on each of its nights: only the overlapping stays' unit
-        and dates are read (one small row each, one query for every unit), never whole
-        reservations.
+        """Per unit, rooms occupied on each of its nights: only the overlapping stays' dates
+        are read (one small row each, one query per unit), never whole reservations.
         """
         booked = {unit_id: dict.fromkeys(nights, 0) for unit_id, nights in nights_by_unit.items()}
-        table = tables.reservations
-        stays = tables.reservation_room_stays
-        # One term per unit (per up to _CHUNK // 2 ranges), its ranges OR-ed inside it: the
-        # database walks each unit's stays once (index on unit_id), not once per range.
-        pieces = [
-            (unit_id, spans)
-            for unit_id, by_night in booked.items()
-            for spans in _chunks(_spans(sorted(by_night)), _CHUNK // 2)
-        ]
-        counted: set[tuple[UUID, int]] = set()  # a stay may match terms of two statements
-        for group in _packed(pieces):
-            # A stay's nights run from arrival to the night before departure.
-            chunk = [
-                sa.and_(
-                    stays.c.unit_id == unit_id,
-                    sa.or_(
-                        *(
-                            sa.and_(stays.c.arrival <= last, stays.c.departure > first)
-                            for first, last in spans
-                        )
-                    ),
-                )
-                for unit_id, spans in group
-            ]
-            statement = (
-                sa.select(
-                    stays.c.reservation_id,
-                    stays.c.position,
-                    stays.c.unit_id,
-                    stays.c.arrival,
-                    stays.c.departure,
-                )
-                .join(table, table.c.id == stays.c.reservation_id)
-                .where(table.c.status != ReservationStatus.CANCELLED.value, sa.or_(*chunk))
-            )
-            for reservation_id, position, unit_id, arrival, departure in self._connection.execute(
-                statement
-            ):
-                if (reservation_id, position) in counted:
-                    continue
-                counted.add((reservation_id, position))
-                by_night = booked[unit_id]
-                for ordinal in range(arrival.toordinal(), departure.toordinal()):
-                    night = date.fromordinal(ordinal)
-                    if night in by_night:
-                        by_night[night] += 1
+        counted: set[tuple[UUID, int]] = set()  # a stay may match two chunks of ranges
+        for unit_id, by_night in booked.items():
+            for spans in _chunks(_spans(sorted(by_night)), _MAX_RANGES):
+                # Padded to a power of two (a repeated range changes nothing): a handful of
+                # statement shapes, each built and compiled once, whatever the batch asks.
+                size = 1 << (len(spans) - 1).bit_length()
+                padded = [*spans, *[spans[-1]] * (size - len(spans))]
+                params: dict[str, object] = {"unit_id": unit_id}
+                for index, (first, last) in enumerate(padded):
+                    params[f"first_{index}"], params[f"last_{index}"] = first, last
+                rows = self._connection.execute(_booked_statement(size), params)
+                for reservation_id, position, arrival, departure in rows:
+                    if (reservation_id, position) in counted:
+                        continue
+                    counted.add((reservation_id, position))
+                    for ordinal in range(arrival.toordinal(), departure.toordinal()):
+                        night = date.fromordinal(ordinal)
+                        if night in by_night:
+                            by_night[night] += 1
         return booked
 
     def list(
