@@ -70,6 +70,7 @@ def _child(sock: socket.socket, index: int, child_main: ChildMain) -> int:
     # parent). A signal before the server is up ends the child at once the same way.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _exit)
+    _stop_with_parent()
     try:
         child_main(sock, index)
     except SystemExit as stop:
@@ -82,6 +83,19 @@ def _child(sock: socket.socket, index: int, child_main: ChildMain) -> int:
             sys.stdout.flush()
             sys.stderr.flush()
     return 0
+
+
+def _stop_with_parent() -> None:
+    """On Linux, SIGTERM this child when the parent dies (even of SIGKILL), so no server is
+    left orphaned holding the port.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # noqa: PLC0415 - Linux only
+
+    with contextlib.suppress(OSError, AttributeError):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
 
 
 def _supervise(children: list[int]) -> int:

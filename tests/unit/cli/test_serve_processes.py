@@ -65,8 +65,8 @@ def two_processes(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str
         yield process, base_url, log
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait()
+            process.terminate()
+            process.wait(timeout=30)
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
@@ -97,3 +97,15 @@ def test_when_one_process_dies_the_others_stop_and_the_exit_code_says_so(
     os.kill(killed, signal.SIGKILL)
     assert process.wait(timeout=30) == 128 + signal.SIGKILL
     assert f"Finished server process [{survivor}]" in log.read_text()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_children_do_not_outlive_a_killed_parent(
+    two_processes: tuple[subprocess.Popen[bytes], str, Path],
+) -> None:
+    process, _base_url, log = two_processes
+    children = _children(process.pid)
+    _wait(lambda: log.read_text().count("Application startup complete") == 2, "both to start")
+    process.kill()
+    process.wait()
+    _wait(lambda: not any(Path(f"/proc/{child}").exists() for child in children), "children")
