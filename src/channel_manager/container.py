@@ -31,6 +31,7 @@ from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
 from channel_manager.application.reservations import ReservationIntake
 from channel_manager.application.sync import SyncIntervals, SyncService
+from channel_manager.application.work_signal import WorkSignal
 from channel_manager.domain.connection import AuthMode
 from channel_manager.domain.retry import RetryPolicy
 from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory
@@ -78,6 +79,7 @@ class Container(containers.DeclarativeContainer):
     retry_policy = providers.Singleton(
         RetryPolicy, max_attempts=settings.provided.outbound_max_attempts
     )
+    work_signal = providers.Singleton(WorkSignal)
     outbox = providers.Singleton(AriOutbox, clock, ids, settings.provided.outbound_max_attempts)
     availability = providers.Singleton(AvailabilityPublisher, outbox)
     intake = providers.Singleton(ReservationIntake, uow_factory, ids, availability)

@@ -20,6 +20,7 @@ from channel_manager.application.mappings import MappingService
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
 from channel_manager.application.sync import SyncService
+from channel_manager.application.work_signal import WorkSignal
 from channel_manager.domain.inventory import Property, Unit
 from channel_manager.domain.messages import MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
@@ -125,9 +126,11 @@ class ConnectionsController(Controller):
         connection_id: UUID,
         data: AriChangesBody,
         ari: AriService,
+        work_signal: WorkSignal,
     ) -> AcceptedPushes:
         """Queue availability, rate and restriction changes; the worker delivers them."""
         queued = ari.submit(organization_id, connection_id, data.changes)
+        work_signal.notify()  # committed: the worker in this process sends it now
         return AcceptedPushes(push_ids=tuple(m.id for m in queued))
 
     @get("/{connection_id:uuid}/messages", sync_to_thread=True, responses=errors(404))

@@ -336,6 +336,7 @@ def push_handlers(container: Container) -> list[HTTPRouteHandler]:
         ParserLimits(max_bytes=settings.max_body_bytes),
     )
     limiter: anyio.CapacityLimiter | None = None  # made on the event loop, at the first push
+    signal = container.work_signal()
 
     # The body limit is enforced here, not by the framework, so oversize gets an OTA answer.
     @post(
@@ -365,6 +366,8 @@ def push_handlers(container: Container) -> list[HTTPRouteHandler]:
                 lambda: receiver.receive(body, soap_hint=_looks_like_soap(request, body)),
                 limiter=limiter,
             )
+            if answer.status == 200:
+                signal.notify()  # committed: the availability it changed goes out now
         return Response(
             answer.body,
             status_code=answer.status,

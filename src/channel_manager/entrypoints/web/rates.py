@@ -17,6 +17,7 @@ from channel_manager.application.mapping_views import HotelView
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
+from channel_manager.application.work_signal import WorkSignal
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import DomainError, NotFound
 from channel_manager.entrypoints.web.ari_forms import (
@@ -149,6 +150,7 @@ async def change_rates(
     mappings: MappingService,
     dispatcher: OutboundDispatcher,
     ari: AriService,
+    work_signal: WorkSignal,
     now: datetime,
 ) -> Response[Any]:
     """``action=preview`` shows the OTA messages; ``action=push`` queues them."""
@@ -167,6 +169,7 @@ async def change_rates(
         previews = preview(change_set_of(change, currency))
         if form.get("action") == "push":
             queued = await asyncio.to_thread(ari.submit, organization_id, connection.id, [change])
+            work_signal.notify()  # committed: the worker in this process sends it now
             notify(request, f"Queued {len(queued)} push(es) for Booking.com.")
             return see_other(f"/pushes?connection_id={connection.id}")
     except DomainError as failure:

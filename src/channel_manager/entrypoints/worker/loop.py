@@ -22,6 +22,7 @@ import attrs
 
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.sync import SyncService
+from channel_manager.application.work_signal import WorkSignal
 from channel_manager.container import Container
 from channel_manager.domain.connection import Connection
 from channel_manager.ports.clock import Clock
@@ -64,6 +65,7 @@ class Worker:
         *,
         idle_wait: timedelta = timedelta(seconds=1),
         batch: int = 10,
+        work_signal: WorkSignal | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._sync = sync
@@ -72,6 +74,7 @@ class Worker:
         self.worker_id = worker_id
         self._idle_wait = idle_wait
         self._batch = batch
+        self._signal = work_signal or WorkSignal()
         self.stopping = asyncio.Event()
 
     async def tick(self) -> TickCounts:
@@ -120,16 +123,15 @@ class Worker:
     async def run(self, *, once: bool = False) -> None:
         """Loop until :attr:`stopping` is set (or once); then release claimed work."""
         logger.info("worker %s started", self.worker_id)
+        self._signal.listen()
         try:
             while not self.stopping.is_set():
                 counts = await self.tick()
                 if once:
                     break
                 if not counts.busy:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(
-                            self.stopping.wait(), self._idle_wait.total_seconds()
-                        )
+                    # Idle until the next pass, or until this process commits outbound work.
+                    await self._signal.wait(self._idle_wait.total_seconds(), self.stopping)
         finally:
             released = await asyncio.to_thread(self._dispatcher.release, self.worker_id)
             logger.info("worker %s stopped; released %d message(s)", self.worker_id, released)
@@ -143,6 +145,7 @@ def build_worker(container: Container, worker_id: str | None = None) -> Worker:
         container.dispatcher(),
         container.clock(),
         worker_id or default_worker_id(),
+        work_signal=container.work_signal(),
     )
 
 

@@ -1,0 +1,101 @@
+"""The worker's doorbell: committed outbound work wakes this process's idle worker at once.
+
+Without it, an availability change queued by a pushed reservation waited out the worker's idle
+pause (a second) before it was sent: most of P4's push-mode propagation time. The waits here
+use an idle pause of an hour, so only the signal can end them within the test's timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import timedelta
+
+from channel_manager.application.work_signal import WorkSignal
+from channel_manager.entrypoints.worker.loop import TickCounts, Worker
+from tests.support.containers import memory_container
+
+HOUR = 3600.0
+
+
+def test_a_notification_from_another_thread_ends_the_wait() -> None:
+    signal = WorkSignal()
+
+    async def scenario() -> bool:
+        signal.listen()
+        stopping = asyncio.Event()
+        waiting = asyncio.create_task(signal.wait(HOUR, stopping))
+        await asyncio.sleep(0)
+        threading.Thread(target=signal.notify).start()
+        return await asyncio.wait_for(waiting, timeout=10)
+
+    assert asyncio.run(scenario()) is True
+
+
+def test_a_notification_while_busy_is_not_lost() -> None:
+    signal = WorkSignal()
+
+    async def scenario() -> tuple[bool, bool]:
+        signal.listen()
+        signal.notify()  # the worker was in the middle of a pass
+        await asyncio.sleep(0)
+        first = await asyncio.wait_for(signal.wait(HOUR, asyncio.Event()), timeout=10)
+        second = await signal.wait(0.01, asyncio.Event())  # consumed: an ordinary idle pause
+        return first, second
+
+    assert asyncio.run(scenario()) == (True, False)
+
+
+def test_stopping_ends_the_wait_without_a_notification() -> None:
+    signal = WorkSignal()
+
+    async def scenario() -> bool:
+        stopping = asyncio.Event()
+        waiting = asyncio.create_task(signal.wait(HOUR, stopping))
+        await asyncio.sleep(0)
+        stopping.set()
+        return await asyncio.wait_for(waiting, timeout=10)
+
+    assert asyncio.run(scenario()) is False
+
+
+def test_notifying_without_a_listening_worker_does_nothing() -> None:
+    WorkSignal().notify()  # the CLI and tests commit work with no worker in the process
+
+
+class CountingWorker(Worker):
+    """A worker that counts its passes (each finds nothing to do)."""
+
+    passes = 0
+
+    async def tick(self) -> TickCounts:
+        self.passes += 1
+        return TickCounts()
+
+
+def test_the_idle_worker_makes_its_next_pass_when_notified() -> None:
+    container = memory_container()
+    signal = container.work_signal()
+    worker = CountingWorker(
+        container.uow_factory(),
+        container.sync(),
+        container.dispatcher(),
+        container.clock(),
+        "worker-under-test",
+        idle_wait=timedelta(seconds=HOUR),
+        work_signal=signal,
+    )
+
+    async def scenario() -> int:
+        running = asyncio.create_task(worker.run())
+        while worker.passes < 1:
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(signal.notify)  # as the push endpoint does after its commit
+        async with asyncio.timeout(10):
+            while worker.passes < 2:
+                await asyncio.sleep(0.01)
+        worker.stopping.set()
+        await asyncio.wait_for(running, timeout=10)
+        return worker.passes
+
+    assert asyncio.run(scenario()) == 2
