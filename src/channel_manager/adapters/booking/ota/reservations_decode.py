@@ -39,6 +39,7 @@ from channel_manager.adapters.booking.ota.reservations import (
     Total,
 )
 from channel_manager.adapters.booking.ota.xmlread import (
+    ChildIndex,
     amount_attr,
     attr,
     bool_attr,
@@ -46,6 +47,9 @@ from channel_manager.adapters.booking.ota.xmlread import (
     children,
     date_attr,
     datetime_attr,
+    every,
+    first,
+    index_children,
     int_attr,
     missing,
     text,
@@ -79,8 +83,35 @@ def _status(raw: str | None, kind: ResMessageKind, has_stays: bool) -> ResStatus
 
 
 def _total(element: etree._Element | None) -> Total | None:
+    """A ``Total``/``Base``; a leaf one (the usual form) from a bounded cache by its attributes.
+
+    A stay repeats the same nightly price: the cache turns three amount parses into one
+    dictionary look-up. ``Total`` is immutable, so sharing one is safe; errors are not cached.
+    """
     if element is None:
         return None
+    if len(element):
+        return _read_total(element)
+    key = tuple(element.items())
+    try:
+        return _LEAF_TOTALS[key]
+    except KeyError:
+        pass
+    total = _read_total(element)
+    if sum(len(name) + len(value) for name, value in key) <= _CACHED_TOTAL_LENGTH:
+        if len(_LEAF_TOTALS) >= _CACHED_TOTALS:
+            _LEAF_TOTALS.clear()
+        _LEAF_TOTALS[key] = total
+    return total
+
+
+_CACHED_TOTALS = 4096
+#: Attribute names and values of a cached leaf Total, in characters: bounds the cache's memory.
+_CACHED_TOTAL_LENGTH = 200
+_LEAF_TOTALS: dict[tuple[tuple[str | bytes, str | bytes], ...], Total | None] = {}
+
+
+def _read_total(element: etree._Element) -> Total | None:
     taxes_element = child(element, "Taxes")
     taxes = amount_attr(taxes_element, "Amount")
     if taxes is None:
@@ -119,7 +150,13 @@ def _nights(start: date, end: date | None, inclusive_end: bool) -> list[date]:
     return [start + timedelta(days=offset) for offset in range((last - start).days + 1)]
 
 
+_UNDATED: tuple[date | None, date | None, bool] = (None, None, False)
+
+
 def _dated(element: etree._Element) -> tuple[date | None, date | None, bool]:
+    get = element.get
+    if get("EffectiveDate") is get("ExpireDate") is get("ExpireDateExclusiveInd") is None:
+        return _UNDATED  # most Rate elements: dated by their RoomRate
     return (
         date_attr(element, "EffectiveDate"),
         date_attr(element, "ExpireDate"),
@@ -127,9 +164,11 @@ def _dated(element: etree._Element) -> tuple[date | None, date | None, bool]:
     )
 
 
-def _nightly_rates(stay: etree._Element, span: tuple[date, date] | None) -> tuple[NightlyRate, ...]:
+def _nightly_rates(
+    room_rates: list[etree._Element], span: tuple[date, date] | None
+) -> tuple[NightlyRate, ...]:
     rates: list[NightlyRate] = []
-    for room_rate in children(stay, "RoomRates", "RoomRate"):
+    for room_rate in room_rates:
         outer = _dated(room_rate)
         for rate in children(room_rate, "Rates", "Rate"):
             start, end, inclusive = _dated(rate)
@@ -148,14 +187,16 @@ def _nightly_rates(stay: etree._Element, span: tuple[date, date] | None) -> tupl
     return tuple(sorted(rates, key=lambda rate: rate.night))
 
 
-def _texts(parent: etree._Element | None, container: str, item: str) -> tuple[str, ...]:
-    return tuple(value for el in children(parent, container, item) if (value := text(el)))
+def _comments(found: ChildIndex) -> tuple[str, ...]:
+    return tuple(
+        value for el in children(first(found, "Comments"), "Comment") if (value := text(el))
+    )
 
 
-def _special_requests(parent: etree._Element | None) -> tuple[SpecialRequest, ...]:
+def _special_requests(found: ChildIndex) -> tuple[SpecialRequest, ...]:
     return tuple(
         SpecialRequest(text=value, name=attr(element, "Name"))
-        for element in children(parent, "SpecialRequests", "SpecialRequest")
+        for element in children(first(found, "SpecialRequests"), "SpecialRequest")
         if (value := text(element))
     )
 
@@ -169,10 +210,12 @@ def _guest_rphs(element: etree._Element | None) -> tuple[str, ...]:
 
 
 def _room_stay(stay: etree._Element) -> OtaRoomStay:
-    time_span = child(stay, "TimeSpan")
+    found = index_children(stay)
+    time_span = first(found, "TimeSpan")
     span_start, span_end = date_attr(time_span, "Start"), date_attr(time_span, "End")
     span = (span_start, span_end) if span_start and span_end else None
-    nightly = _nightly_rates(stay, span)
+    room_rates = children(first(found, "RoomRates"), "RoomRate")
+    nightly = _nightly_rates(room_rates, span)
     if span is None and nightly:
         span = (nightly[0].night, nightly[-1].night + timedelta(days=1))
         if len({rate.night for rate in nightly}) != (span[1] - span[0]).days:
@@ -184,9 +227,9 @@ def _room_stay(stay: etree._Element) -> OtaRoomStay:
         raise missing("RoomStay/TimeSpan (or dated RoomRates)")
     if span[1] <= span[0]:
         raise OtaParseError(OtaErrorCode.INVALID_VALUE, f"RoomStay ends {span[1]} before it starts")
-    room_type = child(stay, "RoomTypes", "RoomType")
-    rate_plan = child(stay, "RatePlans", "RatePlan")
-    first_room_rate = child(stay, "RoomRates", "RoomRate")
+    room_type = child(first(found, "RoomTypes"), "RoomType")
+    rate_plan = child(first(found, "RatePlans"), "RatePlan")
+    first_room_rate = room_rates[0] if room_rates else None
     return OtaRoomStay(
         arrival=span[0],
         departure=span[1],
@@ -203,23 +246,25 @@ def _room_stay(stay: etree._Element) -> OtaRoomStay:
                 age_qualifying_code=attr(element, "AgeQualifyingCode"),
                 age=int_attr(element, "Age"),
             )
-            for element in children(stay, "GuestCounts", "GuestCount")
+            for element in children(first(found, "GuestCounts"), "GuestCount")
         ),
-        total=_total(child(stay, "Total")),
+        total=_total(first(found, "Total")),
         commission=_commission(child(rate_plan, "Commission")),
-        hotel_code=attr(child(stay, "BasicPropertyInfo"), "HotelCode"),
-        guest_rphs=_guest_rphs(child(stay, "ResGuestRPHs")),
-        comments=_texts(stay, "Comments", "Comment"),
-        special_requests=_special_requests(stay),
+        hotel_code=attr(first(found, "BasicPropertyInfo"), "HotelCode"),
+        guest_rphs=_guest_rphs(first(found, "ResGuestRPHs")),
+        comments=_comments(found),
+        special_requests=_special_requests(found),
     )
 
 
 def _customer(element: etree._Element | None) -> Customer | None:
     if element is None:
         return None
-    name = child(element, "PersonName")
-    address = child(element, "Address")
-    country = child(address, "CountryName")
+    found = index_children(element)
+    name = first(found, "PersonName")
+    address = first(found, "Address")
+    in_address = index_children(address)
+    country = first(in_address, "CountryName")
     return Customer(
         name=PersonName(
             given_name=" ".join(
@@ -229,22 +274,22 @@ def _customer(element: etree._Element | None) -> Customer | None:
             surname=text(child(name, "Surname")),
             prefix=text(child(name, "NamePrefix")),
         ),
-        email=text(child(element, "Email")),
-        phone=attr(child(element, "Telephone"), "PhoneNumber"),
+        email=text(first(found, "Email")),
+        phone=attr(first(found, "Telephone"), "PhoneNumber"),
         address=None
         if address is None
         else PostalAddress(
             lines=tuple(
-                value for line in children(address, "AddressLine") if (value := text(line))
+                value for line in every(in_address, "AddressLine") if (value := text(line))
             ),
-            city=text(child(address, "CityName")),
-            postal_code=text(child(address, "PostalCode")),
-            state=text(child(address, "StateProv")),
+            city=text(first(in_address, "CityName")),
+            postal_code=text(first(in_address, "PostalCode")),
+            state=text(first(in_address, "StateProv")),
             country_code=attr(country, "Code"),
             country_name=text(country),
         ),
-        company_name=text(child(address, "CompanyName"))
-        or text(child(element, "CompanyInfo", "CompanyName")),
+        company_name=text(first(in_address, "CompanyName"))
+        or text(child(first(found, "CompanyInfo"), "CompanyName")),
         language=attr(element, "Language"),
     )
 
@@ -281,13 +326,15 @@ def _card(reservation: etree._Element) -> CardSummary | None:
 def _reservation(
     element: etree._Element, kind: ResMessageKind, root_status: str | None
 ) -> OtaReservation:
-    stays = tuple(_room_stay(stay) for stay in children(element, "RoomStays", "RoomStay"))
-    global_info = child(element, "ResGlobalInfo")
+    found = index_children(element)
+    stays = tuple(_room_stay(stay) for stay in children(first(found, "RoomStays"), "RoomStay"))
+    global_info = first(found, "ResGlobalInfo")
+    in_global_info = index_children(global_info)
     hotel_code = next((stay.hotel_code for stay in stays if stay.hotel_code), None)
     return OtaReservation(
         status=_status(attr(element, "ResStatus") or root_status, kind, bool(stays)),
         ids=read_reservation_ids(global_info),
-        unique_id=attr(child(element, "UniqueID"), "ID"),
+        unique_id=attr(first(found, "UniqueID"), "ID"),
         create_datetime=datetime_attr(element, "CreateDateTime"),
         last_modify_datetime=datetime_attr(element, "LastModifyDateTime"),
         room_stays=stays,
@@ -297,16 +344,16 @@ def _reservation(
                 rph=attr(guest, "ResGuestRPH"),
                 primary=bool_attr(guest, "PrimaryIndicator"),
             )
-            for guest in children(element, "ResGuests", "ResGuest")
+            for guest in children(first(found, "ResGuests"), "ResGuest")
             if (customer := _profile_customer(guest)) is not None
         ),
         booker=_profile_customer(global_info),
-        total=_total(child(global_info, "Total")),
-        total_commission=_commission(child(global_info, "TotalCommissions")),
-        comments=_texts(global_info, "Comments", "Comment"),
-        special_requests=_special_requests(global_info),
+        total=_total(first(in_global_info, "Total")),
+        total_commission=_commission(first(in_global_info, "TotalCommissions")),
+        comments=_comments(in_global_info),
+        special_requests=_special_requests(in_global_info),
         payment_card=_card(element),
-        hotel_code=hotel_code or attr(child(global_info, "BasicPropertyInfo"), "HotelCode"),
+        hotel_code=hotel_code or attr(first(in_global_info, "BasicPropertyInfo"), "HotelCode"),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 
 from lxml import etree
 
@@ -26,6 +26,19 @@ def _tag(name: str) -> str:
     return ota(name)
 
 
+#: Up to this many children, comparing tags in a loop beats setting up ``iterchildren(tag)``.
+_SCAN_CHILDREN = 3
+
+
+def _first_child(element: etree._Element, tag: str) -> etree._Element | None:
+    if len(element) <= _SCAN_CHILDREN:
+        for node in element:
+            if node.tag == tag:
+                return node
+        return None
+    return next(element.iterchildren(tag), None)
+
+
 def child(element: etree._Element | None, *path: str) -> etree._Element | None:
     """The first element at ``path`` (OTA local names) under ``element``, or ``None``.
 
@@ -36,7 +49,7 @@ def child(element: etree._Element | None, *path: str) -> etree._Element | None:
     for name in path:
         if current is None:
             return None
-        current = next(current.iterchildren(_tag(name)), None)
+        current = _first_child(current, _tag(name))
     return current
 
 
@@ -45,13 +58,45 @@ def children(element: etree._Element | None, *path: str) -> list[etree._Element]
     if element is None or not path:
         return []
     parent = child(element, *path[:-1]) if len(path) > 1 else element
-    return [] if parent is None else list(parent.iterchildren(_tag(path[-1])))
+    if parent is None:
+        return []
+    tag = _tag(path[-1])
+    if len(parent) <= _SCAN_CHILDREN:
+        return [node for node in parent if node.tag == tag]
+    return list(parent.iterchildren(tag))
+
+
+#: An element's children by Clark tag (comments under ``etree.Comment``), in document order.
+ChildIndex = dict[object, list[etree._Element]]
+
+
+def index_children(element: etree._Element | None) -> ChildIndex:
+    """One pass over ``element``'s children, for an element asked for many different names
+    (a ``RoomStay`` is asked for a dozen): cheaper than a search per name."""
+    found: ChildIndex = {}
+    if element is not None:
+        for node in element:
+            found.setdefault(node.tag, []).append(node)
+    return found
+
+
+def first(found: ChildIndex, name: str) -> etree._Element | None:
+    """The first child called ``name`` (OTA local name) in an index, or ``None``."""
+    nodes = found.get(_tag(name))
+    return nodes[0] if nodes else None
+
+
+def every(found: ChildIndex, name: str) -> list[etree._Element]:
+    """Every child called ``name`` (OTA local name) in an index."""
+    return found.get(_tag(name), [])
 
 
 def text(element: etree._Element | None) -> str | None:
     """Stripped text content, or ``None`` when absent or blank."""
     if element is None:
         return None
+    if not len(element):  # a leaf (the usual case): its text is all its text
+        return (element.text or "").strip() or None
     value = "".join(part for part in element.itertext() if isinstance(part, str)).strip()
     return value or None
 
@@ -147,6 +192,18 @@ def datetime_attr(element: etree._Element | None, name: str) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+class _AmountError(ValueError):
+    """Why an amount was refused, before the element is known (see :func:`_amount`)."""
+
+    def __init__(self, name: str, value: str, expected: str) -> None:
+        super().__init__(expected)
+        self.name, self.value, self.expected = name, value, expected
+
+
+#: Amounts longer than this are parsed every time rather than cached (bounded memory).
+_CACHED_AMOUNT_LENGTH = 24
+
+
 def amount_attr(element: etree._Element | None, name: str) -> Decimal | None:
     """An OTA amount, exact: an integer scaled by ``DecimalPlaces`` ("13350" with 2 is 133.50)
     or a decimal string taken as written ("280.00")."""
@@ -154,21 +211,40 @@ def amount_attr(element: etree._Element | None, name: str) -> Decimal | None:
     if value is None:
         return None
     assert element is not None
-    places = int_attr(element, "DecimalPlaces")
+    places = attr(element, "DecimalPlaces")
+    try:
+        if len(value) <= _CACHED_AMOUNT_LENGTH and (places is None or len(places) <= 2):
+            return _cached_amount(name, value, places)
+        return _amount(name, value, places)
+    except _AmountError as error:
+        raise invalid(element, error.name, error.value, error.expected) from None
+
+
+def _amount(name: str, value: str, places_text: str | None) -> Decimal:
+    """The amount of attribute ``name`` (stripped ``value``, stripped ``DecimalPlaces``)."""
+    try:
+        places = None if places_text is None else int(places_text)
+    except ValueError:
+        raise _AmountError("DecimalPlaces", places_text or "", "an integer") from None
     if places is not None and not 0 <= places <= MAX_DECIMAL_PLACES:
-        raise invalid(element, "DecimalPlaces", str(places), f"0 to {MAX_DECIMAL_PLACES}")
+        raise _AmountError("DecimalPlaces", str(places), f"0 to {MAX_DECIMAL_PLACES}")
     try:
         amount = Decimal(value)
     except InvalidOperation:
-        raise invalid(element, name, value, "an amount") from None
+        raise _AmountError(name, value, "an amount") from None
     if not amount.is_finite():
-        raise invalid(element, name, value, "a finite amount")
+        raise _AmountError(name, value, "a finite amount")
     if "." not in value and "e" not in value.lower():
         amount = amount.scaleb(-(places or 0))
     # Prices, taxes and commissions are never negative; beyond 10^12 a value is corrupt.
     if not 0 <= amount < MAX_AMOUNT:
-        raise invalid(element, name, value, f"an amount from 0 up to {MAX_AMOUNT}")
+        raise _AmountError(name, value, f"an amount from 0 up to {MAX_AMOUNT}")
     return amount
+
+
+#: A message repeats the same few prices night after night; Decimals are immutable, so a
+#: parsed one can be shared. Bounded in entries and (see the caller) in key length.
+_cached_amount = lru_cache(maxsize=4096)(_amount)
 
 
 def split_amount(amount: Decimal, decimal_places: int | None = None) -> tuple[str, str]:
