@@ -155,12 +155,17 @@ _UNDATED: tuple[date | None, date | None, bool] = (None, None, False)
 
 def _dated(element: etree._Element) -> tuple[date | None, date | None, bool]:
     get = element.get
-    if get("EffectiveDate") is get("ExpireDate") is get("ExpireDateExclusiveInd") is None:
+    effective, expire, exclusive = (
+        get("EffectiveDate"),
+        get("ExpireDate"),
+        get("ExpireDateExclusiveInd"),
+    )
+    if effective is expire is exclusive is None:
         return _UNDATED  # most Rate elements: dated by their RoomRate
     return (
-        date_attr(element, "EffectiveDate"),
-        date_attr(element, "ExpireDate"),
-        bool_attr(element, "ExpireDateExclusiveInd") is False,
+        None if effective is None else date_attr(element, "EffectiveDate"),
+        None if expire is None else date_attr(element, "ExpireDate"),
+        exclusive is not None and bool_attr(element, "ExpireDateExclusiveInd") is False,
     )
 
 
@@ -170,6 +175,7 @@ def _nightly_rates(
     rates: list[NightlyRate] = []
     for room_rate in room_rates:
         outer = _dated(room_rate)
+        code = attr(room_rate, "RatePlanCode")
         for rate in children(room_rate, "Rates", "Rate"):
             start, end, inclusive = _dated(rate)
             if start is None:
@@ -179,12 +185,18 @@ def _nightly_rates(
             price = _total(child(rate, "Total")) or _total(child(rate, "Base"))
             if start is None or price is None:
                 continue  # an undated or unpriced rate tells us nothing per night
-            code = attr(room_rate, "RatePlanCode")
-            rates.extend(
-                NightlyRate(night=night, price=price, rate_plan_code=code)
-                for night in _nights(start, end, inclusive)
-            )
-    return tuple(sorted(rates, key=lambda rate: rate.night))
+            if end is None or end <= start:  # one night (Booking.com: a RoomRate per night)
+                rates.append(NightlyRate(night=start, price=price, rate_plan_code=code))
+            else:
+                rates += [
+                    NightlyRate(night=night, price=price, rate_plan_code=code)
+                    for night in _nights(start, end, inclusive)
+                ]
+    return tuple(sorted(rates, key=_night))
+
+
+def _night(rate: NightlyRate) -> date:
+    return rate.night
 
 
 def _comments(found: ChildIndex) -> tuple[str, ...]:
@@ -261,18 +273,18 @@ def _customer(element: etree._Element | None) -> Customer | None:
     if element is None:
         return None
     found = index_children(element)
-    name = first(found, "PersonName")
+    in_name = index_children(first(found, "PersonName"))
     address = first(found, "Address")
     in_address = index_children(address)
     country = first(in_address, "CountryName")
     return Customer(
         name=PersonName(
             given_name=" ".join(
-                value for given in children(name, "GivenName") if (value := text(given))
+                value for given in every(in_name, "GivenName") if (value := text(given))
             )
             or None,
-            surname=text(child(name, "Surname")),
-            prefix=text(child(name, "NamePrefix")),
+            surname=text(first(in_name, "Surname")),
+            prefix=text(first(in_name, "NamePrefix")),
         ),
         email=text(first(found, "Email")),
         phone=attr(first(found, "Telephone"), "PhoneNumber"),

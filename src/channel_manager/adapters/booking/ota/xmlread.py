@@ -30,15 +30,6 @@ def _tag(name: str) -> str:
 _SCAN_CHILDREN = 3
 
 
-def _first_child(element: etree._Element, tag: str) -> etree._Element | None:
-    if len(element) <= _SCAN_CHILDREN:
-        for node in element:
-            if node.tag == tag:
-                return node
-        return None
-    return next(element.iterchildren(tag), None)
-
-
 def child(element: etree._Element | None, *path: str) -> etree._Element | None:
     """The first element at ``path`` (OTA local names) under ``element``, or ``None``.
 
@@ -49,7 +40,16 @@ def child(element: etree._Element | None, *path: str) -> etree._Element | None:
     for name in path:
         if current is None:
             return None
-        current = _first_child(current, _tag(name))
+        tag = _tag(name)
+        if len(current) > _SCAN_CHILDREN:
+            current = next(current.iterchildren(tag), None)
+            continue
+        for node in current:
+            if node.tag == tag:
+                current = node
+                break
+        else:
+            return None
     return current
 
 
