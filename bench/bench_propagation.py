@@ -312,10 +312,7 @@ def main() -> None:
     figure("push mode: reservation -> decrement at the sandbox", _ms(pushed["latency"]))
     figure("  the sandbox's push delivered and answered", _ms(pushed["call"]))
     figure("  ratio to the floor (median)", f"{push_median / floor:,.0f}x")
-    figure(
-        f"  of which the idle worker's pause (up to {WORKER_IDLE_WAIT:g} s)",
-        f"~{WORKER_IDLE_WAIT / 2 * 1000:,.0f} ms on average",
-    )
+    # The push's commit wakes the idle worker (WorkSignal): no idle pause in this figure.
     poll_median = statistics.median(polled["latency"])
     figure(
         f"polling mode (poll every {args.poll_interval:g} s): -> decrement",
