@@ -88,6 +88,28 @@ def _guest(customer: Customer | None) -> Guest | None:
     )
 
 
+def _nightly_prices(stay: OtaRoomStay, currency: str) -> tuple[NightlyPrice, ...]:
+    """One ``NightlyPrice`` per priced night.
+
+    Nights that share one decoded ``Total`` (the decoder shares equal leaf Totals) share one
+    ``Money``: building and validating it per night was the mapping's largest cost. Keyed by
+    identity, not equality: ``Decimal("1.0") == Decimal("1.00")``, but the amounts differ.
+    """
+    money: dict[int, Money] = {}
+    prices: list[NightlyPrice] = []
+    for rate in stay.nightly_rates:
+        amount = rate.price.amount
+        if amount is None:
+            continue
+        price = money.get(id(rate.price))
+        if price is None:
+            price = money[id(rate.price)] = Money(amount, currency)
+        prices.append(
+            NightlyPrice(night=rate.night, amount=price, rate_plan_code=rate.rate_plan_code)
+        )
+    return tuple(prices)
+
+
 def _room_stay(position: int, stay: OtaRoomStay, currency: str) -> RoomStay:
     index_text = stay.index_number or ""
     index = int(index_text) if index_text.isdigit() else position
@@ -100,13 +122,7 @@ def _room_stay(position: int, stay: OtaRoomStay, currency: str) -> RoomStay:
         arrival=stay.arrival,
         departure=stay.departure,
         guest_count=stay.guest_total or 1,
-        nightly_prices=tuple(
-            NightlyPrice(
-                night=rate.night, amount=Money(amount, currency), rate_plan_code=rate.rate_plan_code
-            )
-            for rate in stay.nightly_rates
-            if (amount := rate.price.amount) is not None
-        ),
+        nightly_prices=_nightly_prices(stay, currency),
         total=_money(total, currency),
         commission=_money(stay.commission.value if stay.commission else None, currency),
         meal_plan=stay.meal_plan,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from lxml import etree
 
@@ -192,11 +193,10 @@ def _nightly_rates(
                     NightlyRate(night=night, price=price, rate_plan_code=code)
                     for night in _nights(start, end, inclusive)
                 ]
-    return tuple(sorted(rates, key=_night))
+    return tuple(sorted(rates, key=_NIGHT))
 
 
-def _night(rate: NightlyRate) -> date:
-    return rate.night
+_NIGHT = attrgetter("night")
 
 
 def _comments(found: ChildIndex) -> tuple[str, ...]:
