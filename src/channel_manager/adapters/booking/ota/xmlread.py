@@ -57,10 +57,11 @@ def children(element: etree._Element | None, *path: str) -> list[etree._Element]
     """Every element at ``path`` under ``element`` (the last step may repeat)."""
     if element is None or not path:
         return []
-    parent = child(element, *path[:-1]) if len(path) > 1 else element
+    *steps, last = path
+    parent = child(element, *steps) if steps else element
     if parent is None:
         return []
-    tag = _tag(path[-1])
+    tag = _tag(last)
     if len(parent) <= _SCAN_CHILDREN:
         return [node for node in parent if node.tag == tag]
     return list(parent.iterchildren(tag))
