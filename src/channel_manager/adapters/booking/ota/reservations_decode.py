@@ -170,6 +170,23 @@ def _dated(element: etree._Element) -> tuple[date | None, date | None, bool]:
     )
 
 
+_RATES, _RATE, _TOTAL, _BASE = ota("Rates"), ota("Rate"), ota("Total"), ota("Base")
+
+
+def _child_tagged(element: etree._Element, tag: str) -> etree._Element | None:
+    """``child(element, name)`` for the per-night loop, with the tag already qualified."""
+    for node in element:
+        if node.tag == tag:
+            return node
+    return None
+
+
+def _rates(room_rate: etree._Element) -> list[etree._Element]:
+    """``children(room_rate, "Rates", "Rate")`` for the per-night loop."""
+    rates = _child_tagged(room_rate, _RATES)
+    return [] if rates is None else [node for node in rates if node.tag == _RATE]
+
+
 def _nightly_rates(
     room_rates: list[etree._Element], span: tuple[date, date] | None
 ) -> tuple[NightlyRate, ...]:
@@ -177,13 +194,13 @@ def _nightly_rates(
     for room_rate in room_rates:
         outer = _dated(room_rate)
         code = attr(room_rate, "RatePlanCode")
-        for rate in children(room_rate, "Rates", "Rate"):
+        for rate in _rates(room_rate):
             start, end, inclusive = _dated(rate)
             if start is None:
                 start, end, inclusive = outer
             if start is None and span is not None:
                 start, end, inclusive = span[0], span[1], False
-            price = _total(child(rate, "Total")) or _total(child(rate, "Base"))
+            price = _total(_child_tagged(rate, _TOTAL)) or _total(_child_tagged(rate, _BASE))
             if start is None or price is None:
                 continue  # an undated or unpriced rate tells us nothing per night
             if end is None or end <= start:  # one night (Booking.com: a RoomRate per night)
