@@ -155,8 +155,9 @@ class OutboundDispatcher:
         return released
 
     def replay(self, organization_id: UUID, message_id: UUID) -> OutboundMessage:
-        """Queue a failed message again from scratch, unless a newer message overrides some
-        of its values (``PushSuperseded``): replaying it would put old values back.
+        """Queue a failed message again from scratch, unless a newer message that was sent
+        overrides some of its values (``PushSuperseded``): replaying it would put old values
+        back.
         """
         with self._uow_factory() as uow:
             message = _owned_message(uow, organization_id, message_id)
@@ -202,8 +203,15 @@ def _owned_message(uow: UnitOfWork, organization_id: UUID, message_id: UUID) -> 
     return message
 
 
+#: A newer message in these states has reached (or is reaching) the channel, so replaying an
+#: older one after it would undo it. A newer *pending* one is harmless: the replayed message
+#: keeps its place in the queue (per ordering key, oldest first) and goes out before it.
+_SENT = frozenset({OutboundState.IN_FLIGHT, OutboundState.DELIVERED})
+
+
 def _newer_overriding(uow: UnitOfWork, message: OutboundMessage) -> OutboundMessage | None:
-    """The first message queued after ``message`` on its connection that overrides it."""
+    """The first message queued after ``message`` on its connection that was sent (or is being
+    sent) and overrides it."""
     offset = 0
     while page := uow.outbound.list(
         connection_id=message.connection_id, limit=_PAGE, offset=offset
@@ -211,7 +219,7 @@ def _newer_overriding(uow: UnitOfWork, message: OutboundMessage) -> OutboundMess
         for other in page:  # newest first
             if (other.created_at, str(other.id)) <= (message.created_at, str(message.id)):
                 return None
-            if overrides(other.payload, message.payload):
+            if other.state in _SENT and overrides(other.payload, message.payload):
                 return other
         offset += len(page)
     return None

@@ -458,3 +458,29 @@ async def test_a_failed_push_that_a_newer_one_overrides_is_not_replayed(world: W
     assert dispatcher.get(world.organization.id, old.id).state is OutboundState.FAILED
     assert status_for(refused.value)[0] == 409
     assert elsewhere.id != newer.id  # a newer push elsewhere alone would not have refused it
+
+
+async def test_a_failed_push_goes_out_again_before_a_newer_pending_one(world: World) -> None:
+    """A newer push still queued is no reason to refuse: the replay keeps its place ahead."""
+    connection = await world.connect()
+    await _map_double_only(world, connection)
+    [old] = _submit_double(world, connection, date(2027, 1, 5), date(2027, 1, 9), stop_sell=True)
+    world.channel.fail_next(
+        GatewayOperation.PUSH_AVAILABILITY, PermanentChannelError("402", "room not active")
+    )
+    dispatcher = world.container.dispatcher()
+    await dispatcher.dispatch_due("w1")
+    world.clock.advance(timedelta(seconds=1))
+    [newer] = _submit_double(world, connection, date(2027, 1, 8), date(2027, 1, 8), stop_sell=False)
+
+    dispatcher.replay(world.organization.id, old.id)
+    await dispatcher.dispatch_due("w1")
+
+    def stop_sell(day: date) -> object:
+        [values] = [v for k, v in world.channel.restrictions.items() if k[3] == day]
+        return values.get("stop_sell")
+
+    assert dispatcher.get(world.organization.id, old.id).state is OutboundState.DELIVERED
+    assert dispatcher.get(world.organization.id, newer.id).state is OutboundState.DELIVERED
+    assert stop_sell(date(2027, 1, 5)) is True  # the replayed values went out
+    assert stop_sell(date(2027, 1, 8)) is False  # and the newer ones after them
