@@ -217,9 +217,11 @@ def _newer_overriding(uow: UnitOfWork, message: OutboundMessage) -> OutboundMess
         connection_id=message.connection_id, limit=_PAGE, offset=offset
     ):
         for other in page:  # newest first
-            if (other.created_at, str(other.id)) <= (message.created_at, str(message.id)):
+            if other.created_at < message.created_at:
                 return None
-            if other.state in _SENT and overrides(other.payload, message.payload):
+            # Queued at the same instant (one submission, or a frozen clock): not newer.
+            newer = other.created_at > message.created_at
+            if newer and other.state in _SENT and overrides(other.payload, message.payload):
                 return other
         offset += len(page)
     return None
