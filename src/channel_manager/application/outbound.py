@@ -16,7 +16,7 @@ from channel_manager.domain.channel import PushOutcome
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import (
     ChannelAuthError,
-    InvalidTransition,
+    DomainError,
     NotFound,
     PermanentChannelError,
     RetryableChannelError,
@@ -33,18 +33,16 @@ logger = logging.getLogger(__name__)
 _PAGE = 200
 
 
-class PushSuperseded(InvalidTransition):
+class PushSuperseded(DomainError):  # noqa: N818 -- named for the failure, as in the domain
     """A failed push cannot be replayed: a newer push sets some of the same values, and
     sending the old values again would undo it on the channel.
     """
 
     def __init__(self, message_id: UUID, newer_id: UUID) -> None:
-        super().__init__("push", "failed", "pending")
-        self.message = (
+        super().__init__(
             f"push {message_id} is superseded by the newer push {newer_id} for the same rooms,"
             " days and values; submit the values again instead of replaying it"
         )
-        self.args = (self.message,)
         self.message_id = message_id
         self.newer_id = newer_id
 

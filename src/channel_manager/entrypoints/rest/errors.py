@@ -17,6 +17,7 @@ from channel_manager.application.errors import (
     Unauthenticated,
     UnknownAuthState,
 )
+from channel_manager.application.outbound import PushSuperseded
 from channel_manager.application.reservations import UnknownHotel, UnknownReservation
 from channel_manager.domain.errors import (
     AuthStateExpired,
@@ -58,6 +59,7 @@ _STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (UnknownReservation, 422, "unknown_reservation"),
     (InvalidRequest, 422, "invalid_request"),
     (InvalidTransition, 409, "invalid_transition"),
+    (PushSuperseded, 409, "push_superseded"),
     (ConnectionNotActive, 409, "connection_not_active"),
     (DuplicateRecord, 409, "duplicate"),
     (MissingReference, 422, "missing_reference"),
