@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,7 @@ from typing import Any
 import httpx
 from lxml import etree
 from tests.e2e.flows import Tenant, connect_and_map
+from tests.support.network import free_port
 
 from bench._common import figure, machine, postgres_url, sqlite_url
 from channel_manager.adapters.vault import generate_key
@@ -61,13 +61,6 @@ OTA = "{http://www.opentravel.org/OTA/2003/05}"
 
 class BenchError(RuntimeError):
     """The product did not do what the bench measures (a process died, a message never came)."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -226,14 +219,14 @@ def _running_product(
     poll_seconds: float, push: bool, database: str, workdir: Path
 ) -> Iterator[Hotel]:
     """Sandbox and service up, a hotel connected and mapped, the initial traffic over."""
-    sandbox_url = f"http://127.0.0.1:{_free_port()}"
+    sandbox_url = f"http://127.0.0.1:{free_port()}"
     sandbox_port = sandbox_url.rsplit(":", 1)[1]
     sandbox_command = [sys.executable, "-m", "booking_sandbox", "--port", sandbox_port]
     with (
         postgres_url() if database == "postgres" else sqlite_url() as database_url,
         _process(sandbox_command, f"{sandbox_url}/_sandbox/health", workdir / "sandbox.log"),
     ):
-        port = _free_port()
+        port = free_port()
         public_url = f"http://127.0.0.1:{port}"
         environ = _service_environ(sandbox_url, public_url, database_url, poll_seconds)
         key = _api_key(environ)

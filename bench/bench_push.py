@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,7 @@ import httpx
 import sqlalchemy as sa
 from tests.e2e.flows import Tenant, connect_and_map
 from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, service_environ
+from tests.support.network import free_port
 
 from bench._common import figure, machine, postgres_url, sqlite_url
 from booking_sandbox.server import SandboxServer
@@ -62,12 +62,6 @@ DATABASES: dict[str, Callable[[], AbstractContextManager[str]]] = {
 }
 GOAL_P99_MS = 25.0
 GOAL_RATE = 500.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @attrs.frozen
@@ -302,7 +296,7 @@ def run(database: str, processes: int, args: argparse.Namespace) -> None:
     with DATABASES[database]() as url, tempfile.TemporaryFile() as log:
         with ExitStack() as stack:
             with SandboxServer(seed=1) as sandbox:
-                port = _free_port()
+                port = free_port()
                 environ = service_environ(sandbox.base_url, f"http://127.0.0.1:{port}", url)
                 environ["CM_LOG_LEVEL"] = "INFO"  # what `serve` logs by default
                 server = stack.enter_context(served(environ, port, log, processes))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.support.containers import make_settings
+from tests.support.network import free_port
 from tests.unit.web.world import World, build_world, web_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,15 +37,9 @@ class LiveServer:
     base_url: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def live_server() -> Iterator[LiveServer]:
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     world = build_world(settings=make_settings({"CM_PUBLIC_URL": base_url}))
     server = uvicorn.Server(

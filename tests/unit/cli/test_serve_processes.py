@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,12 +15,7 @@ import pytest
 
 from channel_manager.adapters.sqlalchemy import upgrade
 from tests.e2e.harness import service_environ
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.network import free_port
 
 
 def _children(pid: int) -> list[int]:
@@ -48,7 +42,7 @@ def two_processes(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str
     """`serve --processes 2 --no-worker` on a migrated SQLite file; its log file."""
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     upgrade(url)
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     environ = service_environ("http://127.0.0.1:9", base_url, url, {"CM_LOG_LEVEL": "INFO"})
     log = tmp_path / "serve.log"
