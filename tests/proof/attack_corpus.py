@@ -20,9 +20,10 @@ from pathlib import Path
 import attrs
 
 from channel_manager.adapters.booking.ota.errors import OtaParseError
+from channel_manager.adapters.booking.ota.namespaces import OTA_NS
 from channel_manager.adapters.booking.ota.reservations_decode import decode_res_notif_rq
+from tests.unit.rest.messages import res_notif
 
-OTA_NS = "http://www.opentravel.org/OTA/2003/05"
 SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 MIB = 1024 * 1024
 #: Bytes sent per chunk when a body is streamed without a Content-Length.
@@ -60,39 +61,17 @@ def valid_reservation(
     hotel_code: str, room_type: str, rate_plan: str, res_id: str, *, comment: str = "Late arrival"
 ) -> bytes:
     """A new reservation (one room, two nights, paid by card) the endpoint accepts."""
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<OTA_HotelResNotifRQ xmlns="{OTA_NS}" EchoToken="attack-control"
-    TimeStamp="2026-03-14T09:12:31+00:00" Version="2.001" ResStatus="Commit">
-  <HotelReservations>
-    <HotelReservation CreateDateTime="2026-03-14T09:12:31+00:00"
-        LastModifyDateTime="2026-03-14T09:12:31+00:00">
-      <RoomStays>
-        <RoomStay IndexNumber="1">
-          <RoomTypes><RoomType RoomTypeCode="{room_type}"/></RoomTypes>
-          <RoomRates>
-            <RoomRate EffectiveDate="2027-06-10" RatePlanCode="{rate_plan}">
-              <Rates><Rate><Total AmountAfterTax="13350" CurrencyCode="EUR"
-                DecimalPlaces="2"/></Rate></Rates>
-            </RoomRate>
-          </RoomRates>
-          <GuestCounts><GuestCount Count="2" AgeQualifyingCode="10"/></GuestCounts>
-          <TimeSpan Start="2027-06-10" End="2027-06-12"/>
-          <BasicPropertyInfo HotelCode="{hotel_code}"/>
-        </RoomStay>
-      </RoomStays>
-      <ResGlobalInfo>
-        <Comments><Comment><Text>{comment}</Text></Comment></Comments>
-        <Guarantee><GuaranteesAccepted><GuaranteeAccepted>
-          <PaymentCard CardCode="MC" CardNumber="5555555555554444" SeriesCode="737"
-              ExpireDate="0828"><CardHolderName>Anna de Vries</CardHolderName></PaymentCard>
-        </GuaranteeAccepted></GuaranteesAccepted></Guarantee>
-        <HotelReservationIDs>
-          <HotelReservationID ResID_Value="{res_id}" ResID_Date="2026-03-14T09:12:31+00:00"/>
-        </HotelReservationIDs>
-      </ResGlobalInfo>
-    </HotelReservation>
-  </HotelReservations>
-</OTA_HotelResNotifRQ>""".encode()
+    return res_notif(
+        hotel_code=hotel_code,
+        room_type=room_type,
+        rate_plan=rate_plan,
+        res_id=res_id,
+        comment=comment,
+        modified="2026-03-14T09:12:31+00:00",
+        arrival="2027-06-10",
+        departure="2027-06-12",
+        echo_token="attack-control",
+    )
 
 
 def _with_doctype(reservation: bytes, doctype: str, comment: str | None = None) -> bytes:

@@ -23,17 +23,25 @@ def res_notif(
     departure: str = "2025-06-12",
     soap: bool = False,
     echo_token: str = "echo-1",
+    room_type: str = ROOM_TYPE,
+    rate_plan: str = "9876501",
+    comment: str | None = None,
 ) -> bytes:
-    """One reservation with a payment card; ``modified`` is its revision."""
+    """One reservation with a payment card; ``modified`` is its revision. ``comment`` is put
+    into the reservation's remarks as it is (the attack corpus puts entity references there).
+    """
+    remarks = (
+        "" if comment is None else f"<Comments><Comment><Text>{comment}</Text></Comment></Comments>"
+    )
     message = f"""<OTA_HotelResNotifRQ xmlns="{OTA_NS}" EchoToken="{echo_token}"
     TimeStamp="{modified}" Version="2.001" ResStatus="{status}">
   <HotelReservations>
     <HotelReservation CreateDateTime="2025-03-14T09:12:31+00:00" LastModifyDateTime="{modified}">
       <RoomStays>
         <RoomStay IndexNumber="1">
-          <RoomTypes><RoomType RoomTypeCode="{ROOM_TYPE}"/></RoomTypes>
+          <RoomTypes><RoomType RoomTypeCode="{room_type}"/></RoomTypes>
           <RoomRates>
-            <RoomRate EffectiveDate="{arrival}" RatePlanCode="9876501">
+            <RoomRate EffectiveDate="{arrival}" RatePlanCode="{rate_plan}">
               <Rates><Rate><Total AmountAfterTax="13350" CurrencyCode="EUR"
                 DecimalPlaces="2"/></Rate></Rates>
             </RoomRate>
@@ -43,7 +51,7 @@ def res_notif(
           <BasicPropertyInfo HotelCode="{hotel_code}"/>
         </RoomStay>
       </RoomStays>
-      <ResGlobalInfo>
+      <ResGlobalInfo>{remarks}
         <Guarantee><GuaranteesAccepted><GuaranteeAccepted>
           <PaymentCard CardCode="MC" CardNumber="{CARD_NUMBER}" SeriesCode="{SECURITY_CODE}"
               ExpireDate="0828"><CardHolderName>Anna de Vries</CardHolderName></PaymentCard>
