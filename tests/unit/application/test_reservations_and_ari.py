@@ -430,16 +430,22 @@ async def test_mapped_hotels_come_from_our_records_without_asking_the_channel(
         world.container.mappings().mapped(intruder.id, connection.id)
 
 
-async def test_a_failed_push_that_a_newer_one_overrides_is_not_replayed(world: World) -> None:
-    """Replaying old absolute values after newer ones were delivered would undo them."""
+async def _failed_stop_sell(world: World) -> tuple[Connection, OutboundMessage]:
+    """A connection whose stop-sell push for 5-9 January 2027 the channel refused for good."""
     connection = await world.connect()
     await _map_double_only(world, connection)
-    [old] = _submit_double(world, connection, date(2027, 1, 5), date(2027, 1, 9), stop_sell=True)
+    [push] = _submit_double(world, connection, date(2027, 1, 5), date(2027, 1, 9), stop_sell=True)
     world.channel.fail_next(
         GatewayOperation.PUSH_AVAILABILITY, PermanentChannelError("402", "room not active")
     )
+    await world.container.dispatcher().dispatch_due("w1")
+    return connection, push
+
+
+async def test_a_failed_push_that_a_newer_one_overrides_is_not_replayed(world: World) -> None:
+    """Replaying old absolute values after newer ones were delivered would undo them."""
+    connection, old = await _failed_stop_sell(world)
     dispatcher = world.container.dispatcher()
-    await dispatcher.dispatch_due("w1")
     world.clock.advance(timedelta(seconds=1))
     [elsewhere] = _submit_double(
         world, connection, date(2027, 1, 20), date(2027, 1, 21), stop_sell=False
@@ -462,14 +468,8 @@ async def test_a_failed_push_that_a_newer_one_overrides_is_not_replayed(world: W
 
 async def test_a_failed_push_goes_out_again_before_a_newer_pending_one(world: World) -> None:
     """A newer push still queued is no reason to refuse: the replay keeps its place ahead."""
-    connection = await world.connect()
-    await _map_double_only(world, connection)
-    [old] = _submit_double(world, connection, date(2027, 1, 5), date(2027, 1, 9), stop_sell=True)
-    world.channel.fail_next(
-        GatewayOperation.PUSH_AVAILABILITY, PermanentChannelError("402", "room not active")
-    )
+    connection, old = await _failed_stop_sell(world)
     dispatcher = world.container.dispatcher()
-    await dispatcher.dispatch_due("w1")
     world.clock.advance(timedelta(seconds=1))
     [newer] = _submit_double(world, connection, date(2027, 1, 8), date(2027, 1, 8), stop_sell=False)
 
