@@ -6,8 +6,26 @@ import os
 
 import pytest
 
+from booking_sandbox.clock import CLOCK_OFFSET_ENV
+from tests.support.clock import TEST_NOW_ENV, session_now, session_offset_seconds
+
 #: The PostgreSQL server the contract and end-to-end suites use; CI starts it (.ci/run).
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def pytest_configure() -> None:
+    """Every sandbox (in this process or a child) and every service a test starts as a child
+    process lives at the session's instant (``CM_TEST_NOW``; see tests/support/clock.py)."""
+    offset = session_offset_seconds()
+    os.environ[CLOCK_OFFSET_ENV] = offset
+    os.environ["CM_CLOCK_OFFSET"] = offset
+
+
+def pytest_report_header() -> str:
+    """Which day the session lives on, and how to live on it again."""
+    shown = session_now().isoformat(timespec="seconds").replace("+00:00", "Z")
+    source = TEST_NOW_ENV if os.environ.get(TEST_NOW_ENV) else "the real time at start"
+    return f"test clock: {shown} ({source}; repeat with {TEST_NOW_ENV}={shown})"
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 
@@ -29,10 +30,17 @@ from booking_sandbox.xml import XmlInputError
 logger = logging.getLogger(__name__)
 
 
+def _now(request: Request) -> dt.datetime:
+    state: SandboxState = request.app.state.sandbox
+    return state.clock.now()
+
+
 async def _auth_failed(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SandboxAuthError)
     headers = {"WWW-Authenticate": 'Bearer realm="booking-sandbox"'} if exc.status == 401 else {}
-    return error_response(request.url.path, exc.status, exc.code, exc.message, headers)
+    return error_response(
+        request.url.path, exc.status, exc.code, exc.message, headers, now=_now(request)
+    )
 
 
 async def _connections_refused(_request: Request, exc: Exception) -> Response:
@@ -42,7 +50,7 @@ async def _connections_refused(_request: Request, exc: Exception) -> Response:
 
 async def _bad_request(request: Request, exc: Exception) -> Response:
     code = 367 if isinstance(exc, XmlInputError) else 400
-    return error_response(request.url.path, 400, code, str(exc))
+    return error_response(request.url.path, 400, code, str(exc), now=_now(request))
 
 
 async def _health(_request: Request) -> Response:
@@ -74,7 +82,7 @@ def create_app(
     `app.state.push` the PushDispatcher.
     """
     sandbox_state = state if state is not None else SandboxState.seeded(seed, config)
-    faults = FaultInjector(seed)
+    faults = FaultInjector(seed, sandbox_state.clock.now)
     push = PushDispatcher(sandbox_state)
 
     @contextlib.asynccontextmanager

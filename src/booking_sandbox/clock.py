@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
+
+#: Seconds to shift the sandbox's clock by when its config does not say (tests run the sandbox
+#: and our service on one shifted time: ``CM_CLOCK_OFFSET`` for ours, this for the sandbox).
+CLOCK_OFFSET_ENV = "BOOKING_SANDBOX_CLOCK_OFFSET"
+
+
+def offset_from_env() -> float:
+    """``$BOOKING_SANDBOX_CLOCK_OFFSET`` in seconds (0 when unset)."""
+    value = os.environ.get(CLOCK_OFFSET_ENV, "").strip()
+    return float(value) if value else 0.0
 
 
 class SandboxClock:
-    """UTC time plus an offset that only grows; `advance` moves the sandbox into the future."""
+    """UTC time plus an offset that only grows; `advance` moves the sandbox into the future.
 
-    def __init__(self) -> None:
-        self._offset = dt.timedelta()
+    ``start_offset`` (seconds, may be negative) sets where the clock starts relative to the
+    real time: the sandbox can live on the last day of a month or on 29 February.
+    """
+
+    def __init__(self, start_offset: float = 0.0) -> None:
+        self._offset = dt.timedelta(seconds=start_offset)
         self._lock = threading.Lock()
 
     def now(self) -> dt.datetime:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from attrs import field, frozen
 
+from booking_sandbox.clock import offset_from_env
+
 
 @frozen
 class MachineAccount:
@@ -62,6 +64,8 @@ class SandboxConfig:
       (standard OTA, unconfirmed for Booking.com); when off such restrictions get a Warning.
     - `generate_every`: seconds between background reservation events (None: no ticker).
     - `push_max_attempts` / `push_backoff`: push delivery retries (backoff doubles per attempt).
+    - `clock_offset`: seconds between the sandbox's clock and the real one at start (default:
+      `$BOOKING_SANDBOX_CLOCK_OFFSET`, else 0), to run the sandbox on another day.
     """
 
     machine_accounts: tuple[MachineAccount, ...] = field(factory=_default_accounts)
@@ -81,6 +85,7 @@ class SandboxConfig:
     push_max_attempts: int = 6
     push_backoff: float = 0.2
     push_timeout: float = 5.0
+    clock_offset: float = field(factory=offset_from_env)
 
     def account_by_client_id(self, client_id: str) -> MachineAccount | None:
         """The machine account with this client id, if configured."""

@@ -12,13 +12,16 @@ path, a prefix ending in `*`, or `*` for every API path; `/_sandbox/*` is never 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import random
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from attrs import asdict, define
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from booking_sandbox.clock import SandboxClock
 from booking_sandbox.responses import error_response
 
 KINDS = frozenset({"latency", "timeout", "5xx", "429", "malformed", "reset", "warning"})
@@ -57,8 +60,9 @@ class FaultRule:
 class FaultInjector:
     """Holds fault rules; the middleware asks it on every API request."""
 
-    def __init__(self, seed: int = 1) -> None:
+    def __init__(self, seed: int = 1, clock: Callable[[], dt.datetime] | None = None) -> None:
         self._rng = random.Random(seed)
+        self.clock = clock or SandboxClock().now
         self._rules: list[FaultRule] = []
         self._lock = threading.Lock()
 
@@ -137,13 +141,22 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
         elif rule.kind == "timeout":
             await _hold_until_disconnect(receive, rule.delay)
-            await error_response(path, 504, 448, "sandbox: injected timeout")(scope, receive, send)
+            await error_response(
+                path, 504, 448, "sandbox: injected timeout", now=self.faults.clock()
+            )(scope, receive, send)
         elif rule.kind == "5xx":
-            response = error_response(path, rule.status, 448, "sandbox: injected server error")
+            response = error_response(
+                path, rule.status, 448, "sandbox: injected server error", now=self.faults.clock()
+            )
             await response(scope, receive, send)
         elif rule.kind == "429":
             response = error_response(
-                path, 429, 429, "too many requests", {"Retry-After": str(rule.retry_after)}
+                path,
+                429,
+                429,
+                "too many requests",
+                {"Retry-After": str(rule.retry_after)},
+                now=self.faults.clock(),
             )
             await response(scope, receive, send)
         elif rule.kind == "malformed":

@@ -68,7 +68,13 @@ def bxml_error(status: int, code: int | str, message: str) -> Response:
 
 
 def error_response(
-    path: str, status: int, code: int | str, message: str, headers: dict[str, str] | None = None
+    path: str,
+    status: int,
+    code: int | str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    *,
+    now: dt.datetime,
 ) -> Response:
     """An error in the shape the endpoint family at `path` uses."""
     if path.startswith("/connections-api/"):
@@ -80,9 +86,7 @@ def error_response(
             str(code) if str(code).isdigit() else ("497" if kind == TYPE_AUTHORIZATION else "448")
         )
         text = message if numeric == str(code) else f"{code}: {message}"
-        root = ota_response(
-            ota_rs_name(path), "1.0", dt.datetime.now(dt.UTC), errors=[Issue(kind, numeric, text)]
-        )
+        root = ota_response(ota_rs_name(path), "1.0", now, errors=[Issue(kind, numeric, text)])
         response = xml_response(serialize(root), status)
     elif path.startswith("/hotels/xml/"):
         response = bxml_error(status, code, message)

@@ -49,7 +49,7 @@ class SandboxState:
         self, config: SandboxConfig | None = None, clock: SandboxClock | None = None, seed: int = 1
     ) -> None:
         self.config = config or SandboxConfig()
-        self.clock = clock or SandboxClock()
+        self.clock = clock or SandboxClock(self.config.clock_offset)
         self.seed = seed
         self.rng = random.Random(seed)
         self.lock = threading.RLock()

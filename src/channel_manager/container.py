@@ -8,6 +8,7 @@ Tests override ``uow_factory``, ``gateways`` or ``authorizers`` with the in-memo
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Mapping
 
@@ -37,6 +38,8 @@ from channel_manager.domain.retry import RetryPolicy
 from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory
 from channel_manager.settings import Settings
 
+logger = logging.getLogger(__name__)
+
 #: Where the channel sends the user back to after the authorisation page.
 CALLBACK_PATH = "/oauth/booking/callback"
 
@@ -62,7 +65,7 @@ class Container(containers.DeclarativeContainer):
 
     settings = providers.Dependency(instance_of=Settings)
 
-    clock = providers.Singleton(SystemClock)
+    clock = providers.Singleton(SystemClock, settings.provided.clock_offset)
     ids = providers.Singleton(Uuid4Generator)
     rng = providers.Singleton(random.SystemRandom)
 
@@ -72,7 +75,7 @@ class Container(containers.DeclarativeContainer):
     credentials = providers.Singleton(CredentialStore, uow_factory, vault)
     message_log = providers.Singleton(MessageLogWriter, uow_factory, clock, ids)
 
-    booking = providers.Singleton(BookingAdapters, settings, credentials, message_log)
+    booking = providers.Singleton(BookingAdapters, settings, credentials, message_log, clock)
     gateways = providers.Singleton(_gateways, booking)
     authorizers = providers.Singleton(_authorizers, booking)
 
@@ -112,4 +115,9 @@ def build_container(settings: Settings) -> Container:
     """A container for ``settings``, its wiring checked (a miswired provider fails here)."""
     container = Container(settings=settings)
     container.check_dependencies()
+    if settings.clock_offset:
+        logger.warning(
+            "CM_CLOCK_OFFSET shifts this process's clock by %s (tests and demos only)",
+            settings.clock_offset,
+        )
     return container

@@ -13,6 +13,7 @@ import base64
 import enum
 import hashlib
 import ipaddress
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -101,6 +102,8 @@ class Settings:
     outbound_max_attempts: int = 8
     closed_to_arrival_mode: ClosedToArrivalMode = ClosedToArrivalMode.RESTRICTION_STATUS
     log_level: str = "INFO"
+    #: Shifts the service's clock (tests and demos only: run on another day; zero in production).
+    clock_offset: timedelta = timedelta(0)
 
     @classmethod
     def from_env(
@@ -143,6 +146,7 @@ class Settings:
                 "CM_CLOSED_TO_ARRIVAL_MODE", defaults.closed_to_arrival_mode
             ),
             log_level=env.log_level("CM_LOG_LEVEL", defaults.log_level),
+            clock_offset=env.offset("CM_CLOCK_OFFSET"),
         )
         env.require_together("CM_PUSH_USERNAME", "CM_PUSH_PASSWORD")
         if env.problems:
@@ -262,6 +266,21 @@ class _EnvReader:
             self.problem(name, f"{value!r} must be greater than zero")
             return None
         return amount
+
+    def offset(self, name: str) -> timedelta:
+        """A signed number of seconds (``-3600``, ``+86400.5``); unset is zero."""
+        value = self.raw(name)
+        if value is None:
+            return timedelta(0)
+        try:
+            seconds = float(value)
+            offset = timedelta(seconds=seconds) if math.isfinite(seconds) else None
+        except (ValueError, OverflowError):
+            offset = None
+        if offset is None:
+            self.problem(name, f"{value!r} is not a signed number of seconds like -3600 or +86400")
+            return timedelta(0)
+        return offset
 
     def networks(self, name: str) -> tuple[IpNetwork, ...]:
         value = self.raw(name)

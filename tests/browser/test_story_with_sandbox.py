@@ -176,9 +176,16 @@ def _set_rates_and_push(story: Story, camera: Camera) -> tuple[str, Decimal, int
     camera.shoot("10-push-history-delivered")
 
     page.get_by_role("link", name="Rates & availability").click()
+    # The grid opens at today; show it from the first day pushed (any day of the year).
+    page.get_by_label("First day shown").fill(start.isoformat())
+    page.get_by_role("button", name="Show", exact=True).click()
     grid = page.get_by_role("region", name=re.compile("Calendar"))
     row = grid.get_by_role("row", name=re.compile(f"{room.name} · {plan.name}"))
-    expect(row).to_contain_text(str(rate))
+    pushed = len(days(start, end))
+    shown = row.locator("td")
+    for index in range(pushed):  # the grid's first columns are the days pushed
+        expect(shown.nth(index)).to_contain_text(str(rate))
+    expect(shown.nth(pushed)).not_to_contain_text(str(rate))  # the day after was not pushed
     camera.shoot("10b-rates-grid-after-push")
 
     ari = sandbox_ari(story.sandbox.base_url, HOTEL, start, end)

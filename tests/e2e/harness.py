@@ -24,6 +24,7 @@ from channel_manager.entrypoints.asgi import build_asgi_app
 from channel_manager.entrypoints.worker import build_worker
 from channel_manager.entrypoints.worker.loop import TickCounts, Worker
 from channel_manager.settings import Settings
+from tests.support.clock import session_offset_seconds
 
 T = TypeVar("T")
 
@@ -75,6 +76,8 @@ def service_environ(
         "CM_ACK_PAUSE": "10ms",
         "CM_HTTP_TIMEOUT": "10s",
         "CM_LOG_LEVEL": "WARNING",
+        # The session's day (tests/support/clock.py), shared with the sandbox.
+        "CM_CLOCK_OFFSET": session_offset_seconds(),
     }
     environ.update(extra or {})
     return environ

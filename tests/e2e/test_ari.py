@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from booking_sandbox.server import SandboxServer
+from tests.support.clock import shifted_today
 
 from .flows import Tenant, connect_and_map, pushes_in, sandbox_ari, sandbox_requests, submit_ari
 from .harness import RunningService
@@ -25,7 +26,7 @@ OTHER_RATE = "50012"
 
 def month_boundary_range() -> tuple[dt.date, dt.date]:
     """Seven days around the first day of the month after next (inside the sandbox's horizon)."""
-    today = dt.datetime.now(dt.UTC).date()
+    today = shifted_today()
     first_next = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     first_after = (first_next + dt.timedelta(days=32)).replace(day=1)
     return first_after - dt.timedelta(days=3), first_after + dt.timedelta(days=3)

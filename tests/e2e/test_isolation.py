@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.clock import shifted_today
+
 from .flows import Tenant, connect_and_map, ok, submit_ari
 from .harness import RunningService
 from .inventory import our_reservations, outbound_settled
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 def footprint(tenant: Tenant, connection_id: str, hotel: str) -> dict[str, Any]:
     """Ids of everything the organisation owns after a sync and an ARI push."""
-    day = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=20)
+    day = shifted_today() + dt.timedelta(days=20)
     mapped = ok(tenant.api.get(f"/api/v1/connections/{connection_id}/properties"))
     room = next(h for h in mapped if h["hotel_code"] == hotel)["room_types"][0]["code"]
     push_ids = submit_ari(

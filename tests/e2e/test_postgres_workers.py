@@ -20,6 +20,7 @@ from channel_manager.container import build_container
 from channel_manager.entrypoints.worker import build_worker
 from channel_manager.settings import Settings
 from tests.contract.conftest import temporary_postgres_database
+from tests.support.clock import shifted_today
 
 from .flows import Tenant, connect_and_map, make_tenant, pushes_in, sandbox_requests, submit_ari
 from .harness import free_socket, running_service, service_environ, wait_for
@@ -90,7 +91,7 @@ def test_two_workers_on_postgres_deliver_every_change_once_and_in_order(
         for worker in workers:
             worker.start()
         try:
-            base = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
+            base = shifted_today() + dt.timedelta(days=30)
             written: list[tuple[str, int]] = []
             push_ids: list[str] = []
             for index in range(CHANGES):

@@ -11,6 +11,7 @@ import attrs
 import pytest
 
 from booking_sandbox.server import SandboxServer
+from tests.support.clock import shifted_today
 
 from .flows import (
     Tenant,
@@ -35,7 +36,7 @@ ROOM, ACTIVE_RATE, INACTIVE_RATE = "100000201", "50011", "50012"
 
 def some_nights() -> tuple[dt.date, dt.date]:
     """Three nights a fortnight ahead."""
-    start = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=14)
+    start = shifted_today() + dt.timedelta(days=14)
     return start, start + dt.timedelta(days=2)
 
 

@@ -5,7 +5,6 @@ runs it, and scanners for secrets and card numbers in text.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import signal
@@ -26,6 +25,7 @@ from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy.tables import metadata
 from tests.e2e.flows import ok
 from tests.e2e.harness import RunningService
+from tests.support.clock import shifted_now
 
 PUSH_PATH = "/ota/booking/reservations"
 OTA_NS = "http://www.opentravel.org/OTA/2003/05"
@@ -51,7 +51,7 @@ def new_reservation_push(sandbox: SandboxServer, hotel_code: str) -> tuple[bytes
         reservation = sandbox.state.reservations[booking_id]
         hotels = dict(sandbox.state.hotels)
     body = res_notif_rq(
-        [(MessageKind.NEW, reservation)], hotels, dt.datetime.now(dt.UTC), root_status="Commit"
+        [(MessageKind.NEW, reservation)], hotels, shifted_now(), root_status="Commit"
     )
     return body, booking_id
 

@@ -30,6 +30,7 @@ from tests.e2e.flows import (
     submit_ari,
 )
 from tests.e2e.harness import RunningService, free_socket, running_service, service_environ
+from tests.support.clock import shifted_today
 
 #: Grand Lodge London (GBP, 16 room types, 2 rate plans, 3 reservations in the sandbox).
 HOTEL = "1000002"
@@ -85,7 +86,7 @@ def prepare_organisation(service: RunningService) -> PreparedOrganisation:
 
     room = hotel["room_types"][0]["code"]
     plan = hotel["rate_plans"][0]["code"]
-    start = dt.date.today() + dt.timedelta(days=30)
+    start = shifted_today() + dt.timedelta(days=30)
     delivered = submit_ari(
         tenant,
         connection_id,

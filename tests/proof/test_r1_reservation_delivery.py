@@ -20,7 +20,6 @@ against what the product says it did:
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import random
 import re
@@ -60,6 +59,7 @@ from tests.e2e.harness import (
     wait_for,
 )
 from tests.e2e.inventory import ACK_PATHS
+from tests.support.clock import shifted_now
 
 from .conftest import FULL, proof_size
 from .r1_checks import (
@@ -334,7 +334,7 @@ def expire_claim_leases(engine: sa.Engine) -> None:
     runs out (the test does not wait two minutes for what the lease is designed to do).
     """
     with engine.begin() as connection:
-        connection.execute(connection_rows.update().values(next_poll_at=dt.datetime.now(dt.UTC)))
+        connection.execute(connection_rows.update().values(next_poll_at=shifted_now()))
 
 
 def wait_until(

@@ -28,6 +28,7 @@ from lxml import etree
 from tests.e2e.flows import Tenant, connect_oauth2, map_hotel, ok, push_view, sandbox_ari
 from tests.e2e.harness import RunningService
 from tests.e2e.inventory import outbound_settled
+from tests.support.clock import shifted_today
 
 from .conftest import proof_size
 
@@ -91,7 +92,7 @@ def active_rate_plans(sandbox_http: httpx.Client, hotel: str) -> dict[str, tuple
 def window_start() -> dt.date:
     """Two weeks before the first day of the month after next: every window crosses a month
     boundary, so changes are split into one request per month."""
-    today = dt.datetime.now(dt.UTC).date()
+    today = shifted_today()
     month_after_next = (
         (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1) + dt.timedelta(days=32)
     ).replace(day=1)

@@ -38,6 +38,7 @@ from tests.e2e.flows import (
 )
 from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService, wait_for
 from tests.e2e.inventory import our_reservations
+from tests.support.clock import shifted_now, shifted_today
 
 from .r45_support import (
     AUTHORIZATION_ERROR,
@@ -204,7 +205,7 @@ def test_behind_a_trusted_proxy_only_the_address_the_proxy_saw_counts(
 #: A valid body per write route, so the refusal is about ownership, not a malformed request.
 #: A route the proof does not know fails the test (a new route must be added here).
 def _bodies(theirs: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
-    day = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=40)).isoformat()
+    day = (shifted_today() + dt.timedelta(days=40)).isoformat()
     return {
         ("PUT", "/api/v1/connections/{connection_id}/mappings"): {
             "hotels": [
@@ -266,7 +267,7 @@ def footprint(service: RunningService, tenant: Tenant) -> dict[str, Any]:
     hotels = ok(tenant.api.get(f"/api/v1/connections/{connection_id}/properties"))
     hotel = next(h for h in hotels if h["hotel_code"] == HOTEL)
     room_type = hotel["room_types"][0]["code"]
-    day = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)).isoformat()
+    day = (shifted_today() + dt.timedelta(days=30)).isoformat()
     [push_id, *_] = submit_ari(
         tenant,
         connection_id,
@@ -519,7 +520,7 @@ def test_an_expired_state_is_refused_before_the_code_is_exchanged(
         connection.execute(
             sa.update(auth_states)
             .where(auth_states.c.state == callback_state(callback))
-            .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+            .values(expires_at=shifted_now() - dt.timedelta(seconds=1))
         )
     exchanges = token_requests(sandbox)
 

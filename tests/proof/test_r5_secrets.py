@@ -13,6 +13,7 @@ scanned for each secret's exact value and for Luhn-valid card numbers.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 import shutil
@@ -44,6 +45,7 @@ from tests.e2e.flows import (
 )
 from tests.e2e.harness import PUSH_USERNAME, service_environ, wait_for
 from tests.e2e.inventory import our_reservations
+from tests.support.clock import shifted_today
 
 from .conftest import FULL, proof_size
 from .r45_support import PUSH_PATH, ServeProcess, card_numbers_in, cli, secrets_in, text_cells
@@ -221,7 +223,7 @@ def ari_change(tenant: Tenant, connection_id: str, hotel: str, days_ahead: int, 
     """Queue one availability change on the hotel's first room type; the push id."""
     hotels = ok(tenant.api.get(f"/api/v1/connections/{connection_id}/properties"))
     room = next(h for h in hotels if h["hotel_code"] == hotel)["room_types"][0]["code"]
-    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + days_ahead * 86400))
+    day = (shifted_today() + dt.timedelta(days=days_ahead)).isoformat()
     [push_id] = submit_ari(
         tenant,
         connection_id,

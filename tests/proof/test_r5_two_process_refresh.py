@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -37,6 +37,7 @@ from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.booking.oauth2_tokens import OAuth2TokenSet
 from tests.e2e.flows import Tenant, connect_and_map, make_tenant, ok
 from tests.e2e.harness import RunningService, free_socket, running_service, service_environ
+from tests.support.clock import shifted_now
 
 from .conftest import proof_size
 from .r45_support import ServeProcess
@@ -136,7 +137,7 @@ def _expire_stored_tokens(service: RunningService, connection_id: str) -> None:
     expired = OAuth2TokenSet(
         access_token=tokens.access_token,
         refresh_token=tokens.refresh_token,
-        expires_at=datetime.now(UTC) - timedelta(minutes=1),
+        expires_at=shifted_now() - timedelta(minutes=1),
         token_type=tokens.token_type,
         scope=tokens.scope,
     )

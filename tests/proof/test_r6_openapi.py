@@ -49,6 +49,7 @@ from tests.proof.r6_prepared import (
     service_over,
     sqlite_database,
 )
+from tests.support.clock import shifted_today
 from tests.support.containers import memory_container
 
 #: Generated cases per operation in the fuzzing phase.
@@ -180,7 +181,7 @@ def _substitute(value: Any, codes: Mapping[str, tuple[str, ...]], digest: int) -
         if out[key] is not None:
             out[key] = codes[key][digest % len(codes[key])]
     if isinstance(out.get("start"), str) and isinstance(out.get("end"), str):
-        start = dt.date.today() + dt.timedelta(days=digest % 90)
+        start = shifted_today() + dt.timedelta(days=digest % 90)
         out["start"] = start.isoformat()
         out["end"] = (start + dt.timedelta(days=(digest // 90) % 14)).isoformat()
     return out

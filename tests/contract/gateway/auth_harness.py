@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 from sandbox_harness import CLIENT_ID, CLIENT_SECRET
+from tests.support.clock import shifted_now
 
 from booking_sandbox.model import ConnectionStatus
 from booking_sandbox.server import SandboxServer
@@ -90,9 +91,11 @@ class SandboxAuthHarness:
     def __init__(self, server: SandboxServer) -> None:
         self.server = server
         self.http = BookingHttp(BookingEndpoints.single_host(server.base_url))
-        self.tokens = MachineAccountTokens(self.http, CLIENT_ID, Secret(CLIENT_SECRET))
+        self.tokens = MachineAccountTokens(
+            self.http, CLIENT_ID, Secret(CLIENT_SECRET), clock=shifted_now
+        )
         self.oauth2: AuthorizationFlow = OAuth2Authorizer(
-            self.http, CLIENT_ID, Secret(CLIENT_SECRET)
+            self.http, CLIENT_ID, Secret(CLIENT_SECRET), clock=shifted_now
         )
         self.connectivity: AuthorizationFlow = BookingConnectivityAuthorizer(
             BookingApi(self.http, self.tokens), "channel-manager"

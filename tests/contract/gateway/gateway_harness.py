@@ -9,12 +9,13 @@ The in-memory harness drives a ``FakeChannel``; the sandbox harness (``sandbox_h
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
 import attrs
+from tests.support.clock import shifted_now, shifted_today
 
 from channel_manager.adapters.memory.gateway import (
     FakeChannel,
@@ -130,13 +131,13 @@ class FakeHarness:
         self._next_id += 1
         external_id = str(self._next_id)
         room, rate = self.sold_pair(hotel_code)
-        arrival = date.today() + timedelta(days=30)
+        arrival = shifted_today() + timedelta(days=30)
         reservation = Reservation(
             id=uuid.uuid4(),
             connection_id=uuid.uuid4(),
             external_id=external_id,
             external_property_id=hotel_code,
-            revision=Revision(datetime.now(UTC)),
+            revision=Revision(shifted_now()),
             arrival=arrival,
             departure=arrival + timedelta(days=2),
             room_stays=(
@@ -165,7 +166,7 @@ class FakeHarness:
         changed = attrs.evolve(
             current,
             status=status,
-            revision=Revision(datetime.now(UTC), current.revision.sequence + 1),
+            revision=Revision(shifted_now(), current.revision.sequence + 1),
         )
         self._booked[reservation_id] = changed
         self.channel.enqueue(ChannelReservation(kind, changed, ""))

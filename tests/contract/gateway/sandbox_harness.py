@@ -7,6 +7,7 @@ from datetime import date
 
 import httpx
 from gateway_harness import THROTTLE_SECONDS, Fault
+from tests.support.clock import shifted_now
 
 from booking_sandbox.model import ConnectionStatus
 from booking_sandbox.server import SandboxServer
@@ -66,7 +67,9 @@ class SandboxHarness:
             timeout=httpx.Timeout(CLIENT_TIMEOUT),
             sink=self.sink,
         )
-        self.tokens = MachineAccountTokens(self.http, CLIENT_ID, Secret(CLIENT_SECRET))
+        self.tokens = MachineAccountTokens(
+            self.http, CLIENT_ID, Secret(CLIENT_SECRET), clock=shifted_now
+        )
         self.cadence = AccountCadence(ack_pause=TEST_ACK_PAUSE)
         self.gateway: ChannelGateway = BookingChannelGateway(
             BookingApi(self.http, self.tokens),

@@ -8,11 +8,12 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from auth_harness import CALLBACK, SandboxAuthHarness
 from sandbox_harness import CLIENT_ID, CLIENT_SECRET, RecordingSink, SandboxHarness
+from tests.support.clock import shifted_now
 
 from booking_sandbox.config import SandboxConfig
 from booking_sandbox.server import SandboxServer
@@ -73,7 +74,7 @@ async def test_concurrent_callers_share_one_exchange(booking: SandboxHarness) ->
 
 
 async def test_token_is_renewed_shortly_before_it_expires(sandbox_server: SandboxServer) -> None:
-    now = [datetime.now(UTC)]
+    now = [shifted_now()]
     http = BookingHttp(BookingEndpoints.single_host(sandbox_server.base_url))
     tokens = MachineAccountTokens(http, CLIENT_ID, Secret(CLIENT_SECRET), clock=lambda: now[0])
     first = await tokens.token()
@@ -89,7 +90,9 @@ async def test_token_is_renewed_shortly_before_it_expires(sandbox_server: Sandbo
 
 async def test_the_hourly_cap_is_kept_locally(sandbox_server: SandboxServer) -> None:
     http = BookingHttp(BookingEndpoints.single_host(sandbox_server.base_url))
-    tokens = MachineAccountTokens(http, CLIENT_ID, Secret(CLIENT_SECRET), max_per_hour=2)
+    tokens = MachineAccountTokens(
+        http, CLIENT_ID, Secret(CLIENT_SECRET), max_per_hour=2, clock=shifted_now
+    )
     await tokens.token()
     await tokens.renew_after_rejection(await tokens.authorization())
 
@@ -121,7 +124,7 @@ def _skewed_tokens(server: SandboxServer, http: BookingHttp) -> MachineAccountTo
         http,
         CLIENT_ID,
         Secret(CLIENT_SECRET),
-        clock=lambda: datetime.now(UTC) - timedelta(hours=1),
+        clock=lambda: shifted_now() - timedelta(hours=1),
     )
 
 
@@ -325,14 +328,15 @@ async def test_an_oauth2_connection_sees_its_hotels_and_keeps_rotated_tokens() -
 async def _oauth2_connection_round_trip(sandbox_server: SandboxServer) -> None:
     auth = SandboxAuthHarness(sandbox_server)
     hotel = auth.unconnected_hotel()
-    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, hotel, datetime.now(UTC))
+    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, hotel, shifted_now())
     grant = await auth.oauth2.complete(state, await auth.approve(url))
     store = DictCredentialStore()
     store.save("connection:x", grant.credentials)
     http = BookingHttp(BookingEndpoints.single_host(sandbox_server.base_url))
     factory = BookingGatewayFactory(
         http,
-        oauth2=OAuth2Authorizer(http, CLIENT_ID, Secret(CLIENT_SECRET)),
+        oauth2=OAuth2Authorizer(http, CLIENT_ID, Secret(CLIENT_SECRET), clock=shifted_now),
+        clock=shifted_now,
         credential_store=store,
         ack_pause=0,
     )
@@ -341,7 +345,7 @@ async def _oauth2_connection_round_trip(sandbox_server: SandboxServer) -> None:
         organization_id=state.organization_id,
         auth_mode=AuthMode.OAUTH2,
         credential_ref="connection:x",
-        created_at=datetime.now(UTC),
+        created_at=shifted_now(),
     )
     gateway = factory.for_connection(connection)
 

@@ -6,12 +6,12 @@ import base64
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 import pytest
 from auth_harness import CALLBACK, AuthHarness, FakeAuthHarness, SandboxAuthHarness
+from tests.support.clock import shifted_now
 
 from booking_sandbox.server import SandboxServer
 from channel_manager.domain.connection import AuthMode
@@ -36,7 +36,7 @@ def _s256(verifier: str) -> str:
 
 # -- oauth2 -----------------------------------------------------------------------------------
 async def test_oauth2_begin_sends_state_and_an_s256_challenge(auth: AuthHarness) -> None:
-    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, shifted_now())
 
     query = dict(parse_qsl(urlsplit(url).query))
     assert state.auth_mode is AuthMode.OAUTH2
@@ -49,7 +49,7 @@ async def test_oauth2_begin_sends_state_and_an_s256_challenge(auth: AuthHarness)
 async def test_oauth2_approval_yields_credentials_that_refresh_and_rotate(
     auth: AuthHarness,
 ) -> None:
-    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, shifted_now())
     params = await auth.approve(url)
 
     grant = await auth.oauth2.complete(state, params)
@@ -62,7 +62,7 @@ async def test_oauth2_approval_yields_credentials_that_refresh_and_rotate(
 
 
 async def test_oauth2_denial_is_an_auth_error(auth: AuthHarness) -> None:
-    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, shifted_now())
     params = await auth.deny(url)
 
     assert params["error"] == "access_denied"
@@ -71,8 +71,8 @@ async def test_oauth2_denial_is_an_auth_error(auth: AuthHarness) -> None:
 
 
 async def test_oauth2_code_is_bound_to_the_pkce_verifier(auth: AuthHarness) -> None:
-    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
-    other, _ = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, shifted_now())
+    other, _ = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, shifted_now())
     params = await auth.approve(url)
     forged = attrs.evolve(state, code_verifier=other.code_verifier)
 
@@ -81,7 +81,7 @@ async def test_oauth2_code_is_bound_to_the_pkce_verifier(auth: AuthHarness) -> N
 
 
 async def test_oauth2_revoked_credentials_cannot_be_refreshed(auth: AuthHarness) -> None:
-    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+    state, url = auth.oauth2.begin(uuid.uuid4(), CALLBACK, None, shifted_now())
     grant = await auth.oauth2.complete(state, await auth.approve(url))
 
     await auth.oauth2.revoke(grant.credentials)
@@ -93,12 +93,12 @@ async def test_oauth2_revoked_credentials_cannot_be_refreshed(auth: AuthHarness)
 # -- booking-connectivity ---------------------------------------------------------------------
 async def test_connectivity_needs_a_property_id(auth: AuthHarness) -> None:
     with pytest.raises(DomainError):
-        auth.connectivity.begin(uuid.uuid4(), CALLBACK, None, datetime.now(UTC))
+        auth.connectivity.begin(uuid.uuid4(), CALLBACK, None, shifted_now())
 
 
 async def test_connectivity_accepts_the_request_made_in_the_extranet(auth: AuthHarness) -> None:
     hotel = auth.unconnected_hotel()
-    state, url = auth.connectivity.begin(uuid.uuid4(), CALLBACK, hotel, datetime.now(UTC))
+    state, url = auth.connectivity.begin(uuid.uuid4(), CALLBACK, hotel, shifted_now())
 
     params = await auth.request_connection(url)
     grant = await auth.connectivity.complete(state, params)
@@ -113,7 +113,7 @@ async def test_connectivity_accepts_the_request_made_in_the_extranet(auth: AuthH
 
 async def test_connectivity_without_a_request_is_refused(auth: AuthHarness) -> None:
     hotel = auth.unconnected_hotel()
-    state, _ = auth.connectivity.begin(uuid.uuid4(), CALLBACK, hotel, datetime.now(UTC))
+    state, _ = auth.connectivity.begin(uuid.uuid4(), CALLBACK, hotel, shifted_now())
 
     with pytest.raises(PermanentChannelError):
         await auth.connectivity.complete(state, {"state": state.state})
@@ -123,7 +123,7 @@ async def test_connectivity_without_a_request_is_refused(auth: AuthHarness) -> N
 
 async def test_connectivity_cancelled_in_the_extranet_is_refused(auth: AuthHarness) -> None:
     hotel = auth.unconnected_hotel()
-    state, url = auth.connectivity.begin(uuid.uuid4(), CALLBACK, hotel, datetime.now(UTC))
+    state, url = auth.connectivity.begin(uuid.uuid4(), CALLBACK, hotel, shifted_now())
 
     params = await auth.cancel_connection(url)
 

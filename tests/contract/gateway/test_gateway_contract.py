@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import pytest
 from gateway_harness import THROTTLE_SECONDS, Fault, GatewayHarness
+from tests.support.clock import shifted_today
 
 from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.domain.ari import AvailRange, AvailRequest, RateRange, RateRequest
@@ -31,7 +32,7 @@ async def fetch(harness: GatewayHarness) -> dict[str, ChannelReservation]:
 
 
 def next_month() -> date:
-    today = date.today()
+    today = shifted_today()
     return (today.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -66,7 +66,7 @@ def api() -> Iterator[Api]:
     channel = FakeChannel()
     channel.add_hotel(catalog())
     container = memory_container(channel, make_settings({"CM_MAX_BODY_BYTES": "64KiB"}))
-    container.clock.override(providers.Object(MovableClock()))  # 24 Nov 2026: fixed "today"
+    container.clock.override(providers.Object(MovableClock()))  # the session's fixed "today"
     with TestClient(build_asgi_app(container)) as client:
         yield Api(client, container)
 
@@ -279,10 +279,11 @@ def test_ari_that_could_never_be_sent_is_refused_up_front(
         "end": "+12",
         **change,
     }
+    today = api.container.clock().now().date()
     for field in ("start", "end"):  # "+N" / "-N": days from the fixed "today"
         value = str(body[field])
         if value[0] in "+-":
-            body[field] = (date(2026, 11, 24) + timedelta(days=int(value))).isoformat()
+            body[field] = (today + timedelta(days=int(value))).isoformat()
 
     refused = api.client.post(
         f"/api/v1/connections/{connection}/ari", json={"changes": [body]}, headers=api.auth()

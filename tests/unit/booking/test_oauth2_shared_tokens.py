@@ -22,6 +22,7 @@ from channel_manager.adapters.booking.oauth2 import OAuth2Authorizer
 from channel_manager.adapters.booking.oauth2_tokens import OAuth2BearerCredentials, OAuth2TokenSet
 from channel_manager.domain.ari import AvailRange, AvailRequest
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
+from tests.support.clock import shifted_now
 
 NOW = datetime(2027, 1, 1, 12, tzinfo=UTC)
 SUCCESS = (
@@ -98,13 +99,14 @@ async def test_two_gateways_of_one_connection_refresh_the_token_once() -> None:
     expired = OAuth2TokenSet(
         access_token="access-0",
         refresh_token="refresh-1",
-        expires_at=datetime.now(UTC) - timedelta(hours=1),
+        expires_at=shifted_now() - timedelta(hours=1),
     )
     store.save("vault:conn", expired.to_secret_text().encode())
     factory = BookingGatewayFactory(
         http,
-        oauth2=OAuth2Authorizer(http, "client", None),
+        oauth2=OAuth2Authorizer(http, "client", None, clock=shifted_now),
         credential_store=store,
+        clock=shifted_now,
     )
     connection = Connection(
         id=UUID(int=7),
@@ -140,7 +142,7 @@ class CountingRefresher:
 
 
 async def test_a_token_set_another_process_refreshed_is_adopted_not_refreshed_again() -> None:
-    now = datetime.now(UTC)
+    now = shifted_now()
     stored = {
         "tokens": OAuth2TokenSet(
             access_token="old", refresh_token="r1", expires_at=now + timedelta(hours=1)
@@ -151,7 +153,7 @@ async def test_a_token_set_another_process_refreshed_is_adopted_not_refreshed_ag
         return stored["tokens"]
 
     refresher = CountingRefresher()
-    credentials = OAuth2BearerCredentials("oauth2:c", load, refresher)
+    credentials = OAuth2BearerCredentials("oauth2:c", load, refresher, clock=shifted_now)
     assert await credentials.authorization() == "Bearer old"
     # Another worker process refreshed and sealed the rotated set meanwhile.
     stored["tokens"] = OAuth2TokenSet(

@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from channel_manager.adapters.system import utc_now
 from channel_manager.domain.errors import (
     ChannelAuthError,
     PermanentChannelError,
@@ -96,7 +97,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> timedel
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    delay = when - (now or datetime.now(UTC))
+    # An HTTP date is the server's real time, so it is compared with ours unshifted.
+    delay = when - (now or utc_now())
     return max(delay, timedelta(0))
 
 

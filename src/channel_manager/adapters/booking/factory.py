@@ -15,7 +15,6 @@ from uuid import UUID, uuid4
 from channel_manager.adapters.booking.api import BookingApi
 from channel_manager.adapters.booking.gateway import BookingChannelGateway
 from channel_manager.adapters.booking.http import BookingHttp
-from channel_manager.adapters.booking.message_log import utc_now
 from channel_manager.adapters.booking.oauth2 import OAuth2Authorizer
 from channel_manager.adapters.booking.oauth2_tokens import OAuth2BearerCredentials, OAuth2TokenSet
 from channel_manager.adapters.booking.reservation_queue import (
@@ -26,6 +25,7 @@ from channel_manager.adapters.booking.reservation_queue import (
     CadenceRegistry,
 )
 from channel_manager.adapters.booking.tokens import RequestCredentials
+from channel_manager.adapters.system import utc_now
 from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.errors import ChannelAuthError
 from channel_manager.ports.vault import Secret
@@ -105,8 +105,10 @@ class BookingGatewayFactory:
         page_size: int = 100,
         queue_limit: int = DEFAULT_QUEUE_LIMIT,
         arrival_departure_restrictions: bool = True,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._http = http
+        self._clock = clock
         self._machine_account = machine_account
         self._oauth2 = oauth2
         self._store = credential_store
@@ -133,6 +135,7 @@ class BookingGatewayFactory:
             ack_attempts=self._ack_attempts,
             ack_backoff=self._ack_backoff,
             arrival_departure_restrictions=self._arrival_departure,
+            clock=self._clock,
         )
 
     def _credentials(
@@ -152,13 +155,17 @@ class BookingGatewayFactory:
             )
         shared = self._oauth2_credentials.get(connection.id)
         if shared is None or shared.credential_ref != ref:
-            shared = self._oauth2_bearer(connection.id, ref, self._oauth2, self._store)
+            shared = self._oauth2_bearer(connection.id, ref, self._oauth2, self._store, self._clock)
             self._oauth2_credentials[connection.id] = shared
         return shared, None
 
     @staticmethod
     def _oauth2_bearer(
-        connection_id: UUID, ref: str, oauth2: OAuth2Authorizer, store: ConnectionCredentialStore
+        connection_id: UUID,
+        ref: str,
+        oauth2: OAuth2Authorizer,
+        store: ConnectionCredentialStore,
+        clock: Callable[[], datetime],
     ) -> OAuth2BearerCredentials:
 
         async def load() -> OAuth2TokenSet:
@@ -173,5 +180,6 @@ class BookingGatewayFactory:
             oauth2,
             on_rotated=save,
             credential_ref=ref,
-            lease=StoredRefreshLease(store, ref),
+            lease=StoredRefreshLease(store, ref, clock=clock),
+            clock=clock,
         )

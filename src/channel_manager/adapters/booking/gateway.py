@@ -7,7 +7,8 @@ gateway of the process through :class:`BookingGatewayFactory`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from functools import partial
 from uuid import UUID
 
@@ -39,6 +40,7 @@ from channel_manager.adapters.booking.reservation_queue import (
     AccountCadence,
     ReservationQueues,
 )
+from channel_manager.adapters.system import utc_now
 from channel_manager.domain.ari import AvailRequest, RateRequest
 from channel_manager.domain.channel import (
     ChannelReservation,
@@ -72,6 +74,7 @@ class BookingChannelGateway:
         ack_attempts: int = 5,
         ack_backoff: float = 1.0,
         arrival_departure_restrictions: bool = True,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._api = api
         self._arrival_departure = arrival_departure_restrictions
@@ -81,11 +84,12 @@ class BookingChannelGateway:
         self._queues = ReservationQueues(
             api,
             cadence,
-            partial(to_channel_reservation, connection_id=connection_id),
+            partial(to_channel_reservation, connection_id=connection_id, now=clock),
             hotel_codes=hotel_codes,
             page_size=queue_limit,
             ack_attempts=ack_attempts,
             ack_backoff=ack_backoff,
+            clock=clock,
         )
 
     def _in_scope(self, hotel_code: str) -> bool:

@@ -24,9 +24,9 @@ from channel_manager.adapters.booking.message_log import (
     discard_messages,
     extract_ruid,
     mask_body,
-    utc_now,
 )
 from channel_manager.adapters.booking.redaction import redact_xml_body
+from channel_manager.adapters.system import utc_now
 from channel_manager.domain.messages import MessageDirection
 
 #: Connect quickly or fail; allow reservation pages and big ARI answers time to arrive.

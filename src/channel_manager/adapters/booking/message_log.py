@@ -12,7 +12,7 @@ import asyncio
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
 from uuid import UUID
@@ -151,8 +151,3 @@ def mask_body(body: bytes, content_type: str, redact_xml: Callable[[bytes], str]
     if kind == "application/x-www-form-urlencoded":
         return _mask_form(body.decode("utf-8", errors="replace"))
     return redact_xml(body)
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware UTC (the adapter's default clock)."""
-    return datetime.now(UTC)

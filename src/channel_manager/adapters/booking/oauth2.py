@@ -17,9 +17,9 @@ from channel_manager.adapters.booking.errors import (
     raise_for_status,
 )
 from channel_manager.adapters.booking.http import BookingHttp
-from channel_manager.adapters.booking.message_log import utc_now
 from channel_manager.adapters.booking.oauth2_tokens import OAuth2TokenSet
 from channel_manager.adapters.booking.pkce import PkcePair, new_state
+from channel_manager.adapters.system import utc_now
 from channel_manager.domain.channel import ConnectionGrant
 from channel_manager.domain.connection import AuthMode, AuthState
 from channel_manager.ports.vault import Secret

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import attrs
 
 from channel_manager.adapters.booking.errors import AuthorizationFailedError
-from channel_manager.adapters.booking.message_log import utc_now
+from channel_manager.adapters.system import utc_now
 
 #: Refresh this long before the access token expires.
 DEFAULT_REFRESH_MARGIN = timedelta(minutes=2)

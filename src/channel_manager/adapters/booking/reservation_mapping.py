@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from channel_manager.adapters.booking.message_log import utc_now
 from channel_manager.adapters.booking.ota.reservations import (
     Customer,
     OtaReservation,
@@ -21,6 +20,7 @@ from channel_manager.adapters.booking.ota.reservations import (
     ResStatus,
     Total,
 )
+from channel_manager.adapters.system import utc_now
 from channel_manager.domain.channel import ChannelReservation, ReservationMessageKind
 from channel_manager.domain.errors import CardDataRejected, CurrencyMismatch
 from channel_manager.domain.money import Money

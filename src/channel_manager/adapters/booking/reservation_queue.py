@@ -24,7 +24,6 @@ from channel_manager.adapters.booking.errors import (
     raise_for_status,
 )
 from channel_manager.adapters.booking.http import message_log_id
-from channel_manager.adapters.booking.message_log import utc_now
 from channel_manager.adapters.booking.ota.errors import OtaParseError
 from channel_manager.adapters.booking.ota.reservation_ids import HotelReservationId
 from channel_manager.adapters.booking.ota.reservations import OtaReservation, ResNotifRQ
@@ -36,6 +35,7 @@ from channel_manager.adapters.booking.ota.responses import (
     decode_res_acknowledgement,
     encode_res_acknowledgement,
 )
+from channel_manager.adapters.system import utc_now
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.errors import PermanentChannelError
 

@@ -25,7 +25,7 @@ from channel_manager.adapters.booking.errors import (
     raise_for_status,
 )
 from channel_manager.adapters.booking.http import BookingHttp
-from channel_manager.adapters.booking.message_log import utc_now
+from channel_manager.adapters.system import utc_now
 from channel_manager.ports.vault import Secret
 
 #: Booking.com's documented cap on token exchanges per machine account.

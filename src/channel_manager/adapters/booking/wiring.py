@@ -23,6 +23,7 @@ from channel_manager.adapters.booking.tokens import MachineAccountTokens
 from channel_manager.application.message_log import MessageLogWriter
 from channel_manager.domain.connection import AuthMode
 from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory
+from channel_manager.ports.clock import Clock
 from channel_manager.ports.vault import Secret
 from channel_manager.settings import ClosedToArrivalMode, Settings
 
@@ -41,14 +42,20 @@ class BookingAdapters:
     """The process's Booking.com adapters, built lazily and closed together."""
 
     def __init__(
-        self, settings: Settings, credentials: ConnectionCredentialStore, messages: MessageLogWriter
+        self,
+        settings: Settings,
+        credentials: ConnectionCredentialStore,
+        messages: MessageLogWriter,
+        clock: Clock,
     ) -> None:
         self._settings = settings
+        self._clock = clock
         self._credentials = credentials
         self.http = BookingHttp(
             endpoints_from(settings),
             timeout=settings.http_timeout.total_seconds(),
             sink=MessageLogWriterSink(messages),
+            clock=clock.now,
         )
 
     @functools.cached_property
@@ -58,6 +65,7 @@ class BookingAdapters:
             self.http,
             self._settings.booking_client_id or "",
             self._settings.booking_client_secret or Secret(""),
+            clock=self._clock.now,
         )
 
     @functools.cached_property
@@ -67,6 +75,7 @@ class BookingAdapters:
             self.http,
             self._settings.booking_client_id or "",
             self._settings.booking_client_secret,
+            clock=self._clock.now,
         )
 
     def authorizers(self) -> Mapping[AuthMode, AuthorizationFlow]:
@@ -86,6 +95,7 @@ class BookingAdapters:
             machine_account=self.machine_account,
             oauth2=self.oauth2,
             credential_store=self._credentials,
+            clock=self._clock.now,
             ack_pause=self._settings.ack_pause.total_seconds(),
             queue_limit=self._settings.queue_limit,
             arrival_departure_restrictions=(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -34,6 +34,7 @@ from channel_manager.adapters.sqlalchemy.repositories.records import (
 from channel_manager.adapters.sqlalchemy.repositories.reservations import (
     SqlAlchemyReservationRepository,
 )
+from channel_manager.adapters.system import SystemClock
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import (
     ApiKeyRepository,
@@ -61,13 +62,6 @@ DEFAULT_CLAIM_LEASE = timedelta(minutes=2)
 
 class UnitOfWorkNotStarted(RuntimeError):  # noqa: N818 - reads as a state, like the domain's
     """A unit of work was used outside its ``with`` block."""
-
-
-class _SystemClock:
-    """UTC wall clock, used when no clock is injected."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class SqlAlchemyUnitOfWork:
@@ -102,7 +96,7 @@ class SqlAlchemyUnitOfWork:
         claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
     ) -> None:
         self._engine = engine
-        self._clock: Clock = clock or _SystemClock()
+        self._clock: Clock = clock or SystemClock()
         self._claim_lease = claim_lease
         self._connection: sa.Connection | None = None
 
