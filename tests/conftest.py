@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 
 from booking_sandbox.clock import CLOCK_OFFSET_ENV
 from tests.support.clock import TEST_NOW_ENV, session_now, session_offset_seconds
+
+#: The date sweep (tests/sweep) runs the property tests once per hard day with fewer examples.
+settings.register_profile("sweep", max_examples=20)
+settings.load_profile(os.environ.get("CM_HYPOTHESIS_PROFILE", "default"))
 
 #: The PostgreSQL server the contract and end-to-end suites use; CI starts it (.ci/run).
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

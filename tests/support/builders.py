@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from channel_manager.domain.channel import (
     ChannelReservation,
@@ -22,6 +22,7 @@ from channel_manager.domain.reservation import (
     RoomStay,
     Totals,
 )
+from tests.support.clock import next_year, session_now
 
 HOTEL = "1000001"
 ROOM_DOUBLE = "100000101"
@@ -46,12 +47,14 @@ def booking(
     *,
     kind: ReservationMessageKind = ReservationMessageKind.NEW,
     room: str = ROOM_DOUBLE,
-    arrival: date = date(2027, 3, 10),
+    arrival: date | None = None,
     nights: int = 2,
     minute: int = 0,
     hotel_code: str = HOTEL,
 ) -> ChannelReservation:
-    """A channel message for a one-room booking at 100.00 EUR a night."""
+    """A channel message for a one-room booking at 100.00 EUR a night (arriving on 10 March
+    of the session's next year unless told)."""
+    arrival = arrival or next_year(3, 10)
     departure = arrival + timedelta(days=nights)
     prices = tuple(
         NightlyPrice(
@@ -66,7 +69,7 @@ def booking(
         connection_id=uuid.uuid4(),
         external_id=external_id,
         external_property_id=hotel_code,
-        revision=Revision(datetime(2026, 11, 1, 12, minute, tzinfo=UTC)),
+        revision=Revision(session_now().replace(hour=12, minute=minute, second=0, microsecond=0)),
         arrival=arrival,
         departure=departure,
         room_stays=(

@@ -97,6 +97,12 @@ def shifted_today() -> date:
     return shifted_now().date()
 
 
+def next_year(month: int, day: int) -> date:
+    """A day of the year after the session's: always ahead of "today" and well within the
+    window rates and availability may be set for, whatever day the session lives on."""
+    return date(session_now().year + 1, month, day)
+
+
 def session_offset_seconds() -> str:
     """:func:`session_offset` written as a settings value (signed seconds)."""
     return f"{session_offset().total_seconds():+.6f}"

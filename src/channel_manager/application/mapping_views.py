@@ -36,6 +36,8 @@ class HotelView:
     hotel_code: str
     name: str | None
     currency: str | None
+    #: Our property's IANA time zone (its "today" starts the rates grid).
+    timezone: str = "UTC"
     property_mapping_id: UUID | None = None
     internal_property_id: UUID | None = None
     suggested_property_id: UUID | None = None

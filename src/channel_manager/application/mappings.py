@@ -77,11 +77,13 @@ class MappingService:
             for mapping in uow.property_mappings.list_by_connection(connection.id):
                 units = uow.unit_mappings.list_by_property_mapping(mapping.id)
                 plans = uow.rate_plan_mappings.list_by_property_mapping(mapping.id)
+                ours = uow.properties.get(mapping.internal_property_id)
                 views.append(
                     HotelView(
                         hotel_code=mapping.external_property_id,
                         name=mapping.external_property_name,
-                        currency=uow.properties.get(mapping.internal_property_id).currency,
+                        currency=ours.currency,
+                        timezone=ours.timezone,
                         property_mapping_id=mapping.id,
                         internal_property_id=mapping.internal_property_id,
                         sync_enabled=mapping.sync_enabled,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, tzinfo
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
@@ -42,6 +44,16 @@ class Property:
     name: str
     currency: str = attrs.field(validator=check_currency)
     timezone: str = "UTC"
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    """The property's own date at ``now``: in late evening UTC, Amsterdam is already on the
+    next day. An unknown zone name reads as UTC."""
+    try:
+        zone: tzinfo = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return now.astimezone(zone).date()
 
 
 @attrs.frozen

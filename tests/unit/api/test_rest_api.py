@@ -16,7 +16,7 @@ from channel_manager.container import Container
 from channel_manager.domain.connection import AuthMode
 from channel_manager.entrypoints.asgi import build_asgi_app
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, catalog
-from tests.support.clock import MovableClock
+from tests.support.clock import MovableClock, next_year
 from tests.support.containers import make_settings, memory_container
 
 DESIGN_PATHS = {
@@ -172,8 +172,8 @@ def test_mapping_and_ari_through_the_api(api: Api) -> None:
                     "hotel_code": HOTEL,
                     "room_type_code": ROOM_DOUBLE,
                     "rate_plan_code": RATE_STANDARD,
-                    "start": "2027-01-30",
-                    "end": "2027-02-02",
+                    "start": next_year(1, 30).isoformat(),
+                    "end": next_year(2, 2).isoformat(),
                     "rate": "120.50",
                 }
             ]
@@ -197,8 +197,8 @@ def test_mapping_and_ari_through_the_api(api: Api) -> None:
                 {
                     "hotel_code": HOTEL,
                     "room_type_code": "nope",
-                    "start": "2027-01-01",
-                    "end": "2027-01-01",
+                    "start": next_year(1, 1).isoformat(),
+                    "end": next_year(1, 1).isoformat(),
                     "availability": 1,
                 }
             ]

@@ -4,7 +4,7 @@ ledger decisions as one message at a time, and its availability goes out once.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from channel_manager.application.mapping_views import (
     HotelMappingInput,
@@ -18,9 +18,10 @@ from channel_manager.domain.connection import Connection
 from channel_manager.domain.ledger import LedgerOutcome
 from channel_manager.domain.reservation import ReservationStatus
 from tests.support.builders import HOTEL, ROOM_DOUBLE, ROOM_SUITE, booking
+from tests.support.clock import next_year
 from tests.unit.application.conftest import World
 
-ARRIVAL = date(2027, 3, 10)
+ARRIVAL = next_year(3, 10)
 MODIFY = ReservationMessageKind.MODIFY
 CANCEL = ReservationMessageKind.CANCEL
 

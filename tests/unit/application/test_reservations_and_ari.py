@@ -32,6 +32,7 @@ from channel_manager.domain.reservation import ReservationStatus
 from channel_manager.domain.sync import CLAIM_LEASE, OutboundMessage, OutboundState
 from channel_manager.entrypoints.rest.errors import status_for
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, ROOM_SUITE, booking
+from tests.support.clock import next_year
 from tests.unit.application.conftest import World
 
 
@@ -135,8 +136,8 @@ async def test_poll_stores_acknowledges_and_pushes_derived_availability(world: W
     [item] = push.payload.items
     assert (item.room_type_code, item.start, item.end) == (
         ROOM_DOUBLE,
-        date(2027, 3, 10),
-        date(2027, 3, 11),
+        next_year(3, 10),
+        next_year(3, 11),
     )
     assert item.booking_limit == world.double.count - 1
 
@@ -216,8 +217,8 @@ async def test_ari_is_validated_against_mappings(world: World) -> None:
     change = AriChangeInput(
         hotel_code=HOTEL,
         room_type_code=ROOM_SUITE,
-        start=date(2027, 1, 1),
-        end=date(2027, 1, 3),
+        start=next_year(1, 1),
+        end=next_year(1, 3),
         availability=1,
     )
     with pytest.raises(UnknownRoomType):
@@ -230,8 +231,8 @@ async def test_ari_is_validated_against_mappings(world: World) -> None:
                 AriChangeInput(
                     hotel_code=HOTEL,
                     room_type_code=ROOM_DOUBLE,
-                    start=date(2027, 1, 1),
-                    end=date(2027, 1, 3),
+                    start=next_year(1, 1),
+                    end=next_year(1, 3),
                     rate="99.00",
                 )
             ],
@@ -244,8 +245,8 @@ async def test_ari_is_delivered_and_lands_in_the_channel(world: World) -> None:
     queued = _submit_double(
         world,
         connection,
-        date(2027, 1, 30),
-        date(2027, 2, 2),
+        next_year(1, 30),
+        next_year(2, 2),
         rate_plan_code=RATE_STANDARD,
         availability=2,
         rate="120.50",
@@ -258,8 +259,8 @@ async def test_ari_is_delivered_and_lands_in_the_channel(world: World) -> None:
     assert sent == 4
     states = {m.state for m in world.container.dispatcher().list(world.organization.id)}
     assert states == {OutboundState.DELIVERED}
-    assert world.channel.availability[(HOTEL, ROOM_DOUBLE, date(2027, 2, 2))] == 2
-    assert str(world.channel.rates[(HOTEL, ROOM_DOUBLE, RATE_STANDARD, date(2027, 1, 30))]) in {
+    assert world.channel.availability[(HOTEL, ROOM_DOUBLE, next_year(2, 2))] == 2
+    assert str(world.channel.rates[(HOTEL, ROOM_DOUBLE, RATE_STANDARD, next_year(1, 30))]) in {
         "120.50 EUR",
         "EUR 120.50",
     }
@@ -268,7 +269,7 @@ async def test_ari_is_delivered_and_lands_in_the_channel(world: World) -> None:
 async def test_transient_failures_back_off_honouring_retry_after(world: World) -> None:
     connection = await world.connect()
     await _map_double_only(world, connection)
-    [push] = _submit_double(world, connection, date(2027, 1, 5), date(2027, 1, 6), availability=1)
+    [push] = _submit_double(world, connection, next_year(1, 5), next_year(1, 6), availability=1)
     world.channel.fail_next(
         GatewayOperation.PUSH_AVAILABILITY,
         RetryableChannelError("429 too many requests", timedelta(seconds=90)),
@@ -290,7 +291,7 @@ async def test_transient_failures_back_off_honouring_retry_after(world: World) -
 async def test_permanent_failure_is_visible_and_replayable(world: World) -> None:
     connection = await world.connect()
     await _map_double_only(world, connection)
-    [push] = _submit_double(world, connection, date(2027, 1, 5), date(2027, 1, 5), stop_sell=True)
+    [push] = _submit_double(world, connection, next_year(1, 5), next_year(1, 5), stop_sell=True)
     world.channel.fail_next(
         GatewayOperation.PUSH_AVAILABILITY, PermanentChannelError("402", "room not active")
     )
@@ -335,7 +336,7 @@ async def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_new_owner(
 ) -> None:
     connection = await world.connect()
     await _map_double_only(world, connection)
-    [push] = _submit_double(world, connection, date(2027, 1, 5), date(2027, 1, 5), availability=2)
+    [push] = _submit_double(world, connection, next_year(1, 5), next_year(1, 5), availability=2)
     dispatcher = world.container.dispatcher()
     # First call (the stuck worker): slow, then accepted. Second call (the new owner): refused.
     world.channel.delay_next(GatewayOperation.PUSH_AVAILABILITY, 0.2)
@@ -434,7 +435,7 @@ async def _failed_stop_sell(world: World) -> tuple[Connection, OutboundMessage]:
     """A connection whose stop-sell push for 5-9 January 2027 the channel refused for good."""
     connection = await world.connect()
     await _map_double_only(world, connection)
-    [push] = _submit_double(world, connection, date(2027, 1, 5), date(2027, 1, 9), stop_sell=True)
+    [push] = _submit_double(world, connection, next_year(1, 5), next_year(1, 9), stop_sell=True)
     world.channel.fail_next(
         GatewayOperation.PUSH_AVAILABILITY, PermanentChannelError("402", "room not active")
     )
@@ -448,11 +449,11 @@ async def test_a_failed_push_that_a_newer_one_overrides_is_not_replayed(world: W
     dispatcher = world.container.dispatcher()
     world.clock.advance(timedelta(seconds=1))
     [elsewhere] = _submit_double(
-        world, connection, date(2027, 1, 20), date(2027, 1, 21), stop_sell=False
+        world, connection, next_year(1, 20), next_year(1, 21), stop_sell=False
     )
     await dispatcher.dispatch_due("w1")
     world.clock.advance(timedelta(seconds=1))
-    [newer] = _submit_double(world, connection, date(2027, 1, 8), date(2027, 1, 8), stop_sell=False)
+    [newer] = _submit_double(world, connection, next_year(1, 8), next_year(1, 8), stop_sell=False)
     await dispatcher.dispatch_due("w1")
     assert dispatcher.get(world.organization.id, newer.id).state is OutboundState.DELIVERED
 
@@ -471,7 +472,7 @@ async def test_a_failed_push_goes_out_again_before_a_newer_pending_one(world: Wo
     connection, old = await _failed_stop_sell(world)
     dispatcher = world.container.dispatcher()
     world.clock.advance(timedelta(seconds=1))
-    [newer] = _submit_double(world, connection, date(2027, 1, 8), date(2027, 1, 8), stop_sell=False)
+    [newer] = _submit_double(world, connection, next_year(1, 8), next_year(1, 8), stop_sell=False)
 
     dispatcher.replay(world.organization.id, old.id)
     await dispatcher.dispatch_due("w1")
@@ -482,5 +483,5 @@ async def test_a_failed_push_goes_out_again_before_a_newer_pending_one(world: Wo
 
     assert dispatcher.get(world.organization.id, old.id).state is OutboundState.DELIVERED
     assert dispatcher.get(world.organization.id, newer.id).state is OutboundState.DELIVERED
-    assert stop_sell(date(2027, 1, 5)) is True  # the replayed values went out
-    assert stop_sell(date(2027, 1, 8)) is False  # and the newer ones after them
+    assert stop_sell(next_year(1, 5)) is True  # the replayed values went out
+    assert stop_sell(next_year(1, 8)) is False  # and the newer ones after them

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -18,10 +18,16 @@ from channel_manager.domain import (
     RoomStay,
     minor_units,
 )
+from tests.support.clock import HARD_DAYS, session_now
 
 CURRENCIES = ("EUR", "USD", "JPY", "KWD", "GBP", "ISK", "BHD")
-BASE_DAY = date(2025, 1, 1)
-BASE_TIME = datetime(2025, 1, 1, tzinfo=UTC)
+#: The session's instant (tests/support/clock.py): the date sweep moves it to the hard days.
+BASE_TIME = session_now()
+BASE_DAY = BASE_TIME.date()
+#: Where generated stays and ARI runs start: the session's day and every hard day (month and
+#: year ends, 29 February, clock changes), a few days either side.
+ANCHOR_DAYS = (BASE_DAY, *sorted({moment.date() for moment in HARD_DAYS.values()}))
+anchor_days = st.sampled_from(ANCHOR_DAYS)
 
 CONNECTION_ID = UUID(int=1)
 RESERVATION_ID = UUID(int=2)
@@ -90,10 +96,11 @@ def reservation(
 def room_stays(draw: st.DrawFn, units: tuple[UUID, ...]) -> tuple[RoomStay, ...]:
     """One to three room stays over a small window; some may be unmapped."""
     count = draw(st.integers(min_value=1, max_value=3))
+    anchor = draw(anchor_days)
     result = []
     for index in range(1, count + 1):
         unit = draw(st.sampled_from((*units, None)))
-        arrival = BASE_DAY + timedelta(days=draw(st.integers(min_value=0, max_value=10)))
+        arrival = anchor + timedelta(days=draw(st.integers(min_value=-3, max_value=10)))
         nights = draw(st.integers(min_value=1, max_value=5))
         result.append(stay(unit, arrival, nights, index=index))
     return tuple(result)
@@ -132,7 +139,7 @@ def change_sets(draw: st.DrawFn) -> AriChangeSet:
     days: dict[AriKey, dict[date, DayValues]] = {}
     for key in draw(st.lists(ari_keys, min_size=0, max_size=3, unique=True)):
         by_day: dict[date, DayValues] = {}
-        cursor = date(2025, 1, 20) + timedelta(days=draw(st.integers(0, 15)))
+        cursor = draw(anchor_days) + timedelta(days=draw(st.integers(-15, 5)))
         for _ in range(draw(st.integers(min_value=0, max_value=5))):
             values = draw(day_values())
             length = draw(st.integers(min_value=1, max_value=20))

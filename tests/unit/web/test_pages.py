@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 import attrs
@@ -15,10 +16,12 @@ from channel_manager.domain.errors import PermanentChannelError
 from channel_manager.domain.money import Money
 from channel_manager.domain.reservation import Totals
 from tests.support.builders import booking
+from tests.support.clock import HARD_DAYS, next_year
 from tests.unit.web.conftest import csrf_from, sign_in
 from tests.unit.web.world import (
     HOTEL_CODE,
     World,
+    build_world,
     connect,
     other_organization_key,
     web_app,
@@ -171,8 +174,8 @@ def test_rates_preview_shows_compressed_messages_and_xml(
             "hotel": HOTEL_CODE,
             "room_type_code": "DBL",
             "rate_plan_code": "STD",
-            "start": "2027-01-30",
-            "end": "2027-02-02",
+            "start": next_year(1, 30).isoformat(),
+            "end": next_year(2, 2).isoformat(),
             "rate": "120.50",
             "action": "preview",
         },
@@ -180,7 +183,7 @@ def test_rates_preview_shows_compressed_messages_and_xml(
     assert response.status_code == 200
     # A range crossing a month boundary is split into one request per month.
     assert response.text.count("<h3>OTA_HotelRateAmountNotifRQ") == 2
-    assert "2027-01-30 \N{EN DASH} 2027-01-31" in response.text
+    assert f"{next_year(1, 30)} \N{EN DASH} {next_year(1, 31)}" in response.text
     assert "&lt;OTA_HotelRateAmountNotifRQ" in response.text
     assert world.container.dispatcher().list(world.organization_id) == []
 
@@ -190,12 +193,23 @@ def test_rates_form_errors_are_shown(client: TestClient, world: World, connected
     page = client.get(f"/rates?connection_id={connected}")
     base = {"_csrf_token": csrf_from(page.text), "hotel": HOTEL_CODE, "room_type_code": "DBL"}
     cases = {
-        "must not be before": {"start": "2027-02-02", "end": "2027-02-01", "availability": "1"},
-        "Set at least one value": {"start": "2027-02-01", "end": "2027-02-01"},
-        "Choose the rate plan": {"start": "2027-02-01", "end": "2027-02-01", "rate": "10"},
+        "must not be before": {
+            "start": next_year(2, 2).isoformat(),
+            "end": next_year(2, 1).isoformat(),
+            "availability": "1",
+        },
+        "Set at least one value": {
+            "start": next_year(2, 1).isoformat(),
+            "end": next_year(2, 1).isoformat(),
+        },
+        "Choose the rate plan": {
+            "start": next_year(2, 1).isoformat(),
+            "end": next_year(2, 1).isoformat(),
+            "rate": "10",
+        },
         "Rate must be an amount": {
-            "start": "2027-02-01",
-            "end": "2027-02-01",
+            "start": next_year(2, 1).isoformat(),
+            "end": next_year(2, 1).isoformat(),
             "rate": "ten",
             "rate_plan_code": "STD",
         },
@@ -218,8 +232,8 @@ def test_push_then_history_then_retry(client: TestClient, world: World, connecte
             "hotel": HOTEL_CODE,
             "room_type_code": "DBL",
             "rate_plan_code": "STD",
-            "start": "2027-02-01",
-            "end": "2027-02-03",
+            "start": next_year(2, 1).isoformat(),
+            "end": next_year(2, 3).isoformat(),
             "rate": "99",
             "action": "push",
         },
@@ -285,3 +299,36 @@ def test_reservations_priced_before_tax_show_that_total(
 
     assert "180.00 EUR" in listing
     assert "excl. tax" in listing
+
+
+@pytest.mark.parametrize(
+    ("moment", "timezone", "first_day"),
+    [
+        # 22:30 UTC on 30 June: Amsterdam is already at 00:30 on 1 July.
+        (HARD_DAYS["late-evening-utc"], "Europe/Amsterdam", date(2027, 7, 1)),
+        (HARD_DAYS["late-evening-utc"], "UTC", date(2027, 6, 30)),
+        # 03:00 UTC on 1 March 2027: New York is still on 28 February.
+        (datetime(2027, 3, 1, 3, 0, tzinfo=UTC), "America/New_York", date(2027, 2, 28)),
+        # 00:30 UTC on the night Amsterdam springs forward: 01:30 CET, the same date.
+        (HARD_DAYS["amsterdam-spring-forward"], "Europe/Amsterdam", date(2027, 3, 28)),
+        # An unknown zone reads as UTC rather than failing the page.
+        (HARD_DAYS["late-evening-utc"], "Mars/Olympus_Mons", date(2027, 6, 30)),
+    ],
+)
+def test_the_rates_grid_opens_on_the_hotels_own_today(
+    moment: datetime, timezone: str, first_day: date
+) -> None:
+    world = build_world(timezone=timezone, now=moment)
+    with TestClient(web_app(world), base_url="http://testserver.local") as client:
+        connection = connect(world)
+        sign_in(client, world.api_key)
+        _map_double_room(client, world, str(connection))
+        page = client.get(f"/rates?connection_id={connection}")
+
+    assert page.status_code == 200, page.text
+    first_column = re.search(
+        r'id="f-grid-start" type="date" name="start" value="([^"]+)"', page.text
+    )
+    assert first_column is not None, "the grid has no first-day control"
+    assert first_column.group(1) == first_day.isoformat()
+    assert f'id="f-start" type="date" name="start" required value="{first_day}"' in page.text

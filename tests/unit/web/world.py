@@ -5,6 +5,7 @@ units and rate plans, and a fake Booking.com hotel whose rooms resemble them.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from uuid import UUID
 
 import attrs
@@ -57,17 +58,24 @@ def seeded_catalog() -> ExternalCatalog:
     )
 
 
-def build_world(organization: str = "Harbour Hotels", settings: Settings | None = None) -> World:
-    """An in-memory container with one organisation, its key, property, units and rate plan."""
+def build_world(
+    organization: str = "Harbour Hotels",
+    settings: Settings | None = None,
+    *,
+    timezone: str = "UTC",
+    now: datetime | None = None,
+) -> World:
+    """An in-memory container with one organisation, its key, property (in ``timezone``),
+    units and rate plan, its clock standing at ``now`` (default: the session's instant)."""
     channel = FakeChannel()
     channel.add_hotel(seeded_catalog())
     container = memory_container(channel, settings)
-    # Fixed "now" (24 Nov 2026): the pages' dates in early 2027 stay in the bookable window.
-    container.clock.override(providers.Object(MovableClock()))
+    # A fixed "now": the pages' dates (next year's, tests.support.clock.next_year) stay ahead.
+    container.clock.override(providers.Object(MovableClock(now)))
     inventory = container.inventory()
     org = inventory.ensure_organization(organization)
     key = container.api_keys().issue(org.id, "web tests")
-    prop = inventory.create_property(org.id, "Harbour View Hotel", "EUR")
+    prop = inventory.create_property(org.id, "Harbour View Hotel", "EUR", timezone)
     double = inventory.create_unit(org.id, prop.id, "Double Room", count=4)
     inventory.create_rate_plan(org.id, prop.id, "Standard Rate", "STD")
     return World(container, channel, org.id, key.plaintext, prop.id, double.id)

@@ -20,6 +20,7 @@ from channel_manager.application.queries import Queries
 from channel_manager.application.work_signal import WorkSignal
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import DomainError, NotFound
+from channel_manager.domain.inventory import local_today
 from channel_manager.entrypoints.web.ari_forms import (
     PreviewMessage,
     calendar_rows,
@@ -125,7 +126,8 @@ async def rates_page(
         if connection and connection.is_active
         else []
     )
-    first = start or now.date()
+    picked = _pick_hotel(hotels, hotel)
+    first = start or _today(picked, now)
     defaults = {"start": str(first), "end": str(first + timedelta(days=6))}
     return await asyncio.to_thread(  # the grid reads pushes and units from the database
         _rates_page,
@@ -133,7 +135,7 @@ async def rates_page(
         organization_id=organization_id,
         connection=connection,
         hotels=hotels,
-        hotel=_pick_hotel(hotels, hotel),
+        hotel=picked,
         start=first,
         dispatcher=dispatcher,
         form=defaults,
@@ -158,9 +160,9 @@ async def change_rates(
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     hotels = await asyncio.to_thread(mappings.mapped, organization_id, connection.id)
     hotel = _pick_hotel(hotels, form.get("hotel") or None)
-    start = _grid_start(form, now.date())
     if hotel is None:
         raise NotFound("mapped hotel", form.get("hotel", ""))
+    start = _grid_start(form, _today(hotel, now))
     error: str | None = None
     previews: list[PreviewMessage] | None = None
     try:
@@ -187,6 +189,11 @@ async def change_rates(
         error=error,
         previews=previews,
     )
+
+
+def _today(hotel: HotelView | None, now: datetime) -> date:
+    """The hotel's own date (our property's time zone), else the UTC date."""
+    return local_today(now, hotel.timezone if hotel else "UTC")
 
 
 def _grid_start(form: dict[str, str], today: date) -> date:
