@@ -1,5 +1,6 @@
-"""Web sessions and one-time sign-in tokens in the database; authorisation flows bound to
-the browser or API key that started them.
+"""Web sessions and sign-in tokens in the database; auth states bound to their starter.
+
+Authorisation flows are bound to the browser session or API key that started them.
 
 Revision ID: 0004
 Revises: 0002
