@@ -31,7 +31,9 @@ from channel_manager.application.message_log import MessageLogWriter
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
 from channel_manager.application.reservations import ReservationIntake
+from channel_manager.application.signin_links import SigninLinks
 from channel_manager.application.sync import SyncIntervals, SyncService
+from channel_manager.application.web_sessions import WebSessionService
 from channel_manager.application.work_signal import WorkSignal
 from channel_manager.domain.connection import AuthMode
 from channel_manager.domain.retry import RetryPolicy
@@ -109,6 +111,8 @@ class Container(containers.DeclarativeContainer):
     sync = providers.Singleton(SyncService, uow_factory, gateways, intake, clock, ids, intervals)
     queries = providers.Singleton(Queries, uow_factory, clock)
     api_keys = providers.Singleton(ApiKeyService, uow_factory, clock, ids)
+    web_sessions = providers.Singleton(WebSessionService, uow_factory, clock)
+    signin_links = providers.Singleton(SigninLinks, uow_factory, clock)
 
 
 def build_container(settings: Settings) -> Container:

@@ -52,8 +52,11 @@ class Story:
 
     @property
     def signin_link(self) -> str:
-        """The one-click sign-in link ``make demo`` prints."""
-        return f"{self.service.base_url}/signin?key={self.api_key}"
+        """A fresh one-time sign-in link, as ``make demo`` and ``channel-manager signin-link``
+        print: it opens a confirm page whose button signs in.
+        """
+        issued = self.service.container.signin_links().issue(UUID(self.tenant.organization_id))
+        return issued.url(self.service.base_url)
 
     def sandbox_post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST a JSON body to one of the sandbox's ``/_sandbox`` controls."""

@@ -145,7 +145,10 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
 
 def test_phone_width_and_keyboard(live_server: LiveServer, page: Page) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{live_server.base_url}/signin?key={live_server.world.api_key}")
+    world = live_server.world
+    link = world.container.signin_links().issue(world.organization_id)
+    page.goto(link.url(live_server.base_url))
+    page.get_by_role("button", name=re.compile("^Sign in to ")).click()
     expect(page).to_have_url(re.compile(r"/integrations$"))
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways at phone width ({width}px)"

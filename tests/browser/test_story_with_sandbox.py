@@ -51,6 +51,7 @@ def _sign_in_and_connect_oauth2(story: Story, camera: Camera) -> None:
     """One-click sign-in, Connect, approve ``HOTEL`` only on the sandbox's consent page."""
     page = camera.page
     page.goto(story.signin_link)
+    page.get_by_role("button", name=re.compile("^Sign in to ")).click()
     expect(page).to_have_url(re.compile(r"/integrations$"))
     expect(page.get_by_test_id("booking-card")).to_contain_text("not connected")
     camera.shoot("01-integrations-not-connected")
@@ -257,6 +258,7 @@ def test_booking_connectivity_through_the_sandbox_extranet(story: Story, camera:
     hotel = story.sandbox.state.hotels["1000003"]  # seeded as not connected to us
     page = camera.page
     page.goto(story.signin_link)
+    page.get_by_role("button", name=re.compile("^Sign in to ")).click()
     # By keyboard only: arrow to the Extranet option, tab to the property id, Enter.
     page.get_by_label(re.compile("Sign in with Booking.com")).focus()
     page.keyboard.press("ArrowDown")

@@ -57,6 +57,24 @@ def form_fields(page: str) -> tuple[str, dict[str, str]]:
     return str(form.action), hidden
 
 
+def csrf_token(page: str) -> str:
+    """The CSRF token a page carries (its ``csrf-token`` meta tag)."""
+    found = lxml.html.fromstring(page).xpath("//meta[@name='csrf-token']/@content")
+    assert found, page
+    return str(found[0])
+
+
+def web_sign_in(browser: httpx.Client, key: str) -> None:
+    """Sign a browser-like client in through the sign-in form, as a person would."""
+    form = browser.get("/signin")
+    answer = browser.post(
+        "/signin",
+        data={"api_key": key, "_csrf_token": csrf_token(form.text)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+
+
 def authorize_oauth2(tenant: Tenant, decision: str, hotel_codes: Iterable[str]) -> str:
     """Start the wizard, answer the sandbox's consent page; return the callback URL."""
     started = tenant.api.get("/connect/booking")
@@ -77,7 +95,7 @@ def authorize_oauth2(tenant: Tenant, decision: str, hotel_codes: Iterable[str]) 
 def connect_oauth2(tenant: Tenant, hotel_codes: Iterable[str]) -> str:
     """The whole oauth2 wizard, approved; the new connection's id."""
     callback = authorize_oauth2(tenant, "approve", hotel_codes)
-    body = ok(httpx.get(callback, headers=JSON, timeout=20))
+    body = ok(tenant.api.get(callback, headers=JSON))
     assert body["status"] == "active", body
     return str(body["connection_id"])
 

@@ -23,7 +23,7 @@ def test_oauth2_connect_follows_the_redirects_and_activates(tenant: Tenant) -> N
     assert urlsplit(callback).path == CALLBACK
     assert set(parse_qs(urlsplit(callback).query)) == {"code", "state"}
 
-    finished = ok(httpx.get(callback, headers=JSON, timeout=20))
+    finished = ok(tenant.api.get(callback, headers=JSON))
 
     assert finished["status"] == "active"
     connections = ok(tenant.api.get("/api/v1/connections"))
@@ -38,7 +38,7 @@ def test_oauth2_connect_follows_the_redirects_and_activates(tenant: Tenant) -> N
 def test_a_browser_returning_from_consent_lands_on_the_result_page(tenant: Tenant) -> None:
     callback = authorize_oauth2(tenant, "approve", ["1000001"])
 
-    landing = httpx.get(callback, headers={"Accept": "text/html"}, timeout=20)
+    landing = tenant.api.get(callback, headers={"Accept": "text/html"})
 
     assert landing.status_code == 303
     target = urlsplit(landing.headers["location"])
@@ -52,7 +52,7 @@ def test_denied_consent_is_shown_as_an_error_and_connects_nothing(tenant: Tenant
     callback = authorize_oauth2(tenant, "deny", ["1000001"])
     assert parse_qs(urlsplit(callback).query)["error"] == ["access_denied"]
 
-    answer = httpx.get(callback, headers=JSON, timeout=20)
+    answer = tenant.api.get(callback, headers=JSON)
 
     assert 400 <= answer.status_code < 500, answer.text
     error = answer.json()["error"]
@@ -65,7 +65,7 @@ def test_denied_consent_in_a_browser_redirects_to_the_result_page_with_the_reaso
 ) -> None:
     callback = authorize_oauth2(tenant, "deny", ["1000001"])
 
-    landing = httpx.get(callback, headers={"Accept": "text/html"}, timeout=20)
+    landing = tenant.api.get(callback, headers={"Accept": "text/html"})
 
     assert landing.status_code == 303
     query = parse_qs(urlsplit(landing.headers["location"]).query)
@@ -75,9 +75,9 @@ def test_denied_consent_in_a_browser_redirects_to_the_result_page_with_the_reaso
 
 def test_a_state_cannot_be_used_twice(tenant: Tenant) -> None:
     callback = authorize_oauth2(tenant, "approve", ["1000001"])
-    ok(httpx.get(callback, headers=JSON, timeout=20))
+    ok(tenant.api.get(callback, headers=JSON))
 
-    replay = httpx.get(callback, headers=JSON, timeout=20)
+    replay = tenant.api.get(callback, headers=JSON)
 
     assert replay.status_code == 400
     assert replay.json()["error"]["type"] == "state_reused"
@@ -88,7 +88,7 @@ def test_a_state_cannot_be_used_twice(tenant: Tenant) -> None:
 def test_an_unknown_state_is_refused(tenant: Tenant) -> None:
     forged = f"{tenant.api.base_url}{CALLBACK}?code=anything&state=not-a-state-we-issued"
 
-    answer = httpx.get(forged, headers=JSON, timeout=20)
+    answer = tenant.api.get(forged, headers=JSON)
 
     assert answer.status_code == 400
     assert answer.json()["error"]["type"] == "unknown_state"
@@ -119,7 +119,7 @@ def test_booking_connectivity_connects_through_the_extranet(
     callback = back.headers["location"]
     assert urlsplit(callback).path == CALLBACK
 
-    finished = ok(httpx.get(callback, headers=JSON, timeout=20))
+    finished = ok(tenant.api.get(callback, headers=JSON))
 
     assert finished["status"] == "active"
     connection = ok(tenant.api.get(f"/api/v1/connections/{finished['connection_id']}"))

@@ -159,7 +159,8 @@ class ServeProcess:
     its stdout and stderr going to ``log_path``: the output an operator's log collector gets.
     """
 
-    def __init__(self, environ: Mapping[str, str], log_path: Path) -> None:
+    def __init__(self, environ: Mapping[str, str], log_path: Path, *extra_args: str) -> None:
+        self.extra_args = extra_args
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = int(probe.getsockname()[1])
@@ -173,7 +174,15 @@ class ServeProcess:
         env.update(self.environ)
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                [str(_CLI), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [
+                    str(_CLI),
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    *self.extra_args,
+                ],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

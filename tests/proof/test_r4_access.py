@@ -35,6 +35,7 @@ from tests.e2e.flows import (
     ok,
     sandbox_requests,
     submit_ari,
+    web_sign_in,
 )
 from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService, wait_for
 from tests.e2e.inventory import our_reservations
@@ -412,8 +413,7 @@ def test_missing_malformed_and_revoked_keys_are_refused_on_every_route(
         service.container.inventory().ensure_organization("Alpha Stays").id, "spare"
     )
     web = httpx.Client(base_url=service.base_url, timeout=20, follow_redirects=False)
-    signed_in = web.get("/signin", params={"key": key})
-    assert signed_in.status_code in (302, 303), signed_in.text
+    web_sign_in(web, key)
     assert web.get("/api/v1/connections").status_code == 200
 
     environ = {
@@ -469,9 +469,9 @@ def callback_state(callback: str) -> str:
     return parse_qs(urlsplit(callback).query)["state"][0]
 
 
-def finish(callback: str) -> httpx.Response:
-    """Follow the callback as an API client would (JSON answer)."""
-    return httpx.get(callback, headers=JSON, timeout=20)
+def finish(tenant: Tenant, callback: str) -> httpx.Response:
+    """Follow the callback as the API client that started the flow would (JSON answer)."""
+    return tenant.api.get(callback, headers=JSON)
 
 
 def assert_connects_nothing(
@@ -496,17 +496,17 @@ def token_requests(sandbox: SandboxServer) -> int:
 
 def test_a_state_works_once_and_a_replayed_callback_changes_nothing(tenant: Tenant) -> None:
     callback = authorize_oauth2(tenant, "approve", [HOTEL])
-    first = ok(finish(callback))
+    first = ok(finish(tenant, callback))
     assert first["status"] == "active"
 
     for _ in range(3):
-        replay = finish(callback)
+        replay = finish(tenant, callback)
         assert replay.status_code == 400, replay.text
         assert replay.json()["error"]["type"] == "state_reused"
         assert "already used" in replay.json()["error"]["message"]
     assert [c["id"] for c in ok(tenant.api.get("/api/v1/connections"))] == [first["connection_id"]]
     # A replay in a browser lands on the result page with the reason, not on "connected".
-    landing = httpx.get(callback, headers={"Accept": "text/html"}, timeout=20)
+    landing = tenant.api.get(callback, headers={"Accept": "text/html"})
     assert landing.status_code == 303
     assert parse_qs(urlsplit(landing.headers["location"]).query)["status"] == ["error"]
 
@@ -524,12 +524,12 @@ def test_an_expired_state_is_refused_before_the_code_is_exchanged(
         )
     exchanges = token_requests(sandbox)
 
-    answer = finish(callback)
+    answer = finish(tenant, callback)
 
     assert_connects_nothing(answer, "state_expired", "expired", tenant)
     assert token_requests(sandbox) == exchanges  # the code was never sent anywhere
     # Retrying the same link does not revive it.
-    assert finish(callback).json()["error"]["type"] in ("state_expired", "state_reused")
+    assert finish(tenant, callback).json()["error"]["type"] in ("state_expired", "state_reused")
     assert ok(tenant.api.get("/api/v1/connections")) == []
 
 
@@ -546,7 +546,7 @@ def test_a_pkce_verifier_that_does_not_match_is_refused_by_the_token_endpoint(
         )
     exchanges = token_requests(sandbox)
 
-    answer = finish(callback)
+    answer = finish(tenant, callback)
 
     assert_connects_nothing(answer, "channel_refused_access", "PKCE verification failed", tenant)
     assert token_requests(sandbox) == exchanges + 1  # the sandbox checked it and said no
@@ -568,13 +568,13 @@ def test_a_code_from_another_organisations_flow_is_refused(
         + httpx.QueryParams({"code": alice_code, "state": callback_state(mallorys)}).__str__()
     )
 
-    answer = finish(injected)
+    answer = finish(mallory, injected)
 
     assert_connects_nothing(answer, "channel_refused_access", "PKCE", alice, mallory)
     # Mallory's state is spent; Alice's code was burnt by the failed attempt (single use at
     # the authorisation server), so Alice starts again rather than finishing an attacked flow.
-    assert finish(mallorys).json()["error"]["type"] == "state_reused"
-    refused = finish(alices)
+    assert finish(mallory, mallorys).json()["error"]["type"] == "state_reused"
+    refused = finish(alice, alices)
     assert refused.status_code == 400, refused.text
     assert "already used" in refused.json()["error"]["message"]
     for tenant in (alice, mallory):
@@ -589,13 +589,13 @@ def test_a_forged_state_is_refused_and_leaves_the_genuine_one_usable(tenant: Ten
 
     for state in FORGED_STATES:
         forged = httpx.URL(callback).copy_merge_params({"state": state})
-        answer = finish(str(forged))
+        answer = finish(tenant, str(forged))
         assert answer.status_code == 400, (state[:20], answer.text)
         assert answer.json()["error"]["type"] == "unknown_state", (state[:20], answer.text)
         assert ok(tenant.api.get("/api/v1/connections")) == []
 
     # The genuine state still works: a forgery neither consumed nor blocked it.
-    assert ok(finish(callback))["status"] == "active"
+    assert ok(finish(tenant, callback))["status"] == "active"
 
 
 def test_the_web_ui_shows_and_changes_nothing_of_another_organisation(
@@ -607,7 +607,7 @@ def test_the_web_ui_shows_and_changes_nothing_of_another_organisation(
     before = snapshot(alpha, theirs)
     key = str(beta.api.headers["authorization"]).removeprefix("Bearer ")
     browser = httpx.Client(base_url=service.base_url, timeout=20)
-    assert browser.get("/signin", params={"key": key}).status_code == 303
+    web_sign_in(browser, key)
     home = browser.get("/", follow_redirects=True)
     assert home.status_code == 200, home.text
     token = re.search(r'name="csrf-token" content="([^"]+)"', home.text)

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import pytest
@@ -37,11 +37,13 @@ from tests.contract.conftest import temporary_postgres_database
 from tests.e2e.flows import (
     Tenant,
     connect_and_map,
+    csrf_token,
     form_fields,
     map_hotel,
     ok,
     pushes_in,
     submit_ari,
+    web_sign_in,
 )
 from tests.e2e.harness import PUSH_USERNAME, service_environ, wait_for
 from tests.e2e.inventory import our_reservations
@@ -72,6 +74,8 @@ class Secrets:
         self.vault_key = generate_key("r5-old")
         self.api_keys: list[str] = []
         self.issued: set[str] = set()
+        #: Browser session ids (cookies) and one-time sign-in tokens handed out.
+        self.web: list[str] = []
 
     def named(self) -> dict[str, str]:
         """``{what: value}`` of every secret known so far."""
@@ -83,6 +87,7 @@ class Secrets:
         }
         values.update({f"API key {i}": key for i, key in enumerate(self.api_keys)})
         values.update({f"issued token {i}": token for i, token in enumerate(sorted(self.issued))})
+        values.update({f"session id or sign-in token {i}": v for i, v in enumerate(self.web)})
         return values
 
 
@@ -215,7 +220,7 @@ def connect_through_extranet(tenant: Tenant, hotel: str) -> str:
         back = browser.post(
             urljoin(started.headers["location"], action), data={**fields, "decision": "request"}
         )
-    finished = ok(httpx.get(back.headers["location"], headers={"Accept": "application/json"}))
+    finished = ok(tenant.api.get(back.headers["location"], headers={"Accept": "application/json"}))
     return str(finished["connection_id"])
 
 
@@ -323,10 +328,21 @@ def exercise_every_secret(
     """Sign in, connect both ways, receive polled and pushed reservations with cards, push
     ARI, refuse a wrong push password, disconnect (revocation)."""
     web = httpx.Client(base_url=server.base_url, timeout=30)
-    signed_in = web.get("/signin", params={"key": known.api_keys[0]})  # the one-click link
-    assert signed_in.status_code in (302, 303), signed_in.text
+    web_sign_in(web, known.api_keys[0])
     assert web.get("/api/v1/connections").status_code == 200
+    known.web.append(web.cookies["cm_session"])
     web.close()
+    # A one-time sign-in link, confirmed in another browser.
+    link = cli(server.environ, "signin-link", "--organization", tenant.name)
+    assert link.returncode == 0, link.stderr
+    token = parse_qs(urlsplit(link.stdout.strip()).query)["token"][0]
+    known.web.append(token)
+    with httpx.Client(base_url=server.base_url, timeout=30) as other:
+        confirm = other.get(link.stdout.strip())
+        fields = {"token": token, "_csrf_token": csrf_token(confirm.text)}
+        assert other.post("/signin/link", data=fields).status_code == 303
+        assert other.get("/integrations").status_code == 200
+        known.web.append(other.cookies["cm_session"])
 
     oauth_connection = connect_and_map(tenant, OAUTH_HOTEL)
     extranet_connection = connect_through_extranet(tenant, EXTRANET_HOTEL)

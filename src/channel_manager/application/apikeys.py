@@ -85,6 +85,10 @@ class ApiKeyService:
 
     def authenticate(self, plaintext: str | None) -> UUID:
         """The organisation of a valid, unrevoked key; ``Unauthenticated`` otherwise."""
+        return self.identify(plaintext).organization_id
+
+    def identify(self, plaintext: str | None) -> ApiKey:
+        """The record of a valid, unrevoked key; ``Unauthenticated`` otherwise."""
         if not plaintext or not plaintext.startswith(KEY_PREFIX):
             raise Unauthenticated("a valid API key is required (Authorization: Bearer cm_...)")
         digest = hash_key(plaintext)
@@ -96,4 +100,21 @@ class ApiKeyService:
             or not hmac.compare_digest(record.key_hash, digest)
         ):
             raise Unauthenticated("this API key is unknown or revoked")
-        return record.organization_id
+        return record
+
+    def check_signed_in(self, organization_id: UUID, api_key_id: UUID | None) -> UUID:
+        """The organisation of a browser session, while what signed it in still holds: the
+        key it was signed in with is unrevoked (a sign-in link names no key), and the
+        organisation exists. ``Unauthenticated`` otherwise.
+        """
+        with self._uow_factory() as uow:
+            try:
+                uow.organizations.get(organization_id)
+                record = None if api_key_id is None else uow.api_keys.get(api_key_id)
+            except NotFound:
+                raise Unauthenticated("this session is no longer valid; sign in again") from None
+        if record is not None and (
+            not record.is_active or record.organization_id != organization_id
+        ):
+            raise Unauthenticated("the API key this session signed in with was revoked")
+        return organization_id

@@ -52,9 +52,16 @@ class ConnectService:
             raise InvalidRequest(f"connection mode {mode.value!r} is not configured") from None
 
     def begin(
-        self, organization_id: UUID, mode: AuthMode | None = None, hotel_id: str | None = None
+        self,
+        organization_id: UUID,
+        mode: AuthMode | None = None,
+        hotel_id: str | None = None,
+        *,
+        binding: str,
     ) -> str:
-        """Store a fresh state and return the channel URL to send the user to."""
+        """Store a fresh state bound to ``binding`` (a hash of the caller's browser session or
+        API key) and return the channel URL to send the user to.
+        """
         mode = mode or self._default_mode
         if mode is AuthMode.BOOKING_CONNECTIVITY and not hotel_id:
             raise InvalidRequest("the Booking.com property id is required for this mode")
@@ -63,17 +70,21 @@ class ConnectService:
             state, url = self._flow(mode).begin(
                 organization_id, self._redirect_uri, hotel_id, self._clock.now()
             )
-            uow.auth_states.add(self._sealed(state))
+            uow.auth_states.add(attrs.evolve(self._sealed(state), binding=binding))
             uow.commit()
         return url
 
-    async def complete(self, state_value: str, params: Mapping[str, str]) -> Connection:
+    async def complete(
+        self, state_value: str, params: Mapping[str, str], *, binding: str | None
+    ) -> Connection:
         """Finish the flow for the callback's ``state`` and query ``params``.
 
-        The state is consumed (and committed) before the channel is asked, so a link can
-        never be used twice, even when the exchange fails.
+        The callback must present the ``binding`` the flow was started with (RFC 9700 4.7):
+        a link finished in another browser, or by another caller, is refused and left
+        unused. The state is consumed (and committed) before the channel is asked, so a link
+        can never be used twice, even when the exchange fails.
         """
-        used = self._opened(await asyncio.to_thread(self._consume, state_value))
+        used = self._opened(await asyncio.to_thread(self._consume, state_value, binding))
         grant = await self._flow(used.auth_mode).complete(used, params)
         now = self._clock.now()
         connection_id = self._ids.new_id()
@@ -108,12 +119,13 @@ class ConnectService:
             ) from None
         return attrs.evolve(state, code_verifier=verifier)
 
-    def _consume(self, state_value: str) -> AuthState:
+    def _consume(self, state_value: str, binding: str | None) -> AuthState:
         with self._uow_factory() as uow:
             try:
                 state = uow.auth_states.get(state_value)
             except NotFound:
                 raise UnknownAuthState from None
+            state.check_binding(binding)
             used = state.consume(self._clock.now())
             uow.auth_states.update(used)
             uow.commit()

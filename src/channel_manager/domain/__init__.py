@@ -54,6 +54,7 @@ from channel_manager.domain.connection import (
 )
 from channel_manager.domain.errors import (
     AuthStateExpired,
+    AuthStateForeign,
     AuthStateReused,
     CardDataRejected,
     ChannelAuthError,
@@ -144,6 +145,7 @@ __all__ = [
     "AuthMode",
     "AuthState",
     "AuthStateExpired",
+    "AuthStateForeign",
     "AuthStateReused",
     "AvailRange",
     "AvailRequest",

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
 import attrs
 
-from channel_manager.domain.errors import AuthStateExpired, AuthStateReused, InvalidTransition
+from channel_manager.domain.errors import (
+    AuthStateExpired,
+    AuthStateForeign,
+    AuthStateReused,
+    InvalidTransition,
+)
 
 
 class ConnectionStatus(StrEnum):
@@ -135,10 +141,25 @@ class AuthState:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None = None
+    #: A hash of who started the flow (a browser session or an API key); the callback must
+    #: present the same one, so a link finished in another browser connects nothing.
+    binding: str | None = attrs.field(default=None, repr=False)
 
     def is_expired(self, now: datetime) -> bool:
         """True at or after ``expires_at``."""
         return now >= self.expires_at
+
+    def check_binding(self, binding: str | None) -> None:
+        """Raise unless ``binding`` is the one the flow was started with (RFC 9700 4.7)."""
+        if (
+            self.binding is None
+            or binding is None
+            or not hmac.compare_digest(self.binding, binding)
+        ):
+            raise AuthStateForeign(
+                "this authorisation was started in another browser or by another caller; "
+                "start the connection again from here"
+            )
 
     def consume(self, now: datetime) -> AuthState:
         """Return the used copy; raise if already used or expired."""

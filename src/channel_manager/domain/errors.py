@@ -99,6 +99,10 @@ class AuthStateReused(DomainError):
     """An authorisation state was presented a second time (states are single use)."""
 
 
+class AuthStateForeign(DomainError):
+    """An authorisation state came back to a browser or caller other than its starter."""
+
+
 class ChannelError(DomainError):
     """Base class of failures reported by (or while talking to) a channel."""
 

@@ -21,6 +21,7 @@ from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy import upgrade
 from channel_manager.adapters.vault import generate_key
 from channel_manager.application.apikeys import IssuedKey
+from channel_manager.application.signin_links import MAX_LIFETIME, IssuedSigninToken
 from channel_manager.container import Container, build_container
 from channel_manager.domain.inventory import Organization
 from channel_manager.entrypoints.asgi import build_asgi_app, run_server
@@ -93,14 +94,17 @@ def _point_sandbox_push_at_us(sandbox: SandboxServer, settings: Settings) -> Non
     response.raise_for_status()
 
 
-def _banner(settings: Settings, sandbox: SandboxServer, key: IssuedKey) -> str:
+def _banner(
+    settings: Settings, sandbox: SandboxServer, key: IssuedKey, link: IssuedSigninToken
+) -> str:
     url = settings.public_url
     return "\n".join(
         [
             "",
             "channel-manager demo is running",
             f"  web UI        {url}/",
-            f"  sign in       {url}/signin?key={key.plaintext}",
+            f"  sign in       {link.url(url)}",
+            "                (one-time link, valid for an hour; or paste the API key at /signin)",
             f"  API key       {key.plaintext}",
             f"  REST API      {url}/api/v1  (OpenAPI: {url}/openapi.json)",
             f"  sandbox       {sandbox.base_url}  (Booking.com stand-in)",
@@ -141,7 +145,8 @@ def run_demo(
         container = build_container(settings)
         organization = seed_inventory(container, sandbox)
         key = container.api_keys().issue(organization.id, "demo")
-        print(_banner(settings, sandbox, key), flush=True)  # noqa: T201 - the demo's output
+        link = container.signin_links().issue(organization.id, MAX_LIFETIME)
+        print(_banner(settings, sandbox, key, link), flush=True)  # noqa: T201 - the demo's output
         with contextlib.suppress(KeyboardInterrupt):
             loop = asyncio.new_event_loop()
             try:

@@ -22,6 +22,7 @@ from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, Uni
 from channel_manager.domain.messages import MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
 from channel_manager.domain.sync import OutboundMessage, OutboundState, OutboxSummary, SyncRun
+from channel_manager.domain.web_sessions import SigninToken, WebSession
 
 
 class OrganizationRepository(Protocol):
@@ -286,6 +287,46 @@ class ApiKeyRepository(Protocol):
     def list(self, organization_id: UUID) -> builtins.list[ApiKey]: ...
 
 
+class WebSessionRepository(Protocol):
+    """Signed-in browsers, found by the hash of their cookie's id."""
+
+    def get(self, id_hash: str) -> WebSession | None:
+        """The session, or None when unknown (expired ones are the caller's to refuse)."""
+        ...
+
+    def put(self, session: WebSession) -> None:
+        """Insert the session or replace the one with the same ``id_hash``."""
+        ...
+
+    def delete(self, id_hash: str) -> None:
+        """Forget the session; no error when it is already gone."""
+        ...
+
+    def purge_expired(self, now: datetime) -> int:
+        """Delete every session expired at ``now``; how many."""
+        ...
+
+
+class SigninTokenRepository(Protocol):
+    """One-time sign-in tokens, found by the hash of the token."""
+
+    def add(self, token: SigninToken) -> None: ...
+
+    def get(self, token_hash: str) -> SigninToken | None:
+        """The token, or None when unknown (already used or purged)."""
+        ...
+
+    def take(self, token_hash: str) -> SigninToken | None:
+        """Delete the token and return it; None when it is unknown. Of concurrent units of
+        work taking the same token, at most one gets it (single use across processes).
+        """
+        ...
+
+    def purge_expired(self, now: datetime) -> int:
+        """Delete every token expired at ``now``; how many."""
+        ...
+
+
 class SecretRepository(Protocol):
     """Sealed secret blobs (vault output) by reference; never plaintext."""
 
@@ -341,6 +382,8 @@ class UnitOfWork(Protocol):
     auth_states: AuthStateRepository
     api_keys: ApiKeyRepository
     secrets: SecretRepository
+    web_sessions: WebSessionRepository
+    signin_tokens: SigninTokenRepository
 
     def __enter__(self) -> Self: ...
 

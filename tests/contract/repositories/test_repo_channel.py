@@ -83,6 +83,7 @@ def test_auth_states_are_found_by_state_and_consumed(uow_factory):
         hotel_id="H1",
         created_at=at(0),
         expires_at=at(10),
+        binding="b" * 64,
     )
     with uow_factory() as uow:
         uow.auth_states.add(state)

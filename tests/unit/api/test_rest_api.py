@@ -78,12 +78,39 @@ def _connect(api: Api) -> str:
     flow = api.container.authorizers()[AuthMode.OAUTH2]
     assert isinstance(flow, FakeOAuth2Authorizer)
     params = flow.approve(out.headers["location"])
+    # The flow is bound to the key that started it: the callback presents it again.
     back = api.client.get(
-        "/oauth/booking/callback", params=params, headers={"Accept": "application/json"}
+        "/oauth/booking/callback",
+        params=params,
+        headers={"Accept": "application/json", **api.auth()},
     )
     assert back.status_code == 200, back.text
     connection_id: str = back.json()["connection_id"]
     return connection_id
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "other organisation", "same org, other key"])
+def test_a_callback_presented_by_another_caller_connects_nothing(api: Api, caller: str) -> None:
+    out = api.client.get("/connect/booking", headers=api.auth(), follow_redirects=False)
+    flow = api.container.authorizers()[AuthMode.OAUTH2]
+    assert isinstance(flow, FakeOAuth2Authorizer)
+    params = flow.approve(out.headers["location"])
+    keys = {
+        "anonymous": {},
+        "other organisation": api.auth(api.other_key),
+        "same org, other key": api.auth(api.container.api_keys().issue(api.org.id, "b").plaintext),
+    }
+
+    back = api.client.get(
+        "/oauth/booking/callback",
+        params=params,
+        headers={"Accept": "application/json", **keys[caller]},
+    )
+
+    assert back.status_code == 400, back.text
+    assert back.json()["error"]["type"] == "state_foreign"
+    assert api.client.get("/api/v1/connections", headers=api.auth()).json() == []
+    assert api.client.get("/api/v1/connections", headers=api.auth(api.other_key)).json() == []
 
 
 def test_openapi_documents_every_path_of_the_contract(api: Api) -> None:

@@ -35,11 +35,11 @@ class World:
     async def connect(self) -> Connection:
         """Connect through the oauth2 flow, approving at the fake channel's page."""
         connect = self.container.connect()
-        url = connect.begin(self.organization.id, AuthMode.OAUTH2)
+        url = connect.begin(self.organization.id, AuthMode.OAUTH2, binding="browser-a")
         flow = self.container.authorizers()[AuthMode.OAUTH2]
         assert isinstance(flow, FakeOAuth2Authorizer)
         params = flow.approve(url)
-        return await connect.complete(params["state"], params)
+        return await connect.complete(params["state"], params, binding="browser-a")
 
 
 @pytest.fixture

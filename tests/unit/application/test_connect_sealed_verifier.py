@@ -24,7 +24,9 @@ def _s256(verifier: str) -> str:
 
 def _begin(world: World) -> tuple[str, dict[str, str]]:
     """Start the oauth2 flow; the authorisation URL and the fake channel's callback params."""
-    url = world.container.connect().begin(world.organization.id, AuthMode.OAUTH2)
+    url = world.container.connect().begin(
+        world.organization.id, AuthMode.OAUTH2, binding="browser-a"
+    )
     flow = world.container.authorizers()[AuthMode.OAUTH2]
     assert isinstance(flow, FakeOAuth2Authorizer)
     return url, flow.approve(url)
@@ -46,7 +48,9 @@ async def test_the_stored_verifier_is_sealed_and_the_exchange_uses_the_plaintext
     assert _s256(verifier) == challenge  # the sealed value is the verifier of this flow
     assert verifier not in stored
     # The fake channel checks the verifier against the challenge its code is bound to.
-    connection = await world.container.connect().complete(params["state"], params)
+    connection = await world.container.connect().complete(
+        params["state"], params, binding="browser-a"
+    )
     assert connection.status is ConnectionStatus.ACTIVE
 
 
@@ -58,5 +62,5 @@ async def test_a_verifier_that_cannot_be_opened_connects_nothing(world: World) -
         uow.commit()
 
     with pytest.raises(ChannelAuthError, match="start it again"):
-        await world.container.connect().complete(params["state"], params)
+        await world.container.connect().complete(params["state"], params, binding="browser-a")
     assert world.container.queries().connections(world.organization.id) == []

@@ -221,3 +221,33 @@ def test_an_invalid_vault_key_is_reported_without_echoing_it(
     line = one_error_line(result)
     assert "CM_VAULT_KEYS" in line
     assert "c2hvcnQta2V5LW1hdGVyaWFs" not in result.output
+
+
+def test_signin_link_prints_a_one_time_link_holding_no_api_key(
+    invoke: Invoke, container: Container
+) -> None:
+    organization = container.inventory().ensure_organization("acme")
+
+    result = invoke("signin-link", "--organization", "acme", "--minutes", "5")
+
+    assert result.exit_code == 0, result.output
+    link = result.stdout.strip()
+    prefix = f"{container.settings().public_url}/signin/link?token=cms_"
+    assert link.startswith(prefix), link
+    assert "valid until" in result.stderr
+    token = link.split("token=")[1]
+    assert container.signin_links().redeem(token) == organization.id
+    with pytest.raises(Unauthenticated):
+        container.signin_links().redeem(token)
+
+
+def test_signin_link_for_an_unknown_organisation_fails_in_one_line(
+    invoke: Invoke, container: Container
+) -> None:
+    assert container.inventory().ensure_organization("acme")  # but not "nobody"
+
+    result = invoke("signin-link", "--organization", "nobody")
+
+    assert result.exit_code != 0
+    assert "nobody" in one_error_line(result)
+    assert result.stdout == ""

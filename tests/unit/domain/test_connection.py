@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import attrs
 import pytest
 
 from channel_manager.domain import (
@@ -13,6 +14,7 @@ from channel_manager.domain import (
     AuthMode,
     AuthState,
     AuthStateExpired,
+    AuthStateForeign,
     AuthStateReused,
     Connection,
     ConnectionStatus,
@@ -124,3 +126,15 @@ def test_auth_state_is_valid_until_just_before_expiry() -> None:
 
 def test_auth_state_never_shows_its_verifier() -> None:
     assert "verifier" not in repr(auth_state()).replace("code_verifier", "")
+
+
+def test_auth_state_accepts_only_the_binding_it_was_started_with() -> None:
+    bound = attrs.evolve(auth_state(), binding="a" * 64)
+
+    bound.check_binding("a" * 64)
+    for other in ("b" * 64, "", None):
+        with pytest.raises(AuthStateForeign):
+            bound.check_binding(other)
+    with pytest.raises(AuthStateForeign):  # a state stored without a binding binds nobody
+        auth_state().check_binding("a" * 64)
+    assert "a" * 64 not in repr(bound)

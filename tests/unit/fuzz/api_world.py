@@ -111,7 +111,7 @@ def _connect(client: TestClient[Litestar], container: Container, key: str) -> st
     back = client.get(
         "/oauth/booking/callback",
         params=flow.approve(out.headers["location"]),
-        headers={"Accept": "application/json"},
+        headers={"Accept": "application/json", **headers},
     )
     assert back.status_code == 200, back.text
     connection_id: str = back.json()["connection_id"]

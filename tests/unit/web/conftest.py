@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import lxml.html
 import pytest
 from litestar.testing import TestClient
 
@@ -40,3 +41,18 @@ def sign_in(client: TestClient, key: str) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """The hidden fields of a page's first POST form (the confirm button's form)."""
+    form = lxml.html.fromstring(html).xpath("//form[@method='post']")[-1]
+    return {
+        str(field.get("name")): str(field.get("value") or "")
+        for field in form.xpath(".//input[@type='hidden']")
+    }
+
+
+def signin_link(world: World) -> str:
+    """A fresh one-time sign-in link of the world's organisation (path and query)."""
+    issued = world.container.signin_links().issue(world.organization_id)
+    return issued.url("")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.testing import TestClient
 
-from tests.unit.web.conftest import csrf_from, sign_in
+from tests.unit.web.conftest import csrf_from, form_fields, sign_in, signin_link
 from tests.unit.web.world import World
 
 
@@ -43,18 +43,37 @@ def test_wrong_key_is_refused_with_a_message(client: TestClient) -> None:
     assert client.get("/integrations", follow_redirects=False).status_code == 303
 
 
-def test_one_click_link_signs_in(client: TestClient, world: World) -> None:
+def test_an_api_key_in_the_url_signs_nobody_in(client: TestClient, world: World) -> None:
     response = client.get(f"/signin?key={world.api_key}", follow_redirects=False)
-    assert response.status_code == 303
-    assert response.headers["location"] == "/integrations"
+
+    assert response.status_code == 400
+    assert "not accepted in links" in response.text
+    assert "cm_session" not in response.headers.get("set-cookie", "")
+    assert client.get("/integrations", follow_redirects=False).status_code == 303
+
+
+def test_a_signin_link_asks_before_it_signs_in(client: TestClient, world: World) -> None:
+    link = signin_link(world)
+
+    confirm = client.get(link, follow_redirects=False)
+
+    assert confirm.status_code == 200
+    assert "Harbour Hotels" in confirm.text
+    assert "cm_session" not in confirm.headers.get("set-cookie", "")
+    assert client.get("/integrations", follow_redirects=False).status_code == 303
+    fields = form_fields(confirm.text)
+    answer = client.post("/signin/link", data=fields, follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/integrations"
     assert "Booking.com" in client.get("/integrations").text
 
 
 def test_next_parameter_cannot_leave_the_site(client: TestClient, world: World) -> None:
-    response = client.get(
-        f"/signin?key={world.api_key}&next=//evil.example/x", follow_redirects=False
-    )
-    assert response.headers["location"] == "/integrations"
+    confirm = client.get(f"{signin_link(world)}&next=//evil.example/x")
+
+    answer = client.post("/signin/link", data=form_fields(confirm.text), follow_redirects=False)
+
+    assert answer.headers["location"] == "/integrations"
 
 
 def test_signout_clears_the_session(client: TestClient, world: World) -> None:

@@ -90,11 +90,15 @@ def other_organization_key(world: World) -> str:
 def connect(world: World, organization_id: UUID | None = None) -> UUID:
     """Go through the OAuth flow with the fake authoriser; the new connection's id."""
     connect_service = world.container.connect()
-    url = connect_service.begin(organization_id or world.organization_id, AuthMode.OAUTH2)
+    url = connect_service.begin(
+        organization_id or world.organization_id, AuthMode.OAUTH2, binding="test-caller"
+    )
     authorizer = world.container.authorizers()[AuthMode.OAUTH2]
     assert isinstance(authorizer, FakeOAuth2Authorizer)
     params = authorizer.approve(url)
-    connection = asyncio.run(connect_service.complete(params["state"], params))
+    connection = asyncio.run(
+        connect_service.complete(params["state"], params, binding="test-caller")
+    )
     return connection.id
 
 

@@ -28,6 +28,10 @@ from channel_manager.adapters.memory.repositories import (
     InMemoryUnitRepository,
 )
 from channel_manager.adapters.memory.store import InMemoryStore, TableView
+from channel_manager.adapters.memory.web_sessions import (
+    InMemorySigninTokenRepository,
+    InMemoryWebSessionRepository,
+)
 from channel_manager.ports.repositories import (
     ApiKeyRepository,
     AuthStateRepository,
@@ -41,11 +45,13 @@ from channel_manager.ports.repositories import (
     RatePlanRepository,
     ReservationRepository,
     SecretRepository,
+    SigninTokenRepository,
     SyncRunRepository,
     UnitMappingRepository,
     UnitOfWork,
     UnitOfWorkFactory,
     UnitRepository,
+    WebSessionRepository,
 )
 
 #: Same default as the SQLAlchemy adapter: how far a claimed connection's next time moves.
@@ -72,6 +78,8 @@ class InMemoryUnitOfWork:
     auth_states: AuthStateRepository
     api_keys: ApiKeyRepository
     secrets: SecretRepository
+    web_sessions: WebSessionRepository
+    signin_tokens: SigninTokenRepository
 
     def __init__(self, store: InMemoryStore, claim_lease: timedelta = DEFAULT_CLAIM_LEASE) -> None:
         self._store = store
@@ -109,6 +117,10 @@ class InMemoryUnitOfWork:
         self.api_keys = InMemoryApiKeyRepository(self._view("api_keys", "api key"))
         self.secrets = InMemorySecretRepository(
             self._view("secrets", "secret"), self._view("secret_leases", "secret lease")
+        )
+        self.web_sessions = InMemoryWebSessionRepository(self._view("web_sessions", "session"))
+        self.signin_tokens = InMemorySigninTokenRepository(
+            self._view("signin_tokens", "sign-in token")
         )
 
     def _view(self, name: str, kind: str) -> TableView[Any]:

@@ -34,6 +34,10 @@ from channel_manager.adapters.sqlalchemy.repositories.records import (
 from channel_manager.adapters.sqlalchemy.repositories.reservations import (
     SqlAlchemyReservationRepository,
 )
+from channel_manager.adapters.sqlalchemy.repositories.web_sessions import (
+    SqlAlchemySigninTokenRepository,
+    SqlAlchemyWebSessionRepository,
+)
 from channel_manager.adapters.system import SystemClock
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import (
@@ -49,11 +53,13 @@ from channel_manager.ports.repositories import (
     RatePlanRepository,
     ReservationRepository,
     SecretRepository,
+    SigninTokenRepository,
     SyncRunRepository,
     UnitMappingRepository,
     UnitOfWork,
     UnitOfWorkFactory,
     UnitRepository,
+    WebSessionRepository,
 )
 
 #: How far a claimed connection's next poll/sync moves ahead while its worker works on it.
@@ -87,6 +93,8 @@ class SqlAlchemyUnitOfWork:
     auth_states: AuthStateRepository
     api_keys: ApiKeyRepository
     secrets: SecretRepository
+    web_sessions: WebSessionRepository
+    signin_tokens: SigninTokenRepository
 
     def __init__(
         self,
@@ -120,6 +128,8 @@ class SqlAlchemyUnitOfWork:
         self.auth_states = SqlAlchemyAuthStateRepository(connection)
         self.api_keys = SqlAlchemyApiKeyRepository(connection)
         self.secrets = SqlAlchemySecretRepository(connection, self._clock.now)
+        self.web_sessions = SqlAlchemyWebSessionRepository(connection)
+        self.signin_tokens = SqlAlchemySigninTokenRepository(connection)
         return self
 
     def __exit__(

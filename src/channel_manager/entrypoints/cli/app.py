@@ -12,7 +12,7 @@ from channel_manager.entrypoints.cli.connections import connections_app, sync
 from channel_manager.entrypoints.cli.database import db_app
 from channel_manager.entrypoints.cli.errors import ErrorReportingGroup
 from channel_manager.entrypoints.cli.inventory import properties_app, units_app
-from channel_manager.entrypoints.cli.keys import api_keys_app, keys_app
+from channel_manager.entrypoints.cli.keys import api_keys_app, keys_app, signin_link
 from channel_manager.entrypoints.cli.pushes import ari_app, pushes_app
 from channel_manager.entrypoints.cli.servers import demo, sandbox, serve, worker
 
@@ -38,6 +38,7 @@ app.command("serve")(serve)
 app.command("worker")(worker)
 app.command("sandbox")(sandbox)
 app.command("sync")(sync)
+app.command("signin-link")(signin_link)
 app.add_typer(db_app, name="db")
 app.add_typer(connections_app, name="connections")
 app.add_typer(ari_app, name="ari")

@@ -1,7 +1,10 @@
-"""``channel-manager keys ...`` (vault keys) and ``api-keys ...`` (REST API keys)."""
+"""``channel-manager keys ...`` (vault keys), ``api-keys ...`` (REST API keys) and
+``signin-link`` (a one-time web UI sign-in link).
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -72,3 +75,24 @@ def api_keys_revoke(
     revoked = container.api_keys().revoke(owner.id, prefix)
     context.note(f"API key {revoked.name!r} of organisation {owner.name!r} revoked")
     context.emit(revoked.prefix)
+
+
+def signin_link(
+    organization: Annotated[
+        str, typer.Option("--organization", help="Organisation to sign in to (must exist).")
+    ],
+    minutes: Annotated[
+        int, typer.Option("--minutes", min=1, max=60, help="How long the link works.")
+    ] = 15,
+) -> None:
+    """Print a one-time sign-in link for the web UI: it works once, for a few minutes, and
+    holds no API key (only a hash of its token is stored).
+    """
+    container = context.get_container()
+    owner = lookup.organization_named(container, organization)
+    issued = container.signin_links().issue(owner.id, timedelta(minutes=minutes))
+    context.note(
+        f"one-time sign-in link for organisation {owner.name!r}, valid until "
+        f"{issued.expires_at:%Y-%m-%d %H:%M} UTC:"
+    )
+    context.emit(issued.url(container.settings().public_url))

@@ -79,6 +79,7 @@ def create_app(
         "sync": _service(container.sync),
         "queries": _service(container.queries),
         "api_keys": _service(container.api_keys),
+        "signin_links": _service(container.signin_links),
         "intake": _service(container.intake),
         "message_log": _service(container.message_log),
     }

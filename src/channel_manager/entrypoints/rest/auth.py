@@ -10,6 +10,7 @@ from litestar.openapi.spec import SecurityScheme
 
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.errors import Unauthenticated
+from channel_manager.application.web_sessions import hash_secret
 
 #: The OpenAPI security schemes: our API keys, and the OTA push senders' HTTP Basic pair.
 SECURITY_SCHEMES = {
@@ -27,8 +28,13 @@ SECURITY_SCHEMES = {
 #: What the JSON API and the wizard's first hop require.
 API_KEY_SECURITY: list[dict[str, list[str]]] = [{"ApiKey": []}]
 
-#: Where the web UI keeps the signed-in key (the session cookie is HttpOnly and SameSite).
-SESSION_KEY = "api_key"
+#: What the web UI keeps in a signed-in session (never a credential): the organisation, the
+#: API key it signed in with (None for a sign-in link; revoking the key ends the session),
+#: the session's CSRF token, and a random id of this browser that flows are bound to.
+SESSION_ORGANIZATION = "organization_id"
+SESSION_API_KEY = "api_key_id"
+SESSION_CSRF = "csrf"
+SESSION_BROWSER = "browser"
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:
@@ -40,13 +46,32 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
     return token.strip()
 
 
-def session_key(request: Request[Any, Any, Any]) -> str | None:
-    """The API key the web UI stored in the session at sign-in, if any."""
+def _session(request: Request[Any, Any, Any]) -> dict[str, Any]:
     session: object = request.scope.get("session")
-    if not isinstance(session, dict):
+    return session if isinstance(session, dict) else {}
+
+
+def signed_in(request: Request[Any, Any, Any]) -> tuple[UUID, UUID | None] | None:
+    """The organisation and API key id of the web UI's signed-in session, if any."""
+    session = _session(request)
+    organization, key = session.get(SESSION_ORGANIZATION), session.get(SESSION_API_KEY)
+    try:
+        return UUID(str(organization)), (UUID(str(key)) if key else None)
+    except ValueError:
         return None
-    value = session.get(SESSION_KEY)
-    return value if isinstance(value, str) else None
+
+
+def flow_binding(request: Request[Any, Any, Any]) -> str | None:
+    """A hash of who is calling, to bind a redirect-and-return flow to (RFC 9700 4.7): the
+    API key presented, else the signed-in browser. None for an anonymous caller.
+    """
+    token = bearer_token(request)
+    if token is not None:
+        return hash_secret(f"flow-binding/api-key/{token}")
+    browser = _session(request).get(SESSION_BROWSER)
+    if isinstance(browser, str) and signed_in(request) is not None:
+        return hash_secret(f"flow-binding/browser/{browser}")
+    return None
 
 
 #: The JSON API is exempt from the web UI's CSRF check, so there the session may only read
@@ -61,10 +86,11 @@ def _session_allowed(request: Request[Any, Any, Any]) -> bool:
 
 
 def authenticate(request: Request[Any, Any, Any], api_keys: ApiKeyService) -> UUID:
-    """The caller's organisation; ``Unauthenticated`` without a valid key."""
+    """The caller's organisation; ``Unauthenticated`` without a valid key or session."""
     token = bearer_token(request)
-    if token is None and _session_allowed(request):
-        token = session_key(request)
-    if token is None:
+    if token is not None:
+        return api_keys.authenticate(token)
+    session = signed_in(request) if _session_allowed(request) else None
+    if session is None:
         raise Unauthenticated("a valid API key is required (Authorization: Bearer cm_...)")
-    return api_keys.authenticate(token)
+    return api_keys.check_signed_in(*session)

@@ -12,9 +12,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect
 
 from channel_manager.application.connect import ConnectService
+from channel_manager.application.errors import Unauthenticated
 from channel_manager.domain.connection import AuthMode
 from channel_manager.domain.errors import ChannelAuthError, DomainError
-from channel_manager.entrypoints.rest.auth import API_KEY_SECURITY
+from channel_manager.entrypoints.rest.auth import API_KEY_SECURITY, flow_binding
 from channel_manager.entrypoints.rest.errors import error_body, error_responses, status_for
 
 #: The web UI page that shows how the connection went.
@@ -38,13 +39,21 @@ class ConnectedAnswer:
     responses=error_responses(422),
 )
 def connect_booking(
+    request: Request[Any, Any, Any],
     organization_id: UUID,
     connect: ConnectService,
     mode: AuthMode | None = None,
     hotel_id: str | None = None,
 ) -> Redirect:
-    """Create a single-use, expiring state and send the user to the channel (302)."""
-    url = connect.begin(organization_id, mode, hotel_id or None)
+    """Create a single-use, expiring state and send the user to the channel (302).
+
+    The state is bound to the caller: the callback must come from the same signed-in
+    browser, or carry the same API key.
+    """
+    binding = flow_binding(request)
+    if binding is None:  # authenticated, so a key or a session is there; never unbound
+        raise Unauthenticated("sign in or present an API key to connect")
+    url = connect.begin(organization_id, mode, hotel_id or None, binding=binding)
     return Redirect(url, status_code=302)
 
 
@@ -66,14 +75,15 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
 async def booking_callback(
     request: Request[Any, Any, Any], connect: ConnectService
 ) -> Response[Any]:
-    """Finish the flow: check the state, exchange or accept, store the connection.
+    """Finish the flow: check the state (and that it comes back to the browser or API key
+    that started it), exchange or accept, store the connection.
 
     Browsers are redirected to the UI's result page; API clients get JSON.
     """
     params = {key: value for key, value in request.query_params.items() if isinstance(value, str)}
     state = params.get("state", "")
     try:
-        connection = await connect.complete(state, params)
+        connection = await connect.complete(state, params, binding=flow_binding(request))
     except DomainError as error:
         status, kind = status_for(error)
         if isinstance(error, ChannelAuthError):

@@ -21,6 +21,7 @@ from channel_manager.application.outbound import PushSuperseded
 from channel_manager.application.reservations import UnknownHotel, UnknownReservation
 from channel_manager.domain.errors import (
     AuthStateExpired,
+    AuthStateForeign,
     AuthStateReused,
     CardDataRejected,
     ChannelAuthError,
@@ -47,6 +48,7 @@ _STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (UnknownAuthState, 400, "unknown_state"),
     (AuthStateExpired, 400, "state_expired"),
     (AuthStateReused, 400, "state_reused"),
+    (AuthStateForeign, 400, "state_foreign"),
     (MappingConflict, 422, "mapping_conflict"),
     (UnknownRoomType, 422, "unknown_room_type"),
     (UnknownRatePlan, 422, "unknown_rate_plan"),

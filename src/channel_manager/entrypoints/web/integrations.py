@@ -31,6 +31,11 @@ RESULT_EXPLANATIONS = {
         "We did not recognise this return link: it was not started here, or it was changed "
         "on the way. Please start the connection again from the Integrations page."
     ),
+    "state_foreign": (
+        "This return link belongs to a connection started in another browser or by another "
+        "account, so it cannot finish here. Start the connection again from this browser's "
+        "Integrations page."
+    ),
     "channel_refused_access": (
         "Booking.com did not grant access. Either the request was declined on Booking.com's "
         "page, or the property has not approved us as its connectivity provider yet."

@@ -14,7 +14,7 @@ from litestar.template.base import csrf_token
 from lxml import etree
 
 from channel_manager.domain.money import Money, minor_units
-from channel_manager.entrypoints.rest.auth import SESSION_KEY
+from channel_manager.entrypoints.rest.auth import SESSION_ORGANIZATION
 
 #: Where an action leaves a one-shot message for the page it redirects to.
 NOTICE_KEY = "notice"
@@ -129,7 +129,7 @@ def page(
     """A full HTML page: the template with the request, CSRF token and signed-in state."""
     session = request.scope.get("session")
     session = session if isinstance(session, dict) else {}
-    context.setdefault("signed_in", SESSION_KEY in session)
+    context.setdefault("signed_in", SESSION_ORGANIZATION in session)
     context.setdefault("nav", "")
     # A one-shot notice set by the action that redirected here (see ``common.flash``).
     context.setdefault("notice", session.pop(NOTICE_KEY, None))

@@ -59,6 +59,7 @@ def auth_state_to_row(state: AuthState) -> Row:
         "created_at": state.created_at,
         "expires_at": state.expires_at,
         "used_at": state.used_at,
+        "binding": state.binding,
     }
 
 
@@ -74,6 +75,7 @@ def auth_state_from_row(row: sa.RowMapping) -> AuthState:
         created_at=row["created_at"],
         expires_at=row["expires_at"],
         used_at=row["used_at"],
+        binding=row["binding"],
     )
 
 

@@ -30,6 +30,7 @@ from channel_manager.adapters.sqlalchemy.tables.reservations import (
     reservation_room_stays,
     reservations,
 )
+from channel_manager.adapters.sqlalchemy.tables.web import signin_tokens, web_sessions
 
 __all__ = [
     "api_keys",
@@ -48,7 +49,9 @@ __all__ = [
     "reservation_room_stays",
     "reservations",
     "sealed_secrets",
+    "signin_tokens",
     "sync_runs",
     "unit_mappings",
     "units",
+    "web_sessions",
 ]

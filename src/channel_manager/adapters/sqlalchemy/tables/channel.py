@@ -96,4 +96,7 @@ auth_states = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
     sa.Column("used_at", UtcDateTime, nullable=True),
+    # A hash of who started the flow (their browser session or API key): the callback must
+    # come from the same one (RFC 9700 section 4.7).
+    sa.Column("binding", sa.String(64), nullable=True),
 )
