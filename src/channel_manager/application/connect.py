@@ -9,6 +9,7 @@ the claims; an operator can move a hotel with ``channel-manager connections move
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Mapping
 from uuid import UUID
@@ -41,6 +42,17 @@ logger = logging.getLogger(__name__)
 
 #: The channel every connection of this service talks to (``Connection.channel``).
 CHANNEL = "booking"
+
+
+@attrs.frozen(kw_only=True)
+class HotelMove:
+    """What ``move_hotel`` did: the new connection that holds the hotel, and the one that
+    held it before (revoked, with the other hotels it held released)."""
+
+    hotel_id: str
+    connection: Connection
+    previous: Connection | None = None
+    released: tuple[str, ...] = ()
 
 
 class ConnectService:
@@ -228,6 +240,83 @@ class ConnectService:
         revoked = connection.revoke(self._clock.now())
         await asyncio.to_thread(self._forget, revoked, connection.credential_ref)
         return revoked
+
+    def move_hotel(self, hotel_id: str, to_organization_id: UUID, reason: str) -> HotelMove:
+        """The operator's way out of a disputed hotel: end the current holder's connection
+        (locally: the hotel stays connected at the channel, nothing is deactivated) and give
+        the hotel to a new, active booking-connectivity connection of ``to_organization_id``.
+
+        One transaction; logged at WARNING with the reason. The holder's connection is revoked
+        as a whole (its credentials may cover the hotel, so it cannot keep running without
+        it); the other hotels it held are released and reported, to be connected again.
+        """
+        hotel_id = hotel_id.strip()
+        if not hotel_id:
+            raise InvalidRequest("name the channel property id to move")
+        if not reason.strip():
+            raise InvalidRequest("give a reason for the move (it is logged)")
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            uow.organizations.get(to_organization_id)
+            claim = uow.hotel_claims.find(CHANNEL, hotel_id)
+            if claim is not None and claim.organization_id == to_organization_id:
+                raise InvalidRequest(
+                    f"{CHANNEL} property {hotel_id} is already held by that organisation "
+                    f"(connection {claim.connection_id})"
+                )
+            previous: Connection | None = None
+            released: tuple[str, ...] = ()
+            if claim is not None:
+                holder = uow.connections.get(claim.connection_id)
+                released = tuple(
+                    c.external_property_id
+                    for c in uow.hotel_claims.list_by_connection(holder.id)
+                    if c.external_property_id != hotel_id
+                )
+                uow.hotel_claims.release_connection(holder.id)
+                previous = (
+                    holder.revoke(now) if holder.status is not ConnectionStatus.REVOKED else holder
+                )
+                uow.connections.update(previous)
+                if holder.credential_ref is not None:
+                    uow.secrets.delete(holder.credential_ref)
+            connection_id = self._ids.new_id()
+            ref = credential_ref(connection_id)
+            connection = Connection(
+                id=connection_id,
+                organization_id=to_organization_id,
+                channel=CHANNEL,
+                auth_mode=AuthMode.BOOKING_CONNECTIVITY,
+                created_at=now,
+            ).activate(ref, now, hotel_id)
+            # The same record the booking-connectivity authoriser keeps: the property covered.
+            record = {"mode": AuthMode.BOOKING_CONNECTIVITY.value, "hotel_id": hotel_id}
+            self._credentials.put(uow, ref, json.dumps(record).encode("utf-8"))
+            uow.connections.add(connection)
+            uow.hotel_claims.add(
+                HotelClaim(
+                    channel=CHANNEL,
+                    external_property_id=hotel_id,
+                    organization_id=to_organization_id,
+                    connection_id=connection.id,
+                    claimed_at=now,
+                )
+            )
+            uow.commit()
+        logger.warning(
+            "operator moved %s property %s from %s to organisation %s (connection %s): %s",
+            CHANNEL,
+            hotel_id,
+            f"organisation {previous.organization_id} (connection {previous.id}, revoked)"
+            if previous
+            else "no holder",
+            to_organization_id,
+            connection.id,
+            reason.strip(),
+        )
+        return HotelMove(
+            hotel_id=hotel_id, connection=connection, previous=previous, released=released
+        )
 
     def _owned(self, organization_id: UUID, connection_id: UUID) -> Connection:
         with self._uow_factory() as uow:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -206,5 +207,12 @@ class FakeConnectivityAuthorizer:
         return credentials
 
     async def revoke(self, credentials: bytes) -> None:
-        """Nothing to revoke."""
-        del credentials
+        """End the hotel's connection, as the Connections API's deactivate does (the record
+        is ours, or the JSON one an operator's ``move-hotel`` writes)."""
+        text = credentials.decode()
+        if text.startswith("{"):
+            hotel_id = str(json.loads(text).get("hotel_id", ""))
+        else:
+            kind, _, hotel_id = text.partition(" ")
+            hotel_id = hotel_id if kind == "booking-connectivity" else ""
+        self.channel.connected.discard(hotel_id)
