@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
@@ -141,10 +142,21 @@ def test_two_units_of_work_claiming_at_once_leave_one_holder(uow_factory):
         assert uow.hotel_claims.find("booking", "1000001") == _claim(seeded.connection, "1000001")
 
 
-def test_upgrading_gives_existing_connections_their_claims(tmp_path: Path) -> None:
+def test_upgrading_sqlite_gives_existing_connections_their_claims(tmp_path: Path) -> None:
+    _upgrade_with_a_taken_over_hotel(f"sqlite:///{tmp_path / 'before-claims.db'}")
+
+
+@pytest.mark.postgres
+def test_upgrading_postgres_gives_existing_connections_their_claims(
+    postgres_server_url, make_postgres_database
+):
+    with make_postgres_database(postgres_server_url) as url:
+        _upgrade_with_a_taken_over_hotel(url)
+
+
+def _upgrade_with_a_taken_over_hotel(url: str) -> None:
     """Before claims, two organisations could both hold a hotel (the takeover). The upgrade
     leaves the oldest live one holding it and puts the later one in error with the way out."""
-    url = f"sqlite:///{tmp_path / 'before-claims.db'}"
     upgrade(url, "0002")
     victim_org, attacker_org = new_organization("victim"), new_organization("attacker")
     engine = create_database_engine(url)
@@ -185,19 +197,15 @@ def test_upgrading_gives_existing_connections_their_claims(tmp_path: Path) -> No
             claims = db.execute(
                 sa.text("SELECT external_property_id, connection_id FROM hotel_claims")
             ).all()
-            statuses = dict(
-                db.execute(sa.text("SELECT id, status FROM integration_connections")).all()
-            )
-            reason = db.execute(
-                sa.text("SELECT error_reason FROM integration_connections WHERE id = :id"),
-                {"id": ids["attacker"].hex},
-            ).scalar_one()
+            found = db.execute(
+                sa.text("SELECT id, status, error_reason FROM integration_connections")
+            ).all()
     finally:
         engine.dispose()
 
-    assert [(hotel, str(holder).replace("-", "")) for hotel, holder in claims] == [
-        ("1000001", ids["victim"].hex)
-    ]
+    assert [(hotel, UUID(str(holder))) for hotel, holder in claims] == [("1000001", ids["victim"])]
+    statuses = {UUID(str(row[0])).hex: row[1] for row in found}
+    reason = next(row[2] for row in found if UUID(str(row[0])) == ids["attacker"])
     assert statuses[ids["attacker"].hex] == "error"
     assert statuses[ids["victim"].hex] == "active"
     assert statuses[ids["oauth"].hex] == "active"
