@@ -18,7 +18,11 @@ from channel_manager.adapters.booking.connectivity import BookingConnectivityAut
 from channel_manager.adapters.booking.endpoints import BookingEndpoints
 from channel_manager.adapters.booking.http import BookingHttp
 from channel_manager.domain.connection import AuthState
-from channel_manager.domain.errors import HotelAlreadyConnected, PermanentChannelError
+from channel_manager.domain.errors import (
+    DomainError,
+    HotelAlreadyConnected,
+    PermanentChannelError,
+)
 
 STARTED = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
 HOTEL = "1000003"
@@ -143,3 +147,12 @@ async def test_a_return_for_another_hotel_is_refused() -> None:
         await _complete(api, {"state": state.state, "hotel_id": "1000004"})
 
     assert api.accepted == 0
+
+
+@pytest.mark.parametrize("typed", [" 1000003", "1000003 ", "01000003", "+1000003", "١٠٠٠٠٠٣"])
+def test_a_property_id_has_one_spelling(typed: str) -> None:
+    """The claim is keyed by the id: another spelling of a held hotel must not start a flow."""
+    authorizer = _authorizer(ConnectionsApiStandIn(None))[0]
+
+    with pytest.raises(DomainError, match="digits only"):
+        authorizer.begin(UUID(int=1), CALLBACK, typed, STARTED)

@@ -14,6 +14,7 @@ domain errors here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,6 +45,8 @@ DEFAULT_CLOCK_SKEW = timedelta(minutes=1)
 REQUEST_NOT_FOUND = "635"
 NOT_CERTIFIED = "497"
 UNABLE_TO_PROCESS = "450"
+#: A Booking.com property id (HotelCode): ASCII digits, no leading zero.
+_PROPERTY_ID = re.compile(r"[1-9][0-9]{0,19}")
 
 
 class HotelIdRequiredError(DomainError):
@@ -181,6 +184,12 @@ class BookingConnectivityAuthorizer:
         ``redirect_uri`` (with ``state`` added) once the request is made."""
         if not hotel_id:
             raise HotelIdRequiredError("enter the Booking.com property id to connect")
+        if not _PROPERTY_ID.fullmatch(hotel_id):
+            # One spelling per hotel: the claim that keeps a hotel with one organisation is
+            # keyed by this id, so " 123", "0123" or "١٢٣" must not name the same hotel anew.
+            raise HotelIdRequiredError(
+                "a Booking.com property id is digits only, without leading zeros (e.g. 1234567)"
+            )
         state = AuthState(
             state=new_state(),
             organization_id=organization_id,
