@@ -241,7 +241,8 @@ class BookingConnectivityAuthorizer:
                 f"property {hotel_id} has no pending connection request; "
                 "request the connection in the Extranet first",
             )
-        requested_at = _requested_at(pending[0])
+        times = [when for when in map(_requested_at, pending) if when is not None]
+        requested_at = max(times, default=None)
         if requested_at is None or requested_at < state.created_at - self._clock_skew:
             made = requested_at.isoformat() if requested_at else "at an unknown time"
             raise ConnectionRequestMissingError(
