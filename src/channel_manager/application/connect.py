@@ -1,8 +1,15 @@
-"""Connecting and disconnecting a channel account (the redirect-and-return wizard)."""
+"""Connecting and disconnecting a channel account (the redirect-and-return wizard).
+
+Every hotel a connection manages is *claimed* (:class:`HotelClaim`) in the same transaction
+that stores the connection: the database holds one claim per channel hotel, so a hotel is
+managed by one organisation at a time, whichever way it was connected. A disconnect releases
+the claims; an operator can move a hotel with ``channel-manager connections move-hotel``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Mapping
 from uuid import UUID
@@ -12,14 +19,40 @@ import attrs
 from channel_manager.application.credentials import CredentialStore, credential_ref
 from channel_manager.application.errors import InvalidRequest, UnknownAuthState
 from channel_manager.application.scoping import owned_connection
-from channel_manager.domain.connection import AuthMode, AuthState, Connection, ConnectionStatus
-from channel_manager.domain.errors import ChannelAuthError, ChannelError, NotFound
+from channel_manager.domain.channel import ConnectionGrant
+from channel_manager.domain.connection import (
+    AuthMode,
+    AuthState,
+    Connection,
+    ConnectionStatus,
+    HotelClaim,
+)
+from channel_manager.domain.errors import (
+    ChannelAuthError,
+    ChannelError,
+    HotelAlreadyHeld,
+    NotFound,
+)
 from channel_manager.ports.channel import AuthorizationFlow
 from channel_manager.ports.clock import Clock, IdGenerator
 from channel_manager.ports.repositories import UnitOfWorkFactory
 from channel_manager.ports.vault import VaultError
 
 logger = logging.getLogger(__name__)
+
+#: The channel every connection of this service talks to (``Connection.channel``).
+CHANNEL = "booking"
+
+
+@attrs.frozen(kw_only=True)
+class HotelMove:
+    """What ``move_hotel`` did: the new connection that holds the hotel, and the one that
+    held it before (revoked, with the other hotels it held released)."""
+
+    hotel_id: str
+    connection: Connection
+    previous: Connection | None = None
+    released: tuple[str, ...] = ()
 
 
 class ConnectService:
@@ -82,22 +115,66 @@ class ConnectService:
         The callback must present the ``binding`` the flow was started with (RFC 9700 4.7):
         a link finished in another browser, or by another caller, is refused and left
         unused. The state is consumed (and committed) before the channel is asked, so a link
-        can never be used twice, even when the exchange fails.
+        can never be used twice, even when the exchange fails. A hotel another connection holds
+        is refused before the channel is asked to accept anything, and again, atomically,
+        when the connection and its claims are stored.
         """
         used = self._opened(await asyncio.to_thread(self._consume, state_value, binding))
-        grant = await self._flow(used.auth_mode).complete(used, params)
+        if used.auth_mode is AuthMode.BOOKING_CONNECTIVITY and used.hotel_id:
+            await asyncio.to_thread(self._refuse_held, used.organization_id, used.hotel_id)
+        flow = self._flow(used.auth_mode)
+        grant = await flow.complete(used, params)
         now = self._clock.now()
         connection_id = self._ids.new_id()
         ref = credential_ref(connection_id)
         connection = Connection(
             id=connection_id,
             organization_id=used.organization_id,
+            channel=CHANNEL,
             auth_mode=used.auth_mode,
             created_at=now,
         ).activate(ref, now, grant.external_account_id or used.hotel_id)
-        await asyncio.to_thread(self._store, connection, ref, grant.credentials)
-        logger.info("connection %s active (%s)", connection.id, connection.auth_mode.value)
+        hotels = _granted_hotels(grant, used)
+        try:
+            await asyncio.to_thread(self._store, connection, ref, grant.credentials, hotels)
+        except HotelAlreadyHeld:
+            if used.auth_mode is AuthMode.OAUTH2:
+                await self._give_back(flow, grant)
+            # booking-connectivity: the hotel stays connected at Booking.com for its holder.
+            raise
+        logger.info(
+            "connection %s active (%s), holding %s",
+            connection.id,
+            connection.auth_mode.value,
+            ", ".join(hotels) or "no hotel named by the channel",
+        )
         return connection
+
+    def _refuse_held(self, organization_id: UUID, hotel_id: str) -> None:
+        with self._uow_factory() as uow:
+            claim = uow.hotel_claims.find(CHANNEL, hotel_id)
+        if claim is not None:
+            logger.warning(
+                "organisation %s tried to connect %s property %s, held by connection %s",
+                organization_id,
+                CHANNEL,
+                hotel_id,
+                claim.connection_id,
+            )
+            raise HotelAlreadyHeld(
+                CHANNEL,
+                hotel_id,
+                same_organization=claim.organization_id == organization_id,
+                holder_connection_id=claim.connection_id,
+            )
+
+    @staticmethod
+    async def _give_back(flow: AuthorizationFlow, grant: ConnectionGrant) -> None:
+        """Revoke a grant we will not keep (best effort): it must not linger unused."""
+        try:
+            await flow.revoke(grant.credentials)
+        except ChannelError as error:
+            logger.warning("revoking a refused grant at the channel: %s", error)
 
     def _sealed(self, state: AuthState) -> AuthState:
         """``state`` with its PKCE verifier sealed by the vault, as it is stored: the verifier
@@ -131,10 +208,22 @@ class ConnectService:
             uow.commit()
         return used
 
-    def _store(self, connection: Connection, ref: str, credentials: bytes) -> None:
+    def _store(
+        self, connection: Connection, ref: str, credentials: bytes, hotels: tuple[str, ...]
+    ) -> None:
         with self._uow_factory() as uow:
             self._credentials.put(uow, ref, credentials)
             uow.connections.add(connection)
+            for hotel in hotels:
+                uow.hotel_claims.add(
+                    HotelClaim(
+                        channel=connection.channel,
+                        external_property_id=hotel,
+                        organization_id=connection.organization_id,
+                        connection_id=connection.id,
+                        claimed_at=connection.created_at,
+                    )
+                )
             uow.commit()
 
     async def disconnect(self, organization_id: UUID, connection_id: UUID) -> Connection:
@@ -142,7 +231,16 @@ class ConnectService:
         connection = await asyncio.to_thread(self._owned, organization_id, connection_id)
         if connection.status is ConnectionStatus.REVOKED:
             return connection
-        if connection.credential_ref is not None:
+        held_elsewhere = await asyncio.to_thread(self._held_elsewhere, connection)
+        if held_elsewhere:
+            # The hotel is connected for another of our connections: deactivating it at the
+            # channel would disconnect that holder too. Only our side ends.
+            logger.warning(
+                "connection %s: %s held by another connection, left connected at the channel",
+                connection.id,
+                ", ".join(held_elsewhere),
+            )
+        elif connection.credential_ref is not None:
             try:
                 material = await asyncio.to_thread(
                     self._credentials.load, connection.credential_ref
@@ -155,13 +253,117 @@ class ConnectService:
         await asyncio.to_thread(self._forget, revoked, connection.credential_ref)
         return revoked
 
+    def move_hotel(self, hotel_id: str, to_organization_id: UUID, reason: str) -> HotelMove:
+        """The operator's way out of a disputed hotel: end the current holder's connection
+        (locally: the hotel stays connected at the channel, nothing is deactivated) and give
+        the hotel to a new, active booking-connectivity connection of ``to_organization_id``.
+
+        One transaction; logged at WARNING with the reason. The holder's connection is revoked
+        as a whole (its credentials may cover the hotel, so it cannot keep running without
+        it); the other hotels it held are released and reported, to be connected again.
+        """
+        hotel_id = hotel_id.strip()
+        if not hotel_id:
+            raise InvalidRequest("name the channel property id to move")
+        if not reason.strip():
+            raise InvalidRequest("give a reason for the move (it is logged)")
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            uow.organizations.get(to_organization_id)
+            claim = uow.hotel_claims.find(CHANNEL, hotel_id)
+            if claim is not None and claim.organization_id == to_organization_id:
+                raise InvalidRequest(
+                    f"{CHANNEL} property {hotel_id} is already held by that organisation "
+                    f"(connection {claim.connection_id})"
+                )
+            previous: Connection | None = None
+            released: tuple[str, ...] = ()
+            if claim is not None:
+                holder = uow.connections.get(claim.connection_id)
+                released = tuple(
+                    c.external_property_id
+                    for c in uow.hotel_claims.list_by_connection(holder.id)
+                    if c.external_property_id != hotel_id
+                )
+                uow.hotel_claims.release_connection(holder.id)
+                previous = (
+                    holder.revoke(now) if holder.status is not ConnectionStatus.REVOKED else holder
+                )
+                uow.connections.update(previous)
+                if holder.credential_ref is not None:
+                    uow.secrets.delete(holder.credential_ref)
+            connection_id = self._ids.new_id()
+            ref = credential_ref(connection_id)
+            connection = Connection(
+                id=connection_id,
+                organization_id=to_organization_id,
+                channel=CHANNEL,
+                auth_mode=AuthMode.BOOKING_CONNECTIVITY,
+                created_at=now,
+            ).activate(ref, now, hotel_id)
+            # The same record the booking-connectivity authoriser keeps: the property covered.
+            record = {"mode": AuthMode.BOOKING_CONNECTIVITY.value, "hotel_id": hotel_id}
+            self._credentials.put(uow, ref, json.dumps(record).encode("utf-8"))
+            uow.connections.add(connection)
+            uow.hotel_claims.add(
+                HotelClaim(
+                    channel=CHANNEL,
+                    external_property_id=hotel_id,
+                    organization_id=to_organization_id,
+                    connection_id=connection.id,
+                    claimed_at=now,
+                )
+            )
+            uow.commit()
+        logger.warning(
+            "operator moved %s property %s from %s to organisation %s (connection %s): %s",
+            CHANNEL,
+            hotel_id,
+            f"organisation {previous.organization_id} (connection {previous.id}, revoked)"
+            if previous
+            else "no holder",
+            to_organization_id,
+            connection.id,
+            reason.strip(),
+        )
+        return HotelMove(
+            hotel_id=hotel_id, connection=connection, previous=previous, released=released
+        )
+
     def _owned(self, organization_id: UUID, connection_id: UUID) -> Connection:
         with self._uow_factory() as uow:
             return owned_connection(uow, organization_id, connection_id)
 
+    def _held_elsewhere(self, connection: Connection) -> list[str]:
+        """The hotels this booking-connectivity connection covers that another connection
+        holds (a second connection left from before claims existed, or one an operator moved
+        the hotel to): revoking at the channel acts on the hotel, not on one connection.
+        An oauth2 revocation ends only this connection's own grant, so it is always safe.
+        """
+        if connection.auth_mode is not AuthMode.BOOKING_CONNECTIVITY:
+            return []
+        hotel = connection.external_account_id
+        if not hotel:
+            return []
+        with self._uow_factory() as uow:
+            claim = uow.hotel_claims.find(connection.channel, hotel)
+        return [hotel] if claim is not None and claim.connection_id != connection.id else []
+
     def _forget(self, revoked: Connection, credential_ref: str | None) -> None:
         with self._uow_factory() as uow:
             uow.connections.update(revoked)
+            released = uow.hotel_claims.release_connection(revoked.id)
             if credential_ref is not None:
                 uow.secrets.delete(credential_ref)
             uow.commit()
+        logger.info("connection %s revoked; %d hotel claim(s) released", revoked.id, released)
+
+
+def _granted_hotels(grant: ConnectionGrant, state: AuthState) -> tuple[str, ...]:
+    """The hotels a finished flow gives the connection: the ones the channel names, else the
+    property the flow was started for. Duplicates are dropped, order kept.
+    """
+    named = grant.hotel_ids or ((state.hotel_id,) if state.hotel_id else ())
+    if state.auth_mode is AuthMode.BOOKING_CONNECTIVITY and grant.external_account_id:
+        named = (grant.external_account_id, *named)
+    return tuple(dict.fromkeys(hotel for hotel in named if hotel))

@@ -168,3 +168,19 @@ class AuthState:
         if self.is_expired(now):
             raise AuthStateExpired("this authorisation link has expired; start again")
         return attrs.evolve(self, used_at=now)
+
+
+@attrs.frozen(kw_only=True)
+class HotelClaim:
+    """Which connection (of which organisation) holds a channel hotel.
+
+    At most one claim exists per ``(channel, external_property_id)``: the database enforces
+    it, so two organisations can never both manage (push to, poll for, disconnect) the same
+    hotel. A claim ends when its connection is disconnected or an operator moves the hotel.
+    """
+
+    channel: str
+    external_property_id: str
+    organization_id: UUID
+    connection_id: UUID
+    claimed_at: datetime

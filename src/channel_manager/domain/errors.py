@@ -103,6 +103,54 @@ class AuthStateForeign(DomainError):
     """An authorisation state came back to a browser or caller other than its starter."""
 
 
+class HotelAlreadyHeld(DomainError):
+    """A channel hotel is already held by another connection (``HotelClaim``): it cannot be
+    connected a second time, by another organisation or by the same one."""
+
+    def __init__(
+        self,
+        channel: str,
+        external_property_id: str,
+        *,
+        same_organization: bool = False,
+        holder_connection_id: object = None,
+    ) -> None:
+        if same_organization:
+            message = (
+                f"{channel} property {external_property_id} is already connected in your "
+                f"organisation (connection {holder_connection_id}); disconnect that connection "
+                "first to connect it again"
+            )
+        else:
+            message = (
+                f"{channel} property {external_property_id} is already connected to another "
+                "organisation on this channel manager. Ask that organisation to disconnect it, "
+                "or ask the operator to move it to yours "
+                "(channel-manager connections move-hotel)"
+            )
+        super().__init__(message)
+        self.channel = channel
+        self.external_property_id = external_property_id
+        self.same_organization = same_organization
+
+
+class HotelAlreadyConnected(DomainError):
+    """A channel hotel already reads connected to us, with no connection request pending for
+    the flow that asks: a connection is only ever made from a request made during its flow, so
+    a hotel another account connected cannot be taken over by naming its (public) id."""
+
+    def __init__(self, channel: str, external_property_id: str) -> None:
+        super().__init__(
+            f"{channel} property {external_property_id} is already connected to this channel "
+            "manager and has no connection request pending for this connection. If your "
+            "organisation should manage it: the organisation holding it disconnects it (then "
+            "request the connection again), or the operator moves it to your organisation "
+            "(channel-manager connections move-hotel)"
+        )
+        self.channel = channel
+        self.external_property_id = external_property_id
+
+
 class ChannelError(DomainError):
     """Base class of failures reported by (or while talking to) a channel."""
 

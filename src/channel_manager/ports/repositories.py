@@ -16,7 +16,12 @@ from typing import Protocol, Self
 from uuid import UUID
 
 from channel_manager.domain.apikeys import ApiKey
-from channel_manager.domain.connection import AuthState, Connection, ConnectionStatus
+from channel_manager.domain.connection import (
+    AuthState,
+    Connection,
+    ConnectionStatus,
+    HotelClaim,
+)
 from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 from channel_manager.domain.messages import MessageLogEntry
@@ -54,6 +59,35 @@ class ConnectionRepository(Protocol):
 
     def due_for_sync(self, now: datetime, limit: int) -> builtins.list[Connection]:
         """Active connections whose ``next_sync_at`` has come; claimed like ``due_for_poll``."""
+        ...
+
+
+class HotelClaimRepository(Protocol):
+    """Which connection holds each channel hotel: one claim per ``(channel, external
+    property id)``, enforced by the store itself (a unique key), so two organisations can
+    never hold the same hotel even when they connect at the same moment.
+    """
+
+    def add(self, claim: HotelClaim) -> None:
+        """Claim a hotel; :class:`~channel_manager.domain.errors.HotelAlreadyHeld` when a claim
+        for it exists (committed, or being added by a concurrent unit of work).
+        """
+        ...
+
+    def find(self, channel: str, external_property_id: str) -> HotelClaim | None:
+        """The claim on the hotel, if any."""
+        ...
+
+    def list_by_connection(self, connection_id: UUID) -> builtins.list[HotelClaim]:
+        """The hotels a connection holds, by external property id."""
+        ...
+
+    def release(self, channel: str, external_property_id: str) -> None:
+        """End the claim on one hotel; nothing happens when there is none."""
+        ...
+
+    def release_connection(self, connection_id: UUID) -> int:
+        """End every claim of a connection (it was disconnected); how many ended."""
         ...
 
 
@@ -369,6 +403,7 @@ class UnitOfWork(Protocol):
 
     organizations: OrganizationRepository
     connections: ConnectionRepository
+    hotel_claims: HotelClaimRepository
     properties: PropertyRepository
     units: UnitRepository
     rate_plans: RatePlanRepository

@@ -5,6 +5,7 @@ consent and Extranet pages."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
@@ -29,6 +30,8 @@ from channel_manager.ports.channel import AuthorizationFlow
 from channel_manager.ports.vault import Secret
 
 CALLBACK = "http://127.0.0.1:9/oauth/booking/callback"
+#: The fake channel orders requests by its own counter; any fixed instant does for states.
+FAKE_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 _HIDDEN = re.compile(r"<input type='hidden' name='([^']+)' value='([^']*)'>")
 _CHECKED = re.compile(r"<input type='checkbox' name='hotel_id' value='([^']+)' checked>")
 
@@ -45,6 +48,7 @@ class AuthHarness(Protocol):
     async def cancel_connection(self, url: str) -> dict[str, str]: ...
     def unconnected_hotel(self) -> str: ...
     def is_connected(self, hotel_code: str) -> bool: ...
+    def now(self) -> datetime: ...
 
 
 class FakeAuthHarness:
@@ -75,6 +79,9 @@ class FakeAuthHarness:
 
     def is_connected(self, hotel_code: str) -> bool:
         return hotel_code in self.channel.connected
+
+    def now(self) -> datetime:
+        return FAKE_NOW
 
 
 def _callback_params(response: httpx.Response) -> dict[str, str]:
@@ -143,3 +150,7 @@ class SandboxAuthHarness:
     def is_connected(self, hotel_code: str) -> bool:
         connection = self.server.state.connections[hotel_code]
         return connection.status is ConnectionStatus.CONNECTED
+
+    def now(self) -> datetime:
+        """The sandbox's time: the flow starts when the Extranet would say it did."""
+        return self.server.state.clock.now()

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import attrs
@@ -15,7 +16,12 @@ from tests.support.clock import shifted_now
 
 from booking_sandbox.server import SandboxServer
 from channel_manager.domain.connection import AuthMode
-from channel_manager.domain.errors import ChannelAuthError, DomainError, PermanentChannelError
+from channel_manager.domain.errors import (
+    ChannelAuthError,
+    DomainError,
+    HotelAlreadyConnected,
+    PermanentChannelError,
+)
 
 
 @pytest.fixture(params=["fake", "booking"])
@@ -107,8 +113,41 @@ async def test_connectivity_accepts_the_request_made_in_the_extranet(auth: AuthH
     assert grant.external_account_id == hotel
     assert grant.hotel_ids == (hotel,)
     assert auth.is_connected(hotel)
-    # returning a second time finds it connected and succeeds again
-    assert (await auth.connectivity.complete(state, params)).external_account_id == hotel
+
+
+async def test_connectivity_refuses_a_hotel_that_is_already_connected(auth: AuthHarness) -> None:
+    """The takeover attack: start the flow for someone else's connected hotel (its id is
+    public), skip the Extranet and return. "Connected" is no proof of anything: refused."""
+    hotel = auth.unconnected_hotel()
+    first, url = auth.connectivity.begin(uuid.uuid4(), CALLBACK, hotel, auth.now())
+    await auth.connectivity.complete(first, await auth.request_connection(url))
+    attacker, _ = auth.connectivity.begin(uuid.uuid4(), CALLBACK, hotel, auth.now())
+
+    with pytest.raises(HotelAlreadyConnected, match="move-hotel"):
+        await auth.connectivity.complete(attacker, {"state": attacker.state})
+    # The same return a second time (a replayed return URL) is refused too.
+    with pytest.raises(HotelAlreadyConnected):
+        await auth.connectivity.complete(first, {"state": first.state, "outcome": "requested"})
+
+
+async def test_connectivity_accepts_only_a_request_made_during_the_flow(
+    auth: AuthHarness,
+) -> None:
+    """A request the hotel made before this flow started belongs to another flow (another
+    organisation's, racing for the same public hotel id): refused, left pending for its own."""
+    hotel = auth.unconnected_hotel()
+    owner, url = auth.connectivity.begin(uuid.uuid4(), CALLBACK, hotel, auth.now())
+    params = await auth.request_connection(url)
+    late, _ = auth.connectivity.begin(
+        uuid.uuid4(), CALLBACK, hotel, auth.now() + timedelta(minutes=5)
+    )
+
+    with pytest.raises(PermanentChannelError, match="before this"):
+        await auth.connectivity.complete(late, {"state": late.state, "outcome": "requested"})
+    assert not auth.is_connected(hotel)
+
+    assert (await auth.connectivity.complete(owner, params)).hotel_ids == (hotel,)
+    assert auth.is_connected(hotel)
 
 
 async def test_connectivity_without_a_request_is_refused(auth: AuthHarness) -> None:

@@ -1,6 +1,11 @@
 """The ``booking-connectivity`` authoriser: the property requests a connection in the Extranet,
 we accept it through the Connections API and confirm its status (BOOKING_CONNECTIVITY.md 1, 2).
 
+Only a request made *during* the flow is accepted: the property id is typed by the caller and
+public, so a hotel that already reads connected (for another of our organisations, or from
+before) is no proof that the caller may manage it; neither is a request the hotel made before
+the flow started (it may be another organisation's flow in progress).
+
 The Connections API answers with a JSON envelope
 ``{"meta": {"ruid"}, "warnings": [], "errors": [], "data": {}}``; its errors become named
 domain errors here.
@@ -9,8 +14,9 @@ domain errors here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -29,13 +35,18 @@ from channel_manager.adapters.booking.errors import (
 from channel_manager.adapters.booking.pkce import new_state
 from channel_manager.domain.channel import ConnectionGrant
 from channel_manager.domain.connection import AuthMode, AuthState
-from channel_manager.domain.errors import ChannelError, DomainError
+from channel_manager.domain.errors import ChannelError, DomainError, HotelAlreadyConnected
 
 DEFAULT_STATE_TTL = timedelta(minutes=30)
+#: How far Booking.com's clock may be behind ours when we compare a request's ``requested_at``
+#: with the moment the flow started (the request is made after the flow starts).
+DEFAULT_CLOCK_SKEW = timedelta(minutes=1)
 #: Connections API error codes (BOOKING_CONNECTIVITY.md section 2).
 REQUEST_NOT_FOUND = "635"
 NOT_CERTIFIED = "497"
 UNABLE_TO_PROCESS = "450"
+#: A Booking.com property id (HotelCode): ASCII digits, no leading zero.
+_PROPERTY_ID = re.compile(r"[1-9][0-9]{0,19}")
 
 
 class HotelIdRequiredError(DomainError):
@@ -154,8 +165,10 @@ class BookingConnectivityAuthorizer:
         provider_id: str,
         *,
         state_ttl: timedelta = DEFAULT_STATE_TTL,
+        clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
     ) -> None:
         self._connections = ConnectionsApi(api)
+        self._clock_skew = clock_skew
         self._extranet_url = api.endpoints.extranet_connect_url
         self._provider_id = provider_id
         self._state_ttl = state_ttl
@@ -171,6 +184,12 @@ class BookingConnectivityAuthorizer:
         ``redirect_uri`` (with ``state`` added) once the request is made."""
         if not hotel_id:
             raise HotelIdRequiredError("enter the Booking.com property id to connect")
+        if not _PROPERTY_ID.fullmatch(hotel_id):
+            # One spelling per hotel: the claim that keeps a hotel with one organisation is
+            # keyed by this id, so " 123", "0123" or "١٢٣" must not name the same hotel anew.
+            raise HotelIdRequiredError(
+                "a Booking.com property id is digits only, without leading zeros (e.g. 1234567)"
+            )
         state = AuthState(
             state=new_state(),
             organization_id=organization_id,
@@ -187,7 +206,11 @@ class BookingConnectivityAuthorizer:
         return state, f"{self._extranet_url}?{urlencode(query)}"
 
     async def complete(self, state: AuthState, params: Mapping[str, str]) -> ConnectionGrant:
-        """Accept the property's pending request and confirm the connection reads connected."""
+        """Accept the property's request made during this flow and confirm it reads connected.
+
+        Refused: no request (or one cancelled in the Extranet), a request made before the flow
+        started, and a property that is already connected (``HotelAlreadyConnected``).
+        """
         refusal = params.get("error") or (
             params.get("outcome") if params.get("outcome") not in (None, "requested") else None
         )
@@ -198,21 +221,42 @@ class BookingConnectivityAuthorizer:
         hotel_id = state.hotel_id
         if not hotel_id:
             raise HotelIdRequiredError("this authorisation has no Booking.com property id")
-        pending = await self._connections.pending_requests()
-        if any(_request_hotel(item) == hotel_id for item in pending):
-            await self._connections.accept(hotel_id)
-            status = await self._connections.status(hotel_id)
-            if status != "connected":
-                raise ConnectionNotConfirmedError(
-                    "", f"property {hotel_id} reads {status or 'no status'} after accepting"
-                )
-        elif await self._connections.status(hotel_id) != "connected":
+        returned_for = params.get("hotel_id")
+        if returned_for is not None and returned_for != hotel_id:
+            raise ConnectionRequestMissingError(
+                REQUEST_NOT_FOUND,
+                f"the Extranet returned for property {returned_for}, this connection was "
+                f"started for {hotel_id}",
+            )
+        pending = [
+            item
+            for item in await self._connections.pending_requests()
+            if _request_hotel(item) == hotel_id
+        ]
+        if not pending:
+            if await self._connections.status(hotel_id) == "connected":
+                raise HotelAlreadyConnected("Booking.com", hotel_id)
             raise ConnectionRequestMissingError(
                 REQUEST_NOT_FOUND,
                 f"property {hotel_id} has no pending connection request; "
                 "request the connection in the Extranet first",
             )
-        # else: already connected (a second return from the Extranet); nothing to accept.
+        times = [when for when in map(_requested_at, pending) if when is not None]
+        requested_at = max(times, default=None)
+        if requested_at is None or requested_at < state.created_at - self._clock_skew:
+            made = requested_at.isoformat() if requested_at else "at an unknown time"
+            raise ConnectionRequestMissingError(
+                REQUEST_NOT_FOUND,
+                f"the pending connection request of property {hotel_id} was made {made}, "
+                "before this connection was started; request the connection again in the "
+                "Extranet from this connection",
+            )
+        await self._connections.accept(hotel_id)
+        status = await self._connections.status(hotel_id)
+        if status != "connected":
+            raise ConnectionNotConfirmedError(
+                "", f"property {hotel_id} reads {status or 'no status'} after accepting"
+            )
         record = json.dumps({"mode": AuthMode.BOOKING_CONNECTIVITY.value, "hotel_id": hotel_id})
         return ConnectionGrant(
             credentials=record, external_account_id=hotel_id, hotel_ids=(hotel_id,)
@@ -241,3 +285,15 @@ def _request_hotel(item: Mapping[str, Any]) -> str | None:
         if item.get(key) is not None:
             return str(item[key])
     return None
+
+
+def _requested_at(item: Mapping[str, Any]) -> datetime | None:
+    """When the request was made (``requested_at``, ISO 8601; naive means UTC), if given."""
+    value = item.get("requested_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)

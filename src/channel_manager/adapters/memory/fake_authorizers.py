@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 from uuid import UUID
@@ -18,7 +19,12 @@ from uuid import UUID
 from channel_manager.adapters.memory.gateway import FakeChannel
 from channel_manager.domain.channel import ConnectionGrant
 from channel_manager.domain.connection import AuthMode, AuthState
-from channel_manager.domain.errors import ChannelAuthError, DomainError, PermanentChannelError
+from channel_manager.domain.errors import (
+    ChannelAuthError,
+    DomainError,
+    HotelAlreadyConnected,
+    PermanentChannelError,
+)
 
 _FAKE_HOST = "https://fake-channel.invalid"
 _STATE_TTL = timedelta(minutes=10)
@@ -62,6 +68,7 @@ class FakeOAuth2Authorizer:
 
     def __init__(self, channel: FakeChannel) -> None:
         self.channel = channel
+        self._chosen: dict[str, tuple[str, ...]] = {}  # code -> the hotels approved
 
     def begin(
         self, organization_id: UUID, redirect_uri: str, hotel_id: str | None, now: datetime
@@ -78,11 +85,14 @@ class FakeOAuth2Authorizer:
         }
         return state, f"{_FAKE_HOST}/oauth2/authorize?{urlencode(query)}"
 
-    def approve(self, url: str) -> dict[str, str]:
-        """Approve at the page: a code bound to the challenge and redirect URI."""
+    def approve(self, url: str, hotel_ids: Iterable[str] | None = None) -> dict[str, str]:
+        """Approve at the page (for ``hotel_ids``, by default every connected hotel): a code
+        bound to the challenge and redirect URI."""
         query = _query(url)
         code = secrets.token_urlsafe(16)
         self.channel.oauth_codes[code] = (query["code_challenge"], query["redirect_uri"])
+        if hotel_ids is not None:
+            self._chosen[code] = tuple(hotel_ids)
         return {"code": code, "state": query["state"]}
 
     def deny(self, url: str) -> dict[str, str]:
@@ -93,10 +103,15 @@ class FakeOAuth2Authorizer:
         """Check the code and PKCE verifier; issue an access and a refresh token."""
         if params.get("error"):
             raise ChannelAuthError(f"authorisation refused: {params['error']}")
-        issued = self.channel.oauth_codes.pop(params.get("code", ""), None)
+        code = params.get("code", "")
+        issued = self.channel.oauth_codes.pop(code, None)
         if issued is None or issued != (_s256(state.code_verifier), state.redirect_uri):
             raise ChannelAuthError("the authorisation code is unknown, used or not ours")
-        return ConnectionGrant(credentials=self._issue(), hotel_ids=tuple(self.channel.connected))
+        hotels = self._chosen.pop(code, None)
+        return ConnectionGrant(
+            credentials=self._issue(),
+            hotel_ids=tuple(self.channel.connected) if hotels is None else hotels,
+        )
 
     async def refresh(self, credentials: bytes) -> bytes:
         """Rotate: the presented refresh token stops working."""
@@ -127,6 +142,9 @@ class FakeConnectivityAuthorizer:
     def __init__(self, channel: FakeChannel, provider_id: str = "channel-manager") -> None:
         self.channel = channel
         self.provider_id = provider_id
+        #: state -> when the flow started, on the channel's tick counter: only a request made
+        #: after that is accepted (Booking.com's ``requested_at`` against ``created_at``).
+        self._started: dict[str, int] = {}
 
     def begin(
         self, organization_id: UUID, redirect_uri: str, hotel_id: str | None, now: datetime
@@ -137,6 +155,7 @@ class FakeConnectivityAuthorizer:
         state = _new_state(
             organization_id, AuthMode.BOOKING_CONNECTIVITY, redirect_uri, hotel_id, now, ""
         )
+        self._started[state.state] = next(self.channel.ticks)
         return_url = f"{redirect_uri}?{urlencode({'state': state.state})}"
         query = {"hotel_id": hotel_id, "provider": self.provider_id, "return_url": return_url}
         return state, f"{_FAKE_HOST}/extranet/connect?{urlencode(query)}"
@@ -145,7 +164,7 @@ class FakeConnectivityAuthorizer:
         """The property requests the connection; returns the return URL's query."""
         query = _query(url)
         if query["hotel_id"] not in self.channel.connected:
-            self.channel.requested.add(query["hotel_id"])
+            self.channel.requested[query["hotel_id"]] = next(self.channel.ticks)
         return {
             **_query(query["return_url"]),
             "hotel_id": query["hotel_id"],
@@ -162,15 +181,20 @@ class FakeConnectivityAuthorizer:
         }
 
     async def complete(self, state: AuthState, params: Mapping[str, str]) -> ConnectionGrant:
-        """Accept the pending request (or find the hotel connected already)."""
+        """Accept the request made during this flow; refuse a hotel already connected."""
         hotel_id = state.hotel_id or ""
-        if (
-            params.get("error")
-            or params.get("outcome", "requested") != "requested"
-            or (hotel_id not in self.channel.requested and hotel_id not in self.channel.connected)
-        ):
+        if params.get("error") or params.get("outcome", "requested") != "requested":
             raise PermanentChannelError("635", f"no pending connection request for {hotel_id}")
-        self.channel.requested.discard(hotel_id)
+        requested = self.channel.requested.get(hotel_id)
+        if requested is None:
+            if hotel_id in self.channel.connected:
+                raise HotelAlreadyConnected("fake", hotel_id)
+            raise PermanentChannelError("635", f"no pending connection request for {hotel_id}")
+        if requested < self._started.get(state.state, requested + 1):
+            raise PermanentChannelError(
+                "635", f"the connection request for {hotel_id} was made before this flow"
+            )
+        del self.channel.requested[hotel_id]
         self.channel.connected.add(hotel_id)
         return ConnectionGrant(
             credentials=f"booking-connectivity {hotel_id}",
@@ -183,5 +207,12 @@ class FakeConnectivityAuthorizer:
         return credentials
 
     async def revoke(self, credentials: bytes) -> None:
-        """Nothing to revoke."""
-        del credentials
+        """End the hotel's connection, as the Connections API's deactivate does (the record
+        is ours, or the JSON one an operator's ``move-hotel`` writes)."""
+        text = credentials.decode()
+        if text.startswith("{"):
+            hotel_id = str(json.loads(text).get("hotel_id", ""))
+        else:
+            kind, _, hotel_id = text.partition(" ")
+            hotel_id = hotel_id if kind == "booking-connectivity" else ""
+        self.channel.connected.discard(hotel_id)

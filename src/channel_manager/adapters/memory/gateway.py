@@ -11,6 +11,7 @@ Failures and delays are scripted per operation.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import date, timedelta
@@ -82,7 +83,9 @@ class FakeChannel:
         self.catalogs: dict[str, ExternalCatalog] = {}
         self.sold: dict[tuple[str, str], frozenset[str]] = {}
         self.connected: set[str] = set()
-        self.requested: set[str] = set()
+        #: Pending connection requests: hotel -> when it was made, on the ``tick`` counter.
+        self.requested: dict[str, int] = {}
+        self.ticks = itertools.count(1)
         self.availability: dict[tuple[str, str, date], int] = {}
         self.restrictions: dict[tuple[str, str, str | None, date], dict[str, object]] = {}
         self.rates: dict[tuple[str, str, str | None, date], Money] = {}

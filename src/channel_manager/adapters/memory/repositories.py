@@ -1,4 +1,5 @@
-"""In-memory repositories for inventory, connections, mappings, keys and auth states.
+"""In-memory repositories for inventory, connections, hotel claims, mappings, keys and auth
+states.
 
 They follow the SQLAlchemy repositories' contract (same orderings, same errors), which the
 contract tests in ``tests/contract/repositories`` check against both.
@@ -14,8 +15,8 @@ from uuid import UUID
 from channel_manager.adapters.memory.store import TableView
 from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
 from channel_manager.domain.apikeys import ApiKey
-from channel_manager.domain.connection import AuthState, Connection, ConnectionStatus
-from channel_manager.domain.errors import MappingConflict
+from channel_manager.domain.connection import AuthState, Connection, ConnectionStatus, HotelClaim
+from channel_manager.domain.errors import HotelAlreadyHeld, MappingConflict
 from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.domain.mapping import PropertyMapping
 
@@ -203,6 +204,50 @@ class InMemoryConnectionRepository:
         for connection in connections:
             self._rows.put(connection.id, connection)
         return connections
+
+
+class InMemoryHotelClaimRepository:
+    """Hotel claims keyed by ``(channel, external property id)``, like the table's primary
+    key. Adding one locks its key for the unit of work until it commits or rolls back, so a
+    concurrent claimer of the same hotel is refused as the database would refuse it.
+    """
+
+    def __init__(self, rows: TableView[HotelClaim]) -> None:
+        self._rows = rows
+
+    def add(self, claim: HotelClaim) -> None:
+        """Claim the hotel; HotelAlreadyHeld when it is held (or being claimed)."""
+        key = (claim.channel, claim.external_property_id)
+        holder = self._rows.find(key)
+        if holder is not None or not self._rows.try_claim(key):
+            raise HotelAlreadyHeld(
+                claim.channel,
+                claim.external_property_id,
+                same_organization=holder is not None
+                and holder.organization_id == claim.organization_id,
+                holder_connection_id=holder.connection_id if holder else None,
+            )
+        self._rows.insert(key, claim)
+
+    def find(self, channel: str, external_property_id: str) -> HotelClaim | None:
+        """The claim on the hotel, if any."""
+        return self._rows.find((channel, external_property_id))
+
+    def list_by_connection(self, connection_id: UUID) -> builtins.list[HotelClaim]:
+        """The hotels a connection holds."""
+        held = self._rows.select(lambda c: c.connection_id == connection_id)
+        return sorted(held, key=lambda c: c.external_property_id)
+
+    def release(self, channel: str, external_property_id: str) -> None:
+        """End the claim on one hotel."""
+        self._rows.delete((channel, external_property_id))
+
+    def release_connection(self, connection_id: UUID) -> int:
+        """End every claim of the connection; how many ended."""
+        held = self.list_by_connection(connection_id)
+        for claim in held:
+            self.release(claim.channel, claim.external_property_id)
+        return len(held)
 
 
 class InMemoryAuthStateRepository:

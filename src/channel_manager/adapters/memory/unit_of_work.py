@@ -21,6 +21,7 @@ from channel_manager.adapters.memory.repositories import (
     InMemoryApiKeyRepository,
     InMemoryAuthStateRepository,
     InMemoryConnectionRepository,
+    InMemoryHotelClaimRepository,
     InMemoryOrganizationRepository,
     InMemoryPropertyMappingRepository,
     InMemoryPropertyRepository,
@@ -36,6 +37,7 @@ from channel_manager.ports.repositories import (
     ApiKeyRepository,
     AuthStateRepository,
     ConnectionRepository,
+    HotelClaimRepository,
     MessageLogRepository,
     OrganizationRepository,
     OutboundMessageRepository,
@@ -65,6 +67,7 @@ class InMemoryUnitOfWork:
 
     organizations: OrganizationRepository
     connections: ConnectionRepository
+    hotel_claims: HotelClaimRepository
     properties: PropertyRepository
     units: UnitRepository
     rate_plans: RatePlanRepository
@@ -89,6 +92,7 @@ class InMemoryUnitOfWork:
             self._view("organizations", "organization")
         )
         self.connections = InMemoryConnectionRepository(connections, claim_lease)
+        self.hotel_claims = InMemoryHotelClaimRepository(self._view("hotel_claims", "hotel claim"))
         self.properties = InMemoryPropertyRepository(self._view("properties", "property"))
         self.units = InMemoryUnitRepository(self._view("units", "unit"))
         self.rate_plans = InMemoryRatePlanRepository(self._view("rate_plans", "rate plan"))

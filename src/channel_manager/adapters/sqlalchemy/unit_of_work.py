@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from channel_manager.adapters.sqlalchemy.repositories.channel import (
     SqlAlchemyAuthStateRepository,
     SqlAlchemyConnectionRepository,
+    SqlAlchemyHotelClaimRepository,
     SqlAlchemyPropertyMappingRepository,
     SqlAlchemyRatePlanMappingRepository,
     SqlAlchemyUnitMappingRepository,
@@ -44,6 +45,7 @@ from channel_manager.ports.repositories import (
     ApiKeyRepository,
     AuthStateRepository,
     ConnectionRepository,
+    HotelClaimRepository,
     MessageLogRepository,
     OrganizationRepository,
     OutboundMessageRepository,
@@ -80,6 +82,7 @@ class SqlAlchemyUnitOfWork:
 
     organizations: OrganizationRepository
     connections: ConnectionRepository
+    hotel_claims: HotelClaimRepository
     properties: PropertyRepository
     units: UnitRepository
     rate_plans: RatePlanRepository
@@ -115,6 +118,7 @@ class SqlAlchemyUnitOfWork:
         self._connection = connection
         self.organizations = SqlAlchemyOrganizationRepository(connection)
         self.connections = SqlAlchemyConnectionRepository(connection, self._claim_lease)
+        self.hotel_claims = SqlAlchemyHotelClaimRepository(connection)
         self.properties = SqlAlchemyPropertyRepository(connection)
         self.units = SqlAlchemyUnitRepository(connection)
         self.rate_plans = SqlAlchemyRatePlanRepository(connection)

@@ -1,4 +1,4 @@
-"""``channel-manager connections list`` and ``channel-manager sync CONNECTION_ID``."""
+"""``channel-manager connections list|messages|move-hotel`` and ``channel-manager sync ID``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from channel_manager.container import Container
 from channel_manager.domain.sync import SyncRun, SyncRunStatus
 from channel_manager.entrypoints.cli import context, lookup, render
 from channel_manager.entrypoints.cli.errors import ExitCode
+from channel_manager.entrypoints.logging_setup import configure_logging
 
 connections_app = typer.Typer(help="Channel connections.", no_args_is_help=True)
 
@@ -70,6 +71,43 @@ def connections_list(
         context.note("no connections")
         return
     context.show(render.connections_table(rows))
+
+
+@connections_app.command("move-hotel")
+def connections_move_hotel(
+    hotel_id: Annotated[str, typer.Argument(help="The Booking.com property id (HotelCode).")],
+    organization: Annotated[
+        str, typer.Option("--to-organization", help="The organisation that is to hold it.")
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why (logged with the move, for the record).")
+    ],
+) -> None:
+    """Move a Booking.com hotel to another organisation (a disputed hotel's way out).
+
+    The organisation holding it loses it: its connection is revoked here (the hotel stays
+    connected at Booking.com, nothing is deactivated) and any other hotel that connection held
+    is released, to be connected again. The named organisation gets an active
+    booking-connectivity connection holding the hotel. Check first, with the property, who
+    runs it: the move is logged (WARNING, with the reason), not undone.
+    """
+    container = context.get_container()
+    configure_logging(container.settings())
+    target = lookup.organization_named(container, organization)
+    move = container.connect().move_hotel(hotel_id, target.id, reason)
+    context.emit(
+        f"moved Booking.com property {move.hotel_id} to {target.name}: "
+        f"connection {move.connection.id} ({move.connection.status.value})"
+    )
+    if move.previous is not None:
+        context.emit(
+            f"revoked connection {move.previous.id} of organisation {move.previous.organization_id}"
+        )
+    if move.released:
+        context.note(
+            "that connection also held " + ", ".join(move.released) + ": they are free to be "
+            "connected again"
+        )
 
 
 class SyncProgress:

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from channel_manager.adapters.sqlalchemy import tables
 from channel_manager.adapters.sqlalchemy.repositories.base import TableAccess
 from channel_manager.adapters.sqlalchemy.rows import channel as rows
-from channel_manager.domain.connection import AuthState, Connection, ConnectionStatus
-from channel_manager.domain.errors import MappingConflict
+from channel_manager.domain.connection import AuthState, Connection, ConnectionStatus, HotelClaim
+from channel_manager.domain.errors import HotelAlreadyHeld, MappingConflict
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 
 
@@ -92,6 +92,62 @@ class SqlAlchemyConnectionRepository:
         if due_column.name == "next_poll_at":
             return [c.schedule(next_poll_at=leased_until) for c in claimed]
         return [c.schedule(next_sync_at=leased_until) for c in claimed]
+
+
+class SqlAlchemyHotelClaimRepository:
+    """``hotel_claims``: its primary key is the hotel, so a second holder is a unique
+    violation (on PostgreSQL a concurrent claimer waits for the first to commit, then fails).
+    """
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+        self._rows = TableAccess(connection, tables.hotel_claims, "hotel claim")
+
+    def add(self, claim: HotelClaim) -> None:
+        """Claim the hotel; HotelAlreadyHeld when it is held."""
+
+        def held() -> HotelAlreadyHeld:
+            holder = self.find(claim.channel, claim.external_property_id)
+            return HotelAlreadyHeld(
+                claim.channel,
+                claim.external_property_id,
+                same_organization=holder is not None
+                and holder.organization_id == claim.organization_id,
+                holder_connection_id=holder.connection_id if holder else None,
+            )
+
+        self._rows.insert(
+            rows.hotel_claim_to_row(claim),
+            (claim.channel, claim.external_property_id),
+            held,
+        )
+
+    def find(self, channel: str, external_property_id: str) -> HotelClaim | None:
+        """The claim on the hotel, if any."""
+        return self._rows.first_by(
+            rows.hotel_claim_from_row, channel=channel, external_property_id=external_property_id
+        )
+
+    def list_by_connection(self, connection_id: UUID) -> builtins.list[HotelClaim]:
+        """The hotels a connection holds."""
+        return self._rows.many_by(
+            rows.hotel_claim_from_row,
+            order_by=("external_property_id",),
+            connection_id=connection_id,
+        )
+
+    def release(self, channel: str, external_property_id: str) -> None:
+        """End the claim on one hotel."""
+        table = tables.hotel_claims
+        self._connection.execute(
+            table.delete().where(
+                table.c.channel == channel, table.c.external_property_id == external_property_id
+            )
+        )
+
+    def release_connection(self, connection_id: UUID) -> int:
+        """End every claim of the connection; how many ended."""
+        return self._rows.delete(connection_id, key_column="connection_id")
 
 
 class SqlAlchemyAuthStateRepository:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from channel_manager.adapters.sqlalchemy.rows.base import Row, flat_from_row, flat_to_row
-from channel_manager.domain.connection import AuthMode, AuthState, Connection, ConnectionStatus
+from channel_manager.domain.connection import (
+    AuthMode,
+    AuthState,
+    Connection,
+    ConnectionStatus,
+    HotelClaim,
+)
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 
 
@@ -86,3 +92,7 @@ unit_mapping_to_row = flat_to_row
 unit_mapping_from_row = flat_from_row(UnitMapping)
 rate_plan_mapping_to_row = flat_to_row
 rate_plan_mapping_from_row = flat_from_row(RatePlanMapping)
+
+#: ``hotel_claims`` holds exactly the claim's fields.
+hotel_claim_to_row = flat_to_row
+hotel_claim_from_row = flat_from_row(HotelClaim)

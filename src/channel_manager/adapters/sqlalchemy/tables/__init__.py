@@ -6,6 +6,7 @@ Domain classes are not mapped; repositories translate rows to entities explicitl
 from channel_manager.adapters.sqlalchemy.tables.channel import (
     auth_states,
     connections,
+    hotel_claims,
     property_mappings,
     rate_plan_mappings,
     unit_mappings,
@@ -36,6 +37,7 @@ __all__ = [
     "api_keys",
     "auth_states",
     "connections",
+    "hotel_claims",
     "message_log",
     "metadata",
     "organizations",

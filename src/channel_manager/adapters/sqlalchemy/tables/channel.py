@@ -100,3 +100,22 @@ auth_states = sa.Table(
     # come from the same one (RFC 9700 section 4.7).
     sa.Column("binding", sa.String(64), nullable=True),
 )
+
+#: Which connection holds each channel hotel. The primary key is the hotel itself, so the
+#: database refuses a second holder (another organisation, or a second connection) outright;
+#: a disconnect or an operator's move deletes the row.
+hotel_claims = sa.Table(
+    "hotel_claims",
+    metadata,
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("external_property_id", sa.String(255), primary_key=True),
+    sa.Column("organization_id", sa.Uuid, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column(
+        "connection_id",
+        sa.Uuid,
+        sa.ForeignKey("integration_connections.id"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("claimed_at", UtcDateTime, nullable=False),
+)

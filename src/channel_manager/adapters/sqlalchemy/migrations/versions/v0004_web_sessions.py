@@ -3,7 +3,7 @@
 Authorisation flows are bound to the browser session or API key that started them.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-05 15:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from channel_manager.adapters.sqlalchemy.types import UtcDateTime
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
