@@ -24,6 +24,7 @@ from channel_manager.entrypoints.rest.errors import (
     http_error_handler,
     unexpected_error_handler,
 )
+from channel_manager.entrypoints.rest.json_depth import JsonDepthMiddleware
 
 API_PREFIX = "/api/v1"
 
@@ -102,7 +103,8 @@ def create_app(
             HTTPException: http_error_handler,
             Exception: unexpected_error_handler,
         },
-        middleware=list(middleware),
+        # The depth guard first: nothing may parse a body before it has been counted.
+        middleware=[JsonDepthMiddleware(), *middleware],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="channel-manager",
