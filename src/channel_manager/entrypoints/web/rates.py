@@ -29,7 +29,9 @@ from channel_manager.entrypoints.web.ari_forms import (
     preview,
 )
 from channel_manager.entrypoints.web.common import (
+    FormError,
     choose_connection,
+    in_calendar,
     notify,
     see_other,
 )
@@ -125,7 +127,7 @@ async def rates_page(
         if connection and connection.is_active
         else []
     )
-    first = start or now.date()
+    first = in_calendar(start, "Start date") or now.date()
     defaults = {"start": str(first), "end": str(first + timedelta(days=6))}
     return await asyncio.to_thread(  # the grid reads pushes and units from the database
         _rates_page,
@@ -192,8 +194,8 @@ async def change_rates(
 def _grid_start(form: dict[str, str], today: date) -> date:
     """The grid starts at the change's start date when it is a valid date, else today."""
     try:
-        return date.fromisoformat(form.get("start", ""))
-    except ValueError:
+        return in_calendar(date.fromisoformat(form.get("start", "")), "Start date") or today
+    except (ValueError, FormError):
         return today
 
 
