@@ -447,11 +447,13 @@ def open_all_with(database_url: str, vault_keys: str) -> int:
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as connection:
-            sealed = connection.execute(sa.select(sealed_secrets.c.sealed)).scalars().all()
+            sealed = connection.execute(
+                sa.select(sealed_secrets.c.ref, sealed_secrets.c.sealed)
+            ).all()
     finally:
         engine.dispose()
-    for token in sealed:
-        vault.open(bytes(token))
+    for ref, token in sealed:
+        vault.open(bytes(token), ref)  # each token is bound to the row it is stored in
     return len(sealed)
 
 
