@@ -19,6 +19,7 @@ from channel_manager.adapters.sqlalchemy import (
     create_database_engine,
 )
 from channel_manager.adapters.system import SystemClock, Uuid4Generator
+from channel_manager.adapters.throttle import FailureThrottle
 from channel_manager.adapters.vault import AesGcmVault
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.ari import AriOutbox, AriService, AvailabilityPublisher
@@ -106,6 +107,8 @@ class Container(containers.DeclarativeContainer):
     sync = providers.Singleton(SyncService, uow_factory, gateways, intake, clock, ids, intervals)
     queries = providers.Singleton(Queries, uow_factory, clock)
     api_keys = providers.Singleton(ApiKeyService, uow_factory, clock, ids)
+    #: Lockout after repeated credential failures (sign-in, API keys, push Basic).
+    auth_throttle = providers.Singleton(FailureThrottle, settings.provided.auth_failure_limit)
 
 
 def build_container(settings: Settings) -> Container:

@@ -113,6 +113,12 @@ BAD_AUTHORIZATION: dict[str, bytes | None] = {
 }
 
 
+#: For the tests that try every wrong credential from one address: the lockout that would
+#: otherwise answer 429 after ten of them is proven on its own below.
+NO_LOCKOUT = {"CM_AUTH_FAILURE_LIMIT": "100000 per 15 minutes"}
+
+
+@pytest.mark.parametrize("service_settings_extra", [NO_LOCKOUT])
 def test_push_credentials_refused_with_an_ota_error_and_nothing_stored(
     service: RunningService, sandbox: SandboxServer, tenant: Tenant, mapped: str
 ) -> None:
@@ -395,6 +401,7 @@ def test_a_key_reaches_nothing_of_another_organisation_on_any_route(
     assert ok(alpha.api.get(f"/api/v1/connections/{theirs['connection_id']}"))["status"] == "active"
 
 
+@pytest.mark.parametrize("service_settings_extra", [NO_LOCKOUT])
 def test_missing_malformed_and_revoked_keys_are_refused_on_every_route(
     service: RunningService, tenant_factory: Callable[[str], Tenant], sandbox: SandboxServer
 ) -> None:
@@ -632,3 +639,94 @@ def test_the_web_ui_shows_and_changes_nothing_of_another_organisation(
         assert not leaked, (method, path, leaked)
     browser.close()
     assert snapshot(alpha, theirs) == before
+
+
+# --- The HTTP edge (issue 12 §5) -----------------------------------------------------------
+
+#: Ten failures per window (the default), each test on a service of its own.
+GUESSES = 10
+
+
+def test_guessing_the_push_password_locks_the_guesser_out_and_stores_nothing(
+    service: RunningService, sandbox: SandboxServer, tenant: Tenant, mapped: str
+) -> None:
+    body, booking_id = new_reservation_push(sandbox, HOTEL)
+    before = stored_counts(service)
+    for n in range(GUESSES):
+        assert_refused(
+            post_push(service, body, {"Authorization": basic(PUSH_USERNAME, f"g{n}")}), 401, "guess"
+        )
+    # Locked out now: the right password from the same address is refused too, and the
+    # answer says when to come back.
+    locked = post_push(service, body, {"Authorization": RIGHT})
+    assert_refused(locked, 429, "after the guesses")
+    assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
+    assert stored_counts(service) == before
+    assert booking_id not in [r["external_id"] for r in our_reservations(tenant)]
+
+
+def test_guessing_api_keys_locks_the_guesser_out_of_every_route(
+    service: RunningService, tenant: Tenant
+) -> None:
+    key = str(tenant.api.headers["authorization"]).removeprefix("Bearer ")
+    with httpx.Client(base_url=service.base_url, timeout=20) as client:
+        for n in range(GUESSES):
+            guess = client.get("/api/v1/connections", headers={"Authorization": f"Bearer cm_{n}"})
+            assert guess.status_code == 401, guess.text
+        for method, path, _operation in api_operations(service):
+            url = re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", path)
+            locked = client.request(
+                method, url, headers={"Authorization": f"Bearer {key}"}, json={}
+            )
+            assert locked.status_code == 429, (method, path, locked.text)
+            assert int(locked.headers["retry-after"]) > 0
+
+
+def test_guessing_sign_in_keys_locks_the_guesser_out(
+    service: RunningService, tenant: Tenant
+) -> None:
+    key = str(tenant.api.headers["authorization"]).removeprefix("Bearer ")
+    with httpx.Client(base_url=service.base_url, timeout=20, follow_redirects=False) as web:
+
+        def sign_in(api_key: str) -> httpx.Response:
+            page = web.get("/signin")
+            return web.post("/signin", data={"api_key": api_key, "_csrf_token": csrf_of(page.text)})
+
+        for n in range(GUESSES):
+            assert sign_in(f"cm_wrong{n}").status_code == 401
+        locked = sign_in(key)
+        assert locked.status_code == 429, locked.text
+        assert "too many failed attempts" in locked.text
+        assert web.get("/api/v1/connections").status_code == 401  # no session was made
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of a page's forms."""
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def test_deeply_nested_json_is_a_400_on_every_route_before_authentication(
+    service: RunningService, tenant: Tenant
+) -> None:
+    """It was an unauthenticated 500 (msgspec's RecursionError) on every JSON route."""
+    deep = "[" * 100_000 + "]" * 100_000
+    tried = []
+    with httpx.Client(base_url=service.base_url, timeout=20) as client:
+        for method, path, operation in api_operations(service):
+            if "requestBody" not in operation:
+                continue  # a route that reads no body never parses it
+            url = re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", path)
+            for headers in ({}, dict(tenant.api.headers)):
+                answer = client.request(
+                    method,
+                    url,
+                    content=deep,
+                    headers={**headers, "content-type": "application/json"},
+                )
+                assert answer.status_code == 400, (method, path, answer.text)
+                assert "nests deeper than" in answer.json()["error"]["message"]
+            tried.append(path)
+        assert client.get("/healthz").status_code == 200
+    assert len(tried) >= 3, tried  # mappings, ARI changes, properties, units...

@@ -8,9 +8,11 @@ from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 
+from channel_manager.adapters.throttle import SIGN_IN, LockedOut
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.errors import Unauthenticated
 from channel_manager.entrypoints.rest.auth import SESSION_KEY
+from channel_manager.entrypoints.rest.throttle import RequestThrottle
 from channel_manager.entrypoints.web.common import see_other, text
 from channel_manager.entrypoints.web.errors import safe_next
 from channel_manager.entrypoints.web.rendering import page
@@ -48,13 +50,18 @@ def signin(
     request: Request[Any, Any, Any],
     api_keys: ApiKeyService,
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    auth_throttle: RequestThrottle,
 ) -> Response[Any]:
     """Check the key from the form and keep it in the session."""
     key = text(data, "api_key")
     destination = safe_next(text(data, "next"))
     try:
+        auth_throttle.check(request, SIGN_IN, key)  # locked out: not even a right key passes
         api_keys.authenticate(key)
+    except LockedOut as error:
+        return page(request, "signin.html", 429, error=str(error), next=destination)
     except Unauthenticated as error:
+        auth_throttle.failed(request, SIGN_IN, key)
         return page(request, "signin.html", 401, error=str(error), next=destination)
     assert key is not None  # authenticate refuses a missing key
     _start_session(request, key)
