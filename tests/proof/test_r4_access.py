@@ -15,8 +15,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 import re
+import resource
+import socket
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
@@ -27,6 +33,7 @@ import sqlalchemy as sa
 
 from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy.tables import auth_states
+from channel_manager.adapters.vault import generate_key
 from tests.e2e.flows import (
     JSON,
     Tenant,
@@ -38,6 +45,7 @@ from tests.e2e.flows import (
 )
 from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService, wait_for
 from tests.e2e.inventory import our_reservations
+from tests.support.network import free_port
 
 from .r45_support import (
     AUTHORIZATION_ERROR,
@@ -48,6 +56,7 @@ from .r45_support import (
     stored_counts,
 )
 
+CHANNEL_MANAGER = Path(sys.executable).with_name("channel-manager")
 HOTEL = "1000001"
 OTHER_HOTEL = "1000002"
 CALLBACK = "/oauth/booking/callback"
@@ -730,3 +739,46 @@ def test_deeply_nested_json_is_a_400_on_every_route_before_authentication(
             tried.append(path)
         assert client.get("/healthz").status_code == 200
     assert len(tried) >= 3, tried  # mappings, ARI changes, properties, units...
+
+
+def test_idle_half_sent_requests_no_longer_starve_a_server_of_file_descriptors(
+    database_url: str, tmp_path: Path
+) -> None:
+    """130 connections that each sent half a request head held a ``serve`` limited to 128
+    file descriptors for good: nothing else was ever accepted. With the header deadline they
+    are closed, and a real request is answered while the attackers are still connected."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CM_")}
+    env |= {"CM_DATABASE_URL": database_url, "CM_VAULT_KEYS": generate_key()}
+
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [str(CHANNEL_MANAGER), "serve", "--no-worker", "--port", str(port),
+             "--header-timeout", "1"],
+            env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    resource.prlimit(server.pid, resource.RLIMIT_NOFILE, (128, 128))
+    attackers: list[socket.socket] = []
+    try:
+        wait_for(lambda: _answers(port), timeout=30)
+        for _ in range(130):
+            attacker = socket.create_connection(("127.0.0.1", port), timeout=5)
+            attacker.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+            attackers.append(attacker)
+        # Held forever before: now answered once the deadline has freed the descriptors.
+        answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=20)
+        assert answer.status_code == 200, log.read_text()
+        assert server.poll() is None
+    finally:
+        for attacker in attackers:
+            attacker.close()
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
