@@ -782,3 +782,21 @@ def _answers(port: int) -> bool:
         return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def test_the_openapi_pages_load_nothing_from_a_cdn_and_carry_the_security_headers(
+    service: RunningService,
+) -> None:
+    """Litestar's Swagger UI, ReDoc, Elements and RapiDoc pages ran jsdelivr's and unpkg's
+    scripts on our origin, without a Content-Security-Policy; only the document is left."""
+    with httpx.Client(base_url=service.base_url, timeout=20) as client:
+        document = ok(client.get("/openapi.json"))
+        for page in ("swagger", "redoc", "elements", "rapidoc", "scalar", "openapi.yaml", ""):
+            answer = client.get(f"/schema/{page}".rstrip("/"))
+            assert answer.status_code in (200, 404), (page, answer.status_code)
+            assert not re.search(r"cdn|unpkg|jsdelivr|<script", answer.text, re.IGNORECASE), page
+            if answer.status_code == 200:
+                assert answer.json() == document, page
+            policy = answer.headers.get("content-security-policy", "")
+            assert "default-src 'self'" in policy, (page, policy)
+            assert answer.headers.get("x-content-type-options") == "nosniff", page

@@ -32,6 +32,11 @@ from channel_manager.entrypoints.rest.errors import (
     unexpected_error_handler,
 )
 from channel_manager.entrypoints.rest.json_depth import JsonDepthMiddleware
+from channel_manager.entrypoints.rest.openapi_pages import (
+    RENDER_PLUGINS,
+    SCHEMA_PATH,
+    OpenApiHeadersMiddleware,
+)
 from channel_manager.entrypoints.rest.throttle import RequestThrottle, request_address
 from channel_manager.settings import IpNetwork
 
@@ -140,13 +145,15 @@ def create_app(
             Exception: unexpected_error_handler,
         },
         # The depth guard first: nothing may parse a body before it has been counted.
-        middleware=[JsonDepthMiddleware(), *middleware],
+        middleware=[JsonDepthMiddleware(), OpenApiHeadersMiddleware(), *middleware],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="channel-manager",
             version="0.1.0",
             description="Connects a property manager's system to Booking.com.",
-            path="/schema",
+            path=SCHEMA_PATH,
+            # The document only: the UI pages would load their code from CDNs.
+            render_plugins=RENDER_PLUGINS,
             components=Components(security_schemes=dict(SECURITY_SCHEMES)),
         ),
         on_shutdown=[close_adapters],
