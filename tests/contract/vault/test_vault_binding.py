@@ -132,10 +132,18 @@ def _stored(url: str) -> tuple[dict[str, bytes], bytes]:
     return secrets, verifier.encode()
 
 
-def test_migration_0006_reseals_every_secret_bound_to_its_reference(empty_database: str) -> None:
+@pytest.mark.parametrize("keys_from", ["argument", "environment"])
+def test_migration_0006_reseals_every_secret_bound_to_its_reference(
+    empty_database: str, keys_from: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = _seed_v1(empty_database)
 
-    upgrade(empty_database, vault_keys=KEYS)
+    if keys_from == "environment":  # as `channel-manager db upgrade` runs
+        monkeypatch.setenv("CM_VAULT_KEYS", KEYS)
+        upgrade(empty_database)
+    else:
+        monkeypatch.delenv("CM_VAULT_KEYS", raising=False)
+        upgrade(empty_database, vault_keys=KEYS)
 
     secrets, verifier = _stored(empty_database)
     assert set(secrets) == set(before)
