@@ -20,6 +20,7 @@ from channel_manager.adapters.sqlalchemy import (
     create_database_engine,
 )
 from channel_manager.adapters.system import SystemClock, Uuid4Generator
+from channel_manager.adapters.throttle import FailureThrottle
 from channel_manager.adapters.vault import AesGcmVault
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.ari import AriOutbox, AriService, AvailabilityPublisher
@@ -113,6 +114,8 @@ class Container(containers.DeclarativeContainer):
     api_keys = providers.Singleton(ApiKeyService, uow_factory, clock, ids)
     web_sessions = providers.Singleton(WebSessionService, uow_factory, clock)
     signin_links = providers.Singleton(SigninLinks, uow_factory, clock)
+    #: Lockout after repeated credential failures (sign-in, API keys, push Basic).
+    auth_throttle = providers.Singleton(FailureThrottle, settings.provided.auth_failure_limit)
 
 
 def build_container(settings: Settings) -> Container:

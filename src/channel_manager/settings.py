@@ -22,12 +22,16 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from attrs import field, frozen
+from limits import parse as parse_rate_limit
 
 from channel_manager.adapters.vault.keys import parse_vault_keys
 from channel_manager.domain.connection import AuthMode
 from channel_manager.ports.vault import InvalidVaultKey, Secret
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+#: The push password's minimum strength (never printed back in the problem).
+MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_DISTINCT = 8
 EnumT = TypeVar("EnumT", bound=enum.StrEnum)
 
 # A fixed, publicly known key, used only when a caller explicitly asks for development defaults
@@ -99,6 +103,9 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     http_timeout: timedelta = timedelta(seconds=30)
     max_body_bytes: int = 5 * 1024 * 1024
+    #: Failed credentials (sign-in, API key, push Basic) per client address and per credential
+    #: before further attempts are refused with 429 (``limits`` notation).
+    auth_failure_limit: str = "10 per 15 minutes"
     outbound_max_attempts: int = 8
     closed_to_arrival_mode: ClosedToArrivalMode = ClosedToArrivalMode.RESTRICTION_STATUS
     log_level: str = "INFO"
@@ -139,6 +146,7 @@ class Settings:
             public_url=env.url("CM_PUBLIC_URL", defaults.public_url),
             http_timeout=env.duration("CM_HTTP_TIMEOUT", defaults.http_timeout),
             max_body_bytes=env.byte_size("CM_MAX_BODY_BYTES", defaults.max_body_bytes),
+            auth_failure_limit=env.rate_limit("CM_AUTH_FAILURE_LIMIT", defaults.auth_failure_limit),
             outbound_max_attempts=env.positive_int(
                 "CM_OUTBOUND_MAX_ATTEMPTS", defaults.outbound_max_attempts
             ),
@@ -149,6 +157,7 @@ class Settings:
             clock_offset=env.offset("CM_CLOCK_OFFSET"),
         )
         env.require_together("CM_PUSH_USERNAME", "CM_PUSH_PASSWORD")
+        env.strong_password("CM_PUSH_PASSWORD")
         if env.problems:
             raise SettingsError(env.problems)
         return settings
@@ -316,6 +325,31 @@ class _EnvReader:
             self.problem(name, f"{value!r} is not one of {', '.join(_LOG_LEVELS)}")
             return default
         return value.upper()
+
+    def rate_limit(self, name: str, default: str) -> str:
+        value = self.raw(name)
+        if value is None:
+            return default
+        try:
+            parse_rate_limit(value)
+        except ValueError:
+            self.problem(name, f"{value!r} is not a rate like '10 per 15 minutes'")
+            return default
+        return value
+
+    def strong_password(self, name: str) -> None:
+        """At least :data:`MIN_PASSWORD_LENGTH` characters, :data:`MIN_PASSWORD_DISTINCT` of
+        them different: the push endpoint faces the internet, guessed one try at a time."""
+        value = self.raw(name)
+        if value is None:
+            return
+        if len(value) < MIN_PASSWORD_LENGTH or len(set(value)) < MIN_PASSWORD_DISTINCT:
+            self.problem(
+                name,
+                f"too weak: use at least {MIN_PASSWORD_LENGTH} characters, "
+                f"{MIN_PASSWORD_DISTINCT} of them different "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(24))'`)",
+            )
 
     def require_together(self, first: str, second: str) -> None:
         """Both settings or neither: one without the other is a half-configured credential."""

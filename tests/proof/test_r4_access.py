@@ -15,8 +15,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 import re
+import resource
+import socket
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
@@ -27,6 +33,7 @@ import sqlalchemy as sa
 
 from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy.tables import auth_states
+from channel_manager.adapters.vault import generate_key
 from tests.e2e.flows import (
     JSON,
     Tenant,
@@ -40,6 +47,7 @@ from tests.e2e.flows import (
 from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService, wait_for
 from tests.e2e.inventory import our_reservations
 from tests.support.clock import shifted_now, shifted_today
+from tests.support.network import free_port
 
 from .r45_support import (
     AUTHORIZATION_ERROR,
@@ -50,6 +58,7 @@ from .r45_support import (
     stored_counts,
 )
 
+CHANNEL_MANAGER = Path(sys.executable).with_name("channel-manager")
 HOTEL = "1000001"
 OTHER_HOTEL = "1000002"
 CALLBACK = "/oauth/booking/callback"
@@ -115,6 +124,12 @@ BAD_AUTHORIZATION: dict[str, bytes | None] = {
 }
 
 
+#: For the tests that try every wrong credential from one address: the lockout that would
+#: otherwise answer 429 after ten of them is proven on its own below.
+NO_LOCKOUT = {"CM_AUTH_FAILURE_LIMIT": "100000 per 15 minutes"}
+
+
+@pytest.mark.parametrize("service_settings_extra", [NO_LOCKOUT])
 def test_push_credentials_refused_with_an_ota_error_and_nothing_stored(
     service: RunningService, sandbox: SandboxServer, tenant: Tenant, mapped: str
 ) -> None:
@@ -397,6 +412,7 @@ def test_a_key_reaches_nothing_of_another_organisation_on_any_route(
     assert ok(alpha.api.get(f"/api/v1/connections/{theirs['connection_id']}"))["status"] == "active"
 
 
+@pytest.mark.parametrize("service_settings_extra", [NO_LOCKOUT])
 def test_missing_malformed_and_revoked_keys_are_refused_on_every_route(
     service: RunningService, tenant_factory: Callable[[str], Tenant], sandbox: SandboxServer
 ) -> None:
@@ -633,3 +649,155 @@ def test_the_web_ui_shows_and_changes_nothing_of_another_organisation(
         assert not leaked, (method, path, leaked)
     browser.close()
     assert snapshot(alpha, theirs) == before
+
+
+# --- The HTTP edge (issue 12 §5) -----------------------------------------------------------
+
+#: Ten failures per window (the default), each test on a service of its own.
+GUESSES = 10
+
+
+def test_guessing_the_push_password_locks_the_guesser_out_and_stores_nothing(
+    service: RunningService, sandbox: SandboxServer, tenant: Tenant, mapped: str
+) -> None:
+    body, booking_id = new_reservation_push(sandbox, HOTEL)
+    before = stored_counts(service)
+    for n in range(GUESSES):
+        assert_refused(
+            post_push(service, body, {"Authorization": basic(PUSH_USERNAME, f"g{n}")}), 401, "guess"
+        )
+    # Locked out now: the right password from the same address is refused too, and the
+    # answer says when to come back.
+    locked = post_push(service, body, {"Authorization": RIGHT})
+    assert_refused(locked, 429, "after the guesses")
+    assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
+    assert stored_counts(service) == before
+    assert booking_id not in [r["external_id"] for r in our_reservations(tenant)]
+
+
+def test_guessing_api_keys_locks_the_guesser_out_of_every_route(
+    service: RunningService, tenant: Tenant
+) -> None:
+    key = str(tenant.api.headers["authorization"]).removeprefix("Bearer ")
+    with httpx.Client(base_url=service.base_url, timeout=20) as client:
+        for n in range(GUESSES):
+            guess = client.get("/api/v1/connections", headers={"Authorization": f"Bearer cm_{n}"})
+            assert guess.status_code == 401, guess.text
+        for method, path, _operation in api_operations(service):
+            url = re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", path)
+            locked = client.request(
+                method, url, headers={"Authorization": f"Bearer {key}"}, json={}
+            )
+            assert locked.status_code == 429, (method, path, locked.text)
+            assert int(locked.headers["retry-after"]) > 0
+
+
+def test_guessing_sign_in_keys_locks_the_guesser_out(
+    service: RunningService, tenant: Tenant
+) -> None:
+    key = str(tenant.api.headers["authorization"]).removeprefix("Bearer ")
+    with httpx.Client(base_url=service.base_url, timeout=20, follow_redirects=False) as web:
+
+        def sign_in(api_key: str) -> httpx.Response:
+            page = web.get("/signin")
+            return web.post("/signin", data={"api_key": api_key, "_csrf_token": csrf_of(page.text)})
+
+        for n in range(GUESSES):
+            assert sign_in(f"cm_wrong{n}").status_code == 401
+        locked = sign_in(key)
+        assert locked.status_code == 429, locked.text
+        assert "too many failed attempts" in locked.text
+        assert web.get("/api/v1/connections").status_code == 401  # no session was made
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of a page's forms."""
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def test_deeply_nested_json_is_a_400_on_every_route_before_authentication(
+    service: RunningService, tenant: Tenant
+) -> None:
+    """It was an unauthenticated 500 (msgspec's RecursionError) on every JSON route."""
+    deep = "[" * 100_000 + "]" * 100_000
+    tried = []
+    with httpx.Client(base_url=service.base_url, timeout=20) as client:
+        for method, path, operation in api_operations(service):
+            if "requestBody" not in operation:
+                continue  # a route that reads no body never parses it
+            url = re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", path)
+            for headers in ({}, dict(tenant.api.headers)):
+                answer = client.request(
+                    method,
+                    url,
+                    content=deep,
+                    headers={**headers, "content-type": "application/json"},
+                )
+                assert answer.status_code == 400, (method, path, answer.text)
+                assert "nests deeper than" in answer.json()["error"]["message"]
+            tried.append(path)
+        assert client.get("/healthz").status_code == 200
+    assert len(tried) >= 3, tried  # mappings, ARI changes, properties, units...
+
+
+def test_idle_half_sent_requests_no_longer_starve_a_server_of_file_descriptors(
+    database_url: str, tmp_path: Path
+) -> None:
+    """130 connections that each sent half a request head held a ``serve`` limited to 128
+    file descriptors for good: nothing else was ever accepted. With the header deadline they
+    are closed, and a real request is answered while the attackers are still connected."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CM_")}
+    env |= {"CM_DATABASE_URL": database_url, "CM_VAULT_KEYS": generate_key()}
+
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [str(CHANNEL_MANAGER), "serve", "--no-worker", "--port", str(port),
+             "--header-timeout", "1"],
+            env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    resource.prlimit(server.pid, resource.RLIMIT_NOFILE, (128, 128))
+    attackers: list[socket.socket] = []
+    try:
+        wait_for(lambda: _answers(port), timeout=30)
+        for _ in range(130):
+            attacker = socket.create_connection(("127.0.0.1", port), timeout=5)
+            attacker.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+            attackers.append(attacker)
+        # Held forever before: now answered once the deadline has freed the descriptors.
+        answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=20)
+        assert answer.status_code == 200, log.read_text()
+        assert server.poll() is None
+    finally:
+        for attacker in attackers:
+            attacker.close()
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_the_openapi_pages_load_nothing_from_a_cdn_and_carry_the_security_headers(
+    service: RunningService,
+) -> None:
+    """Litestar's Swagger UI, ReDoc, Elements and RapiDoc pages ran jsdelivr's and unpkg's
+    scripts on our origin, without a Content-Security-Policy; only the document is left."""
+    with httpx.Client(base_url=service.base_url, timeout=20) as client:
+        document = ok(client.get("/openapi.json"))
+        for page in ("swagger", "redoc", "elements", "rapidoc", "scalar", "openapi.yaml", ""):
+            answer = client.get(f"/schema/{page}".rstrip("/"))
+            assert answer.status_code in (200, 404), (page, answer.status_code)
+            assert not re.search(r"cdn|unpkg|jsdelivr|<script", answer.text, re.IGNORECASE), page
+            if answer.status_code == 200:
+                assert answer.json() == document, page
+            policy = answer.headers.get("content-security-policy", "")
+            assert "default-src 'self'" in policy, (page, policy)
+            assert answer.headers.get("x-content-type-options") == "nosniff", page

@@ -19,10 +19,11 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
+from uuid import UUID
 
 import httpx
 import pytest
@@ -33,6 +34,8 @@ from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy import upgrade
 from channel_manager.adapters.sqlalchemy.tables import sealed_secrets
 from channel_manager.adapters.vault import AesGcmVault, generate_key
+from channel_manager.application.credentials import credential_ref
+from channel_manager.ports.vault import TamperedSecret
 from tests.contract.conftest import temporary_postgres_database
 from tests.e2e.flows import (
     Tenant,
@@ -45,7 +48,7 @@ from tests.e2e.flows import (
     submit_ari,
     web_sign_in,
 )
-from tests.e2e.harness import PUSH_USERNAME, service_environ, wait_for
+from tests.e2e.harness import PUSH_USERNAME, RunningService, service_environ, wait_for
 from tests.e2e.inventory import our_reservations
 from tests.support.clock import shifted_today
 
@@ -465,11 +468,13 @@ def open_all_with(database_url: str, vault_keys: str) -> int:
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as connection:
-            sealed = connection.execute(sa.select(sealed_secrets.c.sealed)).scalars().all()
+            sealed = connection.execute(
+                sa.select(sealed_secrets.c.ref, sealed_secrets.c.sealed)
+            ).all()
     finally:
         engine.dispose()
-    for token in sealed:
-        vault.open(bytes(token))
+    for ref, token in sealed:
+        vault.open(bytes(token), ref)  # each token is bound to the row it is stored in
     return len(sealed)
 
 
@@ -566,3 +571,40 @@ def attach(tenant: Tenant, server: ServeProcess) -> Tenant:
         timeout=30,
     )
     return Tenant(tenant.name, tenant.organization_id, api)
+
+
+def test_sealed_credentials_copied_onto_another_organisations_connection_do_not_open(
+    service: RunningService, tenant_factory: Callable[[str], Tenant]
+) -> None:
+    """Whoever can write the database copied the victim's sealed channel credentials onto
+    their own connection's row: the v1 token opened there, so the attacker's connection spoke
+    to Booking.com as the victim. Tokens are now bound to their row's reference (issue 12 §5):
+    the copy fails as tampered, the attacker's connection reads no token at all, and the
+    victim's keeps working."""
+    victim, attacker = tenant_factory("Victim Stays"), tenant_factory("Attacker Stays")
+    victim_connection = connect_and_map(victim, "1000001")
+    attacker_connection = connect_and_map(attacker, "1000002")
+    victim_ref, attacker_ref = (
+        credential_ref(UUID(c)) for c in (victim_connection, attacker_connection)
+    )
+    engine = sa.create_engine(service.container.settings().database_url)
+    try:
+        with engine.begin() as connection:
+            stolen = connection.execute(
+                sa.select(sealed_secrets.c.sealed).where(sealed_secrets.c.ref == victim_ref)
+            ).scalar_one()
+            connection.execute(
+                sa.update(sealed_secrets)
+                .where(sealed_secrets.c.ref == attacker_ref)
+                .values(sealed=stolen)
+            )
+    finally:
+        engine.dispose()
+
+    credentials = service.container.credentials()
+    with pytest.raises(TamperedSecret):
+        credentials.load(attacker_ref)
+    assert credentials.load(victim_ref)  # the original still opens where it belongs
+    service.tick()  # the worker survives the attacker's unreadable row
+    theirs = {r["external_id"] for r in service.tick_until(lambda: our_reservations(victim))}
+    assert theirs.isdisjoint(r["external_id"] for r in our_reservations(attacker))

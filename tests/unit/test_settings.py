@@ -70,7 +70,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
         CM_BOOKING_AUTH_MODE="Booking-Connectivity",
         CM_BOOKING_PROVIDER_ID="provider-7",
         CM_PUSH_USERNAME="pusher",
-        CM_PUSH_PASSWORD="push-pass",
+        CM_PUSH_PASSWORD="push-pass-phrase",
         CM_PUSH_ALLOWED_IPS="10.0.0.0/8, 192.168.1.7 ,2001:db8::/32",
         CM_TRUSTED_PROXIES="127.0.0.1",
         CM_POLL_INTERVAL="15s",
@@ -80,6 +80,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
         CM_PUBLIC_URL="https://cm.example.com/",
         CM_HTTP_TIMEOUT="10s",
         CM_MAX_BODY_BYTES="512KiB",
+        CM_AUTH_FAILURE_LIMIT="5 per 10 minutes",
         CM_OUTBOUND_MAX_ATTEMPTS="3",
         CM_CLOSED_TO_ARRIVAL_MODE="disabled",
         CM_LOG_LEVEL="debug",
@@ -94,7 +95,8 @@ def test_every_setting_is_read_from_its_variable() -> None:
     assert settings.booking_auth_mode is AuthMode.BOOKING_CONNECTIVITY
     assert settings.booking_provider_id == "provider-7"
     assert settings.push_username == "pusher"
-    assert settings.push_password == Secret("push-pass")
+    assert settings.push_password == Secret("push-pass-phrase")
+    assert settings.auth_failure_limit == "5 per 10 minutes"
     assert settings.push_allowed_ips == (
         ip_network("10.0.0.0/8"),
         ip_network("192.168.1.7/32"),
@@ -165,7 +167,12 @@ def test_empty_values_count_as_unset() -> None:
         ("CM_TRUSTED_PROXIES", "10.0.0.1/8", "CM_TRUSTED_PROXIES: '10.0.0.1/8' is not an IP"),
         ("CM_DATABASE_URL", "channel.db", "CM_DATABASE_URL: is not a database URL"),
         ("CM_PUSH_USERNAME", "pusher", "CM_PUSH_PASSWORD: required when CM_PUSH_USERNAME is set"),
-        ("CM_PUSH_PASSWORD", "pw-only", "CM_PUSH_USERNAME: required when CM_PUSH_PASSWORD is set"),
+        (
+            "CM_PUSH_PASSWORD",
+            "pw-only-but-long",
+            "CM_PUSH_USERNAME: required when CM_PUSH_PASSWORD is set",
+        ),
+        ("CM_AUTH_FAILURE_LIMIT", "often", "CM_AUTH_FAILURE_LIMIT: 'often' is not a rate"),
         ("CM_VAULT_KEYS", "k:dG9vIHNob3J0", "CM_VAULT_KEYS: entry 1: vault key 'k' must be 32"),
     ],
 )
@@ -216,11 +223,11 @@ def test_repr_never_shows_secrets() -> None:
         CM_DATABASE_URL="postgresql+psycopg://cm:db-pass-1@db/cm",
         CM_BOOKING_CLIENT_SECRET="client-secret-1",
         CM_PUSH_USERNAME="pusher",
-        CM_PUSH_PASSWORD="push-pass-1",
+        CM_PUSH_PASSWORD="push-pass-phrase-1",
     )
     shown = repr(settings) + str(settings)
     newest_key_material = VAULT_KEYS.partition(",")[0].partition(":")[2]
-    for hidden in ("db-pass-1", "client-secret-1", "push-pass-1", newest_key_material):
+    for hidden in ("db-pass-1", "client-secret-1", "push-pass-phrase-1", newest_key_material):
         assert hidden not in shown
     assert "postgresql+psycopg://cm:***@db/cm" in shown
     assert "pusher" in shown
@@ -230,13 +237,15 @@ def test_known_secrets_lists_every_configured_credential() -> None:
     newest, oldest = (entry.partition(":")[2] for entry in VAULT_KEYS.split(","))
     assert _load().known_secrets() == (Secret(newest), Secret(oldest))
     settings = _load(
-        CM_BOOKING_CLIENT_SECRET="client-secret-1", CM_PUSH_USERNAME="u", CM_PUSH_PASSWORD="pw-1"
+        CM_BOOKING_CLIENT_SECRET="client-secret-1",
+        CM_PUSH_USERNAME="u",
+        CM_PUSH_PASSWORD="pw-1-long-enough",
     )
     assert set(settings.known_secrets()) == {
         Secret(newest),
         Secret(oldest),
         Secret("client-secret-1"),
-        Secret("pw-1"),
+        Secret("pw-1-long-enough"),
     }
 
 
@@ -246,3 +255,13 @@ def test_from_env_reads_the_process_environment_by_default(
     monkeypatch.setenv("CM_VAULT_KEYS", VAULT_KEYS)
     monkeypatch.setenv("CM_SYNC_INTERVAL", "45m")
     assert Settings.from_env().sync_interval == timedelta(minutes=45)
+
+
+@pytest.mark.parametrize("password", ["short-pw-1", "aaaaaaaaaaaaaa12", "passwordpassword"])
+def test_a_weak_push_password_is_refused_without_being_shown(password: str) -> None:
+    """The push endpoint faces the internet: a guessable password is a configuration error."""
+    (problem,) = _problems(
+        {"CM_VAULT_KEYS": VAULT_KEYS, "CM_PUSH_USERNAME": "pusher", "CM_PUSH_PASSWORD": password}
+    )
+    assert problem.startswith("CM_PUSH_PASSWORD: too weak: use at least 12 characters")
+    assert password not in problem

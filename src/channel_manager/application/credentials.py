@@ -8,6 +8,10 @@ from uuid import UUID
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from channel_manager.ports.vault import CredentialVault, Secret
 
+#: What a PKCE verifier (a column of its auth state, not a row of the secrets repository) is
+#: sealed for: it opens as nothing else.
+CODE_VERIFIER_CONTEXT = "auth_state:code_verifier"
+
 
 def credential_ref(connection_id: UUID) -> str:
     """The secrets-repository reference of a connection's credentials."""
@@ -25,7 +29,8 @@ class CredentialStore:
 
     def put(self, uow: UnitOfWork, ref: str, material: bytes) -> None:
         """Seal ``material`` and store it under ``ref`` inside the caller's unit of work."""
-        uow.secrets.put(ref, self._vault.seal(Secret(material)))
+        # Bound to ``ref``: a sealed blob copied to another connection's row does not open.
+        uow.secrets.put(ref, self._vault.seal(Secret(material), ref))
 
     def save(self, ref: str, material: bytes) -> None:
         """Seal and store ``material`` in a transaction of its own (token refreshes)."""
@@ -50,14 +55,14 @@ class CredentialStore:
     def seal_text(self, text: str) -> str:
         """``text`` sealed by the vault, as storable ASCII (PKCE verifiers of pending
         authorisations: whoever reads the database must not be able to finish them)."""
-        return self._vault.seal(Secret(text)).decode("ascii")
+        return self._vault.seal(Secret(text), CODE_VERIFIER_CONTEXT).decode("ascii")
 
     def open_text(self, sealed: str) -> str:
         """What :meth:`seal_text` sealed; a ``VaultError`` when it cannot be opened."""
-        return self._vault.open(sealed.encode("ascii")).reveal_text()
+        return self._vault.open(sealed.encode("ascii"), CODE_VERIFIER_CONTEXT).reveal_text()
 
     def load(self, ref: str) -> bytes:
         """The plaintext credentials stored under ``ref``."""
         with self._uow_factory() as uow:
             sealed = uow.secrets.get(ref)
-        return self._vault.open(sealed).reveal_bytes()
+        return self._vault.open(sealed, ref).reveal_bytes()

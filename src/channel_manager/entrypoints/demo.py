@@ -25,6 +25,7 @@ from channel_manager.application.signin_links import MAX_LIFETIME, IssuedSigninT
 from channel_manager.container import Container, build_container
 from channel_manager.domain.inventory import Organization
 from channel_manager.entrypoints.asgi import build_asgi_app, run_server
+from channel_manager.entrypoints.http_guard import BODY_TIMEOUT, HEADER_TIMEOUT, deadline_protocol
 from channel_manager.entrypoints.logging_setup import configure_logging
 from channel_manager.settings import Settings
 
@@ -48,6 +49,8 @@ def _secret_file(path: Path, make: str) -> str:
 def demo_settings(data_dir: Path, port: int, sandbox_url: str) -> Settings:
     """Settings pointing every Booking.com URL at the local sandbox."""
     environ = {
+        # The sandbox pushes from this machine; a CM_PUSH_ALLOWED_IPS of your own still wins.
+        "CM_PUSH_ALLOWED_IPS": "127.0.0.0/8, ::1",
         **{k: v for k, v in os.environ.items() if k.startswith("CM_")},
         "CM_DATABASE_URL": f"sqlite:///{data_dir / 'channel-manager.db'}",
         "CM_VAULT_KEYS": _secret_file(data_dir / "vault.key", generate_key()),
@@ -127,6 +130,8 @@ async def _serve(container: Container, port: int) -> None:
             # As `serve`: uvicorn's records go through the root handlers and so through the
             # secret-redacting filter; its own handlers would bypass it.
             log_config=None,
+            # As `serve`: idle and half-sent requests are closed (entrypoints/http_guard.py).
+            http=deadline_protocol(HEADER_TIMEOUT, BODY_TIMEOUT),
         )
     )
     await run_server(server, container, with_worker=True, worker_id="demo-worker")

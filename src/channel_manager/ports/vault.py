@@ -100,22 +100,24 @@ class CredentialVault(Protocol):
     newest. Every method raises a `VaultError` subclass on failure.
     """
 
-    def seal(self, secret: Secret) -> bytes:
-        """Encrypt `secret` under the newest key and return the sealed token."""
+    def seal(self, secret: Secret, context: str = "") -> bytes:
+        """Encrypt `secret` under the newest key, bound to `context` (the reference it is
+        stored under: a token copied to another reference does not open there)."""
         ...
 
-    def open(self, sealed: bytes) -> Secret:
-        """Decrypt a sealed token.
+    def open(self, sealed: bytes, context: str = "") -> Secret:
+        """Decrypt a sealed token for the `context` it was sealed for.
 
         Raises `UnknownKeyId` when its key is not configured and `TamperedSecret` when the token
-        is malformed or has been altered.
+        is malformed, has been altered or was sealed for another context.
         """
         ...
 
     def needs_rotation(self, sealed: bytes) -> bool:
-        """True when `sealed` was sealed under a key other than the newest one."""
+        """True when `sealed` was sealed under a key other than the newest one, or in an older
+        format."""
         ...
 
-    def rotate(self, sealed: bytes) -> bytes:
-        """Open `sealed` and seal its plaintext again under the newest key."""
+    def rotate(self, sealed: bytes, context: str = "") -> bytes:
+        """Open `sealed` and seal its plaintext again under the newest key for `context`."""
         ...

@@ -34,7 +34,7 @@ def _join(version: bytes, key_id: bytes, payload: bytes) -> bytes:
 def test_token_header_names_format_version_and_key_id() -> None:
     vault = AesGcmVault([_key("k2025"), _key("k2024")])
     version, key_id, payload = _split(vault.seal(Secret("x")))
-    assert (version, key_id) == (b"v1", b"k2025")
+    assert (version, key_id) == (b"v2", b"k2025")
     assert len(payload) == NONCE_BYTES + 1 + len("x") + 16
     assert vault.newest_key_id == "k2025"
 

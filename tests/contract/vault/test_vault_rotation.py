@@ -46,13 +46,13 @@ class ReaderCheckingStore(DictSecretStore):
     def put(self, ref: str, sealed: bytes) -> None:
         super().put(ref, sealed)
         for stored_ref, token in self.tokens.items():
-            assert self.reader.open(token) == self.expected[stored_ref]
+            assert self.reader.open(token, stored_ref) == self.expected[stored_ref]
 
 
 def _fill(store: DictSecretStore, vault: AesGcmVault, count: int, prefix: str) -> dict[str, Secret]:
     plaintexts = {f"{prefix}-{n}": Secret(f"{prefix}-secret-{n}") for n in range(count)}
     for ref, secret in plaintexts.items():
-        store.put(ref, vault.seal(secret))
+        store.put(ref, vault.seal(secret, ref))
     store.writes.clear()
     return plaintexts
 
@@ -66,7 +66,7 @@ def test_rotate_all_reseals_only_tokens_under_older_keys() -> None:
 
     assert sorted(store.writes) == sorted(f"old-{n}" for n in range(5))
     new_only = AesGcmVault([NEW])
-    assert {ref: new_only.open(token) for ref, token in store.tokens.items()} == expected
+    assert {ref: new_only.open(token, ref) for ref, token in store.tokens.items()} == expected
 
 
 def test_rotate_all_twice_finds_nothing_left_to_do() -> None:
@@ -85,7 +85,7 @@ def test_readers_with_old_and_new_keys_keep_working_during_rotation() -> None:
     store = ReaderCheckingStore(reader, expected)
     old_vault = AesGcmVault([OLD])
     for ref, secret in expected.items():
-        store.tokens[ref] = old_vault.seal(secret)
+        store.tokens[ref] = old_vault.seal(secret, ref)
 
     assert rotate_all(AesGcmVault([NEW, OLD]), store) == 6
     assert len(store.writes) == 6
@@ -101,3 +101,20 @@ def test_a_tampered_token_stops_rotation_with_a_vault_error() -> None:
     store.tokens["broken"] = b"v1:old:" + b"A" * 64
     with pytest.raises(TamperedSecret):
         rotate_all(AesGcmVault([NEW, OLD]), store)
+
+
+def test_rotate_all_binds_unbound_v1_tokens_to_their_reference() -> None:
+    """Tokens sealed before the binding (v1) are re-sealed bound to their ref by rotation too,
+    even under the newest key."""
+    store = DictSecretStore()
+    vault = AesGcmVault([NEW])
+    store.tokens = {
+        "conn-a": vault.seal_unbound(Secret("a")),
+        "conn-b": vault.seal(Secret("b"), "conn-b"),
+    }
+
+    assert rotate_all(vault, store) == 1
+
+    assert store.writes == ["conn-a"]
+    assert vault.open(store.tokens["conn-a"], "conn-a") == Secret("a")
+    assert rotate_all(vault, store) == 0

@@ -45,8 +45,8 @@ def test_keys_rotate_reseals_every_secret_under_the_newest_key(invoke: Invoke) -
     before = memory_container(settings=make_settings({"CM_VAULT_KEYS": old_key}))
     store = before.uow_factory()
     with store() as uow:
-        uow.secrets.put("conn-1", before.vault().seal(Secret("refresh-token-1")))
-        uow.secrets.put("conn-2", before.vault().seal(Secret("refresh-token-2")))
+        uow.secrets.put("conn-1", before.vault().seal(Secret("refresh-token-1"), "conn-1"))
+        uow.secrets.put("conn-2", before.vault().seal(Secret("refresh-token-2"), "conn-2"))
         uow.commit()
     after = memory_container(settings=make_settings({"CM_VAULT_KEYS": f"{new_key},{old_key}"}))
     after.uow_factory.override(providers.Object(store))
@@ -61,8 +61,8 @@ def test_keys_rotate_reseals_every_secret_under_the_newest_key(invoke: Invoke) -
     assert "re-encrypted 0 secret(s)" in again.stdout
     only_new = AesGcmVault.from_config(new_key)
     with store() as uow:
-        assert only_new.open(uow.secrets.get("conn-1")) == Secret("refresh-token-1")
-        assert only_new.open(uow.secrets.get("conn-2")) == Secret("refresh-token-2")
+        assert only_new.open(uow.secrets.get("conn-1"), "conn-1") == Secret("refresh-token-1")
+        assert only_new.open(uow.secrets.get("conn-2"), "conn-2") == Secret("refresh-token-2")
 
 
 def test_keys_rotate_without_the_old_key_fails_in_one_line_and_changes_nothing(

@@ -39,8 +39,10 @@ def head_revision() -> str:
     return head
 
 
-def _run(engine: Engine, action: str, revision: str) -> None:
+def _run(engine: Engine, action: str, revision: str, vault_keys: str | None = None) -> None:
     config = _config()
+    # Revisions that re-seal secrets (0006) need the keys; else they read CM_VAULT_KEYS.
+    config.attributes["vault_keys"] = vault_keys
     # One transaction for the whole run: on PostgreSQL a failed revision leaves nothing behind.
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -50,34 +52,37 @@ def _run(engine: Engine, action: str, revision: str) -> None:
             command.downgrade(config, revision)
 
 
-def upgrade_engine(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database behind ``engine`` to ``revision`` (default: the newest)."""
-    _run(engine, "upgrade", revision)
+def upgrade_engine(
+    engine: Engine, revision: str = "head", *, vault_keys: str | None = None
+) -> None:
+    """Upgrade the database behind ``engine`` to ``revision`` (default: the newest);
+    ``vault_keys`` (else ``CM_VAULT_KEYS``) re-seal what a revision re-seals."""
+    _run(engine, "upgrade", revision, vault_keys)
 
 
-def downgrade_engine(engine: Engine, revision: str) -> None:
+def downgrade_engine(engine: Engine, revision: str, *, vault_keys: str | None = None) -> None:
     """Downgrade the database behind ``engine`` to ``revision`` (``"base"`` drops everything)."""
-    _run(engine, "downgrade", revision)
+    _run(engine, "downgrade", revision, vault_keys)
 
 
 def _with_engine_for(url: str) -> Engine:
     return create_database_engine(url)
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head", *, vault_keys: str | None = None) -> None:
     """Upgrade the database at ``url`` to ``revision`` (default: the newest)."""
     engine = _with_engine_for(url)
     try:
-        upgrade_engine(engine, revision)
+        upgrade_engine(engine, revision, vault_keys=vault_keys)
     finally:
         engine.dispose()
 
 
-def downgrade(url: str, revision: str) -> None:
+def downgrade(url: str, revision: str, *, vault_keys: str | None = None) -> None:
     """Downgrade the database at ``url`` to ``revision`` (``"base"`` drops every table)."""
     engine = _with_engine_for(url)
     try:
-        downgrade_engine(engine, revision)
+        downgrade_engine(engine, revision, vault_keys=vault_keys)
     finally:
         engine.dispose()
 

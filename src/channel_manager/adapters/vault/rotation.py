@@ -40,6 +40,7 @@ def rotate_all(vault: CredentialVault, secrets: SealedSecretStore[RefT]) -> int:
     for ref in refs:
         sealed = secrets.get(ref)
         if vault.needs_rotation(sealed):
-            secrets.put(ref, vault.rotate(sealed))
+            # Bound to its reference: a v1 token (not yet bound) is bound on the way.
+            secrets.put(ref, vault.rotate(sealed, str(ref)))
             rotated += 1
     return rotated

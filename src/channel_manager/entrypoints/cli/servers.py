@@ -16,10 +16,20 @@ import uvicorn
 
 from channel_manager.container import Container
 from channel_manager.entrypoints.cli import context
+from channel_manager.entrypoints.http_guard import (
+    BODY_TIMEOUT,
+    HEADER_TIMEOUT,
+    MAX_HEAD_BYTES,
+    deadline_protocol,
+)
 from channel_manager.entrypoints.logging_setup import configure_logging
 
+#: ``serve --limit-concurrency``: well above a busy hotelier's needs, well below the usual
+#: 1024 file descriptors of a process.
+DEFAULT_CONCURRENCY = 512
 
-def serve(
+
+def serve(  # noqa: PLR0917 -- one parameter per command-line option
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     ssl_certfile: Annotated[
@@ -46,6 +56,29 @@ def serve(
             " runs in the first only). Worth it on PostgreSQL; SQLite writes take turns.",
         ),
     ] = 1,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            "--header-timeout",
+            min=0.1,
+            help="Seconds a connection has to send a complete request head (idle and slow"
+            " clients are closed).",
+        ),
+    ] = HEADER_TIMEOUT,
+    body_timeout: Annotated[
+        float,
+        typer.Option(
+            "--body-timeout", min=0.1, help="Seconds a request has to send its whole body."
+        ),
+    ] = BODY_TIMEOUT,
+    limit_concurrency: Annotated[
+        int,
+        typer.Option(
+            "--limit-concurrency",
+            min=1,
+            help="Open connections per process beyond which requests are answered 503.",
+        ),
+    ] = DEFAULT_CONCURRENCY,
 ) -> None:
     """Serve the REST API, the OTA push endpoint and the web UI with uvicorn.
 
@@ -81,6 +114,11 @@ def serve(
             # uvicorn's records (the access log holds URLs) go through the root handlers and
             # so through the secret-redacting filter; its own handlers would bypass it.
             log_config=None,
+            # Idle, half-sent and trickled requests are closed (entrypoints/http_guard.py),
+            # connections are bounded, and so is the request head.
+            http=deadline_protocol(header_timeout, body_timeout),
+            limit_concurrency=limit_concurrency,
+            h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         )
 
     if processes == 1:

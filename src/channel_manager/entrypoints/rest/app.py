@@ -8,22 +8,37 @@ from uuid import UUID
 
 from litestar import Litestar, Request, Router, get
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, TooManyRequestsException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components
 from litestar.types import ControllerRouterHandler
 
+from channel_manager.adapters.throttle import API_KEY, FailureThrottle, LockedOut
 from channel_manager.application.apikeys import ApiKeyService
+from channel_manager.application.errors import Unauthenticated
 from channel_manager.container import Container
 from channel_manager.domain.errors import DomainError
 from channel_manager.entrypoints.rest.api import API_CONTROLLERS
-from channel_manager.entrypoints.rest.auth import API_KEY_SECURITY, SECURITY_SCHEMES, authenticate
+from channel_manager.entrypoints.rest.auth import (
+    API_KEY_SECURITY,
+    SECURITY_SCHEMES,
+    authenticate,
+    bearer_token,
+)
 from channel_manager.entrypoints.rest.connect import booking_callback, connect_booking
 from channel_manager.entrypoints.rest.errors import (
     domain_error_handler,
     http_error_handler,
     unexpected_error_handler,
 )
+from channel_manager.entrypoints.rest.json_depth import JsonDepthMiddleware
+from channel_manager.entrypoints.rest.openapi_pages import (
+    RENDER_PLUGINS,
+    SCHEMA_PATH,
+    OpenApiHeadersMiddleware,
+)
+from channel_manager.entrypoints.rest.throttle import RequestThrottle, request_address
+from channel_manager.settings import IpNetwork
 
 API_PREFIX = "/api/v1"
 
@@ -50,9 +65,31 @@ def _service(provider: Callable[[], object]) -> Provide:
     return Provide(provide, use_cache=True, sync_to_thread=False)
 
 
-def _organization_provider(api_keys: ApiKeyService) -> Callable[..., UUID]:
+def locked_out(error: LockedOut) -> TooManyRequestsException:
+    """The 429 for a locked-out caller, with when to try again."""
+    return TooManyRequestsException(
+        detail=str(error), headers={"Retry-After": str(error.retry_after)}
+    )
+
+
+def _organization_provider(
+    api_keys: ApiKeyService, throttle: FailureThrottle, trusted: Sequence[IpNetwork]
+) -> Callable[..., UUID]:
     def organization_id(request: Request[Any, Any, Any]) -> UUID:
-        return authenticate(request, api_keys)
+        # Only a presented bearer key can be guessed; a page without a session is no failure.
+        token = bearer_token(request)
+        if token is None:
+            return authenticate(request, api_keys)
+        address = request_address(request, trusted)
+        try:
+            throttle.check(API_KEY, address, token)
+        except LockedOut as error:
+            raise locked_out(error) from None
+        try:
+            return authenticate(request, api_keys)
+        except Unauthenticated:
+            throttle.failed(API_KEY, address, token)
+            raise
 
     return organization_id
 
@@ -66,10 +103,15 @@ def create_app(
 ) -> Litestar:
     """Build the app over ``container``; ``extra_handlers`` adds the web UI and push endpoint."""
     settings = container.settings()
+    request_throttle = RequestThrottle(container.auth_throttle(), settings.trusted_proxies)
     dependencies = {
         "organization_id": Provide(
-            _organization_provider(container.api_keys()), sync_to_thread=True
+            _organization_provider(
+                container.api_keys(), container.auth_throttle(), settings.trusted_proxies
+            ),
+            sync_to_thread=True,
         ),
+        "auth_throttle": Provide(lambda: request_throttle, use_cache=True, sync_to_thread=False),
         "connect": _service(container.connect),
         "inventory": _service(container.inventory),
         "mappings": _service(container.mappings),
@@ -103,13 +145,16 @@ def create_app(
             HTTPException: http_error_handler,
             Exception: unexpected_error_handler,
         },
-        middleware=list(middleware),
+        # The depth guard first: nothing may parse a body before it has been counted.
+        middleware=[JsonDepthMiddleware(), OpenApiHeadersMiddleware(), *middleware],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="channel-manager",
             version="0.1.0",
             description="Connects a property manager's system to Booking.com.",
-            path="/schema",
+            path=SCHEMA_PATH,
+            # The document only: the UI pages would load their code from CDNs.
+            render_plugins=RENDER_PLUGINS,
             components=Components(security_schemes=dict(SECURITY_SCHEMES)),
         ),
         on_shutdown=[close_adapters],

@@ -112,6 +112,7 @@ _ERROR_DESCRIPTIONS = {
     409: "Not possible in the object's current state (e.g. the connection is not active)",
     413: "The body exceeds the configured limit (CM_MAX_BODY_BYTES)",
     422: "Well-formed but refused by the domain rules (unknown code, invalid value or range)",
+    429: "Too many failed API keys from this address or for this key; see Retry-After",
     502: "The channel refused our credentials or rejected the request",
     503: "The channel is unavailable; try again later",
 }
@@ -120,8 +121,9 @@ _ERROR_DESCRIPTIONS = {
 def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI responses for the error statuses a JSON API handler may answer with.
 
-    400 and 401 are always included: every API route authenticates, and Litestar's own
-    validation errors are answered in :class:`ErrorBody`'s shape, not in its default one.
+    400, 401 and 429 are always included: every API route authenticates (and locks out a
+    caller after repeated wrong keys), and Litestar's own validation errors are answered in
+    :class:`ErrorBody`'s shape, not in its default one.
     """
     return {
         status: ResponseSpec(
@@ -129,7 +131,7 @@ def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
             description=_ERROR_DESCRIPTIONS[status],
             generate_examples=False,
         )
-        for status in sorted({400, 401, *statuses})
+        for status in sorted({400, 401, 429, *statuses})
     }
 
 

@@ -327,7 +327,12 @@ async def _read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
 def push_handlers(container: Container) -> list[HTTPRouteHandler]:
     """The push endpoint's route handlers, wired to ``container``."""
     settings = container.settings()
-    gate = PushGate(settings)
+    if settings.push_username and not settings.push_allowed_ips:
+        logger.warning(
+            "CM_PUSH_ALLOWED_IPS is not set: any address may try the push endpoint's password; "
+            "set it to the push sender's networks"
+        )
+    gate = PushGate(settings, container.auth_throttle())
     receiver = ReservationPushReceiver(
         container.uow_factory(),
         container.intake(),

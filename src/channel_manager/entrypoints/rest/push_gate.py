@@ -19,6 +19,7 @@ from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseEr
 from channel_manager.adapters.booking.ota.namespaces import ota_root, sub, to_bytes
 from channel_manager.adapters.booking.ota.reservations import RES_NOTIF_VERSION
 from channel_manager.adapters.booking.ota.responses import ResAckKind
+from channel_manager.adapters.throttle import PUSH_BASIC, FailureThrottle, LockedOut
 from channel_manager.application.reservations import UnknownHotel, UnknownReservation
 from channel_manager.domain.errors import DomainError
 from channel_manager.entrypoints.rest.client_ip import client_ip, is_allowed
@@ -121,13 +122,16 @@ class PushGate:
     """Who may push: an allow-listed client address, then the configured HTTP Basic pair.
 
     Without configured credentials the gate is shut: everything is refused (fail closed).
+    With a ``throttle``, an address or user name with too many recent failures is refused with
+    429 before its credentials are even compared.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, throttle: FailureThrottle | None = None) -> None:
         self._username = (settings.push_username or "").encode("utf-8")
         self._password = settings.push_password.reveal_bytes() if settings.push_password else b""
         self._allowed = settings.push_allowed_ips
         self._trusted = settings.trusted_proxies
+        self._throttle = throttle
 
     def check(self, peer: str | None, forwarded_for: Sequence[str], authorization: str) -> None:
         """Return quietly when the caller may push; raise :class:`PushRefused` otherwise."""
@@ -138,7 +142,21 @@ class PushGate:
         if not is_allowed(address, self._allowed):
             message = f"client address {address or 'unknown'} may not push"
             raise PushRefused(403, AUTHORIZATION_ERROR, message, error_type=EWT_AUTHORIZATION)
+        presented = _basic_user(authorization)
+        if self._throttle is not None:
+            try:
+                self._throttle.check(PUSH_BASIC, str(address) if address else None, presented)
+            except LockedOut as error:
+                raise PushRefused(
+                    429,
+                    AUTHORIZATION_ERROR,
+                    str(error),
+                    error_type=EWT_AUTHENTICATION,
+                    headers={"Retry-After": str(error.retry_after)},
+                ) from None
         if not self._credentials_match(authorization):
+            if self._throttle is not None and authorization.strip():
+                self._throttle.failed(PUSH_BASIC, str(address) if address else None, presented)
             raise PushRefused(
                 401,
                 AUTHORIZATION_ERROR,
@@ -161,3 +179,16 @@ class PushGate:
         username_ok = hmac.compare_digest(username, self._username)
         password_ok = hmac.compare_digest(password, self._password)
         return bool(colon) and username_ok and password_ok
+
+
+def _basic_user(authorization: str) -> bytes | None:
+    """The user name of a Basic header (what the throttle counts per credential), if any."""
+    scheme, _, encoded = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    user, colon, _ = decoded.partition(b":")
+    return user if colon and user else None

@@ -27,6 +27,7 @@ from channel_manager.domain.sync import OutboundMessage, OutboundState
 from channel_manager.entrypoints.web.common import (
     FormData,
     FormError,
+    amount,
     day,
     required_text,
     text,
@@ -53,7 +54,7 @@ def parse_change(form: FormData, hotel_code: str) -> AriChangeInput:
         start=start,
         end=end,
         availability=whole_number(form, "availability", "Rooms to sell"),
-        rate=text(form, "rate"),
+        rate=amount(form, "rate", "Rate"),
         min_los=whole_number(form, "min_los", "Minimum stay", 1),
         max_los=whole_number(form, "max_los", "Maximum stay", 1),
         closed_to_arrival=tri_state(form, "closed_to_arrival"),
@@ -72,6 +73,8 @@ def change_set_of(change: AriChangeInput, currency: str) -> AriChangeSet:
     """The change set ``AriService.submit`` will build from ``change``."""
     try:
         rate = Money.of(change.rate, currency) if change.rate is not None else None
+        if rate is not None:
+            rate.to_ota()  # more decimals than the currency has cannot be sent
     except (InvalidMoney, ArithmeticError, ValueError):
         raise FormError(f"Rate must be an amount like 120.00 in {currency}") from None
     builder = AriChangeSetBuilder().set(

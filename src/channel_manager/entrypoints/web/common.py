@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from enum import Enum
@@ -18,6 +19,19 @@ from channel_manager.entrypoints.web.rendering import NOTICE_KEY
 
 FormData = Mapping[str, Any]
 ChoiceT = TypeVar("ChoiceT", bound=Enum)
+
+#: The dates a form may name: far beyond any stay, yet with room for ranges and grids around
+#: them (``date.max`` plus a week is an ``OverflowError``, year 1 minus a day too).
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2999, 12, 31)
+#: The largest whole number a form field takes (rooms, nights): an int column holds it.
+MAX_WHOLE_NUMBER = 99_999
+#: Control characters (NUL among them) have no place in a form field, and XML cannot carry
+#: most of them: they used to reach the OTA encoder and end in a 500.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+#: An amount as people type it: ASCII digits only (``isdigit`` also admits superscripts), at
+#: most two decimal places more than any currency has, no exponent, no sign.
+_AMOUNT = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,4})?")
 
 
 class FormError(InvalidRequest):
@@ -41,6 +55,8 @@ def text(form: FormData, name: str) -> str | None:
     value = form.get(name)
     if not isinstance(value, str):
         return None
+    if _CONTROL_CHARACTERS.search(value):
+        raise FormError(f"{name} contains control characters")
     return value.strip() or None
 
 
@@ -52,23 +68,45 @@ def required_text(form: FormData, name: str, label: str) -> str:
     return value
 
 
-def whole_number(form: FormData, name: str, label: str, minimum: int = 0) -> int | None:
-    """A whole number at least ``minimum``; ``None`` when left empty."""
+def whole_number(
+    form: FormData, name: str, label: str, minimum: int = 0, maximum: int = MAX_WHOLE_NUMBER
+) -> int | None:
+    """A whole number from ``minimum`` to ``maximum`` in ASCII digits; ``None`` when empty."""
     value = text(form, name)
     if value is None:
         return None
-    if not value.isdigit() or int(value) < minimum:
-        raise FormError(f"{label} must be a whole number of at least {minimum}")
-    return int(value)
+    if not (value.isascii() and value.isdigit() and len(value) <= len(str(maximum))):
+        raise FormError(f"{label} must be a whole number from {minimum} to {maximum}")
+    number = int(value)
+    if not minimum <= number <= maximum:
+        raise FormError(f"{label} must be a whole number from {minimum} to {maximum}")
+    return number
+
+
+def amount(form: FormData, name: str, label: str) -> str | None:
+    """An amount like ``120.50`` (ASCII digits, no exponent or sign); ``None`` when empty."""
+    value = text(form, name)
+    if value is not None and not _AMOUNT.fullmatch(value):
+        raise FormError(f"{label} must be an amount like 120.50")
+    return value
+
+
+def in_calendar(value: date | None, label: str) -> date | None:
+    """``value`` when it lies from :data:`FIRST_DATE` to :data:`LAST_DATE`; else a
+    ``FormError`` (``None`` stays ``None``)."""
+    if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+        raise FormError(f"{label} must be a date from {FIRST_DATE} to {LAST_DATE}")
+    return value
 
 
 def day(form: FormData, name: str, label: str) -> date:
     """A required ISO date (``YYYY-MM-DD``, what ``<input type=date>`` sends)."""
     value = required_text(form, name, label)
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise FormError(f"{label} must be a date like 2025-06-30") from None
+    return in_calendar(parsed, label) or parsed
 
 
 def tri_state(form: FormData, name: str) -> bool | None:
@@ -96,9 +134,10 @@ def date_or_none(value: str | None, label: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise FormError(f"{label} must be a date like 2025-06-30") from None
+    return in_calendar(parsed, label)
 
 
 def uuid_or_none(value: str | None, label: str) -> UUID | None:

@@ -30,7 +30,9 @@ from channel_manager.entrypoints.web.ari_forms import (
     preview,
 )
 from channel_manager.entrypoints.web.common import (
+    FormError,
     choose_connection,
+    in_calendar,
     notify,
     see_other,
 )
@@ -127,7 +129,7 @@ async def rates_page(
         else []
     )
     picked = _pick_hotel(hotels, hotel)
-    first = start or _today(picked, now)
+    first = in_calendar(start, "Start date") or _today(picked, now)
     defaults = {"start": str(first), "end": str(first + timedelta(days=6))}
     return await asyncio.to_thread(  # the grid reads pushes and units from the database
         _rates_page,
@@ -199,8 +201,8 @@ def _today(hotel: HotelView | None, now: datetime) -> date:
 def _grid_start(form: dict[str, str], today: date) -> date:
     """The grid starts at the change's start date when it is a valid date, else today."""
     try:
-        return date.fromisoformat(form.get("start", ""))
-    except ValueError:
+        return in_calendar(date.fromisoformat(form.get("start", "")), "Start date") or today
+    except (ValueError, FormError):
         return today
 
 

@@ -8,9 +8,11 @@ from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 
+from channel_manager.adapters.throttle import SIGN_IN, LockedOut
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.errors import Unauthenticated
 from channel_manager.application.signin_links import SIGNIN_LINK_PATH, SigninLinks
+from channel_manager.entrypoints.rest.throttle import RequestThrottle
 from channel_manager.entrypoints.web.common import see_other, text
 from channel_manager.entrypoints.web.errors import safe_next
 from channel_manager.entrypoints.web.rendering import page
@@ -40,13 +42,18 @@ def signin(
     request: Request[Any, Any, Any],
     api_keys: ApiKeyService,
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    auth_throttle: RequestThrottle,
 ) -> Response[Any]:
     """Check the key from the form and sign this browser in to its organisation."""
     key = text(data, "api_key")
     destination = safe_next(text(data, "next"))
     try:
+        auth_throttle.check(request, SIGN_IN, key)  # locked out: not even a right key passes
         record = api_keys.identify(key)
+    except LockedOut as error:
+        return page(request, "signin.html", 429, error=str(error), next=destination)
     except Unauthenticated as error:
+        auth_throttle.failed(request, SIGN_IN, key)
         return page(request, "signin.html", 401, error=str(error), next=destination)
     start_session(request, record.organization_id, record.id)
     return see_other(destination)
@@ -83,12 +90,18 @@ def signin_link(
     request: Request[Any, Any, Any],
     signin_links: SigninLinks,
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    auth_throttle: RequestThrottle,
 ) -> Response[Any]:
     """Use the token up (once, in whichever process) and sign this browser in."""
     destination = safe_next(text(data, "next"))
+    token = text(data, "token")
     try:
-        organization_id = signin_links.redeem(text(data, "token"))
+        auth_throttle.check(request, SIGN_IN, token)  # guessing tokens locks out like keys
+        organization_id = signin_links.redeem(token)
+    except LockedOut as error:
+        return page(request, "signin_link.html", 429, error=str(error), organization=None)
     except Unauthenticated as error:
+        auth_throttle.failed(request, SIGN_IN, token)
         return page(request, "signin_link.html", 401, error=str(error), organization=None)
     start_session(request, organization_id, None)
     return see_other(destination)

@@ -1,0 +1,141 @@
+"""``serve`` closes connections whose request does not arrive in time (issue 12 §5).
+
+The attack: uvicorn waited forever for a request head, so idle or half-sent connections (or a
+head trickled a byte at a time) were held for good; 130 of them starved a server limited to
+128 file descriptors. These tests run uvicorn with the deadline protocol on a real socket, with
+deadlines of a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from litestar.types import Receive, Scope, Send
+
+from channel_manager.entrypoints.http_guard import deadline_protocol
+
+HEADER_TIMEOUT, BODY_TIMEOUT = 0.4, 0.6
+#: Long enough for any deadline above to have passed several times over.
+PATIENCE = 5.0
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    """Reads the whole body, waits ``?slow`` seconds (longer than any deadline), answers."""
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = bool(message.get("more_body"))
+    if scope["query_string"] == b"slow":
+        await asyncio.sleep(HEADER_TIMEOUT + BODY_TIMEOUT)
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]}
+    )
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.fixture(scope="module")
+def port() -> Iterator[int]:
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="off",
+        http=deadline_protocol(HEADER_TIMEOUT, BODY_TIMEOUT),
+        log_config=None,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + PATIENCE
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.01)
+    (listener,) = server.servers[0].sockets
+    yield int(listener.getsockname()[1])
+    server.should_exit = True
+    thread.join(PATIENCE)
+
+
+def _connect(port: int) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=PATIENCE)
+
+
+def _closed_by_server_after(sock: socket.socket, trickle: bytes = b"") -> float:
+    """Seconds until the server closed ``sock`` (sending ``trickle`` a byte at a time)."""
+    started = time.monotonic()
+    sock.settimeout(0.05)
+    pending = bytearray(trickle)
+    while time.monotonic() - started < PATIENCE:
+        if pending:
+            try:
+                sock.sendall(bytes(pending[:1]))
+            except OSError:
+                return time.monotonic() - started
+            del pending[:1]
+        try:
+            if sock.recv(4096) == b"":
+                return time.monotonic() - started
+        except TimeoutError:
+            continue
+        except OSError:
+            return time.monotonic() - started
+    return PATIENCE
+
+
+def _request(sock: socket.socket, raw: bytes) -> bytes:
+    sock.sendall(raw)
+    sock.settimeout(PATIENCE)
+    answer = b""
+    while not answer.endswith(b"ok"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    return answer
+
+
+GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def test_a_connection_that_sends_nothing_is_closed(port: int) -> None:
+    with _connect(port) as sock:
+        assert _closed_by_server_after(sock) < PATIENCE
+
+
+def test_a_half_sent_head_is_closed_however_slowly_it_trickles(port: int) -> None:
+    head = b"GET / HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 400
+    with _connect(port) as sock:
+        waited = _closed_by_server_after(sock, head)
+    # Trickling every 50 ms would never finish within PATIENCE: the deadline closed it.
+    assert HEADER_TIMEOUT <= waited < PATIENCE
+
+
+def test_a_body_that_stops_coming_is_closed(port: int) -> None:
+    with _connect(port) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + b"x" * 10)
+        assert _closed_by_server_after(sock) < PATIENCE
+
+
+def test_complete_requests_and_slow_answers_are_served_on_one_connection(port: int) -> None:
+    with _connect(port) as sock:
+        assert _request(sock, GET).startswith(b"HTTP/1.1 200")
+        # Answering takes longer than both deadlines: an answer has none.
+        slow = b"POST /?slow HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
+        assert _request(sock, slow).startswith(b"HTTP/1.1 200")
+        assert _request(sock, GET).startswith(b"HTTP/1.1 200")
+
+
+def test_the_next_head_on_a_kept_alive_connection_has_a_deadline_too(port: int) -> None:
+    with _connect(port) as sock:
+        assert _request(sock, GET).startswith(b"HTTP/1.1 200")
+        waited = _closed_by_server_after(sock, b"GET / HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 400)
+    assert waited < PATIENCE
