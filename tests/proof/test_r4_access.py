@@ -632,3 +632,47 @@ def test_the_web_ui_shows_and_changes_nothing_of_another_organisation(
         assert not leaked, (method, path, leaked)
     browser.close()
     assert snapshot(alpha, theirs) == before
+
+
+# --- lists filtered by organisation in the query (issue 12, section 4) ---------------------
+
+
+def _one_availability_change(tenant: Tenant, connection_id: str, hotel: str, months: int) -> str:
+    """Queue one availability push ``months`` ahead (one push per month: never merged)."""
+    hotels = ok(tenant.api.get(f"/api/v1/connections/{connection_id}/properties"))
+    room_type = next(h for h in hotels if h["hotel_code"] == hotel)["room_types"][0]["code"]
+    day = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=31 * months)).isoformat()
+    change = {
+        "hotel_code": hotel,
+        "room_type_code": room_type,
+        "start": day,
+        "end": day,
+        "availability": 1,
+    }
+    [push_id, *_] = submit_ari(tenant, connection_id, change)
+    return push_id
+
+
+def test_another_organisations_push_volume_cannot_hide_ours(
+    service: RunningService, tenant_factory: Callable[[str], Tenant]
+) -> None:
+    """Attack: an organisation queues more pushes than the page holds, after ours; the
+    organisation filter used to run after the page was cut, so our list came back empty."""
+    alpha, beta = tenant_factory("Alpha Stays"), tenant_factory("Beta Resorts")
+    alpha_connection = connect_and_map(alpha, HOTEL)
+    ours = _one_availability_change(alpha, alpha_connection, HOTEL, 1)
+    beta_connection = connect_and_map(beta, OTHER_HOTEL)
+    flood = [
+        _one_availability_change(beta, beta_connection, OTHER_HOTEL, months)
+        for months in range(1, 8)
+    ]
+    alpha_pushes = [p["id"] for p in ok(alpha.api.get("/api/v1/pushes"))]
+
+    assert ours in alpha_pushes
+    assert not set(flood) & set(alpha_pushes)
+    for params in ({"limit": 1}, {"limit": 1, "state": "pending"}):
+        listed = ok(alpha.api.get("/api/v1/pushes", params=params))
+        assert [p["id"] for p in listed] == alpha_pushes[:1], params
+    beta_pushes = [p["id"] for p in ok(beta.api.get("/api/v1/pushes", params={"limit": 500}))]
+    assert set(flood) <= set(beta_pushes)
+    assert ours not in beta_pushes
