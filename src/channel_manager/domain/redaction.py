@@ -63,7 +63,7 @@ _AFTER_CARD = re.compile(
     r"[^\w\n]{0,4}"
     r"(?:(?:exp\w*|valid\w*|until|thru|bis|g(?:ü|ue)ltig\w*|ablauf\w*|vence\w*)\.?[^\w\n]{0,4})?"
     r"(?:\d{1,2}\s?[/.\-]\s?\d{2,4}[^\w\n]{1,4})?"
-    rf"(?:{_CODE_LABEL}[^\w\n]{{0,4}})?"
+    rf"(?:(?:{_CODE_LABEL}|code|pin)(?![A-Za-z])[^\w\n]{{0,4}})?"
     r"(?P<code>\d{3,4})(?![\d/])",
     re.IGNORECASE,
 )

@@ -131,6 +131,7 @@ def test_ordinary_numbers_dates_and_ids_are_kept(text: str) -> None:
         ("Visa 4111111111111111 valid until 08/29, security code 321", None),
         ("CVC 123 for card 378282246310005", "CVC *** for card ***0005"),
         ("my security code is 4321", "my security code is ***"),
+        ("card 3782-822463-10005 code 4321", "card ***0005 code ***"),
         ("Prüfnummer: 555", "Prüfnummer: ***"),
     ],
 )
