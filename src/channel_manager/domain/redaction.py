@@ -272,6 +272,9 @@ def _name_is_secret(name: str) -> bool:
 
 
 def _mask_pair(match: re.Match[str]) -> str:
+    name = match.group("key").strip().rstrip("=:").strip().strip("\"'")
+    if name in _NOT_SECRET:
+        return match.group(0)  # EchoToken="..." stays readable in log lines too
     value = match.group("value")
     quote = value[0] if value[:1] in {'"', "'"} else ""
     return f"{match.group('key')}{quote}{MASK}{quote}"

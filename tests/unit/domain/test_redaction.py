@@ -177,6 +177,7 @@ def test_credentials_in_text_are_masked() -> None:
     line = "login password=hunter22 Authorization: Bearer abc.def token_url=https://x"
     assert redact_text(line) == "login password=*** Authorization: Bearer *** token_url=https://x"
     assert redact_text("key s3cr3t-Value here", ["s3cr3t-Value"]) == "key *** here"
+    assert redact_text('<X EchoToken="7656" Token="t0k3n">') == '<X EchoToken="7656" Token="***">'
 
 
 def test_a_hostile_run_of_digits_is_masked_in_linear_time() -> None:
