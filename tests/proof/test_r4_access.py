@@ -710,7 +710,11 @@ def test_a_polled_reservation_shows_none_of_the_other_guests_of_its_batch(
     assert batches, "the reservations came in one batch (else the proof proves nothing)"
     browser = httpx.Client(base_url=service.base_url, timeout=20)
     key = str(tenant.api.headers["authorization"]).removeprefix("Bearer ")
-    assert browser.get("/signin", params={"key": key}).status_code == 303
+    form = browser.get("/signin")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    signed_in = browser.post("/signin", data={"api_key": key, "_csrf_token": token.group(1)})
+    assert signed_in.status_code == 303, signed_in.text
 
     for reservation in found:
         others = [r for r in found if r["id"] != reservation["id"]]
