@@ -31,6 +31,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from booking_sandbox.model import MessageKind
+from booking_sandbox.ota_reservations import res_notif_rq
 from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy.tables import auth_states
 from channel_manager.adapters.vault import generate_key
@@ -39,6 +41,8 @@ from tests.e2e.flows import (
     Tenant,
     authorize_oauth2,
     connect_and_map,
+    connect_oauth2,
+    map_hotel,
     ok,
     sandbox_requests,
     submit_ari,
@@ -801,3 +805,141 @@ def test_the_openapi_pages_load_nothing_from_a_cdn_and_carry_the_security_header
             policy = answer.headers.get("content-security-policy", "")
             assert "default-src 'self'" in policy, (page, policy)
             assert answer.headers.get("x-content-type-options") == "nosniff", page
+
+
+# --- lists filtered by organisation in the query (issue 12, section 4) ---------------------
+
+
+def _one_availability_change(tenant: Tenant, connection_id: str, hotel: str, months: int) -> str:
+    """Queue one availability push ``months`` ahead (one push per month: never merged)."""
+    hotels = ok(tenant.api.get(f"/api/v1/connections/{connection_id}/properties"))
+    room_type = next(h for h in hotels if h["hotel_code"] == hotel)["room_types"][0]["code"]
+    day = (shifted_today() + dt.timedelta(days=31 * months)).isoformat()
+    change = {
+        "hotel_code": hotel,
+        "room_type_code": room_type,
+        "start": day,
+        "end": day,
+        "availability": 1,
+    }
+    [push_id, *_] = submit_ari(tenant, connection_id, change)
+    return push_id
+
+
+def test_another_organisations_push_volume_cannot_hide_ours(
+    service: RunningService, tenant_factory: Callable[[str], Tenant]
+) -> None:
+    """Attack: an organisation queues more pushes than the page holds, after ours; the
+    organisation filter used to run after the page was cut, so our list came back empty."""
+    alpha, beta = tenant_factory("Alpha Stays"), tenant_factory("Beta Resorts")
+    alpha_connection = connect_and_map(alpha, HOTEL)
+    ours = _one_availability_change(alpha, alpha_connection, HOTEL, 1)
+    beta_connection = connect_and_map(beta, OTHER_HOTEL)
+    flood = [
+        _one_availability_change(beta, beta_connection, OTHER_HOTEL, months)
+        for months in range(1, 8)
+    ]
+    alpha_pushes = [p["id"] for p in ok(alpha.api.get("/api/v1/pushes"))]
+
+    assert ours in alpha_pushes
+    assert not set(flood) & set(alpha_pushes)
+    for params in ({"limit": 1}, {"limit": 1, "state": "pending"}):
+        listed = ok(alpha.api.get("/api/v1/pushes", params=params))
+        assert [p["id"] for p in listed] == alpha_pushes[:1], params
+    beta_pushes = [p["id"] for p in ok(beta.api.get("/api/v1/pushes", params={"limit": 500}))]
+    assert set(flood) <= set(beta_pushes)
+    assert ours not in beta_pushes
+
+
+# --- guest data only where it belongs (issue 12, section 4) --------------------------------
+
+
+def _sandbox_booking(sandbox: SandboxServer, hotel_code: str) -> Any:
+    """A new sandbox booking in ``hotel_code`` (no push target: nothing is delivered)."""
+    with httpx.Client(base_url=sandbox.base_url, timeout=10) as admin:
+        admin.delete("/_sandbox/push-target")
+        made = ok(
+            admin.post("/_sandbox/reservations/generate", json={"hotel_code": hotel_code}), 201
+        )
+    with sandbox.state.lock:
+        return sandbox.state.reservations[str(made["reservation"]["id"])]
+
+
+def test_a_polled_reservation_shows_none_of_the_other_guests_of_its_batch(
+    service: RunningService, tenant: Tenant, sandbox: SandboxServer
+) -> None:
+    """Attack: open one booking's page; it used to show the whole polled page of bookings
+    (across hotels) as its raw message, every other guest's name and booking included."""
+    for hotel in (HOTEL, OTHER_HOTEL, HOTEL):
+        _sandbox_booking(sandbox, hotel)
+    connection_id = connect_oauth2_both(tenant)
+    found = service.tick_until(lambda: (rows := our_reservations(tenant))[2:] and rows)
+    logged = ok(tenant.api.get(f"/api/v1/connections/{connection_id}/messages"))
+    batches = [m for m in logged if sum(r["external_id"] in m["body"] for r in found) > 1]
+    assert batches, "the reservations came in one batch (else the proof proves nothing)"
+    browser = httpx.Client(base_url=service.base_url, timeout=20)
+    key = str(tenant.api.headers["authorization"]).removeprefix("Bearer ")
+    form = browser.get("/signin")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    signed_in = browser.post("/signin", data={"api_key": key, "_csrf_token": token.group(1)})
+    assert signed_in.status_code == 303, signed_in.text
+
+    for reservation in found:
+        others = [r for r in found if r["id"] != reservation["id"]]
+        foreign = {r["external_id"] for r in others} | {
+            g["surname"] for r in others for g in r["guests"]
+        } - {g["surname"] for g in reservation["guests"]}
+        messages = ok(tenant.api.get(f"/api/v1/reservations/{reservation['id']}/messages"))
+        page = browser.get(f"/reservations/{reservation['id']}")
+        assert page.status_code == 200
+        assert messages, reservation["external_id"]
+        assert all(reservation["external_id"] in m["body"] for m in messages)
+        for shown in (page.text, json.dumps(messages)):
+            leaked = sorted(word for word in foreign if word in shown)
+            assert not leaked, (reservation["external_id"], leaked)
+    browser.close()
+
+
+def connect_oauth2_both(tenant: Tenant) -> str:
+    """One OAuth connection holding both hotels, both mapped; its id."""
+    connection_id = connect_oauth2(tenant, [HOTEL, OTHER_HOTEL])
+    for hotel in (HOTEL, OTHER_HOTEL):
+        map_hotel(tenant, connection_id, hotel)
+    return connection_id
+
+
+def test_a_push_for_two_organisations_hotels_is_logged_for_each_with_its_own_only(
+    service: RunningService, tenant_factory: Callable[[str], Tenant], sandbox: SandboxServer
+) -> None:
+    """Attack: a push sender delivers one message with a booking for Alpha's hotel and one for
+    Beta's; each used to find both bookings (guests, remarks) in its message log."""
+    alpha, beta = tenant_factory("Alpha Stays"), tenant_factory("Beta Resorts")
+    alpha_connection = connect_and_map(alpha, HOTEL)
+    beta_connection = connect_and_map(beta, OTHER_HOTEL)
+    ours, theirs = _sandbox_booking(sandbox, HOTEL), _sandbox_booking(sandbox, OTHER_HOTEL)
+    with sandbox.state.lock:
+        hotels = dict(sandbox.state.hotels)
+    body = res_notif_rq(
+        [(MessageKind.NEW, ours), (MessageKind.NEW, theirs)],
+        hotels,
+        shifted_now(),
+        root_status="Commit",
+    )
+    answer = post_push(service, body, {"Authorization": RIGHT})
+    assert answer.status_code == 200, answer.text
+
+    def words(booking: Any) -> set[str]:
+        return {str(booking.id), booking.booker.surname, booking.booker.email}
+
+    for tenant, connection_id, own, other in (
+        (alpha, alpha_connection, ours, theirs),
+        (beta, beta_connection, theirs, ours),
+    ):
+        logged = ok(tenant.api.get(f"/api/v1/connections/{connection_id}/messages"))
+        pushed = [m for m in logged if m["endpoint"].endswith(PUSH_PATH)]
+        assert len(pushed) == 2, pushed  # what came in, and our answer
+        assert str(own.id) in pushed[-1]["body"]
+        everything = json.dumps(logged)
+        leaked = sorted(w for w in words(other) - words(own) if w in everything)
+        assert not leaked, (tenant.name, leaked)

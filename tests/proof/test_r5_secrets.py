@@ -25,11 +25,14 @@ from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 from uuid import UUID
 
+import attrs
 import httpx
 import pytest
 import sqlalchemy as sa
 
 from booking_sandbox.config import MachineAccount, OAuthClient, SandboxConfig
+from booking_sandbox.model import MessageKind
+from booking_sandbox.ota_reservations import res_notif_rq
 from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy import upgrade
 from channel_manager.adapters.sqlalchemy.tables import sealed_secrets
@@ -608,3 +611,114 @@ def test_sealed_credentials_copied_onto_another_organisations_connection_do_not_
     service.tick()  # the worker survives the attacker's unreadable row
     theirs = {r["external_id"] for r in service.tick_until(lambda: our_reservations(victim))}
     assert theirs.isdisjoint(r["external_id"] for r in our_reservations(attacker))
+
+
+# --- card numbers typed into free text (issue 12, section 4) ----------------------------------
+
+#: Test cards as guests type them into a remark: NBSP, dots, dashes, a mixture.
+TYPED_CARDS = {
+    "4111111111111111": "4111\u00a01111\u00a01111\u00a01111",
+    "5555555555554444": "5555.5555.5555.4444",
+    "378282246310005": "3782-822463-10005",
+    "6011000990139424": "6011 0009-9013.9424",
+}
+#: Security codes written beside them (squashed: separators removed).
+TYPED_CODES = ("cvc123", "cvv987", "code4321", "2027246")
+_SQUASH = re.compile(r"[\s.\-\u2010-\u2015\u2212]")
+
+
+def with_typed_cards(sandbox: SandboxServer, hotel: str, index: int) -> Any:
+    """A new sandbox booking whose guest typed card numbers and codes into the comment and
+    the special request; changed in the state and in its queued message, so a poll and a push
+    both carry them."""
+    with httpx.Client(base_url=sandbox.base_url, timeout=10) as admin:
+        admin.delete("/_sandbox/push-target")
+        made = ok(admin.post(GENERATE, json={"hotel_code": hotel}), 201)
+    booking_id = str(made["reservation"]["id"])
+    nbsp, dots, dashes, mixed = TYPED_CARDS.values()
+    with sandbox.state.lock:
+        typed = attrs.evolve(
+            sandbox.state.reservations[booking_id],
+            comment=f"Guest {index}: please charge my card {nbsp} cvc 123, or {dots} cvv 987",
+            special_request=f"card {dashes} code 4321; backup {mixed} 12/27 246",
+        )
+        sandbox.state.reservations[booking_id] = typed
+        for message in sandbox.state.queue.messages:
+            if message.reservation_id == booking_id:
+                message.snapshot = typed
+    return typed
+
+
+def squashed_findings(where: str, text: str) -> list[str]:
+    """Card numbers (whatever separators were typed) and codes in ``text``, by name only."""
+    flat = _SQUASH.sub("", text).lower()
+    found = [f"{where}: card ending {digits[-4:]}" for digits in TYPED_CARDS if digits in flat]
+    return found + [f"{where}: code {code[:-3]}..." for code in TYPED_CODES if code in flat]
+
+
+def test_a_card_typed_into_free_text_is_masked_in_storage_and_every_log(
+    any_database_url: str, known: Secrets, tmp_path: Path
+) -> None:
+    """Attack: a guest types card numbers (NBSP, dots, dashes) and security codes into the
+    remark and the special request; they used to be stored as typed and shown on the page."""
+    with SandboxServer(seed=1, config=sandbox_config(known, access_ttl=100)) as sandbox:
+        environ = environ_for(sandbox, any_database_url, known)
+        with ServeProcess(environ, tmp_path / "serve.log") as server:
+            tenant = new_tenant(environ, server, "Remark Keepers", known)
+            polled = with_typed_cards(sandbox, OAUTH_HOTEL, 1)
+            pushed = with_typed_cards(sandbox, OAUTH_HOTEL, 2)
+            with sandbox.state.lock:
+                hotels = dict(sandbox.state.hotels)
+            body = res_notif_rq(
+                [(MessageKind.NEW, pushed)], hotels, sandbox.state.clock.now(), root_status="Commit"
+            )
+            connect_and_map(tenant, OAUTH_HOTEL)
+            answer = httpx.post(
+                f"{server.base_url}{PUSH_PATH}",
+                content=body,
+                headers={"Content-Type": "application/xml"},
+                auth=(PUSH_USERNAME, known.push_password),
+                timeout=30,
+            )
+            assert answer.status_code == 200, answer.text
+            wanted = {str(polled.id), str(pushed.id)}
+            stored = wait_for(
+                lambda: (
+                    [r for r in our_reservations(tenant) if r["external_id"] in wanted][1:]
+                    and [r for r in our_reservations(tenant) if r["external_id"] in wanted]
+                ),
+                timeout=30,
+            )
+            pages = [
+                httpx.get(
+                    f"{server.base_url}/api/v1/reservations/{r['id']}/messages",
+                    headers=dict(tenant.api.headers),
+                    timeout=30,
+                ).text
+                for r in stored
+            ]
+            tenant.api.close()
+        output = server.output()
+
+    # The remarks were stored (masked, the rest readable): the scans below have something to
+    # find if masking failed.
+    for reservation in stored:
+        remarks = " ".join(reservation["remarks"])
+        assert "please charge my card ***1111 cvc ***, or ***4444 cvv ***" in remarks
+        stay_remarks = " ".join(reservation["room_stays"][0]["remarks"])
+        assert "card ***0005 code ***; backup ***9424" in stay_remarks
+    engine = sa.create_engine(any_database_url)
+    try:
+        cells = list(text_cells(engine))
+    finally:
+        engine.dispose()
+    findings = [
+        f for table, column, text in cells for f in squashed_findings(f"{table}.{column}", text)
+    ]
+    findings += [
+        f
+        for n, line in enumerate(output.splitlines(), 1)
+        for f in squashed_findings(f"log line {n}", line)
+    ]
+    findings += [f for page in pages for f in squashed_findings("reservation messages", page)]
+    assert findings == []

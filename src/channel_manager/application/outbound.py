@@ -184,12 +184,7 @@ class OutboundDispatcher:
             if connection_id is not None:
                 owned_connection(uow, organization_id, connection_id)
                 return uow.outbound.list(connection_id=connection_id, state=state, limit=limit)
-            allowed = {c.id for c in uow.connections.list(organization_id)}
-            return [
-                m
-                for m in uow.outbound.list(state=state, limit=limit * 5)
-                if m.connection_id in allowed
-            ][:limit]
+            return uow.outbound.list(organization_id=organization_id, state=state, limit=limit)
 
 
 def _owned_message(uow: UnitOfWork, organization_id: UUID, message_id: UUID) -> OutboundMessage:

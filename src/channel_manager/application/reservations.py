@@ -22,6 +22,7 @@ from channel_manager.domain.availability import Occupancy, occupancy_delta
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.domain.errors import DomainError
+from channel_manager.domain.guest_text import mask_guest_text
 from channel_manager.domain.ledger import LedgerOutcome, ReservationLedger
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.domain.reservation import Reservation
@@ -90,7 +91,8 @@ class ReservationIntake:
         (routing a push did), so linking and publishing do not read them again.
         """
         links = links or MappingLookup(uow, connection.id)
-        incoming = links.link(connection, message.reservation)
+        # A card number a guest typed into a remark is masked before anything stores it.
+        incoming = mask_guest_text(links.link(connection, message.reservation))
         current = uow.reservations.get_by_external(connection.id, incoming.external_id)
         if current is None:
             incoming = attrs.evolve(incoming, id=self._ids.new_id())
@@ -161,7 +163,7 @@ class ReservationIntake:
         results: list[BatchResult] = []
         for message in messages:
             try:
-                incoming = links.link(connection, message.reservation)
+                incoming = mask_guest_text(links.link(connection, message.reservation))
                 key = incoming.external_id
                 # A reservation may come twice in one batch: the second sees the first.
                 current = created.get(key) or changed.get(key) or stored.get(key)

@@ -279,12 +279,14 @@ class OutboundMessageRepository(Protocol):
     def list(
         self,
         *,
+        organization_id: UUID | None = None,
         connection_id: UUID | None = None,
         state: OutboundState | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> builtins.list[OutboundMessage]:
-        """Messages, newest first, filtered."""
+        """Messages, newest first, filtered (``organization_id``: only messages of that
+        organisation's connections, filtered before the page is cut)."""
         ...
 
 

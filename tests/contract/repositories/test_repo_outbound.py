@@ -45,6 +45,24 @@ def test_messages_round_trip_with_their_payload(uow_factory):
             uow.outbound.add(availability_message(seeded.connection.id, key="idem-1"))
 
 
+def test_listing_by_organisation_filters_before_the_page_is_cut(uow_factory):
+    """Another organisation's newer pushes neither fill the page nor hide ours (issue 12)."""
+    ours = seed(uow_factory)
+    theirs = seed(uow_factory)
+    mine = availability_message(ours.connection.id, created_minute=1)
+    flood = [rate_message(theirs.connection.id, created_minute=2 + i) for i in range(30)]
+    _queue(uow_factory, mine, *flood)
+    with uow_factory() as uow:
+        assert uow.outbound.list(organization_id=ours.organization.id, limit=5) == [mine]
+        listed = uow.outbound.list(organization_id=theirs.organization.id, limit=100)
+        assert listed == sorted(flood, key=lambda m: m.created_at, reverse=True)
+        assert uow.outbound.list(organization_id=uuid4()) == []
+        assert (
+            uow.outbound.list(organization_id=ours.organization.id, state=OutboundState.DELIVERED)
+            == []
+        )
+
+
 def test_claim_starts_due_messages_oldest_first(uow_factory):
     seeded = seed(uow_factory)
     first = availability_message(seeded.connection.id, ordering_key="H1", created_minute=1)

@@ -3,7 +3,8 @@
 The application persists what the sink receives (the ``message log`` table); the adapter only
 promises that nothing secret leaves through it. XML bodies are masked by the OTA codec's
 ``redact`` (card numbers, security codes); JSON and form bodies have their token, secret and
-code fields replaced here.
+code fields replaced here, and card numbers in their other values masked, by the rules of
+:mod:`channel_manager.domain.redaction`.
 """
 
 from __future__ import annotations
@@ -21,26 +22,10 @@ import attrs
 
 from channel_manager.application.message_log import MessageLogWriter
 from channel_manager.domain.messages import MessageDirection
-
-MASK = "***"
+from channel_manager.domain.redaction import MASK, is_secret_name, redact_text
 
 #: ``<!-- RUID: [UmFuZG9tSVYk...] -->``: Booking.com's request id, which support asks for.
 _RUID_COMMENT = re.compile(rb"<!--\s*RUID:\s*\[?\s*([^\]\s>]+)\s*\]?\s*-->")
-
-#: Keys of JSON and form bodies whose values are credentials.
-SECRET_KEYS = frozenset(
-    {
-        "access_token",
-        "client_secret",
-        "code",
-        "code_verifier",
-        "id_token",
-        "jwt",
-        "password",
-        "refresh_token",
-        "token",
-    }
-)
 
 
 @attrs.frozen(kw_only=True)
@@ -123,17 +108,23 @@ def extract_ruid(body: bytes) -> str | None:
 def _mask_json_value(value: object) -> object:
     if isinstance(value, dict):
         return {
-            key: MASK if key in SECRET_KEYS and item is not None else _mask_json_value(item)
+            key: MASK
+            if isinstance(key, str) and is_secret_name(key) and item is not None
+            else _mask_json_value(item)
             for key, item in value.items()
         }
     if isinstance(value, list):
         return [_mask_json_value(item) for item in value]
+    if isinstance(value, str):
+        return redact_text(value)  # a guest's remark may hold a card number
     return value
 
 
 def _mask_form(text: str) -> str:
     pairs = parse_qsl(text, keep_blank_values=True)
-    return urlencode([(key, MASK if key in SECRET_KEYS else value) for key, value in pairs])
+    return urlencode(
+        [(key, MASK if is_secret_name(key) else redact_text(value)) for key, value in pairs]
+    )
 
 
 def mask_body(body: bytes, content_type: str, redact_xml: Callable[[bytes], str]) -> str:

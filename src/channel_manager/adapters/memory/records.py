@@ -161,8 +161,11 @@ class InMemoryReservationRepository:
 class InMemoryOutboundMessageRepository:
     """The outbox; claiming follows the SQL adapter's per-ordering-key rule."""
 
-    def __init__(self, rows: TableView[OutboundMessage]) -> None:
+    def __init__(
+        self, rows: TableView[OutboundMessage], connections: TableView[Connection]
+    ) -> None:
         self._rows = rows
+        self._connections = connections
 
     def get(self, id: UUID) -> OutboundMessage:
         """The message; NotFound when unknown."""
@@ -224,14 +227,27 @@ class InMemoryOutboundMessageRepository:
     def list(
         self,
         *,
+        organization_id: UUID | None = None,
         connection_id: UUID | None = None,
         state: OutboundState | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> builtins.list[OutboundMessage]:
         """Messages, newest first (then by id descending), filtered and paged."""
+        owned = (
+            None
+            if organization_id is None
+            else {
+                c.id
+                for c in self._connections.select(lambda c: c.organization_id == organization_id)
+            }
+        )
         found = self._rows.select(
-            lambda m: connection_id in (None, m.connection_id) and state in (None, m.state)
+            lambda m: (
+                connection_id in (None, m.connection_id)
+                and state in (None, m.state)
+                and (owned is None or m.connection_id in owned)
+            )
         )
         ordered = sorted(found, key=lambda m: (m.created_at, m.id), reverse=True)
         return ordered[offset : offset + limit]

@@ -110,7 +110,7 @@ class InMemoryUnitOfWork:
         )
         self.sync_runs = InMemorySyncRunRepository(self._view("sync_runs", "sync run"))
         self.outbound = InMemoryOutboundMessageRepository(
-            self._view("outbound", "outbound message")
+            self._view("outbound", "outbound message"), connections
         )
         self.message_log = InMemoryMessageLogRepository(
             self._view("message_log", "message log entry")

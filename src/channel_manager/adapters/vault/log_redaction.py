@@ -3,8 +3,9 @@
 `Secret` already prints as ``Secret('***')``; this filter is the second line of defence for
 values that reached a log call as plain strings: bearer tokens, HTTP Basic credentials,
 ``client_secret=...``/``password=...`` style pairs (query strings, JSON, XML attributes), our API
-keys, OAuth codes in URLs, card-number-like digit runs, and any exact value registered as a
-known secret.
+keys, OAuth codes in URLs, card numbers and their security codes, and any exact value
+registered as a known secret. The rules are `channel_manager.domain.redaction`'s, the same
+the message log and the stored guest text are masked with.
 Attach it to handlers (`install_log_redaction`), not loggers: a logger's filters do not see
 records that propagate up from child loggers.
 """
@@ -12,62 +13,20 @@ records that propagate up from child loggers.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 
+from channel_manager.domain.redaction import MASK, MIN_KNOWN_SECRET_LENGTH, redact_text
 from channel_manager.ports.vault import Secret
 
-REDACTED = "***"
-
-_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]+=*")
-_BASIC = re.compile(r"(?i)\b(authorization\s*[:=]\s*[\"']?basic)\s+[A-Za-z0-9+/]+=*")
-# Any identifier ending in a credential word (client_secret, CM_PUSH_PASSWORD, refresh_token,
-# x-api-key, SeriesCode...), then = or :, then a quoted or bare value.
-_CREDENTIAL_PAIR = re.compile(
-    r"""(?ix)
-    (?P<key>["']?\b[\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key|jwt|seriescode|cvv|cvc)
-        ["']?\s*[=:]\s*)
-    (?!Secret\('\*\*\*'\))  # already masked by Secret itself: leave it readable
-    (?P<value>"[^"]*"|'[^']*'|[^\s&,;"'<>}]+)
-    """
-)
-# 13-19 digits written as one run, in groups of four (4-4-4-1..7), or as Amex (4-6-5).
-# Dates such as 2025-01-01 do not fit these shapes, so ARI date ranges survive.
-_CARD_NUMBER = re.compile(
-    r"\b(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{4,5})\b"
-)
-# Our REST API keys (``cm_`` and 43 URL-safe characters) wherever they appear, e.g. in the web
-# UI's one-click sign-in link in an access-log line; the first ten characters stay, as in the
-# database, to tell keys apart.
-_API_KEY = re.compile(r"\b(cm_[A-Za-z0-9_-]{7})[A-Za-z0-9_-]{36,}")
-# An OAuth authorisation code in a URL's query (the callback's access-log line).
-_QUERY_CODE = re.compile(r"([?&]code=)[^&\s\"'#]+")
-# Shorter known secrets would redact ordinary words; the pattern rules cover those cases.
-_MIN_KNOWN_SECRET_LENGTH = 6
-
-
-def _mask_pair(match: re.Match[str]) -> str:
-    value = match.group("value")
-    quote = value[0] if value[:1] in {'"', "'"} else ""
-    return f"{match.group('key')}{quote}{REDACTED}{quote}"
-
-
-def _mask_card(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    # Last four digits are what Booking.com's PCI guidance lets us keep, and they help support.
-    return f"{REDACTED}{digits[-4:]}"
+REDACTED = MASK
+_MIN_KNOWN_SECRET_LENGTH = MIN_KNOWN_SECRET_LENGTH
 
 
 def redact(text: str, known_secrets: Iterable[str] = ()) -> str:
-    """Return `text` with credentials, card numbers and the given known values masked."""
-    for value in known_secrets:
-        text = text.replace(value, REDACTED)
-    text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    text = _BASIC.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    text = _CREDENTIAL_PAIR.sub(_mask_pair, text)
-    text = _API_KEY.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    text = _QUERY_CODE.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    return _CARD_NUMBER.sub(_mask_card, text)
+    """Return `text` with credentials, card numbers and the given known values masked (the
+    rules of `channel_manager.domain.redaction`, shared with the message log and the guest
+    text we store)."""
+    return redact_text(text, known_secrets)
 
 
 class SecretRedactingFilter(logging.Filter):

@@ -25,6 +25,7 @@ from channel_manager.domain.inventory import Property, Unit
 from channel_manager.domain.messages import MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
 from channel_manager.domain.sync import OutboundState, SyncRun
+from channel_manager.entrypoints.reservation_messages import reservation_messages
 from channel_manager.entrypoints.rest.errors import error_responses as errors
 from channel_manager.entrypoints.rest.views import (
     AcceptedPushes,
@@ -266,6 +267,15 @@ class ReservationsController(Controller):
     ) -> Reservation:
         """One reservation with stays, guests, nightly prices and totals."""
         return queries.reservation(organization_id, reservation_id)
+
+    @get("/{reservation_id:uuid}/messages", sync_to_thread=True, responses=errors(404))
+    def list_reservation_messages(
+        self, organization_id: UUID, reservation_id: UUID, queries: Queries
+    ) -> list[MessageLogEntry]:
+        """The logged messages that name the reservation, newest first, each cut to this
+        reservation alone (bodies redacted; never the rest of the batch or push)."""
+        reservation = queries.reservation(organization_id, reservation_id)
+        return reservation_messages(queries, organization_id, reservation)[1]
 
 
 API_CONTROLLERS = (

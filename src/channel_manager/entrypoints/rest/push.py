@@ -36,6 +36,7 @@ from litestar.openapi.spec import (
 )
 
 from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
+from channel_manager.adapters.booking.ota.excerpt import only_reservations_at
 from channel_manager.adapters.booking.ota.namespaces import SOAP_NAMESPACES
 from channel_manager.adapters.booking.ota.parser import ParserLimits
 from channel_manager.adapters.booking.ota.redact import redact
@@ -146,24 +147,25 @@ class ReservationPushReceiver:
             logger.warning("push refused: %s", error)
             return error_answer(refusal_for(error), soap=soap_hint)
         kind = _ACK_KIND[message.kind]
-        inbound = {
-            "message_type": message.kind.value,
-            "body": redact(body).decode("utf-8", errors="replace"),
-            "ruid": message.ruid,
-        }
-        routed_to: list[UUID] = []
+        logged = redact(body).decode("utf-8", errors="replace")
+        inbound = {"message_type": message.kind.value, "body": logged, "ruid": message.ruid}
+        shares: dict[UUID, tuple[int, ...]] = {}
         try:
-            return self._commit(message, kind, inbound, routed_to)
+            return self._commit(message, kind, inbound, shares)
         except Exception as error:
             refusal = refusal_for(error)
             answer = error_answer(refusal, soap=message.soap, kind=kind, echo=message.echo_token)
         # Nothing of the message was committed; the log still keeps what came and what we
-        # answered (unattached when routing failed: unknown hotel, missing ids).
-        connection_ids: list[UUID | None] = [*routed_to] or [None]
-        entries = self._log_quietly(connection_ids, MessageDirection.INBOUND, **inbound)
-        self._log_quietly(
-            list(entries) or [None], MessageDirection.OUTBOUND, **_outbound(kind, answer)
-        )
+        # answered, each connection only its own reservations (unattached, whole, when
+        # routing failed: unknown hotel, missing ids).
+        outbound = _outbound(kind, answer)
+        if not shares:
+            entries = self._log_quietly([None], MessageDirection.INBOUND, **inbound)
+            self._log_quietly(list(entries) or [None], MessageDirection.OUTBOUND, **outbound)
+        for connection_id, indices in shares.items():
+            own = {**inbound, "body": _share(logged, indices, whole=len(shares) == 1)}
+            self._log_quietly([connection_id], MessageDirection.INBOUND, **own)
+            self._log_quietly([connection_id], MessageDirection.OUTBOUND, **outbound)
         return answer
 
     def _commit(
@@ -171,29 +173,42 @@ class ReservationPushReceiver:
         message: ResNotifRQ,
         kind: ResAckKind,
         inbound: Mapping[str, Any],
-        routed_to: list[UUID],
+        shares: dict[UUID, tuple[int, ...]],
     ) -> PushAnswer:
         """Routing, the inbound log entries, every reservation and the outbound entries in ONE
         transaction: one commit per push instead of one per step, and a message is stored
         whole or not at all (a redelivery after a failure applies it again from the start).
-        Fills ``routed_to`` with the connections once routed, for the log of a failure.
+        Fills ``shares`` once routed: each connection and the positions of its reservations
+        in the message, for the log (of a failure too).
+
+        A push may carry reservations of hotels held by different organisations: each
+        connection's log entries keep only its own reservations (guests' data stays with
+        the hotel it belongs to).
         """
         with self._uow_factory() as uow:
             # What routing reads (each connection's property mapping), linking and publishing
             # reuse instead of reading it again in this transaction.
             lookups: dict[UUID, MappingLookup] = {}
             routed = self._route_all(uow, message, lookups)
-            routed_to.extend(dict.fromkeys(connection.id for _, connection in routed))
+            shares.update(_shares(routed))
+            whole = len(shares) == 1
             entries = {
-                connection_id: self._write(uow, connection_id, MessageDirection.INBOUND, inbound)
-                for connection_id in routed_to
+                connection_id: self._write(
+                    uow,
+                    connection_id,
+                    MessageDirection.INBOUND,
+                    {**inbound, "body": _share(inbound["body"], indices, whole=whole)},
+                )
+                for connection_id, indices in shares.items()
             }
             for channel_reservation, connection in self._prepare(message, routed, entries):
                 links = lookups.setdefault(connection.id, MappingLookup(uow, connection.id))
                 self._intake.apply_in(uow, connection, channel_reservation, links)
             answer = self._acknowledge(message, kind, routed)
-            for connection_id in routed_to:
-                self._write(uow, connection_id, MessageDirection.OUTBOUND, _outbound(kind, answer))
+            outbound = _outbound(kind, answer)
+            for connection_id, indices in shares.items():
+                own = {**outbound, "body": _share(outbound["body"], indices, whole=whole)}
+                self._write(uow, connection_id, MessageDirection.OUTBOUND, own)
             uow.commit()
         return answer
 
@@ -289,6 +304,27 @@ class ReservationPushReceiver:
             # The answer matters more than its log entry.
             logger.exception("could not write the message log for a push")
             return {}
+
+
+def _shares(routed: Sequence[tuple[OtaReservation, Connection]]) -> dict[UUID, tuple[int, ...]]:
+    """Each routed connection and the positions of its reservations in the message."""
+    positions: dict[UUID, list[int]] = {}
+    for index, (_reservation, connection) in enumerate(routed):
+        positions.setdefault(connection.id, []).append(index)
+    return {connection_id: tuple(found) for connection_id, found in positions.items()}
+
+
+#: Logged instead of a body that could not be cut to one connection's reservations.
+_UNSHAREABLE = "(not logged: the message could not be cut to this connection's reservations)"
+
+
+def _share(body: str, indices: Sequence[int], *, whole: bool) -> str:
+    """The (redacted) ``body`` with only the reservations at ``indices``; all of it when one
+    connection holds every reservation (``whole``), as most pushes are."""
+    if whole:
+        return body
+    own = only_reservations_at(body.encode("utf-8"), indices)
+    return _UNSHAREABLE if own is None else own.decode("utf-8", errors="replace")
 
 
 def _outbound(kind: ResAckKind, answer: PushAnswer) -> dict[str, Any]:

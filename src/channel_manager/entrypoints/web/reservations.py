@@ -9,13 +9,11 @@ from litestar import Request, Response, get
 
 from channel_manager.application.inventory import InventoryService
 from channel_manager.application.queries import Queries
-from channel_manager.domain.messages import MessageDirection, MessageLogEntry
-from channel_manager.domain.reservation import Reservation, ReservationStatus
+from channel_manager.domain.reservation import ReservationStatus
+from channel_manager.entrypoints.reservation_messages import reservation_messages
 from channel_manager.entrypoints.web.common import choice_or_none, date_or_none, uuid_or_none
 from channel_manager.entrypoints.web.rendering import page
 
-#: How far back the detail view looks in the message log for a reservation's messages.
-MESSAGE_LOOKBACK = 500
 PAGE_SIZE = 100
 
 
@@ -71,23 +69,6 @@ def reservations_page(
     )
 
 
-def _messages_about(
-    queries: Queries, organization_id: UUID, reservation: Reservation
-) -> tuple[MessageLogEntry | None, list[MessageLogEntry]]:
-    """The message the reservation came from, and every logged message that names it
-    (newest first): its revision history as the channel sent it.
-
-    Only pushed reservations link the message they came from; for pulled ones the current
-    revision is the newest inbound message that names the reservation.
-    """
-    entries = queries.messages(organization_id, reservation.connection_id, MESSAGE_LOOKBACK)
-    raw = next((e for e in entries if e.id == reservation.raw_message_id), None)
-    history = [e for e in entries if reservation.external_id in e.body or e is raw]
-    if raw is None:
-        raw = next((e for e in history if e.direction is MessageDirection.INBOUND), None)
-    return raw, history
-
-
 @get("/reservations/{reservation_id:uuid}", include_in_schema=False, sync_to_thread=True)
 def reservation_page(
     request: Request[Any, Any, Any],
@@ -111,7 +92,7 @@ def reservation_page(
             ),
             None,
         )
-    raw, history = _messages_about(queries, organization_id, reservation)
+    raw, history = reservation_messages(queries, organization_id, reservation)
     return page(
         request,
         "reservation.html",

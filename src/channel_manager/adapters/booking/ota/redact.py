@@ -3,10 +3,11 @@
 Blanked (value replaced by ``***``): every element or attribute whose name says it carries a
 card number, security code or credential (``CardNumber``, ``SeriesCode``, CVC/CVV,
 ``MagneticStripe``, ``PlainText`` and ``Token`` of encrypted card fields, anything named like a
-password, secret or token) and, anywhere in text or attribute values, digit runs that pass the
-Luhn check (a card number typed where none belongs). ``EchoToken`` is a correlation id, not a
-credential, and is kept because support needs it; so are the card holder's name, the card
-brand and expiry, which we store anyway.
+password, secret or token) and, anywhere in text or attribute values, card numbers and the
+security codes next to them (a card typed where none belongs). Both rules are
+:mod:`channel_manager.domain.redaction`'s, shared with the process logs and the stored guest
+text. ``EchoToken`` is a correlation id, not a credential, and is kept because support needs
+it; so are the card holder's name, the card brand and expiry, which we store anyway.
 
 A well-formed body is parsed with the hardened parser and rewritten; anything else (truncated,
 hostile, not XML) is masked textually, so it can still be logged without being parsed unsafely.
@@ -14,62 +15,18 @@ hostile, not XML) is masked textually, so it can still be logged without being p
 
 from __future__ import annotations
 
-import functools
 import re
 
 from lxml import etree
 
 from channel_manager.adapters.booking.ota.errors import OtaParseError
 from channel_manager.adapters.booking.ota.parser import parse_xml
+from channel_manager.domain.redaction import MASK, is_secret_name, mask_card_numbers, redact_text
 
-MASK = "***"
-_SECRET_NAME = re.compile(
-    r"card_?number|series_?code|cvc|cvv|magnetic_?stripe|plain_?text|password|passw|secret|token|jwt",
-    re.IGNORECASE,
-)
-#: Names that match the pattern above but are not secrets.
-_NOT_SECRET = frozenset({"EchoToken"})
-_DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+__all__ = ["MASK", "redact"]
+
 _ATTRIBUTE = re.compile(r"""([\w:.-]+)(\s*=\s*)(["'])(.*?)\3""", re.DOTALL)
 _ELEMENT_TEXT = re.compile(r"(<(?:[\w.-]+:)?([\w.-]+)\b[^>]*>)([^<]*)(</)", re.DOTALL)
-
-
-def _is_secret(name: str) -> bool:
-    # A message repeats a few dozen names hundreds of times, so answers are cached (a fifth
-    # of redacting); only for names of ordinary length, so a hostile body cannot park
-    # megabytes of names in the cache.
-    return _is_secret_name(name) if len(name) <= 128 else _name_is_secret(name)
-
-
-@functools.lru_cache(maxsize=1024)
-def _is_secret_name(name: str) -> bool:
-    return _name_is_secret(name)
-
-
-def _name_is_secret(name: str) -> bool:
-    local = name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
-    return local not in _NOT_SECRET and bool(_SECRET_NAME.search(local))
-
-
-def _luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def _mask_card_number(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    return MASK if _luhn_valid(digits) else match.group(0)
-
-
-def _mask_card_numbers(text: str) -> str:
-    return _DIGIT_RUN.sub(_mask_card_number, text)
-
-
 _ATTRIBUTES = etree.XPath("@*")
 
 
@@ -88,15 +45,15 @@ def _attributes(element: etree._Element) -> list[tuple[str, str]]:
 
 
 def _redact_element(element: etree._Element) -> None:
-    secret = isinstance(element.tag, str) and _is_secret(element.tag)
+    secret = isinstance(element.tag, str) and is_secret_name(element.tag)
     for name, value in _attributes(element):
-        masked = MASK if secret or _is_secret(name) else _mask_card_numbers(value)
+        masked = MASK if secret or is_secret_name(name) else mask_card_numbers(value)
         if masked != value:
             element.set(name, masked)
     if element.text:
-        element.text = MASK if secret and element.text.strip() else _mask_card_numbers(element.text)
+        element.text = MASK if secret and element.text.strip() else mask_card_numbers(element.text)
     if element.tail:
-        element.tail = _mask_card_numbers(element.tail)
+        element.tail = mask_card_numbers(element.tail)
     for child in element:
         _redact_element(child)
         if secret and isinstance(child.tag, str):
@@ -109,14 +66,14 @@ def _redact_element(element: etree._Element) -> None:
 def _redact_text(text: str) -> str:
     def attribute(match: re.Match[str]) -> str:
         name, equals, quote, value = match.groups()
-        masked = MASK if _is_secret(name) else _mask_card_numbers(value)
+        masked = MASK if is_secret_name(name) else mask_card_numbers(value)
         return f"{name}{equals}{quote}{masked}{quote}"
 
     def element_text(match: re.Match[str]) -> str:
         opening, name, content, closing = match.groups()
-        return f"{opening}{MASK if _is_secret(name) and content.strip() else content}{closing}"
+        return f"{opening}{MASK if is_secret_name(name) and content.strip() else content}{closing}"
 
-    return _mask_card_numbers(_ELEMENT_TEXT.sub(element_text, _ATTRIBUTE.sub(attribute, text)))
+    return redact_text(_ELEMENT_TEXT.sub(element_text, _ATTRIBUTE.sub(attribute, text)))
 
 
 def redact(xml_bytes: bytes) -> bytes:
@@ -128,6 +85,6 @@ def redact(xml_bytes: bytes) -> bytes:
     tree = root.getroottree()
     for sibling in (*root.itersiblings(preceding=True), *root.itersiblings()):
         if sibling.text:
-            sibling.text = _mask_card_numbers(sibling.text)
+            sibling.text = mask_card_numbers(sibling.text)
     _redact_element(root)
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")

@@ -127,6 +127,7 @@ class SqlAlchemyOutboundMessageRepository:
     def list(
         self,
         *,
+        organization_id: UUID | None = None,
         connection_id: UUID | None = None,
         state: OutboundState | None = None,
         limit: int = 100,
@@ -134,7 +135,14 @@ class SqlAlchemyOutboundMessageRepository:
     ) -> builtins.list[OutboundMessage]:
         """Messages, newest first (then by id descending), filtered and paged."""
         table = tables.outbound_messages
-        where = []
+        where: list[sa.ColumnElement[bool]] = []
+        if organization_id is not None:
+            # In the query, before the page is cut: another organisation's volume can
+            # neither fill the page nor hide this one's messages.
+            owned = sa.select(tables.connections.c.id).where(
+                tables.connections.c.organization_id == organization_id
+            )
+            where.append(table.c.connection_id.in_(owned))
         if connection_id is not None:
             where.append(table.c.connection_id == connection_id)
         if state is not None:

@@ -1,0 +1,94 @@
+"""Revision 0005 masks card numbers already stored in guest text and the message log with the
+rules new rows are masked by (issue 12 §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+from repository_builders import at, rich_reservation, seed
+
+from channel_manager.adapters.sqlalchemy import create_database_engine, downgrade, upgrade
+from channel_manager.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from channel_manager.domain.messages import MessageDirection, MessageLogEntry
+from channel_manager.domain.reservation import Address, Guest
+
+CARD = "4111\u00a01111\u00a01111\u00a01111"
+OTHER = "5555.5555.5555.4444"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_at_0002(
+    request: pytest.FixtureRequest, tmp_path: Path, make_postgres_database: object
+) -> Iterator[str]:
+    """An empty database migrated to revision 0002 (before the masking)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        upgrade(url, "0002")
+        yield url
+        return
+    server = request.getfixturevalue("postgres_server_url")
+    assert callable(make_postgres_database)
+    with make_postgres_database(server) as url:
+        upgrade(url, "0002")
+        yield url
+
+
+def test_cards_stored_before_are_masked_by_the_upgrade(database_at_0002: str) -> None:
+    engine = create_database_engine(database_at_0002)
+    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    try:
+        seeded = seed(factory)
+        reservation = rich_reservation(seeded)
+        stay = attrs.evolve(
+            reservation.room_stays[0], remarks=(f"card {CARD} cvc 123",), guest_names=(OTHER,)
+        )
+        guest = Guest(
+            given_name="Ann",
+            surname=f"Lee {OTHER}",
+            phone="+31 20 555 0199",
+            address=Address(lines=(f"pay {CARD}",), city="Delft"),
+        )
+        typed = attrs.evolve(
+            reservation,
+            remarks=(f"please charge {OTHER} exp 12/27 cvv 987", "booking 4705950059"),
+            special_requests=(f"card:{CARD}",),
+            room_stays=(stay, *reservation.room_stays[1:]),
+            guests=(guest,),
+        )
+        entry = MessageLogEntry(
+            id=reservation.raw_message_id or seeded.connection.id,
+            connection_id=seeded.connection.id,
+            direction=MessageDirection.INBOUND,
+            message_type="OTA_HotelResNotifRQ",
+            endpoint="POST /ota/booking/reservations",
+            body=f"<Text>card {CARD} cvc 123</Text><X ResID_Value='4705950059'/>",
+            created_at=at(0),
+        )
+        with factory() as uow:
+            uow.reservations.add(typed)
+            uow.message_log.add(entry)
+            uow.commit()
+
+        upgrade(database_at_0002)
+
+        with factory() as uow:
+            masked = uow.reservations.get(typed.id)
+            [logged] = uow.message_log.list(seeded.connection.id)
+        assert masked.remarks == ("please charge ***4444 exp 12/27 cvv ***", "booking 4705950059")
+        assert masked.special_requests == ("card:***1111",)
+        assert masked.room_stays[0].remarks == ("card ***1111 cvc ***",)
+        assert masked.room_stays[0].guest_names == ("***4444",)
+        assert masked.guests[0].surname == "Lee ***4444"
+        assert masked.guests[0].phone == "+31 20 555 0199"
+        assert masked.guests[0].address == Address(lines=("pay ***1111",), city="Delft")
+        assert masked.booker == typed.booker  # nothing to mask: untouched
+        assert logged.body == "<Text>card ***1111 cvc ***</Text><X ResID_Value='4705950059'/>"
+        # Masking cannot be undone; downgrading leaves the rows masked and works.
+        downgrade(database_at_0002, "0002")
+        with factory() as uow:
+            assert uow.reservations.get(typed.id) == masked
+    finally:
+        engine.dispose()
