@@ -80,6 +80,117 @@ def _check_guest_count(_instance: object, _attribute: object, value: int) -> Non
         raise InvalidValue(f"guest count {value} is out of range (0 to {MAX_GUESTS_PER_ROOM})")
 
 
+class FlagCode(StrEnum):
+    """What can be inconsistent or unknown in a stored reservation (never a refusal)."""
+
+    PRICE_MISMATCH = "price_mismatch"
+    RATES_OUTSIDE_STAY = "rates_outside_stay"
+    NIGHTS_WITHOUT_PRICE = "nights_without_price"
+    OVERLAPPING_RATES = "overlapping_rates"
+    UNMAPPED_ROOM = "unmapped_room"
+    UNMAPPED_HOTEL = "unmapped_hotel"
+    REVISION_CONFLICT = "revision_conflict"
+
+
+@attrs.frozen(kw_only=True)
+class ReservationFlag:
+    """One inconsistency of a stored reservation with the figures involved (``figures``: name
+    and value pairs as a person reads them, e.g. ``("nights", "1400.00 EUR")``).
+    ``room`` is the room stay's index when the flag concerns one room.
+    """
+
+    code: FlagCode
+    message: str
+    figures: tuple[tuple[str, str], ...] = ()
+    room: int | None = None
+
+
+#: OpenTravel Meal Plan Type (MPT) codes a property reads on a booking.
+MEAL_PLAN_NAMES: dict[str, str] = {
+    "1": "All inclusive",
+    "2": "American plan",
+    "3": "Bed and breakfast",
+    "4": "Buffet breakfast",
+    "5": "Caribbean breakfast",
+    "6": "Continental breakfast",
+    "7": "English breakfast",
+    "8": "European plan (room only)",
+    "9": "Family plan",
+    "10": "Full board",
+    "11": "Full breakfast",
+    "12": "Half board",
+    "13": "As brochured",
+    "14": "Room only",
+    "15": "Self catering",
+    "16": "Bermuda plan",
+    "17": "Dinner, bed and breakfast",
+    "18": "Family American plan",
+    "19": "Breakfast",
+    "20": "Modified plan",
+    "21": "Lunch",
+    "22": "Dinner",
+    "23": "Breakfast and lunch",
+    "24": "Lunch and dinner",
+}
+
+
+def meal_plan_name(code: str | None) -> str | None:
+    """A readable name for an MPT code (or several, space separated); text that is not a code
+    (Booking.com writes the plan out) is its own name.
+    """
+    if code is None:
+        return None
+    parts = code.replace(",", " ").split()
+    if parts and all(part in MEAL_PLAN_NAMES for part in parts):
+        return ", ".join(MEAL_PLAN_NAMES[part] for part in parts)
+    return code
+
+
+@attrs.frozen(kw_only=True)
+class Service:
+    """An extra (parking, breakfast, a cot...) with its price; ``room`` is the index of the
+    room stay it belongs to, ``None`` for the whole reservation.
+    """
+
+    code: str | None = None
+    name: str | None = None
+    quantity: int = 1
+    amount: Money | None = attrs.field(default=None, validator=_check_amount)
+    room: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ReservationId:
+    """One of the sender's ids for the reservation, with its OTA type (UIT) and source."""
+
+    value: str
+    type: str | None = None
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Change:
+    """One difference between two versions of a reservation, as a person reads it."""
+
+    field: str
+    before: str
+    after: str
+
+
+@attrs.frozen(kw_only=True)
+class RevisionEntry:
+    """One applied version of a reservation: its revision, what it did (``created``,
+    ``modified``, ``cancelled``) and what changed compared with the version before.
+    ``summary`` is the version itself as a person reads it (dates, rooms, guests, ...).
+    """
+
+    timestamp: datetime
+    sequence: int = 0
+    action: str
+    summary: tuple[tuple[str, str], ...] = ()
+    changes: tuple[Change, ...] = ()
+
+
 @attrs.frozen(kw_only=True)
 class NightlyPrice:
     """The price of one night of one room stay."""
@@ -128,6 +239,16 @@ class RoomStay:
     commission: Money | None = attrs.field(default=None, validator=_check_amount)
     meal_plan: str | None = None
     remarks: tuple[str, ...] = ()
+    adults: int | None = None
+    children: int = attrs.field(default=0, validator=_check_guest_count)
+    child_ages: tuple[int, ...] = ()
+    infants: int = attrs.field(default=0, validator=_check_guest_count)
+    taxes: Money | None = attrs.field(default=None, validator=_check_amount)
+
+    @property
+    def meal_plan_name(self) -> str | None:
+        """The meal plan as a person reads it (an MPT code's name, else the text given)."""
+        return meal_plan_name(self.meal_plan)
 
     @property
     def nights(self) -> tuple[date, ...]:
@@ -241,6 +362,40 @@ class Reservation:
     payment: PaymentSummary | None = None
     source: str = "booking.com"
     raw_message_id: UUID | None = None
+    flags: tuple[ReservationFlag, ...] = ()
+    services: tuple[Service, ...] = ()
+    reservation_ids: tuple[ReservationId, ...] = ()
+    arrival_time: str | None = None
+    promotion_codes: tuple[str, ...] = ()
+    cancelled_at: datetime | None = None
+    history: tuple[RevisionEntry, ...] = ()
+
+    @property
+    def all_flags(self) -> tuple[ReservationFlag, ...]:
+        """The stored flags plus the ones its links give now (unmapped hotel, unmapped rooms):
+        linking after a mapping is saved clears those by itself.
+        """
+        derived: list[ReservationFlag] = []
+        if self.property_id is None and self.external_property_id:
+            derived.append(
+                ReservationFlag(
+                    code=FlagCode.UNMAPPED_HOTEL,
+                    message=f"hotel {self.external_property_id} is not mapped to a property",
+                    figures=(("hotel", self.external_property_id),),
+                )
+            )
+        elif self.property_id is not None:
+            derived.extend(
+                ReservationFlag(
+                    code=FlagCode.UNMAPPED_ROOM,
+                    message=f"room type {stay.external_room_type_id or '?'} is not mapped",
+                    figures=(("room type", stay.external_room_type_id),),
+                    room=stay.index,
+                )
+                for stay in self.room_stays
+                if not stay.is_mapped
+            )
+        return (*self.flags, *derived)
 
     @property
     def nights(self) -> int:

@@ -116,11 +116,25 @@ class GuestCount:
 
 @attrs.frozen(kw_only=True)
 class NightlyRate:
-    """The price of one night, expanded from ``RoomRate``/``Rate`` date ranges."""
+    """The price of one night, expanded from ``RoomRate``/``Rate`` date ranges: a span's
+    ``Base`` per night (plus ``AdditionalGuestAmounts``), or its ``Total`` spread over the
+    nights with the rounding remainder on the last.
+    """
 
     night: date
     price: Total
     rate_plan_code: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OtaService:
+    """``Services/Service``: an extra with its price, tied to rooms through ``ServiceRPHs``."""
+
+    rph: str | None = None
+    code: str | None = None
+    name: str | None = None
+    quantity: int = 1
+    price: Total | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -160,6 +174,8 @@ class OtaRoomStay:
     guest_rphs: tuple[str, ...] = ()
     comments: tuple[str, ...] = ()
     special_requests: tuple[SpecialRequest, ...] = ()
+    service_rphs: tuple[str, ...] = ()
+    promotion_code: str | None = None
 
     @property
     def guest_total(self) -> int | None:
@@ -185,6 +201,8 @@ class OtaReservation:
     special_requests: tuple[SpecialRequest, ...] = ()
     payment_card: CardSummary | None = None
     hotel_code: str | None = None
+    services: tuple[OtaService, ...] = ()
+    arrival_time: str | None = None
 
     @property
     def reservation_id(self) -> str | None:
@@ -209,6 +227,7 @@ class OtaReservation:
             candidates.append(stay.total.currency if stay.total else None)
             candidates.append(stay.commission.currency if stay.commission else None)
             candidates.extend(rate.price.currency for rate in stay.nightly_rates)
+        candidates.extend(service.price.currency for service in self.services if service.price)
         return tuple(dict.fromkeys(code for code in candidates if code))
 
     @property
