@@ -207,7 +207,14 @@ class ReservationIntake:
             if connection.status is ConnectionStatus.ACTIVE:
                 candidates.append((connection, mapping))
         if not candidates:
-            raise UnknownHotel(hotel_code)
+            # Not mapped, but the hotel is the account of one of our connections: the booking
+            # is stored unattached and flagged, and linked when the hotel's mapping is saved.
+            holders = [
+                c for c in uow.connections.find_by_external_account(hotel_code) if c.is_active
+            ]
+            if not holders:
+                raise UnknownHotel(hotel_code)
+            return min(holders, key=lambda c: (c.created_at, str(c.id)))
         connection, mapping = min(candidates, key=lambda c: (c[0].created_at, str(c[0].id)))
         if lookups is not None:
             lookups.setdefault(connection.id, MappingLookup(uow, connection.id)).remember(mapping)
@@ -291,7 +298,8 @@ class MappingLookup:
         """
         mapping = self.hotel(reservation.external_property_id)
         if mapping is None:
-            return attrs.evolve(reservation, connection_id=connection.id, property_id=None)
+            unattached = attrs.evolve(reservation, connection_id=connection.id, property_id=None)
+            return unattached.with_link_flags()
         stays = tuple(
             attrs.evolve(
                 stay,
@@ -307,7 +315,7 @@ class MappingLookup:
             connection_id=connection.id,
             property_id=mapping.internal_property_id,
             room_stays=stays,
-        )
+        ).with_link_flags()
 
 
 def link_reservation(

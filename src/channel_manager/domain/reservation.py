@@ -105,6 +105,8 @@ class ReservationFlag:
     room: int | None = None
 
 
+_LINK_FLAGS = frozenset({FlagCode.UNMAPPED_HOTEL, FlagCode.UNMAPPED_ROOM})
+
 #: OpenTravel Meal Plan Type (MPT) codes a property reads on a booking.
 MEAL_PLAN_NAMES: dict[str, str] = {
     "1": "All inclusive",
@@ -370,32 +372,35 @@ class Reservation:
     cancelled_at: datetime | None = None
     history: tuple[RevisionEntry, ...] = ()
 
-    @property
-    def all_flags(self) -> tuple[ReservationFlag, ...]:
-        """The stored flags plus the ones its links give now (unmapped hotel, unmapped rooms):
-        linking after a mapping is saved clears those by itself.
+    def with_link_flags(self) -> Reservation:
+        """This reservation with its ``unmapped_hotel`` / ``unmapped_room`` flags as its links
+        are now: linking after a mapping is saved clears them, the other flags stay.
         """
+        kept = tuple(flag for flag in self.flags if flag.code not in _LINK_FLAGS)
         derived: list[ReservationFlag] = []
-        if self.property_id is None and self.external_property_id:
+        if self.property_id is None:
             derived.append(
                 ReservationFlag(
                     code=FlagCode.UNMAPPED_HOTEL,
-                    message=f"hotel {self.external_property_id} is not mapped to a property",
+                    message=f"hotel {self.external_property_id or '?'} is not mapped to a "
+                    "property of ours",
                     figures=(("hotel", self.external_property_id),),
                 )
             )
-        elif self.property_id is not None:
+        else:
             derived.extend(
                 ReservationFlag(
                     code=FlagCode.UNMAPPED_ROOM,
-                    message=f"room type {stay.external_room_type_id or '?'} is not mapped",
+                    message=f"room {stay.index}: room type {stay.external_room_type_id or '?'}"
+                    " is not mapped to a unit",
                     figures=(("room type", stay.external_room_type_id),),
                     room=stay.index,
                 )
                 for stay in self.room_stays
                 if not stay.is_mapped
             )
-        return (*self.flags, *derived)
+        flags = (*kept, *derived)
+        return self if flags == self.flags else attrs.evolve(self, flags=flags)
 
     @property
     def nights(self) -> int:
@@ -411,3 +416,66 @@ class Reservation:
     def is_cancelled(self) -> bool:
         """True once the reservation is cancelled (cancellations are final)."""
         return self.status is ReservationStatus.CANCELLED
+
+
+def _guests_text(stay: RoomStay) -> str:
+    if stay.adults is None:
+        text = f"{stay.guest_count} guest{'s' if stay.guest_count != 1 else ''}"
+    else:
+        text = f"{stay.adults} adult{'s' if stay.adults != 1 else ''}"
+        if stay.children:
+            text += f", {stay.children} child{'ren' if stay.children != 1 else ''}"
+            if stay.child_ages:
+                text += f" aged {', '.join(str(age) for age in stay.child_ages)}"
+        if stay.infants:
+            text += f", {stay.infants} infant{'s' if stay.infants != 1 else ''}"
+    if stay.guest_names:
+        text += f" ({', '.join(stay.guest_names)})"
+    return text
+
+
+def _money_text(money: Money | None) -> str:
+    """An amount at the currency's minor units when that is exact (200 -> 200.00)."""
+    if money is None:
+        return "-"
+    return str(money.rounded() if money.is_exact() else money)
+
+
+def version_summary(reservation: Reservation) -> tuple[tuple[str, str], ...]:
+    """A version of a reservation as a property reads it, field by field: what a revision's
+    "what changed" compares (dates, rooms, guests, meal plan, prices)."""
+    stays = reservation.room_stays
+    totals = reservation.totals
+    return (
+        ("dates", f"{reservation.arrival}..{reservation.departure}"),
+        (
+            "rooms",
+            "; ".join(
+                f"{stay.external_room_type_name or stay.external_room_type_id}"
+                f" {stay.arrival}..{stay.departure}"
+                for stay in stays
+            )
+            or "-",
+        ),
+        ("guests", "; ".join(_guests_text(stay) for stay in stays) or "-"),
+        ("meal plan", "; ".join(stay.meal_plan_name or "-" for stay in stays) or "-"),
+        (
+            "nightly prices",
+            "; ".join(
+                ", ".join(f"{p.night}: {p.amount}" for p in stay.nightly_prices) or "-"
+                for stay in stays
+            )
+            or "-",
+        ),
+        ("room totals", "; ".join(_money_text(stay.total) for stay in stays) or "-"),
+        ("total", _money_text(totals.amount_after_tax or totals.amount_before_tax)),
+        (
+            "services",
+            "; ".join(
+                f"{service.quantity} x {service.name or service.code or 'service'}"
+                f" {_money_text(service.amount)}"
+                for service in reservation.services
+            )
+            or "-",
+        ),
+    )
