@@ -412,7 +412,7 @@ def to_channel_reservation(
         arrival=arrival,
         departure=departure,
         room_stays=stays,
-        booker=_guest(ota.booker),
+        booker=_guest(ota.booker or next((p.customer for p in ota.guests if p.primary), None)),
         guests=tuple(g for p in ota.guests if (g := _guest(p.customer)) is not None),
         totals=_totals(
             ota.total or _stays_total(ota),
