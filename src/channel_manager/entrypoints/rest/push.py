@@ -35,6 +35,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from channel_manager.adapters.booking.ota.cancel import CANCEL_RQ, CANCEL_RS, encode_cancel_rs
 from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
 from channel_manager.adapters.booking.ota.namespaces import SOAP_NAMESPACES
 from channel_manager.adapters.booking.ota.parser import ParserLimits
@@ -107,7 +108,8 @@ class _PushOperation(Operation):
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             content=_xml_content(),
-            description="OTA_HotelResNotifRQ, bare or in a SOAP 1.1 envelope",
+            description="OTA_HotelResNotifRQ, OTA_HotelResModifyNotifRQ or OTA_CancelRQ, bare or"
+            " in a SOAP 1.1 envelope",
             required=True,
         )
         self.responses = {
@@ -146,8 +148,9 @@ class ReservationPushReceiver:
             logger.warning("push refused: %s", error)
             return error_answer(refusal_for(error), soap=soap_hint)
         kind = _ACK_KIND[message.kind]
+        answer_type = CANCEL_RS if message.cancel_rq else kind.value
         inbound = {
-            "message_type": message.kind.value,
+            "message_type": CANCEL_RQ if message.cancel_rq else message.kind.value,
             "body": redact(body).decode("utf-8", errors="replace"),
             "ruid": message.ruid,
         }
@@ -156,13 +159,15 @@ class ReservationPushReceiver:
             return self._commit(message, kind, inbound, routed_to)
         except Exception as error:
             refusal = refusal_for(error)
-            answer = error_answer(refusal, soap=message.soap, kind=kind, echo=message.echo_token)
+            answer = error_answer(
+                refusal, soap=message.soap, echo=message.echo_token, root_name=answer_type
+            )
         # Nothing of the message was committed; the log still keeps what came and what we
         # answered (unattached when routing failed: unknown hotel, missing ids).
         connection_ids: list[UUID | None] = [*routed_to] or [None]
         entries = self._log_quietly(connection_ids, MessageDirection.INBOUND, **inbound)
         self._log_quietly(
-            list(entries) or [None], MessageDirection.OUTBOUND, **_outbound(kind, answer)
+            list(entries) or [None], MessageDirection.OUTBOUND, **_outbound(answer_type, answer)
         )
         return answer
 
@@ -192,8 +197,10 @@ class ReservationPushReceiver:
                 links = lookups.setdefault(connection.id, MappingLookup(uow, connection.id))
                 self._intake.apply_in(uow, connection, channel_reservation, links)
             answer = self._acknowledge(message, kind, routed)
+            answer_type = CANCEL_RS if message.cancel_rq else kind.value
             for connection_id in routed_to:
-                self._write(uow, connection_id, MessageDirection.OUTBOUND, _outbound(kind, answer))
+                outbound = _outbound(answer_type, answer)
+                self._write(uow, connection_id, MessageDirection.OUTBOUND, outbound)
             uow.commit()
         return answer
 
@@ -255,6 +262,16 @@ class ReservationPushReceiver:
             )
             for reservation, _connection in routed
         )
+        if message.cancel_rq:
+            ids = tuple(i for r in acknowledged for i in r.ids)
+            body = encode_cancel_rs(
+                ids,
+                echo_token=message.echo_token,
+                timestamp=self._clock.now(),
+                version=message.version,
+                soap=message.soap,
+            )
+            return PushAnswer(200, body, message.soap)
         ack = ResAcknowledgement(
             kind=kind,
             reservations=acknowledged,
@@ -291,10 +308,10 @@ class ReservationPushReceiver:
             return {}
 
 
-def _outbound(kind: ResAckKind, answer: PushAnswer) -> dict[str, Any]:
+def _outbound(message_type: str, answer: PushAnswer) -> dict[str, Any]:
     """The log entry of our answer (redacted like everything the log keeps)."""
     return {
-        "message_type": kind.value,
+        "message_type": message_type,
         "body": redact(answer.body).decode("utf-8", errors="replace"),
         "http_status": answer.status,
         "outcome": "success" if answer.status == 200 else "error",

@@ -16,10 +16,12 @@ from enum import StrEnum
 
 import attrs
 
-from channel_manager.adapters.booking.ota.reservation_ids import (
-    HOTEL_ASSIGNED_ID_TYPE,
-    HotelReservationId,
-)
+from channel_manager.adapters.booking.ota.reservation_ids import HotelReservationId
+
+#: OpenTravel Unique ID Types (UIT) naming the channel's reference for a reservation, and the
+#: property's own (OTA_RESERVATIONS.md).
+CHANNEL_ID_TYPES = frozenset({"14", "8"})
+PROPERTY_ID_TYPES = frozenset({"10", "3"})
 
 #: Booking.com's reservation messages carry ``Version="2.001"``.
 RES_NOTIF_VERSION = "2.001"
@@ -190,6 +192,7 @@ class OtaReservation:
     status: ResStatus
     ids: tuple[HotelReservationId, ...] = ()
     unique_id: str | None = None
+    unique_id_type: str | None = None
     create_datetime: datetime | None = None
     last_modify_datetime: datetime | None = None
     room_stays: tuple[OtaRoomStay, ...] = ()
@@ -206,12 +209,19 @@ class OtaReservation:
 
     @property
     def reservation_id(self) -> str | None:
-        """The channel's reservation number: the first id not assigned by the hotel (UIT 14),
-        else the first id, else ``UniqueID/@ID``."""
-        for reservation_id in self.ids:
-            if reservation_id.type != HOTEL_ASSIGNED_ID_TYPE:
-                return reservation_id.value
-        return self.ids[0].value if self.ids else self.unique_id
+        """The channel's reservation number (OTA_RESERVATIONS.md): an id of UIT type 14 or 8
+        (``HotelReservationID`` first, then ``UniqueID``), else the first that is not the
+        property's own (10, 3), else the first id, else ``UniqueID/@ID``."""
+        candidates = [(i.type, i.value) for i in self.ids]
+        if self.unique_id:
+            candidates.append((self.unique_id_type, self.unique_id))
+        for id_type, value in candidates:
+            if id_type in CHANNEL_ID_TYPES:
+                return value
+        for id_type, value in candidates:
+            if id_type not in PROPERTY_ID_TYPES:
+                return value
+        return candidates[0][1] if candidates else None
 
     @property
     def booked_at(self) -> datetime | None:
@@ -249,3 +259,5 @@ class ResNotifRQ:
     version: str = RES_NOTIF_VERSION
     ruid: str | None = None
     soap: bool = False
+    #: The message was an OTA_CancelRQ (answered with OTA_CancelRS).
+    cancel_rq: bool = False

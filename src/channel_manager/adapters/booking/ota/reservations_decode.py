@@ -1,4 +1,5 @@
-"""Lenient decoding of OTA_HotelResNotifRQ / OTA_HotelResModifyNotifRQ.
+"""Lenient decoding of OTA_HotelResNotifRQ / OTA_HotelResModifyNotifRQ (and OTA_CancelRQ, as
+the cancellation it is: see :mod:`.cancel`).
 
 Accepted forms (Booking.com ``Version="2.001"`` and standard OTA): ``ResStatus``
 Commit/Modify/Cancel (also Book, Cancelled, ...; on the root or per reservation; a
@@ -20,6 +21,7 @@ from operator import attrgetter
 
 from lxml import etree
 
+from channel_manager.adapters.booking.ota.cancel import CANCEL_RQ, read_cancel_rq
 from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
 from channel_manager.adapters.booking.ota.namespaces import ota
 from channel_manager.adapters.booking.ota.parser import ParserLimits, parse_document
@@ -549,6 +551,7 @@ def _reservation(
         status=_status(attr(element, "ResStatus") or root_status, kind, bool(stays)),
         ids=read_reservation_ids(global_info),
         unique_id=attr(first(found, "UniqueID"), "ID"),
+        unique_id_type=attr(first(found, "UniqueID"), "Type"),
         create_datetime=datetime_attr(element, "CreateDateTime"),
         last_modify_datetime=datetime_attr(element, "LastModifyDateTime"),
         room_stays=stays,
@@ -573,17 +576,7 @@ def _reservation(
     )
 
 
-def decode_res_notif_rq(data: bytes, *, limits: ParserLimits | None = None) -> ResNotifRQ:
-    """Decode either reservation message; the root element decides which."""
-    document = parse_document(data, {kind.value for kind in ResMessageKind}, limits=limits)
-    root = document.root
-    kind = ResMessageKind(document.name)
-    container, item = (
-        ("HotelReservations", "HotelReservation")
-        if kind is ResMessageKind.NEW
-        else ("HotelResModifies", "HotelResModify")
-    )
-    root_status = attr(root, "ResStatus")
+def _echo_token(root: etree._Element) -> str | None:
     echo_token = attr(root, "EchoToken")
     if echo_token is not None and len(echo_token) > MAX_ECHO_TOKEN:
         # Echoed in the answer and logged twice: a 5 MB token made every refusal cost 5 MB
@@ -592,6 +585,41 @@ def decode_res_notif_rq(data: bytes, *, limits: ParserLimits | None = None) -> R
             OtaErrorCode.INVALID_VALUE,
             f"EchoToken is {len(echo_token)} characters; OTA allows at most {MAX_ECHO_TOKEN}",
         )
+    return echo_token
+
+
+def _cancel_rq(root: etree._Element, ruid: str | None, soap: bool) -> ResNotifRQ:
+    """An OTA_CancelRQ as the cancellation it is (see :mod:`.cancel`)."""
+    timestamp = datetime_attr(root, "TimeStamp")
+    return ResNotifRQ(
+        kind=ResMessageKind.NEW,
+        reservations=read_cancel_rq(root, timestamp),
+        echo_token=_echo_token(root),
+        timestamp=timestamp,
+        target=attr(root, "Target"),
+        version=attr(root, "Version") or "",
+        ruid=ruid,
+        soap=soap,
+        cancel_rq=True,
+    )
+
+
+def decode_res_notif_rq(data: bytes, *, limits: ParserLimits | None = None) -> ResNotifRQ:
+    """Decode either reservation message; the root element decides which."""
+    document = parse_document(
+        data, {*(kind.value for kind in ResMessageKind), CANCEL_RQ}, limits=limits
+    )
+    root = document.root
+    if document.name == CANCEL_RQ:
+        return _cancel_rq(root, document.ruid, document.soap)
+    kind = ResMessageKind(document.name)
+    container, item = (
+        ("HotelReservations", "HotelReservation")
+        if kind is ResMessageKind.NEW
+        else ("HotelResModifies", "HotelResModify")
+    )
+    root_status = attr(root, "ResStatus")
+    echo_token = _echo_token(root)
     return ResNotifRQ(
         kind=kind,
         reservations=tuple(
