@@ -196,6 +196,11 @@ class ReservationRepository(Protocol):
         """
         ...
 
+    def count_flagged(self, connection_id: UUID) -> int:
+        """How many non-cancelled reservations of the connection carry a flag (the integration
+        card's "flagged" figure)."""
+        ...
+
     def list_unlinked(
         self, connection_id: UUID, external_property_id: str
     ) -> builtins.list[Reservation]:

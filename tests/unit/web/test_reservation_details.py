@@ -158,3 +158,14 @@ def test_revisions_of_another_organisations_reservation_are_not_found(
 ) -> None:
     missing = client.get("/api/v1/reservations/00000000-0000-4000-8000-000000000000/revisions")
     assert missing.status_code == 404
+
+
+def test_the_integration_card_counts_flagged_reservations(
+    client: TestClient, world: World, connected: UUID
+) -> None:
+    assert 'data-figure="flagged">0<' in client.get("/integrations").text
+    _sample(world, connected, "span_total_and_rates_past_stay.xml")
+    _sample(world, connected, "three_rooms_guests_services.xml")
+    assert 'data-figure="flagged">2<' in client.get("/integrations").text
+    [view] = client.get("/api/v1/connections").json()
+    assert view["flagged_reservations"] == 2

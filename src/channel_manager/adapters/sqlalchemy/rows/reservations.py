@@ -303,6 +303,7 @@ def reservation_to_rows(reservation: Reservation) -> ReservationRows:
         "source": reservation.source,
         "raw_message_id": reservation.raw_message_id,
         "details": _reservation_details(reservation),
+        "flag_count": len(reservation.flags),
     }
     stays: list[Row] = []
     prices: list[Row] = []

@@ -53,6 +53,7 @@ reservations = sa.Table(
     # Flags, services, ids, arrival time, promotion codes, cancellation time and revision
     # history (see rows/reservations.py); NULL on rows written before they existed.
     sa.Column("details", sa.JSON, nullable=True),
+    sa.Column("flag_count", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.UniqueConstraint("connection_id", "external_id"),
     sa.Index("ix_reservations_property_arrival", "property_id", "arrival"),
 )

@@ -1,6 +1,7 @@
 """Reservation details: flags, services, ids, arrival time, promotion codes, revision history
 (on the reservation) and adults, children with ages, infants, taxes (on each room stay), kept
-as JSON documents next to the columns that queries filter on.
+as JSON documents next to the columns that queries filter on; ``flag_count`` for the
+integration card's count of flagged reservations.
 
 Revision ID: 0007
 Revises: 0002
@@ -22,6 +23,9 @@ def upgrade() -> None:
     """Apply this revision."""
     with op.batch_alter_table("reservations") as batch:
         batch.add_column(sa.Column("details", sa.JSON(), nullable=True))
+        batch.add_column(
+            sa.Column("flag_count", sa.Integer(), nullable=False, server_default=sa.text("0"))
+        )
     with op.batch_alter_table("reservation_room_stays") as batch:
         batch.add_column(sa.Column("details", sa.JSON(), nullable=True))
 
@@ -31,4 +35,5 @@ def downgrade() -> None:
     with op.batch_alter_table("reservation_room_stays") as batch:
         batch.drop_column("details")
     with op.batch_alter_table("reservations") as batch:
+        batch.drop_column("flag_count")
         batch.drop_column("details")
