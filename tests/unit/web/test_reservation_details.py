@@ -92,6 +92,7 @@ def test_the_api_shows_the_flags_with_their_figures(
     assert ids == [("SPAN-7001", "14", "PushCo"), ("PMS-88", "10", "Hotel")]
     nights = [p["amount"]["amount"] for p in body["room_stays"][0]["nightly_prices"]]
     assert nights == ["225.00", "225.00", "225.00", "225.00", "500.00"]
+    assert "2 flags" in _text(client.get("/reservations").text)
     page = _text(client.get(f"/reservations/{reservation_id}").text)
     assert "rates outside stay" in page
     assert "2026-04-03: 100.00 EUR" in page
