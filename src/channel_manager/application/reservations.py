@@ -106,10 +106,11 @@ class ReservationIntake:
                     uow, connection.organization_id, delta, links.unit_mappings
                 )
         logger.info(
-            "reservation %s on connection %s: %s",
+            "reservation %s on connection %s: %s%s",
             incoming.external_id,
             connection.id,
             decision.outcome.value,
+            _flagged(decision.result),
         )
         return decision.outcome
 
@@ -175,7 +176,11 @@ class ReservationIntake:
                 (created if current is None or key in created else changed)[key] = decision.result
                 delta.update(occupancy_delta(current, decision.result))
             logger.info(
-                "reservation %s on connection %s: %s", key, connection.id, decision.outcome.value
+                "reservation %s on connection %s: %s%s",
+                key,
+                connection.id,
+                decision.outcome.value,
+                _flagged(decision.result),
             )
             results.append(decision.outcome)
         uow.reservations.add_many(list(created.values()))
@@ -237,6 +242,13 @@ class ReservationIntake:
         if not candidates:
             raise UnknownReservation(external_id)
         return min(candidates, key=lambda c: (c.created_at, str(c.id)))
+
+
+def _flagged(reservation: Reservation | None) -> str:
+    """`` (flagged: code, ...)`` for the log line of a stored reservation that carries flags."""
+    if reservation is None or not reservation.flags:
+        return ""
+    return f" (flagged: {', '.join(flag.code.value for flag in reservation.flags)})"
 
 
 class MappingLookup:

@@ -246,6 +246,7 @@ class RoomStay:
     child_ages: tuple[int, ...] = ()
     infants: int = attrs.field(default=0, validator=_check_guest_count)
     taxes: Money | None = attrs.field(default=None, validator=_check_amount)
+    fees: Money | None = attrs.field(default=None, validator=_check_amount)
 
     @property
     def meal_plan_name(self) -> str | None:

@@ -147,6 +147,7 @@ def rich_reservation(
             child_ages=(4, 11),
             infants=1,
             taxes=Money.of("17.0024", "EUR"),
+            fees=Money.of("2.50", "EUR"),
         ),
         RoomStay(
             index=2,

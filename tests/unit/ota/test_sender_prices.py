@@ -220,3 +220,16 @@ def test_decoded_nights_always_add_up_to_the_span_totals(
         assert max(inside) - min(inside) <= Decimal("0.01") * len(inside)
     assert len(stay.nightly_prices) == stay.departure.toordinal() - stay.arrival.toordinal()
     assert reservation.flags == ()
+
+
+def test_fees_are_kept_apart_from_the_nightly_prices() -> None:
+    rates = (
+        '<Rate EffectiveDate="2026-04-01" ExpireDate="2026-04-03">'
+        '<Base AmountAfterTax="100.00" CurrencyCode="EUR"/>'
+        '<Fees><Fee Code="3" Amount="4.20" CurrencyCode="EUR"/></Fees></Rate>'
+    )
+    reservation = stored(_room(rates, "200.00", ("2026-04-01", "2026-04-03")))
+    (stay,) = reservation.room_stays
+    assert [p.amount for p in stay.nightly_prices] == [Money.of("100.00", "EUR")] * 2
+    assert stay.fees == Money.of("4.20", "EUR")
+    assert reservation.flags == ()

@@ -3,9 +3,11 @@ an unmapped hotel of one of our connections, prices past the stay; each read bac
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import attrs
+import pytest
 from lxml import etree
 
 from channel_manager.adapters.booking.ota.namespaces import OTA_NS
@@ -155,3 +157,14 @@ def test_a_cancel_rq_for_a_hotel_we_do_not_hold_gets_an_ota_cancel_rs_error(
     assert etree.QName(root).localname == "OTA_CancelRS"
     assert "EXP-HTL-9" in response.text
     assert "reservations" not in row_counts(container)
+
+
+def test_the_process_log_names_the_flags_of_a_stored_reservation(
+    client: PushClient, hotel: MappedHotel, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="channel_manager.application.reservations"):
+        assert push(client, res_notif(room_type="999999901")).status_code == 200
+    assert any(
+        "created (flagged: " in record.getMessage() and "unmapped_room" in record.getMessage()
+        for record in caplog.records
+    )

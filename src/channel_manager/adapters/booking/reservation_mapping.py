@@ -297,6 +297,7 @@ def _room_stay(
         child_ages=ages,
         infants=infants,
         taxes=_money(stay.total.taxes if stay.total else None, currency),
+        fees=_money(stay.fees, currency),
     )
 
 

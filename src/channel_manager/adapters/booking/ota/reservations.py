@@ -178,6 +178,7 @@ class OtaRoomStay:
     special_requests: tuple[SpecialRequest, ...] = ()
     service_rphs: tuple[str, ...] = ()
     promotion_code: str | None = None
+    fees: Decimal | None = None
 
     @property
     def guest_total(self) -> int | None:

@@ -400,9 +400,25 @@ def _room_stay(stay: etree._Element) -> OtaRoomStay:
             for item in children(first(found, "ServiceRPHs"), "ServiceRPH")
             if (rph := attr(item, "RPH"))
         ),
+        fees=_fees(room_rates, first(found, "Total")),
         promotion_code=attr(rate_plan, "PromotionCode")
         or next((code for r in room_rates if (code := attr(r, "PromotionCode"))), None),
     )
+
+
+def _fees(room_rates: list[etree._Element], total: etree._Element | None) -> Decimal | None:
+    """The stay's fees, kept apart from its price: ``Fees/Fee/@Amount`` of its rates (the
+    2015B ``Rate/Fees``) and of its ``Total``, added up; ``None`` when it names none."""
+    holders = [rate for room_rate in room_rates for rate in _rates(room_rate)]
+    if total is not None:
+        holders.append(total)
+    amounts = [
+        amount
+        for holder in holders
+        for fee in children(holder, "Fees", "Fee")
+        if (amount := amount_attr(fee, "Amount")) is not None
+    ]
+    return sum(amounts, Decimal(0)) if amounts else None
 
 
 #: MPT codes for the meal flags of ``MealsIncluded`` (breakfast, lunch, dinner).

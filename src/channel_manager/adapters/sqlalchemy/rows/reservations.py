@@ -87,6 +87,7 @@ def _stay_details(stay: RoomStay) -> dict[str, Any]:
         "child_ages": list(stay.child_ages),
         "infants": stay.infants,
         "taxes": _money_to_json(stay.taxes),
+        "fees": _money_to_json(stay.fees),
     }
 
 
@@ -189,6 +190,7 @@ def _stay_fields(details: dict[str, Any] | None) -> dict[str, Any]:
         "child_ages": tuple(int(age) for age in details.get("child_ages", [])),
         "infants": int(details.get("infants", 0)),
         "taxes": _money_from_json(details.get("taxes")),
+        "fees": _money_from_json(details.get("fees")),
     }
 
 
