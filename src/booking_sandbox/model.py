@@ -151,7 +151,7 @@ class Stay:
     child_ages: tuple[int, ...] = ()
     #: How the message prices the nights, as senders do: ``night`` (a RoomRate per night, as
     #: Booking.com), ``span`` (a Rate per run of equal nights whose Total is the whole run) or
-    #: ``base`` (such a Rate with Base per night).
+    #: ``base`` (such a Rate with only Base, the price per night).
     rate_form: str = "night"
 
     @property

@@ -104,7 +104,7 @@ def _runs(stay: Stay) -> list[tuple[dt.date, dt.date, Decimal, int]]:
 
 def _room_rates(room_stay: etree._Element, stay: Stay, hotel: Hotel) -> None:
     """Booking.com's RoomRate per night, or other senders' Rate spans: a span's Total is the
-    whole span, its Base (the ``base`` form) the price per night."""
+    whole span (the ``span`` form); the ``base`` form gives only Base, the price per night."""
     rates = sub(room_stay, "RoomRates")
     if stay.rate_form == "night":
         for night, price in zip(stay.nights, stay.nightly_prices, strict=True):
@@ -125,8 +125,9 @@ def _room_rates(room_stay: etree._Element, stay: Stay, hotel: Hotel) -> None:
             UnitMultiplier="1",
         )
         if stay.rate_form == "base":
-            _amount(rate, "Base", price, hotel)
-        _amount(rate, "Total", price * count, hotel)
+            _amount(rate, "Base", price, hotel)  # Base only: the price per night
+        else:
+            _amount(rate, "Total", price * count, hotel)
 
 
 def _guest_counts(room_stay: etree._Element, stay: Stay) -> None:
