@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 import pytest
 
-from .flows import Tenant, connect_and_map, ok
+from .flows import JSON, Tenant, connect_and_map, form_fields, map_hotel, ok
 from .harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService
 
 pytestmark = pytest.mark.e2e
@@ -130,3 +131,54 @@ def test_three_rooms_with_guests_services_and_a_booker_read_back_through_the_api
     assert stored["arrival_time"] == "15:30"
     assert stored["promotion_codes"] == ["SUMMER26"]
     assert stored["special_requests"] == ["Late check-out if possible"]
+
+
+def connect_through_the_extranet(tenant: Tenant, hotel: str) -> str:
+    """Connect ``hotel`` in booking-connectivity mode (the connection's account is the hotel);
+    map nothing. The connection id."""
+    started = tenant.api.get(
+        "/connect/booking", params={"mode": "booking-connectivity", "hotel_id": hotel}
+    )
+    assert started.status_code == 302, started.text
+    extranet_url = started.headers["location"]
+    with httpx.Client(timeout=10) as browser:
+        page = browser.get(extranet_url)
+        action, fields = form_fields(page.text)
+        back = browser.post(urljoin(extranet_url, action), data={**fields, "decision": "request"})
+    assert back.status_code == 302, back.text
+    finished = ok(httpx.get(back.headers["location"], headers=JSON, timeout=20))
+    assert finished["status"] == "active", finished
+    return str(finished["connection_id"])
+
+
+def test_a_push_for_our_connections_unmapped_hotel_is_kept_and_linked_once_mapped(
+    service: RunningService, tenant: Tenant
+) -> None:
+    hotel = "1000003"  # seeded as not connected: connected here, not mapped
+    connection_id = connect_through_the_extranet(tenant, hotel)
+    rooms = ok(tenant.api.get(f"/api/v1/connections/{connection_id}/properties"))[0]
+    room = str(rooms["room_types"][0]["code"])
+    body = (SENDERS / "span_total_and_rates_past_stay.xml").read_bytes()
+    body = body.replace(b"HTL-SPAN", hotel.encode())
+    for code in SAMPLE_ROOMS:
+        body = body.replace(code, f'"{room}"'.encode())
+    answer = httpx.post(
+        f"{service.base_url}{PUSH_PATH}",
+        content=body,
+        headers={"Content-Type": "application/xml"},
+        auth=(PUSH_USERNAME, PUSH_PASSWORD),
+        timeout=20,
+    )
+    assert answer.status_code == 200, answer.text
+    kept = reservation(tenant, "SPAN-7001")
+    assert kept["property_id"] is None
+    assert {flag["code"] for flag in kept["flags"]} == {"unmapped_hotel", "rates_outside_stay"}
+    [view] = ok(tenant.api.get("/api/v1/connections"))
+    assert view["flagged_reservations"] == 1
+
+    map_hotel(tenant, connection_id, hotel)
+
+    linked = reservation(tenant, "SPAN-7001")
+    assert linked["property_id"] is not None
+    assert all(stay["unit_id"] is not None for stay in linked["room_stays"])
+    assert [flag["code"] for flag in linked["flags"]] == ["rates_outside_stay"]
