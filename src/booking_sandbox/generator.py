@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,9 @@ import attrs
 
 from booking_sandbox import seed
 from booking_sandbox.model import (
+    CURRENCY_DECIMALS,
     ConnectionStatus,
+    Extra,
     Hotel,
     MessageKind,
     Person,
@@ -25,6 +28,51 @@ if TYPE_CHECKING:
     from booking_sandbox.state import SandboxState
 
 _MAX_TRIES = 40
+
+
+#: Meal plans a sandbox booking may carry (the text Booking.com writes in RoomDescription).
+MEAL_PLANS = ("Room only", "Breakfast included", "Half board", "Full board", "All inclusive")
+#: Extras a sandbox booking may carry: code, name, price per unit in the hotel's currency.
+EXTRAS = (
+    ("PARK", "Parking", Decimal(15)),
+    ("CRIB", "Baby cot", Decimal(0)),
+    ("LATE", "Late check-out", Decimal(25)),
+)
+
+
+def _sender_forms(
+    reservation_id: str, stays: tuple[Stay, ...], hotel: Hotel
+) -> tuple[tuple[Stay, ...], tuple[Extra, ...]]:
+    """The forms other senders use, drawn from a generator of the reservation's own (so the
+    state's random sequence, and every seeded scenario, stays as it was): nights priced as
+    Rate spans (Total of the span, or Base per night), children with ages, priced extras."""
+    rng = random.Random(f"sender-forms:{reservation_id}")
+    shaped = []
+    for stay in stays:
+        children = (
+            rng.randint(1, stay.guest_count - 1)
+            if stay.guest_count > 1 and rng.random() < 0.35
+            else 0
+        )
+        shaped.append(
+            attrs.evolve(
+                stay,
+                rate_form=rng.choice(("night", "night", "span", "base")),
+                child_ages=tuple(rng.randint(0, 12) for _ in range(children)),
+                meal_plan=rng.choice(MEAL_PLANS),
+            )
+        )
+    extras = []
+    if rng.random() < 0.4:
+        code, name, price = rng.choice(EXTRAS)
+        room_index = rng.randint(1, len(stays))
+        quantity = len(stays[room_index - 1].nights) if code == "PARK" else 1
+        places = CURRENCY_DECIMALS[hotel.currency]
+        amount = (price * quantity).quantize(Decimal(1).scaleb(-places))
+        extras.append(
+            Extra(code=code, name=name, quantity=quantity, price=amount, room_index=room_index)
+        )
+    return tuple(shaped), tuple(extras)
 
 
 class GenerationError(Exception):
@@ -85,8 +133,11 @@ class ReservationGenerator:
         )
         self._take(stays, -1)
         now = self._state.clock.now()
+        reservation_id = self._state.next_reservation_id()
+        stays, extras = _sender_forms(reservation_id, stays, hotel)
         return Reservation(
-            id=self._state.next_reservation_id(),
+            id=reservation_id,
+            extras=extras,
             hotel_code=hotel.code,
             booked_at=now,
             currency=hotel.currency,

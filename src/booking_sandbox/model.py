@@ -124,6 +124,17 @@ class PaymentCard:
 
 
 @frozen
+class Extra:
+    """A priced extra (parking, a cot, late check-out) of one room, part of the total."""
+
+    code: str
+    name: str
+    quantity: int
+    price: Decimal
+    room_index: int
+
+
+@frozen
 class Stay:
     """One booked room: a room type and rate plan for a run of nights with nightly prices."""
 
@@ -136,6 +147,17 @@ class Stay:
     guest: Person
     nightly_prices: tuple[Decimal, ...]
     meal_plan: str = "Breakfast included"
+    #: Ages of the children among ``guest_count`` (the others are adults).
+    child_ages: tuple[int, ...] = ()
+    #: How the message prices the nights, as senders do: ``night`` (a RoomRate per night, as
+    #: Booking.com), ``span`` (a Rate per run of equal nights whose Total is the whole run) or
+    #: ``base`` (such a Rate with only Base, the price per night).
+    rate_form: str = "night"
+
+    @property
+    def adults(self) -> int:
+        """The guests who are not children."""
+        return self.guest_count - len(self.child_ages)
 
     @property
     def nights(self) -> tuple[dt.date, ...]:
@@ -174,11 +196,13 @@ class Reservation:
     status: ReservationStatus = ReservationStatus.NEW
     revision: int = 1
     modified_at: dt.datetime | None = None
+    extras: tuple[Extra, ...] = ()
 
     @property
     def total(self) -> Decimal:
-        """Sum over all rooms."""
-        return sum((s.total for s in self.stays), Decimal(0))
+        """Sum over all rooms and extras."""
+        rooms = sum((s.total for s in self.stays), Decimal(0))
+        return rooms + sum((extra.price for extra in self.extras), Decimal(0))
 
     def stay_commission(self, stay: Stay) -> Decimal:
         """Commission payable on one room, rounded half up to the currency's minor units."""

@@ -80,21 +80,80 @@ def _customer(parent: etree._Element, person: Person, *, contact: bool) -> None:
         sub(address, "CompanyName", person.company)
 
 
+#: MPT codes of the sandbox's meal plans (RatePlan/MealsIncluded/@MealPlanCodes).
+MEAL_PLAN_CODES = {
+    "Room only": "14",
+    "Breakfast included": "19",
+    "Half board": "12",
+    "Full board": "10",
+    "All inclusive": "1",
+}
+
+
+def _runs(stay: Stay) -> list[tuple[dt.date, dt.date, Decimal, int]]:
+    """Consecutive nights with one price: (first night, end (exclusive), price, nights)."""
+    runs: list[tuple[dt.date, dt.date, Decimal, int]] = []
+    for night, price in zip(stay.nights, stay.nightly_prices, strict=True):
+        if runs and runs[-1][2] == price and runs[-1][1] == night:
+            first, _end, _price, count = runs[-1]
+            runs[-1] = (first, night + dt.timedelta(days=1), price, count + 1)
+        else:
+            runs.append((night, night + dt.timedelta(days=1), price, 1))
+    return runs
+
+
+def _room_rates(room_stay: etree._Element, stay: Stay, hotel: Hotel) -> None:
+    """Booking.com's RoomRate per night, or other senders' Rate spans: a span's Total is the
+    whole span (the ``span`` form); the ``base`` form gives only Base, the price per night."""
+    rates = sub(room_stay, "RoomRates")
+    if stay.rate_form == "night":
+        for night, price in zip(stay.nights, stay.nightly_prices, strict=True):
+            room_rate = sub(
+                rates, "RoomRate", EffectiveDate=night.isoformat(), RatePlanCode=stay.rate_plan_id
+            )
+            _amount(sub(sub(room_rate, "Rates"), "Rate"), "Total", price, hotel)
+        return
+    room_rate = sub(rates, "RoomRate", RoomTypeCode=stay.room_id, RatePlanCode=stay.rate_plan_id)
+    spans = sub(room_rate, "Rates")
+    for first, end, price, count in _runs(stay):
+        rate = sub(
+            spans,
+            "Rate",
+            EffectiveDate=first.isoformat(),
+            ExpireDate=end.isoformat(),
+            RateTimeUnit="Day",
+            UnitMultiplier="1",
+        )
+        if stay.rate_form == "base":
+            _amount(rate, "Base", price, hotel)  # Base only: the price per night
+        else:
+            _amount(rate, "Total", price * count, hotel)
+
+
+def _guest_counts(room_stay: etree._Element, stay: Stay) -> None:
+    counts = sub(room_stay, "GuestCounts")
+    if not stay.child_ages:
+        sub(counts, "GuestCount", Count=str(stay.guest_count))
+        return
+    sub(counts, "GuestCount", AgeQualifyingCode="10", Count=str(stay.adults))
+    for age in stay.child_ages:
+        sub(counts, "GuestCount", AgeQualifyingCode="8", Count="1", Age=str(age))
+
+
 def _room_stay(
     parent: etree._Element, index: int, stay: Stay, res: Reservation, hotel: Hotel
 ) -> None:
     room_stay = sub(parent, "RoomStay", IndexNumber=str(index))
     room_type = sub(sub(room_stay, "RoomTypes"), "RoomType", RoomTypeCode=stay.room_id)
-    sub(sub(room_type, "RoomDescription", Name=stay.room_name), "Text", stay.meal_plan)
+    description = sub(room_type, "RoomDescription", Name=stay.room_name)
+    sub(description, "Text", stay.meal_plan)
+    sub(description, "MealPlan", stay.meal_plan)
     rate_plan = sub(sub(room_stay, "RatePlans"), "RatePlan", RatePlanCode=stay.rate_plan_id)
     _commission(sub(rate_plan, "Commission"), res.stay_commission(stay), hotel)
-    rates = sub(room_stay, "RoomRates")
-    for night, price in zip(stay.nights, stay.nightly_prices, strict=True):
-        room_rate = sub(
-            rates, "RoomRate", EffectiveDate=night.isoformat(), RatePlanCode=stay.rate_plan_id
-        )
-        _amount(sub(sub(room_rate, "Rates"), "Rate"), "Total", price, hotel)
-    sub(sub(room_stay, "GuestCounts"), "GuestCount", Count=str(stay.guest_count))
+    if stay.meal_plan in MEAL_PLAN_CODES:
+        sub(rate_plan, "MealsIncluded", MealPlanCodes=MEAL_PLAN_CODES[stay.meal_plan])
+    _room_rates(room_stay, stay, hotel)
+    _guest_counts(room_stay, stay)
     sub(room_stay, "TimeSpan", Start=stay.arrival.isoformat(), End=stay.departure.isoformat())
     _amount(room_stay, "Total", stay.total, hotel)
     sub(room_stay, "BasicPropertyInfo", HotelCode=hotel.code, HotelName=hotel.name)
@@ -102,6 +161,28 @@ def _room_stay(
     if index == 1 and res.special_request:
         request = sub(sub(room_stay, "SpecialRequests"), "SpecialRequest", Name="request")
         sub(request, "Text", res.special_request)
+    rphs = [str(n) for n, extra in enumerate(res.extras, start=1) if extra.room_index == index]
+    if rphs:
+        service_rphs = sub(room_stay, "ServiceRPHs")
+        for rph in rphs:
+            sub(service_rphs, "ServiceRPH", RPH=rph)
+
+
+def _services(parent: etree._Element, res: Reservation, hotel: Hotel) -> None:
+    """The reservation's priced extras, each tied to its room through ServiceRPHs."""
+    if not res.extras:
+        return
+    services = sub(parent, "Services")
+    for rph, extra in enumerate(res.extras, start=1):
+        service = sub(
+            services,
+            "Service",
+            ServiceRPH=str(rph),
+            ServiceInventoryCode=extra.code,
+            Quantity=str(extra.quantity),
+        )
+        _amount(sub(service, "Price"), "Total", extra.price, hotel)
+        sub(sub(service, "ServiceDetails"), "ServiceDescription", Name=extra.name)
 
 
 def _reservation(
@@ -115,6 +196,7 @@ def _reservation(
         stays = sub(element, "RoomStays")
         for index, stay in enumerate(res.stays, start=1):
             _room_stay(stays, index, stay, res, hotel)
+        _services(element, res, hotel)
         guests = sub(element, "ResGuests")
         for index, stay in enumerate(res.stays, start=1):
             guest = sub(guests, "ResGuest", ResGuestRPH=str(index))

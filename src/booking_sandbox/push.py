@@ -15,7 +15,7 @@ import httpx
 from lxml import etree
 
 from booking_sandbox.model import MessageKind, Reservation
-from booking_sandbox.ota_reservations import RES_STATUS, res_notif_rq
+from booking_sandbox.ota_reservations import RES_STATUS, res_modify_notif_rq, res_notif_rq
 from booking_sandbox.state import SandboxState
 from booking_sandbox.xml import XmlInputError, descendants, parse
 
@@ -38,12 +38,14 @@ class PushDispatcher:
         if target is None:
             raise PushNotConfiguredError("no push target configured")
         delivery_id = next(self._ids)
-        body = res_notif_rq(
-            [(kind, reservation)],
-            self._state.hotels,
-            self._state.clock.now(),
-            root_status=RES_STATUS[kind],
-        )
+        now = self._state.clock.now()
+        if kind is MessageKind.MODIFY:
+            # As push senders that send modifications as OTA_HotelResModifyNotifRQ do.
+            body = res_modify_notif_rq([(kind, reservation)], self._state.hotels, now)
+        else:
+            body = res_notif_rq(
+                [(kind, reservation)], self._state.hotels, now, root_status=RES_STATUS[kind]
+            )
         meta = {"delivery_id": delivery_id, "kind": kind.value, "reservation_id": reservation.id}
         first = await self._attempt(target, body, meta, 1)
         if first["outcome"] == "retry":

@@ -112,6 +112,14 @@ def assert_same_reservation(ours: dict[str, Any], theirs: SandboxReservation) ->
             for night, price in zip(booked.nights, booked.nightly_prices, strict=True)
         ]
         assert Decimal(stay["total"]["amount"]) == booked.total
+        # The sender forms the sandbox uses: spans, children with ages, meal plans.
+        assert (stay["adults"], stay["child_ages"]) == (booked.adults, list(booked.child_ages))
+        assert stay["meal_plan"] == booked.meal_plan
+    assert [
+        (s["code"], s["quantity"], Decimal(s["amount"]["amount"]), s["room"])
+        for s in ours["services"]
+    ] == [(e.code, e.quantity, e.price, e.room_index) for e in theirs.extras]
+    assert ours["flags"] == []  # the sandbox's messages add up
     totals = ours["totals"]
     assert Decimal(totals["amount_after_tax"]["amount"]) == theirs.total
     assert Decimal(totals["commission"]["amount"]) == theirs.commission

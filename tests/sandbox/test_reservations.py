@@ -158,9 +158,16 @@ def test_message_carries_booking_com_shapes(
     expected = state.reservations[res_id]
     hotel = state.hotels[expected.hotel_code]
     room_rates = reservation.xpath(".//ota:RoomStay[1]//ota:RoomRate", namespaces=NS)
-    assert len(room_rates) == len(expected.stays[0].nights)
-    assert room_rates[0].get("EffectiveDate") == expected.stays[0].arrival.isoformat()
-    assert room_rates[0].get("RatePlanCode") == expected.stays[0].rate_plan_id
+    first = expected.stays[0]
+    if first.rate_form == "night":  # Booking.com: a RoomRate per night
+        assert len(room_rates) == len(first.nights)
+        assert room_rates[0].get("EffectiveDate") == first.arrival.isoformat()
+    else:  # other senders: Rate spans inside one RoomRate
+        assert len(room_rates) == 1
+        rates = room_rates[0].xpath("ota:Rates/ota:Rate", namespaces=NS)
+        assert rates[0].get("EffectiveDate") == first.arrival.isoformat()
+        assert rates[-1].get("ExpireDate") == first.departure.isoformat()
+    assert room_rates[0].get("RatePlanCode") == first.rate_plan_id
     total = reservation.xpath("ota:ResGlobalInfo/ota:Total", namespaces=NS)[0]
     amount = total.get("AmountAfterTax") or total.get("AmountBeforeTax")
     assert amount is not None

@@ -30,6 +30,7 @@ class ConnectionHealth:
     oldest_pending_push_at: datetime | None
     unacknowledged_reservations: int = 0
     unacknowledged_since: datetime | None = None
+    flagged_reservations: int = 0
 
 
 #: How far back (in recorded runs) the unacknowledged backlog is traced.
@@ -73,6 +74,7 @@ class Queries:
             runs = uow.sync_runs.list_by_connection(connection_id, limit=_RUNS_FOR_BACKLOG)
             outbox = uow.outbound.summary(connection_id)
             unmapped = uow.reservations.count_unlinked(connection_id)
+            flagged = uow.reservations.count_flagged(connection_id)
         backlog = _unacknowledged(runs)
         return ConnectionHealth(
             connection=connection,
@@ -84,6 +86,7 @@ class Queries:
             oldest_pending_push_at=outbox.oldest_open_at,
             unacknowledged_reservations=backlog[0],
             unacknowledged_since=backlog[1],
+            flagged_reservations=flagged,
         )
 
     def sync_runs(

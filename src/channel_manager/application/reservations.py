@@ -108,10 +108,11 @@ class ReservationIntake:
                     uow, connection.organization_id, delta, links.unit_mappings
                 )
         logger.info(
-            "reservation %s on connection %s: %s",
+            "reservation %s on connection %s: %s%s",
             incoming.external_id,
             connection.id,
             decision.outcome.value,
+            _flagged(decision.result),
         )
         return decision.outcome
 
@@ -177,7 +178,11 @@ class ReservationIntake:
                 (created if current is None or key in created else changed)[key] = decision.result
                 delta.update(occupancy_delta(current, decision.result))
             logger.info(
-                "reservation %s on connection %s: %s", key, connection.id, decision.outcome.value
+                "reservation %s on connection %s: %s%s",
+                key,
+                connection.id,
+                decision.outcome.value,
+                _flagged(decision.result),
             )
             results.append(decision.outcome)
         uow.reservations.add_many(list(created.values()))
@@ -209,7 +214,14 @@ class ReservationIntake:
             if connection.status is ConnectionStatus.ACTIVE:
                 candidates.append((connection, mapping))
         if not candidates:
-            raise UnknownHotel(hotel_code)
+            # Not mapped, but the hotel is the account of one of our connections: the booking
+            # is stored unattached and flagged, and linked when the hotel's mapping is saved.
+            holders = [
+                c for c in uow.connections.find_by_external_account(hotel_code) if c.is_active
+            ]
+            if not holders:
+                raise UnknownHotel(hotel_code)
+            return min(holders, key=lambda c: (c.created_at, str(c.id)))
         connection, mapping = min(candidates, key=lambda c: (c[0].created_at, str(c[0].id)))
         if lookups is not None:
             lookups.setdefault(connection.id, MappingLookup(uow, connection.id)).remember(mapping)
@@ -232,6 +244,13 @@ class ReservationIntake:
         if not candidates:
             raise UnknownReservation(external_id)
         return min(candidates, key=lambda c: (c.created_at, str(c.id)))
+
+
+def _flagged(reservation: Reservation | None) -> str:
+    """`` (flagged: code, ...)`` for the log line of a stored reservation that carries flags."""
+    if reservation is None or not reservation.flags:
+        return ""
+    return f" (flagged: {', '.join(flag.code.value for flag in reservation.flags)})"
 
 
 class MappingLookup:
@@ -293,7 +312,8 @@ class MappingLookup:
         """
         mapping = self.hotel(reservation.external_property_id)
         if mapping is None:
-            return attrs.evolve(reservation, connection_id=connection.id, property_id=None)
+            unattached = attrs.evolve(reservation, connection_id=connection.id, property_id=None)
+            return unattached.with_link_flags()
         stays = tuple(
             attrs.evolve(
                 stay,
@@ -309,7 +329,7 @@ class MappingLookup:
             connection_id=connection.id,
             property_id=mapping.internal_property_id,
             room_stays=stays,
-        )
+        ).with_link_flags()
 
 
 def link_reservation(

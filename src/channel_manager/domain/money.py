@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 import attrs
 
@@ -191,6 +191,23 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+def spread_amount(amount: Decimal, parts: int, places: int) -> list[Decimal]:
+    """``amount`` in ``parts`` shares of ``places`` decimals, the rounding remainder on the
+    last share, so the shares always add up to ``amount`` exactly (a Rate's span Total over
+    its nights). Digits finer than ``places`` stay on the last share too.
+    """
+    if parts < 1:
+        raise InvalidMoney(f"cannot spread an amount over {parts} parts")
+    share = (amount / parts).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    return [share] * (parts - 1) + [amount - share * (parts - 1)]
+
+
+def spread(total: Money, parts: int) -> tuple[Money, ...]:
+    """``total`` in ``parts`` shares of whole minor units that add up to it exactly."""
+    amounts = spread_amount(total.amount, parts, minor_units(total.currency))
+    return tuple(Money(amount, total.currency) for amount in amounts)
 
 
 def sum_money(amounts: Iterable[Money], currency: str) -> Money:

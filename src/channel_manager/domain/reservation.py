@@ -80,6 +80,119 @@ def _check_guest_count(_instance: object, _attribute: object, value: int) -> Non
         raise InvalidValue(f"guest count {value} is out of range (0 to {MAX_GUESTS_PER_ROOM})")
 
 
+class FlagCode(StrEnum):
+    """What can be inconsistent or unknown in a stored reservation (never a refusal)."""
+
+    PRICE_MISMATCH = "price_mismatch"
+    RATES_OUTSIDE_STAY = "rates_outside_stay"
+    NIGHTS_WITHOUT_PRICE = "nights_without_price"
+    OVERLAPPING_RATES = "overlapping_rates"
+    UNMAPPED_ROOM = "unmapped_room"
+    UNMAPPED_HOTEL = "unmapped_hotel"
+    REVISION_CONFLICT = "revision_conflict"
+
+
+@attrs.frozen(kw_only=True)
+class ReservationFlag:
+    """One inconsistency of a stored reservation with the figures involved (``figures``: name
+    and value pairs as a person reads them, e.g. ``("nights", "1400.00 EUR")``).
+    ``room`` is the room stay's index when the flag concerns one room.
+    """
+
+    code: FlagCode
+    message: str
+    figures: tuple[tuple[str, str], ...] = ()
+    room: int | None = None
+
+
+_LINK_FLAGS = frozenset({FlagCode.UNMAPPED_HOTEL, FlagCode.UNMAPPED_ROOM})
+
+#: OpenTravel Meal Plan Type (MPT) codes a property reads on a booking.
+MEAL_PLAN_NAMES: dict[str, str] = {
+    "1": "All inclusive",
+    "2": "American plan",
+    "3": "Bed and breakfast",
+    "4": "Buffet breakfast",
+    "5": "Caribbean breakfast",
+    "6": "Continental breakfast",
+    "7": "English breakfast",
+    "8": "European plan (room only)",
+    "9": "Family plan",
+    "10": "Full board",
+    "11": "Full breakfast",
+    "12": "Half board",
+    "13": "As brochured",
+    "14": "Room only",
+    "15": "Self catering",
+    "16": "Bermuda plan",
+    "17": "Dinner, bed and breakfast",
+    "18": "Family American plan",
+    "19": "Breakfast",
+    "20": "Modified plan",
+    "21": "Lunch",
+    "22": "Dinner",
+    "23": "Breakfast and lunch",
+    "24": "Lunch and dinner",
+}
+
+
+def meal_plan_name(code: str | None) -> str | None:
+    """A readable name for an MPT code (or several, space separated); text that is not a code
+    (Booking.com writes the plan out) is its own name.
+    """
+    if code is None:
+        return None
+    parts = code.replace(",", " ").split()
+    if parts and all(part in MEAL_PLAN_NAMES for part in parts):
+        return ", ".join(MEAL_PLAN_NAMES[part] for part in parts)
+    return code
+
+
+@attrs.frozen(kw_only=True)
+class Service:
+    """An extra (parking, breakfast, a cot...) with its price; ``room`` is the index of the
+    room stay it belongs to, ``None`` for the whole reservation.
+    """
+
+    code: str | None = None
+    name: str | None = None
+    quantity: int = 1
+    amount: Money | None = attrs.field(default=None, validator=_check_amount)
+    room: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ReservationId:
+    """One of the sender's ids for the reservation, with its OTA type (UIT) and source."""
+
+    value: str
+    type: str | None = None
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Change:
+    """One difference between two versions of a reservation, as a person reads it."""
+
+    field: str
+    before: str
+    after: str
+
+
+@attrs.frozen(kw_only=True)
+class RevisionEntry:
+    """One applied version of a reservation: its revision, what it did (``created``,
+    ``modified``, ``cancelled``) and what changed compared with the version before.
+    ``summary`` is the version itself as a person reads it (dates, rooms, guests, ...).
+    """
+
+    timestamp: datetime
+    sequence: int = 0
+    action: str
+    summary: tuple[tuple[str, str], ...] = ()
+    changes: tuple[Change, ...] = ()
+
+
 @attrs.frozen(kw_only=True)
 class NightlyPrice:
     """The price of one night of one room stay."""
@@ -128,6 +241,17 @@ class RoomStay:
     commission: Money | None = attrs.field(default=None, validator=_check_amount)
     meal_plan: str | None = None
     remarks: tuple[str, ...] = ()
+    adults: int | None = None
+    children: int = attrs.field(default=0, validator=_check_guest_count)
+    child_ages: tuple[int, ...] = ()
+    infants: int = attrs.field(default=0, validator=_check_guest_count)
+    taxes: Money | None = attrs.field(default=None, validator=_check_amount)
+    fees: Money | None = attrs.field(default=None, validator=_check_amount)
+
+    @property
+    def meal_plan_name(self) -> str | None:
+        """The meal plan as a person reads it (an MPT code's name, else the text given)."""
+        return meal_plan_name(self.meal_plan)
 
     @property
     def nights(self) -> tuple[date, ...]:
@@ -241,6 +365,43 @@ class Reservation:
     payment: PaymentSummary | None = None
     source: str = "booking.com"
     raw_message_id: UUID | None = None
+    flags: tuple[ReservationFlag, ...] = ()
+    services: tuple[Service, ...] = ()
+    reservation_ids: tuple[ReservationId, ...] = ()
+    arrival_time: str | None = None
+    promotion_codes: tuple[str, ...] = ()
+    cancelled_at: datetime | None = None
+    history: tuple[RevisionEntry, ...] = ()
+
+    def with_link_flags(self) -> Reservation:
+        """This reservation with its ``unmapped_hotel`` / ``unmapped_room`` flags as its links
+        are now: linking after a mapping is saved clears them, the other flags stay.
+        """
+        kept = tuple(flag for flag in self.flags if flag.code not in _LINK_FLAGS)
+        derived: list[ReservationFlag] = []
+        if self.property_id is None:
+            derived.append(
+                ReservationFlag(
+                    code=FlagCode.UNMAPPED_HOTEL,
+                    message=f"hotel {self.external_property_id or '?'} is not mapped to a "
+                    "property of ours",
+                    figures=(("hotel", self.external_property_id),),
+                )
+            )
+        else:
+            derived.extend(
+                ReservationFlag(
+                    code=FlagCode.UNMAPPED_ROOM,
+                    message=f"room {stay.index}: room type {stay.external_room_type_id or '?'}"
+                    " is not mapped to a unit",
+                    figures=(("room type", stay.external_room_type_id),),
+                    room=stay.index,
+                )
+                for stay in self.room_stays
+                if not stay.is_mapped
+            )
+        flags = (*kept, *derived)
+        return self if flags == self.flags else attrs.evolve(self, flags=flags)
 
     @property
     def nights(self) -> int:
@@ -256,3 +417,66 @@ class Reservation:
     def is_cancelled(self) -> bool:
         """True once the reservation is cancelled (cancellations are final)."""
         return self.status is ReservationStatus.CANCELLED
+
+
+def _guests_text(stay: RoomStay) -> str:
+    if stay.adults is None:
+        text = f"{stay.guest_count} guest{'s' if stay.guest_count != 1 else ''}"
+    else:
+        text = f"{stay.adults} adult{'s' if stay.adults != 1 else ''}"
+        if stay.children:
+            text += f", {stay.children} child{'ren' if stay.children != 1 else ''}"
+            if stay.child_ages:
+                text += f" aged {', '.join(str(age) for age in stay.child_ages)}"
+        if stay.infants:
+            text += f", {stay.infants} infant{'s' if stay.infants != 1 else ''}"
+    if stay.guest_names:
+        text += f" ({', '.join(stay.guest_names)})"
+    return text
+
+
+def _money_text(money: Money | None) -> str:
+    """An amount at the currency's minor units when that is exact (200 -> 200.00)."""
+    if money is None:
+        return "-"
+    return str(money.rounded() if money.is_exact() else money)
+
+
+def version_summary(reservation: Reservation) -> tuple[tuple[str, str], ...]:
+    """A version of a reservation as a property reads it, field by field: what a revision's
+    "what changed" compares (dates, rooms, guests, meal plan, prices)."""
+    stays = reservation.room_stays
+    totals = reservation.totals
+    return (
+        ("dates", f"{reservation.arrival}..{reservation.departure}"),
+        (
+            "rooms",
+            "; ".join(
+                f"{stay.external_room_type_name or stay.external_room_type_id}"
+                f" {stay.arrival}..{stay.departure}"
+                for stay in stays
+            )
+            or "-",
+        ),
+        ("guests", "; ".join(_guests_text(stay) for stay in stays) or "-"),
+        ("meal plan", "; ".join(stay.meal_plan_name or "-" for stay in stays) or "-"),
+        (
+            "nightly prices",
+            "; ".join(
+                ", ".join(f"{p.night}: {p.amount}" for p in stay.nightly_prices) or "-"
+                for stay in stays
+            )
+            or "-",
+        ),
+        ("room totals", "; ".join(_money_text(stay.total) for stay in stays) or "-"),
+        ("total", _money_text(totals.amount_after_tax or totals.amount_before_tax)),
+        (
+            "services",
+            "; ".join(
+                f"{service.quantity} x {service.name or service.code or 'service'}"
+                f" {_money_text(service.amount)}"
+                for service in reservation.services
+            )
+            or "-",
+        ),
+    )

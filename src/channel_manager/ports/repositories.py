@@ -51,6 +51,12 @@ class ConnectionRepository(Protocol):
         """An organisation's connections, oldest first."""
         ...
 
+    def find_by_external_account(self, external_account_id: str) -> builtins.list[Connection]:
+        """Connections of any organisation on this channel account (for Booking.com's
+        connectivity mode, the hotel id), oldest first: who a push for an unmapped hotel
+        belongs to."""
+        ...
+
     def due_for_poll(self, now: datetime, limit: int) -> builtins.list[Connection]:
         """Active connections whose ``next_poll_at`` has come; claimed (SKIP LOCKED) where
         the database supports it so concurrent workers take different ones.
@@ -223,6 +229,11 @@ class ReservationRepository(Protocol):
         """How many non-cancelled reservations of the connection are not fully linked (the
         integration card's "unmapped" figure).
         """
+        ...
+
+    def count_flagged(self, connection_id: UUID) -> int:
+        """How many non-cancelled reservations of the connection carry a flag (the integration
+        card's "flagged" figure)."""
         ...
 
     def list_unlinked(

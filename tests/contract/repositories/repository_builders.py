@@ -11,13 +11,19 @@ from channel_manager.domain.inventory import Organization, Property, RatePlan, U
 from channel_manager.domain.money import Money
 from channel_manager.domain.reservation import (
     Address,
+    Change,
+    FlagCode,
     Guest,
     NightlyPrice,
     PaymentSummary,
     Reservation,
+    ReservationFlag,
+    ReservationId,
     ReservationStatus,
     Revision,
+    RevisionEntry,
     RoomStay,
+    Service,
     Totals,
 )
 from channel_manager.domain.sync import OutboundKind, OutboundMessage
@@ -136,6 +142,12 @@ def rich_reservation(
             commission=Money.of("40.05", "EUR"),
             meal_plan="breakfast",
             remarks=("late arrival",),
+            adults=1,
+            children=2,
+            child_ages=(4, 11),
+            infants=1,
+            taxes=Money.of("17.0024", "EUR"),
+            fees=Money.of("2.50", "EUR"),
         ),
         RoomStay(
             index=2,
@@ -169,6 +181,29 @@ def rich_reservation(
         special_requests=("crib", "high floor"),
         payment=PaymentSummary(card_type="VI", last_four="1111", expiry="12/27", holder_name="A L"),
         raw_message_id=uuid4(),
+        flags=(
+            ReservationFlag(
+                code=FlagCode.PRICE_MISMATCH,
+                message="room 1: the nights add up to 267.00 EUR",
+                figures=(("nights", "267.00 EUR"), ("room total", "300.00 EUR")),
+                room=1,
+            ),
+        ),
+        services=(
+            Service(code="PARK", name="Parking", quantity=2, amount=Money.of("30", "EUR"), room=1),
+            Service(name="Late check-out"),
+        ),
+        reservation_ids=(ReservationId(value=external_id, type="14", source="Sender"),),
+        arrival_time="21:30",
+        promotion_codes=("EARLY",),
+        history=(
+            RevisionEntry(
+                timestamp=at(0),
+                action="created",
+                summary=(("dates", f"{arrival}..{departure}"),),
+                changes=(Change(field="guests", before="1", after="2"),),
+            ),
+        ),
     )
 
 

@@ -34,6 +34,22 @@ def test_connection_round_trip_list_and_update(uow_factory):
         assert stored.error_reason == "token refresh failed"
 
 
+def test_find_by_external_account_finds_every_organisations_connection_oldest_first(uow_factory):
+    seeded = seed(uow_factory)
+    other = seed(uow_factory)
+    later = new_connection(seeded.organization.id, 40).activate("r1", at(41), "1000009")
+    earlier = new_connection(other.organization.id, 20).activate("r2", at(21), "1000009")
+    elsewhere = new_connection(seeded.organization.id, 30).activate("r3", at(31), "1000010")
+    with uow_factory() as uow:
+        for connection in (later, earlier, elsewhere):
+            uow.connections.add(connection)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.connections.find_by_external_account("1000009") == [earlier, later]
+        assert uow.connections.find_by_external_account("1000010") == [elsewhere]
+        assert uow.connections.find_by_external_account("404") == []
+
+
 def test_due_for_poll_claims_only_due_active_connections_and_leases_them(uow_factory):
     seeded = seed(uow_factory)
     due = new_connection(seeded.organization.id, 1).activate("r1", at(0))

@@ -19,25 +19,29 @@ CARD = "4111\u00a01111\u00a01111\u00a01111"
 OTHER = "5555.5555.5555.4444"
 
 
+#: The migration 0005 (masking) follows: the schema the repositories write is complete there.
+BEFORE_MASKING = "0007"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_at_0002(
+def database_before_masking(
     request: pytest.FixtureRequest, tmp_path: Path, make_postgres_database: object
 ) -> Iterator[str]:
-    """An empty database migrated to revision 0002 (before the masking)."""
+    """An empty database migrated to the revision just before the masking (0005)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.db'}"
-        upgrade(url, "0002")
+        upgrade(url, BEFORE_MASKING)
         yield url
         return
     server = request.getfixturevalue("postgres_server_url")
     assert callable(make_postgres_database)
     with make_postgres_database(server) as url:
-        upgrade(url, "0002")
+        upgrade(url, BEFORE_MASKING)
         yield url
 
 
-def test_cards_stored_before_are_masked_by_the_upgrade(database_at_0002: str) -> None:
-    engine = create_database_engine(database_at_0002)
+def test_cards_stored_before_are_masked_by_the_upgrade(database_before_masking: str) -> None:
+    engine = create_database_engine(database_before_masking)
     factory = SqlAlchemyUnitOfWorkFactory(engine)
     try:
         seeded = seed(factory)
@@ -72,7 +76,7 @@ def test_cards_stored_before_are_masked_by_the_upgrade(database_at_0002: str) ->
             uow.message_log.add(entry)
             uow.commit()
 
-        upgrade(database_at_0002)
+        upgrade(database_before_masking)
 
         with factory() as uow:
             masked = uow.reservations.get(typed.id)
@@ -87,7 +91,7 @@ def test_cards_stored_before_are_masked_by_the_upgrade(database_at_0002: str) ->
         assert masked.booker == typed.booker  # nothing to mask: untouched
         assert logged.body == "<Text>card ***1111 cvc ***</Text><X ResID_Value='4705950059'/>"
         # Masking cannot be undone; downgrading leaves the rows masked and works.
-        downgrade(database_at_0002, "0002")
+        downgrade(database_before_masking, BEFORE_MASKING)
         with factory() as uow:
             assert uow.reservations.get(typed.id) == masked
     finally:

@@ -217,3 +217,21 @@ def test_count_unlinked_matches_list_unlinked(uow_factory):
     with uow_factory() as uow:
         assert uow.reservations.count_unlinked(seeded.connection.id) == 2  # PART and ELSE
         assert uow.reservations.count_unlinked(uuid4()) == 0
+
+
+def test_count_flagged_counts_live_reservations_with_a_flag(uow_factory):
+    seeded = seed(uow_factory)
+    flagged = rich_reservation(seeded, external_id="FLAG")  # carries a price_mismatch flag
+    clean = attrs.evolve(rich_reservation(seeded, external_id="CLEAN"), flags=())
+    gone = rich_reservation(seeded, external_id="GONE", status=ReservationStatus.CANCELLED)
+    with uow_factory() as uow:
+        for reservation in (flagged, clean, gone):
+            uow.reservations.add(reservation)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.reservations.count_flagged(seeded.connection.id) == 1
+        assert uow.reservations.count_flagged(uuid4()) == 0
+        uow.reservations.update(attrs.evolve(flagged, flags=()))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.reservations.count_flagged(seeded.connection.id) == 0

@@ -8,7 +8,6 @@ data named only the key, so the copy opened and the attacker's connection acted 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -68,7 +67,7 @@ def test_credentials_copied_onto_another_connection_do_not_open_there() -> None:
 # --- migration 0006 ------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def empty_database(
     request: pytest.FixtureRequest,
     tmp_path: Path,
@@ -77,9 +76,8 @@ def empty_database(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'reseal.db'}"
         return
-    server = os.environ.get("CM_TEST_POSTGRES_URL")
-    if not server:
-        pytest.skip("CM_TEST_POSTGRES_URL is not set")
+    # Like every PostgreSQL test: no server is a failure, not a skip.
+    server = request.getfixturevalue("postgres_server_url")
     with make_postgres_database(server) as url:
         yield url
 

@@ -18,6 +18,7 @@ from channel_manager.domain import (
     ReservationStatus,
     Revision,
 )
+from channel_manager.domain.reservation import FlagCode
 from tests.unit.domain.strategies import BASE_TIME, reservation, stay
 
 NEW = ReservationMessageKind.NEW
@@ -227,3 +228,43 @@ def test_any_delivery_order_with_duplicates_ends_in_the_newest_state(
         assert stored.status is (
             ReservationStatus.CONFIRMED if newest_kind is NEW else ReservationStatus.MODIFIED
         )
+
+
+def test_two_different_versions_with_one_revision_are_a_conflict_flagged_once() -> None:
+    outcome, stored = apply(None, message(NEW, 1, nights=2))
+    kind, other = message(NEW, 1, nights=3)  # same revision, a different stay
+    outcome, flagged = apply(stored, (kind, other))
+    assert outcome is LedgerOutcome.CONFLICT
+    assert flagged is not None
+    assert stored is not None
+    assert flagged.nights == stored.nights == 2  # the version held is kept, not guessed over
+    [flag] = flagged.flags
+    assert flag.code is FlagCode.REVISION_CONFLICT
+    figures = dict(flag.figures)
+    assert figures["dates (kept)"] == "2025-06-01..2025-06-03"
+    assert figures["dates (other)"] == "2025-06-01..2025-06-04"
+    again, after = apply(flagged, (kind, other))
+    assert again is LedgerOutcome.DUPLICATE
+    assert after == flagged
+
+
+def test_every_applied_version_is_kept_with_what_changed() -> None:
+    _, created = apply(None, message(NEW, 1, nights=2))
+    _, modified = apply(created, message(MODIFY, 2, nights=3))
+    _, cancelled = apply(modified, message(CANCEL, 3, nights=3))
+    assert cancelled is not None
+    assert [entry.action for entry in cancelled.history] == ["created", "modified", "cancelled"]
+    changes = {change.field: change for change in cancelled.history[1].changes}
+    assert (changes["dates"].before, changes["dates"].after) == (
+        "2025-06-01..2025-06-03",
+        "2025-06-01..2025-06-04",
+    )
+    assert cancelled.cancelled_at == cancelled.history[2].timestamp == cancelled.revision.timestamp
+
+
+def test_a_stale_or_duplicate_message_adds_no_history() -> None:
+    _, created = apply(None, message(NEW, 5))
+    _, after_stale = apply(created, message(MODIFY, 1))
+    _, after_duplicate = apply(after_stale, message(NEW, 5))
+    assert after_duplicate is not None
+    assert [entry.action for entry in after_duplicate.history] == ["created"]

@@ -7,6 +7,7 @@ the project's rule asks for: bad input gets a clear 4xx and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ import pytest
 from lxml import etree
 
 from channel_manager.adapters.booking.ota.namespaces import OTA_NS
+from channel_manager.domain.reservation import FlagCode
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE
 from tests.unit.fuzz.api_world import (
     ApiWorld,
@@ -161,6 +163,28 @@ def test_b8_a_price_in_another_currency_is_refused(pushed: PushWorld, currency: 
     assert currency in response.text
 
 
-def test_b9_a_night_price_outside_the_stay_is_refused(pushed: PushWorld) -> None:
+def test_b9_a_night_price_outside_the_stay_is_stored_inside_it_and_flagged(
+    pushed: PushWorld,
+) -> None:
+    """B9 was once pinned as a refusal; OTA_RESERVATIONS.md says a refused booking is a lost
+    booking: the price outside the stay (its TimeSpan) is left out and the reservation flagged
+    with it."""
+    root = etree.fromstring(seeds()[0].body)
+    stay = next(root.iter(f"{{{OTA_NS}}}RoomStay"))
+    guests = stay.find(f"{{{OTA_NS}}}GuestCounts")
+    assert guests is not None
+    guests.addnext(etree.Element(f"{{{OTA_NS}}}TimeSpan", Start="2025-06-10", End="2025-06-12"))
+    response = send_push(pushed, etree.tostring(root), soap=False)
+    assert response.status_code == 200, response.text
+    with pushed.container.uow_factory()() as uow:
+        [stored] = uow.reservations.find_by_external_id("4105326478")
+    [outside] = [flag for flag in stored.flags if flag.code is FlagCode.RATES_OUTSIDE_STAY]
+    assert dict(outside.figures)["outside"] == "2025-06-12: 140.00 EUR"
+    first = stored.room_stays[0]
+    assert (first.arrival, first.departure) == (date(2025, 6, 10), date(2025, 6, 12))
+    assert [price.night for price in first.nightly_prices] == [date(2025, 6, 10), date(2025, 6, 11)]
+
+
+def test_b9_a_stay_dated_by_rates_decades_apart_is_refused_as_corrupt(pushed: PushWorld) -> None:
     response = _push_refused(pushed, _seed_with(("RoomRate", "EffectiveDate", "1990-01-01")))
     assert "1990-01-01" in response.text

@@ -318,10 +318,12 @@ def reservations(draw: st.DrawFn, kind: ResMessageKind) -> OtaReservation:
     stays = draw(st.lists(room_stays(hotel_code, currency), min_size=minimum_stays, max_size=2))
     if kind is ResMessageKind.MODIFY and not stays:
         status = ResStatus.CANCEL
+    unique_id = draw(_optional(numeric_ids))
     return OtaReservation(
         status=status,
         ids=tuple(draw(st.lists(reservation_ids, min_size=1, max_size=2))),
-        unique_id=draw(_optional(numeric_ids)),
+        unique_id=unique_id,
+        unique_id_type=None if unique_id is None else draw(st.sampled_from(["14", "10", "8"])),
         create_datetime=draw(_optional(timestamps)),
         last_modify_datetime=draw(_optional(timestamps)),
         room_stays=tuple(stays),

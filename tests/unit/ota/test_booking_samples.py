@@ -86,7 +86,8 @@ def test_modify_message_with_jpy_rate_ranges_and_a_cancellation() -> None:
     assert modified.last_modify_datetime == datetime(2025, 4, 2, 16, 39, 58, tzinfo=UTC)
     (stay,) = modified.room_stays
     assert (stay.arrival, stay.departure) == (date(2025, 5, 1), date(2025, 5, 4))
-    # Rate ranges 05-01..05-03 and 05-03..05-04 expand to three nights; JPY has no decimals.
+    # Rate ranges 05-01..05-03 (Total 36000 for both nights) and 05-03..05-04 expand to three
+    # nights that add up to the stay Total; JPY has no decimals.
     assert [(r.night, r.price.after_tax) for r in stay.nightly_rates] == [
         (date(2025, 5, 1), Decimal(18000)),
         (date(2025, 5, 2), Decimal(18000)),

@@ -114,8 +114,9 @@ def test_res_modify_notif_rq_without_time_span_takes_dates_from_rates() -> None:
     assert request.res_status == "Commit"
     (reservation,) = request.reservations
     assert reservation.status is ResStatus.MODIFY  # "commit" of a modification
-    # The channel's id (UIT 13), not the hotel's own confirmation number (UIT 14).
-    assert reservation.reservation_id == "7865"
+    # UIT 14 ("Reservation") names the reservation (OTA_RESERVATIONS.md: 14 and 8 are the
+    # channel's reference); the broker's own number (UIT 13) is kept among the ids.
+    assert reservation.reservation_id == "82329987"
     assert [i.value for i in reservation.ids] == ["7865", "82329987"]
     (stay,) = reservation.room_stays
     assert (stay.arrival, stay.departure) == (date(2005, 10, 18), date(2005, 10, 21))

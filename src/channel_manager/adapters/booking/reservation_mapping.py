@@ -8,9 +8,11 @@ channel's reservation number, so every repeat of a message names the same reserv
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from channel_manager.adapters.booking.ota.reservations import (
     Customer,
@@ -23,16 +25,20 @@ from channel_manager.adapters.booking.ota.reservations import (
 from channel_manager.adapters.system import utc_now
 from channel_manager.domain.channel import ChannelReservation, ReservationMessageKind
 from channel_manager.domain.errors import CardDataRejected, CurrencyMismatch
-from channel_manager.domain.money import Money
+from channel_manager.domain.money import Money, minor_units
 from channel_manager.domain.reservation import (
     Address,
+    FlagCode,
     Guest,
     NightlyPrice,
     PaymentSummary,
     Reservation,
+    ReservationFlag,
+    ReservationId,
     ReservationStatus,
     Revision,
     RoomStay,
+    Service,
     Totals,
 )
 
@@ -88,8 +94,11 @@ def _guest(customer: Customer | None) -> Guest | None:
     )
 
 
-def _nightly_prices(stay: OtaRoomStay, currency: str) -> tuple[NightlyPrice, ...]:
-    """One ``NightlyPrice`` per priced night.
+def _nightly_prices(
+    stay: OtaRoomStay, currency: str, flags: list[ReservationFlag], room: int
+) -> tuple[NightlyPrice, ...]:
+    """One ``NightlyPrice`` per priced night inside the stay; nights priced outside it are
+    left out and flagged, like nights priced twice or not at all.
 
     Nights that share one decoded ``Total`` (the decoder shares equal leaf Totals) share one
     ``Money``: building and validating it per night was the mapping's largest cost. Keyed by
@@ -97,6 +106,8 @@ def _nightly_prices(stay: OtaRoomStay, currency: str) -> tuple[NightlyPrice, ...
     """
     money: dict[int, Money] = {}
     prices: list[NightlyPrice] = []
+    outside: list[str] = []
+    arrival, departure = stay.arrival, stay.departure
     for rate in stay.nightly_rates:
         amount = rate.price.amount
         if amount is None:
@@ -104,16 +115,169 @@ def _nightly_prices(stay: OtaRoomStay, currency: str) -> tuple[NightlyPrice, ...
         price = money.get(id(rate.price))
         if price is None:
             price = money[id(rate.price)] = Money(amount, currency)
+        if not arrival <= rate.night < departure:
+            outside.append(f"{rate.night.isoformat()}: {price}")
+            continue
         prices.append(
             NightlyPrice(night=rate.night, amount=price, rate_plan_code=rate.rate_plan_code)
         )
+    if outside:
+        flags.append(
+            ReservationFlag(
+                code=FlagCode.RATES_OUTSIDE_STAY,
+                message=f"room {room}: prices for nights outside the stay "
+                f"{arrival}..{departure} were left out",
+                figures=(("stay", f"{arrival}..{departure}"), ("outside", ", ".join(outside))),
+                room=room,
+            )
+        )
+    if prices:
+        priced = Counter(price.night for price in prices)
+        missing = [night for night in _stay_nights(arrival, departure) if night not in priced]
+        twice = sorted(night for night, count in priced.items() if count > 1)
+        if missing:
+            flags.append(
+                ReservationFlag(
+                    code=FlagCode.NIGHTS_WITHOUT_PRICE,
+                    message=f"room {room}: {len(missing)} night(s) of the stay have no price",
+                    figures=(("nights", _night_ranges(missing)),),
+                    room=room,
+                )
+            )
+        if twice:
+            flags.append(
+                ReservationFlag(
+                    code=FlagCode.OVERLAPPING_RATES,
+                    message=f"room {room}: {len(twice)} night(s) are priced more than once",
+                    figures=(("nights", _night_ranges(twice)),),
+                    room=room,
+                )
+            )
     return tuple(prices)
 
 
-def _room_stay(position: int, stay: OtaRoomStay, currency: str) -> RoomStay:
+def _night_ranges(nights: Sequence[date]) -> str:
+    """Sorted nights as a person reads them: runs of consecutive nights as ``first..last``."""
+    runs: list[list[date]] = []
+    for night in nights:
+        if runs and night - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(night)
+        else:
+            runs.append([night])
+    return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}..{run[-1]}" for run in runs)
+
+
+def _stay_nights(arrival: date, departure: date) -> list[date]:
+    return [date.fromordinal(n) for n in range(arrival.toordinal(), departure.toordinal())]
+
+
+#: Which side of a Total to add up, in the order tried: after tax, then before tax.
+_SIDES = (("after tax", attrgetter("after_tax")), ("before tax", attrgetter("before_tax")))
+
+
+def _mismatch(
+    parts: Sequence[Total | None], whole: Total | None, currency: str
+) -> tuple[str, Decimal, Decimal] | None:
+    """``(side, sum of parts, whole)`` when ``parts`` do not add up to ``whole`` (more than
+    one minor unit apart) on the first side (after, else before tax) all of them state."""
+    if whole is None or not parts:
+        return None
+    for side, read in _SIDES:
+        stated = read(whole)
+        values = [None if part is None else read(part) for part in parts]
+        if stated is None or any(value is None for value in values):
+            continue
+        added = sum((value for value in values if value is not None), Decimal(0))
+        tolerance = Decimal(1).scaleb(-minor_units(currency))
+        if abs(added - stated) > tolerance:
+            return side, added, stated
+        return None
+    return None
+
+
+def _price_flags(
+    ota: OtaReservation, stays: Sequence[RoomStay], currency: str
+) -> list[ReservationFlag]:
+    """Nights that do not add up to their room's Total, rooms (and services) that do not add
+    up to the reservation's: flagged with both figures."""
+    flags: list[ReservationFlag] = []
+    for ota_stay, stay in zip(ota.room_stays, stays, strict=True):
+        inside = [
+            rate.price
+            for rate in ota_stay.nightly_rates
+            if stay.arrival <= rate.night < stay.departure
+        ]
+        found = _mismatch(inside, ota_stay.total, currency)
+        if found is not None:
+            side, added, stated = found
+            flags.append(
+                ReservationFlag(
+                    code=FlagCode.PRICE_MISMATCH,
+                    message=f"room {stay.index}: the nights add up to {added} {currency} "
+                    f"{side}, the room's total is {stated} {currency}",
+                    figures=(
+                        ("nights", f"{added} {currency}"),
+                        ("room total", f"{stated} {currency}"),
+                        ("basis", side),
+                    ),
+                    room=stay.index,
+                )
+            )
+    parts: list[Total | None] = [stay.total for stay in ota.room_stays]
+    parts += [service.price for service in ota.services if service.price is not None]
+    found = _mismatch(parts, ota.total, currency)
+    if found is not None:
+        side, added, stated = found
+        flags.append(
+            ReservationFlag(
+                code=FlagCode.PRICE_MISMATCH,
+                message=f"the rooms and services add up to {added} {currency} {side}, "
+                f"the reservation's total is {stated} {currency}",
+                figures=(
+                    ("rooms and services", f"{added} {currency}"),
+                    ("reservation total", f"{stated} {currency}"),
+                    ("basis", side),
+                ),
+            )
+        )
+    return flags
+
+
+#: OpenTravel Age Qualifying Codes (AQC) a property counts apart.
+_CHILD, _INFANT = "8", "7"
+
+
+def _occupancy(stay: OtaRoomStay) -> tuple[int | None, int, tuple[int, ...], int]:
+    """Adults, children, the children's ages (when given) and infants of a stay; ``None``
+    adults when the message did not count guests."""
+    if not stay.guest_counts:
+        return None, 0, (), 0
+    adults = children = infants = 0
+    ages: list[int] = []
+    for count in stay.guest_counts:
+        number = max(count.count, 0)
+        if count.age_qualifying_code == _CHILD:
+            children += number
+            if count.age is not None:
+                ages += [count.age] * number
+        elif count.age_qualifying_code == _INFANT:
+            infants += number
+        else:
+            adults += number
+    return adults, children, tuple(ages), infants
+
+
+def _room_stay(
+    position: int,
+    stay: OtaRoomStay,
+    currency: str,
+    names: dict[str, str],
+    flags: list[ReservationFlag],
+) -> RoomStay:
     index_text = stay.index_number or ""
     index = int(index_text) if index_text.isdigit() else position
     total = stay.total.amount if stay.total else None
+    adults, children, ages, infants = _occupancy(stay)
     return RoomStay(
         index=index,
         external_room_type_id=stay.room_type_code or "",
@@ -122,11 +286,57 @@ def _room_stay(position: int, stay: OtaRoomStay, currency: str) -> RoomStay:
         arrival=stay.arrival,
         departure=stay.departure,
         guest_count=stay.guest_total or 1,
-        nightly_prices=_nightly_prices(stay, currency),
+        guest_names=tuple(names[rph] for rph in stay.guest_rphs if rph in names),
+        nightly_prices=_nightly_prices(stay, currency, flags, index),
         total=_money(total, currency),
         commission=_money(stay.commission.value if stay.commission else None, currency),
         meal_plan=stay.meal_plan,
         remarks=stay.comments + tuple(r.text for r in stay.special_requests),
+        adults=adults,
+        children=children,
+        child_ages=ages,
+        infants=infants,
+        taxes=_money(stay.total.taxes if stay.total else None, currency),
+        fees=_money(stay.fees, currency),
+    )
+
+
+def _services(ota: OtaReservation, stays: Sequence[RoomStay], currency: str) -> tuple[Service, ...]:
+    rooms = {
+        rph: stay.index
+        for ota_stay, stay in zip(ota.room_stays, stays, strict=True)
+        for rph in ota_stay.service_rphs
+    }
+    return tuple(
+        Service(
+            code=service.code,
+            name=service.name,
+            quantity=service.quantity,
+            amount=_money(service.price.amount if service.price else None, currency),
+            room=rooms.get(service.rph) if service.rph else None,
+        )
+        for service in ota.services
+    )
+
+
+def _stays_total(ota: OtaReservation) -> Total | None:
+    """The reservation's total from its rooms (and priced services) when it states none."""
+    parts = [stay.total for stay in ota.room_stays]
+    if not parts or any(part is None for part in parts):
+        return None
+    priced = [part for part in parts if part is not None]
+    priced += [service.price for service in ota.services if service.price is not None]
+
+    def add(read: Callable[[Total], Decimal | None]) -> Decimal | None:
+        values = [read(part) for part in priced]
+        if any(value is None for value in values):
+            return None
+        return sum((value for value in values if value is not None), Decimal(0))
+
+    return Total(
+        after_tax=add(attrgetter("after_tax")),
+        before_tax=add(attrgetter("before_tax")),
+        taxes=add(attrgetter("taxes")),
     )
 
 
@@ -172,7 +382,17 @@ def to_channel_reservation(
         # relabelling amounts would silently change what the guest pays.
         raise CurrencyMismatch(*ota.currencies[:2])
     currency = ota.currency or _NO_CURRENCY
-    stays = tuple(_room_stay(n, stay, currency) for n, stay in enumerate(ota.room_stays, start=1))
+    names = {
+        profile.rph: name
+        for profile in ota.guests
+        if profile.rph and (guest := _guest(profile.customer)) and (name := guest.full_name)
+    }
+    flags: list[ReservationFlag] = []
+    stays = tuple(
+        _room_stay(n, stay, currency, names, flags)
+        for n, stay in enumerate(ota.room_stays, start=1)
+    )
+    flags += _price_flags(ota, stays, currency)
     hotel = ota.hotel_code or next((s.hotel_code for s in ota.room_stays if s.hotel_code), "")
     stamp = ota.last_modify_datetime or ota.create_datetime or message.timestamp or now()
     if stays:
@@ -193,15 +413,28 @@ def to_channel_reservation(
         arrival=arrival,
         departure=departure,
         room_stays=stays,
-        booker=_guest(ota.booker),
+        booker=_guest(ota.booker or next((p.customer for p in ota.guests if p.primary), None)),
         guests=tuple(g for p in ota.guests if (g := _guest(p.customer)) is not None),
         totals=_totals(
-            ota.total, ota.total_commission.value if ota.total_commission else None, currency
+            ota.total or _stays_total(ota),
+            ota.total_commission.value if ota.total_commission else None,
+            currency,
         ),
         currency=currency,
         remarks=ota.comments,
         special_requests=tuple(r.text for r in ota.special_requests),
         payment=_payment(ota),
         raw_message_id=raw_message_id,
+        flags=tuple(flags),
+        services=_services(ota, stays, currency),
+        reservation_ids=tuple(
+            ReservationId(value=i.value, type=i.type, source=i.source) for i in ota.ids
+        )
+        or ((ReservationId(value=ota.unique_id),) if ota.unique_id else ()),
+        arrival_time=ota.arrival_time,
+        promotion_codes=tuple(
+            dict.fromkeys(s.promotion_code for s in ota.room_stays if s.promotion_code)
+        ),
+        cancelled_at=stamp if ota.status is ResStatus.CANCEL else None,
     )
     return ChannelReservation(_KIND[ota.status], reservation, ack_key)

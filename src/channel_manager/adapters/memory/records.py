@@ -134,6 +134,15 @@ class InMemoryReservationRepository:
         found = self._rows.select(lambda r: r.external_id == external_id)
         return sorted(found, key=lambda r: (str(r.connection_id), str(r.id)))
 
+    def count_flagged(self, connection_id: UUID) -> int:
+        """Non-cancelled reservations with at least one flag, counted."""
+        return sum(
+            1
+            for _ in self._rows.select(
+                lambda r: r.connection_id == connection_id and not r.is_cancelled and bool(r.flags)
+            )
+        )
+
     def count_unlinked(self, connection_id: UUID) -> int:
         """Non-cancelled reservations with no property or an unmapped stay, counted."""
         return sum(

@@ -172,6 +172,11 @@ class InMemoryConnectionRepository:
         )
         return sorted(found, key=lambda c: (c.created_at, c.id))
 
+    def find_by_external_account(self, external_account_id: str) -> builtins.list[Connection]:
+        """Connections on this channel account, oldest first."""
+        found = self._rows.select(lambda c: c.external_account_id == external_account_id)
+        return sorted(found, key=lambda c: (c.created_at, c.id))
+
     def due_for_poll(self, now: datetime, limit: int) -> builtins.list[Connection]:
         """Claim active connections whose poll is due; their ``next_poll_at`` is leased."""
         leased = now + self._claim_lease

@@ -23,7 +23,7 @@ from channel_manager.application.sync import SyncService
 from channel_manager.application.work_signal import WorkSignal
 from channel_manager.domain.inventory import Property, Unit
 from channel_manager.domain.messages import MessageLogEntry
-from channel_manager.domain.reservation import Reservation, ReservationStatus
+from channel_manager.domain.reservation import Reservation, ReservationStatus, RevisionEntry
 from channel_manager.domain.sync import OutboundState, SyncRun
 from channel_manager.entrypoints.reservation_messages import reservation_messages
 from channel_manager.entrypoints.rest.errors import error_responses as errors
@@ -276,6 +276,14 @@ class ReservationsController(Controller):
         reservation alone (bodies redacted; never the rest of the batch or push)."""
         reservation = queries.reservation(organization_id, reservation_id)
         return reservation_messages(queries, organization_id, reservation)[1]
+
+    @get("/{reservation_id:uuid}/revisions", sync_to_thread=True, responses=errors(404))
+    def get_reservation_revisions(
+        self, organization_id: UUID, reservation_id: UUID, queries: Queries
+    ) -> list[RevisionEntry]:
+        """Every applied version of a reservation, oldest first: for a modification what
+        changed (dates, rooms, guests, meal plan, prices), for a cancellation when."""
+        return list(queries.reservation(organization_id, reservation_id).history)
 
 
 API_CONTROLLERS = (

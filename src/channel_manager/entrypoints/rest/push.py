@@ -35,6 +35,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from channel_manager.adapters.booking.ota.cancel import CANCEL_RQ, CANCEL_RS, encode_cancel_rs
 from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
 from channel_manager.adapters.booking.ota.excerpt import only_reservations_at
 from channel_manager.adapters.booking.ota.namespaces import SOAP_NAMESPACES
@@ -108,7 +109,8 @@ class _PushOperation(Operation):
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             content=_xml_content(),
-            description="OTA_HotelResNotifRQ, bare or in a SOAP 1.1 envelope",
+            description="OTA_HotelResNotifRQ, OTA_HotelResModifyNotifRQ or OTA_CancelRQ, bare or"
+            " in a SOAP 1.1 envelope",
             required=True,
         )
         self.responses = {
@@ -147,18 +149,25 @@ class ReservationPushReceiver:
             logger.warning("push refused: %s", error)
             return error_answer(refusal_for(error), soap=soap_hint)
         kind = _ACK_KIND[message.kind]
+        answer_type = CANCEL_RS if message.cancel_rq else kind.value
         logged = redact(body).decode("utf-8", errors="replace")
-        inbound = {"message_type": message.kind.value, "body": logged, "ruid": message.ruid}
+        inbound = {
+            "message_type": CANCEL_RQ if message.cancel_rq else message.kind.value,
+            "body": logged,
+            "ruid": message.ruid,
+        }
         shares: dict[UUID, tuple[int, ...]] = {}
         try:
             return self._commit(message, kind, inbound, shares)
         except Exception as error:
             refusal = refusal_for(error)
-            answer = error_answer(refusal, soap=message.soap, kind=kind, echo=message.echo_token)
+            answer = error_answer(
+                refusal, soap=message.soap, echo=message.echo_token, root_name=answer_type
+            )
         # Nothing of the message was committed; the log still keeps what came and what we
         # answered, each connection only its own reservations (unattached, whole, when
         # routing failed: unknown hotel, missing ids).
-        outbound = _outbound(kind, answer)
+        outbound = _outbound(answer_type, answer)
         if not shares:
             entries = self._log_quietly([None], MessageDirection.INBOUND, **inbound)
             self._log_quietly(list(entries) or [None], MessageDirection.OUTBOUND, **outbound)
@@ -205,7 +214,8 @@ class ReservationPushReceiver:
                 links = lookups.setdefault(connection.id, MappingLookup(uow, connection.id))
                 self._intake.apply_in(uow, connection, channel_reservation, links)
             answer = self._acknowledge(message, kind, routed)
-            outbound = _outbound(kind, answer)
+            answer_type = CANCEL_RS if message.cancel_rq else kind.value
+            outbound = _outbound(answer_type, answer)
             for connection_id, indices in shares.items():
                 own = {**outbound, "body": _share(outbound["body"], indices, whole=whole)}
                 self._write(uow, connection_id, MessageDirection.OUTBOUND, own)
@@ -270,6 +280,16 @@ class ReservationPushReceiver:
             )
             for reservation, _connection in routed
         )
+        if message.cancel_rq:
+            ids = tuple(i for r in acknowledged for i in r.ids)
+            body = encode_cancel_rs(
+                ids,
+                echo_token=message.echo_token,
+                timestamp=self._clock.now(),
+                version=message.version,
+                soap=message.soap,
+            )
+            return PushAnswer(200, body, message.soap)
         ack = ResAcknowledgement(
             kind=kind,
             reservations=acknowledged,
@@ -327,10 +347,10 @@ def _share(body: str, indices: Sequence[int], *, whole: bool) -> str:
     return _UNSHAREABLE if own is None else own.decode("utf-8", errors="replace")
 
 
-def _outbound(kind: ResAckKind, answer: PushAnswer) -> dict[str, Any]:
+def _outbound(message_type: str, answer: PushAnswer) -> dict[str, Any]:
     """The log entry of our answer (redacted like everything the log keeps)."""
     return {
-        "message_type": kind.value,
+        "message_type": message_type,
         "body": redact(answer.body).decode("utf-8", errors="replace"),
         "http_status": answer.status,
         "outcome": "success" if answer.status == 200 else "error",

@@ -106,10 +106,16 @@ class PushAnswer:
 
 
 def error_answer(
-    refusal: PushRefused, *, soap: bool, kind: ResAckKind = ResAckKind.NEW, echo: str | None = None
+    refusal: PushRefused,
+    *,
+    soap: bool,
+    kind: ResAckKind = ResAckKind.NEW,
+    echo: str | None = None,
+    root_name: str | None = None,
 ) -> PushAnswer:
-    """OTA_HotelResNotifRS (or ModifyNotifRS) carrying ``Errors`` for ``refusal``."""
-    root = ota_root(kind.value, {"EchoToken": echo, "Version": RES_NOTIF_VERSION})
+    """OTA_HotelResNotifRS (or ModifyNotifRS, or ``root_name``: OTA_CancelRS) carrying
+    ``Errors`` for ``refusal``."""
+    root = ota_root(root_name or kind.value, {"EchoToken": echo, "Version": RES_NOTIF_VERSION})
     short = refusal.message
     if len(short) > _SHORT_TEXT_MAX:
         short = short[: _SHORT_TEXT_MAX - 3] + "..."

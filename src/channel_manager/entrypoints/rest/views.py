@@ -30,6 +30,7 @@ class ConnectionView:
     failed_pushes: int
     pending_pushes: int
     unmapped_reservations: int
+    flagged_reservations: int
     unacknowledged_reservations: int
     unacknowledged_since: datetime | None
     last_run: SyncRun | None
@@ -52,6 +53,7 @@ class ConnectionView:
             failed_pushes=health.failed_pushes,
             pending_pushes=health.pending_pushes,
             unmapped_reservations=health.unmapped_reservations,
+            flagged_reservations=health.flagged_reservations,
             unacknowledged_reservations=health.unacknowledged_reservations,
             unacknowledged_since=health.unacknowledged_since,
             last_run=health.last_run,

@@ -10,9 +10,6 @@ from lxml import etree
 from channel_manager.adapters.booking.ota.namespaces import format_timestamp, sub
 from channel_manager.adapters.booking.ota.xmlread import attr, children, datetime_attr
 
-#: OpenTravel Unique ID Type (UIT) 14 = "Hotel": an id the hotel assigned, not the channel.
-HOTEL_ASSIGNED_ID_TYPE = "14"
-
 
 @attrs.frozen(kw_only=True)
 class HotelReservationId:

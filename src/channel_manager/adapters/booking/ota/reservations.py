@@ -16,10 +16,12 @@ from enum import StrEnum
 
 import attrs
 
-from channel_manager.adapters.booking.ota.reservation_ids import (
-    HOTEL_ASSIGNED_ID_TYPE,
-    HotelReservationId,
-)
+from channel_manager.adapters.booking.ota.reservation_ids import HotelReservationId
+
+#: OpenTravel Unique ID Types (UIT) naming the channel's reference for a reservation, and the
+#: property's own (OTA_RESERVATIONS.md).
+CHANNEL_ID_TYPES = frozenset({"14", "8"})
+PROPERTY_ID_TYPES = frozenset({"10", "3"})
 
 #: Booking.com's reservation messages carry ``Version="2.001"``.
 RES_NOTIF_VERSION = "2.001"
@@ -116,11 +118,25 @@ class GuestCount:
 
 @attrs.frozen(kw_only=True)
 class NightlyRate:
-    """The price of one night, expanded from ``RoomRate``/``Rate`` date ranges."""
+    """The price of one night, expanded from ``RoomRate``/``Rate`` date ranges: a span's
+    ``Base`` per night (plus ``AdditionalGuestAmounts``), or its ``Total`` spread over the
+    nights with the rounding remainder on the last.
+    """
 
     night: date
     price: Total
     rate_plan_code: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OtaService:
+    """``Services/Service``: an extra with its price, tied to rooms through ``ServiceRPHs``."""
+
+    rph: str | None = None
+    code: str | None = None
+    name: str | None = None
+    quantity: int = 1
+    price: Total | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -160,6 +176,9 @@ class OtaRoomStay:
     guest_rphs: tuple[str, ...] = ()
     comments: tuple[str, ...] = ()
     special_requests: tuple[SpecialRequest, ...] = ()
+    service_rphs: tuple[str, ...] = ()
+    promotion_code: str | None = None
+    fees: Decimal | None = None
 
     @property
     def guest_total(self) -> int | None:
@@ -174,6 +193,7 @@ class OtaReservation:
     status: ResStatus
     ids: tuple[HotelReservationId, ...] = ()
     unique_id: str | None = None
+    unique_id_type: str | None = None
     create_datetime: datetime | None = None
     last_modify_datetime: datetime | None = None
     room_stays: tuple[OtaRoomStay, ...] = ()
@@ -185,15 +205,24 @@ class OtaReservation:
     special_requests: tuple[SpecialRequest, ...] = ()
     payment_card: CardSummary | None = None
     hotel_code: str | None = None
+    services: tuple[OtaService, ...] = ()
+    arrival_time: str | None = None
 
     @property
     def reservation_id(self) -> str | None:
-        """The channel's reservation number: the first id not assigned by the hotel (UIT 14),
-        else the first id, else ``UniqueID/@ID``."""
-        for reservation_id in self.ids:
-            if reservation_id.type != HOTEL_ASSIGNED_ID_TYPE:
-                return reservation_id.value
-        return self.ids[0].value if self.ids else self.unique_id
+        """The channel's reservation number (OTA_RESERVATIONS.md): an id of UIT type 14 or 8
+        (``HotelReservationID`` first, then ``UniqueID``), else the first that is not the
+        property's own (10, 3), else the first id, else ``UniqueID/@ID``."""
+        candidates = [(i.type, i.value) for i in self.ids]
+        if self.unique_id:
+            candidates.append((self.unique_id_type, self.unique_id))
+        for id_type, value in candidates:
+            if id_type in CHANNEL_ID_TYPES:
+                return value
+        for id_type, value in candidates:
+            if id_type not in PROPERTY_ID_TYPES:
+                return value
+        return candidates[0][1] if candidates else None
 
     @property
     def booked_at(self) -> datetime | None:
@@ -209,6 +238,7 @@ class OtaReservation:
             candidates.append(stay.total.currency if stay.total else None)
             candidates.append(stay.commission.currency if stay.commission else None)
             candidates.extend(rate.price.currency for rate in stay.nightly_rates)
+        candidates.extend(service.price.currency for service in self.services if service.price)
         return tuple(dict.fromkeys(code for code in candidates if code))
 
     @property
@@ -230,3 +260,5 @@ class ResNotifRQ:
     version: str = RES_NOTIF_VERSION
     ruid: str | None = None
     soap: bool = False
+    #: The message was an OTA_CancelRQ (answered with OTA_CancelRS).
+    cancel_rq: bool = False

@@ -1,4 +1,5 @@
-"""Lenient decoding of OTA_HotelResNotifRQ / OTA_HotelResModifyNotifRQ.
+"""Lenient decoding of OTA_HotelResNotifRQ / OTA_HotelResModifyNotifRQ (and OTA_CancelRQ, as
+the cancellation it is: see :mod:`.cancel`).
 
 Accepted forms (Booking.com ``Version="2.001"`` and standard OTA): ``ResStatus``
 Commit/Modify/Cancel (also Book, Cancelled, ...; on the root or per reservation; a
@@ -12,12 +13,15 @@ read: the number is reduced to its last four digits here and never stored.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from operator import attrgetter
 
 from lxml import etree
 
+from channel_manager.adapters.booking.ota.cancel import CANCEL_RQ, read_cancel_rq
 from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
 from channel_manager.adapters.booking.ota.namespaces import ota
 from channel_manager.adapters.booking.ota.parser import ParserLimits, parse_document
@@ -31,6 +35,7 @@ from channel_manager.adapters.booking.ota.reservations import (
     NightlyRate,
     OtaReservation,
     OtaRoomStay,
+    OtaService,
     PersonName,
     PostalAddress,
     ResMessageKind,
@@ -55,6 +60,7 @@ from channel_manager.adapters.booking.ota.xmlread import (
     missing,
     text,
 )
+from channel_manager.domain.money import minor_units, spread_amount
 
 _STATUS_SPELLINGS: dict[str, ResStatus] = {
     **dict.fromkeys(("commit", "book", "booked", "reserved", "confirmed", "new"), ResStatus.COMMIT),
@@ -171,6 +177,8 @@ def _dated(element: etree._Element) -> tuple[date | None, date | None, bool]:
 
 
 _RATES, _RATE, _TOTAL, _BASE = ota("Rates"), ota("Rate"), ota("Total"), ota("Base")
+_ADDITIONAL_GUESTS, _ADDITIONAL_GUEST = ota("AdditionalGuestAmounts"), ota("AdditionalGuestAmount")
+_AMOUNT = ota("Amount")
 
 
 def _child_tagged(element: etree._Element, tag: str) -> etree._Element | None:
@@ -187,9 +195,100 @@ def _rates(room_rate: etree._Element) -> list[etree._Element]:
     return [] if rates is None else [node for node in rates if node.tag == _RATE]
 
 
+def _additional(rate: etree._Element) -> Total | None:
+    """``AdditionalGuestAmounts/AdditionalGuestAmount/Amount`` of a rate, added up (extra
+    adults, children, infants: per night, like ``Base``)."""
+    container = _child_tagged(rate, _ADDITIONAL_GUESTS)
+    if container is None:
+        return None
+    amounts = [
+        total
+        for extra in container
+        if extra.tag == _ADDITIONAL_GUEST
+        and (total := _total(_child_tagged(extra, _AMOUNT))) is not None
+    ]
+    if not amounts:
+        return None
+    return Total(
+        after_tax=_sum_of(amount.after_tax for amount in amounts),
+        before_tax=_sum_of(amount.before_tax for amount in amounts),
+        taxes=_sum_of(amount.taxes for amount in amounts),
+        currency=next((amount.currency for amount in amounts if amount.currency), None),
+    )
+
+
+def _sum_of(values: Iterable[Decimal | None]) -> Decimal | None:
+    """The sum when every value is given, else ``None`` (a partial sum would mislead)."""
+    listed = list(values)
+    if not listed or any(value is None for value in listed):
+        return None
+    return sum((value for value in listed if value is not None), Decimal(0))
+
+
+def _plus(price: Total, extra: Total | None) -> Total:
+    """``price`` with ``extra`` added on each side both carry (tax sides kept apart)."""
+    if extra is None:
+        return price
+
+    def add(left: Decimal | None, right: Decimal | None) -> Decimal | None:
+        if left is None:
+            return None
+        return left if right is None else left + right
+
+    return Total(
+        after_tax=add(price.after_tax, extra.after_tax),
+        before_tax=add(price.before_tax, extra.before_tax),
+        taxes=add(price.taxes, extra.taxes),
+        currency=price.currency or extra.currency,
+    )
+
+
+def _spread(amount: Decimal | None, nights: int, currency: str | None) -> list[Decimal | None]:
+    """``amount`` over ``nights`` in whole minor units, the remainder on the last night."""
+    if amount is None:
+        return [None] * nights
+    places = max(minor_units(currency or ""), -int(amount.as_tuple().exponent))
+    return list(spread_amount(amount, nights, places))
+
+
+def _spread_total(total: Total, nights: int) -> list[Total]:
+    """A span's ``Total`` as ``nights`` nightly Totals that add up to it exactly."""
+    after = _spread(total.after_tax, nights, total.currency)
+    before = _spread(total.before_tax, nights, total.currency)
+    taxes = _spread(total.taxes, nights, total.currency)
+    if nights > 1 and after[0] == after[-1] and before[0] == before[-1] and taxes[0] == taxes[-1]:
+        share = Total(
+            after_tax=after[0], before_tax=before[0], taxes=taxes[0], currency=total.currency
+        )
+        return [share] * nights  # an even split: one shared Total, as the cache shares them
+    return [
+        Total(after_tax=a, before_tax=b, taxes=t, currency=total.currency)
+        for a, b, t in zip(after, before, taxes, strict=True)
+    ]
+
+
+#: OpenTravel Charge Type (CHG) 1 is "Daily": such a rate's Total is already per night.
+_DAILY_CHARGE = frozenset({"1", "Daily", "daily"})
+
+
+def _per_night_base(rate: etree._Element) -> bool:
+    """True when the rate's ``Base`` is an amount per night (``RateTimeUnit`` Day, or none,
+    times a ``UnitMultiplier`` of 1, or none)."""
+    unit, multiplier = rate.get("RateTimeUnit"), rate.get("UnitMultiplier")
+    return unit in (None, "Day", "day") and (multiplier or "1").strip() == "1"
+
+
 def _nightly_rates(
     room_rates: list[etree._Element], span: tuple[date, date] | None
 ) -> tuple[NightlyRate, ...]:
+    """One ``NightlyRate`` per night a rate prices, in night order (nights outside the stay
+    and nights priced twice included: the mapping flags them, the decoder keeps them).
+
+    A one-night rate's price is its ``Total`` (Booking.com: one per night), else its ``Base``
+    plus additional guests. A rate over several nights carries the whole span in ``Total``:
+    the nights get ``Base`` (plus additional guests) each when it is per night, else the
+    ``Total`` spread so they add up to it exactly.
+    """
     rates: list[NightlyRate] = []
     for room_rate in room_rates:
         outer = _dated(room_rate)
@@ -200,16 +299,29 @@ def _nightly_rates(
                 start, end, inclusive = outer
             if start is None and span is not None:
                 start, end, inclusive = span[0], span[1], False
-            price = _total(_child_tagged(rate, _TOTAL)) or _total(_child_tagged(rate, _BASE))
-            if start is None or price is None:
-                continue  # an undated or unpriced rate tells us nothing per night
+            if start is None:
+                continue  # an undated rate tells us nothing per night
+            total = _total(_child_tagged(rate, _TOTAL))
+            base = _total(_child_tagged(rate, _BASE))
             if end is None or end <= start:  # one night (Booking.com: a RoomRate per night)
-                rates.append(NightlyRate(night=start, price=price, rate_plan_code=code))
+                price = total or (None if base is None else _plus(base, _additional(rate)))
+                if price is not None:
+                    rates.append(NightlyRate(night=start, price=price, rate_plan_code=code))
+                continue
+            nights = _nights(start, end, inclusive)
+            if total is not None and rate.get("ChargeType") in _DAILY_CHARGE:
+                prices = [total] * len(nights)  # a Total stated per day (CHG 1, "Daily")
+            elif base is not None and (_per_night_base(rate) or total is None):
+                nightly = _plus(base, _additional(rate))
+                prices = [nightly] * len(nights)
+            elif total is not None:
+                prices = _spread_total(total, len(nights))
             else:
-                rates += [
-                    NightlyRate(night=night, price=price, rate_plan_code=code)
-                    for night in _nights(start, end, inclusive)
-                ]
+                continue  # an unpriced rate tells us nothing per night
+            rates += [
+                NightlyRate(night=night, price=price, rate_plan_code=code)
+                for night, price in zip(nights, prices, strict=True)
+            ]
     return tuple(sorted(rates, key=_NIGHT))
 
 
@@ -246,16 +358,17 @@ def _room_stay(stay: etree._Element) -> OtaRoomStay:
     room_rates = children(first(found, "RoomRates"), "RoomRate")
     nightly = _nightly_rates(room_rates, span)
     if span is None and nightly:
+        # Nights left without a price in between are flagged when mapped, not refused.
         span = (nightly[0].night, nightly[-1].night + timedelta(days=1))
-        if len({rate.night for rate in nightly}) != (span[1] - span[0]).days:
-            raise OtaParseError(
-                OtaErrorCode.INVALID_VALUE,
-                f"RoomStay nightly rates from {span[0]} to {span[1]} leave nights without a price",
-            )
     if span is None:
         raise missing("RoomStay/TimeSpan (or dated RoomRates)")
     if span[1] <= span[0]:
         raise OtaParseError(OtaErrorCode.INVALID_VALUE, f"RoomStay ends {span[1]} before it starts")
+    if (span[1] - span[0]).days > _MAX_NIGHTS:
+        raise OtaParseError(
+            OtaErrorCode.INVALID_VALUE,
+            f"a RoomStay from {span[0]} to {span[1]} is longer than {_MAX_NIGHTS} nights",
+        )
     room_type = child(first(found, "RoomTypes"), "RoomType")
     rate_plan = child(first(found, "RatePlans"), "RatePlan")
     first_room_rate = room_rates[0] if room_rates else None
@@ -266,8 +379,7 @@ def _room_stay(stay: etree._Element) -> OtaRoomStay:
         room_type_code=attr(room_type, "RoomTypeCode") or attr(first_room_rate, "RoomTypeCode"),
         room_name=attr(child(room_type, "RoomDescription"), "Name"),
         rate_plan_code=attr(rate_plan, "RatePlanCode") or attr(first_room_rate, "RatePlanCode"),
-        meal_plan=text(child(room_type, "RoomDescription", "MealPlan"))
-        or attr(child(rate_plan, "MealsIncluded"), "MealPlanCodes"),
+        meal_plan=_meal_plan(room_type, rate_plan),
         nightly_rates=nightly,
         guest_counts=tuple(
             GuestCount(
@@ -283,7 +395,97 @@ def _room_stay(stay: etree._Element) -> OtaRoomStay:
         guest_rphs=_guest_rphs(first(found, "ResGuestRPHs")),
         comments=_comments(found),
         special_requests=_special_requests(found),
+        service_rphs=tuple(
+            rph
+            for item in children(first(found, "ServiceRPHs"), "ServiceRPH")
+            if (rph := attr(item, "RPH"))
+        ),
+        fees=_fees(room_rates, first(found, "Total")),
+        promotion_code=attr(rate_plan, "PromotionCode")
+        or next((code for r in room_rates if (code := attr(r, "PromotionCode"))), None),
     )
+
+
+def _fees(room_rates: list[etree._Element], total: etree._Element | None) -> Decimal | None:
+    """The stay's fees, kept apart from its price: ``Fees/Fee/@Amount`` of its rates (the
+    2015B ``Rate/Fees``) and of its ``Total``, added up; ``None`` when it names none."""
+    holders = [rate for room_rate in room_rates for rate in _rates(room_rate)]
+    if total is not None:
+        holders.append(total)
+    amounts = [
+        amount
+        for holder in holders
+        for fee in children(holder, "Fees", "Fee")
+        if (amount := amount_attr(fee, "Amount")) is not None
+    ]
+    return sum(amounts, Decimal(0)) if amounts else None
+
+
+#: MPT codes for the meal flags of ``MealsIncluded`` (breakfast, lunch, dinner).
+_MEALS_TO_MPT = {
+    (True, False, False): "19",
+    (False, True, False): "21",
+    (False, False, True): "22",
+    (True, True, False): "23",
+    (False, True, True): "24",
+    (True, False, True): "12",
+    (True, True, True): "10",
+}
+_MEAL_WORDS = re.compile(
+    r"breakfast|half.?board|full.?board|all.?inclusive|room.?only|dinner|lunch", re.IGNORECASE
+)
+
+
+def _meal_plan(room_type: etree._Element | None, rate_plan: etree._Element | None) -> str | None:
+    """The meal plan: Booking.com's ``RoomDescription/MealPlan`` text, the ``MealsIncluded``
+    MPT codes or its breakfast/lunch/dinner flags, else a rate plan description that names
+    meals."""
+    written = text(child(room_type, "RoomDescription", "MealPlan"))
+    if written:
+        return written
+    meals = child(rate_plan, "MealsIncluded")
+    if meals is not None:
+        codes = attr(meals, "MealPlanCodes")
+        if codes:
+            return codes
+        flags = tuple(bool_attr(meals, name) is True for name in ("Breakfast", "Lunch", "Dinner"))
+        if flags in _MEALS_TO_MPT:
+            return _MEALS_TO_MPT[flags]
+    description = text(child(rate_plan, "RatePlanDescription")) or attr(rate_plan, "RatePlanName")
+    if description and _MEAL_WORDS.search(description):
+        return description
+    return None
+
+
+def _services(found: ChildIndex) -> tuple[OtaService, ...]:
+    """``Services/Service``: code, name, quantity and price (``Price/Total`` or ``Total``,
+    several ``Price`` elements added up)."""
+    services: list[OtaService] = []
+    for element in children(first(found, "Services"), "Service"):
+        prices = [
+            total
+            for price in children(element, "Price")
+            if (total := _total(child(price, "Total")) or _total(child(price, "Base")))
+        ]
+        price = _total(child(element, "Total"))
+        if price is None and prices:
+            price = Total(
+                after_tax=_sum_of(p.after_tax for p in prices),
+                before_tax=_sum_of(p.before_tax for p in prices),
+                taxes=_sum_of(p.taxes for p in prices),
+                currency=next((p.currency for p in prices if p.currency), None),
+            )
+        description = child(element, "ServiceDetails", "ServiceDescription")
+        services.append(
+            OtaService(
+                rph=attr(element, "ServiceRPH"),
+                code=attr(element, "ServiceInventoryCode") or attr(element, "ID"),
+                name=attr(description, "Name") or text(description),
+                quantity=int_attr(element, "Quantity") or 1,
+                price=price,
+            )
+        )
+    return tuple(services)
 
 
 def _customer(element: etree._Element | None) -> Customer | None:
@@ -360,10 +562,12 @@ def _reservation(
     global_info = first(found, "ResGlobalInfo")
     in_global_info = index_children(global_info)
     hotel_code = next((stay.hotel_code for stay in stays if stay.hotel_code), None)
+    res_guests = children(first(found, "ResGuests"), "ResGuest")
     return OtaReservation(
         status=_status(attr(element, "ResStatus") or root_status, kind, bool(stays)),
         ids=read_reservation_ids(global_info),
         unique_id=attr(first(found, "UniqueID"), "ID"),
+        unique_id_type=attr(first(found, "UniqueID"), "Type"),
         create_datetime=datetime_attr(element, "CreateDateTime"),
         last_modify_datetime=datetime_attr(element, "LastModifyDateTime"),
         room_stays=stays,
@@ -373,9 +577,11 @@ def _reservation(
                 rph=attr(guest, "ResGuestRPH"),
                 primary=bool_attr(guest, "PrimaryIndicator"),
             )
-            for guest in children(first(found, "ResGuests"), "ResGuest")
+            for guest in res_guests
             if (customer := _profile_customer(guest)) is not None
         ),
+        services=_services(found),
+        arrival_time=next((t for g in res_guests if (t := attr(g, "ArrivalTime"))), None),
         booker=_profile_customer(global_info),
         total=_total(first(in_global_info, "Total")),
         total_commission=_commission(first(in_global_info, "TotalCommissions")),
@@ -386,17 +592,7 @@ def _reservation(
     )
 
 
-def decode_res_notif_rq(data: bytes, *, limits: ParserLimits | None = None) -> ResNotifRQ:
-    """Decode either reservation message; the root element decides which."""
-    document = parse_document(data, {kind.value for kind in ResMessageKind}, limits=limits)
-    root = document.root
-    kind = ResMessageKind(document.name)
-    container, item = (
-        ("HotelReservations", "HotelReservation")
-        if kind is ResMessageKind.NEW
-        else ("HotelResModifies", "HotelResModify")
-    )
-    root_status = attr(root, "ResStatus")
+def _echo_token(root: etree._Element) -> str | None:
     echo_token = attr(root, "EchoToken")
     if echo_token is not None and len(echo_token) > MAX_ECHO_TOKEN:
         # Echoed in the answer and logged twice: a 5 MB token made every refusal cost 5 MB
@@ -405,6 +601,41 @@ def decode_res_notif_rq(data: bytes, *, limits: ParserLimits | None = None) -> R
             OtaErrorCode.INVALID_VALUE,
             f"EchoToken is {len(echo_token)} characters; OTA allows at most {MAX_ECHO_TOKEN}",
         )
+    return echo_token
+
+
+def _cancel_rq(root: etree._Element, ruid: str | None, soap: bool) -> ResNotifRQ:
+    """An OTA_CancelRQ as the cancellation it is (see :mod:`.cancel`)."""
+    timestamp = datetime_attr(root, "TimeStamp")
+    return ResNotifRQ(
+        kind=ResMessageKind.NEW,
+        reservations=read_cancel_rq(root, timestamp),
+        echo_token=_echo_token(root),
+        timestamp=timestamp,
+        target=attr(root, "Target"),
+        version=attr(root, "Version") or "",
+        ruid=ruid,
+        soap=soap,
+        cancel_rq=True,
+    )
+
+
+def decode_res_notif_rq(data: bytes, *, limits: ParserLimits | None = None) -> ResNotifRQ:
+    """Decode either reservation message; the root element decides which."""
+    document = parse_document(
+        data, {*(kind.value for kind in ResMessageKind), CANCEL_RQ}, limits=limits
+    )
+    root = document.root
+    if document.name == CANCEL_RQ:
+        return _cancel_rq(root, document.ruid, document.soap)
+    kind = ResMessageKind(document.name)
+    container, item = (
+        ("HotelReservations", "HotelReservation")
+        if kind is ResMessageKind.NEW
+        else ("HotelResModifies", "HotelResModify")
+    )
+    root_status = attr(root, "ResStatus")
+    echo_token = _echo_token(root)
     return ResNotifRQ(
         kind=kind,
         reservations=tuple(

@@ -197,7 +197,11 @@ def _write_reservation(parent: etree._Element, name: str, reservation: OtaReserv
         },
     )
     if reservation.unique_id is not None:
-        sub(element, "UniqueID", {"Type": "14", "ID": reservation.unique_id})
+        sub(
+            element,
+            "UniqueID",
+            {"Type": reservation.unique_id_type or "14", "ID": reservation.unique_id},
+        )
     if reservation.room_stays:
         stays = sub(element, "RoomStays")
         for stay in reservation.room_stays:

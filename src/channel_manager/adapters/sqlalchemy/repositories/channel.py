@@ -59,6 +59,14 @@ class SqlAlchemyConnectionRepository:
             status=status.value,
         )
 
+    def find_by_external_account(self, external_account_id: str) -> builtins.list[Connection]:
+        """Connections on this channel account, oldest first."""
+        return self._rows.many_by(
+            rows.connection_from_row,
+            order_by=("created_at", "id"),
+            external_account_id=external_account_id,
+        )
+
     def due_for_poll(self, now: datetime, limit: int) -> builtins.list[Connection]:
         """Claim active connections whose poll is due; their ``next_poll_at`` is leased."""
         return self._claim_due(tables.connections.c.next_poll_at, now, limit)

@@ -339,6 +339,16 @@ class SqlAlchemyReservationRepository:
         )
         return int(self._connection.execute(statement).scalar_one())
 
+    def count_flagged(self, connection_id: UUID) -> int:
+        """Non-cancelled reservations with at least one flag, counted."""
+        table = tables.reservations
+        statement = sa.select(sa.func.count()).where(
+            table.c.connection_id == connection_id,
+            table.c.status != ReservationStatus.CANCELLED.value,
+            table.c.flag_count > 0,
+        )
+        return int(self._connection.execute(statement).scalar_one())
+
     def list_unlinked(
         self, connection_id: UUID, external_property_id: str
     ) -> builtins.list[Reservation]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -17,13 +19,19 @@ from channel_manager.adapters.sqlalchemy.rows.base import Row
 from channel_manager.domain.money import Money, minor_units
 from channel_manager.domain.reservation import (
     Address,
+    Change,
+    FlagCode,
     Guest,
     NightlyPrice,
     PaymentSummary,
     Reservation,
+    ReservationFlag,
+    ReservationId,
     ReservationStatus,
     Revision,
+    RevisionEntry,
     RoomStay,
+    Service,
     Totals,
 )
 
@@ -60,6 +68,130 @@ def _money_from_columns(row: sa.RowMapping, prefix: str) -> Money | None:
     if amount is None:
         return None
     return stored_money(amount, row[f"{prefix}_currency"])
+
+
+def _money_to_json(money: Money | None) -> list[str] | None:
+    return None if money is None else [str(money.amount), money.currency]
+
+
+def _money_from_json(value: object) -> Money | None:
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    return stored_money(Decimal(str(value[0])), str(value[1]))
+
+
+def _stay_details(stay: RoomStay) -> dict[str, Any]:
+    return {
+        "adults": stay.adults,
+        "children": stay.children,
+        "child_ages": list(stay.child_ages),
+        "infants": stay.infants,
+        "taxes": _money_to_json(stay.taxes),
+        "fees": _money_to_json(stay.fees),
+    }
+
+
+def _flag_to_json(flag: ReservationFlag) -> dict[str, Any]:
+    return {
+        "code": flag.code.value,
+        "message": flag.message,
+        "figures": [list(pair) for pair in flag.figures],
+        "room": flag.room,
+    }
+
+
+def _flag_from_json(value: dict[str, Any]) -> ReservationFlag:
+    return ReservationFlag(
+        code=FlagCode(value["code"]),
+        message=value["message"],
+        figures=tuple((str(name), str(figure)) for name, figure in value.get("figures", [])),
+        room=value.get("room"),
+    )
+
+
+def _entry_to_json(entry: RevisionEntry) -> dict[str, Any]:
+    return {
+        "timestamp": entry.timestamp.isoformat(),
+        "sequence": entry.sequence,
+        "action": entry.action,
+        "summary": [list(pair) for pair in entry.summary],
+        "changes": [[c.field, c.before, c.after] for c in entry.changes],
+    }
+
+
+def _entry_from_json(value: dict[str, Any]) -> RevisionEntry:
+    return RevisionEntry(
+        timestamp=datetime.fromisoformat(value["timestamp"]),
+        sequence=int(value.get("sequence", 0)),
+        action=value["action"],
+        summary=tuple((str(k), str(v)) for k, v in value.get("summary", [])),
+        changes=tuple(
+            Change(field=str(f), before=str(b), after=str(a))
+            for f, b, a in value.get("changes", [])
+        ),
+    )
+
+
+def _reservation_details(reservation: Reservation) -> dict[str, Any]:
+    return {
+        "flags": [_flag_to_json(flag) for flag in reservation.flags],
+        "services": [
+            {
+                "code": service.code,
+                "name": service.name,
+                "quantity": service.quantity,
+                "amount": _money_to_json(service.amount),
+                "room": service.room,
+            }
+            for service in reservation.services
+        ],
+        "ids": [[i.value, i.type, i.source] for i in reservation.reservation_ids],
+        "arrival_time": reservation.arrival_time,
+        "promotion_codes": list(reservation.promotion_codes),
+        "cancelled_at": reservation.cancelled_at.isoformat() if reservation.cancelled_at else None,
+        "history": [_entry_to_json(entry) for entry in reservation.history],
+    }
+
+
+def _details_fields(details: dict[str, Any] | None) -> dict[str, Any]:
+    """The reservation fields kept in ``details`` (defaults for rows written before it)."""
+    if not details:
+        return {}
+    cancelled_at = details.get("cancelled_at")
+    return {
+        "flags": tuple(_flag_from_json(flag) for flag in details.get("flags", [])),
+        "services": tuple(
+            Service(
+                code=service.get("code"),
+                name=service.get("name"),
+                quantity=int(service.get("quantity", 1)),
+                amount=_money_from_json(service.get("amount")),
+                room=service.get("room"),
+            )
+            for service in details.get("services", [])
+        ),
+        "reservation_ids": tuple(
+            ReservationId(value=value, type=type_, source=source)
+            for value, type_, source in details.get("ids", [])
+        ),
+        "arrival_time": details.get("arrival_time"),
+        "promotion_codes": tuple(details.get("promotion_codes", [])),
+        "cancelled_at": datetime.fromisoformat(cancelled_at) if cancelled_at else None,
+        "history": tuple(_entry_from_json(entry) for entry in details.get("history", [])),
+    }
+
+
+def _stay_fields(details: dict[str, Any] | None) -> dict[str, Any]:
+    if not details:
+        return {}
+    return {
+        "adults": details.get("adults"),
+        "children": int(details.get("children", 0)),
+        "child_ages": tuple(int(age) for age in details.get("child_ages", [])),
+        "infants": int(details.get("infants", 0)),
+        "taxes": _money_from_json(details.get("taxes")),
+        "fees": _money_from_json(details.get("fees")),
+    }
 
 
 def _guest_to_row(reservation_id: object, role: str, position: int, guest: Guest) -> Row:
@@ -124,6 +256,7 @@ def _stay_to_rows(
         **_money_to_columns("commission", stay.commission),
         "meal_plan": stay.meal_plan,
         "remarks": list(stay.remarks),
+        "details": _stay_details(stay),
     }
     price_rows = [
         {
@@ -171,6 +304,8 @@ def reservation_to_rows(reservation: Reservation) -> ReservationRows:
         "payment_holder_name": payment.holder_name if payment else None,
         "source": reservation.source,
         "raw_message_id": reservation.raw_message_id,
+        "details": _reservation_details(reservation),
+        "flag_count": len(reservation.flags),
     }
     stays: list[Row] = []
     prices: list[Row] = []
@@ -211,6 +346,7 @@ def _stay_from_rows(row: sa.RowMapping, prices: Sequence[sa.RowMapping]) -> Room
         commission=_money_from_columns(row, "commission"),
         meal_plan=row["meal_plan"],
         remarks=tuple(row["remarks"]),
+        **_stay_fields(row["details"]),
     )
 
 
@@ -264,4 +400,5 @@ def reservation_from_rows(
         payment=payment,
         source=header["source"],
         raw_message_id=header["raw_message_id"],
+        **_details_fields(header["details"]),
     )

@@ -50,6 +50,10 @@ reservations = sa.Table(
     sa.Column("payment_holder_name", sa.String(255), nullable=True),
     sa.Column("source", sa.String(64), nullable=False),
     sa.Column("raw_message_id", sa.Uuid, nullable=True),
+    # Flags, services, ids, arrival time, promotion codes, cancellation time and revision
+    # history (see rows/reservations.py); NULL on rows written before they existed.
+    sa.Column("details", sa.JSON, nullable=True),
+    sa.Column("flag_count", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.UniqueConstraint("connection_id", "external_id"),
     sa.Index("ix_reservations_property_arrival", "property_id", "arrival"),
 )
@@ -79,6 +83,8 @@ reservation_room_stays = sa.Table(
     *money_columns("commission"),
     sa.Column("meal_plan", sa.String(255), nullable=True),
     sa.Column("remarks", sa.JSON, nullable=False),
+    # Adults, children and their ages, infants, taxes; NULL on rows written before.
+    sa.Column("details", sa.JSON, nullable=True),
 )
 
 reservation_nightly_prices = sa.Table(

@@ -7,7 +7,7 @@ to the rows that exist. Data only, page by page; masking cannot be undone, so do
 leaves the rows as they are.
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-05 15:30:00.000000
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from channel_manager.domain.redaction import mask_card_numbers
 
 revision: str = "0005"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
