@@ -34,6 +34,9 @@ BatchResult = LedgerOutcome | DomainError
 
 logger = logging.getLogger(__name__)
 
+#: The channel whose push senders name hotels by their Booking.com property id.
+PUSH_CHANNEL = "booking"
+
 
 class UnknownHotel(DomainError):  # noqa: N818 -- named for the failure, as in the domain
     """A pushed reservation names a hotel that no active connection has mapped."""
@@ -208,6 +211,19 @@ class ReservationIntake:
         one transaction). The property mapping routing found is remembered in ``lookups``
         (by connection, created as needed), for applying in the same unit of work.
         """
+        claim = uow.hotel_claims.find(PUSH_CHANNEL, hotel_code)
+        if claim is not None:
+            # The hotel's one holder (issue 12): its bookings go there, mapped or not (an
+            # unmapped one is stored unattached and flagged, and linked once mapped), never
+            # to another organisation that happens to map the same code.
+            holder = uow.connections.get(claim.connection_id)
+            if holder.is_active:
+                for mapping in uow.property_mappings.find_by_hotel_code(hotel_code):
+                    if mapping.connection_id == holder.id and lookups is not None:
+                        lookups.setdefault(holder.id, MappingLookup(uow, holder.id)).remember(
+                            mapping
+                        )
+                return holder
         candidates = []
         for mapping in uow.property_mappings.find_by_hotel_code(hotel_code):
             connection = uow.connections.get(mapping.connection_id)

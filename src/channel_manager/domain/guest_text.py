@@ -8,7 +8,7 @@ from __future__ import annotations
 import attrs
 
 from channel_manager.domain.redaction import mask_card_numbers
-from channel_manager.domain.reservation import Address, Guest, Reservation, RoomStay
+from channel_manager.domain.reservation import Address, Guest, Reservation, RoomStay, Service
 
 
 def _texts(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -46,6 +46,11 @@ def _stay(stay: RoomStay) -> RoomStay:
     return stay if masked == stay else masked
 
 
+def _service(service: Service) -> Service:
+    masked = attrs.evolve(service, name=_text(service.name))
+    return service if masked == service else masked
+
+
 def mask_guest_text(reservation: Reservation) -> Reservation:
     """``reservation`` with card numbers (and the security codes beside them) masked in every
     free-text field; the same object when there was nothing to mask."""
@@ -56,5 +61,8 @@ def mask_guest_text(reservation: Reservation) -> Reservation:
         room_stays=tuple(_stay(stay) for stay in reservation.room_stays),
         booker=None if reservation.booker is None else _guest(reservation.booker),
         guests=tuple(_guest(guest) for guest in reservation.guests),
+        services=tuple(_service(service) for service in reservation.services),
+        promotion_codes=_texts(reservation.promotion_codes),
+        arrival_time=_text(reservation.arrival_time),
     )
     return reservation if masked == reservation else masked

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from channel_manager.domain.guest_text import mask_guest_text
+from channel_manager.domain.reservation import Service
 from tests.support.builders import booking
 
 CARD = "4111-1111-1111-1111"
@@ -37,3 +38,21 @@ def test_free_text_is_masked_and_identifiers_are_not() -> None:
     assert masked.room_stays[0].meal_plan == "breakfast ***1111"
     assert masked.room_stays[0].external_room_type_id == stay.external_room_type_id
     assert masked.booker is typed.booker
+
+
+def test_services_promotion_codes_and_arrival_time_are_masked_too() -> None:
+    """The fields issue 13 added are free text a sender copies from what the guest typed."""
+    reservation = booking("R1").reservation
+    typed = attrs.evolve(
+        reservation,
+        services=(Service(code="PARK", name=f"parking, pay with {CARD}"),),
+        promotion_codes=(f"CODE {CARD}",),
+        arrival_time=f"call {CARD}",
+    )
+
+    masked = mask_guest_text(typed)
+
+    assert masked.services[0].name == "parking, pay with ***1111"
+    assert masked.services[0].code == "PARK"
+    assert masked.promotion_codes == ("CODE ***1111",)
+    assert masked.arrival_time == "call ***1111"

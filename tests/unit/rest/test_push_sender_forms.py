@@ -12,14 +12,24 @@ from lxml import etree
 
 from channel_manager.adapters.booking.ota.namespaces import OTA_NS
 from channel_manager.container import Container
+from channel_manager.domain.connection import HotelClaim
 from channel_manager.domain.reservation import FlagCode, Reservation, ReservationStatus
 from tests.unit.ota.samples import OtaSchemas
 from tests.unit.ota.test_sender_prices import sender_sample
-from tests.unit.rest.conftest import HOTEL_CODE, ROOM_TYPE, MappedHotel, PushClient, row_counts
+from tests.unit.rest.conftest import (
+    HOTEL_CODE,
+    ROOM_TYPE,
+    MappedHotel,
+    PushClient,
+    map_hotel,
+    row_counts,
+)
 from tests.unit.rest.messages import res_notif, unwrap
 from tests.unit.rest.test_push_reservations import push, stored
 
 ACCOUNT_HOTEL = "7654321"
+#: A second hotel of an OAuth grant, held (claimed) but not mapped.
+CLAIMED_HOTEL = "7654322"
 
 
 def _held_by_account(container: Container, hotel: MappedHotel, account: str) -> None:
@@ -45,6 +55,56 @@ def test_a_push_for_an_unmapped_hotel_of_our_connection_is_stored_unattached_and
     [unmapped] = [flag for flag in kept.flags if flag.code is FlagCode.UNMAPPED_HOTEL]
     assert dict(unmapped.figures) == {"hotel": ACCOUNT_HOTEL}
     assert all(stay.unit_id is None for stay in kept.room_stays)
+
+
+def _claim(container: Container, hotel: MappedHotel, hotel_code: str) -> None:
+    """``hotel``'s connection holds ``hotel_code`` (as connecting it would have claimed it)."""
+    with container.uow_factory()() as uow:
+        connection = uow.connections.get(hotel.connection_id)
+        uow.hotel_claims.add(
+            HotelClaim(
+                channel="booking",
+                external_property_id=hotel_code,
+                organization_id=connection.organization_id,
+                connection_id=connection.id,
+                claimed_at=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )
+        uow.commit()
+
+
+def test_a_push_for_an_unmapped_hotel_an_oauth_connection_holds_is_stored_with_it(
+    client: PushClient, hotel: MappedHotel, container: Container
+) -> None:
+    """An OAuth connection covers several hotels: the one it holds (its hotel claim) but has
+    not mapped yet keeps its bookings, unattached and flagged, on that connection."""
+    _claim(container, hotel, CLAIMED_HOTEL)
+
+    response = push(client, res_notif(hotel_code=CLAIMED_HOTEL))
+
+    assert response.status_code == 200, response.text
+    kept = stored(container, hotel)
+    assert kept is not None
+    assert kept.connection_id == hotel.connection_id
+    assert kept.property_id is None
+    assert FlagCode.UNMAPPED_HOTEL in {flag.code for flag in kept.flags}
+
+
+def test_the_hotels_holder_gets_its_bookings_not_another_organisation_mapping_its_code(
+    client: PushClient, hotel: MappedHotel, container: Container
+) -> None:
+    """Another organisation mapped the code (an old mapping, or one made before the claim):
+    the push still goes to the hotel's one holder, unattached there, never to the other."""
+    other = map_hotel(container, hotel_code=CLAIMED_HOTEL)
+    _claim(container, hotel, CLAIMED_HOTEL)
+
+    response = push(client, res_notif(hotel_code=CLAIMED_HOTEL))
+
+    assert response.status_code == 200, response.text
+    kept = stored(container, hotel)
+    assert kept is not None
+    assert kept.connection_id == hotel.connection_id
+    assert stored(container, other) is None
 
 
 def test_a_hotel_no_connection_of_ours_holds_is_still_refused(
