@@ -133,7 +133,7 @@ class ConnectService:
             channel=CHANNEL,
             auth_mode=used.auth_mode,
             created_at=now,
-        ).activate(ref, now, grant.external_account_id or used.hotel_id)
+        ).activate(ref, now, _account_of(grant, used))
         hotels = _granted_hotels(grant, used)
         try:
             await asyncio.to_thread(self._store, connection, ref, grant.credentials, hotels)
@@ -359,11 +359,25 @@ class ConnectService:
         logger.info("connection %s revoked; %d hotel claim(s) released", revoked.id, released)
 
 
+def _account_of(grant: ConnectionGrant, state: AuthState) -> str | None:
+    """The channel account a finished flow connects. Only booking-connectivity may fall back
+    to the hotel the flow was started for (its authoriser checked that hotel's connection
+    request); an OAuth account comes from the channel alone, never from a hotel id the caller
+    typed into the start URL."""
+    if state.auth_mode is AuthMode.BOOKING_CONNECTIVITY:
+        return grant.external_account_id or state.hotel_id
+    return grant.external_account_id
+
+
 def _granted_hotels(grant: ConnectionGrant, state: AuthState) -> tuple[str, ...]:
-    """The hotels a finished flow gives the connection: the ones the channel names, else the
-    property the flow was started for. Duplicates are dropped, order kept.
+    """The hotels a finished flow gives the connection: the ones the channel names, else (in
+    booking-connectivity mode only) the property the flow was started for and checked.
+    Duplicates are dropped, order kept.
     """
-    named = grant.hotel_ids or ((state.hotel_id,) if state.hotel_id else ())
-    if state.auth_mode is AuthMode.BOOKING_CONNECTIVITY and grant.external_account_id:
-        named = (grant.external_account_id, *named)
+    if state.auth_mode is AuthMode.BOOKING_CONNECTIVITY:
+        named = grant.hotel_ids or ((state.hotel_id,) if state.hotel_id else ())
+        if grant.external_account_id:
+            named = (grant.external_account_id, *named)
+    else:
+        named = grant.hotel_ids
     return tuple(dict.fromkeys(hotel for hotel in named if hotel))

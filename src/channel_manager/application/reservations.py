@@ -230,14 +230,9 @@ class ReservationIntake:
             if connection.status is ConnectionStatus.ACTIVE:
                 candidates.append((connection, mapping))
         if not candidates:
-            # Not mapped, but the hotel is the account of one of our connections: the booking
-            # is stored unattached and flagged, and linked when the hotel's mapping is saved.
-            holders = [
-                c for c in uow.connections.find_by_external_account(hotel_code) if c.is_active
-            ]
-            if not holders:
-                raise UnknownHotel(hotel_code)
-            return min(holders, key=lambda c: (c.created_at, str(c.id)))
+            # Neither held nor mapped by an active connection of ours: not our hotel. (A
+            # connection's account id is not proof of holding: only a claim is.)
+            raise UnknownHotel(hotel_code)
         connection, mapping = min(candidates, key=lambda c: (c[0].created_at, str(c[0].id)))
         if lookups is not None:
             lookups.setdefault(connection.id, MappingLookup(uow, connection.id)).remember(mapping)

@@ -219,3 +219,23 @@ def test_a_move_needs_a_reason_a_known_organisation_and_a_change(world: World) -
     connect.move_hotel(HOTEL, owner.id, "ticket 7")
     with pytest.raises(InvalidRequest, match="already held by that organisation"):
         connect.move_hotel(HOTEL, owner.id, "ticket 8")
+
+
+async def test_an_oauth_flow_started_for_a_typed_hotel_id_neither_claims_nor_becomes_it(
+    world: World,
+) -> None:
+    """The review's trap: ``/connect/booking?mode=oauth2&hotel_id=<someone's hotel>`` and
+    consent for another hotel. The typed id was the connection's account, so pushes for that
+    hotel (while unmapped) were stored with the attacker. Now only the channel names the
+    account and the hotels of an OAuth grant."""
+    theirs, mine = "7000001", "7000002"
+    attacker = _organization(world, "Mallory Ltd")
+    connect = world.container.connect()
+    url = connect.begin(attacker.id, AuthMode.OAUTH2, theirs, binding=BROWSER)
+    params = _oauth(world).approve(url, [mine])
+
+    connection = await connect.complete(params["state"], params, binding=BROWSER)
+
+    assert connection.external_account_id != theirs
+    assert _claimed_by(world, theirs) is None
+    assert _claimed_by(world, mine) == connection.id

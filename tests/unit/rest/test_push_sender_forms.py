@@ -44,6 +44,7 @@ def test_a_push_for_an_unmapped_hotel_of_our_connection_is_stored_unattached_and
     client: PushClient, hotel: MappedHotel, container: Container
 ) -> None:
     _held_by_account(container, hotel, ACCOUNT_HOTEL)
+    _claim(container, hotel, ACCOUNT_HOTEL)  # connecting it claimed it
     response = push(client, res_notif(hotel_code=ACCOUNT_HOTEL))
     assert response.status_code == 200, response.text
     assert "<Success/>" in response.text
@@ -105,6 +106,20 @@ def test_the_hotels_holder_gets_its_bookings_not_another_organisation_mapping_it
     assert kept is not None
     assert kept.connection_id == hotel.connection_id
     assert stored(container, other) is None
+
+
+def test_an_account_id_without_the_hotels_claim_routes_nothing_there(
+    client: PushClient, hotel: MappedHotel, container: Container
+) -> None:
+    """The review's trap: an OAuth connection whose account id was once taken from a hotel id
+    the caller typed. Without the hotel's claim it is not the hotel's holder, so a push for
+    that (unmapped) hotel is not stored with it."""
+    _held_by_account(container, hotel, ACCOUNT_HOTEL)
+
+    response = push(client, res_notif(hotel_code=ACCOUNT_HOTEL))
+
+    assert response.status_code == 422, response.text
+    assert "reservations" not in row_counts(container)
 
 
 def test_a_hotel_no_connection_of_ours_holds_is_still_refused(

@@ -128,8 +128,10 @@ class PushGate:
     """Who may push: an allow-listed client address, then the configured HTTP Basic pair.
 
     Without configured credentials the gate is shut: everything is refused (fail closed).
-    With a ``throttle``, an address or user name with too many recent failures is refused with
-    429 before its credentials are even compared.
+    With a ``throttle``, an address or a user name and password pair with too many recent
+    failures is refused with 429 before its credentials are even compared. The pair, not the
+    user name, is what counts: the push user name is no secret, and counting failures against
+    it let anyone lock the real sender out with a few wrong passwords.
     """
 
     def __init__(self, settings: Settings, throttle: FailureThrottle | None = None) -> None:
@@ -148,7 +150,7 @@ class PushGate:
         if not is_allowed(address, self._allowed):
             message = f"client address {address or 'unknown'} may not push"
             raise PushRefused(403, AUTHORIZATION_ERROR, message, error_type=EWT_AUTHORIZATION)
-        presented = _basic_user(authorization)
+        presented = _basic_pair(authorization)
         if self._throttle is not None:
             try:
                 self._throttle.check(PUSH_BASIC, str(address) if address else None, presented)
@@ -187,8 +189,8 @@ class PushGate:
         return bool(colon) and username_ok and password_ok
 
 
-def _basic_user(authorization: str) -> bytes | None:
-    """The user name of a Basic header (what the throttle counts per credential), if any."""
+def _basic_pair(authorization: str) -> bytes | None:
+    """The ``user:password`` of a Basic header (what the throttle counts, hashed), if any."""
     scheme, _, encoded = authorization.strip().partition(" ")
     if scheme.lower() != "basic":
         return None
@@ -197,4 +199,4 @@ def _basic_user(authorization: str) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
     user, colon, _ = decoded.partition(b":")
-    return user if colon and user else None
+    return decoded if colon and user else None
