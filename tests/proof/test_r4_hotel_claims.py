@@ -206,17 +206,39 @@ def test_disconnecting_a_leftover_second_connection_leaves_the_hotel_connected(
     assert ok(victim.api.get(f"/api/v1/connections/{victims}"))["status"] == "active"
 
 
-def test_the_race_ends_with_a_clear_refusal_and_the_operator_moves_the_hotel_back(
+def test_racing_the_owners_return_gives_the_attacker_nothing(
+    sandbox: SandboxServer, tenant_factory: Callable[[str], Tenant]
+) -> None:
+    """The review's race: Mallory keeps a flow open for the owner's (public) hotel id and
+    calls her return as soon as the owner has requested the connection in the Extranet.
+    Booking.com's request names no flow, so her return used to win. While another
+    organisation's flow for the hotel is under way, nobody's return connects it."""
+    owner, attacker = tenant_factory("Rightful Rooms"), tenant_factory("Mallory Ltd")
+    mallorys = skipped_extranet_return(start_extranet_flow(attacker, RACED_HOTEL))
+    owners = request_in_extranet(start_extranet_flow(owner, RACED_HOTEL))
+    accepted = calls(sandbox, RACED_HOTEL, "accept")
+
+    refused = finish(attacker, mallorys)
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["type"] == "hotel_contested"
+    assert connections_of(attacker) == []
+    assert calls(sandbox, RACED_HOTEL, "accept") == accepted  # Booking.com was not asked
+    # Mallory's flow is used up; the owner's return, arriving next, connects the hotel.
+    mine = ok(finish(owner, owners))
+    assert mine["status"] == "active"
+    assert [c["status"] for c in connections_of(owner)] == ["active"]
+
+
+def test_a_hotel_another_organisation_connected_is_refused_and_the_operator_moves_it_back(
     sandbox: SandboxServer, service: RunningService, tenant_factory: Callable[[str], Tenant]
 ) -> None:
     owner, attacker = tenant_factory("Rightful Rooms"), tenant_factory("Mallory Ltd")
-    # Mallory starts first and waits; the owner requests in the Extranet; Mallory's return
-    # arrives before the owner's. Booking.com cannot tell the two flows apart.
-    mallorys = skipped_extranet_return(start_extranet_flow(attacker, RACED_HOTEL))
-    owners = request_in_extranet(start_extranet_flow(owner, RACED_HOTEL))
-    taken = ok(finish(attacker, mallorys))
+    # Mallory (a former manager, say) requested the connection in the Extranet herself.
+    taken = ok(finish(attacker, request_in_extranet(start_extranet_flow(attacker, RACED_HOTEL))))
     assert taken["status"] == "active"
 
+    owners = request_in_extranet(start_extranet_flow(owner, RACED_HOTEL))
     message = assert_refused(finish(owner, owners), "hotel_held")
     assert "another organisation" in message
     assert connections_of(owner) == []

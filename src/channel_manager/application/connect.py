@@ -31,6 +31,7 @@ from channel_manager.domain.errors import (
     ChannelAuthError,
     ChannelError,
     HotelAlreadyHeld,
+    HotelContested,
     NotFound,
 )
 from channel_manager.ports.channel import AuthorizationFlow
@@ -122,6 +123,7 @@ class ConnectService:
         used = self._opened(await asyncio.to_thread(self._consume, state_value, binding))
         if used.auth_mode is AuthMode.BOOKING_CONNECTIVITY and used.hotel_id:
             await asyncio.to_thread(self._refuse_held, used.organization_id, used.hotel_id)
+            await asyncio.to_thread(self._refuse_contested, used)
         flow = self._flow(used.auth_mode)
         grant = await flow.complete(used, params)
         now = self._clock.now()
@@ -167,6 +169,30 @@ class ConnectService:
                 same_organization=claim.organization_id == organization_id,
                 holder_connection_id=claim.connection_id,
             )
+
+    def _refuse_contested(self, used: AuthState) -> None:
+        """Refuse while another organisation's flow for the same hotel is under way: a
+        connection request names no flow, so an attacker who keeps a flow open for a public
+        hotel id would otherwise win the race against the owner's return."""
+        assert used.hotel_id is not None
+        with self._uow_factory() as uow:
+            rivals = {
+                state.organization_id
+                for state in uow.auth_states.open_for_hotel(
+                    used.auth_mode, used.hotel_id, self._clock.now()
+                )
+                if state.organization_id != used.organization_id
+            }
+        if rivals:
+            logger.warning(
+                "organisation %s's connection of %s property %s refused: organisation(s) %s "
+                "are connecting it at the same time",
+                used.organization_id,
+                CHANNEL,
+                used.hotel_id,
+                ", ".join(sorted(str(rival) for rival in rivals)),
+            )
+            raise HotelContested(CHANNEL, used.hotel_id)
 
     @staticmethod
     async def _give_back(flow: AuthorizationFlow, grant: ConnectionGrant) -> None:

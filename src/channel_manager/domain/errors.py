@@ -134,6 +134,23 @@ class HotelAlreadyHeld(DomainError):
         self.same_organization = same_organization
 
 
+class HotelContested(DomainError):
+    """Organisations other than the caller's have a connection flow for the same hotel under
+    way. Booking.com's connection request names no flow, so whichever return arrived first
+    would get the hotel: instead nobody does until only one organisation is connecting it."""
+
+    def __init__(self, channel: str, external_property_id: str) -> None:
+        super().__init__(
+            f"another organisation on this channel manager is connecting {channel} property "
+            f"{external_property_id} at the same time, so nothing was connected (a connection "
+            "request cannot tell whose it is). Try again once theirs has ended (flows expire "
+            "within minutes); if it keeps happening, ask the operator, who sees both "
+            "organisations in the log"
+        )
+        self.channel = channel
+        self.external_property_id = external_property_id
+
+
 class HotelAlreadyConnected(DomainError):
     """A channel hotel already reads connected to us, with no connection request pending for
     the flow that asks: a connection is only ever made from a request made during its flow, so

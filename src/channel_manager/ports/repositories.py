@@ -17,6 +17,7 @@ from uuid import UUID
 
 from channel_manager.domain.apikeys import ApiKey
 from channel_manager.domain.connection import (
+    AuthMode,
     AuthState,
     Connection,
     ConnectionStatus,
@@ -321,6 +322,13 @@ class AuthStateRepository(Protocol):
 
     def get(self, state: str) -> AuthState:
         """The state; raise NotFound when unknown."""
+        ...
+
+    def open_for_hotel(
+        self, auth_mode: AuthMode, hotel_id: str, now: datetime
+    ) -> builtins.list[AuthState]:
+        """The states of ``auth_mode`` flows started for ``hotel_id`` that are neither used
+        nor expired at ``now`` (flows still under way), oldest first."""
         ...
 
 

@@ -114,6 +114,42 @@ def test_auth_states_are_found_by_state_and_consumed(uow_factory):
             uow.auth_states.get("unknown")
 
 
+def test_open_flows_for_a_hotel_are_the_unused_unexpired_ones_of_that_mode(uow_factory):
+    seeded = seed(uow_factory)
+
+    def flow(name, *, mode=AuthMode.BOOKING_CONNECTIVITY, hotel="H1", start=0, used=None):
+        return AuthState(
+            state=name,
+            organization_id=seeded.organization.id,
+            auth_mode=mode,
+            code_verifier="v" * 43,
+            redirect_uri="http://localhost/cb",
+            hotel_id=hotel,
+            created_at=at(start),
+            expires_at=at(start + 10),
+            used_at=used,
+        )
+
+    flows = [
+        flow("later", start=3),
+        flow("open", start=1),
+        flow("used", used=at(2)),
+        flow("expired", start=-20),
+        flow("other-hotel", hotel="H2"),
+        flow("oauth", mode=AuthMode.OAUTH2),
+    ]
+    with uow_factory() as uow:
+        for state in flows:
+            uow.auth_states.add(state)
+        uow.commit()
+    with uow_factory() as uow:
+        found = uow.auth_states.open_for_hotel(AuthMode.BOOKING_CONNECTIVITY, "H1", at(5))
+        assert [state.state for state in found] == ["open", "later"]
+        assert uow.auth_states.open_for_hotel(AuthMode.BOOKING_CONNECTIVITY, "H1", at(12)) == [
+            flows[0]
+        ]
+
+
 def _property_mapping(seeded, external_id="H1", connection_id=None, minute=0):
     return PropertyMapping(
         id=uuid4(),

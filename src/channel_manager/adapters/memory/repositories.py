@@ -15,7 +15,13 @@ from uuid import UUID
 from channel_manager.adapters.memory.store import TableView
 from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
 from channel_manager.domain.apikeys import ApiKey
-from channel_manager.domain.connection import AuthState, Connection, ConnectionStatus, HotelClaim
+from channel_manager.domain.connection import (
+    AuthMode,
+    AuthState,
+    Connection,
+    ConnectionStatus,
+    HotelClaim,
+)
 from channel_manager.domain.errors import HotelAlreadyHeld, MappingConflict
 from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.domain.mapping import PropertyMapping
@@ -272,6 +278,18 @@ class InMemoryAuthStateRepository:
     def get(self, state: str) -> AuthState:
         """The state; NotFound when unknown."""
         return self._rows.get(state)
+
+    def open_for_hotel(self, auth_mode: AuthMode, hotel_id: str, now: datetime) -> list[AuthState]:
+        """Unused, unexpired states of ``auth_mode`` flows for ``hotel_id``, oldest first."""
+        found = [
+            state
+            for state in self._rows.values()
+            if state.auth_mode is auth_mode
+            and state.hotel_id == hotel_id
+            and state.used_at is None
+            and not state.is_expired(now)
+        ]
+        return sorted(found, key=lambda state: (state.created_at, state.state))
 
 
 class InMemoryPropertyMappingRepository:

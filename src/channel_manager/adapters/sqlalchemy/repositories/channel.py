@@ -11,7 +11,13 @@ import sqlalchemy as sa
 from channel_manager.adapters.sqlalchemy import tables
 from channel_manager.adapters.sqlalchemy.repositories.base import TableAccess
 from channel_manager.adapters.sqlalchemy.rows import channel as rows
-from channel_manager.domain.connection import AuthState, Connection, ConnectionStatus, HotelClaim
+from channel_manager.domain.connection import (
+    AuthMode,
+    AuthState,
+    Connection,
+    ConnectionStatus,
+    HotelClaim,
+)
 from channel_manager.domain.errors import HotelAlreadyHeld, MappingConflict
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 
@@ -175,6 +181,18 @@ class SqlAlchemyAuthStateRepository:
     def get(self, state: str) -> AuthState:
         """The state; NotFound when unknown."""
         return self._rows.one(rows.auth_state_from_row, state, key_column="state")
+
+    def open_for_hotel(self, auth_mode: AuthMode, hotel_id: str, now: datetime) -> list[AuthState]:
+        """Unused, unexpired states of ``auth_mode`` flows for ``hotel_id``, oldest first."""
+        table = tables.auth_states
+        return self._rows.many(
+            rows.auth_state_from_row,
+            table.c.auth_mode == auth_mode.value,
+            table.c.hotel_id == hotel_id,
+            table.c.used_at.is_(None),
+            table.c.expires_at > now,
+            order_by=(table.c.created_at, table.c.state),
+        )
 
 
 class SqlAlchemyPropertyMappingRepository:
