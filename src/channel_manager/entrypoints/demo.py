@@ -25,7 +25,12 @@ from channel_manager.application.signin_links import MAX_LIFETIME, IssuedSigninT
 from channel_manager.container import Container, build_container
 from channel_manager.domain.inventory import Organization
 from channel_manager.entrypoints.asgi import build_asgi_app, run_server
-from channel_manager.entrypoints.http_guard import BODY_TIMEOUT, HEADER_TIMEOUT, deadline_protocol
+from channel_manager.entrypoints.http_guard import (
+    BODY_TIMEOUT,
+    HEADER_TIMEOUT,
+    MAX_PER_ADDRESS,
+    deadline_protocol,
+)
 from channel_manager.entrypoints.logging_setup import configure_logging
 from channel_manager.settings import Settings
 
@@ -131,7 +136,7 @@ async def _serve(container: Container, port: int) -> None:
             # secret-redacting filter; its own handlers would bypass it.
             log_config=None,
             # As `serve`: idle and half-sent requests are closed (entrypoints/http_guard.py).
-            http=deadline_protocol(HEADER_TIMEOUT, BODY_TIMEOUT),
+            http=deadline_protocol(HEADER_TIMEOUT, BODY_TIMEOUT, max_per_address=MAX_PER_ADDRESS),
         )
     )
     await run_server(server, container, with_worker=True, worker_id="demo-worker")

@@ -21,6 +21,8 @@ from litestar.types import Receive, Scope, Send
 from channel_manager.entrypoints.http_guard import deadline_protocol
 
 HEADER_TIMEOUT, BODY_TIMEOUT = 0.4, 0.6
+#: Connections one address may hold open in these tests.
+PER_ADDRESS = 3
 #: Long enough for any deadline above to have passed several times over.
 PATIENCE = 5.0
 
@@ -49,7 +51,7 @@ def port() -> Iterator[int]:
         port=0,
         log_level="warning",
         lifespan="off",
-        http=deadline_protocol(HEADER_TIMEOUT, BODY_TIMEOUT),
+        http=deadline_protocol(HEADER_TIMEOUT, BODY_TIMEOUT, max_per_address=PER_ADDRESS),
         log_config=None,
     )
     server = uvicorn.Server(config)
@@ -139,3 +141,34 @@ def test_the_next_head_on_a_kept_alive_connection_has_a_deadline_too(port: int) 
         assert _request(sock, GET).startswith(b"HTTP/1.1 200")
         waited = _closed_by_server_after(sock, b"GET / HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 400)
     assert waited < PATIENCE
+
+
+def _connect_from(source: str, port: int) -> socket.socket:
+    """A connection from another loopback address (Linux routes all of 127.0.0.0/8 locally)."""
+    return socket.create_connection(
+        ("127.0.0.1", port), timeout=PATIENCE, source_address=(source, 0)
+    )
+
+
+def test_one_address_hoarding_connections_cannot_keep_the_others_out(port: int) -> None:
+    """The review's attack: one host kept hundreds of half-sent requests open (reopening them
+    before each deadline), and since every open connection counts towards
+    ``--limit-concurrency``, every other client got 503. An address beyond its share of
+    connections is closed at once; other addresses are served."""
+    hoard = [_connect_from("127.0.0.2", port) for _ in range(PER_ADDRESS)]
+    try:
+        with _connect_from("127.0.0.2", port) as one_too_many:
+            assert _closed_by_server_after(one_too_many) < HEADER_TIMEOUT
+        with _connect(port) as sock:
+            assert _request(sock, GET).startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in hoard:
+            sock.close()
+    # Their share is back once they let go (the server sees the closes shortly after).
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        with _connect_from("127.0.0.2", port) as again:
+            if _request(again, GET).startswith(b"HTTP/1.1 200"):
+                break
+        assert time.monotonic() < deadline, "the address never got its connections back"
+        time.sleep(0.05)

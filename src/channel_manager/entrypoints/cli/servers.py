@@ -20,6 +20,7 @@ from channel_manager.entrypoints.http_guard import (
     BODY_TIMEOUT,
     HEADER_TIMEOUT,
     MAX_HEAD_BYTES,
+    MAX_PER_ADDRESS,
     deadline_protocol,
 )
 from channel_manager.entrypoints.logging_setup import configure_logging
@@ -79,6 +80,15 @@ def serve(  # noqa: PLR0917 -- one parameter per command-line option
             help="Open connections per process beyond which requests are answered 503.",
         ),
     ] = DEFAULT_CONCURRENCY,
+    max_per_address: Annotated[
+        int,
+        typer.Option(
+            "--max-connections-per-address",
+            min=0,
+            help="Connections one client address may hold open at once (0: no cap;"
+            " CM_TRUSTED_PROXIES are exempt).",
+        ),
+    ] = MAX_PER_ADDRESS,
 ) -> None:
     """Serve the REST API, the OTA push endpoint and the web UI with uvicorn.
 
@@ -116,7 +126,12 @@ def serve(  # noqa: PLR0917 -- one parameter per command-line option
             log_config=None,
             # Idle, half-sent and trickled requests are closed (entrypoints/http_guard.py),
             # connections are bounded, and so is the request head.
-            http=deadline_protocol(header_timeout, body_timeout),
+            http=deadline_protocol(
+                header_timeout,
+                body_timeout,
+                max_per_address=max_per_address,
+                exempt=settings.trusted_proxies,
+            ),
             limit_concurrency=limit_concurrency,
             h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         )
