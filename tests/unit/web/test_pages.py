@@ -332,3 +332,21 @@ def test_the_rates_grid_opens_on_the_hotels_own_today(
     assert first_column is not None, "the grid has no first-day control"
     assert first_column.group(1) == first_day.isoformat()
     assert f'id="f-start" type="date" name="start" required value="{first_day}"' in page.text
+
+
+def test_a_missing_extranet_property_id_lands_on_the_result_page_not_in_json(
+    client: TestClient, world: World
+) -> None:
+    """(The Booking.com authoriser refuses misspelt ids the same way: digits only.)"""
+    sign_in(client, world.api_key)
+    answer = client.get(
+        "/connect/booking",
+        params={"mode": "booking-connectivity", "hotel_id": ""},
+        headers={"Accept": "text/html"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"].startswith("/integrations/booking/result?status=error")
+    shown = client.get(answer.headers["location"])
+    assert shown.status_code == 200
+    assert "property" in shown.text.lower()

@@ -53,7 +53,15 @@ def connect_booking(
     binding = flow_binding(request)
     if binding is None:  # authenticated, so a key or a session is there; never unbound
         raise Unauthenticated("sign in or present an API key to connect")
-    url = connect.begin(organization_id, mode, hotel_id or None, binding=binding)
+    try:
+        url = connect.begin(organization_id, mode, hotel_id or None, binding=binding)
+    except DomainError as error:
+        if not _wants_html(request):
+            raise
+        # A person who typed a bad property id reads why on the result page, not in JSON.
+        _status, kind = status_for(error)
+        query = urlencode({"status": "error", "reason": str(error), "type": kind})
+        return Redirect(f"{RESULT_PAGE}?{query}", status_code=303)
     return Redirect(url, status_code=302)
 
 
