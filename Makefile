@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# `make demo DEMO_ARGS='--port 8010 --sandbox-port 8110'` when the default ports are taken.
 demo: $(STAMP)
-	$(BIN)/channel-manager demo
+	$(BIN)/channel-manager demo $(DEMO_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

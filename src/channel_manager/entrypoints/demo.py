@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import secrets
+import socket
 from pathlib import Path
 
 import httpx
@@ -142,10 +143,31 @@ async def _serve(container: Container, port: int) -> None:
     await run_server(server, container, with_worker=True, worker_id="demo-worker")
 
 
+class PortInUseError(RuntimeError):
+    """A port the demo needs is taken (by another demo, say)."""
+
+
+def _check_free(port: int, option: str) -> None:
+    """Refuse before anything starts or is printed: a banner pointing at somebody else's
+    server, followed by a traceback, sent people to the wrong page."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise PortInUseError(
+                f"port {port} on 127.0.0.1 is in use ({error.strerror}); choose another with "
+                f"{option} (make demo DEMO_ARGS='{option} <port>')"
+            ) from None
+
+
 def run_demo(
     port: int = 8000, sandbox_port: int = 8099, data_dir: str = ".demo", seed: int = 1
 ) -> None:
-    """Run the whole product locally until Ctrl-C."""
+    """Run the whole product locally until Ctrl-C; :class:`PortInUseError` when a port the
+    demo needs is taken."""
+    _check_free(port, "--port")
+    _check_free(sandbox_port, "--sandbox-port")
     directory = Path(data_dir).resolve()
     directory.mkdir(parents=True, exist_ok=True)
     with SandboxServer(seed=seed, port=sandbox_port) as sandbox:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import socket
 from datetime import date
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -158,3 +159,20 @@ def test_serve_stops_its_worker_before_the_app_closes_the_channel_client(
 
     assert len(worker_task) == 1
     assert worker_done_at_close == [True]
+
+
+def test_demo_on_a_taken_port_says_so_before_starting_or_printing_anything(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    """It printed its banner (pointing at the other server) and then died with a traceback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = invoke("demo", "--port", str(port), "--data-dir", str(tmp_path / "demo"))
+
+    assert result.exit_code == 2
+    assert f"port {port}" in result.stderr
+    assert "--port" in result.stderr
+    assert "running" not in result.stdout
+    assert not (tmp_path / "demo").exists()

@@ -206,6 +206,13 @@ def demo(
 
     Prints the URL and an API key; Ctrl-C stops everything.
     """
-    from channel_manager.entrypoints.demo import run_demo  # noqa: PLC0415 - slow import
+    from channel_manager.entrypoints.demo import (  # noqa: PLC0415 - slow import
+        PortInUseError,
+        run_demo,
+    )
 
-    run_demo(port=port, sandbox_port=sandbox_port, data_dir=data_dir, seed=seed)
+    try:
+        run_demo(port=port, sandbox_port=sandbox_port, data_dir=data_dir, seed=seed)
+    except PortInUseError as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(2) from None
