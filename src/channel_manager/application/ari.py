@@ -105,7 +105,9 @@ class AriService:
         self._outbox = outbox
         self._clock = clock
 
-    def _check_dates(self, change: AriChangeInput) -> None:
+    def check_dates(self, change: AriChangeInput) -> None:
+        """Refuse a range that ends before it starts or lies outside the window ARI may be set
+        for (a preview uses it too, so it never promises what a push would refuse)."""
         today = self._clock.now().date()
         earliest = today - timedelta(days=MAX_DAYS_BACK)
         latest = today + timedelta(days=MAX_DAYS_AHEAD)
@@ -130,7 +132,7 @@ class AriService:
                 )
             builder = AriChangeSetBuilder()
             for change in changes:
-                self._check_dates(change)
+                self.check_dates(change)
                 currency = _check_mapped(uow, connection, change)
                 builder.set(
                     AriKey(change.hotel_code, change.room_type_code, change.rate_plan_code),

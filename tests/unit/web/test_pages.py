@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import attrs
@@ -220,6 +220,17 @@ def test_rates_form_errors_are_shown(client: TestClient, world: World, connected
         )
         assert response.status_code == 422, message
         assert message in response.text
+    # A preview refuses what a push would: no "1 message would be sent" for a past range.
+    today = world.container.clock().now().date()
+    past = {"start": str(today - timedelta(days=800)), "availability": "1"}
+    past["end"] = past["start"]
+    for action in ("preview", "push"):
+        response = client.post(
+            f"/connections/{connected}/rates", data={**base, **past, "action": action}
+        )
+        assert response.status_code == 422, action
+        assert "dates must lie between" in response.text, action
+        assert "would be sent" not in response.text, action
 
 
 def test_push_then_history_then_retry(client: TestClient, world: World, connected: str) -> None:

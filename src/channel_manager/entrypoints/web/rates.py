@@ -169,6 +169,7 @@ async def change_rates(
     previews: list[PreviewMessage] | None = None
     try:
         change = parse_change(form, hotel.hotel_code)
+        ari.check_dates(change)  # the preview promises nothing a push would refuse
         currency = _currency(hotel)
         previews = preview(change_set_of(change, currency))
         if form.get("action") == "push":
