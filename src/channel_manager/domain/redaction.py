@@ -38,8 +38,10 @@ MAX_CARD_DIGITS = 19
 _LAST_SHOWN = 4
 
 #: Spaces people put between the digits of a card number, as many as they like: every Unicode
-#: space (NBSP, narrow NBSP, figure space, ideographic space ...) and tabs, not line breaks.
-_SPACE = r"[^\S\n\r\v\f\x1c-\x1f\x85\u2028\u2029]"
+#: space (NBSP, narrow NBSP, figure space, ideographic space ...) and tabs, not line breaks;
+#: and the invisible characters text picks up when pasted (soft hyphen, zero-width space,
+#: joiners, word joiner, BOM).
+_SPACE = r"(?:[^\S\n\r\v\f\x1c-\x1f\x85\u2028\u2029]|[\u00ad\u200b-\u200d\u2060\ufeff])"
 #: The other separators, at most three between two digits: line breaks, dots, ASCII,
 #: typographic and full-width dashes, the minus sign, the full-width full stop.
 _MARK = r"[\n\r\v\f\x1c-\x1f\x85\u2028\u2029.\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d\uff0e]"
@@ -48,11 +50,12 @@ _GAP = rf"(?:{_SPACE}*+{_MARK}){{0,3}}+{_SPACE}*+"
 #: are disjoint and every quantifier possessive, so a hostile run costs linear time.
 _DIGIT_RUN = re.compile(rf"[0-9](?:{_GAP}[0-9])*+")
 _GROUP = re.compile(r"[0-9]+")
-#: Never part of a card: an ISO date (not followed by more dash-joined digits), a UUID and a
-#: hex token of 32 characters or more (an MD5/SHA hash, a trace id, a UUID without dashes).
+#: Never part of a card: an ISO date (not followed by more dash-joined digits), a UUID (even
+#: glued to a word or a dash: ``id0839...``, ``req-0839...``) and a hex token of 32 characters
+#: or more (an MD5/SHA hash, a trace id, a UUID without dashes).
 _PROTECTED = re.compile(
     r"(?<![\d\-])(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d|-\d)"
-    r"|(?<![0-9A-Fa-f\-])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f])"
+    r"|[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}"
     r"|(?<![0-9A-Za-z])[0-9A-Fa-f]{32,}+(?![0-9A-Za-z])"
 )
 #: Runs of characters outside ASCII, where digits of other scripts may be.
