@@ -260,10 +260,17 @@ def _card_edits(view: str) -> list[_Edit]:
         edits.append((start, end, MASK + last_four))
         position = end
         code = _AFTER_CARD.match(view, end)
-        if code is not None:
+        if code is not None and not _starts_a_card(view, code.start("code")):
             edits.append((*code.span("code"), MASK))
             position = code.end()
     return edits
+
+
+def _starts_a_card(view: str, index: int) -> bool:
+    """True when the digits at ``index`` begin a run that holds a card: the next card of a
+    list (``4111111111111111, 5555 5555 5555 4444``), not the first one's security code."""
+    run = _DIGIT_RUN.match(view, index)
+    return run is not None and _long_enough(run) and _card_span(view, run) is not None
 
 
 def _apply(text: str, edits: Sequence[_Edit]) -> str:

@@ -43,6 +43,10 @@ WORDS = st.text(alphabet="abcdefghij KLMNOP,;:!?()'\"éü€", max_size=30)
 GLUE = st.text(alphabet=string.ascii_letters + "_", max_size=6)
 
 
+#: A JCB test card in full-width digits, as typed on a Japanese keyboard.
+FULL_WIDTH_JCB = "".join(chr(0xFF10 + int(digit)) for digit in "3530111333300000")
+
+
 def check_digit(body: str) -> str:
     """The digit that makes ``body`` + it pass Luhn."""
     return next(d for d in "0123456789" if luhn_valid(body + d))
@@ -203,6 +207,9 @@ def test_a_long_hex_token_stays_intact(token: str, head: str, card: str, tail: s
         ),
         ("4111    1111    1111    1111", "***1111"),
         ("pasted 4111\u200b1111\u00ad1111\u20601111.", "pasted ***1111."),
+        # The first group of the next card is not the security code of the one before.
+        ("cards 4111111111111111, 5555 5555 5555 4444", "cards ***1111, ***4444"),
+        (FULL_WIDTH_JCB + "\u30016011\t\t1111\t\t1111\t\t1117", "***0000\u3001***1117"),
         ("4111\t\t\t\t1111\t\t\t\t1111\t\t\t\t1111 cvc 123", "***1111 cvc ***"),
         ("card: 4111      1111      1111      1111      exp 12/27 cvv 321", None),
         # Short of 32 hex digits, a token with a card in it is masked like any other word.
