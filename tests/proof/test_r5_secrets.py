@@ -19,6 +19,7 @@ import secrets
 import shutil
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -615,16 +616,24 @@ def test_sealed_credentials_copied_onto_another_organisations_connection_do_not_
 
 # --- card numbers typed into free text (issue 12, section 4) ----------------------------------
 
-#: Test cards as guests type them into a remark: NBSP, dots, dashes, a mixture.
+#: Test cards as guests type them into a remark: NBSP, dots, dashes, a mixture; and the forms
+#: a security review found stored whole: a brand glued to the front, letters glued to the end,
+#: full-width digits (Japanese keyboards), four tabs between the groups.
 TYPED_CARDS = {
     "4111111111111111": "4111\u00a01111\u00a01111\u00a01111",
     "5555555555554444": "5555.5555.5555.4444",
     "378282246310005": "3782-822463-10005",
     "6011000990139424": "6011 0009-9013.9424",
+    "4012888888881881": "Visa4012888888881881",
+    "5105105105105100": "5105105105105100exp 08/28",
+    "3530111333300000": "".join(chr(0xFF10 + int(d)) for d in "3530111333300000"),
+    "6011111111111117": "6011\t\t\t\t1111\t\t\t\t1111\t\t\t\t1117",
 }
 #: Security codes written beside them (squashed: separators removed).
 TYPED_CODES = ("cvc123", "cvv987", "code4321", "2027246")
 _SQUASH = re.compile(r"[\s.\-\u2010-\u2015\u2212]")
+#: JSON and log escapes of what a guest typed (``\\uff13``, ``\\t``), read back before a scan.
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|[tnr])")
 
 
 def with_typed_cards(sandbox: SandboxServer, hotel: str, index: int) -> Any:
@@ -635,12 +644,18 @@ def with_typed_cards(sandbox: SandboxServer, hotel: str, index: int) -> Any:
         admin.delete("/_sandbox/push-target")
         made = ok(admin.post(GENERATE, json={"hotel_code": hotel}), 201)
     booking_id = str(made["reservation"]["id"])
-    nbsp, dots, dashes, mixed = TYPED_CARDS.values()
+    nbsp, dots, dashes, mixed, glued, suffixed, full_width, tabs = TYPED_CARDS.values()
     with sandbox.state.lock:
         typed = attrs.evolve(
             sandbox.state.reservations[booking_id],
-            comment=f"Guest {index}: please charge my card {nbsp} cvc 123, or {dots} cvv 987",
-            special_request=f"card {dashes} code 4321; backup {mixed} 12/27 246",
+            comment=(
+                f"Guest {index}: please charge my card {nbsp} cvc 123, or {dots} cvv 987"
+                f", or {glued} or {suffixed}"
+            ),
+            special_request=(
+                f"card {dashes} code 4321; backup {mixed} 12/27 246"
+                f"; \u30ab\u30fc\u30c9{full_width}\u3001{tabs}"
+            ),
         )
         sandbox.state.reservations[booking_id] = typed
         for message in sandbox.state.queue.messages:
@@ -651,7 +666,8 @@ def with_typed_cards(sandbox: SandboxServer, hotel: str, index: int) -> Any:
 
 def squashed_findings(where: str, text: str) -> list[str]:
     """Card numbers (whatever separators were typed) and codes in ``text``, by name only."""
-    flat = _SQUASH.sub("", text).lower()
+    read = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else " ", text)
+    flat = _SQUASH.sub("", unicodedata.normalize("NFKC", read)).lower()
     found = [f"{where}: card ending {digits[-4:]}" for digits in TYPED_CARDS if digits in flat]
     return found + [f"{where}: code {code[:-3]}..." for code in TYPED_CODES if code in flat]
 
@@ -704,9 +720,15 @@ def test_a_card_typed_into_free_text_is_masked_in_storage_and_every_log(
     # find if masking failed.
     for reservation in stored:
         remarks = " ".join(reservation["remarks"])
-        assert "please charge my card ***1111 cvc ***, or ***4444 cvv ***" in remarks
+        assert (
+            "please charge my card ***1111 cvc ***, or ***4444 cvv ***"
+            ", or Visa***1881 or ***5100exp 08/28"
+        ) in remarks
         stay_remarks = " ".join(reservation["room_stays"][0]["remarks"])
-        assert "card ***0005 code ***; backup ***9424" in stay_remarks
+        assert (
+            "card ***0005 code ***; backup ***9424 12/27 ***"
+            "; \u30ab\u30fc\u30c9***0000\u3001***1117"
+        ) in stay_remarks
     engine = sa.create_engine(any_database_url)
     try:
         cells = list(text_cells(engine))

@@ -2,12 +2,17 @@
 logs and the guest's free text we store (remarks, special requests, names).
 
 Card numbers: 13 to 19 digits that pass the Luhn check, written with any separators people
-type (spaces, NBSP and other Unicode spaces, dots, dashes; up to three between two digits).
-Only whole digit groups are combined, so a booking id or phone number next to a card does not
-hide it and a digit run inside a word or token (``ab4111...``, hex ids, UUIDs) is not a card.
-The whole run of digit groups that holds a card is replaced by ``***`` and the card's last
-four digits (what PCI DSS lets us show, and what support asks for). ISO dates
-(``2025-01-31``) are never part of a card, so date ranges in logs stay readable.
+type: any number of spaces or tabs (NBSP, ideographic and other Unicode spaces too) and up to
+three dots, dashes or line breaks between two digits. Digits of any script count (full-width
+``\uff14\uff11`` typed on a Japanese keyboard, Arabic-Indic, superscripts ...): they are read as
+their ASCII value on a copy of the text, whose spans are then masked in the text itself. Only
+whole digit groups are combined, so a booking id or phone number next to a card does not hide
+it. Digits glued to a word (``Visa4111...``, ``...4444exp``, ``tok_4111...``) are a card too
+when they pass: a card must never be stored because someone typed no space. The whole run of
+digit groups that holds a card is replaced by ``***`` and the card's last four digits (what
+PCI DSS lets us show, and what support asks for). Never part of a card: ISO dates
+(``2025-01-31``, so date ranges in logs stay readable), UUIDs, and hex tokens of 32 characters
+or more (hashes, trace ids), which stay intact.
 
 Security codes: a three- or four-digit value right after a masked card (optionally after an
 expiry date and a label such as ``CVC``), and any such value labelled as a security code
@@ -22,7 +27,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Sequence
 
 MASK = "***"
 
@@ -31,18 +37,29 @@ MIN_CARD_DIGITS = 13
 MAX_CARD_DIGITS = 19
 _LAST_SHOWN = 4
 
-#: Characters people put between the digits of a card number: every Unicode space (NBSP,
-#: narrow NBSP, figure space ...), dots, ASCII and typographic dashes and the minus sign.
-_SEPARATOR = r"[\s.\-\u2010-\u2015\u2212]"
-#: Digits joined by at most three separators. Matched without look-arounds, so a hostile run
-#: costs linear time; whether the run touches a word is checked afterwards.
-_DIGIT_RUN = re.compile(rf"\d(?:{_SEPARATOR}{{0,3}}\d)*")
-_GROUP = re.compile(r"\d+")
-#: Never part of a card: an ISO date (not followed by more dash-joined digits) and a UUID.
+#: Spaces people put between the digits of a card number, as many as they like: every Unicode
+#: space (NBSP, narrow NBSP, figure space, ideographic space ...) and tabs, not line breaks;
+#: and the invisible characters text picks up when pasted (soft hyphen, zero-width space,
+#: joiners, word joiner, BOM).
+_SPACE = r"(?:[^\S\n\r\v\f\x1c-\x1f\x85\u2028\u2029]|[\u00ad\u200b-\u200d\u2060\ufeff])"
+#: The other separators, at most three between two digits: line breaks, dots, ASCII,
+#: typographic and full-width dashes, the minus sign, the full-width full stop.
+_MARK = r"[\n\r\v\f\x1c-\x1f\x85\u2028\u2029.\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d\uff0e]"
+_GAP = rf"(?:{_SPACE}*+{_MARK}){{0,3}}+{_SPACE}*+"
+#: ASCII digits (of the copy with every digit made ASCII) joined by gaps. Spaces and marks
+#: are disjoint and every quantifier possessive, so a hostile run costs linear time.
+_DIGIT_RUN = re.compile(rf"[0-9](?:{_GAP}[0-9])*+")
+_GROUP = re.compile(r"[0-9]+")
+#: Never part of a card: an ISO date (not followed by more dash-joined digits), a UUID (even
+#: glued to a word or a dash: ``id0839...``, ``req-0839...``) and a hex token of 32 characters
+#: or more (an MD5/SHA hash, a trace id, a UUID without dashes).
 _PROTECTED = re.compile(
     r"(?<![\d\-])(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d|-\d)"
-    r"|(?<![0-9A-Fa-f\-])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f])"
+    r"|[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}"
+    r"|(?<![0-9A-Za-z])[0-9A-Fa-f]{32,}+(?![0-9A-Za-z])"
 )
+#: Runs of characters outside ASCII, where digits of other scripts may be.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 #: Labels of a card's security code (CVC/CVV/CSC/CID and their names in a few languages).
 _CODE_LABEL = (
     r"(?:cvc2?|cvv2?|cvn|csc|cid|cav2|cvd"
@@ -162,13 +179,22 @@ def _parity_prefix_sums(values: list[int]) -> tuple[list[int], list[int]]:
     return even, odd
 
 
-def _glued(text: str, index: int) -> bool:
-    """True when ``text[index]`` is an ASCII letter, digit or underscore (a word or token the
-    digits are part of)."""
-    if not 0 <= index < len(text):
-        return False
-    char = text[index]
-    return char == "_" or (char.isascii() and char.isalnum())
+def _ascii_digits(text: str) -> str:
+    """``text`` with every digit of another script (full-width, Arabic-Indic, Devanagari,
+    superscript ...) replaced by its ASCII digit: the same length, so a span found in it is
+    the same span of ``text``."""
+    if text.isascii():
+        return text
+    return _NON_ASCII.sub(_ascii_run, text)
+
+
+def _ascii_run(match: re.Match[str]) -> str:
+    return "".join(_ascii_digit(char) for char in match.group(0))
+
+
+def _ascii_digit(char: str) -> str:
+    value = unicodedata.digit(char, -1) if char.isdigit() else -1
+    return str(value) if 0 <= value <= 9 else char
 
 
 def _expiry_part(text: str, index: int, group: tuple[int, int], most: int) -> bool:
@@ -178,44 +204,83 @@ def _expiry_part(text: str, index: int, group: tuple[int, int], most: int) -> bo
     return 0 <= index < len(text) and text[index] == "/" and end - start <= most
 
 
-def _card_span(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
+def _card_span(view: str, match: re.Match[str]) -> tuple[int, int, str] | None:
     """``(start, end, last four)`` of the card in the digit run ``match``, if it holds one."""
     groups = [(g.start(), g.end()) for g in _GROUP.finditer(match.group(0))]
     offset = match.start()
     run = match.group(0)
-    if _glued(text, offset - 1) or _expiry_part(text, offset - 1, groups[0], 4):
-        groups = groups[1:]  # the first group belongs to a word, token or date, not to a card
-    if groups and (_glued(text, match.end()) or _expiry_part(text, match.end(), groups[-1], 2)):
+    if _expiry_part(view, offset - 1, groups[0], 4):
+        groups = groups[1:]  # the first group is the year of a date, not part of a card
+    if groups and _expiry_part(view, match.end(), groups[-1], 2):
         groups = groups[:-1]
     if not groups:
         return None
-    # Digits other than ASCII ones (Arabic-Indic, full-width ...) are not what card numbers
-    # are typed in here; int() of them is not what Luhn means either.
-    digit_groups = [run[start:end] for start, end in groups]
-    if not all(group.isascii() for group in digit_groups):
-        return None
-    card = _card_in(digit_groups)
+    card = _card_in([run[start:end] for start, end in groups])
     if card is None:
         return None
     return offset + groups[0][0], offset + groups[-1][1], card[-_LAST_SHOWN:]
 
 
-def _unprotected_runs(text: str) -> Iterable[re.Match[str]]:
-    """The digit runs of ``text`` outside ISO dates and UUIDs."""
-    protected = [m.span() for m in _PROTECTED.finditer(text)] if "-" in text else []
+def _long_enough(match: re.Match[str]) -> bool:
+    """True when the digit run ``match`` has enough digits to hold a card."""
+    run = match.group(0)
+    return len(run) >= MIN_CARD_DIGITS and sum(map(len, _GROUP.findall(run))) >= MIN_CARD_DIGITS
+
+
+def _unprotected_runs(view: str) -> Iterable[re.Match[str]]:
+    """The digit runs of ``view`` that may hold a card, outside ISO dates, UUIDs and hex
+    tokens (looked for only when a run is long enough to hold a card)."""
+    runs = [match for match in _DIGIT_RUN.finditer(view) if _long_enough(match)]
+    protected = [m.span() for m in _PROTECTED.finditer(view)] if runs else []
     if not protected:
-        yield from _DIGIT_RUN.finditer(text)
+        yield from runs
         return
     position = 0
-    for start, end in [*protected, (len(text), len(text))]:
-        yield from _DIGIT_RUN.finditer(text, position, start)
+    for start, end in [*protected, (len(view), len(view))]:
+        yield from filter(_long_enough, _DIGIT_RUN.finditer(view, position, start))
         position = end
 
 
-def _mask_code(match: re.Match[str]) -> str:
-    start, end = match.span("code")
-    whole = match.group(0)
-    return whole[: start - match.start()] + MASK + whole[end - match.start() :]
+#: A change to a text: the characters from ``start`` to ``end`` replaced by a string.
+_Edit = tuple[int, int, str]
+
+
+def _card_edits(view: str) -> list[_Edit]:
+    """The masks of the cards in ``view`` (a text with ASCII digits only) and of the security
+    codes next to them, in order and apart."""
+    edits: list[_Edit] = []
+    position = 0
+    for match in _unprotected_runs(view):
+        if match.start() < position:
+            continue  # already consumed as a card's security code
+        span = _card_span(view, match)
+        if span is None:
+            continue
+        start, end, last_four = span
+        edits.append((start, end, MASK + last_four))
+        position = end
+        code = _AFTER_CARD.match(view, end)
+        if code is not None and not _starts_a_card(view, code.start("code")):
+            edits.append((*code.span("code"), MASK))
+            position = code.end()
+    return edits
+
+
+def _starts_a_card(view: str, index: int) -> bool:
+    """True when the digits at ``index`` begin a run that holds a card: the next card of a
+    list (``4111111111111111, 5555 5555 5555 4444``), not the first one's security code."""
+    run = _DIGIT_RUN.match(view, index)
+    return run is not None and _long_enough(run) and _card_span(view, run) is not None
+
+
+def _apply(text: str, edits: Sequence[_Edit]) -> str:
+    pieces: list[str] = []
+    position = 0
+    for start, end, replacement in edits:
+        pieces += [text[position:start], replacement]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def mask_card_numbers(text: str) -> str:
@@ -223,32 +288,59 @@ def mask_card_numbers(text: str) -> str:
     anywhere, masked (see the module's rules)."""
     if len(text) < _SHORTEST_MASKED:
         return text
-    pieces: list[str] = []
-    position = 0
-    for match in _unprotected_runs(text):
-        if match.start() < position:
-            continue  # already consumed as a card's security code
-        span = _card_span(text, match)
-        if span is None:
-            continue
-        start, end, last_four = span
-        pieces += [text[position:start], MASK, last_four]
-        position = end
-        code = _AFTER_CARD.match(text, end)
-        if code is not None:
-            pieces.append(_mask_code(code))
-            position = code.end()
-    if pieces:
-        pieces.append(text[position:])
-        text = "".join(pieces)
-    if _THREE_DIGITS.search(text) is None:
+    view = _ascii_digits(text)
+    edits = _card_edits(view)
+    if edits:
+        masked = _apply(text, edits)
+        view = masked if view is text else _apply(view, edits)
+        text = masked
+    if _THREE_DIGITS.search(view) is None:
         return text
-    return _LABELLED_CODE.sub(_mask_code, text)
+    codes = [(*match.span("code"), MASK) for match in _LABELLED_CODE.finditer(view)]
+    return _apply(text, codes) if codes else text
+
+
+def mask_card_numbers_across(pieces: Sequence[str]) -> list[str]:
+    """``pieces`` of one text, cut apart by markup that is not text (the XML comments and
+    processing instructions between an element's text and its children's tails), with the
+    cards their concatenation holds masked in every piece they cross, then each piece masked
+    on its own (security codes labelled as one)."""
+    joined = "".join(pieces)
+    edits = _card_edits(_ascii_digits(joined)) if len(joined) >= _SHORTEST_MASKED else []
+    if edits:
+        pieces = _apply_across(joined, pieces, edits)
+    return [mask_card_numbers(piece) for piece in pieces]
+
+
+def _apply_across(joined: str, pieces: Sequence[str], edits: Sequence[_Edit]) -> list[str]:
+    """``pieces`` with ``edits`` of their concatenation ``joined`` made: a replacement goes
+    into the piece where its span starts, and the span's characters leave every piece."""
+    result: list[str] = []
+    index = 0  # the next edit
+    piece_start = 0
+    for piece in pieces:
+        piece_end = piece_start + len(piece)
+        parts: list[str] = []
+        position = piece_start
+        while index < len(edits) and edits[index][0] < piece_end:
+            start, end, replacement = edits[index]
+            if start >= piece_start:
+                parts += [joined[position:start], replacement]
+            if end > piece_end:
+                position = piece_end  # the span goes on into the next pieces
+                break
+            position = end
+            index += 1
+        parts.append(joined[position:piece_end])
+        result.append("".join(parts))
+        piece_start = piece_end
+    return result
 
 
 def contains_card_number(text: str) -> bool:
     """True when ``text`` holds a card number by the rules of :func:`mask_card_numbers`."""
-    return any(_card_span(text, match) is not None for match in _unprotected_runs(text))
+    view = _ascii_digits(text)
+    return any(_card_span(view, match) is not None for match in _unprotected_runs(view))
 
 
 def is_secret_name(name: str) -> bool:

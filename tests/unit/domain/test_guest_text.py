@@ -56,3 +56,23 @@ def test_services_promotion_codes_and_arrival_time_are_masked_too() -> None:
     assert masked.services[0].code == "PARK"
     assert masked.promotion_codes == ("CODE ***1111",)
     assert masked.arrival_time == "call ***1111"
+
+
+def test_cards_typed_glued_full_width_or_widely_spaced_are_stored_masked() -> None:
+    """The forms a security review found stored whole: a brand glued to the number, letters
+    glued to its end, full-width digits (Japanese keyboards), tabs between the groups."""
+    reservation = booking("R1").reservation
+    typed = attrs.evolve(
+        reservation,
+        remarks=("Visa4111111111111111", "5555555555554444exp 08/28"),
+        special_requests=(
+            "\uff14\uff11\uff11\uff11\u3000\uff11\uff11\uff11\uff11\u3000"
+            "\uff11\uff11\uff11\uff11\u3000\uff11\uff11\uff11\uff11",
+            "4111\t\t\t\t1111\t\t\t\t1111\t\t\t\t1111",
+        ),
+    )
+
+    masked = mask_guest_text(typed)
+
+    assert masked.remarks == ("Visa***1111", "***4444exp 08/28")
+    assert masked.special_requests == ("***1111", "***1111")

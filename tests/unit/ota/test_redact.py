@@ -57,6 +57,33 @@ def test_luhn_valid_numbers_in_free_text_are_blanked_but_ids_are_not() -> None:
 
 
 @pytest.mark.parametrize(
+    "closing",
+    [
+        b"</Text></OTA_HotelResNotifRQ>",  # well-formed: parsed and rewritten
+        b"</Text>",  # truncated: masked textually
+    ],
+)
+def test_a_card_cut_by_comments_is_masked_as_one(closing: bytes) -> None:
+    """A comment hides nothing: the text on both sides of it is read as one."""
+    body = (
+        b'<OTA_HotelResNotifRQ xmlns="http://www.opentravel.org/OTA/2003/05"><Text>'
+        b"pay 4111 1111<!-- --> 1111 1111 cvc 123, or 5555<!--a-->5555<!--b-->5555 4444"
+        b'<Room ID="12"/>room 42<!-- 2025-01-31 --> 1234567' + closing
+    )
+    masked = redact(body)
+    assert b"pay ***1111<!-- --> cvc ***, or ***4444<!--a--><!--b-->" in masked
+    assert b"room 42<!-- 2025-01-31 --> 1234567" in masked
+    assert b"1111 1111" not in masked
+    assert b"5555" not in masked
+
+
+def test_an_unterminated_comment_is_masked_in_linear_time() -> None:
+    body = b"<Text>" + b"<!--1 " * 100_000 + b"4111111111111111"
+    masked = redact(body)
+    assert b"4111111111111111" not in masked
+
+
+@pytest.mark.parametrize(
     "body",
     [
         b'<OTA_HotelResNotifRQ><PaymentCard CardNumber="4111111111111111" SeriesCode="999">',

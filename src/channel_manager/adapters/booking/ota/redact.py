@@ -11,6 +11,8 @@ it; so are the card holder's name, the card brand and expiry, which we store any
 
 A well-formed body is parsed with the hardened parser and rewritten; anything else (truncated,
 hostile, not XML) is masked textually, so it can still be logged without being parsed unsafely.
+Either way a comment (or processing instruction) does not hide a card from the rules: the text
+on both sides of it is read as one (``4111 1111<!-- --> 1111 1111`` is masked).
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ from lxml import etree
 
 from channel_manager.adapters.booking.ota.errors import OtaParseError
 from channel_manager.adapters.booking.ota.parser import parse_xml
-from channel_manager.domain.redaction import MASK, is_secret_name, mask_card_numbers, redact_text
+from channel_manager.domain.redaction import (
+    MASK,
+    is_secret_name,
+    mask_card_numbers,
+    mask_card_numbers_across,
+    redact_text,
+)
 
 __all__ = ["MASK", "redact"]
 
@@ -50,10 +58,9 @@ def _redact_element(element: etree._Element) -> None:
         masked = MASK if secret or is_secret_name(name) else mask_card_numbers(value)
         if masked != value:
             element.set(name, masked)
-    if element.text:
-        element.text = MASK if secret and element.text.strip() else mask_card_numbers(element.text)
-    if element.tail:
-        element.tail = mask_card_numbers(element.tail)
+    if secret and element.text and element.text.strip():
+        element.text = MASK
+    _mask_text_and_tails(element)
     for child in element:
         _redact_element(child)
         if secret and isinstance(child.tag, str):
@@ -61,6 +68,49 @@ def _redact_element(element: etree._Element) -> None:
             for descendant in child.iter():
                 if descendant.text and descendant.text.strip():
                     descendant.text = MASK
+
+
+def _mask_text_and_tails(element: etree._Element) -> None:
+    """Mask cards in ``element``'s text and its children's tails; text that only a comment or
+    processing instruction separates is read as one."""
+    segments: list[list[tuple[etree._Element, bool]]] = [[(element, False)]]
+    for child in element:
+        if isinstance(child.tag, str):
+            segments.append([])  # an element child: the text after it is read apart
+        segments[-1].append((child, True))
+    for segment in segments:
+        values = [(node.tail if is_tail else node.text) or "" for node, is_tail in segment]
+        if len(values) == 1:
+            masked = [mask_card_numbers(values[0])]
+        else:
+            masked = mask_card_numbers_across(values)
+        for (node, is_tail), value, new in zip(segment, values, masked, strict=True):
+            if new == value:
+                continue
+            if is_tail:
+                node.tail = new
+            else:
+                node.text = new
+
+
+def _mask_across_comments(text: str) -> str:
+    """``text`` (unparsed XML) with cards masked that comments cut apart (``4111<!-- -->1111
+    ...``); finding each comment's end once keeps an unterminated ``<!--`` linear."""
+    pieces: list[str] = []
+    comments: list[str] = []
+    position = 0
+    while (start := text.find("<!--", position)) != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            break
+        pieces.append(text[position:start])
+        comments.append(text[start : end + 3])
+        position = end + 3
+    if not comments:
+        return text
+    pieces.append(text[position:])
+    masked = mask_card_numbers_across(pieces)
+    return "".join(piece + comment for piece, comment in zip(masked, [*comments, ""], strict=True))
 
 
 def _redact_text(text: str) -> str:
@@ -73,7 +123,8 @@ def _redact_text(text: str) -> str:
         opening, name, content, closing = match.groups()
         return f"{opening}{MASK if is_secret_name(name) and content.strip() else content}{closing}"
 
-    return redact_text(_ELEMENT_TEXT.sub(element_text, _ATTRIBUTE.sub(attribute, text)))
+    masked = _ELEMENT_TEXT.sub(element_text, _ATTRIBUTE.sub(attribute, text))
+    return redact_text(_mask_across_comments(masked))
 
 
 def redact(xml_bytes: bytes) -> bytes:
