@@ -24,6 +24,7 @@ from channel_manager.adapters.throttle import FailureThrottle
 from channel_manager.adapters.vault import AesGcmVault
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.ari import AriOutbox, AriService, AvailabilityPublisher
+from channel_manager.application.claim_scope import ClaimScopedGateways
 from channel_manager.application.connect import ConnectService
 from channel_manager.application.credentials import CredentialStore
 from channel_manager.application.inventory import InventoryService
@@ -80,6 +81,9 @@ class Container(containers.DeclarativeContainer):
 
     booking = providers.Singleton(BookingAdapters, settings, credentials, message_log, clock)
     gateways = providers.Singleton(_gateways, booking)
+    # Every use case talks to the channel through this: a booking-connectivity gateway acts
+    # only on the hotel its connection holds (defence in depth behind the status checks).
+    held_gateways = providers.Singleton(ClaimScopedGateways, gateways, uow_factory)
     authorizers = providers.Singleton(_authorizers, booking)
 
     retry_policy = providers.Singleton(
@@ -104,12 +108,16 @@ class Container(containers.DeclarativeContainer):
         default_mode=settings.provided.booking_auth_mode,
     )
     inventory = providers.Singleton(InventoryService, uow_factory, ids)
-    mappings = providers.Singleton(MappingService, uow_factory, gateways, availability, clock, ids)
+    mappings = providers.Singleton(
+        MappingService, uow_factory, held_gateways, availability, clock, ids
+    )
     ari = providers.Singleton(AriService, uow_factory, outbox, clock)
     dispatcher = providers.Singleton(
-        OutboundDispatcher, uow_factory, gateways, clock, retry_policy, rng
+        OutboundDispatcher, uow_factory, held_gateways, clock, retry_policy, rng
     )
-    sync = providers.Singleton(SyncService, uow_factory, gateways, intake, clock, ids, intervals)
+    sync = providers.Singleton(
+        SyncService, uow_factory, held_gateways, intake, clock, ids, intervals
+    )
     queries = providers.Singleton(Queries, uow_factory, clock)
     api_keys = providers.Singleton(ApiKeyService, uow_factory, clock, ids)
     web_sessions = providers.Singleton(WebSessionService, uow_factory, clock)

@@ -44,6 +44,10 @@ logger = logging.getLogger(__name__)
 #: The channel every connection of this service talks to (``Connection.channel``).
 CHANNEL = "booking"
 
+#: Why a revoked connection's queued pushes are given up: its hotel may be held by another
+#: connection now, so they must never reach the channel.
+REVOKED_PUSH = "connection revoked: not sent (the hotel may now be held by another connection)"
+
 
 @attrs.frozen(kw_only=True)
 class HotelMove:
@@ -316,6 +320,7 @@ class ConnectService:
                     holder.revoke(now) if holder.status is not ConnectionStatus.REVOKED else holder
                 )
                 uow.connections.update(previous)
+                uow.outbound.give_up_open(holder.id, REVOKED_PUSH)
                 if holder.credential_ref is not None:
                     uow.secrets.delete(holder.credential_ref)
             connection_id = self._ids.new_id()
@@ -379,6 +384,7 @@ class ConnectService:
         with self._uow_factory() as uow:
             uow.connections.update(revoked)
             released = uow.hotel_claims.release_connection(revoked.id)
+            uow.outbound.give_up_open(revoked.id, REVOKED_PUSH)
             if credential_ref is not None:
                 uow.secrets.delete(credential_ref)
             uow.commit()

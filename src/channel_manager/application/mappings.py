@@ -16,7 +16,7 @@ from channel_manager.application.mapping_views import (
 )
 from channel_manager.application.mapping_writer import MappingWriter
 from channel_manager.application.reservations import link_reservation
-from channel_manager.application.scoping import owned_connection
+from channel_manager.application.scoping import active_connection, owned_connection
 from channel_manager.domain.availability import occupancy_delta
 from channel_manager.domain.channel import ExternalCatalog
 from channel_manager.domain.connection import Connection
@@ -109,8 +109,10 @@ class MappingService:
         return views
 
     def _owned(self, organization_id: UUID, connection_id: UUID) -> Connection:
+        """The connection, if it may talk to the channel (``ConnectionNotActive`` if not:
+        a revoked connection's hotel may be held by another organisation now)."""
         with self._uow_factory() as uow:
-            return owned_connection(uow, organization_id, connection_id)
+            return active_connection(uow, organization_id, connection_id)
 
     def _hotel_views(
         self, organization_id: UUID, connection: Connection, catalogs: list[ExternalCatalog]

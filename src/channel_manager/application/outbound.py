@@ -9,13 +9,15 @@ import logging
 import random
 from uuid import UUID
 
-from channel_manager.application.scoping import owned_connection
+from channel_manager.application.errors import ConnectionNotActive
+from channel_manager.application.scoping import owned_connection, require_active
 from channel_manager.domain.ari import AvailRequest
 from channel_manager.domain.ari_overlap import overrides
 from channel_manager.domain.channel import PushOutcome
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import (
     ChannelAuthError,
+    ChannelError,
     DomainError,
     NotFound,
     PermanentChannelError,
@@ -31,6 +33,15 @@ logger = logging.getLogger(__name__)
 
 #: How many of a connection's messages are read per page when looking for newer ones.
 _PAGE = 200
+
+
+def not_sent_reason(connection: Connection) -> str:
+    """Why a message of a connection that is not active is given up instead of sent."""
+    return f"not sent: connection {connection.id} is {connection.status.value}" + (
+        " (connection revoked: its hotel may now be held by another connection)"
+        if connection.revoked_at is not None
+        else ""
+    )
 
 
 class PushSuperseded(DomainError):  # noqa: N818 -- named for the failure, as in the domain
@@ -79,7 +90,7 @@ class OutboundDispatcher:
                 if not claimed:
                     break
                 for message in claimed:
-                    await self._send(await self._gateway(gateways, message), message)
+                    await self._send(gateways, message)
                 attempted += len(claimed)
         finally:
             for gateway in gateways.values():
@@ -99,14 +110,30 @@ class OutboundDispatcher:
     async def _gateway(
         self, open_gateways: dict[UUID, ChannelGateway], message: OutboundMessage
     ) -> ChannelGateway:
+        """The message's gateway; ``ConnectionNotActive`` when its connection may no longer
+        talk to the channel (checked before every send: it may be revoked meanwhile)."""
+        connection = await asyncio.to_thread(self._connection, message.connection_id)
+        require_active(connection)
         gateway = open_gateways.get(message.connection_id)
         if gateway is None:
-            connection = await asyncio.to_thread(self._connection, message.connection_id)
             gateway = self._gateways.for_connection(connection)
             open_gateways[message.connection_id] = gateway
         return gateway
 
-    async def _send(self, gateway: ChannelGateway, message: OutboundMessage) -> None:
+    async def _send(
+        self, open_gateways: dict[UUID, ChannelGateway], message: OutboundMessage
+    ) -> None:
+        try:
+            gateway = await self._gateway(open_gateways, message)
+        except ConnectionNotActive:
+            connection = await asyncio.to_thread(self._connection, message.connection_id)
+            await self._record_outcome(
+                message, message.fail_permanently(not_sent_reason(connection))
+            )
+            return
+        except ChannelError as error:  # no usable credentials or scope: nothing was sent
+            await self._record_outcome(message, message.fail_permanently(str(error)))
+            return
         try:
             outcome = await _push(gateway, message)
         except RetryableChannelError as error:
@@ -120,6 +147,9 @@ class OutboundDispatcher:
                 updated = message.delivered(self._clock.now(), outcome.confirmation)
             else:
                 updated = message.fail_permanently(outcome.confirmation)
+        await self._record_outcome(message, updated)
+
+    async def _record_outcome(self, message: OutboundMessage, updated: OutboundMessage) -> None:
         if not await asyncio.to_thread(self._record, message, updated):
             logger.warning("outbound %s was taken over; our outcome is dropped", message.id)
             return
@@ -159,6 +189,8 @@ class OutboundDispatcher:
         """
         with self._uow_factory() as uow:
             message = _owned_message(uow, organization_id, message_id)
+            # A revoked connection's hotel may be another organisation's now.
+            require_active(uow.connections.get(message.connection_id))
             replayed = message.replay(self._clock.now())  # refuses any state but failed
             newer = _newer_overriding(uow, message)
             if newer is not None:

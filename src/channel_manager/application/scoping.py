@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from channel_manager.application.errors import ConnectionNotActive
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.inventory import Property, Unit
@@ -16,6 +17,30 @@ def owned_connection(uow: UnitOfWork, organization_id: UUID, connection_id: UUID
     if connection.organization_id != organization_id:
         raise NotFound("connection", connection_id)
     return connection
+
+
+def require_active(connection: Connection) -> Connection:
+    """``connection`` if it may talk to its channel; ``ConnectionNotActive`` otherwise (a
+    revoked connection's hotel may belong to someone else now: nothing may reach it).
+    """
+    if not connection.is_active:
+        raise ConnectionNotActive(
+            f"connection {connection.id} is {connection.status.value}, not active: "
+            "it can no longer talk to the channel"
+            + (
+                " (it was revoked; connect again to manage its hotel)"
+                if connection.revoked_at
+                else ""
+            )
+        )
+    return connection
+
+
+def active_connection(uow: UnitOfWork, organization_id: UUID, connection_id: UUID) -> Connection:
+    """The organisation's connection if it is active; ``NotFound`` for anyone else's,
+    ``ConnectionNotActive`` when it is pending, in error or revoked.
+    """
+    return require_active(owned_connection(uow, organization_id, connection_id))
 
 
 def owned_property(uow: UnitOfWork, organization_id: UUID, property_id: UUID) -> Property:

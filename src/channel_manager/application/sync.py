@@ -14,7 +14,7 @@ from uuid import UUID
 import attrs
 
 from channel_manager.application.reservations import ReservationIntake
-from channel_manager.application.scoping import owned_connection
+from channel_manager.application.scoping import active_connection, require_active
 from channel_manager.domain.channel import ChannelReservation, ExternalProperty
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import ChannelAuthError, ChannelError, DomainError
@@ -73,10 +73,12 @@ class SyncService:
 
     def request(self, organization_id: UUID, connection_id: UUID) -> SyncRun:
         """Record a full sync as running (``POST /connections/{id}/sync``); the caller then
-        runs :meth:`full_sync` with the returned run in the background.
+        runs :meth:`full_sync` with the returned run in the background. A connection that is
+        not active is refused (``ConnectionNotActive``): a revoked one's hotel may be held by
+        another organisation now.
         """
         with self._uow_factory() as uow:
-            connection = owned_connection(uow, organization_id, connection_id)
+            connection = active_connection(uow, organization_id, connection_id)
             run = SyncRun(
                 id=self._ids.new_id(),
                 connection_id=connection.id,
@@ -92,6 +94,9 @@ class SyncService:
         in or failed, so the 20-second poll does not flood the history.
         """
         connection = await asyncio.to_thread(self._load, connection_id)
+        if not connection.is_active:
+            # Revoked (or failed) since the poll was claimed: the channel is not asked.
+            return None
         run = self._new_run(connection, SyncRunKind.POLL)
         gateway = self._gateways.for_connection(connection)
         try:
@@ -108,11 +113,21 @@ class SyncService:
     async def full_sync(
         self, connection_id: UUID, run: SyncRun | None = None, progress: Progress = _no_progress
     ) -> SyncRun:
-        """Refresh the hotels of every mapping, then import reservations."""
+        """Refresh the hotels of every mapping, then import reservations.
+
+        A connection that is not active (revoked since the run was requested, say) is not
+        synced: the run ends failed with the reason, and the channel is not asked anything.
+        """
         connection = await asyncio.to_thread(self._load, connection_id)
         if run is None:
+            require_active(connection)  # asked directly (the CLI): refused, nothing recorded
             started = self._new_run(connection, SyncRunKind.FULL)
             run = await asyncio.to_thread(self._save, started, finish=False, new=True)
+        if not connection.is_active:
+            stopped = run.record_error(
+                f"connection {connection.id} is {connection.status.value}, not active: not synced"
+            )
+            return await asyncio.to_thread(self._save, stopped, finish=True)
         gateway = self._gateways.for_connection(connection)
         try:
             run = await self._refresh_properties(connection, gateway, run, progress)

@@ -275,9 +275,16 @@ class OutboundMessageRepository(Protocol):
     ) -> builtins.list[OutboundMessage]:
         """Due pending messages, started (in_flight, claimed by ``worker_id``), oldest first.
 
+        Only messages of active connections: a revoked connection's hotel may be held by
+        another connection now, and one in error cannot reach the channel until reconnected.
         Per ordering key strictly in order: never returns a message while an earlier one with
         the same ``ordering_key`` is pending or in flight.
         """
+        ...
+
+    def give_up_open(self, connection_id: UUID, reason: str) -> int:
+        """Fail every pending or in-flight message of the connection with ``reason`` (it was
+        revoked: they must never be sent); how many."""
         ...
 
     def summary(self, connection_id: UUID) -> OutboxSummary:

@@ -1,7 +1,8 @@
 """``BookingGatewayFactory``: gateways bound to one connection, sharing what the process owns.
 
 A ``booking-connectivity`` connection runs as the provider's machine account (one cached JWT
-for the whole process) scoped to its property; an ``oauth2`` connection runs with its own
+for the whole process) scoped to its property (never unscoped; that the connection still
+holds the property is checked by the application's ``ClaimScopedGateways``); an ``oauth2`` connection runs with its own
 token set, loaded from the credential store on first use and saved back after every rotation.
 """
 
@@ -147,7 +148,12 @@ class BookingGatewayFactory:
                     "no Booking.com machine account is configured (CM_BOOKING_CLIENT_ID/SECRET)"
                 )
             hotel = connection.external_account_id
-            return self._machine_account, frozenset({hotel}) if hotel else None
+            if not hotel:
+                # Unscoped, the machine account would read every hotel connected to us.
+                raise MissingChannelCredentialsError(
+                    f"connection {connection.id} names no Booking.com property to act for"
+                )
+            return self._machine_account, frozenset({hotel})
         ref = connection.credential_ref
         if self._oauth2 is None or self._store is None or ref is None:
             raise MissingChannelCredentialsError(

@@ -197,8 +197,10 @@ class InMemoryOutboundMessageRepository:
     def claim_due(
         self, now: datetime, worker_id: str, limit: int
     ) -> builtins.list[OutboundMessage]:
-        """Start up to ``limit`` due head-of-line messages for ``worker_id``, oldest first."""
+        """Start up to ``limit`` due head-of-line messages of active connections for
+        ``worker_id``, oldest first."""
         everything = sorted(self._rows.values(), key=lambda m: (m.created_at, m.id))
+        active = {c.id for c in self._connections.select(lambda c: c.is_active)}
         blocked_keys: set[str] = set()
         started: builtins.list[OutboundMessage] = []
         for message in everything:
@@ -208,11 +210,24 @@ class InMemoryOutboundMessageRepository:
                 continue
             is_head = message.ordering_key not in blocked_keys
             blocked_keys.add(message.ordering_key)
-            if is_head and message.is_claimable(now) and self._rows.try_claim(message.id):
+            if not (is_head and message.connection_id in active):
+                continue
+            if message.is_claimable(now) and self._rows.try_claim(message.id):
                 begun = message.start_attempt(now, worker_id)
                 self._rows.put(begun.id, begun)
                 started.append(begun)
         return started
+
+    def give_up_open(self, connection_id: UUID, reason: str) -> int:
+        """Fail every pending or in-flight message of the connection with ``reason``."""
+        open_messages = list(
+            self._rows.select(
+                lambda m: m.connection_id == connection_id and m.state in _OPEN_STATES
+            )
+        )
+        for message in open_messages:
+            self._rows.put(message.id, message.fail_permanently(reason))
+        return len(open_messages)
 
     def summary(self, connection_id: UUID) -> OutboxSummary:
         """Counts per state and the oldest open message."""

@@ -24,6 +24,7 @@ from channel_manager.application.mapping_views import (
 )
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.queries import Queries
+from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.domain.errors import DomainError, NotFound
 from channel_manager.domain.inventory import Property, RatePlan, Unit
 from channel_manager.entrypoints.web.common import (
@@ -172,6 +173,24 @@ def _mapping_page(
     )
 
 
+def _inactive_page(request: Request[Any, Any, Any], connection: Connection) -> Response[str]:
+    """What a connection that cannot talk to the channel shows instead of its mapping: its
+    state and the way back, with nothing asked of the channel."""
+    title = (
+        "This connection is revoked"
+        if connection.status is ConnectionStatus.REVOKED
+        else f"This connection is {connection.status.value}"
+    )
+    return page(
+        request,
+        "connection_inactive.html",
+        409,
+        title=title,
+        nav="integrations",
+        connection=connection,
+    )
+
+
 @get("/connections/{connection_id:uuid}/mapping", include_in_schema=False)
 async def mapping_page(
     request: Request[Any, Any, Any],
@@ -179,8 +198,12 @@ async def mapping_page(
     connection_id: UUID,
     mappings: MappingService,
     inventory: InventoryService,
+    queries: Queries,
 ) -> Response[str]:
     """Channel items beside ours; suggestions pre-selected, unmapped rooms highlighted."""
+    connection = await asyncio.to_thread(queries.connection, organization_id, connection_id)
+    if not connection.is_active:
+        return _inactive_page(request, connection)
     hotels = await mappings.discover(organization_id, connection_id)
     own = await asyncio.to_thread(_inventory, inventory, organization_id)
     return _mapping_page(request, connection_id, hotels, own, _preselected(hotels))
@@ -197,7 +220,9 @@ async def save_mapping(
 ) -> Response[Any]:
     """Validate and save; on a problem show the page again with the choices and the reason."""
     # Another organisation's id: 404 before anything is read from the form.
-    await asyncio.to_thread(queries.connection, organization_id, connection_id)
+    connection = await asyncio.to_thread(queries.connection, organization_id, connection_id)
+    if not connection.is_active:
+        return _inactive_page(request, connection)
     form = await request.form()
     submitted = {key: value for key, value in form.items() if isinstance(value, str)}
     try:

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from channel_manager.adapters.sqlalchemy import tables
 from channel_manager.adapters.sqlalchemy.repositories.base import TableAccess
 from channel_manager.adapters.sqlalchemy.rows.outbound import outbound_from_row, outbound_to_row
+from channel_manager.domain.connection import ConnectionStatus
 from channel_manager.domain.sync import OutboundMessage, OutboundState, OutboxSummary
 
 _OPEN_STATES = (OutboundState.PENDING.value, OutboundState.IN_FLIGHT.value)
@@ -60,8 +61,13 @@ class SqlAlchemyOutboundMessageRepository:
     def claim_due(
         self, now: datetime, worker_id: str, limit: int
     ) -> builtins.list[OutboundMessage]:
-        """Start up to ``limit`` due head-of-line messages for ``worker_id``, oldest first."""
+        """Start up to ``limit`` due head-of-line messages of active connections for
+        ``worker_id``, oldest first."""
         table = tables.outbound_messages
+        connections = tables.connections
+        active = sa.select(connections.c.id).where(
+            connections.c.status == ConnectionStatus.ACTIVE.value
+        )
         earlier = table.alias("earlier")
         blocked_by_earlier = sa.exists().where(
             earlier.c.ordering_key == table.c.ordering_key,
@@ -77,6 +83,8 @@ class SqlAlchemyOutboundMessageRepository:
                 # Pending and due, or in flight with an expired claim (a dead worker's).
                 table.c.state.in_(_OPEN_STATES),
                 table.c.next_attempt_at <= now,
+                # A revoked connection's hotel may be held by another one now: never sent.
+                table.c.connection_id.in_(active),
                 ~blocked_by_earlier,
             )
             .order_by(table.c.created_at, table.c.id)
@@ -98,6 +106,18 @@ class SqlAlchemyOutboundMessageRepository:
                 )
             )
         return started
+
+    def give_up_open(self, connection_id: UUID, reason: str) -> int:
+        """Fail every pending or in-flight message of the connection with ``reason``."""
+        table = tables.outbound_messages
+        open_messages = self._rows.many(
+            outbound_from_row,
+            table.c.connection_id == connection_id,
+            table.c.state.in_(_OPEN_STATES),
+        )
+        for message in open_messages:
+            self._rows.update(outbound_to_row(message.fail_permanently(reason)))
+        return len(open_messages)
 
     def release(self, worker_id: str) -> int:
         """Return every message in flight for ``worker_id`` to pending; how many."""
