@@ -84,11 +84,15 @@ class Seeded:
         uow.rate_plans.add(self.rate_plan)
 
 
-def seed(factory: object) -> Seeded:
-    """Commit a :class:`Seeded` world through a unit of work from ``factory``."""
+def seed(factory: object, *, active: bool = False) -> Seeded:
+    """Commit a :class:`Seeded` world through a unit of work from ``factory``; ``active``:
+    with its connection active (only an active connection's pushes are claimed)."""
     assert callable(factory)
     with factory() as uow:
         seeded = Seeded(uow)
+        if active:
+            seeded.connection = seeded.connection.activate("connection/seeded", at(0))
+            uow.connections.update(seeded.connection)
         uow.commit()
     return seeded
 

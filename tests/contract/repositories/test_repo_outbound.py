@@ -29,7 +29,7 @@ def _claim(uow_factory, now, worker="w1", limit=10):
 
 
 def test_messages_round_trip_with_their_payload(uow_factory):
-    seeded = seed(uow_factory)
+    seeded = seed(uow_factory, active=True)
     avail = availability_message(seeded.connection.id, key="idem-1")
     rates = rate_message(seeded.connection.id, created_minute=1)
     _queue(uow_factory, avail, rates)
@@ -47,8 +47,8 @@ def test_messages_round_trip_with_their_payload(uow_factory):
 
 def test_listing_by_organisation_filters_before_the_page_is_cut(uow_factory):
     """Another organisation's newer pushes neither fill the page nor hide ours (issue 12)."""
-    ours = seed(uow_factory)
-    theirs = seed(uow_factory)
+    ours = seed(uow_factory, active=True)
+    theirs = seed(uow_factory, active=True)
     mine = availability_message(ours.connection.id, created_minute=1)
     flood = [rate_message(theirs.connection.id, created_minute=2 + i) for i in range(30)]
     _queue(uow_factory, mine, *flood)
@@ -64,7 +64,7 @@ def test_listing_by_organisation_filters_before_the_page_is_cut(uow_factory):
 
 
 def test_claim_starts_due_messages_oldest_first(uow_factory):
-    seeded = seed(uow_factory)
+    seeded = seed(uow_factory, active=True)
     first = availability_message(seeded.connection.id, ordering_key="H1", created_minute=1)
     second = availability_message(seeded.connection.id, ordering_key="H2", created_minute=2)
     future = availability_message(seeded.connection.id, ordering_key="H3", due_minute=60)
@@ -79,7 +79,7 @@ def test_claim_starts_due_messages_oldest_first(uow_factory):
 
 
 def test_a_later_message_waits_for_an_earlier_one_with_the_same_key(uow_factory):
-    seeded = seed(uow_factory)
+    seeded = seed(uow_factory, active=True)
     earlier = availability_message(
         seeded.connection.id, ordering_key="H1", created_minute=1, due_minute=30
     )
@@ -98,7 +98,7 @@ def test_a_later_message_waits_for_an_earlier_one_with_the_same_key(uow_factory)
 
 
 def test_one_claim_takes_only_the_head_of_each_key(uow_factory):
-    seeded = seed(uow_factory)
+    seeded = seed(uow_factory, active=True)
     messages = [
         availability_message(seeded.connection.id, ordering_key="H1", created_minute=n)
         for n in range(3)
@@ -108,7 +108,7 @@ def test_one_claim_takes_only_the_head_of_each_key(uow_factory):
 
 
 def test_failed_messages_no_longer_block_and_retries_wait_their_turn(uow_factory):
-    seeded = seed(uow_factory)
+    seeded = seed(uow_factory, active=True)
     doomed = availability_message(seeded.connection.id, ordering_key="H1", created_minute=1)
     after = availability_message(seeded.connection.id, ordering_key="H1", created_minute=2)
     _queue(uow_factory, doomed, after)
@@ -126,7 +126,7 @@ def test_failed_messages_no_longer_block_and_retries_wait_their_turn(uow_factory
 
 
 def test_release_returns_a_workers_messages(uow_factory):
-    seeded = seed(uow_factory)
+    seeded = seed(uow_factory, active=True)
     mine = availability_message(seeded.connection.id, ordering_key="H1")
     theirs = availability_message(seeded.connection.id, ordering_key="H2")
     _queue(uow_factory, mine)
@@ -145,7 +145,7 @@ def test_release_returns_a_workers_messages(uow_factory):
 
 
 def test_a_rolled_back_claim_leaves_the_message_pending(uow_factory):
-    seeded = seed(uow_factory)
+    seeded = seed(uow_factory, active=True)
     message = availability_message(seeded.connection.id)
     _queue(uow_factory, message)
     with uow_factory() as uow:
@@ -155,7 +155,7 @@ def test_a_rolled_back_claim_leaves_the_message_pending(uow_factory):
 
 
 def test_summary_counts_states_and_dates_the_oldest_open_message(uow_factory):
-    seeded = seed(uow_factory)
+    seeded = seed(uow_factory, active=True)
     first = availability_message(seeded.connection.id, ordering_key="H1", created_minute=1)
     second = availability_message(seeded.connection.id, ordering_key="H2", created_minute=2)
     third = availability_message(seeded.connection.id, ordering_key="H3", created_minute=3)
@@ -176,3 +176,55 @@ def test_summary_counts_states_and_dates_the_oldest_open_message(uow_factory):
     assert summary.oldest_open_at == at(2)  # the failed one is not open
     assert empty.counts == {}
     assert empty.oldest_open_at is None
+
+
+def _set_connection(uow_factory, connection):
+    with uow_factory() as uow:
+        uow.connections.update(connection)
+        uow.commit()
+
+
+def test_only_an_active_connections_messages_are_claimed(uow_factory):
+    """A revoked connection's hotel may be held by another connection now, and one in error
+    cannot reach the channel: their queued pushes are never started (issue 12 review)."""
+    revoked = seed(uow_factory, active=True)
+    failing = seed(uow_factory, active=True)
+    healthy = seed(uow_factory, active=True)
+    theirs = availability_message(revoked.connection.id, ordering_key="R", created_minute=1)
+    broken = availability_message(failing.connection.id, ordering_key="F", created_minute=2)
+    ours = availability_message(healthy.connection.id, ordering_key="H", created_minute=3)
+    _queue(uow_factory, theirs, broken, ours)
+    _set_connection(uow_factory, revoked.connection.revoke(at(4)))
+    _set_connection(uow_factory, failing.connection.fail("the channel refused access"))
+    assert [m.id for m in _claim(uow_factory, at(5))] == [ours.id]
+    assert _claim(uow_factory, at(5)) == []
+    with uow_factory() as uow:
+        assert uow.outbound.get(theirs.id).state is OutboundState.PENDING
+        assert uow.outbound.get(broken.id).state is OutboundState.PENDING
+
+
+def test_give_up_open_fails_a_connections_open_messages_with_the_reason(uow_factory):
+    seeded = seed(uow_factory, active=True)
+    other = seed(uow_factory, active=True)
+    sent = availability_message(seeded.connection.id, ordering_key="S", created_minute=1)
+    flying = availability_message(seeded.connection.id, ordering_key="F", created_minute=2)
+    waiting = availability_message(seeded.connection.id, ordering_key="S", created_minute=3)
+    elsewhere = availability_message(other.connection.id, ordering_key="E", created_minute=4)
+    _queue(uow_factory, sent, flying, waiting, elsewhere)
+    with uow_factory() as uow:
+        [claimed_sent, claimed_flying, _] = uow.outbound.claim_due(at(5), "w1", 10)
+        uow.outbound.update(claimed_sent.delivered(at(5), "ok"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.outbound.give_up_open(seeded.connection.id, "connection revoked") == 2
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.outbound.get(sent.id).state is OutboundState.DELIVERED
+        for message in (flying, waiting):
+            stored = uow.outbound.get(message.id)
+            assert stored.state is OutboundState.FAILED
+            assert stored.last_error == "connection revoked"
+            assert stored.claimed_by is None
+        assert uow.outbound.get(elsewhere.id).state is OutboundState.IN_FLIGHT
+        assert uow.outbound.give_up_open(seeded.connection.id, "again") == 0
+    assert claimed_flying.id == flying.id

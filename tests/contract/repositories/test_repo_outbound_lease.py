@@ -16,7 +16,7 @@ def _claim(uow_factory, now, worker):
 
 
 def test_an_abandoned_claim_is_taken_over_after_the_lease(uow_factory):
-    seeded = seed(uow_factory)
+    seeded = seed(uow_factory, active=True)
     head = availability_message(seeded.connection.id, ordering_key="H1", created_minute=0)
     later = availability_message(seeded.connection.id, ordering_key="H1", created_minute=1)
     with uow_factory() as uow:

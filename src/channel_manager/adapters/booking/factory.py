@@ -2,8 +2,9 @@
 
 A ``booking-connectivity`` connection runs as the provider's machine account (one cached JWT
 for the whole process) scoped to its property (never unscoped; that the connection still
-holds the property is checked by the application's ``ClaimScopedGateways``); an ``oauth2`` connection runs with its own
-token set, loaded from the credential store on first use and saved back after every rotation.
+holds the property is checked by the application's ``ClaimScopedGateways``); an ``oauth2``
+connection runs with its own token set, loaded from the credential store on first use and
+saved back after every rotation.
 """
 
 from __future__ import annotations
