@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -11,11 +12,12 @@ from dependency_injector import providers
 from litestar.testing import TestClient
 
 from channel_manager.adapters.memory.fake_authorizers import FakeOAuth2Authorizer
-from channel_manager.adapters.memory.gateway import FakeChannel
+from channel_manager.adapters.memory.gateway import FakeChannel, GatewayOperation
 from channel_manager.container import Container
 from channel_manager.domain.connection import AuthMode
+from channel_manager.domain.errors import PermanentChannelError
 from channel_manager.entrypoints.asgi import build_asgi_app
-from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, catalog
+from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, booking, catalog
 from tests.support.clock import MovableClock, next_year
 from tests.support.containers import make_settings, memory_container
 
@@ -335,3 +337,50 @@ def test_out_of_range_values_are_4xx_not_500(api: Api) -> None:
         page = api.client.get(f"/api/v1/reservations?{query}", headers=api.auth())
         assert page.status_code == 400, query
         assert page.json()["error"]["message"]
+
+
+def test_a_revoked_connection_gets_409_for_sync_properties_and_retry(api: Api) -> None:
+    """After the operator moves the hotel away, the old holder's key can make the service
+    fetch, acknowledge or push nothing for it (issue 12 review)."""
+    connection = _mapped_connection(api)
+    channel = api.container.gateways().channel
+    assert isinstance(channel, FakeChannel)
+    accepted = api.client.post(
+        f"/api/v1/connections/{connection}/ari",
+        json={
+            "changes": [
+                {
+                    "hotel_code": HOTEL,
+                    "room_type_code": ROOM_DOUBLE,
+                    "start": next_year(1, 5).isoformat(),
+                    "end": next_year(1, 5).isoformat(),
+                    "stop_sell": True,
+                }
+            ]
+        },
+        headers=api.auth(),
+    )
+    assert accepted.status_code == 202, accepted.text
+    [push] = accepted.json()["push_ids"]
+    channel.fail_next(
+        GatewayOperation.PUSH_AVAILABILITY, PermanentChannelError("402", "room not active")
+    )
+    asyncio.run(api.container.dispatcher().dispatch_due("w1"))
+    api.container.connect().move_hotel(HOTEL, api.other.id, "ticket 9: deed shown")
+    channel.enqueue(booking("R1"))
+    channel.calls.clear()
+
+    for method, path in (
+        ("POST", f"/api/v1/connections/{connection}/sync"),
+        ("GET", f"/api/v1/connections/{connection}/properties"),
+        ("POST", f"/api/v1/pushes/{push}/retry"),
+    ):
+        answer = api.client.request(method, path, headers=api.auth())
+        assert answer.status_code == 409, (path, answer.text)
+        assert answer.json()["error"]["type"] == "connection_not_active"
+        assert "revoked" in answer.json()["error"]["message"]
+    assert asyncio.run(api.container.dispatcher().dispatch_due("w1")) == 0
+
+    assert channel.calls == []
+    assert len(channel.pending_messages()) == 1  # left for the new holder
+    assert api.client.get(f"/api/v1/pushes/{push}", headers=api.auth()).json()["state"] == "failed"

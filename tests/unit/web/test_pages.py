@@ -361,3 +361,37 @@ def test_a_missing_extranet_property_id_lands_on_the_result_page_not_in_json(
     shown = client.get(answer.headers["location"])
     assert shown.status_code == 200
     assert "property" in shown.text.lower()
+
+
+def test_a_revoked_connections_pages_say_so_and_call_nothing(
+    client: TestClient, world: World, connected: str
+) -> None:
+    """Not the internal "secret connection:... not found", and no channel call per visit."""
+    _map_double_room(client, world, connected)
+    sync_page = client.get(f"/sync?connection_id={connected}")
+    asyncio.run(world.container.connect().disconnect(world.organization_id, UUID(connected)))
+    world.channel.enqueue(booking("BK-1", hotel_code=HOTEL_CODE, room="DBL"))
+    world.channel.calls.clear()
+
+    page = client.get(f"/connections/{connected}/mapping")
+    saved = client.post(
+        f"/connections/{connected}/mapping",
+        data={"_csrf_token": csrf_from(sync_page.text), "hotel-0-code": HOTEL_CODE},
+    )
+    synced = client.post(
+        f"/connections/{connected}/sync",
+        data={"_csrf_token": csrf_from(sync_page.text)},
+        follow_redirects=False,
+    )
+
+    assert page.status_code == 409
+    assert "This connection is revoked" in page.text
+    assert "connect it from" in page.text
+    assert "not found" not in page.text
+    assert 'name="hotel-0-code"' not in page.text  # no mapping form
+    assert saved.status_code == 409
+    assert "This connection is revoked" in saved.text
+    assert synced.status_code == 409
+    assert "revoked" in synced.text
+    assert world.channel.calls == []
+    assert len(world.channel.pending_messages()) == 1
