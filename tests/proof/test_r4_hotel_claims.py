@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import parse_qs, urljoin, urlsplit
 from uuid import UUID, uuid4
 
@@ -39,10 +40,14 @@ from tests.e2e.flows import (
     connect_oauth2,
     form_fields,
     machine_headers,
+    map_hotel,
     ok,
+    push_view,
     sandbox_requests,
+    submit_ari,
 )
 from tests.e2e.harness import RunningService
+from tests.e2e.inventory import our_reservations
 
 from .r45_support import cli
 
@@ -282,3 +287,77 @@ def test_a_hotel_another_organisation_connected_is_refused_and_the_operator_move
     )
     assert refused.status_code == 409, refused.text
     assert refused.json()["error"]["type"] == "connection_not_active"
+
+
+def test_after_a_move_the_old_holder_can_neither_sync_list_nor_replay(
+    sandbox: SandboxServer,
+    sandbox_http: httpx.Client,
+    service: RunningService,
+    tenant_factory: Callable[[str], Tenant],
+) -> None:
+    """The review's attack on a revoked connection: after ``move-hotel`` the old holder asked
+    for a sync (its run fetched and acknowledged the hotel's bookings, which never reached the
+    new holder), listed the hotel's catalogue, and replayed a stop-sell that was delivered.
+    Now each is a 409 that reaches nothing at Booking.com; its queued stop-sell is given up,
+    never sent; the booking is left for, and reaches, the new holder."""
+    owner, attacker = tenant_factory("Rightful Rooms"), tenant_factory("Mallory Ltd")
+    # Mallory holds the hotel (however it got it: the race above, or the owner's mistake).
+    takens = connect_through_extranet(attacker, RACED_HOTEL)
+    map_hotel(attacker, takens, RACED_HOTEL)
+    today = service.container.clock().now().date()
+    stop_sell = {
+        "hotel_code": RACED_HOTEL,
+        "room_type_code": f"{RACED_HOTEL}01",
+        "start": (today + timedelta(days=30)).isoformat(),
+        "end": (today + timedelta(days=31)).isoformat(),
+        "stop_sell": True,
+    }
+    queued = submit_ari(attacker, takens, stop_sell)  # queued; the worker has not run yet
+    settings = service.container.settings()
+    environ = {
+        "CM_DATABASE_URL": settings.database_url,
+        "CM_VAULT_KEYS": settings.vault_keys.reveal_text(),
+    }
+    moved = cli(
+        environ,
+        "connections",
+        "move-hotel",
+        RACED_HOTEL,
+        "--to-organization",
+        "Rightful Rooms",
+        "--reason",
+        "support ticket 77: the owner showed the Extranet",
+    )
+    assert moved.returncode == 0, moved.stderr
+    made = ok(
+        sandbox_http.post(
+            "/_sandbox/reservations/generate", json={"kind": "new", "hotel_code": RACED_HOTEL}
+        ),
+        201,
+    )
+    booking_id = made["reservation"]["id"]
+    asked_before = len(sandbox.state.requests)
+
+    attempts = [
+        attacker.api.post(f"/api/v1/connections/{takens}/sync"),
+        attacker.api.get(f"/api/v1/connections/{takens}/properties"),
+        *(attacker.api.post(f"/api/v1/pushes/{push}/retry") for push in queued),
+    ]
+
+    for answer in attempts:
+        assert answer.status_code == 409, answer.text
+        assert answer.json()["error"]["type"] == "connection_not_active"
+    assert len(sandbox.state.requests) == asked_before  # Booking.com was asked nothing
+    mine = [m for m in sandbox.state.queue.messages if m.hotel_code == RACED_HOTEL]
+    assert mine
+    assert all(m.pending for m in mine)  # nothing acknowledged
+    # The worker delivers none of the old holder's pushes: they are given up, visibly.
+    service.tick_until(
+        lambda: [r for r in our_reservations(owner) if r["external_id"] == booking_id]
+    )
+    for push in queued:
+        view = push_view(attacker, push)
+        assert view["state"] == "failed"
+        assert "connection revoked" in str(view["last_error"])
+    assert not [r for r in sandbox.state.requests if "AvailNotif" in r.path]
+    assert not [r for r in our_reservations(attacker) if r["external_id"] == booking_id]
