@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from channel_manager.application.errors import ConnectionNotActive
-from channel_manager.domain.connection import Connection
+from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.inventory import Property, Unit
 from channel_manager.ports.repositories import UnitOfWork
@@ -23,15 +23,15 @@ def require_active(connection: Connection) -> Connection:
     """``connection`` if it may talk to its channel; ``ConnectionNotActive`` otherwise (a
     revoked connection's hotel may belong to someone else now: nothing may reach it).
     """
+    if connection.status is ConnectionStatus.REVOKED:
+        raise ConnectionNotActive(
+            f"connection {connection.id} is revoked: it no longer talks to the channel "
+            "(connect the hotel again to manage it)"
+        )
     if not connection.is_active:
         raise ConnectionNotActive(
-            f"connection {connection.id} is {connection.status.value}, not active: "
-            "it can no longer talk to the channel"
-            + (
-                " (it was revoked; connect again to manage its hotel)"
-                if connection.revoked_at
-                else ""
-            )
+            f"connection {connection.id} is {connection.status.value}, not active: it cannot "
+            "talk to the channel until it is connected again"
         )
     return connection
 

@@ -395,3 +395,20 @@ def test_a_revoked_connections_pages_say_so_and_call_nothing(
     assert "revoked" in synced.text
     assert world.channel.calls == []
     assert len(world.channel.pending_messages()) == 1
+
+
+def test_a_failed_connections_mapping_page_asks_to_reconnect_and_calls_nothing(
+    client: TestClient, world: World, connected: str
+) -> None:
+    with world.container.uow_factory()() as uow:
+        current = uow.connections.get(UUID(connected))
+        uow.connections.update(current.fail("the channel refused access: token revoked"))
+        uow.commit()
+    world.channel.calls.clear()
+
+    page = client.get(f"/connections/{connected}/mapping")
+
+    assert page.status_code == 409
+    assert "This connection needs to be connected again" in page.text
+    assert "token revoked" in page.text
+    assert world.channel.calls == []

@@ -176,11 +176,10 @@ def _mapping_page(
 def _inactive_page(request: Request[Any, Any, Any], connection: Connection) -> Response[str]:
     """What a connection that cannot talk to the channel shows instead of its mapping: its
     state and the way back, with nothing asked of the channel."""
-    title = (
-        "This connection is revoked"
-        if connection.status is ConnectionStatus.REVOKED
-        else f"This connection is {connection.status.value}"
-    )
+    title = {
+        ConnectionStatus.REVOKED: "This connection is revoked",
+        ConnectionStatus.ERROR: "This connection needs to be connected again",
+    }.get(connection.status, "This connection is not active yet")
     return page(
         request,
         "connection_inactive.html",
