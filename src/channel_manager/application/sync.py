@@ -13,6 +13,7 @@ from uuid import UUID
 
 import attrs
 
+from channel_manager.application.claim_scope import HotelNotHeld
 from channel_manager.application.reservations import ReservationIntake
 from channel_manager.application.scoping import active_connection, require_active
 from channel_manager.domain.channel import ChannelReservation, ExternalProperty
@@ -222,11 +223,18 @@ class SyncService:
         self, connection: Connection, run: SyncRun, error: ChannelError
     ) -> SyncRun:
         logger.warning("sync of connection %s failed: %s", connection.id, error)
-        if isinstance(error, ChannelAuthError):
+        if isinstance(error, ChannelAuthError | HotelNotHeld):
+            # Neither heals by itself: the connection stops (no poll every 20 s failing
+            # again) and says why until it is connected again.
+            reason = (
+                str(error)
+                if isinstance(error, HotelNotHeld)
+                else f"the channel refused access: {error}"
+            )
             with self._uow_factory() as uow:
                 current = uow.connections.get(connection.id)
                 if current.is_active:
-                    uow.connections.update(current.fail(f"the channel refused access: {error}"))
+                    uow.connections.update(current.fail(reason))
                     uow.commit()
         return run.record_error(str(error))
 

@@ -43,11 +43,6 @@ def _move_away(world: World) -> Connection:
     return move.connection
 
 
-def _stored_status(world: World, connection: Connection) -> ConnectionStatus:
-    with world.container.uow_factory()() as uow:
-        return uow.connections.get(connection.id).status
-
-
 async def test_the_old_holder_cannot_sync_after_the_hotel_was_moved(world: World) -> None:
     old = await _mapped_holder(world)
     _move_away(world)
@@ -171,10 +166,10 @@ async def test_a_gateway_acts_only_on_a_hotel_its_connection_holds(world: World)
     world.channel.enqueue(booking("R1"))
     world.channel.calls.clear()
 
-    polled = await world.container.sync().poll(holder.id)
     await world.container.dispatcher().dispatch_due("w1")
     with pytest.raises(HotelNotHeld):
         await world.container.mappings().discover(world.organization.id, holder.id)
+    polled = await world.container.sync().poll(holder.id)
 
     assert world.channel.calls == []  # nothing fetched, acknowledged, listed or pushed
     assert polled is not None
@@ -185,7 +180,13 @@ async def test_a_gateway_acts_only_on_a_hotel_its_connection_holds(world: World)
     assert failed.last_error is not None
     assert "does not hold" in failed.last_error
     assert world.channel.availability == {}
-    assert _stored_status(world, holder) is ConnectionStatus.ACTIVE
+    # It cannot heal by itself: the connection stops, saying why, instead of failing again
+    # every 20 seconds.
+    with world.container.uow_factory()() as uow:
+        stopped = uow.connections.get(holder.id)
+    assert stopped.status is ConnectionStatus.ERROR
+    assert stopped.error_reason is not None
+    assert "does not hold" in stopped.error_reason
 
 
 async def test_a_holding_gateway_works_as_before(world: World) -> None:
