@@ -12,6 +12,7 @@ import pytest
 from litestar.testing import TestClient
 
 from channel_manager.adapters.memory.gateway import GatewayOperation
+from channel_manager.application.ari import AriChangeInput
 from channel_manager.domain.errors import PermanentChannelError
 from channel_manager.domain.money import Money
 from channel_manager.domain.reservation import Totals
@@ -368,6 +369,14 @@ def test_a_revoked_connections_pages_say_so_and_call_nothing(
 ) -> None:
     """Not the internal "secret connection:... not found", and no channel call per visit."""
     _map_double_room(client, world, connected)
+    stop_sell = AriChangeInput(
+        hotel_code=HOTEL_CODE,
+        room_type_code="DBL",
+        start=next_year(2, 1),
+        end=next_year(2, 1),
+        stop_sell=True,
+    )
+    [queued] = world.container.ari().submit(world.organization_id, UUID(connected), [stop_sell])
     sync_page = client.get(f"/sync?connection_id={connected}")
     asyncio.run(world.container.connect().disconnect(world.organization_id, UUID(connected)))
     world.channel.enqueue(booking("BK-1", hotel_code=HOTEL_CODE, room="DBL"))
@@ -393,6 +402,10 @@ def test_a_revoked_connections_pages_say_so_and_call_nothing(
     assert "This connection is revoked" in saved.text
     assert synced.status_code == 409
     assert "revoked" in synced.text
+    pushes = client.get(f"/pushes?connection_id={connected}")
+    assert f'data-push-id="{queued.id}"' in pushes.text
+    assert "connection revoked" in pushes.text  # given up, visibly
+    assert f"/pushes/{queued.id}/retry" not in pushes.text  # nothing to retry through
     assert world.channel.calls == []
     assert len(world.channel.pending_messages()) == 1
 
