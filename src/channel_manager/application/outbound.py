@@ -9,6 +9,7 @@ import logging
 import random
 from uuid import UUID
 
+from channel_manager.application.connect import REVOKED_PUSH
 from channel_manager.application.errors import ConnectionNotActive
 from channel_manager.application.scoping import owned_connection, require_active
 from channel_manager.domain.ari import AvailRequest
@@ -174,6 +175,16 @@ class OutboundDispatcher:
             uow.outbound.update(outcome)
             uow.commit()
         return True
+
+    def give_up_revoked(self) -> int:
+        """Give up what revoked connections still have queued (a revocation gives its
+        pushes up at once; this catches what was revoked before that, at worker start)."""
+        with self._uow_factory() as uow:
+            given_up = uow.outbound.give_up_revoked(REVOKED_PUSH)
+            uow.commit()
+        if given_up:
+            logger.warning("gave up %d queued push(es) of revoked connections", given_up)
+        return given_up
 
     def release(self, worker_id: str) -> int:
         """Give back whatever ``worker_id`` still holds (on shutdown)."""

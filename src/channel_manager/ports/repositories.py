@@ -287,6 +287,11 @@ class OutboundMessageRepository(Protocol):
         revoked: they must never be sent); how many."""
         ...
 
+    def give_up_revoked(self, reason: str) -> int:
+        """Fail every pending or in-flight message of every revoked connection with
+        ``reason`` (what a revocation before ``give_up_open`` existed left queued); how many."""
+        ...
+
     def summary(self, connection_id: UUID) -> OutboxSummary:
         """Counts per state and when the oldest pending or in-flight message was queued."""
         ...

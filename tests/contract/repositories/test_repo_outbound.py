@@ -228,3 +228,22 @@ def test_give_up_open_fails_a_connections_open_messages_with_the_reason(uow_fact
         assert uow.outbound.get(elsewhere.id).state is OutboundState.IN_FLIGHT
         assert uow.outbound.give_up_open(seeded.connection.id, "again") == 0
     assert claimed_flying.id == flying.id
+
+
+def test_give_up_revoked_fails_only_revoked_connections_open_messages(uow_factory):
+    """What a revocation from before pushes were given up at once left queued."""
+    revoked = seed(uow_factory, active=True)
+    failing = seed(uow_factory, active=True)
+    left = availability_message(revoked.connection.id, ordering_key="R", created_minute=1)
+    waiting = availability_message(failing.connection.id, ordering_key="F", created_minute=2)
+    _queue(uow_factory, left, waiting)
+    _set_connection(uow_factory, revoked.connection.revoke(at(3)))
+    _set_connection(uow_factory, failing.connection.fail("token refresh failed"))
+    with uow_factory() as uow:
+        assert uow.outbound.give_up_revoked("connection revoked") == 1
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.outbound.get(left.id)
+        assert (stored.state, stored.last_error) == (OutboundState.FAILED, "connection revoked")
+        assert uow.outbound.get(waiting.id).state is OutboundState.PENDING  # may reconnect
+        assert uow.outbound.give_up_revoked("connection revoked") == 0

@@ -20,6 +20,7 @@ from channel_manager.domain.connection import AuthMode, Connection, ConnectionSt
 from channel_manager.domain.errors import PermanentChannelError
 from channel_manager.domain.sync import OutboundState, SyncRunStatus
 from channel_manager.entrypoints.rest.errors import status_for
+from channel_manager.entrypoints.worker.loop import build_worker
 from tests.support.builders import HOTEL, ROOM_DOUBLE, booking
 from tests.support.clock import next_year
 from tests.unit.application.conftest import World
@@ -204,3 +205,24 @@ async def test_a_holding_gateway_works_as_before(world: World) -> None:
         m.state is OutboundState.DELIVERED
         for m in world.container.dispatcher().list(world.organization.id)
     )
+
+
+async def test_pushes_left_queued_by_an_earlier_revocation_are_given_up_at_worker_start(
+    world: World,
+) -> None:
+    """A database from before revocations gave pushes up: the worker gives them up first."""
+    old = await _mapped_holder(world)
+    queued = _submit_double(world, old, next_year(1, 5), next_year(1, 5), stop_sell=True)
+    with world.container.uow_factory()() as uow:  # revoked the old way: pushes left queued
+        uow.connections.update(uow.connections.get(old.id).revoke(world.clock.now()))
+        uow.commit()
+    world.channel.calls.clear()
+
+    await build_worker(world.container, "w1").run(once=True)
+
+    assert world.channel.calls == []
+    for push in queued:
+        given_up = world.container.dispatcher().get(world.organization.id, push.id)
+        assert given_up.state is OutboundState.FAILED
+        assert given_up.last_error is not None
+        assert "connection revoked" in given_up.last_error

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from channel_manager.adapters.memory.store import TableView
 from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
-from channel_manager.domain.connection import Connection
+from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.messages import MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
@@ -228,6 +228,13 @@ class InMemoryOutboundMessageRepository:
         for message in open_messages:
             self._rows.put(message.id, message.fail_permanently(reason))
         return len(open_messages)
+
+    def give_up_revoked(self, reason: str) -> int:
+        """Fail every open message of a revoked connection with ``reason``; how many."""
+        revoked = [
+            c.id for c in self._connections.select(lambda c: c.status is ConnectionStatus.REVOKED)
+        ]
+        return sum(self.give_up_open(connection_id, reason) for connection_id in revoked)
 
     def summary(self, connection_id: UUID) -> OutboxSummary:
         """Counts per state and the oldest open message."""

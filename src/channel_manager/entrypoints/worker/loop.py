@@ -123,6 +123,9 @@ class Worker:
     async def run(self, *, once: bool = False) -> None:
         """Loop until :attr:`stopping` is set (or once); then release claimed work."""
         logger.info("worker %s started", self.worker_id)
+        await self._guard(
+            asyncio.to_thread(self._dispatcher.give_up_revoked), "giving up revoked pushes"
+        )
         self._signal.listen()
         try:
             while not self.stopping.is_set():

@@ -119,6 +119,22 @@ class SqlAlchemyOutboundMessageRepository:
             self._rows.update(outbound_to_row(message.fail_permanently(reason)))
         return len(open_messages)
 
+    def give_up_revoked(self, reason: str) -> int:
+        """Fail every open message of a revoked connection with ``reason``; how many."""
+        table = tables.outbound_messages
+        connections = tables.connections
+        revoked = sa.select(connections.c.id).where(
+            connections.c.status == ConnectionStatus.REVOKED.value
+        )
+        open_messages = self._rows.many(
+            outbound_from_row,
+            table.c.connection_id.in_(revoked),
+            table.c.state.in_(_OPEN_STATES),
+        )
+        for message in open_messages:
+            self._rows.update(outbound_to_row(message.fail_permanently(reason)))
+        return len(open_messages)
+
     def release(self, worker_id: str) -> int:
         """Return every message in flight for ``worker_id`` to pending; how many."""
         table = tables.outbound_messages
