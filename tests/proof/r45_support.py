@@ -25,7 +25,7 @@ from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy.tables import metadata
 from tests.e2e.flows import ok
 from tests.e2e.harness import RunningService
-from tests.support.clock import shifted_now
+from tests.support.clock import session_offset_seconds, shifted_now
 
 PUSH_PATH = "/ota/booking/reservations"
 OTA_NS = "http://www.opentravel.org/OTA/2003/05"
@@ -84,6 +84,7 @@ def cli(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``channel-manager ARGS`` in its own process with ``environ`` as its CM_ settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CM_")}
+    env["CM_CLOCK_OFFSET"] = session_offset_seconds()  # the session's day, as the service's
     env.update(environ)
     return subprocess.run(
         [str(_CLI), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -171,6 +172,7 @@ class ServeProcess:
 
     def __enter__(self) -> ServeProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CM_")}
+        env["CM_CLOCK_OFFSET"] = session_offset_seconds()  # the session's day, as the sandbox's
         env.update(self.environ)
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
