@@ -232,7 +232,7 @@ class SyncService:
                 else f"the channel refused access: {error}"
             )
             with self._uow_factory() as uow:
-                current = uow.connections.get(connection.id)
+                current = uow.connections.get_for_update(connection.id)
                 if current.is_active:
                     uow.connections.update(current.fail(reason))
                     uow.commit()
@@ -265,7 +265,9 @@ class SyncService:
     def _reschedule(self, connection_id: UUID, *, poll: bool, full: bool) -> None:
         now = self._clock.now()
         with self._uow_factory() as uow:
-            current = uow.connections.get(connection_id)
+            # Locked: a disconnect committing between this read and the write below would
+            # otherwise be overwritten, and the revoked connection would read active again.
+            current = uow.connections.get_for_update(connection_id)
             if not current.is_active:
                 return
             uow.connections.update(

@@ -46,6 +46,12 @@ class ConnectionRepository(Protocol):
     def add(self, connection: Connection) -> None: ...
     def update(self, connection: Connection) -> None: ...
 
+    def get_for_update(self, id: UUID) -> Connection:
+        """The connection, its row locked until the unit of work ends (``SELECT ... FOR
+        UPDATE``): read, decide and write it back without overwriting a change another
+        transaction committed meanwhile (a disconnect, say). NotFound when unknown."""
+        ...
+
     def list(
         self, organization_id: UUID, status: ConnectionStatus | None = None
     ) -> builtins.list[Connection]:

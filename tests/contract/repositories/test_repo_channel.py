@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from uuid import uuid4
 
@@ -245,3 +246,39 @@ def test_unit_and_rate_plan_mappings(uow_factory):
     with uow_factory() as uow:
         assert uow.unit_mappings.list_by_property_mapping(pm.id) == [rt2]
         assert uow.rate_plan_mappings.list_by_property_mapping(pm.id) == []
+
+
+def test_a_row_read_for_update_is_not_overwritten_by_a_stale_copy(uow_factory):
+    """The lost update the R5 proof ran into under load: the worker read an active
+    connection, a disconnect committed ``revoked``, the worker wrote its stale copy back with
+    new poll times, and the revoked connection read active again. Read for update, the
+    disconnect waits for the worker's transaction and its ``revoked`` is what remains."""
+    seeded = seed(uow_factory, active=True)
+    worker_read = threading.Event()
+    disconnected: list[bool] = []
+
+    def disconnect() -> None:
+        worker_read.wait(timeout=10)
+        with uow_factory() as uow:
+            current = uow.connections.get(seeded.connection.id)
+            uow.connections.update(current.revoke(at(5)))
+            uow.commit()
+        disconnected.append(True)
+
+    thread = threading.Thread(target=disconnect)
+    thread.start()
+    with uow_factory() as uow:
+        current = uow.connections.get_for_update(seeded.connection.id)
+        worker_read.set()
+        thread.join(timeout=0.5)  # the disconnect runs into the locked row
+        assert current.is_active
+        uow.connections.update(current.schedule(next_poll_at=at(6)))
+        uow.commit()
+    thread.join(timeout=30)
+
+    assert not thread.is_alive()
+    assert disconnected == [True]
+    with uow_factory() as uow:
+        assert uow.connections.get(seeded.connection.id).status is ConnectionStatus.REVOKED
+        with pytest.raises(NotFound):
+            uow.connections.get_for_update(uuid4())

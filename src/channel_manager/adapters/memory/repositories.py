@@ -161,12 +161,20 @@ class InMemoryConnectionRepository:
         """The connection; NotFound when unknown."""
         return self._rows.get(id)
 
+    def get_for_update(self, id: UUID) -> Connection:
+        """The connection, its row locked until this unit of work ends (another one's
+        :meth:`update` of it waits), as ``SELECT ... FOR UPDATE``."""
+        self._rows.get(id)  # NotFound before locking anything
+        self._rows.lock_row(id)
+        return self._rows.get(id)
+
     def add(self, connection: Connection) -> None:
         """Insert a new connection."""
         self._rows.insert(connection.id, connection)
 
     def update(self, connection: Connection) -> None:
-        """Overwrite an existing connection."""
+        """Overwrite an existing connection (after the unit of work that locked it ends)."""
+        self._rows.wait_for_row(connection.id)
         self._rows.replace(connection.id, connection)
 
     def list(

@@ -8,6 +8,7 @@ are row locks held by one open unit of work until it commits or rolls back.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterator
 from typing import Generic, TypeVar
 
@@ -15,6 +16,14 @@ from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
 from channel_manager.domain.errors import NotFound
 
 V = TypeVar("V")
+
+#: Seconds a unit of work waits for a row another one locked (a deadlock would hang).
+ROW_LOCK_TIMEOUT = 10.0
+
+
+class RowLockTimeoutError(RuntimeError):
+    """A row stayed locked by another unit of work (in one thread: a deadlock)."""
+
 
 _DELETED = object()
 
@@ -24,6 +33,8 @@ class InMemoryStore:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        #: Notified whenever a unit of work releases its claims (row locks).
+        self.released = threading.Condition(self.lock)
         self.tables: dict[str, dict[Hashable, object]] = {}
         #: (table, key) -> the unit of work holding the claim.
         self.claims: dict[tuple[str, Hashable], object] = {}
@@ -101,6 +112,30 @@ class TableView(Generic[V]):
         with self._store.lock:
             holder = self._store.claims.setdefault((self._name, key), self._owner)
             return holder is self._owner
+
+    def lock_row(self, key: Hashable, timeout: float = ROW_LOCK_TIMEOUT) -> None:
+        """Lock the row for this unit of work, waiting while another one holds it (``SELECT
+        ... FOR UPDATE``); :class:`RowLockTimeoutError` after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._store.released:
+            while True:
+                holder = self._store.claims.setdefault((self._name, key), self._owner)
+                if holder is self._owner:
+                    return
+                self._wait(deadline, key)
+
+    def wait_for_row(self, key: Hashable, timeout: float = ROW_LOCK_TIMEOUT) -> None:
+        """Wait while another unit of work holds the row (an ``UPDATE`` of a locked row)."""
+        deadline = time.monotonic() + timeout
+        with self._store.released:
+            while self._store.claims.get((self._name, key), self._owner) is not self._owner:
+                self._wait(deadline, key)
+
+    def _wait(self, deadline: float, key: Hashable) -> None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RowLockTimeoutError(f"{self._kind} {key} stayed locked by another unit of work")
+        self._store.released.wait(left)
 
     def apply(self) -> None:
         """Write this view's changes into the committed table (caller holds the lock)."""

@@ -162,6 +162,7 @@ class InMemoryUnitOfWork:
         claims = self._store.claims
         for key in [key for key, holder in claims.items() if holder is self]:
             del claims[key]
+        self._store.released.notify_all()  # units of work waiting for these rows go on
 
 
 class InMemoryUnitOfWorkFactory:

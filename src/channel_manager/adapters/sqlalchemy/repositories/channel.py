@@ -18,7 +18,7 @@ from channel_manager.domain.connection import (
     ConnectionStatus,
     HotelClaim,
 )
-from channel_manager.domain.errors import HotelAlreadyHeld, MappingConflict
+from channel_manager.domain.errors import HotelAlreadyHeld, MappingConflict, NotFound
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 
 
@@ -44,6 +44,19 @@ class SqlAlchemyConnectionRepository:
     def add(self, connection: Connection) -> None:
         """Insert a new connection."""
         self._rows.insert(rows.connection_to_row(connection), connection.id)
+
+    def get_for_update(self, id: UUID) -> Connection:
+        """The connection, its row locked until the transaction ends (on SQLite, where a
+        writing transaction holds the whole database, a plain read)."""
+        table = tables.connections
+        row = (
+            self._connection.execute(sa.select(table).where(table.c.id == id).with_for_update())
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFound("connection", id)
+        return rows.connection_from_row(row)
 
     def update(self, connection: Connection) -> None:
         """Overwrite an existing connection."""
