@@ -83,12 +83,23 @@ def cli(
     environ: Mapping[str, str], *args: str, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run ``channel-manager ARGS`` in its own process with ``environ`` as its CM_ settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CM_")}
-    env["CM_CLOCK_OFFSET"] = session_offset_seconds()  # the session's day, as the service's
-    env.update(environ)
     return subprocess.run(
-        [str(_CLI), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+        [str(_CLI), *args],
+        env=child_environ(environ),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
+
+
+def child_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a ``channel-manager`` child process: ``environ`` as its only CM_
+    settings, on the session's day (``CM_CLOCK_OFFSET``) like the service and the sandbox."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CM_")}
+    env["CM_CLOCK_OFFSET"] = session_offset_seconds()
+    env.update(environ)
+    return env
 
 
 # --- scanning text for secrets ------------------------------------------------------------
@@ -171,9 +182,7 @@ class ServeProcess:
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> ServeProcess:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CM_")}
-        env["CM_CLOCK_OFFSET"] = session_offset_seconds()  # the session's day, as the sandbox's
-        env.update(self.environ)
+        env = child_environ(self.environ)
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 [

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
 import re
 import resource
 import socket
@@ -50,12 +49,13 @@ from tests.e2e.flows import (
 )
 from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService, wait_for
 from tests.e2e.inventory import our_reservations
-from tests.support.clock import session_offset_seconds, shifted_now, shifted_today
+from tests.support.clock import shifted_now, shifted_today
 from tests.support.network import free_port
 
 from .r45_support import (
     AUTHORIZATION_ERROR,
     PUSH_PATH,
+    child_environ,
     cli,
     new_reservation_push,
     ota_errors,
@@ -753,12 +753,7 @@ def test_idle_half_sent_requests_no_longer_starve_a_server_of_file_descriptors(
     file descriptors for good: nothing else was ever accepted. With the header deadline they
     are closed, and a real request is answered while the attackers are still connected."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CM_")}
-    env |= {
-        "CM_DATABASE_URL": database_url,
-        "CM_VAULT_KEYS": generate_key(),
-        "CM_CLOCK_OFFSET": session_offset_seconds(),
-    }
+    env = child_environ({"CM_DATABASE_URL": database_url, "CM_VAULT_KEYS": generate_key()})
 
     log = tmp_path / "serve.log"
     with log.open("wb") as output:

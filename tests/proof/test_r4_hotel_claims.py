@@ -23,6 +23,7 @@ below runs one form of it and shows it now fails to do harm:
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -117,6 +118,26 @@ def assert_refused(answer: httpx.Response, kind: str) -> str:
     assert error["type"] == kind, error
     assert "move-hotel" in error["message"], error  # the way out is named
     return str(error["message"])
+
+
+def move_hotel_to_owner(service: RunningService, reason: str) -> subprocess.CompletedProcess[str]:
+    """The operator runs ``channel-manager connections move-hotel`` for the raced hotel."""
+    settings = service.container.settings()
+    environ = {
+        "CM_DATABASE_URL": settings.database_url,
+        "CM_VAULT_KEYS": settings.vault_keys.reveal_text(),
+        "CM_LOG_LEVEL": "INFO",
+    }
+    return cli(
+        environ,
+        "connections",
+        "move-hotel",
+        RACED_HOTEL,
+        "--to-organization",
+        "Rightful Rooms",
+        "--reason",
+        reason,
+    )
 
 
 def connections_of(tenant: Tenant) -> list[dict[str, object]]:
@@ -248,22 +269,7 @@ def test_a_hotel_another_organisation_connected_is_refused_and_the_operator_move
     assert "another organisation" in message
     assert connections_of(owner) == []
 
-    settings = service.container.settings()
-    environ = {
-        "CM_DATABASE_URL": settings.database_url,
-        "CM_VAULT_KEYS": settings.vault_keys.reveal_text(),
-        "CM_LOG_LEVEL": "INFO",
-    }
-    moved = cli(
-        environ,
-        "connections",
-        "move-hotel",
-        RACED_HOTEL,
-        "--to-organization",
-        "Rightful Rooms",
-        "--reason",
-        "support ticket 1234: the owner showed the Extranet",
-    )
+    moved = move_hotel_to_owner(service, "support ticket 1234: the owner showed the Extranet")
 
     assert moved.returncode == 0, moved.stderr
     assert "WARNING" in moved.stderr  # the move is logged, with who, what and why
@@ -313,21 +319,7 @@ def test_after_a_move_the_old_holder_can_neither_sync_list_nor_replay(
         "stop_sell": True,
     }
     queued = submit_ari(attacker, takens, stop_sell)  # queued; the worker has not run yet
-    settings = service.container.settings()
-    environ = {
-        "CM_DATABASE_URL": settings.database_url,
-        "CM_VAULT_KEYS": settings.vault_keys.reveal_text(),
-    }
-    moved = cli(
-        environ,
-        "connections",
-        "move-hotel",
-        RACED_HOTEL,
-        "--to-organization",
-        "Rightful Rooms",
-        "--reason",
-        "support ticket 77: the owner showed the Extranet",
-    )
+    moved = move_hotel_to_owner(service, "support ticket 77: the owner showed the Extranet")
     assert moved.returncode == 0, moved.stderr
     made = ok(
         sandbox_http.post(

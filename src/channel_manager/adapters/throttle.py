@@ -18,10 +18,14 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
+
+T = TypeVar("T")
 
 #: Where each kind of credential counts: a key's failures never lock out the push sender.
 SIGN_IN, API_KEY, PUSH_BASIC = "signin", "api-key", "push-basic"
@@ -71,3 +75,20 @@ class FailureThrottle:
         """Count one refused credential against its address and itself."""
         for key in self._keys(kind, address, credential):
             self._limiter.hit(self.limit, *key)
+
+    def attempt(
+        self,
+        kind: str,
+        address: str | None,
+        credential: str | bytes | None,
+        use: Callable[[], T],
+        refused: type[Exception],
+    ) -> T:
+        """``use()`` unless locked out (``LockedOut``); a ``refused`` it raises is counted as
+        a failure and raised on."""
+        self.check(kind, address, credential)
+        try:
+            return use()
+        except refused:
+            self.failed(kind, address, credential)
+            raise

@@ -209,38 +209,42 @@ def _price_flags(
         ]
         found = _mismatch(inside, ota_stay.total, currency)
         if found is not None:
-            side, added, stated = found
             flags.append(
-                ReservationFlag(
-                    code=FlagCode.PRICE_MISMATCH,
-                    message=f"room {stay.index}: the nights add up to {added} {currency} "
-                    f"{side}, the room's total is {stated} {currency}",
-                    figures=(
-                        ("nights", f"{added} {currency}"),
-                        ("room total", f"{stated} {currency}"),
-                        ("basis", side),
-                    ),
-                    room=stay.index,
+                _price_mismatch(
+                    found,
+                    currency,
+                    ("nights", "room total", "room's total"),
+                    f"room {stay.index}: ",
+                    stay.index,
                 )
             )
     parts: list[Total | None] = [stay.total for stay in ota.room_stays]
     parts += [service.price for service in ota.services if service.price is not None]
     found = _mismatch(parts, ota.total, currency)
     if found is not None:
-        side, added, stated = found
-        flags.append(
-            ReservationFlag(
-                code=FlagCode.PRICE_MISMATCH,
-                message=f"the rooms and services add up to {added} {currency} {side}, "
-                f"the reservation's total is {stated} {currency}",
-                figures=(
-                    ("rooms and services", f"{added} {currency}"),
-                    ("reservation total", f"{stated} {currency}"),
-                    ("basis", side),
-                ),
-            )
-        )
+        names = ("rooms and services", "reservation total", "reservation's total")
+        flags.append(_price_mismatch(found, currency, names))
     return flags
+
+
+def _price_mismatch(
+    found: tuple[str, Decimal, Decimal],
+    currency: str,
+    names: tuple[str, str, str],
+    prefix: str = "",
+    room: int | None = None,
+) -> ReservationFlag:
+    """The flag for parts that do not add up to their whole; ``names``: the parts', the
+    whole's figure and the whole as the message says it."""
+    side, added, stated = found
+    parts, whole, whole_said = names
+    return ReservationFlag(
+        code=FlagCode.PRICE_MISMATCH,
+        message=f"{prefix}the {parts} add up to {added} {currency} {side}, "
+        f"the {whole_said} is {stated} {currency}",
+        figures=((parts, f"{added} {currency}"), (whole, f"{stated} {currency}"), ("basis", side)),
+        room=room,
+    )
 
 
 #: OpenTravel Age Qualifying Codes (AQC) a property counts apart.

@@ -82,14 +82,11 @@ def _organization_provider(
             return authenticate(request, api_keys)
         address = request_address(request, trusted)
         try:
-            throttle.check(API_KEY, address, token)
+            return throttle.attempt(
+                API_KEY, address, token, lambda: authenticate(request, api_keys), Unauthenticated
+            )
         except LockedOut as error:
             raise locked_out(error) from None
-        try:
-            return authenticate(request, api_keys)
-        except Unauthenticated:
-            throttle.failed(API_KEY, address, token)
-            raise
 
     return organization_id
 

@@ -3,14 +3,17 @@ counts it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from litestar import Request
 
 from channel_manager.adapters.throttle import FailureThrottle
+from channel_manager.application.errors import Unauthenticated
 from channel_manager.entrypoints.rest.client_ip import client_ip
 from channel_manager.settings import IpNetwork
+
+T = TypeVar("T")
 
 
 def request_address(request: Request[Any, Any, Any], trusted: Sequence[IpNetwork]) -> str | None:
@@ -29,10 +32,14 @@ class RequestThrottle:
         self._throttle = throttle
         self._trusted = tuple(trusted)
 
-    def check(self, request: Request[Any, Any, Any], kind: str, credential: str | None) -> None:
-        """``LockedOut`` while the caller's address or ``credential`` is locked out."""
-        self._throttle.check(kind, request_address(request, self._trusted), credential)
-
-    def failed(self, request: Request[Any, Any, Any], kind: str, credential: str | None) -> None:
-        """Count one refused ``credential`` from the caller's address."""
-        self._throttle.failed(kind, request_address(request, self._trusted), credential)
+    def attempt(
+        self,
+        request: Request[Any, Any, Any],
+        kind: str,
+        credential: str | None,
+        use: Callable[[], T],
+    ) -> T:
+        """``use()`` unless the caller or ``credential`` is locked out (``LockedOut``); an
+        ``Unauthenticated`` it raises counts as one failure from the caller's address."""
+        address = request_address(request, self._trusted)
+        return self._throttle.attempt(kind, address, credential, use, Unauthenticated)

@@ -47,13 +47,11 @@ def signin(
     """Check the key from the form and sign this browser in to its organisation."""
     key = text(data, "api_key")
     destination = safe_next(text(data, "next"))
-    try:
-        auth_throttle.check(request, SIGN_IN, key)  # locked out: not even a right key passes
-        record = api_keys.identify(key)
+    try:  # locked out: not even a right key passes
+        record = auth_throttle.attempt(request, SIGN_IN, key, lambda: api_keys.identify(key))
     except LockedOut as error:
         return page(request, "signin.html", 429, error=str(error), next=destination)
     except Unauthenticated as error:
-        auth_throttle.failed(request, SIGN_IN, key)
         return page(request, "signin.html", 401, error=str(error), next=destination)
     start_session(request, record.organization_id, record.id)
     return see_other(destination)
@@ -95,13 +93,13 @@ def signin_link(
     """Use the token up (once, in whichever process) and sign this browser in."""
     destination = safe_next(text(data, "next"))
     token = text(data, "token")
-    try:
-        auth_throttle.check(request, SIGN_IN, token)  # guessing tokens locks out like keys
-        organization_id = signin_links.redeem(token)
+    try:  # guessing tokens locks out like guessing keys
+        organization_id = auth_throttle.attempt(
+            request, SIGN_IN, token, lambda: signin_links.redeem(token)
+        )
     except LockedOut as error:
         return page(request, "signin_link.html", 429, error=str(error), organization=None)
     except Unauthenticated as error:
-        auth_throttle.failed(request, SIGN_IN, token)
         return page(request, "signin_link.html", 401, error=str(error), organization=None)
     start_session(request, organization_id, None)
     return see_other(destination)
