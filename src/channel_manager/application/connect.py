@@ -126,8 +126,7 @@ class ConnectService:
         """
         used = self._opened(await asyncio.to_thread(self._consume, state_value, binding))
         if used.auth_mode is AuthMode.BOOKING_CONNECTIVITY and used.hotel_id:
-            await asyncio.to_thread(self._refuse_held, used.organization_id, used.hotel_id)
-            await asyncio.to_thread(self._refuse_contested, used)
+            await asyncio.to_thread(self._refuse_taken, used)
         flow = self._flow(used.auth_mode)
         grant = await flow.complete(used, params)
         now = self._clock.now()
@@ -156,13 +155,26 @@ class ConnectService:
         )
         return connection
 
-    def _refuse_held(self, organization_id: UUID, hotel_id: str) -> None:
+    def _refuse_taken(self, used: AuthState) -> None:
+        """Refuse a hotel another connection holds, and one another organisation's flow is
+        connecting at the same time: a connection request names no flow, so an attacker who
+        keeps a flow open for a public hotel id would otherwise win the race against the
+        owner's return. One read of both."""
+        hotel_id = used.hotel_id
+        assert hotel_id is not None
         with self._uow_factory() as uow:
             claim = uow.hotel_claims.find(CHANNEL, hotel_id)
+            rivals = {
+                state.organization_id
+                for state in uow.auth_states.open_for_hotel(
+                    used.auth_mode, hotel_id, self._clock.now()
+                )
+                if state.organization_id != used.organization_id
+            }
         if claim is not None:
             logger.warning(
                 "organisation %s tried to connect %s property %s, held by connection %s",
-                organization_id,
+                used.organization_id,
                 CHANNEL,
                 hotel_id,
                 claim.connection_id,
@@ -170,33 +182,19 @@ class ConnectService:
             raise HotelAlreadyHeld(
                 CHANNEL,
                 hotel_id,
-                same_organization=claim.organization_id == organization_id,
+                same_organization=claim.organization_id == used.organization_id,
                 holder_connection_id=claim.connection_id,
             )
-
-    def _refuse_contested(self, used: AuthState) -> None:
-        """Refuse while another organisation's flow for the same hotel is under way: a
-        connection request names no flow, so an attacker who keeps a flow open for a public
-        hotel id would otherwise win the race against the owner's return."""
-        assert used.hotel_id is not None
-        with self._uow_factory() as uow:
-            rivals = {
-                state.organization_id
-                for state in uow.auth_states.open_for_hotel(
-                    used.auth_mode, used.hotel_id, self._clock.now()
-                )
-                if state.organization_id != used.organization_id
-            }
         if rivals:
             logger.warning(
                 "organisation %s's connection of %s property %s refused: organisation(s) %s "
                 "are connecting it at the same time",
                 used.organization_id,
                 CHANNEL,
-                used.hotel_id,
+                hotel_id,
                 ", ".join(sorted(str(rival) for rival in rivals)),
             )
-            raise HotelContested(CHANNEL, used.hotel_id)
+            raise HotelContested(CHANNEL, hotel_id)
 
     @staticmethod
     async def _give_back(flow: AuthorizationFlow, grant: ConnectionGrant) -> None:
