@@ -19,103 +19,28 @@ import lxml.html
 import pytest
 from litestar.testing import TestClient
 
-from channel_manager.adapters.memory.fake_authorizers import FakeOAuth2Authorizer
 from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.application.ari import AriChangeInput
-from channel_manager.application.mapping_views import (
-    HotelMappingInput,
-    MappingsInput,
-    RatePlanMappingInput,
-    UnitMappingInput,
-)
 from channel_manager.domain.channel import (
     ExternalCatalog,
     ExternalProperty,
     ExternalRatePlan,
     ExternalRoomType,
 )
-from channel_manager.domain.connection import AuthMode
 from channel_manager.domain.errors import RetryableChannelError
 from channel_manager.domain.messages import MessageDirection
 from tests.support.clock import MovableClock, next_year
 from tests.unit.web.conftest import sign_in
-from tests.unit.web.world import HOTEL_CODE, World, build_world, connect, web_app
-
-CANAL_CODE = "7654321"
-HARBOUR = "Booking.com · Harbour View Hotel"
-CANAL = "Booking.com · Canal House"
-
-
-@attrs.frozen
-class TwoConnections:
-    """The world, with the Harbour View connection (older) and the Canal House one (newer)."""
-
-    world: World
-    harbour: UUID
-    canal: UUID
-
-
-def _connect_hotel(world: World, *hotel_codes: str, organization_id: UUID | None = None) -> UUID:
-    """Connect through OAuth, granting ``hotel_codes`` only; the new connection's id."""
-    connect_service = world.container.connect()
-    url = connect_service.begin(
-        organization_id or world.organization_id, AuthMode.OAUTH2, binding="test-caller"
-    )
-    authorizer = world.container.authorizers()[AuthMode.OAUTH2]
-    assert isinstance(authorizer, FakeOAuth2Authorizer)
-    params = authorizer.approve(url, hotel_codes)
-    connection = asyncio.run(
-        connect_service.complete(params["state"], params, binding="test-caller")
-    )
-    return connection.id
-
-
-def _map(
-    world: World, connection_id: UUID, hotel: str, prop: UUID, room: str, unit: UUID, plan: str
-) -> None:
-    (our_plan, *_) = world.container.inventory().list_rate_plans(world.organization_id, prop)
-    request = MappingsInput(
-        hotels=(
-            HotelMappingInput(
-                external_property_id=hotel,
-                internal_property_id=prop,
-                units=(UnitMappingInput(external_room_type_id=room, internal_unit_id=unit),),
-                rate_plans=(
-                    RatePlanMappingInput(
-                        external_rate_plan_id=plan, internal_rate_plan_id=our_plan.id
-                    ),
-                ),
-            ),
-        )
-    )
-    asyncio.run(world.container.mappings().save(world.organization_id, connection_id, request))
-
-
-def _later(world: World, delta: timedelta = timedelta(minutes=1)) -> None:
-    clock = world.container.clock()
-    assert isinstance(clock, MovableClock)
-    clock.advance(delta)
-
-
-def two_connections() -> TwoConnections:
-    world = build_world()
-    harbour = connect(world)  # before the second hotel exists: it holds Harbour View only
-    world.channel.add_hotel(
-        ExternalCatalog(
-            property=ExternalProperty(CANAL_CODE, "Canal House", "EUR"),
-            room_types=(ExternalRoomType("TWN", "Twin Room", 2),),
-            rate_plans=(ExternalRatePlan("FLEX", "Flexible Rate"),),
-        )
-    )
-    _later(world)
-    canal = _connect_hotel(world, CANAL_CODE)
-    inventory = world.container.inventory()
-    canal_house = inventory.create_property(world.organization_id, "Canal House", "EUR")
-    twin = inventory.create_unit(world.organization_id, canal_house.id, "Twin", count=2)
-    inventory.create_rate_plan(world.organization_id, canal_house.id, "Flexible", "FLEX")
-    _map(world, harbour, HOTEL_CODE, world.property_id, "DBL", world.double_unit_id, "STD")
-    _map(world, canal, CANAL_CODE, canal_house.id, "TWN", twin.id, "FLEX")
-    return TwoConnections(world, harbour, canal)
+from tests.unit.web.two_connections import (
+    CANAL,
+    CANAL_CODE,
+    HARBOUR,
+    TwoConnections,
+    connect_hotel,
+    map_hotel,
+    two_connections,
+)
+from tests.unit.web.world import HOTEL_CODE, World, connect, web_app
 
 
 @pytest.fixture
@@ -289,10 +214,10 @@ def test_the_rates_hotel_is_remembered_per_connection(two: TwoConnections) -> No
     world = two.world
     annexes = {"5550001": "Annex North", "5550002": "Annex South"}
     ours = {code: _add_hotel(world, code, name) for code, name in annexes.items()}
-    both = _connect_hotel(world, *annexes)
+    both = connect_hotel(world, *annexes)
     for code, prop in ours.items():
         [unit] = world.container.inventory().list_units(world.organization_id, prop)
-        _map(world, both, code, prop, "APT", unit.id, "FLEX")
+        map_hotel(world, both, code, prop, "APT", unit.id, "FLEX")
 
     with TestClient(web_app(world), base_url="http://testserver.local") as client:
         sign_in(client, world.api_key)
@@ -318,7 +243,7 @@ def test_another_organisations_connection_is_refused_and_not_remembered(
 ) -> None:
     someone = two.world.container.inventory().ensure_organization("Someone Else")
     _add_hotel(two.world, "9990001", "Someone Else's Inn")
-    foreign = _connect_hotel(two.world, "9990001", organization_id=someone.id)
+    foreign = connect_hotel(two.world, "9990001", organization_id=someone.id)
     browser.get(f"/pushes?connection_id={two.harbour}")
 
     for path in ("/pushes", "/messages", "/sync", "/rates", "/sync/runs"):
