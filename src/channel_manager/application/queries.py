@@ -200,6 +200,16 @@ class Queries:
                     offset += len(page)
         return queue_places(open_messages)
 
+    def failed_pushes_elsewhere(self, organization_id: UUID, connection_id: UUID) -> int:
+        """How many pushes failed on the organisation's other connections (a page filtered to
+        one connection points at them: failures must not go unseen)."""
+        with self._uow_factory() as uow:
+            return sum(
+                uow.outbound.summary(c.id).count(OutboundState.FAILED)
+                for c in uow.connections.list(organization_id)
+                if c.id != connection_id
+            )
+
     @staticmethod
     def _scope(uow: UnitOfWork, organization_id: UUID, connection_id: UUID | None) -> list[UUID]:
         """The one connection asked for (checked to be the organisation's), or all of its."""

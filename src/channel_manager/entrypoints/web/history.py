@@ -43,13 +43,7 @@ def pushes_page(
     chosen = pick.chosen.id if pick.chosen else None
     messages = dispatcher.list(organization_id, chosen, push_state, PUSHES_SHOWN)
     failed_elsewhere = (
-        [
-            m
-            for m in dispatcher.list(organization_id, None, OutboundState.FAILED, PUSHES_SHOWN)
-            if m.connection_id != chosen
-        ]
-        if chosen is not None
-        else []
+        queries.failed_pushes_elsewhere(organization_id, chosen) if chosen is not None else 0
     )
     return page(
         request,
@@ -58,7 +52,7 @@ def pushes_page(
         nav="pushes",
         pick=pick,
         pushes=push_rows(messages, pick, queries.push_queue(organization_id)),
-        failed_elsewhere=len(failed_elsewhere),
+        failed_elsewhere=failed_elsewhere,
         states=[s.value for s in OutboundState],
         state=push_state.value if push_state else "",
         now=now,
