@@ -140,6 +140,29 @@ class Queries:
                 raise NotFound("reservation", reservation_id) from None
             return reservation
 
+    def rate_plan_names(self, organization_id: UUID, reservation: Reservation) -> dict[str, str]:
+        """Names for the channel's rate plan codes of ``reservation``'s hotel: our rate plan's
+        name where the code is mapped to one, else the channel's name recorded with the
+        mapping. Codes we know no name for are left out (the page shows the code)."""
+        with self._uow_factory() as uow:
+            owned_connection(uow, organization_id, reservation.connection_id)
+            mapping = uow.property_mappings.find(
+                reservation.connection_id, reservation.external_property_id
+            )
+            if mapping is None:
+                return {}
+            ours = {
+                plan.id: plan.name
+                for plan in uow.rate_plans.list_by_property(mapping.internal_property_id)
+            }
+            plans = uow.rate_plan_mappings.list_by_property_mapping(mapping.id)
+        names = {
+            plan.external_rate_plan_id: ours.get(plan.internal_rate_plan_id)
+            or plan.external_rate_plan_name
+            for plan in plans
+        }
+        return {code: name for code, name in names.items() if name}
+
     def messages(
         self, organization_id: UUID, connection_id: UUID, limit: int = 100, offset: int = 0
     ) -> list[MessageLogEntry]:
