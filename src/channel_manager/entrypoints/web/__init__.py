@@ -21,6 +21,7 @@ from litestar.types import ControllerRouterHandler
 
 from channel_manager.container import Container
 from channel_manager.entrypoints.web.errors import WEB_EXCEPTION_HANDLERS
+from channel_manager.entrypoints.web.favicon import favicon
 from channel_manager.entrypoints.web.history import HISTORY_HANDLERS
 from channel_manager.entrypoints.web.integrations import INTEGRATION_HANDLERS
 from channel_manager.entrypoints.web.mapping import MAPPING_HANDLERS
@@ -61,4 +62,4 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
     static = create_static_files_router(
         path="/static", directories=[STATIC_DIRECTORY], include_in_schema=False
     )
-    return [pages, static]
+    return [pages, static, favicon]
