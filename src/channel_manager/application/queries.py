@@ -11,7 +11,7 @@ from channel_manager.application.scoping import owned_connection
 from channel_manager.application.sync import UNACKNOWLEDGED
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import NotFound
-from channel_manager.domain.messages import MessageLogEntry
+from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
 from channel_manager.domain.sync import OutboundState, SyncRun
 from channel_manager.ports.clock import Clock
@@ -162,6 +162,17 @@ class Queries:
             for plan in plans
         }
         return {code: name for code, name in names.items() if name}
+
+    def last_answer(
+        self, organization_id: UUID, connection_id: UUID, endpoint: str
+    ) -> MessageLogEntry | None:
+        """Our newest answer at ``endpoint`` logged for the connection (for the OTA push
+        endpoint: when the connection's last push arrived and how it went), or ``None``."""
+        with self._uow_factory() as uow:
+            owned_connection(uow, organization_id, connection_id)
+            return uow.message_log.latest(
+                connection_id, endpoint=endpoint, direction=MessageDirection.OUTBOUND
+            )
 
     def messages(
         self, organization_id: UUID, connection_id: UUID, limit: int = 100, offset: int = 0
