@@ -121,7 +121,7 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
     expect(page.locator("table.calendar td.queued")).to_have_count(0)
     expect(page.locator("table.calendar")).to_contain_text("135.00")
     screenshot(page, "09b-rates-grid-after-push")
-    tracker.get_by_role("link", name="Push history").click()
+    tracker.get_by_role("link", name="See all pushes").click()
     # Two per month from the form, one availability update the imported reservation caused.
     expect(page.locator("tbody tr .push-delivered")).to_have_count(2 * months + 1)
     screenshot(page, "09-push-history-delivered")
@@ -138,7 +138,7 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
     expect(tracker).to_contain_text("rate plan closed")
     expect(page.get_by_role("status")).to_contain_text(f"1 of {months} failed")
     expect(page.locator("table.calendar td.not-sent").first).to_be_visible()
-    tracker.get_by_role("link", name="Push history").click()
+    tracker.get_by_role("link", name="See all pushes").click()
     failed = page.locator("tr.state-failed")
     expect(failed).to_contain_text("rate plan closed")
     screenshot(page, "10-push-failed")
