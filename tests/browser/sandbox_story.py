@@ -142,5 +142,5 @@ def days(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def shown_money(amount: Decimal, currency: str) -> str:
-    """How the UI writes an amount (two decimals for EUR)."""
-    return f"{amount.quantize(Decimal('0.01'))} {currency}"
+    """How the UI writes an amount (two decimals for EUR, thousands separated)."""
+    return f"{amount.quantize(Decimal('0.01')):,} {currency}"

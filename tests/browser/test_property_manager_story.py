@@ -109,16 +109,22 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
     expect(preview).to_contain_text("135.00 EUR")
     screenshot(page, "08-rates-preview")
     page.get_by_role("button", name="Push to Booking.com").click()
+    # Back on the grid, which follows the pushes until Booking.com has answered.
+    tracker = page.get_by_test_id("push-tracker")
     expect(page.get_by_role("status")).to_contain_text(f"Queued {2 * months} push(es)")
+    expect(tracker).to_contain_text("Sending")
+    expect(page.locator("table.calendar td.queued").first).to_be_visible()
 
     _deliver_pushes(live_server)
-    page.reload()
+    # No reload: the page polls the pushes' states and updates itself.
+    expect(tracker).to_contain_text(f"All {2 * months} delivered")
+    expect(page.locator("table.calendar td.queued")).to_have_count(0)
+    expect(page.locator("table.calendar")).to_contain_text("135.00")
+    screenshot(page, "09b-rates-grid-after-push")
+    tracker.get_by_role("link", name="See all pushes").click()
     # Two per month from the form, one availability update the imported reservation caused.
     expect(page.locator("tbody tr .push-delivered")).to_have_count(2 * months + 1)
     screenshot(page, "09-push-history-delivered")
-    page.get_by_role("link", name="Rates & availability").click()
-    expect(page.locator("table.calendar")).to_contain_text("135.00")
-    screenshot(page, "09b-rates-grid-after-push")
 
     live_server.world.channel.fail_next(
         GatewayOperation.PUSH_RATES, PermanentChannelError("400", "rate plan closed")
@@ -127,10 +133,12 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
     page.get_by_label("Rate plan", exact=True).select_option("STD")
     page.get_by_label("Rate per night (EUR)").fill("99.00")
     page.get_by_role("button", name="Push to Booking.com").click()
-    # Wait for the answer page: reloading while the POST is still navigating detaches it.
     expect(page.get_by_role("status")).to_contain_text("Queued")
     _deliver_pushes(live_server)
-    page.reload()
+    expect(tracker).to_contain_text("rate plan closed")
+    expect(page.get_by_role("status")).to_contain_text(f"1 of {months} failed")
+    expect(page.locator("table.calendar td.not-sent").first).to_be_visible()
+    tracker.get_by_role("link", name="See all pushes").click()
     failed = page.locator("tr.state-failed")
     expect(failed).to_contain_text("rate plan closed")
     screenshot(page, "10-push-failed")

@@ -634,7 +634,12 @@ def test_the_web_ui_shows_and_changes_nothing_of_another_organisation(
     assert token, home.text
     csrf = {"_csrf_token": token.group(1)}
     connection, push = theirs["connection_id"], theirs["push_id"]
-    pages = [f"/connections/{connection}/mapping", f"/reservations/{theirs['reservation_id']}"]
+    pages = [
+        f"/connections/{connection}/mapping",
+        f"/reservations/{theirs['reservation_id']}",
+        f"/rates/push-states?ids={push}",
+        f"/rates?pushes={push}",
+    ]
     forms = [
         f"/pushes/{push}/retry",
         f"/integrations/{connection}/disconnect",

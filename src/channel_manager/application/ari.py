@@ -5,6 +5,7 @@ transaction; the dispatcher delivers them later.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -25,7 +26,7 @@ from channel_manager.domain.errors import (
     UnknownRoomType,
 )
 from channel_manager.domain.mapping import UnitMapping
-from channel_manager.domain.money import Money
+from channel_manager.domain.money import Money, decimals_rule, minor_units
 from channel_manager.domain.sync import OutboundMessage, outbound_kind
 from channel_manager.ports.clock import Clock, IdGenerator
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
@@ -118,6 +119,32 @@ class AriService:
                 f"dates must lie between {earliest} and {latest}, got {change.start}..{change.end}"
             )
 
+    def preview(self, change: AriChangeInput, currency: str) -> AriChangeSet:
+        """The change set :meth:`submit` would queue for ``change`` in the hotel's
+        ``currency``, checked on the same path (dates, rate), so a preview never shows what a
+        push would refuse. Mappings are the caller's to offer: it lists only mapped rooms."""
+        builder = AriChangeSetBuilder()
+        self._add(builder, change, currency)
+        return builder.build()
+
+    def _add(self, builder: AriChangeSetBuilder, change: AriChangeInput, currency: str) -> None:
+        """The one place a change is checked and added, for the preview and the push alike."""
+        self.check_dates(change)
+        if change.rate is not None and change.rate_plan_code is None:
+            raise InvalidRequest("a rate needs a rate plan code")
+        builder.set(
+            AriKey(change.hotel_code, change.room_type_code, change.rate_plan_code),
+            change.start,
+            change.end,
+            availability=change.availability,
+            rate=checked_rate(change.rate, currency) if change.rate is not None else None,
+            min_los=change.min_los,
+            max_los=change.max_los,
+            closed_to_arrival=change.closed_to_arrival,
+            closed_to_departure=change.closed_to_departure,
+            stop_sell=change.stop_sell,
+        )
+
     def submit(
         self, organization_id: UUID, connection_id: UUID, changes: Sequence[AriChangeInput]
     ) -> list[OutboundMessage]:
@@ -132,20 +159,7 @@ class AriService:
                 )
             builder = AriChangeSetBuilder()
             for change in changes:
-                self.check_dates(change)
-                currency = _check_mapped(uow, connection, change)
-                builder.set(
-                    AriKey(change.hotel_code, change.room_type_code, change.rate_plan_code),
-                    change.start,
-                    change.end,
-                    availability=change.availability,
-                    rate=_rate(change.rate, currency) if change.rate is not None else None,
-                    min_los=change.min_los,
-                    max_los=change.max_los,
-                    closed_to_arrival=change.closed_to_arrival,
-                    closed_to_departure=change.closed_to_departure,
-                    stop_sell=change.stop_sell,
-                )
+                self._add(builder, change, _check_mapped(uow, connection, change))
             queued = self._outbox.queue(uow, connection, builder.build())
             uow.commit()
         return queued
@@ -153,23 +167,40 @@ class AriService:
 
 #: No room sells for a billion a night; bigger numbers are typos (and overflow quantizing).
 _MAX_RATE = Decimal(1_000_000_000)
+#: A rate as people type it: ASCII digits (``Decimal`` would also read other scripts' digits),
+#: an optional sign (so a negative rate gets its own message), a decimal point, no exponent.
+_RATE_TEXT = re.compile(r"[+-]?[0-9]{1,12}(?:\.[0-9]{1,12})?")
 
 
-def _rate(text: str, currency: str) -> Money:
-    """A rate that can go out as it is: positive and exact in the currency's minor units."""
-    rate = Money.of(text, currency)
-    if not 0 < rate.amount < _MAX_RATE:
-        raise InvalidMoney(f"a rate must be greater than zero and below {_MAX_RATE}, got {text}")
+def checked_rate(text: str, currency: str) -> Money:
+    """A rate that can go out as it is: plain digits, more than zero, below a billion, and
+    no more decimals than ``currency`` has (whole minor units; ``decimals_rule`` says it).
+
+    The web form's preview, its push, the REST API and the CLI all check a rate here, so they
+    refuse the same rates with the same words.
+    """
+    written = text.strip()
+    if not _RATE_TEXT.fullmatch(written):
+        raise InvalidMoney(f"Rate must be an amount like {rate_example(currency)}, got {text!r}")
+    rate = Money.of(written, currency)
+    if rate.amount <= 0:
+        raise InvalidMoney(f"Rate must be more than zero, got {written} {currency}")
+    if rate.amount >= _MAX_RATE:
+        raise InvalidMoney(f"Rate must be less than {_MAX_RATE:,} {currency}, got {written}")
     if not rate.is_exact():
-        raise InvalidMoney(f"{rate} has more decimals than {currency} allows")
+        raise InvalidMoney(f"Rate {written} has too many decimals ({decimals_rule(currency)})")
     rate.to_ota()  # raises InvalidMoney for amounts no OTA message can carry
     return rate
 
 
+def rate_example(currency: str) -> str:
+    """A typical nightly rate written with the currency's decimals (``120.00``, ``12000``)."""
+    places = minor_units(currency)
+    return "12000" if places == 0 else "120." + "0" * places
+
+
 def _check_mapped(uow: UnitOfWork, connection: Connection, change: AriChangeInput) -> str:
-    """The hotel's currency, after checking that the hotel, room and rate are mapped."""
-    if change.rate is not None and change.rate_plan_code is None:
-        raise InvalidRequest("a rate needs a rate plan code")
+    """The hotel's currency, after checking that the hotel, room and rate plan are mapped."""
     mapping = uow.property_mappings.find(connection.id, change.hotel_code)
     if mapping is None:
         raise InvalidRequest(f"hotel {change.hotel_code!r} is not mapped on this connection")

@@ -18,7 +18,7 @@ from channel_manager.application.scoping import owned_connection
 from channel_manager.application.sync import UNACKNOWLEDGED
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import NotFound
-from channel_manager.domain.messages import MessageLogEntry
+from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
 from channel_manager.domain.sync import OutboundMessage, OutboundState, SyncRun
 from channel_manager.ports.clock import Clock
@@ -157,6 +157,40 @@ class Queries:
             except NotFound:
                 raise NotFound("reservation", reservation_id) from None
             return reservation
+
+    def rate_plan_names(self, organization_id: UUID, reservation: Reservation) -> dict[str, str]:
+        """Names for the channel's rate plan codes of ``reservation``'s hotel: our rate plan's
+        name where the code is mapped to one, else the channel's name recorded with the
+        mapping. Codes we know no name for are left out (the page shows the code)."""
+        with self._uow_factory() as uow:
+            owned_connection(uow, organization_id, reservation.connection_id)
+            mapping = uow.property_mappings.find(
+                reservation.connection_id, reservation.external_property_id
+            )
+            if mapping is None:
+                return {}
+            ours = {
+                plan.id: plan.name
+                for plan in uow.rate_plans.list_by_property(mapping.internal_property_id)
+            }
+            plans = uow.rate_plan_mappings.list_by_property_mapping(mapping.id)
+        names = {
+            plan.external_rate_plan_id: ours.get(plan.internal_rate_plan_id)
+            or plan.external_rate_plan_name
+            for plan in plans
+        }
+        return {code: name for code, name in names.items() if name}
+
+    def last_answer(
+        self, organization_id: UUID, connection_id: UUID, endpoint: str
+    ) -> MessageLogEntry | None:
+        """Our newest answer at ``endpoint`` logged for the connection (for the OTA push
+        endpoint: when the connection's last push arrived and how it went), or ``None``."""
+        with self._uow_factory() as uow:
+            owned_connection(uow, organization_id, connection_id)
+            return uow.message_log.latest(
+                connection_id, endpoint=endpoint, direction=MessageDirection.OUTBOUND
+            )
 
     def messages(
         self, organization_id: UUID, connection_id: UUID, limit: int = 100, offset: int = 0

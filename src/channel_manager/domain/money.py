@@ -39,6 +39,15 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency, _DEFAULT_MINOR_UNITS)
 
 
+def decimals_rule(currency: str) -> str:
+    """How many decimals an amount in ``currency`` may carry, in words for a person:
+    ``EUR: up to 2 decimals``, ``JPY: whole amounts, no decimals``."""
+    places = minor_units(currency)
+    if places == 0:
+        return f"{currency}: whole amounts, no decimals"
+    return f"{currency}: up to {places} decimal{'s' if places != 1 else ''}"
+
+
 def _to_decimal(value: object) -> Decimal:
     """Convert str/int/Decimal exactly; refuse float (it cannot represent 0.1)."""
     if isinstance(value, bool):

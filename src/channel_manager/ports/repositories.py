@@ -25,7 +25,7 @@ from channel_manager.domain.connection import (
 )
 from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
-from channel_manager.domain.messages import MessageLogEntry
+from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
 from channel_manager.domain.sync import OutboundMessage, OutboundState, OutboxSummary, SyncRun
 from channel_manager.domain.web_sessions import SigninToken, WebSession
@@ -329,6 +329,13 @@ class MessageLogRepository(Protocol):
         self, connection_id: UUID, *, limit: int = 100, offset: int = 0
     ) -> builtins.list[MessageLogEntry]:
         """A connection's messages, newest first."""
+        ...
+
+    def latest(
+        self, connection_id: UUID, *, endpoint: str, direction: MessageDirection
+    ) -> MessageLogEntry | None:
+        """A connection's newest message at ``endpoint`` in ``direction`` (the last answer
+        to a push, say), or ``None``. Indexed: it does not read the connection's log."""
         ...
 
 

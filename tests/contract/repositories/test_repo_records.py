@@ -77,6 +77,46 @@ def test_message_log_newest_first_per_connection(uow_factory):
         assert uow.message_log.list(seeded.connection.id, limit=1, offset=1) == [entries[0]]
 
 
+def test_the_latest_message_of_an_endpoint_and_direction(uow_factory):
+    seeded = seed(uow_factory)
+    other = seed(uow_factory)  # a second organisation with a connection of its own
+
+    def entry(n, connection_id, endpoint, direction):
+        return MessageLogEntry(
+            id=uuid4(),
+            connection_id=connection_id,
+            direction=direction,
+            message_type="OTA_HotelResNotifRS",
+            endpoint=endpoint,
+            http_status=200 if n % 2 else 400,
+            outcome="success" if n % 2 else "error",
+            created_at=at(n),
+        )
+
+    ours, theirs = seeded.connection.id, other.connection.id
+    push, poll = "/ota/booking/reservations", "https://supply.example/OTA_HotelResNotif"
+    inbound, outbound = MessageDirection.INBOUND, MessageDirection.OUTBOUND
+    entries = [
+        entry(1, ours, push, outbound),
+        entry(2, ours, push, outbound),  # the one
+        entry(3, ours, push, inbound),  # other direction
+        entry(4, ours, poll, outbound),  # other endpoint
+        entry(5, theirs, push, outbound),  # other connection
+        entry(6, None, push, outbound),  # unattached
+    ]
+    with uow_factory() as uow:
+        for logged in entries:
+            uow.message_log.add(logged)
+        uow.commit()
+    with uow_factory() as uow:
+        latest = uow.message_log.latest(ours, endpoint=push, direction=outbound)
+        assert latest == entries[1]
+        assert uow.message_log.latest(ours, endpoint=push, direction=inbound) == entries[2]
+        assert uow.message_log.latest(theirs, endpoint=push, direction=outbound) == entries[4]
+        assert uow.message_log.latest(theirs, endpoint=poll, direction=outbound) is None
+        assert uow.message_log.latest(uuid4(), endpoint=push, direction=outbound) is None
+
+
 def test_secrets_put_replace_delete(uow_factory):
     with uow_factory() as uow:
         uow.secrets.put("conn/b", b"\x00sealed-b")

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from channel_manager.domain import CurrencyMismatch, InvalidMoney, Money, minor_units, sum_money
+from channel_manager.domain.money import decimals_rule
 from tests.unit.domain.strategies import currencies, exact_money
 
 
@@ -133,3 +134,16 @@ def test_mixing_currencies_raises(eur: Money, usd: Money) -> None:
         sum_money([eur], "USD")
     with pytest.raises(CurrencyMismatch):
         _ = eur < usd
+
+
+@pytest.mark.parametrize(
+    ("currency", "rule"),
+    [
+        ("EUR", "EUR: up to 2 decimals"),
+        ("JPY", "JPY: whole amounts, no decimals"),
+        ("KWD", "KWD: up to 3 decimals"),
+        ("CLF", "CLF: up to 4 decimals"),
+    ],
+)
+def test_the_decimals_rule_follows_the_minor_units(currency: str, rule: str) -> None:
+    assert decimals_rule(currency) == rule

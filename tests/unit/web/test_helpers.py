@@ -10,7 +10,13 @@ from channel_manager.domain.money import Money
 from channel_manager.domain.reservation import ReservationStatus
 from channel_manager.entrypoints.web.common import FormError, choice_or_none, date_or_none
 from channel_manager.entrypoints.web.errors import safe_next
-from channel_manager.entrypoints.web.rendering import format_age, format_money, format_xml
+from channel_manager.entrypoints.web.rendering import (
+    format_age,
+    format_amount,
+    format_money,
+    format_value,
+    format_xml,
+)
 from channel_manager.entrypoints.web.security import csrf_config, csrf_secret, session_config
 from tests.support.containers import make_settings
 
@@ -22,12 +28,49 @@ NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
     [
         (Money.of("200", "EUR"), "200.00 EUR"),
         (Money.of("99.5", "EUR"), "99.50 EUR"),
-        (Money.of("15000", "JPY"), "15000 JPY"),
+        (Money.of("15000", "JPY"), "15,000 JPY"),
+        (Money.of("1234.5", "EUR"), "1,234.50 EUR"),
+        (Money.of("1234567.891", "KWD"), "1,234,567.891 KWD"),
+        (Money.of("999", "EUR"), "999.00 EUR"),
+        (Money.of("-1234.5", "EUR"), "-1,234.50 EUR"),
+        (Money.of("0.005", "EUR"), "0.01 EUR"),  # half up, as on an invoice
+        (Money.of("2500.5", "JPY"), "2,501 JPY"),
         (None, "—"),
     ],
 )
-def test_money_is_shown_in_the_currencys_minor_units(money: Money | None, shown: str) -> None:
+def test_money_is_shown_with_separators_in_the_currencys_minor_units(
+    money: Money | None, shown: str
+) -> None:
     assert format_money(money) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Money.of("1234.5", "EUR"), "1,234.50"),
+        (Money.of("15000", "JPY"), "15,000"),
+        (True, "yes"),
+        (None, ""),
+        (3, "3"),
+    ],
+)
+def test_grid_values_show_amounts_without_the_code(value: object, shown: str) -> None:
+    assert format_value(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        ("1234.5", "EUR", "1,234.50"),
+        ("15000", "JPY", "15,000"),
+        (None, "EUR", ""),
+        ("NaN", "EUR", "NaN"),  # never raised out of a template
+    ],
+)
+def test_amounts_of_a_push_are_written_like_money(
+    amount: str | None, currency: str, shown: str
+) -> None:
+    assert format_amount(amount, currency) == shown
 
 
 @pytest.mark.parametrize(

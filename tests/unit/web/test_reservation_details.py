@@ -21,7 +21,7 @@ from tests.support.builders import booking
 from tests.support.clock import next_year
 from tests.unit.ota.test_sender_prices import sender_sample
 from tests.unit.web.conftest import sign_in
-from tests.unit.web.test_pages import _map_double_room
+from tests.unit.web.test_pages import _map_double_room, _save_mapping
 from tests.unit.web.world import HOTEL_CODE, World, connect
 
 
@@ -177,3 +177,37 @@ def test_the_integration_card_counts_flagged_reservations(
     assert 'data-figure="flagged">2<' in client.get("/integrations").text
     [view] = client.get("/api/v1/connections").json()
     assert view["flagged_reservations"] == 2
+
+
+def test_rooms_show_their_meal_plan_and_rate_plan_by_name(
+    client: TestClient, world: World, connected: UUID
+) -> None:
+    inventory = world.container.inventory()
+    flexible = inventory.create_rate_plan(
+        world.organization_id, world.property_id, "Flexible with breakfast", "FLEX"
+    )
+    saved = _save_mapping(
+        client,
+        str(connected),
+        **{
+            "hotel-0-property": str(world.property_id),
+            "hotel-0-sync": "on",
+            "hotel-0-room-0": str(world.double_unit_id),
+            "hotel-0-rate-0": str(flexible.id),  # Booking.com's STD is our FLEX
+        },
+    )
+    assert "Mapping saved" in saved
+
+    def booked(external_id: str, rate_plan: str, meal_plan: str) -> UUID:
+        message = booking(external_id, hotel_code=HOTEL_CODE, room="DBL")
+        (stay,) = message.reservation.room_stays
+        stay = attrs.evolve(stay, external_rate_plan_id=rate_plan, meal_plan=meal_plan)
+        reservation = attrs.evolve(message.reservation, room_stays=(stay,))
+        return _apply(world, connected, attrs.evolve(message, reservation=reservation))
+
+    mapped = _text(client.get(f"/reservations/{booked('BK-NAMED', 'STD', '3')}").text)
+    unmapped = _text(client.get(f"/reservations/{booked('BK-CODED', 'NREF', '12 19')}").text)
+
+    assert "Bed and breakfast · Flexible with breakfast" in mapped
+    assert "rate plan STD" not in mapped  # the code is left for the tooltip
+    assert "Half board, Breakfast · rate plan NREF" in unmapped

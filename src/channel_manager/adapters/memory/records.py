@@ -12,7 +12,7 @@ from channel_manager.adapters.memory.store import TableView
 from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
 from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.domain.errors import NotFound
-from channel_manager.domain.messages import MessageLogEntry
+from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
 from channel_manager.domain.sync import OutboundMessage, OutboundState, OutboxSummary, SyncRun
 
@@ -325,6 +325,19 @@ class InMemoryMessageLogRepository:
         found = self._rows.select(lambda e: e.connection_id == connection_id)
         ordered = sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)
         return ordered[offset : offset + limit]
+
+    def latest(
+        self, connection_id: UUID, *, endpoint: str, direction: MessageDirection
+    ) -> MessageLogEntry | None:
+        """A connection's newest message at ``endpoint`` in ``direction``, or ``None``."""
+        found = self._rows.select(
+            lambda e: (
+                e.connection_id == connection_id
+                and e.endpoint == endpoint
+                and e.direction is direction
+            )
+        )
+        return max(found, key=lambda e: (e.created_at, e.id), default=None)
 
 
 class InMemorySecretRepository:

@@ -21,7 +21,9 @@ from litestar.types import ControllerRouterHandler
 
 from channel_manager.container import Container
 from channel_manager.entrypoints.web.errors import WEB_EXCEPTION_HANDLERS
+from channel_manager.entrypoints.web.favicon import favicon
 from channel_manager.entrypoints.web.history import HISTORY_HANDLERS
+from channel_manager.entrypoints.web.inbound_push import PushEndpoint
 from channel_manager.entrypoints.web.integrations import INTEGRATION_HANDLERS
 from channel_manager.entrypoints.web.mapping import MAPPING_HANDLERS
 from channel_manager.entrypoints.web.rates import RATES_HANDLERS
@@ -43,6 +45,8 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
     def now() -> datetime:
         return clock.now()
 
+    push_endpoint = PushEndpoint.of(container.settings())
+
     pages = Router(
         path="/",
         route_handlers=[
@@ -54,11 +58,14 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
             *RATES_HANDLERS,
             *HISTORY_HANDLERS,
         ],
-        dependencies={"now": Provide(now, sync_to_thread=False)},
+        dependencies={
+            "now": Provide(now, sync_to_thread=False),
+            "push_endpoint": Provide(lambda: push_endpoint, sync_to_thread=False),
+        },
         exception_handlers=dict[Any, Any](WEB_EXCEPTION_HANDLERS),
         include_in_schema=False,
     )
     static = create_static_files_router(
         path="/static", directories=[STATIC_DIRECTORY], include_in_schema=False
     )
-    return [pages, static]
+    return [pages, static, favicon]

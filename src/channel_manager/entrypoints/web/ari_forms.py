@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from uuid import UUID
 
 import attrs
 
@@ -13,7 +14,6 @@ from channel_manager.adapters.booking.ari_push import encode_avail_request, enco
 from channel_manager.application.ari import AriChangeInput
 from channel_manager.domain.ari import (
     AriChangeSet,
-    AriChangeSetBuilder,
     AriKey,
     AriRequest,
     AvailRequest,
@@ -21,13 +21,10 @@ from channel_manager.domain.ari import (
     compress,
     expand,
 )
-from channel_manager.domain.errors import InvalidMoney
-from channel_manager.domain.money import Money
 from channel_manager.domain.sync import OutboundMessage, OutboundState
 from channel_manager.entrypoints.web.common import (
     FormData,
     FormError,
-    amount,
     day,
     required_text,
     text,
@@ -54,7 +51,9 @@ def parse_change(form: FormData, hotel_code: str) -> AriChangeInput:
         start=start,
         end=end,
         availability=whole_number(form, "availability", "Rooms to sell"),
-        rate=amount(form, "rate", "Rate"),
+        # Checked with the currency by ``AriService`` (``checked_rate``), where a push and
+        # the REST API check it too: one path, one message.
+        rate=text(form, "rate"),
         min_los=whole_number(form, "min_los", "Minimum stay", 1),
         max_los=whole_number(form, "max_los", "Maximum stay", 1),
         closed_to_arrival=tri_state(form, "closed_to_arrival"),
@@ -67,29 +66,6 @@ def parse_change(form: FormData, hotel_code: str) -> AriChangeInput:
     if change.rate is not None and change.rate_plan_code is None:
         raise FormError("Choose the rate plan the rate is for")
     return change
-
-
-def change_set_of(change: AriChangeInput, currency: str) -> AriChangeSet:
-    """The change set ``AriService.submit`` will build from ``change``."""
-    try:
-        rate = Money.of(change.rate, currency) if change.rate is not None else None
-        if rate is not None:
-            rate.to_ota()  # more decimals than the currency has cannot be sent
-    except (InvalidMoney, ArithmeticError, ValueError):
-        raise FormError(f"Rate must be an amount like 120.00 in {currency}") from None
-    builder = AriChangeSetBuilder().set(
-        AriKey(change.hotel_code, change.room_type_code, change.rate_plan_code),
-        change.start,
-        change.end,
-        availability=change.availability,
-        rate=rate,
-        min_los=change.min_los,
-        max_los=change.max_los,
-        closed_to_arrival=change.closed_to_arrival,
-        closed_to_departure=change.closed_to_departure,
-        stop_sell=change.stop_sell,
-    )
-    return builder.build()
 
 
 @attrs.frozen
@@ -115,10 +91,16 @@ def preview(change_set: AriChangeSet) -> list[PreviewMessage]:
 
 @attrs.frozen
 class CalendarCell:
-    """What a grid cell shows: the values last sent, and whether they are still queued."""
+    """What a grid cell shows: the values last sent, and the pushes still carrying values
+    for it (queued or in flight; ``rates.js`` follows them to their outcome)."""
 
     values: DayValues
-    queued: bool
+    open_pushes: tuple[UUID, ...] = ()
+
+    @property
+    def queued(self) -> bool:
+        """True while a push for this cell is not confirmed yet."""
+        return bool(self.open_pushes)
 
 
 @attrs.frozen
@@ -153,14 +135,14 @@ def calendar_rows(
         key=lambda p: p.created_at,
     )
     sent = expand(p.payload for p in ordered).days
-    queued_keys = expand(p.payload for p in ordered if p.state is not OutboundState.DELIVERED).days
+    open_by_day = _open_pushes_by_day(p for p in ordered if p.state is not OutboundState.DELIVERED)
     plan_list = list(plans)
     rows = []
     for room_code, room_name in rooms:
         for plan_code, plan_name in [(None, None), *plan_list]:
             key = AriKey(hotel_code, room_code, plan_code)
             by_day = sent.get(key, {})
-            queued = queued_keys.get(key, {})
+            still_open = open_by_day.get(key, {})
             rows.append(
                 CalendarRow(
                     room_type_code=room_code,
@@ -168,8 +150,21 @@ def calendar_rows(
                     rate_plan_code=plan_code,
                     rate_plan_name=plan_name,
                     cells=tuple(
-                        CalendarCell(by_day.get(d, DayValues()), d in queued) for d in dates
+                        CalendarCell(by_day.get(d, DayValues()), tuple(still_open.get(d, ())))
+                        for d in dates
                     ),
                 )
             )
     return rows
+
+
+def _open_pushes_by_day(
+    pushes: Iterable[OutboundMessage],
+) -> dict[AriKey, dict[date, list[UUID]]]:
+    """For every key and day, the ids of the open pushes carrying a value for it."""
+    found: dict[AriKey, dict[date, list[UUID]]] = {}
+    for push in pushes:
+        for key, by_day in expand([push.payload]).days.items():
+            for night in by_day:
+                found.setdefault(key, {}).setdefault(night, []).append(push.id)
+    return found

@@ -15,6 +15,7 @@ from channel_manager.application.connect import ConnectService
 from channel_manager.application.queries import Queries
 from channel_manager.domain.connection import AuthMode, ConnectionStatus
 from channel_manager.entrypoints.web.common import notify, see_other
+from channel_manager.entrypoints.web.inbound_push import PushEndpoint, last_pushes
 from channel_manager.entrypoints.web.rendering import page
 
 #: The wizard's error types (from the callback redirect) explained for a person.
@@ -61,8 +62,10 @@ def integrations_page(
     organization_id: UUID,
     queries: Queries,
     now: datetime,
+    push_endpoint: PushEndpoint,
 ) -> Response[str]:
-    """Every Booking.com connection with its health, and the form to connect one."""
+    """Every Booking.com connection with its health, the form to connect one, and the
+    panel on reservations pushed to us (the endpoint and each connection's last push)."""
     connections = queries.connections(organization_id)
     live = [
         queries.health(organization_id, c.id)
@@ -79,6 +82,8 @@ def integrations_page(
         revoked=revoked,
         modes=[mode.value for mode in AuthMode],
         now=now,
+        push_endpoint=push_endpoint,
+        last_pushes=last_pushes(queries, organization_id, [h.connection for h in live]),
     )
 
 

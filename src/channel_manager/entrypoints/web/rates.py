@@ -12,7 +12,7 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 
-from channel_manager.application.ari import AriService
+from channel_manager.application.ari import AriService, rate_example
 from channel_manager.application.mapping_views import HotelView
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.outbound import OutboundDispatcher
@@ -21,10 +21,10 @@ from channel_manager.application.work_signal import WorkSignal
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import DomainError, NotFound
 from channel_manager.domain.inventory import local_today
+from channel_manager.domain.money import decimals_rule
 from channel_manager.entrypoints.web.ari_forms import (
     PreviewMessage,
     calendar_rows,
-    change_set_of,
     days_from,
     parse_change,
     preview,
@@ -32,10 +32,17 @@ from channel_manager.entrypoints.web.ari_forms import (
 from channel_manager.entrypoints.web.common import (
     FormError,
     in_calendar,
-    notify,
     see_other,
 )
 from channel_manager.entrypoints.web.pickers import ConnectionPick, pick_connection, pick_hotel
+from channel_manager.entrypoints.web.push_tracking import (
+    STATES_PATH,
+    TrackedPush,
+    push_ids,
+    push_states,
+    summary,
+    tracked_pushes,
+)
 from channel_manager.entrypoints.web.rendering import page
 
 #: Dates shown at once; the grid scrolls sideways on narrow screens.
@@ -57,6 +64,7 @@ def _rates_page(
     error: str | None = None,
     previews: list[PreviewMessage] | None = None,
     pick: ConnectionPick | None = None,
+    tracked: list[TrackedPush] | None = None,
 ) -> Response[str]:
     rows, rooms, plans, currency = [], [], [], None
     dates = days_from(start, GRID_DAYS)
@@ -88,6 +96,11 @@ def _rates_page(
         form=form,
         error=error,
         previews=previews,
+        rate_rule=decimals_rule(currency) if currency else "",
+        rate_example=rate_example(currency) if currency else "",
+        tracked=tracked or [],
+        tracked_summary=summary(tracked) if tracked else "",
+        states_url=STATES_PATH,
         earlier_url="?" + urlencode({**base, "start": str(start - step)}),
         later_url="?" + urlencode({**base, "start": str(start + step)}),
     )
@@ -122,9 +135,11 @@ async def rates_page(
     connection_id: str | None = None,
     hotel: str | None = None,
     start: date | None = None,
+    pushes: str | None = None,
 ) -> Response[str]:
     """The grid for one mapped hotel, starting today unless another start is asked for; the
-    connection and hotel asked for are remembered, and shown again when none is asked for."""
+    connection and hotel asked for are remembered, and shown again when none is asked for;
+    ``pushes`` (the ids a push just queued) are followed to their outcome."""
     pick = await asyncio.to_thread(
         pick_connection, request, queries, organization_id, connection_id
     )
@@ -138,6 +153,12 @@ async def rates_page(
     picked = next((h for h in hotels if h.hotel_code == code), None)
     first = in_calendar(start, "Start date") or _today(picked, now)
     defaults = {"start": str(first), "end": str(first + timedelta(days=6))}
+    followed = push_ids(pushes)
+    tracked = (
+        await asyncio.to_thread(tracked_pushes, dispatcher, organization_id, followed)
+        if followed
+        else None
+    )
     return await asyncio.to_thread(  # the grid reads pushes and units from the database
         _rates_page,
         request,
@@ -149,6 +170,7 @@ async def rates_page(
         dispatcher=dispatcher,
         form=defaults,
         pick=pick,
+        tracked=tracked,
     )
 
 
@@ -177,14 +199,20 @@ async def change_rates(
     previews: list[PreviewMessage] | None = None
     try:
         change = parse_change(form, hotel.hotel_code)
-        ari.check_dates(change)  # the preview promises nothing a push would refuse
-        currency = _currency(hotel)
-        previews = preview(change_set_of(change, currency))
+        # The checks a push makes, on its own code path: a preview never shows what a push
+        # would refuse, and both refuse with the same message.
+        previews = preview(ari.preview(change, _currency(hotel)))
         if form.get("action") == "push":
             queued = await asyncio.to_thread(ari.submit, organization_id, connection.id, [change])
             work_signal.notify()  # committed: the worker in this process sends it now
-            notify(request, f"Queued {len(queued)} push(es) for Booking.com.")
-            return see_other(f"/pushes?connection_id={connection.id}")
+            # Back to the grid, which follows these pushes until Booking.com has answered.
+            followed = {
+                "connection_id": str(connection.id),
+                "hotel": hotel.hotel_code,
+                "start": str(start),
+                "pushes": ",".join(str(message.id) for message in queued),
+            }
+            return see_other("/rates?" + urlencode(followed))
     except DomainError as failure:
         error = str(failure)
     return await asyncio.to_thread(
@@ -215,4 +243,4 @@ def _grid_start(form: dict[str, str], today: date) -> date:
         return today
 
 
-RATES_HANDLERS = (rates_page, change_rates)
+RATES_HANDLERS = (rates_page, change_rates, push_states)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -52,24 +52,40 @@ def format_age(value: datetime | None, now: datetime) -> str:
     return f"{seconds} s ago"  # pragma: no cover - the loop always returns for >= 60
 
 
+def format_amount(amount: Decimal | str | None, currency: str) -> str:
+    """``amount`` with the currency's decimals and thousands separators (``1,234.50``;
+    ``15,000`` for JPY, which has no minor unit); empty for ``None``.
+
+    The UI is in English, so amounts are written the English way whatever the currency; the
+    ISO code (not a symbol: ``$`` is several currencies) follows, as in :class:`Money`'s text
+    that the flags and the API use.
+    """
+    if amount is None:
+        return ""
+    places = minor_units(currency)
+    try:
+        exact = Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except ArithmeticError:  # not a finite amount, or more digits than Decimal holds
+        return str(amount)
+    return f"{exact:,.{places}f}"
+
+
 def format_money(value: Money | None) -> str:
-    """``120.00 EUR``; an em dash when the channel sent no amount."""
+    """``1,234.50 EUR``, ``15,000 JPY``; an em dash when the channel sent no amount."""
     if value is None:
         return "—"
-    places = minor_units(value.currency)
-    return f"{value.amount.quantize(Decimal(1).scaleb(-places))} {value.currency}"
+    return f"{format_amount(value.amount, value.currency)} {value.currency}"
 
 
 def format_value(value: object) -> str:
-    """A calendar or form value: empty for ``None``, yes/no for flags, plain text otherwise."""
+    """A calendar or form value: empty for ``None``, yes/no for flags, an amount with its
+    currency's decimals and separators (no code: the grid says the currency once)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Money):
-        return str(value.amount)
-    if isinstance(value, Decimal | date):
-        return str(value)
+        return format_amount(value.amount, value.currency)
     return str(value)
 
 
@@ -106,6 +122,7 @@ def _environment() -> Environment:
     )
     environment.filters["dt"] = format_datetime
     environment.filters["money"] = format_money
+    environment.filters["amount"] = format_amount
     environment.filters["value"] = format_value
     environment.filters["xml"] = format_xml
     environment.globals["age"] = format_age

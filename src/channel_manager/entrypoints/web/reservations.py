@@ -77,7 +77,8 @@ def reservation_page(
     queries: Queries,
     inventory: InventoryService,
 ) -> Response[str]:
-    """Guests, stays, nightly prices, totals, commission and the raw message (redacted)."""
+    """Guests, stays (meal plans and rate plans by name), nightly prices, totals, commission
+    and the raw message (redacted)."""
     reservation = queries.reservation(organization_id, reservation_id)
     unit_names: dict[UUID, str] = {}
     property_name = None
@@ -93,6 +94,11 @@ def reservation_page(
             None,
         )
     raw, history = reservation_messages(queries, organization_id, reservation)
+    rate_plan_names = (
+        queries.rate_plan_names(organization_id, reservation)
+        if any(stay.external_rate_plan_id for stay in reservation.room_stays)
+        else {}
+    )
     return page(
         request,
         "reservation.html",
@@ -101,6 +107,7 @@ def reservation_page(
         r=reservation,
         property_name=property_name,
         unit_names=unit_names,
+        rate_plan_names=rate_plan_names,
         raw=raw,
         history=history,
     )

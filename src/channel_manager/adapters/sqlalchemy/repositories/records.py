@@ -13,7 +13,7 @@ from channel_manager.adapters.sqlalchemy import tables
 from channel_manager.adapters.sqlalchemy.repositories.base import TableAccess
 from channel_manager.adapters.sqlalchemy.rows import operations as rows
 from channel_manager.domain.errors import NotFound
-from channel_manager.domain.messages import MessageLogEntry
+from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.sync import SyncRun
 
 
@@ -71,6 +71,22 @@ class SqlAlchemyMessageLogRepository:
             limit=limit,
             offset=offset,
         )
+
+    def latest(
+        self, connection_id: UUID, *, endpoint: str, direction: MessageDirection
+    ) -> MessageLogEntry | None:
+        """A connection's newest message at ``endpoint`` in ``direction``, or ``None``
+        (``ix_message_log_connection_endpoint_created`` finds it without a scan)."""
+        table = tables.message_log
+        found = self._rows.many(
+            rows.message_log_from_row,
+            table.c.connection_id == connection_id,
+            table.c.endpoint == endpoint,
+            table.c.direction == direction.value,
+            order_by=(table.c.created_at.desc(), table.c.id.desc()),
+            limit=1,
+        )
+        return found[0] if found else None
 
 
 class SqlAlchemySecretRepository:

@@ -66,6 +66,10 @@ message_log = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Index("ix_message_log_connection_created", "connection_id", "created_at"),
+    # The newest entry of one endpoint (a connection's last push), however long its log.
+    sa.Index(
+        "ix_message_log_connection_endpoint_created", "connection_id", "endpoint", "created_at"
+    ),
 )
 
 #: Vault output only: opaque ciphertext that names its key. No plaintext column exists.

@@ -1,0 +1,59 @@
+"""The integrations page's panel on reservations pushed to us, at desktop and phone width:
+the endpoint, the allowed senders and a connection's last push fit without sideways scrolling.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from channel_manager.adapters.booking.ota.errors import OtaErrorCode
+from channel_manager.domain.messages import MessageDirection
+from channel_manager.entrypoints.rest.push import PUSH_PATH
+from channel_manager.entrypoints.rest.push_gate import PushRefused, error_answer
+from tests.browser.conftest import LiveServer, screenshot
+from tests.unit.web.world import connect
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 860), (390, 844)])
+def test_the_push_panel_shows_the_last_push_and_its_refusal(
+    live_server: LiveServer, page: Page, width: int, height: int
+) -> None:
+    world = live_server.world
+    connections = []
+    # Playwright's sync API keeps an event loop running in this thread: connect in another.
+    worker = threading.Thread(target=lambda: connections.append(connect(world)))
+    worker.start()
+    worker.join(timeout=15)
+    (connection_id,) = connections
+    refusal = PushRefused(
+        422, OtaErrorCode.UNABLE_TO_PROCESS, "hotel 7654321 is not mapped on any connection"
+    )
+    world.container.message_log().write(
+        connection_id=connection_id,
+        direction=MessageDirection.OUTBOUND,
+        endpoint=PUSH_PATH,
+        message_type="OTA_HotelResNotifRS",
+        body=error_answer(refusal, soap=False).body.decode(),
+        http_status=422,
+        outcome="error",
+    )
+    page.set_viewport_size({"width": width, "height": height})
+    link = world.container.signin_links().issue(world.organization_id)
+    page.goto(link.url(live_server.base_url))
+    page.get_by_role("button", name="Sign in").click()
+
+    panel = page.get_by_test_id("push-inbound")
+    expect(panel.get_by_test_id("push-url")).to_have_text(
+        f"{live_server.base_url}/ota/booking/reservations"
+    )
+    expect(panel).to_contain_text("push enabled")
+    last = panel.get_by_test_id("last-push")
+    expect(last).to_contain_text("refused 422")
+    expect(last).to_contain_text("hotel 7654321 is not mapped on any connection")
+    screenshot(page, f"integrations-push-panel-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -1,0 +1,177 @@
+"""The integrations page's panel on reservations pushed to us: the endpoint's address from the
+public URL, whether push is on, the allowed senders, and each connection's last push with its
+outcome. The push password never reaches the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import lxml.html
+import pytest
+from litestar.testing import TestClient
+
+from channel_manager.adapters.booking.ota.errors import OtaErrorCode
+from channel_manager.domain.messages import MessageDirection
+from channel_manager.entrypoints.rest.app import create_app
+from channel_manager.entrypoints.rest.push import PUSH_PATH, push_handlers
+from channel_manager.entrypoints.rest.push_gate import PushRefused, error_answer
+from channel_manager.entrypoints.web import web_handlers, web_middleware
+from channel_manager.entrypoints.web.inbound_push import answer_error
+from tests.support.containers import make_settings
+from tests.unit.rest.messages import res_notif
+from tests.unit.web.conftest import sign_in
+from tests.unit.web.world import World, build_world, connect, other_organization_key
+
+PASSWORD = "Harbour-Push-2026!"
+SETTINGS = {
+    "CM_PUBLIC_URL": "https://cm.example.org/",
+    "CM_PUSH_USERNAME": "harbour-sender",
+    "CM_PUSH_PASSWORD": PASSWORD,
+}
+
+
+def _client(world: World) -> TestClient[Any]:
+    """The web UI and the push endpoint, as ``serve`` runs them."""
+    container = world.container
+    app = create_app(
+        container,
+        extra_handlers=[*web_handlers(container), *push_handlers(container)],
+        middleware=web_middleware(container, container.settings()),
+    )
+    # https: with an https public URL the session and CSRF cookies are Secure.
+    return TestClient(app, base_url="https://testserver.local")
+
+
+@pytest.fixture
+def pushed_world() -> World:
+    return build_world(settings=make_settings(SETTINGS))
+
+
+@pytest.fixture
+def client(pushed_world: World) -> Iterator[TestClient[Any]]:
+    with _client(pushed_world) as test_client:
+        yield test_client
+
+
+def _panel(page: str) -> lxml.html.HtmlElement:
+    (panel,) = lxml.html.fromstring(page).xpath("//*[@data-testid='push-inbound']")
+    return panel
+
+
+def _text(element: lxml.html.HtmlElement) -> str:
+    return " ".join(element.text_content().split())
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_the_panel_shows_the_endpoint_and_who_may_push_never_the_password() -> None:
+    world = build_world(
+        settings=make_settings(
+            {
+                **SETTINGS,
+                "CM_PUSH_ALLOWED_IPS": "198.51.100.0/24,2001:db8::/32",
+                "CM_TRUSTED_PROXIES": "10.0.0.1/32",
+            }
+        )
+    )
+    with _client(world) as client:
+        sign_in(client, world.api_key)
+        page = client.get("/integrations").text
+
+    panel = _text(_panel(page))
+    assert "https://cm.example.org/ota/booking/reservations" in panel
+    assert "push enabled" in panel
+    assert "user harbour-sender" in panel
+    assert "198.51.100.0/24, 2001:db8::/32" in panel
+    assert "as forwarded by 10.0.0.1/32" in panel
+    assert PASSWORD not in page
+    assert base64.b64encode(PASSWORD.encode()).decode() not in page
+
+
+def test_without_credentials_the_panel_says_push_is_off_and_open_to_any_address() -> None:
+    world = build_world(settings=make_settings({"CM_PUSH_USERNAME": "", "CM_PUSH_PASSWORD": ""}))
+    with _client(world) as client:
+        sign_in(client, world.api_key)
+        panel = _text(_panel(client.get("/integrations").text))
+
+    assert "push disabled" in panel
+    assert "every push is refused until CM_PUSH_USERNAME and CM_PUSH_PASSWORD are set" in panel
+    assert "any address" in panel
+    assert "http://127.0.0.1:8000/ota/booking/reservations" in panel  # the default public URL
+
+
+def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
+    client: TestClient[Any], pushed_world: World
+) -> None:
+    world = pushed_world
+    connection_id = connect(world)
+    sign_in(client, world.api_key)
+    page = client.get(f"/connections/{connection_id}/mapping")
+    fields = dict(re.findall(r'name="(hotel-[^"]+-code)" value="([^"]*)"', page.text))
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert token
+    fields |= {"hotel-0-property": str(world.property_id), "_csrf_token": token.group(1)}
+    assert "Mapping saved" in client.post(f"/connections/{connection_id}/mapping", data=fields).text
+
+    (last,) = lxml.html.fromstring(client.get("/integrations").text).xpath(
+        "//*[@data-testid='last-push']"
+    )
+    assert "none yet" in _text(last)
+
+    stored = client.post(
+        PUSH_PATH,
+        content=res_notif(res_id="PUSH-1"),
+        headers={"Authorization": _basic("harbour-sender", PASSWORD)},
+    )
+    assert stored.status_code == 200, stored.text
+    arrived = world.container.clock().now()
+    (last,) = lxml.html.fromstring(client.get("/integrations").text).xpath(
+        "//*[@data-testid='last-push']"
+    )
+    assert "stored" in _text(last)
+    assert arrived.strftime("%Y-%m-%d %H:%M UTC") in _text(last)
+
+    # A later answer that refused the push (as the endpoint writes it) shows what was wrong.
+    refusal = PushRefused(409, OtaErrorCode.UNABLE_TO_PROCESS, "reservation PUSH-1 is cancelled")
+    answer = error_answer(refusal, soap=True)
+    world.container.message_log().write(
+        connection_id=connection_id,
+        direction=MessageDirection.OUTBOUND,
+        endpoint=PUSH_PATH,
+        message_type="OTA_HotelResNotifRS",
+        body=answer.body.decode(),
+        http_status=409,
+        outcome="error",
+    )
+    (last,) = lxml.html.fromstring(client.get("/integrations").text).xpath(
+        "//*[@data-testid='last-push']"
+    )
+    assert "refused 409" in _text(last)
+    assert "reservation PUSH-1 is cancelled" in _text(last)
+
+    # Another organisation sees its own (no) connections only.
+    with _client(world) as stranger:
+        sign_in(stranger, other_organization_key(world))
+        theirs = stranger.get("/integrations").text
+    assert lxml.html.fromstring(theirs).xpath("//*[@data-testid='last-push']") == []
+    assert "PUSH-1" not in theirs
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ("<x:E xmlns:x='urn:x'><x:Errors><x:Error ShortText='short'/></x:Errors></x:E>", "short"),
+        ("<Errors><Error ShortText='short'>the whole text</Error></Errors>", "the whole text"),
+        ("<Success/>", None),
+        ("not xml", None),
+        ('<!DOCTYPE x [<!ENTITY e "boom">]><Error>&e;</Error>', None),
+    ],
+)
+def test_the_error_of_a_logged_answer(body: str, error: str | None) -> None:
+    assert answer_error(body) == error
