@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import lxml.html
@@ -138,6 +139,7 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
     assert arrived.strftime("%Y-%m-%d %H:%M UTC") in _text(last)
 
     # A later answer that refused the push (as the endpoint writes it) shows what was wrong.
+    world.container.clock().advance(timedelta(minutes=1))  # later: no tie for random ids to break
     refusal = PushRefused(409, OtaErrorCode.UNABLE_TO_PROCESS, "reservation PUSH-1 is cancelled")
     answer = error_answer(refusal, soap=True)
     world.container.message_log().write(
