@@ -9,12 +9,12 @@ from datetime import date, datetime
 from uuid import UUID
 
 from channel_manager.adapters.memory.store import TableView
-from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
 from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.messages import MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
 from channel_manager.domain.sync import OutboundMessage, OutboundState, OutboxSummary, SyncRun
+from channel_manager.ports.errors import DuplicateRecord
 
 _OPEN_STATES = (OutboundState.PENDING, OutboundState.IN_FLIGHT)
 
