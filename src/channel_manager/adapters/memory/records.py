@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
@@ -171,10 +171,14 @@ class InMemoryOutboundMessageRepository:
     """The outbox; claiming follows the SQL adapter's per-ordering-key rule."""
 
     def __init__(
-        self, rows: TableView[OutboundMessage], connections: TableView[Connection]
+        self,
+        rows: TableView[OutboundMessage],
+        connections: TableView[Connection],
+        on_add: Callable[[], None] = lambda: None,
     ) -> None:
         self._rows = rows
         self._connections = connections
+        self._on_add = on_add  # the unit of work notes that it holds outbound work
 
     def get(self, id: UUID) -> OutboundMessage:
         """The message; NotFound when unknown."""
@@ -185,6 +189,7 @@ class InMemoryOutboundMessageRepository:
         if self.find_by_idempotency_key(message.idempotency_key) is not None:
             raise DuplicateRecord("outbound message", message.idempotency_key)
         self._rows.insert(message.id, message)
+        self._on_add()
 
     def update(self, message: OutboundMessage) -> None:
         """Overwrite a message."""

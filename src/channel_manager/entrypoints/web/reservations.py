@@ -13,6 +13,7 @@ from channel_manager.domain.reservation import ReservationStatus
 from channel_manager.entrypoints.reservation_messages import reservation_messages
 from channel_manager.entrypoints.web.common import choice_or_none, date_or_none, uuid_or_none
 from channel_manager.entrypoints.web.rendering import page
+from channel_manager.ports.inbound import MessageExcerpts
 
 PAGE_SIZE = 100
 
@@ -76,6 +77,7 @@ def reservation_page(
     reservation_id: UUID,
     queries: Queries,
     inventory: InventoryService,
+    excerpts: MessageExcerpts,
 ) -> Response[str]:
     """Guests, stays, nightly prices, totals, commission and the raw message (redacted)."""
     reservation = queries.reservation(organization_id, reservation_id)
@@ -92,7 +94,7 @@ def reservation_page(
             ),
             None,
         )
-    raw, history = reservation_messages(queries, organization_id, reservation)
+    raw, history = reservation_messages(queries, excerpts, organization_id, reservation)
     return page(
         request,
         "reservation.html",
