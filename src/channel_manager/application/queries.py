@@ -7,15 +7,22 @@ from uuid import UUID
 
 import attrs
 
+from channel_manager.application.history_views import (
+    NamedConnection,
+    QueuePlace,
+    catalog_names,
+    merge_newest,
+    queue_places,
+)
 from channel_manager.application.scoping import owned_connection
 from channel_manager.application.sync import UNACKNOWLEDGED
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.messages import MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
-from channel_manager.domain.sync import OutboundState, SyncRun
+from channel_manager.domain.sync import OutboundMessage, OutboundState, SyncRun
 from channel_manager.ports.clock import Clock
-from channel_manager.ports.repositories import UnitOfWorkFactory
+from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 
 @attrs.frozen(kw_only=True)
@@ -32,6 +39,9 @@ class ConnectionHealth:
     unacknowledged_since: datetime | None = None
     flagged_reservations: int = 0
 
+
+#: Open pushes read per page when finding what each waits for.
+_OPEN_PAGE = 500
 
 #: How far back (in recorded runs) the unacknowledged backlog is traced.
 _RUNS_FOR_BACKLOG = 50
@@ -61,6 +71,14 @@ class Queries:
         """The organisation's connections, oldest first."""
         with self._uow_factory() as uow:
             return uow.connections.list(organization_id)
+
+    def named_connections(self, organization_id: UUID) -> list[NamedConnection]:
+        """The organisation's connections, oldest first, with the names of what each maps."""
+        with self._uow_factory() as uow:
+            return [
+                NamedConnection(connection=c, names=catalog_names(uow, c.id))
+                for c in uow.connections.list(organization_id)
+            ]
 
     def connection(self, organization_id: UUID, connection_id: UUID) -> Connection:
         """One connection of the organisation."""
@@ -147,3 +165,54 @@ class Queries:
         with self._uow_factory() as uow:
             owned_connection(uow, organization_id, connection_id)
             return uow.message_log.list(connection_id, limit=limit, offset=offset)
+
+    def recent_sync_runs(
+        self, organization_id: UUID, connection_id: UUID | None = None, limit: int = 50
+    ) -> list[SyncRun]:
+        """The newest runs of one connection of the organisation, or of all of them (``None``),
+        newest first."""
+        with self._uow_factory() as uow:
+            ids = self._scope(uow, organization_id, connection_id)
+            per_connection = [uow.sync_runs.list_by_connection(i, limit=limit) for i in ids]
+        return merge_newest(per_connection, lambda run: run.started_at, limit)
+
+    def recent_messages(
+        self, organization_id: UUID, connection_id: UUID | None = None, limit: int = 100
+    ) -> list[MessageLogEntry]:
+        """The newest logged messages of one connection of the organisation, or of all of them
+        (``None``), newest first."""
+        with self._uow_factory() as uow:
+            ids = self._scope(uow, organization_id, connection_id)
+            per_connection = [uow.message_log.list(i, limit=limit) for i in ids]
+        return merge_newest(per_connection, lambda entry: entry.created_at, limit)
+
+    def push_queue(self, organization_id: UUID) -> dict[UUID, QueuePlace]:
+        """For each of the organisation's pushes held back by an earlier one for the same hotel
+        (per-hotel order), where it waits."""
+        open_messages: list[OutboundMessage] = []
+        with self._uow_factory() as uow:
+            for state in (OutboundState.PENDING, OutboundState.IN_FLIGHT):
+                offset = 0
+                while page := uow.outbound.list(
+                    organization_id=organization_id, state=state, limit=_OPEN_PAGE, offset=offset
+                ):
+                    open_messages.extend(page)
+                    offset += len(page)
+        return queue_places(open_messages)
+
+    def failed_pushes_elsewhere(self, organization_id: UUID, connection_id: UUID) -> int:
+        """How many pushes failed on the organisation's other connections (a page filtered to
+        one connection points at them: failures must not go unseen)."""
+        with self._uow_factory() as uow:
+            return sum(
+                uow.outbound.summary(c.id).count(OutboundState.FAILED)
+                for c in uow.connections.list(organization_id)
+                if c.id != connection_id
+            )
+
+    @staticmethod
+    def _scope(uow: UnitOfWork, organization_id: UUID, connection_id: UUID | None) -> list[UUID]:
+        """The one connection asked for (checked to be the organisation's), or all of its."""
+        if connection_id is not None:
+            return [owned_connection(uow, organization_id, connection_id).id]
+        return [c.id for c in uow.connections.list(organization_id)]

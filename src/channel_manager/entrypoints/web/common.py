@@ -1,4 +1,4 @@
-"""Small helpers shared by the page handlers: redirects, notices, form fields, connections."""
+"""Small helpers shared by the page handlers: redirects, notices, form fields."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from litestar import Request
 from litestar.response import Redirect
 
 from channel_manager.application.errors import InvalidRequest
-from channel_manager.application.queries import Queries
-from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.entrypoints.web.rendering import NOTICE_KEY
 
 FormData = Mapping[str, Any]
@@ -148,17 +146,3 @@ def uuid_or_none(value: str | None, label: str) -> UUID | None:
         return UUID(value)
     except ValueError:
         raise FormError(f"{label} is not a valid choice") from None
-
-
-def choose_connection(
-    queries: Queries, organization_id: UUID, connection_id: UUID | None
-) -> Connection | None:
-    """The connection a page is about: the one asked for (``NotFound`` when it belongs to
-    another organisation) or else the organisation's newest one that is not revoked.
-    """
-    if connection_id is not None:
-        return queries.connection(organization_id, connection_id)
-    connections = queries.connections(organization_id)
-    live = [c for c in connections if c.status is not ConnectionStatus.REVOKED]
-    candidates = live or connections
-    return candidates[-1] if candidates else None

@@ -1,4 +1,5 @@
-"""Push history (state, attempts, confirmation, errors, Retry) and the message log."""
+"""Push history (state, attempts, confirmation, errors, Retry) and the message log, across
+all of the organisation's connections or filtered to one."""
 
 from __future__ import annotations
 
@@ -13,13 +14,9 @@ from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.sync import OutboundState
-from channel_manager.entrypoints.rest.views import PushView
-from channel_manager.entrypoints.web.common import (
-    choice_or_none,
-    choose_connection,
-    notify,
-    see_other,
-)
+from channel_manager.entrypoints.web.common import choice_or_none, notify, see_other
+from channel_manager.entrypoints.web.pickers import pick_connection_filter
+from channel_manager.entrypoints.web.push_rows import push_rows
 from channel_manager.entrypoints.web.rendering import page
 
 PUSHES_SHOWN = 100
@@ -35,28 +32,27 @@ def pushes_page(
     queries: Queries,
     dispatcher: OutboundDispatcher,
     now: datetime,
-    connection_id: UUID | None = None,
+    connection_id: str | None = None,
     # ``state`` is a name Litestar reserves for the application state.
     push_state_text: Annotated[str | None, QueryParameter(name="state")] = None,
 ) -> Response[str]:
-    """Pushes, newest first, with what they carried and how the channel answered."""
-    connection = choose_connection(queries, organization_id, connection_id)
+    """Pushes of every connection (or of the one filtered on), newest first, with what they
+    carried, how the channel answered and what a queued push waits for."""
+    pick = pick_connection_filter(request, queries, organization_id, connection_id)
     push_state = choice_or_none(OutboundState, push_state_text, "State")
-    pushes = (
-        [
-            PushView.of(m)
-            for m in dispatcher.list(organization_id, connection.id, push_state, PUSHES_SHOWN)
-        ]
-        if connection
-        else []
+    chosen = pick.chosen.id if pick.chosen else None
+    messages = dispatcher.list(organization_id, chosen, push_state, PUSHES_SHOWN)
+    failed_elsewhere = (
+        queries.failed_pushes_elsewhere(organization_id, chosen) if chosen is not None else 0
     )
     return page(
         request,
         "pushes.html",
         title="Push history",
         nav="pushes",
-        connection=connection,
-        pushes=pushes,
+        pick=pick,
+        pushes=push_rows(messages, pick, queries.push_queue(organization_id)),
+        failed_elsewhere=failed_elsewhere,
         states=[s.value for s in OutboundState],
         state=push_state.value if push_state else "",
         now=now,
@@ -71,9 +67,9 @@ def retry_push(
     dispatcher: OutboundDispatcher,
 ) -> Response[Any]:
     """Queue a failed push again from scratch; the worker sends it on its next round."""
-    replayed = dispatcher.replay(organization_id, push_id)
+    dispatcher.replay(organization_id, push_id)
     notify(request, "The push is queued again; it is sent within seconds.")
-    return see_other(f"/pushes?connection_id={replayed.connection_id}")
+    return see_other("/pushes")  # the list as it was filtered
 
 
 def _matches(
@@ -96,7 +92,7 @@ def messages_page(
     request: Request[Any, Any, Any],
     organization_id: UUID,
     queries: Queries,
-    connection_id: UUID | None = None,
+    connection_id: str | None = None,
     direction: Annotated[str | None, QueryParameter(name="direction")] = None,
     message_type: Annotated[str | None, QueryParameter(name="type")] = None,
     ruid: str | None = None,
@@ -105,10 +101,10 @@ def messages_page(
     """Every message sent and received (secrets masked), filterable, with the RUID that
     Booking.com support asks for.
     """
-    connection = choose_connection(queries, organization_id, connection_id)
+    pick = pick_connection_filter(request, queries, organization_id, connection_id)
     chosen_direction = choice_or_none(MessageDirection, direction, "Direction")
-    entries = (
-        queries.messages(organization_id, connection.id, MESSAGE_LOOKBACK) if connection else []
+    entries = queries.recent_messages(
+        organization_id, pick.chosen.id if pick.chosen else None, MESSAGE_LOOKBACK
     )
     found = [e for e in entries if _matches(e, chosen_direction, message_type, ruid, search)]
     return page(
@@ -116,7 +112,7 @@ def messages_page(
         "messages.html",
         title="Message log",
         nav="messages",
-        connection=connection,
+        pick=pick,
         entries=found[:MESSAGES_SHOWN],
         total=len(found),
         lookback=MESSAGE_LOOKBACK,

@@ -31,11 +31,11 @@ from channel_manager.entrypoints.web.ari_forms import (
 )
 from channel_manager.entrypoints.web.common import (
     FormError,
-    choose_connection,
     in_calendar,
     notify,
     see_other,
 )
+from channel_manager.entrypoints.web.pickers import ConnectionPick, pick_connection, pick_hotel
 from channel_manager.entrypoints.web.rendering import page
 
 #: Dates shown at once; the grid scrolls sideways on narrow screens.
@@ -56,6 +56,7 @@ def _rates_page(
     form: dict[str, str],
     error: str | None = None,
     previews: list[PreviewMessage] | None = None,
+    pick: ConnectionPick | None = None,
 ) -> Response[str]:
     rows, rooms, plans, currency = [], [], [], None
     dates = days_from(start, GRID_DAYS)
@@ -76,6 +77,7 @@ def _rates_page(
         title="Rates & availability",
         nav="rates",
         connection=connection,
+        pick=pick,
         hotels=hotels,
         hotel=hotel,
         rows=rows,
@@ -117,18 +119,23 @@ async def rates_page(
     mappings: MappingService,
     dispatcher: OutboundDispatcher,
     now: datetime,
-    connection_id: UUID | None = None,
+    connection_id: str | None = None,
     hotel: str | None = None,
     start: date | None = None,
 ) -> Response[str]:
-    """The grid for one mapped hotel, starting today unless another start is asked for."""
-    connection = await asyncio.to_thread(choose_connection, queries, organization_id, connection_id)
+    """The grid for one mapped hotel, starting today unless another start is asked for; the
+    connection and hotel asked for are remembered, and shown again when none is asked for."""
+    pick = await asyncio.to_thread(
+        pick_connection, request, queries, organization_id, connection_id
+    )
+    connection = pick.connection
     hotels = (
         await asyncio.to_thread(mappings.mapped, organization_id, connection.id)
         if connection and connection.is_active
         else []
     )
-    picked = _pick_hotel(hotels, hotel)
+    code = pick_hotel(request, connection, [h.hotel_code for h in hotels], hotel)
+    picked = next((h for h in hotels if h.hotel_code == code), None)
     first = in_calendar(start, "Start date") or _today(picked, now)
     defaults = {"start": str(first), "end": str(first + timedelta(days=6))}
     return await asyncio.to_thread(  # the grid reads pushes and units from the database
@@ -141,6 +148,7 @@ async def rates_page(
         start=first,
         dispatcher=dispatcher,
         form=defaults,
+        pick=pick,
     )
 
 
