@@ -8,12 +8,15 @@ Tests override ``uow_factory``, ``gateways`` or ``authorizers`` with the in-memo
 
 from __future__ import annotations
 
+import inspect
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 
 from dependency_injector import containers, providers
+from sqlalchemy.engine import Engine
 
+from channel_manager.adapters.booking.push_codec import OtaMessageExcerpts, OtaPushCodec
 from channel_manager.adapters.booking.wiring import BookingAdapters
 from channel_manager.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
@@ -64,6 +67,23 @@ def _gateways(adapters: BookingAdapters) -> ChannelGatewayFactory:
     return adapters.gateway_factory()
 
 
+def _database_engine(url: str) -> Iterator[Engine]:
+    """The engine, its pool closed when the container shuts down."""
+    engine = create_database_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+async def _channel_clients(adapters: BookingAdapters) -> AsyncIterator[BookingAdapters]:
+    """The channels' HTTP clients, closed on the event loop when the container shuts down."""
+    try:
+        yield adapters
+    finally:
+        await adapters.aclose()
+
+
 class Container(containers.DeclarativeContainer):
     """Every long-lived object of one process."""
 
@@ -73,13 +93,23 @@ class Container(containers.DeclarativeContainer):
     ids = providers.Singleton(Uuid4Generator)
     rng = providers.Singleton(random.SystemRandom)
 
-    engine = providers.Singleton(create_database_engine, settings.provided.database_url)
-    uow_factory = providers.Singleton(SqlAlchemyUnitOfWorkFactory, engine, clock=clock)
+    #: Rung by every unit of work that commits outbound work: this process's idle worker wakes.
+    work_signal = providers.Singleton(WorkSignal)
+
+    engine = providers.Resource(_database_engine, settings.provided.database_url)
+    uow_factory = providers.Singleton(
+        SqlAlchemyUnitOfWorkFactory, engine, clock=clock, work_signal=work_signal
+    )
     vault = providers.Singleton(_vault, settings)
     credentials = providers.Singleton(CredentialStore, uow_factory, vault)
     message_log = providers.Singleton(MessageLogWriter, uow_factory, clock, ids)
 
     booking = providers.Singleton(BookingAdapters, settings, credentials, message_log, clock)
+    #: Closes the Booking.com client on shutdown (:func:`close_resources`).
+    channel_clients = providers.Resource(_channel_clients, booking)
+    #: Pushed reservations in the Booking adapter's OTA form, and its logged messages' excerpts.
+    push_codec = providers.Singleton(OtaPushCodec, settings.provided.max_body_bytes)
+    message_excerpts = providers.Singleton(OtaMessageExcerpts)
     gateways = providers.Singleton(_gateways, booking)
     # Every use case talks to the channel through this: a booking-connectivity gateway acts
     # only on the hotel its connection holds (defence in depth behind the status checks).
@@ -89,7 +119,6 @@ class Container(containers.DeclarativeContainer):
     retry_policy = providers.Singleton(
         RetryPolicy, max_attempts=settings.provided.outbound_max_attempts
     )
-    work_signal = providers.Singleton(WorkSignal)
     outbox = providers.Singleton(AriOutbox, clock, ids, settings.provided.outbound_max_attempts)
     availability = providers.Singleton(AvailabilityPublisher, outbox)
     intake = providers.Singleton(ReservationIntake, uow_factory, ids, availability)
@@ -124,6 +153,22 @@ class Container(containers.DeclarativeContainer):
     signin_links = providers.Singleton(SigninLinks, uow_factory, clock)
     #: Lockout after repeated credential failures (sign-in, API keys, push Basic).
     auth_throttle = providers.Singleton(FailureThrottle, settings.provided.auth_failure_limit)
+
+
+async def open_resources(container: Container) -> None:
+    """Open what the container owns (the database engine, the channels' HTTP clients) on the
+    running event loop; each entrypoint calls it once when it starts."""
+    opened = container.init_resources()
+    if inspect.isawaitable(opened):
+        await opened
+
+
+async def close_resources(container: Container) -> None:
+    """Close what :func:`open_resources` opened, on the same event loop, when the entrypoint
+    stops (the HTTP clients first need the loop they were used on)."""
+    closed = container.shutdown_resources()
+    if inspect.isawaitable(closed):
+        await closed
 
 
 def build_container(settings: Settings) -> Container:

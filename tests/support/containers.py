@@ -40,7 +40,8 @@ def memory_container(
     """The real container over in-memory repositories and a fake channel."""
     channel = channel or FakeChannel()
     container = build_container(settings or make_settings())
-    container.uow_factory.override(providers.Object(InMemoryUnitOfWorkFactory()))
+    memory = InMemoryUnitOfWorkFactory(work_signal=container.work_signal())
+    container.uow_factory.override(providers.Object(memory))
     container.gateways.override(providers.Object(FakeGatewayFactory(channel)))
     container.authorizers.override(
         providers.Object(

@@ -10,10 +10,17 @@ from __future__ import annotations
 import asyncio
 import threading
 from datetime import timedelta
+from pathlib import Path
 
+from dependency_injector import providers
+
+from channel_manager.adapters.sqlalchemy import upgrade
 from channel_manager.application.work_signal import WorkSignal
+from channel_manager.container import build_container
 from channel_manager.entrypoints.worker.loop import TickCounts, Worker
-from tests.support.containers import memory_container
+from tests.support.builders import booking
+from tests.support.containers import make_settings, memory_container
+from tests.unit.rest.conftest import HOTEL_CODE, ROOM_TYPE, map_hotel
 
 HOUR = 3600.0
 
@@ -90,7 +97,7 @@ def test_the_idle_worker_makes_its_next_pass_when_notified() -> None:
         running = asyncio.create_task(worker.run())
         while worker.passes < 1:
             await asyncio.sleep(0.01)
-        await asyncio.to_thread(signal.notify)  # as the push endpoint does after its commit
+        await asyncio.to_thread(signal.notify)  # as a unit of work does after queuing work
         async with asyncio.timeout(10):
             while worker.passes < 2:
                 await asyncio.sleep(0.01)
@@ -99,3 +106,34 @@ def test_the_idle_worker_makes_its_next_pass_when_notified() -> None:
         return worker.passes
 
     assert asyncio.run(scenario()) == 2
+
+
+class CountingSignal(WorkSignal):
+    """The process's doorbell, counting its rings."""
+
+    rings = 0
+
+    def notify(self) -> None:
+        self.rings += 1
+        super().notify()
+
+
+def test_the_containers_units_of_work_ring_its_signal_when_they_commit_outbound_work(
+    tmp_path: Path,
+) -> None:
+    """The wiring: whatever use case queues outbound work (here availability after a booking),
+    the database's unit of work rings the container's signal; no entrypoint has to."""
+    url = f"sqlite:///{tmp_path / 'channel-manager.db'}"
+    upgrade(url)
+    container = build_container(make_settings({"CM_DATABASE_URL": url}))
+    signal = CountingSignal()
+    container.work_signal.override(providers.Object(signal))
+    hotel = map_hotel(container)
+    assert signal.rings == 0  # inventory and mappings queue nothing
+    with container.uow_factory()() as uow:
+        connection = uow.connections.get(hotel.connection_id)
+
+    container.intake().apply(connection, booking("R1", room=ROOM_TYPE, hotel_code=HOTEL_CODE))
+
+    assert signal.rings == 1
+    container.engine().dispose()

@@ -2,9 +2,10 @@
 
 The worker sleeps between passes when it finds nothing to do (one second by default), so an
 availability change queued by a pushed reservation or an ARI submission would wait for up to
-that long before it is sent. Entry points in the same process (``serve`` runs the worker
-beside the server) call :meth:`WorkSignal.notify` after their commit; the worker's idle wait
-ends at once. Other processes simply find the work on their next pass.
+that long before it is sent. The container hands this process's signal to its units of work,
+which call :meth:`WorkSignal.notify` after a commit that queued outbound messages (``serve``
+runs the worker beside the server); the worker's idle wait ends at once. Other processes simply
+find the work on their next pass.
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ from uuid import UUID
 
 import attrs
 
-from channel_manager.adapters.booking.ota.excerpt import only_reservation
 from channel_manager.application.queries import Queries
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.reservation import Reservation
+from channel_manager.ports.inbound import MessageExcerpts
 
 #: How far back the message log is searched for a reservation's messages.
 MESSAGE_LOOKBACK = 500
@@ -18,17 +18,20 @@ MESSAGE_LOOKBACK = 500
 NOT_SHOWN = "(not shown: this message could not be cut to this reservation alone)"
 
 
-def _own_part(entry: MessageLogEntry, reservation: Reservation) -> MessageLogEntry:
-    own = only_reservation(entry.body.encode("utf-8"), reservation.external_id)
+def _own_part(
+    excerpts: MessageExcerpts, entry: MessageLogEntry, reservation: Reservation
+) -> MessageLogEntry:
+    own = excerpts.only_reservation(entry.body.encode("utf-8"), reservation.external_id)
     body = NOT_SHOWN if own is None else own.decode("utf-8", errors="replace")
     return attrs.evolve(entry, body=body)
 
 
 def reservation_messages(
-    queries: Queries, organization_id: UUID, reservation: Reservation
+    queries: Queries, excerpts: MessageExcerpts, organization_id: UUID, reservation: Reservation
 ) -> tuple[MessageLogEntry | None, list[MessageLogEntry]]:
     """The message the reservation came from, and every logged message that names it (newest
-    first: its revision history as the channel sent it), each cut to this reservation.
+    first: its revision history as the channel sent it), each cut to this reservation by the
+    channel's ``excerpts``.
 
     Pushed and polled reservations link the message they came from; for older ones the current
     revision is the newest inbound message that names the reservation.
@@ -36,7 +39,7 @@ def reservation_messages(
     entries = queries.messages(organization_id, reservation.connection_id, MESSAGE_LOOKBACK)
     linked = reservation.raw_message_id
     mentioning = [e for e in entries if reservation.external_id in e.body or e.id == linked]
-    history = [_own_part(e, reservation) for e in mentioning]
+    history = [_own_part(excerpts, e, reservation) for e in mentioning]
     # A message that named the reservation only inside another one's text is not its message.
     history = [e for e in history if reservation.external_id in e.body or e.body == NOT_SHOWN]
     raw = next((e for e in history if e.id == reservation.raw_message_id), None)

@@ -15,9 +15,9 @@ from repository_builders import (
     seed,
 )
 
-from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
 from channel_manager.domain.apikeys import ApiKey
 from channel_manager.domain.errors import NotFound
+from channel_manager.ports.errors import DuplicateRecord
 
 
 def test_organizations_round_trip_and_list_by_name(uow_factory):

@@ -12,7 +12,6 @@ import pytest
 from repository_builders import DAY0, at, rich_reservation, seed
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
-from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
 from channel_manager.adapters.system import SystemClock, Uuid4Generator
 from channel_manager.application.ari import AriOutbox, AvailabilityPublisher
 from channel_manager.application.reservations import ReservationIntake
@@ -20,6 +19,7 @@ from channel_manager.domain.channel import ChannelReservation, ReservationMessag
 from channel_manager.domain.errors import InvalidValue
 from channel_manager.domain.ledger import LedgerOutcome
 from channel_manager.domain.reservation import Guest, Reservation, ReservationStatus, Revision
+from channel_manager.ports.errors import DuplicateRecord
 
 
 def test_get_many_by_external_finds_only_this_connections_reservations(uow_factory):

@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 )
 from repository_builders import DAY0, Seeded, at, new_connection
 
-from channel_manager.adapters.sqlalchemy import DuplicateRecord, SqlAlchemyUnitOfWorkFactory
+from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy.tables import metadata
 from channel_manager.domain.money import Money
 from channel_manager.domain.reservation import (
@@ -37,6 +37,7 @@ from channel_manager.domain.reservation import (
     RoomStay,
     Totals,
 )
+from channel_manager.ports.errors import DuplicateRecord
 
 EXTERNAL_IDS = ("A", "B", "C", "D")
 #: Any text a channel can send: XML 1.0 (and PostgreSQL text) cannot carry NUL or surrogates.

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
 from channel_manager.adapters.memory.store import TableView
-from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
 from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus
 from channel_manager.domain.sync import OutboundMessage, OutboundState, OutboxSummary, SyncRun
+from channel_manager.ports.errors import DuplicateRecord
 
 _OPEN_STATES = (OutboundState.PENDING, OutboundState.IN_FLIGHT)
 
@@ -171,10 +171,14 @@ class InMemoryOutboundMessageRepository:
     """The outbox; claiming follows the SQL adapter's per-ordering-key rule."""
 
     def __init__(
-        self, rows: TableView[OutboundMessage], connections: TableView[Connection]
+        self,
+        rows: TableView[OutboundMessage],
+        connections: TableView[Connection],
+        on_add: Callable[[], None] = lambda: None,
     ) -> None:
         self._rows = rows
         self._connections = connections
+        self._on_add = on_add  # the unit of work notes that it holds outbound work
 
     def get(self, id: UUID) -> OutboundMessage:
         """The message; NotFound when unknown."""
@@ -185,6 +189,7 @@ class InMemoryOutboundMessageRepository:
         if self.find_by_idempotency_key(message.idempotency_key) is not None:
             raise DuplicateRecord("outbound message", message.idempotency_key)
         self._rows.insert(message.id, message)
+        self._on_add()
 
     def update(self, message: OutboundMessage) -> None:
         """Overwrite a message."""

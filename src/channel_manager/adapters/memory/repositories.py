@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from channel_manager.adapters.memory.store import TableView
-from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
 from channel_manager.domain.apikeys import ApiKey
 from channel_manager.domain.connection import (
     AuthMode,
@@ -25,6 +24,7 @@ from channel_manager.domain.connection import (
 from channel_manager.domain.errors import HotelAlreadyHeld, MappingConflict
 from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.domain.mapping import PropertyMapping
+from channel_manager.ports.errors import DuplicateRecord
 
 
 class InMemoryOrganizationRepository:

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Hashable, Iterator
 from typing import Generic, TypeVar
 
-from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord
 from channel_manager.domain.errors import NotFound
+from channel_manager.ports.errors import DuplicateRecord
 
 V = TypeVar("V")
 

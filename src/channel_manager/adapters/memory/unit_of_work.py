@@ -55,6 +55,7 @@ from channel_manager.ports.repositories import (
     UnitRepository,
     WebSessionRepository,
 )
+from channel_manager.ports.work import WorkNotifier
 
 #: Same default as the SQLAlchemy adapter: how far a claimed connection's next time moves.
 DEFAULT_CLAIM_LEASE = timedelta(minutes=2)
@@ -62,7 +63,8 @@ DEFAULT_CLAIM_LEASE = timedelta(minutes=2)
 
 class InMemoryUnitOfWork:
     """A transaction over the shared :class:`InMemoryStore`: changes stay private to this
-    unit of work until :meth:`commit`; leaving the ``with`` block discards the rest.
+    unit of work until :meth:`commit`; leaving the ``with`` block discards the rest. A commit
+    that queued outbound messages rings ``work_signal``.
     """
 
     organizations: OrganizationRepository
@@ -84,9 +86,17 @@ class InMemoryUnitOfWork:
     web_sessions: WebSessionRepository
     signin_tokens: SigninTokenRepository
 
-    def __init__(self, store: InMemoryStore, claim_lease: timedelta = DEFAULT_CLAIM_LEASE) -> None:
+    def __init__(
+        self,
+        store: InMemoryStore,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
+        *,
+        work_signal: WorkNotifier | None = None,
+    ) -> None:
         self._store = store
         self._views: list[TableView[Any]] = []
+        self._work_signal = work_signal
+        self._work_queued = False
         connections: TableView[Any] = self._view("connections", "connection")
         self.organizations = InMemoryOrganizationRepository(
             self._view("organizations", "organization")
@@ -110,7 +120,7 @@ class InMemoryUnitOfWork:
         )
         self.sync_runs = InMemorySyncRunRepository(self._view("sync_runs", "sync run"))
         self.outbound = InMemoryOutboundMessageRepository(
-            self._view("outbound", "outbound message"), connections
+            self._view("outbound", "outbound message"), connections, self._queue_work
         )
         self.message_log = InMemoryMessageLogRepository(
             self._view("message_log", "message log entry")
@@ -145,18 +155,27 @@ class InMemoryUnitOfWork:
         self.rollback()
 
     def commit(self) -> None:
-        """Apply every change to the shared store at once."""
+        """Apply every change to the shared store at once (and wake the worker when they
+        queued work)."""
         with self._store.lock:
             for view in self._views:
                 view.apply()
             self._release_claims()
+        if self._work_queued:
+            self._work_queued = False
+            if self._work_signal is not None:
+                self._work_signal.notify()
 
     def rollback(self) -> None:
         """Discard every change since the last commit."""
+        self._work_queued = False
         with self._store.lock:
             for view in self._views:
                 view.discard()
             self._release_claims()
+
+    def _queue_work(self) -> None:
+        self._work_queued = True
 
     def _release_claims(self) -> None:
         claims = self._store.claims
@@ -169,14 +188,19 @@ class InMemoryUnitOfWorkFactory:
     """Makes units of work over one shared store (one store per application or test)."""
 
     def __init__(
-        self, store: InMemoryStore | None = None, claim_lease: timedelta = DEFAULT_CLAIM_LEASE
+        self,
+        store: InMemoryStore | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
+        *,
+        work_signal: WorkNotifier | None = None,
     ) -> None:
         self.store = store or InMemoryStore()
         self._claim_lease = claim_lease
+        self._work_signal = work_signal
 
     def __call__(self) -> InMemoryUnitOfWork:
         """A new unit of work."""
-        return InMemoryUnitOfWork(self.store, self._claim_lease)
+        return InMemoryUnitOfWork(self.store, self._claim_lease, work_signal=self._work_signal)
 
 
 if TYPE_CHECKING:  # mypy proves the fake satisfies the port; nothing runs here

@@ -8,7 +8,6 @@ The composition root needs only what this module exports::
 """
 
 from channel_manager.adapters.sqlalchemy.engine import create_database_engine
-from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord, MissingReference
 from channel_manager.adapters.sqlalchemy.migrate import (
     DatabaseNotMigrated,
     current,
@@ -24,8 +23,6 @@ from channel_manager.adapters.sqlalchemy.unit_of_work import (
 
 __all__ = [
     "DatabaseNotMigrated",
-    "DuplicateRecord",
-    "MissingReference",
     "SqlAlchemyUnitOfWork",
     "SqlAlchemyUnitOfWorkFactory",
     "create_database_engine",

@@ -1,24 +1,7 @@
-"""Errors the persistence adapters raise beyond the domain's own."""
+"""Errors the SQLAlchemy adapter raises beyond the domain's own and the repository contract's
+(:mod:`channel_manager.ports.errors`: DuplicateRecord, MissingReference)."""
 
-from channel_manager.domain.errors import DomainError, InvalidValue
-
-
-class DuplicateRecord(DomainError):  # noqa: N818 - named like the domain's errors
-    """An ``add`` hit an existing record (same id or same unique key)."""
-
-    def __init__(self, kind: str, key: object) -> None:
-        super().__init__(f"{kind} {key} already exists")
-        self.kind = kind
-        self.key = key
-
-
-class MissingReference(DomainError):  # noqa: N818 - named like the domain's errors
-    """A write referred to a record that does not exist (a foreign key found nothing)."""
-
-    def __init__(self, kind: str, key: object) -> None:
-        super().__init__(f"{kind} {key} refers to a record that does not exist")
-        self.kind = kind
-        self.key = key
+from channel_manager.domain.errors import InvalidValue
 
 
 class UnstorableValue(InvalidValue):

@@ -63,6 +63,7 @@ from channel_manager.ports.repositories import (
     UnitRepository,
     WebSessionRepository,
 )
+from channel_manager.ports.work import WorkNotifier
 
 #: How far a claimed connection's next poll/sync moves ahead while its worker works on it.
 DEFAULT_CLAIM_LEASE = timedelta(minutes=2)
@@ -77,7 +78,8 @@ class SqlAlchemyUnitOfWork:
 
     ``with uow:`` opens a connection; leaving the block rolls back whatever was not committed
     and returns the connection to the pool. After :meth:`commit` the same unit of work may go
-    on: the next statement starts a new transaction.
+    on: the next statement starts a new transaction. A commit that queued outbound messages
+    rings ``work_signal``.
     """
 
     organizations: OrganizationRepository
@@ -105,11 +107,14 @@ class SqlAlchemyUnitOfWork:
         *,
         clock: Clock | None = None,
         claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
+        work_signal: WorkNotifier | None = None,
     ) -> None:
         self._engine = engine
         self._clock: Clock = clock or SystemClock()
         self._claim_lease = claim_lease
         self._connection: sa.Connection | None = None
+        self._work_signal = work_signal
+        self._work_queued = False
 
     def __enter__(self) -> Self:
         if self._connection is not None:
@@ -127,7 +132,7 @@ class SqlAlchemyUnitOfWork:
         self.rate_plan_mappings = SqlAlchemyRatePlanMappingRepository(connection)
         self.reservations = SqlAlchemyReservationRepository(connection)
         self.sync_runs = SqlAlchemySyncRunRepository(connection)
-        self.outbound = SqlAlchemyOutboundMessageRepository(connection)
+        self.outbound = SqlAlchemyOutboundMessageRepository(connection, self._queue_work)
         self.message_log = SqlAlchemyMessageLogRepository(connection)
         self.auth_states = SqlAlchemyAuthStateRepository(connection)
         self.api_keys = SqlAlchemyApiKeyRepository(connection)
@@ -144,6 +149,7 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         """Roll back whatever was not committed, then release the connection."""
         connection = self._require_open()
+        self._work_queued = False
         try:
             connection.rollback()
         finally:
@@ -151,12 +157,20 @@ class SqlAlchemyUnitOfWork:
             self._connection = None
 
     def commit(self) -> None:
-        """Make every change so far durable."""
+        """Make every change so far durable (and wake the worker when they queued work)."""
         self._require_open().commit()
+        if self._work_queued:
+            self._work_queued = False
+            if self._work_signal is not None:
+                self._work_signal.notify()
 
     def rollback(self) -> None:
         """Discard every change since the last commit."""
+        self._work_queued = False
         self._require_open().rollback()
+
+    def _queue_work(self) -> None:
+        self._work_queued = True
 
     def _require_open(self) -> sa.Connection:
         if self._connection is None:
@@ -173,14 +187,21 @@ class SqlAlchemyUnitOfWorkFactory:
         *,
         clock: Clock | None = None,
         claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
+        work_signal: WorkNotifier | None = None,
     ) -> None:
         self.engine = engine
         self._clock = clock
         self._claim_lease = claim_lease
+        self._work_signal = work_signal
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
         """A new, unopened unit of work."""
-        return SqlAlchemyUnitOfWork(self.engine, clock=self._clock, claim_lease=self._claim_lease)
+        return SqlAlchemyUnitOfWork(
+            self.engine,
+            clock=self._clock,
+            claim_lease=self._claim_lease,
+            work_signal=self._work_signal,
+        )
 
 
 if TYPE_CHECKING:  # mypy proves the adapter satisfies the port; nothing runs here

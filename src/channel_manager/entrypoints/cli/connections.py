@@ -16,7 +16,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from channel_manager.container import Container
+from channel_manager.container import Container, close_resources, open_resources
 from channel_manager.domain.sync import SyncRun, SyncRunStatus
 from channel_manager.entrypoints.cli import context, lookup, render
 from channel_manager.entrypoints.cli.errors import ExitCode
@@ -138,11 +138,12 @@ class SyncProgress:
 
 
 async def _full_sync(container: Container, connection_id: UUID, progress: SyncProgress) -> SyncRun:
+    await open_resources(container)
     try:
         return await container.sync().full_sync(connection_id, progress=progress)
     finally:
-        # The gateways share one HTTP client; close it before the event loop goes away.
-        await container.booking().aclose()
+        # The gateways share one HTTP client; it closes before the event loop goes away.
+        await close_resources(container)
 
 
 def sync(

@@ -20,7 +20,6 @@ from channel_manager.application.mappings import MappingService
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
 from channel_manager.application.sync import SyncService
-from channel_manager.application.work_signal import WorkSignal
 from channel_manager.domain.inventory import Property, Unit
 from channel_manager.domain.messages import MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus, RevisionEntry
@@ -35,6 +34,7 @@ from channel_manager.entrypoints.rest.views import (
     PushView,
     UnitBody,
 )
+from channel_manager.ports.inbound import MessageExcerpts
 
 #: Page size and offset of list endpoints, validated (400) and documented in OpenAPI.
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Rows per page (1-500).")]
@@ -127,11 +127,9 @@ class ConnectionsController(Controller):
         connection_id: UUID,
         data: AriChangesBody,
         ari: AriService,
-        work_signal: WorkSignal,
     ) -> AcceptedPushes:
         """Queue availability, rate and restriction changes; the worker delivers them."""
         queued = ari.submit(organization_id, connection_id, data.changes)
-        work_signal.notify()  # committed: the worker in this process sends it now
         return AcceptedPushes(push_ids=tuple(m.id for m in queued))
 
     @get("/{connection_id:uuid}/messages", sync_to_thread=True, responses=errors(404))
@@ -270,12 +268,16 @@ class ReservationsController(Controller):
 
     @get("/{reservation_id:uuid}/messages", sync_to_thread=True, responses=errors(404))
     def list_reservation_messages(
-        self, organization_id: UUID, reservation_id: UUID, queries: Queries
+        self,
+        organization_id: UUID,
+        reservation_id: UUID,
+        queries: Queries,
+        excerpts: MessageExcerpts,
     ) -> list[MessageLogEntry]:
         """The logged messages that name the reservation, newest first, each cut to this
         reservation alone (bodies redacted; never the rest of the batch or push)."""
         reservation = queries.reservation(organization_id, reservation_id)
-        return reservation_messages(queries, organization_id, reservation)[1]
+        return reservation_messages(queries, excerpts, organization_id, reservation)[1]
 
     @get("/{reservation_id:uuid}/revisions", sync_to_thread=True, responses=errors(404))
     def get_reservation_revisions(

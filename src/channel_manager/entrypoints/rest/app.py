@@ -16,7 +16,7 @@ from litestar.types import ControllerRouterHandler
 from channel_manager.adapters.throttle import API_KEY, FailureThrottle, LockedOut
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.errors import Unauthenticated
-from channel_manager.container import Container
+from channel_manager.container import Container, close_resources, open_resources
 from channel_manager.domain.errors import DomainError
 from channel_manager.entrypoints.rest.api import API_CONTROLLERS
 from channel_manager.entrypoints.rest.auth import (
@@ -121,11 +121,15 @@ def create_app(
         "signin_links": _service(container.signin_links),
         "intake": _service(container.intake),
         "message_log": _service(container.message_log),
+        "excerpts": _service(container.message_excerpts),
     }
     api = Router(path=API_PREFIX, route_handlers=list(API_CONTROLLERS), security=API_KEY_SECURITY)
 
-    async def close_adapters() -> None:
-        await container.booking().aclose()
+    async def open_container() -> None:
+        await open_resources(container)
+
+    async def close_container() -> None:
+        await close_resources(container)
 
     return Litestar(
         route_handlers=[
@@ -154,7 +158,8 @@ def create_app(
             render_plugins=RENDER_PLUGINS,
             components=Components(security_schemes=dict(SECURITY_SCHEMES)),
         ),
-        on_shutdown=[close_adapters],
+        on_startup=[open_container],
+        on_shutdown=[close_container],
         debug=debug,
         # Logging is the process's to configure (CM_LOG_LEVEL and the secret-redacting filter,
         # `configure_logging`). Litestar's default would replace the root handlers, dropping

@@ -10,7 +10,6 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
-from channel_manager.adapters.sqlalchemy.errors import DuplicateRecord, MissingReference
 from channel_manager.application.errors import (
     ConnectionNotActive,
     InvalidRequest,
@@ -41,6 +40,7 @@ from channel_manager.domain.errors import (
     UnknownRatePlan,
     UnknownRoomType,
 )
+from channel_manager.ports.errors import DuplicateRecord, MissingReference
 
 logger = logging.getLogger(__name__)
 

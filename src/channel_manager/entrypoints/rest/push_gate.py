@@ -1,8 +1,6 @@
-"""Who may push, and how a refused push is answered (the OTA error form of the push endpoint).
-
-Kept apart from the receiver so each reads on its own: :class:`PushGate` admits a caller (IP
-allow-list, then HTTP Basic, fail closed), :func:`refusal_for` turns whatever stopped a push into
-an OTA error with an HTTP status, and :func:`error_answer` renders it bare or in SOAP.
+"""Who may push: :class:`PushGate` admits a caller (IP allow-list, then HTTP Basic, fail
+closed), or refuses with a :class:`~channel_manager.ports.inbound.PushRefused` that the
+channel's codec answers in its own form.
 """
 
 from __future__ import annotations
@@ -10,118 +8,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-import attrs
-
-from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
-from channel_manager.adapters.booking.ota.namespaces import ota_root, sub, to_bytes
-from channel_manager.adapters.booking.ota.reservations import RES_NOTIF_VERSION
-from channel_manager.adapters.booking.ota.responses import ResAckKind
 from channel_manager.adapters.throttle import PUSH_BASIC, FailureThrottle, LockedOut
-from channel_manager.application.reservations import UnknownHotel, UnknownReservation
-from channel_manager.domain.errors import DomainError
 from channel_manager.entrypoints.rest.client_ip import client_ip, is_allowed
-from channel_manager.entrypoints.rest.errors import status_for
+from channel_manager.ports.inbound import PushRefused, RefusalReason
 from channel_manager.settings import Settings
 
-logger = logging.getLogger(__name__)
-
-#: OpenTravel ERR codes beyond the codec's: 392 invalid hotel code, 497 authorization error.
-INVALID_HOTEL_CODE = 392
-AUTHORIZATION_ERROR = 497
-#: OpenTravel EWT: 3 business rule, 4 authentication, 6 authorization, 10 required field
-#: missing, 13 application error.
-EWT_BUSINESS, EWT_AUTHENTICATION, EWT_AUTHORIZATION, EWT_REQUIRED, EWT_APPLICATION = (
-    "3",
-    "4",
-    "6",
-    "10",
-    "13",
-)
 _CHALLENGE = 'Basic realm="channel-manager push", charset="UTF-8"'
-_SHORT_TEXT_MAX = 64  # the 2015B schema's limit; the full sentence goes in the element text
-
-
-class PushRefused(Exception):  # noqa: N818 -- named for what happens to the push
-    """A push answered with one OTA error and an HTTP status (4xx: do not resend; 5xx: do)."""
-
-    def __init__(
-        self,
-        status: int,
-        code: int,
-        message: str,
-        *,
-        error_type: str = EWT_APPLICATION,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = int(code)
-        self.message = message
-        self.error_type = error_type
-        self.headers = dict(headers or {})
-
-
-def refusal_for(error: Exception) -> PushRefused:
-    """The OTA error and HTTP status for whatever stopped an admitted push."""
-    if isinstance(error, PushRefused):
-        return error
-    if isinstance(error, OtaParseError):
-        return PushRefused(400, error.ota_code, error.message, error_type=error.error_type)
-    if isinstance(error, DomainError):
-        status, _kind = status_for(error)  # the same status the REST API gives it
-        if isinstance(error, UnknownHotel):
-            return PushRefused(status, INVALID_HOTEL_CODE, str(error), error_type=EWT_BUSINESS)
-        if isinstance(error, UnknownReservation):
-            # A cancellation without a hotel whose booking we do not hold has most likely
-            # overtaken that booking (push senders do not promise order). A 4xx would drop it
-            # for good and the booking, arriving next, would stay live: answer "not yet", so
-            # the sender resends it until the booking is here.
-            return PushRefused(
-                503, OtaErrorCode.SYSTEM_ERROR, str(error), headers={"Retry-After": "5"}
-            )
-        if status < 500:
-            code = OtaErrorCode.UNABLE_TO_PROCESS
-            return PushRefused(status, code, str(error), error_type=EWT_BUSINESS)
-        return PushRefused(status, OtaErrorCode.SYSTEM_ERROR, str(error))
-    logger.error("push failed on our side; the sender will retry", exc_info=error)
-    return PushRefused(500, OtaErrorCode.SYSTEM_ERROR, "internal error, please retry")
-
-
-@attrs.frozen
-class PushAnswer:
-    """The HTTP answer to one push: status, OTA response body, and extra headers."""
-
-    status: int
-    body: bytes
-    soap: bool
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-
-    @property
-    def media_type(self) -> str:
-        """SOAP 1.1 travels as ``text/xml``; a bare OTA message as ``application/xml``."""
-        return "text/xml; charset=utf-8" if self.soap else "application/xml; charset=utf-8"
-
-
-def error_answer(
-    refusal: PushRefused,
-    *,
-    soap: bool,
-    kind: ResAckKind = ResAckKind.NEW,
-    echo: str | None = None,
-    root_name: str | None = None,
-) -> PushAnswer:
-    """OTA_HotelResNotifRS (or ModifyNotifRS, or ``root_name``: OTA_CancelRS) carrying
-    ``Errors`` for ``refusal``."""
-    root = ota_root(root_name or kind.value, {"EchoToken": echo, "Version": RES_NOTIF_VERSION})
-    short = refusal.message
-    if len(short) > _SHORT_TEXT_MAX:
-        short = short[: _SHORT_TEXT_MAX - 3] + "..."
-    attributes = {"Type": refusal.error_type, "Code": str(refusal.code), "ShortText": short}
-    sub(sub(root, "Errors"), "Error", attributes, text=refusal.message)
-    return PushAnswer(refusal.status, to_bytes(root, soap=soap), soap, refusal.headers)
 
 
 class PushGate:
@@ -145,11 +39,11 @@ class PushGate:
         """Return quietly when the caller may push; raise :class:`PushRefused` otherwise."""
         if not (self._username and self._password):
             message = "push is disabled: CM_PUSH_USERNAME and CM_PUSH_PASSWORD are not set"
-            raise PushRefused(503, OtaErrorCode.SYSTEM_ERROR, message)
+            raise PushRefused(503, RefusalReason.DISABLED, message)
         address = client_ip(peer, forwarded_for, self._trusted)
         if not is_allowed(address, self._allowed):
             message = f"client address {address or 'unknown'} may not push"
-            raise PushRefused(403, AUTHORIZATION_ERROR, message, error_type=EWT_AUTHORIZATION)
+            raise PushRefused(403, RefusalReason.ADDRESS_NOT_ALLOWED, message)
         presented = _basic_pair(authorization)
         if self._throttle is not None:
             try:
@@ -157,9 +51,8 @@ class PushGate:
             except LockedOut as error:
                 raise PushRefused(
                     429,
-                    AUTHORIZATION_ERROR,
+                    RefusalReason.LOCKED_OUT,
                     str(error),
-                    error_type=EWT_AUTHENTICATION,
                     headers={"Retry-After": str(error.retry_after)},
                 ) from None
         if not self._credentials_match(authorization):
@@ -167,9 +60,8 @@ class PushGate:
                 self._throttle.failed(PUSH_BASIC, str(address) if address else None, presented)
             raise PushRefused(
                 401,
-                AUTHORIZATION_ERROR,
+                RefusalReason.UNAUTHENTICATED,
                 "HTTP Basic credentials are missing or wrong",
-                error_type=EWT_AUTHENTICATION,
                 headers={"WWW-Authenticate": _CHALLENGE},
             )
 

@@ -13,6 +13,7 @@ from channel_manager.domain.reservation import ReservationStatus
 from channel_manager.entrypoints.reservation_messages import reservation_messages
 from channel_manager.entrypoints.web.common import choice_or_none, date_or_none, uuid_or_none
 from channel_manager.entrypoints.web.rendering import page
+from channel_manager.ports.inbound import MessageExcerpts
 
 PAGE_SIZE = 100
 
@@ -76,6 +77,7 @@ def reservation_page(
     reservation_id: UUID,
     queries: Queries,
     inventory: InventoryService,
+    excerpts: MessageExcerpts,
 ) -> Response[str]:
     """Guests, stays (meal plans and rate plans by name), nightly prices, totals, commission
     and the raw message (redacted)."""
@@ -93,7 +95,7 @@ def reservation_page(
             ),
             None,
         )
-    raw, history = reservation_messages(queries, organization_id, reservation)
+    raw, history = reservation_messages(queries, excerpts, organization_id, reservation)
     rate_plan_names = (
         queries.rate_plan_names(organization_id, reservation)
         if any(stay.external_rate_plan_id for stay in reservation.room_stays)

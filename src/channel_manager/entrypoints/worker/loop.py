@@ -23,7 +23,7 @@ import attrs
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.sync import SyncService
 from channel_manager.application.work_signal import WorkSignal
-from channel_manager.container import Container
+from channel_manager.container import Container, close_resources, open_resources
 from channel_manager.domain.connection import Connection
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import UnitOfWorkFactory
@@ -155,13 +155,15 @@ def build_worker(container: Container, worker_id: str | None = None) -> Worker:
 async def run_worker(
     container: Container, worker_id: str | None = None, *, once: bool = False
 ) -> None:
-    """Run a worker until SIGTERM/SIGINT (or one pass with ``once``), then close adapters."""
+    """Run a worker until SIGTERM/SIGINT (or one pass with ``once``); the container opens and
+    closes the engine and HTTP clients around it."""
     worker = build_worker(container, worker_id)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, worker.stopping.set)
+    await open_resources(container)
     try:
         await worker.run(once=once)
     finally:
-        await container.booking().aclose()
+        await close_resources(container)

@@ -10,13 +10,10 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from channel_manager.adapters.sqlalchemy.errors import (
-    DuplicateRecord,
-    MissingReference,
-    is_unique_violation,
-)
+from channel_manager.adapters.sqlalchemy.errors import is_unique_violation
 from channel_manager.adapters.sqlalchemy.rows.base import Row
 from channel_manager.domain.errors import DomainError, NotFound
+from channel_manager.ports.errors import DuplicateRecord, MissingReference
 
 EntityT = TypeVar("EntityT")
 

@@ -15,6 +15,7 @@ IMMEDIATE`` makes each claim exclusive; run one worker there.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
@@ -32,9 +33,12 @@ _OPEN_STATES = (OutboundState.PENDING.value, OutboundState.IN_FLIGHT.value)
 class SqlAlchemyOutboundMessageRepository:
     """Outbox rows, claimed by workers in per-ordering-key order."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(
+        self, connection: sa.Connection, on_add: Callable[[], None] = lambda: None
+    ) -> None:
         self._connection = connection
         self._rows = TableAccess(connection, tables.outbound_messages, "outbound message")
+        self._on_add = on_add  # the unit of work notes that it holds outbound work
 
     def get(self, id: UUID) -> OutboundMessage:
         """The message; NotFound when unknown."""
@@ -48,6 +52,7 @@ class SqlAlchemyOutboundMessageRepository:
         inside its transaction.
         """
         self._rows.insert(outbound_to_row(message), message.idempotency_key, savepoint=False)
+        self._on_add()
 
     def update(self, message: OutboundMessage) -> None:
         """Overwrite a message (after an attempt, a retry, a replay)."""

@@ -25,11 +25,7 @@ import sqlalchemy as sa
 
 from channel_manager.adapters.sqlalchemy import tables
 from channel_manager.adapters.sqlalchemy.engine import is_postgresql
-from channel_manager.adapters.sqlalchemy.errors import (
-    DuplicateRecord,
-    MissingReference,
-    is_unique_violation,
-)
+from channel_manager.adapters.sqlalchemy.errors import is_unique_violation
 from channel_manager.adapters.sqlalchemy.repositories.base import TableAccess
 from channel_manager.adapters.sqlalchemy.rows.base import Row
 from channel_manager.adapters.sqlalchemy.rows.reservations import (
@@ -38,6 +34,7 @@ from channel_manager.adapters.sqlalchemy.rows.reservations import (
 )
 from channel_manager.domain.errors import InvalidValue, NotFound
 from channel_manager.domain.reservation import Reservation, ReservationStatus
+from channel_manager.ports.errors import DuplicateRecord, MissingReference
 
 if TYPE_CHECKING:
     import psycopg
