@@ -9,10 +9,10 @@ import threading
 import pytest
 from playwright.sync_api import Page, expect
 
-from channel_manager.adapters.booking.ota.errors import OtaErrorCode
+from channel_manager.adapters.booking.push_codec import OtaPushCodec
 from channel_manager.domain.messages import MessageDirection
 from channel_manager.entrypoints.rest.push import PUSH_PATH
-from channel_manager.entrypoints.rest.push_gate import PushRefused, error_answer
+from channel_manager.ports.inbound import PushRefused, RefusalReason
 from tests.browser.conftest import LiveServer, screenshot
 from tests.unit.web.world import connect
 
@@ -31,14 +31,14 @@ def test_the_push_panel_shows_the_last_push_and_its_refusal(
     worker.join(timeout=15)
     (connection_id,) = connections
     refusal = PushRefused(
-        422, OtaErrorCode.UNABLE_TO_PROCESS, "hotel 7654321 is not mapped on any connection"
+        422, RefusalReason.UNKNOWN_PROPERTY, "hotel 7654321 is not mapped on any connection"
     )
     world.container.message_log().write(
         connection_id=connection_id,
         direction=MessageDirection.OUTBOUND,
         endpoint=PUSH_PATH,
         message_type="OTA_HotelResNotifRS",
-        body=error_answer(refusal, soap=False).body.decode(),
+        body=OtaPushCodec(max_bytes=1 << 20).encode_error(refusal).body.decode(),
         http_status=422,
         outcome="error",
     )

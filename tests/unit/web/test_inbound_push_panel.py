@@ -15,13 +15,13 @@ import lxml.html
 import pytest
 from litestar.testing import TestClient
 
-from channel_manager.adapters.booking.ota.errors import OtaErrorCode
+from channel_manager.adapters.booking.push_codec import OtaPushCodec
 from channel_manager.domain.messages import MessageDirection
 from channel_manager.entrypoints.rest.app import create_app
 from channel_manager.entrypoints.rest.push import PUSH_PATH, push_handlers
-from channel_manager.entrypoints.rest.push_gate import PushRefused, error_answer
 from channel_manager.entrypoints.web import web_handlers, web_middleware
 from channel_manager.entrypoints.web.inbound_push import answer_error
+from channel_manager.ports.inbound import PushRefused, RefusalReason
 from tests.support.containers import make_settings
 from tests.unit.rest.messages import res_notif
 from tests.unit.web.conftest import sign_in
@@ -140,8 +140,8 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
 
     # A later answer that refused the push (as the endpoint writes it) shows what was wrong.
     world.container.clock().advance(timedelta(minutes=1))  # later: no tie for random ids to break
-    refusal = PushRefused(409, OtaErrorCode.UNABLE_TO_PROCESS, "reservation PUSH-1 is cancelled")
-    answer = error_answer(refusal, soap=True)
+    refusal = PushRefused(409, RefusalReason.REFUSED, "reservation PUSH-1 is cancelled")
+    answer = OtaPushCodec(max_bytes=1 << 20).encode_error(refusal, headers={"soapaction": ""})
     world.container.message_log().write(
         connection_id=connection_id,
         direction=MessageDirection.OUTBOUND,

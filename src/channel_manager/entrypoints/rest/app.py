@@ -113,7 +113,6 @@ def create_app(
         "inventory": _service(container.inventory),
         "mappings": _service(container.mappings),
         "ari": _service(container.ari),
-        "work_signal": _service(container.work_signal),
         "dispatcher": _service(container.dispatcher),
         "sync": _service(container.sync),
         "queries": _service(container.queries),

@@ -17,7 +17,6 @@ from channel_manager.application.mapping_views import HotelView
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
-from channel_manager.application.work_signal import WorkSignal
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import DomainError, NotFound
 from channel_manager.domain.inventory import local_today
@@ -184,7 +183,6 @@ async def change_rates(
     mappings: MappingService,
     dispatcher: OutboundDispatcher,
     ari: AriService,
-    work_signal: WorkSignal,
     now: datetime,
 ) -> Response[Any]:
     """``action=preview`` shows the OTA messages; ``action=push`` queues them."""
@@ -204,7 +202,6 @@ async def change_rates(
         previews = preview(ari.preview(change, _currency(hotel)))
         if form.get("action") == "push":
             queued = await asyncio.to_thread(ari.submit, organization_id, connection.id, [change])
-            work_signal.notify()  # committed: the worker in this process sends it now
             # Back to the grid, which follows these pushes until Booking.com has answered.
             followed = {
                 "connection_id": str(connection.id),
