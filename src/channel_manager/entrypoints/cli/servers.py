@@ -16,6 +16,7 @@ import uvicorn
 
 from channel_manager.container import Container
 from channel_manager.entrypoints.cli import context
+from channel_manager.entrypoints.cli.errors import ExitCode, report
 from channel_manager.entrypoints.http_guard import (
     BODY_TIMEOUT,
     HEADER_TIMEOUT,
@@ -183,11 +184,26 @@ def sandbox(
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of the generated hotels and bookings.")
     ] = 1,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            dir_okay=False,
+            help="JSON file keeping the sandbox's state across restarts (created if missing;"
+            " default: memory only).",
+        ),
+    ] = None,
 ) -> None:
     """Run the local Booking.com stand-in (hotels, OAuth, reservations, ARI, fault injection)."""
-    from booking_sandbox.server import run  # noqa: PLC0415 - slow import
+    from booking_sandbox.config import SandboxConfig  # noqa: PLC0415 - slow import
+    from booking_sandbox.persistence import SandboxStateError  # noqa: PLC0415
+    from booking_sandbox.server import run  # noqa: PLC0415
 
-    run(host=host, port=port, seed=seed)
+    try:
+        run(host=host, port=port, seed=seed, config=SandboxConfig(state_path=state))
+    except SandboxStateError as error:
+        report(str(error))
+        raise typer.Exit(ExitCode.USAGE) from None
 
 
 def demo(
