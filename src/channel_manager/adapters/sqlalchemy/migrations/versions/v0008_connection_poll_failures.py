@@ -27,6 +27,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("integration_connections") as batch:
+    # Dropped in place (SQLite 3.35+ can): recreating the table, as batch mode does on
+    # SQLite, fails on its foreign keys once other tables reference its rows.
+    with op.batch_alter_table("integration_connections", recreate="never") as batch:
         batch.drop_column("poll_error")
         batch.drop_column("poll_failing_since")

@@ -26,5 +26,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("api_keys") as batch:
+    # Dropped in place (SQLite 3.35+ can): recreating the table, as batch mode does on
+    # SQLite, fails on its foreign keys once other tables reference its rows.
+    with op.batch_alter_table("api_keys", recreate="never") as batch:
         batch.drop_column("last_used_at")
