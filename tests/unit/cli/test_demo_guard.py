@@ -84,3 +84,15 @@ def test_only_a_sqlite_file_beside_a_marker_is_the_demo(demo_folder: Path) -> No
     assert demo_marker("sqlite:///:memory:") is None
     assert demo_marker("postgresql+psycopg://cm@db/channel_manager") is None
     assert demo_marker("not a url") is None
+
+
+def test_the_sandbox_refuses_a_state_file_it_cannot_use_in_one_line(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    garbage = tmp_path / "state.json"
+    garbage.write_text("{not json")
+
+    result = invoke("sandbox", "--port", "0", "--state", str(garbage))
+
+    assert result.exit_code == ExitCode.USAGE
+    assert "not a sandbox state file" in one_error_line(result)
