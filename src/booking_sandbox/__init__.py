@@ -12,6 +12,9 @@ Use it from Python::
 
 or run it: ``python -m booking_sandbox --host 127.0.0.1 --port 8900 --seed 1``.
 
+The state lives in memory unless ``SandboxConfig(state_path=...)`` (``--state FILE``) names a
+JSON file: then a restart goes on where the sandbox stopped (booking_sandbox.persistence).
+
 Seeded world (``SandboxState.seeded(seed)``): 4 hotels 1000001-1000004 (EUR, GBP, JPY, USD;
 the first two connected to the provider), 3-20 rooms and 1-4 rate plans each, 120 days of ARI,
 3 unacknowledged bookings per hotel. Default machine account and OAuth client:

@@ -1,8 +1,10 @@
-"""`python -m booking_sandbox --host 127.0.0.1 --port 8900 --seed 1 [--generate-every 30]`."""
+"""`python -m booking_sandbox --host 127.0.0.1 --port 8900 --seed 1 [--generate-every 30]
+[--state sandbox.json]`."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from booking_sandbox.config import SandboxConfig
 from booking_sandbox.server import run
@@ -18,9 +20,14 @@ def main(argv: list[str] | None = None) -> None:
         "--generate-every", type=float, default=None, help="seconds between generated events"
     )
     parser.add_argument("--allow-basic-auth", action="store_true", help="accept legacy Basic")
+    parser.add_argument(
+        "--state", type=Path, default=None, help="JSON file keeping the state across restarts"
+    )
     args = parser.parse_args(argv)
     config = SandboxConfig(
-        generate_every=args.generate_every, allow_basic_auth=args.allow_basic_auth
+        generate_every=args.generate_every,
+        allow_basic_auth=args.allow_basic_auth,
+        state_path=args.state,
     )
     run(args.host, args.port, args.seed, config=config)
 

@@ -19,6 +19,7 @@ from booking_sandbox.config import SandboxConfig
 from booking_sandbox.faults import FaultInjector, FaultMiddleware
 from booking_sandbox.generator import GenerationError
 from booking_sandbox.model import MessageKind
+from booking_sandbox.persistence import PersistMiddleware, open_state, save_quietly
 from booking_sandbox.push import PushDispatcher
 from booking_sandbox.recording import RecordingMiddleware
 from booking_sandbox.responses import envelope_error, error_response, json_response
@@ -69,6 +70,7 @@ async def _tick(state: SandboxState, push: PushDispatcher, every: float) -> None
         except GenerationError as exc:
             logger.info("ticker skipped a %s event: %s", kind.value, exc)
             continue
+        await save_quietly(state)
         if state.push_target is not None:
             await push.push(kind, reservation)
 
@@ -76,12 +78,13 @@ async def _tick(state: SandboxState, push: PushDispatcher, every: float) -> None
 def create_app(
     state: SandboxState | None = None, *, seed: int = 1, config: SandboxConfig | None = None
 ) -> Starlette:
-    """The sandbox app. Without `state`, a fresh `SandboxState.seeded(seed, config)`.
+    """The sandbox app. Without `state`, a fresh `SandboxState.seeded(seed, config)`, or with
+    `config.state_path` the state kept in that file (booking_sandbox.persistence).
 
     `app.state.sandbox` is the SandboxState, `app.state.faults` the FaultInjector and
     `app.state.push` the PushDispatcher.
     """
-    sandbox_state = state if state is not None else SandboxState.seeded(seed, config)
+    sandbox_state = state if state is not None else open_state(seed, config or SandboxConfig())
     faults = FaultInjector(seed, sandbox_state.clock.now)
     push = PushDispatcher(sandbox_state)
 
@@ -97,6 +100,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
             await push.close()
+            await save_quietly(sandbox_state)
 
     app = Starlette(
         routes=[
@@ -112,6 +116,7 @@ def create_app(
         middleware=[
             Middleware(RecordingMiddleware, state=sandbox_state),
             Middleware(FaultMiddleware, faults=faults),
+            *([Middleware(PersistMiddleware, state=sandbox_state)] if sandbox_state.store else []),
         ],
         exception_handlers={
             SandboxAuthError: _auth_failed,

@@ -86,6 +86,16 @@ class TokenAuthority:
         }
         return {"jwt": self.sign(claims), "ruid": new_ruid()}
 
+    def issued(self) -> dict[str, list[dt.datetime]]:
+        """When each client id was issued tokens (the hourly cap's memory), for persistence."""
+        with self._lock:
+            return {client: list(times) for client, times in self._issued.items()}
+
+    def restore_issued(self, issued: dict[str, list[dt.datetime]]) -> None:
+        """Take back what :meth:`issued` returned (a restarted sandbox keeps counting)."""
+        with self._lock:
+            self._issued = {client: list(times) for client, times in issued.items()}
+
     def sign(self, claims: dict[str, object]) -> str:
         """A HS256 JWT over `claims` with the sandbox key."""
         return jwt.encode(claims, self._config.jwt_secret, algorithm=_ALGORITHM)

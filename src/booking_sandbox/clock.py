@@ -37,6 +37,12 @@ class SandboxClock:
         """The sandbox's current UTC date."""
         return self.now().date()
 
+    @property
+    def offset_seconds(self) -> float:
+        """How far (in seconds) the sandbox's clock is ahead of the real one (kept on restart)."""
+        with self._lock:
+            return self._offset.total_seconds()
+
     def advance(self, seconds: float) -> None:
         """Move the clock forward by `seconds` (must not be negative)."""
         if seconds < 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from attrs import field, frozen
 
 from booking_sandbox.clock import offset_from_env
@@ -66,6 +68,8 @@ class SandboxConfig:
     - `push_max_attempts` / `push_backoff`: push delivery retries (backoff doubles per attempt).
     - `clock_offset`: seconds between the sandbox's clock and the real one at start (default:
       `$BOOKING_SANDBOX_CLOCK_OFFSET`, else 0), to run the sandbox on another day.
+    - `state_path`: a JSON file that keeps the state across restarts (booking_sandbox.persistence);
+      None (the default, and what tests use) keeps it in memory only.
     """
 
     machine_accounts: tuple[MachineAccount, ...] = field(factory=_default_accounts)
@@ -86,6 +90,7 @@ class SandboxConfig:
     push_backoff: float = 0.2
     push_timeout: float = 5.0
     clock_offset: float = field(factory=offset_from_env)
+    state_path: Path | None = None
 
     def account_by_client_id(self, client_id: str) -> MachineAccount | None:
         """The machine account with this client id, if configured."""

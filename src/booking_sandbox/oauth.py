@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import attrs
 from attrs import define, frozen
 
 from booking_sandbox.auth import SandboxAuthError, TokenAuthority
@@ -56,6 +57,17 @@ class RefreshGrant:
     active: bool = True
 
 
+@define
+class OAuthRecords:
+    """Everything the authorisation server remembers, as plain values (for persistence)."""
+
+    codes: dict[str, AuthorizationCode]
+    used_codes: dict[str, str]
+    refresh: dict[str, RefreshGrant]
+    revoked_jtis: set[str]
+    revoked_grants: set[str]
+
+
 #: RFC 7636 section 4.1: 43 to 128 unreserved characters.
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
@@ -82,6 +94,26 @@ class OAuthServer:
         self._revoked_jtis: set[str] = set()
         self._revoked_grants: set[str] = set()
         tokens.oauth_check = self.check_access_claims
+
+    def records(self) -> OAuthRecords:
+        """A copy of the codes, refresh tokens and revocations (what a restart must keep)."""
+        with self._lock:
+            return OAuthRecords(
+                codes=dict(self._codes),
+                used_codes=dict(self._used_codes),
+                refresh={token: attrs.evolve(grant) for token, grant in self._refresh.items()},
+                revoked_jtis=set(self._revoked_jtis),
+                revoked_grants=set(self._revoked_grants),
+            )
+
+    def restore(self, records: OAuthRecords) -> None:
+        """Take back what :meth:`records` returned."""
+        with self._lock:
+            self._codes = dict(records.codes)
+            self._used_codes = dict(records.used_codes)
+            self._refresh = dict(records.refresh)
+            self._revoked_jtis = set(records.revoked_jtis)
+            self._revoked_grants = set(records.revoked_grants)
 
     def client(self, client_id: str) -> OAuthClient:
         """The registered client, or `invalid_client`."""

@@ -34,12 +34,12 @@ class ReservationQueue:
 
     def __init__(self, now: Callable[[], dt.datetime]) -> None:
         self._now = now
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self.messages: list[QueueMessage] = []
 
     def enqueue(self, kind: MessageKind, reservation: Reservation) -> QueueMessage:
         """Queue a message for `reservation`, superseding what it replaces."""
-        with self._lock:
+        with self.lock:
             pending_new = self._pending_of(reservation.id, "new")
             if kind is MessageKind.MODIFY and pending_new:
                 # Booking.com: a change before the booking was acknowledged arrives as a new one.
@@ -69,7 +69,7 @@ class ReservationQueue:
         limit: int | None = None,
     ) -> list[QueueMessage]:
         """Pending messages of one queue for these hotels, oldest first; marks them delivered."""
-        with self._lock:
+        with self.lock:
             served = [
                 m
                 for m in self.messages
@@ -90,7 +90,7 @@ class ReservationQueue:
         """Acknowledge (or reject) the served message of each reservation, all or nothing."""
         if not reservation_ids:
             raise QueueError(400, "no HotelReservationID to acknowledge")
-        with self._lock:
+        with self.lock:
             chosen: list[QueueMessage] = []
             for reservation_id in reservation_ids:
                 mine = [m for m in self.messages if m.reservation_id == reservation_id]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 from booking_sandbox import seed as seeding
 from booking_sandbox.auth import Principal, TokenAuthority
@@ -27,6 +27,15 @@ from booking_sandbox.model import (
 )
 from booking_sandbox.oauth import OAuthServer
 from booking_sandbox.queue import ReservationQueue
+
+
+class StateStore(Protocol):
+    """Somewhere a state is saved (booking_sandbox.persistence.StateFile)."""
+
+    def save(self, state: SandboxState) -> bool:
+        """Write the state if it changed; True when it wrote."""
+        ...
+
 
 #: Recorded requests kept in memory; older ones are dropped first.
 MAX_RECORDED = 10_000
@@ -65,7 +74,10 @@ class SandboxState:
         self.tokens = TokenAuthority(self.config, self.clock.now)
         self.oauth = OAuthServer(self.config, self.tokens, self.clock.now)
         self._room_hotel: dict[str, str] = {}
-        self._next_reservation = 4_000_000_001 + seed * 100_000
+        #: The number of the newest reservation id handed out (ids count up from here).
+        self.last_reservation_number = 4_000_000_001 + seed * 100_000
+        #: Where the state is kept across restarts (booking_sandbox.persistence); None: memory.
+        self.store: StateStore | None = None
 
     @classmethod
     def seeded(
@@ -194,8 +206,8 @@ class SandboxState:
     def next_reservation_id(self) -> str:
         """A fresh 10-digit ResID_Value."""
         with self.lock:
-            self._next_reservation += 1
-            return str(self._next_reservation)
+            self.last_reservation_number += 1
+            return str(self.last_reservation_number)
 
     def generate(
         self, kind: str = "new", hotel_code: str | None = None, reservation_id: str | None = None
@@ -205,6 +217,12 @@ class SandboxState:
         Raises `GenerationError` when there is nothing to book or change.
         """
         return ReservationGenerator(self).generate(MessageKind(kind), hotel_code, reservation_id)
+
+    def persist(self) -> None:
+        """Save the state to its store, if it has one (changes made by calling this object
+        directly are saved by the next request, event or shutdown, or by calling this)."""
+        if self.store is not None:
+            self.store.save(self)
 
     def record(self, request: RecordedRequest) -> None:
         """Keep a (masked) request for `GET /_sandbox/requests` (the newest MAX_RECORDED)."""

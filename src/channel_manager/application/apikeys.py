@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from uuid import UUID
 
 import attrs
@@ -19,6 +20,9 @@ from channel_manager.ports.repositories import UnitOfWorkFactory
 KEY_PREFIX = "cm_"
 #: How much of a key is kept in clear (``ApiKey.prefix``) to tell keys apart.
 VISIBLE_PREFIX_LENGTH = 10
+#: ``last_used_at`` is written at most this often per key: "last used" to the minute, without
+#: a database write on every request.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def hash_key(plaintext: str) -> str:
@@ -100,7 +104,19 @@ class ApiKeyService:
             or not hmac.compare_digest(record.key_hash, digest)
         ):
             raise Unauthenticated("this API key is unknown or revoked")
+        now = self._clock.now()
+        if record.last_used_at is None or now - record.last_used_at >= LAST_USED_PRECISION:
+            with self._uow_factory() as uow:
+                uow.api_keys.record_use(record.id, now)
+                uow.commit()
         return record
+
+    def list(self, organization_id: UUID) -> list[ApiKey]:
+        """The organisation's keys, revoked ones too, oldest first (hashes stay in the record;
+        show ``prefix``, never more)."""
+        with self._uow_factory() as uow:
+            uow.organizations.get(organization_id)
+            return uow.api_keys.list(organization_id)
 
     def check_signed_in(self, organization_id: UUID, api_key_id: UUID | None) -> UUID:
         """The organisation of a browser session, while what signed it in still holds: the

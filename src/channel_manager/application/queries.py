@@ -130,6 +130,7 @@ class Queries:
         organization_id: UUID,
         *,
         property_id: UUID | None = None,
+        connection_id: UUID | None = None,
         status: ReservationStatus | None = None,
         arrival_from: date | None = None,
         arrival_to: date | None = None,
@@ -141,6 +142,7 @@ class Queries:
             return uow.reservations.list(
                 organization_id,
                 property_id=property_id,
+                connection_id=connection_id,
                 status=status,
                 arrival_from=arrival_from,
                 arrival_to=arrival_to,

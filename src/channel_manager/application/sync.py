@@ -100,13 +100,22 @@ class SyncService:
             return None
         run = self._new_run(connection, SyncRunKind.POLL)
         gateway = self._gateways.for_connection(connection)
+        failure: str | None = None
         try:
             run = await self._import_reservations(connection, gateway, run, _no_progress)
         except ChannelError as error:
+            failure = str(error) or type(error).__name__
             run = await asyncio.to_thread(self._channel_failure, connection, run, error)
         finally:
             await gateway.aclose()
-            await asyncio.to_thread(self._reschedule, connection.id, poll=True, full=False)
+            await asyncio.to_thread(
+                self._reschedule,
+                connection.id,
+                poll=True,
+                full=False,
+                record_poll=True,
+                poll_failure=failure,
+            )
         if not run.counts.get("reservations") and not run.errors:
             return None  # an idle poll leaves no record
         return await asyncio.to_thread(self._save, run, finish=True)
@@ -262,7 +271,17 @@ class SyncService:
             uow.commit()
         return run
 
-    def _reschedule(self, connection_id: UUID, *, poll: bool, full: bool) -> None:
+    def _reschedule(
+        self,
+        connection_id: UUID,
+        *,
+        poll: bool,
+        full: bool,
+        record_poll: bool = False,
+        poll_failure: str | None = None,
+    ) -> None:
+        """Set the next poll and sync times; with ``record_poll`` also whether the poll that
+        just ran failed (``poll_failure``) or went through, which the card shows."""
         now = self._clock.now()
         with self._uow_factory() as uow:
             # Locked: a disconnect committing between this read and the write below would
@@ -270,11 +289,16 @@ class SyncService:
             current = uow.connections.get_for_update(connection_id)
             if not current.is_active:
                 return
-            uow.connections.update(
-                current.schedule(
-                    next_poll_at=now + self._intervals.poll if poll else None,
-                    next_sync_at=now + self._intervals.full if full else None,
-                    last_sync_at=now if full else None,
-                )
+            updated = current.schedule(
+                next_poll_at=now + self._intervals.poll if poll else None,
+                next_sync_at=now + self._intervals.full if full else None,
+                last_sync_at=now if full else None,
             )
+            if record_poll:
+                updated = (
+                    updated.poll_failed(now, poll_failure)
+                    if poll_failure
+                    else updated.poll_succeeded()
+                )
+            uow.connections.update(updated)
             uow.commit()

@@ -23,6 +23,8 @@ class ApiKey:
     key_hash: str = attrs.field(repr=False)
     created_at: datetime
     revoked_at: datetime | None = None
+    #: When the key last authenticated a request, to the minute or so (see ApiKeyService).
+    last_used_at: datetime | None = None
 
     @property
     def is_active(self) -> bool:

@@ -47,6 +47,10 @@ ALLOWED_TRANSITIONS: dict[ConnectionStatus, frozenset[ConnectionStatus]] = {
 }
 
 
+#: A poll error is kept to this many characters (the card shows it, the run keeps it whole).
+MAX_POLL_ERROR = 500
+
+
 @attrs.frozen(kw_only=True)
 class Connection:
     """One channel account of an organisation. Credentials live in the vault under
@@ -68,6 +72,11 @@ class Connection:
     next_poll_at: datetime | None = None
     next_sync_at: datetime | None = None
     revoked_at: datetime | None = None
+    #: Since when the reservation poll has been failing with no success in between, and its
+    #: latest error: a connection can stay ``active`` while the channel refuses every poll
+    #: (say a hotel no longer connected answers 403), and the card has to say so.
+    poll_failing_since: datetime | None = None
+    poll_error: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -91,6 +100,8 @@ class Connection:
             error_reason=None,
             next_poll_at=now,
             next_sync_at=now,
+            poll_failing_since=None,
+            poll_error=None,
         )
 
     def fail(self, reason: str) -> Connection:
@@ -108,6 +119,18 @@ class Connection:
             next_poll_at=None,
             next_sync_at=None,
         )
+
+    def poll_failed(self, now: datetime, error: str) -> Connection:
+        """A poll failed: failing since the first failure of the run, with this error."""
+        return attrs.evolve(
+            self,
+            poll_failing_since=self.poll_failing_since or now,
+            poll_error=error[:MAX_POLL_ERROR],
+        )
+
+    def poll_succeeded(self) -> Connection:
+        """A poll went through: whatever failed before is over."""
+        return attrs.evolve(self, poll_failing_since=None, poll_error=None)
 
     def schedule(
         self,

@@ -2,7 +2,9 @@
 
 Everything runs in one process and talks over real HTTP on loopback, exactly as production talks
 to Booking.com: the sandbox in a background thread, the server and the worker as tasks of one
-event loop. Ctrl-C stops all three.
+event loop. Ctrl-C stops all three. What it keeps in its data folder (database, keys, the
+sandbox's state, an env file for the CLI) is listed in entrypoints/demo_files.py; starting it
+again on the same folder goes on where it stopped.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import secrets
 import socket
 from pathlib import Path
 
+import attrs
 import httpx
 import uvicorn
 
+from booking_sandbox.config import SandboxConfig
 from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy import upgrade
 from channel_manager.adapters.vault import generate_key
@@ -26,6 +30,13 @@ from channel_manager.application.signin_links import MAX_LIFETIME, IssuedSigninT
 from channel_manager.container import Container, build_container
 from channel_manager.domain.inventory import Organization
 from channel_manager.entrypoints.asgi import build_asgi_app, run_server
+from channel_manager.entrypoints.demo_files import (
+    DATABASE_FILE,
+    SANDBOX_STATE_FILE,
+    write_env_file,
+    write_marker,
+    write_private,
+)
 from channel_manager.entrypoints.http_guard import (
     BODY_TIMEOUT,
     HEADER_TIMEOUT,
@@ -47,18 +58,17 @@ def _secret_file(path: Path, make: str) -> str:
     """Read a generated secret from ``path`` or create it (mode 600) with ``make``."""
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    path.write_text(make + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    write_private(path, make + "\n")
     return make
 
 
-def demo_settings(data_dir: Path, port: int, sandbox_url: str) -> Settings:
-    """Settings pointing every Booking.com URL at the local sandbox."""
-    environ = {
+def demo_environment(data_dir: Path, port: int, sandbox_url: str) -> dict[str, str]:
+    """The ``CM_`` settings of the demo: every Booking.com URL points at the local sandbox."""
+    return {
         # The sandbox pushes from this machine; a CM_PUSH_ALLOWED_IPS of your own still wins.
         "CM_PUSH_ALLOWED_IPS": "127.0.0.0/8, ::1",
         **{k: v for k, v in os.environ.items() if k.startswith("CM_")},
-        "CM_DATABASE_URL": f"sqlite:///{data_dir / 'channel-manager.db'}",
+        "CM_DATABASE_URL": f"sqlite:///{data_dir / DATABASE_FILE}",
         "CM_VAULT_KEYS": _secret_file(data_dir / "vault.key", generate_key()),
         "CM_BOOKING_BASE_URL": sandbox_url,
         "CM_BOOKING_SECURE_URL": sandbox_url,
@@ -71,7 +81,33 @@ def demo_settings(data_dir: Path, port: int, sandbox_url: str) -> Settings:
         "CM_PUSH_PASSWORD": _secret_file(data_dir / "push.password", secrets.token_urlsafe(18)),
         "CM_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
-    return Settings.from_env(environ)
+
+
+@attrs.frozen
+class DemoSetup:
+    """A prepared demo: its settings and container, the organisation, a key and a link."""
+
+    settings: Settings
+    container: Container
+    organization: Organization
+    key: IssuedKey
+    link: IssuedSigninToken
+    env_file: Path
+
+
+def prepare_demo(directory: Path, environment: dict[str, str], sandbox: SandboxServer) -> DemoSetup:
+    """Everything before serving, with the settings of :func:`demo_environment`: the files of
+    the data folder (see demo_files), the migrated database, our side's inventory, an API key
+    and a sign-in link."""
+    settings = Settings.from_env(environment)
+    upgrade(settings.database_url)
+    env_file = write_env_file(directory, environment, sandbox.base_url)
+    write_marker(directory, ui_url=settings.public_url, sandbox_url=sandbox.base_url)
+    container = build_container(settings)
+    organization = seed_inventory(container, sandbox)
+    key = container.api_keys().issue(organization.id, "demo")
+    link = container.signin_links().issue(organization.id, MAX_LIFETIME)
+    return DemoSetup(settings, container, organization, key, link, env_file)
 
 
 def seed_inventory(container: Container, sandbox: SandboxServer) -> Organization:
@@ -103,10 +139,8 @@ def _point_sandbox_push_at_us(sandbox: SandboxServer, settings: Settings) -> Non
     response.raise_for_status()
 
 
-def _banner(
-    settings: Settings, sandbox: SandboxServer, key: IssuedKey, link: IssuedSigninToken
-) -> str:
-    url = settings.public_url
+def _banner(setup: DemoSetup, sandbox: SandboxServer) -> str:
+    url, key, link = setup.settings.public_url, setup.key, setup.link
     return "\n".join(
         [
             "",
@@ -116,8 +150,11 @@ def _banner(
             "                (one-time link, valid for an hour; or paste the API key at /signin)",
             f"  API key       {key.plaintext}",
             f"  REST API      {url}/api/v1  (OpenAPI: {url}/openapi.json)",
-            f"  sandbox       {sandbox.base_url}  (Booking.com stand-in)",
-            "  Ctrl-C stops everything.",
+            f"  sandbox       {sandbox.base_url}  (Booking.com stand-in; its state is kept)",
+            f"  CLI           source {setup.env_file}   (then: channel-manager --help)",
+            f"  bookings      curl -X POST {sandbox.base_url}/_sandbox/reservations/generate "
+            '-d \'{"kind": "new"}\'   (or modify / cancel; see the README)',
+            "  Ctrl-C stops everything; running it again goes on where it stopped.",
             "",
         ]
     )
@@ -170,20 +207,18 @@ def run_demo(
     _check_free(sandbox_port, "--sandbox-port")
     directory = Path(data_dir).resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    with SandboxServer(seed=seed, port=sandbox_port) as sandbox:
-        settings = demo_settings(directory, port, sandbox.base_url)
-        configure_logging(settings)  # as serve and worker: CM_LOG_LEVEL, secrets masked
-        upgrade(settings.database_url)
-        container = build_container(settings)
-        organization = seed_inventory(container, sandbox)
-        key = container.api_keys().issue(organization.id, "demo")
-        link = container.signin_links().issue(organization.id, MAX_LIFETIME)
-        print(_banner(settings, sandbox, key, link), flush=True)  # noqa: T201 - the demo's output
+    config = SandboxConfig(state_path=directory / SANDBOX_STATE_FILE)
+    with SandboxServer(seed=seed, port=sandbox_port, config=config) as sandbox:
+        environment = demo_environment(directory, port, sandbox.base_url)
+        # As serve and worker: CM_LOG_LEVEL, secrets masked.
+        configure_logging(Settings.from_env(environment))
+        setup = prepare_demo(directory, environment, sandbox)
+        print(_banner(setup, sandbox), flush=True)  # noqa: T201 - the demo's output
         with contextlib.suppress(KeyboardInterrupt):
             loop = asyncio.new_event_loop()
             try:
-                task = loop.create_task(_serve(container, port))
-                loop.call_later(1.0, _point_sandbox_push_at_us, sandbox, settings)
+                task = loop.create_task(_serve(setup.container, port))
+                loop.call_later(1.0, _point_sandbox_push_at_us, sandbox, setup.settings)
                 loop.run_until_complete(task)
             except KeyboardInterrupt:
                 task.cancel()

@@ -188,6 +188,7 @@ class ReservationRepository(Protocol):
         organization_id: UUID,
         *,
         property_id: UUID | None = None,
+        connection_id: UUID | None = None,
         status: ReservationStatus | None = None,
         arrival_from: date | None = None,
         arrival_to: date | None = None,
@@ -365,6 +366,11 @@ class ApiKeyRepository(Protocol):
     def get(self, id: UUID) -> ApiKey: ...
     def get_by_hash(self, key_hash: str) -> ApiKey | None: ...
     def list(self, organization_id: UUID) -> builtins.list[ApiKey]: ...
+
+    def record_use(self, id: UUID, at: datetime) -> None:
+        """Set only ``last_used_at`` to ``at`` unless it is later already (a concurrent
+        revocation is never overwritten)."""
+        ...
 
 
 class WebSessionRepository(Protocol):

@@ -35,6 +35,22 @@ def test_connection_round_trip_list_and_update(uow_factory):
         assert stored.error_reason == "token refresh failed"
 
 
+def test_a_connection_keeps_since_when_its_polls_fail(uow_factory):
+    seeded = seed(uow_factory)
+    failing = seeded.connection.poll_failed(at(5), "403: access denied for hotel 1000003")
+    with uow_factory() as uow:
+        uow.connections.update(failing.poll_failed(at(6), "503: try later"))
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.connections.get(seeded.connection.id)
+        assert stored.poll_failing_since == at(5)
+        assert stored.poll_error == "503: try later"
+        uow.connections.update(stored.poll_succeeded())
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.connections.get(seeded.connection.id) == seeded.connection
+
+
 def test_find_by_external_account_finds_every_organisations_connection_oldest_first(uow_factory):
     seeded = seed(uow_factory)
     other = seed(uow_factory)

@@ -135,3 +135,31 @@ def test_api_keys_by_hash_list_and_revoke(uow_factory):
         assert uow.api_keys.get(first.id).revoked_at == at(10)
         with pytest.raises(DuplicateRecord):
             uow.api_keys.add(attrs.evolve(first, id=uuid4()))
+
+
+def test_recording_a_keys_use_touches_nothing_else_and_never_goes_back(uow_factory):
+    seeded = seed(uow_factory)
+    key = ApiKey(
+        id=uuid4(),
+        organization_id=seeded.organization.id,
+        name="ci",
+        prefix="cm_ab",
+        key_hash="h" * 64,
+        created_at=at(0),
+    )
+    with uow_factory() as uow:
+        uow.api_keys.add(key)
+        uow.commit()
+    with uow_factory() as uow:
+        # A revocation committed after the key was read for a request is not undone.
+        uow.api_keys.update(key.revoke(at(3)))
+        uow.api_keys.record_use(key.id, at(5))
+        uow.commit()
+    with uow_factory() as uow:
+        uow.api_keys.record_use(key.id, at(4))  # an older use, recorded late
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.api_keys.get(key.id)
+        assert stored.revoked_at == at(3)
+        assert stored.last_used_at == at(5)
+        assert stored == attrs.evolve(key, revoked_at=at(3), last_used_at=at(5))

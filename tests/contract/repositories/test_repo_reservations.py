@@ -100,6 +100,16 @@ def test_list_filters_and_isolates_organizations(uow_factory):
         )
         assert window == [cancelled, late]
         assert uow.reservations.list(org, property_id=uuid4()) == []
+        assert uow.reservations.list(org, connection_id=seeded.connection.id) == [
+            early,
+            cancelled,
+            late,
+        ]
+        # Another organisation's connection names nothing of ours (and shows nothing of its).
+        assert uow.reservations.list(org, connection_id=strangers_connection.id) == []
+        assert uow.reservations.list(stranger.id, connection_id=strangers_connection.id) == [
+            foreign
+        ]
 
 
 def test_list_overlapping_uses_nights_and_ignores_cancelled(uow_factory):

@@ -56,6 +56,7 @@ class InMemoryReservationRepository:
         organization_id: UUID,
         *,
         property_id: UUID | None = None,
+        connection_id: UUID | None = None,
         status: ReservationStatus | None = None,
         arrival_from: date | None = None,
         arrival_to: date | None = None,
@@ -71,6 +72,7 @@ class InMemoryReservationRepository:
             return (
                 r.connection_id in owned
                 and property_id in (None, r.property_id)
+                and connection_id in (None, r.connection_id)
                 and status in (None, r.status)
                 and (arrival_from is None or r.arrival >= arrival_from)
                 and (arrival_to is None or r.arrival <= arrival_to)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
 
+import attrs
+
 from channel_manager.adapters.memory.store import TableView
 from channel_manager.domain.apikeys import ApiKey
 from channel_manager.domain.connection import (
@@ -148,6 +150,12 @@ class InMemoryApiKeyRepository:
         """An organisation's keys, oldest first."""
         found = self._rows.select(lambda k: k.organization_id == organization_id)
         return sorted(found, key=lambda k: (k.created_at, k.id))
+
+    def record_use(self, id: UUID, at: datetime) -> None:
+        """Set only ``last_used_at`` (unless it is later already)."""
+        current = self._rows.get(id)
+        if current.last_used_at is None or current.last_used_at < at:
+            self._rows.replace(id, attrs.evolve(current, last_used_at=at))
 
 
 class InMemoryConnectionRepository:

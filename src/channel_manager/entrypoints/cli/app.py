@@ -14,6 +14,7 @@ from channel_manager.entrypoints.cli.errors import ErrorReportingGroup
 from channel_manager.entrypoints.cli.inventory import properties_app, units_app
 from channel_manager.entrypoints.cli.keys import api_keys_app, keys_app, signin_link
 from channel_manager.entrypoints.cli.pushes import ari_app, pushes_app
+from channel_manager.entrypoints.cli.reservations import mappings_app, reservations_app
 from channel_manager.entrypoints.cli.servers import demo, sandbox, serve, worker
 
 app = typer.Typer(
@@ -47,6 +48,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(api_keys_app, name="api-keys")
 app.add_typer(properties_app, name="properties")
 app.add_typer(units_app, name="units")
+app.add_typer(reservations_app, name="reservations")
+app.add_typer(mappings_app, name="mappings")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from channel_manager.container import Container, close_resources, open_resources
 from channel_manager.domain.sync import SyncRun, SyncRunStatus
 from channel_manager.entrypoints.cli import context, lookup, render
 from channel_manager.entrypoints.cli.errors import ExitCode
+from channel_manager.entrypoints.demo_files import refuse_real_booking_for_demo
 from channel_manager.entrypoints.logging_setup import configure_logging
 
 connections_app = typer.Typer(help="Channel connections.", no_args_is_help=True)
@@ -153,6 +154,7 @@ def sync(
 
     Exits with 4 when the run failed.
     """
+    refuse_real_booking_for_demo()
     container = context.get_container()
     lookup.connection(container, connection_id)  # an unknown id fails before drawing anything
     with Progress(

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from channel_manager.adapters.vault import generate_key, rotate_all
-from channel_manager.entrypoints.cli import context, lookup
+from channel_manager.entrypoints.cli import context, lookup, render
 
 keys_app = typer.Typer(help="Vault encryption keys (CM_VAULT_KEYS).", no_args_is_help=True)
 api_keys_app = typer.Typer(help="API keys for the REST API.", no_args_is_help=True)
@@ -60,6 +60,29 @@ def api_keys_create(
         f"{owner.name!r}; store it now, it cannot be shown again:"
     )
     context.emit(issued.plaintext)
+
+
+@api_keys_app.command("list")
+def api_keys_list(
+    organization: Annotated[
+        str | None,
+        typer.Option("--organization", help="Only this organisation's keys (default: all)."),
+    ] = None,
+) -> None:
+    """List API keys by their visible start (cm_...), name, creation, last use (to the minute)
+    and whether they are revoked. Keys are stored as hashes: nothing here is a secret."""
+    container = context.get_container()
+    owners = (
+        [lookup.organization_named(container, organization)]
+        if organization is not None
+        else lookup.organizations(container)
+    )
+    service = container.api_keys()
+    rows = [(owner, key) for owner in owners for key in service.list(owner.id)]
+    if not rows:
+        context.note("no API keys")
+        return
+    context.show(render.api_keys_table(rows))
 
 
 @api_keys_app.command("revoke")

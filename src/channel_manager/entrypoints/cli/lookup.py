@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from channel_manager.application.errors import InvalidRequest
 from channel_manager.container import Container
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.inventory import Organization
+from channel_manager.domain.reservation import Reservation
 from channel_manager.domain.sync import OutboundMessage, OutboundState
 
 
@@ -35,6 +37,27 @@ def connection(container: Container, connection_id: UUID) -> Connection:
     """A connection of any organisation."""
     with container.uow_factory()() as uow:
         return uow.connections.get(connection_id)
+
+
+def reservation(container: Container, reference: str) -> Reservation:
+    """A reservation of any organisation, by our id or by the channel's reservation number
+    (refused when that number names reservations of several connections)."""
+    try:
+        reservation_id = UUID(reference)
+    except ValueError:
+        reservation_id = None
+    with container.uow_factory()() as uow:
+        if reservation_id is not None:
+            return uow.reservations.get(reservation_id)
+        found = uow.reservations.find_by_external_id(reference.strip())
+    if not found:
+        raise NotFound("reservation", repr(reference))
+    if len(found) > 1:
+        ids = ", ".join(str(item.id) for item in found)
+        raise InvalidRequest(
+            f"{len(found)} connections hold a reservation {reference!r}; name one by id: {ids}"
+        )
+    return found[0]
 
 
 def push_owner(container: Container, push_id: UUID) -> UUID:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from uuid import UUID
 
 from rich.table import Table
 from rich.text import Text
 
+from channel_manager.application.mapping_views import HotelView
+from channel_manager.domain.apikeys import ApiKey
 from channel_manager.domain.ari import AvailRange, RateRange
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.inventory import Organization, Property, Unit
@@ -134,6 +137,68 @@ def messages_table(entries: Sequence[MessageLogEntry]) -> Table:
             Text(entry.ruid or "-"),
             Text(entry.endpoint, overflow="fold"),
         )
+    return table
+
+
+def api_keys_table(rows: Iterable[tuple[Organization, ApiKey]]) -> Table:
+    """API keys by their visible start: never the key, never its hash."""
+    table = Table()
+    for title in ("prefix", "name", "organization", "created", "last used", "state"):
+        table.add_column(title, no_wrap=title in {"prefix", "created", "last used"})
+    for organization, key in rows:
+        state = (
+            Text("active", style="green")
+            if key.is_active
+            else Text(f"revoked {when(key.revoked_at)}", style="red")
+        )
+        table.add_row(
+            f"{key.prefix}...",
+            Text(key.name),
+            Text(organization.name),
+            when(key.created_at),
+            when(key.last_used_at) if key.last_used_at else "never",
+            state,
+        )
+    return table
+
+
+def mappings_table(
+    hotels: Sequence[HotelView],
+    properties: Mapping[UUID, str],
+    units: Mapping[UUID, str],
+    plans: Mapping[UUID, str],
+) -> Table:
+    """Channel hotel -> property, room type -> unit, rate plan -> rate plan, one row each."""
+    table = Table("channel", "code", "name", "ours")
+    table.add_column("our id", no_wrap=True, min_width=36)
+    for hotel in hotels:
+        ours = hotel.internal_property_id
+        sync = "" if hotel.sync_enabled else " (sync off)"
+        table.add_row(
+            "hotel",
+            Text(hotel.hotel_code),
+            Text(hotel.name or ""),
+            Text((properties.get(ours, "?") if ours else "not mapped") + sync),
+            str(ours or "-"),
+        )
+        for room in hotel.room_types:
+            unit = room.mapped_unit_id
+            table.add_row(
+                "  room",
+                Text(room.code),
+                Text(room.name or ""),
+                Text(units.get(unit, "?") if unit else "not mapped"),
+                str(unit or "-"),
+            )
+        for plan in hotel.rate_plans:
+            mapped = plan.mapped_rate_plan_id
+            table.add_row(
+                "  rate plan",
+                Text(plan.code),
+                Text(plan.name or ""),
+                Text(plans.get(mapped, "?") if mapped else "not mapped"),
+                str(mapped or "-"),
+            )
     return table
 
 

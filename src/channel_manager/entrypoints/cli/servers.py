@@ -16,6 +16,8 @@ import uvicorn
 
 from channel_manager.container import Container
 from channel_manager.entrypoints.cli import context
+from channel_manager.entrypoints.cli.errors import ExitCode, report
+from channel_manager.entrypoints.demo_files import refuse_real_booking_for_demo
 from channel_manager.entrypoints.http_guard import (
     BODY_TIMEOUT,
     HEADER_TIMEOUT,
@@ -101,6 +103,7 @@ def serve(  # noqa: PLR0917 -- one parameter per command-line option
     """
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise typer.BadParameter("--ssl-certfile and --ssl-keyfile go together")
+    refuse_real_booking_for_demo()
     container = context.get_container()
     settings = container.settings()
     configure_logging(settings)
@@ -170,6 +173,7 @@ def worker(
     Several workers may share one PostgreSQL database; on SQLite run one. SIGTERM lets the
     current item finish and gives back whatever is still claimed.
     """
+    refuse_real_booking_for_demo()
     container = context.get_container()
     configure_logging(container.settings())
     from channel_manager.entrypoints.worker import run_worker  # noqa: PLC0415 - slow import
@@ -183,11 +187,26 @@ def sandbox(
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of the generated hotels and bookings.")
     ] = 1,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            dir_okay=False,
+            help="JSON file keeping the sandbox's state across restarts (created if missing;"
+            " default: memory only).",
+        ),
+    ] = None,
 ) -> None:
     """Run the local Booking.com stand-in (hotels, OAuth, reservations, ARI, fault injection)."""
-    from booking_sandbox.server import run  # noqa: PLC0415 - slow import
+    from booking_sandbox.config import SandboxConfig  # noqa: PLC0415 - slow import
+    from booking_sandbox.persistence import SandboxStateError  # noqa: PLC0415
+    from booking_sandbox.server import run  # noqa: PLC0415
 
-    run(host=host, port=port, seed=seed)
+    try:
+        run(host=host, port=port, seed=seed, config=SandboxConfig(state_path=state))
+    except SandboxStateError as error:
+        report(str(error))
+        raise typer.Exit(ExitCode.USAGE) from None
 
 
 def demo(
@@ -196,7 +215,12 @@ def demo(
         int, typer.Option("--sandbox-port", help="Port of the sandbox.")
     ] = 8099,
     data_dir: Annotated[
-        str, typer.Option("--data-dir", help="Where the SQLite file and generated keys live.")
+        str,
+        typer.Option(
+            "--data-dir",
+            help="Where the SQLite file, generated keys, the sandbox's state and the env file"
+            " live (running again on it goes on where it stopped).",
+        ),
     ] = ".demo",
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of the sandbox's hotels and bookings.")
@@ -204,15 +228,17 @@ def demo(
 ) -> None:
     """Run the sandbox, the API/UI server and the worker on a local SQLite file, seeded.
 
-    Prints the URL and an API key; Ctrl-C stops everything.
+    Prints the URL and an API key; Ctrl-C stops everything. `source DATA_DIR/env` points the
+    CLI at the demo (its database, vault key and sandbox).
     """
-    from channel_manager.entrypoints.demo import (  # noqa: PLC0415 - slow import
+    from booking_sandbox.persistence import SandboxStateError  # noqa: PLC0415 - slow import
+    from channel_manager.entrypoints.demo import (  # noqa: PLC0415
         PortInUseError,
         run_demo,
     )
 
     try:
         run_demo(port=port, sandbox_port=sandbox_port, data_dir=data_dir, seed=seed)
-    except PortInUseError as error:
-        typer.echo(f"Error: {error}", err=True)
-        raise typer.Exit(2) from None
+    except (PortInUseError, SandboxStateError) as error:
+        report(str(error))
+        raise typer.Exit(ExitCode.USAGE) from None

@@ -4,16 +4,17 @@ connection wizard comes back to.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
+import attrs
 from litestar import Request, Response, get, post
 from litestar.params import QueryParameter
 
 from channel_manager.application.connect import ConnectService
 from channel_manager.application.queries import Queries
-from channel_manager.domain.connection import AuthMode, ConnectionStatus
+from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.entrypoints.web.common import notify, see_other
 from channel_manager.entrypoints.web.inbound_push import PushEndpoint, last_pushes
 from channel_manager.entrypoints.web.rendering import page
@@ -48,6 +49,36 @@ RESULT_EXPLANATIONS = {
     "invalid_request": "The connection request was incomplete. Please start again.",
 }
 GENERIC_EXPLANATION = "The connection could not be completed. Please start again."
+
+#: Polls failing for longer than this turn the card's badge from amber to red (a poll every
+#: 20 s: a blip heals within a few, a refusal does not).
+POLL_ALARM_AFTER = timedelta(minutes=5)
+
+
+@attrs.frozen
+class PollTrouble:
+    """The card's status when an active connection's polls keep failing."""
+
+    since: datetime
+    error: str
+    alarm: bool
+
+    @property
+    def badge_class(self) -> str:
+        """Red after :data:`POLL_ALARM_AFTER`, amber before (classes of app.css)."""
+        return "status-error" if self.alarm else "status-pending"
+
+
+def poll_trouble(connection: Connection, now: datetime) -> PollTrouble | None:
+    """Why an active connection's card must not read green: its polls are failing."""
+    since = connection.poll_failing_since
+    if not connection.is_active or since is None:
+        return None
+    return PollTrouble(
+        since=since,
+        error=connection.poll_error or "unknown error",
+        alarm=now - since >= POLL_ALARM_AFTER,
+    )
 
 
 @get("/", include_in_schema=False, sync_to_thread=False)
@@ -84,6 +115,7 @@ def integrations_page(
         now=now,
         push_endpoint=push_endpoint,
         last_pushes=last_pushes(queries, organization_id, [h.connection for h in live]),
+        poll_trouble=poll_trouble,
     )
 
 

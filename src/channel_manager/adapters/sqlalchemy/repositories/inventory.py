@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -115,6 +116,7 @@ class SqlAlchemyApiKeyRepository:
     """API key records (hashes only)."""
 
     def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
         self._rows = TableAccess(connection, tables.api_keys, "api key")
 
     def add(self, key: ApiKey) -> None:
@@ -140,4 +142,17 @@ class SqlAlchemyApiKeyRepository:
             rows.api_key_from_row,
             table.c.organization_id == organization_id,
             order_by=(table.c.created_at, table.c.id),
+        )
+
+    def record_use(self, id: UUID, at: datetime) -> None:
+        """Set only ``last_used_at`` (unless it is later already): one column, so a
+        revocation committed meanwhile stays."""
+        table = tables.api_keys
+        self._connection.execute(
+            sa.update(table)
+            .where(
+                table.c.id == id,
+                sa.or_(table.c.last_used_at.is_(None), table.c.last_used_at < at),
+            )
+            .values(last_used_at=at)
         )

@@ -264,6 +264,7 @@ class SqlAlchemyReservationRepository:
         organization_id: UUID,
         *,
         property_id: UUID | None = None,
+        connection_id: UUID | None = None,
         status: ReservationStatus | None = None,
         arrival_from: date | None = None,
         arrival_to: date | None = None,
@@ -276,6 +277,8 @@ class SqlAlchemyReservationRepository:
         where = [connections.c.organization_id == organization_id]
         if property_id is not None:
             where.append(table.c.property_id == property_id)
+        if connection_id is not None:
+            where.append(table.c.connection_id == connection_id)
         if status is not None:
             where.append(table.c.status == status.value)
         if arrival_from is not None:

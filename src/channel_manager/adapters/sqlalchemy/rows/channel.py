@@ -31,6 +31,8 @@ def connection_to_row(connection: Connection) -> Row:
         "next_poll_at": connection.next_poll_at,
         "next_sync_at": connection.next_sync_at,
         "revoked_at": connection.revoked_at,
+        "poll_failing_since": connection.poll_failing_since,
+        "poll_error": connection.poll_error,
     }
 
 
@@ -50,6 +52,8 @@ def connection_from_row(row: sa.RowMapping) -> Connection:
         next_poll_at=row["next_poll_at"],
         next_sync_at=row["next_sync_at"],
         revoked_at=row["revoked_at"],
+        poll_failing_since=row["poll_failing_since"],
+        poll_error=row["poll_error"],
     )
 
 

@@ -27,6 +27,8 @@ connections = sa.Table(
     sa.Column("next_poll_at", UtcDateTime, nullable=True),
     sa.Column("next_sync_at", UtcDateTime, nullable=True),
     sa.Column("revoked_at", UtcDateTime, nullable=True),
+    sa.Column("poll_failing_since", UtcDateTime, nullable=True),
+    sa.Column("poll_error", sa.Text, nullable=True),
     # Workers look for due connections by these two columns.
     sa.Index("ix_integration_connections_due_poll", "status", "next_poll_at"),
     sa.Index("ix_integration_connections_due_sync", "status", "next_sync_at"),
