@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 from uuid import UUID
 
 from channel_manager.application.ari import AvailabilityPublisher
@@ -20,8 +21,10 @@ from channel_manager.application.scoping import active_connection, owned_connect
 from channel_manager.domain.availability import occupancy_delta
 from channel_manager.domain.channel import ExternalCatalog
 from channel_manager.domain.connection import Connection
-from channel_manager.domain.inventory import Property
+from channel_manager.domain.inventory import Property, local_today
 from channel_manager.domain.mapping import (
+    PropertyMapping,
+    UnitMapping,
     name_similarity,
     suggest_rate_plan_mappings,
     suggest_unit_mappings,
@@ -32,6 +35,9 @@ from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 #: Below this name similarity a property is not suggested for a channel hotel.
 _PROPERTY_SUGGESTION_THRESHOLD = 0.6
+#: How many nights, from the property's today, a newly mapped room's availability is sent for
+#: (there is no ARI horizon setting; Booking.com wants at least twelve months loaded).
+CALENDAR_DAYS = 365
 
 
 class MappingService:
@@ -50,6 +56,7 @@ class MappingService:
         self._uow_factory = uow_factory
         self._gateways = gateways
         self._availability = availability
+        self._clock = clock
         self._writer = MappingWriter(clock, ids)
 
     async def catalogs(self, connection: Connection) -> list[ExternalCatalog]:
@@ -209,19 +216,69 @@ class MappingService:
     def _write(
         self, connection: Connection, catalogs: dict[str, ExternalCatalog], request: MappingsInput
     ) -> None:
-        """Store every hotel of ``request`` in one transaction, then link what now can be."""
+        """Store every hotel of ``request`` in one transaction, link what now can be, and
+        send the whole calendar of every room that now goes out for the first time."""
         with self._uow_factory() as uow:
+            before = {
+                hotel.external_property_id: _live_rooms(uow, connection, hotel)
+                for hotel in request.hotels
+            }
             for hotel in request.hotels:
                 catalog = _catalog_for(catalogs, hotel)
                 self._writer.write(uow, connection, catalog, hotel)
             self._writer.validate(uow, connection)
+            calendars = [
+                self._new_calendar(uow, connection, hotel, before[hotel.external_property_id])
+                for hotel in request.hotels
+            ]
+            # Nights the whole-calendar push covers need no separate update for a booking.
+            covered = {
+                (unit.internal_unit_id, night)
+                for _mapping, units, nights in calendars
+                for unit in units
+                for night in nights
+            }
             for hotel in request.hotels:
-                self._relink(uow, connection, hotel.external_property_id)
+                self._relink(uow, connection, hotel.external_property_id, covered)
+            for mapping, units, nights in calendars:
+                if units:
+                    self._availability.publish_calendar(uow, connection, mapping, units, nights)
             uow.commit()
 
-    def _relink(self, uow: UnitOfWork, connection: Connection, hotel_code: str) -> None:
+    def _new_calendar(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        hotel: HotelMappingInput,
+        before: dict[str, UUID],
+    ) -> tuple[PropertyMapping, list[UnitMapping], list[date]]:
+        """The hotel's mapping, the room mappings whose availability goes out for the first
+        time (a room newly mapped, or mapped to another unit, or the hotel newly synced), and
+        the nights to send: the property's own today and the :data:`CALENDAR_DAYS` after it.
+        """
+        mapping = uow.property_mappings.find(connection.id, hotel.external_property_id)
+        assert mapping is not None  # just written
+        if not mapping.sync_enabled:
+            return mapping, [], []
+        units = [
+            unit
+            for unit in uow.unit_mappings.list_by_property_mapping(mapping.id)
+            if before.get(unit.external_room_type_id) != unit.internal_unit_id
+        ]
+        ours = uow.properties.get(mapping.internal_property_id)
+        today = local_today(self._clock.now(), ours.timezone)
+        return mapping, units, [today + timedelta(days=day) for day in range(CALENDAR_DAYS)]
+
+    def _relink(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        hotel_code: str,
+        covered: set[tuple[UUID, date]],
+    ) -> None:
         """Link reservations that arrived while their hotel or room type was unmapped; the
-        rooms they now occupy go out as availability like any new booking's.
+        rooms they now occupy go out as availability like any new booking's (unless the
+        whole-calendar push of a newly mapped room, ``covered``, sends those nights anyway).
         """
         for reservation in uow.reservations.list_unlinked(connection.id, hotel_code):
             linked = link_reservation(uow, connection, reservation)
@@ -229,8 +286,22 @@ class MappingService:
                 continue
             uow.reservations.update(linked)
             delta = occupancy_delta(reservation, linked)
+            for key in covered.intersection(delta):
+                del delta[key]
             if delta:
                 self._availability.publish(uow, connection.organization_id, delta)
+
+
+def _live_rooms(uow: UnitOfWork, connection: Connection, hotel: HotelMappingInput) -> dict[str, UUID]:
+    """The hotel's room types whose availability already goes out (its mapping syncs), with
+    their units; empty for a hotel not mapped or not synced yet."""
+    mapping = uow.property_mappings.find(connection.id, hotel.external_property_id)
+    if mapping is None or not mapping.sync_enabled:
+        return {}
+    return {
+        unit.external_room_type_id: unit.internal_unit_id
+        for unit in uow.unit_mappings.list_by_property_mapping(mapping.id)
+    }
 
 
 def _catalog_for(catalogs: dict[str, ExternalCatalog], hotel: HotelMappingInput) -> ExternalCatalog:
