@@ -227,7 +227,6 @@ class AvailabilityPublisher:
             for connection, builder in builders.values()
         )
 
-
     def publish_calendar(
         self,
         uow: UnitOfWork,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date
 from uuid import UUID
 
 from channel_manager.application.ari import AvailabilityPublisher
 from channel_manager.application.errors import InvalidRequest
+from channel_manager.application.mapping_calendar import live_rooms, opening_calendar
 from channel_manager.application.mapping_views import (
     HotelMappingInput,
     HotelView,
@@ -21,10 +22,8 @@ from channel_manager.application.scoping import active_connection, owned_connect
 from channel_manager.domain.availability import occupancy_delta
 from channel_manager.domain.channel import ExternalCatalog
 from channel_manager.domain.connection import Connection
-from channel_manager.domain.inventory import Property, local_today
+from channel_manager.domain.inventory import Property
 from channel_manager.domain.mapping import (
-    PropertyMapping,
-    UnitMapping,
     name_similarity,
     suggest_rate_plan_mappings,
     suggest_unit_mappings,
@@ -35,9 +34,6 @@ from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 #: Below this name similarity a property is not suggested for a channel hotel.
 _PROPERTY_SUGGESTION_THRESHOLD = 0.6
-#: How many nights, from the property's today, a newly mapped room's availability is sent for
-#: (there is no ARI horizon setting; Booking.com wants at least twelve months loaded).
-CALENDAR_DAYS = 365
 
 
 class MappingService:
@@ -217,57 +213,28 @@ class MappingService:
         self, connection: Connection, catalogs: dict[str, ExternalCatalog], request: MappingsInput
     ) -> None:
         """Store every hotel of ``request`` in one transaction, link what now can be, and
-        send the whole calendar of every room that now goes out for the first time."""
+        send the opening calendar of every room that now goes out for the first time."""
+        codes = [hotel.external_property_id for hotel in request.hotels]
         with self._uow_factory() as uow:
-            before = {
-                hotel.external_property_id: _live_rooms(uow, connection, hotel)
-                for hotel in request.hotels
-            }
+            before = {code: live_rooms(uow, connection, code) for code in codes}
             for hotel in request.hotels:
                 catalog = _catalog_for(catalogs, hotel)
                 self._writer.write(uow, connection, catalog, hotel)
             self._writer.validate(uow, connection)
+            now = self._clock.now()
             calendars = [
-                self._new_calendar(uow, connection, hotel, before[hotel.external_property_id])
-                for hotel in request.hotels
+                opening_calendar(uow, connection, code, before[code], now) for code in codes
             ]
-            # Nights the whole-calendar push covers need no separate update for a booking.
-            covered = {
-                (unit.internal_unit_id, night)
-                for _mapping, units, nights in calendars
-                for unit in units
-                for night in nights
-            }
-            for hotel in request.hotels:
-                self._relink(uow, connection, hotel.external_property_id, covered)
-            for mapping, units, nights in calendars:
-                if units:
-                    self._availability.publish_calendar(uow, connection, mapping, units, nights)
+            # Nights an opening calendar sends need no separate update for a linked booking.
+            covered = set().union(*(calendar.covers() for calendar in calendars))
+            for code in codes:
+                self._relink(uow, connection, code, covered)
+            for calendar in calendars:
+                if calendar.units:
+                    self._availability.publish_calendar(
+                        uow, connection, calendar.mapping, calendar.units, calendar.nights
+                    )
             uow.commit()
-
-    def _new_calendar(
-        self,
-        uow: UnitOfWork,
-        connection: Connection,
-        hotel: HotelMappingInput,
-        before: dict[str, UUID],
-    ) -> tuple[PropertyMapping, list[UnitMapping], list[date]]:
-        """The hotel's mapping, the room mappings whose availability goes out for the first
-        time (a room newly mapped, or mapped to another unit, or the hotel newly synced), and
-        the nights to send: the property's own today and the :data:`CALENDAR_DAYS` after it.
-        """
-        mapping = uow.property_mappings.find(connection.id, hotel.external_property_id)
-        assert mapping is not None  # just written
-        if not mapping.sync_enabled:
-            return mapping, [], []
-        units = [
-            unit
-            for unit in uow.unit_mappings.list_by_property_mapping(mapping.id)
-            if before.get(unit.external_room_type_id) != unit.internal_unit_id
-        ]
-        ours = uow.properties.get(mapping.internal_property_id)
-        today = local_today(self._clock.now(), ours.timezone)
-        return mapping, units, [today + timedelta(days=day) for day in range(CALENDAR_DAYS)]
 
     def _relink(
         self,
@@ -277,8 +244,8 @@ class MappingService:
         covered: set[tuple[UUID, date]],
     ) -> None:
         """Link reservations that arrived while their hotel or room type was unmapped; the
-        rooms they now occupy go out as availability like any new booking's (unless the
-        whole-calendar push of a newly mapped room, ``covered``, sends those nights anyway).
+        rooms they now occupy go out as availability like any new booking's (unless an
+        opening calendar, ``covered``, sends those nights anyway).
         """
         for reservation in uow.reservations.list_unlinked(connection.id, hotel_code):
             linked = link_reservation(uow, connection, reservation)
@@ -290,18 +257,6 @@ class MappingService:
                 del delta[key]
             if delta:
                 self._availability.publish(uow, connection.organization_id, delta)
-
-
-def _live_rooms(uow: UnitOfWork, connection: Connection, hotel: HotelMappingInput) -> dict[str, UUID]:
-    """The hotel's room types whose availability already goes out (its mapping syncs), with
-    their units; empty for a hotel not mapped or not synced yet."""
-    mapping = uow.property_mappings.find(connection.id, hotel.external_property_id)
-    if mapping is None or not mapping.sync_enabled:
-        return {}
-    return {
-        unit.external_room_type_id: unit.internal_unit_id
-        for unit in uow.unit_mappings.list_by_property_mapping(mapping.id)
-    }
 
 
 def _catalog_for(catalogs: dict[str, ExternalCatalog], hotel: HotelMappingInput) -> ExternalCatalog:

@@ -12,13 +12,13 @@ import attrs
 import pytest
 
 from channel_manager.application.errors import InvalidRequest
+from channel_manager.application.mapping_calendar import CALENDAR_DAYS
 from channel_manager.application.mapping_views import (
     HotelMappingInput,
     MappingsInput,
     RatePlanMappingInput,
     UnitMappingInput,
 )
-from channel_manager.application.mappings import CALENDAR_DAYS
 from channel_manager.domain.ari import AvailRequest
 from channel_manager.domain.channel import ExternalRatePlan
 from channel_manager.domain.connection import Connection

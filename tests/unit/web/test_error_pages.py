@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import TestClient
 
 from channel_manager.application.connect import ConnectService
-from channel_manager.application.errors import InvalidRequest
+from channel_manager.application.errors import InvalidRequest, UnknownAuthState
 from channel_manager.domain.connection import ConnectionStatus
 from channel_manager.domain.errors import (
     AuthStateExpired,
@@ -28,7 +28,6 @@ from channel_manager.domain.errors import (
     PermanentChannelError,
     RetryableChannelError,
 )
-from channel_manager.application.errors import UnknownAuthState
 from channel_manager.entrypoints.rest.connect import result_code
 from channel_manager.entrypoints.web.integrations import GENERIC_EXPLANATION, RESULT_EXPLANATIONS
 from tests.unit.web.conftest import csrf_from, sign_in
@@ -287,6 +286,8 @@ def test_a_failed_csrf_check_reads_as_an_expired_form(
 
     text = _is_error_page(answer, 403)
     assert "Reload the page and try again" in text
-    assert world.container.queries().connection(
-        world.organization_id, UUID(str(connection_id))
-    ).is_active
+    assert (
+        world.container.queries()
+        .connection(world.organization_id, UUID(str(connection_id)))
+        .is_active
+    )

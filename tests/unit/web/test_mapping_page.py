@@ -92,7 +92,9 @@ def test_a_hotel_without_a_property_is_offered_no_units_only_a_new_one(
     )
     assert _options(double_room) == ["", "new"]
     assert "Not saved" in again.text
-    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", again.text.split('id="mapping-error"')[1][:400])
+    assert not re.search(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-", again.text.split('id="mapping-error"')[1][:400]
+    )
 
 
 def test_a_unit_of_another_property_is_refused_by_name(

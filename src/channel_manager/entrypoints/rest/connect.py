@@ -50,7 +50,9 @@ def _failed(error: DomainError, params: Mapping[str, str] | None = None) -> Redi
     """To the result page with the error's code; what happened goes to the log."""
     code = result_code(error, params)
     logger.info("connection wizard ended with %s: %s", code, error)
-    return Redirect(f"{RESULT_PAGE}?{urlencode({'status': 'error', 'code': code})}", status_code=303)
+    return Redirect(
+        f"{RESULT_PAGE}?{urlencode({'status': 'error', 'code': code})}", status_code=303
+    )
 
 
 @attrs.frozen(kw_only=True)

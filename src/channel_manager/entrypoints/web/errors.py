@@ -54,17 +54,13 @@ _TITLES = {
 
 #: What a person reads for Litestar's own errors, whose details are written for programmers.
 _HTTP_MESSAGES = {
-    403: (
-        "This form has expired or was sent from another page. "
-        "Reload the page and try again."
-    ),
+    403: ("This form has expired or was sent from another page. Reload the page and try again."),
     404: (
         "There is no page at this address. Check the link, or start again from the "
         "Integrations page."
     ),
     405: (
-        "This address cannot be used that way. Go back and use the page's own links and "
-        "buttons."
+        "This address cannot be used that way. Go back and use the page's own links and buttons."
     ),
     413: "What was sent is larger than this service accepts.",
 }
