@@ -79,6 +79,9 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
         label="+ Create a new unit"
     )
     page.get_by_label("Rate plan for Standard Rate").select_option(label="Standard Rate (STD)")
+    sync = page.get_by_label("Sync this hotel", exact=False)
+    expect(sync).not_to_be_checked()  # never ticked for a person
+    sync.check()
     page.get_by_role("button", name="Save mapping").click()
     expect(page.get_by_role("status")).to_contain_text("Mapping saved")
     screenshot(page, "05-mapping-saved")
@@ -100,6 +103,8 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
     # calendar month, so a week that crosses a month end (the last days of any month) is two.
     today = live_server.world.container.clock().now().date()
     months = len({(today + timedelta(days=day)).month for day in range(7)})
+    # Saving the mapping sent the mapped rooms' whole year: one request per calendar month.
+    year = len({(today + timedelta(days=day)).replace(day=1) for day in range(365)})
     page.get_by_label("Rate plan", exact=True).select_option("STD")
     page.get_by_label("Rate per night (EUR)").fill("135.00")
     page.get_by_label("Rooms to sell").fill("3")
@@ -122,8 +127,9 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
     expect(page.locator("table.calendar")).to_contain_text("135.00")
     screenshot(page, "09b-rates-grid-after-push")
     tracker.get_by_role("link", name="See all pushes").click()
-    # Two per month from the form, one availability update the imported reservation caused.
-    expect(page.locator("tbody tr .push-delivered")).to_have_count(2 * months + 1)
+    # Two per month from the form, one availability update the imported reservation caused,
+    # and the year of availability the mapping sent.
+    expect(page.locator("tbody tr .push-delivered")).to_have_count(2 * months + 1 + year)
     screenshot(page, "09-push-history-delivered")
 
     live_server.world.channel.fail_next(
@@ -147,7 +153,7 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
     _deliver_pushes(live_server)
     page.reload()
     expect(page.locator("tr.state-failed")).to_have_count(0)
-    expect(page.locator("tbody tr .push-delivered")).to_have_count(3 * months + 1)
+    expect(page.locator("tbody tr .push-delivered")).to_have_count(3 * months + 1 + year)
 
     page.get_by_role("link", name="Message log").click()
     screenshot(page, "11-message-log")

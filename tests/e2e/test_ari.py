@@ -12,9 +12,17 @@ import pytest
 from booking_sandbox.server import SandboxServer
 from tests.support.clock import shifted_today
 
-from .flows import Tenant, connect_and_map, pushes_in, sandbox_ari, sandbox_requests, submit_ari
+from .flows import (
+    Tenant,
+    connect_and_map,
+    ok,
+    pushes_in,
+    sandbox_ari,
+    sandbox_requests,
+    submit_ari,
+)
 from .harness import RunningService
-from .inventory import outbound_settled
+from .inventory import booked_rooms, our_reservations, outbound_settled, sandbox_availability
 
 pytestmark = pytest.mark.e2e
 
@@ -115,6 +123,7 @@ def test_ari_for_an_unmapped_room_is_refused_before_anything_is_queued(
 ) -> None:
     connection_id = connect_and_map(tenant, HOTEL)
     start, end = month_boundary_range()
+    queued_by_mapping = ok(tenant.api.get("/api/v1/pushes"))
 
     answer = tenant.api.post(
         f"/api/v1/connections/{connection_id}/ari",
@@ -134,4 +143,29 @@ def test_ari_for_an_unmapped_room_is_refused_before_anything_is_queued(
     assert answer.status_code == 422
     assert answer.json()["error"]["type"] == "unknown_room_type"
     assert "999999999" in answer.json()["error"]["message"]
-    assert httpx.get(f"{service.base_url}/api/v1/pushes", headers=tenant.api.headers).json() == []
+    # Only what the mapping queued (its rooms' whole calendar), nothing of the refused change.
+    pushes = httpx.get(f"{service.base_url}/api/v1/pushes", headers=tenant.api.headers).json()
+    assert pushes == queued_by_mapping
+
+
+def test_a_newly_mapped_room_gets_its_whole_year_at_the_sandbox(
+    service: RunningService, tenant: Tenant, sandbox: SandboxServer
+) -> None:
+    """Not only the nights a booking changed: every night of the next 365, so Booking.com's
+    calendar starts from ours (the sandbox seeds 120 days of its own, nothing after)."""
+    connect_and_map(tenant, HOTEL, unit_count=9)
+    service.tick_until(lambda: outbound_settled(tenant))
+
+    today = shifted_today()
+    taken = booked_rooms(our_reservations(tenant))
+    hotel = sandbox.state.hotel(HOTEL)
+    assert hotel is not None
+    for room in hotel.rooms:
+        for day in range(365):
+            night = (today + dt.timedelta(days=day)).isoformat()
+            expected = 9 - taken[room.id, night]
+            assert sandbox_availability(sandbox.state, room.id, night) == expected, (room, night)
+        after = (today + dt.timedelta(days=365)).isoformat()
+        assert sandbox_availability(sandbox.state, room.id, after) == 0  # never seeded or sent
+    pushes = ok(tenant.api.get("/api/v1/pushes", params={"limit": 500}))
+    assert {p["state"] for p in pushes} == {"delivered"}

@@ -122,8 +122,12 @@ def test_two_workers_on_postgres_deliver_every_change_once_and_in_order(
         for request in sandbox_requests(sandbox.base_url, "/hotels/ota/OTA_HotelAvailNotif")
         for limit in booking_limits(request["body"], ROOM)
     ]
-    # Exactly once each, in the order they were written (per-hotel order holds).
-    assert sent == written
+    # Mapping queued the room's whole calendar first (from today); then every change exactly
+    # once, in the order they were written (per-hotel order holds).
+    calendar, changes = sent[:-CHANGES], sent[-CHANGES:]
+    assert calendar, "mapping sent no calendar"
+    assert min(start for start, _limit in calendar) == shifted_today().isoformat()
+    assert changes == written
     last = dict(written)
     with sandbox.state.lock:
         final = {day: sandbox.state.availability[ROOM, dt.date.fromisoformat(day)] for day in last}

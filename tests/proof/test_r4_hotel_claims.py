@@ -165,8 +165,9 @@ def test_the_return_url_of_a_held_hotel_gives_the_attacker_nothing(
     landing = attacker.api.get(skipped_extranet_return(again), headers={"Accept": "text/html"})
     assert landing.status_code == 303
     query = parse_qs(urlsplit(landing.headers["location"]).query)
-    assert query["status"] == ["error"]
-    assert "move-hotel" in query["reason"][0]
+    assert query == {"status": ["error"], "code": ["hotel_held"]}
+    shown = attacker.api.get(landing.headers["location"], headers={"Accept": "text/html"})
+    assert "move-hotel" in shown.text
 
 
 def test_a_connected_hotel_nobody_holds_cannot_be_claimed_by_naming_it(

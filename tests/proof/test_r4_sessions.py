@@ -119,7 +119,7 @@ def test_a_consent_callback_opened_in_another_browser_connects_nothing(
 
     landing = alices.get(callback, headers={"Accept": "text/html"})
 
-    assert result_of(landing)["type"] == ["state_foreign"]
+    assert result_of(landing)["code"] == ["state_foreign"]
     assert "another browser" in alices.get(landing.headers["location"]).text
     for tenant in (alice, mallory):
         assert ok(tenant.api.get("/api/v1/connections")) == [], tenant.name
@@ -170,7 +170,7 @@ def test_a_connectivity_return_opened_in_another_browser_connects_nothing(
 
     landing = alices.get(back, headers={"Accept": "text/html"})
 
-    assert result_of(landing)["type"] == ["state_foreign"]
+    assert result_of(landing)["code"] == ["state_foreign"]
     for tenant in (alice, mallory):
         assert ok(tenant.api.get("/api/v1/connections")) == [], tenant.name
 

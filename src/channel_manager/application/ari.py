@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -25,7 +25,7 @@ from channel_manager.domain.errors import (
     UnknownRatePlan,
     UnknownRoomType,
 )
-from channel_manager.domain.mapping import UnitMapping
+from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.domain.money import Money, decimals_rule, minor_units
 from channel_manager.domain.sync import OutboundMessage, outbound_kind
 from channel_manager.ports.clock import Clock, IdGenerator
@@ -155,7 +155,7 @@ class AriService:
             connection = owned_connection(uow, organization_id, connection_id)
             if connection.status is not ConnectionStatus.ACTIVE:
                 raise ConnectionNotActive(
-                    f"connection {connection.id} is {connection.status.value}, not active"
+                    f"this connection is {connection.status.value}, not active"
                 )
             builder = AriChangeSetBuilder()
             for change in changes:
@@ -257,6 +257,37 @@ class AvailabilityPublisher:
             len(self._outbox.queue(uow, connection, builder.build()))
             for connection, builder in builders.values()
         )
+
+    def publish_calendar(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        mapping: PropertyMapping,
+        units: Sequence[UnitMapping],
+        nights: Collection[date],
+    ) -> int:
+        """Queue the sellable count of every night in ``nights`` for ``units`` (room types of
+        ``mapping``'s hotel on ``connection``): a newly mapped room's whole calendar, booked
+        nights or not, so the channel's calendar starts from ours. How many rows were queued.
+        """
+        targets = [
+            _Target(
+                connection,
+                mapping.external_property_id,
+                mapping.internal_property_id,
+                unit.internal_unit_id,
+                unit.external_room_type_id,
+            )
+            for unit in units
+        ]
+        wanted = set(nights)
+        sellable = _sellable(uow, targets, {t.unit_id: wanted for t in targets})
+        builder = AriChangeSetBuilder()
+        for target in targets:
+            key = AriKey(target.hotel_code, target.room_type_code)
+            for night, count in sellable[target.unit_id].items():
+                builder.set(key, night, night, availability=count)
+        return len(self._outbox.queue(uow, connection, builder.build()))
 
 
 #: A property mapping's unit mappings by its id (the repository's, or a unit of work's cache).

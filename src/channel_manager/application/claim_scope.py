@@ -38,7 +38,7 @@ class HotelNotHeld(PermanentChannelError):  # noqa: N818 -- named for the failur
         hotel = f"hotel {hotel_code}" if hotel_code else "any hotel"
         super().__init__(
             "",
-            f"connection {connection_id} does not hold {hotel} (no hotel claim): "
+            f"this connection does not hold {hotel} (no hotel claim): "
             "nothing was fetched, acknowledged or sent",
         )
         self.connection_id = connection_id

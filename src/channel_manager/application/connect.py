@@ -32,6 +32,7 @@ from channel_manager.domain.errors import (
     ChannelError,
     HotelAlreadyHeld,
     HotelContested,
+    InvalidPropertyId,
     NotFound,
 )
 from channel_manager.ports.channel import AuthorizationFlow
@@ -102,7 +103,7 @@ class ConnectService:
         """
         mode = mode or self._default_mode
         if mode is AuthMode.BOOKING_CONNECTIVITY and not hotel_id:
-            raise InvalidRequest("the Booking.com property id is required for this mode")
+            raise InvalidPropertyId("the Booking.com property id is required for this mode")
         with self._uow_factory() as uow:
             uow.organizations.get(organization_id)
             state, url = self._flow(mode).begin(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from uuid import UUID
 
 import attrs
@@ -12,10 +14,15 @@ from channel_manager.application.mapping_views import (
     RatePlanMappingInput,
     UnitMappingInput,
 )
-from channel_manager.application.scoping import owned_property
+from channel_manager.application.scoping import owned_property, owned_unit
 from channel_manager.domain.channel import ExternalCatalog
 from channel_manager.domain.connection import Connection
-from channel_manager.domain.errors import UnknownRatePlan, UnknownRoomType
+from channel_manager.domain.errors import (
+    MappingConflict,
+    NotFound,
+    UnknownRatePlan,
+    UnknownRoomType,
+)
 from channel_manager.domain.inventory import Property, RatePlan, Unit
 from channel_manager.domain.mapping import (
     PropertyMapping,
@@ -76,12 +83,17 @@ class MappingWriter:
         return mapping
 
     def validate(self, uow: UnitOfWork, connection: Connection) -> None:
-        """Check the connection's whole mapping set (one unit per room type, and so on)."""
+        """Check the connection's whole mapping set (one unit per room type, and so on).
+
+        What a person can get wrong on the mapping screen (one of our properties, units or
+        rate plans chosen twice) is named in words first; the domain's check stays the net.
+        """
         properties = uow.property_mappings.list_by_connection(connection.id)
         units = [u for p in properties for u in uow.unit_mappings.list_by_property_mapping(p.id)]
         plans = [
             r for p in properties for r in uow.rate_plan_mappings.list_by_property_mapping(p.id)
         ]
+        _refuse_doubles(uow, properties, units, plans)
         validate_mapping_set(properties, units, plans)
 
     def _target_property(
@@ -120,10 +132,13 @@ class MappingWriter:
         if room is None:
             raise UnknownRoomType(unit_input.external_room_type_id)
         if unit_input.internal_unit_id is not None:
-            unit = uow.units.get(unit_input.internal_unit_id)
+            unit = owned_unit(uow, target.organization_id, unit_input.internal_unit_id)
             if unit.property_id != target.id:
+                owner = uow.properties.get(unit.property_id)
                 raise InvalidRequest(
-                    f"unit {unit.id} belongs to another property than {target.name!r}"
+                    f"room type {_label(room.name, room.code)}: the unit {unit.name!r} belongs "
+                    f"to your property {owner.name!r}, not to {target.name!r}; choose a unit "
+                    f"of {target.name!r} or create a new one"
                 )
         elif unit_input.create_unit:
             unit = Unit(
@@ -135,7 +150,9 @@ class MappingWriter:
             )
             uow.units.add(unit)
         else:
-            raise InvalidRequest(f"room type {room.code!r}: choose a unit or create a new one")
+            raise InvalidRequest(
+                f"room type {_label(room.name, room.code)}: choose a unit or create a new one"
+            )
         return UnitMapping(
             id=self._ids.new_id(),
             property_mapping_id=mapping.id,
@@ -161,8 +178,15 @@ class MappingWriter:
         plan_id: UUID
         if plan_input.internal_rate_plan_id is not None:
             plan = uow.rate_plans.get(plan_input.internal_rate_plan_id)
+            owner = uow.properties.get(plan.property_id)
+            if owner.organization_id != target.organization_id:
+                raise NotFound("rate plan", plan.id)
             if plan.property_id != target.id:
-                raise InvalidRequest(f"rate plan {plan.id} belongs to another property")
+                raise InvalidRequest(
+                    f"rate plan {_label(external.name, external.code)}: your rate plan "
+                    f"{plan.name!r} belongs to your property {owner.name!r}, not to "
+                    f"{target.name!r}; choose a rate plan of {target.name!r} or create a new one"
+                )
             plan_id = plan.id
         elif plan_input.create_rate_plan:
             created = RatePlan(
@@ -175,7 +199,8 @@ class MappingWriter:
             plan_id = created.id
         else:
             raise InvalidRequest(
-                f"rate plan {external.code!r}: choose a rate plan or create a new one"
+                f"rate plan {_label(external.name, external.code)}: choose a rate plan or "
+                "create a new one"
             )
         return RatePlanMapping(
             id=self._ids.new_id(),
@@ -185,3 +210,63 @@ class MappingWriter:
             external_rate_plan_name=external.name,
             created_at=self._clock.now(),
         )
+
+
+def _label(name: str | None, code: str) -> str:
+    """A channel item as a person knows it: ``'Double Room' (DBL)``, or its code alone."""
+    return f"{name!r} ({code})" if name else repr(code)
+
+
+def _hotel_label(mapping: PropertyMapping) -> str:
+    name = mapping.external_property_name
+    return f"{name!r} ({mapping.external_property_id})" if name else mapping.external_property_id
+
+
+def _chosen_twice(pairs: Iterable[tuple[UUID, str]]) -> tuple[UUID, list[str]] | None:
+    """The first of our ids chosen for two channel items, with those items' labels."""
+    labels: dict[UUID, list[str]] = defaultdict(list)
+    for ours, label in pairs:
+        labels[ours].append(label)
+    return next(((ours, found) for ours, found in labels.items() if len(found) > 1), None)
+
+
+def _refuse_doubles(
+    uow: UnitOfWork,
+    properties: Sequence[PropertyMapping],
+    units: Sequence[UnitMapping],
+    plans: Sequence[RatePlanMapping],
+) -> None:
+    """``MappingConflict`` naming the property, unit or rate plan chosen more than once."""
+    hotels = {p.id: p for p in properties}
+    twice = _chosen_twice((p.internal_property_id, _hotel_label(p)) for p in properties)
+    if twice is not None:
+        name = uow.properties.get(twice[0]).name
+        raise MappingConflict(
+            f"your property {name!r} is chosen for more than one Booking.com hotel "
+            f"({' and '.join(twice[1])}); map each hotel to its own property"
+        )
+    for hotel in properties:
+        rooms = _chosen_twice(
+            (u.internal_unit_id, _label(u.external_room_type_name, u.external_room_type_id))
+            for u in units
+            if u.property_mapping_id == hotel.id
+        )
+        if rooms is not None:
+            name = uow.units.get(rooms[0]).name
+            raise MappingConflict(
+                f"{_hotel_label(hotels[hotel.id])}: your unit {name!r} is chosen for more than "
+                f"one room type ({' and '.join(rooms[1])}); choose a different unit for each, "
+                "or create a new one"
+            )
+        rates = _chosen_twice(
+            (r.internal_rate_plan_id, _label(r.external_rate_plan_name, r.external_rate_plan_id))
+            for r in plans
+            if r.property_mapping_id == hotel.id
+        )
+        if rates is not None:
+            name = uow.rate_plans.get(rates[0]).name
+            raise MappingConflict(
+                f"{_hotel_label(hotels[hotel.id])}: your rate plan {name!r} is chosen for more "
+                f"than one rate plan ({' and '.join(rates[1])}); choose a different rate plan "
+                "for each, or create a new one"
+            )

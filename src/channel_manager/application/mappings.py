@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from uuid import UUID
 
 from channel_manager.application.ari import AvailabilityPublisher
 from channel_manager.application.errors import InvalidRequest
+from channel_manager.application.mapping_calendar import live_rooms, opening_calendar
 from channel_manager.application.mapping_views import (
     HotelMappingInput,
     HotelView,
@@ -50,6 +52,7 @@ class MappingService:
         self._uow_factory = uow_factory
         self._gateways = gateways
         self._availability = availability
+        self._clock = clock
         self._writer = MappingWriter(clock, ids)
 
     async def catalogs(self, connection: Connection) -> list[ExternalCatalog]:
@@ -209,19 +212,40 @@ class MappingService:
     def _write(
         self, connection: Connection, catalogs: dict[str, ExternalCatalog], request: MappingsInput
     ) -> None:
-        """Store every hotel of ``request`` in one transaction, then link what now can be."""
+        """Store every hotel of ``request`` in one transaction, link what now can be, and
+        send the opening calendar of every room that now goes out for the first time."""
+        codes = [hotel.external_property_id for hotel in request.hotels]
         with self._uow_factory() as uow:
+            before = {code: live_rooms(uow, connection, code) for code in codes}
             for hotel in request.hotels:
                 catalog = _catalog_for(catalogs, hotel)
                 self._writer.write(uow, connection, catalog, hotel)
             self._writer.validate(uow, connection)
-            for hotel in request.hotels:
-                self._relink(uow, connection, hotel.external_property_id)
+            now = self._clock.now()
+            calendars = [
+                opening_calendar(uow, connection, code, before[code], now) for code in codes
+            ]
+            # Nights an opening calendar sends need no separate update for a linked booking.
+            covered = set().union(*(calendar.covers() for calendar in calendars))
+            for code in codes:
+                self._relink(uow, connection, code, covered)
+            for calendar in calendars:
+                if calendar.units:
+                    self._availability.publish_calendar(
+                        uow, connection, calendar.mapping, calendar.units, calendar.nights
+                    )
             uow.commit()
 
-    def _relink(self, uow: UnitOfWork, connection: Connection, hotel_code: str) -> None:
+    def _relink(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        hotel_code: str,
+        covered: set[tuple[UUID, date]],
+    ) -> None:
         """Link reservations that arrived while their hotel or room type was unmapped; the
-        rooms they now occupy go out as availability like any new booking's.
+        rooms they now occupy go out as availability like any new booking's (unless an
+        opening calendar, ``covered``, sends those nights anyway).
         """
         for reservation in uow.reservations.list_unlinked(connection.id, hotel_code):
             linked = link_reservation(uow, connection, reservation)
@@ -229,6 +253,8 @@ class MappingService:
                 continue
             uow.reservations.update(linked)
             delta = occupancy_delta(reservation, linked)
+            for key in covered.intersection(delta):
+                del delta[key]
             if delta:
                 self._availability.publish(uow, connection.organization_id, delta)
 

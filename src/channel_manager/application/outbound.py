@@ -38,7 +38,7 @@ _PAGE = 200
 
 def not_sent_reason(connection: Connection) -> str:
     """Why a message of a connection that is not active is given up instead of sent."""
-    return f"not sent: connection {connection.id} is {connection.status.value}" + (
+    return f"not sent: the connection is {connection.status.value}" + (
         " (connection revoked: its hotel may now be held by another connection)"
         if connection.revoked_at is not None
         else ""
@@ -52,8 +52,8 @@ class PushSuperseded(DomainError):  # noqa: N818 -- named for the failure, as in
 
     def __init__(self, message_id: UUID, newer_id: UUID) -> None:
         super().__init__(
-            f"push {message_id} is superseded by the newer push {newer_id} for the same rooms,"
-            " days and values; submit the values again instead of replaying it"
+            "this push is superseded by a newer push for the same rooms, days and values; "
+            "submit the values again instead of replaying it"
         )
         self.message_id = message_id
         self.newer_id = newer_id

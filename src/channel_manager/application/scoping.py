@@ -25,12 +25,12 @@ def require_active(connection: Connection) -> Connection:
     """
     if connection.status is ConnectionStatus.REVOKED:
         raise ConnectionNotActive(
-            f"connection {connection.id} is revoked: it no longer talks to the channel "
+            "this connection is revoked: it no longer talks to the channel "
             "(connect the hotel again to manage it)"
         )
     if not connection.is_active:
         raise ConnectionNotActive(
-            f"connection {connection.id} is {connection.status.value}, not active: it cannot "
+            f"this connection is {connection.status.value}, not active: it cannot "
             "talk to the channel until it is connected again"
         )
     return connection

@@ -135,7 +135,7 @@ class SyncService:
             run = await asyncio.to_thread(self._save, started, finish=False, new=True)
         if not connection.is_active:
             stopped = run.record_error(
-                f"connection {connection.id} is {connection.status.value}, not active: not synced"
+                f"the connection is {connection.status.value}, not active: not synced"
             )
             return await asyncio.to_thread(self._save, stopped, finish=True)
         gateway = self._gateways.for_connection(connection)

@@ -31,6 +31,11 @@ class InvalidValue(DomainError, ValueError):
     """
 
 
+class InvalidPropertyId(InvalidValue):
+    """The channel property id a connection flow needs is missing, or not in the channel's
+    form (a Booking.com property id is digits only, for example)."""
+
+
 class InvalidMoney(DomainError):
     """An amount or currency that cannot be represented exactly."""
 

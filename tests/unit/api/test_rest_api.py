@@ -280,6 +280,9 @@ def _mapped_connection(api: Api) -> str:
         headers=api.auth(),
     )
     assert mapped.status_code == 200, mapped.text
+    # Mapping queued the new room's whole calendar: delivered, so a test sees its own pushes.
+    while asyncio.run(api.container.dispatcher().dispatch_due("opening", limit=100)):
+        pass
     return connection
 
 
@@ -314,6 +317,8 @@ def test_ari_that_could_never_be_sent_is_refused_up_front(
         if value[0] in "+-":
             body[field] = (today + timedelta(days=int(value))).isoformat()
 
+    before = api.client.get("/api/v1/pushes", headers=api.auth()).json()
+
     refused = api.client.post(
         f"/api/v1/connections/{connection}/ari", json={"changes": [body]}, headers=api.auth()
     )
@@ -321,7 +326,7 @@ def test_ari_that_could_never_be_sent_is_refused_up_front(
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["type"] == expected
     pushes = api.client.get("/api/v1/pushes", headers=api.auth()).json()
-    assert pushes == []
+    assert pushes == before
 
 
 def test_out_of_range_values_are_4xx_not_500(api: Api) -> None:

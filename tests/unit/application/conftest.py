@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from uuid import UUID
 
 import attrs
 import pytest
@@ -13,6 +14,7 @@ from channel_manager.adapters.memory.gateway import FakeChannel
 from channel_manager.container import Container
 from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.inventory import Organization, Property, Unit
+from channel_manager.domain.sync import OutboundMessage
 from tests.support.builders import catalog
 from tests.support.clock import MovableClock
 from tests.support.containers import memory_container
@@ -31,6 +33,8 @@ class World:
     property: Property
     double: Unit
     suite: Unit
+    #: The pushes of the whole calendar a first mapping sent (see ``deliver_opening``).
+    opening_pushes: set[UUID] = attrs.field(factory=set)
 
     async def connect(self) -> Connection:
         """Connect through the oauth2 flow, approving at the fake channel's page."""
@@ -40,6 +44,22 @@ class World:
         assert isinstance(flow, FakeOAuth2Authorizer)
         params = flow.approve(url)
         return await connect.complete(params["state"], params, binding="browser-a")
+
+    async def deliver_opening(self) -> None:
+        """Deliver what is due now (after a first mapping: its rooms' whole calendar) and set
+        it apart, so that a test sees only the pushes it causes (``pushes``)."""
+        dispatcher = self.container.dispatcher()
+        while await dispatcher.dispatch_due("opening", limit=100):
+            pass
+        self.opening_pushes |= {m.id for m in dispatcher.list(self.organization.id)}
+
+    def pushes(self) -> list[OutboundMessage]:
+        """The organisation's pushes, newest first, without the opening calendar's."""
+        return [
+            m
+            for m in self.container.dispatcher().list(self.organization.id)
+            if m.id not in self.opening_pushes
+        ]
 
 
 @pytest.fixture

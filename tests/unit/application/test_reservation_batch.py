@@ -37,6 +37,7 @@ async def _map_both_rooms(world: World, connection: Connection) -> None:
     await world.container.mappings().save(
         world.organization.id, connection.id, MappingsInput(hotels=(hotel,))
     )
+    await world.deliver_opening()  # the rooms' whole calendar, sent when they were mapped
 
 
 async def test_a_batch_is_decided_message_by_message_in_order(world: World) -> None:
@@ -78,7 +79,6 @@ async def test_a_batch_is_decided_message_by_message_in_order(world: World) -> N
 async def test_a_batch_publishes_its_net_availability_once(world: World) -> None:
     connection = await world.connect()
     await _map_both_rooms(world, connection)
-    dispatcher = world.container.dispatcher()
     intake = world.container.intake()
 
     intake.apply_batch(
@@ -92,7 +92,7 @@ async def test_a_batch_publishes_its_net_availability_once(world: World) -> None
         ],
     )
 
-    [push] = dispatcher.list(world.organization.id)
+    [push] = world.pushes()
     assert isinstance(push.payload, AvailRequest)
     limits = [(i.room_type_code, i.start, i.end, i.booking_limit) for i in push.payload.items]
     count = world.double.count

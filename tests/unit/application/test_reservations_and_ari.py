@@ -60,6 +60,9 @@ async def _map_double_only(world: World, connection: Connection) -> None:
             )
         ),
     )
+    # Mapping sent the double room's whole calendar (test_mapping_calendar.py): delivered and
+    # set apart, so each test sees the pushes it causes.
+    await world.deliver_opening()
 
 
 def _submit_double(
@@ -105,7 +108,7 @@ async def test_mapping_rejects_unknown_room_types_and_foreign_units(world: World
             connection.id,
             request(UnitMappingInput(external_room_type_id="nope", create_unit=True)),
         )
-    with pytest.raises(InvalidRequest, match="another property"):
+    with pytest.raises(InvalidRequest) as refused:
         await mappings.save(
             world.organization.id,
             connection.id,
@@ -113,6 +116,11 @@ async def test_mapping_rejects_unknown_room_types_and_foreign_units(world: World
                 UnitMappingInput(external_room_type_id=ROOM_DOUBLE, internal_unit_id=foreign.id)
             ),
         )
+    # Named as a person knows them, never by raw ids.
+    assert "the unit 'X' belongs to your property 'Other', not to 'Canal House Amsterdam'" in (
+        str(refused.value)
+    )
+    assert str(foreign.id) not in str(refused.value)
 
 
 async def test_poll_stores_acknowledges_and_pushes_derived_availability(world: World) -> None:
@@ -131,7 +139,7 @@ async def test_poll_stores_acknowledges_and_pushes_derived_availability(world: W
     assert by_id["R1"].room_stays[0].unit_id == world.double.id
     assert by_id["R1"].property_id == world.property.id
     assert by_id["R2"].has_unmapped_rooms  # kept and flagged, never dropped
-    [push] = world.container.dispatcher().list(world.organization.id)
+    [push] = world.pushes()
     assert isinstance(push.payload, AvailRequest)
     [item] = push.payload.items
     assert (item.room_type_code, item.start, item.end) == (
@@ -147,7 +155,7 @@ async def test_mapping_a_room_type_later_links_its_reservations(world: World) ->
     await _map_double_only(world, connection)
     world.channel.enqueue(booking("R2", room=ROOM_SUITE))
     await world.container.sync().poll(connection.id)
-    assert world.container.dispatcher().list(world.organization.id) == []
+    assert world.pushes() == []
 
     await world.container.mappings().save(
         world.organization.id,
@@ -173,10 +181,17 @@ async def test_mapping_a_room_type_later_links_its_reservations(world: World) ->
     [stored] = world.container.queries().reservations(world.organization.id)
     assert stored.room_stays[0].unit_id == world.suite.id
     assert not stored.has_unmapped_rooms
-    [push] = world.container.dispatcher().list(world.organization.id)
-    assert isinstance(push.payload, AvailRequest)
-    assert push.payload.items[0].room_type_code == ROOM_SUITE
-    assert push.payload.items[0].booking_limit == 0  # the only suite is now taken
+    # The suite's availability goes out (its whole calendar, test_mapping_calendar.py): the
+    # only suite is taken on the booked nights, wherever they fall.
+    sent = {}
+    for push in sorted(world.pushes(), key=lambda m: m.created_at):
+        assert isinstance(push.payload, AvailRequest)
+        for item in push.payload.items:
+            assert item.room_type_code == ROOM_SUITE
+            for night in stored.room_stays[0].nights:
+                if item.start <= night <= item.end:
+                    sent[night] = item.booking_limit
+    assert sent == dict.fromkeys(stored.room_stays[0].nights, 0)
 
 
 async def test_a_cancellation_gives_the_rooms_back(world: World) -> None:
@@ -191,7 +206,7 @@ async def test_a_cancellation_gives_the_rooms_back(world: World) -> None:
 
     [stored] = world.container.queries().reservations(world.organization.id)
     assert stored.status is ReservationStatus.CANCELLED
-    newest = world.container.dispatcher().list(world.organization.id)[0]
+    newest = world.pushes()[0]
     assert isinstance(newest.payload, AvailRequest)
     assert newest.payload.items[0].booking_limit == world.double.count
 
@@ -202,12 +217,12 @@ async def test_redelivery_changes_nothing(world: World) -> None:
     intake = world.container.intake()
     message = booking("R1")
     intake.apply(connection, message)
-    pushes = len(world.container.dispatcher().list(world.organization.id))
+    pushes = len(world.pushes())
 
     outcome = intake.apply(connection, message)
 
     assert outcome.value == "duplicate"
-    assert len(world.container.dispatcher().list(world.organization.id)) == pushes
+    assert len(world.pushes()) == pushes
 
 
 async def test_ari_is_validated_against_mappings(world: World) -> None:
@@ -257,7 +272,7 @@ async def test_ari_is_delivered_and_lands_in_the_channel(world: World) -> None:
     sent = await world.container.dispatcher().dispatch_due("w1", limit=10)
 
     assert sent == 4
-    states = {m.state for m in world.container.dispatcher().list(world.organization.id)}
+    states = {m.state for m in world.pushes()}
     assert states == {OutboundState.DELIVERED}
     assert world.channel.availability[(HOTEL, ROOM_DOUBLE, next_year(2, 2))] == 2
     assert str(world.channel.rates[(HOTEL, ROOM_DOUBLE, RATE_STANDARD, next_year(1, 30))]) in {
@@ -316,7 +331,7 @@ async def test_another_organisation_sees_nothing(world: World) -> None:
     intruder = world.container.inventory().ensure_organization("Intruders")
     queries = world.container.queries()
     [reservation] = queries.reservations(world.organization.id)
-    [push] = world.container.dispatcher().list(world.organization.id)
+    [push] = world.pushes()
 
     assert queries.connections(intruder.id) == []
     assert queries.reservations(intruder.id) == []
@@ -461,7 +476,8 @@ async def test_a_failed_push_that_a_newer_one_overrides_is_not_replayed(world: W
         dispatcher.replay(world.organization.id, old.id)
 
     assert refused.value.newer_id == newer.id
-    assert str(newer.id) in str(refused.value)
+    assert "superseded by a newer push" in str(refused.value)
+    assert str(newer.id) not in str(refused.value)  # a person reads it: no raw ids
     assert dispatcher.get(world.organization.id, old.id).state is OutboundState.FAILED
     assert status_for(refused.value)[0] == 409
     assert elsewhere.id != newer.id  # a newer push elsewhere alone would not have refused it

@@ -33,8 +33,15 @@ async def _mapped_holder(world: World) -> Connection:
     """The organisation's connection holding ``HOTEL``, with its double room mapped."""
     connection = await world.connect()
     await _map_double_only(world, connection)
-    world.channel.calls.clear()
+    _forget_what_the_channel_saw(world)
     return connection
+
+
+def _forget_what_the_channel_saw(world: World) -> None:
+    """Clear the fake channel's record (the opening calendar the mapping sent included), so a
+    test sees only what reaches the channel after that."""
+    world.channel.calls.clear()
+    world.channel.availability.clear()
 
 
 def _move_away(world: World) -> Connection:
@@ -162,6 +169,7 @@ def _drop_claim(world: World, connection: Connection) -> None:
 async def test_a_gateway_acts_only_on_a_hotel_its_connection_holds(world: World) -> None:
     holder = await _extranet_holder(world)
     await _map_double_only(world, holder)
+    _forget_what_the_channel_saw(world)
     [push] = _submit_double(world, holder, next_year(1, 5), next_year(1, 5), stop_sell=True)
     _drop_claim(world, holder)
     world.channel.enqueue(booking("R1"))

@@ -35,7 +35,7 @@ from channel_manager.adapters.booking.errors import (
 from channel_manager.adapters.booking.pkce import new_state
 from channel_manager.domain.channel import ConnectionGrant
 from channel_manager.domain.connection import AuthMode, AuthState
-from channel_manager.domain.errors import ChannelError, DomainError, HotelAlreadyConnected
+from channel_manager.domain.errors import ChannelError, HotelAlreadyConnected, InvalidPropertyId
 
 DEFAULT_STATE_TTL = timedelta(minutes=30)
 #: How far Booking.com's clock may be behind ours when we compare a request's ``requested_at``
@@ -49,7 +49,7 @@ UNABLE_TO_PROCESS = "450"
 _PROPERTY_ID = re.compile(r"[1-9][0-9]{0,19}")
 
 
-class HotelIdRequiredError(DomainError):
+class HotelIdRequiredError(InvalidPropertyId):
     """The booking-connectivity flow needs the Booking.com property id to start."""
 
 

@@ -21,8 +21,8 @@ from channel_manager.domain.channel import ConnectionGrant
 from channel_manager.domain.connection import AuthMode, AuthState
 from channel_manager.domain.errors import (
     ChannelAuthError,
-    DomainError,
     HotelAlreadyConnected,
+    InvalidPropertyId,
     PermanentChannelError,
 )
 
@@ -131,7 +131,7 @@ class FakeOAuth2Authorizer:
         return f"{secrets.token_urlsafe(16)} {refresh_token}"
 
 
-class HotelIdMissingError(DomainError):
+class HotelIdMissingError(InvalidPropertyId):
     """The fake booking-connectivity flow was started without a property id."""
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from litestar import Litestar, Request, Router, get
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, TooManyRequestsException
+from litestar.exceptions import TooManyRequestsException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components
 from litestar.types import ControllerRouterHandler
@@ -26,11 +26,6 @@ from channel_manager.entrypoints.rest.auth import (
     bearer_token,
 )
 from channel_manager.entrypoints.rest.connect import booking_callback, connect_booking
-from channel_manager.entrypoints.rest.errors import (
-    domain_error_handler,
-    http_error_handler,
-    unexpected_error_handler,
-)
 from channel_manager.entrypoints.rest.json_depth import JsonDepthMiddleware
 from channel_manager.entrypoints.rest.openapi_pages import (
     RENDER_PLUGINS,
@@ -38,6 +33,7 @@ from channel_manager.entrypoints.rest.openapi_pages import (
     OpenApiHeadersMiddleware,
 )
 from channel_manager.entrypoints.rest.throttle import RequestThrottle, request_address
+from channel_manager.entrypoints.web.errors import APP_EXCEPTION_HANDLERS
 from channel_manager.settings import IpNetwork
 
 API_PREFIX = "/api/v1"
@@ -140,11 +136,8 @@ def create_app(
             *extra_handlers,
         ],
         dependencies=dependencies,
-        exception_handlers={
-            DomainError: domain_error_handler,
-            HTTPException: http_error_handler,
-            Exception: unexpected_error_handler,
-        },
+        # JSON for API clients; a page in the site's layout for a person's browser.
+        exception_handlers=dict[Any, Any](APP_EXCEPTION_HANDLERS),
         # The depth guard first: nothing may parse a body before it has been counted.
         middleware=[JsonDepthMiddleware(), OpenApiHeadersMiddleware(), *middleware],
         request_max_body_size=settings.max_body_bytes,

@@ -1,7 +1,14 @@
-"""The connection wizard's two hops: out to the channel, and back from it."""
+"""The connection wizard's two hops: out to the channel, and back from it.
+
+A browser is sent to the UI's result page with an error *code*, never with text: the page
+shows only what the product wrote for that code (an address anyone can send a person must not
+be able to put words on our page). The error itself is logged.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -14,12 +21,38 @@ from litestar.response import Redirect
 from channel_manager.application.connect import ConnectService
 from channel_manager.application.errors import Unauthenticated
 from channel_manager.domain.connection import AuthMode
-from channel_manager.domain.errors import ChannelAuthError, DomainError
+from channel_manager.domain.errors import ChannelAuthError, DomainError, HotelAlreadyHeld
 from channel_manager.entrypoints.rest.auth import API_KEY_SECURITY, flow_binding
 from channel_manager.entrypoints.rest.errors import error_body, error_responses, status_for
 
+logger = logging.getLogger(__name__)
+
 #: The web UI page that shows how the connection went.
 RESULT_PAGE = "/integrations/booking/result"
+#: The result page's code for consent declined at the channel's page (OAuth 2.0, RFC 6749
+#: 4.1.2.1: the callback carries ``error=access_denied``).
+ACCESS_DENIED = "access_denied"
+#: The code for a hotel already connected in the caller's own organisation.
+HOTEL_HELD_HERE = "hotel_held_here"
+
+
+def result_code(error: DomainError, params: Mapping[str, str] | None = None) -> str:
+    """The result page's code for a failed connection: the JSON API's error type, made more
+    precise where a person's next step differs."""
+    if (params or {}).get("error") == ACCESS_DENIED and isinstance(error, ChannelAuthError):
+        return ACCESS_DENIED
+    if isinstance(error, HotelAlreadyHeld) and error.same_organization:
+        return HOTEL_HELD_HERE
+    return status_for(error)[1]
+
+
+def _failed(error: DomainError, params: Mapping[str, str] | None = None) -> Redirect:
+    """To the result page with the error's code; what happened goes to the log."""
+    code = result_code(error, params)
+    logger.info("connection wizard ended with %s: %s", code, error)
+    return Redirect(
+        f"{RESULT_PAGE}?{urlencode({'status': 'error', 'code': code})}", status_code=303
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -59,9 +92,7 @@ def connect_booking(
         if not _wants_html(request):
             raise
         # A person who typed a bad property id reads why on the result page, not in JSON.
-        _status, kind = status_for(error)
-        query = urlencode({"status": "error", "reason": str(error), "type": kind})
-        return Redirect(f"{RESULT_PAGE}?{query}", status_code=303)
+        return _failed(error)
     return Redirect(url, status_code=302)
 
 
@@ -98,8 +129,7 @@ async def booking_callback(
             # Here a refusal is the person's answer (or a bad code), not an upstream failure.
             status = 400
         if _wants_html(request):
-            query = urlencode({"status": "error", "reason": str(error), "type": kind})
-            return Redirect(f"{RESULT_PAGE}?{query}", status_code=303)
+            return _failed(error, params)
         return Response(error_body(status, kind, str(error)), status_code=status)
     if _wants_html(request):
         query = urlencode({"status": "connected", "connection_id": str(connection.id)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 import attrs
@@ -31,6 +32,7 @@ from channel_manager.domain.errors import (
     HotelContested,
     InvalidDateRange,
     InvalidMoney,
+    InvalidPropertyId,
     InvalidTransition,
     InvalidValue,
     MappingConflict,
@@ -43,6 +45,9 @@ from channel_manager.domain.errors import (
 from channel_manager.ports.errors import DuplicateRecord, MissingReference
 
 logger = logging.getLogger(__name__)
+
+#: The header that carries an unexpected error's request id (also named in the answer).
+REQUEST_ID_HEADER = "X-Request-Id"
 
 #: Most specific first: the first matching class decides the status.
 _STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
@@ -57,6 +62,7 @@ _STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (UnknownRatePlan, 422, "unknown_rate_plan"),
     (InvalidDateRange, 422, "invalid_date_range"),
     (InvalidMoney, 422, "invalid_money"),
+    (InvalidPropertyId, 422, "invalid_property_id"),
     (InvalidValue, 422, "invalid_value"),
     (CurrencyMismatch, 422, "currency_mismatch"),
     (CardDataRejected, 422, "card_data_rejected"),
@@ -160,11 +166,33 @@ def http_error_handler(_request: Request[Any, Any, Any], error: Exception) -> Re
     )
 
 
-def unexpected_error_handler(
-    _request: Request[Any, Any, Any], error: Exception
-) -> Response[object]:
-    """Our bug, answered in the same JSON shape without internals; logged with its traceback."""
-    logger.error("unexpected error answered with 500", exc_info=error)
+def new_request_id() -> str:
+    """A short random reference for one failed request: printed in the log line with the
+    traceback and shown to the caller, so support can find the one from the other."""
+    return secrets.token_hex(6)
+
+
+def log_unexpected(request: Request[Any, Any, Any], error: Exception) -> str:
+    """Log our bug with its traceback and a fresh request id; the id."""
+    request_id = new_request_id()
+    logger.error(
+        "unexpected error answered with 500 (request id %s, %s %s)",
+        request_id,
+        request.method,
+        request.url.path,
+        exc_info=error,
+    )
+    return request_id
+
+
+def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
+    """Our bug, answered in the same JSON shape without internals; logged with its traceback
+    under the request id the answer names."""
+    request_id = log_unexpected(request, error)
     return Response(
-        error_body(500, "internal_error", "internal error; it has been logged"), status_code=500
+        error_body(
+            500, "internal_error", f"internal error; it has been logged (request id {request_id})"
+        ),
+        status_code=500,
+        headers={REQUEST_ID_HEADER: request_id},
     )

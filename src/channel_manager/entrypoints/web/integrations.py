@@ -10,7 +10,6 @@ from uuid import UUID
 
 import attrs
 from litestar import Request, Response, get, post
-from litestar.params import QueryParameter
 
 from channel_manager.application.connect import ConnectService
 from channel_manager.application.queries import Queries
@@ -19,7 +18,10 @@ from channel_manager.entrypoints.web.common import notify, see_other
 from channel_manager.entrypoints.web.inbound_push import PushEndpoint, last_pushes
 from channel_manager.entrypoints.web.rendering import page
 
-#: The wizard's error types (from the callback redirect) explained for a person.
+#: Every text the result page shows for a failed connection, by the code the wizard's
+#: redirect carries (``rest.connect.result_code``: the JSON API's error type, refined where
+#: the next step differs). The page shows nothing else from its address: an unknown code
+#: reads as :data:`GENERIC_EXPLANATION`.
 RESULT_EXPLANATIONS = {
     "state_expired": (
         "The connection link expired before you came back from Booking.com. "
@@ -38,6 +40,10 @@ RESULT_EXPLANATIONS = {
         "account, so it cannot finish here. Start the connection again from this browser's "
         "Integrations page."
     ),
+    "access_denied": (
+        "Access was not granted on Booking.com's page, so nothing was connected. Start again "
+        "and choose to allow access when Booking.com asks."
+    ),
     "channel_refused_access": (
         "Booking.com did not grant access. Either the request was declined on Booking.com's "
         "page, or the property has not approved us as its connectivity provider yet."
@@ -46,7 +52,36 @@ RESULT_EXPLANATIONS = {
         "Booking.com could not be reached to finish the connection. Please try again in a "
         "few minutes."
     ),
+    "channel_rejected": (
+        "Booking.com did not confirm the connection. For an Extranet connection, request the "
+        "connection in the Booking.com Extranet from the link this page opens (a request made "
+        "earlier does not count), then come back."
+    ),
+    "invalid_property_id": (
+        "Enter your Booking.com property id to connect through the Extranet: the number "
+        "the Extranet shows for your property, digits only (for example 1234567)."
+    ),
     "invalid_request": "The connection request was incomplete. Please start again.",
+    "hotel_held_here": (
+        "This Booking.com property is already connected in your organisation. To connect it "
+        "again, first disconnect its current connection on the Integrations page."
+    ),
+    "hotel_held": (
+        "This Booking.com property is already connected to another organisation on this "
+        "channel manager. Ask that organisation to disconnect it, or ask your operator to "
+        "move it to yours (channel-manager connections move-hotel)."
+    ),
+    "hotel_already_connected": (
+        "This Booking.com property is already connected to this channel manager, and no new "
+        "connection request was made for it. If your organisation should manage it, the "
+        "organisation holding it disconnects it first, or your operator moves it to yours "
+        "(channel-manager connections move-hotel)."
+    ),
+    "hotel_contested": (
+        "Another organisation on this channel manager is connecting the same Booking.com "
+        "property right now, so nothing was connected. Try again in a few minutes; if it "
+        "keeps happening, ask your operator."
+    ),
 }
 GENERIC_EXPLANATION = "The connection could not be completed. Please start again."
 
@@ -139,10 +174,10 @@ def connection_result(
     queries: Queries,
     status: str = "error",
     connection_id: UUID | None = None,
-    reason: str | None = None,
-    error_type: Annotated[str | None, QueryParameter(name="type")] = None,
+    code: str | None = None,
 ) -> Response[str]:
-    """How the connection wizard ended, in words, with the next step."""
+    """How the connection wizard ended, in words, with the next step: only words of ours,
+    chosen by ``code`` (any other text in the address is never shown)."""
     if status == "connected" and connection_id is not None:
         connection = queries.connection(organization_id, connection_id)
         return page(
@@ -152,7 +187,6 @@ def connection_result(
             nav="integrations",
             connection=connection,
             explanation=None,
-            reason=None,
         )
     return page(
         request,
@@ -160,8 +194,7 @@ def connection_result(
         title="Booking.com was not connected",
         nav="integrations",
         connection=None,
-        explanation=RESULT_EXPLANATIONS.get(error_type or "", GENERIC_EXPLANATION),
-        reason=reason,
+        explanation=RESULT_EXPLANATIONS.get(code or "", GENERIC_EXPLANATION),
     )
 
 

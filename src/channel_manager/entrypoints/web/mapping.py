@@ -8,6 +8,7 @@ field, so codes with any characters survive the round trip.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 from uuid import UUID
 
@@ -63,14 +64,13 @@ def _inventory(inventory: InventoryService, organization_id: UUID) -> list[OwnPr
 
 
 def _preselected(hotels: list[HotelView]) -> dict[str, str]:
-    """Field values from the current mapping, else from the suggestions."""
+    """Field values from the current mapping, else from the suggestions. Syncing is never
+    ticked for a person: a hotel not mapped yet starts unticked."""
     chosen: dict[str, str] = {}
     for i, hotel in enumerate(hotels):
         prop = hotel.internal_property_id or hotel.suggested_property_id
         chosen[f"hotel-{i}-property"] = str(prop) if prop else ""
-        chosen[f"hotel-{i}-sync"] = (
-            "on" if hotel.sync_enabled or not hotel.property_mapping_id else ""
-        )
+        chosen[f"hotel-{i}-sync"] = "on" if hotel.sync_enabled else ""
         for j, room in enumerate(hotel.room_types):
             unit = room.mapped_unit_id or room.suggested_unit_id
             chosen[f"hotel-{i}-room-{j}"] = str(unit) if unit else ""
@@ -150,6 +150,54 @@ def _rate_plans(form: FormData, prefix: str) -> list[RatePlanMappingInput]:
     return plans
 
 
+@attrs.frozen
+class RoomToMap:
+    """An unmapped room type, for the list of links at the top of the page."""
+
+    anchor: str
+    label: str
+
+
+@attrs.frozen
+class HotelToMap:
+    """A hotel with something left to map: itself, or some of its room types."""
+
+    anchor: str
+    label: str
+    mapped: bool
+    rooms: tuple[RoomToMap, ...]
+
+
+_UNSAFE_IN_ANCHOR = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def anchor(*parts: str) -> str:
+    """A fragment id for a hotel or room row from the channel's codes (``map-1234567-DBL``),
+    so a link can point at it; characters an address would have to escape become ``_``."""
+    return "-".join(["map", *(_UNSAFE_IN_ANCHOR.sub("_", part) for part in parts)])
+
+
+def to_map(hotels: list[HotelView]) -> list[HotelToMap]:
+    """The hotels and room types still to map, in the page's order."""
+    left = []
+    for hotel in hotels:
+        rooms = tuple(
+            RoomToMap(anchor(hotel.hotel_code, room.code), room.name or room.code)
+            for room in hotel.room_types
+            if room.mapped_unit_id is None
+        )
+        if rooms or hotel.property_mapping_id is None:
+            left.append(
+                HotelToMap(
+                    anchor(hotel.hotel_code),
+                    hotel.name or hotel.hotel_code,
+                    hotel.property_mapping_id is not None,
+                    rooms,
+                )
+            )
+    return left
+
+
 def _mapping_page(
     request: Request[Any, Any, Any],
     connection_id: UUID,
@@ -158,6 +206,8 @@ def _mapping_page(
     chosen: dict[str, str],
     error: str | None = None,
 ) -> Response[str]:
+    """The form. A room is offered only the units (and rate plans) of the property chosen
+    for its hotel; the script swaps them when another property is chosen."""
     return page(
         request,
         "mapping.html",
@@ -167,9 +217,12 @@ def _mapping_page(
         connection_id=connection_id,
         hotels=hotels,
         own=own,
+        own_by_id={str(o.property.id): o for o in own},
         chosen=chosen,
         error=error,
         create_new=CREATE_NEW,
+        anchor=anchor,
+        to_map=to_map(hotels),
     )
 
 

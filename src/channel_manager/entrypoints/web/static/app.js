@@ -76,3 +76,38 @@ function followNewUnitChoice(select) {
 }
 
 document.querySelectorAll("select[data-new-count]").forEach(followNewUnitChoice);
+
+// Mapping: "Rooms in a new unit" is shown only while some room of the table creates one.
+function followNewUnitColumn(table) {
+  const update = () => {
+    const creating = Array.from(table.querySelectorAll("select[data-new-count]")).some((s) => s.value === "new");
+    table.querySelectorAll(".new-count").forEach((cell) => {
+      cell.hidden = !creating;
+    });
+  };
+  table.addEventListener("change", update);
+  update();
+}
+
+document.querySelectorAll("table[data-new-units]").forEach(followNewUnitColumn);
+
+// Mapping: a hotel's rooms and rate plans are offered only the units and rate plans of the
+// property chosen for it; choosing another property swaps the choices (the server checks too).
+function followPropertyChoice(select) {
+  select.addEventListener("change", () => {
+    document.querySelectorAll(`select[data-offers-of="${select.dataset.propertyFor}"]`).forEach((target) => {
+      const kind = target.dataset.offerKind;
+      const source = Array.from(document.querySelectorAll(`template[data-${kind}-options]`))
+        .find((template) => template.getAttribute(`data-${kind}-options`) === select.value);
+      const previous = target.value;
+      const first = target.options[0];
+      const last = target.options[target.options.length - 1];
+      const offered = source ? Array.from(source.content.cloneNode(true).querySelectorAll("option")) : [];
+      target.replaceChildren(first, ...offered, last);
+      target.value = [first, ...offered, last].some((option) => option.value === previous) ? previous : "";
+      target.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  });
+}
+
+document.querySelectorAll("select[data-property-for]").forEach(followPropertyChoice);
