@@ -20,7 +20,7 @@ from channel_manager.domain.connection import AuthMode
 from channel_manager.domain.errors import PermanentChannelError
 from tests.browser.conftest import LiveServer, screenshot
 from tests.support.builders import booking
-from tests.unit.web.world import HOTEL_CODE
+from tests.unit.web.world import HOTEL_CODE, deliver_all
 
 pytestmark = pytest.mark.browser
 
@@ -48,8 +48,7 @@ def _deliver_pushes(live: LiveServer) -> None:
 
     In a thread of its own: Playwright's sync API keeps an event loop running in this one.
     """
-    dispatcher = live.world.container.dispatcher()
-    worker = threading.Thread(target=asyncio.run, args=(dispatcher.dispatch_due("browser"),))
+    worker = threading.Thread(target=asyncio.run, args=(deliver_all(live.world, "browser"),))
     worker.start()
     worker.join(timeout=10)
 
@@ -98,6 +97,7 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
     expect(page.get_by_text("Zoë Søren").first).to_be_visible()
     screenshot(page, "07-reservation")
 
+    _deliver_pushes(live_server)  # the worker sends the year the mapping queued
     page.get_by_role("link", name="Rates & availability").click()
     # The form's default range is the week from today: one push per message type and
     # calendar month, so a week that crosses a month end (the last days of any month) is two.

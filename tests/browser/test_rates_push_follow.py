@@ -25,7 +25,7 @@ from channel_manager.application.mapping_views import (
 from channel_manager.domain.errors import PermanentChannelError
 from tests.browser.conftest import LiveServer, screenshot
 from tests.support.clock import MovableClock
-from tests.unit.web.world import HOTEL_CODE, connect
+from tests.unit.web.world import HOTEL_CODE, connect, deliver_all
 
 pytestmark = pytest.mark.browser
 
@@ -70,6 +70,7 @@ def _mapped_connection(live: LiveServer) -> UUID:
         )
     )
     _run(lambda: world.container.mappings().save(world.organization_id, connection_id, mapping))
+    _run(lambda: deliver_all(world, "browser"))  # the calendar the mapping sent
     return connection_id
 
 

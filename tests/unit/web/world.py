@@ -110,3 +110,13 @@ def web_app(world: World) -> Litestar:
         extra_handlers=web_handlers(container),
         middleware=web_middleware(container, container.settings()),
     )
+
+
+async def deliver_all(world: World, worker_id: str = "test") -> int:
+    """What the worker does until the outbox is quiet: send every due push (after a first
+    mapping, its rooms' whole calendar). How many were attempted."""
+    dispatcher = world.container.dispatcher()
+    total = 0
+    while attempted := await dispatcher.dispatch_due(worker_id, limit=100):
+        total += attempted
+    return total

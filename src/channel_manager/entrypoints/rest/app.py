@@ -17,7 +17,6 @@ from channel_manager.adapters.throttle import API_KEY, FailureThrottle, LockedOu
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.errors import Unauthenticated
 from channel_manager.container import Container, close_resources, open_resources
-from channel_manager.domain.errors import DomainError
 from channel_manager.entrypoints.rest.api import API_CONTROLLERS
 from channel_manager.entrypoints.rest.auth import (
     API_KEY_SECURITY,

@@ -5,7 +5,7 @@ connection wizard comes back to.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import attrs
