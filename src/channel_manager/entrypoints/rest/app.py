@@ -113,6 +113,7 @@ def create_app(
         "inventory": _service(container.inventory),
         "mappings": _service(container.mappings),
         "ari": _service(container.ari),
+        "calendar": _service(container.calendar),
         "work_signal": _service(container.work_signal),
         "dispatcher": _service(container.dispatcher),
         "sync": _service(container.sync),
