@@ -177,14 +177,15 @@ _MAX_RATE = Decimal(1_000_000_000)
 
 
 def checked_rate(text: str, currency: str) -> Money:
-    """A rate that can go out as it is: positive and exact in the currency's minor units."""
+    """A rate that can go out as it is: positive and exact in the currency's minor units,
+    written with them."""
     rate = Money.of(text, currency)
     if not 0 < rate.amount < _MAX_RATE:
         raise InvalidMoney(f"a rate must be greater than zero and below {_MAX_RATE}, got {text}")
     if not rate.is_exact():
         raise InvalidMoney(f"{rate} has more decimals than {currency} allows")
     rate.to_ota()  # raises InvalidMoney for amounts no OTA message can carry
-    return rate
+    return rate.rounded()  # exact, so only written at the currency's minor units ("99.00")
 
 
 def _check_mapped(

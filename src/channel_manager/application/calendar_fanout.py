@@ -192,18 +192,20 @@ class CalendarPublisher:
         those nights of every mapped unit; how many pushes were queued."""
         if not delta:
             return 0
-        uow.booked_nights.add(delta)
+        booked = uow.booked_nights.add(delta)
         targets = MappedTargets(uow, organization_id, unit_mappings)
-        nights_by_unit: dict[UUID, set[date]] = defaultdict(set)
-        for unit_id, night in delta:
+        nights_by_unit: dict[UUID, dict[date, int]] = defaultdict(dict)
+        for (unit_id, night), rooms in booked.items():
             if targets.for_unit(unit_id):
-                nights_by_unit[unit_id].add(night)
+                nights_by_unit[unit_id][night] = rooms
         if not nights_by_unit:
             return 0
-        left = sellable_nights(uow, nights_by_unit)
+        left = sellable_nights(uow, nights_by_unit, nights_by_unit)
+        values: dict[int, DayValues] = {}  # one per count: a batch repeats a few counts
         cells: dict[CellKey, dict[date, DayValues]] = {
             (unit_id, None): {
-                night: DayValues(availability=count) for night, count in sorted(by_night.items())
+                night: values.get(count) or values.setdefault(count, DayValues(availability=count))
+                for night, count in sorted(by_night.items())
             }
             for unit_id, by_night in left.items()
         }
@@ -243,13 +245,17 @@ class CalendarPublisher:
 
 
 def sellable_nights(
-    uow: UnitOfWork, nights_by_unit: Mapping[UUID, Collection[date]]
+    uow: UnitOfWork,
+    nights_by_unit: Mapping[UUID, Collection[date]],
+    booked: Mapping[UUID, Mapping[date, int]] | None = None,
 ) -> dict[UUID, dict[date, int]]:
     """Rooms left to sell per unit and night: the rooms to sell set (else the unit's count)
-    minus the rooms booked, read from the per-night tables (never from reservations)."""
+    minus the rooms booked, read from the per-night tables (never from reservations);
+    ``booked``: the counts when the caller already has them."""
     if not nights_by_unit:
         return {}
-    booked = uow.booked_nights.booked(nights_by_unit)
+    if booked is None:
+        booked = uow.booked_nights.booked(nights_by_unit)
     offered = uow.calendar.rooms_to_sell(nights_by_unit)
     counts = _unit_counts(uow, nights_by_unit)
     return {

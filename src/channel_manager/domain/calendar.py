@@ -101,14 +101,10 @@ class CalendarNight:
     night: date
     values: DayValues
 
-    def sort_key(self) -> tuple[str, bool, str, date]:
+    def sort_key(self) -> tuple[UUID, bool, UUID, date]:
         """Unit, then the unit level before its rate plans, then night."""
-        return (
-            str(self.unit_id),
-            self.rate_plan_id is not None,
-            str(self.rate_plan_id),
-            self.night,
-        )
+        plan = self.rate_plan_id
+        return (self.unit_id, plan is not None, plan or self.unit_id, self.night)
 
 
 def _check_values(instance: CalendarChange, _attribute: object, values: DayValues) -> None:

@@ -274,9 +274,9 @@ class BookedNightRepository(Protocol):
     """Rooms booked per unit and night, kept by the transactions that apply reservations, so
     availability never recounts stored reservations."""
 
-    def add(self, changes: Mapping[tuple[UUID, date], int]) -> None:
+    def add(self, changes: Mapping[tuple[UUID, date], int]) -> dict[tuple[UUID, date], int]:
         """Add each change (negative: rooms freed) to the rooms booked on (unit, night),
-        atomically with respect to concurrent units of work."""
+        atomically with respect to concurrent units of work; the new count of each."""
         ...
 
     def booked(

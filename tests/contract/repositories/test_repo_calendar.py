@@ -151,6 +151,13 @@ def test_push_links_replace_older_ones_and_carry_the_push_state(uow_factory):
             ]
         )
         uow.calendar_pushes.link([])
+        # Two links for one key in one call (a unit mapped to two room types): the later wins.
+        uow.calendar_pushes.link(
+            [
+                CalendarPushLink(connection, unit, plan, NIGHTS[3], CalendarField.RATE, older.id),
+                CalendarPushLink(connection, unit, plan, NIGHTS[3], CalendarField.RATE, newer.id),
+            ]
+        )
         uow.outbound.update(older.fail_permanently("refused"))
         uow.commit()
     with uow_factory() as uow:
@@ -162,6 +169,7 @@ def test_push_links_replace_older_ones_and_carry_the_push_state(uow_factory):
     assert states == {
         (None, NIGHTS[0], CalendarField.AVAILABILITY): (newer.id, OutboundState.PENDING),
         (plan, NIGHTS[0], CalendarField.RATE): (older.id, OutboundState.FAILED),
+        (plan, NIGHTS[3], CalendarField.RATE): (newer.id, OutboundState.PENDING),
     }
 
 

@@ -31,15 +31,7 @@ class InMemoryCalendarRepository:
         """The stored nights of the units in ``start..end``, unit level first."""
         wanted = set(unit_ids)
         found = self._rows.select(lambda n: n.unit_id in wanted and start <= n.night <= end)
-        return sorted(
-            found,
-            key=lambda n: (
-                str(n.unit_id),
-                n.rate_plan_id is not None,
-                str(n.rate_plan_id),
-                n.night,
-            ),
-        )
+        return sorted(found, key=CalendarNight.sort_key)
 
     def rooms_to_sell(
         self, nights_by_unit: Mapping[UUID, Collection[date]]
@@ -71,11 +63,15 @@ class InMemoryBookedNightRepository:
     def __init__(self, rows: TableView[int]) -> None:
         self._rows = rows
 
-    def add(self, changes: Mapping[tuple[UUID, date], int]) -> None:
-        """Add each change to the stored count (waiting for a concurrent writer's commit)."""
-        for key, change in sorted(changes.items(), key=lambda item: (str(item[0][0]), item[0][1])):
+    def add(self, changes: Mapping[tuple[UUID, date], int]) -> dict[tuple[UUID, date], int]:
+        """Add each change to the stored count (waiting for a concurrent writer's commit);
+        the new counts."""
+        counts: dict[tuple[UUID, date], int] = {}
+        for key, change in sorted(changes.items()):
             self._rows.lock_row(key)
-            self._rows.put(key, (self._rows.find(key) or 0) + change)
+            counts[key] = (self._rows.find(key) or 0) + change
+            self._rows.put(key, counts[key])
+        return counts
 
     def booked(
         self, nights_by_unit: Mapping[UUID, Collection[date]]

@@ -10,6 +10,7 @@ so two transactions touching the same nights lock them in the same order and can
 from __future__ import annotations
 
 import builtins
+from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from channel_manager.adapters.sqlalchemy import tables
+from channel_manager.adapters.sqlalchemy.engine import is_postgresql
 from channel_manager.adapters.sqlalchemy.rows.base import Row
 from channel_manager.adapters.sqlalchemy.rows.reservations import stored_money
 from channel_manager.adapters.sqlalchemy.tables.calendar import UNIT_LEVEL
@@ -57,21 +59,28 @@ def _plan_id(stored: UUID) -> UUID | None:
 
 
 def _chunks(items: Collection[UUID]) -> Iterator[list[UUID]]:
-    ordered = sorted(items, key=str)
+    ordered = sorted(items)
     for start in range(0, len(ordered), _CHUNK):
         yield ordered[start : start + _CHUNK]
 
 
-def _pair_chunks(
-    nights_by_unit: Mapping[UUID, Collection[date]],
-) -> Iterator[list[tuple[UUID, date]]]:
-    """Every (unit, night) asked, sorted, in chunks small enough for one ``IN`` list."""
-    pairs = sorted(
-        ((unit_id, night) for unit_id, nights in nights_by_unit.items() for night in nights),
-        key=lambda pair: (str(pair[0]), pair[1]),
+def _span(nights_by_unit: Mapping[UUID, Collection[date]]) -> tuple[date, date] | None:
+    """The first and last night asked of any unit (None when none is asked)."""
+    firsts = [min(nights) for nights in nights_by_unit.values() if nights]
+    if not firsts:
+        return None
+    return min(firsts), max(max(nights) for nights in nights_by_unit.values() if nights)
+
+
+@lru_cache(maxsize=1)
+def _booked_range() -> sa.Select[date, int]:
+    """One unit's stored counts over ``:first..:last``, built once."""
+    table = tables.booked_nights
+    return sa.select(table.c.night, table.c.rooms).where(
+        table.c.unit_id == sa.bindparam("unit_id", type_=sa.Uuid),
+        table.c.night >= sa.bindparam("first", type_=sa.Date),
+        table.c.night <= sa.bindparam("last", type_=sa.Date),
     )
-    for start in range(0, len(pairs), _CHUNK):
-        yield pairs[start : start + _CHUNK]
 
 
 @lru_cache(maxsize=64)
@@ -87,6 +96,35 @@ def _upsert(
         for name in columns
     }
     return statement.on_conflict_do_update(index_elements=list(keys), set_=values)
+
+
+#: PostgreSQL array types of the columns the bulk upserts write.
+_PG_ARRAYS = {"night": "date[]", "rooms": "integer[]", "field": "text[]"}
+
+
+@lru_cache(maxsize=8)
+def _pg_unnest_upsert(
+    table: sa.Table, keys: tuple[str, ...], columns: tuple[str, ...], add: bool, returning: str
+) -> sa.TextClause:
+    """PostgreSQL's bulk form of :func:`_upsert`: every row in one statement, each column as
+    one array parameter (``unnest``), so the statement is the same whatever the row count
+    (psycopg sends the arrays natively); ``returning``: columns to return, or "".
+    """
+    names = [column.name for column in table.columns]
+    arrays = ", ".join(f"CAST(:{name} AS {_PG_ARRAYS.get(name, 'uuid[]')})" for name in names)
+    updates = ", ".join(
+        f"{name} = {table.name}.{name} + excluded.{name}" if add else f"{name} = excluded.{name}"
+        for name in columns
+    )
+    tail = f" RETURNING {returning}" if returning else ""
+    return sa.text(
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "  # noqa: S608 -- table and column names only
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}{tail}"
+    )
+
+
+def _as_arrays(table: sa.Table, rows: Sequence[Row]) -> dict[str, list[object]]:
+    return {column.name: [row[column.name] for row in rows] for column in table.columns}
 
 
 def _night_row(night: CalendarNight) -> Row:
@@ -131,8 +169,8 @@ def _set_columns(night: CalendarNight) -> tuple[str, ...]:
     )
 
 
-def _night_key(night: CalendarNight) -> tuple[str, str, date]:
-    return (str(night.unit_id), str(_plan_column(night.rate_plan_id)), night.night)
+def _night_key(night: CalendarNight) -> tuple[UUID, UUID, date]:
+    return (night.unit_id, _plan_column(night.rate_plan_id), night.night)
 
 
 class SqlAlchemyCalendarRepository:
@@ -154,30 +192,30 @@ class SqlAlchemyCalendarRepository:
             found.extend(
                 _night_from_row(row) for row in self._connection.execute(statement).mappings()
             )
-        return sorted(
-            found,
-            key=lambda n: (
-                str(n.unit_id),
-                n.rate_plan_id is not None,
-                str(n.rate_plan_id),
-                n.night,
-            ),
-        )
+        return sorted(found, key=CalendarNight.sort_key)
 
     def rooms_to_sell(
         self, nights_by_unit: Mapping[UUID, Collection[date]]
     ) -> dict[UUID, dict[date, int]]:
-        """The rooms to sell set for the units' asked nights (only where one is set)."""
-        table = tables.calendar_nights
+        """The rooms to sell set for the units' asked nights (only where one is set): one
+        range read per chunk of units, from the first night asked to the last."""
         found: dict[UUID, dict[date, int]] = {unit_id: {} for unit_id in nights_by_unit}
-        for pairs in _pair_chunks(nights_by_unit):
+        span = _span(nights_by_unit)
+        if span is None:
+            return found
+        table = tables.calendar_nights
+        asked = {unit_id: set(nights) for unit_id, nights in nights_by_unit.items()}
+        for chunk in _chunks([unit_id for unit_id, nights in asked.items() if nights]):
             statement = sa.select(table.c.unit_id, table.c.night, table.c.rooms_to_sell).where(
+                table.c.unit_id.in_(chunk),
                 table.c.rate_plan_id == UNIT_LEVEL,
+                table.c.night >= span[0],
+                table.c.night <= span[1],
                 table.c.rooms_to_sell.is_not(None),
-                sa.tuple_(table.c.unit_id, table.c.night).in_(pairs),
             )
             for unit_id, night, rooms in self._connection.execute(statement):
-                found[unit_id][night] = rooms
+                if night in asked[unit_id]:
+                    found[unit_id][night] = rooms
         return found
 
     def merge(self, nights: Sequence[CalendarNight]) -> None:
@@ -207,37 +245,46 @@ class SqlAlchemyBookedNightRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
 
-    def add(self, changes: Mapping[tuple[UUID, date], int]) -> None:
-        """Add every change to its row (created at the change when missing), in key order."""
+    def add(self, changes: Mapping[tuple[UUID, date], int]) -> dict[tuple[UUID, date], int]:
+        """Add every change to its row (created at the change when missing), in key order;
+        the new counts. PostgreSQL writes them in one statement that returns them; SQLite
+        (in-process, one writer) runs the upsert per row and reads them back."""
         if not changes:
-            return
+            return {}
+        table = tables.booked_nights
         rows = [
             {"unit_id": unit_id, "night": night, "rooms": change}
             for (unit_id, night), change in sorted(
-                changes.items(), key=lambda item: (str(item[0][0]), item[0][1])
+                changes.items(), key=lambda item: (item[0][0].int, item[0][1])
             )
         ]
-        statement = _upsert(
-            self._connection.dialect.name,
-            tables.booked_nights,
-            ("unit_id", "night"),
-            ("rooms",),
-            True,
-        )
-        self._connection.execute(statement, rows)
+        keys = ("unit_id", "night")
+        if is_postgresql(self._connection.engine):
+            statement = _pg_unnest_upsert(table, keys, ("rooms",), True, "unit_id, night, rooms")
+            result = self._connection.execute(statement, _as_arrays(table, rows))
+            return {(unit_id, night): rooms for unit_id, night, rooms in result}
+        self._connection.execute(_upsert("sqlite", table, keys, ("rooms",), True), rows)
+        nights: dict[UUID, list[date]] = defaultdict(list)
+        for unit_id, night in changes:
+            nights[unit_id].append(night)
+        booked = self.booked(nights)
+        return {(unit_id, night): booked[unit_id][night] for unit_id, night in changes}
 
     def booked(
         self, nights_by_unit: Mapping[UUID, Collection[date]]
     ) -> dict[UUID, dict[date, int]]:
-        """Rooms booked per unit on each asked night, read by primary key."""
+        """Rooms booked per unit on each asked night: per unit, one primary key range read
+        from its first night asked to its last (how many rows that reads depends on the
+        range, never on the reservations stored)."""
         booked = {unit_id: dict.fromkeys(nights, 0) for unit_id, nights in nights_by_unit.items()}
-        table = tables.booked_nights
-        for pairs in _pair_chunks(nights_by_unit):
-            statement = sa.select(table.c.unit_id, table.c.night, table.c.rooms).where(
-                sa.tuple_(table.c.unit_id, table.c.night).in_(pairs)
-            )
-            for unit_id, night, rooms in self._connection.execute(statement):
-                booked[unit_id][night] = rooms
+        statement = _booked_range()
+        for unit_id, by_night in booked.items():
+            if not by_night:
+                continue
+            params = {"unit_id": unit_id, "first": min(by_night), "last": max(by_night)}
+            for night, rooms in self._connection.execute(statement, params):
+                if night in by_night:
+                    by_night[night] = rooms
         return booked
 
     def window(
@@ -262,37 +309,32 @@ class SqlAlchemyCalendarPushRepository:
         self._connection = connection
 
     def link(self, links: Sequence[CalendarPushLink]) -> None:
-        """Upsert every link (the newest push replaces the older), in key order."""
+        """Upsert every link (the newest push replaces the older; of two for one key in
+        ``links``, the later), in key order."""
         if not links:
             return
-        rows = sorted(
-            (
-                {
-                    "connection_id": link.connection_id,
-                    "unit_id": link.unit_id,
-                    "rate_plan_id": _plan_column(link.rate_plan_id),
-                    "night": link.night,
-                    "field": link.field.value,
-                    "outbound_message_id": link.push_id,
-                }
-                for link in links
-            ),
-            key=lambda row: (
-                str(row["connection_id"]),
-                str(row["unit_id"]),
-                str(row["rate_plan_id"]),
-                row["night"],
-                row["field"],
-            ),
+        latest: dict[tuple[int, int, int, date, str], Row] = {}
+        for link in links:
+            plan = _plan_column(link.rate_plan_id)
+            key = (link.connection_id.int, link.unit_id.int, plan.int, link.night, link.field)
+            latest[key] = {
+                "connection_id": link.connection_id,
+                "unit_id": link.unit_id,
+                "rate_plan_id": plan,
+                "night": link.night,
+                "field": link.field.value,
+                "outbound_message_id": link.push_id,
+            }
+        rows = [latest[key] for key in sorted(latest)]
+        table = tables.calendar_pushes
+        keys = ("connection_id", "unit_id", "rate_plan_id", "night", "field")
+        if is_postgresql(self._connection.engine):
+            statement = _pg_unnest_upsert(table, keys, ("outbound_message_id",), False, "")
+            self._connection.execute(statement, _as_arrays(table, rows))
+            return
+        self._connection.execute(
+            _upsert("sqlite", table, keys, ("outbound_message_id",), False), rows
         )
-        statement = _upsert(
-            self._connection.dialect.name,
-            tables.calendar_pushes,
-            ("connection_id", "unit_id", "rate_plan_id", "night", "field"),
-            ("outbound_message_id",),
-            False,
-        )
-        self._connection.execute(statement, rows)
 
     def window(
         self, unit_ids: Collection[UUID], start: date, end: date
