@@ -14,7 +14,11 @@ from uuid import UUID
 
 import attrs
 
-from channel_manager.application.calendar_fanout import CalendarPublisher, UnitMappingReader
+from channel_manager.application.calendar_fanout import (
+    CalendarPublisher,
+    UnitMappingReader,
+    locked_booked_nights,
+)
 from channel_manager.application.errors import ConnectionNotActive, InvalidRequest
 from channel_manager.application.outbox import AriOutbox
 from channel_manager.application.scoping import owned_connection
@@ -157,7 +161,7 @@ def _our_nights(uow: UnitOfWork, mapped: _Mapped) -> Iterator[CalendarNight]:
     change, values = mapped.change, mapped.values
     nights = list(_dates(change.start, change.end))
     if values.availability is not None:
-        booked = uow.booked_nights.booked({mapped.unit_id: nights})[mapped.unit_id]
+        booked = locked_booked_nights(uow, {mapped.unit_id: nights})[mapped.unit_id]
         for night in nights:
             offered = DayValues(availability=values.availability + booked[night])
             yield CalendarNight(mapped.unit_id, None, night, offered)

@@ -39,6 +39,9 @@ from channel_manager.domain.inventory import Property, RatePlan, Unit, local_tod
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
+#: Nights a read covers when it names no last night (a month).
+DEFAULT_WINDOW_NIGHTS = 31
+
 
 class InvalidWindow(DomainError):  # noqa: N818 -- named for the failure, as in the domain
     """A calendar read whose window is reversed or longer than :data:`MAX_WINDOW_NIGHTS`."""
@@ -160,19 +163,29 @@ class CalendarService:
         self._clock = clock
 
     def read(
-        self, organization_id: UUID, property_id: UUID, start: date, end: date
+        self,
+        organization_id: UUID,
+        property_id: UUID,
+        start: date | None = None,
+        end: date | None = None,
     ) -> PropertyCalendar:
         """The property's calendar over ``start..end`` (inclusive, at most
-        :data:`MAX_WINDOW_NIGHTS` nights)."""
-        if end < start:
-            raise InvalidWindow(f"'to' ({end}) is before 'from' ({start})")
-        if (end - start).days + 1 > MAX_WINDOW_NIGHTS:
-            raise InvalidWindow(
-                f"at most {MAX_WINDOW_NIGHTS} nights can be read at once, "
-                f"asked {(end - start).days + 1} ({start}..{end})"
-            )
+        :data:`MAX_WINDOW_NIGHTS` nights); ``start`` defaults to the property's today, ``end``
+        to :data:`DEFAULT_WINDOW_NIGHTS` nights from ``start``."""
         with self._uow_factory() as uow:
             prop = owned_property(uow, organization_id, property_id)
+            if start is None:
+                start = local_today(self._clock.now(), prop.timezone)
+            if end is None:
+                last = min(date.max.toordinal(), start.toordinal() + DEFAULT_WINDOW_NIGHTS - 1)
+                end = date.fromordinal(last)
+            if end < start:
+                raise InvalidWindow(f"'to' ({end}) is before 'from' ({start})")
+            if (end - start).days + 1 > MAX_WINDOW_NIGHTS:
+                raise InvalidWindow(
+                    f"at most {MAX_WINDOW_NIGHTS} nights can be read at once, "
+                    f"asked {(end - start).days + 1} ({start}..{end})"
+                )
             return _Reader(uow, organization_id, prop, start, end).read()
 
     def change(

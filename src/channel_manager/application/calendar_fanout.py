@@ -169,7 +169,8 @@ class CalendarPublisher:
             for (unit_id, rate_plan_id), by_night in merged.items()
             if rate_plan_id is None
         }
-        left = sellable_nights(uow, {u: n for u, n in offered.items() if n})
+        offered = {unit_id: nights for unit_id, nights in offered.items() if nights}
+        left = sellable_nights(uow, offered, locked_booked_nights(uow, offered))
         cells = {
             key: {
                 night: values
@@ -265,6 +266,22 @@ def sellable_nights(
         }
         for unit_id, nights in nights_by_unit.items()
     }
+
+
+def locked_booked_nights(
+    uow: UnitOfWork, nights_by_unit: Mapping[UUID, Collection[date]]
+) -> dict[UUID, dict[date, int]]:
+    """The rooms booked on the nights, their rows locked until the unit of work ends (adding
+    nothing is an upsert that locks them, created at 0 when missing): a booking of one of
+    these nights committing meanwhile waits, then publishes from the rooms to sell this unit
+    of work stores, instead of both publishing from what the other had not committed yet."""
+    counts = uow.booked_nights.add(
+        {(unit_id, night): 0 for unit_id, nights in nights_by_unit.items() for night in nights}
+    )
+    booked: dict[UUID, dict[date, int]] = {unit_id: {} for unit_id in nights_by_unit}
+    for (unit_id, night), rooms in counts.items():
+        booked[unit_id][night] = rooms
+    return booked
 
 
 def _unit_counts(uow: UnitOfWork, unit_ids: Iterable[UUID]) -> dict[UUID, int]:

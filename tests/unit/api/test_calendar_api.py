@@ -181,7 +181,12 @@ def test_bad_requests_are_answered_with_a_reason(hotel: Hotel) -> None:
     reversed_window = hotel.read(day, (NIGHT - timedelta(days=1)).isoformat())
     assert reversed_window.status_code == 400
     missing = hotel.client.get("/api/v1/calendar", params={"from": day}, headers=hotel.headers)
-    assert missing.status_code == 400
+    assert missing.status_code == 400  # which property?
+    month = hotel.client.get(
+        "/api/v1/calendar", params={"property_id": hotel.property_id}, headers=hotel.headers
+    )
+    assert month.status_code == 200  # from the property's today, a month
+    assert len(month.json()["units"][0]["nights"]) == 31
     for body, status, words in (
         ({**base, "availability": -1}, 400, "availability"),
         ({**base, "bogus": 1}, 400, "bogus"),

@@ -36,7 +36,7 @@ from channel_manager.domain.errors import (
 )
 from channel_manager.domain.inventory import RatePlan
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
-from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, ROOM_SUITE, booking
+from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, booking
 from tests.support.clock import next_year
 from tests.unit.application.conftest import World
 
@@ -367,5 +367,8 @@ async def test_the_read_window_is_bounded(world: World) -> None:
     assert len(full.units[0].nights) == 400
     edge = calendar.read(org, prop, date.max - timedelta(days=1), date.max)
     assert [n.night for n in edge.units[0].nights] == [date.max - timedelta(days=1), date.max]
-    assert ROOM_SUITE  # the suite is a unit of the property too
     assert {u.unit_id for u in full.units} == {world.double.id, world.suite.id}
+    # Left out, the window is a month from the property's today (no overflow at the end).
+    month = calendar.read(org, prop)
+    assert (month.first_night, len(month.units[0].nights)) == (world.clock.now().date(), 31)
+    assert [n.night for n in calendar.read(org, prop, date.max).units[0].nights] == [date.max]

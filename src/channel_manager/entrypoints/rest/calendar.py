@@ -19,6 +19,7 @@ from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from channel_manager.application.calendar import (
+    DEFAULT_WINDOW_NIGHTS,
     CalendarChangeInput,
     CalendarService,
     ConnectionPushes,
@@ -91,15 +92,21 @@ class CalendarController(Controller):
         calendar: CalendarService,
         property_id: UUID,
         start: Annotated[
-            date, QueryParameter(name="from", description="First night (YYYY-MM-DD).")
-        ],
+            date | None,
+            QueryParameter(
+                name="from", description="First night (YYYY-MM-DD); the property's today."
+            ),
+        ] = None,
         end: Annotated[
-            date,
+            date | None,
             QueryParameter(
                 name="to",
-                description=f"Last night (inclusive); at most {MAX_WINDOW_NIGHTS} nights.",
+                description=(
+                    f"Last night (inclusive; at most {MAX_WINDOW_NIGHTS} nights from 'from'); "
+                    f"{DEFAULT_WINDOW_NIGHTS} nights from 'from' when left out."
+                ),
             ),
-        ],
+        ] = None,
     ) -> PropertyCalendar:
         """For each unit, rate plan and night of the property: rate, rooms to sell, rooms
         booked, what is left to sell, min/max stay, closed to arrival/departure, stop-sell,
