@@ -15,6 +15,7 @@ from uuid import UUID
 import attrs
 import msgspec
 from litestar import Controller, get, post
+from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
@@ -90,7 +91,13 @@ class CalendarController(Controller):
         self,
         organization_id: UUID,
         calendar: CalendarService,
-        property_id: UUID,
+        property_id: Annotated[
+            UUID | None,
+            QueryParameter(
+                description="The property (required; optional in form only, so that a "
+                "request without a key is answered 401 before its parameters are read)."
+            ),
+        ] = None,
         start: Annotated[
             date | None,
             QueryParameter(
@@ -111,6 +118,8 @@ class CalendarController(Controller):
         """For each unit, rate plan and night of the property: rate, rooms to sell, rooms
         booked, what is left to sell, min/max stay, closed to arrival/departure, stop-sell,
         and per connection whether these values were delivered, are queued or failed."""
+        if property_id is None:
+            raise ValidationException("Missing required query parameter 'property_id'")
         return calendar.read(organization_id, property_id, start, end)
 
     @post(
