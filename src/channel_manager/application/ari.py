@@ -7,7 +7,8 @@ in the caller's transaction; the dispatcher delivers the pushes later.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -114,7 +115,13 @@ class AriService:
                     f"connection {connection.id} is {connection.status.value}, not active"
                 )
             mapped = [self._mapped(uow, connection, change) for change in changes]
-            nights = [night for target in mapped for night in _our_nights(uow, target)]
+            offered: dict[UUID, set[date]] = defaultdict(set)
+            for target in mapped:
+                if target.values.availability is not None:
+                    offered[target.unit_id].update(_dates(target.change.start, target.change.end))
+            # Every night's row locked at once, in key order (see locked_booked_nights).
+            booked = locked_booked_nights(uow, offered)
+            nights = [night for target in mapped for night in _our_nights(target, booked)]
             queued = self._publisher.write(
                 uow,
                 organization_id,
@@ -152,18 +159,19 @@ class _Mapped:
     values: DayValues
 
 
-def _our_nights(uow: UnitOfWork, mapped: _Mapped) -> Iterator[CalendarNight]:
+def _our_nights(
+    mapped: _Mapped, booked: Mapping[UUID, Mapping[date, int]]
+) -> Iterator[CalendarNight]:
     """The change as nights of our calendar. Availability is the unit's (a channel holds one
     count per room type whatever the rate plan) and means what the channel may sell: the
-    rooms to sell stored are that plus the rooms booked, so what is left to sell, which is
-    what goes out, is exactly the number given. Restrictions and the rate belong to the rate
-    plan when one is named, else to the unit."""
+    rooms to sell stored are that plus the rooms ``booked``, so what is left to sell, which
+    is what goes out, is exactly the number given. Restrictions and the rate belong to the
+    rate plan when one is named, else to the unit."""
     change, values = mapped.change, mapped.values
     nights = list(_dates(change.start, change.end))
     if values.availability is not None:
-        booked = locked_booked_nights(uow, {mapped.unit_id: nights})[mapped.unit_id]
         for night in nights:
-            offered = DayValues(availability=values.availability + booked[night])
+            offered = DayValues(availability=values.availability + booked[mapped.unit_id][night])
             yield CalendarNight(mapped.unit_id, None, night, offered)
     rest = attrs.evolve(values, availability=None)
     if not rest.is_empty:

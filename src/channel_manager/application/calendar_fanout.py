@@ -155,13 +155,6 @@ class CalendarPublisher:
         for night in nights:
             by_night = merged[(night.unit_id, night.rate_plan_id)]
             by_night[night.night] = by_night.get(night.night, DayValues()).merged(night.values)
-        uow.calendar.merge(
-            [
-                CalendarNight(unit_id, rate_plan_id, night, values)
-                for (unit_id, rate_plan_id), by_night in merged.items()
-                for night, values in by_night.items()
-            ]
-        )
         offered = {
             unit_id: [
                 night for night, values in by_night.items() if values.availability is not None
@@ -170,7 +163,17 @@ class CalendarPublisher:
             if rate_plan_id is None
         }
         offered = {unit_id: nights for unit_id, nights in offered.items() if nights}
-        left = sellable_nights(uow, offered, locked_booked_nights(uow, offered))
+        # Booked nights are locked before calendar rows on every path (a booking locks only
+        # the former), so two writers never wait for each other in opposite orders.
+        booked = locked_booked_nights(uow, offered)
+        uow.calendar.merge(
+            [
+                CalendarNight(unit_id, rate_plan_id, night, values)
+                for (unit_id, rate_plan_id), by_night in merged.items()
+                for night, values in by_night.items()
+            ]
+        )
+        left = sellable_nights(uow, offered, booked)
         cells = {
             key: {
                 night: values
