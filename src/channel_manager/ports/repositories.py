@@ -200,7 +200,7 @@ class ReservationRepository(Protocol):
 
     def list_overlapping(self, unit_id: UUID, start: date, end: date) -> builtins.list[Reservation]:
         """Non-cancelled reservations with a stay of ``unit_id`` on a night in
-        ``start..end`` (inclusive): the input for deriving availability.
+        ``start..end`` (inclusive). (Availability reads the rooms booked per night, not this.)
         """
         ...
 
