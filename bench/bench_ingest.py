@@ -1,6 +1,9 @@
 """P1 ingest: Booking.com reservation messages parsed, mapped, applied and committed.
 
-Run: ``python -m bench.bench_ingest [--reservations N] [--runs N] [--batch N] [--backend B]``.
+Run: ``python -m bench.bench_ingest [--reservations N] [--runs N] [--batch N] [--backend B]``;
+``--stored 0,10000,40000`` instead measures how ingest and its availability part (recording
+what each batch books and publishing the sellable counts) change with the reservations
+already stored.
 
 Every message is a one-reservation OTA_HotelResNotifRQ like Booking.com sends (1-3 rooms,
 1-14 nights, 1-4 guests, prices by night, a booker with address, a card), generated from a
@@ -29,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 from lxml import etree
@@ -166,18 +170,39 @@ def reservation_message(rng: random.Random, number: int, days: int = 365) -> byt
     return body.encode()
 
 
-def iter_messages(count: int, seed: int = SEED, days: int = 365) -> Iterator[bytes]:
+def iter_messages(
+    count: int, seed: int = SEED, days: int = 365, first_number: int = 0
+) -> Iterator[bytes]:
     """``count`` distinct reservation messages made one at a time, the same for the same seed
-    (10,000 over a year fill the bench hotel about half, a realistic occupancy).
+    (10,000 over a year fill the bench hotel about half, a realistic occupancy). Reservation
+    numbers start at ``first_number``, so two calls with different starts never collide.
     """
     rng = random.Random(seed)
-    for number in range(count):
+    for number in range(first_number, first_number + count):
         yield reservation_message(rng, number, days)
 
 
 def generate_messages(count: int, seed: int = SEED) -> list[bytes]:
     """``count`` distinct reservation messages over one year, kept in a list."""
     return list(iter_messages(count, seed))
+
+
+class TimedPublisher(AvailabilityPublisher):
+    """The production publisher, timing every call: the availability part of ingest."""
+
+    seconds = 0.0
+    cpu_seconds = 0.0
+
+    def publish(self, *args: Any, **kwargs: Any) -> int:
+        """Publish as the production publisher does, adding the time taken to ``seconds`` and
+        this process's CPU time to ``cpu_seconds`` (which other processes on a shared machine
+        do not inflate; on PostgreSQL it leaves out the server's share)."""
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            return super().publish(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.cpu_seconds += time.process_time() - cpu
 
 
 @dataclass
@@ -187,6 +212,7 @@ class World:
     factory: SqlAlchemyUnitOfWorkFactory
     connection: Connection
     intake: ReservationIntake
+    publisher: TimedPublisher
 
 
 def build_world(url: str) -> World:
@@ -243,10 +269,9 @@ def build_world(url: str) -> World:
             )
         uow.commit()
     ids = Uuid4Generator()
-    intake = ReservationIntake(
-        factory, ids, AvailabilityPublisher(AriOutbox(SystemClock(), ids, max_attempts=10))
-    )
-    return World(factory, connection, intake)
+    publisher = TimedPublisher(AriOutbox(SystemClock(), ids, max_attempts=10))
+    intake = ReservationIntake(factory, ids, publisher)
+    return World(factory, connection, intake, publisher)
 
 
 def decode_and_map(body: bytes, connection_id: UUID) -> list[ChannelReservation]:
@@ -352,6 +377,38 @@ def measure_codec(messages: Sequence[bytes], runs: int) -> None:
     )
 
 
+#: A different seed and numbering for the reservations stored before the measured ones.
+STORED_SEED = SEED + 1
+STORED_FIRST_NUMBER = 10_000_000
+
+
+def measure_growth(
+    label: str,
+    database: Callable[[], AbstractContextManager[str]],
+    stored_counts: Sequence[int],
+    messages: Sequence[bytes],
+    batch: int,
+) -> None:
+    """Ingest ``messages`` into databases already holding each of ``stored_counts``
+    reservations (over the same year and rooms, stored the same way, untimed); print the
+    ingest rate and the availability part's time per reservation for each.
+    """
+    for stored in stored_counts:
+        with database() as url:
+            world = build_world(url)
+            ingest(world, iter_messages(stored, STORED_SEED, first_number=STORED_FIRST_NUMBER), 500)
+            world.publisher.seconds = world.publisher.cpu_seconds = 0.0
+            elapsed = ingest(world, messages, batch)
+            availability, cpu = world.publisher.seconds, world.publisher.cpu_seconds
+            world.factory.engine.dispose()
+        per = 1000 / len(messages)
+        figure(
+            f"{label}: {stored:>6,} stored, ingest (batch {batch})",
+            f"{len(messages) / elapsed:6,.0f}/s; availability part {availability * per:.3f} ms"
+            f" (CPU {cpu * per:.3f} ms) a reservation, {availability / elapsed:.0%} of ingest",
+        )
+
+
 def main() -> None:
     """Generate the messages, then measure the codec and each backend."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -359,7 +416,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=DEFAULT_RUNS)
     parser.add_argument("--batch", type=int, default=IMPORT_BATCH)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--stored",
+        default="",
+        help="comma list of stored reservation counts: measure growth with stored data instead",
+    )
     args = parser.parse_args()
+    if args.stored:
+        counts = [int(count) for count in args.stored.split(",")]
+        print(f"P1 ingest of {args.reservations:,} reservations by stored count, {machine()}")
+        measured = generate_messages(args.reservations)
+        backends = {"sqlite": sqlite_url, "postgresql": postgres_url}
+        for name, database in backends.items():
+            if args.backend in (name, "both"):
+                measure_growth(name, database, counts, measured, args.batch)
+        return
     print(f"P1 ingest: {args.reservations:,} reservation messages on {machine()}")
     messages = generate_messages(args.reservations)
     size = sum(len(body) for body in messages)

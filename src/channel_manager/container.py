@@ -27,6 +27,7 @@ from channel_manager.adapters.throttle import FailureThrottle
 from channel_manager.adapters.vault import AesGcmVault
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.ari import AriOutbox, AriService, AvailabilityPublisher
+from channel_manager.application.calendar import CalendarService
 from channel_manager.application.claim_scope import ClaimScopedGateways
 from channel_manager.application.connect import ConnectService
 from channel_manager.application.credentials import CredentialStore
@@ -141,6 +142,7 @@ class Container(containers.DeclarativeContainer):
         MappingService, uow_factory, held_gateways, availability, clock, ids
     )
     ari = providers.Singleton(AriService, uow_factory, outbox, clock)
+    calendar = providers.Singleton(CalendarService, uow_factory, outbox, clock)
     dispatcher = providers.Singleton(
         OutboundDispatcher, uow_factory, held_gateways, clock, retry_policy, rng
     )

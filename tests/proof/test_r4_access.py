@@ -254,6 +254,10 @@ def _bodies(theirs: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
             "max_occupancy": 2,
         },
         ("POST", "/api/v1/properties"): {"name": "Beta's own", "currency": "EUR"},
+        # Ids in the body, never in the path: tried on Alpha's unit below.
+        ("POST", "/api/v1/calendar/changes"): {
+            "changes": [{"unit_id": theirs["unit_id"], "from": day, "to": day, "stop_sell": True}]
+        },
     }
 
 
@@ -314,6 +318,7 @@ def footprint(service: RunningService, tenant: Tenant) -> dict[str, Any]:
         "property_id": hotel["internal_property_id"],
         "reservation_id": reservation["id"],
         "room_type": room_type,
+        "unit_id": hotel["room_types"][0]["mapped_unit_id"],
         "secret_words": {
             reservation["id"],
             reservation["external_id"],
@@ -400,6 +405,16 @@ def test_a_key_reaches_nothing_of_another_organisation_on_any_route(
                 assert str(theirs[other_id]) not in answer.text, (what, other_id, answer.text)
 
     assert len(tried) >= 15, tried  # every id-taking route of the API was tried
+    # Our calendar takes its ids in the body: Alpha's unit is answered as a unit that does
+    # not exist, and nothing is stored or queued (the snapshot below).
+    change = bodies[("POST", "/api/v1/calendar/changes")]
+    refused = beta.api.post("/api/v1/calendar/changes", json=change)
+    absent = beta.api.post(
+        "/api/v1/calendar/changes",
+        json={"changes": [{**change["changes"][0], "unit_id": str(uuid4())}]},
+    )
+    assert refused.status_code == absent.status_code == 404, (refused.text, absent.text)
+    assert refused.json()["error"]["type"] == "not_found"
     # Beta's lists hold only Beta's rows.
     assert [c["id"] for c in ok(beta.api.get("/api/v1/connections"))] == [own_connection]
     everything = json.dumps(

@@ -1,23 +1,36 @@
-"""Rates, availability and restrictions out: change sets become outbox rows in the caller's
-transaction; the dispatcher delivers them later.
+"""Rates, availability and restrictions in a channel's codes (``POST /connections/{id}/ari``,
+``channel-manager ari push``): a thin layer over our calendar. Each change is translated to
+our unit and rate plan through the connection's mappings, stored in our calendar, and fanned
+out like any calendar change (to this connection and every other one mapping the same unit),
+in the caller's transaction; the dispatcher delivers the pushes later.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
 import attrs
 
+from channel_manager.application.calendar_fanout import (
+    CalendarPublisher,
+    Cells,
+    OnlyTheseTargets,
+    Target,
+    UnitMappingReader,
+    locked_booked_nights,
+    sellable_nights,
+)
 from channel_manager.application.errors import ConnectionNotActive, InvalidRequest
+from channel_manager.application.outbox import AriOutbox
 from channel_manager.application.scoping import owned_connection
-from channel_manager.domain.ari import AriChangeSet, AriChangeSetBuilder, AriKey, compress
-from channel_manager.domain.availability import Occupancy, derive_availability
+from channel_manager.domain.ari import AriChangeSet, AriChangeSetBuilder, AriKey, DayValues
+from channel_manager.domain.availability import Occupancy
+from channel_manager.domain.calendar import CalendarNight
 from channel_manager.domain.connection import Connection, ConnectionStatus
 from channel_manager.domain.errors import (
     InvalidDateRange,
@@ -27,9 +40,20 @@ from channel_manager.domain.errors import (
 )
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.domain.money import Money, decimals_rule, minor_units
-from channel_manager.domain.sync import OutboundMessage, outbound_kind
-from channel_manager.ports.clock import Clock, IdGenerator
+from channel_manager.domain.sync import OutboundMessage
+from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
+
+__all__ = [
+    "MAX_DAYS_AHEAD",
+    "MAX_DAYS_BACK",
+    "AriChangeInput",
+    "AriOutbox",
+    "AriService",
+    "AvailabilityPublisher",
+    "UnitMappingReader",
+    "checked_rate",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -53,44 +77,6 @@ class AriChangeInput:
     stop_sell: bool | None = None
 
 
-class AriOutbox:
-    """Turns change sets into the fewest OTA requests and queues them as outbox rows."""
-
-    def __init__(self, clock: Clock, ids: IdGenerator, max_attempts: int) -> None:
-        self._clock = clock
-        self._ids = ids
-        self._max_attempts = max_attempts
-
-    def queue(
-        self, uow: UnitOfWork, connection: Connection, change_set: AriChangeSet
-    ) -> list[OutboundMessage]:
-        """Add one outbox row per compressed request, inside the caller's unit of work."""
-        now = self._clock.now()
-        queued = []
-        for request in compress(change_set):
-            message_id = self._ids.new_id()
-            message = OutboundMessage(
-                id=message_id,
-                connection_id=connection.id,
-                hotel_code=request.hotel_code,
-                kind=outbound_kind(request),
-                payload=request,
-                idempotency_key=_idempotency_key(message_id, request),
-                ordering_key=f"{connection.id}:{request.hotel_code}",
-                max_attempts=self._max_attempts,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            uow.outbound.add(message)
-            queued.append(message)
-        return queued
-
-
-def _idempotency_key(message_id: UUID, request: object) -> str:
-    digest = hashlib.sha256(repr(request).encode()).hexdigest()[:16]
-    return f"{message_id}:{digest}"
-
-
 #: How far ahead ARI may be set (Booking.com wants at least 12 months loaded; beyond three
 #: years a change is almost surely a typo and would only flood the outbox).
 MAX_DAYS_AHEAD = 3 * 366
@@ -103,7 +89,7 @@ class AriService:
 
     def __init__(self, uow_factory: UnitOfWorkFactory, outbox: AriOutbox, clock: Clock) -> None:
         self._uow_factory = uow_factory
-        self._outbox = outbox
+        self._publisher = CalendarPublisher(outbox)
         self._clock = clock
 
     def check_dates(self, change: AriChangeInput) -> None:
@@ -148,7 +134,9 @@ class AriService:
     def submit(
         self, organization_id: UUID, connection_id: UUID, changes: Sequence[AriChangeInput]
     ) -> list[OutboundMessage]:
-        """Validate ``changes`` against the connection's mappings and queue them."""
+        """Validate ``changes`` against the connection's mappings, store them in our calendar
+        and queue them to every connection mapping the same units; this connection's pushes
+        first."""
         if not changes:
             raise InvalidRequest("no changes given")
         with self._uow_factory() as uow:
@@ -157,12 +145,74 @@ class AriService:
                 raise ConnectionNotActive(
                     f"this connection is {connection.status.value}, not active"
                 )
-            builder = AriChangeSetBuilder()
-            for change in changes:
-                self._add(builder, change, _check_mapped(uow, connection, change))
-            queued = self._outbox.queue(uow, connection, builder.build())
+            mapped = [self._mapped(uow, connection, change) for change in changes]
+            offered: dict[UUID, set[date]] = defaultdict(set)
+            for target in mapped:
+                if target.values.availability is not None:
+                    offered[target.unit_id].update(_dates(target.change.start, target.change.end))
+            # Every night's row locked at once, in key order (see locked_booked_nights).
+            booked = locked_booked_nights(uow, offered)
+            nights = [night for target in mapped for night in _our_nights(target, booked)]
+            queued = self._publisher.write(
+                uow,
+                organization_id,
+                nights,
+                include={target.mapping.id for target in mapped},
+            )
             uow.commit()
-        return queued
+        mine = queued.pop(connection.id, [])
+        return [*mine, *(message for others in queued.values() for message in others)]
+
+    def _mapped(self, uow: UnitOfWork, connection: Connection, change: AriChangeInput) -> _Mapped:
+        self.check_dates(change)
+        mapping, unit_id, rate_plan_id = _check_mapped(uow, connection, change)
+        currency = uow.properties.get(mapping.internal_property_id).currency
+        values = DayValues(
+            availability=change.availability,
+            rate=checked_rate(change.rate, currency) if change.rate is not None else None,
+            min_los=change.min_los,
+            max_los=change.max_los,
+            closed_to_arrival=change.closed_to_arrival,
+            closed_to_departure=change.closed_to_departure,
+            stop_sell=change.stop_sell,
+        )
+        return _Mapped(change, mapping, unit_id, rate_plan_id, values)
+
+
+@attrs.frozen
+class _Mapped:
+    """A change with our ids and values."""
+
+    change: AriChangeInput
+    mapping: PropertyMapping
+    unit_id: UUID
+    rate_plan_id: UUID | None
+    values: DayValues
+
+
+def _our_nights(
+    mapped: _Mapped, booked: Mapping[UUID, Mapping[date, int]]
+) -> Iterator[CalendarNight]:
+    """The change as nights of our calendar. Availability is the unit's (a channel holds one
+    count per room type whatever the rate plan) and means what the channel may sell: the
+    rooms to sell stored are that plus the rooms ``booked``, so what is left to sell, which
+    is what goes out, is exactly the number given. Restrictions and the rate belong to the
+    rate plan when one is named, else to the unit."""
+    change, values = mapped.change, mapped.values
+    nights = list(_dates(change.start, change.end))
+    if values.availability is not None:
+        for night in nights:
+            offered = DayValues(availability=values.availability + booked[mapped.unit_id][night])
+            yield CalendarNight(mapped.unit_id, None, night, offered)
+    rest = attrs.evolve(values, availability=None)
+    if not rest.is_empty:
+        for night in nights:
+            yield CalendarNight(mapped.unit_id, mapped.rate_plan_id, night, rest)
+
+
+def _dates(start: date, end: date) -> Iterator[date]:
+    for ordinal in range(start.toordinal(), end.toordinal() + 1):
+        yield date.fromordinal(ordinal)
 
 
 #: No room sells for a billion a night; bigger numbers are typos (and overflow quantizing).
@@ -190,7 +240,7 @@ def checked_rate(text: str, currency: str) -> Money:
     if not rate.is_exact():
         raise InvalidMoney(f"Rate {written} has too many decimals ({decimals_rule(currency)})")
     rate.to_ota()  # raises InvalidMoney for amounts no OTA message can carry
-    return rate
+    return rate.rounded()  # exact, so only written at the currency's minor units ("99.00")
 
 
 def rate_example(currency: str) -> str:
@@ -199,28 +249,36 @@ def rate_example(currency: str) -> str:
     return "12000" if places == 0 else "120." + "0" * places
 
 
-def _check_mapped(uow: UnitOfWork, connection: Connection, change: AriChangeInput) -> str:
-    """The hotel's currency, after checking that the hotel, room and rate plan are mapped."""
+def _check_mapped(
+    uow: UnitOfWork, connection: Connection, change: AriChangeInput
+) -> tuple[PropertyMapping, UUID, UUID | None]:
+    """The hotel's mapping, our unit and our rate plan, after checking that the hotel, room
+    and rate are mapped."""
+    if change.rate is not None and change.rate_plan_code is None:
+        raise InvalidRequest("a rate needs a rate plan code")
     mapping = uow.property_mappings.find(connection.id, change.hotel_code)
     if mapping is None:
         raise InvalidRequest(f"hotel {change.hotel_code!r} is not mapped on this connection")
-    if uow.unit_mappings.find(mapping.id, change.room_type_code) is None:
+    unit = uow.unit_mappings.find(mapping.id, change.room_type_code)
+    if unit is None:
         raise UnknownRoomType(change.room_type_code)
-    if (
-        change.rate_plan_code is not None
-        and uow.rate_plan_mappings.find(mapping.id, change.rate_plan_code) is None
-    ):
+    if change.rate_plan_code is None:
+        return mapping, unit.internal_unit_id, None
+    plan = uow.rate_plan_mappings.find(mapping.id, change.rate_plan_code)
+    if plan is None:
         raise UnknownRatePlan(change.rate_plan_code)
-    return uow.properties.get(mapping.internal_property_id).currency
+    return mapping, unit.internal_unit_id, plan.internal_rate_plan_id
 
 
 class AvailabilityPublisher:
-    """Availability derived from bookings: when a reservation changes what a unit has
-    booked, the new sellable count goes out to every channel the unit is mapped on.
+    """Availability derived from bookings: every change in what reservations occupy is
+    added to the rooms booked per night (``booked_nights``, in the transaction applying the
+    reservation), and what is then left to sell goes out to every channel the unit is mapped
+    on. Every path that changes what a stored reservation occupies calls :meth:`publish`.
     """
 
     def __init__(self, outbox: AriOutbox) -> None:
-        self._outbox = outbox
+        self._calendar = CalendarPublisher(outbox)
 
     def publish(
         self,
@@ -229,34 +287,21 @@ class AvailabilityPublisher:
         delta: Occupancy,
         unit_mappings: UnitMappingReader | None = None,
     ) -> int:
-        """Queue availability for every (unit, night) in ``delta``; how many rows were queued.
+        """Record ``delta`` (rooms per (unit, night), negative when freed) and queue what is
+        left to sell on those nights; how many pushes were queued.
 
         The units of one connection share a change set, so compression puts every room type
-        of a hotel-month into one request (a batch of reservations touching many rooms
-        becomes a few requests, not one per room). ``unit_mappings`` reads a property
-        mapping's unit mappings when the caller has already read them in this unit of work
-        (linking the reservation did), saving the query.
+        of a hotel-month into one request. ``unit_mappings`` reads a property mapping's unit
+        mappings when the caller has already read them in this unit of work (linking the
+        reservation did), saving the query.
         """
-        nights_by_unit: dict[UUID, set[date]] = defaultdict(set)
-        for unit_id, night in delta:
-            nights_by_unit[unit_id].add(night)
-        reader = unit_mappings or uow.unit_mappings.list_by_property_mapping
-        targets = [
-            t for t in _mapped_targets(uow, organization_id, reader) if t.unit_id in nights_by_unit
-        ]
-        sellable = _sellable(uow, targets, nights_by_unit)
-        builders: dict[UUID, tuple[Connection, AriChangeSetBuilder]] = {}
-        for target in targets:
-            _, builder = builders.setdefault(
-                target.connection.id, (target.connection, AriChangeSetBuilder())
-            )
-            key = AriKey(target.hotel_code, target.room_type_code)
-            for night, count in sellable[target.unit_id].items():
-                builder.set(key, night, night, availability=count)
-        return sum(
-            len(self._outbox.queue(uow, connection, builder.build()))
-            for connection, builder in builders.values()
-        )
+        return self._calendar.booked_changed(uow, organization_id, delta, unit_mappings)
+
+    def record(self, uow: UnitOfWork, delta: Occupancy) -> None:
+        """Count ``delta`` in the rooms booked per night without sending anything: for nights
+        the caller sends itself (an opening calendar), so they do not go out twice."""
+        if delta:
+            uow.booked_nights.add(delta)
 
     def publish_calendar(
         self,
@@ -266,80 +311,22 @@ class AvailabilityPublisher:
         units: Sequence[UnitMapping],
         nights: Collection[date],
     ) -> int:
-        """Queue the sellable count of every night in ``nights`` for ``units`` (room types of
-        ``mapping``'s hotel on ``connection``): a newly mapped room's whole calendar, booked
-        nights or not, so the channel's calendar starts from ours. How many rows were queued.
-        """
-        targets = [
-            _Target(
-                connection,
-                mapping.external_property_id,
-                mapping.internal_property_id,
-                unit.internal_unit_id,
-                unit.external_room_type_id,
-            )
-            for unit in units
-        ]
-        wanted = set(nights)
-        sellable = _sellable(uow, targets, {t.unit_id: wanted for t in targets})
-        builder = AriChangeSetBuilder()
-        for target in targets:
-            key = AriKey(target.hotel_code, target.room_type_code)
-            for night, count in sellable[target.unit_id].items():
-                builder.set(key, night, night, availability=count)
-        return len(self._outbox.queue(uow, connection, builder.build()))
-
-
-#: A property mapping's unit mappings by its id (the repository's, or a unit of work's cache).
-UnitMappingReader = Callable[[UUID], Sequence[UnitMapping]]
-
-
-@attrs.frozen
-class _Target:
-    """Where a unit's availability goes: a channel room type on an active connection."""
-
-    connection: Connection
-    hotel_code: str
-    property_id: UUID
-    unit_id: UUID
-    room_type_code: str
-
-
-def _sellable(
-    uow: UnitOfWork, targets: Sequence[_Target], nights_by_unit: Mapping[UUID, set[date]]
-) -> dict[UUID, dict[date, int]]:
-    """Sellable rooms per night of every targeted unit: one query for the bookings of all of
-    them, one per property for the room counts.
-    """
-    wanted = {t.unit_id: nights_by_unit[t.unit_id] for t in targets}
-    booked = uow.reservations.booked_rooms(wanted)
-    counts = {
-        unit.id: unit.count
-        for property_id in {t.property_id for t in targets}
-        for unit in uow.units.list_by_property(property_id)
-    }
-    return {
-        unit_id: derive_availability(
-            counts[unit_id] if unit_id in counts else uow.units.get(unit_id).count,
-            dict(sorted(booked[unit_id].items())),
+        """Queue what is left to sell on every night in ``nights`` for ``units`` (room types
+        of ``mapping``'s hotel on ``connection`` only): a newly mapped room's whole calendar,
+        booked nights or not, so the channel's calendar starts from ours. How many pushes
+        were queued."""
+        targets = OnlyTheseTargets(
+            [
+                Target(connection, mapping, unit.internal_unit_id, unit.external_room_type_id)
+                for unit in units
+            ]
         )
-        for unit_id in wanted
-    }
-
-
-def _mapped_targets(
-    uow: UnitOfWork, organization_id: UUID, unit_mappings: UnitMappingReader
-) -> Iterable[_Target]:
-    """Every room type mapping on the organisation's active, sync-enabled hotels."""
-    for connection in uow.connections.list(organization_id, ConnectionStatus.ACTIVE):
-        for mapping in uow.property_mappings.list_by_connection(connection.id):
-            if not mapping.sync_enabled:
-                continue
-            for unit_mapping in unit_mappings(mapping.id):
-                yield _Target(
-                    connection,
-                    mapping.external_property_id,
-                    mapping.internal_property_id,
-                    unit_mapping.internal_unit_id,
-                    unit_mapping.external_room_type_id,
-                )
+        wanted = {unit.internal_unit_id: set(nights) for unit in units}
+        left = sellable_nights(uow, wanted)
+        cells: Cells = {
+            (unit_id, None): {
+                night: DayValues(availability=count) for night, count in sorted(by_night.items())
+            }
+            for unit_id, by_night in left.items()
+        }
+        return sum(len(queued) for queued in self._calendar.send(uow, targets, cells).values())

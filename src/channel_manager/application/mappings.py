@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import date
 from uuid import UUID
 
@@ -253,10 +254,12 @@ class MappingService:
                 continue
             uow.reservations.update(linked)
             delta = occupancy_delta(reservation, linked)
-            for key in covered.intersection(delta):
-                del delta[key]
-            if delta:
-                self._availability.publish(uow, connection.organization_id, delta)
+            # Counted either way; sent here only where no opening calendar sends the night.
+            sent_anyway = Counter({key: rooms for key, rooms in delta.items() if key in covered})
+            self._availability.record(uow, sent_anyway)
+            rest = Counter({key: rooms for key, rooms in delta.items() if key not in covered})
+            if rest:
+                self._availability.publish(uow, connection.organization_id, rest)
 
 
 def _catalog_for(catalogs: dict[str, ExternalCatalog], hotel: HotelMappingInput) -> ExternalCatalog:

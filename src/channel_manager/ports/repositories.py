@@ -16,6 +16,7 @@ from typing import Protocol, Self
 from uuid import UUID
 
 from channel_manager.domain.apikeys import ApiKey
+from channel_manager.domain.calendar import CalendarNight, CalendarPushLink, CalendarPushState
 from channel_manager.domain.connection import (
     AuthMode,
     AuthState,
@@ -200,7 +201,7 @@ class ReservationRepository(Protocol):
 
     def list_overlapping(self, unit_id: UUID, start: date, end: date) -> builtins.list[Reservation]:
         """Non-cancelled reservations with a stay of ``unit_id`` on a night in
-        ``start..end`` (inclusive): the input for deriving availability.
+        ``start..end`` (inclusive). (Availability reads the rooms booked per night, not this.)
         """
         ...
 
@@ -216,14 +217,6 @@ class ReservationRepository(Protocol):
     def add_many(self, reservations: Sequence[Reservation]) -> None:
         """Insert new reservations in one go. A violation (DuplicateRecord, InvalidValue,
         MissingReference) may leave the transaction unusable: the caller rolls back.
-        """
-        ...
-
-    def booked_rooms(
-        self, nights_by_unit: Mapping[UUID, Collection[date]]
-    ) -> dict[UUID, dict[date, int]]:
-        """Per unit, the rooms non-cancelled reservations occupy on each of its ``nights``
-        (0 included): the input for deriving availability, without loading reservations.
         """
         ...
 
@@ -251,6 +244,69 @@ class ReservationRepository(Protocol):
         fully linked to our inventory (no property, or a room stay without a unit): the ones
         to link again after the hotel's mapping changes. By arrival, then id.
         """
+        ...
+
+
+class CalendarRepository(Protocol):
+    """Our calendar: values per unit (rate plan ``None``) or unit and rate plan, per night."""
+
+    def window(
+        self, unit_ids: Collection[UUID], start: date, end: date
+    ) -> builtins.list[CalendarNight]:
+        """The stored nights of ``unit_ids`` in ``start..end`` (inclusive), both levels, by
+        unit, then rate plan (the unit level first), then night."""
+        ...
+
+    def rooms_to_sell(
+        self, nights_by_unit: Mapping[UUID, Collection[date]]
+    ) -> dict[UUID, dict[date, int]]:
+        """Per unit, the rooms to sell set on its asked nights (nights without one are left
+        out: the unit's count applies)."""
+        ...
+
+    def merge(self, nights: Sequence[CalendarNight]) -> None:
+        """Store every field each night sets over what is stored (fields it leaves ``None``
+        keep their stored value). Concurrent merges of other fields of a night lose nothing.
+        """
+        ...
+
+
+class BookedNightRepository(Protocol):
+    """Rooms booked per unit and night, kept by the transactions that apply reservations, so
+    availability never recounts stored reservations."""
+
+    def add(self, changes: Mapping[tuple[UUID, date], int]) -> dict[tuple[UUID, date], int]:
+        """Add each change (negative: rooms freed) to the rooms booked on (unit, night),
+        atomically with respect to concurrent units of work; the new count of each."""
+        ...
+
+    def booked(
+        self, nights_by_unit: Mapping[UUID, Collection[date]]
+    ) -> dict[UUID, dict[date, int]]:
+        """Per unit, the rooms booked on each of its ``nights`` (0 included)."""
+        ...
+
+    def window(
+        self, unit_ids: Collection[UUID], start: date, end: date
+    ) -> dict[UUID, dict[date, int]]:
+        """Per unit of ``unit_ids``, the rooms booked on its nights in ``start..end`` that have
+        a stored count (absent nights have none booked)."""
+        ...
+
+
+class CalendarPushRepository(Protocol):
+    """Which push carries the newest value of each field of each calendar night to each
+    connection."""
+
+    def link(self, links: Sequence[CalendarPushLink]) -> None:
+        """Record each link, replacing the one for the same connection, unit, rate plan,
+        night and field."""
+        ...
+
+    def window(
+        self, unit_ids: Collection[UUID], start: date, end: date
+    ) -> builtins.list[CalendarPushState]:
+        """The links of ``unit_ids``' nights in ``start..end`` with their pushes' states now."""
         ...
 
 
@@ -463,6 +519,9 @@ class UnitOfWork(Protocol):
     unit_mappings: UnitMappingRepository
     rate_plan_mappings: RatePlanMappingRepository
     reservations: ReservationRepository
+    calendar: CalendarRepository
+    booked_nights: BookedNightRepository
+    calendar_pushes: CalendarPushRepository
     sync_runs: SyncRunRepository
     outbound: OutboundMessageRepository
     message_log: MessageLogRepository

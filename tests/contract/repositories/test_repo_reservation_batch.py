@@ -18,7 +18,7 @@ from channel_manager.application.reservations import ReservationIntake
 from channel_manager.domain.channel import ChannelReservation, ReservationMessageKind
 from channel_manager.domain.errors import InvalidValue
 from channel_manager.domain.ledger import LedgerOutcome
-from channel_manager.domain.reservation import Guest, Reservation, ReservationStatus, Revision
+from channel_manager.domain.reservation import Guest, Reservation, Revision
 from channel_manager.ports.errors import DuplicateRecord
 
 
@@ -61,43 +61,6 @@ def test_add_many_refuses_a_reservation_already_stored(uow_factory):
         again = attrs.evolve(rich_reservation(seeded, external_id="A"), id=uuid4())
         with pytest.raises(DuplicateRecord):
             uow.reservations.add_many([rich_reservation(seeded, external_id="B"), again])
-
-
-def test_booked_rooms_counts_nights_of_non_cancelled_stays(uow_factory):
-    seeded = seed(uow_factory)
-    unit = seeded.unit.id
-    # rich_reservation has one stay of the unit (and one unmapped stay).
-    two_nights = rich_reservation(seeded, external_id="A", arrival=DAY0, nights=2)
-    overlapping = rich_reservation(seeded, external_id="B", arrival=DAY0 + timedelta(days=1))
-    cancelled = rich_reservation(seeded, external_id="C", status=ReservationStatus.CANCELLED)
-    far = rich_reservation(seeded, external_id="D", arrival=DAY0 + timedelta(days=60), nights=1)
-    with uow_factory() as uow:
-        uow.reservations.add_many([two_nights, overlapping, cancelled, far])
-        uow.commit()
-    nights = [DAY0 + timedelta(days=n) for n in (-1, 0, 1, 2, 3, 60, 61)]
-    stranger = uuid4()
-    with uow_factory() as uow:
-        booked = uow.reservations.booked_rooms({unit: nights, stranger: nights[:2]})
-        assert uow.reservations.booked_rooms({}) == {}
-        assert uow.reservations.booked_rooms({unit: []}) == {unit: {}}
-    # The departure day is not a night of the stay; far-apart nights are all answered.
-    assert booked == {
-        unit: dict(zip(nights, (0, 1, 2, 1, 0, 1, 0), strict=True)),
-        stranger: dict.fromkeys(nights[:2], 0),
-    }
-
-
-def test_booked_rooms_counts_a_stay_once_however_many_nights_ask(uow_factory):
-    seeded = seed(uow_factory)
-    long_stay = rich_reservation(seeded, external_id="A", arrival=DAY0, nights=1000)
-    with uow_factory() as uow:
-        uow.reservations.add(long_stay)
-        uow.commit()
-    # Every fourth night: 250 separate ranges, more than one statement holds.
-    nights = [DAY0 + timedelta(days=n) for n in range(0, 1000, 4)]
-    with uow_factory() as uow:
-        booked = uow.reservations.booked_rooms({seeded.unit.id: nights})
-    assert booked == {seeded.unit.id: dict.fromkeys(nights, 1)}
 
 
 def _intake(factory: SqlAlchemyUnitOfWorkFactory) -> ReservationIntake:

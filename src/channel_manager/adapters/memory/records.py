@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
@@ -115,21 +115,6 @@ class InMemoryReservationRepository:
             seen.add(key)
         for reservation in reservations:
             self._rows.insert(reservation.id, reservation)
-
-    def booked_rooms(
-        self, nights_by_unit: Mapping[UUID, Collection[date]]
-    ) -> dict[UUID, dict[date, int]]:
-        """Per unit, rooms occupied on each night by non-cancelled reservations."""
-        booked = {unit_id: dict.fromkeys(nights, 0) for unit_id, nights in nights_by_unit.items()}
-        for reservation in self._rows.select(lambda r: not r.is_cancelled):
-            for stay in reservation.room_stays:
-                by_night = booked.get(stay.unit_id) if stay.unit_id else None
-                if by_night is None:
-                    continue
-                for night in stay.nights:
-                    if night in by_night:
-                        by_night[night] += 1
-        return booked
 
     def find_by_external_id(self, external_id: str) -> builtins.list[Reservation]:
         """Every reservation with this channel id, on any connection."""

@@ -6,6 +6,11 @@ from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from channel_manager.adapters.memory.calendar import (
+    InMemoryBookedNightRepository,
+    InMemoryCalendarPushRepository,
+    InMemoryCalendarRepository,
+)
 from channel_manager.adapters.memory.mappings import (
     InMemoryRatePlanMappingRepository,
     InMemoryUnitMappingRepository,
@@ -36,6 +41,9 @@ from channel_manager.adapters.memory.web_sessions import (
 from channel_manager.ports.repositories import (
     ApiKeyRepository,
     AuthStateRepository,
+    BookedNightRepository,
+    CalendarPushRepository,
+    CalendarRepository,
     ConnectionRepository,
     HotelClaimRepository,
     MessageLogRepository,
@@ -77,6 +85,9 @@ class InMemoryUnitOfWork:
     unit_mappings: UnitMappingRepository
     rate_plan_mappings: RatePlanMappingRepository
     reservations: ReservationRepository
+    calendar: CalendarRepository
+    booked_nights: BookedNightRepository
+    calendar_pushes: CalendarPushRepository
     sync_runs: SyncRunRepository
     outbound: OutboundMessageRepository
     message_log: MessageLogRepository
@@ -119,8 +130,14 @@ class InMemoryUnitOfWork:
             self._view("reservations", "reservation"), connections
         )
         self.sync_runs = InMemorySyncRunRepository(self._view("sync_runs", "sync run"))
-        self.outbound = InMemoryOutboundMessageRepository(
-            self._view("outbound", "outbound message"), connections, self._queue_work
+        outbound: TableView[Any] = self._view("outbound", "outbound message")
+        self.outbound = InMemoryOutboundMessageRepository(outbound, connections, self._queue_work)
+        self.calendar = InMemoryCalendarRepository(self._view("calendar", "calendar night"))
+        self.booked_nights = InMemoryBookedNightRepository(
+            self._view("booked_nights", "booked night")
+        )
+        self.calendar_pushes = InMemoryCalendarPushRepository(
+            self._view("calendar_pushes", "calendar push link"), outbound
         )
         self.message_log = InMemoryMessageLogRepository(
             self._view("message_log", "message log entry")

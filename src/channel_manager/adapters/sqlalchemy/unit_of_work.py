@@ -9,6 +9,11 @@ from typing import TYPE_CHECKING, Self
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from channel_manager.adapters.sqlalchemy.repositories.calendar import (
+    SqlAlchemyBookedNightRepository,
+    SqlAlchemyCalendarPushRepository,
+    SqlAlchemyCalendarRepository,
+)
 from channel_manager.adapters.sqlalchemy.repositories.channel import (
     SqlAlchemyAuthStateRepository,
     SqlAlchemyConnectionRepository,
@@ -44,6 +49,9 @@ from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import (
     ApiKeyRepository,
     AuthStateRepository,
+    BookedNightRepository,
+    CalendarPushRepository,
+    CalendarRepository,
     ConnectionRepository,
     HotelClaimRepository,
     MessageLogRepository,
@@ -92,6 +100,9 @@ class SqlAlchemyUnitOfWork:
     unit_mappings: UnitMappingRepository
     rate_plan_mappings: RatePlanMappingRepository
     reservations: ReservationRepository
+    calendar: CalendarRepository
+    booked_nights: BookedNightRepository
+    calendar_pushes: CalendarPushRepository
     sync_runs: SyncRunRepository
     outbound: OutboundMessageRepository
     message_log: MessageLogRepository
@@ -131,6 +142,9 @@ class SqlAlchemyUnitOfWork:
         self.unit_mappings = SqlAlchemyUnitMappingRepository(connection)
         self.rate_plan_mappings = SqlAlchemyRatePlanMappingRepository(connection)
         self.reservations = SqlAlchemyReservationRepository(connection)
+        self.calendar = SqlAlchemyCalendarRepository(connection)
+        self.booked_nights = SqlAlchemyBookedNightRepository(connection)
+        self.calendar_pushes = SqlAlchemyCalendarPushRepository(connection)
         self.sync_runs = SqlAlchemySyncRunRepository(connection)
         self.outbound = SqlAlchemyOutboundMessageRepository(connection, self._queue_work)
         self.message_log = SqlAlchemyMessageLogRepository(connection)

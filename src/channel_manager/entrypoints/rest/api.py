@@ -25,6 +25,7 @@ from channel_manager.domain.messages import MessageLogEntry
 from channel_manager.domain.reservation import Reservation, ReservationStatus, RevisionEntry
 from channel_manager.domain.sync import OutboundState, SyncRun
 from channel_manager.entrypoints.reservation_messages import reservation_messages
+from channel_manager.entrypoints.rest.calendar import CalendarController
 from channel_manager.entrypoints.rest.errors import error_responses as errors
 from channel_manager.entrypoints.rest.views import (
     AcceptedPushes,
@@ -294,4 +295,5 @@ API_CONTROLLERS = (
     PushesController,
     PropertiesController,
     ReservationsController,
+    CalendarController,
 )

@@ -108,6 +108,7 @@ def create_app(
         "inventory": _service(container.inventory),
         "mappings": _service(container.mappings),
         "ari": _service(container.ari),
+        "calendar": _service(container.calendar),
         "dispatcher": _service(container.dispatcher),
         "sync": _service(container.sync),
         "queries": _service(container.queries),

@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
+from channel_manager.application.calendar import InvalidWindow
 from channel_manager.application.errors import (
     ConnectionNotActive,
     InvalidRequest,
@@ -54,6 +55,7 @@ _STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (NotFound, 404, "not_found"),
     (Unauthenticated, 401, "unauthenticated"),
     (UnknownAuthState, 400, "unknown_state"),
+    (InvalidWindow, 400, "invalid_window"),
     (AuthStateExpired, 400, "state_expired"),
     (AuthStateReused, 400, "state_reused"),
     (AuthStateForeign, 400, "state_foreign"),

@@ -14,10 +14,9 @@ from __future__ import annotations
 import builtins
 import hashlib
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, timedelta
-from functools import lru_cache
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
@@ -65,56 +64,11 @@ _CHILD_TABLES = (
 
 #: Most values one ``IN (...)`` or ``OR`` list binds (SQLite's old limit is 999 parameters).
 _CHUNK = 400
-#: Nights this close together are read as one range: fewer ``OR`` terms, a few more rows.
-_MERGE_GAP = timedelta(days=3)
 
 
 def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterator[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _spans(nights: Sequence[date]) -> list[tuple[date, date]]:
-    """Sorted ``nights`` as inclusive (first, last) ranges, near neighbours merged."""
-    spans: list[tuple[date, date]] = []
-    for night in nights:
-        if spans and night - spans[-1][1] <= _MERGE_GAP:
-            spans[-1] = (spans[-1][0], night)
-        else:
-            spans.append((night, night))
-    return spans
-
-
-#: Most night ranges one booked-rooms statement asks about (a power of two).
-_MAX_RANGES = 128
-
-
-@lru_cache(maxsize=8)
-def _booked_statement(ranges: int) -> sa.Select[UUID, int, date, date]:
-    """Stays of ``:unit_id`` in non-cancelled reservations overlapping any of ``ranges``
-    ranges ``:first_i..:last_i``; the database walks the unit's stays once (index on unit_id).
-    A stay's nights run from arrival to the night before departure.
-    """
-    stays = tables.reservation_room_stays
-    table = tables.reservations
-    overlapping = sa.or_(
-        *(
-            sa.and_(
-                stays.c.arrival <= sa.bindparam(f"last_{index}", type_=sa.Date),
-                stays.c.departure > sa.bindparam(f"first_{index}", type_=sa.Date),
-            )
-            for index in range(ranges)
-        )
-    )
-    return (
-        sa.select(stays.c.reservation_id, stays.c.position, stays.c.arrival, stays.c.departure)
-        .join(table, table.c.id == stays.c.reservation_id)
-        .where(
-            stays.c.unit_id == sa.bindparam("unit_id", type_=sa.Uuid),
-            table.c.status != ReservationStatus.CANCELLED.value,
-            overlapping,
-        )
-    )
 
 
 def advisory_lock_key(connection_id: UUID, external_id: str) -> int:
@@ -230,34 +184,6 @@ class SqlAlchemyReservationRepository:
             if is_unique_violation(error):
                 raise DuplicateRecord("reservation", key) from error
             raise MissingReference("reservation", key) from error
-
-    def booked_rooms(
-        self, nights_by_unit: Mapping[UUID, Collection[date]]
-    ) -> dict[UUID, dict[date, int]]:
-        """Per unit, rooms occupied on each of its nights: only the overlapping stays' dates
-        are read (one small row each, one query per unit), never whole reservations.
-        """
-        booked = {unit_id: dict.fromkeys(nights, 0) for unit_id, nights in nights_by_unit.items()}
-        counted: set[tuple[UUID, int]] = set()  # a stay may match two chunks of ranges
-        for unit_id, by_night in booked.items():
-            for spans in _chunks(_spans(sorted(by_night)), _MAX_RANGES):
-                # Padded to a power of two (a repeated range changes nothing): a handful of
-                # statement shapes, each built and compiled once, whatever the batch asks.
-                size = 1 << (len(spans) - 1).bit_length()
-                padded = [*spans, *[spans[-1]] * (size - len(spans))]
-                params: dict[str, object] = {"unit_id": unit_id}
-                for index, (first, last) in enumerate(padded):
-                    params[f"first_{index}"], params[f"last_{index}"] = first, last
-                rows = self._connection.execute(_booked_statement(size), params)
-                for reservation_id, position, arrival, departure in rows:
-                    if (reservation_id, position) in counted:
-                        continue
-                    counted.add((reservation_id, position))
-                    for ordinal in range(arrival.toordinal(), departure.toordinal()):
-                        night = date.fromordinal(ordinal)
-                        if night in by_night:
-                            by_night[night] += 1
-        return booked
 
     def list(
         self,

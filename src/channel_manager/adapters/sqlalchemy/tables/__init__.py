@@ -3,6 +3,11 @@
 Domain classes are not mapped; repositories translate rows to entities explicitly.
 """
 
+from channel_manager.adapters.sqlalchemy.tables.calendar import (
+    booked_nights,
+    calendar_nights,
+    calendar_pushes,
+)
 from channel_manager.adapters.sqlalchemy.tables.channel import (
     auth_states,
     connections,
@@ -36,6 +41,9 @@ from channel_manager.adapters.sqlalchemy.tables.web import signin_tokens, web_se
 __all__ = [
     "api_keys",
     "auth_states",
+    "booked_nights",
+    "calendar_nights",
+    "calendar_pushes",
     "connections",
     "hotel_claims",
     "message_log",

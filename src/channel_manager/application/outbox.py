@@ -1,0 +1,52 @@
+"""The ARI outbox: change sets become outbox rows in the caller's transaction; the dispatcher
+delivers them later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from uuid import UUID
+
+from channel_manager.domain.ari import AriChangeSet, compress
+from channel_manager.domain.connection import Connection
+from channel_manager.domain.sync import OutboundMessage, outbound_kind
+from channel_manager.ports.clock import Clock, IdGenerator
+from channel_manager.ports.repositories import UnitOfWork
+
+
+class AriOutbox:
+    """Turns change sets into the fewest OTA requests and queues them as outbox rows."""
+
+    def __init__(self, clock: Clock, ids: IdGenerator, max_attempts: int) -> None:
+        self._clock = clock
+        self._ids = ids
+        self._max_attempts = max_attempts
+
+    def queue(
+        self, uow: UnitOfWork, connection: Connection, change_set: AriChangeSet
+    ) -> list[OutboundMessage]:
+        """Add one outbox row per compressed request, inside the caller's unit of work."""
+        now = self._clock.now()
+        queued = []
+        for request in compress(change_set):
+            message_id = self._ids.new_id()
+            message = OutboundMessage(
+                id=message_id,
+                connection_id=connection.id,
+                hotel_code=request.hotel_code,
+                kind=outbound_kind(request),
+                payload=request,
+                idempotency_key=_idempotency_key(message_id, request),
+                ordering_key=f"{connection.id}:{request.hotel_code}",
+                max_attempts=self._max_attempts,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            uow.outbound.add(message)
+            queued.append(message)
+        return queued
+
+
+def _idempotency_key(message_id: UUID, request: object) -> str:
+    digest = hashlib.sha256(repr(request).encode()).hexdigest()[:16]
+    return f"{message_id}:{digest}"
