@@ -1,5 +1,5 @@
-"""Revision 0008 creates our calendar's tables and backfills the rooms booked per night from
-the reservations already stored, as the domain counts them."""
+"""Revision 0011_calendar creates our calendar's tables and backfills the rooms booked per
+night from the reservations already stored, as the domain counts them."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from channel_manager.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWor
 from channel_manager.domain.availability import occupancy
 from channel_manager.domain.reservation import ReservationStatus
 
-#: The revision 0008 follows.
-BEFORE_CALENDAR = "0005"
+#: The revision 0011_calendar follows.
+BEFORE_CALENDAR = "0009_api_key_last_used"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

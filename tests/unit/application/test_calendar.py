@@ -70,6 +70,7 @@ async def _mapped(world: World) -> tuple[Connection, RatePlan]:
             )
         ),
     )
+    await world.deliver_opening()  # the year the mapping sent: these tests look past it
     with world.container.uow_factory()() as uow:
         [plan] = uow.rate_plans.list_by_property(world.property.id)
     return connection, plan
@@ -194,7 +195,9 @@ async def test_a_change_is_stored_and_goes_to_every_connection_mapping_the_unit(
     ]
     first = {c.connection_id: c.state for c in double.nights[0].channels}
     assert first == {connection.id: DeliveryState.QUEUED, other.id: DeliveryState.QUEUED}
-    assert {c.state for c in double.nights[3].channels} == {None}  # mapped, nothing sent yet
+    # Mapped, and nothing of this change went out for it (the mapping's opening calendar may
+    # have, depending on the day the suite runs).
+    assert DeliveryState.QUEUED not in {c.state for c in double.nights[3].channels}
     suite = _unit(read, world.suite.id)
     assert all(n.channels == () for n in suite.nights)  # mapped nowhere
 
@@ -309,7 +312,7 @@ async def test_ids_of_another_organisation_are_not_found(world: World) -> None:
         calendar.change(intruder.id, [_change(their_unit.id, rate_plan_id=plan.id, rate="10")])
     with pytest.raises(NotFound):
         calendar.change(world.organization.id, [_change(uuid4(), availability=1)])
-    assert world.container.dispatcher().list(world.organization.id) == []
+    assert world.pushes() == []
 
 
 async def test_bad_changes_are_refused_with_a_reason(world: World) -> None:
@@ -325,7 +328,7 @@ async def test_bad_changes_are_refused_with_a_reason(world: World) -> None:
         (InvalidValue, _change(double), "at least one"),
         (InvalidValue, _change(double, rate_plan_id=plan.id, min_stay=5, max_stay=2), "minimum"),
         (InvalidMoney, _change(double, rate_plan_id=plan.id, rate="10.123"), "decimals"),
-        (InvalidMoney, _change(double, rate_plan_id=plan.id, rate="0"), "greater than zero"),
+        (InvalidMoney, _change(double, rate_plan_id=plan.id, rate="0"), "more than zero"),
         (InvalidMoney, _change(double, rate_plan_id=plan.id, rate="10", currency="USD"), "EUR"),
         (
             InvalidDateRange,
@@ -353,7 +356,7 @@ async def test_bad_changes_are_refused_with_a_reason(world: World) -> None:
             calendar.change(org, [change])
     with pytest.raises(InvalidRequest, match="no changes"):
         calendar.change(org, [])
-    assert world.container.dispatcher().list(org) == []
+    assert world.pushes() == []
 
 
 async def test_the_read_window_is_bounded(world: World) -> None:
