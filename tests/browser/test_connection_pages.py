@@ -20,6 +20,7 @@ from channel_manager.application.ari import AriChangeInput
 from channel_manager.domain.errors import PermanentChannelError, RetryableChannelError
 from channel_manager.domain.messages import MessageDirection
 from tests.browser.conftest import screenshot
+from tests.support.builders import booking
 from tests.support.clock import next_year
 from tests.support.containers import make_settings
 from tests.support.network import free_port
@@ -197,3 +198,100 @@ def test_the_runs_table_follows_the_runs_status(served: Served, page: Page) -> N
     expect(runs.filter(has_text=CANAL)).to_contain_text("running")
     expect(page.locator("[data-live-runs-status]")).to_have_text("Sync finished: succeeded.")
     screenshot(page, "33-sync-run-finished-live")
+
+
+#: A UUID as people should never have to read one.
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _reservations_on_both(served: Served) -> None:
+    """A booking on each connection's hotel, imported by each connection's poll."""
+    two, world = served.two, served.two.world
+    sync = world.container.sync()
+    # The fake channel keeps one queue for every account: each booking is queued just before
+    # the poll of the connection holding its hotel, as each account's own queue would hold it.
+    bookings = (
+        (two.harbour, booking("HV-1001", hotel_code=HOTEL_CODE, room="DBL")),
+        (two.canal, booking("CH-2002", hotel_code=CANAL_CODE, room="TWN", minute=1)),
+    )
+
+    async def poll_both() -> None:
+        for connection, queued in bookings:
+            world.channel.enqueue(queued)
+            await sync.poll(connection)
+
+    worker = threading.Thread(target=asyncio.run, args=(poll_both(),))
+    worker.start()
+    worker.join(timeout=15)
+
+
+def _readable(page: Page, path: str) -> None:
+    """No raw ids in what the page says (links may carry them; the text may not)."""
+    shown = page.locator("main").inner_text()
+    found = _UUID.search(shown)
+    assert found is None, (
+        f"{path} shows a raw id: ...{shown[max(0, found.start() - 60) : found.end()]}"
+    )
+
+
+def test_two_connections_through_every_page(served: Served, page: Page) -> None:
+    """Issue 14's walk: every page with two connections, at desktop and phone width."""
+    _history(served)
+    _reservations_on_both(served)
+    _sign_in(served, page)
+    base, two = served.base_url, served.two
+
+    _at_both_widths(page, f"{base}/integrations", "walk-01-integrations")
+    _readable(page, "/integrations")
+    for name in ("Harbour View Hotel", "Canal House"):
+        expect(page.locator("main")).to_contain_text(name)
+    expect(page.get_by_test_id("last-push")).to_have_count(2)  # the inbound push panel
+
+    for step, (connection, hotel) in enumerate(
+        ((two.harbour, "Harbour View Hotel"), (two.canal, "Canal House")), start=2
+    ):
+        path = f"{base}/connections/{connection}/mapping"
+        _at_both_widths(page, path, f"walk-0{step}-mapping")
+        _readable(page, path)
+        expect(page.locator("main")).to_contain_text(hotel)
+
+    _at_both_widths(page, f"{base}/reservations", "walk-04-reservations")
+    _readable(page, "/reservations")
+    listed = page.locator("table tbody")
+    expect(listed.locator("tr", has_text="HV-1001")).to_contain_text("Harbour View Hotel")
+    expect(listed.locator("tr", has_text="CH-2002")).to_contain_text("Canal House")
+    expect(listed.locator(".badge", has_text="unmapped")).to_have_count(0)
+    for step, external_id in ((5, "HV-1001"), (6, "CH-2002")):
+        page.goto(f"{base}/reservations")
+        page.get_by_role("link", name=external_id, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(external_id)
+        _at_both_widths(page, page.url, f"walk-0{step}-reservation-{external_id}")
+        _readable(page, external_id)
+
+    _at_both_widths(page, f"{base}/sync", "walk-07-sync")
+    _readable(page, "/sync")
+    runs = page.locator("table[data-live-runs] tbody tr")
+    expect(runs.filter(has_text=HARBOUR)).not_to_have_count(0)
+    expect(runs.filter(has_text=CANAL)).not_to_have_count(0)
+
+    for step, (connection, label) in ((8, (two.harbour, HARBOUR)), (9, (two.canal, CANAL))):
+        path = f"{base}/rates?connection_id={connection}"
+        _at_both_widths(page, path, f"walk-0{step}-rates")
+        _readable(page, path)
+        expect(page.get_by_label("Connection", exact=True).locator("option:checked")).to_have_text(
+            label
+        )
+
+    _at_both_widths(page, f"{base}/pushes?connection_id=all", "walk-10-pushes")
+    _readable(page, "/pushes")
+    rows = page.locator("table.pushes tbody tr")
+    expect(rows.filter(has_text=HARBOUR)).not_to_have_count(0)
+    expect(rows.filter(has_text=CANAL)).not_to_have_count(0)
+
+    _at_both_widths(page, f"{base}/messages?connection_id=all", "walk-11-messages")
+    _readable(page, "/messages")
+
+    # An address that is no page: a page in the layout that says so, not JSON.
+    _at_both_widths(page, f"{base}/no-such-page", "walk-12-not-found")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("not found", ignore_case=True)
+    assert not page.locator("body").inner_text().lstrip().startswith("{")

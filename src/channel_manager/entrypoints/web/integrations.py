@@ -16,6 +16,7 @@ from channel_manager.application.queries import Queries
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.entrypoints.web.common import notify, see_other
 from channel_manager.entrypoints.web.inbound_push import PushEndpoint, last_pushes
+from channel_manager.entrypoints.web.pickers import connection_choices
 from channel_manager.entrypoints.web.rendering import page
 
 #: Every text the result page shows for a failed connection, by the code the wizard's
@@ -139,6 +140,9 @@ def integrations_page(
         if c.status is not ConnectionStatus.REVOKED
     ]
     revoked = [c for c in reversed(connections) if c.status is ConnectionStatus.REVOKED]
+    # Each card named as the pickers name it ("Booking.com · Harbour View Hotel"), so two
+    # accounts are told apart.
+    labels = {choice.id: choice.label for choice in connection_choices(queries, organization_id)}
     return page(
         request,
         "integrations.html",
@@ -151,6 +155,7 @@ def integrations_page(
         push_endpoint=push_endpoint,
         last_pushes=last_pushes(queries, organization_id, [h.connection for h in live]),
         poll_trouble=poll_trouble,
+        labels=labels,
     )
 
 
