@@ -13,6 +13,7 @@ from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.domain.connection import ConnectionStatus
 from channel_manager.domain.errors import ChannelAuthError, PermanentChannelError
 from channel_manager.domain.sync import SyncRunStatus
+from channel_manager.entrypoints.rest.views import ConnectionView
 from tests.unit.application.conftest import World
 
 REFUSED = PermanentChannelError("403", "access denied for hotel 1000003")
@@ -85,3 +86,17 @@ async def test_reconnecting_clears_the_failure(world: World) -> None:
     again = failing.activate("new-ref", world.clock.now())
     assert again.poll_failing_since is None
     assert again.poll_error is None
+
+
+async def test_the_api_shows_failing_polls_too(world: World) -> None:
+    connection = await world.connect()
+    world.channel.fail_next(GatewayOperation.FETCH_RESERVATIONS, REFUSED)
+    first_failure = world.clock.now()
+    await world.container.sync().poll(connection.id)
+
+    health = world.container.queries().health(world.organization.id, connection.id)
+    view = ConnectionView.of(health)
+
+    assert view.poll_failing_since == first_failure
+    assert view.poll_error is not None
+    assert "access denied for hotel 1000003" in view.poll_error

@@ -27,6 +27,9 @@ class ConnectionView:
     last_sync_at: datetime | None
     next_poll_at: datetime | None
     next_sync_at: datetime | None
+    #: Since when the connection's polls keep failing (``None`` while they succeed), and why.
+    poll_failing_since: datetime | None
+    poll_error: str | None
     failed_pushes: int
     pending_pushes: int
     unmapped_reservations: int
@@ -50,6 +53,8 @@ class ConnectionView:
             last_sync_at=c.last_sync_at,
             next_poll_at=c.next_poll_at,
             next_sync_at=c.next_sync_at,
+            poll_failing_since=c.poll_failing_since,
+            poll_error=c.poll_error,
             failed_pushes=health.failed_pushes,
             pending_pushes=health.pending_pushes,
             unmapped_reservations=health.unmapped_reservations,
