@@ -36,6 +36,7 @@ from channel_manager.application.mappings import MappingService
 from channel_manager.application.message_log import MessageLogWriter
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
+from channel_manager.application.repair import RepairService
 from channel_manager.application.reservations import ReservationIntake
 from channel_manager.application.signin_links import SigninLinks
 from channel_manager.application.sync import SyncIntervals, SyncService
@@ -143,6 +144,9 @@ class Container(containers.DeclarativeContainer):
     )
     ari = providers.Singleton(AriService, uow_factory, outbox, clock)
     calendar = providers.Singleton(CalendarService, uow_factory, outbox, clock)
+    #: Resync and drift; the drift check reads a channel's ARI back through ``gateways``
+    #: where one can (it checks hotel claims itself, as ``held_gateways`` would).
+    repair = providers.Singleton(RepairService, uow_factory, outbox, clock, gateways)
     dispatcher = providers.Singleton(
         OutboundDispatcher, uow_factory, held_gateways, clock, retry_policy, rng
     )

@@ -20,7 +20,16 @@ from typing import TypeVar
 
 import attrs
 
-from channel_manager.domain.ari import AvailRange, AvailRequest, RateRange, RateRequest
+from channel_manager.domain.ari import (
+    AriChangeSet,
+    AriKey,
+    AvailRange,
+    AvailRequest,
+    DayValues,
+    RateRange,
+    RateRequest,
+    dates_between,
+)
 from channel_manager.domain.channel import (
     ChannelReservation,
     ExternalCatalog,
@@ -46,6 +55,7 @@ class GatewayOperation(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     PUSH_AVAILABILITY = "push_availability"
     PUSH_RATES = "push_rates"
+    READ_ARI = "read_ari"
 
 
 @attrs.frozen
@@ -232,6 +242,28 @@ class FakeChannel:
             self.rates[(hotel_code, item.room_type_code, item.rate_plan_code, day)] = item.amount
             day += timedelta(days=1)
 
+    def held(self, hotel_code: str, start: date, end: date) -> AriChangeSet:
+        """What the channel holds for the hotel's nights ``start..end``, keyed as pushed:
+        availability per room type (no rate plan), restrictions under the key they were
+        pushed with, rates per room type and rate plan."""
+        wanted = set(dates_between(start, end))
+        days: dict[AriKey, dict[date, DayValues]] = defaultdict(dict)
+
+        def add(key: AriKey, day: date, values: DayValues) -> None:
+            days[key][day] = days[key].get(day, DayValues()).merged(values)
+
+        for (hotel, room, day), count in self.availability.items():
+            if hotel == hotel_code and day in wanted:
+                add(AriKey(hotel, room), day, DayValues(availability=count))
+        for (hotel, room, plan, day), values in self.restrictions.items():
+            if hotel == hotel_code and day in wanted and values:
+                # The stored names are DayValues' own (apply_avail writes them).
+                add(AriKey(hotel, room, plan), day, DayValues(**values))  # type: ignore[arg-type]
+        for (hotel, room, plan, day), amount in self.rates.items():
+            if hotel == hotel_code and day in wanted:
+                add(AriKey(hotel, room, plan), day, DayValues(rate=amount))
+        return AriChangeSet(days)
+
 
 class FakeChannelGateway:
     """``ChannelGateway`` over a :class:`FakeChannel`; ``hotel_codes`` scopes it to the hotels
@@ -307,6 +339,13 @@ class FakeChannelGateway:
                     "400", f"rates of hotel {request.hotel_code} must be in {currency}"
                 )
         return self._push(request.hotel_code, request.items, self.channel.apply_rate)
+
+    async def read_ari(self, hotel_code: str, start: date, end: date) -> AriChangeSet:
+        """What the channel holds for a visible hotel's nights (the optional
+        :class:`~channel_manager.ports.readback.AriReadback` capability)."""
+        await self.channel.enter(GatewayOperation.READ_ARI)
+        self._hotel(hotel_code)
+        return self.channel.held(hotel_code, start, end)
 
     def _push(
         self, hotel_code: str, items: Sequence[_Item], apply: Callable[[str, _Item], None]

@@ -14,6 +14,7 @@ from channel_manager.entrypoints.cli.errors import ErrorReportingGroup
 from channel_manager.entrypoints.cli.inventory import properties_app, units_app
 from channel_manager.entrypoints.cli.keys import api_keys_app, keys_app, signin_link
 from channel_manager.entrypoints.cli.pushes import ari_app, pushes_app
+from channel_manager.entrypoints.cli.repair import ari_drift, ari_resync
 from channel_manager.entrypoints.cli.reservations import mappings_app, reservations_app
 from channel_manager.entrypoints.cli.servers import demo, sandbox, serve, worker
 
@@ -42,6 +43,8 @@ app.command("sync")(sync)
 app.command("signin-link")(signin_link)
 app.add_typer(db_app, name="db")
 app.add_typer(connections_app, name="connections")
+ari_app.command("resync")(ari_resync)
+ari_app.command("drift")(ari_drift)
 app.add_typer(ari_app, name="ari")
 app.add_typer(pushes_app, name="pushes")
 app.add_typer(keys_app, name="keys")

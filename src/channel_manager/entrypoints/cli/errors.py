@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
 from channel_manager.adapters.sqlalchemy import DatabaseNotMigrated
+from channel_manager.application.calendar import InvalidWindow
 from channel_manager.application.errors import ConnectionNotActive, InvalidRequest
 from channel_manager.domain.errors import (
     ChannelError,
@@ -54,6 +55,7 @@ class ExitCode(enum.IntEnum):
 _INVALID_INPUT: tuple[type[DomainError], ...] = (
     InvalidRequest,
     InvalidDateRange,
+    InvalidWindow,
     InvalidMoney,
     CurrencyMismatch,
     MappingConflict,

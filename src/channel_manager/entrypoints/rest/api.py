@@ -14,11 +14,13 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from channel_manager.application.ari import AriService
 from channel_manager.application.connect import ConnectService
+from channel_manager.application.drift import DriftReport
 from channel_manager.application.inventory import InventoryService
 from channel_manager.application.mapping_views import HotelView, MappingsInput
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
+from channel_manager.application.repair import RepairService, ResyncResult
 from channel_manager.application.sync import SyncService
 from channel_manager.domain.inventory import Property, Unit
 from channel_manager.domain.messages import MessageLogEntry
@@ -27,6 +29,12 @@ from channel_manager.domain.sync import OutboundState, SyncRun
 from channel_manager.entrypoints.reservation_messages import reservation_messages
 from channel_manager.entrypoints.rest.calendar import CalendarController
 from channel_manager.entrypoints.rest.errors import error_responses as errors
+from channel_manager.entrypoints.rest.repair_views import (
+    DriftFrom,
+    DriftTo,
+    ResyncBody,
+    required_window,
+)
 from channel_manager.entrypoints.rest.views import (
     AcceptedPushes,
     AriChangesBody,
@@ -132,6 +140,41 @@ class ConnectionsController(Controller):
         """Queue availability, rate and restriction changes; the worker delivers them."""
         queued = ari.submit(organization_id, connection_id, data.changes)
         return AcceptedPushes(push_ids=tuple(m.id for m in queued))
+
+    @post(
+        "/{connection_id:uuid}/resync",
+        status_code=HTTP_202_ACCEPTED,
+        sync_to_thread=True,
+        responses=errors(404, 409, 413, 422),
+    )
+    def resync(
+        self,
+        organization_id: UUID,
+        connection_id: UUID,
+        data: ResyncBody,
+        repair: RepairService,
+    ) -> ResyncResult:
+        """Send the nights ``from..to`` of our calendar again, in full, to this connection:
+        for every unit and rate plan it maps (hotels whose sync is on), what is left to sell
+        on every night and every rate and restriction that is set. Queued in one
+        transaction; the worker delivers the pushes."""
+        return repair.resync(organization_id, connection_id, data.start, data.end)
+
+    @get("/{connection_id:uuid}/drift", responses=errors(404, 422, 502, 503))
+    async def drift(
+        self,
+        organization_id: UUID,
+        connection_id: UUID,
+        repair: RepairService,
+        start: DriftFrom = None,
+        end: DriftTo = None,
+    ) -> DriftReport:
+        """Values of our calendar on ``from..to`` the connection may not hold: never sent,
+        failed, still queued or changed since delivered (our delivery record), and, where
+        the channel can read its ARI back, what it holds otherwise. No differences: an
+        empty ``differences``."""
+        first, last = required_window(start, end)
+        return await repair.drift(organization_id, connection_id, first, last)
 
     @get("/{connection_id:uuid}/messages", sync_to_thread=True, responses=errors(404))
     def list_messages(

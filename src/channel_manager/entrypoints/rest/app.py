@@ -109,6 +109,7 @@ def create_app(
         "mappings": _service(container.mappings),
         "ari": _service(container.ari),
         "calendar": _service(container.calendar),
+        "repair": _service(container.repair),
         "dispatcher": _service(container.dispatcher),
         "sync": _service(container.sync),
         "queries": _service(container.queries),
