@@ -41,6 +41,8 @@ DESIGN_PATHS = {
     ("get", "/api/v1/connections/{connection_id}/messages"),
     ("get", "/connect/booking"),
     ("get", "/oauth/booking/callback"),
+    ("get", "/connect/{channel}"),
+    ("get", "/oauth/{channel}/callback"),
     ("post", "/ota/booking/reservations"),
     ("get", "/healthz"),
 }
