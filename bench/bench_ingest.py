@@ -226,6 +226,7 @@ def build_world(url: str) -> World:
     connection = Connection(
         id=uuid4(),
         organization_id=organization.id,
+        channel="booking",
         auth_mode=AuthMode.OAUTH2,
         status=ConnectionStatus.ACTIVE,
         credential_ref="bench",

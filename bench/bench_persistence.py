@@ -90,7 +90,11 @@ def run(label: str, url: str, reservations: int, messages: int) -> None:
     factory = SqlAlchemyUnitOfWorkFactory(engine)
     organization = Organization(uuid4(), "bench")
     connection = Connection(
-        id=uuid4(), organization_id=organization.id, auth_mode=AuthMode.OAUTH2, created_at=NOW
+        id=uuid4(),
+        organization_id=organization.id,
+        channel="booking",
+        auth_mode=AuthMode.OAUTH2,
+        created_at=NOW,
     ).activate("bench", NOW)  # only an active connection's messages are claimed
     prop = Property(uuid4(), organization.id, "bench hotel", "EUR")
     unit = Unit(uuid4(), prop.id, "double")

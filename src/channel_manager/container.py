@@ -3,7 +3,9 @@
 REST, web UI, CLI, worker and tests all build one :class:`Container` from validated
 :class:`~channel_manager.settings.Settings`. Nothing here connects to anything at import time:
 providers are lazy, and :func:`build_container` only checks the wiring.
-Tests override ``uow_factory``, ``gateways`` or ``authorizers`` with the in-memory adapters.
+Channels are plug-ins: ``channels`` is the registry of every ``channel_plugins`` entry, keyed by
+``Connection.channel``. Tests override ``uow_factory``, ``gateways`` or ``authorizers`` (Booking's
+parts) with the in-memory adapters, and ``channel_plugins`` to add a second channel.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from __future__ import annotations
 import inspect
 import logging
 import random
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
 from dependency_injector import containers, providers
 from sqlalchemy.engine import Engine
 
 from channel_manager.adapters.booking.push_codec import OtaMessageExcerpts, OtaPushCodec
-from channel_manager.adapters.booking.wiring import BookingAdapters
+from channel_manager.adapters.booking.wiring import BOOKING_CHANNEL, BookingAdapters, BookingChannel
 from channel_manager.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
     create_database_engine,
@@ -28,6 +30,7 @@ from channel_manager.adapters.vault import AesGcmVault
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.ari import AriOutbox, AriService, AvailabilityPublisher
 from channel_manager.application.calendar import CalendarService
+from channel_manager.application.channels import ChannelRegistry
 from channel_manager.application.claim_scope import ClaimScopedGateways
 from channel_manager.application.connect import ConnectService
 from channel_manager.application.credentials import CredentialStore
@@ -49,16 +52,20 @@ from channel_manager.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-#: Where the channel sends the user back to after the authorisation page.
-CALLBACK_PATH = "/oauth/booking/callback"
+#: Where a channel sends the user back to after its authorisation page.
+CALLBACK_PATH = "/oauth/{channel}/callback"
+#: Booking.com's key: its connect paths and its push endpoint name it.
+BOOKING = BOOKING_CHANNEL
 
 
 def _vault(settings: Settings) -> AesGcmVault:
     return AesGcmVault.from_config(settings.vault_keys.reveal_text())
 
 
-def _redirect_uri(settings: Settings) -> str:
-    return settings.public_url.rstrip("/") + CALLBACK_PATH
+def _redirect_uris(settings: Settings) -> Callable[[str], str]:
+    """The redirect URI of each channel's authorisation flow."""
+    base = settings.public_url.rstrip("/")
+    return lambda channel: base + CALLBACK_PATH.format(channel=channel)
 
 
 def _authorizers(adapters: BookingAdapters) -> Mapping[AuthMode, AuthorizationFlow]:
@@ -112,11 +119,22 @@ class Container(containers.DeclarativeContainer):
     #: Pushed reservations in the Booking adapter's OTA form, and its logged messages' excerpts.
     push_codec = providers.Singleton(OtaPushCodec, settings.provided.max_body_bytes)
     message_excerpts = providers.Singleton(OtaMessageExcerpts)
+    #: Booking.com's gateway factory and authorisers (tests put the in-memory fakes here),
+    #: registered as the ``booking`` channel.
     gateways = providers.Singleton(_gateways, booking)
+    authorizers = providers.Singleton(_authorizers, booking)
+    booking_channel = providers.Singleton(
+        BookingChannel,
+        authorizers=authorizers,
+        gateways=gateways,
+        default_auth_mode=settings.provided.booking_auth_mode,
+    )
+    #: Every channel plug-in; ``channels`` dispatches on ``Connection.channel``.
+    channel_plugins = providers.List(booking_channel)
+    channels = providers.Singleton(ChannelRegistry, channel_plugins)
     # Every use case talks to the channel through this: a booking-connectivity gateway acts
     # only on the hotel its connection holds (defence in depth behind the status checks).
-    held_gateways = providers.Singleton(ClaimScopedGateways, gateways, uow_factory)
-    authorizers = providers.Singleton(_authorizers, booking)
+    held_gateways = providers.Singleton(ClaimScopedGateways, channels, uow_factory)
 
     retry_policy = providers.Singleton(
         RetryPolicy, max_attempts=settings.provided.outbound_max_attempts
@@ -131,12 +149,11 @@ class Container(containers.DeclarativeContainer):
     connect = providers.Singleton(
         ConnectService,
         uow_factory,
-        authorizers,
+        channels,
         credentials,
         clock,
         ids,
-        redirect_uri=providers.Callable(_redirect_uri, settings),
-        default_mode=settings.provided.booking_auth_mode,
+        redirect_uri=providers.Callable(_redirect_uris, settings),
     )
     inventory = providers.Singleton(InventoryService, uow_factory, ids)
     mappings = providers.Singleton(

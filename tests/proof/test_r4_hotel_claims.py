@@ -212,6 +212,7 @@ def test_disconnecting_a_leftover_second_connection_leaves_the_hotel_connected(
     leftover = Connection(
         id=leftover_id,
         organization_id=UUID(attacker.organization_id),
+        channel="booking",
         auth_mode=AuthMode.BOOKING_CONNECTIVITY,
         status=ConnectionStatus.ERROR,
         credential_ref=f"connection:{leftover_id}",

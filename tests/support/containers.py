@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from dependency_injector import providers
 
-from channel_manager.adapters.memory.fake_authorizers import (
-    FakeConnectivityAuthorizer,
-    FakeOAuth2Authorizer,
-)
+from channel_manager.adapters.memory.channel_plugin import FakeChannelPlugin, fake_authorizers
 from channel_manager.adapters.memory.gateway import FakeChannel, FakeGatewayFactory
 from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.adapters.vault import generate_key
 from channel_manager.container import Container, build_container
-from channel_manager.domain.connection import AuthMode
+from channel_manager.ports.channel import ChannelPlugin
 from channel_manager.settings import Settings
 
 
@@ -35,20 +32,29 @@ def make_settings(extra: Mapping[str, str] | None = None) -> Settings:
 
 
 def memory_container(
-    channel: FakeChannel | None = None, settings: Settings | None = None
+    channel: FakeChannel | None = None,
+    settings: Settings | None = None,
+    *,
+    others: Mapping[str, FakeChannel] | None = None,
+    plugins: Sequence[ChannelPlugin] = (),
 ) -> Container:
-    """The real container over in-memory repositories and a fake channel."""
+    """The real container over in-memory repositories, with the fake ``channel`` registered
+    as ``booking`` (its gateways and authorisers in Booking.com's place); each of ``others``
+    is registered beside it under its own key, and so is each of ``plugins``."""
     channel = channel or FakeChannel()
     container = build_container(settings or make_settings())
     memory = InMemoryUnitOfWorkFactory(work_signal=container.work_signal())
     container.uow_factory.override(providers.Object(memory))
     container.gateways.override(providers.Object(FakeGatewayFactory(channel)))
-    container.authorizers.override(
-        providers.Object(
-            {
-                AuthMode.OAUTH2: FakeOAuth2Authorizer(channel),
-                AuthMode.BOOKING_CONNECTIVITY: FakeConnectivityAuthorizer(channel),
-            }
+    container.authorizers.override(providers.Object(fake_authorizers(channel)))
+    extra: list[ChannelPlugin] = [
+        FakeChannelPlugin.over(key, other) for key, other in (others or {}).items()
+    ]
+    extra.extend(plugins)
+    if extra:
+        container.channel_plugins.override(
+            providers.List(
+                container.booking_channel, *(providers.Object(plugin) for plugin in extra)
+            )
         )
-    )
     return container

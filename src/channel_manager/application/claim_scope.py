@@ -46,8 +46,9 @@ class HotelNotHeld(PermanentChannelError):  # noqa: N818 -- named for the failur
 
 
 class ClaimScopedGateways:
-    """``ChannelGatewayFactory`` that wraps another so booking-connectivity gateways act only
-    on hotels their connection holds."""
+    """``ChannelGatewayFactory`` that wraps another (the channel registry, which makes each
+    connection's gateway through its channel's plug-in) so booking-connectivity gateways act
+    only on hotels their connection holds, on their own channel."""
 
     def __init__(self, inner: ChannelGatewayFactory, uow_factory: UnitOfWorkFactory) -> None:
         self._inner = inner
@@ -93,6 +94,11 @@ class ClaimScopedGateway:
     async def _require(self, hotel_code: str) -> None:
         if hotel_code not in await self._scope():
             raise HotelNotHeld(self._connection.id, hotel_code)
+
+    @property
+    def acknowledges(self) -> bool:
+        """Whether the inner gateway's feed wants acknowledgements."""
+        return self._inner.acknowledges
 
     async def list_properties(self) -> AsyncIterator[ExternalProperty]:
         """The held hotels the channel lists."""

@@ -1,5 +1,9 @@
 """Connecting and disconnecting a channel account (the redirect-and-return wizard).
 
+Each channel has its own flow (``/connect/{channel}`` out, ``/oauth/{channel}/callback`` back):
+the authorisers are those of the channel's registered plug-in, per auth mode, and a flow comes
+back only to its own channel's callback (the redirect URI it was started with says which).
+
 Every hotel a connection manages is *claimed* (:class:`HotelClaim`) in the same transaction
 that stores the connection: the database holds one claim per channel hotel, so a hotel is
 managed by one organisation at a time, whichever way it was connected. A disconnect releases
@@ -11,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from uuid import UUID
 
 import attrs
 
+from channel_manager.application.channels import ChannelRegistry
 from channel_manager.application.credentials import CredentialStore, credential_ref
 from channel_manager.application.errors import InvalidRequest, UnknownAuthState
 from channel_manager.application.scoping import owned_connection
@@ -42,9 +47,6 @@ from channel_manager.ports.vault import VaultError
 
 logger = logging.getLogger(__name__)
 
-#: The channel every connection of this service talks to (``Connection.channel``).
-CHANNEL = "booking"
-
 #: Why a revoked connection's queued pushes are given up: its hotel may be held by another
 #: connection now, so they must never reach the channel.
 REVOKED_PUSH = "connection revoked: not sent (the hotel may now be held by another connection)"
@@ -69,26 +71,27 @@ class ConnectService:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        authorizers: Mapping[AuthMode, AuthorizationFlow],
+        channels: ChannelRegistry,
         credentials: CredentialStore,
         clock: Clock,
         ids: IdGenerator,
-        redirect_uri: str,
-        default_mode: AuthMode,
+        redirect_uri: Callable[[str], str],
     ) -> None:
+        """``redirect_uri``: the callback address of each channel's flow, by channel key."""
         self._uow_factory = uow_factory
-        self._authorizers = authorizers
+        self._channels = channels
         self._credentials = credentials
         self._clock = clock
         self._ids = ids
         self._redirect_uri = redirect_uri
-        self._default_mode = default_mode
 
-    def _flow(self, mode: AuthMode) -> AuthorizationFlow:
+    def _flow(self, channel: str, mode: AuthMode) -> AuthorizationFlow:
         try:
-            return self._authorizers[mode]
+            return self._channels.authorizers(channel)[mode]
         except KeyError:
-            raise InvalidRequest(f"connection mode {mode.value!r} is not configured") from None
+            raise InvalidRequest(
+                f"connection mode {mode.value!r} is not configured for channel {channel!r}"
+            ) from None
 
     def begin(
         self,
@@ -97,26 +100,38 @@ class ConnectService:
         hotel_id: str | None = None,
         *,
         binding: str,
+        channel: str,
     ) -> str:
         """Store a fresh state bound to ``binding`` (a hash of the caller's browser session or
-        API key) and return the channel URL to send the user to.
+        API key) and return the URL of ``channel``'s authorisation page to send the user to.
+        Raise :class:`~channel_manager.application.channels.UnknownChannel` for a channel
+        that is not registered.
         """
-        mode = mode or self._default_mode
+        mode = mode or self._channels.plugin(channel).default_auth_mode
+        if mode is None:
+            raise InvalidRequest(f"name the connection mode to connect channel {channel!r} with")
+        flow = self._flow(channel, mode)
         if mode is AuthMode.BOOKING_CONNECTIVITY and not hotel_id:
             raise InvalidPropertyId("the Booking.com property id is required for this mode")
         with self._uow_factory() as uow:
             uow.organizations.get(organization_id)
-            state, url = self._flow(mode).begin(
-                organization_id, self._redirect_uri, hotel_id, self._clock.now()
+            state, url = flow.begin(
+                organization_id, self._redirect_uri(channel), hotel_id, self._clock.now()
             )
             uow.auth_states.add(attrs.evolve(self._sealed(state), binding=binding))
             uow.commit()
         return url
 
     async def complete(
-        self, state_value: str, params: Mapping[str, str], *, binding: str | None
+        self,
+        state_value: str,
+        params: Mapping[str, str],
+        *,
+        binding: str | None,
+        channel: str,
     ) -> Connection:
-        """Finish the flow for the callback's ``state`` and query ``params``.
+        """Finish the flow for the callback's ``state`` and query ``params`` on ``channel``'s
+        callback (a flow started for another channel is refused and left unused).
 
         The callback must present the ``binding`` the flow was started with (RFC 9700 4.7):
         a link finished in another browser, or by another caller, is refused and left
@@ -125,10 +140,11 @@ class ConnectService:
         is refused before the channel is asked to accept anything, and again, atomically,
         when the connection and its claims are stored.
         """
-        used = self._opened(await asyncio.to_thread(self._consume, state_value, binding))
+        self._channels.plugin(channel)  # an unknown channel: 404 before the state is read
+        used = self._opened(await asyncio.to_thread(self._consume, state_value, binding, channel))
         if used.auth_mode is AuthMode.BOOKING_CONNECTIVITY and used.hotel_id:
-            await asyncio.to_thread(self._refuse_taken, used)
-        flow = self._flow(used.auth_mode)
+            await asyncio.to_thread(self._refuse_taken, channel, used)
+        flow = self._flow(channel, used.auth_mode)
         grant = await flow.complete(used, params)
         now = self._clock.now()
         connection_id = self._ids.new_id()
@@ -136,7 +152,7 @@ class ConnectService:
         connection = Connection(
             id=connection_id,
             organization_id=used.organization_id,
-            channel=CHANNEL,
+            channel=channel,
             auth_mode=used.auth_mode,
             created_at=now,
         ).activate(ref, now, _account_of(grant, used))
@@ -149,14 +165,15 @@ class ConnectService:
             # booking-connectivity: the hotel stays connected at Booking.com for its holder.
             raise
         logger.info(
-            "connection %s active (%s), holding %s",
+            "connection %s active (%s, %s), holding %s",
             connection.id,
+            connection.channel,
             connection.auth_mode.value,
             ", ".join(hotels) or "no hotel named by the channel",
         )
         return connection
 
-    def _refuse_taken(self, used: AuthState) -> None:
+    def _refuse_taken(self, channel: str, used: AuthState) -> None:
         """Refuse a hotel another connection holds, and one another organisation's flow is
         connecting at the same time: a connection request names no flow, so an attacker who
         keeps a flow open for a public hotel id would otherwise win the race against the
@@ -164,7 +181,7 @@ class ConnectService:
         hotel_id = used.hotel_id
         assert hotel_id is not None
         with self._uow_factory() as uow:
-            claim = uow.hotel_claims.find(CHANNEL, hotel_id)
+            claim = uow.hotel_claims.find(channel, hotel_id)
             rivals = {
                 state.organization_id
                 for state in uow.auth_states.open_for_hotel(
@@ -176,12 +193,12 @@ class ConnectService:
             logger.warning(
                 "organisation %s tried to connect %s property %s, held by connection %s",
                 used.organization_id,
-                CHANNEL,
+                channel,
                 hotel_id,
                 claim.connection_id,
             )
             raise HotelAlreadyHeld(
-                CHANNEL,
+                channel,
                 hotel_id,
                 same_organization=claim.organization_id == used.organization_id,
                 holder_connection_id=claim.connection_id,
@@ -191,11 +208,11 @@ class ConnectService:
                 "organisation %s's connection of %s property %s refused: organisation(s) %s "
                 "are connecting it at the same time",
                 used.organization_id,
-                CHANNEL,
+                channel,
                 hotel_id,
                 ", ".join(sorted(str(rival) for rival in rivals)),
             )
-            raise HotelContested(CHANNEL, hotel_id)
+            raise HotelContested(channel, hotel_id)
 
     @staticmethod
     async def _give_back(flow: AuthorizationFlow, grant: ConnectionGrant) -> None:
@@ -225,13 +242,20 @@ class ConnectService:
             ) from None
         return attrs.evolve(state, code_verifier=verifier)
 
-    def _consume(self, state_value: str, binding: str | None) -> AuthState:
+    def _consume(self, state_value: str, binding: str | None, channel: str) -> AuthState:
         with self._uow_factory() as uow:
             try:
                 state = uow.auth_states.get(state_value)
             except NotFound:
                 raise UnknownAuthState from None
             state.check_binding(binding)
+            if state.redirect_uri != self._redirect_uri(channel):
+                # Started for another channel (its callback is the redirect URI it was begun
+                # with): left unused, for its own callback to finish.
+                raise InvalidRequest(
+                    f"this authorisation was not started for channel {channel!r}; "
+                    "finish it where it was started, or start the connection again"
+                )
             used = state.consume(self._clock.now())
             uow.auth_states.update(used)
             uow.commit()
@@ -274,7 +298,8 @@ class ConnectService:
                 material = await asyncio.to_thread(
                     self._credentials.load, connection.credential_ref
                 )
-                await self._flow(connection.auth_mode).revoke(material)
+                flow = self._flow(connection.channel, connection.auth_mode)
+                await flow.revoke(material)
             except (ChannelError, NotFound) as error:
                 # The channel may already have forgotten us; our side still disconnects.
                 logger.warning("revoking connection %s at the channel: %s", connection.id, error)
@@ -282,10 +307,13 @@ class ConnectService:
         await asyncio.to_thread(self._forget, revoked, connection.credential_ref)
         return revoked
 
-    def move_hotel(self, hotel_id: str, to_organization_id: UUID, reason: str) -> HotelMove:
-        """The operator's way out of a disputed hotel: end the current holder's connection
-        (locally: the hotel stays connected at the channel, nothing is deactivated) and give
-        the hotel to a new, active booking-connectivity connection of ``to_organization_id``.
+    def move_hotel(
+        self, hotel_id: str, to_organization_id: UUID, reason: str, *, channel: str
+    ) -> HotelMove:
+        """The operator's way out of a disputed hotel of ``channel``: end the current holder's
+        connection (locally: the hotel stays connected at the channel, nothing is deactivated)
+        and give the hotel to a new, active booking-connectivity connection of
+        ``to_organization_id``.
 
         One transaction; logged at WARNING with the reason. The holder's connection is revoked
         as a whole (its credentials may cover the hotel, so it cannot keep running without
@@ -296,13 +324,14 @@ class ConnectService:
             raise InvalidRequest("name the channel property id to move")
         if not reason.strip():
             raise InvalidRequest("give a reason for the move (it is logged)")
+        self._flow(channel, AuthMode.BOOKING_CONNECTIVITY)  # the channel must offer the mode
         now = self._clock.now()
         with self._uow_factory() as uow:
             uow.organizations.get(to_organization_id)
-            claim = uow.hotel_claims.find(CHANNEL, hotel_id)
+            claim = uow.hotel_claims.find(channel, hotel_id)
             if claim is not None and claim.organization_id == to_organization_id:
                 raise InvalidRequest(
-                    f"{CHANNEL} property {hotel_id} is already held by that organisation "
+                    f"{channel} property {hotel_id} is already held by that organisation "
                     f"(connection {claim.connection_id})"
                 )
             previous: Connection | None = None
@@ -327,7 +356,7 @@ class ConnectService:
             connection = Connection(
                 id=connection_id,
                 organization_id=to_organization_id,
-                channel=CHANNEL,
+                channel=channel,
                 auth_mode=AuthMode.BOOKING_CONNECTIVITY,
                 created_at=now,
             ).activate(ref, now, hotel_id)
@@ -337,7 +366,7 @@ class ConnectService:
             uow.connections.add(connection)
             uow.hotel_claims.add(
                 HotelClaim(
-                    channel=CHANNEL,
+                    channel=channel,
                     external_property_id=hotel_id,
                     organization_id=to_organization_id,
                     connection_id=connection.id,
@@ -347,7 +376,7 @@ class ConnectService:
             uow.commit()
         logger.warning(
             "operator moved %s property %s from %s to organisation %s (connection %s): %s",
-            CHANNEL,
+            channel,
             hotel_id,
             f"organisation {previous.organization_id} (connection {previous.id}, revoked)"
             if previous

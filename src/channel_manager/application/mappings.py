@@ -29,7 +29,7 @@ from channel_manager.domain.mapping import (
     suggest_rate_plan_mappings,
     suggest_unit_mappings,
 )
-from channel_manager.ports.channel import ChannelGatewayFactory
+from channel_manager.ports.channel import CatalogSources
 from channel_manager.ports.clock import Clock, IdGenerator
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
@@ -45,7 +45,7 @@ class MappingService:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        gateways: ChannelGatewayFactory,
+        gateways: CatalogSources,
         availability: AvailabilityPublisher,
         clock: Clock,
         ids: IdGenerator,

@@ -26,7 +26,7 @@ from channel_manager.domain.errors import (
 )
 from channel_manager.domain.retry import RetryPolicy
 from channel_manager.domain.sync import OutboundMessage, OutboundState
-from channel_manager.ports.channel import ChannelGateway, ChannelGatewayFactory
+from channel_manager.ports.channel import AriPublisher, AriPublishers
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
@@ -65,7 +65,7 @@ class OutboundDispatcher:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        gateways: ChannelGatewayFactory,
+        gateways: AriPublishers,
         clock: Clock,
         policy: RetryPolicy,
         rng: random.Random | None = None,
@@ -82,7 +82,7 @@ class OutboundDispatcher:
         A claim yields at most the oldest open message of each hotel (per-hotel order), so
         this claims again after each round until nothing is due or ``limit`` is reached.
         """
-        gateways: dict[UUID, ChannelGateway] = {}
+        gateways: dict[UUID, AriPublisher] = {}
         attempted = 0
         try:
             while attempted < limit:
@@ -109,8 +109,8 @@ class OutboundDispatcher:
             return uow.connections.get(connection_id)
 
     async def _gateway(
-        self, open_gateways: dict[UUID, ChannelGateway], message: OutboundMessage
-    ) -> ChannelGateway:
+        self, open_gateways: dict[UUID, AriPublisher], message: OutboundMessage
+    ) -> AriPublisher:
         """The message's gateway; ``ConnectionNotActive`` when its connection may no longer
         talk to the channel (checked before every send: it may be revoked meanwhile)."""
         connection = await asyncio.to_thread(self._connection, message.connection_id)
@@ -122,7 +122,7 @@ class OutboundDispatcher:
         return gateway
 
     async def _send(
-        self, open_gateways: dict[UUID, ChannelGateway], message: OutboundMessage
+        self, open_gateways: dict[UUID, AriPublisher], message: OutboundMessage
     ) -> None:
         try:
             gateway = await self._gateway(open_gateways, message)
@@ -263,7 +263,7 @@ def _newer_overriding(uow: UnitOfWork, message: OutboundMessage) -> OutboundMess
     return None
 
 
-async def _push(gateway: ChannelGateway, message: OutboundMessage) -> PushOutcome:
+async def _push(gateway: AriPublisher, message: OutboundMessage) -> PushOutcome:
     if isinstance(message.payload, AvailRequest):
         return await gateway.push_availability(message.payload)
     return await gateway.push_rates(message.payload)

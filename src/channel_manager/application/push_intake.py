@@ -2,7 +2,8 @@
 
 A channel's codec (:class:`~channel_manager.ports.inbound.InboundReservationCodec`) reads the
 message and writes the answer; everything in between happens here, in ONE unit of work: every
-reservation is routed to the connection holding its property, the (redacted) message is logged
+reservation is routed to the connection of the codec's channel holding its property (by
+``(channel, property code)``, never by the code alone), the (redacted) message is logged
 for each connection with only its own reservations, every reservation is applied, and our
 answer is logged, then committed. Only after the commit is success answered, so nothing is
 acknowledged that is not stored, and a message is stored whole or not at all: a refused or
@@ -90,10 +91,14 @@ class PushIntake(Generic[MessageT]):
         message_log: MessageLogWriter,
         clock: Clock,
         *,
+        channel: str,
         endpoint: str,
         status_of: StatusOf,
     ) -> None:
+        """``channel``: the key of the channel whose senders push here (reservations are
+        routed among its connections only)."""
         self._codec = codec
+        self._channel = channel
         self._uow_factory = uow_factory
         self._intake = intake
         self._message_log = message_log
@@ -196,8 +201,8 @@ class PushIntake(Generic[MessageT]):
         if not reservation.hotel_code:
             # A cancellation may carry no rooms, hence no HotelCode: the reservation it
             # cancels says where it belongs.
-            return self._intake.route_known_in(uow, reservation.reservation_id)
-        return self._intake.route_in(uow, reservation.hotel_code, lookups)
+            return self._intake.route_known_in(uow, self._channel, reservation.reservation_id)
+        return self._intake.route_in(uow, self._channel, reservation.hotel_code, lookups)
 
     def _prepare(
         self,

@@ -6,6 +6,9 @@ applied together (:meth:`ReservationIntake.apply_batch`): one transaction, the m
 once, existing reservations read and locked in one query, new ones inserted in one statement
 per table and availability published once for the batch. The ledger still decides message
 by message, in order, so idempotency and order-safety are exactly those of ``apply``.
+
+A pushed reservation is routed by ``(channel, external hotel code)``, never by the code alone:
+two channels may use the same code for different properties.
 """
 
 from __future__ import annotations
@@ -34,25 +37,27 @@ BatchResult = LedgerOutcome | DomainError
 
 logger = logging.getLogger(__name__)
 
-#: The channel whose push senders name hotels by their Booking.com property id.
-PUSH_CHANNEL = "booking"
-
 
 class UnknownHotel(DomainError):  # noqa: N818 -- named for the failure, as in the domain
-    """A pushed reservation names a hotel that no active connection has mapped."""
+    """A pushed reservation names a hotel that no active connection of its channel has mapped
+    (or holds)."""
 
-    def __init__(self, hotel_code: str) -> None:
-        super().__init__(f"hotel {hotel_code!r} is not mapped on any active connection")
+    def __init__(self, channel: str, hotel_code: str) -> None:
+        super().__init__(f"{channel} hotel {hotel_code!r} is not mapped on any active connection")
+        self.channel = channel
         self.hotel_code = hotel_code
 
 
 class UnknownReservation(DomainError):  # noqa: N818 -- named for the failure, as in the domain
-    """A pushed message names no hotel, and no active connection holds its reservation."""
+    """A pushed message names no hotel, and no active connection of its channel holds its
+    reservation."""
 
-    def __init__(self, external_id: str) -> None:
+    def __init__(self, channel: str, external_id: str) -> None:
         super().__init__(
-            f"reservation {external_id!r} names no hotel and is not known on any active connection"
+            f"{channel} reservation {external_id!r} names no hotel and is not known on any "
+            "active connection"
         )
+        self.channel = channel
         self.external_id = external_id
 
 
@@ -196,22 +201,27 @@ class ReservationIntake:
             self._availability.publish(uow, connection.organization_id, net, links.unit_mappings)
         return results
 
-    def route(self, hotel_code: str) -> Connection:
-        """The active connection whose property mapping holds ``hotel_code`` (push routing)."""
+    def route(self, channel: str, hotel_code: str) -> Connection:
+        """The active connection of ``channel`` that holds or maps ``hotel_code`` (push
+        routing)."""
         with self._uow_factory() as uow:
-            return self.route_in(uow, hotel_code)
+            return self.route_in(uow, channel, hotel_code)
 
     def route_in(
         self,
         uow: UnitOfWork,
+        channel: str,
         hotel_code: str,
         lookups: MutableMapping[UUID, MappingLookup] | None = None,
     ) -> Connection:
         """Like :meth:`route` inside the caller's unit of work (a push routes and applies in
         one transaction). The property mapping routing found is remembered in ``lookups``
         (by connection, created as needed), for applying in the same unit of work.
+
+        Only connections of ``channel`` are candidates: the same code on another channel is
+        another property.
         """
-        claim = uow.hotel_claims.find(PUSH_CHANNEL, hotel_code)
+        claim = uow.hotel_claims.find(channel, hotel_code)
         if claim is not None:
             # The hotel's one holder (issue 12): its bookings go there, mapped or not (an
             # unmapped one is stored unattached and flagged, and linked once mapped), never
@@ -227,33 +237,34 @@ class ReservationIntake:
         candidates = []
         for mapping in uow.property_mappings.find_by_hotel_code(hotel_code):
             connection = uow.connections.get(mapping.connection_id)
-            if connection.status is ConnectionStatus.ACTIVE:
+            if connection.channel == channel and connection.status is ConnectionStatus.ACTIVE:
                 candidates.append((connection, mapping))
         if not candidates:
             # Neither held nor mapped by an active connection of ours: not our hotel. (A
             # connection's account id is not proof of holding: only a claim is.)
-            raise UnknownHotel(hotel_code)
+            raise UnknownHotel(channel, hotel_code)
         connection, mapping = min(candidates, key=lambda c: (c[0].created_at, str(c[0].id)))
         if lookups is not None:
             lookups.setdefault(connection.id, MappingLookup(uow, connection.id)).remember(mapping)
         return connection
 
-    def route_known(self, external_id: str) -> Connection:
-        """The active connection already holding reservation ``external_id``: how a pushed
-        cancellation that carries no rooms (so no HotelCode) finds its way.
+    def route_known(self, channel: str, external_id: str) -> Connection:
+        """The active connection of ``channel`` already holding reservation ``external_id``:
+        how a pushed cancellation that carries no rooms (so no HotelCode) finds its way.
         """
         with self._uow_factory() as uow:
-            return self.route_known_in(uow, external_id)
+            return self.route_known_in(uow, channel, external_id)
 
-    def route_known_in(self, uow: UnitOfWork, external_id: str) -> Connection:
+    def route_known_in(self, uow: UnitOfWork, channel: str, external_id: str) -> Connection:
         """Like :meth:`route_known` inside the caller's unit of work."""
         candidates = [
             connection
             for reservation in uow.reservations.find_by_external_id(external_id)
             if (connection := uow.connections.get(reservation.connection_id)).is_active
+            and connection.channel == channel
         ]
         if not candidates:
-            raise UnknownReservation(external_id)
+            raise UnknownReservation(channel, external_id)
         return min(candidates, key=lambda c: (c.created_at, str(c.id)))
 
 
@@ -323,7 +334,12 @@ class MappingLookup:
         """
         mapping = self.hotel(reservation.external_property_id)
         if mapping is None:
-            unattached = attrs.evolve(reservation, connection_id=connection.id, property_id=None)
+            unattached = attrs.evolve(
+                reservation,
+                connection_id=connection.id,
+                channel=connection.channel,
+                property_id=None,
+            )
             return unattached.with_link_flags()
         stays = tuple(
             attrs.evolve(
@@ -338,6 +354,7 @@ class MappingLookup:
         return attrs.evolve(
             reservation,
             connection_id=connection.id,
+            channel=connection.channel,
             property_id=mapping.internal_property_id,
             room_stays=stays,
         ).with_link_flags()

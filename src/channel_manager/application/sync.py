@@ -9,6 +9,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 from uuid import UUID
 
 import attrs
@@ -20,7 +21,7 @@ from channel_manager.domain.channel import ChannelReservation, ExternalProperty
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import ChannelAuthError, ChannelError, DomainError
 from channel_manager.domain.sync import SyncRun, SyncRunKind, SyncRunStatus
-from channel_manager.ports.channel import ChannelGateway, ChannelGatewayFactory
+from channel_manager.ports.channel import CatalogSource, ReservationFeed
 from channel_manager.ports.clock import Clock, IdGenerator
 from channel_manager.ports.repositories import UnitOfWorkFactory
 
@@ -42,6 +43,19 @@ def _no_progress(_stage: str, _done: int) -> None:
     """The default progress callback: report nothing."""
 
 
+class SyncSource(CatalogSource, ReservationFeed, Protocol):
+    """What a poll and a full sync use of a connection's channel: its catalog (the hotels to
+    refresh) and its reservation feed."""
+
+
+class SyncSources(Protocol):
+    """Makes the :class:`SyncSource` of one connection (a channel gateway factory is one)."""
+
+    def for_connection(self, connection: Connection) -> SyncSource:
+        """The catalog and feed of ``connection``; the caller closes it with ``aclose``."""
+        ...
+
+
 @attrs.frozen
 class SyncIntervals:
     """How often the worker polls reservations and sweeps everything."""
@@ -56,7 +70,7 @@ class SyncService:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        gateways: ChannelGatewayFactory,
+        gateways: SyncSources,
         intake: ReservationIntake,
         clock: Clock,
         ids: IdGenerator,
@@ -153,7 +167,7 @@ class SyncService:
         return await asyncio.to_thread(self._save, run, finish=True)
 
     async def _refresh_properties(
-        self, connection: Connection, gateway: ChannelGateway, run: SyncRun, progress: Progress
+        self, connection: Connection, gateway: CatalogSource, run: SyncRun, progress: Progress
     ) -> SyncRun:
         now = self._clock.now()
         async for hotel in gateway.list_properties():
@@ -179,7 +193,7 @@ class SyncService:
                 uow.commit()
 
     async def _import_reservations(
-        self, connection: Connection, gateway: ChannelGateway, run: SyncRun, progress: Progress
+        self, connection: Connection, gateway: ReservationFeed, run: SyncRun, progress: Progress
     ) -> SyncRun:
         stored: list[ChannelReservation] = []
         outcomes: Counter[str] = Counter()
@@ -207,7 +221,7 @@ class SyncService:
             await store_pending()
         unacknowledged = len(errors)
         acknowledged = 0
-        if stored:
+        if stored and gateway.acknowledges:
             # Only now, after every commit, may the channel forget these messages.
             try:
                 await gateway.acknowledge(stored)
@@ -223,7 +237,7 @@ class SyncService:
         counts["reservations"] = counts.get("reservations", 0) + len(stored)
         for name, value in outcomes.items():
             counts[name] = counts.get(name, 0) + value
-        if stored or errors:
+        if (stored or errors) and gateway.acknowledges:
             counts["acknowledged"] = counts.get("acknowledged", 0) + acknowledged
             counts[UNACKNOWLEDGED] = counts.get(UNACKNOWLEDGED, 0) + unacknowledged
         return attrs.evolve(run, counts=counts, errors=(*run.errors, *errors))

@@ -61,7 +61,9 @@ class Connection:
 
     id: UUID
     organization_id: UUID
-    channel: str = "booking"
+    #: The channel's key (``booking``, ...): which registered channel plug-in the connection
+    #: talks through. Required: the core dispatches on it and never assumes a channel.
+    channel: str
     auth_mode: AuthMode
     status: ConnectionStatus = ConnectionStatus.PENDING
     credential_ref: str | None = None

@@ -1,7 +1,17 @@
-"""Ports towards a channel (Booking.com today; Airbnb, Expedia, iCal later).
+"""Ports towards a channel (Booking.com today; iCal, Expedia-style OTA APIs later).
 
-A channel adapter implements :class:`ChannelGateway` and :class:`AuthorizationFlow` and speaks
-only domain types: external ids and values in, :class:`PushOutcome` out. Failures are raised as
+A channel is a key (``Connection.channel``) and one registered :class:`ChannelPlugin` that
+says what it can do: how an account is authorised (:class:`AuthorizationFlow` per
+:class:`~channel_manager.domain.connection.AuthMode`) and, per connection, a gateway made by
+its :class:`ChannelGatewayFactory`. A gateway offers capabilities, each its own port, and a
+use case asks for the one it needs:
+
+- :class:`CatalogSource`: the properties, room types and rate plans to map;
+- :class:`ReservationFeed`: reservation changes, acknowledged or not (``acknowledges``);
+- :class:`AriPublisher`: availability, restrictions and rates sent to the channel.
+
+:class:`ChannelGateway` is all three (Booking.com's gateway). Adapters speak only domain
+types: external ids and values in, :class:`PushOutcome` out. Failures are raised as
 :class:`~channel_manager.domain.errors.ChannelError` subclasses (retryable, permanent, auth).
 """
 
@@ -20,30 +30,59 @@ from channel_manager.domain.channel import (
     ExternalProperty,
     PushOutcome,
 )
-from channel_manager.domain.connection import AuthState, Connection
+from channel_manager.domain.connection import AuthMode, AuthState, Connection
 
 
-class ChannelGateway(Protocol):
-    """One connection's view of its channel. Async; owns its HTTP client until ``aclose``."""
+class Closeable(Protocol):
+    """Something that holds an HTTP client (or other resources) until ``aclose``."""
+
+    async def aclose(self) -> None:
+        """Release the HTTP client and anything else held open."""
+        ...
+
+
+class CatalogSource(Closeable, Protocol):
+    """What a connection may manage at its channel: properties, room types, rate plans."""
 
     def list_properties(self) -> AsyncIterator[ExternalProperty]:
-        """Every hotel the connection may manage, fetched page by page."""
+        """Every property the connection may manage, fetched page by page."""
         ...
 
     async def get_catalog(self, hotel_code: str) -> ExternalCatalog:
-        """The hotel with its room types and rate plans (for mapping)."""
+        """The property with its room types and rate plans (for mapping). A property outside
+        the connection is refused with a
+        :class:`~channel_manager.domain.errors.PermanentChannelError`."""
+        ...
+
+
+class ReservationFeed(Closeable, Protocol):
+    """Reservation changes (new, modified, cancelled) as the channel offers them.
+
+    Some channels repeat each message until it is acknowledged (Booking.com: pull, store,
+    acknowledge); others offer a snapshot or a stream that needs no answer. ``acknowledges``
+    says which: only when it is true does the caller acknowledge, after its commit.
+    """
+
+    @property
+    def acknowledges(self) -> bool:
+        """True when messages repeat until :meth:`acknowledge` is called for them."""
         ...
 
     def fetch_reservations(self) -> AsyncIterator[ChannelReservation]:
-        """Pending reservation messages (new, modified, cancelled), streamed.
-
-        The channel repeats them until acknowledged, so callers must be idempotent.
+        """Pending reservation messages, streamed. They may come again (redelivery, or until
+        acknowledged), so callers must be idempotent.
         """
         ...
 
     async def acknowledge(self, ack_keys: Sequence[ChannelReservation]) -> None:
-        """Tell the channel these messages are stored. Call only after our commit."""
+        """Tell the channel these messages are stored. Call only after our commit, and only
+        when :attr:`acknowledges` is true (a feed that does not acknowledge ignores it).
+        """
         ...
+
+
+class AriPublisher(Closeable, Protocol):
+    """Sends our calendar (availability, restrictions, rates) to the channel."""
 
     async def push_availability(self, request: AvailRequest) -> PushOutcome:
         """Send availability and restrictions; raise on transport/auth failure."""
@@ -53,13 +92,42 @@ class ChannelGateway(Protocol):
         """Send rates; raise on transport/auth failure."""
         ...
 
-    async def aclose(self) -> None:
-        """Release the HTTP client and anything else held open."""
+
+class ChannelGateway(CatalogSource, ReservationFeed, AriPublisher, Protocol):
+    """One connection's view of a channel that has every capability (Booking.com). Async;
+    owns its HTTP client until ``aclose``."""
+
+
+class CatalogSources(Protocol):
+    """Makes the :class:`CatalogSource` of one connection."""
+
+    def for_connection(self, connection: Connection) -> CatalogSource:
+        """A catalog source for ``connection``; the caller closes it with ``aclose``."""
+        ...
+
+
+class ReservationFeeds(Protocol):
+    """Makes the :class:`ReservationFeed` of one connection."""
+
+    def for_connection(self, connection: Connection) -> ReservationFeed:
+        """A reservation feed for ``connection``; the caller closes it with ``aclose``."""
+        ...
+
+
+class AriPublishers(Protocol):
+    """Makes the :class:`AriPublisher` of one connection."""
+
+    def for_connection(self, connection: Connection) -> AriPublisher:
+        """A publisher for ``connection``; the caller closes it with ``aclose``."""
         ...
 
 
 class ChannelGatewayFactory(Protocol):
-    """Makes a gateway bound to one connection (credentials looked up from the vault)."""
+    """Makes a gateway bound to one connection (credentials looked up from the vault).
+
+    It is every ``...Sources``/``...Feeds``/``...Publishers`` factory at once, so a use case
+    can ask for just the capability it needs.
+    """
 
     def for_connection(self, connection: Connection) -> ChannelGateway:
         """A gateway for ``connection``; the caller closes it with ``aclose``."""
@@ -100,4 +168,33 @@ class AuthorizationFlow(Protocol):
 
     async def revoke(self, credentials: bytes) -> None:
         """Tell the channel to forget the grant, where it supports that."""
+        ...
+
+
+class ChannelPlugin(Protocol):
+    """One channel as the container registers it: its key and what it can do.
+
+    The registry dispatches on ``Connection.channel``; the core never names a channel.
+    """
+
+    @property
+    def key(self) -> str:
+        """The channel's key, as stored in ``Connection.channel`` and used in the connect
+        paths (``/connect/{key}``, ``/oauth/{key}/callback``)."""
+        ...
+
+    @property
+    def authorizers(self) -> Mapping[AuthMode, AuthorizationFlow]:
+        """How an account of this channel is authorised, by mode (empty: not through a
+        redirect flow)."""
+        ...
+
+    @property
+    def default_auth_mode(self) -> AuthMode | None:
+        """The mode used when a connect request names none (``None``: none is assumed)."""
+        ...
+
+    @property
+    def gateways(self) -> ChannelGatewayFactory:
+        """Gateways bound to one connection of this channel."""
         ...

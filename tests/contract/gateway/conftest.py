@@ -1,14 +1,29 @@
-"""Fixtures of the channel gateway contract suite: one ``harness`` per implementation."""
+"""Fixtures of the channel contract suites: one harness per implementation of a capability.
+
+Each capability fixture lists every channel adapter that offers the capability; a new channel
+adds its harness to the fixtures of the capabilities it has. Booking.com's own rules have
+their fixture too (``booking_like``): the Booking.com gateway, and the in-memory fake the
+tests register as ``booking`` in its place.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from gateway_harness import FakeHarness, GatewayHarness
+from gateway_harness import (
+    CatalogHarness,
+    FakeHarness,
+    FeedHarness,
+    GatewayHarness,
+    PublisherHarness,
+)
 from sandbox_harness import SandboxHarness
 
 from booking_sandbox.server import SandboxServer
+
+#: The implementations of every capability (both have all three).
+IMPLEMENTATIONS = ["fake", "booking"]
 
 
 @pytest.fixture
@@ -28,10 +43,8 @@ async def booking() -> AsyncIterator[SandboxHarness]:
         await harness.aclose()
 
 
-@pytest.fixture(params=["fake", "booking"])
-async def harness(request: pytest.FixtureRequest) -> AsyncIterator[GatewayHarness]:
-    """The gateway under test with the channel behind it."""
-    if request.param == "fake":
+async def _harness(name: str) -> AsyncIterator[GatewayHarness]:
+    if name == "fake":
         fake = FakeHarness()
         yield fake
         await fake.gateway.aclose()
@@ -40,3 +53,41 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[GatewayHarnes
         real = SandboxHarness(server)
         yield real
         await real.aclose()
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+async def catalog_harness(request: pytest.FixtureRequest) -> AsyncIterator[CatalogHarness]:
+    """A channel's catalog source, with the channel behind it."""
+    async for harness in _harness(request.param):
+        yield harness
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+async def feed_harness(request: pytest.FixtureRequest) -> AsyncIterator[FeedHarness]:
+    """A channel's reservation feed, with the channel behind it."""
+    async for harness in _harness(request.param):
+        yield harness
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+async def acknowledging_harness(request: pytest.FixtureRequest) -> AsyncIterator[FeedHarness]:
+    """A channel whose reservation feed repeats messages until acknowledged (a feed that
+    does not acknowledge is not listed here; the feed suite covers it)."""
+    async for harness in _harness(request.param):
+        assert harness.feed.acknowledges
+        yield harness
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+async def publisher_harness(request: pytest.FixtureRequest) -> AsyncIterator[PublisherHarness]:
+    """A channel's ARI publisher, with the channel behind it."""
+    async for harness in _harness(request.param):
+        yield harness
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+async def booking_like(request: pytest.FixtureRequest) -> AsyncIterator[GatewayHarness]:
+    """Booking.com's gateway against the sandbox, and the in-memory fake that stands in for
+    it in every other test (so it must keep Booking.com's rules too)."""
+    async for harness in _harness(request.param):
+        yield harness

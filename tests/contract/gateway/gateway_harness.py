@@ -1,9 +1,12 @@
-"""What the ChannelGateway contract suite needs from each implementation under test.
+"""What the channel contract suites need from each implementation under test.
 
-A harness owns a gateway and the channel behind it: it knows which hotels exist, can make the
+There is one generic suite per capability of a channel (``CatalogSource``, ``ReservationFeed``,
+``AriPublisher``); every channel adapter with that capability passes it, fakes included. A
+harness owns the adapter and the channel behind it: it knows which hotels exist, can make the
 channel create reservation messages, inject faults and read back the ARI state a push set.
+Each capability has its harness protocol below; a channel implements the ones it offers.
 The in-memory harness drives a ``FakeChannel``; the sandbox harness (``sandbox_harness``) a
-``SandboxServer`` over real HTTP.
+``SandboxServer`` over real HTTP. Both have every capability (``GatewayHarness``).
 """
 
 from __future__ import annotations
@@ -33,7 +36,12 @@ from channel_manager.domain.channel import (
 from channel_manager.domain.errors import RetryableChannelError
 from channel_manager.domain.money import Money
 from channel_manager.domain.reservation import Reservation, ReservationStatus, Revision, RoomStay
-from channel_manager.ports.channel import ChannelGateway
+from channel_manager.ports.channel import (
+    AriPublisher,
+    CatalogSource,
+    ChannelGateway,
+    ReservationFeed,
+)
 
 
 class Fault(StrEnum):
@@ -51,14 +59,16 @@ class Fault(StrEnum):
 THROTTLE_SECONDS = 7
 
 
-class GatewayHarness(Protocol):
-    """One implementation of the channel under test, with its gateway."""
+class ChannelHarness(Protocol):
+    """What every capability's harness has: the channel's hotels and its faults."""
 
-    name: str
-    gateway: ChannelGateway
+    @property
+    def name(self) -> str:
+        """The implementation's name (the test id)."""
+        ...
 
     def hotel_codes(self) -> list[str]:
-        """Hotels the gateway may manage, sorted."""
+        """Hotels the connection may manage, sorted."""
         ...
 
     def currency(self, hotel_code: str) -> str:
@@ -69,16 +79,43 @@ class GatewayHarness(Protocol):
         """A (room type code, rate plan code) that the hotel sells."""
         ...
 
+    def inject(self, fault: Fault, operation: GatewayOperation, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``operation`` meet ``fault``."""
+        ...
+
+
+class CatalogHarness(ChannelHarness, Protocol):
+    """A channel with a catalog."""
+
+    @property
+    def catalog(self) -> CatalogSource:
+        """The catalog source under test."""
+        ...
+
+
+class FeedHarness(ChannelHarness, Protocol):
+    """A channel with a reservation feed."""
+
+    @property
+    def feed(self) -> ReservationFeed:
+        """The reservation feed under test."""
+        ...
+
     async def book(self, hotel_code: str) -> str:
-        """Make the channel queue a new reservation; its external id."""
+        """Make the channel offer a new reservation; its external id."""
         ...
 
     async def change(self, reservation_id: str, kind: ReservationMessageKind) -> None:
-        """Make the channel queue a modification or cancellation."""
+        """Make the channel offer a modification or cancellation."""
         ...
 
-    def inject(self, fault: Fault, operation: GatewayOperation, times: int = 1) -> None:
-        """Make the next ``times`` calls of ``operation`` meet ``fault``."""
+
+class PublisherHarness(ChannelHarness, Protocol):
+    """A channel we publish our calendar to, whose state can be read back."""
+
+    @property
+    def publisher(self) -> AriPublisher:
+        """The ARI publisher under test."""
         ...
 
     def availability(self, hotel_code: str, room_code: str, day: date) -> int | None:
@@ -88,6 +125,34 @@ class GatewayHarness(Protocol):
     def rate(self, hotel_code: str, room_code: str, rate_code: str, day: date) -> Decimal | None:
         """The rate the channel holds."""
         ...
+
+
+class GatewayHarness(CatalogHarness, FeedHarness, PublisherHarness, Protocol):
+    """A channel with every capability (Booking.com and its in-memory stand-in), one gateway
+    offering all of them."""
+
+    @property
+    def gateway(self) -> ChannelGateway:
+        """The gateway under test."""
+        ...
+
+
+class WholeGateway:
+    """Each capability of a harness's one ``gateway``."""
+
+    gateway: ChannelGateway
+
+    @property
+    def catalog(self) -> CatalogSource:
+        return self.gateway
+
+    @property
+    def feed(self) -> ReservationFeed:
+        return self.gateway
+
+    @property
+    def publisher(self) -> AriPublisher:
+        return self.gateway
 
 
 def fake_catalog(hotel_code: str, currency: str, rooms: int, plans: int) -> ExternalCatalog:
@@ -101,7 +166,7 @@ def fake_catalog(hotel_code: str, currency: str, rooms: int, plans: int) -> Exte
     )
 
 
-class FakeHarness:
+class FakeHarness(WholeGateway):
     """The in-memory channel: three connected hotels and one not connected."""
 
     name = "fake"

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 import httpx
-from gateway_harness import THROTTLE_SECONDS, Fault
+from gateway_harness import THROTTLE_SECONDS, Fault, WholeGateway
 from tests.support.clock import shifted_now
 
 from booking_sandbox.model import ConnectionStatus
@@ -52,7 +52,7 @@ class RecordingSink:
         self.records.append(record)
 
 
-class SandboxHarness:
+class SandboxHarness(WholeGateway):
     """A started ``SandboxServer`` and a ``BookingChannelGateway`` using its machine account."""
 
     name = "booking"

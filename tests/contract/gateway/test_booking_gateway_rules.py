@@ -343,6 +343,7 @@ async def _oauth2_connection_round_trip(sandbox_server: SandboxServer) -> None:
     connection = Connection(
         id=uuid.uuid4(),
         organization_id=state.organization_id,
+        channel="booking",
         auth_mode=AuthMode.OAUTH2,
         credential_ref="connection:x",
         created_at=shifted_now(),

@@ -48,6 +48,7 @@ def new_connection(organization_id: UUID, created_minute: int = 0) -> Connection
     return Connection(
         id=uuid4(),
         organization_id=organization_id,
+        channel="booking",
         auth_mode=AuthMode.OAUTH2,
         created_at=at(created_minute),
     )

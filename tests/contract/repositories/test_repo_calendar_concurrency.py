@@ -51,6 +51,7 @@ def test_a_change_and_a_booking_of_one_night_publish_in_turn(postgres_engine, fi
     connection = Connection(
         id=uuid4(),
         organization_id=organization.id,
+        channel="booking",
         auth_mode=AuthMode.OAUTH2,
         status=ConnectionStatus.ACTIVE,
         credential_ref="vault:1",

@@ -41,6 +41,8 @@ DESIGN_PATHS = {
     ("get", "/api/v1/connections/{connection_id}/messages"),
     ("get", "/connect/booking"),
     ("get", "/oauth/booking/callback"),
+    ("get", "/connect/{channel}"),
+    ("get", "/oauth/{channel}/callback"),
     ("post", "/ota/booking/reservations"),
     ("get", "/healthz"),
 }
@@ -371,7 +373,9 @@ def test_a_revoked_connection_gets_409_for_sync_properties_and_retry(api: Api) -
         GatewayOperation.PUSH_AVAILABILITY, PermanentChannelError("402", "room not active")
     )
     asyncio.run(api.container.dispatcher().dispatch_due("w1"))
-    api.container.connect().move_hotel(HOTEL, api.other.id, "ticket 9: deed shown")
+    api.container.connect().move_hotel(
+        HOTEL, api.other.id, "ticket 9: deed shown", channel="booking"
+    )
     channel.enqueue(booking("R1"))
     channel.calls.clear()
 

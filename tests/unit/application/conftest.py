@@ -39,11 +39,15 @@ class World:
     async def connect(self) -> Connection:
         """Connect through the oauth2 flow, approving at the fake channel's page."""
         connect = self.container.connect()
-        url = connect.begin(self.organization.id, AuthMode.OAUTH2, binding="browser-a")
+        url = connect.begin(
+            self.organization.id, AuthMode.OAUTH2, binding="browser-a", channel="booking"
+        )
         flow = self.container.authorizers()[AuthMode.OAUTH2]
         assert isinstance(flow, FakeOAuth2Authorizer)
         params = flow.approve(url)
-        return await connect.complete(params["state"], params, binding="browser-a")
+        return await connect.complete(
+            params["state"], params, binding="browser-a", channel="booking"
+        )
 
     async def deliver_opening(self) -> None:
         """Deliver what is due now (after a first mapping: its rooms' whole calendar) and set

@@ -42,6 +42,7 @@ class Hotel:
         self.connection = Connection(
             id=uuid4(),
             organization_id=organization.id,
+            channel="booking",
             auth_mode=AuthMode.OAUTH2,
             status=ConnectionStatus.ACTIVE,
             credential_ref="vault:1",

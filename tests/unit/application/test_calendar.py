@@ -83,6 +83,7 @@ def _second_connection(world: World, plan: RatePlan) -> Connection:
     connection = Connection(
         id=uuid4(),
         organization_id=world.organization.id,
+        channel="booking",
         auth_mode=AuthMode.OAUTH2,
         status=ConnectionStatus.ACTIVE,
         credential_ref="vault:other",

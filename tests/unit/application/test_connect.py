@@ -40,39 +40,47 @@ async def test_approved_flow_creates_an_active_connection_with_sealed_credential
 
 async def test_a_state_cannot_be_used_twice(world: World) -> None:
     connect = world.container.connect()
-    url = connect.begin(world.organization.id, AuthMode.OAUTH2, binding="browser-a")
+    url = connect.begin(
+        world.organization.id, AuthMode.OAUTH2, binding="browser-a", channel="booking"
+    )
     params = _flow(world).approve(url)
-    await connect.complete(params["state"], params, binding="browser-a")
+    await connect.complete(params["state"], params, binding="browser-a", channel="booking")
 
     with pytest.raises(AuthStateReused):
-        await connect.complete(params["state"], params, binding="browser-a")
+        await connect.complete(params["state"], params, binding="browser-a", channel="booking")
 
 
 async def test_an_expired_state_is_refused(world: World) -> None:
     connect = world.container.connect()
-    url = connect.begin(world.organization.id, AuthMode.OAUTH2, binding="browser-a")
+    url = connect.begin(
+        world.organization.id, AuthMode.OAUTH2, binding="browser-a", channel="booking"
+    )
     params = _flow(world).approve(url)
     world.clock.advance(timedelta(hours=2))
 
     with pytest.raises(AuthStateExpired):
-        await connect.complete(params["state"], params, binding="browser-a")
+        await connect.complete(params["state"], params, binding="browser-a", channel="booking")
 
 
 async def test_an_unknown_state_is_refused(world: World) -> None:
     with pytest.raises(UnknownAuthState):
-        await world.container.connect().complete("never-issued", {"code": "x"}, binding="browser-a")
+        await world.container.connect().complete(
+            "never-issued", {"code": "x"}, binding="browser-a", channel="booking"
+        )
 
 
 async def test_denial_creates_no_connection_and_burns_the_state(world: World) -> None:
     connect = world.container.connect()
-    url = connect.begin(world.organization.id, AuthMode.OAUTH2, binding="browser-a")
+    url = connect.begin(
+        world.organization.id, AuthMode.OAUTH2, binding="browser-a", channel="booking"
+    )
     params = _flow(world).deny(url)
 
     with pytest.raises(ChannelAuthError):
-        await connect.complete(params["state"], params, binding="browser-a")
+        await connect.complete(params["state"], params, binding="browser-a", channel="booking")
     assert world.container.queries().connections(world.organization.id) == []
     with pytest.raises(AuthStateReused):
-        await connect.complete(params["state"], params, binding="browser-a")
+        await connect.complete(params["state"], params, binding="browser-a", channel="booking")
 
 
 @pytest.mark.parametrize("callback_binding", ["browser-b", None])
@@ -80,15 +88,19 @@ async def test_a_callback_from_another_browser_or_caller_is_refused_and_leaves_t
     world: World, callback_binding: str | None
 ) -> None:
     connect = world.container.connect()
-    url = connect.begin(world.organization.id, AuthMode.OAUTH2, binding="browser-a")
+    url = connect.begin(
+        world.organization.id, AuthMode.OAUTH2, binding="browser-a", channel="booking"
+    )
     params = _flow(world).approve(url)
 
     with pytest.raises(AuthStateForeign, match="another browser"):
-        await connect.complete(params["state"], params, binding=callback_binding)
+        await connect.complete(params["state"], params, binding=callback_binding, channel="booking")
 
     assert world.container.queries().connections(world.organization.id) == []
     # The browser that started the flow can still finish it.
-    connection = await connect.complete(params["state"], params, binding="browser-a")
+    connection = await connect.complete(
+        params["state"], params, binding="browser-a", channel="booking"
+    )
     assert connection.status is ConnectionStatus.ACTIVE
 
 

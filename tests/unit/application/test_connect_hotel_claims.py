@@ -45,16 +45,18 @@ def _organization(world: World, name: str) -> Organization:
 
 async def _connect_oauth(world: World, organization: Organization, *hotels: str) -> Connection:
     connect = world.container.connect()
-    url = connect.begin(organization.id, AuthMode.OAUTH2, binding=BROWSER)
+    url = connect.begin(organization.id, AuthMode.OAUTH2, binding=BROWSER, channel="booking")
     params = _oauth(world).approve(url, hotels or None)
-    return await connect.complete(params["state"], params, binding=BROWSER)
+    return await connect.complete(params["state"], params, binding=BROWSER, channel="booking")
 
 
 async def _connect_extranet(world: World, organization: Organization, hotel: str) -> Connection:
     connect = world.container.connect()
-    url = connect.begin(organization.id, AuthMode.BOOKING_CONNECTIVITY, hotel, binding=BROWSER)
+    url = connect.begin(
+        organization.id, AuthMode.BOOKING_CONNECTIVITY, hotel, binding=BROWSER, channel="booking"
+    )
     params = _extranet(world).request_connection(url)
-    return await connect.complete(params["state"], params, binding=BROWSER)
+    return await connect.complete(params["state"], params, binding=BROWSER, channel="booking")
 
 
 def _claimed_by(world: World, hotel: str) -> object:
@@ -115,11 +117,15 @@ async def test_the_takeover_through_the_return_url_is_refused(world: World) -> N
     victim = await _connect_extranet(world, world.organization, HOTEL)
     attacker = _organization(world, "Mallory Stays")
     connect = world.container.connect()
-    url = connect.begin(attacker.id, AuthMode.BOOKING_CONNECTIVITY, HOTEL, binding=BROWSER)
+    url = connect.begin(
+        attacker.id, AuthMode.BOOKING_CONNECTIVITY, HOTEL, binding=BROWSER, channel="booking"
+    )
     returned = _extranet(world).cancel_connection(url)  # the return URL's state, no request
 
     with pytest.raises(HotelAlreadyHeld, match="another organisation"):
-        await connect.complete(returned["state"], {"state": returned["state"]}, binding=BROWSER)
+        await connect.complete(
+            returned["state"], {"state": returned["state"]}, binding=BROWSER, channel="booking"
+        )
 
     assert _connections(world, attacker) == []
     assert _claimed_by(world, HOTEL) == victim.id
@@ -132,12 +138,16 @@ async def test_a_connected_hotel_nobody_holds_is_not_proof_of_anything(world: Wo
     assert HOTEL in world.channel.connected
     connect = world.container.connect()
     url = connect.begin(
-        world.organization.id, AuthMode.BOOKING_CONNECTIVITY, HOTEL, binding=BROWSER
+        world.organization.id,
+        AuthMode.BOOKING_CONNECTIVITY,
+        HOTEL,
+        binding=BROWSER,
+        channel="booking",
     )
     params = _extranet(world).request_connection(url)  # connected: nothing to request
 
     with pytest.raises(HotelAlreadyConnected, match="move-hotel"):
-        await connect.complete(params["state"], params, binding=BROWSER)
+        await connect.complete(params["state"], params, binding=BROWSER, channel="booking")
     assert _connections(world, world.organization) == []
 
 
@@ -152,6 +162,7 @@ async def test_disconnect_leaves_a_hotel_another_connection_holds_connected(
     leftover = Connection(
         id=uuid4(),
         organization_id=other.id,
+        channel="booking",
         auth_mode=AuthMode.BOOKING_CONNECTIVITY,
         created_at=world.clock.now(),
     ).activate("leftover-ref", world.clock.now(), HOTEL)
@@ -187,7 +198,9 @@ async def test_the_operator_moves_a_hotel_and_it_is_logged(
     owner = _organization(world, "Rightful Owner")
     caplog.set_level(logging.WARNING, logger="channel_manager.application.connect")
 
-    move = world.container.connect().move_hotel(HOTEL, owner.id, "ticket 42: deed shown")
+    move = world.container.connect().move_hotel(
+        HOTEL, owner.id, "ticket 42: deed shown", channel="booking"
+    )
 
     assert move.connection.organization_id == owner.id
     assert move.connection.status is ConnectionStatus.ACTIVE
@@ -213,12 +226,12 @@ def test_a_move_needs_a_reason_a_known_organisation_and_a_change(world: World) -
     connect = world.container.connect()
     owner = _organization(world, "Rightful Owner")
     with pytest.raises(InvalidRequest, match="reason"):
-        connect.move_hotel(HOTEL, owner.id, "  ")
+        connect.move_hotel(HOTEL, owner.id, "  ", channel="booking")
     with pytest.raises(NotFound):
-        connect.move_hotel(HOTEL, uuid4(), "ticket 7")
-    connect.move_hotel(HOTEL, owner.id, "ticket 7")
+        connect.move_hotel(HOTEL, uuid4(), "ticket 7", channel="booking")
+    connect.move_hotel(HOTEL, owner.id, "ticket 7", channel="booking")
     with pytest.raises(InvalidRequest, match="already held by that organisation"):
-        connect.move_hotel(HOTEL, owner.id, "ticket 8")
+        connect.move_hotel(HOTEL, owner.id, "ticket 8", channel="booking")
 
 
 async def test_an_oauth_flow_started_for_a_typed_hotel_id_neither_claims_nor_becomes_it(
@@ -231,10 +244,10 @@ async def test_an_oauth_flow_started_for_a_typed_hotel_id_neither_claims_nor_bec
     theirs, mine = "7000001", "7000002"
     attacker = _organization(world, "Mallory Ltd")
     connect = world.container.connect()
-    url = connect.begin(attacker.id, AuthMode.OAUTH2, theirs, binding=BROWSER)
+    url = connect.begin(attacker.id, AuthMode.OAUTH2, theirs, binding=BROWSER, channel="booking")
     params = _oauth(world).approve(url, [mine])
 
-    connection = await connect.complete(params["state"], params, binding=BROWSER)
+    connection = await connect.complete(params["state"], params, binding=BROWSER, channel="booking")
 
     assert connection.external_account_id != theirs
     assert _claimed_by(world, theirs) is None

@@ -25,7 +25,7 @@ def _s256(verifier: str) -> str:
 def _begin(world: World) -> tuple[str, dict[str, str]]:
     """Start the oauth2 flow; the authorisation URL and the fake channel's callback params."""
     url = world.container.connect().begin(
-        world.organization.id, AuthMode.OAUTH2, binding="browser-a"
+        world.organization.id, AuthMode.OAUTH2, binding="browser-a", channel="booking"
     )
     flow = world.container.authorizers()[AuthMode.OAUTH2]
     assert isinstance(flow, FakeOAuth2Authorizer)
@@ -49,7 +49,7 @@ async def test_the_stored_verifier_is_sealed_and_the_exchange_uses_the_plaintext
     assert verifier not in stored
     # The fake channel checks the verifier against the challenge its code is bound to.
     connection = await world.container.connect().complete(
-        params["state"], params, binding="browser-a"
+        params["state"], params, binding="browser-a", channel="booking"
     )
     assert connection.status is ConnectionStatus.ACTIVE
 
@@ -62,5 +62,7 @@ async def test_a_verifier_that_cannot_be_opened_connects_nothing(world: World) -
         uow.commit()
 
     with pytest.raises(ChannelAuthError, match="start it again"):
-        await world.container.connect().complete(params["state"], params, binding="browser-a")
+        await world.container.connect().complete(
+            params["state"], params, binding="browser-a", channel="booking"
+        )
     assert world.container.queries().connections(world.organization.id) == []

@@ -155,6 +155,7 @@ def world() -> World:
         container.intake(),
         container.message_log(),
         container.clock(),
+        channel="booking",
         endpoint=ENDPOINT,
         status_of=status_of,
     )
@@ -298,6 +299,7 @@ def test_a_body_that_cannot_be_shared_is_not_logged_whole(world: World) -> None:
         world.container.intake(),
         world.container.message_log(),
         world.container.clock(),
+        channel="booking",
         endpoint=ENDPOINT,
         status_of=status_of,
     )

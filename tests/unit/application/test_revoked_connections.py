@@ -47,7 +47,9 @@ def _forget_what_the_channel_saw(world: World) -> None:
 def _move_away(world: World) -> Connection:
     """The operator moves ``HOTEL`` to another organisation; its new connection."""
     rightful = world.container.inventory().ensure_organization("Rightful Owner")
-    move = world.container.connect().move_hotel(HOTEL, rightful.id, "ticket 7: deed shown")
+    move = world.container.connect().move_hotel(
+        HOTEL, rightful.id, "ticket 7: deed shown", channel="booking"
+    )
     return move.connection
 
 
@@ -151,12 +153,16 @@ async def _extranet_holder(world: World) -> Connection:
     world.channel.connected.discard(HOTEL)  # not yet connected: the Extranet request is real
     connect = world.container.connect()
     url = connect.begin(
-        world.organization.id, AuthMode.BOOKING_CONNECTIVITY, HOTEL, binding=BROWSER
+        world.organization.id,
+        AuthMode.BOOKING_CONNECTIVITY,
+        HOTEL,
+        binding=BROWSER,
+        channel="booking",
     )
     flow = world.container.authorizers()[AuthMode.BOOKING_CONNECTIVITY]
     assert isinstance(flow, FakeConnectivityAuthorizer)
     params = flow.request_connection(url)
-    return await connect.complete(params["state"], params, binding=BROWSER)
+    return await connect.complete(params["state"], params, binding=BROWSER, channel="booking")
 
 
 def _drop_claim(world: World, connection: Connection) -> None:

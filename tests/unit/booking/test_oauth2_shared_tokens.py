@@ -111,6 +111,7 @@ async def test_two_gateways_of_one_connection_refresh_the_token_once() -> None:
     connection = Connection(
         id=UUID(int=7),
         organization_id=UUID(int=1),
+        channel="booking",
         auth_mode=AuthMode.OAUTH2,
         status=ConnectionStatus.ACTIVE,
         credential_ref="vault:conn",

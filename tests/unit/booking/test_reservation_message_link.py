@@ -55,6 +55,7 @@ async def test_fetched_reservations_carry_the_log_id_of_their_message() -> None:
     connection = Connection(
         id=UUID(int=7),
         organization_id=UUID(int=1),
+        channel="booking",
         auth_mode=AuthMode.BOOKING_CONNECTIVITY,
         external_account_id="1000001",
         status=ConnectionStatus.ACTIVE,

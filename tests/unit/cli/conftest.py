@@ -84,6 +84,7 @@ def world(container: Container) -> World:
     connection = Connection(
         id=uuid4(),
         organization_id=organization.id,
+        channel="booking",
         auth_mode=AuthMode.OAUTH2,
         status=ConnectionStatus.ACTIVE,
         credential_ref="cred-1",

@@ -29,6 +29,7 @@ def connection(status: ConnectionStatus) -> Connection:
     return Connection(
         id=UUID(int=1),
         organization_id=UUID(int=2),
+        channel="booking",
         auth_mode=AuthMode.OAUTH2,
         status=status,
         created_at=NOW,

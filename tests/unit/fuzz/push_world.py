@@ -48,6 +48,7 @@ def _map_seed_hotels(container: Container) -> None:
     connection = Connection(
         id=uuid4(),
         organization_id=organization.id,
+        channel="booking",
         auth_mode=AuthMode.OAUTH2,
         status=ConnectionStatus.ACTIVE,
         created_at=now,

@@ -52,8 +52,11 @@ class MappedHotel:
     unit_id: UUID
 
 
-def map_hotel(container: Container, hotel_code: str = HOTEL_CODE) -> MappedHotel:
-    """Seed an organisation, property, unit, active connection and property + unit mapping."""
+def map_hotel(
+    container: Container, hotel_code: str = HOTEL_CODE, *, channel: str = "booking"
+) -> MappedHotel:
+    """Seed an organisation, property, unit, active connection (on ``channel``) and property
+    + unit mapping."""
     inventory = container.inventory()
     organization = inventory.ensure_organization(f"Hotelier {hotel_code}")
     prop = inventory.create_property(organization.id, "Seaside", "EUR")
@@ -62,6 +65,7 @@ def map_hotel(container: Container, hotel_code: str = HOTEL_CODE) -> MappedHotel
     connection = Connection(
         id=uuid4(),
         organization_id=organization.id,
+        channel=channel,
         auth_mode=AuthMode.OAUTH2,
         status=ConnectionStatus.ACTIVE,
         created_at=now,

@@ -46,13 +46,16 @@ def connect_hotel(world: World, *hotel_codes: str, organization_id: UUID | None 
     """Connect through OAuth, granting ``hotel_codes`` only; the new connection's id."""
     connect_service = world.container.connect()
     url = connect_service.begin(
-        organization_id or world.organization_id, AuthMode.OAUTH2, binding="test-caller"
+        organization_id or world.organization_id,
+        AuthMode.OAUTH2,
+        binding="test-caller",
+        channel="booking",
     )
     authorizer = world.container.authorizers()[AuthMode.OAUTH2]
     assert isinstance(authorizer, FakeOAuth2Authorizer)
     params = authorizer.approve(url, hotel_codes)
     connection = asyncio.run(
-        connect_service.complete(params["state"], params, binding="test-caller")
+        connect_service.complete(params["state"], params, binding="test-caller", channel="booking")
     )
     return connection.id
 

@@ -91,13 +91,16 @@ def connect(world: World, organization_id: UUID | None = None) -> UUID:
     """Go through the OAuth flow with the fake authoriser; the new connection's id."""
     connect_service = world.container.connect()
     url = connect_service.begin(
-        organization_id or world.organization_id, AuthMode.OAUTH2, binding="test-caller"
+        organization_id or world.organization_id,
+        AuthMode.OAUTH2,
+        binding="test-caller",
+        channel="booking",
     )
     authorizer = world.container.authorizers()[AuthMode.OAUTH2]
     assert isinstance(authorizer, FakeOAuth2Authorizer)
     params = authorizer.approve(url)
     connection = asyncio.run(
-        connect_service.complete(params["state"], params, binding="test-caller")
+        connect_service.complete(params["state"], params, binding="test-caller", channel="booking")
     )
     return connection.id
 

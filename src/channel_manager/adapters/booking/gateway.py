@@ -62,6 +62,9 @@ _MAX_PAGES = 10_000
 class BookingChannelGateway:
     """One connection's view of Booking.com (see the ``ChannelGateway`` port)."""
 
+    #: Booking.com repeats every reservation message until it is acknowledged.
+    acknowledges = True
+
     def __init__(
         self,
         api: BookingApi,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
+import attrs
+
 from channel_manager.adapters.booking.api import BookingApi
 from channel_manager.adapters.booking.connectivity import BookingConnectivityAuthorizer
 from channel_manager.adapters.booking.endpoints import BookingEndpoints
@@ -26,6 +28,9 @@ from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFacto
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.vault import Secret
 from channel_manager.settings import ClosedToArrivalMode, Settings
+
+#: Booking.com's channel key (``Connection.channel``, ``/connect/booking``).
+BOOKING_CHANNEL = "booking"
 
 
 def endpoints_from(settings: Settings) -> BookingEndpoints:
@@ -106,3 +111,14 @@ class BookingAdapters:
     async def aclose(self) -> None:
         """Close the shared HTTP client."""
         await self.http.aclose()
+
+
+@attrs.frozen(kw_only=True)
+class BookingChannel:
+    """Booking.com as a registered channel plug-in (``ChannelPlugin``): its authorisers, its
+    gateway factory, and the mode a connect request that names none uses."""
+
+    authorizers: Mapping[AuthMode, AuthorizationFlow]
+    gateways: ChannelGatewayFactory
+    default_auth_mode: AuthMode | None
+    key: str = BOOKING_CHANNEL

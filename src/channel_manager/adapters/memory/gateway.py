@@ -269,6 +269,9 @@ class FakeChannelGateway:
     """``ChannelGateway`` over a :class:`FakeChannel`; ``hotel_codes`` scopes it to the hotels
     one connection may manage (``None``: every connected hotel, as a machine account sees)."""
 
+    #: Messages repeat until acknowledged, as Booking.com's do.
+    acknowledges = True
+
     def __init__(self, channel: FakeChannel, hotel_codes: frozenset[str] | None = None) -> None:
         self.channel = channel
         self._hotel_codes = hotel_codes

@@ -16,7 +16,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from channel_manager.container import Container, close_resources, open_resources
+from channel_manager.container import BOOKING, Container, close_resources, open_resources
 from channel_manager.domain.sync import SyncRun, SyncRunStatus
 from channel_manager.entrypoints.cli import context, lookup, render
 from channel_manager.entrypoints.cli.errors import ExitCode
@@ -95,7 +95,7 @@ def connections_move_hotel(
     container = context.get_container()
     configure_logging(container.settings())
     target = lookup.organization_named(container, organization)
-    move = container.connect().move_hotel(hotel_id, target.id, reason)
+    move = container.connect().move_hotel(hotel_id, target.id, reason, channel=BOOKING)
     context.emit(
         f"moved Booking.com property {move.hotel_id} to {target.name}: "
         f"connection {move.connection.id} ({move.connection.status.value})"

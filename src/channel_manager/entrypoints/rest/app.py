@@ -24,7 +24,12 @@ from channel_manager.entrypoints.rest.auth import (
     authenticate,
     bearer_token,
 )
-from channel_manager.entrypoints.rest.connect import booking_callback, connect_booking
+from channel_manager.entrypoints.rest.connect import (
+    booking_callback,
+    channel_callback,
+    connect_booking,
+    connect_channel,
+)
 from channel_manager.entrypoints.rest.json_depth import JsonDepthMiddleware
 from channel_manager.entrypoints.rest.openapi_pages import (
     RENDER_PLUGINS,
@@ -134,6 +139,8 @@ def create_app(
             openapi_json,
             connect_booking,
             booking_callback,
+            connect_channel,
+            channel_callback,
             *extra_handlers,
         ],
         dependencies=dependencies,

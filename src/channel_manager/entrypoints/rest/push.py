@@ -31,14 +31,17 @@ from litestar.openapi.spec import (
 )
 
 from channel_manager.application.push_intake import PushIntake
-from channel_manager.container import Container
+from channel_manager.container import BOOKING, Container
 from channel_manager.entrypoints.rest.errors import status_for
 from channel_manager.entrypoints.rest.push_gate import PushGate
 from channel_manager.ports.inbound import PushRefused, RefusalReason
 
 logger = logging.getLogger(__name__)
 
-PUSH_PATH = "/ota/booking/reservations"
+#: The channel whose OTA push senders deliver here: reservations are routed among its
+#: connections by (channel, HotelCode).
+PUSH_CHANNEL = BOOKING
+PUSH_PATH = f"/ota/{PUSH_CHANNEL}/reservations"
 #: Pushes decoded and stored at once, each in a thread of its own. More only adds threads
 #: contending for the GIL and the connection pool: past what one process sustains, 40 threads
 #: (anyio's default) made each push cost ~60% more CPU, so the overload fed itself. Waiting
@@ -116,6 +119,7 @@ def push_handlers(container: Container) -> list[HTTPRouteHandler]:
         container.intake(),
         container.message_log(),
         container.clock(),
+        channel=PUSH_CHANNEL,
         endpoint=PUSH_PATH,
         status_of=lambda error: status_for(error)[0],  # a push and an API call agree
     )

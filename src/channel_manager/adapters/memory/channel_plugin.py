@@ -1,0 +1,42 @@
+"""The in-memory fake channel as a registered channel plug-in: a :class:`FakeChannel`'s
+gateway factory and both fake authorisers under one key (``booking`` in the tests' container,
+any other key for a second channel beside it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from channel_manager.adapters.memory.fake_authorizers import (
+    FakeConnectivityAuthorizer,
+    FakeOAuth2Authorizer,
+)
+from channel_manager.adapters.memory.gateway import FakeChannel, FakeGatewayFactory
+from channel_manager.domain.connection import AuthMode
+from channel_manager.ports.channel import AuthorizationFlow
+
+
+def fake_authorizers(channel: FakeChannel) -> dict[AuthMode, AuthorizationFlow]:
+    """Both fake authorisers over ``channel``."""
+    return {
+        AuthMode.OAUTH2: FakeOAuth2Authorizer(channel),
+        AuthMode.BOOKING_CONNECTIVITY: FakeConnectivityAuthorizer(channel),
+    }
+
+
+@attrs.frozen
+class FakeChannelPlugin:
+    """``ChannelPlugin`` over one :class:`FakeChannel`."""
+
+    key: str
+    channel: FakeChannel
+    gateways: FakeGatewayFactory
+    authorizers: Mapping[AuthMode, AuthorizationFlow]
+    default_auth_mode: AuthMode | None = AuthMode.OAUTH2
+
+    @classmethod
+    def over(cls, key: str, channel: FakeChannel | None = None) -> FakeChannelPlugin:
+        """A plug-in registered as ``key`` over ``channel`` (a fresh one by default)."""
+        channel = channel or FakeChannel()
+        return cls(key, channel, FakeGatewayFactory(channel), fake_authorizers(channel))
