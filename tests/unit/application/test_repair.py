@@ -83,6 +83,7 @@ def _stored_connection(
     connection = Connection(
         id=uuid4(),
         organization_id=world.organization.id,
+        channel="booking",
         auth_mode=auth_mode,
         status=ConnectionStatus.ACTIVE,
         credential_ref="vault:other",
