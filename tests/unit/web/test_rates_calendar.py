@@ -203,6 +203,20 @@ def test_the_grid_shows_a_month_from_today_and_any_month_or_first_day(
     assert previous.text_content().strip() == f"← {first:%B %Y}"
 
 
+def test_the_months_pager_stops_at_the_dates_a_form_may_name(
+    client: TestClient[Any], connected: str
+) -> None:
+    first = lxml.html.fromstring(client.get(f"/rates?connection_id={connected}&month=2000-01").text)
+    last = lxml.html.fromstring(client.get(f"/rates?connection_id={connected}&month=2999-12").text)
+
+    assert first.xpath("//a[@rel='prev']") == []
+    assert [a.text_content().strip() for a in first.xpath("//a[@rel='next']")] == [
+        "February 2000 →"
+    ]
+    assert last.xpath("//a[@rel='next']") == []
+    assert [a.text_content().strip() for a in last.xpath("//a[@rel='prev']")] == ["← November 2999"]
+
+
 @pytest.mark.parametrize("month", ["2028-13", "March", "2028-03-01", "99999999999-01", "1999-12"])
 def test_a_bad_month_is_a_readable_error(
     client: TestClient[Any], connected: str, month: str

@@ -27,7 +27,13 @@ from channel_manager.domain.errors import DomainError, NotFound
 from channel_manager.domain.inventory import local_today
 from channel_manager.domain.money import decimals_rule
 from channel_manager.entrypoints.web.ari_forms import PreviewMessage, parse_change, preview
-from channel_manager.entrypoints.web.common import FormError, in_calendar, see_other
+from channel_manager.entrypoints.web.common import (
+    FIRST_DATE,
+    LAST_DATE,
+    FormError,
+    in_calendar,
+    see_other,
+)
 from channel_manager.entrypoints.web.pickers import (
     ConnectionPick,
     connection_choices,
@@ -114,8 +120,15 @@ def _rates_page(
         shown_month=f"{start:%Y-%m}",
         earlier_label=f"{earlier:%B %Y}",
         later_label=f"{later:%B %Y}",
-        earlier_url="?" + urlencode({**base, "month": f"{earlier:%Y-%m}"}),
-        later_url="?" + urlencode({**base, "month": f"{later:%Y-%m}"}),
+        # No link past the dates a form may name (FIRST_DATE..LAST_DATE).
+        earlier_url=(
+            "?" + urlencode({**base, "month": f"{earlier:%Y-%m}"})
+            if earlier >= FIRST_DATE
+            else None
+        ),
+        later_url="?" + urlencode({**base, "month": f"{later:%Y-%m}"})
+        if later <= LAST_DATE
+        else None,
     )
 
 
