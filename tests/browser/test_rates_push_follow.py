@@ -1,11 +1,13 @@
 """After "Push to Booking.com" the rates page follows the pushes to their outcome by itself:
-the pushes it lists and the grid cells they carry values for change as the worker delivers
-them (or Booking.com refuses them), without a reload. At desktop and at phone width.
+the pushes it lists and the grid cells they carry values for (and their per connection marks)
+change as the worker delivers them (or Booking.com refuses them), without a reload; a failed
+mark links to the push. At desktop and at phone width.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -104,14 +106,23 @@ def test_the_rates_page_follows_a_push_until_booking_com_answers(
     expect(status).to_contain_text("Sending: 0 of")
     expect(tracker.get_by_text("Updates by itself")).to_be_visible()
     queued = page.locator("table.calendar td.queued")
-    # Rooms and the rate go out as separate lines (the room's and the rate plan's).
-    expect(queued.filter(has_text="1,234.50").first).to_be_visible()
+    # Our calendar keeps rooms to sell per unit (its row) and the rate per rate plan (its row).
+    expect(page.locator("table.calendar tr.room-row td.queued").first).to_contain_text("2")
+    rate_cells = page.locator("table.calendar tr.plan-row td.queued")
+    expect(rate_cells.first).to_contain_text("1,234.50")
+    expect(rate_cells.first.locator("[data-mark]")).to_have_attribute(
+        "aria-label", "Booking.com · Harbour View Hotel: queued"
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"rates-push-sending-{width}")
 
     _deliver(live_server)
     expect(status).to_contain_text("delivered: Booking.com confirmed the new values")
     expect(queued).to_have_count(0)
+    delivered = page.locator("table.calendar tr.plan-row td", has_text="1,234.50").first
+    expect(delivered.locator("[data-mark]")).to_have_attribute(
+        "aria-label", "Booking.com · Harbour View Hotel: delivered"
+    )
     expect(tracker.locator(".push-delivered").first).to_be_visible()
     expect(tracker.locator(".push-pending")).to_have_count(0)
     expect(tracker.get_by_text("Updates by itself")).to_be_hidden()
@@ -131,8 +142,14 @@ def test_the_rates_page_follows_a_push_until_booking_com_answers(
     expect(status).to_contain_text("failed: Booking.com did not take these values")
     expect(tracker.locator(".push-failed").first).to_be_visible()
     expect(tracker).to_contain_text("rate plan closed")
-    not_sent = page.locator("table.calendar td.not-sent").filter(has_text="99.00")
+    not_sent = page.locator("table.calendar td.not-sent")
     expect(not_sent.first).to_have_attribute("title", "Not sent: 400: rate plan closed")
     expect(not_sent.first).to_contain_text("99.00")  # the value that was not sent
-    expect(tracker.get_by_text("did not take; refresh the grid")).to_be_visible()
+    failed = not_sent.first.get_by_role("link", name="Booking.com · Harbour View Hotel: failed")
+    expect(failed).to_have_attribute("href", re.compile(r"^/pushes\?connection_id=.+&push="))
+    expect(tracker.locator("[data-tracker-not-sent]")).to_contain_text("mark opens the push")
     screenshot(page, f"rates-push-failed-{width}")
+    failed.click()  # the push history, filtered to the push that failed
+    expect(page.locator("tbody tr.state-failed")).to_have_count(1)
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody tr")).to_contain_text("rate plan closed")

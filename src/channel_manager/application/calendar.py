@@ -36,6 +36,7 @@ from channel_manager.domain.calendar import (
 )
 from channel_manager.domain.errors import DomainError, InvalidDateRange, InvalidMoney, NotFound
 from channel_manager.domain.inventory import Property, RatePlan, Unit, local_today
+from channel_manager.domain.sync import OutboundState
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
@@ -147,6 +148,14 @@ class PropertyCalendar:
 
 
 @attrs.frozen(kw_only=True)
+class CalendarWithPushes:
+    """A calendar read and the state each push named by its deliveries is in now."""
+
+    calendar: PropertyCalendar
+    push_states: Mapping[UUID, OutboundState]
+
+
+@attrs.frozen(kw_only=True)
 class ConnectionPushes:
     """The pushes a calendar change queued for one connection."""
 
@@ -172,6 +181,17 @@ class CalendarService:
         """The property's calendar over ``start..end`` (inclusive, at most
         :data:`MAX_WINDOW_NIGHTS` nights); ``start`` defaults to the property's today, ``end``
         to :data:`DEFAULT_WINDOW_NIGHTS` nights from ``start``."""
+        return self.read_with_pushes(organization_id, property_id, start, end).calendar
+
+    def read_with_pushes(
+        self,
+        organization_id: UUID,
+        property_id: UUID,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> CalendarWithPushes:
+        """:meth:`read`, with the state of every push its deliveries name: a screen that
+        follows pushes (the rates page) tells the open ones and the failed one apart."""
         with self._uow_factory() as uow:
             prop = owned_property(uow, organization_id, property_id)
             if start is None:
@@ -186,7 +206,8 @@ class CalendarService:
                     f"at most {MAX_WINDOW_NIGHTS} nights can be read at once, "
                     f"asked {(end - start).days + 1} ({start}..{end})"
                 )
-            return _Reader(uow, organization_id, prop, start, end).read()
+            reader = _Reader(uow, organization_id, prop, start, end)
+            return CalendarWithPushes(calendar=reader.read(), push_states=reader.push_states)
 
     def change(
         self, organization_id: UUID, changes: Sequence[CalendarChangeInput]
@@ -283,8 +304,10 @@ class _Reader:
         self._links: dict[tuple[UUID, UUID | None, date], list[CalendarPushState]] = defaultdict(
             list
         )
+        self.push_states: dict[UUID, OutboundState] = {}
         for pushed in uow.calendar_pushes.window(unit_ids, start, end):
             link = pushed.link
+            self.push_states[link.push_id] = pushed.state
             self._links[(link.unit_id, link.rate_plan_id, link.night)].append(pushed)
         targets = MappedTargets(uow, organization_id)
         self._channels = {

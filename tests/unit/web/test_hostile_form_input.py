@@ -108,9 +108,9 @@ def test_page_filters_answer_hostile_values_with_a_4xx_page(
     client: TestClient[Any], connected: str
 ) -> None:
     pages = {
-        "/rates": ["start", "hotel", "connection_id"],
+        "/rates": ["start", "month", "hotel", "connection_id"],
         "/reservations": ["arrival_from", "arrival_to", "status", "property_id", "offset"],
-        "/pushes": ["state", "connection_id"],
+        "/pushes": ["state", "push", "connection_id"],
         "/messages": ["direction", "type", "ruid", "q", "connection_id"],
         "/sync": ["connection_id"],
         "/integrations/booking/result": ["connection_id", "error"],

@@ -84,11 +84,14 @@ def map_hotel(
 
 def _drop_opening_calendar(world: World) -> None:
     """Set aside the year of availability a first mapping queues (its own tests cover it),
-    so these page tests see only the pushes they make."""
+    so these page tests see only the pushes they make: the pushes, and the calendar's links
+    to them (the rates grid reads a link's push state; the database's foreign key would
+    refuse a push deleted under its links)."""
     factory: object = world.container.uow_factory()
     assert isinstance(factory, InMemoryUnitOfWorkFactory)
     with factory.store.lock:
         factory.store.tables["outbound"].clear()
+        factory.store.tables["calendar_pushes"].clear()
 
 
 def later(world: World, delta: timedelta = timedelta(minutes=1)) -> None:

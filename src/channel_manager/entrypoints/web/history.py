@@ -14,7 +14,12 @@ from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.sync import OutboundState
-from channel_manager.entrypoints.web.common import choice_or_none, notify, see_other
+from channel_manager.entrypoints.web.common import (
+    choice_or_none,
+    notify,
+    see_other,
+    uuid_or_none,
+)
 from channel_manager.entrypoints.web.pickers import pick_connection_filter
 from channel_manager.entrypoints.web.push_rows import push_rows
 from channel_manager.entrypoints.web.rendering import page
@@ -35,13 +40,20 @@ def pushes_page(
     connection_id: str | None = None,
     # ``state`` is a name Litestar reserves for the application state.
     push_state_text: Annotated[str | None, QueryParameter(name="state")] = None,
+    push: str | None = None,
 ) -> Response[str]:
     """Pushes of every connection (or of the one filtered on), newest first, with what they
-    carried, how the channel answered and what a queued push waits for."""
+    carried, how the channel answered and what a queued push waits for; ``push`` shows that
+    one push only (the rates grid's failed marks link to it)."""
     pick = pick_connection_filter(request, queries, organization_id, connection_id)
     push_state = choice_or_none(OutboundState, push_state_text, "State")
     chosen = pick.chosen.id if pick.chosen else None
-    messages = dispatcher.list(organization_id, chosen, push_state, PUSHES_SHOWN)
+    one = uuid_or_none(push, "Push")
+    messages = (
+        [dispatcher.get(organization_id, one)]
+        if one is not None
+        else dispatcher.list(organization_id, chosen, push_state, PUSHES_SHOWN)
+    )
     failed_elsewhere = (
         queries.failed_pushes_elsewhere(organization_id, chosen) if chosen is not None else 0
     )

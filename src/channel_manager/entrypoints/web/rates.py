@@ -1,10 +1,13 @@
-"""Rates and availability: a calendar grid per hotel (room types x dates), a form to change a
-date range with a preview of the OTA messages, and the Push button.
+"""Rates and availability: our calendar for one hotel's property, a month at a time from any
+first day (units and rate plans x nights, with per connection marks: delivered, queued,
+failed), a form to change a date range with a preview of the OTA messages, and the Push
+button.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -13,27 +16,30 @@ from uuid import UUID
 from litestar import Request, Response, get, post
 
 from channel_manager.application.ari import AriService, rate_example
+from channel_manager.application.calendar import CalendarService
 from channel_manager.application.mapping_views import HotelView
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
+from channel_manager.domain.ari import dates_between
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import DomainError, NotFound
 from channel_manager.domain.inventory import local_today
 from channel_manager.domain.money import decimals_rule
-from channel_manager.entrypoints.web.ari_forms import (
-    PreviewMessage,
-    calendar_rows,
-    days_from,
-    parse_change,
-    preview,
-)
+from channel_manager.entrypoints.web.ari_forms import PreviewMessage, parse_change, preview
 from channel_manager.entrypoints.web.common import (
+    FIRST_DATE,
+    LAST_DATE,
     FormError,
     in_calendar,
     see_other,
 )
-from channel_manager.entrypoints.web.pickers import ConnectionPick, pick_connection, pick_hotel
+from channel_manager.entrypoints.web.pickers import (
+    ConnectionPick,
+    connection_choices,
+    pick_connection,
+    pick_hotel,
+)
 from channel_manager.entrypoints.web.push_tracking import (
     STATES_PATH,
     TrackedPush,
@@ -42,12 +48,16 @@ from channel_manager.entrypoints.web.push_tracking import (
     summary,
     tracked_pushes,
 )
+from channel_manager.entrypoints.web.rates_grid import (
+    GridRow,
+    grid_rows,
+    month_choices,
+    next_month,
+    parse_month,
+    previous_month,
+    window_end,
+)
 from channel_manager.entrypoints.web.rendering import page
-
-#: Dates shown at once; the grid scrolls sideways on narrow screens.
-GRID_DAYS = 14
-#: Pushes read to draw the grid (newest first, so the grid shows recent state).
-GRID_PUSH_LOOKBACK = 500
 
 
 def _rates_page(
@@ -58,25 +68,31 @@ def _rates_page(
     hotels: list[HotelView],
     hotel: HotelView | None,
     start: date,
-    dispatcher: OutboundDispatcher,
+    today: date,
+    calendar: CalendarService,
+    queries: Queries,
     form: dict[str, str],
     error: str | None = None,
     previews: list[PreviewMessage] | None = None,
     pick: ConnectionPick | None = None,
     tracked: list[TrackedPush] | None = None,
 ) -> Response[str]:
-    rows, rooms, plans, currency = [], [], [], None
-    dates = days_from(start, GRID_DAYS)
+    rows: list[GridRow] = []
+    rooms: list[tuple[str, str]] = []
+    plans: list[tuple[str, str]] = []
+    currency = None
+    end = window_end(start)
     if connection is not None and hotel is not None:
         rooms = [(r.code, r.name or r.code) for r in hotel.room_types if r.mapped_unit_id]
         plans = [(p.code, p.name or p.code) for p in hotel.rate_plans if p.mapped_rate_plan_id]
-        pushes = dispatcher.list(organization_id, connection.id, limit=GRID_PUSH_LOOKBACK)
-        rows = calendar_rows(hotel.hotel_code, rooms, plans, dates, pushes)
         currency = _currency(hotel)
+        rows = _grid(
+            calendar, organization_id, hotel, start, end, _labels(queries, organization_id, pick)
+        )
     base = {"connection_id": str(connection.id) if connection else ""}
     if hotel is not None:
         base["hotel"] = hotel.hotel_code
-    step = timedelta(days=GRID_DAYS)
+    earlier, later = previous_month(start), next_month(start)
     return page(
         request,
         "rates.html",
@@ -90,7 +106,7 @@ def _rates_page(
         rows=rows,
         rooms=rooms,
         plans=plans,
-        dates=dates,
+        dates=list(dates_between(start, end)),
         currency=currency,
         form=form,
         error=error,
@@ -100,9 +116,43 @@ def _rates_page(
         tracked=tracked or [],
         tracked_summary=summary(tracked) if tracked else "",
         states_url=STATES_PATH,
-        earlier_url="?" + urlencode({**base, "start": str(start - step)}),
-        later_url="?" + urlencode({**base, "start": str(start + step)}),
+        months=month_choices(today, start),
+        shown_month=f"{start:%Y-%m}",
+        earlier_label=f"{earlier:%B %Y}",
+        later_label=f"{later:%B %Y}",
+        # No link past the dates a form may name (FIRST_DATE..LAST_DATE).
+        earlier_url=(
+            "?" + urlencode({**base, "month": f"{earlier:%Y-%m}"})
+            if earlier >= FIRST_DATE
+            else None
+        ),
+        later_url="?" + urlencode({**base, "month": f"{later:%Y-%m}"})
+        if later <= LAST_DATE
+        else None,
     )
+
+
+def _grid(
+    calendar: CalendarService,
+    organization_id: UUID,
+    hotel: HotelView,
+    start: date,
+    end: date,
+    labels: Mapping[UUID, str],
+) -> list[GridRow]:
+    """The rows of our calendar for the hotel's property over ``start..end``."""
+    if hotel.internal_property_id is None:
+        raise NotFound("mapped hotel", hotel.hotel_code)
+    reading = calendar.read_with_pushes(organization_id, hotel.internal_property_id, start, end)
+    return grid_rows(reading, hotel, labels)
+
+
+def _labels(
+    queries: Queries, organization_id: UUID, pick: ConnectionPick | None
+) -> dict[UUID, str]:
+    """How the marks name each of the organisation's connections (the pickers' labels)."""
+    choices = pick.choices if pick is not None else connection_choices(queries, organization_id)
+    return {choice.id: choice.label for choice in choices}
 
 
 def _currency(hotel: HotelView) -> str:
@@ -130,15 +180,18 @@ async def rates_page(
     queries: Queries,
     mappings: MappingService,
     dispatcher: OutboundDispatcher,
+    calendar: CalendarService,
     now: datetime,
     connection_id: str | None = None,
     hotel: str | None = None,
     start: date | None = None,
+    month: str | None = None,
     pushes: str | None = None,
 ) -> Response[str]:
-    """The grid for one mapped hotel, starting today unless another start is asked for; the
-    connection and hotel asked for are remembered, and shown again when none is asked for;
-    ``pushes`` (the ids a push just queued) are followed to their outcome."""
+    """Our calendar for one mapped hotel's property, a month from today unless a ``month``
+    (``YYYY-MM``, shown whole) or another first day (``start``) is asked for; the connection
+    and hotel asked for are remembered, and shown again when none is asked for; ``pushes``
+    (the ids a push just queued) are followed to their outcome."""
     pick = await asyncio.to_thread(
         pick_connection, request, queries, organization_id, connection_id
     )
@@ -150,7 +203,8 @@ async def rates_page(
     )
     code = pick_hotel(request, connection, [h.hotel_code for h in hotels], hotel)
     picked = next((h for h in hotels if h.hotel_code == code), None)
-    first = in_calendar(start, "Start date") or _today(picked, now)
+    today = _today(picked, now)
+    first = (parse_month(month) if month else None) or in_calendar(start, "Start date") or today
     defaults = {"start": str(first), "end": str(first + timedelta(days=6))}
     followed = push_ids(pushes)
     tracked = (
@@ -158,7 +212,7 @@ async def rates_page(
         if followed
         else None
     )
-    return await asyncio.to_thread(  # the grid reads pushes and units from the database
+    return await asyncio.to_thread(  # the grid reads our calendar from the database
         _rates_page,
         request,
         organization_id=organization_id,
@@ -166,7 +220,9 @@ async def rates_page(
         hotels=hotels,
         hotel=picked,
         start=first,
-        dispatcher=dispatcher,
+        today=today,
+        calendar=calendar,
+        queries=queries,
         form=defaults,
         pick=pick,
         tracked=tracked,
@@ -181,8 +237,8 @@ async def change_rates(
     connection_id: UUID,
     queries: Queries,
     mappings: MappingService,
-    dispatcher: OutboundDispatcher,
     ari: AriService,
+    calendar: CalendarService,
     now: datetime,
 ) -> Response[Any]:
     """``action=preview`` shows the OTA messages; ``action=push`` queues them."""
@@ -192,7 +248,8 @@ async def change_rates(
     hotel = _pick_hotel(hotels, form.get("hotel") or None)
     if hotel is None:
         raise NotFound("mapped hotel", form.get("hotel", ""))
-    start = _grid_start(form, _today(hotel, now))
+    today = _today(hotel, now)
+    start = _grid_start(form, today)
     error: str | None = None
     previews: list[PreviewMessage] | None = None
     try:
@@ -220,7 +277,9 @@ async def change_rates(
         hotels=hotels,
         hotel=hotel,
         start=start,
-        dispatcher=dispatcher,
+        today=today,
+        calendar=calendar,
+        queries=queries,
         form=form,
         error=error,
         previews=previews,

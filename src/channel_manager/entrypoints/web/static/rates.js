@@ -1,6 +1,7 @@
-// Rates page: after "Push to Booking.com", follow the queued pushes to their outcome.
-// Progressive enhancement only: without this file the page lists the pushes as they were
-// when it was drawn, with links to the push history and to a fresh grid.
+// Rates page: after "Push to Booking.com", follow the queued pushes to their outcome, in the
+// list of pushes and in the grid's marks. Progressive enhancement only: without this file the
+// page shows the pushes and marks as they were when it was drawn, with links to the push
+// history and to a fresh grid.
 "use strict";
 
 const POLL_MS = 2000;
@@ -35,13 +36,50 @@ function followPushes(tracker) {
     }
   }
 
-  // A grid cell stays highlighted while any push carrying a value for it is open. A cell
-  // whose push failed shows a value Booking.com never received: it is marked "not sent"
-  // (drawn again, the grid leaves failed pushes out and shows what was last delivered).
+  // The grid shows our calendar; each cell has a mark per connection its values went to.
+  // A mark stays "queued" while a push carrying its values is open; a finished push turns it
+  // "delivered" (when no other push of it is open) or "failed", linking to the push. A cell
+  // stays highlighted while any of its pushes is open, and is marked "not sent" when one
+  // failed: it shows a value that connection never received.
+  function showMark(mark, push) {
+    const open = mark.dataset.pushes.split(" ").filter(Boolean);
+    if (!open.includes(push.id)) {
+      return;
+    }
+    const left = open.filter((id) => id !== push.id);
+    mark.dataset.pushes = left.join(" ");
+    let state = null;
+    if (push.state === "failed") {
+      state = "failed";
+    } else if (left.length === 0 && !mark.classList.contains("mark-failed")) {
+      state = "delivered";
+    }
+    if (state === null) {
+      return;
+    }
+    const text = `${mark.dataset.label}: ${state}`;
+    let shown = mark;
+    if (state === "failed") {
+      shown = document.createElement("a");
+      const query = new URLSearchParams({ connection_id: mark.dataset.connection, push: push.id });
+      shown.href = `/pushes?${query}#push-${push.id}`;
+      for (const name of ["mark", "connection", "label"]) {
+        shown.dataset[name] = mark.dataset[name];
+      }
+      shown.dataset.pushes = mark.dataset.pushes;
+      mark.replaceWith(shown);
+    }
+    shown.className = "mark mark-" + state;
+    shown.textContent = state === "failed" ? "!" : "\u2713";
+    shown.title = text;
+    shown.setAttribute("aria-label", text);
+  }
+
   function showCells(push) {
     if (!push.finished) {
       return;
     }
+    document.querySelectorAll("[data-mark][data-pushes]").forEach((mark) => showMark(mark, push));
     document.querySelectorAll("td[data-pushes]").forEach((cell) => {
       const open = cell.dataset.pushes.split(" ").filter(Boolean);
       if (!open.includes(push.id)) {
