@@ -41,6 +41,7 @@ from channel_manager.adapters.booking.ari_push import (
     encode_avail_request,
     encode_rate_request,
 )
+from channel_manager.adapters.booking.publish_policy import compress
 from channel_manager.domain.ari import (
     AriChangeSet,
     AriChangeSetBuilder,
@@ -48,7 +49,6 @@ from channel_manager.domain.ari import (
     AriRequest,
     AvailRequest,
     DayValues,
-    compress,
 )
 from channel_manager.domain.money import Money
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from channel_manager.adapters.booking.ari_push import encode_avail_request, encode_rate_request
 from channel_manager.adapters.booking.ota.reservations_decode import decode_res_notif_rq
-from channel_manager.domain.ari import AriChangeSetBuilder, AriKey, AvailRequest, compress
+from channel_manager.adapters.booking.publish_policy import compress
+from channel_manager.domain.ari import AriChangeSetBuilder, AriKey, AvailRequest
 from channel_manager.domain.money import Money
 
 SAMPLE = Path(__file__).parent.parent / "tests/resources/booking/booking_res_notif_multi_room.xml"

@@ -36,6 +36,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from lxml import etree
+from tests.support.publish import BOOKING_POLICIES
 
 from bench._common import figure, machine, postgres_url, sqlite_url
 from channel_manager.adapters.booking.ota.parser import parse_xml
@@ -270,7 +271,9 @@ def build_world(url: str) -> World:
             )
         uow.commit()
     ids = Uuid4Generator()
-    publisher = TimedPublisher(AriOutbox(SystemClock(), ids, max_attempts=10))
+    publisher = TimedPublisher(
+        AriOutbox(SystemClock(), ids, max_attempts=10, policies=BOOKING_POLICIES)
+    )
     intake = ReservationIntake(factory, ids, publisher)
     return World(factory, connection, intake, publisher)
 

@@ -18,7 +18,7 @@ from channel_manager.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
     create_database_engine,
 )
-from channel_manager.domain.ari_compression import AvailRange, AvailRequest
+from channel_manager.domain.ari_requests import AvailRange, AvailRequest
 from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.inventory import Organization, Property, Unit
 from channel_manager.domain.money import Money

@@ -139,7 +139,10 @@ class Container(containers.DeclarativeContainer):
     retry_policy = providers.Singleton(
         RetryPolicy, max_attempts=settings.provided.outbound_max_attempts
     )
-    outbox = providers.Singleton(AriOutbox, clock, ids, settings.provided.outbound_max_attempts)
+    #: Queues each connection's change sets as its channel's publish policy shapes them.
+    outbox = providers.Singleton(
+        AriOutbox, clock, ids, settings.provided.outbound_max_attempts, channels
+    )
     availability = providers.Singleton(AvailabilityPublisher, outbox)
     intake = providers.Singleton(ReservationIntake, uow_factory, ids, availability)
     intervals = providers.Singleton(

@@ -47,8 +47,11 @@ def memory_container(
     container.uow_factory.override(providers.Object(memory))
     container.gateways.override(providers.Object(FakeGatewayFactory(channel)))
     container.authorizers.override(providers.Object(fake_authorizers(channel)))
+    # Each stands in for a channel like Booking.com, so it is sent what Booking.com is sent.
+    policy = container.booking_channel().publish_policy
     extra: list[ChannelPlugin] = [
-        FakeChannelPlugin.over(key, other) for key, other in (others or {}).items()
+        FakeChannelPlugin.over(key, other, publish_policy=policy)
+        for key, other in (others or {}).items()
     ]
     extra.extend(plugins)
     if extra:

@@ -41,6 +41,7 @@ from channel_manager.domain.errors import (
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.domain.money import Money, decimals_rule, minor_units
 from channel_manager.domain.sync import OutboundMessage
+from channel_manager.ports.channel import PublishPolicy
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
@@ -90,7 +91,12 @@ class AriService:
     def __init__(self, uow_factory: UnitOfWorkFactory, outbox: AriOutbox, clock: Clock) -> None:
         self._uow_factory = uow_factory
         self._publisher = CalendarPublisher(outbox)
+        self._outbox = outbox
         self._clock = clock
+
+    def policy(self, connection: Connection) -> PublishPolicy:
+        """How ``connection``'s channel is sent our calendar (for a preview of its messages)."""
+        return self._outbox.policy(connection)
 
     def check_dates(self, change: AriChangeInput) -> None:
         """Refuse a range that ends before it starts or lies outside the window ARI may be set

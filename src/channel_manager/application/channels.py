@@ -16,6 +16,7 @@ from channel_manager.ports.channel import (
     AuthorizationFlow,
     ChannelGateway,
     ChannelPlugin,
+    PublishPolicy,
 )
 
 
@@ -76,3 +77,10 @@ class ChannelRegistry:
         if plugin is None:
             raise ChannelNotRegistered(connection)
         return plugin.gateways.for_connection(connection)
+
+    def publish_policy(self, connection: Connection) -> PublishPolicy:
+        """How ``connection``'s channel is sent our calendar (``PublishPolicies``)."""
+        plugin = self._plugins.get(connection.channel)
+        if plugin is None:
+            raise ChannelNotRegistered(connection)
+        return plugin.publish_policy

@@ -18,7 +18,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from uuid import UUID
 
-from channel_manager.domain.ari_compression import AvailRequest, RateRequest
+from channel_manager.domain.ari_requests import AvailRequest, RateRequest
 from channel_manager.domain.channel import (
     ChannelReservation,
     ExternalCatalog,

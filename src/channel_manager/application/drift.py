@@ -26,13 +26,13 @@ from channel_manager.domain.ari import (
     AriRequest,
     AvailRange,
     DayValues,
-    booking_limit,
 )
 from channel_manager.domain.calendar import CalendarField, CalendarPushState, fields_set
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.mapping import PropertyMapping
 from channel_manager.domain.money import Money
 from channel_manager.domain.sync import OutboundState
+from channel_manager.ports.channel import PublishPolicy
 from channel_manager.ports.repositories import UnitOfWork
 
 
@@ -156,10 +156,10 @@ _RANGE_ATTRIBUTES = {**_DAY_ATTRIBUTES, CalendarField.AVAILABILITY: "booking_lim
 _FIELD_ORDER = {field: index for index, field in enumerate(CalendarField)}
 
 
-def _sent(field: CalendarField, values: DayValues) -> Sent | None:
+def _sent(field: CalendarField, values: DayValues, policy: PublishPolicy) -> Sent | None:
     value: Sent | None = getattr(values, _DAY_ATTRIBUTES[field])
     if field is CalendarField.AVAILABILITY and isinstance(value, int):
-        return booking_limit(value)  # what the channel is sent for that count
+        return policy.sent_availability(value)  # what the channel is sent for that count
     return value
 
 
@@ -171,8 +171,11 @@ def _text(value: Sent) -> str:
     return str(value)
 
 
-def expected_values(uow: UnitOfWork, targets: Targets, cells: Cells) -> list[Expected]:
-    """Every value of ``cells`` under every channel key it is sent with."""
+def expected_values(
+    uow: UnitOfWork, targets: Targets, cells: Cells, policy: PublishPolicy
+) -> list[Expected]:
+    """Every value of ``cells`` under every channel key it is sent with, as the channel's
+    ``policy`` sends it."""
     unit_names: dict[UUID, str] = {}
     plan_names: dict[UUID, str] = {}
     expected: list[Expected] = []
@@ -189,7 +192,7 @@ def expected_values(uow: UnitOfWork, targets: Targets, cells: Cells) -> list[Exp
                 key = AriKey(target.mapping.external_property_id, target.room_type_code, code)
                 for night, values in by_night.items():
                     for field in fields_set(values):
-                        value = _sent(field, values)
+                        value = _sent(field, values, policy)
                         assert value is not None  # fields_set lists the set ones
                         expected.append(
                             Expected(

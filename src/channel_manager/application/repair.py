@@ -228,6 +228,7 @@ class RepairService:
     ) -> None:
         self._uow_factory = uow_factory
         self._publisher = CalendarPublisher(outbox)
+        self._outbox = outbox
         self._clock = clock
         self._gateways = gateways
 
@@ -279,7 +280,8 @@ class RepairService:
             connection = owned_connection(uow, organization_id, connection_id)
             targets = ConnectionTargets(uow, connection)
             nights = repair_nights(uow, targets, start, end, self._clock.now())
-            expected = expected_values(uow, targets, full_state(uow, targets, nights))
+            cells = full_state(uow, targets, nights)
+            expected = expected_values(uow, targets, cells, self._outbox.policy(connection))
             links = [
                 state
                 for state in uow.calendar_pushes.window(list(nights), start, end)

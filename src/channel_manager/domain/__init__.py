@@ -7,25 +7,20 @@ from channel_manager.domain.apikeys import (
     ApiKey,
 )
 from channel_manager.domain.ari_calendar import (
-    MAX_BOOKING_LIMIT,
-    UNLIMITED_BOOKING_LIMIT,
     AriCalendar,
     AriChangeSet,
     AriChangeSetBuilder,
     AriKey,
     DayValues,
     Restrictions,
-    booking_limit,
     dates_between,
 )
-from channel_manager.domain.ari_compression import (
+from channel_manager.domain.ari_requests import (
     AriRequest,
     AvailRange,
     AvailRequest,
     RateRange,
     RateRequest,
-    compress,
-    expand,
 )
 from channel_manager.domain.availability import (
     Occupancy,
@@ -133,8 +128,6 @@ from channel_manager.domain.sync import (
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
-    "MAX_BOOKING_LIMIT",
-    "UNLIMITED_BOOKING_LIMIT",
     "Address",
     "ApiKey",
     "AriCalendar",
@@ -211,11 +204,8 @@ __all__ = [
     "UnitMapping",
     "UnknownRatePlan",
     "UnknownRoomType",
-    "booking_limit",
-    "compress",
     "dates_between",
     "derive_availability",
-    "expand",
     "minor_units",
     "name_similarity",
     "normalise_name",

@@ -1,30 +1,23 @@
-"""ARI in one import: values, change sets, the calendar and the compression policy."""
+"""ARI in one import: values, change sets, the calendar and the message payloads."""
 
 from channel_manager.domain.ari_calendar import (
-    MAX_BOOKING_LIMIT,
-    UNLIMITED_BOOKING_LIMIT,
     AriCalendar,
     AriChangeSet,
     AriChangeSetBuilder,
     AriKey,
     DayValues,
     Restrictions,
-    booking_limit,
     dates_between,
 )
-from channel_manager.domain.ari_compression import (
+from channel_manager.domain.ari_requests import (
     AriRequest,
     AvailRange,
     AvailRequest,
     RateRange,
     RateRequest,
-    compress,
-    expand,
 )
 
 __all__ = [
-    "MAX_BOOKING_LIMIT",
-    "UNLIMITED_BOOKING_LIMIT",
     "AriCalendar",
     "AriChangeSet",
     "AriChangeSetBuilder",
@@ -36,8 +29,5 @@ __all__ = [
     "RateRange",
     "RateRequest",
     "Restrictions",
-    "booking_limit",
-    "compress",
     "dates_between",
-    "expand",
 ]

@@ -1,8 +1,8 @@
 """ARI values and the calendar: availability, rates, restrictions per key per date.
 
 A change set says what should be true on the channel; :class:`AriCalendar` remembers what was
-sent so only deltas go out; :mod:`channel_manager.domain.ari_compression` turns a change set
-into the fewest OTA requests.
+sent so only deltas go out; a channel's publish policy (``ports.channel.PublishPolicy``) shapes
+a change set into the requests that channel is sent.
 """
 
 from __future__ import annotations
@@ -14,17 +14,6 @@ import attrs
 
 from channel_manager.domain.errors import InvalidDateRange, InvalidValue
 from channel_manager.domain.money import Money
-
-#: OTA BookingLimit: 0..254 rooms; 255 means "unlimited" (BOOKING_CONNECTIVITY.md section 4).
-MAX_BOOKING_LIMIT = 254
-UNLIMITED_BOOKING_LIMIT = 255
-
-
-def booking_limit(count: int | None) -> int:
-    """OTA BookingLimit for a sellable count: clamped to 0..254; ``None`` (unlimited) -> 255."""
-    if count is None:
-        return UNLIMITED_BOOKING_LIMIT
-    return max(0, min(MAX_BOOKING_LIMIT, count))
 
 
 def _not_negative(

@@ -8,7 +8,7 @@ meet, and (for availability) they set at least one field in common.
 
 from __future__ import annotations
 
-from channel_manager.domain.ari_compression import AriRequest, AvailRange, RateRange
+from channel_manager.domain.ari_requests import AriRequest, AvailRange, RateRange
 
 _AVAIL_FIELDS = (
     "booking_limit",

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import attrs
 
-from channel_manager.domain.ari_compression import AriRequest, AvailRequest
+from channel_manager.domain.ari_requests import AriRequest, AvailRequest
 from channel_manager.domain.errors import InvalidTransition
 from channel_manager.domain.retry import RetryPolicy
 

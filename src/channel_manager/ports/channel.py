@@ -10,6 +10,10 @@ use case asks for the one it needs:
 - :class:`ReservationFeed`: reservation changes, acknowledged or not (``acknowledges``);
 - :class:`AriPublisher`: availability, restrictions and rates sent to the channel.
 
+What a channel is sent, and in what shape, is its :class:`PublishPolicy` (Booking.com: one
+hotel and one month per request, BookingLimit 0..254, integer amounts with DecimalPlaces):
+the outbox asks the connection's plug-in for it instead of knowing any channel's rules.
+
 :class:`ChannelGateway` is all three (Booking.com's gateway). Adapters speak only domain
 types: external ids and values in, :class:`PushOutcome` out. Failures are raised as
 :class:`~channel_manager.domain.errors.ChannelError` subclasses (retryable, permanent, auth).
@@ -22,7 +26,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from channel_manager.domain.ari import AvailRequest, RateRequest
+from channel_manager.domain.ari import AriChangeSet, AriRequest, AvailRequest, RateRequest
 from channel_manager.domain.channel import (
     ChannelReservation,
     ConnectionGrant,
@@ -134,6 +138,32 @@ class ChannelGatewayFactory(Protocol):
         ...
 
 
+class PublishPolicy(Protocol):
+    """How one channel is sent our calendar: its limits and message shape.
+
+    The outbox stores what :meth:`shape` returns, one outbound message per request, and the
+    channel's gateway sends each as it is.
+    """
+
+    def shape(self, change_set: AriChangeSet) -> Sequence[AriRequest]:
+        """The requests that carry ``change_set`` to the channel (split, merged and capped
+        as it requires); raise a :class:`~channel_manager.domain.errors.DomainError` for a
+        value the channel cannot be sent."""
+        ...
+
+    def sent_availability(self, count: int) -> int:
+        """What the channel is sent for a sellable ``count`` (a cap, say)."""
+        ...
+
+
+class PublishPolicies(Protocol):
+    """The :class:`PublishPolicy` of a connection's channel (the channel registry)."""
+
+    def publish_policy(self, connection: Connection) -> PublishPolicy:
+        """The policy of ``connection``'s channel."""
+        ...
+
+
 class AuthorizationFlow(Protocol):
     """The redirect-and-return flow that connects a channel account.
 
@@ -197,4 +227,9 @@ class ChannelPlugin(Protocol):
     @property
     def gateways(self) -> ChannelGatewayFactory:
         """Gateways bound to one connection of this channel."""
+        ...
+
+    @property
+    def publish_policy(self) -> PublishPolicy:
+        """How our calendar is shaped into this channel's messages."""
         ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
-from channel_manager.domain.ari_compression import AvailRange, AvailRequest, RateRange, RateRequest
+from channel_manager.domain.ari_requests import AvailRange, AvailRequest, RateRange, RateRequest
 from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.domain.money import Money

@@ -12,6 +12,7 @@ from uuid import uuid4
 import pytest
 from tests.support.builders import HOTEL, ROOM_DOUBLE, booking
 from tests.support.clock import next_year
+from tests.support.publish import BOOKING_POLICIES
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import Uuid4Generator
@@ -81,7 +82,7 @@ def test_a_change_and_a_booking_of_one_night_publish_in_turn(postgres_engine, fi
         )
         uow.commit()
     ids = Uuid4Generator()
-    outbox = AriOutbox(clock, ids, max_attempts=3)
+    outbox = AriOutbox(clock, ids, max_attempts=3, policies=BOOKING_POLICIES)
     calendar = CalendarPublisher(outbox)
     intake = ReservationIntake(factory, ids, AvailabilityPublisher(outbox))
     holding = threading.Event()

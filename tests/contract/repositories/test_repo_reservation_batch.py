@@ -10,6 +10,7 @@ from uuid import uuid4
 import attrs
 import pytest
 from repository_builders import DAY0, at, rich_reservation, seed
+from tests.support.publish import BOOKING_POLICIES
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import SystemClock, Uuid4Generator
@@ -65,7 +66,9 @@ def test_add_many_refuses_a_reservation_already_stored(uow_factory):
 
 def _intake(factory: SqlAlchemyUnitOfWorkFactory) -> ReservationIntake:
     ids = Uuid4Generator()
-    publisher = AvailabilityPublisher(AriOutbox(SystemClock(), ids, max_attempts=3))
+    publisher = AvailabilityPublisher(
+        AriOutbox(SystemClock(), ids, max_attempts=3, policies=BOOKING_POLICIES)
+    )
     return ReservationIntake(factory, ids, publisher)
 
 

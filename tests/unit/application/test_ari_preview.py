@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from channel_manager.adapters.booking.publish_policy import BookingPublishPolicy
 from channel_manager.application.ari import AriChangeInput, checked_rate, rate_example
-from channel_manager.domain.ari import compress
 from channel_manager.domain.errors import DomainError, InvalidMoney
 from channel_manager.domain.money import Money
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE
@@ -61,7 +61,7 @@ async def test_preview_and_submit_refuse_the_same_rates_alike(world: World) -> N
             assert preview == submitted
         else:
             (change_set,) = previewed
-            assert [m.payload for m in queued] == list(compress(change_set))  # type: ignore[attr-defined]
+            assert [m.payload for m in queued] == list(BookingPublishPolicy().shape(change_set))  # type: ignore[attr-defined]
 
     check()
 

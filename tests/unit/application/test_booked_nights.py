@@ -24,6 +24,7 @@ from channel_manager.domain.inventory import Organization, Property, Unit
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from tests.support.builders import HOTEL, ROOM_DOUBLE, ROOM_SUITE, booking
 from tests.support.clock import MovableClock, next_year
+from tests.support.publish import BOOKING_POLICIES
 
 FIRST = next_year(3, 1)
 UNMAPPED_ROOM = "999999"
@@ -76,7 +77,9 @@ class Hotel:
                 )
             uow.commit()
         ids = Uuid4Generator()
-        publisher = AvailabilityPublisher(AriOutbox(self.clock, ids, max_attempts=3))
+        publisher = AvailabilityPublisher(
+            AriOutbox(self.clock, ids, max_attempts=3, policies=BOOKING_POLICIES)
+        )
         self.intake = ReservationIntake(self.factory, ids, publisher)
         self.organization_id = organization.id
 

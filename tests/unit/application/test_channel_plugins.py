@@ -11,6 +11,7 @@ import attrs
 import pytest
 from dependency_injector import providers
 
+from channel_manager.adapters.booking.publish_policy import BookingPublishPolicy
 from channel_manager.adapters.memory.channel_plugin import FakeChannelPlugin, fake_authorizers
 from channel_manager.adapters.memory.fake_authorizers import FakeOAuth2Authorizer
 from channel_manager.adapters.memory.gateway import (
@@ -37,6 +38,7 @@ from tests.support.clock import MovableClock, session_now
 from tests.support.containers import memory_container
 
 OTHER = "other"
+BOOKING_POLICY = BookingPublishPolicy()
 BROWSER = "browser-a"
 
 
@@ -99,8 +101,8 @@ def _connection(channel: str) -> Connection:
 
 # -- the registry -----------------------------------------------------------------------------
 def test_the_registry_makes_each_connections_gateway_through_its_channel() -> None:
-    booking_plugin = FakeChannelPlugin.over("booking")
-    other_plugin = FakeChannelPlugin.over(OTHER)
+    booking_plugin = FakeChannelPlugin.over("booking", publish_policy=BOOKING_POLICY)
+    other_plugin = FakeChannelPlugin.over(OTHER, publish_policy=BOOKING_POLICY)
     registry = ChannelRegistry([booking_plugin, other_plugin])
 
     gateway = registry.for_connection(_connection(OTHER))
@@ -113,7 +115,7 @@ def test_the_registry_makes_each_connections_gateway_through_its_channel() -> No
 
 
 def test_an_unknown_channel_is_not_found_and_says_which_channels_exist() -> None:
-    registry = ChannelRegistry([FakeChannelPlugin.over("booking")])
+    registry = ChannelRegistry([FakeChannelPlugin.over("booking", publish_policy=BOOKING_POLICY)])
 
     with pytest.raises(UnknownChannel) as raised:
         registry.plugin("expedia")
@@ -123,7 +125,7 @@ def test_an_unknown_channel_is_not_found_and_says_which_channels_exist() -> None
 
 
 def test_a_connection_on_a_channel_without_plugin_fails_permanently() -> None:
-    registry = ChannelRegistry([FakeChannelPlugin.over("booking")])
+    registry = ChannelRegistry([FakeChannelPlugin.over("booking", publish_policy=BOOKING_POLICY)])
 
     with pytest.raises(ChannelNotRegistered) as raised:
         registry.for_connection(_connection("gone"))
@@ -134,7 +136,12 @@ def test_a_connection_on_a_channel_without_plugin_fails_permanently() -> None:
 
 def test_two_plugins_may_not_share_a_key() -> None:
     with pytest.raises(ValueError, match="'booking'"):
-        ChannelRegistry([FakeChannelPlugin.over("booking"), FakeChannelPlugin.over("booking")])
+        ChannelRegistry(
+            [
+                FakeChannelPlugin.over("booking", publish_policy=BOOKING_POLICY),
+                FakeChannelPlugin.over("booking", publish_policy=BOOKING_POLICY),
+            ]
+        )
 
 
 def test_the_container_registers_booking_from_its_gateways_and_authorisers() -> None:
@@ -197,7 +204,7 @@ async def test_connecting_an_unknown_channel_is_refused_before_anything_is_store
 
 async def test_a_mode_the_channel_does_not_offer_is_refused() -> None:
     only_oauth = attrs.evolve(
-        FakeChannelPlugin.over("oauth-only"),
+        FakeChannelPlugin.over("oauth-only", publish_policy=BOOKING_POLICY),
         authorizers={AuthMode.OAUTH2: fake_authorizers(FakeChannel())[AuthMode.OAUTH2]},
     )
     world = two_channels(only_oauth)
@@ -281,7 +288,7 @@ async def test_a_feed_that_does_not_acknowledge_is_not_acknowledged() -> None:
     snapshot = FakeChannel()
     snapshot.add_hotel(catalog())
     plugin = FakeChannelPlugin(
-        "snapshot", snapshot, SnapshotGateways(snapshot), fake_authorizers(snapshot)
+        "snapshot", snapshot, SnapshotGateways(snapshot), fake_authorizers(snapshot), BOOKING_POLICY
     )
     world = two_channels(plugin)
     connection = await world.connect("snapshot")

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from channel_manager.domain.ari_compression import AvailRange, AvailRequest, RateRange, RateRequest
 from channel_manager.domain.ari_overlap import overrides
+from channel_manager.domain.ari_requests import AvailRange, AvailRequest, RateRange, RateRequest
 from channel_manager.domain.money import Money
 
 JAN = date(2027, 1, 1)

@@ -21,10 +21,11 @@ from channel_manager.adapters.booking.factory import (
 from channel_manager.adapters.booking.http import BookingHttp
 from channel_manager.adapters.booking.message_log import MessageLogWriterSink
 from channel_manager.adapters.booking.oauth2 import OAuth2Authorizer
+from channel_manager.adapters.booking.publish_policy import BookingPublishPolicy
 from channel_manager.adapters.booking.tokens import MachineAccountTokens
 from channel_manager.application.message_log import MessageLogWriter
 from channel_manager.domain.connection import AuthMode
-from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory
+from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory, PublishPolicy
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.vault import Secret
 from channel_manager.settings import ClosedToArrivalMode, Settings
@@ -116,9 +117,11 @@ class BookingAdapters:
 @attrs.frozen(kw_only=True)
 class BookingChannel:
     """Booking.com as a registered channel plug-in (``ChannelPlugin``): its authorisers, its
-    gateway factory, and the mode a connect request that names none uses."""
+    gateway factory, the mode a connect request that names none uses, and its publish policy
+    (one hotel and month per request, BookingLimit 0..254, integer amounts)."""
 
     authorizers: Mapping[AuthMode, AuthorizationFlow]
     gateways: ChannelGatewayFactory
     default_auth_mode: AuthMode | None
     key: str = BOOKING_CHANNEL
+    publish_policy: PublishPolicy = attrs.field(factory=BookingPublishPolicy)

@@ -8,7 +8,7 @@ import attrs
 
 from channel_manager.adapters.booking.ari_push import encode_avail_request, encode_rate_request
 from channel_manager.application.ari import AriChangeInput
-from channel_manager.domain.ari import AriChangeSet, AriRequest, AvailRequest, compress
+from channel_manager.domain.ari import AriChangeSet, AriRequest, AvailRequest
 from channel_manager.entrypoints.web.common import (
     FormData,
     FormError,
@@ -18,6 +18,7 @@ from channel_manager.entrypoints.web.common import (
     tri_state,
     whole_number,
 )
+from channel_manager.ports.channel import PublishPolicy
 
 #: The longest range one form submission may cover (Booking.com accepts two years ahead).
 MAX_RANGE_DAYS = 731
@@ -64,10 +65,11 @@ class PreviewMessage:
     xml: str
 
 
-def preview(change_set: AriChangeSet) -> list[PreviewMessage]:
-    """The compressed requests for ``change_set`` as the Booking.com adapter encodes them."""
+def preview(change_set: AriChangeSet, policy: PublishPolicy) -> list[PreviewMessage]:
+    """The requests the connection's channel ``policy`` makes of ``change_set`` (what a push
+    would queue), as the Booking.com adapter encodes them."""
     messages = []
-    for request in compress(change_set):
+    for request in policy.shape(change_set):
         if isinstance(request, AvailRequest):
             name, body = "OTA_HotelAvailNotifRQ", encode_avail_request(request).body
         else:

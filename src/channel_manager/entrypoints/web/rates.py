@@ -256,7 +256,7 @@ async def change_rates(
         change = parse_change(form, hotel.hotel_code)
         # The checks a push makes, on its own code path: a preview never shows what a push
         # would refuse, and both refuse with the same message.
-        previews = preview(ari.preview(change, _currency(hotel)))
+        previews = preview(ari.preview(change, _currency(hotel)), ari.policy(connection))
         if form.get("action") == "push":
             queued = await asyncio.to_thread(ari.submit, organization_id, connection.id, [change])
             # Back to the grid, which follows these pushes until Booking.com has answered.

@@ -14,7 +14,7 @@ import cattrs
 import sqlalchemy as sa
 
 from channel_manager.adapters.sqlalchemy.rows.base import Row
-from channel_manager.domain.ari_compression import AriRequest, AvailRequest, RateRequest
+from channel_manager.domain.ari_requests import AriRequest, AvailRequest, RateRequest
 from channel_manager.domain.sync import OutboundKind, OutboundMessage, OutboundState
 
 _PAYLOAD_CLASSES: dict[OutboundKind, type[AvailRequest] | type[RateRequest]] = {

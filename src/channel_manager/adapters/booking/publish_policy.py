@@ -1,10 +1,16 @@
-"""The compression policy: an ARI change set -> the fewest OTA requests, and back.
+"""Booking.com's publish policy: an ARI change set -> the fewest OTA requests, and back.
 
 Rules (BOOKING_CONNECTIVITY.md section 4): equal values on consecutive dates become one
 inclusive range; one hotel per request; a request never holds dates of more than one calendar
 month (a range crossing a month boundary is split); availability and restrictions travel in
 OTA_HotelAvailNotif, rates in OTA_HotelRateAmountNotif; many room/rate combinations share one
 request. Fewer requests mean fewer round trips and fewer chances of partial failure.
+Availability goes out as an OTA ``BookingLimit`` (0..254 rooms, 255 unlimited) and a rate as
+an integer amount with ``DecimalPlaces`` (the currency's minor units), so a rate that cannot
+be written exactly that way is refused here, before anything is queued.
+
+These are Booking.com's limits and message shape, so they live in its adapter; the core asks
+the connection's channel plug-in for its :class:`~channel_manager.ports.channel.PublishPolicy`.
 """
 
 from __future__ import annotations
@@ -14,84 +20,62 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import TypeVar
 
-import attrs
-
 from channel_manager.domain.ari_calendar import (
     AriChangeSet,
     AriKey,
     DayValues,
-    booking_limit,
     dates_between,
 )
-from channel_manager.domain.errors import InvalidDateRange, InvalidValue
-from channel_manager.domain.money import Money
+from channel_manager.domain.ari_requests import (
+    AriRequest,
+    AvailRange,
+    AvailRequest,
+    RateRange,
+    RateRequest,
+)
+from channel_manager.domain.errors import InvalidMoney
+
+#: OTA BookingLimit: 0..254 rooms; 255 means "unlimited" (BOOKING_CONNECTIVITY.md section 4).
+MAX_BOOKING_LIMIT = 254
+UNLIMITED_BOOKING_LIMIT = 255
 
 
-def _check_range(instance: AvailRange | RateRange, _attribute: object, end: date) -> None:
-    if end < instance.start:
-        raise InvalidDateRange(f"range end {end} is before its start {instance.start}")
+def booking_limit(count: int | None) -> int:
+    """OTA BookingLimit for a sellable count: clamped to 0..254; ``None`` (unlimited) -> 255."""
+    if count is None:
+        return UNLIMITED_BOOKING_LIMIT
+    return max(0, min(MAX_BOOKING_LIMIT, count))
 
 
-def _check_booking_limit(_instance: object, _attribute: object, value: int | None) -> None:
-    if value is not None and not 0 <= value <= 255:
-        raise InvalidValue(f"booking_limit must be within 0..255, got {value}")
+class BookingPublishPolicy:
+    """``PublishPolicy`` of Booking.com: :func:`compress` with its money check, and
+    :func:`booking_limit` for what a count is sent as."""
+
+    def shape(self, change_set: AriChangeSet) -> tuple[AriRequest, ...]:
+        """The fewest OTA requests that carry ``change_set``; :class:`InvalidMoney` for a
+        rate no OTA message can carry (an integer amount with ``DecimalPlaces``)."""
+        requests = compress(change_set)
+        for request in requests:
+            if isinstance(request, RateRequest):
+                for item in request.items:
+                    check_ota_amount(item)
+        return requests
+
+    def sent_availability(self, count: int) -> int:
+        """The BookingLimit a sellable ``count`` goes out as (above 254: 254)."""
+        return booking_limit(count)
 
 
-def _check_month(_instance: object, _attribute: object, value: date) -> None:
-    if value.day != 1:
-        raise InvalidValue(f"month must be the first day of a month, got {value}")
-
-
-@attrs.frozen(kw_only=True)
-class AvailRange:
-    """One AvailStatusMessage: availability and restrictions over ``start..end`` inclusive.
-
-    ``None`` fields are not sent. ``booking_limit`` is the OTA value (0..254, 255 unlimited).
-    """
-
-    room_type_code: str
-    rate_plan_code: str | None = None
-    start: date
-    end: date = attrs.field(validator=_check_range)
-    booking_limit: int | None = attrs.field(default=None, validator=_check_booking_limit)
-    min_los: int | None = None
-    max_los: int | None = None
-    stop_sell: bool | None = None
-    closed_to_arrival: bool | None = None
-    closed_to_departure: bool | None = None
-
-
-@attrs.frozen(kw_only=True)
-class RateRange:
-    """One RateAmountMessage: ``amount`` for every night of ``start..end`` inclusive."""
-
-    room_type_code: str
-    rate_plan_code: str | None = None
-    start: date
-    end: date = attrs.field(validator=_check_range)
-    amount: Money
-
-
-@attrs.frozen(kw_only=True)
-class AvailRequest:
-    """One OTA_HotelAvailNotifRQ: one hotel, dates within one calendar ``month`` (day 1)."""
-
-    hotel_code: str
-    month: date = attrs.field(validator=_check_month)
-    items: tuple[AvailRange, ...]
-
-
-@attrs.frozen(kw_only=True)
-class RateRequest:
-    """One OTA_HotelRateAmountNotifRQ: one hotel, dates within one calendar ``month``."""
-
-    hotel_code: str
-    month: date = attrs.field(validator=_check_month)
-    items: tuple[RateRange, ...]
-
-
-#: What an outbound message carries.
-AriRequest = AvailRequest | RateRequest
+def check_ota_amount(item: RateRange) -> None:
+    """Refuse a rate that is not an exact integer at the currency's minor units (the
+    ``DecimalPlaces`` the encoder writes) with :class:`InvalidMoney`."""
+    try:
+        item.amount.to_ota()
+    except InvalidMoney as error:
+        raise InvalidMoney(
+            f"rate for room {item.room_type_code} from {item.start} cannot be sent to "
+            f"Booking.com: {error}"
+        ) from None
 
 
 def _month_of(day: date) -> date:
@@ -176,7 +160,8 @@ def _rate_ranges(key: AriKey, by_day: Mapping[date, DayValues]) -> Iterator[Rate
 
 
 def compress(change_set: AriChangeSet) -> tuple[AriRequest, ...]:
-    """The fewest OTA requests that carry ``change_set``.
+    """The fewest OTA requests that carry ``change_set`` (no money check: see
+    :meth:`BookingPublishPolicy.shape`).
 
     Output is deterministic: per hotel (sorted), per month, the availability request before
     the rate request; items sorted by room type, rate plan and start date. Availability
@@ -225,7 +210,7 @@ def _day_values(item: AvailRange | RateRange) -> DayValues:
         return DayValues(rate=item.amount)
     limit = item.booking_limit
     return DayValues(
-        availability=None if limit is None or limit == 255 else limit,
+        availability=None if limit is None or limit == UNLIMITED_BOOKING_LIMIT else limit,
         min_los=item.min_los,
         max_los=item.max_los,
         stop_sell=item.stop_sell,
