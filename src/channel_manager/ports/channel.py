@@ -155,6 +155,11 @@ class PublishPolicy(Protocol):
         """What the channel is sent for a sellable ``count`` (a cap, say)."""
         ...
 
+    def render(self, request: AriRequest) -> tuple[str, str]:
+        """The message name and body ``request`` goes out as, for a person to read (the
+        rates page's preview)."""
+        ...
+
 
 class PublishPolicies(Protocol):
     """The :class:`PublishPolicy` of a connection's channel (the channel registry)."""

@@ -54,6 +54,9 @@ class OneDayPerRequest:
     def sent_availability(self, count: int) -> int:
         return min(count, 9)
 
+    def render(self, request: AriRequest) -> tuple[str, str]:
+        return "DailyAvail", repr(request)
+
 
 def _connection(organization: Organization, channel: str) -> Connection:
     return Connection(

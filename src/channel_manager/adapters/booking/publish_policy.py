@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import TypeVar
 
+from channel_manager.adapters.booking.ari_push import encode_avail_request, encode_rate_request
 from channel_manager.domain.ari_calendar import (
     AriChangeSet,
     AriKey,
@@ -64,6 +65,12 @@ class BookingPublishPolicy:
     def sent_availability(self, count: int) -> int:
         """The BookingLimit a sellable ``count`` goes out as (above 254: 254)."""
         return booking_limit(count)
+
+    def render(self, request: AriRequest) -> tuple[str, str]:
+        """The OTA message name and XML body ``request`` is sent as."""
+        if isinstance(request, AvailRequest):
+            return "OTA_HotelAvailNotifRQ", encode_avail_request(request).body.decode("utf-8")
+        return "OTA_HotelRateAmountNotifRQ", encode_rate_request(request).body.decode("utf-8")
 
 
 def check_ota_amount(item: RateRange) -> None:

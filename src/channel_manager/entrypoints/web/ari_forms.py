@@ -1,4 +1,4 @@
-"""The rates and availability form and its preview (the OTA messages that would be sent).
+"""The rates and availability form and its preview (the messages the channel would be sent).
 The grid above it reads our calendar (``rates_grid``).
 """
 
@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import attrs
 
-from channel_manager.adapters.booking.ari_push import encode_avail_request, encode_rate_request
 from channel_manager.application.ari import AriChangeInput
-from channel_manager.domain.ari import AriChangeSet, AriRequest, AvailRequest
+from channel_manager.domain.ari import AriChangeSet, AriRequest
 from channel_manager.entrypoints.web.common import (
     FormData,
     FormError,
@@ -67,12 +66,9 @@ class PreviewMessage:
 
 def preview(change_set: AriChangeSet, policy: PublishPolicy) -> list[PreviewMessage]:
     """The requests the connection's channel ``policy`` makes of ``change_set`` (what a push
-    would queue), as the Booking.com adapter encodes them."""
+    would queue), each as the channel is sent it."""
     messages = []
     for request in policy.shape(change_set):
-        if isinstance(request, AvailRequest):
-            name, body = "OTA_HotelAvailNotifRQ", encode_avail_request(request).body
-        else:
-            name, body = "OTA_HotelRateAmountNotifRQ", encode_rate_request(request).body
-        messages.append(PreviewMessage(name, request, body.decode("utf-8")))
+        name, body = policy.render(request)
+        messages.append(PreviewMessage(name, request, body))
     return messages
