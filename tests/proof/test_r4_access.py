@@ -254,6 +254,7 @@ def _bodies(theirs: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
             "max_occupancy": 2,
         },
         ("POST", "/api/v1/properties"): {"name": "Beta's own", "currency": "EUR"},
+        ("POST", "/api/v1/connections/{connection_id}/resync"): {"from": day, "to": day},
         # Ids in the body, never in the path: tried on Alpha's unit below.
         ("POST", "/api/v1/calendar/changes"): {
             "changes": [{"unit_id": theirs["unit_id"], "from": day, "to": day, "stop_sell": True}]

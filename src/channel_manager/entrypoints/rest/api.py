@@ -166,6 +166,7 @@ class ConnectionsController(Controller):
         organization_id: UUID,
         connection_id: UUID,
         repair: RepairService,
+        queries: Queries,
         start: DriftFrom = None,
         end: DriftTo = None,
     ) -> DriftReport:
@@ -173,6 +174,9 @@ class ConnectionsController(Controller):
         failed, still queued or changed since delivered (our delivery record), and, where
         the channel can read its ARI back, what it holds otherwise. No differences: an
         empty ``differences``."""
+        # Whose connection it is comes first: another organisation's id is a 404 whatever
+        # the parameters, never a 400 that answers before ownership was looked at.
+        await asyncio.to_thread(queries.connection, organization_id, connection_id)
         first, last = required_window(start, end)
         return await repair.drift(organization_id, connection_id, first, last)
 
