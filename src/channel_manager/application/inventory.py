@@ -3,11 +3,47 @@
 from __future__ import annotations
 
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pycountry
 
 from channel_manager.application.scoping import owned_property
+from channel_manager.domain.errors import InvalidValue
 from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.ports.clock import IdGenerator
 from channel_manager.ports.repositories import UnitOfWorkFactory
+
+#: The longest name a property or unit may have (what a page and a channel can show).
+MAX_NAME_LENGTH = 200
+
+
+def checked_name(name: str, kind: str) -> str:
+    """``name`` without surrounding spaces; ``InvalidValue`` when empty or too long."""
+    cleaned = name.strip()
+    if not cleaned:
+        raise InvalidValue(f"a {kind} needs a name")
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise InvalidValue(f"a {kind} name has at most {MAX_NAME_LENGTH} characters")
+    return cleaned
+
+
+def checked_currency(currency: str) -> str:
+    """An ISO 4217 currency code (pycountry's list): rates and bookings are kept in it."""
+    written = currency.isascii() and currency.isupper()  # pycountry ignores case; OTA does not
+    if not written or pycountry.currencies.get(alpha_3=currency) is None:
+        raise InvalidValue(f"currency {currency!r} is not an ISO 4217 code such as EUR or USD")
+    return currency
+
+
+def checked_timezone(timezone: str) -> str:
+    """An IANA time zone: a property's today and its nights are reckoned in it."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidValue(
+            f"time zone {timezone!r} is not an IANA time zone such as Europe/Amsterdam"
+        ) from None
+    return timezone
 
 
 class InventoryService:
@@ -31,13 +67,14 @@ class InventoryService:
     def create_property(
         self, organization_id: UUID, name: str, currency: str, timezone: str = "UTC"
     ) -> Property:
-        """Add a property to the organisation."""
+        """Add a property to the organisation (a name, an ISO 4217 currency, an IANA time
+        zone; ``InvalidValue`` otherwise)."""
         created = Property(
             id=self._ids.new_id(),
             organization_id=organization_id,
-            name=name,
-            currency=currency,
-            timezone=timezone,
+            name=checked_name(name, "property"),
+            currency=checked_currency(currency),
+            timezone=checked_timezone(timezone),
         )
         with self._uow_factory() as uow:
             uow.organizations.get(organization_id)
@@ -64,7 +101,7 @@ class InventoryService:
             unit = Unit(
                 id=self._ids.new_id(),
                 property_id=property_id,
-                name=name,
+                name=checked_name(name, "unit"),
                 count=count,
                 max_occupancy=max_occupancy,
             )

@@ -153,7 +153,8 @@ def _banner(setup: DemoSetup, sandbox: SandboxServer) -> str:
             f"  sandbox       {sandbox.base_url}  (Booking.com stand-in; its state is kept)",
             f"  CLI           source {setup.env_file}   (then: channel-manager --help)",
             f"  bookings      curl -X POST {sandbox.base_url}/_sandbox/reservations/generate "
-            '-d \'{"kind": "new"}\'   (or modify / cancel; see the README)',
+            '-d \'{"kind": "new", "hotel_code": "1000003"}\'',
+            "                (a hotel you connected and mapped; modify / cancel: see the README)",
             "  Ctrl-C stops everything; running it again goes on where it stopped.",
             "",
         ]

@@ -376,3 +376,18 @@ async def test_the_read_window_is_bounded(world: World) -> None:
     month = calendar.read(org, prop)
     assert (month.first_night, len(month.units[0].nights)) == (world.clock.now().date(), 31)
     assert [n.night for n in calendar.read(org, prop, date.max).units[0].nights] == [date.max]
+
+
+async def test_a_request_too_big_for_one_transaction_is_refused(world: World) -> None:
+    _connection, _plan = await _mapped(world)
+    calendar = world.container.calendar()
+    year = CalendarChangeInput(
+        unit_id=world.double.id,
+        start=NIGHT,
+        end=NIGHT + timedelta(days=365),
+        stop_sell=True,
+    )
+
+    with pytest.raises(InvalidRequest, match="at most 36,600 nights"):
+        calendar.change(world.organization.id, [year] * 101)
+    assert world.pushes() == []

@@ -75,7 +75,13 @@ def build_world(
     inventory = container.inventory()
     org = inventory.ensure_organization(organization)
     key = container.api_keys().issue(org.id, "web tests")
-    prop = inventory.create_property(org.id, "Harbour View Hotel", "EUR", timezone)
+    prop = inventory.create_property(org.id, "Harbour View Hotel", "EUR")
+    if timezone != prop.timezone:
+        # Stored directly: a zone the inventory now refuses (``Mars/Olympus_Mons``) can still
+        # be in rows written before it checked, and the pages must read those too.
+        with container.uow_factory()() as uow:
+            uow.properties.update(attrs.evolve(prop, timezone=timezone))
+            uow.commit()
     double = inventory.create_unit(org.id, prop.id, "Double Room", count=4)
     inventory.create_rate_plan(org.id, prop.id, "Standard Rate", "STD")
     return World(container, channel, org.id, key.plaintext, prop.id, double.id)

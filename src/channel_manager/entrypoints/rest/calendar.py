@@ -68,7 +68,7 @@ _INPUT_FIELDS = attrs.fields(CalendarChangeInput)
 class CalendarChangesBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The body of ``POST /calendar/changes``: applied in order, in one transaction."""
 
-    changes: Annotated[tuple[CalendarChangeBody, ...], msgspec.Meta(min_length=1)]
+    changes: Annotated[tuple[CalendarChangeBody, ...], msgspec.Meta(min_length=1, max_length=1000)]
 
 
 @attrs.frozen(kw_only=True)
