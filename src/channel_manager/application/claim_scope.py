@@ -13,7 +13,8 @@ it (:meth:`~channel_manager.application.reservations.ReservationIntake.route_kno
 reservation it cancels says where it belongs: it passes when that reservation is stored for
 *this* connection, on a hotel the connection holds. One whose reservation is not known here
 stays at the channel, unacknowledged (a later poll offers it again, after its booking has
-arrived), and is logged; a reservation of another connection or organisation never passes.
+arrived), with a warning in the log; a reservation of another connection or organisation
+never passes.
 
 OAuth 2.0 connections act with the property's own grant, which the channel scopes itself;
 they are passed through unchanged.
@@ -83,9 +84,6 @@ class ClaimScopedGateway:
         self._connection = connection
         self._uow_factory = uow_factory
         self._held: frozenset[str] | None = None
-        #: Messages of the last fetch that name no hotel and whose reservation is not known
-        #: here: left at the channel, unacknowledged (the poll records how many).
-        self.withheld: list[ChannelReservation] = []
 
     def _read_held(self) -> frozenset[str]:
         with self._uow_factory() as uow:
@@ -143,13 +141,15 @@ class ClaimScopedGateway:
         """Pending messages of held hotels, and those naming no hotel whose reservation is
         stored here (others are left at the channel, unacknowledged)."""
         held = await self._scope()
-        self.withheld = []
         async for message in self._inner.fetch_reservations():
             if await self._mine(message, held):
                 yield message
             elif not message.reservation.external_property_id:
                 # Not silently dropped: its booking may not have arrived yet (a later poll
-                # offers it again), or it belongs to someone else; either way it is visible.
+                # offers it again), or it is another connection's (the machine account sees
+                # every hotel's queue). Which one cannot be told here, so it is logged for the
+                # operator and not put in this connection's sync history: that would show
+                # this organisation another's reservation number, and a false alarm.
                 logger.warning(
                     "connection %s: %s message for reservation %s names no hotel and its "
                     "reservation is not known on this connection: left at the channel, "
@@ -158,7 +158,6 @@ class ClaimScopedGateway:
                     message.kind.value,
                     message.reservation.external_id,
                 )
-                self.withheld.append(message)
 
     async def acknowledge(self, ack_keys: Sequence[ChannelReservation]) -> None:
         """Acknowledge messages of held hotels, and those naming no hotel whose reservation

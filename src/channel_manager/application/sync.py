@@ -14,7 +14,7 @@ from uuid import UUID
 
 import attrs
 
-from channel_manager.application.claim_scope import ClaimScopedGateway, HotelNotHeld
+from channel_manager.application.claim_scope import HotelNotHeld
 from channel_manager.application.reservations import ReservationIntake
 from channel_manager.application.scoping import active_connection, require_active
 from channel_manager.domain.channel import ChannelReservation, ExternalProperty
@@ -219,15 +219,6 @@ class SyncService:
                 await store_pending()
         if pending:
             await store_pending()
-        if isinstance(gateway, ClaimScopedGateway):
-            # Named no hotel and not known on this connection (yet): left at the channel,
-            # like a refused message, so it is counted and visible rather than lost.
-            errors.extend(
-                f"reservation {message.reservation.external_id}: the {message.kind.value} "
-                "message names no hotel and the reservation is not known on this connection "
-                "(yet): left unacknowledged at the channel"
-                for message in gateway.withheld
-            )
         unacknowledged = len(errors)
         acknowledged = 0
         if stored and gateway.acknowledges:
