@@ -8,6 +8,14 @@ was moved to another organisation, or whose claim was released, fetches, acknowl
 pushes nothing, even if a status check upstream were missed. Reservations and pushes of other
 hotels are filtered out too (they stay at the channel for their holder).
 
+A Booking.com cancellation may carry no rooms, hence no hotel code. As the push intake routes
+it (:meth:`~channel_manager.application.reservations.ReservationIntake.route_known_in`), the
+reservation it cancels says where it belongs: it passes when that reservation is stored for
+*this* connection, on a hotel the connection holds. One whose reservation is not known here
+stays at the channel, unacknowledged (a later poll offers it again, after its booking has
+arrived), with a warning in the log; a reservation of another connection or organisation
+never passes.
+
 OAuth 2.0 connections act with the property's own grant, which the channel scopes itself;
 they are passed through unchanged.
 """
@@ -15,6 +23,7 @@ they are passed through unchanged.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Sequence
 from uuid import UUID
 
@@ -29,6 +38,8 @@ from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.errors import PermanentChannelError
 from channel_manager.ports.channel import ChannelGateway, ChannelGatewayFactory
 from channel_manager.ports.repositories import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
 
 
 class HotelNotHeld(PermanentChannelError):  # noqa: N818 -- named for the failure
@@ -112,17 +123,47 @@ class ClaimScopedGateway:
         await self._require(hotel_code)
         return await self._inner.get_catalog(hotel_code)
 
+    def _known_here(self, external_id: str, held: frozenset[str]) -> bool:
+        """Whether reservation ``external_id`` is stored for this connection, on a held hotel."""
+        with self._uow_factory() as uow:
+            stored = uow.reservations.get_by_external(self._connection.id, external_id)
+        return stored is not None and stored.external_property_id in held
+
+    async def _mine(self, message: ChannelReservation, held: frozenset[str]) -> bool:
+        """Whether ``message`` belongs to this connection: its hotel is held, or it names no
+        hotel (a cancellation without rooms) and its reservation is stored here."""
+        hotel_code = message.reservation.external_property_id
+        if hotel_code:
+            return hotel_code in held
+        return await asyncio.to_thread(self._known_here, message.reservation.external_id, held)
+
     async def fetch_reservations(self) -> AsyncIterator[ChannelReservation]:
-        """Pending messages of held hotels (others are left at the channel, unacknowledged)."""
+        """Pending messages of held hotels, and those naming no hotel whose reservation is
+        stored here (others are left at the channel, unacknowledged)."""
         held = await self._scope()
         async for message in self._inner.fetch_reservations():
-            if message.reservation.external_property_id in held:
+            if await self._mine(message, held):
                 yield message
+            elif not message.reservation.external_property_id:
+                # Not silently dropped: its booking may not have arrived yet (a later poll
+                # offers it again), or it is another connection's (the machine account sees
+                # every hotel's queue). Which one cannot be told here, so it is logged for the
+                # operator and not put in this connection's sync history: that would show
+                # this organisation another's reservation number, and a false alarm.
+                logger.warning(
+                    "connection %s: %s message for reservation %s names no hotel and its "
+                    "reservation is not known on this connection: left at the channel, "
+                    "unacknowledged",
+                    self._connection.id,
+                    message.kind.value,
+                    message.reservation.external_id,
+                )
 
     async def acknowledge(self, ack_keys: Sequence[ChannelReservation]) -> None:
-        """Acknowledge messages of held hotels only."""
+        """Acknowledge messages of held hotels, and those naming no hotel whose reservation
+        is stored here, only."""
         held = await self._scope()
-        mine = [m for m in ack_keys if m.reservation.external_property_id in held]
+        mine = [m for m in ack_keys if await self._mine(m, held)]
         if mine:
             await self._inner.acknowledge(mine)
 
