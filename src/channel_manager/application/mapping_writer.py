@@ -104,7 +104,9 @@ class MappingWriter:
         hotel: HotelMappingInput,
     ) -> Property:
         if hotel.internal_property_id is not None:
-            return owned_property(uow, connection.organization_id, hotel.internal_property_id)
+            chosen = owned_property(uow, connection.organization_id, hotel.internal_property_id)
+            _refuse_other_currency(catalog, chosen)
+            return chosen
         if not hotel.create_property:
             raise InvalidRequest(
                 f"hotel {hotel.external_property_id!r}: choose a property or create a new one"
@@ -209,6 +211,27 @@ class MappingWriter:
             external_rate_plan_id=external.code,
             external_rate_plan_name=external.name,
             created_at=self._clock.now(),
+        )
+
+
+def in_other_currency(hotel_currency: str | None, ours: Property) -> bool:
+    """Whether ``ours`` keeps rates in another currency than the channel hotel sells in.
+
+    Such a pair cannot work: every rate would be refused by the channel and bookings would
+    arrive in a currency the property does not keep. A hotel whose catalog names no currency
+    is never told apart (nothing to compare with).
+    """
+    return hotel_currency is not None and hotel_currency.upper() != ours.currency.upper()
+
+
+def _refuse_other_currency(catalog: ExternalCatalog, ours: Property) -> None:
+    hotel = catalog.property
+    if in_other_currency(hotel.currency, ours):
+        name = hotel.name or hotel.hotel_code
+        raise InvalidRequest(
+            f"Booking.com hotel {name!r} sells in {hotel.currency}; your property "
+            f"{ours.name!r} keeps rates in {ours.currency}. Choose a property in "
+            f"{hotel.currency} or create one."
         )
 
 

@@ -17,7 +17,7 @@ from channel_manager.application.mapping_views import (
     RatePlanView,
     RoomTypeView,
 )
-from channel_manager.application.mapping_writer import MappingWriter
+from channel_manager.application.mapping_writer import MappingWriter, in_other_currency
 from channel_manager.application.reservations import link_reservation
 from channel_manager.application.scoping import active_connection, owned_connection
 from channel_manager.domain.availability import occupancy_delta
@@ -135,7 +135,9 @@ class MappingService:
         hotel = catalog.property
         mapping = uow.property_mappings.find(connection.id, hotel.hotel_code)
         target = (
-            mapping.internal_property_id if mapping else _suggest_property(hotel.name, properties)
+            mapping.internal_property_id
+            if mapping
+            else _suggest_property(hotel.name, hotel.currency, properties)
         )
         units = uow.units.list_by_property(target) if target else []
         plans = uow.rate_plans.list_by_property(target) if target else []
@@ -271,8 +273,16 @@ def _catalog_for(catalogs: dict[str, ExternalCatalog], hotel: HotelMappingInput)
         ) from None
 
 
-def _suggest_property(name: str | None, properties: list[Property]) -> UUID | None:
-    scored = [(name_similarity(name, p.name), str(p.id), p.id) for p in properties]
+def _suggest_property(
+    name: str | None, currency: str | None, properties: list[Property]
+) -> UUID | None:
+    """Our property whose name is closest to the hotel's, among those in the hotel's
+    currency only (one in another currency could not be saved); none below the threshold."""
+    scored = [
+        (name_similarity(name, p.name), str(p.id), p.id)
+        for p in properties
+        if not in_other_currency(currency, p)
+    ]
     best = max(scored, default=None)
     if best is None or best[0] < _PROPERTY_SUGGESTION_THRESHOLD:
         return None

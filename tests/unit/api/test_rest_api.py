@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 from dependency_injector import providers
@@ -169,6 +170,46 @@ def test_bad_input_gets_a_4xx_with_a_message(api: Api) -> None:
         headers={**api.auth(), "Content-Type": "application/json"},
     )
     assert too_big.status_code == 413
+
+
+def test_a_hotel_mapped_to_a_property_in_another_currency_is_refused(api: Api) -> None:
+    connection = _connect(api)  # the hotel sells in EUR
+    prop = api.client.post(
+        "/api/v1/properties", json={"name": "Loft Inn", "currency": "USD"}, headers=api.auth()
+    ).json()["id"]
+
+    refused = api.client.put(
+        f"/api/v1/connections/{connection}/mappings",
+        json={
+            "hotels": [
+                {
+                    "external_property_id": HOTEL,
+                    "internal_property_id": prop,
+                    "units": [{"external_room_type_id": ROOM_DOUBLE, "create_unit": True}],
+                    "rate_plans": [
+                        {"external_rate_plan_id": RATE_STANDARD, "create_rate_plan": True}
+                    ],
+                }
+            ]
+        },
+        headers=api.auth(),
+    )
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["message"] == (
+        "Booking.com hotel 'Canal House Amsterdam' sells in EUR; your property 'Loft Inn' "
+        "keeps rates in USD. Choose a property in EUR or create one."
+    )
+    # Nothing stored: the hotel is unmapped and no unit or rate plan was created.
+    [hotel] = api.client.get(
+        f"/api/v1/connections/{connection}/properties", headers=api.auth()
+    ).json()
+    assert hotel["property_mapping_id"] is None
+    assert hotel["suggested_property_id"] is None  # nor is it suggested
+    units = api.client.get(f"/api/v1/properties/{prop}/units", headers=api.auth())
+    assert units.status_code == 200, units.text
+    assert units.json() == []
+    assert api.container.inventory().list_rate_plans(api.org.id, UUID(prop)) == []
 
 
 def test_mapping_and_ari_through_the_api(api: Api) -> None:

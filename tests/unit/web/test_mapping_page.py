@@ -233,3 +233,69 @@ def test_saving_from_the_screen_sends_the_mapped_rooms_whole_calendar(
     assert min(nights) == today
     assert len(nights) == 365
     assert {push.hotel_code for push in queued} == {HOTEL_CODE}
+
+
+NEW_YORK_CODE = "7777777"
+
+
+@pytest.fixture
+def new_york(client: TestClient[Any], world: World) -> str:
+    """A second channel hotel selling in USD, named like our (EUR) property; connected and
+    signed in: the connection's id."""
+    world.channel.add_hotel(
+        ExternalCatalog(
+            property=ExternalProperty(NEW_YORK_CODE, "Harbour View Hotel", "USD"),
+            room_types=(ExternalRoomType("LOFT", "New York Loft", 2),),
+            rate_plans=(),
+        )
+    )
+    connection_id = connect(world)
+    sign_in(client, world.api_key)
+    return str(connection_id)
+
+
+def test_a_property_in_another_currency_is_never_suggested_and_cannot_be_chosen(
+    client: TestClient[Any], world: World, new_york: str
+) -> None:
+    html = client.get(f"/connections/{new_york}/mapping").text
+
+    [hotel] = _hotel_section(html, NEW_YORK_CODE).xpath(".//select[@name='hotel-1-property']")
+    options = {str(o.get("value")): o for o in hotel.xpath(".//option")}
+    ours = options[str(world.property_id)]
+    assert ours.text_content() == "Harbour View Hotel (USD hotel, EUR property)"
+    assert ours.get("disabled") is not None
+    assert not [o for o in options.values() if o.get("selected") is not None and o.get("value")]
+    assert options["new"].text_content() == "+ Create a new property in USD"
+    assert "(suggested)" not in lxml.html.tostring(hotel).decode()
+    [room] = _hotel_section(html, NEW_YORK_CODE).xpath(".//select[@name='hotel-1-room-0']")
+    assert _options(room) == ["", "new"]  # no unit of the EUR property is offered
+    # The EUR hotel is still suggested its EUR property.
+    [harbour] = _hotel_section(html, HOTEL_CODE).xpath(".//select[@name='hotel-0-property']")
+    [suggested] = harbour.xpath(".//option[@selected]")
+    assert suggested.get("value") == str(world.property_id)
+    assert suggested.get("disabled") is None
+
+
+def test_saving_a_hotel_to_a_property_in_another_currency_shows_why_and_stores_nothing(
+    client: TestClient[Any], world: World, new_york: str
+) -> None:
+    page = client.get(f"/connections/{new_york}/mapping")
+    fields = dict(re.findall(r'name="(hotel-[^"]+-code)" value="([^"]*)"', page.text))
+    fields |= {
+        "_csrf_token": csrf_from(page.text),
+        "hotel-1-property": str(world.property_id),  # a tampered form: the page disables it
+        "hotel-1-room-0": "new",
+    }
+
+    refused = client.post(f"/connections/{new_york}/mapping", data=fields)
+
+    assert refused.status_code == 422
+    error = lxml.html.fromstring(refused.text).get_element_by_id("mapping-error").text_content()
+    assert error == (
+        "Not saved: Booking.com hotel 'Harbour View Hotel' sells in USD; your property "
+        "'Harbour View Hotel' keeps rates in EUR. Choose a property in USD or create one."
+    )
+    mapped = world.container.mappings().mapped(world.organization_id, UUID(new_york))
+    assert mapped == []
+    units = world.container.inventory().list_units(world.organization_id, world.property_id)
+    assert [u.name for u in units] == ["Double Room"]

@@ -11,6 +11,7 @@ import re
 from typing import Any
 from uuid import UUID, uuid4
 
+import attrs
 import lxml.html
 import pytest
 from litestar.testing import TestClient
@@ -25,6 +26,7 @@ from tests.unit.web.world import (
     connect,
     deliver_all,
     other_organization_key,
+    seeded_catalog,
     web_app,
 )
 
@@ -121,6 +123,11 @@ def test_the_rate_field_names_the_currencys_decimals(
 def test_a_yen_hotel_takes_whole_amounts_only(client: TestClient[Any], world: World) -> None:
     inventory = world.container.inventory()
     yen = inventory.create_property(world.organization_id, "Kyoto Annex", "JPY")
+    # Booking.com's hotel sells in yen too: a hotel maps only to a property in its currency.
+    seeded = seeded_catalog()
+    world.channel.add_hotel(
+        attrs.evolve(seeded, property=attrs.evolve(seeded.property, currency="JPY"))
+    )
     inventory.create_unit(world.organization_id, yen.id, "Tatami Room", count=2)
     inventory.create_rate_plan(world.organization_id, yen.id, "Standard Rate", "STD")
     connection_id = str(connect(world))

@@ -23,6 +23,7 @@ from channel_manager.application.mapping_views import (
     RatePlanMappingInput,
     UnitMappingInput,
 )
+from channel_manager.application.mapping_writer import in_other_currency
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.queries import Queries
 from channel_manager.domain.connection import Connection, ConnectionStatus
@@ -207,7 +208,9 @@ def _mapping_page(
     error: str | None = None,
 ) -> Response[str]:
     """The form. A room is offered only the units (and rate plans) of the property chosen
-    for its hotel; the script swaps them when another property is chosen."""
+    for its hotel; the script swaps them when another property is chosen. A property in
+    another currency than the hotel's is listed disabled, with both currencies named, so a
+    person sees why it cannot be chosen (rather than wondering where it went)."""
     return page(
         request,
         "mapping.html",
@@ -222,6 +225,7 @@ def _mapping_page(
         error=error,
         create_new=CREATE_NEW,
         anchor=anchor,
+        other_currency=in_other_currency,
         to_map=to_map(hotels),
     )
 
