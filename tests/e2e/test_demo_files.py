@@ -113,3 +113,18 @@ def test_without_the_env_file_a_command_that_calls_booking_refuses(
     assert "real Booking.com" in synced.stderr
     assert f"source {directory / 'env'}" in synced.stderr
     assert read.returncode == 0, read.stderr  # reading our own database needs no channel
+
+
+def test_the_demo_properties_live_in_their_hotels_time_zones(
+    demo: tuple[Path, DemoSetup, str],
+) -> None:
+    _directory, setup, _url = demo
+
+    zones = {
+        p.name: p.timezone
+        for p in setup.container.inventory().list_properties(setup.organization.id)
+    }
+
+    assert zones  # the demo seeds two of the sandbox's hotels
+    # Each in its city's zone (seed 1's first hotels are in Amsterdam and London), not UTC.
+    assert "UTC" not in zones.values(), zones

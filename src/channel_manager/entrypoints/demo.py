@@ -54,6 +54,17 @@ SANDBOX_CLIENT_ID = "sandbox-client"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 - the sandbox's published credential
 
 
+#: The sandbox's cities in their own time zones, so the demo's properties have a local today.
+_DEMO_TIME_ZONES = {
+    "Amsterdam": "Europe/Amsterdam",
+    "London": "Europe/London",
+    "Kyoto": "Asia/Tokyo",
+    "New York": "America/New_York",
+    "Rio de Janeiro": "America/Sao_Paulo",
+    "København": "Europe/Copenhagen",
+}
+
+
 def _secret_file(path: Path, make: str) -> str:
     """Read a generated secret from ``path`` or create it (mode 600) with ``make``."""
     if path.exists():
@@ -119,7 +130,8 @@ def seed_inventory(container: Container, sandbox: SandboxServer) -> Organization
     if inventory.list_properties(organization.id):
         return organization
     for hotel in list(sandbox.state.hotels.values())[:2]:
-        prop = inventory.create_property(organization.id, hotel.name, hotel.currency)
+        zone = _DEMO_TIME_ZONES.get(hotel.city, "UTC")
+        prop = inventory.create_property(organization.id, hotel.name, hotel.currency, zone)
         for room in hotel.rooms[:4]:
             inventory.create_unit(organization.id, prop.id, room.name, 3, room.max_persons)
     return organization
