@@ -16,6 +16,7 @@ import pytest
 
 from booking_sandbox.config import SandboxConfig
 from booking_sandbox.server import SandboxServer
+from channel_manager.domain.errors import DomainError
 from channel_manager.entrypoints.demo import DemoSetup, demo_environment, prepare_demo
 from channel_manager.entrypoints.demo_files import SANDBOX_STATE_FILE
 from tests.support.clock import session_offset_seconds
@@ -128,3 +129,21 @@ def test_the_demo_properties_live_in_their_hotels_time_zones(
     assert zones  # the demo seeds two of the sandbox's hotels
     # Each in its city's zone (seed 1's first hotels are in Amsterdam and London), not UTC.
     assert "UTC" not in zones.values(), zones
+
+
+def test_a_restart_leaves_only_the_printed_key_working(
+    demo: tuple[Path, DemoSetup, str],
+) -> None:
+    directory, first, _url = demo
+    config = SandboxConfig(state_path=directory / SANDBOX_STATE_FILE)
+    with SandboxServer(config=config) as sandbox:  # the demo started again on its folder
+        environment = demo_environment(directory, _free_port(), sandbox.base_url)
+        again = prepare_demo(directory, environment, sandbox)
+
+    keys = again.container.api_keys()
+    active = [k for k in keys.list(again.organization.id) if k.is_active and k.name == "demo"]
+
+    assert [k.id for k in active] == [again.key.record.id]
+    assert keys.authenticate(again.key.plaintext) == again.organization.id
+    with pytest.raises(DomainError):
+        keys.authenticate(first.key.plaintext)  # the earlier run's key stopped working

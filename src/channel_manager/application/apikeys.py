@@ -87,6 +87,22 @@ class ApiKeyService:
             uow.commit()
         return revoked
 
+    def revoke_named(self, organization_id: UUID, name: str) -> int:
+        """Revoke every active key of the organisation called ``name`` (the demo's own key
+        from an earlier run, say); how many were revoked."""
+        with self._uow_factory() as uow:
+            uow.organizations.get(organization_id)
+            now = self._clock.now()
+            named = [
+                key
+                for key in uow.api_keys.list(organization_id)
+                if key.is_active and key.name == name
+            ]
+            for key in named:
+                uow.api_keys.update(key.revoke(now))
+            uow.commit()
+        return len(named)
+
     def authenticate(self, plaintext: str | None) -> UUID:
         """The organisation of a valid, unrevoked key; ``Unauthenticated`` otherwise."""
         return self.identify(plaintext).organization_id

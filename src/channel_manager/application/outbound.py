@@ -231,8 +231,10 @@ class OutboundDispatcher:
 
 
 def _owned_message(uow: UnitOfWork, organization_id: UUID, message_id: UUID) -> OutboundMessage:
-    message = uow.outbound.get(message_id)
+    """The organisation's push; one answer, "push ... not found", whether it does not exist
+    or belongs to another organisation (the wording must not tell the two apart)."""
     try:
+        message = uow.outbound.get(message_id)
         owned_connection(uow, organization_id, message.connection_id)
     except NotFound:
         raise NotFound("push", message_id) from None

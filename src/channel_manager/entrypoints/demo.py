@@ -54,6 +54,9 @@ SANDBOX_CLIENT_ID = "sandbox-client"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 - the sandbox's published credential
 
 
+#: The name of the API key each demo run prints.
+DEMO_KEY_NAME = "demo"
+
 #: The sandbox's cities in their own time zones, so the demo's properties have a local today.
 _DEMO_TIME_ZONES = {
     "Amsterdam": "Europe/Amsterdam",
@@ -116,7 +119,9 @@ def prepare_demo(directory: Path, environment: dict[str, str], sandbox: SandboxS
     write_marker(directory, ui_url=settings.public_url, sandbox_url=sandbox.base_url)
     container = build_container(settings)
     organization = seed_inventory(container, sandbox)
-    key = container.api_keys().issue(organization.id, "demo")
+    # One working demo key: the one this run prints (an earlier run's is revoked).
+    container.api_keys().revoke_named(organization.id, DEMO_KEY_NAME)
+    key = container.api_keys().issue(organization.id, DEMO_KEY_NAME)
     link = container.signin_links().issue(organization.id, MAX_LIFETIME)
     return DemoSetup(settings, container, organization, key, link, env_file)
 
