@@ -11,13 +11,20 @@ from dependency_injector import providers
 
 from channel_manager.adapters.memory.fake_authorizers import FakeOAuth2Authorizer
 from channel_manager.adapters.memory.gateway import FakeChannel
+from channel_manager.application.mapping_views import (
+    HotelMappingInput,
+    MappingsInput,
+    RatePlanMappingInput,
+    UnitMappingInput,
+)
 from channel_manager.container import Container
 from channel_manager.domain.connection import AuthMode, Connection
-from channel_manager.domain.inventory import Organization, Property, Unit
+from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.domain.sync import OutboundMessage
-from tests.support.builders import catalog
+from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, catalog
 from tests.support.clock import MovableClock
 from tests.support.containers import memory_container
+from tests.support.outbox import deliver_all
 
 
 @attrs.define
@@ -52,10 +59,41 @@ class World:
     async def deliver_opening(self) -> None:
         """Deliver what is due now (after a first mapping: its rooms' whole calendar) and set
         it apart, so that a test sees only the pushes it causes (``pushes``)."""
+        await deliver_all(self.container, "opening")
         dispatcher = self.container.dispatcher()
-        while await dispatcher.dispatch_due("opening", limit=100):
-            pass
         self.opening_pushes |= {m.id for m in dispatcher.list(self.organization.id)}
+
+    async def map_double(self, connection: Connection) -> RatePlan:
+        """Map the hotel and its double room to our Double (the suite stays unmapped) and
+        its rate plan to a new rate plan of ours, which is returned; what the mapping sent
+        (the room's whole calendar) is delivered and set apart."""
+        await self.container.mappings().save(
+            self.organization.id,
+            connection.id,
+            MappingsInput(
+                hotels=(
+                    HotelMappingInput(
+                        external_property_id=HOTEL,
+                        internal_property_id=self.property.id,
+                        units=(
+                            UnitMappingInput(
+                                external_room_type_id=ROOM_DOUBLE,
+                                internal_unit_id=self.double.id,
+                            ),
+                        ),
+                        rate_plans=(
+                            RatePlanMappingInput(
+                                external_rate_plan_id=RATE_STANDARD, create_rate_plan=True
+                            ),
+                        ),
+                    ),
+                )
+            ),
+        )
+        await self.deliver_opening()
+        with self.container.uow_factory()() as uow:
+            [plan] = uow.rate_plans.list_by_property(self.property.id)
+        return plan
 
     def pushes(self) -> list[OutboundMessage]:
         """The organisation's pushes, newest first, without the opening calendar's."""

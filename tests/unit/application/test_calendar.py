@@ -18,12 +18,6 @@ from channel_manager.application.calendar import (
     UnitCalendar,
 )
 from channel_manager.application.errors import InvalidRequest
-from channel_manager.application.mapping_views import (
-    HotelMappingInput,
-    MappingsInput,
-    RatePlanMappingInput,
-    UnitMappingInput,
-)
 from channel_manager.domain.ari import AvailRequest, RateRequest
 from channel_manager.domain.calendar import DeliveryState
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
@@ -46,34 +40,9 @@ OTHER_HOTEL = "2000001"
 
 async def _mapped(world: World) -> tuple[Connection, RatePlan]:
     """A connection mapping the hotel's double room to our Double and its rate plan to a new
-    rate plan of ours (the suite stays unmapped)."""
+    rate plan of ours (the suite stays unmapped); what the mapping sent is set apart."""
     connection = await world.connect()
-    await world.container.mappings().save(
-        world.organization.id,
-        connection.id,
-        MappingsInput(
-            hotels=(
-                HotelMappingInput(
-                    external_property_id=HOTEL,
-                    internal_property_id=world.property.id,
-                    units=(
-                        UnitMappingInput(
-                            external_room_type_id=ROOM_DOUBLE, internal_unit_id=world.double.id
-                        ),
-                    ),
-                    rate_plans=(
-                        RatePlanMappingInput(
-                            external_rate_plan_id=RATE_STANDARD, create_rate_plan=True
-                        ),
-                    ),
-                ),
-            )
-        ),
-    )
-    await world.deliver_opening()  # the year the mapping sent: these tests look past it
-    with world.container.uow_factory()() as uow:
-        [plan] = uow.rate_plans.list_by_property(world.property.id)
-    return connection, plan
+    return connection, await world.map_double(connection)
 
 
 def _second_connection(world: World, plan: RatePlan) -> Connection:

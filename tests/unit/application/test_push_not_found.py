@@ -13,7 +13,6 @@ from channel_manager.domain.errors import NotFound
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE
 from tests.support.clock import next_year
 from tests.unit.application.conftest import World
-from tests.unit.application.test_calendar import _mapped as mapped
 
 
 def _message(error: NotFound, push_id: UUID) -> str:
@@ -21,7 +20,8 @@ def _message(error: NotFound, push_id: UUID) -> str:
 
 
 async def test_unknown_and_foreign_pushes_read_alike(world: World) -> None:
-    connection, _plan = await mapped(world)
+    connection = await world.connect()
+    await world.map_double(connection)
     [theirs, *_] = world.container.ari().submit(
         world.organization.id,
         connection.id,

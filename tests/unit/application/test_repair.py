@@ -15,12 +15,6 @@ from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.application.calendar import CalendarChangeInput, InvalidWindow
 from channel_manager.application.drift import Difference, DriftReason, ReadbackState
 from channel_manager.application.errors import ConnectionNotActive, InvalidRequest
-from channel_manager.application.mapping_views import (
-    HotelMappingInput,
-    MappingsInput,
-    RatePlanMappingInput,
-    UnitMappingInput,
-)
 from channel_manager.application.repair import RepairService
 from channel_manager.domain.ari import AvailRequest, DayValues, RateRequest
 from channel_manager.domain.calendar import CalendarNight, DeliveryState
@@ -40,34 +34,9 @@ OTHER_HOTEL = "2000001"
 
 async def _mapped(world: World) -> tuple[Connection, RatePlan]:
     """A connection mapping the hotel's double room to our Double and its rate plan to a new
-    rate plan of ours; what the mapping sent is delivered and set apart."""
+    rate plan of ours (the suite stays unmapped); what the mapping sent is set apart."""
     connection = await world.connect()
-    await world.container.mappings().save(
-        world.organization.id,
-        connection.id,
-        MappingsInput(
-            hotels=(
-                HotelMappingInput(
-                    external_property_id=HOTEL,
-                    internal_property_id=world.property.id,
-                    units=(
-                        UnitMappingInput(
-                            external_room_type_id=ROOM_DOUBLE, internal_unit_id=world.double.id
-                        ),
-                    ),
-                    rate_plans=(
-                        RatePlanMappingInput(
-                            external_rate_plan_id=RATE_STANDARD, create_rate_plan=True
-                        ),
-                    ),
-                ),
-            )
-        ),
-    )
-    await world.deliver_opening()
-    with world.container.uow_factory()() as uow:
-        [plan] = uow.rate_plans.list_by_property(world.property.id)
-    return connection, plan
+    return connection, await world.map_double(connection)
 
 
 def _stored_connection(

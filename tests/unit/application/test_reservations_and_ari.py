@@ -15,7 +15,6 @@ from channel_manager.application.errors import InvalidRequest
 from channel_manager.application.mapping_views import (
     HotelMappingInput,
     MappingsInput,
-    RatePlanMappingInput,
     UnitMappingInput,
 )
 from channel_manager.application.outbound import PushSuperseded
@@ -37,32 +36,10 @@ from tests.unit.application.conftest import World
 
 
 async def _map_double_only(world: World, connection: Connection) -> None:
-    """Map the hotel and its double room (the suite stays unmapped) and the rate plan."""
-    await world.container.mappings().save(
-        world.organization.id,
-        connection.id,
-        MappingsInput(
-            hotels=(
-                HotelMappingInput(
-                    external_property_id=HOTEL,
-                    internal_property_id=world.property.id,
-                    units=(
-                        UnitMappingInput(
-                            external_room_type_id=ROOM_DOUBLE, internal_unit_id=world.double.id
-                        ),
-                    ),
-                    rate_plans=(
-                        RatePlanMappingInput(
-                            external_rate_plan_id=RATE_STANDARD, create_rate_plan=True
-                        ),
-                    ),
-                ),
-            )
-        ),
-    )
-    # Mapping sent the double room's whole calendar (test_mapping_calendar.py): delivered and
-    # set apart, so each test sees the pushes it causes.
-    await world.deliver_opening()
+    """Map the hotel and its double room (the suite stays unmapped) and the rate plan; what
+    the mapping sent (test_mapping_calendar.py) is set apart, so each test sees the pushes
+    it causes."""
+    await world.map_double(connection)
 
 
 def _submit_double(

@@ -27,6 +27,7 @@ from channel_manager.entrypoints.web import web_handlers, web_middleware
 from channel_manager.settings import Settings
 from tests.support.clock import MovableClock
 from tests.support.containers import memory_container
+from tests.support.outbox import deliver_all as deliver_outbox
 
 HOTEL_CODE = "1234567"
 
@@ -122,10 +123,5 @@ def web_app(world: World) -> Litestar:
 
 
 async def deliver_all(world: World, worker_id: str = "test") -> int:
-    """What the worker does until the outbox is quiet: send every due push (after a first
-    mapping, its rooms' whole calendar). How many were attempted."""
-    dispatcher = world.container.dispatcher()
-    total = 0
-    while attempted := await dispatcher.dispatch_due(worker_id, limit=100):
-        total += attempted
-    return total
+    """Send every due push of ``world`` (see :func:`tests.support.outbox.deliver_all`)."""
+    return await deliver_outbox(world.container, worker_id)
