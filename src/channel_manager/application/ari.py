@@ -28,7 +28,13 @@ from channel_manager.application.calendar_fanout import (
 from channel_manager.application.errors import ConnectionNotActive, InvalidRequest
 from channel_manager.application.outbox import AriOutbox
 from channel_manager.application.scoping import owned_connection
-from channel_manager.domain.ari import AriChangeSet, AriChangeSetBuilder, AriKey, DayValues
+from channel_manager.domain.ari import (
+    AriChangeSet,
+    AriChangeSetBuilder,
+    AriKey,
+    DayValues,
+    dates_between,
+)
 from channel_manager.domain.availability import Occupancy
 from channel_manager.domain.calendar import CalendarNight
 from channel_manager.domain.connection import Connection, ConnectionStatus
@@ -155,7 +161,8 @@ class AriService:
             offered: dict[UUID, set[date]] = defaultdict(set)
             for target in mapped:
                 if target.values.availability is not None:
-                    offered[target.unit_id].update(_dates(target.change.start, target.change.end))
+                    change = target.change
+                    offered[target.unit_id].update(dates_between(change.start, change.end))
             # Every night's row locked at once, in key order (see locked_booked_nights).
             booked = locked_booked_nights(uow, offered)
             nights = [night for target in mapped for night in _our_nights(target, booked)]
@@ -205,7 +212,7 @@ def _our_nights(
     is what goes out, is exactly the number given. Restrictions and the rate belong to the
     rate plan when one is named, else to the unit."""
     change, values = mapped.change, mapped.values
-    nights = list(_dates(change.start, change.end))
+    nights = list(dates_between(change.start, change.end))
     if values.availability is not None:
         for night in nights:
             offered = DayValues(availability=values.availability + booked[mapped.unit_id][night])
@@ -214,11 +221,6 @@ def _our_nights(
     if not rest.is_empty:
         for night in nights:
             yield CalendarNight(mapped.unit_id, mapped.rate_plan_id, night, rest)
-
-
-def _dates(start: date, end: date) -> Iterator[date]:
-    for ordinal in range(start.toordinal(), end.toordinal() + 1):
-        yield date.fromordinal(ordinal)
 
 
 #: No room sells for a billion a night; bigger numbers are typos (and overflow quantizing).

@@ -19,7 +19,13 @@ from uuid import UUID
 import attrs
 
 from channel_manager.application.outbox import AriOutbox
-from channel_manager.domain.ari import AriChangeSetBuilder, AriKey, AvailRange, DayValues
+from channel_manager.domain.ari import (
+    AriChangeSetBuilder,
+    AriKey,
+    AvailRange,
+    DayValues,
+    dates_between,
+)
 from channel_manager.domain.availability import Occupancy
 from channel_manager.domain.calendar import (
     CalendarField,
@@ -156,8 +162,7 @@ def _links(
         else:
             fields = [CalendarField.RATE]
         unit_id, rate_plan_id = owner
-        for ordinal in range(item.start.toordinal(), item.end.toordinal() + 1):
-            night = date.fromordinal(ordinal)
+        for night in dates_between(item.start, item.end):
             for field in fields:
                 yield CalendarPushLink(
                     message.connection_id, unit_id, rate_plan_id, night, field, message.id
