@@ -31,6 +31,8 @@ class AuthMode(StrEnum):
 
     OAUTH2 = "oauth2"
     BOOKING_CONNECTIVITY = "booking-connectivity"
+    #: No redirect flow: the user gives a feed URL (iCal), sealed in the vault as the secret.
+    FEED_URL = "feed-url"
 
 
 #: The only transitions a connection may make. ``active -> active`` re-activates with fresh

@@ -80,6 +80,14 @@ def _check_guest_count(_instance: object, _attribute: object, value: int) -> Non
         raise InvalidValue(f"guest count {value} is out of range (0 to {MAX_GUESTS_PER_ROOM})")
 
 
+class ReservationKind(StrEnum):
+    """What a stored reservation stands for: a guest's booking, or dates the channel closed
+    (a host block from a calendar feed). Both take rooms; only bookings have guests."""
+
+    BOOKING = "booking"
+    BLOCK = "block"
+
+
 class FlagCode(StrEnum):
     """What can be inconsistent or unknown in a stored reservation (never a refusal)."""
 
@@ -372,6 +380,7 @@ class Reservation:
     promotion_codes: tuple[str, ...] = ()
     cancelled_at: datetime | None = None
     history: tuple[RevisionEntry, ...] = ()
+    kind: ReservationKind = ReservationKind.BOOKING
 
     def with_link_flags(self) -> Reservation:
         """This reservation with its ``unmapped_hotel`` / ``unmapped_room`` flags as its links

@@ -24,6 +24,7 @@ from channel_manager.domain.connection import (
     ConnectionStatus,
     HotelClaim,
 )
+from channel_manager.domain.feed import CalendarFeed, KnownEvent
 from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
@@ -310,6 +311,38 @@ class CalendarPushRepository(Protocol):
         ...
 
 
+class CalendarFeedRepository(Protocol):
+    """Feed connections' calendars (one per feed connection) and their baselines: the events
+    we applied last, by reservation key."""
+
+    def add(self, feed: CalendarFeed) -> None: ...
+    def update(self, feed: CalendarFeed) -> None: ...
+
+    def get(self, connection_id: UUID) -> CalendarFeed:
+        """The connection's calendar feed; ``NotFound`` when it has none."""
+        ...
+
+    def find_by_token_hash(self, token_hash: str) -> CalendarFeed | None:
+        """The calendar whose export token hashes to ``token_hash`` (the export URL)."""
+        ...
+
+    def list_by_unit(self, unit_id: UUID) -> builtins.list[CalendarFeed]:
+        """Every calendar feed filling ``unit_id``, oldest first."""
+        ...
+
+    def known_events(self, connection_id: UUID) -> builtins.list[KnownEvent]:
+        """The connection's baseline, by key."""
+        ...
+
+    def put_known(self, connection_id: UUID, events: Sequence[KnownEvent]) -> None:
+        """Insert or replace baseline events by key."""
+        ...
+
+    def forget_known(self, connection_id: UUID, keys: Collection[str]) -> None:
+        """Remove baseline events by key (unknown keys are ignored)."""
+        ...
+
+
 class SyncRunRepository(Protocol):
     """Sync runs."""
 
@@ -522,6 +555,7 @@ class UnitOfWork(Protocol):
     calendar: CalendarRepository
     booked_nights: BookedNightRepository
     calendar_pushes: CalendarPushRepository
+    calendar_feeds: CalendarFeedRepository
     sync_runs: SyncRunRepository
     outbound: OutboundMessageRepository
     message_log: MessageLogRepository

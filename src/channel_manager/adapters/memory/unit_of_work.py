@@ -11,6 +11,7 @@ from channel_manager.adapters.memory.calendar import (
     InMemoryCalendarPushRepository,
     InMemoryCalendarRepository,
 )
+from channel_manager.adapters.memory.feeds import InMemoryCalendarFeedRepository
 from channel_manager.adapters.memory.mappings import (
     InMemoryRatePlanMappingRepository,
     InMemoryUnitMappingRepository,
@@ -42,6 +43,7 @@ from channel_manager.ports.repositories import (
     ApiKeyRepository,
     AuthStateRepository,
     BookedNightRepository,
+    CalendarFeedRepository,
     CalendarPushRepository,
     CalendarRepository,
     ConnectionRepository,
@@ -88,6 +90,7 @@ class InMemoryUnitOfWork:
     calendar: CalendarRepository
     booked_nights: BookedNightRepository
     calendar_pushes: CalendarPushRepository
+    calendar_feeds: CalendarFeedRepository
     sync_runs: SyncRunRepository
     outbound: OutboundMessageRepository
     message_log: MessageLogRepository
@@ -138,6 +141,10 @@ class InMemoryUnitOfWork:
         )
         self.calendar_pushes = InMemoryCalendarPushRepository(
             self._view("calendar_pushes", "calendar push link"), outbound
+        )
+        self.calendar_feeds = InMemoryCalendarFeedRepository(
+            self._view("calendar_feeds", "calendar feed"),
+            self._view("feed_known_events", "feed event"),
         )
         self.message_log = InMemoryMessageLogRepository(
             self._view("message_log", "message log entry")
