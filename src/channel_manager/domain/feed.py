@@ -12,13 +12,24 @@ snapshot channel would do the same.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
 import attrs
 
-from channel_manager.domain.errors import InvalidDateRange
+from channel_manager.domain.errors import InvalidDateRange, InvalidValue
+
+#: A feed connection fills one unit: its one "room type" code in the mapping and on the
+#: reservations it brings (the hotel code is :func:`feed_hotel_code`).
+FEED_ROOM_CODE = "unit"
+
+
+def feed_hotel_code(connection_id: UUID) -> str:
+    """The external property id of a feed connection: its own id (a feed names no hotel, and
+    the code must be unique per channel for the hotel claim)."""
+    return str(connection_id)
 
 
 class FeedEventKind(StrEnum):
@@ -118,6 +129,8 @@ class CalendarFeed:
 
     connection_id: UUID
     unit_id: UUID
+    #: What the user called it ("Airbnb - Sea View Loft").
+    name: str
     #: SHA-256 hex of the export URL's token; the token itself is sealed in the vault.
     export_token_hash: str
     #: The sender means the last night by DTEND, not the check-out day (per calendar).
@@ -156,3 +169,28 @@ class ExportCalendar:
     ranges: tuple[BusyRange, ...]
     #: DTSTAMP of every event (the injected clock's now, so the body is reproducible).
     stamp: datetime
+
+
+@attrs.frozen
+class FeedSecret:
+    """What a feed connection keeps sealed in the vault (``Connection.credential_ref``): the
+    other side's URL (it is a secret: whoever has it reads the calendar) and our export
+    token (shown to the owner, so kept recoverable)."""
+
+    import_url: str = attrs.field(repr=False)
+    export_token: str = attrs.field(repr=False)
+
+    def to_bytes(self) -> bytes:
+        """The sealed form's plaintext."""
+        return json.dumps(
+            {"import_url": self.import_url, "export_token": self.export_token}
+        ).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> FeedSecret:
+        """Read what :meth:`to_bytes` wrote; ``InvalidValue`` for anything else."""
+        try:
+            raw = json.loads(data)
+            return cls(str(raw["import_url"]), str(raw["export_token"]))
+        except (ValueError, KeyError, TypeError) as error:
+            raise InvalidValue("stored feed credentials are not readable") from error
