@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 import attrs
 
 from channel_manager.adapters.ical.gateway import ICAL_CHANNEL
+from channel_manager.application.credentials import credential_ref
 from channel_manager.domain.connection import AuthMode, Connection, HotelClaim
 from channel_manager.domain.feed import (
     FEED_ROOM_CODE,
@@ -54,7 +55,7 @@ def store_feed_connection(
     connection_id = uuid.uuid4()
     url = url or f"https://www.airbnb.example/calendar/ical/{connection_id.hex}.ics"
     token = f"token-{connection_id.hex}"
-    ref = f"connection/{connection_id}"
+    ref = credential_ref(connection_id)
     connection = Connection(
         id=connection_id,
         organization_id=organization_id,
