@@ -73,11 +73,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("connection_id", "key", name=op.f("pk_feed_known_events")),
     )
-    with op.batch_alter_table("reservations") as batch:
+    # Never recreated (a plain ADD COLUMN): on SQLite, copying the table and dropping the old
+    # one would cascade to the room stays and guests. A constant default needs no copy.
+    with op.batch_alter_table("reservations", recreate="never") as batch:
         batch.add_column(
-            sa.Column(
-                "kind", sa.String(length=16), nullable=False, server_default=sa.text("'booking'")
-            )
+            sa.Column("kind", sa.String(length=16), nullable=False, server_default="booking")
         )
 
 
