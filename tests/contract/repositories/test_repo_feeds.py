@@ -119,7 +119,8 @@ def test_the_baseline_is_put_replaced_and_forgotten_by_key(uow_factory):
         phone_last_digits="1234",
     )
     block = _known("block:2025-06-01:2025-06-04", nights=3, kind=FeedEventKind.BLOCK)
-    vrbo = _known("vrbo-uid", uid="vrbo-uid", summary="Reserved - Ann", guest_name="Ann")
+    long_uid = "vrbo-" + "x" * 600  # the sender's UID is kept whole, whatever its length
+    vrbo = _known("vrbo-uid", uid=long_uid, summary="Reserved - Ann", guest_name="Ann")
     with uow_factory() as uow:
         uow.calendar_feeds.add(_feed(seeded))
         uow.calendar_feeds.add(_feed(other, token_hash="c" * 64))

@@ -198,12 +198,10 @@ class IcalGateway:
 
     # -- catalog -------------------------------------------------------------------------
     def _external_property(self, context: _Context) -> ExternalProperty:
-        return ExternalProperty(
-            self.hotel_code, context.feed.name or context.property.name, context.property.currency
-        )
+        return ExternalProperty(self.hotel_code, context.property.name, context.property.currency)
 
     async def list_properties(self) -> AsyncIterator[ExternalProperty]:
-        """The connection's one property: the calendar, in its unit's property's currency."""
+        """The connection's one property: its unit's property (name and currency)."""
         context = await asyncio.to_thread(self._load, False)
         yield self._external_property(context)
 
@@ -234,7 +232,7 @@ class IcalGateway:
         zone = _zone(context.property.timezone)
         now = self._stamp(feed)
         today = now.astimezone(zone).date()
-        url = self._import_url()
+        url = await asyncio.to_thread(self._import_url)
         try:
             result = await self._reader.read(
                 url, feed.validators, zone=zone, end_is_last_night=feed.end_is_last_night
