@@ -95,10 +95,9 @@ class _Context:
 
 
 def _source(snapshot: FeedSnapshot) -> str:
-    """Who made the feed, from its PRODID (else its UIDs): ``airbnb``, ``vrbo`` or ``ical``."""
-    text = " ".join(
-        [snapshot.producer or "", *(event.uid or "" for event in snapshot.events[:5])]
-    ).lower()
+    """Who made the feed, by its PRODID (without one, by its UIDs' domains): ``airbnb``,
+    ``vrbo`` or ``ical``."""
+    text = (snapshot.producer or " ".join(event.uid or "" for event in snapshot.events)).lower()
     if "airbnb" in text:
         return "airbnb"
     if "vrbo" in text or "homeaway" in text:
