@@ -111,12 +111,15 @@ def literal_address(host: str) -> IPAddress | None:
         return None
 
 
-def parse_feed_url(url: str, allowed_networks: Iterable[IPNetwork]) -> httpx.URL:
+def parse_feed_url(
+    url: str, allowed_networks: Iterable[IPNetwork], *, check_literal: bool = True
+) -> httpx.URL:
     """``url`` parsed and normalised (``webcal:`` becomes ``https:``, the fragment goes), or
     :class:`~channel_manager.domain.errors.InvalidValue` saying what is wrong with it.
 
-    Checks the scheme, the host, credentials and a literal address; a host name is checked
-    when it is resolved, at fetch time.
+    Checks the scheme, the host, credentials and (unless ``check_literal`` is false: the
+    fetcher checks every address itself) a literal address; a host name is checked when it is
+    resolved, at fetch time.
     """
     text = url.strip()
     try:
@@ -140,7 +143,7 @@ def parse_feed_url(url: str, allowed_networks: Iterable[IPNetwork]) -> httpx.URL
     except (httpx.InvalidURL, TypeError, ValueError):
         raise InvalidValue("the feed URL is not a valid URL") from None
     literal = literal_address(parsed.host)
-    if literal is not None and not is_allowed(literal, allowed_networks):
+    if check_literal and literal is not None and not is_allowed(literal, allowed_networks):
         raise InvalidValue(
             f"the feed URL points to {literal}, an address that is not allowed (loopback, "
             f"private, link-local or reserved); an operator can allow its network in "

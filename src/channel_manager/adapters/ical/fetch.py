@@ -146,7 +146,8 @@ class FeedFetcher:
 
     def _hop(self, url: str) -> httpx.URL:
         try:
-            return parse_feed_url(url, self.policy.allowed_networks)
+            # Addresses, literal or resolved, are refused in _addresses (FeedAddressRefused).
+            return parse_feed_url(url, self.policy.allowed_networks, check_literal=False)
         except InvalidValue as error:
             raise PermanentChannelError("invalid_url", error.message) from None
 
