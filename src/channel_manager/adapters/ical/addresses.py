@@ -48,6 +48,21 @@ class FeedAddressRefused(PermanentChannelError):  # noqa: N818
         self.address = address
 
 
+def parse_networks(value: str) -> tuple[IPNetwork, ...]:
+    """The networks listed in ``value`` (``CM_FETCH_ALLOWED_NETWORKS``: comma- or
+    space-separated, ``127.0.0.1/32, 10.0.0.0/8, ::1``; a bare address is a one-address
+    network), or ``InvalidValue`` naming the entry that is not a network."""
+    networks: list[IPNetwork] = []
+    for entry in value.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise InvalidValue(
+                f"{ALLOWED_NETWORKS_SETTING}: {entry!r} is not a network (like 10.0.0.0/8)"
+            ) from None
+    return tuple(networks)
+
+
 def origin_of(url: httpx.URL) -> str:
     """``scheme://host[:port]`` of ``url``: what messages and logs may show of a feed URL."""
     port = f":{url.port}" if url.port is not None else ""

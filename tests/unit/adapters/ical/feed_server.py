@@ -9,6 +9,8 @@ Routes: ``/feed`` (a calendar with an ``ETag``, 304 to a matching ``If-None-Matc
 
 from __future__ import annotations
 
+import contextlib
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -24,14 +26,18 @@ class FeedServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.release = threading.Event()
+        self.scheme = "http"
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
+            self.scheme = "https"
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
 
     @property
     def port(self) -> int:
@@ -40,6 +46,11 @@ class FeedServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: FeedServer
+
+    def handle(self) -> None:
+        # A client that refused our test certificate hangs up mid-request.
+        with contextlib.suppress(ssl.SSLError, ConnectionError):
+            super().handle()
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: pytest shows failures, not every request."""
@@ -105,9 +116,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(404, b"not found")
 
 
-def start() -> tuple[FeedServer, threading.Thread]:
-    """A running server and its thread (stop with :func:`stop`)."""
-    server = FeedServer()
+def start(tls: ssl.SSLContext | None = None) -> tuple[FeedServer, threading.Thread]:
+    """A running server (https with ``tls``) and its thread (stop with :func:`stop`)."""
+    server = FeedServer(tls)
     # A short poll interval: shutdown() returns within it, so each test stops its server fast.
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="feed-server", daemon=True

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from channel_manager.adapters.ical.addresses import FeedAddressRefused
+from channel_manager.adapters.ical.addresses import FeedAddressRefused, parse_networks
 from channel_manager.adapters.ical.fetch import FeedFetcher, FetchedFeed, FetchPolicy, Resolver
 from channel_manager.adapters.ical.reader import HttpFeedReader
 from channel_manager.domain.errors import (
@@ -29,7 +30,7 @@ from channel_manager.domain.feed import (
     FeedValidators,
 )
 from tests.support.network import free_port
-from tests.unit.adapters.ical import feed_server
+from tests.unit.adapters.ical import feed_server, tls
 from tests.unit.adapters.ical.feed_server import ETAG, LAST_MODIFIED, FeedServer
 from tests.unit.adapters.ical.samples import AIRBNB
 
@@ -37,7 +38,7 @@ LOOPBACK = (ipaddress.IPv4Network("127.0.0.1/32"),)
 SECRET = "s=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 
-def resolver(answers: dict[str, Sequence[str]]) -> Resolver:
+def resolver(answers: Mapping[str, Sequence[str]]) -> Resolver:
     """A DNS that knows only ``answers`` (the tests' made-up names)."""
 
     async def resolve(host: str, port: int) -> Sequence[str]:
@@ -124,6 +125,17 @@ def test_check_url_names_the_setting_that_allows_a_private_network() -> None:
 
     allowed = FetchPolicy(allowed_networks=(ipaddress.IPv4Network("10.0.0.0/8"),))
     assert FeedFetcher(allowed).check_url("http://10.0.0.8/feed.ics") == "http://10.0.0.8/feed.ics"
+
+
+def test_the_allowed_networks_setting_is_parsed() -> None:
+    assert parse_networks(" 127.0.0.1/32, 10.0.0.0/8 ::1\n") == (
+        ipaddress.IPv4Network("127.0.0.1/32"),
+        ipaddress.IPv4Network("10.0.0.0/8"),
+        ipaddress.IPv6Network("::1/128"),
+    )
+    assert parse_networks("") == ()
+    with pytest.raises(InvalidValue, match="CM_FETCH_ALLOWED_NETWORKS: 'intranet'"):
+        parse_networks("10.0.0.0/8, intranet")
 
 
 # -- addresses at fetch time ---------------------------------------------------------------
@@ -370,3 +382,29 @@ def test_the_reader_checks_urls_without_io() -> None:
     assert reader.check_url("webcal://example.com/a.ics") == "https://example.com/a.ics"
     with pytest.raises(InvalidValue):
         reader.check_url("http://localhost.localdomain@10.0.0.1/")
+
+
+# -- https: the name is verified although the connection goes to the checked address -------
+
+
+async def test_https_verifies_the_certificate_for_the_name_not_the_address(
+    tmp_path: Path,
+) -> None:
+    server_context, client_context = tls.contexts("feeds.test", tmp_path)
+    running, thread = feed_server.start(server_context)
+    answers = {"feeds.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]}
+    fetching = FeedFetcher(
+        FetchPolicy(allowed_networks=LOOPBACK), resolver=resolver(answers), verify=client_context
+    )
+    try:
+        fetched = await fetching.fetch(f"https://feeds.test:{running.port}/feed", FeedValidators())
+        assert isinstance(fetched, FetchedFeed)
+        assert fetched.body == AIRBNB
+        # The same address under a name the certificate does not hold: refused by TLS.
+        with pytest.raises(RetryableChannelError, match=r"https://other\.test"):
+            await fetching.fetch(f"https://other.test:{running.port}/feed", FeedValidators())
+    finally:
+        await fetching.aclose()
+        feed_server.stop(running, thread)
+
+    assert [headers["Host"] for _, headers in running.requests] == [f"feeds.test:{running.port}"]
