@@ -35,6 +35,7 @@ from typing import Any
 import cattrs
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from booking_sandbox import seed as seeding
 from booking_sandbox.clock import SandboxClock
 from booking_sandbox.config import SandboxConfig
 from booking_sandbox.ical import CalendarRecords
@@ -147,8 +148,10 @@ def restore(data: dict[str, Any], config: SandboxConfig) -> SandboxState:
     state.push_target = data["push_target"]
     state.tokens.restore_issued(structure(data["tokens"], dict[str, list[dt.datetime]]))
     state.oauth.restore(structure(data["oauth"], OAuthRecords))
-    if "ical" in data:  # files written before the iCal listings existed have none
+    if "ical" in data:
         state.ical.restore(structure(data["ical"], CalendarRecords))
+    elif config.ical_seed_listing:  # a file from before the iCal listings: seed them now
+        seeding.seed_ical_listing(state.ical, clock.today())
     return state
 
 
