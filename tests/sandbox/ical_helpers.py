@@ -48,18 +48,18 @@ def fetch_feed(
     return response, icalendar.Calendar.from_ical(response.content)
 
 
-def vevents(calendar: icalendar.Calendar) -> list[icalendar.Event]:
+def vevents(calendar: icalendar.Calendar) -> list[icalendar.Component]:
     return list(calendar.walk("VEVENT"))
 
 
-def by_summary(calendar: icalendar.Calendar) -> dict[str, list[icalendar.Event]]:
-    found: dict[str, list[icalendar.Event]] = {}
+def by_summary(calendar: icalendar.Calendar) -> dict[str, list[icalendar.Component]]:
+    found: dict[str, list[icalendar.Component]] = {}
     for event in vevents(calendar):
         found.setdefault(str(event["summary"]), []).append(event)
     return found
 
 
-def nights(event: icalendar.Event) -> tuple[dt.date, dt.date]:
+def nights(event: icalendar.Component) -> tuple[dt.date, dt.date]:
     """DTSTART and DTEND, which must be all-day DATEs (not date-times)."""
     start, end = event.decoded("dtstart"), event.decoded("dtend")
     assert type(start) is dt.date, start

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from typing import Any
@@ -10,7 +11,7 @@ import httpx
 import icalendar
 import pytest
 
-from booking_sandbox.ical_fetch import USER_AGENT, busy_ranges
+from booking_sandbox.ical_fetch import USER_AGENT, busy_ranges, fetch_all
 from booking_sandbox.state import SandboxState
 
 from .ical_helpers import AGENT, CONTROLS, add_event, feed_path, fetch_feed, new_listing, vevents
@@ -220,3 +221,20 @@ def test_busy_ranges_read_timed_events_as_dates_and_a_missing_end_as_one_night()
         ("a", dt.date(2031, 1, 5), dt.date(2031, 1, 7), "Busy, really"),
         ("b", dt.date(2031, 1, 10), dt.date(2031, 1, 11), ""),
     ]
+
+
+def test_the_background_importer_fetches_every_listing_s_import(
+    client: httpx.Client, state: SandboxState
+) -> None:
+    source = new_listing(client, "vrbo")
+    add_event(client, source["listing_id"], "block", state.clock.today(), 2)
+    importer = new_listing(client, "airbnb")
+    new_listing(client, "booking")  # imports nothing: skipped
+    imports = f"{CONTROLS}/{importer['listing_id']}/imports"
+    client.post(imports, json={"url": source["feed_url"]})
+
+    asyncio.run(fetch_all(state.ical))  # one round of the SandboxConfig.ical_fetch_every loop
+
+    shown = client.get(imports).json()
+    assert shown["status"] == 200
+    assert [r["summary"] for r in shown["ranges"]] == ["Blocked"]
