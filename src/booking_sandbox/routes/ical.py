@@ -155,12 +155,16 @@ async def feed(request: Request) -> Response:
         changed = listing.changed_at
     if listing.style is FeedStyle.AIRBNB:  # its feed changes at midnight too (past events go)
         changed = max(changed, dt.datetime.combine(today, dt.time(), dt.UTC))
+    if kind == "empty":  # always delivered: a conditional GET must not hide the trap
+        changed = state.clock.now()
     headers = {
         "ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
         "Last-Modified": format_datetime(changed.astimezone(dt.UTC), usegmt=True),
         "Cache-Control": "private, max-age=0",
     }
-    if kind == "not_modified" or _unchanged(request, headers["ETag"], changed):
+    if kind == "not_modified" or (
+        kind != "empty" and _unchanged(request, headers["ETag"], changed)
+    ):
         return Response(status_code=304, headers=headers)
     return Response(body, 200, headers=headers, media_type=CALENDAR_TYPE)
 
