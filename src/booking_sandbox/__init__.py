@@ -17,9 +17,10 @@ JSON file: then a restart goes on where the sandbox stopped (booking_sandbox.per
 
 Seeded world (``SandboxState.seeded(seed)``): 4 hotels 1000001-1000004 (EUR, GBP, JPY, USD;
 the first two connected to the provider), 3-20 rooms and 1-4 rate plans each, 120 days of ARI,
-3 unacknowledged bookings per hotel. Default machine account and OAuth client:
-``sandbox-client`` / ``sandbox-secret`` (legacy Basic: ``sandbox-user`` / ``sandbox-password``,
-off unless ``SandboxConfig(allow_basic_auth=True)``).
+3 unacknowledged bookings per hotel, and one Airbnb-style iCal listing 7100001 (feed
+``/ical/7100001.ics``: two stays and a block in the coming weeks). Default machine account and
+OAuth client: ``sandbox-client`` / ``sandbox-secret`` (legacy Basic: ``sandbox-user`` /
+``sandbox-password``, off unless ``SandboxConfig(allow_basic_auth=True)``).
 
 | method | path | what |
 | --- | --- | --- |
@@ -50,9 +51,18 @@ off unless ``SandboxConfig(allow_basic_auth=True)``).
 | GET | /_sandbox/hotels | hotels, rooms, rate plans, connection status |
 | POST | /_sandbox/clock | {seconds}: move the sandbox clock forward (token expiry) |
 | GET | /_sandbox/health | {"status": "ok"} |
+| GET | /ical/{listing_id}.ics | a listing's iCal feed in Airbnb, Vrbo or Booking.com style (2) |
+| GET, POST | /_sandbox/ical/listings | listings / {style, name}: a new listing and its feed_url |
+| GET, POST | /_sandbox/ical/listings/{id}/events | events / {kind, start, end, guest_name?} |
+| PATCH, DELETE | /_sandbox/ical/listings/{id}/events/{event_id} | {start, end} / remove |
+| GET, POST, DELETE | /_sandbox/ical/listings/{id}/faults | feed faults {kind, times?, seconds?} |
+| GET, POST, DELETE | /_sandbox/ical/listings/{id}/imports | the feed it imports: {url} |
+| POST | /_sandbox/ical/listings/{id}/imports/fetch | fetch it now, like Airbnb: busy ranges |
 
 (1) 401 for bad credentials; 429 with `{"errors": [{"code": "TOO_MANY_TOKENS"}]}` for the
 31st token within an hour for one client id (`SandboxConfig.tokens_per_hour`).
+(2) booking_sandbox.ical, booking_sandbox.routes.ical and .ical_imports; the controls answer
+under ``/sandbox/ical/...`` too.
 
 API paths need ``Authorization: Bearer`` (machine JWT or OAuth access token); errors come in
 the family's shape: OTA ``<Errors>`` for /hotels/ota, ``<errors><error code>`` for /hotels/xml,

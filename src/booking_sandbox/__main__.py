@@ -1,5 +1,5 @@
 """`python -m booking_sandbox --host 127.0.0.1 --port 8900 --seed 1 [--generate-every 30]
-[--state sandbox.json]`."""
+[--state sandbox.json] [--ical-fetch-every 600]`."""
 
 from __future__ import annotations
 
@@ -23,8 +23,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--state", type=Path, default=None, help="JSON file keeping the state across restarts"
     )
+    parser.add_argument(
+        "--ical-fetch-every",
+        type=float,
+        default=None,
+        help="seconds between fetches of the iCal listings' imported feeds (default: on request)",
+    )
     args = parser.parse_args(argv)
     config = SandboxConfig(
+        ical_fetch_every=args.ical_fetch_every,
         generate_every=args.generate_every,
         allow_basic_auth=args.allow_basic_auth,
         state_path=args.state,

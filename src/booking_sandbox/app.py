@@ -18,12 +18,23 @@ from booking_sandbox.auth import SandboxAuthError
 from booking_sandbox.config import SandboxConfig
 from booking_sandbox.faults import FaultInjector, FaultMiddleware
 from booking_sandbox.generator import GenerationError
+from booking_sandbox.ical_fetch import fetch_all
 from booking_sandbox.model import MessageKind
 from booking_sandbox.persistence import PersistMiddleware, open_state, save_quietly
 from booking_sandbox.push import PushDispatcher
 from booking_sandbox.recording import RecordingMiddleware
 from booking_sandbox.responses import envelope_error, error_response, json_response
-from booking_sandbox.routes import admin, ari, auth, connections, content, oauth, reservations
+from booking_sandbox.routes import (
+    admin,
+    ari,
+    auth,
+    connections,
+    content,
+    ical,
+    ical_imports,
+    oauth,
+    reservations,
+)
 from booking_sandbox.routes.common import BadRequestError
 from booking_sandbox.state import ConnectionsApiError, SandboxState
 from booking_sandbox.xml import XmlInputError
@@ -75,6 +86,14 @@ async def _tick(state: SandboxState, push: PushDispatcher, every: float) -> None
             await push.push(kind, reservation)
 
 
+async def _fetch_imports(state: SandboxState, every: float) -> None:
+    """Every `every` seconds: fetch every iCal listing's imported feed, as Airbnb does."""
+    while True:
+        await asyncio.sleep(every)
+        await fetch_all(state.ical)
+        await save_quietly(state)
+
+
 def create_app(
     state: SandboxState | None = None, *, seed: int = 1, config: SandboxConfig | None = None
 ) -> Starlette:
@@ -92,13 +111,18 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         every = sandbox_state.config.generate_every
         ticker = asyncio.create_task(_tick(sandbox_state, push, every)) if every else None
+        fetch_every = sandbox_state.config.ical_fetch_every
+        importer = (
+            asyncio.create_task(_fetch_imports(sandbox_state, fetch_every)) if fetch_every else None
+        )
         try:
             yield
         finally:
-            if ticker is not None:
-                ticker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await ticker
+            for task in (ticker, importer):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await push.close()
             await save_quietly(sandbox_state)
 
@@ -112,6 +136,8 @@ def create_app(
             *reservations.ROUTES,
             *ari.ROUTES,
             *admin.ROUTES,
+            *ical.ROUTES,
+            *ical_imports.ROUTES,
         ],
         middleware=[
             Middleware(RecordingMiddleware, state=sandbox_state),

@@ -68,6 +68,10 @@ class SandboxConfig:
     - `push_max_attempts` / `push_backoff`: push delivery retries (backoff doubles per attempt).
     - `clock_offset`: seconds between the sandbox's clock and the real one at start (default:
       `$BOOKING_SANDBOX_CLOCK_OFFSET`, else 0), to run the sandbox on another day.
+    - `ical_slow_seconds`: how long a `slow` fault holds a listing's iCal feed by default.
+    - `ical_fetch_every`: seconds between background fetches of every listing's imported feed
+      (None, the default: only when asked, `POST /_sandbox/ical/listings/{id}/imports/fetch`).
+    - `ical_seed_listing`: seed one Airbnb-style listing with a few stays and a block.
     - `state_path`: a JSON file that keeps the state across restarts (booking_sandbox.persistence);
       None (the default, and what tests use) keeps it in memory only.
     """
@@ -90,6 +94,9 @@ class SandboxConfig:
     push_backoff: float = 0.2
     push_timeout: float = 5.0
     clock_offset: float = field(factory=offset_from_env)
+    ical_slow_seconds: float = 2.0
+    ical_fetch_every: float | None = None
+    ical_seed_listing: bool = True
     state_path: Path | None = None
 
     def account_by_client_id(self, client_id: str) -> MachineAccount | None:

@@ -10,9 +10,10 @@ a booking as a newer one, and a hotel connected through the Extranet stays conne
 Kept: hotels, ARI (availability, rates, restrictions), hotel connections, reservations with
 their revisions, queue messages with their delivered/acknowledged state, issued machine tokens
 (the hourly cap), OAuth codes, refresh tokens and revocations, the push target, the clock's
-offset, the random generator and the next reservation id. Not kept: recorded requests, the push
-log and fault rules (test instruments). Machine JWTs and OAuth access tokens are signed with the
-configured key, so those issued before a restart stay valid until they expire.
+offset, the random generator and the next reservation id, and the iCal listings with their
+events and imports. Not kept: recorded requests, the push log and fault rules (iCal feed faults
+too: test instruments). Machine JWTs and OAuth access tokens are signed with the configured key,
+so those issued before a restart stay valid until they expire.
 
 Without a state path (the default, and what the tests use) nothing touches the disk.
 """
@@ -34,8 +35,10 @@ from typing import Any
 import cattrs
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from booking_sandbox import seed as seeding
 from booking_sandbox.clock import SandboxClock
 from booking_sandbox.config import SandboxConfig
+from booking_sandbox.ical import CalendarRecords
 from booking_sandbox.model import Hotel, HotelConnection, QueueMessage, RateCell, Reservation
 from booking_sandbox.oauth import OAuthRecords
 from booking_sandbox.state import SandboxState
@@ -75,7 +78,7 @@ _CONVERTER = _converter()
 def snapshot(state: SandboxState) -> dict[str, Any]:
     """Everything a restart must keep, as JSON-ready values (taken under the state's locks)."""
     convert = _CONVERTER.unstructure
-    with state.lock, state.queue.lock:
+    with state.lock, state.queue.lock, state.ical.lock:
         return {
             "format": FORMAT,
             "seed": state.seed,
@@ -97,6 +100,7 @@ def snapshot(state: SandboxState) -> dict[str, Any]:
             "push_target": state.push_target,
             "tokens": convert(state.tokens.issued()),
             "oauth": convert(state.oauth.records()),
+            "ical": convert(state.ical.records()),
         }
 
 
@@ -144,6 +148,10 @@ def restore(data: dict[str, Any], config: SandboxConfig) -> SandboxState:
     state.push_target = data["push_target"]
     state.tokens.restore_issued(structure(data["tokens"], dict[str, list[dt.datetime]]))
     state.oauth.restore(structure(data["oauth"], OAuthRecords))
+    if "ical" in data:
+        state.ical.restore(structure(data["ical"], CalendarRecords))
+    elif config.ical_seed_listing:  # a file from before the iCal listings: seed them now
+        seeding.seed_ical_listing(state.ical, clock.today())
     return state
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from booking_sandbox.ical import EventKind, FeedCalendars, FeedStyle, Listing
 from booking_sandbox.model import (
     CURRENCY_DECIMALS,
     Hotel,
@@ -144,3 +145,21 @@ def make_card(rng: random.Random, holder: Person) -> PaymentCard:
         expire_date=f"{rng.randint(1, 12):02d}{rng.randint(27, 31)}",
         holder=f"{holder.given_name} {holder.surname}",
     )
+
+
+#: The seeded Airbnb listing's events: (kind, first night from today, nights, guest name).
+_SEEDED_ICAL_EVENTS: tuple[tuple[EventKind, int, int, str | None], ...] = (
+    (EventKind.STAY, 3, 4, "Zoë Ångström"),
+    (EventKind.BLOCK, 12, 2, None),
+    (EventKind.STAY, 20, 3, "Kenji Watanabe"),
+)
+
+
+def seed_ical_listing(calendars: FeedCalendars, today: dt.date) -> Listing:
+    """One Airbnb-style listing with two future stays and a host block, for the demo to connect
+    (it is the first listing, id 7100001, feed ``/ical/7100001.ics``)."""
+    listing = calendars.add_listing(FeedStyle.AIRBNB, "Canal-side loft (Airbnb)")
+    for kind, first, nights, guest in _SEEDED_ICAL_EVENTS:
+        start = today + dt.timedelta(days=first)
+        calendars.add_event(listing.id, kind, start, start + dt.timedelta(days=nights), guest)
+    return listing

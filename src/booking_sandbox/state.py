@@ -16,6 +16,7 @@ from booking_sandbox.auth import Principal, TokenAuthority
 from booking_sandbox.clock import SandboxClock
 from booking_sandbox.config import SandboxConfig
 from booking_sandbox.generator import ReservationGenerator
+from booking_sandbox.ical import FeedCalendars
 from booking_sandbox.model import (
     ConnectionStatus,
     Hotel,
@@ -73,6 +74,8 @@ class SandboxState:
         self.push_log: list[dict[str, Any]] = []
         self.tokens = TokenAuthority(self.config, self.clock.now)
         self.oauth = OAuthServer(self.config, self.tokens, self.clock.now)
+        #: Vacation-rental listings with iCal feeds (booking_sandbox.ical).
+        self.ical = FeedCalendars(self.clock.now)
         self._room_hotel: dict[str, str] = {}
         #: The number of the newest reservation id handed out (ids count up from here).
         self.last_reservation_number = 4_000_000_001 + seed * 100_000
@@ -104,6 +107,8 @@ class SandboxState:
         for hotel_code in state.hotels:
             for _ in range(reservations_per_hotel):
                 generator.generate(MessageKind.NEW, hotel_code)
+        if state.config.ical_seed_listing:
+            seeding.seed_ical_listing(state.ical, today)
         return state
 
     # -- hotels and visibility -------------------------------------------------------------

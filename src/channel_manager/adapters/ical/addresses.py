@@ -48,6 +48,21 @@ class FeedAddressRefused(PermanentChannelError):  # noqa: N818
         self.address = address
 
 
+def parse_networks(value: str) -> tuple[IPNetwork, ...]:
+    """The networks listed in ``value`` (``CM_FETCH_ALLOWED_NETWORKS``: comma- or
+    space-separated, ``127.0.0.1/32, 10.0.0.0/8, ::1``; a bare address is a one-address
+    network), or ``InvalidValue`` naming the entry that is not a network."""
+    networks: list[IPNetwork] = []
+    for entry in value.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise InvalidValue(
+                f"{ALLOWED_NETWORKS_SETTING}: {entry!r} is not a network (like 10.0.0.0/8)"
+            ) from None
+    return tuple(networks)
+
+
 def origin_of(url: httpx.URL) -> str:
     """``scheme://host[:port]`` of ``url``: what messages and logs may show of a feed URL."""
     port = f":{url.port}" if url.port is not None else ""
@@ -111,12 +126,15 @@ def literal_address(host: str) -> IPAddress | None:
         return None
 
 
-def parse_feed_url(url: str, allowed_networks: Iterable[IPNetwork]) -> httpx.URL:
+def parse_feed_url(
+    url: str, allowed_networks: Iterable[IPNetwork], *, check_literal: bool = True
+) -> httpx.URL:
     """``url`` parsed and normalised (``webcal:`` becomes ``https:``, the fragment goes), or
     :class:`~channel_manager.domain.errors.InvalidValue` saying what is wrong with it.
 
-    Checks the scheme, the host, credentials and a literal address; a host name is checked
-    when it is resolved, at fetch time.
+    Checks the scheme, the host, credentials and (unless ``check_literal`` is false: the
+    fetcher checks every address itself) a literal address; a host name is checked when it is
+    resolved, at fetch time.
     """
     text = url.strip()
     try:
@@ -140,7 +158,7 @@ def parse_feed_url(url: str, allowed_networks: Iterable[IPNetwork]) -> httpx.URL
     except (httpx.InvalidURL, TypeError, ValueError):
         raise InvalidValue("the feed URL is not a valid URL") from None
     literal = literal_address(parsed.host)
-    if literal is not None and not is_allowed(literal, allowed_networks):
+    if check_literal and literal is not None and not is_allowed(literal, allowed_networks):
         raise InvalidValue(
             f"the feed URL points to {literal}, an address that is not allowed (loopback, "
             f"private, link-local or reserved); an operator can allow its network in "

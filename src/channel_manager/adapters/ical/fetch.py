@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, timedelta
 from email.utils import parsedate_to_datetime
@@ -108,16 +109,28 @@ class FeedFetcher:
     """Fetches feed URLs under a :class:`FetchPolicy` (close it with :meth:`aclose`).
 
     ``resolver`` turns a host name into addresses; tests give one that answers 127.0.0.1 or
-    169.254.169.254 for a made-up name.
+    169.254.169.254 for a made-up name. ``verify`` is httpx's: the system's certificate
+    authorities by default, a context trusting a test authority in tests.
     """
 
-    def __init__(self, policy: FetchPolicy, *, resolver: Resolver | None = None) -> None:
+    def __init__(
+        self,
+        policy: FetchPolicy,
+        *,
+        resolver: Resolver | None = None,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         self.policy = policy
         self._resolve = resolver or system_resolver
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(policy.timeout),
+            verify=verify,
             follow_redirects=False,
             trust_env=False,
+            # No reuse of connections: the pool knows a connection by its address only, so one
+            # verified for a host name could otherwise carry a request for another name on the
+            # same address. A feed is fetched every few minutes; a new connection costs little.
+            limits=httpx.Limits(max_keepalive_connections=0),
             headers={"User-Agent": policy.user_agent, "Accept": "text/calendar, */*;q=0.5"},
         )
 
@@ -146,7 +159,8 @@ class FeedFetcher:
 
     def _hop(self, url: str) -> httpx.URL:
         try:
-            return parse_feed_url(url, self.policy.allowed_networks)
+            # Addresses, literal or resolved, are refused in _addresses (FeedAddressRefused).
+            return parse_feed_url(url, self.policy.allowed_networks, check_literal=False)
         except InvalidValue as error:
             raise PermanentChannelError("invalid_url", error.message) from None
 

@@ -99,8 +99,10 @@ def _span(
 ) -> tuple[date | datetime, date, date]:
     """The raw ``DTSTART`` and the first night and check-out day of ``event``."""
     start = _value(event, "DTSTART")
-    if not isinstance(start, date):
+    if start is None:
         raise _BrokenEventError("the event has no DTSTART")
+    if not isinstance(start, date):
+        raise _BrokenEventError("DTSTART is not a date or a time of day")
     end = _value(event, "DTEND")
     if end is None:
         duration = _value(event, "DURATION")

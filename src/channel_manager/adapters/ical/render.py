@@ -49,4 +49,5 @@ class IcalFeedWriter:
             event.add("SUMMARY", busy.summary)
             event.add("TRANSP", "OPAQUE")
             body.add_component(event)
-        return body.to_ical()
+        rendered: bytes = body.to_ical()
+        return rendered

@@ -99,7 +99,11 @@ def test_google_timed_events_become_local_dates() -> None:
 
     # 14:00Z is 16:00 in Amsterdam; 09:00Z on the 9th is the check-out morning.
     utc = events["2k3j4h5g6f7d8s9a@google.com"]
-    assert (utc.start, utc.end, utc.kind) == (date(2027, 6, 5), date(2027, 6, 9), FeedEventKind.STAY)
+    assert (utc.start, utc.end, utc.kind) == (
+        date(2027, 6, 5),
+        date(2027, 6, 9),
+        FeedEventKind.STAY,
+    )
     assert utc.summary == "Booked: family Jansen; arrives late"
     # Midnight to midnight local: two nights, checking out on the 14th.
     local = events["9q8w7e6r5t4y@google.com"]
@@ -122,7 +126,9 @@ def test_google_timed_events_become_local_dates() -> None:
         (NEW_YORK, date(2027, 6, 30), date(2027, 7, 2)),
     ],
 )
-def test_utc_times_take_the_date_of_the_property_zone(zone: ZoneInfo, start: date, end: date) -> None:
+def test_utc_times_take_the_date_of_the_property_zone(
+    zone: ZoneInfo, start: date, end: date
+) -> None:
     body = feed("UID:u1\nDTSTART:20270630T223000Z\nDTEND:20270703T033000Z\nSUMMARY:Reserved")
 
     (event,) = parse_feed(body, zone).events
@@ -152,7 +158,10 @@ def test_missing_dtend_uses_duration_or_one_night() -> None:
 
     events = by_uid(parse_feed(body, AMSTERDAM).events)
 
-    assert (events["duration"].start, events["duration"].end) == (date(2027, 9, 1), date(2027, 9, 4))
+    assert (events["duration"].start, events["duration"].end) == (
+        date(2027, 9, 1),
+        date(2027, 9, 4),
+    )
     assert (events["none"].start, events["none"].end) == (date(2027, 9, 10), date(2027, 9, 11))
     assert (events["timed"].start, events["timed"].end) == (date(2027, 9, 15), date(2027, 9, 16))
     # 17:00 local on the 20th plus 2 days 20 hours: 13:00 on the 23rd.
@@ -267,7 +276,9 @@ def test_a_repeated_uid_keeps_the_first_event_and_reports_the_second() -> None:
         ("", FeedEventKind.BLOCK),
     ],
 )
-def test_other_senders_stays_start_with_reserved_or_booked(summary: str, kind: FeedEventKind) -> None:
+def test_other_senders_stays_start_with_reserved_or_booked(
+    summary: str, kind: FeedEventKind
+) -> None:
     body = feed(f"UID:x\nDTSTART;VALUE=DATE:20270101\nDTEND;VALUE=DATE:20270102\nSUMMARY:{summary}")
 
     (event,) = parse_feed(body, AMSTERDAM).events
