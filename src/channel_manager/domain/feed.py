@@ -298,25 +298,21 @@ def reconcile(
     forgotten = tuple(sorted((k for k in baseline if k.event.end <= today), key=lambda k: k.key))
     fresh = sorted((e for e in events if e.end > today), key=_event_order)
     pairs: list[tuple[KnownEvent, FeedEvent]] = []
-    free_known = list(live)
-    free_events = list(fresh)
-
-    def match(candidates: list[tuple[tuple[object, ...], KnownEvent, FeedEvent]]) -> None:
-        for _rank, known, event in sorted(candidates, key=lambda c: c[0]):
-            if known in free_known and any(e is event for e in free_events):
-                free_known.remove(known)
-                free_events[:] = [e for e in free_events if e is not event]
-                pairs.append((known, event))
+    # What is still unmatched: baseline events by key, snapshot events by their position in
+    # the canonical order (identical events are interchangeable, so ties do not matter).
+    free_known = {known.key: known for known in live}
+    free_events = dict(enumerate(fresh))
 
     def step(fits: Callable[[FeedEvent, FeedEvent], bool], rank: RankFn) -> None:
-        match(
-            [
-                ((*rank(known.event, event), known.key, _event_order(event)), known, event)
-                for known in free_known
-                for event in free_events
-                if fits(known.event, event)
-            ]
+        candidates = sorted(
+            (*rank(known.event, event), key, index)
+            for key, known in free_known.items()
+            for index, event in free_events.items()
+            if fits(known.event, event)
         )
+        for *_rank, key, index in candidates:
+            if key in free_known and index in free_events:
+                pairs.append((free_known.pop(key), free_events.pop(index)))
 
     step(lambda k, e: k == e, _no_rank)
     step(
@@ -347,7 +343,7 @@ def reconcile(
             moved.append((known, now))
     used = {k.key for k in baseline} | set(taken)
     new: list[KnownEvent] = []
-    for event in free_events:
+    for event in free_events.values():
         base = _base_key(event)
         key, number = base, 1
         while key in used:
@@ -359,7 +355,7 @@ def reconcile(
     return Reconciliation(
         new=tuple(sorted(new, key=by_key)),
         moved=tuple(sorted(moved, key=lambda pair: pair[0].key)),
-        cancelled=tuple(free_known),
+        cancelled=tuple(free_known.values()),
         forgotten=forgotten,
         unchanged=tuple(sorted(unchanged, key=by_key)),
         reissued=tuple(sorted(reissued, key=by_key)),
