@@ -10,7 +10,7 @@ from typer.testing import Result
 
 from channel_manager.entrypoints.cli import context
 from channel_manager.entrypoints.cli.errors import ExitCode
-from tests.support.feeds import AIRBNB_URL, PUBLIC_URL, FeedWorld, feed_world
+from tests.support.feed_world import AIRBNB_URL, PUBLIC_URL, FeedWorld, feed_world
 from tests.unit.cli.conftest import Invoke
 
 SECRET_PARTS = ("12345", "0123456789abcdef")

@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import TestClient
 
 from channel_manager.entrypoints.asgi import build_asgi_app
-from tests.support.feeds import AIRBNB_URL, PUBLIC_URL, FeedWorld, feed_world, parse_ranges
+from tests.support.feed_world import AIRBNB_URL, PUBLIC_URL, FeedWorld, feed_world, parse_ranges
 
 #: What of the import URL must never be shown (its path and query are the secret).
 SECRET_PARTS = ("12345", "0123456789abcdef")
