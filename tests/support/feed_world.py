@@ -1,10 +1,9 @@
-"""A world for the calendar feed use cases: the container's feed services (the iCal adapter's
-reader and writer) over in-memory adapters, a feed channel plug-in registered as ``ical``, an
-organisation with two units and a Booking-like connection; and readers of export bodies."""
+"""A world for the calendar feed use cases: the container's feed services (the iCal plug-in,
+the iCal adapter's reader and writer) over in-memory adapters, an organisation with two units
+and a Booking-like connection; and readers of export bodies."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -12,54 +11,20 @@ import attrs
 import icalendar
 from dependency_injector import providers
 
-from channel_manager.adapters.memory.gateway import FakeChannel, FakeGatewayFactory
+from channel_manager.adapters.ical.gateway import ICAL_CHANNEL
 from channel_manager.application.feeds import FeedConnection, FeedService
 from channel_manager.container import Container
-from channel_manager.domain.ari import AriChangeSet, AriRequest
 from channel_manager.domain.availability import occupancy
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.inventory import Organization, Property, Unit
 from channel_manager.domain.mapping import PropertyMapping
 from channel_manager.domain.reservation import Reservation, ReservationKind, Revision, RoomStay
-from channel_manager.ports.channel import AuthorizationFlow
 from channel_manager.ports.repositories import UnitOfWork
 from tests.support.clock import MovableClock, session_now
 from tests.support.containers import make_settings, memory_container
 
-#: The feed channel's key in the tests (the iCal plug-in's, without importing it).
-FEED_CHANNEL = "ical"
-
-
-class SilentPolicy:
-    """A publish policy that sends nothing: a feed is fetched by the other side."""
-
-    def shape(self, change_set: AriChangeSet) -> Sequence[AriRequest]:
-        """Nothing to send."""
-        return ()
-
-    def sent_availability(self, count: int) -> int:
-        """As is."""
-        return count
-
-    def render(self, request: AriRequest) -> tuple[str, str]:
-        """Nothing is ever rendered."""
-        return ("none", "")
-
-
-@attrs.frozen
-class FakeFeedPlugin:
-    """A feed channel: no redirect flow, no default auth mode."""
-
-    key: str = FEED_CHANNEL
-    channel: FakeChannel = attrs.field(factory=FakeChannel)
-    authorizers: Mapping[AuthMode, AuthorizationFlow] = attrs.field(factory=dict)
-    publish_policy: SilentPolicy = attrs.field(factory=SilentPolicy)
-    default_auth_mode: AuthMode | None = None
-
-    @property
-    def gateways(self) -> FakeGatewayFactory:
-        """Gateways over a fake channel (never used by the feed use cases)."""
-        return FakeGatewayFactory(self.channel)
+#: The feed channel's key.
+FEED_CHANNEL = ICAL_CHANNEL
 
 
 def parse_ranges(body: bytes) -> list[tuple[str, object, object, str]]:
@@ -180,7 +145,9 @@ def feed_world() -> FeedWorld:
     """A fresh :class:`FeedWorld`."""
     clock = MovableClock()
     settings = make_settings({"CM_PUBLIC_URL": PUBLIC_URL})
-    container = memory_container(settings=settings, plugins=[FakeFeedPlugin()])
+    container = memory_container(settings=settings)
+    # The real reader: checking a URL does no I/O, and its rules are what a person meets.
+    container.feed_reader.reset_override()
     container.clock.override(providers.Object(clock))
     inventory = container.inventory()
     organization = inventory.ensure_organization("Sea View Rentals")
