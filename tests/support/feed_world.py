@@ -19,7 +19,7 @@ from channel_manager.domain.connection import AuthMode, Connection, ConnectionSt
 from channel_manager.domain.inventory import Organization, Property, Unit
 from channel_manager.domain.mapping import PropertyMapping
 from channel_manager.domain.reservation import Reservation, ReservationKind, Revision, RoomStay
-from channel_manager.ports.repositories import UnitOfWork
+from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from tests.support.clock import MovableClock, session_now
 from tests.support.containers import make_settings, memory_container
 
@@ -141,11 +141,14 @@ AIRBNB_URL = "https://www.airbnb.com/calendar/ical/12345.ics?s=0123456789abcdefs
 PUBLIC_URL = "https://cm.example"
 
 
-def feed_world() -> FeedWorld:
-    """A fresh :class:`FeedWorld`."""
+def feed_world(uow_factory: UnitOfWorkFactory | None = None) -> FeedWorld:
+    """A fresh :class:`FeedWorld` (over ``uow_factory``'s empty store when given, else in
+    memory)."""
     clock = MovableClock()
     settings = make_settings({"CM_PUBLIC_URL": PUBLIC_URL})
     container = memory_container(settings=settings)
+    if uow_factory is not None:
+        container.uow_factory.override(providers.Object(uow_factory))
     # The real reader: checking a URL does no I/O, and its rules are what a person meets.
     container.feed_reader.reset_override()
     container.clock.override(providers.Object(clock))
