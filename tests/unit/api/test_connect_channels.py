@@ -82,7 +82,9 @@ def test_an_unknown_channel_is_a_404_that_names_the_channels(wizard: Wizard) -> 
         assert answer.status_code == 404, answer.text
         error = answer.json()["error"]
         assert error["type"] == "not_found"
-        assert error["message"] == "there is no channel 'expedia' here (channels: booking, other)"
+        assert error["message"] == (
+            "there is no channel 'expedia' here (channels: booking, ical, other)"
+        )
 
 
 def test_an_unknown_channel_is_a_404_page_for_a_browser(wizard: Wizard) -> None:
