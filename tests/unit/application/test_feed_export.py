@@ -3,10 +3,14 @@ other channel and our closures, never its own stays echoed back; stable UIDs and
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from channel_manager.application.calendar import CalendarChangeInput
 from channel_manager.application.feed_export import busy_uid
@@ -131,3 +135,70 @@ def test_unknown_rotated_and_revoked_tokens_are_not_found(world: FeedWorld) -> N
         uow.commit()
     with pytest.raises(NotFound):
         world.feeds.export(_token(made))
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_today_and_the_stamp_are_the_propertys_own(world: FeedWorld, zone: str) -> None:
+    inventory = world.container.inventory()
+    prop = inventory.create_property(world.organization.id, "Far Away", "EUR", zone)
+    hut = inventory.create_unit(world.organization.id, prop.id, "Hut", count=1)
+    made = world.connect("Airbnb - Hut", unit=hut)
+    now = world.clock.now()
+    today = now.astimezone(ZoneInfo(zone)).date()
+    world.book(world.booking.id, hut, today - timedelta(days=1), 3, "B1")
+    exported = world.feeds.export(_token(made))
+    assert [(s, e) for _, s, e, _ in parse_ranges(exported.body)] == [
+        (today, today + timedelta(days=2))
+    ]
+    midnight = datetime.combine(today, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    assert set(stamp_of(exported.body)) == {midnight}
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    stays=st.lists(st.tuples(st.booleans(), st.integers(0, 12), st.integers(1, 4)), max_size=8),
+    closed=st.sets(st.integers(0, 15), max_size=3),
+)
+def test_busy_nights_are_the_nights_no_room_is_left_for_the_consumer(
+    stays: list[tuple[bool, int, int]], closed: set[int]
+) -> None:
+    """Against a recount: a night of the two-room apartment is busy exactly when the
+    reservations of every *other* connection take both rooms, or we closed it."""
+    world = feed_world()
+    made = world.connect("Airbnb - Apartment", unit=world.apartments)
+    first = world.first
+    others: Counter[date] = Counter()
+    for n, (own, offset, nights) in enumerate(stays):
+        arrival = first + timedelta(days=offset)
+        owner = made.connection.id if own else world.booking.id
+        world.book(owner, world.apartments, arrival, nights, f"R{n}")
+        if not own:
+            others.update(arrival + timedelta(days=d) for d in range(nights))
+    if closed:
+        world.container.calendar().change(
+            world.organization.id,
+            [
+                CalendarChangeInput(
+                    unit_id=world.apartments.id,
+                    start=first + timedelta(days=c),
+                    end=first + timedelta(days=c),
+                    stop_sell=True,
+                )
+                for c in closed
+            ],
+        )
+    expected = {night for night, rooms in others.items() if rooms >= 2} | {
+        first + timedelta(days=c) for c in closed
+    }
+    exported = world.feeds.export(_token(made)).body
+    busy = {
+        start + timedelta(days=d)
+        for _, start, end, _ in parse_ranges(exported)
+        for d in range((end - start).days)
+    }
+    assert busy == expected
+    ranges = parse_ranges(exported)
+    assert len({uid for uid, *_ in ranges}) == len(ranges)  # a UID per range
+    world.container.unwire()
