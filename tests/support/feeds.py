@@ -1,0 +1,287 @@
+"""Small fakes for the calendar feed use cases: a feed channel plug-in, a reader that checks
+URLs as the real one does (without the network), and a writer that renders RFC 5545 with the
+``icalendar`` library, so tests can parse exports back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import attrs
+import icalendar
+from dependency_injector import providers
+
+from channel_manager.adapters.memory.gateway import FakeChannel, FakeGatewayFactory
+from channel_manager.application.feeds import FeedConnection, FeedService
+from channel_manager.container import Container
+from channel_manager.domain.ari import AriChangeSet, AriRequest
+from channel_manager.domain.availability import occupancy
+from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
+from channel_manager.domain.errors import InvalidValue
+from channel_manager.domain.feed import (
+    ExportCalendar,
+    FeedNotModified,
+    FeedSnapshot,
+    FeedValidators,
+)
+from channel_manager.domain.inventory import Organization, Property, Unit
+from channel_manager.domain.mapping import PropertyMapping
+from channel_manager.domain.reservation import Reservation, ReservationKind, Revision, RoomStay
+from channel_manager.ports.channel import AuthorizationFlow
+from channel_manager.ports.repositories import UnitOfWork
+from tests.support.clock import MovableClock, session_now
+from tests.support.containers import memory_container
+
+#: The feed channel's key in the tests (the iCal plug-in's, without importing it).
+FEED_CHANNEL = "ical"
+
+
+class SilentPolicy:
+    """A publish policy that sends nothing: a feed is fetched by the other side."""
+
+    def shape(self, change_set: AriChangeSet) -> Sequence[AriRequest]:
+        """Nothing to send."""
+        return ()
+
+    def sent_availability(self, count: int) -> int:
+        """As is."""
+        return count
+
+    def render(self, request: AriRequest) -> tuple[str, str]:
+        """Nothing is ever rendered."""
+        return ("none", "")
+
+
+@attrs.frozen
+class FakeFeedPlugin:
+    """A feed channel: no redirect flow, no default auth mode."""
+
+    key: str = FEED_CHANNEL
+    channel: FakeChannel = attrs.field(factory=FakeChannel)
+    authorizers: Mapping[AuthMode, AuthorizationFlow] = attrs.field(factory=dict)
+    publish_policy: SilentPolicy = attrs.field(factory=SilentPolicy)
+    default_auth_mode: AuthMode | None = None
+
+    @property
+    def gateways(self) -> FakeGatewayFactory:
+        """Gateways over a fake channel (never used by the feed use cases)."""
+        return FakeGatewayFactory(self.channel)
+
+
+class FakeFeedReader:
+    """``FeedReader.check_url`` by the same rules as the real one (http(s), a host, no
+    credentials); reading is not faked here."""
+
+    def check_url(self, url: str) -> str:
+        """``url`` or ``InvalidValue``."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise InvalidValue("the calendar URL is not a valid address") from None
+        if parts.scheme not in {"http", "https"}:
+            raise InvalidValue("the calendar URL must start with https:// (or http://)")
+        if not parts.hostname:
+            raise InvalidValue("the calendar URL names no host")
+        if parts.username or parts.password:
+            raise InvalidValue("the calendar URL must not carry a user name or password")
+        return url
+
+    async def read(
+        self,
+        url: str,
+        validators: FeedValidators,
+        *,
+        zone: ZoneInfo,
+        end_is_last_night: bool = False,
+    ) -> FeedSnapshot | FeedNotModified:
+        """Not used by these tests."""
+        raise NotImplementedError(url, validators, zone, end_is_last_night)
+
+    async def aclose(self) -> None:
+        """Nothing to close."""
+
+
+class IcalendarWriter:
+    """Renders an export with ``icalendar`` (all-day events, DTSTAMP from the calendar)."""
+
+    media_type = "text/calendar; charset=utf-8"
+
+    def render(self, calendar: ExportCalendar) -> bytes:
+        """``calendar`` as RFC 5545."""
+        cal = icalendar.Calendar()
+        cal.add("prodid", "-//channel-manager tests//EN")
+        cal.add("version", "2.0")
+        cal.add("x-wr-calname", calendar.name)
+        for busy in calendar.ranges:
+            event = icalendar.Event()
+            event.add("uid", busy.uid)
+            event.add("dtstamp", calendar.stamp.astimezone(UTC))
+            event.add("dtstart", busy.start)
+            event.add("dtend", busy.end)
+            event.add("summary", busy.summary)
+            cal.add_component(event)
+        return cal.to_ical()
+
+
+def parse_ranges(body: bytes) -> list[tuple[str, object, object, str]]:
+    """(uid, start, end, summary) of every event of an export body."""
+    cal = icalendar.Calendar.from_ical(body)
+    return [
+        (
+            str(event["uid"]),
+            event.decoded("dtstart"),
+            event.decoded("dtend"),
+            str(event["summary"]),
+        )
+        for event in cal.walk("VEVENT")
+    ]
+
+
+def stamp_of(body: bytes) -> list[datetime]:
+    """Every DTSTAMP of an export body."""
+    cal = icalendar.Calendar.from_ical(body)
+    return [event.decoded("dtstamp") for event in cal.walk("VEVENT")]
+
+
+def book(
+    uow: UnitOfWork,
+    *,
+    connection_id: UUID,
+    channel: str,
+    unit_id: UUID,
+    arrival: date,
+    nights: int,
+    external_id: str,
+    kind: ReservationKind = ReservationKind.BOOKING,
+) -> Reservation:
+    """Store a one-room reservation of ``unit_id`` and count its rooms booked per night, as
+    the reservation intake does (inside the caller's unit of work)."""
+    departure = arrival + timedelta(days=nights)
+    reservation = Reservation(
+        id=uuid4(),
+        connection_id=connection_id,
+        channel=channel,
+        external_id=external_id,
+        external_property_id="hotel",
+        revision=Revision(session_now()),
+        arrival=arrival,
+        departure=departure,
+        room_stays=(
+            RoomStay(
+                index=1,
+                external_room_type_id="room",
+                unit_id=unit_id,
+                arrival=arrival,
+                departure=departure,
+            ),
+        ),
+        currency="EUR",
+        kind=kind,
+    )
+    uow.reservations.add(reservation)
+    uow.booked_nights.add(occupancy(reservation))
+    return reservation
+
+
+@attrs.define
+class FeedWorld:
+    """An organisation with a one-room loft and a two-room apartment, a Booking-like
+    connection, the feed use cases over in-memory adapters, and a movable clock."""
+
+    container: Container
+    clock: MovableClock
+    feeds: FeedService
+    organization: Organization
+    property: Property
+    loft: Unit
+    apartments: Unit
+    booking: Connection
+
+    @property
+    def first(self) -> date:
+        """A night a month after the property's today (what tests book around)."""
+        return self.clock.now().date() + timedelta(days=30)
+
+    def connect(self, name: str = "Airbnb - Loft", unit: Unit | None = None) -> FeedConnection:
+        """A calendar of ``unit`` (the loft by default) connected."""
+        return self.feeds.connect(
+            self.organization.id,
+            channel=FEED_CHANNEL,
+            name=name,
+            unit_id=(unit or self.loft).id,
+            import_url=AIRBNB_URL,
+        )
+
+    def book(
+        self, connection_id: UUID, unit: Unit, arrival: date, nights: int, ref: str
+    ) -> Reservation:
+        """A reservation of ``unit`` on ``connection_id``, stored and counted."""
+        with self.container.uow_factory()() as uow:
+            channel = uow.connections.get(connection_id).channel
+            reservation = book(
+                uow,
+                connection_id=connection_id,
+                channel=channel,
+                unit_id=unit.id,
+                arrival=arrival,
+                nights=nights,
+                external_id=ref,
+            )
+            uow.commit()
+        return reservation
+
+
+#: An Airbnb-like import URL: its path is the secret part.
+AIRBNB_URL = "https://www.airbnb.com/calendar/ical/12345.ics?s=0123456789abcdefsecret"
+#: The public URL of the tests' service.
+PUBLIC_URL = "https://cm.example"
+
+
+def feed_world() -> FeedWorld:
+    """A fresh :class:`FeedWorld`."""
+    clock = MovableClock()
+    container = memory_container(plugins=[FakeFeedPlugin()])
+    container.clock.override(providers.Object(clock))
+    inventory = container.inventory()
+    organization = inventory.ensure_organization("Sea View Rentals")
+    prop = inventory.create_property(organization.id, "Sea View", "EUR")
+    loft = inventory.create_unit(organization.id, prop.id, "Loft", count=1, max_occupancy=2)
+    apartments = inventory.create_unit(organization.id, prop.id, "Apartment", 2, 4)
+    now = clock.now()
+    booking = Connection(
+        id=uuid4(),
+        organization_id=organization.id,
+        channel="booking",
+        auth_mode=AuthMode.OAUTH2,
+        status=ConnectionStatus.ACTIVE,
+        credential_ref="connection:booking",
+        created_at=now,
+    )
+    with container.uow_factory()() as uow:
+        uow.connections.add(booking)
+        uow.property_mappings.add(
+            PropertyMapping(
+                id=uuid4(),
+                connection_id=booking.id,
+                internal_property_id=prop.id,
+                external_property_id="1000001",
+                external_property_name="Sea View Hotel",
+                created_at=now,
+            )
+        )
+        uow.commit()
+    feeds = FeedService(
+        container.uow_factory(),
+        container.channels(),
+        container.credentials(),
+        FakeFeedReader(),
+        IcalendarWriter(),
+        clock,
+        container.ids(),
+        public_url=PUBLIC_URL,
+        feed_channels=(FEED_CHANNEL,),
+    )
+    return FeedWorld(container, clock, feeds, organization, prop, loft, apartments, booking)
