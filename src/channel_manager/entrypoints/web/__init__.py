@@ -47,8 +47,6 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
         return clock.now()
 
     push_endpoint = PushEndpoint.of(container.settings())
-    feeds = container.feeds()
-    overbookings = container.overbookings()
 
     pages = Router(
         path="/",
@@ -65,8 +63,9 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
         dependencies={
             "now": Provide(now, sync_to_thread=False),
             "push_endpoint": Provide(lambda: push_endpoint, sync_to_thread=False),
-            "feeds": Provide(lambda: feeds, use_cache=True, sync_to_thread=False),
-            "overbookings": Provide(lambda: overbookings, use_cache=True, sync_to_thread=False),
+            # Resolved when a page asks (the container builds each once).
+            "feeds": Provide(lambda: container.feeds(), sync_to_thread=False),
+            "overbookings": Provide(lambda: container.overbookings(), sync_to_thread=False),
         },
         exception_handlers=dict[Any, Any](WEB_EXCEPTION_HANDLERS),
         include_in_schema=False,
