@@ -20,6 +20,9 @@ from sqlalchemy.engine import Engine
 
 from channel_manager.adapters.booking.push_codec import OtaMessageExcerpts, OtaPushCodec
 from channel_manager.adapters.booking.wiring import BOOKING_CHANNEL, BookingAdapters, BookingChannel
+from channel_manager.adapters.ical.fetch import FetchPolicy
+from channel_manager.adapters.ical.reader import HttpFeedReader
+from channel_manager.adapters.ical.render import IcalFeedWriter
 from channel_manager.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
     create_database_engine,
@@ -34,10 +37,12 @@ from channel_manager.application.channels import ChannelRegistry
 from channel_manager.application.claim_scope import ClaimScopedGateways
 from channel_manager.application.connect import ConnectService
 from channel_manager.application.credentials import CredentialStore
+from channel_manager.application.feeds import FeedService
 from channel_manager.application.inventory import InventoryService
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.message_log import MessageLogWriter
 from channel_manager.application.outbound import OutboundDispatcher
+from channel_manager.application.overbookings import OverbookingQuery
 from channel_manager.application.queries import Queries
 from channel_manager.application.repair import RepairService
 from channel_manager.application.reservations import ReservationIntake
@@ -179,6 +184,29 @@ class Container(containers.DeclarativeContainer):
     signin_links = providers.Singleton(SigninLinks, uow_factory, clock)
     #: Lockout after repeated credential failures (sign-in, API keys, push Basic).
     auth_throttle = providers.Singleton(FailureThrottle, settings.provided.auth_failure_limit)
+
+    # Calendar feeds (issue 16). ``feed_channels``: the channel keys connected by a feed URL;
+    # ``feed_reader`` checks (and reads) their URLs, ``feed_writer`` renders our exports. The
+    # iCal plug-in's wiring owns the reader's fetch policy (CM_FETCH_ALLOWED_NETWORKS): where
+    # it defines these three, its definitions replace these.
+    feed_channels = providers.Object(("ical",))
+    feed_reader = providers.Singleton(HttpFeedReader, providers.Singleton(FetchPolicy))
+    feed_writer = providers.Singleton(IcalFeedWriter)
+    #: Connect, list and rotate calendar feeds; render the export a consumer fetches.
+    feeds = providers.Singleton(
+        FeedService,
+        uow_factory,
+        channels,
+        credentials,
+        feed_reader,
+        feed_writer,
+        clock,
+        ids,
+        public_url=settings.provided.public_url,
+        feed_channels=feed_channels,
+    )
+    #: Nights booked beyond a unit's rooms, across channels.
+    overbookings = providers.Singleton(OverbookingQuery, uow_factory, clock)
 
 
 async def open_resources(container: Container) -> None:

@@ -1,14 +1,12 @@
-"""Small fakes for the calendar feed use cases: a feed channel plug-in, a reader that checks
-URLs as the real one does (without the network), and a writer that renders RFC 5545 with the
-``icalendar`` library, so tests can parse exports back."""
+"""A world for the calendar feed use cases: the container's feed services (the iCal adapter's
+reader and writer) over in-memory adapters, a feed channel plug-in registered as ``ical``, an
+organisation with two units and a Booking-like connection; and readers of export bodies."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
-from urllib.parse import urlsplit
+from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 import attrs
 import icalendar
@@ -20,20 +18,13 @@ from channel_manager.container import Container
 from channel_manager.domain.ari import AriChangeSet, AriRequest
 from channel_manager.domain.availability import occupancy
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
-from channel_manager.domain.errors import InvalidValue
-from channel_manager.domain.feed import (
-    ExportCalendar,
-    FeedNotModified,
-    FeedSnapshot,
-    FeedValidators,
-)
 from channel_manager.domain.inventory import Organization, Property, Unit
 from channel_manager.domain.mapping import PropertyMapping
 from channel_manager.domain.reservation import Reservation, ReservationKind, Revision, RoomStay
 from channel_manager.ports.channel import AuthorizationFlow
 from channel_manager.ports.repositories import UnitOfWork
 from tests.support.clock import MovableClock, session_now
-from tests.support.containers import memory_container
+from tests.support.containers import make_settings, memory_container
 
 #: The feed channel's key in the tests (the iCal plug-in's, without importing it).
 FEED_CHANNEL = "ical"
@@ -69,61 +60,6 @@ class FakeFeedPlugin:
     def gateways(self) -> FakeGatewayFactory:
         """Gateways over a fake channel (never used by the feed use cases)."""
         return FakeGatewayFactory(self.channel)
-
-
-class FakeFeedReader:
-    """``FeedReader.check_url`` by the same rules as the real one (http(s), a host, no
-    credentials); reading is not faked here."""
-
-    def check_url(self, url: str) -> str:
-        """``url`` or ``InvalidValue``."""
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            raise InvalidValue("the calendar URL is not a valid address") from None
-        if parts.scheme not in {"http", "https"}:
-            raise InvalidValue("the calendar URL must start with https:// (or http://)")
-        if not parts.hostname:
-            raise InvalidValue("the calendar URL names no host")
-        if parts.username or parts.password:
-            raise InvalidValue("the calendar URL must not carry a user name or password")
-        return url
-
-    async def read(
-        self,
-        url: str,
-        validators: FeedValidators,
-        *,
-        zone: ZoneInfo,
-        end_is_last_night: bool = False,
-    ) -> FeedSnapshot | FeedNotModified:
-        """Not used by these tests."""
-        raise NotImplementedError(url, validators, zone, end_is_last_night)
-
-    async def aclose(self) -> None:
-        """Nothing to close."""
-
-
-class IcalendarWriter:
-    """Renders an export with ``icalendar`` (all-day events, DTSTAMP from the calendar)."""
-
-    media_type = "text/calendar; charset=utf-8"
-
-    def render(self, calendar: ExportCalendar) -> bytes:
-        """``calendar`` as RFC 5545."""
-        cal = icalendar.Calendar()
-        cal.add("prodid", "-//channel-manager tests//EN")
-        cal.add("version", "2.0")
-        cal.add("x-wr-calname", calendar.name)
-        for busy in calendar.ranges:
-            event = icalendar.Event()
-            event.add("uid", busy.uid)
-            event.add("dtstamp", calendar.stamp.astimezone(UTC))
-            event.add("dtstart", busy.start)
-            event.add("dtend", busy.end)
-            event.add("summary", busy.summary)
-            cal.add_component(event)
-        return cal.to_ical()
 
 
 def parse_ranges(body: bytes) -> list[tuple[str, object, object, str]]:
@@ -243,7 +179,8 @@ PUBLIC_URL = "https://cm.example"
 def feed_world() -> FeedWorld:
     """A fresh :class:`FeedWorld`."""
     clock = MovableClock()
-    container = memory_container(plugins=[FakeFeedPlugin()])
+    settings = make_settings({"CM_PUBLIC_URL": PUBLIC_URL})
+    container = memory_container(settings=settings, plugins=[FakeFeedPlugin()])
     container.clock.override(providers.Object(clock))
     inventory = container.inventory()
     organization = inventory.ensure_organization("Sea View Rentals")
@@ -273,15 +210,6 @@ def feed_world() -> FeedWorld:
             )
         )
         uow.commit()
-    feeds = FeedService(
-        container.uow_factory(),
-        container.channels(),
-        container.credentials(),
-        FakeFeedReader(),
-        IcalendarWriter(),
-        clock,
-        container.ids(),
-        public_url=PUBLIC_URL,
-        feed_channels=(FEED_CHANNEL,),
+    return FeedWorld(
+        container, clock, container.feeds(), organization, prop, loft, apartments, booking
     )
-    return FeedWorld(container, clock, feeds, organization, prop, loft, apartments, booking)

@@ -120,7 +120,9 @@ class _Finder:
                 by_night[night].append(reservation)
         alerts: builtins.list[Overbooking] = []
         for night in over:
-            clashing = tuple(sorted(by_night.get(night, ()), key=lambda r: (r.arrival, str(r.id))))
+            clashing = tuple(
+                sorted(by_night.get(night, ()), key=lambda r: (r.arrival, r.external_id, str(r.id)))
+            )
             ids = tuple(r.id for r in clashing)
             previous = alerts[-1] if alerts else None
             if (

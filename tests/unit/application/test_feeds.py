@@ -99,6 +99,7 @@ def test_masking_keeps_scheme_and_host_only(url: str, shown: str) -> None:
         ({"name": "x" * (MAX_NAME + 1)}, InvalidRequest, "name"),
         ({"import_url": "ftp://example.com/cal.ics"}, InvalidValue, "https://"),
         ({"import_url": "https://u:p@example.com/cal.ics"}, InvalidValue, "password"),
+        ({"import_url": "http://127.0.0.1:8080/cal.ics"}, InvalidValue, "not allowed"),
         ({"channel": "booking"}, InvalidRequest, "calendar URL"),
         ({"channel": "nowhere"}, InvalidRequest, "'ical'"),
     ],

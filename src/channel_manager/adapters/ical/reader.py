@@ -1,0 +1,67 @@
+"""The :class:`~channel_manager.ports.feed.FeedReader` of iCal feeds: fetch, then parse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from channel_manager.adapters.ical.fetch import FeedFetcher, FetchPolicy, Resolver
+from channel_manager.adapters.ical.parse import parse_feed
+from channel_manager.adapters.system import utc_now
+from channel_manager.domain.feed import FeedNotModified, FeedSnapshot, FeedValidators
+
+
+class HttpFeedReader:
+    """Reads iCal feeds over HTTP under ``policy`` (close it with :meth:`aclose`).
+
+    ``today`` gives the date that bounds the expansion of recurring events (occurrences that
+    ended before it are left out; see :func:`~channel_manager.adapters.ical.parse.parse_feed`);
+    by default the real date in the feed's zone (the container passes its clock's).
+    ``resolver`` replaces the system's DNS lookup (tests).
+    """
+
+    def __init__(
+        self,
+        policy: FetchPolicy,
+        *,
+        today: Callable[[], date] | None = None,
+        resolver: Resolver | None = None,
+    ) -> None:
+        self.policy = policy
+        self._today = today
+        self._fetcher = FeedFetcher(policy, resolver=resolver)
+
+    def check_url(self, url: str) -> str:
+        """``url`` normalised, or ``InvalidValue`` saying what is wrong with it; no I/O."""
+        return self._fetcher.check_url(url)
+
+    async def read(
+        self,
+        url: str,
+        validators: FeedValidators,
+        *,
+        zone: ZoneInfo,
+        end_is_last_night: bool = False,
+    ) -> FeedSnapshot | FeedNotModified:
+        """The feed at ``url`` as events in ``zone``'s local dates, or not modified."""
+        fetched = await self._fetcher.fetch(url, validators)
+        if isinstance(fetched, FeedNotModified):
+            return fetched
+        parsed = parse_feed(
+            fetched.body,
+            zone,
+            end_is_last_night=end_is_last_night,
+            today=self._today() if self._today else utc_now().astimezone(zone).date(),
+        )
+        return FeedSnapshot(
+            events=parsed.events,
+            problems=parsed.problems,
+            validators=fetched.validators,
+            producer=parsed.producer,
+            size=len(fetched.body),
+        )
+
+    async def aclose(self) -> None:
+        """Release the HTTP client."""
+        await self._fetcher.aclose()
