@@ -11,12 +11,8 @@ from typing import Any
 from uuid import UUID
 
 import attrs
-from dependency_injector import providers
 from litestar import Litestar
 
-from channel_manager.application.feeds import FeedService
-from channel_manager.application.overbookings import OverbookingQuery
-from channel_manager.container import Container
 from channel_manager.domain.channel import ChannelReservation, ReservationMessageKind
 from channel_manager.domain.feed import FEED_ROOM_CODE, feed_hotel_code
 from channel_manager.domain.reservation import (
@@ -26,7 +22,7 @@ from channel_manager.domain.reservation import (
     RoomStay,
 )
 from channel_manager.settings import Settings
-from tests.support.feeds import FEED_CHANNEL, FakeFeedPlugin, FakeFeedReader, IcalendarWriter
+from tests.support.feeds import FEED_CHANNEL, FakeFeedPlugin
 from tests.unit.web.world import World, build_world, web_app
 
 
@@ -121,7 +117,6 @@ class FeedWorld:
 def build_feed_world(settings: Settings | None = None) -> FeedWorld:
     """The web world with the calendar channel, a rentals property and a foreign unit."""
     world = build_world(settings=settings, plugins=[FakeFeedPlugin()])
-    _with_feeds(world.container)
     inventory = world.container.inventory()
     rentals = inventory.create_property(world.organization_id, "Sea View Apartments", "EUR")
     loft = inventory.create_unit(world.organization_id, rentals.id, "Loft", count=1)
@@ -130,29 +125,6 @@ def build_feed_world(settings: Settings | None = None) -> FeedWorld:
     cabins = inventory.create_property(other.id, "Forest Cabins", "EUR")
     cabin = inventory.create_unit(other.id, cabins.id, "Cabin", count=1)
     return FeedWorld(world, loft.id, studio.id, other.id, cabin.id)
-
-
-def _with_feeds(container: Container) -> None:
-    """The calendar use cases over the fakes of ``tests.support.feeds`` (a reader that checks
-    URLs as the real one does, without the network; an ``icalendar`` writer)."""
-    feeds = providers.Singleton(
-        FeedService,
-        container.uow_factory,
-        container.channels,
-        container.credentials,
-        providers.Object(FakeFeedReader()),
-        providers.Object(IcalendarWriter()),
-        container.clock,
-        container.ids,
-        public_url=container.settings.provided.public_url,
-        feed_channels=(FEED_CHANNEL,),
-    )
-    overbookings = providers.Singleton(OverbookingQuery, container.uow_factory, container.clock)
-    for name, provider in (("feeds", feeds), ("overbookings", overbookings)):
-        if hasattr(container, name):
-            getattr(container, name).override(provider)
-        else:  # not wired in the container yet
-            setattr(container, name, provider)
 
 
 def feed_app(feeds: FeedWorld) -> Litestar:

@@ -47,6 +47,8 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
         return clock.now()
 
     push_endpoint = PushEndpoint.of(container.settings())
+    feeds = container.feeds()
+    overbookings = container.overbookings()
 
     pages = Router(
         path="/",
@@ -63,9 +65,8 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
         dependencies={
             "now": Provide(now, sync_to_thread=False),
             "push_endpoint": Provide(lambda: push_endpoint, sync_to_thread=False),
-            # Resolved when a page asks (the container builds each once).
-            "feeds": Provide(lambda: container.feeds(), sync_to_thread=False),
-            "overbookings": Provide(lambda: container.overbookings(), sync_to_thread=False),
+            "feeds": Provide(lambda: feeds, sync_to_thread=False),
+            "overbookings": Provide(lambda: overbookings, sync_to_thread=False),
         },
         exception_handlers=dict[Any, Any](WEB_EXCEPTION_HANDLERS),
         include_in_schema=False,
