@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from channel_manager.domain.reservation import ReservationKind
 from tests.browser.conftest import screenshot
@@ -124,6 +124,21 @@ def test_adding_an_airbnb_calendar_to_a_unit(served: Served, page: Page, size: s
     assert SECRET_PART not in page.content()
     _fits(page, "integrations", size)
 
+    # Rotating asks first (the old link stops working), then shows the new link.
+    questions: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
+    card.get_by_role("button", name="Rotate export URL").click()
+    expect(page).to_have_url(re.compile(r"/integrations/calendars/[0-9a-f-]{36}$"))
+    assert "paste the new one into Airbnb" in questions[0]
+    expect(page.get_by_role("status").first).to_contain_text("the old one no longer works")
+    expect(page.get_by_test_id("export-url")).not_to_have_value(export_url)
+    _fits(page, "rotated", size)
+
 
 def test_a_calendar_in_trouble_and_an_overbooking(served: Served, page: Page) -> None:
     feeds = served.feeds
@@ -196,3 +211,10 @@ def test_a_calendar_in_trouble_and_an_overbooking(served: Served, page: Page) ->
     page.get_by_test_id("overbooking").get_by_role("link").first.click()
     expect(page).to_have_url(re.compile(r"/reservations/[0-9a-f-]{36}$"))
     expect(page.get_by_test_id("channel")).to_have_text("iCal · Sea View Loft on Airbnb")
+    for size in ("desktop", "phone"):
+        page.set_viewport_size(WIDTHS[size])
+        page.goto(f"{served.base_url}/reservations")
+        page.get_by_role("link", name="owner-block").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Block owner-block")
+        expect(page.get_by_test_id("block-note")).to_be_visible()
+        _fits(page, "block", size)

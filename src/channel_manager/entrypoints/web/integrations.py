@@ -162,7 +162,8 @@ def integrations_page(
         nav="integrations",
         cards=live,
         revoked=revoked,
-        modes=[mode.value for mode in AuthMode],
+        # Booking.com's ways to connect; a calendar (a feed URL) is added in its own section.
+        modes=[mode.value for mode in AuthMode if mode is not AuthMode.FEED_URL],
         now=now,
         push_endpoint=push_endpoint,
         last_pushes=last_pushes(queries, organization_id, [h.connection for h in live]),
