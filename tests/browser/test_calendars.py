@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 
 IMPORT_URL = "https://www.airbnb.com/calendar/ical/41234567.ics?s=9f0c2b7e5d1a4c3b8e6f"
 SECRET_PART = "9f0c2b7e5d1a4c3b8e6f"
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 WIDTHS = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 390, "height": 844}}
 
 
@@ -64,10 +65,14 @@ def _sign_in(served: Served, page: Page) -> None:
 
 
 def _fits(page: Page, name: str, size: str) -> None:
-    """No sideways scroll at this width; a full-page screenshot for a person to look at."""
+    """No sideways scroll at this width, no raw id in what the page says (links and fields
+    may carry them), and a full-page screenshot for a person to look at."""
     width = WIDTHS[size]["width"]
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"{page.url} scrolls sideways at {width}px ({scroll}px)"
+    shown = page.locator("main").inner_text()
+    found = _UUID.search(shown)
+    assert found is None, f"{page.url} shows a raw id: ...{shown[max(0, found.start() - 60) :]}"
     screenshot(page, f"40-calendars-{name}-{size}")
 
 
@@ -91,6 +96,14 @@ def test_adding_an_airbnb_calendar_to_a_unit(served: Served, page: Page, size: s
     expect(page).to_have_url(re.compile(r"/integrations/calendars/new$"))
     assert link.evaluate("field => field.validity.typeMismatch")
     _fits(page, "form", size)
+    # A web address the service refuses (it carries a password): the form comes back with
+    # the reason and what was typed.
+    link.fill("https://host:secret@www.airbnb.com/calendar/ical/1.ics")
+    page.get_by_role("button", name="Add the calendar").click()
+    expect(page.get_by_test_id("form-error")).to_contain_text("user name or password")
+    expect(page.get_by_label("Name")).to_have_value("Sea View Loft on Airbnb")
+    expect(page.get_by_label("Unit")).to_have_value(str(served.feeds.loft_id))
+    _fits(page, "form-refused", size)
 
     link.fill(IMPORT_URL)
     page.get_by_role("button", name="Add the calendar").click()

@@ -144,8 +144,11 @@ def parse_form(form: FormData, groups: Sequence[PropertyUnits]) -> CalendarReque
 
 
 def _scrubbed(message: str, url: str) -> str:
-    """``message`` without the URL in it (an error may quote what it refused)."""
-    return message.replace(url, "the calendar link") if url else message
+    """``message`` as a sentence, without the URL in it (an error may quote what it
+    refused)."""
+    if url:
+        message = message.replace(url, "the calendar link")
+    return message[:1].upper() + message[1:]
 
 
 def _form_page(
