@@ -439,3 +439,26 @@ def test_calendar_pages_show_no_raw_ids(browser: TestClient, feeds_world: FeedWo
         "/overbookings",
     ):
         assert not _UUID.search(_text(browser.get(path).text)), path
+
+
+def test_disconnecting_a_calendar_moves_it_to_the_disconnected_accounts(
+    browser: TestClient, feeds_world: FeedWorld
+) -> None:
+    connection_id = _added(browser, feeds_world.loft_id)
+    export_url = _card(browser).xpath(".//input[@data-testid='export-url']/@value")[0]
+    page = browser.get("/integrations")
+
+    response = browser.post(
+        f"/integrations/{connection_id}/disconnect",
+        data={"_csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 303
+    after = browser.get("/integrations")
+    assert "The calendar was disconnected. Reservations and history are kept." in _text(after.text)
+    tree = lxml.html.fromstring(after.text)
+    assert tree.xpath("//section[@data-testid='calendar-card']") == []
+    (past,) = tree.xpath("//ul[contains(@class, 'past')]/li")
+    assert "iCal · Sea View Loft on Airbnb (revoked)" in " ".join(past.text_content().split())
+    assert browser.get(export_url.removeprefix("http://testserver.local")).status_code == 404
