@@ -21,6 +21,8 @@ from sqlalchemy.engine import Engine
 from channel_manager.adapters.booking.push_codec import OtaMessageExcerpts, OtaPushCodec
 from channel_manager.adapters.booking.wiring import BOOKING_CHANNEL, BookingAdapters, BookingChannel
 from channel_manager.adapters.ical.fetch import FetchPolicy
+from channel_manager.adapters.ical.gateway import ICAL_CHANNEL
+from channel_manager.adapters.ical.plugin import IcalChannel, IcalGatewayFactory
 from channel_manager.adapters.ical.reader import HttpFeedReader
 from channel_manager.adapters.ical.render import IcalFeedWriter
 from channel_manager.adapters.sqlalchemy import (
@@ -53,6 +55,8 @@ from channel_manager.application.work_signal import WorkSignal
 from channel_manager.domain.connection import AuthMode
 from channel_manager.domain.retry import RetryPolicy
 from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory
+from channel_manager.ports.clock import Clock
+from channel_manager.ports.feed import FeedReader
 from channel_manager.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -90,12 +94,28 @@ def _database_engine(url: str) -> Iterator[Engine]:
         engine.dispose()
 
 
-async def _channel_clients(adapters: BookingAdapters) -> AsyncIterator[BookingAdapters]:
+def _feed_reader(settings: Settings, clock: Clock) -> HttpFeedReader:
+    """Reads iCal feeds under the fetch settings (allowed networks, timeout, size), bounding
+    recurring events by the clock's date."""
+    policy = FetchPolicy(
+        allowed_networks=settings.fetch_allowed_networks,
+        timeout=settings.fetch_timeout.total_seconds(),
+        max_bytes=settings.fetch_max_bytes,
+    )
+    return HttpFeedReader(policy, today=lambda: clock.now().date())
+
+
+async def _channel_clients(
+    adapters: BookingAdapters, feed_reader: FeedReader
+) -> AsyncIterator[BookingAdapters]:
     """The channels' HTTP clients, closed on the event loop when the container shuts down."""
     try:
         yield adapters
     finally:
-        await adapters.aclose()
+        try:
+            await adapters.aclose()
+        finally:
+            await feed_reader.aclose()
 
 
 class Container(containers.DeclarativeContainer):
@@ -119,8 +139,12 @@ class Container(containers.DeclarativeContainer):
     message_log = providers.Singleton(MessageLogWriter, uow_factory, clock, ids)
 
     booking = providers.Singleton(BookingAdapters, settings, credentials, message_log, clock)
-    #: Closes the Booking.com client on shutdown (:func:`close_resources`).
-    channel_clients = providers.Resource(_channel_clients, booking)
+    #: Reads the iCal feeds of every iCal connection (tests put an in-memory reader here) and
+    #: writes our export feeds.
+    feed_reader = providers.Singleton(_feed_reader, settings, clock)
+    feed_writer = providers.Singleton(IcalFeedWriter)
+    #: Closes the Booking.com client and the feed reader on shutdown (:func:`close_resources`).
+    channel_clients = providers.Resource(_channel_clients, booking, feed_reader)
     #: Pushed reservations in the Booking adapter's OTA form, and its logged messages' excerpts.
     push_codec = providers.Singleton(OtaPushCodec, settings.provided.max_body_bytes)
     message_excerpts = providers.Singleton(OtaMessageExcerpts)
@@ -134,8 +158,15 @@ class Container(containers.DeclarativeContainer):
         gateways=gateways,
         default_auth_mode=settings.provided.booking_auth_mode,
     )
+    #: iCal (Airbnb, Vrbo): calendar feeds, fetched every ``CM_ICAL_INTERVAL``.
+    ical_gateways = providers.Singleton(
+        IcalGatewayFactory, feed_reader, uow_factory, credentials, clock
+    )
+    ical_channel = providers.Singleton(
+        IcalChannel, gateways=ical_gateways, poll_interval=settings.provided.ical_interval
+    )
     #: Every channel plug-in; ``channels`` dispatches on ``Connection.channel``.
-    channel_plugins = providers.List(booking_channel)
+    channel_plugins = providers.List(booking_channel, ical_channel)
     channels = providers.Singleton(ChannelRegistry, channel_plugins)
     # Every use case talks to the channel through this: a booking-connectivity gateway acts
     # only on the hotel its connection holds (defence in depth behind the status checks).
@@ -176,7 +207,15 @@ class Container(containers.DeclarativeContainer):
         OutboundDispatcher, uow_factory, held_gateways, clock, retry_policy, rng
     )
     sync = providers.Singleton(
-        SyncService, uow_factory, held_gateways, intake, clock, ids, intervals
+        SyncService,
+        uow_factory,
+        held_gateways,
+        intake,
+        clock,
+        ids,
+        intervals,
+        cadence=channels,
+        jitter=rng,
     )
     queries = providers.Singleton(Queries, uow_factory, clock)
     api_keys = providers.Singleton(ApiKeyService, uow_factory, clock, ids)
@@ -185,13 +224,8 @@ class Container(containers.DeclarativeContainer):
     #: Lockout after repeated credential failures (sign-in, API keys, push Basic).
     auth_throttle = providers.Singleton(FailureThrottle, settings.provided.auth_failure_limit)
 
-    # Calendar feeds (issue 16). ``feed_channels``: the channel keys connected by a feed URL;
-    # ``feed_reader`` checks (and reads) their URLs, ``feed_writer`` renders our exports. The
-    # iCal plug-in's wiring owns the reader's fetch policy (CM_FETCH_ALLOWED_NETWORKS): where
-    # it defines these three, its definitions replace these.
-    feed_channels = providers.Object(("ical",))
-    feed_reader = providers.Singleton(HttpFeedReader, providers.Singleton(FetchPolicy))
-    feed_writer = providers.Singleton(IcalFeedWriter)
+    #: The channels connected by a feed URL (``POST /connections`` with a calendar URL).
+    feed_channels = providers.Object((ICAL_CHANNEL,))
     #: Connect, list and rotate calendar feeds; render the export a consumer fetches.
     feeds = providers.Singleton(
         FeedService,

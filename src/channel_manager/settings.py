@@ -96,6 +96,15 @@ class Settings:
     push_allowed_ips: tuple[IpNetwork, ...] = ()  # empty: any address may push
     trusted_proxies: tuple[IpNetwork, ...] = ()
     poll_interval: timedelta = timedelta(seconds=20)
+    #: How often a calendar feed (iCal) is fetched: its own cadence, far slower than a queue.
+    ical_interval: timedelta = timedelta(minutes=10)
+    #: Networks a feed URL may reach although they are not public (loopback, private,
+    #: link-local are refused otherwise); the sandbox and tests list theirs.
+    fetch_allowed_networks: tuple[IpNetwork, ...] = ()
+    #: Seconds to connect to a feed and between two reads of its answer.
+    fetch_timeout: timedelta = timedelta(seconds=10)
+    #: The largest feed body read.
+    fetch_max_bytes: int = 5_000_000
     ack_pause: timedelta = timedelta(seconds=5)
     #: Reservations asked for per queue GET (Booking.com's ``limit``; the bound is unconfirmed).
     queue_limit: int = 200
@@ -140,6 +149,10 @@ class Settings:
             push_allowed_ips=env.networks("CM_PUSH_ALLOWED_IPS"),
             trusted_proxies=env.networks("CM_TRUSTED_PROXIES"),
             poll_interval=env.duration("CM_POLL_INTERVAL", defaults.poll_interval),
+            ical_interval=env.duration("CM_ICAL_INTERVAL", defaults.ical_interval),
+            fetch_allowed_networks=env.networks("CM_FETCH_ALLOWED_NETWORKS"),
+            fetch_timeout=env.duration("CM_FETCH_TIMEOUT", defaults.fetch_timeout),
+            fetch_max_bytes=env.byte_size("CM_FETCH_MAX_BYTES", defaults.fetch_max_bytes),
             ack_pause=env.duration("CM_ACK_PAUSE", defaults.ack_pause),
             queue_limit=env.positive_int("CM_BOOKING_QUEUE_LIMIT", defaults.queue_limit),
             sync_interval=env.duration("CM_SYNC_INTERVAL", defaults.sync_interval),

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dependency_injector import providers
 
 from channel_manager.adapters.memory.channel_plugin import FakeChannelPlugin, fake_authorizers
+from channel_manager.adapters.memory.feed_reader import InMemoryFeedReader
 from channel_manager.adapters.memory.gateway import FakeChannel, FakeGatewayFactory
 from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.adapters.vault import generate_key
@@ -40,13 +41,16 @@ def memory_container(
 ) -> Container:
     """The real container over in-memory repositories, with the fake ``channel`` registered
     as ``booking`` (its gateways and authorisers in Booking.com's place); each of ``others``
-    is registered beside it under its own key, and so is each of ``plugins``."""
+    is registered beside it under its own key, and so is each of ``plugins``. The iCal channel
+    stays registered (unless a plug-in takes its key), reading an ``InMemoryFeedReader``
+    (``container.feed_reader()``)."""
     channel = channel or FakeChannel()
     container = build_container(settings or make_settings())
     memory = InMemoryUnitOfWorkFactory(work_signal=container.work_signal())
     container.uow_factory.override(providers.Object(memory))
     container.gateways.override(providers.Object(FakeGatewayFactory(channel)))
     container.authorizers.override(providers.Object(fake_authorizers(channel)))
+    container.feed_reader.override(providers.Object(InMemoryFeedReader()))
     # Each stands in for a channel like Booking.com, so it is sent what Booking.com is sent.
     policy = container.booking_channel().publish_policy
     extra: list[ChannelPlugin] = [
@@ -55,9 +59,12 @@ def memory_container(
     ]
     extra.extend(plugins)
     if extra:
+        ical = [] if any(p.key == "ical" for p in extra) else [container.ical_channel]
         container.channel_plugins.override(
             providers.List(
-                container.booking_channel, *(providers.Object(plugin) for plugin in extra)
+                container.booking_channel,
+                *ical,
+                *(providers.Object(plugin) for plugin in extra),
             )
         )
     return container

@@ -1,215 +1,132 @@
-"""A world for the calendar feed use cases: the container's feed services (the iCal adapter's
-reader and writer) over in-memory adapters, a feed channel plug-in registered as ``ical``, an
-organisation with two units and a Booking-like connection; and readers of export bodies."""
+"""iCal connections for tests: a feed connection stored as the connect use case stores one
+(the connection, its calendar feed, the hotel claim and the mappings of its one unit), and
+feed events to publish on an ``InMemoryFeedReader``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from uuid import UUID, uuid4
 
 import attrs
-import icalendar
-from dependency_injector import providers
 
-from channel_manager.adapters.memory.gateway import FakeChannel, FakeGatewayFactory
-from channel_manager.application.feeds import FeedConnection, FeedService
-from channel_manager.container import Container
-from channel_manager.domain.ari import AriChangeSet, AriRequest
-from channel_manager.domain.availability import occupancy
-from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
-from channel_manager.domain.inventory import Organization, Property, Unit
-from channel_manager.domain.mapping import PropertyMapping
-from channel_manager.domain.reservation import Reservation, ReservationKind, Revision, RoomStay
-from channel_manager.ports.channel import AuthorizationFlow
-from channel_manager.ports.repositories import UnitOfWork
-from tests.support.clock import MovableClock, session_now
-from tests.support.containers import make_settings, memory_container
-
-#: The feed channel's key in the tests (the iCal plug-in's, without importing it).
-FEED_CHANNEL = "ical"
-
-
-class SilentPolicy:
-    """A publish policy that sends nothing: a feed is fetched by the other side."""
-
-    def shape(self, change_set: AriChangeSet) -> Sequence[AriRequest]:
-        """Nothing to send."""
-        return ()
-
-    def sent_availability(self, count: int) -> int:
-        """As is."""
-        return count
-
-    def render(self, request: AriRequest) -> tuple[str, str]:
-        """Nothing is ever rendered."""
-        return ("none", "")
+from channel_manager.adapters.ical.gateway import ICAL_CHANNEL
+from channel_manager.application.credentials import credential_ref
+from channel_manager.domain.connection import AuthMode, Connection, HotelClaim
+from channel_manager.domain.feed import (
+    FEED_ROOM_CODE,
+    CalendarFeed,
+    FeedEvent,
+    FeedEventKind,
+    FeedSecret,
+    feed_hotel_code,
+)
+from channel_manager.domain.inventory import Unit
+from channel_manager.domain.mapping import PropertyMapping, UnitMapping
+from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 
 @attrs.frozen
-class FakeFeedPlugin:
-    """A feed channel: no redirect flow, no default auth mode."""
+class StoredFeed:
+    """A feed connection as stored: the connection, its feed URL and export token."""
 
-    key: str = FEED_CHANNEL
-    channel: FakeChannel = attrs.field(factory=FakeChannel)
-    authorizers: Mapping[AuthMode, AuthorizationFlow] = attrs.field(factory=dict)
-    publish_policy: SilentPolicy = attrs.field(factory=SilentPolicy)
-    default_auth_mode: AuthMode | None = None
+    connection: Connection
+    url: str
+    token: str
 
     @property
-    def gateways(self) -> FakeGatewayFactory:
-        """Gateways over a fake channel (never used by the feed use cases)."""
-        return FakeGatewayFactory(self.channel)
+    def hotel_code(self) -> str:
+        return feed_hotel_code(self.connection.id)
 
 
-def parse_ranges(body: bytes) -> list[tuple[str, object, object, str]]:
-    """(uid, start, end, summary) of every event of an export body."""
-    cal = icalendar.Calendar.from_ical(body)
-    return [
-        (
-            str(event["uid"]),
-            event.decoded("dtstart"),
-            event.decoded("dtend"),
-            str(event["summary"]),
-        )
-        for event in cal.walk("VEVENT")
-    ]
-
-
-def stamp_of(body: bytes) -> list[datetime]:
-    """Every DTSTAMP of an export body."""
-    cal = icalendar.Calendar.from_ical(body)
-    return [event.decoded("dtstamp") for event in cal.walk("VEVENT")]
-
-
-def book(
-    uow: UnitOfWork,
+def store_feed_connection(
+    uow_factory: UnitOfWorkFactory,
+    unit: Unit,
+    organization_id: uuid.UUID,
+    now: datetime,
+    save_secret: Callable[[UnitOfWork, str, bytes], None],
     *,
-    connection_id: UUID,
-    channel: str,
-    unit_id: UUID,
-    arrival: date,
-    nights: int,
-    external_id: str,
-    kind: ReservationKind = ReservationKind.BOOKING,
-) -> Reservation:
-    """Store a one-room reservation of ``unit_id`` and count its rooms booked per night, as
-    the reservation intake does (inside the caller's unit of work)."""
-    departure = arrival + timedelta(days=nights)
-    reservation = Reservation(
-        id=uuid4(),
-        connection_id=connection_id,
-        channel=channel,
-        external_id=external_id,
-        external_property_id="hotel",
-        revision=Revision(session_now()),
-        arrival=arrival,
-        departure=departure,
-        room_stays=(
-            RoomStay(
-                index=1,
-                external_room_type_id="room",
-                unit_id=unit_id,
-                arrival=arrival,
-                departure=departure,
-            ),
-        ),
-        currency="EUR",
-        kind=kind,
-    )
-    uow.reservations.add(reservation)
-    uow.booked_nights.add(occupancy(reservation))
-    return reservation
-
-
-@attrs.define
-class FeedWorld:
-    """An organisation with a one-room loft and a two-room apartment, a Booking-like
-    connection, the feed use cases over in-memory adapters, and a movable clock."""
-
-    container: Container
-    clock: MovableClock
-    feeds: FeedService
-    organization: Organization
-    property: Property
-    loft: Unit
-    apartments: Unit
-    booking: Connection
-
-    @property
-    def first(self) -> date:
-        """A night a month after the property's today (what tests book around)."""
-        return self.clock.now().date() + timedelta(days=30)
-
-    def connect(self, name: str = "Airbnb - Loft", unit: Unit | None = None) -> FeedConnection:
-        """A calendar of ``unit`` (the loft by default) connected."""
-        return self.feeds.connect(
-            self.organization.id,
-            channel=FEED_CHANNEL,
-            name=name,
-            unit_id=(unit or self.loft).id,
-            import_url=AIRBNB_URL,
-        )
-
-    def book(
-        self, connection_id: UUID, unit: Unit, arrival: date, nights: int, ref: str
-    ) -> Reservation:
-        """A reservation of ``unit`` on ``connection_id``, stored and counted."""
-        with self.container.uow_factory()() as uow:
-            channel = uow.connections.get(connection_id).channel
-            reservation = book(
-                uow,
-                connection_id=connection_id,
-                channel=channel,
-                unit_id=unit.id,
-                arrival=arrival,
-                nights=nights,
-                external_id=ref,
-            )
-            uow.commit()
-        return reservation
-
-
-#: An Airbnb-like import URL: its path is the secret part.
-AIRBNB_URL = "https://www.airbnb.com/calendar/ical/12345.ics?s=0123456789abcdefsecret"
-#: The public URL of the tests' service.
-PUBLIC_URL = "https://cm.example"
-
-
-def feed_world() -> FeedWorld:
-    """A fresh :class:`FeedWorld`."""
-    clock = MovableClock()
-    settings = make_settings({"CM_PUBLIC_URL": PUBLIC_URL})
-    container = memory_container(settings=settings, plugins=[FakeFeedPlugin()])
-    container.clock.override(providers.Object(clock))
-    inventory = container.inventory()
-    organization = inventory.ensure_organization("Sea View Rentals")
-    prop = inventory.create_property(organization.id, "Sea View", "EUR")
-    loft = inventory.create_unit(organization.id, prop.id, "Loft", count=1, max_occupancy=2)
-    apartments = inventory.create_unit(organization.id, prop.id, "Apartment", 2, 4)
-    now = clock.now()
-    booking = Connection(
-        id=uuid4(),
-        organization_id=organization.id,
-        channel="booking",
-        auth_mode=AuthMode.OAUTH2,
-        status=ConnectionStatus.ACTIVE,
-        credential_ref="connection:booking",
+    url: str | None = None,
+    name: str = "Airbnb - the loft",
+) -> StoredFeed:
+    """An active iCal connection filling ``unit``, committed; ``save_secret(uow, ref,
+    material)`` seals its :class:`FeedSecret` (the credential store's ``put``, or a dict)."""
+    connection_id = uuid.uuid4()
+    url = url or f"https://www.airbnb.example/calendar/ical/{connection_id.hex}.ics"
+    token = f"token-{connection_id.hex}"
+    ref = credential_ref(connection_id)
+    connection = Connection(
+        id=connection_id,
+        organization_id=organization_id,
+        channel=ICAL_CHANNEL,
+        auth_mode=AuthMode.FEED_URL,
         created_at=now,
-    )
-    with container.uow_factory()() as uow:
-        uow.connections.add(booking)
-        uow.property_mappings.add(
-            PropertyMapping(
-                id=uuid4(),
-                connection_id=booking.id,
-                internal_property_id=prop.id,
-                external_property_id="1000001",
-                external_property_name="Sea View Hotel",
+    ).activate(ref, now)
+    hotel = feed_hotel_code(connection_id)
+    with uow_factory() as uow:
+        save_secret(uow, ref, FeedSecret(url, token).to_bytes())
+        uow.connections.add(connection)
+        uow.calendar_feeds.add(
+            CalendarFeed(
+                connection_id=connection_id,
+                unit_id=unit.id,
+                name=name,
+                export_token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                created_at=now,
+            )
+        )
+        uow.hotel_claims.add(
+            HotelClaim(
+                channel=ICAL_CHANNEL,
+                external_property_id=hotel,
+                organization_id=organization_id,
+                connection_id=connection_id,
+                claimed_at=now,
+            )
+        )
+        mapping = PropertyMapping(
+            id=uuid.uuid4(),
+            connection_id=connection_id,
+            internal_property_id=unit.property_id,
+            external_property_id=hotel,
+            external_property_name=name,
+            created_at=now,
+        )
+        uow.property_mappings.add(mapping)
+        uow.unit_mappings.add(
+            UnitMapping(
+                id=uuid.uuid4(),
+                property_mapping_id=mapping.id,
+                internal_unit_id=unit.id,
+                external_room_type_id=FEED_ROOM_CODE,
+                external_room_type_name=unit.name,
                 created_at=now,
             )
         )
         uow.commit()
-    return FeedWorld(
-        container, clock, container.feeds(), organization, prop, loft, apartments, booking
+    return StoredFeed(connection, url, token)
+
+
+def airbnb_stay(start: date, nights: int, code: str, phone: str = "1234") -> FeedEvent:
+    """An Airbnb booking as the Airbnb export shows it."""
+    return FeedEvent(
+        uid=f"{code.lower()}-uid@airbnb.com",
+        start=start,
+        end=start + timedelta(days=nights),
+        kind=FeedEventKind.STAY,
+        summary="Reserved",
+        confirmation_code=code,
+        phone_last_digits=phone,
+    )
+
+
+def airbnb_block(start: date, nights: int, uid: str) -> FeedEvent:
+    """Dates the host closed on Airbnb."""
+    return FeedEvent(
+        uid=uid,
+        start=start,
+        end=start + timedelta(days=nights),
+        kind=FeedEventKind.BLOCK,
+        summary="Airbnb (Not available)",
     )

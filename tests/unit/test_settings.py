@@ -48,6 +48,10 @@ def test_defaults_with_only_vault_keys_set() -> None:
     assert settings.push_allowed_ips == ()
     assert settings.trusted_proxies == ()
     assert settings.poll_interval == timedelta(seconds=20)
+    assert settings.ical_interval == timedelta(minutes=10)
+    assert settings.fetch_allowed_networks == ()
+    assert settings.fetch_timeout == timedelta(seconds=10)
+    assert settings.fetch_max_bytes == 5_000_000
     assert settings.ack_pause == timedelta(seconds=5)
     assert settings.sync_interval == timedelta(minutes=30)
     assert settings.http_timeout == timedelta(seconds=30)
@@ -74,6 +78,10 @@ def test_every_setting_is_read_from_its_variable() -> None:
         CM_PUSH_ALLOWED_IPS="10.0.0.0/8, 192.168.1.7 ,2001:db8::/32",
         CM_TRUSTED_PROXIES="127.0.0.1",
         CM_POLL_INTERVAL="15s",
+        CM_ICAL_INTERVAL="5m",
+        CM_FETCH_ALLOWED_NETWORKS="127.0.0.0/8, ::1",
+        CM_FETCH_TIMEOUT="3s",
+        CM_FETCH_MAX_BYTES="1MiB",
         CM_ACK_PAUSE="2",
         CM_BOOKING_QUEUE_LIMIT="50",
         CM_SYNC_INTERVAL="1h",
@@ -104,6 +112,10 @@ def test_every_setting_is_read_from_its_variable() -> None:
     )
     assert settings.trusted_proxies == (ip_network("127.0.0.1/32"),)
     assert settings.poll_interval == timedelta(seconds=15)
+    assert settings.ical_interval == timedelta(minutes=5)
+    assert settings.fetch_allowed_networks == (ip_network("127.0.0.0/8"), ip_network("::1/128"))
+    assert settings.fetch_timeout == timedelta(seconds=3)
+    assert settings.fetch_max_bytes == 1024 * 1024
     assert settings.ack_pause == timedelta(seconds=2)
     assert settings.queue_limit == 50
     assert settings.sync_interval == timedelta(hours=1)
@@ -165,6 +177,13 @@ def test_empty_values_count_as_unset() -> None:
         ("CM_BOOKING_TOKEN_URL", "https://", "CM_BOOKING_TOKEN_URL: 'https://' is not an http"),
         ("CM_PUSH_ALLOWED_IPS", "10.0.0.0/33", "CM_PUSH_ALLOWED_IPS: '10.0.0.0/33' is not an IP"),
         ("CM_TRUSTED_PROXIES", "10.0.0.1/8", "CM_TRUSTED_PROXIES: '10.0.0.1/8' is not an IP"),
+        (
+            "CM_FETCH_ALLOWED_NETWORKS",
+            "127.0.0.0/8,10.1/16",
+            "CM_FETCH_ALLOWED_NETWORKS: '10.1/16' is not an IP address or CIDR network",
+        ),
+        ("CM_ICAL_INTERVAL", "0s", "CM_ICAL_INTERVAL: '0s' must be greater than zero"),
+        ("CM_FETCH_MAX_BYTES", "lots", "CM_FETCH_MAX_BYTES: 'lots' is not a size like 5MiB"),
         ("CM_DATABASE_URL", "channel.db", "CM_DATABASE_URL: is not a database URL"),
         ("CM_PUSH_USERNAME", "pusher", "CM_PUSH_PASSWORD: required when CM_PUSH_USERNAME is set"),
         (

@@ -9,6 +9,7 @@ here. The core never asks for a channel by name.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 
 from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.errors import NotFound, PermanentChannelError
@@ -84,3 +85,10 @@ class ChannelRegistry:
         if plugin is None:
             raise ChannelNotRegistered(connection)
         return plugin.publish_policy
+
+    def poll_interval(self, connection: Connection) -> timedelta | None:
+        """How often ``connection`` is polled (``PollCadence``): its channel's own interval,
+        ``None`` for the default (and for a channel not registered here: its poll fails and
+        is recorded on the default cadence)."""
+        plugin = self._plugins.get(connection.channel)
+        return None if plugin is None else plugin.poll_interval

@@ -1,5 +1,6 @@
-"""Scheduled and requested work against a channel: the reservation poll (every 20 s) and the
-full sweep (every 30 minutes, or on demand with live progress).
+"""Scheduled and requested work against a channel: the reservation poll (every 20 s, or at
+the connection's channel's own interval, a calendar feed's 10 minutes say) and the full sweep
+(every 30 minutes, or on demand with live progress).
 """
 
 from __future__ import annotations
@@ -56,6 +57,28 @@ class SyncSources(Protocol):
         ...
 
 
+class PollCadence(Protocol):
+    """How often a connection is polled, by its channel (the channel registry is one)."""
+
+    def poll_interval(self, connection: Connection) -> timedelta | None:
+        """The channel's own poll interval; ``None``: :attr:`SyncIntervals.poll`."""
+        ...
+
+
+class JitterSource(Protocol):
+    """Where the spread of channel-specific poll times comes from (``random.Random``; a
+    seeded one in tests)."""
+
+    def uniform(self, a: float, b: float) -> float:
+        """A number between ``a`` and ``b``."""
+        ...
+
+
+#: A channel's own poll interval is spread by up to this share either way, so feeds connected
+#: together are not all fetched in the same second forever.
+POLL_JITTER = 0.1
+
+
 @attrs.frozen
 class SyncIntervals:
     """How often the worker polls reservations and sweeps everything."""
@@ -77,8 +100,12 @@ class SyncService:
         intervals: SyncIntervals,
         *,
         batch_size: int = IMPORT_BATCH,
+        cadence: PollCadence | None = None,
+        jitter: JitterSource | None = None,
     ) -> None:
         self._batch_size = batch_size
+        self._cadence = cadence
+        self._jitter = jitter
         self._uow_factory = uow_factory
         self._gateways = gateways
         self._intake = intake
@@ -124,7 +151,7 @@ class SyncService:
             await gateway.aclose()
             await asyncio.to_thread(
                 self._reschedule,
-                connection.id,
+                connection,
                 poll=True,
                 full=False,
                 record_poll=True,
@@ -163,7 +190,7 @@ class SyncService:
             run = run.record_error(str(error))
         finally:
             await gateway.aclose()
-            await asyncio.to_thread(self._reschedule, connection.id, poll=True, full=True)
+            await asyncio.to_thread(self._reschedule, connection, poll=True, full=True)
         return await asyncio.to_thread(self._save, run, finish=True)
 
     async def _refresh_properties(
@@ -285,9 +312,18 @@ class SyncService:
             uow.commit()
         return run
 
+    def _poll_interval(self, connection: Connection) -> timedelta:
+        """The default interval, or the channel's own spread by up to :data:`POLL_JITTER`."""
+        own = None if self._cadence is None else self._cadence.poll_interval(connection)
+        if own is None:
+            return self._intervals.poll
+        if self._jitter is None:
+            return own
+        return own * (1 + self._jitter.uniform(-POLL_JITTER, POLL_JITTER))
+
     def _reschedule(
         self,
-        connection_id: UUID,
+        connection: Connection,
         *,
         poll: bool,
         full: bool,
@@ -300,11 +336,11 @@ class SyncService:
         with self._uow_factory() as uow:
             # Locked: a disconnect committing between this read and the write below would
             # otherwise be overwritten, and the revoked connection would read active again.
-            current = uow.connections.get_for_update(connection_id)
+            current = uow.connections.get_for_update(connection.id)
             if not current.is_active:
                 return
             updated = current.schedule(
-                next_poll_at=now + self._intervals.poll if poll else None,
+                next_poll_at=now + self._poll_interval(current) if poll else None,
                 next_sync_at=now + self._intervals.full if full else None,
                 last_sync_at=now if full else None,
             )

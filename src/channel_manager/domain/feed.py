@@ -12,7 +12,9 @@ snapshot channel would do the same.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
@@ -194,3 +196,205 @@ class FeedSecret:
             return cls(str(raw["import_url"]), str(raw["export_token"]))
         except (ValueError, KeyError, TypeError) as error:
             raise InvalidValue("stored feed credentials are not readable") from error
+
+
+@attrs.frozen(kw_only=True)
+class Reconciliation:
+    """What a snapshot changes in the baseline (:func:`reconcile`).
+
+    ``new`` events get a fresh key (their reservation's ``external_id``); ``moved`` pairs keep
+    the key (before, after: a modification); ``cancelled`` are baseline events that vanished
+    before they ended; ``forgotten`` are baseline events that have ended (past events drop out
+    of feeds on their own: nothing to cancel); ``unchanged`` are the matched events as they
+    are now (``reissued`` among them: the same event under a new UID, to store, not to apply).
+    """
+
+    new: tuple[KnownEvent, ...] = ()
+    moved: tuple[tuple[KnownEvent, KnownEvent], ...] = ()
+    cancelled: tuple[KnownEvent, ...] = ()
+    forgotten: tuple[KnownEvent, ...] = ()
+    unchanged: tuple[KnownEvent, ...] = ()
+    reissued: tuple[KnownEvent, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """True when a reservation is to be created, modified or cancelled."""
+        return bool(self.new or self.moved or self.cancelled)
+
+    def baseline(self) -> tuple[KnownEvent, ...]:
+        """The baseline once applied: every event of the snapshot that has not ended, by key."""
+        kept = (*self.unchanged, *self.new, *(after for _before, after in self.moved))
+        return tuple(sorted(kept, key=lambda known: known.key))
+
+
+#: Longest key kept as it is (``reservations.external_id`` holds 255 characters); a longer UID
+#: is replaced by a digest of it.
+_MAX_KEY = 200
+
+
+def _event_order(event: FeedEvent) -> tuple[str, ...]:
+    """A total order on events, so the result never depends on the feed's event order."""
+    return (
+        event.start.isoformat(),
+        event.end.isoformat(),
+        event.kind.value,
+        event.uid or "",
+        event.summary,
+        event.confirmation_code or "",
+        event.phone_last_digits or "",
+        event.guest_name or "",
+    )
+
+
+def _base_key(event: FeedEvent) -> str:
+    base = (
+        event.confirmation_code
+        or event.uid
+        or f"{event.kind.value}:{event.start.isoformat()}:{event.end.isoformat()}"
+    )
+    if len(base) > _MAX_KEY:
+        base = "sha256:" + hashlib.sha256(base.encode()).hexdigest()
+    return base
+
+
+def _overlap(first: FeedEvent, second: FeedEvent) -> int:
+    """Nights both events cover."""
+    return max(0, (min(first.end, second.end) - max(first.start, second.start)).days)
+
+
+def _same_party(first: FeedEvent, second: FeedEvent) -> bool:
+    """Nothing both events say tells them apart (summary, guest, confirmation code: each
+    compared only when both have it)."""
+    pairs = (
+        (first.summary, second.summary),
+        (first.guest_name, second.guest_name),
+        (first.confirmation_code, second.confirmation_code),
+    )
+    return all(not a or not b or a == b for a, b in pairs)
+
+
+def reconcile(
+    baseline: Sequence[KnownEvent],
+    events: Sequence[FeedEvent],
+    today: date,
+    *,
+    taken: Collection[str] = (),
+) -> Reconciliation:
+    """Match a snapshot's ``events`` against the ``baseline`` (pure; order-independent).
+
+    Only events that have not ended (``end > today``) count; baseline events that have ended
+    are ``forgotten``. Matching, each step over what is still unmatched: the same event, the
+    same Airbnb confirmation code, then the same UID, then (feeds without stable UIDs,
+    re-issued UIDs) the same kind and dates, then the same kind and overlapping dates when
+    summary, guest and code do not disagree (most nights in common first): an Airbnb block
+    re-issued with a new UID and a later start, or a Vrbo date change under a new UID, is a
+    move, not cancel + new.
+
+    A new event's key is its confirmation code, else its UID, else ``kind:start:end``, made
+    unique against the baseline, the keys given out here and ``taken`` (keys of reservations
+    that exist already, a cancelled one say: cancellation is final, so a key is never reused).
+    """
+    live = sorted((k for k in baseline if k.event.end > today), key=lambda k: k.key)
+    forgotten = tuple(sorted((k for k in baseline if k.event.end <= today), key=lambda k: k.key))
+    fresh = sorted((e for e in events if e.end > today), key=_event_order)
+    pairs: list[tuple[KnownEvent, FeedEvent]] = []
+    free_known = list(live)
+    free_events = list(fresh)
+
+    def match(candidates: list[tuple[tuple[object, ...], KnownEvent, FeedEvent]]) -> None:
+        for _rank, known, event in sorted(candidates, key=lambda c: c[0]):
+            if known in free_known and any(e is event for e in free_events):
+                free_known.remove(known)
+                free_events[:] = [e for e in free_events if e is not event]
+                pairs.append((known, event))
+
+    def step(fits: Callable[[FeedEvent, FeedEvent], bool], rank: RankFn) -> None:
+        match(
+            [
+                ((*rank(known.event, event), known.key, _event_order(event)), known, event)
+                for known in free_known
+                for event in free_events
+                if fits(known.event, event)
+            ]
+        )
+
+    step(lambda k, e: k == e, _no_rank)
+    step(
+        lambda k, e: bool(e.confirmation_code) and k.confirmation_code == e.confirmation_code,
+        _no_rank,
+    )
+    step(lambda k, e: e.uid is not None and k.uid == e.uid, _no_rank)
+    step(
+        lambda k, e: (k.kind, k.start, k.end) == (e.kind, e.start, e.end),
+        lambda k, e: (k.summary != e.summary,),
+    )
+    step(
+        lambda k, e: k.kind == e.kind and _overlap(k, e) > 0 and _same_party(k, e),
+        lambda k, e: (-_overlap(k, e),),
+    )
+
+    unchanged: list[KnownEvent] = []
+    reissued: list[KnownEvent] = []
+    moved: list[tuple[KnownEvent, KnownEvent]] = []
+    for known, event in pairs:
+        now = KnownEvent(key=known.key, event=event)
+        if event == known.event:
+            unchanged.append(known)
+        elif attrs.evolve(known.event, uid=event.uid) == event:
+            unchanged.append(now)
+            reissued.append(now)
+        else:
+            moved.append((known, now))
+    used = {k.key for k in baseline} | set(taken)
+    new: list[KnownEvent] = []
+    for event in free_events:
+        base = _base_key(event)
+        key, number = base, 1
+        while key in used:
+            number += 1
+            key = f"{base}#{number}"
+        used.add(key)
+        new.append(KnownEvent(key=key, event=event))
+    by_key: Callable[[KnownEvent], str] = lambda known: known.key  # noqa: E731
+    return Reconciliation(
+        new=tuple(sorted(new, key=by_key)),
+        moved=tuple(sorted(moved, key=lambda pair: pair[0].key)),
+        cancelled=tuple(free_known),
+        forgotten=forgotten,
+        unchanged=tuple(sorted(unchanged, key=by_key)),
+        reissued=tuple(sorted(reissued, key=by_key)),
+    )
+
+
+RankFn = Callable[[FeedEvent, FeedEvent], tuple[object, ...]]
+
+
+def _no_rank(_known: FeedEvent, _event: FeedEvent) -> tuple[object, ...]:
+    return ()
+
+
+#: Below this many known future events a much smaller snapshot is not suspect (a host with
+#: two bookings may well lose one).
+SUSPECT_MIN_KNOWN = 4
+
+
+def suspect_reason(
+    baseline: Sequence[KnownEvent], events: Sequence[FeedEvent], today: date
+) -> str | None:
+    """Why a snapshot looks like a broken answer rather than the calendar (``None``: it does
+    not): empty while future events are known, or less than half of them when at least
+    :data:`SUSPECT_MIN_KNOWN` are. Such a snapshot is held until a later fetch confirms it."""
+    known = sum(1 for k in baseline if k.event.end > today)
+    found = sum(1 for e in events if e.end > today)
+    if known and not found:
+        return f"the feed is empty, but {known} future events were known"
+    if known >= SUSPECT_MIN_KNOWN and found * 2 < known:
+        return f"the feed has {found} future events, but {known} were known"
+    return None
+
+
+def snapshot_fingerprint(events: Sequence[FeedEvent]) -> str:
+    """A digest of ``events`` whatever their order: the same snapshot fetched again has the
+    same fingerprint (what confirms a suspect snapshot)."""
+    canonical = json.dumps(sorted(_event_order(event) for event in events))
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -116,6 +116,8 @@ _CREDENTIAL_PAIR = re.compile(
 _API_KEY = re.compile(r"\b(cm_[A-Za-z0-9_-]{7})[A-Za-z0-9_-]{36,}")
 #: An OAuth authorisation code in a URL's query (the callback's access-log line).
 _QUERY_CODE = re.compile(r"([?&]code=)[^&\s\"'#]+")
+#: A calendar export URL's token (the access-log line of every consumer's fetch).
+_EXPORT_TOKEN = re.compile(r"(/ical/)[A-Za-z0-9_-]{20,}(\.ics)")
 #: Shorter known secrets would mask ordinary words; the rules above cover those.
 MIN_KNOWN_SECRET_LENGTH = 6
 #: Below this length a text can hold neither a card number nor a labelled security code.
@@ -382,4 +384,5 @@ def redact_text(text: str, known_secrets: Iterable[str] = ()) -> str:
     text = _CREDENTIAL_PAIR.sub(_mask_pair, text)
     text = _API_KEY.sub(lambda m: f"{m.group(1)}{MASK}", text)
     text = _QUERY_CODE.sub(lambda m: f"{m.group(1)}{MASK}", text)
+    text = _EXPORT_TOKEN.sub(lambda m: f"{m.group(1)}{MASK}{m.group(2)}", text)
     return mask_card_numbers(text)

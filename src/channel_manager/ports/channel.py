@@ -22,7 +22,7 @@ types: external ids and values in, :class:`PushOutcome` out. Failures are raised
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
@@ -237,4 +237,10 @@ class ChannelPlugin(Protocol):
     @property
     def publish_policy(self) -> PublishPolicy:
         """How our calendar is shaped into this channel's messages."""
+        ...
+
+    @property
+    def poll_interval(self) -> timedelta | None:
+        """How often a connection's reservations are polled (``None``: the process's default,
+        ``CM_POLL_INTERVAL``; a calendar feed is fetched far less often than a queue)."""
         ...

@@ -18,12 +18,16 @@ from gateway_harness import (
     GatewayHarness,
     PublisherHarness,
 )
+from ical_harness import IcalHarness
 from sandbox_harness import SandboxHarness
 
 from booking_sandbox.server import SandboxServer
 
 #: The implementations of every capability (both have all three).
 IMPLEMENTATIONS = ["fake", "booking"]
+#: Channels with a catalog and a reservation feed but nothing to publish to: iCal (the other
+#: side fetches our export feed, so the ARI publisher suite does not apply to it).
+FEED_IMPLEMENTATIONS = [*IMPLEMENTATIONS, "ical"]
 
 
 @pytest.fixture
@@ -43,6 +47,17 @@ async def booking() -> AsyncIterator[SandboxHarness]:
         await harness.aclose()
 
 
+async def _feed_harness(name: str) -> AsyncIterator[GatewayHarness | IcalHarness]:
+    """A harness with a catalog and a feed: every implementation, iCal included."""
+    if name == "ical":
+        ical = IcalHarness()
+        yield ical
+        await ical.gateway.aclose()
+        return
+    async for harness in _harness(name):
+        yield harness
+
+
 async def _harness(name: str) -> AsyncIterator[GatewayHarness]:
     if name == "fake":
         fake = FakeHarness()
@@ -55,25 +70,35 @@ async def _harness(name: str) -> AsyncIterator[GatewayHarness]:
         await real.aclose()
 
 
-@pytest.fixture(params=IMPLEMENTATIONS)
+@pytest.fixture(params=FEED_IMPLEMENTATIONS)
 async def catalog_harness(request: pytest.FixtureRequest) -> AsyncIterator[CatalogHarness]:
     """A channel's catalog source, with the channel behind it."""
-    async for harness in _harness(request.param):
+    async for harness in _feed_harness(request.param):
         yield harness
 
 
 @pytest.fixture(params=IMPLEMENTATIONS)
+async def remote_catalog_harness(request: pytest.FixtureRequest) -> AsyncIterator[CatalogHarness]:
+    """A channel whose catalog is fetched from the channel and has rate plans. Not iCal: its
+    catalog is the unit the connection fills (read from our own database, so no fault of the
+    channel reaches it), with no rate plans."""
+    async for harness in _harness(request.param):
+        yield harness
+
+
+@pytest.fixture(params=FEED_IMPLEMENTATIONS)
 async def feed_harness(request: pytest.FixtureRequest) -> AsyncIterator[FeedHarness]:
     """A channel's reservation feed, with the channel behind it."""
-    async for harness in _harness(request.param):
+    async for harness in _feed_harness(request.param):
         yield harness
 
 
-@pytest.fixture(params=IMPLEMENTATIONS)
+@pytest.fixture(params=FEED_IMPLEMENTATIONS)
 async def acknowledging_harness(request: pytest.FixtureRequest) -> AsyncIterator[FeedHarness]:
     """A channel whose reservation feed repeats messages until acknowledged (a feed that
-    does not acknowledge is not listed here; the feed suite covers it)."""
-    async for harness in _harness(request.param):
+    does not acknowledge is not listed here; the feed suite covers it). iCal is listed: its
+    baseline advances only when the poll acknowledges after its commit."""
+    async for harness in _feed_harness(request.param):
         assert harness.feed.acknowledges
         yield harness
 

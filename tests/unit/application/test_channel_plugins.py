@@ -5,6 +5,7 @@ reservations (the in-memory fake registered as ``booking`` and again as ``other`
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
+from datetime import timedelta
 from uuid import uuid4
 
 import attrs
@@ -27,6 +28,7 @@ from channel_manager.application.channels import (
 from channel_manager.application.errors import InvalidRequest
 from channel_manager.application.reservations import UnknownReservation
 from channel_manager.container import Container
+from channel_manager.domain.ari_calendar import AriChangeSet
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.errors import NotFound, PermanentChannelError
@@ -35,7 +37,7 @@ from channel_manager.domain.reservation import Reservation
 from channel_manager.ports.channel import ChannelPlugin
 from tests.support.builders import HOTEL, booking, catalog
 from tests.support.clock import MovableClock, session_now
-from tests.support.containers import memory_container
+from tests.support.containers import make_settings, memory_container
 
 OTHER = "other"
 BOOKING_POLICY = BookingPublishPolicy()
@@ -149,9 +151,21 @@ def test_the_container_registers_booking_from_its_gateways_and_authorisers() -> 
 
     registry = container.channels()
 
-    assert registry.keys() == ("booking",)
+    assert registry.keys() == ("booking", "ical")
     assert registry.plugin("booking").gateways is container.gateways()
     assert registry.authorizers("booking") is container.authorizers()
+    assert registry.plugin("booking").poll_interval is None  # the default, CM_POLL_INTERVAL
+
+
+def test_the_container_registers_ical_polled_at_its_own_interval() -> None:
+    container = memory_container(settings=make_settings({"CM_ICAL_INTERVAL": "7m"}))
+
+    ical = container.channels().plugin("ical")
+
+    assert ical.poll_interval == timedelta(minutes=7)
+    assert ical.authorizers == {}
+    assert ical.default_auth_mode is None
+    assert ical.publish_policy.shape(AriChangeSet()) == ()
 
 
 # -- connecting per channel -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from channel_manager.application.calendar import CalendarChangeInput
 from channel_manager.application.feed_export import busy_uid
 from channel_manager.application.feeds import FeedConnection
 from channel_manager.domain.errors import NotFound
-from tests.support.feeds import PUBLIC_URL, FeedWorld, feed_world, parse_ranges, stamp_of
+from tests.support.feed_world import PUBLIC_URL, FeedWorld, feed_world, parse_ranges, stamp_of
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from channel_manager.application.feeds import MAX_NAME, mask_url
 from channel_manager.domain.connection import AuthMode, ConnectionStatus
 from channel_manager.domain.errors import InvalidValue, NotFound
 from channel_manager.domain.feed import FEED_ROOM_CODE, FeedSecret, feed_hotel_code
-from tests.support.feeds import AIRBNB_URL, FEED_CHANNEL, PUBLIC_URL, FeedWorld, feed_world
+from tests.support.feed_world import AIRBNB_URL, FEED_CHANNEL, PUBLIC_URL, FeedWorld, feed_world
 
 
 @pytest.fixture

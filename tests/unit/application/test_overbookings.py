@@ -12,7 +12,7 @@ import pytest
 from channel_manager.application.overbookings import OverbookingQuery
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.reservation import ReservationStatus
-from tests.support.feeds import FeedWorld, feed_world
+from tests.support.feed_world import FeedWorld, feed_world
 
 
 @pytest.fixture

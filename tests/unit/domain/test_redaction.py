@@ -306,6 +306,12 @@ def test_credentials_in_text_are_masked() -> None:
     assert redact_text('<X EchoToken="7656" Token="t0k3n">') == '<X EchoToken="7656" Token="***">'
 
 
+def test_a_calendar_export_token_in_an_access_log_line_is_masked() -> None:
+    line = '1.2.3.4 - "GET /ical/ABfVeO55okkx6m982cP0IZuwpPUqYrG4aITPJjqZFVs.ics HTTP/1.1" 200'
+    assert redact_text(line) == '1.2.3.4 - "GET /ical/***.ics HTTP/1.1" 200'
+    assert redact_text("/ical/short.ics") == "/ical/short.ics"
+
+
 @pytest.mark.parametrize(
     "text",
     [

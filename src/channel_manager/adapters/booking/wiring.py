@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from datetime import timedelta
 
 import attrs
 
@@ -125,3 +126,5 @@ class BookingChannel:
     default_auth_mode: AuthMode | None
     key: str = BOOKING_CHANNEL
     publish_policy: PublishPolicy = attrs.field(factory=BookingPublishPolicy)
+    #: The default (``CM_POLL_INTERVAL``, 20 s): Booking.com's queue is polled often.
+    poll_interval: timedelta | None = None

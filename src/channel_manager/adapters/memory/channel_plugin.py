@@ -9,6 +9,7 @@ of the seam gives one of its own."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 import attrs
 
@@ -39,6 +40,8 @@ class FakeChannelPlugin:
     authorizers: Mapping[AuthMode, AuthorizationFlow]
     publish_policy: PublishPolicy
     default_auth_mode: AuthMode | None = AuthMode.OAUTH2
+    #: ``None``: polled at the default interval.
+    poll_interval: timedelta | None = None
 
     @classmethod
     def over(

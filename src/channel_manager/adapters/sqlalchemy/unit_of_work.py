@@ -22,6 +22,7 @@ from channel_manager.adapters.sqlalchemy.repositories.channel import (
     SqlAlchemyRatePlanMappingRepository,
     SqlAlchemyUnitMappingRepository,
 )
+from channel_manager.adapters.sqlalchemy.repositories.feeds import SqlAlchemyCalendarFeedRepository
 from channel_manager.adapters.sqlalchemy.repositories.inventory import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyOrganizationRepository,
@@ -50,6 +51,7 @@ from channel_manager.ports.repositories import (
     ApiKeyRepository,
     AuthStateRepository,
     BookedNightRepository,
+    CalendarFeedRepository,
     CalendarPushRepository,
     CalendarRepository,
     ConnectionRepository,
@@ -103,6 +105,7 @@ class SqlAlchemyUnitOfWork:
     calendar: CalendarRepository
     booked_nights: BookedNightRepository
     calendar_pushes: CalendarPushRepository
+    calendar_feeds: CalendarFeedRepository
     sync_runs: SyncRunRepository
     outbound: OutboundMessageRepository
     message_log: MessageLogRepository
@@ -145,6 +148,7 @@ class SqlAlchemyUnitOfWork:
         self.calendar = SqlAlchemyCalendarRepository(connection)
         self.booked_nights = SqlAlchemyBookedNightRepository(connection)
         self.calendar_pushes = SqlAlchemyCalendarPushRepository(connection)
+        self.calendar_feeds = SqlAlchemyCalendarFeedRepository(connection)
         self.sync_runs = SqlAlchemySyncRunRepository(connection)
         self.outbound = SqlAlchemyOutboundMessageRepository(connection, self._queue_work)
         self.message_log = SqlAlchemyMessageLogRepository(connection)

@@ -11,6 +11,7 @@ import typer
 from channel_manager.entrypoints.cli.connections import connections_app, sync
 from channel_manager.entrypoints.cli.database import db_app
 from channel_manager.entrypoints.cli.errors import ErrorReportingGroup
+from channel_manager.entrypoints.cli.feeds import calendars_app, overbookings_app
 from channel_manager.entrypoints.cli.inventory import properties_app, units_app
 from channel_manager.entrypoints.cli.keys import api_keys_app, keys_app, signin_link
 from channel_manager.entrypoints.cli.pushes import ari_app, pushes_app
@@ -53,6 +54,8 @@ app.add_typer(properties_app, name="properties")
 app.add_typer(units_app, name="units")
 app.add_typer(reservations_app, name="reservations")
 app.add_typer(mappings_app, name="mappings")
+app.add_typer(calendars_app, name="calendars")
+app.add_typer(overbookings_app, name="overbookings")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from channel_manager.application.ari import AriService
 from channel_manager.application.connect import ConnectService
 from channel_manager.application.drift import DriftReport
+from channel_manager.application.feeds import FeedService
 from channel_manager.application.inventory import InventoryService
 from channel_manager.application.mapping_views import HotelView, MappingsInput
 from channel_manager.application.mappings import MappingService
@@ -29,6 +30,7 @@ from channel_manager.domain.sync import OutboundState, SyncRun
 from channel_manager.entrypoints.reservation_messages import reservation_messages
 from channel_manager.entrypoints.rest.calendar import CalendarController
 from channel_manager.entrypoints.rest.errors import error_responses as errors
+from channel_manager.entrypoints.rest.feed_views import feed_of
 from channel_manager.entrypoints.rest.repair_views import (
     DriftFrom,
     DriftTo,
@@ -60,19 +62,25 @@ class ConnectionsController(Controller):
     tags = ("connections",)
 
     @get("/", sync_to_thread=True, responses=errors())
-    def list_connections(self, organization_id: UUID, queries: Queries) -> list[ConnectionView]:
-        """The organisation's connections with their health figures."""
+    def list_connections(
+        self, organization_id: UUID, queries: Queries, feeds: FeedService
+    ) -> list[ConnectionView]:
+        """The organisation's connections with their health figures (a calendar feed's with
+        its export URL and calendar)."""
+        calendars = {found.connection.id: found for found in feeds.list(organization_id)}
         return [
-            ConnectionView.of(queries.health(organization_id, c.id))
+            ConnectionView.of(queries.health(organization_id, c.id), calendars.get(c.id))
             for c in queries.connections(organization_id)
         ]
 
     @get("/{connection_id:uuid}", sync_to_thread=True, responses=errors(404))
     def get_connection(
-        self, organization_id: UUID, connection_id: UUID, queries: Queries
+        self, organization_id: UUID, connection_id: UUID, queries: Queries, feeds: FeedService
     ) -> ConnectionView:
-        """One connection with its health figures."""
-        return ConnectionView.of(queries.health(organization_id, connection_id))
+        """One connection with its health figures (a calendar feed's with its export URL and
+        calendar)."""
+        health = queries.health(organization_id, connection_id)
+        return ConnectionView.of(health, feed_of(feeds, organization_id, connection_id))
 
     @delete("/{connection_id:uuid}", status_code=200, responses=errors(404, 409, 502, 503))
     async def disconnect(

@@ -30,6 +30,7 @@ from channel_manager.entrypoints.rest.connect import (
     connect_booking,
     connect_channel,
 )
+from channel_manager.entrypoints.rest.feeds import FEED_CONTROLLERS, calendar_export
 from channel_manager.entrypoints.rest.json_depth import JsonDepthMiddleware
 from channel_manager.entrypoints.rest.openapi_pages import (
     RENDER_PLUGINS,
@@ -123,8 +124,14 @@ def create_app(
         "intake": _service(container.intake),
         "message_log": _service(container.message_log),
         "excerpts": _service(container.message_excerpts),
+        "feeds": _service(container.feeds),
+        "overbookings": _service(container.overbookings),
     }
-    api = Router(path=API_PREFIX, route_handlers=list(API_CONTROLLERS), security=API_KEY_SECURITY)
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[*API_CONTROLLERS, *FEED_CONTROLLERS],
+        security=API_KEY_SECURITY,
+    )
 
     async def open_container() -> None:
         await open_resources(container)
@@ -141,6 +148,7 @@ def create_app(
             booking_callback,
             connect_channel,
             channel_callback,
+            calendar_export,
             *extra_handlers,
         ],
         dependencies=dependencies,

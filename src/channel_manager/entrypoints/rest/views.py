@@ -8,9 +8,11 @@ from uuid import UUID
 import attrs
 
 from channel_manager.application.ari import AriChangeInput
+from channel_manager.application.feeds import FeedConnection
 from channel_manager.application.queries import ConnectionHealth
 from channel_manager.domain.ari import AvailRange, AvailRequest, RateRange
 from channel_manager.domain.sync import OutboundMessage, SyncRun
+from channel_manager.entrypoints.rest.feed_views import FeedView
 
 
 @attrs.frozen(kw_only=True)
@@ -37,10 +39,14 @@ class ConnectionView:
     unacknowledged_reservations: int
     unacknowledged_since: datetime | None
     last_run: SyncRun | None
+    #: A calendar feed connection's export URL (give it to the other side), else null.
+    export_url: str | None = None
+    #: A calendar feed connection's calendar (the card's figures), else null.
+    feed: FeedView | None = None
 
     @classmethod
-    def of(cls, health: ConnectionHealth) -> ConnectionView:
-        """Flatten a connection and its health figures."""
+    def of(cls, health: ConnectionHealth, feed: FeedConnection | None = None) -> ConnectionView:
+        """Flatten a connection and its health figures (and its calendar feed, if any)."""
         c = health.connection
         return cls(
             id=c.id,
@@ -62,6 +68,8 @@ class ConnectionView:
             unacknowledged_reservations=health.unacknowledged_reservations,
             unacknowledged_since=health.unacknowledged_since,
             last_run=health.last_run,
+            export_url=feed.export_url if feed is not None else None,
+            feed=FeedView.of(feed) if feed is not None else None,
         )
 
 

@@ -27,6 +27,7 @@ from channel_manager.domain.reservation import (
     Reservation,
     ReservationFlag,
     ReservationId,
+    ReservationKind,
     ReservationStatus,
     Revision,
     RevisionEntry,
@@ -306,6 +307,7 @@ def reservation_to_rows(reservation: Reservation) -> ReservationRows:
         "raw_message_id": reservation.raw_message_id,
         "details": _reservation_details(reservation),
         "flag_count": len(reservation.flags),
+        "kind": reservation.kind.value,
     }
     stays: list[Row] = []
     prices: list[Row] = []
@@ -400,5 +402,6 @@ def reservation_from_rows(
         payment=payment,
         source=header["source"],
         raw_message_id=header["raw_message_id"],
+        kind=ReservationKind(header["kind"]),
         **_details_fields(header["details"]),
     )

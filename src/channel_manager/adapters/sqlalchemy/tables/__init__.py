@@ -16,6 +16,7 @@ from channel_manager.adapters.sqlalchemy.tables.channel import (
     rate_plan_mappings,
     unit_mappings,
 )
+from channel_manager.adapters.sqlalchemy.tables.feeds import calendar_feeds, feed_known_events
 from channel_manager.adapters.sqlalchemy.tables.inventory import (
     api_keys,
     organizations,
@@ -42,9 +43,11 @@ __all__ = [
     "api_keys",
     "auth_states",
     "booked_nights",
+    "calendar_feeds",
     "calendar_nights",
     "calendar_pushes",
     "connections",
+    "feed_known_events",
     "hotel_claims",
     "message_log",
     "metadata",

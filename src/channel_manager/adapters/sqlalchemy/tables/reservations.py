@@ -54,6 +54,8 @@ reservations = sa.Table(
     # history (see rows/reservations.py); NULL on rows written before they existed.
     sa.Column("details", sa.JSON, nullable=True),
     sa.Column("flag_count", sa.Integer, nullable=False, server_default=sa.text("0")),
+    # A guest's booking or dates a calendar feed closed (ReservationKind).
+    sa.Column("kind", sa.String(16), nullable=False, server_default=sa.text("'booking'")),
     sa.UniqueConstraint("connection_id", "external_id"),
     sa.Index("ix_reservations_property_arrival", "property_id", "arrival"),
 )
