@@ -1,6 +1,7 @@
 """The web tests' world with calendars: a second property of vacation rentals (a one-room
-loft and a studio), a unit of another organisation, and the calendar (feed) channel
-registered, so the pages can connect calendars and show what they bring.
+loft and a studio) and a unit of another organisation, so the pages can connect calendars
+(the container's iCal channel, reading an ``InMemoryFeedReader``: no network) and show what
+they bring.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from channel_manager.domain.reservation import (
     RoomStay,
 )
 from channel_manager.settings import Settings
-from tests.support.feeds import FEED_CHANNEL, FakeFeedPlugin
+from tests.support.feed_world import FEED_CHANNEL
 from tests.unit.web.world import World, build_world, web_app
 
 
@@ -116,7 +117,7 @@ class FeedWorld:
 
 def build_feed_world(settings: Settings | None = None) -> FeedWorld:
     """The web world with the calendar channel, a rentals property and a foreign unit."""
-    world = build_world(settings=settings, plugins=[FakeFeedPlugin()])
+    world = build_world(settings=settings)
     inventory = world.container.inventory()
     rentals = inventory.create_property(world.organization_id, "Sea View Apartments", "EUR")
     loft = inventory.create_unit(world.organization_id, rentals.id, "Loft", count=1)

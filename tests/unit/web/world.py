@@ -5,7 +5,6 @@ units and rate plans, and a fake Booking.com hotel whose rooms resemble them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -25,7 +24,6 @@ from channel_manager.domain.channel import (
 from channel_manager.domain.connection import AuthMode
 from channel_manager.entrypoints.rest.app import create_app
 from channel_manager.entrypoints.web import web_handlers, web_middleware
-from channel_manager.ports.channel import ChannelPlugin
 from channel_manager.settings import Settings
 from tests.support.clock import MovableClock
 from tests.support.containers import memory_container
@@ -67,14 +65,12 @@ def build_world(
     *,
     timezone: str = "UTC",
     now: datetime | None = None,
-    plugins: Sequence[ChannelPlugin] = (),
 ) -> World:
     """An in-memory container with one organisation, its key, property (in ``timezone``),
-    units and rate plan, its clock standing at ``now`` (default: the session's instant);
-    ``plugins`` are registered beside the fake Booking.com."""
+    units and rate plan, its clock standing at ``now`` (default: the session's instant)."""
     channel = FakeChannel()
     channel.add_hotel(seeded_catalog())
-    container = memory_container(channel, settings, plugins=plugins)
+    container = memory_container(channel, settings)
     # A fixed "now": the pages' dates (next year's, tests.support.clock.next_year) stay ahead.
     container.clock.override(providers.Object(MovableClock(now)))
     inventory = container.inventory()
