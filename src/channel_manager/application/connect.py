@@ -293,7 +293,11 @@ class ConnectService:
                 connection.id,
                 ", ".join(held_elsewhere),
             )
-        elif connection.credential_ref is not None:
+        elif connection.credential_ref is not None and (
+            connection.auth_mode in self._channels.authorizers(connection.channel)
+        ):
+            # (A channel with no flow for the mode granted nothing to revoke: a calendar's
+            # feed URL is only ours to forget.)
             try:
                 material = await asyncio.to_thread(
                     self._credentials.load, connection.credential_ref

@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from channel_manager.container import Container
+from channel_manager.entrypoints.web.calendars import CALENDAR_HANDLERS
 from channel_manager.entrypoints.web.errors import WEB_EXCEPTION_HANDLERS
 from channel_manager.entrypoints.web.favicon import favicon
 from channel_manager.entrypoints.web.history import HISTORY_HANDLERS
@@ -46,12 +47,15 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
         return clock.now()
 
     push_endpoint = PushEndpoint.of(container.settings())
+    feeds = container.feeds()
+    overbookings = container.overbookings()
 
     pages = Router(
         path="/",
         route_handlers=[
             *SIGNIN_HANDLERS,
             *INTEGRATION_HANDLERS,
+            *CALENDAR_HANDLERS,
             *MAPPING_HANDLERS,
             *SYNC_HANDLERS,
             *RESERVATION_HANDLERS,
@@ -61,6 +65,8 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
         dependencies={
             "now": Provide(now, sync_to_thread=False),
             "push_endpoint": Provide(lambda: push_endpoint, sync_to_thread=False),
+            "feeds": Provide(lambda: feeds, sync_to_thread=False),
+            "overbookings": Provide(lambda: overbookings, sync_to_thread=False),
         },
         exception_handlers=dict[Any, Any](WEB_EXCEPTION_HANDLERS),
         include_in_schema=False,

@@ -12,8 +12,11 @@ import attrs
 from litestar import Request, Response, get, post
 
 from channel_manager.application.connect import ConnectService
+from channel_manager.application.feeds import FeedService
+from channel_manager.application.overbookings import OverbookingQuery
 from channel_manager.application.queries import Queries
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
+from channel_manager.entrypoints.web.calendars import ICAL_CHANNEL, overbooked_units
 from channel_manager.entrypoints.web.common import notify, see_other
 from channel_manager.entrypoints.web.inbound_push import PushEndpoint, last_pushes
 from channel_manager.entrypoints.web.pickers import connection_choices
@@ -130,15 +133,24 @@ def integrations_page(
     queries: Queries,
     now: datetime,
     push_endpoint: PushEndpoint,
+    feeds: FeedService,
+    overbookings: OverbookingQuery,
 ) -> Response[str]:
-    """Every Booking.com connection with its health, the form to connect one, and the
-    panel on reservations pushed to us (the endpoint and each connection's last push)."""
+    """Every Booking.com connection with its health, the form to connect one, the panel on
+    reservations pushed to us (the endpoint and each connection's last push), and a card per
+    calendar (iCal) with the button to add one."""
     connections = queries.connections(organization_id)
     live = [
         queries.health(organization_id, c.id)
         for c in reversed(connections)
-        if c.status is not ConnectionStatus.REVOKED
+        if c.status is not ConnectionStatus.REVOKED and c.channel != ICAL_CHANNEL
     ]
+    calendars = [
+        f
+        for f in reversed(feeds.list(organization_id))
+        if f.connection.status is not ConnectionStatus.REVOKED
+    ]
+    alerts = overbookings.list(organization_id)
     revoked = [c for c in reversed(connections) if c.status is ConnectionStatus.REVOKED]
     # Each card named as the pickers name it ("Booking.com · Harbour View Hotel"), so two
     # accounts are told apart.
@@ -150,12 +162,16 @@ def integrations_page(
         nav="integrations",
         cards=live,
         revoked=revoked,
-        modes=[mode.value for mode in AuthMode],
+        # Booking.com's ways to connect; a calendar (a feed URL) is added in its own section.
+        modes=[mode.value for mode in AuthMode if mode is not AuthMode.FEED_URL],
         now=now,
         push_endpoint=push_endpoint,
         last_pushes=last_pushes(queries, organization_id, [h.connection for h in live]),
         poll_trouble=poll_trouble,
         labels=labels,
+        calendars=calendars,
+        overbooked=overbooked_units(alerts),
+        overbooking_total=len(alerts),
     )
 
 
@@ -167,8 +183,9 @@ async def disconnect(
     connect: ConnectService,
 ) -> Response[Any]:
     """Revoke at the channel, stop syncing, keep the history."""
-    await connect.disconnect(organization_id, connection_id)
-    notify(request, "Booking.com was disconnected. Reservations and history are kept.")
+    revoked = await connect.disconnect(organization_id, connection_id)
+    what = "The calendar" if revoked.channel == ICAL_CHANNEL else "Booking.com"
+    notify(request, f"{what} was disconnected. Reservations and history are kept.")
     return see_other("/integrations")
 
 

@@ -31,7 +31,7 @@ SESSION_HOTELS = "picked_hotels"
 #: The value of the "All connections" option of a list page's filter.
 ALL_CONNECTIONS = "all"
 
-_CHANNEL_NAMES = {"booking": "Booking.com"}
+_CHANNEL_NAMES = {"booking": "Booking.com", "ical": "iCal"}
 
 
 @attrs.frozen(kw_only=True)

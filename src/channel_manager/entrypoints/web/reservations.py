@@ -12,6 +12,7 @@ from channel_manager.application.queries import Queries
 from channel_manager.domain.reservation import ReservationStatus
 from channel_manager.entrypoints.reservation_messages import reservation_messages
 from channel_manager.entrypoints.web.common import choice_or_none, date_or_none, uuid_or_none
+from channel_manager.entrypoints.web.pickers import connection_choices
 from channel_manager.entrypoints.web.rendering import page
 from channel_manager.ports.inbound import MessageExcerpts
 
@@ -60,6 +61,7 @@ def reservations_page(
         page_size=PAGE_SIZE,
         properties=properties,
         property_names={p.id: p.name for p in properties},
+        channel_labels={c.id: c.label for c in connection_choices(queries, organization_id)},
         statuses=[s.value for s in ReservationStatus],
         filters={
             "property_id": str(chosen_property or ""),
@@ -101,12 +103,21 @@ def reservation_page(
         if any(stay.external_rate_plan_id for stay in reservation.room_stays)
         else {}
     )
+    channel_label = next(
+        (
+            c.label
+            for c in connection_choices(queries, organization_id)
+            if c.id == reservation.connection_id
+        ),
+        None,
+    )
     return page(
         request,
         "reservation.html",
         title=f"Reservation {reservation.external_id}",
         nav="reservations",
         r=reservation,
+        channel_label=channel_label,
         property_name=property_name,
         unit_names=unit_names,
         rate_plan_names=rate_plan_names,

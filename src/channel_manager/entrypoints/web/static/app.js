@@ -111,3 +111,27 @@ function followPropertyChoice(select) {
 }
 
 document.querySelectorAll("select[data-property-for]").forEach(followPropertyChoice);
+
+// Calendars: a "Copy" button (data-copy="<input id>") copies the read-only link next to it.
+function copyButton(button) {
+  const field = document.getElementById(button.dataset.copy);
+  const status = document.querySelector('[data-copy-status="' + button.dataset.copy + '"]');
+  if (!field) {
+    return;
+  }
+  button.addEventListener("click", async () => {
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(field.value);
+      copied = true;
+    } catch (error) {
+      field.select();
+      copied = document.execCommand && document.execCommand("copy");
+    }
+    if (status) {
+      status.textContent = copied ? "Copied." : "Select the link and copy it (Ctrl+C).";
+    }
+  });
+}
+
+document.querySelectorAll("[data-copy]").forEach(copyButton);
