@@ -87,12 +87,18 @@ class ReservationGenerator:
         self._rng = state.rng
 
     def generate(
-        self, kind: MessageKind, hotel_code: str | None = None, reservation_id: str | None = None
+        self,
+        kind: MessageKind,
+        hotel_code: str | None = None,
+        reservation_id: str | None = None,
+        *,
+        stay: tuple[str, dt.date, dt.date] | None = None,
     ) -> Reservation:
-        """One event of `kind` in `hotel_code` (default: a random connected hotel)."""
+        """One event of `kind` in `hotel_code` (default: a random connected hotel); a new one
+        on ``stay`` (room id, arrival, departure) when given."""
         with self._state.lock:
             if kind is MessageKind.NEW:
-                reservation = self._new(self._pick_hotel(hotel_code))
+                reservation = self._new(self._pick_hotel(hotel_code), stay)
             else:
                 reservation = self._change(kind, hotel_code, reservation_id)
             self._state.reservations[reservation.id] = reservation
@@ -113,19 +119,11 @@ class ReservationGenerator:
         codes = connected or list(self._state.hotels)
         return self._state.hotels[self._rng.choice(sorted(codes))]
 
-    def _new(self, hotel: Hotel) -> Reservation:
-        today = self._state.clock.today()
-        horizon = self._state.config.ari_days
-        room_count = self._rng.choice((1, 1, 1, 2, 3))
-        for _ in range(_MAX_TRIES):
-            nights = self._rng.randint(1, 7)
-            arrival = today + dt.timedelta(days=self._rng.randint(1, max(1, horizon - 9)))
-            departure = arrival + dt.timedelta(days=nights)
-            rooms = [self._rng.choice(hotel.rooms) for _ in range(room_count)]
-            if self._bookable(rooms, arrival, departure):
-                break
+    def _new(self, hotel: Hotel, stay: tuple[str, dt.date, dt.date] | None = None) -> Reservation:
+        if stay is not None:
+            rooms, arrival, departure = self._asked_stay(hotel, stay)
         else:
-            raise GenerationError(f"no availability left in hotel {hotel.code}")
+            rooms, arrival, departure = self._random_stay(hotel)
         booker = seed.make_person(self._rng, with_company=self._rng.random() < 0.2)
         stays = tuple(
             self._stay(room, arrival, departure, booker if i == 0 else None)
@@ -148,6 +146,30 @@ class ReservationGenerator:
             special_request=self._rng.choice((None, *SPECIAL_REQUESTS)),
             commission_percent=hotel.commission_percent,
         )
+
+    def _asked_stay(
+        self, hotel: Hotel, stay: tuple[str, dt.date, dt.date]
+    ) -> tuple[list[RoomType], dt.date, dt.date]:
+        room_id, arrival, departure = stay
+        room = next((room for room in hotel.rooms if room.id == room_id), None)
+        if room is None:
+            raise GenerationError(f"hotel {hotel.code} has no room {room_id}")
+        if departure <= arrival or not self._bookable([room], arrival, departure):
+            raise GenerationError(f"room {room_id} is not free from {arrival} to {departure}")
+        return [room], arrival, departure
+
+    def _random_stay(self, hotel: Hotel) -> tuple[list[RoomType], dt.date, dt.date]:
+        today = self._state.clock.today()
+        horizon = self._state.config.ari_days
+        room_count = self._rng.choice((1, 1, 1, 2, 3))
+        for _ in range(_MAX_TRIES):
+            nights = self._rng.randint(1, 7)
+            arrival = today + dt.timedelta(days=self._rng.randint(1, max(1, horizon - 9)))
+            departure = arrival + dt.timedelta(days=nights)
+            rooms = [self._rng.choice(hotel.rooms) for _ in range(room_count)]
+            if self._bookable(rooms, arrival, departure):
+                return rooms, arrival, departure
+        raise GenerationError(f"no availability left in hotel {hotel.code}")
 
     def _stay(
         self,

@@ -215,13 +215,21 @@ class SandboxState:
             return str(self.last_reservation_number)
 
     def generate(
-        self, kind: str = "new", hotel_code: str | None = None, reservation_id: str | None = None
+        self,
+        kind: str = "new",
+        hotel_code: str | None = None,
+        reservation_id: str | None = None,
+        *,
+        stay: tuple[str, dt.date, dt.date] | None = None,
     ) -> Reservation:
         """Create a booking, modification or cancellation consistent with inventory; queue it.
+        A new booking with ``stay`` (room id, arrival, departure) books exactly that.
 
         Raises `GenerationError` when there is nothing to book or change.
         """
-        return ReservationGenerator(self).generate(MessageKind(kind), hotel_code, reservation_id)
+        return ReservationGenerator(self).generate(
+            MessageKind(kind), hotel_code, reservation_id, stay=stay
+        )
 
     def persist(self) -> None:
         """Save the state to its store, if it has one (changes made by calling this object

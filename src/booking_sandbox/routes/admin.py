@@ -95,15 +95,30 @@ async def requests_clear(request: Request) -> Response:
 
 
 async def generate(request: Request) -> Response:
-    """Body `{kind: new|modify|cancel, hotel_code?, reservation_id?}`; pushes if a target is set."""
+    """Body `{kind: new|modify|cancel, hotel_code?, reservation_id?}`; pushes if a target is set.
+
+    A new booking may also name its room and stay (`room_id`, `arrival`, `departure`, ISO
+    dates): it is then one room on exactly those nights, refused (409) when it is not free.
+    """
     payload = await json_body(request)
     try:
         kind = MessageKind(payload.get("kind", "new"))
-        reservation = sandbox(request).generate(
-            kind.value, payload.get("hotel_code"), payload.get("reservation_id")
-        )
     except ValueError as exc:
         raise BadRequestError("kind must be new, modify or cancel") from exc
+    stay: tuple[str, dt.date, dt.date] | None = None
+    if payload.get("room_id") is not None:
+        try:
+            stay = (
+                str(payload["room_id"]),
+                dt.date.fromisoformat(str(payload["arrival"])),
+                dt.date.fromisoformat(str(payload["departure"])),
+            )
+        except (KeyError, ValueError) as exc:
+            raise BadRequestError("room_id needs arrival and departure as ISO dates") from exc
+    try:
+        reservation = sandbox(request).generate(
+            kind.value, payload.get("hotel_code"), payload.get("reservation_id"), stay=stay
+        )
     except GenerationError as exc:
         return json_response({"errors": [{"message": str(exc)}]}, 409)
     pushed = None

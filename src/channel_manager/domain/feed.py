@@ -152,12 +152,17 @@ class CalendarFeed:
     created_at: datetime
 
 
+#: What our export's UIDs are made of (``20270301-<uuid>@channel-manager``): plain ASCII, so
+#: no writer's escaping (icalendar turns a backslash before N into a line break) can alter one.
+_EXPORT_UID = r"[A-Za-z0-9@._:+=-]{1,255}"
+
+
 @attrs.frozen(kw_only=True)
 class BusyRange:
     """Nights ``start..end`` (check-out day exclusive) our export shows as not available,
     under a UID that stays the same from one fetch to the next while the range does."""
 
-    uid: str
+    uid: str = attrs.field(validator=attrs.validators.matches_re(_EXPORT_UID))
     start: date
     end: date
     summary: str = "Not available"

@@ -81,6 +81,8 @@ def demo_environment(data_dir: Path, port: int, sandbox_url: str) -> dict[str, s
     return {
         # The sandbox pushes from this machine; a CM_PUSH_ALLOWED_IPS of your own still wins.
         "CM_PUSH_ALLOWED_IPS": "127.0.0.0/8, ::1",
+        # The sandbox's iCal feeds are on this machine; fetching them must be allowed.
+        "CM_FETCH_ALLOWED_NETWORKS": "127.0.0.0/8, ::1",
         **{k: v for k, v in os.environ.items() if k.startswith("CM_")},
         "CM_DATABASE_URL": f"sqlite:///{data_dir / DATABASE_FILE}",
         "CM_VAULT_KEYS": _secret_file(data_dir / "vault.key", generate_key()),
@@ -119,6 +121,7 @@ def prepare_demo(directory: Path, environment: dict[str, str], sandbox: SandboxS
     write_marker(directory, ui_url=settings.public_url, sandbox_url=sandbox.base_url)
     container = build_container(settings)
     organization = seed_inventory(container, sandbox)
+    connect_demo_calendar(container, organization, sandbox)
     # One working demo key: the one this run prints (an earlier run's is revoked).
     container.api_keys().revoke_named(organization.id, DEMO_KEY_NAME)
     key = container.api_keys().issue(organization.id, DEMO_KEY_NAME)
@@ -140,6 +143,39 @@ def seed_inventory(container: Container, sandbox: SandboxServer) -> Organization
         for room in hotel.rooms[:4]:
             inventory.create_unit(organization.id, prop.id, room.name, 3, room.max_persons)
     return organization
+
+
+#: The sandbox's seeded Airbnb-style listing (booking_sandbox.seed.seed_ical_listing).
+DEMO_LISTING = "7100001"
+
+
+def connect_demo_calendar(
+    container: Container, organization: Organization, sandbox: SandboxServer
+) -> None:
+    """One Airbnb calendar connected to the first unit of the first property (a unit the
+    Booking.com mapping suggests for the sandbox hotel's first room), once: its stays and
+    blocks come in through the worker's fetch, and the sandbox fetches our export of that
+    unit the way Airbnb does (every ``ical_fetch_every`` seconds)."""
+    feeds = container.feeds()
+    if feeds.list(organization.id):
+        return
+    listing = sandbox.state.ical.listing(DEMO_LISTING)
+    inventory = container.inventory()
+    prop = inventory.list_properties(organization.id)[0]
+    unit = inventory.list_units(organization.id, prop.id)[0]
+    connected = feeds.connect(
+        organization.id,
+        channel="ical",
+        name=f"Airbnb · {listing.name.removesuffix(' (Airbnb)')}",
+        unit_id=unit.id,
+        import_url=f"{sandbox.base_url}/ical/{DEMO_LISTING}.ics",
+    )
+    response = httpx.post(
+        f"{sandbox.base_url}/_sandbox/ical/listings/{DEMO_LISTING}/imports",
+        json={"url": connected.export_url},
+        timeout=10,
+    )
+    response.raise_for_status()
 
 
 def _point_sandbox_push_at_us(sandbox: SandboxServer, settings: Settings) -> None:
@@ -172,6 +208,11 @@ def _banner(setup: DemoSetup, sandbox: SandboxServer) -> str:
             f"  bookings      curl -X POST {sandbox.base_url}/_sandbox/reservations/generate "
             '-d \'{"kind": "new", "hotel_code": "1000003"}\'',
             "                (a hotel you connected and mapped; modify / cancel: see the README)",
+            f"  Airbnb        {sandbox.base_url}/ical/{DEMO_LISTING}.ics is connected as a calendar"
+            " (Integrations);",
+            f"                a stay: curl -X POST {sandbox.base_url}/_sandbox/ical/listings/"
+            f'{DEMO_LISTING}/events -d \'{{"kind": "stay", "start": "YYYY-MM-DD",'
+            ' "end": "YYYY-MM-DD"}\'',
             "  Ctrl-C stops everything; running it again goes on where it stopped.",
             "",
         ]
@@ -225,7 +266,8 @@ def run_demo(
     _check_free(sandbox_port, "--sandbox-port")
     directory = Path(data_dir).resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    config = SandboxConfig(state_path=directory / SANDBOX_STATE_FILE)
+    # The sandbox fetches our export of the demo calendar every minute (Airbnb: ~3 hours).
+    config = SandboxConfig(state_path=directory / SANDBOX_STATE_FILE, ical_fetch_every=60.0)
     with SandboxServer(seed=seed, port=sandbox_port, config=config) as sandbox:
         environment = demo_environment(directory, port, sandbox.base_url)
         # As serve and worker: CM_LOG_LEVEL, secrets masked.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from icalendar import Calendar, Event
@@ -17,7 +18,10 @@ STAMP = datetime(2027, 1, 15, 9, 30, tzinfo=UTC)
 ZONES = st.sampled_from(
     [ZoneInfo("Europe/Amsterdam"), ZoneInfo("America/New_York"), ZoneInfo("Pacific/Auckland")]
 )
-UIDS = (
+#: Our export's UIDs are plain ASCII (BusyRange refuses anything else).
+UIDS = st.from_regex(r"[A-Za-z0-9@._:+=-]{1,60}", fullmatch=True)
+#: Other senders' UIDs and guest names: any printable text.
+TEXTS = (
     st.text(
         alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"]),
         min_size=1,
@@ -104,13 +108,13 @@ def test_our_export_reads_back_as_the_same_ranges(
 
 @st.composite
 def feed_events(draw: st.DrawFn) -> tuple[FeedEvent, ...]:
-    uids = draw(st.lists(UIDS, unique=True, max_size=6))
+    uids = draw(st.lists(TEXTS, unique=True, max_size=6))
     events = []
     for uid in uids:
         start = draw(st.dates(min_value=date(2020, 1, 1), max_value=date(2040, 1, 1)))
         nights = draw(st.integers(min_value=1, max_value=60))
         kind = draw(st.sampled_from(FeedEventKind))
-        guest = draw(st.none() | UIDS.filter(lambda name: name[0].isalnum()))
+        guest = draw(st.none() | TEXTS.filter(lambda name: name[0].isalnum()))
         if kind is FeedEventKind.STAY:
             summary = f"Reserved - {guest}" if guest else "Reserved"
         else:
@@ -151,3 +155,9 @@ def test_events_written_by_icalendar_read_back_the_same(
 
     assert parsed.problems == ()
     assert parsed.events == events
+
+
+@pytest.mark.parametrize("uid", ["", "a\\Nb", "two words", "ü@cm", "x" * 256])
+def test_a_busy_range_refuses_a_uid_a_writer_could_alter(uid: str) -> None:
+    with pytest.raises(ValueError):
+        BusyRange(uid=uid, start=date(2027, 3, 1), end=date(2027, 3, 2))
