@@ -100,6 +100,9 @@ def _feed_reader(settings: Settings, clock: Clock) -> HttpFeedReader:
     policy = FetchPolicy(
         allowed_networks=settings.fetch_allowed_networks,
         timeout=settings.fetch_timeout.total_seconds(),
+        # The whole fetch (redirects and body) within two read timeouts: a feed that trickles
+        # its bytes cannot hold a worker for long.
+        deadline=2 * settings.fetch_timeout.total_seconds(),
         max_bytes=settings.fetch_max_bytes,
     )
     return HttpFeedReader(policy, today=lambda: clock.now().date())

@@ -57,6 +57,7 @@ def book(
     nights: int,
     external_id: str,
     kind: ReservationKind = ReservationKind.BOOKING,
+    hotel_code: str = "1000001",
 ) -> Reservation:
     """Store a one-room reservation of ``unit_id`` and count its rooms booked per night, as
     the reservation intake does (inside the caller's unit of work)."""
@@ -66,7 +67,7 @@ def book(
         connection_id=connection_id,
         channel=channel,
         external_id=external_id,
-        external_property_id="hotel",
+        external_property_id=hotel_code,
         revision=Revision(session_now()),
         arrival=arrival,
         departure=departure,

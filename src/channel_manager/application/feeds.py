@@ -54,16 +54,20 @@ EXPORT_PATH = "/ical/{token}.ics"
 
 
 def mask_url(url: str) -> str:
-    """A feed URL as it may be shown: its scheme and host only (``https://www.airbnb.com/…``);
+    """A feed URL as it may be shown: its scheme, host and port only
+    (``https://www.airbnb.com/…``);
     the rest (the other side's secret) never leaves the vault."""
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        port = parts.port
     except ValueError:
-        host = None
+        host, port = None, None
     if not host or not parts.scheme:
         return "…"
-    return f"{parts.scheme}://{host}/…"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}/…"
 
 
 def token_hash(token: str) -> str:

@@ -105,7 +105,7 @@ class _Finder:
         self._uow = uow
         self._prop = prop
         self._unit = unit
-        self._labels: dict[UUID, str] = {}
+        self._labels: dict[tuple[UUID, str], str] = {}
 
     def find(self, first: date) -> builtins.list[Overbooking]:
         last = first + timedelta(days=OVERBOOKING_DAYS - 1)
@@ -153,7 +153,7 @@ class _Finder:
         return OverbookedReservation(
             id=reservation.id,
             connection_id=reservation.connection_id,
-            connection_label=self._label(reservation.connection_id, reservation.channel),
+            connection_label=self._label(reservation),
             channel=reservation.channel,
             external_id=reservation.external_id,
             kind=reservation.kind.value,
@@ -161,21 +161,24 @@ class _Finder:
             departure=reservation.departure,
         )
 
-    def _label(self, connection_id: UUID, channel: str) -> str:
-        """A calendar's name, else the first mapped hotel's name or code, else the channel."""
-        if connection_id not in self._labels:
-            label = channel
+    def _label(self, reservation: Reservation) -> str:
+        """A calendar's name, else the reservation's hotel as mapped (its name or code), else
+        the channel."""
+        key = (reservation.connection_id, reservation.external_property_id)
+        if key not in self._labels:
+            label = reservation.channel
             try:
-                label = self._uow.calendar_feeds.get(connection_id).name
+                label = self._uow.calendar_feeds.get(reservation.connection_id).name
             except NotFound:
-                mappings = self._uow.property_mappings.list_by_connection(connection_id)
-                if mappings:
-                    hotel = mappings[0]
-                    label = (
-                        f"{channel}: {hotel.external_property_name or hotel.external_property_id}"
-                    )
-            self._labels[connection_id] = label
-        return self._labels[connection_id]
+                hotel = self._uow.property_mappings.find(
+                    reservation.connection_id, reservation.external_property_id
+                )
+                name = (
+                    hotel.external_property_name if hotel is not None else None
+                ) or reservation.external_property_id
+                label = f"{reservation.channel}: {name}"
+            self._labels[key] = label
+        return self._labels[key]
 
 
 def _nights_of(reservation: Reservation, unit_id: UUID) -> set[date]:

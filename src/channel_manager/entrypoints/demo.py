@@ -137,11 +137,14 @@ def seed_inventory(container: Container, sandbox: SandboxServer) -> Organization
     organization = inventory.ensure_organization(DEMO_ORGANIZATION)
     if inventory.list_properties(organization.id):
         return organization
-    for hotel in list(sandbox.state.hotels.values())[:2]:
+    for number, hotel in enumerate(list(sandbox.state.hotels.values())[:2]):
         zone = _DEMO_TIME_ZONES.get(hotel.city, "UTC")
         prop = inventory.create_property(organization.id, hotel.name, hotel.currency, zone)
-        for room in hotel.rooms[:4]:
-            inventory.create_unit(organization.id, prop.id, room.name, 3, room.max_persons)
+        for index, room in enumerate(hotel.rooms[:4]):
+            # The first unit is one flat, also let on Airbnb (connect_demo_calendar): with one
+            # room, a booking on either side closes the night on the other.
+            count = 1 if (number, index) == (0, 0) else 3
+            inventory.create_unit(organization.id, prop.id, room.name, count, room.max_persons)
     return organization
 
 

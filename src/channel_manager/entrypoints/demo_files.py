@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -62,6 +63,8 @@ def write_env_file(directory: Path, environ: Mapping[str, str], sandbox_url: str
             if name.startswith("CM_")
         ),
         f"export {SANDBOX_URL_VARIABLE}={shlex.quote(sandbox_url)}",
+        # The `channel-manager` command of the environment the demo runs in.
+        f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"',
         "",
     ]
     path = directory / ENV_FILE

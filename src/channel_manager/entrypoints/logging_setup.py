@@ -18,3 +18,8 @@ def configure_logging(settings: Settings) -> None:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     install_log_redaction(known_secrets=settings.known_secrets())
+    # httpx logs every request's whole URL at INFO, and a calendar's import URL is a secret
+    # (Airbnb's carries it in ?s=, Vrbo's in the path): its request lines stay out of the log.
+    # Our adapters log what they fetch themselves, by scheme and host only.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))

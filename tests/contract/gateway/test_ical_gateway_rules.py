@@ -200,7 +200,7 @@ async def test_a_connection_without_its_feed_is_a_permanent_failure(ical: IcalHa
 async def test_the_catalog_is_the_unit_without_rate_plans(ical: IcalHarness) -> None:
     catalog = await ical.gateway.get_catalog(ical.stored.hotel_code)
 
-    assert catalog.property.name == "Sea View"
+    assert catalog.property.name == "Airbnb - the loft"  # the calendar's name
     assert [(r.code, r.name) for r in catalog.room_types] == [(FEED_ROOM_CODE, "Loft")]
     assert catalog.rate_plans == ()
 

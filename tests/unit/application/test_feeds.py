@@ -83,12 +83,14 @@ def test_the_import_url_is_sealed_and_never_handed_back(world: FeedWorld) -> Non
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        ("https://user:pw@host.example:8443/a/b?c", "https://host.example/…"),
+        ("https://user:pw@host.example:8443/a/b?c", "https://host.example:8443/…"),
+        ("https://www.airbnb.com/calendar/ical/1.ics?s=secret", "https://www.airbnb.com/…"),
+        ("http://[2001:db8::1]:8080/x", "http://[2001:db8::1]:8080/…"),
         ("not a url", "…"),
         ("http://[::1", "…"),
     ],
 )
-def test_masking_keeps_scheme_and_host_only(url: str, shown: str) -> None:
+def test_masking_keeps_scheme_host_and_port_only(url: str, shown: str) -> None:
     assert mask_url(url) == shown
 
 

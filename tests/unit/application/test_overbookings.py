@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from uuid import uuid4
 
 import attrs
 import pytest
 
 from channel_manager.application.overbookings import OverbookingQuery
 from channel_manager.domain.errors import NotFound
+from channel_manager.domain.mapping import PropertyMapping
 from channel_manager.domain.reservation import ReservationStatus
 from tests.support.feed_world import FeedWorld, feed_world
 
@@ -94,3 +96,31 @@ def test_filters_and_scoping(world: FeedWorld) -> None:
     assert query.list(other.id) == []
     with pytest.raises(NotFound):
         query.list(other.id, unit_id=world.loft.id)
+
+
+def test_a_booking_is_labelled_by_its_own_hotel_when_the_connection_holds_several(
+    world: FeedWorld,
+) -> None:
+    other = world.container.inventory().create_property(world.organization.id, "Annex", "EUR")
+    with world.container.uow_factory()() as uow:
+        uow.property_mappings.add(  # listed first: its code sorts before 1000001
+            PropertyMapping(
+                id=uuid4(),
+                connection_id=world.booking.id,
+                internal_property_id=other.id,
+                external_property_id="0999999",
+                external_property_name="Annex Hotel",
+                created_at=world.clock.now(),
+            )
+        )
+        uow.commit()
+    airbnb = world.connect("Airbnb - Loft")
+    world.book(world.booking.id, world.loft, world.first, 2, "B1")
+    world.book(airbnb.connection.id, world.loft, world.first, 2, "HM1")
+
+    [alert] = _query(world).list(world.organization.id)
+
+    assert [r.connection_label for r in alert.reservations] == [
+        "booking: Sea View Hotel",
+        "Airbnb - Loft",
+    ]

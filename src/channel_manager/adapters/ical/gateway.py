@@ -197,10 +197,13 @@ class IcalGateway:
 
     # -- catalog -------------------------------------------------------------------------
     def _external_property(self, context: _Context) -> ExternalProperty:
-        return ExternalProperty(self.hotel_code, context.property.name, context.property.currency)
+        # Named after the calendar ("Airbnb - Loft"): the sync keeps the mapping's name from
+        # this, and pages label the connection by it.
+        return ExternalProperty(self.hotel_code, context.feed.name, context.property.currency)
 
     async def list_properties(self) -> AsyncIterator[ExternalProperty]:
-        """The connection's one property: its unit's property (name and currency)."""
+        """The connection's one property: named after the calendar, in its unit's property's
+        currency."""
         context = await asyncio.to_thread(self._load, False)
         yield self._external_property(context)
 

@@ -17,6 +17,12 @@ this module decides what each ``VEVENT`` means for a rental calendar:
 - A broken event (no ``DTSTART``, an end before its start, a value that cannot be read) is
   skipped and reported as a :class:`~channel_manager.domain.feed.FeedProblem`; so is a second
   event under a UID already seen (the first is kept). The rest of the feed is kept.
+- Bounds, so no feed can write millions of nights: events are cut to a window of whole
+  months from a year before ``today`` to :data:`RECURRENCE_HORIZON` after it (an event "until
+  9999" is kept up to the window's end, and its cut end moves only once a month), events
+  wholly after it are left out (reported) and long past ones dropped quietly, and a feed
+  keeps at most :data:`MAX_EVENTS` events (the earliest); each change is reported as a
+  problem.
 - A body that is not an iCalendar at all raises ``PermanentChannelError``: an HTML login page
   or an error text must never read as an empty calendar.
 """
@@ -40,6 +46,10 @@ from channel_manager.domain.feed import FeedEvent, FeedProblem
 RECURRENCE_HORIZON = timedelta(days=731)
 #: The most occurrences one recurring event yields.
 MAX_OCCURRENCES = 500
+#: The most events one feed yields (a real rental calendar has a few hundred at most).
+MAX_EVENTS = 2_000
+#: Without a ``today``, the most nights one event covers.
+MAX_EVENT_NIGHTS = 1_100
 #: The most occurrences looked at (past ones included) before giving up on a rule.
 _MAX_STEPS = 20_000
 _TOO_FREQUENT = {"SECONDLY", "MINUTELY", "HOURLY"}
@@ -307,6 +317,63 @@ def parse_feed(
             parser.overridden.setdefault(uid, set()).add(_local(recurrence_id, zone))
     for vevent in vevents:
         parser.add(vevent)
-    return ParsedFeed(
-        events=tuple(parser.events), problems=tuple(parser.problems), producer=producer
-    )
+    events, problems = _bounded(parser.events, today)
+    return ParsedFeed(events=events, problems=(*parser.problems, *problems), producer=producer)
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _window(today: date) -> tuple[date, date]:
+    """The nights a feed may cover: whole months from a year before ``today`` to the month
+    after :data:`RECURRENCE_HORIZON` (stable within a month, so a cut end moves monthly)."""
+    lower = _month_start(today - timedelta(days=366))
+    upper = _month_start(today + RECURRENCE_HORIZON + timedelta(days=31))
+    return lower, upper
+
+
+def _bounded(
+    events: list[FeedEvent], today: date | None
+) -> tuple[tuple[FeedEvent, ...], tuple[FeedProblem, ...]]:
+    """``events`` cut to the window (or to :data:`MAX_EVENT_NIGHTS` without a ``today``) and
+    to :data:`MAX_EVENTS`, with a problem for each change."""
+    kept: list[FeedEvent] = []
+    problems: list[FeedProblem] = []
+    for event in events:
+        if today is None:
+            lower, upper = event.start, event.start + timedelta(days=MAX_EVENT_NIGHTS)
+        else:
+            lower, upper = _window(today)
+        if event.end <= lower:
+            continue  # long past: it changes nothing any more (senders drop them in time)
+        if event.start >= upper:
+            problems.append(
+                FeedProblem(
+                    message=f"an event from {event.start} to {event.end} is outside"
+                    f" {lower}..{upper} and was left out",
+                    uid=event.uid,
+                )
+            )
+            continue
+        start, end = max(event.start, lower), min(event.end, upper)
+        if (start, end) != (event.start, event.end):
+            problems.append(
+                FeedProblem(
+                    message=f"an event from {event.start} to {event.end} was cut to {start}..{end}",
+                    uid=event.uid,
+                )
+            )
+            kept.append(attrs.evolve(event, start=start, end=end))
+        else:
+            kept.append(event)
+    if len(kept) > MAX_EVENTS:
+        kept.sort(key=lambda event: (event.start, event.end, event.uid or ""))
+        problems.append(
+            FeedProblem(
+                message=f"the feed has {len(kept):,} events; only the first {MAX_EVENTS:,}"
+                " (by date) were kept"
+            )
+        )
+        kept = kept[:MAX_EVENTS]
+    return tuple(kept), tuple(problems)

@@ -21,7 +21,7 @@ from channel_manager.entrypoints.cli.servers import demo, sandbox, serve, worker
 
 app = typer.Typer(
     name="channel-manager",
-    help="Connect a property manager's system to Booking.com.",
+    help="Connect a property manager's system to Booking.com and to iCal calendars (Airbnb, Vrbo).",
     cls=ErrorReportingGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -30,7 +30,7 @@ app = typer.Typer(
 
 @app.callback()
 def _root() -> None:
-    """Connect a property manager's system to Booking.com.
+    """Connect a property manager's system to Booking.com and to iCal calendars.
 
     Configuration comes from CM_* environment variables (see the README).
     """

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from channel_manager.adapters.ical.parse import MAX_OCCURRENCES, parse_feed
+from channel_manager.adapters.ical.parse import (
+    MAX_EVENT_NIGHTS,
+    MAX_EVENTS,
+    MAX_OCCURRENCES,
+    parse_feed,
+)
 from channel_manager.domain.errors import PermanentChannelError
 from channel_manager.domain.feed import FeedEvent, FeedEventKind
 from tests.unit.adapters.ical.samples import AIRBNB, BOOKING, GOOGLE, VRBO, crlf
@@ -334,3 +339,67 @@ def test_a_rule_repeating_more_often_than_daily_keeps_only_its_first_occurrence(
     assert [(event.uid, event.start) for event in parsed.events] == [("spam", date(2027, 1, 1))]
     (problem,) = parsed.problems
     assert "more often than daily" in problem.message
+
+
+def _all_day_feed(*spans: tuple[str, str]) -> bytes:
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:e{i}@x\r\nDTSTART;VALUE=DATE:{start}\r\n"
+        f"DTEND;VALUE=DATE:{end}\r\nSUMMARY:Blocked\r\nEND:VEVENT\r\n"
+        for i, (start, end) in enumerate(spans)
+    )
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n" + events + "END:VCALENDAR\r\n"
+    ).encode()
+
+
+def test_an_endless_event_is_cut_to_the_window_and_reported() -> None:
+    today = date(2027, 3, 15)
+    body = _all_day_feed(("20270401", "99991231"), ("00010101", "99991231"))
+
+    parsed = parse_feed(body, ZoneInfo("Europe/Amsterdam"), today=today)
+
+    spans = [(event.start, event.end) for event in parsed.events]
+    assert spans == [
+        (date(2027, 4, 1), date(2029, 4, 1)),
+        (date(2026, 3, 1), date(2029, 4, 1)),
+    ]
+    assert len(parsed.problems) == 2
+    assert all("was cut to" in problem.message for problem in parsed.problems)
+
+
+def test_events_after_the_window_are_left_out_and_long_past_ones_dropped() -> None:
+    today = date(2027, 3, 15)
+    body = _all_day_feed(
+        ("20900101", "20900105"), ("20200101", "20200105"), ("20270320", "20270322")
+    )
+
+    parsed = parse_feed(body, ZoneInfo("UTC"), today=today)
+
+    assert [(event.start, event.end) for event in parsed.events] == [
+        (date(2027, 3, 20), date(2027, 3, 22))
+    ]
+    assert [problem.uid for problem in parsed.problems] == ["e0@x"]
+
+
+def test_a_feed_keeps_at_most_max_events_the_earliest() -> None:
+    first = date(2027, 4, 1)
+    spans = [
+        (
+            (first + timedelta(days=i % 600)).strftime("%Y%m%d"),
+            (first + timedelta(days=i % 600 + 1)).strftime("%Y%m%d"),
+        )
+        for i in range(MAX_EVENTS + 5)
+    ]
+
+    parsed = parse_feed(_all_day_feed(*spans), ZoneInfo("UTC"), today=date(2027, 3, 15))
+
+    assert len(parsed.events) == MAX_EVENTS
+    assert max(event.start for event in parsed.events) <= first + timedelta(days=599)
+    assert any("only the first" in problem.message for problem in parsed.problems)
+
+
+def test_without_today_an_event_is_cut_to_max_event_nights() -> None:
+    parsed = parse_feed(_all_day_feed(("20270401", "99991231")), ZoneInfo("UTC"))
+
+    [event] = parsed.events
+    assert event.nights == MAX_EVENT_NIGHTS
