@@ -156,6 +156,13 @@ def changed_baseline(events: tuple[FeedEvent, ...], seed: int = 17) -> list[Know
     return baseline
 
 
+def _reconcile_median(count: int) -> float:
+    """The median of 3 reconciles of a feed of ``count`` events against its changed baseline."""
+    events = parse_feed(airbnb_body(count), ZONE, today=FEED_TODAY).events
+    baseline = changed_baseline(events)
+    return statistics.median(_timed(3, lambda: reconcile(baseline, events, FEED_TODAY)))
+
+
 def bench_reconcile(count: int, runs: int) -> None:
     """Part 1: parse and reconcile an Airbnb feed of ``count`` events."""
     body = airbnb_body(count)
@@ -199,6 +206,12 @@ def bench_reconcile(count: int, runs: int) -> None:
             "  events/s; ratio to the floor",
             f"{len(events) / median:,.0f}/s; {median / floor_median:.2f}x",
         )
+    # How reconcile grows: it pairs every unmatched known event with every unmatched one of
+    # the snapshot at each matching step.
+    growth = [
+        f"{size}: {_reconcile_median(size) * 1000:,.1f} ms" for size in (count // 2, count * 2)
+    ]
+    figure("reconcile at half and twice the events", "; ".join(growth))
 
 
 # -- 2. serve an export ----------------------------------------------------------------------
@@ -468,8 +481,8 @@ def main() -> None:
         goal=f"one fetch interval plus at most 1 s: <= {bound:.1f} s with 10% jitter",
         met=max(latencies) <= bound,
     )
-    print(f"  load average at the end: {_load()}")
     figure("  median / interval", f"{statistics.median(latencies) / args.interval:.2f}")
+    print(f"load at the end: {_load()}")
 
 
 if __name__ == "__main__":
