@@ -475,6 +475,7 @@ def main() -> None:
     latencies = bench_p4(args.interval, args.samples, args.database)
     bound = args.interval * 1.1 + 1.0
     figure(f"fetch every {args.interval:g} s: stay added -> decrement", _ms(latencies))
+    figure("  runs", ", ".join(f"{value:.1f}" for value in latencies) + " s")
     figure(
         "  max",
         f"{max(latencies):.1f} s",
