@@ -428,10 +428,17 @@ def _running_product(
             yield listing, str(room["code"])
 
 
-def bench_p4(interval: float, samples: int, database: str) -> list[float]:
+def bench_p4(interval: float, samples: int, database: str) -> tuple[list[float], list[float]]:
     """Part 3: ``samples`` latencies from a stay added on the listing to the availability
-    received at the sandbox (after one unmeasured stay)."""
+    received at the sandbox (after one unmeasured stay), and the wait before each.
+
+    Each stay is added a random time after the previous one's availability arrived (just
+    after a fetch): waits drawn once in each of ``samples`` equal slices of the interval, in
+    a random order, so a few samples still cover the whole cycle.
+    """
     rng = random.Random(16)
+    waits = [interval * (slice_ + rng.random()) / samples for slice_ in range(samples)]
+    rng.shuffle(waits)
     timeout = 3 * interval + 15
     latencies: list[float] = []
     # Our nights start a month ahead of the real date (the property's today is near it in
@@ -443,13 +450,13 @@ def bench_p4(interval: float, samples: int, database: str) -> list[float]:
     ):
         for number in range(samples + 1):
             if number:
-                time.sleep(rng.uniform(0, interval))  # land anywhere in the fetch cycle
+                time.sleep(waits[number - 1])  # land anywhere in the fetch cycle
             start = first + timedelta(days=4 * number)
             asked = listing.add_stay(start, 2)
             latency = listing.hotel.decrement_arrival(asked, room, start, timeout)
             if number:  # the first warms the path up
                 latencies.append(latency)
-    return latencies
+    return latencies, waits
 
 
 def main() -> None:
@@ -472,10 +479,16 @@ def main() -> None:
     bench_reconcile(args.events, args.runs)
     bench_export(args.days, args.runs, args.database)
     print("3. P4 for iCal: a stay on the Airbnb calendar -> availability at Booking.com")
-    latencies = bench_p4(args.interval, args.samples, args.database)
+    latencies, waits = bench_p4(args.interval, args.samples, args.database)
     bound = args.interval * 1.1 + 1.0
     figure(f"fetch every {args.interval:g} s: stay added -> decrement", _ms(latencies))
     figure("  runs", ", ".join(f"{value:.1f}" for value in latencies) + " s")
+    figure("  each after a wait of", ", ".join(f"{value:.1f}" for value in waits) + " s")
+    cycles = [wait + latency for wait, latency in zip(waits, latencies, strict=True)]
+    figure(
+        "  wait + latency: from one fetch to the next (median, range)",
+        f"{statistics.median(cycles):.1f} s ({min(cycles):.1f}-{max(cycles):.1f} s)",
+    )
     figure(
         "  max",
         f"{max(latencies):.1f} s",
