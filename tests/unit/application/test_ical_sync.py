@@ -161,6 +161,7 @@ async def test_an_empty_feed_is_held_as_suspect_until_fetched_again(world: World
         calendar = uow.calendar_feeds.get(feed.connection.id)
     assert calendar.suspect_reason == "the feed is empty, but 4 future events were known"
     assert calendar.suspect_since == world.clock.now()
+    assert calendar.stays == 4  # what is in force while the empty answer is held
 
     world.clock.advance(timedelta(minutes=10))
     confirmed = await sync.poll(feed.connection.id)
@@ -173,6 +174,7 @@ async def test_an_empty_feed_is_held_as_suspect_until_fetched_again(world: World
         calendar = uow.calendar_feeds.get(feed.connection.id)
         assert uow.calendar_feeds.known_events(feed.connection.id) == []
     assert calendar.suspect_reason is None
+    assert calendar.stays == 0
 
 
 async def test_a_suspect_feed_that_recovers_changes_nothing(world: World) -> None:

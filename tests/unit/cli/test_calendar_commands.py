@@ -55,6 +55,10 @@ def test_add_prints_the_export_url_and_never_the_import_url(
     assert "https://www.airbnb.com/…" in listed.stdout
     assert export_url in listed.stdout.replace("\n", "")
     _quiet(listed.stdout, listed.stderr)
+    connections = invoke("connections", "list")
+    assert connections.exit_code == 0, connections.stderr
+    assert {"ical", "booking"} <= set(connections.stdout.split()), connections.stdout
+    _quiet(connections.stdout, connections.stderr)
 
 
 def test_rotate_export_prints_a_new_url(invoke: Invoke, world: FeedWorld) -> None:

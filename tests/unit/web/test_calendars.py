@@ -465,3 +465,16 @@ def test_disconnecting_a_calendar_moves_it_to_the_disconnected_accounts(
     (past,) = tree.xpath("//ul[contains(@class, 'past')]/li")
     assert "iCal · Sea View Loft on Airbnb (revoked)" in " ".join(past.text_content().split())
     assert browser.get(export_url.removeprefix("http://testserver.local")).status_code == 404
+
+
+def test_the_rates_page_does_not_offer_a_calendar_to_push_to(
+    browser: TestClient, feeds_world: FeedWorld
+) -> None:
+    connection_id = _added(browser, feeds_world.loft_id)
+
+    asked = browser.get(f"/rates?connection_id={connection_id}")
+    page = browser.get("/rates")
+
+    assert asked.status_code == 404
+    assert page.status_code == 200
+    assert "Sea View Loft on Airbnb" not in _text(page.text)

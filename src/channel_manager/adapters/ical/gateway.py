@@ -373,15 +373,15 @@ class IcalGateway:
     def _record_suspect(
         self, now: datetime, snapshot: FeedSnapshot, reason: str, fingerprint: str
     ) -> None:
-        stays, blocks, problems = _counts(snapshot)
+        _stays, _blocks, problems = _counts(snapshot)
+        # The stays and blocks in force are still the baseline's: the card keeps showing
+        # those (not the held snapshot's, an empty one say) beside the suspect warning.
         self._update_feed(
             lambda feed, _uow: attrs.evolve(
                 feed,
                 last_fetch_at=now,
                 last_success_at=now,
                 last_error=None,
-                stays=stays,
-                blocks=blocks,
                 problems=problems,
                 suspect_since=feed.suspect_since or now,
                 suspect_reason=reason,

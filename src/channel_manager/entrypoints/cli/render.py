@@ -47,19 +47,30 @@ def _table_with_ids(*titles: str) -> Table:
 def connections_table(rows: Iterable[tuple[Organization, Connection]]) -> Table:
     """Connections with their organisation, status and schedule."""
     table = _table_with_ids("id")
-    for title in ("organization", "status", "auth", "account", "last sync", "next sync"):
+    for title in (
+        "organization",
+        "channel",
+        "status",
+        "auth",
+        "account",
+        "last sync",
+        "next poll",
+        "next sync",
+    ):
         table.add_column(title)
     table.add_column("problem", overflow="fold")
     for organization, item in rows:
         table.add_row(
             str(item.id),
             Text(organization.name),
+            item.channel,
             item.status.value,
             item.auth_mode.value,
             item.external_account_id or "-",
             when(item.last_sync_at),
+            when(item.next_poll_at),
             when(item.next_sync_at),
-            Text(item.error_reason or "", style="red"),
+            Text(item.error_reason or item.poll_error or "", style="red"),
         )
     return table
 

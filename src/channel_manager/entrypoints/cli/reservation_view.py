@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from channel_manager.domain.money import Money, minor_units
-from channel_manager.domain.reservation import Guest, Reservation, RoomStay
+from channel_manager.domain.reservation import Guest, Reservation, ReservationKind, RoomStay
 
 _STATUS_STYLES = {"confirmed": "green", "modified": "yellow", "cancelled": "red"}
 
@@ -86,7 +86,15 @@ def reservations_table(rows: Iterable[tuple[str, Reservation]]) -> Table:
     """Reservations with their organisation, by arrival."""
     table = Table()
     table.add_column("id", no_wrap=True, min_width=36)
-    for title in ("booking id", "organization", "hotel", "status", "arrival", "departure"):
+    for title in (
+        "booking id",
+        "organization",
+        "channel",
+        "hotel",
+        "status",
+        "arrival",
+        "departure",
+    ):
         table.add_column(title, no_wrap=True)
     for title in ("rooms", "guest", "total", "flags"):
         table.add_column(title)
@@ -95,12 +103,13 @@ def reservations_table(rows: Iterable[tuple[str, Reservation]]) -> Table:
             str(item.id),
             Text(item.external_id),
             Text(organization),
+            Text(item.channel),
             Text(item.external_property_id),
             Text(item.status.value, style=_STATUS_STYLES.get(item.status.value, "")),
             item.arrival.isoformat(),
             item.departure.isoformat(),
             str(len(item.room_stays)),
-            Text(guest_name(item)),
+            Text("block" if item.kind is ReservationKind.BLOCK else guest_name(item)),
             money(total(item)),
             Text(", ".join(flag.code.value for flag in item.flags), style="yellow"),
         )

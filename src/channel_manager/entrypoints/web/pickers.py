@@ -9,6 +9,7 @@ is forgotten, never shown. An id asked for in the query that the organisation do
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -152,11 +153,17 @@ def pick_connection(
     queries: Queries,
     organization_id: UUID,
     connection_id: str | None,
+    *,
+    offered: Callable[[Connection], bool] | None = None,
 ) -> ConnectionPick:
     """The connection a page about one connection shows: the one asked for (remembered from
-    now on), else the remembered one, else the newest one that is not revoked.
+    now on), else the remembered one, else the newest one that is not revoked. ``offered``
+    narrows the choices to the connections the page is about (one asked for outside them is
+    not found).
     """
     choices = connection_choices(queries, organization_id)
+    if offered is not None:
+        choices = tuple(choice for choice in choices if offered(choice.connection))
     session = _session(request)
     chosen = _asked(choices, connection_id)
     if chosen is not None:

@@ -22,7 +22,7 @@ from channel_manager.application.mappings import MappingService
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
 from channel_manager.domain.ari import dates_between
-from channel_manager.domain.connection import Connection
+from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.errors import DomainError, NotFound
 from channel_manager.domain.inventory import local_today
 from channel_manager.domain.money import decimals_rule
@@ -155,6 +155,12 @@ def _labels(
     return {choice.id: choice.label for choice in choices}
 
 
+def _sent_rates(connection: Connection) -> bool:
+    """Whether a connection is sent our rates: a calendar feed (iCal) is not, the other side
+    fetches our export instead; its marks still show on the grid."""
+    return connection.auth_mode is not AuthMode.FEED_URL
+
+
 def _currency(hotel: HotelView) -> str:
     """Rates are entered in our property's currency, which ``MappingService.mapped`` reports
     for every mapped hotel (as ``AriService`` uses it)."""
@@ -193,7 +199,12 @@ async def rates_page(
     and hotel asked for are remembered, and shown again when none is asked for; ``pushes``
     (the ids a push just queued) are followed to their outcome."""
     pick = await asyncio.to_thread(
-        pick_connection, request, queries, organization_id, connection_id
+        pick_connection,
+        request,
+        queries,
+        organization_id,
+        connection_id,
+        offered=_sent_rates,
     )
     connection = pick.connection
     hotels = (
