@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -47,7 +47,7 @@ import httpx
 import icalendar
 from tests.e2e.flows import Tenant, connect_oauth2, map_hotel, ok
 from tests.support.containers import make_settings
-from tests.support.feed_world import book
+from tests.support.feed_world import add_booking_connection, book
 from tests.support.network import free_port
 
 from bench._common import figure, machine, postgres_url, sqlite_url
@@ -68,10 +68,8 @@ from channel_manager.adapters.ical.parse import parse_feed
 from channel_manager.application.calendar import CalendarChangeInput
 from channel_manager.application.feed_export import export_calendar
 from channel_manager.container import Container, build_container
-from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.feed import FeedEvent, FeedEventKind, KnownEvent, reconcile
 from channel_manager.domain.inventory import local_today
-from channel_manager.domain.mapping import PropertyMapping
 from channel_manager.domain.reservation import ReservationKind
 
 #: The day the reconcile part's feed is exported on (fixed: the body is the same every run).
@@ -246,28 +244,7 @@ def _export_world(database_url: str, days: int, seed: int = 18) -> ExportWorld:
     prop = inventory.create_property(organization.id, "Sea View", "EUR", "Europe/Lisbon")
     unit = inventory.create_unit(organization.id, prop.id, "Loft", count=1, max_occupancy=2)
     now = container.clock().now()
-    booking = Connection(
-        id=uuid4(),
-        organization_id=organization.id,
-        channel="booking",
-        auth_mode=AuthMode.OAUTH2,
-        status=ConnectionStatus.ACTIVE,
-        credential_ref="connection:booking",
-        created_at=now,
-    )
-    with container.uow_factory()() as uow:
-        uow.connections.add(booking)
-        uow.property_mappings.add(
-            PropertyMapping(
-                id=uuid4(),
-                connection_id=booking.id,
-                internal_property_id=prop.id,
-                external_property_id="1000001",
-                external_property_name="Sea View Hotel",
-                created_at=now,
-            )
-        )
-        uow.commit()
+    booking = add_booking_connection(container, organization.id, prop.id, now)
     connected = container.feeds().connect(
         organization.id,
         channel=ICAL_CHANNEL,

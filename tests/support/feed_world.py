@@ -142,6 +142,36 @@ AIRBNB_URL = "https://www.airbnb.com/calendar/ical/12345.ics?s=0123456789abcdefs
 PUBLIC_URL = "https://cm.example"
 
 
+def add_booking_connection(
+    container: Container, organization_id: UUID, property_id: UUID, now: datetime
+) -> Connection:
+    """An active Booking.com-like connection of the organisation with hotel ``1000001``
+    ("Sea View Hotel") mapped to ``property_id``: the other channel of a feed's unit."""
+    booking = Connection(
+        id=uuid4(),
+        organization_id=organization_id,
+        channel="booking",
+        auth_mode=AuthMode.OAUTH2,
+        status=ConnectionStatus.ACTIVE,
+        credential_ref="connection:booking",
+        created_at=now,
+    )
+    with container.uow_factory()() as uow:
+        uow.connections.add(booking)
+        uow.property_mappings.add(
+            PropertyMapping(
+                id=uuid4(),
+                connection_id=booking.id,
+                internal_property_id=property_id,
+                external_property_id="1000001",
+                external_property_name="Sea View Hotel",
+                created_at=now,
+            )
+        )
+        uow.commit()
+    return booking
+
+
 def feed_world(uow_factory: UnitOfWorkFactory | None = None) -> FeedWorld:
     """A fresh :class:`FeedWorld` (over ``uow_factory``'s empty store when given, else in
     memory)."""
@@ -158,29 +188,7 @@ def feed_world(uow_factory: UnitOfWorkFactory | None = None) -> FeedWorld:
     prop = inventory.create_property(organization.id, "Sea View", "EUR")
     loft = inventory.create_unit(organization.id, prop.id, "Loft", count=1, max_occupancy=2)
     apartments = inventory.create_unit(organization.id, prop.id, "Apartment", 2, 4)
-    now = clock.now()
-    booking = Connection(
-        id=uuid4(),
-        organization_id=organization.id,
-        channel="booking",
-        auth_mode=AuthMode.OAUTH2,
-        status=ConnectionStatus.ACTIVE,
-        credential_ref="connection:booking",
-        created_at=now,
-    )
-    with container.uow_factory()() as uow:
-        uow.connections.add(booking)
-        uow.property_mappings.add(
-            PropertyMapping(
-                id=uuid4(),
-                connection_id=booking.id,
-                internal_property_id=prop.id,
-                external_property_id="1000001",
-                external_property_name="Sea View Hotel",
-                created_at=now,
-            )
-        )
-        uow.commit()
+    booking = add_booking_connection(container, organization.id, prop.id, clock.now())
     return FeedWorld(
         container, clock, container.feeds(), organization, prop, loft, apartments, booking
     )

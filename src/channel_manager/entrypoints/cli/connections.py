@@ -61,11 +61,7 @@ def connections_list(
 ) -> None:
     """List connections with their status, last and next sync, and any problem."""
     container = context.get_container()
-    owners = (
-        [lookup.organization_named(container, organization)]
-        if organization is not None
-        else lookup.organizations(container)
-    )
+    owners = lookup.owners(container, organization)
     queries = container.queries()
     rows = [(owner, item) for owner in owners for item in queries.connections(owner.id)]
     if not rows:

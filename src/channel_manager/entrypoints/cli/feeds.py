@@ -77,11 +77,7 @@ def calendars_list(
 ) -> None:
     """List calendar feeds: unit, the other side's host, our export URL and the last fetch."""
     container = context.get_container()
-    owners = (
-        [lookup.organization_named(container, organization)]
-        if organization is not None
-        else lookup.organizations(container)
-    )
+    owners = lookup.owners(container, organization)
     feeds = container.feeds()
     found = [item for owner in owners for item in feeds.list(owner.id)]
     if not found:

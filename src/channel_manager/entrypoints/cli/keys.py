@@ -72,11 +72,7 @@ def api_keys_list(
     """List API keys by their visible start (cm_...), name, creation, last use (to the minute)
     and whether they are revoked. Keys are stored as hashes: nothing here is a secret."""
     container = context.get_container()
-    owners = (
-        [lookup.organization_named(container, organization)]
-        if organization is not None
-        else lookup.organizations(container)
-    )
+    owners = lookup.owners(container, organization)
     service = container.api_keys()
     rows = [(owner, key) for owner in owners for key in service.list(owner.id)]
     if not rows:

@@ -33,6 +33,12 @@ def organizations(container: Container) -> list[Organization]:
         return uow.organizations.list()
 
 
+def owners(container: Container, name: str | None) -> list[Organization]:
+    """The organisation named ``name``, or every one when no name is given (the lists'
+    ``--organization`` option)."""
+    return [organization_named(container, name)] if name is not None else organizations(container)
+
+
 def connection(container: Container, connection_id: UUID) -> Connection:
     """A connection of any organisation."""
     with container.uow_factory()() as uow:
