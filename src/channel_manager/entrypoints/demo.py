@@ -155,17 +155,20 @@ DEMO_LISTING = "7100001"
 def connect_demo_calendar(
     container: Container, organization: Organization, sandbox: SandboxServer
 ) -> None:
-    """One Airbnb calendar connected to the first unit of the first property (a unit the
-    Booking.com mapping suggests for the sandbox hotel's first room), once: its stays and
-    blocks come in through the worker's fetch, and the sandbox fetches our export of that
-    unit the way Airbnb does (every ``ical_fetch_every`` seconds)."""
+    """One Airbnb calendar connected to the one-room unit named after the first sandbox
+    hotel's first room (the unit the Booking.com mapping suggests for that room), once: its
+    stays and blocks come in through the worker's fetch, and the sandbox fetches our export
+    of that unit the way Airbnb does (every ``ical_fetch_every`` seconds)."""
     feeds = container.feeds()
     if feeds.list(organization.id):
         return
     listing = sandbox.state.ical.listing(DEMO_LISTING)
     inventory = container.inventory()
-    prop = inventory.list_properties(organization.id)[0]
-    unit = inventory.list_units(organization.id, prop.id)[0]
+    hotel = next(iter(sandbox.state.hotels.values()))
+    prop = next(p for p in inventory.list_properties(organization.id) if p.name == hotel.name)
+    unit = next(
+        u for u in inventory.list_units(organization.id, prop.id) if u.name == hotel.rooms[0].name
+    )
     connected = feeds.connect(
         organization.id,
         channel="ical",
