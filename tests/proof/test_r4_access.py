@@ -255,6 +255,13 @@ def _bodies(theirs: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
         },
         ("POST", "/api/v1/properties"): {"name": "Beta's own", "currency": "EUR"},
         ("POST", "/api/v1/connections/{connection_id}/resync"): {"from": day, "to": day},
+        # A calendar feed connected to Alpha's unit: tried below.
+        ("POST", "/api/v1/connections"): {
+            "channel": "ical",
+            "name": "Intruder's calendar",
+            "unit_id": theirs["unit_id"],
+            "import_url": "https://www.airbnb.com/calendar/ical/1.ics?s=intruder",
+        },
         # Ids in the body, never in the path: tried on Alpha's unit below.
         ("POST", "/api/v1/calendar/changes"): {
             "changes": [{"unit_id": theirs["unit_id"], "from": day, "to": day, "stop_sell": True}]
@@ -414,6 +421,12 @@ def test_a_key_reaches_nothing_of_another_organisation_on_any_route(
         "/api/v1/calendar/changes",
         json={"changes": [{**change["changes"][0], "unit_id": str(uuid4())}]},
     )
+    assert refused.status_code == absent.status_code == 404, (refused.text, absent.text)
+    assert refused.json()["error"]["type"] == "not_found"
+    # A calendar feed on Alpha's unit is refused the same way (and nothing is connected).
+    calendar = bodies[("POST", "/api/v1/connections")]
+    refused = beta.api.post("/api/v1/connections", json=calendar)
+    absent = beta.api.post("/api/v1/connections", json={**calendar, "unit_id": str(uuid4())})
     assert refused.status_code == absent.status_code == 404, (refused.text, absent.text)
     assert refused.json()["error"]["type"] == "not_found"
     # Beta's lists hold only Beta's rows.

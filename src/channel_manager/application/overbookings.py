@@ -19,7 +19,7 @@ import attrs
 
 from channel_manager.application.feed_export import EXPORT_DAYS
 from channel_manager.application.scoping import owned_unit
-from channel_manager.domain.errors import NotFound
+from channel_manager.domain.errors import InvalidDateRange, NotFound
 from channel_manager.domain.inventory import Property, Unit, local_today
 from channel_manager.domain.reservation import Reservation
 from channel_manager.ports.clock import Clock
@@ -78,6 +78,8 @@ class OverbookingQuery:
         """Overbookings from ``start`` (default: each property's today) for
         :data:`OVERBOOKING_DAYS` nights, of one unit (the organisation's, else ``NotFound``)
         or of all, by property, unit and night."""
+        if start is not None and start > date.max - timedelta(days=OVERBOOKING_DAYS):
+            raise InvalidDateRange(f"start {start} is too far ahead to look for overbookings")
         with self._uow_factory() as uow:
             found: builtins.list[Overbooking] = []
             for prop, unit in _units(uow, organization_id, unit_id):

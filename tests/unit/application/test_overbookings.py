@@ -4,14 +4,14 @@ alert listing the clashing reservations, never a silent overwrite."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from uuid import uuid4
 
 import attrs
 import pytest
 
 from channel_manager.application.overbookings import OverbookingQuery
-from channel_manager.domain.errors import NotFound
+from channel_manager.domain.errors import InvalidDateRange, NotFound
 from channel_manager.domain.mapping import PropertyMapping
 from channel_manager.domain.reservation import ReservationStatus
 from tests.support.feed_world import FeedWorld, feed_world
@@ -124,3 +124,8 @@ def test_a_booking_is_labelled_by_its_own_hotel_when_the_connection_holds_severa
         "booking: Sea View Hotel",
         "Airbnb - Loft",
     ]
+
+
+def test_a_start_too_far_ahead_is_refused(world: FeedWorld) -> None:
+    with pytest.raises(InvalidDateRange, match="too far ahead"):
+        _query(world).list(world.organization.id, start=date(9999, 12, 31))
