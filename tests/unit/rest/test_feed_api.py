@@ -152,6 +152,7 @@ def test_the_export_is_public_with_an_etag(api: Api) -> None:
     assert served.status_code == 200
     assert served.headers["content-type"] == "text/calendar; charset=utf-8"
     assert served.headers["cache-control"] == "private, no-cache"
+    assert "set-cookie" not in served.headers  # a feed fetcher is no browser session
     etag = served.headers["etag"]
     assert [(s, e) for _, s, e, _ in parse_ranges(served.content)] == [
         (world.first, world.first + timedelta(days=2))

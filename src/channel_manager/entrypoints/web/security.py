@@ -59,7 +59,7 @@ CSRF_HEADER = "x-csrf-token"
 #: Machine-to-machine paths: bearer keys, OTA push senders and the channel's redirect back.
 #: They carry no browser form, so they are not CSRF-checked (the session cookie is SameSite=Lax,
 #: so a cross-site form cannot ride on it there either).
-CSRF_EXEMPT_PATHS = ("^/api/v1/", "^/ota/", "^/oauth/")
+CSRF_EXEMPT_PATHS = ("^/api/v1/", "^/ota/", "^/oauth/", "^/ical/")
 #: What a session id looks like (32 random bytes in hex); anything else is ignored unread.
 _SESSION_ID = re.compile(r"[0-9a-f]{64}")
 #: Scope keys: the session data as loaded (to store only a change), and a rotation request.
