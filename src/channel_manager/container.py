@@ -163,7 +163,14 @@ class Container(containers.DeclarativeContainer):
     )
     #: iCal (Airbnb, Vrbo): calendar feeds, fetched every ``CM_ICAL_INTERVAL``.
     ical_gateways = providers.Singleton(
-        IcalGatewayFactory, feed_reader, uow_factory, credentials, clock
+        IcalGatewayFactory,
+        feed_reader,
+        uow_factory,
+        credentials,
+        clock,
+        # A suspect (empty, much smaller) feed is confirmed only by a fetch at least half
+        # an interval later: not by a "Sync now" seconds after it.
+        suspect_hold=providers.Callable(lambda s: s.ical_interval / 2, settings),
     )
     ical_channel = providers.Singleton(
         IcalChannel, gateways=ical_gateways, poll_interval=settings.provided.ical_interval
@@ -196,6 +203,7 @@ class Container(containers.DeclarativeContainer):
         clock,
         ids,
         redirect_uri=providers.Callable(_redirect_uris, settings),
+        intake=intake,
     )
     inventory = providers.Singleton(InventoryService, uow_factory, ids)
     mappings = providers.Singleton(

@@ -200,7 +200,7 @@ def test_a_calendar_in_trouble_and_an_overbooking(served: Served, page: Page) ->
         card = page.get_by_test_id("calendar-card").filter(has_text="Sea View Loft on Airbnb")
         expect(card.get_by_test_id("calendar-error")).to_contain_text("HTTP 503")
         expect(card.get_by_test_id("calendar-suspect")).to_contain_text(
-            "held until the next fetch confirms it"
+            "so it is held and nothing was cancelled"
         )
         card.locator("summary").click()
         expect(card.get_by_text("a recurring event was expanded to 12 nights")).to_be_visible()

@@ -55,8 +55,9 @@ def database_url(
 
 @pytest.fixture
 def service_settings_extra() -> dict[str, str]:
-    """The sandbox's feeds are on loopback: allowed here as the demo allows them."""
-    return {"CM_FETCH_ALLOWED_NETWORKS": "127.0.0.1/32"}
+    """The sandbox's feeds are on loopback: allowed here as the demo allows them. Calendars
+    are fetched every 2 s, so a held suspect feed is confirmed a second later."""
+    return {"CM_FETCH_ALLOWED_NETWORKS": "127.0.0.1/32", "CM_ICAL_INTERVAL": "2s"}
 
 
 def _sandbox_today(sandbox: SandboxServer) -> dt.date:
@@ -166,7 +167,7 @@ def test_airbnb_stay_booking_booking_export_and_cancellation(
     assert all("Loft" not in r["summary"] for r in fetched["ranges"])
 
     # 3. The stay vanishes from the Airbnb calendar. The feed is empty now, which is held as
-    #    suspect (one empty answer must not wipe a calendar) until the next fetch confirms it;
+    #    suspect (one empty answer must not wipe a calendar) until a later fetch confirms it;
     #    then it is a cancellation, and the nights are on sale again.
     deleted = sandbox_http.delete(
         f"/_sandbox/ical/listings/{listing_id}/events/{event['event_id']}"
@@ -183,7 +184,7 @@ def test_airbnb_stay_booking_booking_export_and_cancellation(
     assert [r["status"] for r in _feed_reservations(tenant, ical_id)] == ["confirmed"]
     assert _available(sandbox, stay_in, stay_out) == [0, 0, 0]
 
-    ok(tenant.api.post(f"/api/v1/connections/{ical_id}/sync"), 202)  # fetched again: confirmed
+    # The worker's next fetch after the hold (half the 2 s interval) confirms it.
     service.tick_until(
         lambda: (
             [r["status"] for r in _feed_reservations(tenant, ical_id)] == ["cancelled"]

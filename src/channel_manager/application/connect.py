@@ -23,8 +23,13 @@ import attrs
 from channel_manager.application.channels import ChannelRegistry
 from channel_manager.application.credentials import CredentialStore, credential_ref
 from channel_manager.application.errors import InvalidRequest, UnknownAuthState
+from channel_manager.application.reservations import ReservationIntake
 from channel_manager.application.scoping import owned_connection
-from channel_manager.domain.channel import ConnectionGrant
+from channel_manager.domain.channel import (
+    ChannelReservation,
+    ConnectionGrant,
+    ReservationMessageKind,
+)
 from channel_manager.domain.connection import (
     AuthMode,
     AuthState,
@@ -35,11 +40,13 @@ from channel_manager.domain.connection import (
 from channel_manager.domain.errors import (
     ChannelAuthError,
     ChannelError,
+    DomainError,
     HotelAlreadyHeld,
     HotelContested,
     InvalidPropertyId,
     NotFound,
 )
+from channel_manager.domain.reservation import ReservationStatus, Revision
 from channel_manager.ports.channel import AuthorizationFlow
 from channel_manager.ports.clock import Clock, IdGenerator
 from channel_manager.ports.repositories import UnitOfWorkFactory
@@ -76,14 +83,18 @@ class ConnectService:
         clock: Clock,
         ids: IdGenerator,
         redirect_uri: Callable[[str], str],
+        *,
+        intake: ReservationIntake | None = None,
     ) -> None:
-        """``redirect_uri``: the callback address of each channel's flow, by channel key."""
+        """``redirect_uri``: the callback address of each channel's flow, by channel key;
+        ``intake``: what releases a calendar feed's stays when it is disconnected."""
         self._uow_factory = uow_factory
         self._channels = channels
         self._credentials = credentials
         self._clock = clock
         self._ids = ids
         self._redirect_uri = redirect_uri
+        self._intake = intake
 
     def _flow(self, channel: str, mode: AuthMode) -> AuthorizationFlow:
         try:
@@ -307,9 +318,55 @@ class ConnectService:
             except (ChannelError, NotFound) as error:
                 # The channel may already have forgotten us; our side still disconnects.
                 logger.warning("revoking connection %s at the channel: %s", connection.id, error)
+        if connection.auth_mode is AuthMode.FEED_URL and self._intake is not None:
+            await asyncio.to_thread(self._release_feed, connection)
         revoked = connection.revoke(self._clock.now())
         await asyncio.to_thread(self._forget, revoked, connection.credential_ref)
         return revoked
+
+    def _release_feed(self, connection: Connection) -> None:
+        """Cancel what a calendar feed still holds (stays and blocks not ended yet), through
+        the intake like any cancellation, so their nights go back on sale everywhere. Once
+        the feed is disconnected nothing could change or remove them any more, and the same
+        calendar connected again would count each stay twice. (Removing an imported calendar
+        at Airbnb or Vrbo frees its dates the same way.)"""
+        assert self._intake is not None
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            held = [
+                reservation
+                for reservation in uow.reservations.list(
+                    connection.organization_id, connection_id=connection.id, limit=100_000
+                )
+                if not reservation.is_cancelled and reservation.departure > now.date()
+            ]
+        messages = [
+            ChannelReservation(
+                kind=ReservationMessageKind.CANCEL,
+                reservation=attrs.evolve(
+                    reservation,
+                    status=ReservationStatus.CANCELLED,
+                    revision=Revision(
+                        max(now, reservation.revision.timestamp),
+                        reservation.revision.sequence + 1,
+                    ),
+                    cancelled_at=now,
+                ),
+                ack_key="",
+            )
+            for reservation in held
+        ]
+        refused = [
+            result
+            for result in self._intake.apply_batch(connection, messages)
+            if isinstance(result, DomainError)
+        ]
+        logger.info(
+            "calendar connection %s disconnected: %d stay(s) and block(s) released%s",
+            connection.id,
+            len(messages) - len(refused),
+            f", {len(refused)} refused ({refused[0]})" if refused else "",
+        )
 
     def move_hotel(
         self, hotel_id: str, to_organization_id: UUID, reason: str, *, channel: str

@@ -84,20 +84,32 @@ def busy_nights(
     uow: UnitOfWork, feed: CalendarFeed, unit: Unit, first: date, last: date
 ) -> list[date]:
     """The nights ``first..last`` (inclusive) on which ``unit`` has no room left to sell for
-    the feed's consumer: every booking and block counted except the feed connection's own,
-    and the nights we closed (stop-sell on the unit)."""
+    the feed's consumer, and the nights we closed (stop-sell on the unit).
+
+    No room is left when every booking and block (the consumer's own included) and what we
+    set to sell leave none; but never because of the consumer's own stays alone, which it
+    knows and which, shown back, would come back from it as blocks (an echo). So a one-room
+    unit is busy for its own calendar's stay only through another channel's booking, and a
+    three-room unit with two of the consumer's stays and one booking elsewhere is busy."""
     nights = list(dates_between(first, last))
     by_unit = {unit.id: nights}
     booked = uow.booked_nights.booked(by_unit)[unit.id]
     own = _own_rooms(uow, feed.connection_id, unit.id, first, last)
     others = {night: max(0, booked.get(night, 0) - own[night]) for night in nights}
-    left = sellable_nights(uow, by_unit, {unit.id: others})[unit.id]
+    left_to_others = sellable_nights(uow, by_unit, {unit.id: others})[unit.id]
+    left = sellable_nights(uow, by_unit, {unit.id: booked})[unit.id]
     closed = {
         stored.night
         for stored in uow.calendar.window([unit.id], first, last)
         if stored.rate_plan_id is None and stored.values.stop_sell
     }
-    return [night for night in nights if left[night] <= 0 or night in closed]
+    return [
+        night
+        for night in nights
+        if night in closed
+        or left_to_others[night] <= 0
+        or (left[night] <= 0 and own[night] < unit.count)
+    ]
 
 
 def _own_rooms(

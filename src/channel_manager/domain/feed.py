@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
@@ -291,9 +292,10 @@ def reconcile(
     are ``forgotten``. Matching, each step over what is still unmatched: the same event, the
     same Airbnb confirmation code, then the same UID, then (feeds without stable UIDs,
     re-issued UIDs) the same kind and dates, then the same kind and overlapping dates when
-    summary, guest and code do not disagree (most nights in common first): an Airbnb block
-    re-issued with a new UID and a later start, or a Vrbo date change under a new UID, is a
-    move, not cancel + new.
+    summary, guest and code do not disagree (most nights in common first), then the same
+    guest's name when it is on exactly one vanished and one new stay: an Airbnb block
+    re-issued with a new UID and a later start, or a Vrbo date change under a new UID (to
+    overlapping dates or not), is a move, not cancel + new.
 
     A new event's key is its confirmation code, else its UID, else ``kind:start:end``, made
     unique against the baseline, the keys given out here and ``taken`` (keys of reservations
@@ -344,6 +346,16 @@ def reconcile(
     step(
         lambda k, e: k.kind == e.kind and _overlap(k, e) > 0 and _same_party(k, e),
         lambda k, e: (-_overlap(k, e),),
+    )
+    # A stay moved to other dates altogether under a new UID (Vrbo re-issues it) is still
+    # the same guest's: paired by the guest's name when that name is on exactly one vanished
+    # and one new stay, so two guests of the same name are never guessed apart.
+    vanished = Counter(k.event.guest_name for k in free_known.values() if k.event.guest_name)
+    arrived = Counter(e.guest_name for e in free_events.values() if e.guest_name)
+    unique = {name for name, count in vanished.items() if count == 1 and arrived[name] == 1}
+    keyed_step(
+        lambda e: (e.kind, e.guest_name) if e.guest_name in unique else None,
+        _no_rank,
     )
 
     unchanged: list[KnownEvent] = []

@@ -14,6 +14,7 @@ from contract_support import collect
 from ical_harness import IcalHarness
 from tests.support.feeds import airbnb_stay
 
+from channel_manager.adapters.ical.gateway import DEFAULT_SUSPECT_HOLD
 from channel_manager.adapters.memory.feed_reader import InMemoryFeedReader
 from channel_manager.domain.ari import AvailRange, AvailRequest
 from channel_manager.domain.channel import ChannelReservation, ReservationMessageKind
@@ -77,11 +78,16 @@ async def test_a_much_smaller_snapshot_is_held_until_fetched_again(ical: IcalHar
 
     held = await _fetch(ical)
     suspect = _feed(ical)
+    ical.clock.advance(DEFAULT_SUSPECT_HOLD - timedelta(seconds=1))
+    too_soon = await _fetch(ical)  # the same answer again at once is no confirmation
+    ical.clock.advance(timedelta(seconds=2))  # the hold has passed since it was first held
     confirmed = await _fetch(ical)
 
     assert held == {}
+    assert too_soon == {}
     assert suspect.suspect_reason == "the feed has 1 future events, but 5 were known"
     assert suspect.suspect_fingerprint is not None
+    assert _feed(ical).suspect_since == suspect.suspect_since
     assert set(confirmed) == set(codes)
     assert all(m.kind is ReservationMessageKind.CANCEL for m in confirmed.values())
     await ical.gateway.acknowledge(list(confirmed.values()))

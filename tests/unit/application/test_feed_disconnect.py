@@ -1,5 +1,6 @@
 """Disconnecting a calendar: a feed URL granted us nothing at the channel, so there is
-nothing to revoke there; our side ends (no more fetches) and its export link stops working.
+nothing to revoke there; our side ends (no more fetches), its export link stops working, and
+the stays and blocks it still holds are released (nothing could ever change them again).
 
 The disconnect used to look up the channel's authorisation flow for ``feed-url`` and refuse
 with "connection mode 'feed-url' is not configured for channel 'ical'".
@@ -8,12 +9,14 @@ with "connection mode 'feed-url' is not configured for channel 'ical'".
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 
 from channel_manager.domain.connection import ConnectionStatus
 from channel_manager.domain.errors import NotFound
+from channel_manager.domain.reservation import ReservationStatus
 from tests.support.feed_world import feed_world
 
 
@@ -31,3 +34,27 @@ def test_a_calendar_disconnects_and_its_export_stops() -> None:
     assert world.feeds.list(world.organization.id) == []
     with pytest.raises(NotFound):
         world.feeds.export(token)
+
+
+def test_disconnecting_releases_the_calendars_stays_still_to_come() -> None:
+    world = feed_world()
+    calendar = world.connect()
+    coming = world.book(calendar.connection.id, world.loft, world.first, 3, "HMCOMING")
+    ended = world.book(
+        calendar.connection.id, world.loft, world.first - timedelta(days=60), 2, "HMENDED"
+    )
+    booking = world.book(world.booking.id, world.loft, world.first + timedelta(days=5), 1, "B1")
+
+    asyncio.run(world.container.connect().disconnect(world.organization.id, calendar.connection.id))
+
+    with world.container.uow_factory()() as uow:
+        after = {
+            r.external_id: r for r in (uow.reservations.get(x.id) for x in (coming, ended, booking))
+        }
+        booked = uow.booked_nights.booked(
+            {world.loft.id: [world.first, world.first + timedelta(days=5)]}
+        )[world.loft.id]
+    assert after["HMCOMING"].status is ReservationStatus.CANCELLED
+    assert after["HMENDED"].status is not ReservationStatus.CANCELLED  # past: left as it was
+    assert after["B1"].status is not ReservationStatus.CANCELLED  # another channel's
+    assert booked == {world.first: 0, world.first + timedelta(days=5): 1}

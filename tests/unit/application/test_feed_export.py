@@ -165,17 +165,18 @@ def test_busy_nights_are_the_nights_no_room_is_left_for_the_consumer(
     stays: list[tuple[bool, int, int]], closed: set[int]
 ) -> None:
     """Against a recount: a night of the two-room apartment is busy exactly when the
-    reservations of every *other* connection take both rooms, or we closed it."""
+    reservations of every *other* connection take both rooms, or they and the consumer's own
+    take both (but not the consumer's own alone: no echo), or we closed it."""
     world = feed_world()
     made = world.connect("Airbnb - Apartment", unit=world.apartments)
     first = world.first
     others: Counter[date] = Counter()
+    ours: Counter[date] = Counter()
     for n, (own, offset, nights) in enumerate(stays):
         arrival = first + timedelta(days=offset)
         owner = made.connection.id if own else world.booking.id
         world.book(owner, world.apartments, arrival, nights, f"R{n}")
-        if not own:
-            others.update(arrival + timedelta(days=d) for d in range(nights))
+        (ours if own else others).update(arrival + timedelta(days=d) for d in range(nights))
     if closed:
         world.container.calendar().change(
             world.organization.id,
@@ -189,9 +190,11 @@ def test_busy_nights_are_the_nights_no_room_is_left_for_the_consumer(
                 for c in closed
             ],
         )
-    expected = {night for night, rooms in others.items() if rooms >= 2} | {
-        first + timedelta(days=c) for c in closed
-    }
+    expected = {
+        night
+        for night, rooms in others.items()
+        if rooms >= 2 or (rooms + ours[night] >= 2 and ours[night] < 2)
+    } | {first + timedelta(days=c) for c in closed}
     exported = world.feeds.export(_token(made)).body
     busy = {
         start + timedelta(days=d)

@@ -80,6 +80,28 @@ def test_a_vrbo_date_change_under_a_new_uid_is_moved():
     assert [k.key for k in result.new] == ["v3"]
 
 
+def test_a_vrbo_stay_moved_to_another_week_under_a_new_uid_is_moved():
+    known = KnownEvent(
+        key="v1", event=event(5, 9, "v1", summary="Reserved - Ann Lee", guest_name="Ann Lee")
+    )
+    elsewhere = event(40, 43, "v2", summary="Reserved - Ann Lee", guest_name="Ann Lee")
+    result = reconcile([known], [elsewhere], TODAY)
+    assert result.moved == ((known, KnownEvent(key="v1", event=elsewhere)),)
+    assert not result.new
+    assert not result.cancelled
+
+
+def test_two_guests_of_one_name_moving_apart_are_not_guessed():
+    ann = {"summary": "Reserved - Ann", "guest_name": "Ann"}
+    first = KnownEvent(key="v1", event=event(5, 9, "v1", **ann))
+    second = KnownEvent(key="v2", event=event(15, 19, "v2", **ann))
+    moved = [event(40, 43, "v3", **ann), event(50, 52, "v4", **ann)]
+    result = reconcile([first, second], moved, TODAY)
+    assert not result.moved
+    assert sorted(k.key for k in result.cancelled) == ["v1", "v2"]
+    assert sorted(k.key for k in result.new) == ["v3", "v4"]
+
+
 def test_another_guest_overlapping_is_not_the_same_stay():
     known = KnownEvent(
         key="v1", event=event(5, 9, "v1", summary="Reserved - Ann", guest_name="Ann")

@@ -296,7 +296,7 @@ def test_the_card_shows_what_the_last_fetches_found(
     (suspect,) = card.xpath(".//*[@data-testid='calendar-suspect']")
     assert suspect.get("class") == "warn"
     assert (
-        "the feed came back empty/much smaller; held until the next fetch confirms it"
+        "the feed came back empty or much smaller, so it is held and nothing was cancelled"
         in " ".join(suspect.text_content().split())
     )
     (problems,) = card.xpath(".//details")

@@ -67,6 +67,10 @@ from channel_manager.ports.repositories import UnitOfWorkFactory
 #: The channel key of calendar feeds (``Connection.channel``, ``/connect/ical``).
 ICAL_CHANNEL = "ical"
 
+#: How long a suspect snapshot (empty, or much smaller) is held at least: the same snapshot
+#: fetched again sooner does not confirm it. The container sets half the fetch interval.
+DEFAULT_SUSPECT_HOLD = timedelta(minutes=5)
+
 #: Rounds of looking for fresh keys that no stored reservation has (a cancelled one keeps its
 #: key for good); each round only ever adds suffixes, so two are almost always enough.
 _KEY_ROUNDS = 8
@@ -183,12 +187,14 @@ class IcalGateway:
         uow_factory: UnitOfWorkFactory,
         secrets: FeedSecrets,
         clock: Clock,
+        suspect_hold: timedelta = DEFAULT_SUSPECT_HOLD,
     ) -> None:
         self._connection = connection
         self._reader = reader
         self._uow_factory = uow_factory
         self._secrets = secrets
         self._clock = clock
+        self._suspect_hold = suspect_hold
 
     @property
     def hotel_code(self) -> str:
@@ -249,7 +255,7 @@ class IcalGateway:
         events = result.events
         reason = suspect_reason(context.baseline, events, today)
         fingerprint = snapshot_fingerprint(events)
-        if reason is not None and fingerprint != feed.suspect_fingerprint:
+        if reason is not None and not self._confirms(feed, fingerprint, now):
             await asyncio.to_thread(self._record_suspect, now, result, reason, fingerprint)
             return
         changes = await asyncio.to_thread(self._reconcile, context.baseline, events, today)
@@ -368,6 +374,17 @@ class IcalGateway:
                 blocks=blocks,
                 problems=problems,
             )
+        )
+
+    def _confirms(self, feed: CalendarFeed, fingerprint: str, now: datetime) -> bool:
+        """Whether this fetch confirms the held suspect snapshot: the same snapshot again, at
+        least the hold after it was first held. Two answers seconds apart (a "Sync now" right
+        after an empty answer) are not two looks at the calendar: a broken sender may well
+        give the same wrong answer twice."""
+        return (
+            fingerprint == feed.suspect_fingerprint
+            and feed.suspect_since is not None
+            and now - feed.suspect_since >= self._suspect_hold
         )
 
     def _record_suspect(

@@ -15,7 +15,12 @@ from datetime import timedelta
 
 import attrs
 
-from channel_manager.adapters.ical.gateway import ICAL_CHANNEL, FeedSecrets, IcalGateway
+from channel_manager.adapters.ical.gateway import (
+    DEFAULT_SUSPECT_HOLD,
+    ICAL_CHANNEL,
+    FeedSecrets,
+    IcalGateway,
+)
 from channel_manager.domain.ari import AriChangeSet, AriRequest
 from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory, PublishPolicy
@@ -60,11 +65,13 @@ class IcalGatewayFactory:
         uow_factory: UnitOfWorkFactory,
         secrets: FeedSecrets,
         clock: Clock,
+        suspect_hold: timedelta = DEFAULT_SUSPECT_HOLD,
     ) -> None:
         self._reader = reader
         self._uow_factory = uow_factory
         self._secrets = secrets
         self._clock = clock
+        self._suspect_hold = suspect_hold
 
     def for_connection(self, connection: Connection) -> IcalGateway:
         """The gateway of ``connection`` (closing it leaves the shared reader open)."""
@@ -74,6 +81,7 @@ class IcalGatewayFactory:
             uow_factory=self._uow_factory,
             secrets=self._secrets,
             clock=self._clock,
+            suspect_hold=self._suspect_hold,
         )
 
 
