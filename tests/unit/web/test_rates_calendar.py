@@ -339,3 +339,21 @@ def test_every_connection_mapping_the_unit_has_its_own_mark(
     states = dict(mark.rsplit(": ", 1) for mark in marks)
     assert set(states) == {HARBOUR, CANAL}
     assert sorted(states.values()) == ["delivered", "failed"]  # one of them refused it
+
+
+def test_an_overbooked_night_is_marked_and_links_to_the_alerts(
+    client: TestClient[Any], world: World, connected: str
+) -> None:
+    night = _today(world) + timedelta(days=9)
+    connection = world.container.queries().connection(world.organization_id, UUID(connected))
+    for n in range(5):  # the double room has 4 rooms
+        stay = booking(f"BK-{n}", hotel_code=HOTEL_CODE, room="DBL", arrival=night, nights=1)
+        world.container.intake().apply(connection, stay)
+
+    grid = _page(client, f"connection_id={connected}&start={night - timedelta(days=1)}")
+
+    [mark] = grid.cell("Double Room rooms left", night).xpath(".//*[@data-testid='overbooked']")
+    assert Grid.text(mark) == "5 booked: overbooked"
+    assert mark.get("href") == "/overbookings"
+    before = grid.cell("Double Room rooms left", night - timedelta(days=1))
+    assert not before.xpath(".//*[@data-testid='overbooked']")

@@ -83,6 +83,8 @@ class GridCell:
     left_to_sell: int | None = None
     rooms_to_sell: int | None = None
     booked: int | None = None
+    #: More rooms booked than the unit has (an overbooking: see /overbookings).
+    overbooked: bool = False
     min_stay: int | None = None
     max_stay: int | None = None
     closed_to_arrival: bool | None = None
@@ -141,6 +143,7 @@ def grid_rows(
                         left_to_sell=n.availability,
                         rooms_to_sell=n.rooms_to_sell,
                         booked=n.rooms_booked,
+                        overbooked=(n.rooms_booked or 0) > unit.count,
                         min_stay=n.min_stay,
                         max_stay=n.max_stay,
                         closed_to_arrival=n.closed_to_arrival,
