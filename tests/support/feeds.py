@@ -13,17 +13,15 @@ import attrs
 
 from channel_manager.adapters.ical.gateway import ICAL_CHANNEL
 from channel_manager.application.credentials import credential_ref
-from channel_manager.domain.connection import AuthMode, Connection, HotelClaim
+from channel_manager.application.feeds import add_feed_connection
+from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.feed import (
-    FEED_ROOM_CODE,
-    CalendarFeed,
     FeedEvent,
     FeedEventKind,
     FeedSecret,
     feed_hotel_code,
 )
 from channel_manager.domain.inventory import Unit
-from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 
@@ -63,46 +61,15 @@ def store_feed_connection(
         auth_mode=AuthMode.FEED_URL,
         created_at=now,
     ).activate(ref, now)
-    hotel = feed_hotel_code(connection_id)
     with uow_factory() as uow:
         save_secret(uow, ref, FeedSecret(url, token).to_bytes())
-        uow.connections.add(connection)
-        uow.calendar_feeds.add(
-            CalendarFeed(
-                connection_id=connection_id,
-                unit_id=unit.id,
-                name=name,
-                export_token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                created_at=now,
-            )
-        )
-        uow.hotel_claims.add(
-            HotelClaim(
-                channel=ICAL_CHANNEL,
-                external_property_id=hotel,
-                organization_id=organization_id,
-                connection_id=connection_id,
-                claimed_at=now,
-            )
-        )
-        mapping = PropertyMapping(
-            id=uuid.uuid4(),
-            connection_id=connection_id,
-            internal_property_id=unit.property_id,
-            external_property_id=hotel,
-            external_property_name=name,
-            created_at=now,
-        )
-        uow.property_mappings.add(mapping)
-        uow.unit_mappings.add(
-            UnitMapping(
-                id=uuid.uuid4(),
-                property_mapping_id=mapping.id,
-                internal_unit_id=unit.id,
-                external_room_type_id=FEED_ROOM_CODE,
-                external_room_type_name=unit.name,
-                created_at=now,
-            )
+        add_feed_connection(
+            uow,
+            connection,
+            unit,
+            name=name,
+            export_token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            new_id=uuid.uuid4,
         )
         uow.commit()
     return StoredFeed(connection, url, token)

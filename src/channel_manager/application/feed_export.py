@@ -97,18 +97,19 @@ def busy_nights(
     own = _own_rooms(uow, feed.connection_id, unit.id, first, last)
     others = {night: max(0, booked.get(night, 0) - own[night]) for night in nights}
     left_to_others = sellable_nights(uow, by_unit, {unit.id: others})[unit.id]
-    left = sellable_nights(uow, by_unit, {unit.id: booked})[unit.id]
     closed = {
         stored.night
         for stored in uow.calendar.window([unit.id], first, last)
         if stored.rate_plan_id is None and stored.values.stop_sell
     }
+    # What the others leave, the consumer's own stays take first: none left means busy,
+    # unless those own stays alone fill the unit (then it is only an echo).
     return [
         night
         for night in nights
         if night in closed
         or left_to_others[night] <= 0
-        or (left[night] <= 0 and own[night] < unit.count)
+        or left_to_others[night] <= own[night] < unit.count
     ]
 
 

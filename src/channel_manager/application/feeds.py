@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -40,6 +40,7 @@ from channel_manager.domain.feed import (
     FeedSecret,
     feed_hotel_code,
 )
+from channel_manager.domain.inventory import Unit
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.ports.clock import Clock, IdGenerator
 from channel_manager.ports.feed import FeedReader, FeedWriter
@@ -73,6 +74,62 @@ def mask_url(url: str) -> str:
 def token_hash(token: str) -> str:
     """The stored form of an export token: SHA-256 hex."""
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def add_feed_connection(
+    uow: UnitOfWork,
+    connection: Connection,
+    unit: Unit,
+    *,
+    name: str,
+    export_token_hash: str,
+    end_is_last_night: bool = False,
+    new_id: Callable[[], UUID],
+) -> CalendarFeed:
+    """Add what makes ``connection`` (its secret sealed already) the calendar feed of
+    ``unit``: the connection, its hotel claim, the mapping of its one "room" to the unit and
+    its calendar; the caller commits."""
+    now = connection.created_at
+    code = feed_hotel_code(connection.id)
+    uow.connections.add(connection)
+    uow.hotel_claims.add(
+        HotelClaim(
+            channel=connection.channel,
+            external_property_id=code,
+            organization_id=connection.organization_id,
+            connection_id=connection.id,
+            claimed_at=now,
+        )
+    )
+    mapping = PropertyMapping(
+        id=new_id(),
+        connection_id=connection.id,
+        internal_property_id=unit.property_id,
+        external_property_id=code,
+        external_property_name=name,
+        created_at=now,
+    )
+    uow.property_mappings.add(mapping)
+    uow.unit_mappings.add(
+        UnitMapping(
+            id=new_id(),
+            property_mapping_id=mapping.id,
+            internal_unit_id=unit.id,
+            external_room_type_id=FEED_ROOM_CODE,
+            external_room_type_name=unit.name,
+            created_at=now,
+        )
+    )
+    feed = CalendarFeed(
+        connection_id=connection.id,
+        unit_id=unit.id,
+        name=name,
+        export_token_hash=export_token_hash,
+        end_is_last_night=end_is_last_night,
+        created_at=now,
+    )
+    uow.calendar_feeds.add(feed)
+    return feed
 
 
 @attrs.frozen(kw_only=True)
@@ -175,49 +232,19 @@ class FeedService:
             auth_mode=AuthMode.FEED_URL,
             created_at=now,
         ).activate(ref, now)
-        code = feed_hotel_code(connection_id)
         with self._uow_factory() as uow:
             unit = owned_unit(uow, organization_id, unit_id)
             prop = uow.properties.get(unit.property_id)
             self._credentials.put(uow, ref, FeedSecret(url, token).to_bytes())
-            uow.connections.add(connection)
-            uow.hotel_claims.add(
-                HotelClaim(
-                    channel=channel,
-                    external_property_id=code,
-                    organization_id=organization_id,
-                    connection_id=connection_id,
-                    claimed_at=now,
-                )
-            )
-            mapping = PropertyMapping(
-                id=self._ids.new_id(),
-                connection_id=connection_id,
-                internal_property_id=prop.id,
-                external_property_id=code,
-                external_property_name=name,
-                created_at=now,
-            )
-            uow.property_mappings.add(mapping)
-            uow.unit_mappings.add(
-                UnitMapping(
-                    id=self._ids.new_id(),
-                    property_mapping_id=mapping.id,
-                    internal_unit_id=unit.id,
-                    external_room_type_id=FEED_ROOM_CODE,
-                    external_room_type_name=unit.name,
-                    created_at=now,
-                )
-            )
-            feed = CalendarFeed(
-                connection_id=connection_id,
-                unit_id=unit.id,
+            feed = add_feed_connection(
+                uow,
+                connection,
+                unit,
                 name=name,
                 export_token_hash=token_hash(token),
                 end_is_last_night=end_is_last_night,
-                created_at=now,
+                new_id=self._ids.new_id,
             )
-            uow.calendar_feeds.add(feed)
             uow.commit()
         logger.info(
             "calendar connection %s active (%s, unit %s, from %s)",

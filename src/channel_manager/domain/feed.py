@@ -152,6 +152,14 @@ class CalendarFeed:
     suspect_fingerprint: str | None = None
     created_at: datetime
 
+    def fetched(self, now: datetime) -> CalendarFeed:
+        """This feed after a fetch that got an answer at ``now``."""
+        return attrs.evolve(self, last_fetch_at=now, last_success_at=now, last_error=None)
+
+    def trusted(self) -> CalendarFeed:
+        """This feed with no snapshot held as suspect (any more)."""
+        return attrs.evolve(self, suspect_since=None, suspect_reason=None, suspect_fingerprint=None)
+
 
 #: What our export's UIDs are made of (``20270301-<uuid>@channel-manager``): plain ASCII, so
 #: no writer's escaping (icalendar turns a backslash before N into a line break) can alter one.

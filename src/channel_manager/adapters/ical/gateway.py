@@ -366,13 +366,7 @@ class IcalGateway:
         stays, blocks, problems = _counts(snapshot)
         self._update_feed(
             lambda feed, _uow: attrs.evolve(
-                feed,
-                last_fetch_at=now,
-                last_success_at=now,
-                last_error=None,
-                stays=stays,
-                blocks=blocks,
-                problems=problems,
+                feed.fetched(now), stays=stays, blocks=blocks, problems=problems
             )
         )
 
@@ -395,10 +389,7 @@ class IcalGateway:
         # those (not the held snapshot's, an empty one say) beside the suspect warning.
         self._update_feed(
             lambda feed, _uow: attrs.evolve(
-                feed,
-                last_fetch_at=now,
-                last_success_at=now,
-                last_error=None,
+                feed.fetched(now),
                 problems=problems,
                 suspect_since=feed.suspect_since or now,
                 suspect_reason=reason,
@@ -425,14 +416,7 @@ class IcalGateway:
                         feed.connection_id, [known.key for known in changes.forgotten]
                     )
             updated = attrs.evolve(
-                feed,
-                validators=validators or feed.validators,
-                last_fetch_at=now,
-                last_success_at=now,
-                last_error=None,
-                suspect_since=None,
-                suspect_reason=None,
-                suspect_fingerprint=None,
+                feed.fetched(now).trusted(), validators=validators or feed.validators
             )
             if counts is not None:
                 stays, blocks, problems = counts
@@ -460,13 +444,7 @@ class IcalGateway:
             if complete is not None:
                 # Every difference of that snapshot is applied: the next fetch may be a 304,
                 # and a suspect snapshot it was is confirmed.
-                feed = attrs.evolve(
-                    feed,
-                    validators=complete,
-                    suspect_since=None,
-                    suspect_reason=None,
-                    suspect_fingerprint=None,
-                )
+                feed = attrs.evolve(feed.trusted(), validators=complete)
                 uow.calendar_feeds.update(feed)
             uow.commit()
 
