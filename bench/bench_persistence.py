@@ -77,7 +77,6 @@ def _message(connection: Connection, n: int) -> OutboundMessage:
         hotel_code="H1",
         kind=OutboundKind.AVAILABILITY,
         payload=payload,
-        idempotency_key=f"k{n}",
         ordering_key=f"H{n}",
         next_attempt_at=NOW,
         created_at=NOW + timedelta(microseconds=n),
