@@ -18,6 +18,7 @@ from channel_manager.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
     create_database_engine,
 )
+from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.ari_requests import AvailRange, AvailRequest
 from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.inventory import Organization, Property, Unit
@@ -86,7 +87,7 @@ def _message(connection: Connection, n: int) -> OutboundMessage:
 def run(label: str, url: str, reservations: int, messages: int) -> None:
     """Measure and print both figures for one database."""
     engine = create_database_engine(url)
-    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    factory = SqlAlchemyUnitOfWorkFactory(engine, clock=SystemClock())
     organization = Organization(uuid4(), "bench")
     connection = Connection(
         id=uuid4(),

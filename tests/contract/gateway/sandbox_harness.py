@@ -66,6 +66,7 @@ class SandboxHarness(WholeGateway):
             BookingEndpoints.single_host(server.base_url),
             timeout=httpx.Timeout(CLIENT_TIMEOUT),
             sink=self.sink,
+            clock=shifted_now,
         )
         self.tokens = MachineAccountTokens(
             self.http, CLIENT_ID, Secret(CLIENT_SECRET), clock=shifted_now

@@ -12,7 +12,6 @@ from typing import Any, Protocol
 import attrs
 
 from channel_manager.adapters.booking.errors import AuthorizationFailedError
-from channel_manager.adapters.system import utc_now
 
 #: Refresh this long before the access token expires.
 DEFAULT_REFRESH_MARGIN = timedelta(minutes=2)
@@ -156,7 +155,7 @@ class OAuth2BearerCredentials:
         refresher: TokenRefresher,
         *,
         on_rotated: TokensRotated = _keep_nothing,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime],
         credential_ref: str | None = None,
         lease: RefreshLease | None = None,
         lease_poll: float = DEFAULT_LEASE_POLL,

@@ -35,7 +35,6 @@ from channel_manager.adapters.booking.ota.responses import (
     decode_res_acknowledgement,
     encode_res_acknowledgement,
 )
-from channel_manager.adapters.system import utc_now
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.errors import PermanentChannelError
 
@@ -135,7 +134,7 @@ class ReservationQueues:
         hotel_codes: frozenset[str] | None = None,
         ack_attempts: int = DEFAULT_ACK_ATTEMPTS,
         ack_backoff: float = DEFAULT_ACK_BACKOFF,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime],
         page_size: int = DEFAULT_QUEUE_LIMIT,
     ) -> None:
         self._api = api
