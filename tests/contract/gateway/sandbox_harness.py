@@ -78,7 +78,7 @@ class SandboxHarness(WholeGateway):
             connection_id=uuid.uuid4(),
             **({} if queue_limit is None else {"queue_limit": queue_limit}),
             ack_attempts=ack_attempts,
-            ack_backoff=0.01,
+            clock=shifted_now,
         )
 
     async def aclose(self) -> None:
