@@ -133,7 +133,7 @@ def serve(  # noqa: PLR0917 -- one parameter per command-line option
                 header_timeout,
                 body_timeout,
                 max_per_address=max_per_address,
-                exempt=settings.trusted_proxies,
+                exempt=settings.http.trusted_proxies,
             ),
             limit_concurrency=limit_concurrency,
             h11_max_incomplete_event_size=MAX_HEAD_BYTES,
