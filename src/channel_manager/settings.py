@@ -83,14 +83,6 @@ class InvalidValueError(ValueError):
 # --- parsers: a variable's stripped, non-empty text -> its value, or InvalidValueError ---------
 
 
-def _text(value: str) -> str:
-    return value
-
-
-def _secret(value: str) -> Secret:
-    return Secret(value)
-
-
 def _url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -324,11 +316,11 @@ class BookingSettings:
         "CM_BOOKING_AUTH_URL", _url, "https://admin.booking.com", "OAuth and Extranet pages"
     )
     client_id: str | None = setting(
-        "CM_BOOKING_CLIENT_ID", _text, None, "machine account (and OAuth client) id"
+        "CM_BOOKING_CLIENT_ID", str, None, "machine account (and OAuth client) id"
     )
     client_secret: Secret | None = setting(
         "CM_BOOKING_CLIENT_SECRET",
-        _secret,
+        Secret,
         None,
         "machine account (and OAuth client) secret",
         secret=True,
@@ -341,12 +333,11 @@ class BookingSettings:
     )
     provider_id: str | None = setting(
         "CM_BOOKING_PROVIDER_ID",
-        _text,
+        str,
         None,
         "our provider id in the Connections API",
         shown="`channel-manager`",
     )
-    #: Reservations asked for per queue GET (Booking.com's ``limit``; the bound is unconfirmed).
     queue_limit: int = setting(
         "CM_BOOKING_QUEUE_LIMIT",
         _positive_int,
@@ -376,7 +367,7 @@ class PushSettings:
 
     username: str | None = setting(
         "CM_PUSH_USERNAME",
-        _text,
+        str,
         None,
         "HTTP Basic user of the push endpoint; with the password, or neither",
         shown="(push disabled)",
@@ -418,8 +409,6 @@ class HttpSettings:
     max_body_bytes: int = setting(
         "CM_MAX_BODY_BYTES", _byte_size, 5 * 1024**2, "largest request body accepted"
     )
-    #: Failed credentials (sign-in, API key, push Basic) per client address and per credential
-    #: before further attempts are refused with 429 (``limits`` notation).
     auth_failure_limit: str = setting(
         "CM_AUTH_FAILURE_LIMIT",
         _rate_limit,
@@ -433,15 +422,12 @@ class HttpSettings:
 class IcalSettings:
     """iCal calendar feeds (Airbnb, Vrbo) and how they are fetched (``settings.ical``)."""
 
-    #: How often a calendar feed is fetched: its own cadence, far slower than a queue.
     interval: timedelta = setting(
         "CM_ICAL_INTERVAL",
         _duration,
         timedelta(minutes=10),
         "how often each calendar feed is fetched, spread by up to 10%",
     )
-    #: Networks a feed URL may reach although they are not public (loopback, private,
-    #: link-local are refused otherwise); the sandbox and tests list theirs.
     allowed_networks: tuple[IpNetwork, ...] = setting(
         "CM_FETCH_ALLOWED_NETWORKS",
         _networks,
@@ -491,7 +477,6 @@ class Settings:
     ical: IcalSettings = group(IcalSettings)
     worker: WorkerSettings = group(WorkerSettings)
     log_level: str = setting("CM_LOG_LEVEL", _log_level, "INFO", "DEBUG, INFO, WARNING or ERROR")
-    #: Shifts the service's clock (tests and demos only: run on another day; zero in production).
     clock_offset: timedelta = setting(
         "CM_CLOCK_OFFSET",
         _offset,
@@ -607,7 +592,7 @@ def show_default(variable: Variable, default: Any) -> str:
         return ""
     if isinstance(default, timedelta):
         return f"`{_show_duration(default)}`"
-    if isinstance(default, int) and default % 1024**2 == 0:
+    if isinstance(default, int) and default >= 1024**2 and default % 1024**2 == 0:
         return f"`{default // 1024**2}MiB`"
     return f"`{default}`"
 
