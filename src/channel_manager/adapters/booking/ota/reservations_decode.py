@@ -45,7 +45,7 @@ from channel_manager.adapters.booking.ota.reservations import (
     Total,
 )
 from channel_manager.adapters.booking.ota.xmlread import (
-    ChildIndex,
+    all_tagged,
     amount_attr,
     attr,
     bool_attr,
@@ -55,6 +55,8 @@ from channel_manager.adapters.booking.ota.xmlread import (
     datetime_attr,
     every,
     first,
+    first_tagged,
+    firsts,
     index_children,
     int_attr,
     missing,
@@ -119,13 +121,13 @@ _LEAF_TOTALS: dict[tuple[tuple[str | bytes, str | bytes], ...], Total | None] = 
 
 
 def _read_total(element: etree._Element) -> Total | None:
-    taxes_element = child(element, "Taxes")
+    taxes_element = first_tagged(element, _TAXES)
     taxes = amount_attr(taxes_element, "Amount")
     if taxes is None:
         # No total on Taxes: add up the individual Tax amounts, if there are any.
         tax_amounts = [
             amount
-            for tax in children(taxes_element, "Tax")
+            for tax in all_tagged(taxes_element, _TAX)
             if (amount := amount_attr(tax, "Amount")) is not None
         ]
         taxes = sum(tax_amounts, Decimal(0)) if tax_amounts else None
@@ -139,7 +141,7 @@ def _read_total(element: etree._Element) -> Total | None:
 
 
 def _commission(element: etree._Element | None) -> Amount | None:
-    payable = child(element, "CommissionPayableAmount")
+    payable = first_tagged(element, _COMMISSION_PAYABLE)
     value = amount_attr(payable, "Amount")
     if value is None:
         return None
@@ -167,8 +169,21 @@ def _dated(element: etree._Element) -> tuple[date | None, date | None, bool]:
         get("ExpireDate"),
         get("ExpireDateExclusiveInd"),
     )
-    if effective is expire is exclusive is None:
-        return _UNDATED  # most Rate elements: dated by their RoomRate
+    if expire is None and exclusive is None:
+        if effective is None:
+            return _UNDATED  # most Rate elements: dated by their RoomRate
+        # Booking.com: a RoomRate per night, dated by EffectiveDate alone. A message repeats
+        # the same few nights: a bounded cache by the written value (errors are not cached).
+        try:
+            return _ONE_NIGHT[effective]
+        except KeyError:
+            pass
+        dated = (date_attr(element, "EffectiveDate"), None, False)
+        if len(effective) <= _CACHED_DATE_LENGTH:
+            if len(_ONE_NIGHT) >= _CACHED_DATES:
+                _ONE_NIGHT.clear()
+            _ONE_NIGHT[effective] = dated
+        return dated
     return (
         None if effective is None else date_attr(element, "EffectiveDate"),
         None if expire is None else date_attr(element, "ExpireDate"),
@@ -176,36 +191,118 @@ def _dated(element: etree._Element) -> tuple[date | None, date | None, bool]:
     )
 
 
-_RATES, _RATE, _TOTAL, _BASE = ota("Rates"), ota("Rate"), ota("Total"), ota("Base")
-_ADDITIONAL_GUESTS, _ADDITIONAL_GUEST = ota("AdditionalGuestAmounts"), ota("AdditionalGuestAmount")
-_AMOUNT = ota("Amount")
+_CACHED_DATES = 4096
+_CACHED_DATE_LENGTH = 40
+_ONE_NIGHT: dict[str, tuple[date | None, date | None, bool]] = {}
+
+(
+    _ROOM_STAYS,
+    _ROOM_STAY,
+    _TIME_SPAN,
+    _ROOM_RATES,
+    _ROOM_RATE,
+    _RATES,
+    _RATE,
+    _TOTAL,
+    _BASE,
+    _TAXES,
+    _TAX,
+    _FEES,
+    _FEE,
+    _ADDITIONAL_GUESTS,
+    _ADDITIONAL_GUEST,
+    _AMOUNT,
+    _ROOM_TYPES,
+    _ROOM_TYPE,
+    _ROOM_DESCRIPTION,
+    _MEAL_PLAN,
+    _RATE_PLANS,
+    _RATE_PLAN,
+    _MEALS_INCLUDED,
+    _RATE_PLAN_DESCRIPTION,
+    _COMMISSION,
+    _COMMISSION_PAYABLE,
+    _GUEST_COUNTS,
+    _GUEST_COUNT,
+    _BASIC_PROPERTY_INFO,
+    _RES_GUEST_RPHS,
+    _RES_GUEST_RPH,
+    _COMMENTS,
+    _COMMENT,
+    _SPECIAL_REQUESTS,
+    _SPECIAL_REQUEST,
+    _SERVICE_RPHS,
+    _SERVICE_RPH,
+    _GUARANTEE,
+    _PAYMENT_CARD,
+    _RES_GLOBAL_INFO,
+    _RES_GUESTS,
+    _RES_GUEST,
+    _UNIQUE_ID,
+    _SERVICES,
+    _TOTAL_COMMISSIONS,
+) = (
+    ota(name)
+    for name in (
+        "RoomStays",
+        "RoomStay",
+        "TimeSpan",
+        "RoomRates",
+        "RoomRate",
+        "Rates",
+        "Rate",
+        "Total",
+        "Base",
+        "Taxes",
+        "Tax",
+        "Fees",
+        "Fee",
+        "AdditionalGuestAmounts",
+        "AdditionalGuestAmount",
+        "Amount",
+        "RoomTypes",
+        "RoomType",
+        "RoomDescription",
+        "MealPlan",
+        "RatePlans",
+        "RatePlan",
+        "MealsIncluded",
+        "RatePlanDescription",
+        "Commission",
+        "CommissionPayableAmount",
+        "GuestCounts",
+        "GuestCount",
+        "BasicPropertyInfo",
+        "ResGuestRPHs",
+        "ResGuestRPH",
+        "Comments",
+        "Comment",
+        "SpecialRequests",
+        "SpecialRequest",
+        "ServiceRPHs",
+        "ServiceRPH",
+        "Guarantee",
+        "PaymentCard",
+        "ResGlobalInfo",
+        "ResGuests",
+        "ResGuest",
+        "UniqueID",
+        "Services",
+        "TotalCommissions",
+    )
+)
 
 
-def _child_tagged(element: etree._Element, tag: str) -> etree._Element | None:
-    """``child(element, name)`` for the per-night loop, with the tag already qualified."""
-    for node in element:
-        if node.tag == tag:
-            return node
-    return None
-
-
-def _rates(room_rate: etree._Element) -> list[etree._Element]:
-    """``children(room_rate, "Rates", "Rate")`` for the per-night loop."""
-    rates = _child_tagged(room_rate, _RATES)
-    return [] if rates is None else [node for node in rates if node.tag == _RATE]
-
-
-def _additional(rate: etree._Element) -> Total | None:
+def _additional(container: etree._Element | None) -> Total | None:
     """``AdditionalGuestAmounts/AdditionalGuestAmount/Amount`` of a rate, added up (extra
     adults, children, infants: per night, like ``Base``)."""
-    container = _child_tagged(rate, _ADDITIONAL_GUESTS)
     if container is None:
         return None
     amounts = [
         total
         for extra in container
         if extra.tag == _ADDITIONAL_GUEST
-        and (total := _total(_child_tagged(extra, _AMOUNT))) is not None
+        and (total := _total(first_tagged(extra, _AMOUNT))) is not None
     ]
     if not amounts:
         return None
@@ -279,7 +376,9 @@ def _per_night_base(rate: etree._Element) -> bool:
 
 
 def _nightly_rates(
-    room_rates: list[etree._Element], span: tuple[date, date] | None
+    room_rates: list[etree._Element],
+    span: tuple[date, date] | None,
+    fees: list[etree._Element],
 ) -> tuple[NightlyRate, ...]:
     """One ``NightlyRate`` per night a rate prices, in night order (nights outside the stay
     and nights priced twice included: the mapping flags them, the decoder keeps them).
@@ -288,12 +387,35 @@ def _nightly_rates(
     plus additional guests. A rate over several nights carries the whole span in ``Total``:
     the nights get ``Base`` (plus additional guests) each when it is per night, else the
     ``Total`` spread so they add up to it exactly.
+
+    Each rate's children are read in one pass; its ``Fees`` go to ``fees`` (read after the
+    prices, see :func:`_fees`), every rate's, priced or not.
     """
     rates: list[NightlyRate] = []
     for room_rate in room_rates:
         outer = _dated(room_rate)
-        code = attr(room_rate, "RatePlanCode")
-        for rate in _rates(room_rate):
+        code = (room_rate.get("RatePlanCode") or "").strip() or None  # attr(), inlined
+        for container in room_rate:  # the first Rates
+            if container.tag == _RATES:
+                break
+        else:
+            continue
+        for rate in container:
+            if rate.tag != _RATE:
+                continue
+            total_element = base_element = extra_element = fee_element = None
+            for part in rate:  # the first Total, Base, AdditionalGuestAmounts and Fees
+                tag = part.tag
+                if tag == _TOTAL:
+                    total_element = total_element if total_element is not None else part
+                elif tag == _BASE:
+                    base_element = base_element if base_element is not None else part
+                elif tag == _ADDITIONAL_GUESTS:
+                    extra_element = extra_element if extra_element is not None else part
+                elif tag == _FEES:
+                    fee_element = fee_element if fee_element is not None else part
+            if fee_element is not None:
+                fees.append(fee_element)
             start, end, inclusive = _dated(rate)
             if start is None:
                 start, end, inclusive = outer
@@ -301,10 +423,10 @@ def _nightly_rates(
                 start, end, inclusive = span[0], span[1], False
             if start is None:
                 continue  # an undated rate tells us nothing per night
-            total = _total(_child_tagged(rate, _TOTAL))
-            base = _total(_child_tagged(rate, _BASE))
+            total = _total(total_element)
+            base = _total(base_element)
             if end is None or end <= start:  # one night (Booking.com: a RoomRate per night)
-                price = total or (None if base is None else _plus(base, _additional(rate)))
+                price = total or (None if base is None else _plus(base, _additional(extra_element)))
                 if price is not None:
                     rates.append(NightlyRate(night=start, price=price, rate_plan_code=code))
                 continue
@@ -312,7 +434,7 @@ def _nightly_rates(
             if total is not None and rate.get("ChargeType") in _DAILY_CHARGE:
                 prices = [total] * len(nights)  # a Total stated per day (CHG 1, "Daily")
             elif base is not None and (_per_night_base(rate) or total is None):
-                nightly = _plus(base, _additional(rate))
+                nightly = _plus(base, _additional(extra_element))
                 prices = [nightly] * len(nights)
             elif total is not None:
                 prices = _spread_total(total, len(nights))
@@ -328,35 +450,41 @@ def _nightly_rates(
 _NIGHT = attrgetter("night")
 
 
-def _comments(found: ChildIndex) -> tuple[str, ...]:
-    return tuple(
-        value for el in children(first(found, "Comments"), "Comment") if (value := text(el))
-    )
+def _texts(container: etree._Element | None, tag: str) -> tuple[str, ...]:
+    """The texts of ``container``'s ``tag`` children that have one (``Comments/Comment``)."""
+    return tuple(value for el in all_tagged(container, tag) if (value := text(el)))
 
 
-def _special_requests(found: ChildIndex) -> tuple[SpecialRequest, ...]:
+def _special_requests(container: etree._Element | None) -> tuple[SpecialRequest, ...]:
     return tuple(
         SpecialRequest(text=value, name=attr(element, "Name"))
-        for element in children(first(found, "SpecialRequests"), "SpecialRequest")
+        for element in all_tagged(container, _SPECIAL_REQUEST)
         if (value := text(element))
     )
+
+
+def _rphs(container: etree._Element | None, tag: str) -> tuple[str, ...]:
+    """The ``RPH`` attributes of ``container``'s ``tag`` children that have one."""
+    return tuple(rph for item in all_tagged(container, tag) if (rph := attr(item, "RPH")))
 
 
 def _guest_rphs(element: etree._Element | None) -> tuple[str, ...]:
     """Booking.com writes ``ResGuestRPH[@RPH]`` children; the 2015B schema a list of numbers."""
     if element is None:
         return ()
-    nested = [rph for item in children(element, "ResGuestRPH") if (rph := attr(item, "RPH"))]
-    return tuple(nested) if nested else tuple((element.text or "").split())
+    return _rphs(element, _RES_GUEST_RPH) or tuple((element.text or "").split())
 
 
-def _room_stay(stay: etree._Element) -> OtaRoomStay:
-    found = index_children(stay)
-    time_span = first(found, "TimeSpan")
+def _room_stay(stay: etree._Element) -> tuple[OtaRoomStay, etree._Element | None]:
+    """The room stay and its ``Guarantee`` (for :func:`_card`), from one pass over its
+    children."""
+    found = firsts(stay)
+    time_span = found.get(_TIME_SPAN)
     span_start, span_end = date_attr(time_span, "Start"), date_attr(time_span, "End")
     span = (span_start, span_end) if span_start and span_end else None
-    room_rates = children(first(found, "RoomRates"), "RoomRate")
-    nightly = _nightly_rates(room_rates, span)
+    room_rates = all_tagged(found.get(_ROOM_RATES), _ROOM_RATE)
+    fee_holders: list[etree._Element] = []
+    nightly = _nightly_rates(room_rates, span, fee_holders)
     if span is None and nightly:
         # Nights left without a price in between are flagged when mapped, not refused.
         span = (nightly[0].night, nightly[-1].night + timedelta(days=1))
@@ -369,17 +497,22 @@ def _room_stay(stay: etree._Element) -> OtaRoomStay:
             OtaErrorCode.INVALID_VALUE,
             f"a RoomStay from {span[0]} to {span[1]} is longer than {_MAX_NIGHTS} nights",
         )
-    room_type = child(first(found, "RoomTypes"), "RoomType")
-    rate_plan = child(first(found, "RatePlans"), "RatePlan")
+    room_type = first_tagged(found.get(_ROOM_TYPES), _ROOM_TYPE)
+    description = first_tagged(room_type, _ROOM_DESCRIPTION)
+    rate_plan = first_tagged(found.get(_RATE_PLANS), _RATE_PLAN)
+    in_rate_plan = firsts(rate_plan)
     first_room_rate = room_rates[0] if room_rates else None
-    return OtaRoomStay(
+    total = found.get(_TOTAL)
+    if (total_fees := first_tagged(total, _FEES)) is not None:
+        fee_holders.append(total_fees)
+    stay_read = OtaRoomStay(
         arrival=span[0],
         departure=span[1],
         index_number=attr(stay, "IndexNumber"),
         room_type_code=attr(room_type, "RoomTypeCode") or attr(first_room_rate, "RoomTypeCode"),
-        room_name=attr(child(room_type, "RoomDescription"), "Name"),
+        room_name=attr(description, "Name"),
         rate_plan_code=attr(rate_plan, "RatePlanCode") or attr(first_room_rate, "RatePlanCode"),
-        meal_plan=_meal_plan(room_type, rate_plan),
+        meal_plan=_meal_plan(description, rate_plan, in_rate_plan),
         nightly_rates=nightly,
         guest_counts=tuple(
             GuestCount(
@@ -387,35 +520,30 @@ def _room_stay(stay: etree._Element) -> OtaRoomStay:
                 age_qualifying_code=attr(element, "AgeQualifyingCode"),
                 age=int_attr(element, "Age"),
             )
-            for element in children(first(found, "GuestCounts"), "GuestCount")
+            for element in all_tagged(found.get(_GUEST_COUNTS), _GUEST_COUNT)
         ),
-        total=_total(first(found, "Total")),
-        commission=_commission(child(rate_plan, "Commission")),
-        hotel_code=attr(first(found, "BasicPropertyInfo"), "HotelCode"),
-        guest_rphs=_guest_rphs(first(found, "ResGuestRPHs")),
-        comments=_comments(found),
-        special_requests=_special_requests(found),
-        service_rphs=tuple(
-            rph
-            for item in children(first(found, "ServiceRPHs"), "ServiceRPH")
-            if (rph := attr(item, "RPH"))
-        ),
-        fees=_fees(room_rates, first(found, "Total")),
+        total=_total(total),
+        commission=_commission(in_rate_plan.get(_COMMISSION)),
+        hotel_code=attr(found.get(_BASIC_PROPERTY_INFO), "HotelCode"),
+        guest_rphs=_guest_rphs(found.get(_RES_GUEST_RPHS)),
+        comments=_texts(found.get(_COMMENTS), _COMMENT),
+        special_requests=_special_requests(found.get(_SPECIAL_REQUESTS)),
+        service_rphs=_rphs(found.get(_SERVICE_RPHS), _SERVICE_RPH),
+        fees=_fees(fee_holders),
         promotion_code=attr(rate_plan, "PromotionCode")
         or next((code for r in room_rates if (code := attr(r, "PromotionCode"))), None),
     )
+    return stay_read, found.get(_GUARANTEE)
 
 
-def _fees(room_rates: list[etree._Element], total: etree._Element | None) -> Decimal | None:
-    """The stay's fees, kept apart from its price: ``Fees/Fee/@Amount`` of its rates (the
-    2015B ``Rate/Fees``) and of its ``Total``, added up; ``None`` when it names none."""
-    holders = [rate for room_rate in room_rates for rate in _rates(room_rate)]
-    if total is not None:
-        holders.append(total)
+def _fees(containers: list[etree._Element]) -> Decimal | None:
+    """The stay's fees, kept apart from its price: ``Fee/@Amount`` of the ``Fees`` of its
+    rates (the 2015B ``Rate/Fees``) and of its ``Total``, added up; ``None`` when it names
+    none."""
     amounts = [
         amount
-        for holder in holders
-        for fee in children(holder, "Fees", "Fee")
+        for container in containers
+        for fee in all_tagged(container, _FEE)
         if (amount := amount_attr(fee, "Amount")) is not None
     ]
     return sum(amounts, Decimal(0)) if amounts else None
@@ -436,14 +564,18 @@ _MEAL_WORDS = re.compile(
 )
 
 
-def _meal_plan(room_type: etree._Element | None, rate_plan: etree._Element | None) -> str | None:
+def _meal_plan(
+    description: etree._Element | None,
+    rate_plan: etree._Element | None,
+    in_rate_plan: dict[object, etree._Element],
+) -> str | None:
     """The meal plan: Booking.com's ``RoomDescription/MealPlan`` text, the ``MealsIncluded``
     MPT codes or its breakfast/lunch/dinner flags, else a rate plan description that names
-    meals."""
-    written = text(child(room_type, "RoomDescription", "MealPlan"))
+    meals (``in_rate_plan``: the rate plan's children, see :func:`firsts`)."""
+    written = text(first_tagged(description, _MEAL_PLAN))
     if written:
         return written
-    meals = child(rate_plan, "MealsIncluded")
+    meals = in_rate_plan.get(_MEALS_INCLUDED)
     if meals is not None:
         codes = attr(meals, "MealPlanCodes")
         if codes:
@@ -451,17 +583,19 @@ def _meal_plan(room_type: etree._Element | None, rate_plan: etree._Element | Non
         flags = tuple(bool_attr(meals, name) is True for name in ("Breakfast", "Lunch", "Dinner"))
         if flags in _MEALS_TO_MPT:
             return _MEALS_TO_MPT[flags]
-    description = text(child(rate_plan, "RatePlanDescription")) or attr(rate_plan, "RatePlanName")
-    if description and _MEAL_WORDS.search(description):
-        return description
+    plan_description = text(in_rate_plan.get(_RATE_PLAN_DESCRIPTION)) or attr(
+        rate_plan, "RatePlanName"
+    )
+    if plan_description and _MEAL_WORDS.search(plan_description):
+        return plan_description
     return None
 
 
-def _services(found: ChildIndex) -> tuple[OtaService, ...]:
+def _services(container: etree._Element | None) -> tuple[OtaService, ...]:
     """``Services/Service``: code, name, quantity and price (``Price/Total`` or ``Total``,
     several ``Price`` elements added up)."""
     services: list[OtaService] = []
-    for element in children(first(found, "Services"), "Service"):
+    for element in children(container, "Service"):
         prices = [
             total
             for price in children(element, "Price")
@@ -529,13 +663,11 @@ def _profile_customer(parent: etree._Element | None) -> Customer | None:
     return _customer(child(parent, "Profiles", "ProfileInfo", "Profile", "Customer"))
 
 
-def _card(reservation: etree._Element) -> CardSummary | None:
-    guarantees = [child(reservation, "ResGlobalInfo", "Guarantee")]
-    guarantees += [
-        child(stay, "Guarantee") for stay in children(reservation, "RoomStays", "RoomStay")
-    ]
+def _card(guarantees: list[etree._Element | None]) -> CardSummary | None:
+    """The first ``PaymentCard`` under the reservation's ``Guarantee`` or, in order, its room
+    stays'."""
     for guarantee in guarantees:
-        card = None if guarantee is None else next(guarantee.iter(ota("PaymentCard")), None)
+        card = None if guarantee is None else next(guarantee.iter(_PAYMENT_CARD), None)
         if card is None:
             continue
         number_element = child(card, "CardNumber")  # 2015B form: element, plain or masked
@@ -557,17 +689,19 @@ def _card(reservation: etree._Element) -> CardSummary | None:
 def _reservation(
     element: etree._Element, kind: ResMessageKind, root_status: str | None
 ) -> OtaReservation:
-    found = index_children(element)
-    stays = tuple(_room_stay(stay) for stay in children(first(found, "RoomStays"), "RoomStay"))
-    global_info = first(found, "ResGlobalInfo")
-    in_global_info = index_children(global_info)
+    found = firsts(element)
+    read = [_room_stay(stay) for stay in all_tagged(found.get(_ROOM_STAYS), _ROOM_STAY)]
+    stays = tuple(stay for stay, _ in read)
+    global_info = found.get(_RES_GLOBAL_INFO)
+    in_global_info = firsts(global_info)
     hotel_code = next((stay.hotel_code for stay in stays if stay.hotel_code), None)
-    res_guests = children(first(found, "ResGuests"), "ResGuest")
+    res_guests = all_tagged(found.get(_RES_GUESTS), _RES_GUEST)
+    unique_id = found.get(_UNIQUE_ID)
     return OtaReservation(
         status=_status(attr(element, "ResStatus") or root_status, kind, bool(stays)),
         ids=read_reservation_ids(global_info),
-        unique_id=attr(first(found, "UniqueID"), "ID"),
-        unique_id_type=attr(first(found, "UniqueID"), "Type"),
+        unique_id=attr(unique_id, "ID"),
+        unique_id_type=attr(unique_id, "Type"),
         create_datetime=datetime_attr(element, "CreateDateTime"),
         last_modify_datetime=datetime_attr(element, "LastModifyDateTime"),
         room_stays=stays,
@@ -580,15 +714,15 @@ def _reservation(
             for guest in res_guests
             if (customer := _profile_customer(guest)) is not None
         ),
-        services=_services(found),
+        services=_services(found.get(_SERVICES)),
         arrival_time=next((t for g in res_guests if (t := attr(g, "ArrivalTime"))), None),
         booker=_profile_customer(global_info),
-        total=_total(first(in_global_info, "Total")),
-        total_commission=_commission(first(in_global_info, "TotalCommissions")),
-        comments=_comments(in_global_info),
-        special_requests=_special_requests(in_global_info),
-        payment_card=_card(element),
-        hotel_code=hotel_code or attr(first(in_global_info, "BasicPropertyInfo"), "HotelCode"),
+        total=_total(in_global_info.get(_TOTAL)),
+        total_commission=_commission(in_global_info.get(_TOTAL_COMMISSIONS)),
+        comments=_texts(in_global_info.get(_COMMENTS), _COMMENT),
+        special_requests=_special_requests(in_global_info.get(_SPECIAL_REQUESTS)),
+        payment_card=_card([in_global_info.get(_GUARANTEE), *(guarantee for _, guarantee in read)]),
+        hotel_code=hotel_code or attr(in_global_info.get(_BASIC_PROPERTY_INFO), "HotelCode"),
     )
 
 

@@ -92,6 +92,33 @@ def every(found: ChildIndex, name: str) -> list[etree._Element]:
     return found.get(_tag(name), [])
 
 
+def firsts(element: etree._Element | None) -> dict[object, etree._Element]:
+    """The first child of each Clark tag, in one pass over ``element``'s children: for an
+    element asked for several children (a ``RoomStay`` is asked for a dozen)."""
+    found: dict[object, etree._Element] = {}
+    if element is not None:
+        for node in element:
+            found.setdefault(node.tag, node)
+    return found
+
+
+def first_tagged(element: etree._Element | None, tag: str) -> etree._Element | None:
+    """The first child with Clark tag ``tag``, or ``None`` (:func:`child` for one step, the
+    tag already qualified)."""
+    if element is not None:
+        for node in element:
+            if node.tag == tag:
+                return node
+    return None
+
+
+def all_tagged(element: etree._Element | None, tag: str) -> list[etree._Element]:
+    """Every child with Clark tag ``tag`` (:func:`children` for one step)."""
+    if element is None:
+        return []
+    return [node for node in element if node.tag == tag]
+
+
 def text(element: etree._Element | None) -> str | None:
     """Stripped text content, or ``None`` when absent or blank."""
     if element is None:
@@ -106,10 +133,7 @@ def attr(element: etree._Element | None, name: str) -> str | None:
     """A stripped attribute value, or ``None`` when absent or blank."""
     if element is None:
         return None
-    value = element.get(name)
-    if value is None:
-        return None
-    return value.strip() or None
+    return (element.get(name) or "").strip() or None
 
 
 def _where(element: etree._Element, name: str) -> str:
