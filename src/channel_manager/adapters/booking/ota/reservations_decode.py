@@ -53,11 +53,8 @@ from channel_manager.adapters.booking.ota.xmlread import (
     children,
     date_attr,
     datetime_attr,
-    every,
-    first,
     first_tagged,
     firsts,
-    index_children,
     int_attr,
     missing,
     text,
@@ -241,6 +238,20 @@ _ONE_NIGHT: dict[str, tuple[date | None, date | None, bool]] = {}
     _UNIQUE_ID,
     _SERVICES,
     _TOTAL_COMMISSIONS,
+    _PERSON_NAME,
+    _GIVEN_NAME,
+    _SURNAME,
+    _NAME_PREFIX,
+    _EMAIL,
+    _TELEPHONE,
+    _ADDRESS,
+    _ADDRESS_LINE,
+    _CITY_NAME,
+    _POSTAL_CODE,
+    _STATE_PROV,
+    _COUNTRY_NAME,
+    _COMPANY_NAME,
+    _COMPANY_INFO,
 ) = (
     ota(name)
     for name in (
@@ -289,6 +300,20 @@ _ONE_NIGHT: dict[str, tuple[date | None, date | None, bool]] = {}
         "UniqueID",
         "Services",
         "TotalCommissions",
+        "PersonName",
+        "GivenName",
+        "Surname",
+        "NamePrefix",
+        "Email",
+        "Telephone",
+        "Address",
+        "AddressLine",
+        "CityName",
+        "PostalCode",
+        "StateProv",
+        "CountryName",
+        "CompanyName",
+        "CompanyInfo",
     )
 )
 
@@ -379,7 +404,7 @@ def _nightly_rates(
     room_rates: list[etree._Element],
     span: tuple[date, date] | None,
     fees: list[etree._Element],
-) -> tuple[NightlyRate, ...]:
+) -> tuple[tuple[NightlyRate, ...], str | None]:
     """One ``NightlyRate`` per night a rate prices, in night order (nights outside the stay
     and nights priced twice included: the mapping flags them, the decoder keeps them).
 
@@ -389,12 +414,17 @@ def _nightly_rates(
     ``Total`` spread so they add up to it exactly.
 
     Each rate's children are read in one pass; its ``Fees`` go to ``fees`` (read after the
-    prices, see :func:`_fees`), every rate's, priced or not.
+    prices, see :func:`_fees`), every rate's, priced or not. Also returns the first
+    ``RoomRate/@PromotionCode``.
     """
     rates: list[NightlyRate] = []
+    promotion: str | None = None
     for room_rate in room_rates:
         outer = _dated(room_rate)
-        code = (room_rate.get("RatePlanCode") or "").strip() or None  # attr(), inlined
+        get = room_rate.get
+        code = (get("RatePlanCode") or "").strip() or None  # attr(), inlined: once a night
+        if promotion is None:
+            promotion = (get("PromotionCode") or "").strip() or None
         for container in room_rate:  # the first Rates
             if container.tag == _RATES:
                 break
@@ -416,38 +446,54 @@ def _nightly_rates(
                     fee_element = fee_element if fee_element is not None else part
             if fee_element is not None:
                 fees.append(fee_element)
-            start, end, inclusive = _dated(rate)
-            if start is None:
+            if not rate.keys():  # the usual Rate, no attributes: dated by its RoomRate
                 start, end, inclusive = outer
+            else:
+                start, end, inclusive = _dated(rate)
+                if start is None:
+                    start, end, inclusive = outer
             if start is None and span is not None:
                 start, end, inclusive = span[0], span[1], False
             if start is None:
                 continue  # an undated rate tells us nothing per night
-            total = _total(total_element)
-            base = _total(base_element)
+            total = None if total_element is None else _total(total_element)
+            base = None if base_element is None else _total(base_element)
             if end is None or end <= start:  # one night (Booking.com: a RoomRate per night)
                 price = total or (None if base is None else _plus(base, _additional(extra_element)))
                 if price is not None:
                     rates.append(NightlyRate(night=start, price=price, rate_plan_code=code))
                 continue
             nights = _nights(start, end, inclusive)
-            if total is not None and rate.get("ChargeType") in _DAILY_CHARGE:
-                prices = [total] * len(nights)  # a Total stated per day (CHG 1, "Daily")
-            elif base is not None and (_per_night_base(rate) or total is None):
-                nightly = _plus(base, _additional(extra_element))
-                prices = [nightly] * len(nights)
-            elif total is not None:
-                prices = _spread_total(total, len(nights))
-            else:
+            prices = _span_prices(rate, len(nights), total, base, extra_element)
+            if not prices:
                 continue  # an unpriced rate tells us nothing per night
             rates += [
                 NightlyRate(night=night, price=price, rate_plan_code=code)
                 for night, price in zip(nights, prices, strict=True)
             ]
-    return tuple(sorted(rates, key=_NIGHT))
+    return tuple(sorted(rates, key=_NIGHT)), promotion
 
 
 _NIGHT = attrgetter("night")
+
+
+def _span_prices(
+    rate: etree._Element,
+    nights: int,
+    total: Total | None,
+    base: Total | None,
+    extra: etree._Element | None,
+) -> list[Total]:
+    """The nightly prices of a rate over ``nights`` nights (none when it is unpriced): its
+    ``Total`` when stated per day, its ``Base`` (plus additional guests) when per night or
+    alone, else its ``Total`` spread."""
+    if total is not None and rate.get("ChargeType") in _DAILY_CHARGE:
+        return [total] * nights  # a Total stated per day (CHG 1, "Daily")
+    if base is not None and (_per_night_base(rate) or total is None):
+        return [_plus(base, _additional(extra))] * nights
+    if total is not None:
+        return _spread_total(total, nights)
+    return []
 
 
 def _texts(container: etree._Element | None, tag: str) -> tuple[str, ...]:
@@ -484,7 +530,7 @@ def _room_stay(stay: etree._Element) -> tuple[OtaRoomStay, etree._Element | None
     span = (span_start, span_end) if span_start and span_end else None
     room_rates = all_tagged(found.get(_ROOM_RATES), _ROOM_RATE)
     fee_holders: list[etree._Element] = []
-    nightly = _nightly_rates(room_rates, span, fee_holders)
+    nightly, rate_promotion = _nightly_rates(room_rates, span, fee_holders)
     if span is None and nightly:
         # Nights left without a price in between are flagged when mapped, not refused.
         span = (nightly[0].night, nightly[-1].night + timedelta(days=1))
@@ -530,8 +576,7 @@ def _room_stay(stay: etree._Element) -> tuple[OtaRoomStay, etree._Element | None
         special_requests=_special_requests(found.get(_SPECIAL_REQUESTS)),
         service_rphs=_rphs(found.get(_SERVICE_RPHS), _SERVICE_RPH),
         fees=_fees(fee_holders),
-        promotion_code=attr(rate_plan, "PromotionCode")
-        or next((code for r in room_rates if (code := attr(r, "PromotionCode"))), None),
+        promotion_code=attr(rate_plan, "PromotionCode") or rate_promotion,
     )
     return stay_read, found.get(_GUARANTEE)
 
@@ -625,36 +670,37 @@ def _services(container: etree._Element | None) -> tuple[OtaService, ...]:
 def _customer(element: etree._Element | None) -> Customer | None:
     if element is None:
         return None
-    found = index_children(element)
-    in_name = index_children(first(found, "PersonName"))
-    address = first(found, "Address")
-    in_address = index_children(address)
-    country = first(in_address, "CountryName")
+    found = firsts(element)
+    person_name = found.get(_PERSON_NAME)
+    in_name = firsts(person_name)
+    address = found.get(_ADDRESS)
+    in_address = firsts(address)
+    country = in_address.get(_COUNTRY_NAME)
     return Customer(
         name=PersonName(
             given_name=" ".join(
-                value for given in every(in_name, "GivenName") if (value := text(given))
+                value for given in all_tagged(person_name, _GIVEN_NAME) if (value := text(given))
             )
             or None,
-            surname=text(first(in_name, "Surname")),
-            prefix=text(first(in_name, "NamePrefix")),
+            surname=text(in_name.get(_SURNAME)),
+            prefix=text(in_name.get(_NAME_PREFIX)),
         ),
-        email=text(first(found, "Email")),
-        phone=attr(first(found, "Telephone"), "PhoneNumber"),
+        email=text(found.get(_EMAIL)),
+        phone=attr(found.get(_TELEPHONE), "PhoneNumber"),
         address=None
         if address is None
         else PostalAddress(
             lines=tuple(
-                value for line in every(in_address, "AddressLine") if (value := text(line))
+                value for line in all_tagged(address, _ADDRESS_LINE) if (value := text(line))
             ),
-            city=text(first(in_address, "CityName")),
-            postal_code=text(first(in_address, "PostalCode")),
-            state=text(first(in_address, "StateProv")),
+            city=text(in_address.get(_CITY_NAME)),
+            postal_code=text(in_address.get(_POSTAL_CODE)),
+            state=text(in_address.get(_STATE_PROV)),
             country_code=attr(country, "Code"),
             country_name=text(country),
         ),
-        company_name=text(first(in_address, "CompanyName"))
-        or text(child(first(found, "CompanyInfo"), "CompanyName")),
+        company_name=text(in_address.get(_COMPANY_NAME))
+        or text(first_tagged(found.get(_COMPANY_INFO), _COMPANY_NAME)),
         language=attr(element, "Language"),
     )
 
@@ -676,7 +722,7 @@ def _card(guarantees: list[etree._Element | None]) -> CardSummary | None:
             or text(child(number_element, "PlainText"))
             or attr(number_element, "Mask")
         )
-        digits = "".join(ch for ch in number or "" if ch.isdigit())
+        digits = "".join(filter(str.isdigit, number or ""))
         return CardSummary(
             card_code=attr(card, "CardCode") or attr(card, "CardType"),
             last_four=digits[-4:] if len(digits) >= 4 else None,
@@ -754,11 +800,12 @@ def _cancel_rq(root: etree._Element, ruid: str | None, soap: bool) -> ResNotifRQ
     )
 
 
+_ROOTS = frozenset({*(kind.value for kind in ResMessageKind), CANCEL_RQ})
+
+
 def decode_res_notif_rq(data: bytes, *, limits: ParserLimits | None = None) -> ResNotifRQ:
     """Decode either reservation message; the root element decides which."""
-    document = parse_document(
-        data, {*(kind.value for kind in ResMessageKind), CANCEL_RQ}, limits=limits
-    )
+    document = parse_document(data, _ROOTS, limits=limits)
     root = document.root
     if document.name == CANCEL_RQ:
         return _cancel_rq(root, document.ruid, document.soap)
