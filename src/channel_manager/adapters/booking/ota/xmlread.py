@@ -67,31 +67,6 @@ def children(element: etree._Element | None, *path: str) -> list[etree._Element]
     return list(parent.iterchildren(tag))
 
 
-#: An element's children by Clark tag (comments under ``etree.Comment``), in document order.
-ChildIndex = dict[object, list[etree._Element]]
-
-
-def index_children(element: etree._Element | None) -> ChildIndex:
-    """One pass over ``element``'s children, for an element asked for many different names
-    (a ``RoomStay`` is asked for a dozen): cheaper than a search per name."""
-    found: ChildIndex = {}
-    if element is not None:
-        for node in element:
-            found.setdefault(node.tag, []).append(node)
-    return found
-
-
-def first(found: ChildIndex, name: str) -> etree._Element | None:
-    """The first child called ``name`` (OTA local name) in an index, or ``None``."""
-    nodes = found.get(_tag(name))
-    return nodes[0] if nodes else None
-
-
-def every(found: ChildIndex, name: str) -> list[etree._Element]:
-    """Every child called ``name`` (OTA local name) in an index."""
-    return found.get(_tag(name), [])
-
-
 def firsts(element: etree._Element | None) -> dict[object, etree._Element]:
     """The first child of each Clark tag, in one pass over ``element``'s children: for an
     element asked for several children (a ``RoomStay`` is asked for a dozen)."""
