@@ -192,130 +192,66 @@ _CACHED_DATES = 4096
 _CACHED_DATE_LENGTH = 40
 _ONE_NIGHT: dict[str, tuple[date | None, date | None, bool]] = {}
 
-(
-    _ROOM_STAYS,
-    _ROOM_STAY,
-    _TIME_SPAN,
-    _ROOM_RATES,
-    _ROOM_RATE,
-    _RATES,
-    _RATE,
-    _TOTAL,
-    _BASE,
-    _TAXES,
-    _TAX,
-    _FEES,
-    _FEE,
-    _ADDITIONAL_GUESTS,
-    _ADDITIONAL_GUEST,
-    _AMOUNT,
-    _ROOM_TYPES,
-    _ROOM_TYPE,
-    _ROOM_DESCRIPTION,
-    _MEAL_PLAN,
-    _RATE_PLANS,
-    _RATE_PLAN,
-    _MEALS_INCLUDED,
-    _RATE_PLAN_DESCRIPTION,
-    _COMMISSION,
-    _COMMISSION_PAYABLE,
-    _GUEST_COUNTS,
-    _GUEST_COUNT,
-    _BASIC_PROPERTY_INFO,
-    _RES_GUEST_RPHS,
-    _RES_GUEST_RPH,
-    _COMMENTS,
-    _COMMENT,
-    _SPECIAL_REQUESTS,
-    _SPECIAL_REQUEST,
-    _SERVICE_RPHS,
-    _SERVICE_RPH,
-    _GUARANTEE,
-    _PAYMENT_CARD,
-    _RES_GLOBAL_INFO,
-    _RES_GUESTS,
-    _RES_GUEST,
-    _UNIQUE_ID,
-    _SERVICES,
-    _TOTAL_COMMISSIONS,
-    _PERSON_NAME,
-    _GIVEN_NAME,
-    _SURNAME,
-    _NAME_PREFIX,
-    _EMAIL,
-    _TELEPHONE,
-    _ADDRESS,
-    _ADDRESS_LINE,
-    _CITY_NAME,
-    _POSTAL_CODE,
-    _STATE_PROV,
-    _COUNTRY_NAME,
-    _COMPANY_NAME,
-    _COMPANY_INFO,
-) = (
-    ota(name)
-    for name in (
-        "RoomStays",
-        "RoomStay",
-        "TimeSpan",
-        "RoomRates",
-        "RoomRate",
-        "Rates",
-        "Rate",
-        "Total",
-        "Base",
-        "Taxes",
-        "Tax",
-        "Fees",
-        "Fee",
-        "AdditionalGuestAmounts",
-        "AdditionalGuestAmount",
-        "Amount",
-        "RoomTypes",
-        "RoomType",
-        "RoomDescription",
-        "MealPlan",
-        "RatePlans",
-        "RatePlan",
-        "MealsIncluded",
-        "RatePlanDescription",
-        "Commission",
-        "CommissionPayableAmount",
-        "GuestCounts",
-        "GuestCount",
-        "BasicPropertyInfo",
-        "ResGuestRPHs",
-        "ResGuestRPH",
-        "Comments",
-        "Comment",
-        "SpecialRequests",
-        "SpecialRequest",
-        "ServiceRPHs",
-        "ServiceRPH",
-        "Guarantee",
-        "PaymentCard",
-        "ResGlobalInfo",
-        "ResGuests",
-        "ResGuest",
-        "UniqueID",
-        "Services",
-        "TotalCommissions",
-        "PersonName",
-        "GivenName",
-        "Surname",
-        "NamePrefix",
-        "Email",
-        "Telephone",
-        "Address",
-        "AddressLine",
-        "CityName",
-        "PostalCode",
-        "StateProv",
-        "CountryName",
-        "CompanyName",
-        "CompanyInfo",
-    )
-)
+#: Clark names of the OTA elements read here.
+_ROOM_STAYS = ota("RoomStays")
+_ROOM_STAY = ota("RoomStay")
+_TIME_SPAN = ota("TimeSpan")
+_ROOM_RATES = ota("RoomRates")
+_ROOM_RATE = ota("RoomRate")
+_RATES = ota("Rates")
+_RATE = ota("Rate")
+_TOTAL = ota("Total")
+_BASE = ota("Base")
+_TAXES = ota("Taxes")
+_TAX = ota("Tax")
+_FEES = ota("Fees")
+_FEE = ota("Fee")
+_ADDITIONAL_GUESTS = ota("AdditionalGuestAmounts")
+_ADDITIONAL_GUEST = ota("AdditionalGuestAmount")
+_AMOUNT = ota("Amount")
+_ROOM_TYPES = ota("RoomTypes")
+_ROOM_TYPE = ota("RoomType")
+_ROOM_DESCRIPTION = ota("RoomDescription")
+_MEAL_PLAN = ota("MealPlan")
+_RATE_PLANS = ota("RatePlans")
+_RATE_PLAN = ota("RatePlan")
+_MEALS_INCLUDED = ota("MealsIncluded")
+_RATE_PLAN_DESCRIPTION = ota("RatePlanDescription")
+_COMMISSION = ota("Commission")
+_COMMISSION_PAYABLE = ota("CommissionPayableAmount")
+_GUEST_COUNTS = ota("GuestCounts")
+_GUEST_COUNT = ota("GuestCount")
+_BASIC_PROPERTY_INFO = ota("BasicPropertyInfo")
+_RES_GUEST_RPHS = ota("ResGuestRPHs")
+_RES_GUEST_RPH = ota("ResGuestRPH")
+_COMMENTS = ota("Comments")
+_COMMENT = ota("Comment")
+_SPECIAL_REQUESTS = ota("SpecialRequests")
+_SPECIAL_REQUEST = ota("SpecialRequest")
+_SERVICE_RPHS = ota("ServiceRPHs")
+_SERVICE_RPH = ota("ServiceRPH")
+_GUARANTEE = ota("Guarantee")
+_PAYMENT_CARD = ota("PaymentCard")
+_RES_GLOBAL_INFO = ota("ResGlobalInfo")
+_RES_GUESTS = ota("ResGuests")
+_RES_GUEST = ota("ResGuest")
+_UNIQUE_ID = ota("UniqueID")
+_SERVICES = ota("Services")
+_TOTAL_COMMISSIONS = ota("TotalCommissions")
+_PERSON_NAME = ota("PersonName")
+_GIVEN_NAME = ota("GivenName")
+_SURNAME = ota("Surname")
+_NAME_PREFIX = ota("NamePrefix")
+_EMAIL = ota("Email")
+_TELEPHONE = ota("Telephone")
+_ADDRESS = ota("Address")
+_ADDRESS_LINE = ota("AddressLine")
+_CITY_NAME = ota("CityName")
+_POSTAL_CODE = ota("PostalCode")
+_STATE_PROV = ota("StateProv")
+_COUNTRY_NAME = ota("CountryName")
+_COMPANY_NAME = ota("CompanyName")
+_COMPANY_INFO = ota("CompanyInfo")
 
 
 def _additional(container: etree._Element | None) -> Total | None:
