@@ -21,7 +21,7 @@ from channel_manager.domain.mapping import PropertyMapping
 from channel_manager.domain.reservation import Reservation, ReservationKind, Revision, RoomStay
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from tests.support.clock import MovableClock, session_now
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
 
 #: The feed channel's key.
 FEED_CHANNEL = ICAL_CHANNEL
@@ -177,7 +177,7 @@ def feed_world(uow_factory: UnitOfWorkFactory | None = None) -> FeedWorld:
     memory)."""
     clock = MovableClock()
     settings = make_settings({"CM_PUBLIC_URL": PUBLIC_URL})
-    container = memory_container(settings=settings)
+    container = app_container(settings=settings)
     if uow_factory is not None:
         container.uow_factory.override(providers.Object(uow_factory))
     # The real reader: checking a URL does no I/O, and its rules are what a person meets.

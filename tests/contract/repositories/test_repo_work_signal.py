@@ -8,7 +8,6 @@ from collections.abc import Callable
 import pytest
 from repository_builders import availability_message, seed
 
-from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.ports.repositories import UnitOfWork
 
@@ -33,8 +32,6 @@ def rung_factory(
     backend: str, bell: Doorbell, request: pytest.FixtureRequest
 ) -> Callable[[], UnitOfWork]:
     """A unit of work factory of the current backend that rings ``bell``."""
-    if backend == "memory":
-        return InMemoryUnitOfWorkFactory(work_signal=bell)
     engine = request.getfixturevalue(f"{backend}_engine")
     return SqlAlchemyUnitOfWorkFactory(engine, work_signal=bell)
 

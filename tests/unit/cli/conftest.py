@@ -26,7 +26,7 @@ from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, Uni
 from channel_manager.entrypoints.cli import context
 from channel_manager.entrypoints.cli.app import app
 from tests.support.clock import MovableClock
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -60,7 +60,7 @@ def channel() -> FakeChannel:
 @pytest.fixture
 def container(monkeypatch: pytest.MonkeyPatch, channel: FakeChannel) -> Container:
     """Every command gets this container over in-memory adapters."""
-    built = memory_container(channel)
+    built = app_container(channel)
     # The world's dates (June 2025) are "ahead" only at a fixed now.
     built.clock.override(providers.Object(MovableClock(NOW)))
     monkeypatch.setattr(context, "get_container", lambda: built)
