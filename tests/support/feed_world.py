@@ -1,5 +1,5 @@
 """A world for the calendar feed use cases: the container's feed services (the iCal plug-in,
-the iCal adapter's reader and writer) over in-memory adapters, an organisation with two units
+the iCal adapter's reader and writer) over a private SQLite file, an organisation with two units
 and a Booking-like connection; and readers of export bodies."""
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def book(
 @attrs.define
 class FeedWorld:
     """An organisation with a one-room loft and a two-room apartment, a Booking-like
-    connection, the feed use cases over in-memory adapters, and a movable clock."""
+    connection, the feed use cases over a private SQLite file, and a movable clock."""
 
     container: Container
     clock: MovableClock
@@ -173,8 +173,8 @@ def add_booking_connection(
 
 
 def feed_world(uow_factory: UnitOfWorkFactory | None = None) -> FeedWorld:
-    """A fresh :class:`FeedWorld` (over ``uow_factory``'s empty store when given, else in
-    memory)."""
+    """A fresh :class:`FeedWorld` (over ``uow_factory``'s empty database when given, else a
+    private SQLite file)."""
     clock = MovableClock()
     settings = make_settings({"CM_PUBLIC_URL": PUBLIC_URL})
     container = app_container(settings=settings)

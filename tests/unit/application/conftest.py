@@ -1,4 +1,4 @@
-"""An application over in-memory adapters, a fake channel and a movable clock."""
+"""An application over a private SQLite file, a fake channel and a movable clock."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Fixtures for the CLI tests: a runner, a clean CM_ environment and an in-memory container."""
+"""Fixtures for the CLI tests: a runner, a clean CM_ environment and a container
+over a private SQLite file."""
 
 from __future__ import annotations
 
@@ -53,13 +54,13 @@ def invoke() -> Invoke:
 
 @pytest.fixture
 def channel() -> FakeChannel:
-    """The fake Booking.com behind the in-memory container."""
+    """The fake Booking.com behind the container."""
     return FakeChannel()
 
 
 @pytest.fixture
 def container(monkeypatch: pytest.MonkeyPatch, channel: FakeChannel) -> Container:
-    """Every command gets this container over in-memory adapters."""
+    """Every command gets this container (a private SQLite file, the fake channel)."""
     built = app_container(channel)
     # The world's dates (June 2025) are "ahead" only at a fixed now.
     built.clock.override(providers.Object(MovableClock(NOW)))

@@ -66,8 +66,9 @@ def build_world(
     timezone: str = "UTC",
     now: datetime | None = None,
 ) -> World:
-    """An in-memory container with one organisation, its key, property (in ``timezone``),
-    units and rate plan, its clock standing at ``now`` (default: the session's instant)."""
+    """A container over a private SQLite file with one organisation, its key, property (in
+    ``timezone``), units and rate plan, its clock standing at ``now`` (default: the session's
+    instant)."""
     channel = FakeChannel()
     channel.add_hotel(seeded_catalog())
     container = app_container(channel, settings)
