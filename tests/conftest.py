@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import stamina
 from hypothesis import settings
+from sqlalchemy.engine import Engine
 
 from booking_sandbox.clock import CLOCK_OFFSET_ENV
 from tests.support.clock import TEST_NOW_ENV, session_now, session_offset_seconds
+from tests.support.database import (
+    fresh_engine,
+    made_so_far,
+    migrated_sqlite_template,
+    release_test_databases,
+)
 
 #: The date sweep (tests/sweep) runs the property tests once per hard day with fewer examples.
 settings.register_profile("sweep", max_examples=20)
@@ -44,3 +53,23 @@ def postgres_server_url() -> str:
     and drop their own databases.
     """
     return os.environ.get("CM_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+@pytest.fixture(autouse=True)
+def _release_test_databases() -> Iterator[None]:
+    """Close and delete the SQLite copies the test made (tests/support/database.py)."""
+    before = made_so_far()
+    yield
+    release_test_databases(keep=before)
+
+
+@pytest.fixture(scope="session", name="migrated_sqlite_template")
+def _migrated_sqlite_template() -> Path:
+    """A SQLite file migrated once per process; tests copy it, never write to it."""
+    return migrated_sqlite_template()
+
+
+@pytest.fixture
+def sqlite_engine() -> Engine:
+    """An engine on a private copy of the migrated SQLite template."""
+    return fresh_engine()

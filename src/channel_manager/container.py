@@ -4,8 +4,9 @@ REST, web UI, CLI, worker and tests all build one :class:`Container` from valida
 :class:`~channel_manager.settings.Settings`. Nothing here connects to anything at import time:
 providers are lazy, and :func:`build_container` only checks the wiring.
 Channels are plug-ins: ``channels`` is the registry of every ``channel_plugins`` entry, keyed by
-``Connection.channel``. Tests override ``uow_factory``, ``gateways`` or ``authorizers`` (Booking's
-parts) with the in-memory adapters, and ``channel_plugins`` to add a second channel.
+``Connection.channel``. Tests override ``engine`` (a copy of a migrated SQLite file),
+``gateways`` or ``authorizers`` (Booking's parts, with fakes), and ``channel_plugins`` to add a
+second channel.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Database fixtures for the contract suites: memory, a SQLite file and PostgreSQL.
+"""Database fixtures for the contract suites: a SQLite file and PostgreSQL.
 
 PostgreSQL is required, never skipped: when the server at ``CM_TEST_POSTGRES_URL`` cannot be
 reached, the fixture raises and every PostgreSQL test fails with the reason.
@@ -6,10 +6,8 @@ reached, the fixture raises and every PostgreSQL test fails with the reason.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -17,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from tests.support.clock import session_offset
 
-from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
     create_database_engine,
@@ -28,7 +25,7 @@ from channel_manager.adapters.system import SystemClock
 from channel_manager.ports.repositories import UnitOfWork
 
 #: Every repository contract test runs once per backend.
-BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 class PostgresUnavailableError(RuntimeError):
@@ -88,24 +85,6 @@ def postgres_engine(postgres_session_engine: Engine) -> Engine:
     return postgres_session_engine
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file migrated once; each test gets a copy (migrating per test is slow)."""
-    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def sqlite_engine(migrated_sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on a private, migrated SQLite file."""
-    path = tmp_path / "channel-manager.db"
-    shutil.copyfile(migrated_sqlite_template, path)
-    engine = create_database_engine(f"sqlite:///{path}")
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """The backend name of the current parametrisation."""
@@ -114,8 +93,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def uow_factory(backend: str, request: pytest.FixtureRequest) -> Callable[[], UnitOfWork]:
-    """A unit of work factory over an empty store of the current backend."""
-    if backend == "memory":
-        return InMemoryUnitOfWorkFactory()
+    """A unit of work factory over an empty database of the current backend (the SQLite
+    file is a copy of the migrated template: tests/conftest.py)."""
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
     return SqlAlchemyUnitOfWorkFactory(engine, clock=SystemClock(session_offset()))

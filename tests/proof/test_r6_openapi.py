@@ -50,7 +50,7 @@ from tests.proof.r6_prepared import (
     sqlite_database,
 )
 from tests.support.clock import shifted_today
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
 
 #: Generated cases per operation in the fuzzing phase.
 EXAMPLES = proof_size(ci=15, full=300)
@@ -191,7 +191,7 @@ def _generated_document() -> dict[str, Any]:
     """``/openapi.json`` as the application serves it, rendered in-process at collection time
     (schemathesis makes one test per operation, so it needs the document before any fixture).
     """
-    with TestClient(build_asgi_app(memory_container())) as client:
+    with TestClient(build_asgi_app(app_container())) as client:
         document: dict[str, Any] = client.get("/openapi.json").raise_for_status().json()
     return document
 

@@ -1,4 +1,4 @@
-"""Containers for tests: the real wiring with in-memory adapters swapped in."""
+"""Containers for tests: the real wiring over a private SQLite file, with fake channels."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from dependency_injector import providers
 from channel_manager.adapters.memory.channel_plugin import FakeChannelPlugin, fake_authorizers
 from channel_manager.adapters.memory.feed_reader import InMemoryFeedReader
 from channel_manager.adapters.memory.gateway import FakeChannel, FakeGatewayFactory
-from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.adapters.vault import generate_key
 from channel_manager.container import Container, build_container
 from channel_manager.ports.channel import ChannelPlugin
 from channel_manager.settings import Settings
+from tests.support.database import fresh_engine
 
 
 def make_settings(extra: Mapping[str, str] | None = None) -> Settings:
@@ -32,22 +32,23 @@ def make_settings(extra: Mapping[str, str] | None = None) -> Settings:
     return Settings.from_env(environ)
 
 
-def memory_container(
+def app_container(
     channel: FakeChannel | None = None,
     settings: Settings | None = None,
     *,
     others: Mapping[str, FakeChannel] | None = None,
     plugins: Sequence[ChannelPlugin] = (),
 ) -> Container:
-    """The real container over in-memory repositories, with the fake ``channel`` registered
+    """The real container over a fresh copy of the migrated SQLite template (the production
+    unit of work, clock and work signal; the file is deleted when the test ends), with the
+    fake ``channel`` registered
     as ``booking`` (its gateways and authorisers in Booking.com's place); each of ``others``
     is registered beside it under its own key, and so is each of ``plugins``. The iCal channel
     stays registered (unless a plug-in takes its key), reading an ``InMemoryFeedReader``
     (``container.feed_reader()``)."""
     channel = channel or FakeChannel()
     container = build_container(settings or make_settings())
-    memory = InMemoryUnitOfWorkFactory(work_signal=container.work_signal())
-    container.uow_factory.override(providers.Object(memory))
+    container.engine.override(providers.Object(fresh_engine()))
     container.gateways.override(providers.Object(FakeGatewayFactory(channel)))
     container.authorizers.override(providers.Object(fake_authorizers(channel)))
     container.feed_reader.override(providers.Object(InMemoryFeedReader()))
@@ -68,3 +69,7 @@ def memory_container(
             )
         )
     return container
+
+
+#: The old name (from when tests ran on an in-memory database), kept for branches that use it.
+memory_container = app_container

@@ -1,5 +1,5 @@
 """A world for the calendar feed use cases: the container's feed services (the iCal plug-in,
-the iCal adapter's reader and writer) over in-memory adapters, an organisation with two units
+the iCal adapter's reader and writer) over a private SQLite file, an organisation with two units
 and a Booking-like connection; and readers of export bodies."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from channel_manager.domain.mapping import PropertyMapping
 from channel_manager.domain.reservation import Reservation, ReservationKind, Revision, RoomStay
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from tests.support.clock import MovableClock, session_now
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
 
 #: The feed channel's key.
 FEED_CHANNEL = ICAL_CHANNEL
@@ -91,7 +91,7 @@ def book(
 @attrs.define
 class FeedWorld:
     """An organisation with a one-room loft and a two-room apartment, a Booking-like
-    connection, the feed use cases over in-memory adapters, and a movable clock."""
+    connection, the feed use cases over a private SQLite file, and a movable clock."""
 
     container: Container
     clock: MovableClock
@@ -173,11 +173,11 @@ def add_booking_connection(
 
 
 def feed_world(uow_factory: UnitOfWorkFactory | None = None) -> FeedWorld:
-    """A fresh :class:`FeedWorld` (over ``uow_factory``'s empty store when given, else in
-    memory)."""
+    """A fresh :class:`FeedWorld` (over ``uow_factory``'s empty database when given, else a
+    private SQLite file)."""
     clock = MovableClock()
     settings = make_settings({"CM_PUBLIC_URL": PUBLIC_URL})
-    container = memory_container(settings=settings)
+    container = app_container(settings=settings)
     if uow_factory is not None:
         container.uow_factory.override(providers.Object(uow_factory))
     # The real reader: checking a URL does no I/O, and its rules are what a person meets.

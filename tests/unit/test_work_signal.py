@@ -19,7 +19,7 @@ from channel_manager.application.work_signal import WorkSignal
 from channel_manager.container import build_container
 from channel_manager.entrypoints.worker.loop import TickCounts, Worker
 from tests.support.builders import booking
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
 from tests.unit.rest.conftest import HOTEL_CODE, ROOM_TYPE, map_hotel
 
 HOUR = 3600.0
@@ -81,7 +81,7 @@ class CountingWorker(Worker):
 
 
 def test_the_idle_worker_makes_its_next_pass_when_notified() -> None:
-    container = memory_container()
+    container = app_container()
     signal = container.work_signal()
     worker = CountingWorker(
         container.uow_factory(),

@@ -17,7 +17,7 @@ import sqlalchemy.exc
 
 from channel_manager.entrypoints.worker.loop import Worker
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
 
 
 class FailingCommits:
@@ -60,7 +60,7 @@ class _Uow:
 
 
 def test_a_failed_claim_skips_the_pass_and_the_worker_goes_on() -> None:
-    container = memory_container()
+    container = app_container()
     claims = FailingCommits(container.uow_factory(), failures=2)
     worker = Worker(
         claims,

@@ -39,7 +39,8 @@ def checked_timezone(timezone: str) -> str:
     """An IANA time zone: a property's today and its nights are reckoned in it."""
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    # OSError: a folder of the zone database ("America") or a name too long for a file name.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidValue(
             f"time zone {timezone!r} is not an IANA time zone such as Europe/Amsterdam"
         ) from None

@@ -1,5 +1,6 @@
 """The iCal channel under the generic contract suites: an ``IcalGateway`` over an
-``InMemoryFeedReader`` and in-memory repositories.
+``InMemoryFeedReader`` and the SQLAlchemy repositories on a private copy of the migrated
+SQLite template.
 
 "Booking" adds an Airbnb stay to the feed, a modification moves it, a cancellation takes it
 out. The feed also shows one block from the start, already in the baseline, so a feed whose
@@ -14,12 +15,13 @@ from datetime import timedelta
 
 from gateway_harness import THROTTLE_SECONDS, Fault
 from tests.support.clock import MovableClock
+from tests.support.database import fresh_engine
 from tests.support.feeds import StoredFeed, airbnb_block, airbnb_stay, store_feed_connection
 
 from channel_manager.adapters.ical.gateway import IcalGateway
 from channel_manager.adapters.memory.feed_reader import InMemoryFeedReader
 from channel_manager.adapters.memory.gateway import GatewayOperation
-from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.domain.channel import ReservationMessageKind
 from channel_manager.domain.errors import RetryableChannelError
 from channel_manager.domain.feed import FEED_ROOM_CODE, FeedEvent, KnownEvent
@@ -48,7 +50,7 @@ class IcalHarness:
     def __init__(self) -> None:
         self.clock = MovableClock()
         self.reader = InMemoryFeedReader()
-        self.uow_factory = InMemoryUnitOfWorkFactory()
+        self.uow_factory = SqlAlchemyUnitOfWorkFactory(fresh_engine(), clock=self.clock)
         self.secrets = DictSecrets()
         organization = Organization(uuid.uuid4(), "hosts")
         self.property = Property(

@@ -109,8 +109,8 @@ def test_a_released_hotel_can_be_claimed_again(uow_factory):
 
 
 def test_two_units_of_work_claiming_at_once_leave_one_holder(uow_factory):
-    """The race the database settles: the second claimer waits for the first to commit
-    (PostgreSQL, SQLite) or is refused at once (memory), and never also holds the hotel."""
+    """The race the database settles: the second claimer waits for the first to commit and
+    never also holds the hotel."""
     seeded = seed(uow_factory)
     rival = _rival(uow_factory)
     first_added = threading.Event()

@@ -204,7 +204,7 @@ def test_a_value_the_columns_cannot_hold_is_a_named_error(
             with pytest.raises(InvalidValue):
                 uow.reservations.add(too_long)
         else:
-            # SQLite and the memory store keep the whole value: nothing is lost either way.
+            # SQLite keeps the whole value: nothing is lost either way.
             uow.reservations.add(too_long)
             uow.commit()
             assert uow.reservations.get(too_long.id).external_id == "R" * 300

@@ -9,7 +9,6 @@ import pytest
 from repository_builders import availability_message, seed
 from tests.support.clock import session_offset
 
-from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import SystemClock
 from channel_manager.ports.repositories import UnitOfWork
@@ -35,8 +34,6 @@ def rung_factory(
     backend: str, bell: Doorbell, request: pytest.FixtureRequest
 ) -> Callable[[], UnitOfWork]:
     """A unit of work factory of the current backend that rings ``bell``."""
-    if backend == "memory":
-        return InMemoryUnitOfWorkFactory(work_signal=bell)
     engine = request.getfixturevalue(f"{backend}_engine")
     return SqlAlchemyUnitOfWorkFactory(
         engine, work_signal=bell, clock=SystemClock(session_offset())

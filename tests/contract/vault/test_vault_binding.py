@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
 
 from channel_manager.adapters.sqlalchemy import create_database_engine, current, downgrade, upgrade
 from channel_manager.adapters.sqlalchemy.tables import auth_states, organizations, sealed_secrets
@@ -52,7 +52,7 @@ def test_an_unbound_v1_token_is_refused_until_it_is_resealed() -> None:
 
 
 def test_credentials_copied_onto_another_connection_do_not_open_there() -> None:
-    container = memory_container(settings=make_settings({"CM_VAULT_KEYS": KEYS}))
+    container = app_container(settings=make_settings({"CM_VAULT_KEYS": KEYS}))
     credentials: CredentialStore = container.credentials()
     credentials.save("connection:victim", b"victim-refresh-token")
     with container.uow_factory()() as uow:

@@ -13,23 +13,18 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from channel_manager.adapters.sqlalchemy import upgrade
-from channel_manager.container import build_container
 from channel_manager.entrypoints.asgi import build_asgi_app
-from tests.support.containers import make_settings
+from tests.support.containers import app_container
 
 
 @pytest.fixture
-def client(tmp_path: Any) -> Iterator[tuple[TestClient[Any], dict[str, str]]]:
-    """The API over a real SQLite file (the in-memory repositories have no integer limits)."""
-    url = f"sqlite:///{tmp_path / 'api.db'}"
-    upgrade(url)
-    container = build_container(make_settings({"CM_DATABASE_URL": url}))
+def client() -> Iterator[tuple[TestClient[Any], dict[str, str]]]:
+    """The API over a private SQLite file."""
+    container = app_container()
     organization = container.inventory().ensure_organization("Canal Hotels")
     key = container.api_keys().issue(organization.id, "tests").plaintext
     with TestClient(build_asgi_app(container)) as test_client:
         yield test_client, {"Authorization": f"Bearer {key}"}
-    container.engine().dispose()
 
 
 def test_an_offset_beyond_the_databases_integers_is_a_400(

@@ -18,7 +18,7 @@ from channel_manager.domain.connection import AuthMode
 from channel_manager.entrypoints.asgi import build_asgi_app
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, catalog
 from tests.support.clock import MovableClock, next_year
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
 
 NIGHT = next_year(4, 1)
 
@@ -103,7 +103,7 @@ class Hotel:
 def hotel() -> Iterator[Hotel]:
     channel = FakeChannel()
     channel.add_hotel(catalog())
-    container = memory_container(channel)
+    container = app_container(channel)
     container.clock.override(providers.Object(MovableClock()))
     with TestClient(build_asgi_app(container)) as client:
         yield Hotel(client, container)

@@ -16,7 +16,7 @@ from channel_manager.container import Container
 from channel_manager.domain.connection import AuthMode
 from channel_manager.entrypoints.asgi import build_asgi_app
 from tests.support.builders import catalog
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
 
 OTHER = "other"
 JSON = {"Accept": "application/json"}
@@ -53,7 +53,7 @@ def wizard() -> Iterator[Wizard]:
     ours, theirs = FakeChannel(), FakeChannel()
     ours.add_hotel(catalog())
     theirs.add_hotel(catalog())
-    container = memory_container(ours, others={OTHER: theirs})
+    container = app_container(ours, others={OTHER: theirs})
     with TestClient(build_asgi_app(container)) as client:
         yield Wizard(client, container)
 

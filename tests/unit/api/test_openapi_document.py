@@ -15,12 +15,12 @@ import pytest
 from litestar.testing import TestClient
 
 from channel_manager.entrypoints.asgi import build_asgi_app
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
 
 
 @pytest.fixture(scope="module")
 def document() -> Iterator[dict[str, Any]]:
-    with TestClient(build_asgi_app(memory_container())) as client:
+    with TestClient(build_asgi_app(app_container())) as client:
         yield client.get("/openapi.json").json()
 
 

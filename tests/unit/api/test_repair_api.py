@@ -17,7 +17,7 @@ from channel_manager.adapters.memory.gateway import FakeChannel
 from channel_manager.entrypoints.asgi import build_asgi_app
 from tests.support.builders import HOTEL, ROOM_DOUBLE, catalog
 from tests.support.clock import MovableClock, next_year
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
 from tests.unit.api.test_calendar_api import Hotel
 
 NIGHT = next_year(4, 1)
@@ -29,7 +29,7 @@ WINDOW = {"from": NIGHT.isoformat(), "to": LAST.isoformat()}
 def hotel() -> Iterator[Hotel]:
     channel = FakeChannel()
     channel.add_hotel(catalog())
-    container = memory_container(channel)
+    container = app_container(channel)
     container.clock.override(providers.Object(MovableClock()))
     with TestClient(build_asgi_app(container)) as client:
         yield Hotel(client, container)

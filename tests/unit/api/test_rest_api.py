@@ -20,7 +20,7 @@ from channel_manager.domain.errors import PermanentChannelError
 from channel_manager.entrypoints.asgi import build_asgi_app
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, booking, catalog
 from tests.support.clock import MovableClock, next_year
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
 
 DESIGN_PATHS = {
     ("get", "/api/v1/connections"),
@@ -70,7 +70,7 @@ class Api:
 def api() -> Iterator[Api]:
     channel = FakeChannel()
     channel.add_hotel(catalog())
-    container = memory_container(channel, make_settings({"CM_MAX_BODY_BYTES": "64KiB"}))
+    container = app_container(channel, make_settings({"CM_MAX_BODY_BYTES": "64KiB"}))
     container.clock.override(providers.Object(MovableClock()))  # the session's fixed "today"
     with TestClient(build_asgi_app(container)) as client:
         yield Api(client, container)

@@ -1,4 +1,4 @@
-"""An application over in-memory adapters, a fake channel and a movable clock."""
+"""An application over a private SQLite file, a fake channel and a movable clock."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from channel_manager.domain.inventory import Organization, Property, RatePlan, U
 from channel_manager.domain.sync import OutboundMessage
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, catalog
 from tests.support.clock import MovableClock
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
 from tests.support.outbox import deliver_all
 
 
@@ -109,7 +109,7 @@ def world() -> Iterator[World]:
     channel = FakeChannel()
     channel.add_hotel(catalog())
     clock = MovableClock()
-    container = memory_container(channel)
+    container = app_container(channel)
     container.clock.override(providers.Object(clock))
     inventory = container.inventory()
     organization = inventory.ensure_organization("Canal Hotels")

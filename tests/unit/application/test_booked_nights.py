@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import Uuid4Generator
 from channel_manager.application.ari import AriOutbox, AvailabilityPublisher
 from channel_manager.application.reservations import ReservationIntake
@@ -24,6 +24,7 @@ from channel_manager.domain.inventory import Organization, Property, Unit
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from tests.support.builders import HOTEL, ROOM_DOUBLE, ROOM_SUITE, booking
 from tests.support.clock import MovableClock, next_year
+from tests.support.database import fresh_engine
 from tests.support.publish import BOOKING_POLICIES
 
 FIRST = next_year(3, 1)
@@ -35,7 +36,7 @@ class Hotel:
     """An organisation whose hotel maps two room types to units of 2 and 1 rooms."""
 
     def __init__(self) -> None:
-        self.factory = InMemoryUnitOfWorkFactory()
+        self.factory = SqlAlchemyUnitOfWorkFactory(fresh_engine())
         self.clock = MovableClock()
         now = self.clock.now()
         organization = Organization(uuid4(), "Canal Hotels")

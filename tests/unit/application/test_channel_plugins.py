@@ -37,7 +37,7 @@ from channel_manager.domain.reservation import Reservation
 from channel_manager.ports.channel import ChannelPlugin
 from tests.support.builders import HOTEL, booking, catalog
 from tests.support.clock import MovableClock, session_now
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
 
 OTHER = "other"
 BOOKING_POLICY = BookingPublishPolicy()
@@ -77,7 +77,7 @@ def two_channels(*plugins: ChannelPlugin) -> TwoChannels:
     ours, theirs = FakeChannel(), FakeChannel()
     ours.add_hotel(catalog())
     theirs.add_hotel(catalog())  # the same hotel code, another channel's property
-    container = memory_container(ours, others={OTHER: theirs}, plugins=plugins)
+    container = app_container(ours, others={OTHER: theirs}, plugins=plugins)
     container.clock.override(providers.Object(MovableClock()))
     organization = container.inventory().ensure_organization("Canal Hotels")
     return TwoChannels(container, ours, theirs, organization)
@@ -147,7 +147,7 @@ def test_two_plugins_may_not_share_a_key() -> None:
 
 
 def test_the_container_registers_booking_from_its_gateways_and_authorisers() -> None:
-    container = memory_container()
+    container = app_container()
 
     registry = container.channels()
 
@@ -158,7 +158,7 @@ def test_the_container_registers_booking_from_its_gateways_and_authorisers() -> 
 
 
 def test_the_container_registers_ical_polled_at_its_own_interval() -> None:
-    container = memory_container(settings=make_settings({"CM_ICAL_INTERVAL": "7m"}))
+    container = app_container(settings=make_settings({"CM_ICAL_INTERVAL": "7m"}))
 
     ical = container.channels().plugin("ical")
 

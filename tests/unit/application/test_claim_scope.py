@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 import attrs
 import pytest
 
-from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.application.claim_scope import ClaimScopedGateway, HotelNotHeld
 from channel_manager.domain.ari_requests import AvailRequest, RateRequest
 from channel_manager.domain.channel import (
@@ -29,8 +29,10 @@ from channel_manager.domain.connection import (
     ConnectionStatus,
     HotelClaim,
 )
+from channel_manager.domain.inventory import Organization
 from tests.support.builders import HOTEL, booking
 from tests.support.clock import session_now
+from tests.support.database import fresh_engine
 
 OTHER_HOTEL = "1000002"
 
@@ -82,11 +84,19 @@ def _connection(hotel: str) -> Connection:
     )
 
 
-def _holding(uows: InMemoryUnitOfWorkFactory, hotel: str) -> Connection:
+def _add(uows: SqlAlchemyUnitOfWorkFactory, connection: Connection) -> None:
+    """``connection`` and its organisation, stored."""
+    with uows() as uow:
+        uow.organizations.add(Organization(connection.organization_id, "Hotels"))
+        uow.connections.add(connection)
+        uow.commit()
+
+
+def _holding(uows: SqlAlchemyUnitOfWorkFactory, hotel: str) -> Connection:
     """A connection (of its own organisation) holding a claim on ``hotel``."""
     connection = _connection(hotel)
+    _add(uows, connection)
     with uows() as uow:
-        uow.connections.add(connection)
         uow.hotel_claims.add(
             HotelClaim(
                 channel="booking",
@@ -100,7 +110,7 @@ def _holding(uows: InMemoryUnitOfWorkFactory, hotel: str) -> Connection:
     return connection
 
 
-def _store(uows: InMemoryUnitOfWorkFactory, connection: Connection, external_id: str) -> None:
+def _store(uows: SqlAlchemyUnitOfWorkFactory, connection: Connection, external_id: str) -> None:
     """Reservation ``external_id`` as stored for ``connection`` (its booking came in)."""
     message = booking(external_id, hotel_code=connection.external_account_id or "")
     with uows() as uow:
@@ -115,8 +125,8 @@ def _cancel_without_hotel(external_id: str) -> ChannelReservation:
 
 
 @pytest.fixture
-def uows() -> InMemoryUnitOfWorkFactory:
-    return InMemoryUnitOfWorkFactory()
+def uows() -> SqlAlchemyUnitOfWorkFactory:
+    return SqlAlchemyUnitOfWorkFactory(fresh_engine())
 
 
 async def _fetch(gateway: ClaimScopedGateway) -> list[ChannelReservation]:
@@ -124,7 +134,7 @@ async def _fetch(gateway: ClaimScopedGateway) -> list[ChannelReservation]:
 
 
 async def test_a_cancel_without_hotel_of_a_reservation_stored_here_is_fetched_and_acknowledged(
-    uows: InMemoryUnitOfWorkFactory,
+    uows: SqlAlchemyUnitOfWorkFactory,
 ) -> None:
     ours = _holding(uows, HOTEL)
     _store(uows, ours, "R-1")
@@ -140,7 +150,7 @@ async def test_a_cancel_without_hotel_of_a_reservation_stored_here_is_fetched_an
 
 
 async def test_a_cancel_without_hotel_of_an_unknown_reservation_stays_queued_and_is_logged(
-    uows: InMemoryUnitOfWorkFactory, caplog: pytest.LogCaptureFixture
+    uows: SqlAlchemyUnitOfWorkFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     ours = _holding(uows, HOTEL)
     cancel = _cancel_without_hotel("R-NOT-YET")
@@ -169,7 +179,7 @@ async def test_a_cancel_without_hotel_of_an_unknown_reservation_stays_queued_and
 
 
 async def test_a_cancel_without_hotel_of_another_organisations_reservation_is_withheld(
-    uows: InMemoryUnitOfWorkFactory,
+    uows: SqlAlchemyUnitOfWorkFactory,
 ) -> None:
     ours = _holding(uows, HOTEL)
     theirs = _holding(uows, OTHER_HOTEL)
@@ -190,7 +200,7 @@ async def test_a_cancel_without_hotel_of_another_organisations_reservation_is_wi
 
 
 async def test_a_reservation_stored_here_for_a_hotel_no_longer_held_does_not_pass(
-    uows: InMemoryUnitOfWorkFactory,
+    uows: SqlAlchemyUnitOfWorkFactory,
 ) -> None:
     ours = _holding(uows, HOTEL)
     # Stored on this connection, but for a hotel it holds no claim on (say, moved away).
@@ -208,7 +218,7 @@ async def test_a_reservation_stored_here_for_a_hotel_no_longer_held_does_not_pas
 
 
 async def test_messages_with_a_hotel_code_keep_the_hotel_scope(
-    uows: InMemoryUnitOfWorkFactory,
+    uows: SqlAlchemyUnitOfWorkFactory,
 ) -> None:
     ours = _holding(uows, HOTEL)
     mine = booking("R-MINE")
@@ -224,12 +234,10 @@ async def test_messages_with_a_hotel_code_keep_the_hotel_scope(
 
 
 async def test_a_connection_holding_nothing_fetches_nothing(
-    uows: InMemoryUnitOfWorkFactory,
+    uows: SqlAlchemyUnitOfWorkFactory,
 ) -> None:
     connection = _connection(HOTEL)
-    with uows() as uow:
-        uow.connections.add(connection)
-        uow.commit()
+    _add(uows, connection)
     _store(uows, connection, "R-1")
     gateway = ClaimScopedGateway(QueueGateway([_cancel_without_hotel("R-1")]), connection, uows)
 

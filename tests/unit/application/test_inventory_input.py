@@ -18,6 +18,8 @@ from tests.unit.application.conftest import World
         ("Canal Loft", "eur", "Europe/Amsterdam", "not an ISO 4217 code"),
         ("Canal Loft", "EUR", "Mars/Base", "not an IANA time zone"),
         ("Canal Loft", "EUR", "../../etc/passwd", "not an IANA time zone"),
+        ("Canal Loft", "EUR", "America", "not an IANA time zone"),  # a folder (fuzz, a 500)
+        ("Canal Loft", "EUR", "x" * 300, "not an IANA time zone"),
         ("   ", "EUR", "UTC", "needs a name"),
         ("x" * (MAX_NAME_LENGTH + 1), "EUR", "UTC", f"at most {MAX_NAME_LENGTH} characters"),
     ],

@@ -10,7 +10,7 @@ import pytest
 
 from channel_manager.adapters.booking.publish_policy import BookingPublishPolicy
 from channel_manager.adapters.memory.channel_plugin import FakeChannelPlugin
-from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import Uuid4Generator
 from channel_manager.application.channels import ChannelNotRegistered, ChannelRegistry
 from channel_manager.application.outbox import AriOutbox
@@ -25,6 +25,7 @@ from channel_manager.domain.ari import (
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.inventory import Organization
 from tests.support.clock import MovableClock
+from tests.support.database import fresh_engine
 
 HOTEL = "H1"
 KEY = AriKey(HOTEL, "R1")
@@ -84,7 +85,7 @@ def test_each_connection_is_queued_what_its_channels_policy_makes() -> None:
     change_set = (
         AriChangeSetBuilder().set(KEY, date(2027, 1, 31), date(2027, 2, 2), availability=300)
     ).build()
-    factory = InMemoryUnitOfWorkFactory()
+    factory = SqlAlchemyUnitOfWorkFactory(fresh_engine())
     with factory() as uow:
         uow.organizations.add(organization)
         uow.connections.add(booking)
@@ -124,7 +125,7 @@ def test_a_connection_on_an_unregistered_channel_queues_nothing() -> None:
     organization = Organization(uuid4(), "Canal Hotels")
     stray = _connection(organization, "gone")
     change_set = AriChangeSetBuilder().set(KEY, date(2027, 3, 1), date(2027, 3, 1), availability=1)
-    with InMemoryUnitOfWorkFactory()() as uow:
+    with SqlAlchemyUnitOfWorkFactory(fresh_engine())() as uow:
         uow.organizations.add(organization)
         uow.connections.add(stray)
         with pytest.raises(ChannelNotRegistered):

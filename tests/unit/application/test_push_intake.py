@@ -16,16 +16,20 @@ from uuid import UUID
 
 import attrs
 import pytest
+import sqlalchemy as sa
 
-from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from channel_manager.adapters.sqlalchemy import tables
+from channel_manager.adapters.sqlalchemy.rows.operations import message_log_from_row
 from channel_manager.application.push_intake import UNSHAREABLE, PushIntake
 from channel_manager.container import Container
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.errors import DomainError, InvalidValue
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
+from channel_manager.domain.reservation import Reservation
 from channel_manager.ports.inbound import PushAnswer, PushRefused, RefusalReason
 from tests.support.builders import booking
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
+from tests.support.database import row_counts
 from tests.unit.rest.conftest import HOTEL_CODE, ROOM_TYPE, MappedHotel, map_hotel
 
 OTHER_HOTEL = "7654321"
@@ -131,22 +135,31 @@ class World:
         body = json.dumps([{**item, "note": secret} if secret else item for item in items])
         return self.intake.receive(body.encode())
 
-    def store(self) -> Mapping[str, Mapping[Any, Any]]:
-        factory: object = self.container.uow_factory()
-        assert isinstance(factory, InMemoryUnitOfWorkFactory)
-        return factory.store.tables
+    def counts(self) -> dict[str, int]:
+        """How many rows each non-empty table holds."""
+        return row_counts(self.container.engine())
 
-    def reservations(self) -> list[Any]:
-        return list(self.store().get("reservations", {}).values())
+    def reservations(self) -> list[Reservation]:
+        with self.container.uow_factory()() as uow:
+            return uow.reservations.list(self.hotel.organization_id, limit=1000)
 
     def log(self, connection_id: UUID | None = None) -> list[MessageLogEntry]:
-        entries = self.store().get("message_log", {}).values()
-        return [e for e in entries if e.connection_id == connection_id]
+        """The message log of ``connection_id``, or the messages of no connection."""
+        table = tables.message_log
+        with self.container.engine().connect() as connection:
+            found = connection.execute(
+                sa.select(table).where(
+                    table.c.connection_id.is_(None)
+                    if connection_id is None
+                    else table.c.connection_id == connection_id
+                )
+            )
+            return [message_log_from_row(row) for row in found.mappings()]
 
 
 @pytest.fixture
 def world() -> World:
-    container = memory_container()
+    container = app_container()
     hotel = map_hotel(container)
     codec = FakeCodec()
     intake = PushIntake(
@@ -203,7 +216,7 @@ def test_an_unreadable_message_is_answered_and_neither_stored_nor_logged(world: 
     assert answer_of(answer) == {"error": "malformed", "message": "not JSON"}
     assert world.codec.error_forms == [None]  # answered in the form the request suggests
     assert world.reservations() == []
-    assert world.store().get("message_log", {}) == {}
+    assert "message_log" not in world.counts()
 
 
 @pytest.mark.parametrize(

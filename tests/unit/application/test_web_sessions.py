@@ -10,6 +10,7 @@ import pytest
 from channel_manager.application.errors import InvalidRequest, Unauthenticated
 from channel_manager.application.web_sessions import RENEW_INTERVAL, hash_secret
 from channel_manager.domain.errors import NotFound
+from tests.support.database import rows_by_key
 from tests.unit.application.conftest import World
 
 SESSION_ID = "5" * 64
@@ -65,8 +66,8 @@ def test_a_new_session_purges_the_expired_ones(world: World) -> None:
 
     sessions.save(SESSION_ID, "{}")
 
-    table = world.container.uow_factory().store.table("web_sessions")
-    assert set(table) == {hash_secret("2" * 64), hash_secret(SESSION_ID)}
+    stored = rows_by_key(world.container.engine(), "web_sessions")
+    assert set(stored) == {hash_secret("2" * 64), hash_secret(SESSION_ID)}
 
 
 def test_a_signin_token_signs_in_once(world: World) -> None:

@@ -1,4 +1,5 @@
-"""Fixtures for the CLI tests: a runner, a clean CM_ environment and an in-memory container."""
+"""Fixtures for the CLI tests: a runner, a clean CM_ environment and a container
+over a private SQLite file."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, Uni
 from channel_manager.entrypoints.cli import context
 from channel_manager.entrypoints.cli.app import app
 from tests.support.clock import MovableClock
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -53,14 +54,14 @@ def invoke() -> Invoke:
 
 @pytest.fixture
 def channel() -> FakeChannel:
-    """The fake Booking.com behind the in-memory container."""
+    """The fake Booking.com behind the container."""
     return FakeChannel()
 
 
 @pytest.fixture
 def container(monkeypatch: pytest.MonkeyPatch, channel: FakeChannel) -> Container:
-    """Every command gets this container over in-memory adapters."""
-    built = memory_container(channel)
+    """Every command gets this container (a private SQLite file, the fake channel)."""
+    built = app_container(channel)
     # The world's dates (June 2025) are "ahead" only at a fixed now.
     built.clock.override(providers.Object(MovableClock(NOW)))
     monkeypatch.setattr(context, "get_container", lambda: built)

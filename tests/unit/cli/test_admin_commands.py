@@ -15,7 +15,7 @@ from channel_manager.container import Container
 from channel_manager.entrypoints.cli import context
 from channel_manager.entrypoints.cli.errors import ExitCode
 from channel_manager.ports.vault import Secret
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
 from tests.unit.cli.conftest import Invoke, one_error_line
 
 
@@ -42,13 +42,13 @@ def test_keys_generate_prints_one_usable_entry_and_nothing_else(invoke: Invoke) 
 
 def test_keys_rotate_reseals_every_secret_under_the_newest_key(invoke: Invoke) -> None:
     old_key, new_key = generate_key("old"), generate_key("new")
-    before = memory_container(settings=make_settings({"CM_VAULT_KEYS": old_key}))
+    before = app_container(settings=make_settings({"CM_VAULT_KEYS": old_key}))
     store = before.uow_factory()
     with store() as uow:
         uow.secrets.put("conn-1", before.vault().seal(Secret("refresh-token-1"), "conn-1"))
         uow.secrets.put("conn-2", before.vault().seal(Secret("refresh-token-2"), "conn-2"))
         uow.commit()
-    after = memory_container(settings=make_settings({"CM_VAULT_KEYS": f"{new_key},{old_key}"}))
+    after = app_container(settings=make_settings({"CM_VAULT_KEYS": f"{new_key},{old_key}"}))
     after.uow_factory.override(providers.Object(store))
 
     with pytest.MonkeyPatch.context() as patch:
@@ -69,13 +69,13 @@ def test_keys_rotate_without_the_old_key_fails_in_one_line_and_changes_nothing(
     invoke: Invoke,
 ) -> None:
     old_key = generate_key("old")
-    before = memory_container(settings=make_settings({"CM_VAULT_KEYS": old_key}))
+    before = app_container(settings=make_settings({"CM_VAULT_KEYS": old_key}))
     store = before.uow_factory()
     with store() as uow:
         sealed = before.vault().seal(Secret("refresh-token"))
         uow.secrets.put("conn-1", sealed)
         uow.commit()
-    forgot_old = memory_container(settings=make_settings({"CM_VAULT_KEYS": generate_key("new")}))
+    forgot_old = app_container(settings=make_settings({"CM_VAULT_KEYS": generate_key("new")}))
     forgot_old.uow_factory.override(providers.Object(store))
 
     with pytest.MonkeyPatch.context() as patch:

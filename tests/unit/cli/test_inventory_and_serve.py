@@ -19,7 +19,7 @@ from channel_manager.container import Container
 from channel_manager.domain.sync import OutboundState
 from channel_manager.entrypoints.asgi import build_asgi_app, run_server
 from channel_manager.entrypoints.cli.errors import ExitCode
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
 from tests.unit.cli.conftest import Invoke, World, hotel_catalog, one_error_line
 
 
@@ -117,7 +117,7 @@ def test_the_app_leaves_the_process_logging_and_its_redaction_in_place() -> None
     level = root.level
     handlers = list(root.handlers)
     try:
-        build_asgi_app(memory_container())
+        build_asgi_app(app_container())
 
         assert root.handlers == handlers
         assert handler.filters == [redacting]

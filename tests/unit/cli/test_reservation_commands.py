@@ -142,7 +142,7 @@ def test_reservations_list_filters_and_prints_json(
     assert row["connection_id"] == str(world.connection.id)
     assert [r["external_id"] for r in json.loads(window.stdout)] == ["4000000003", "4000000002"]
     (only,) = json.loads(first.stdout)
-    assert only["total"] == {"amount": "200", "currency": "EUR"}  # as stored, not rounded
+    assert only["total"] == {"amount": "200.00", "currency": "EUR"}  # as stored, not rounded
     assert only["nights"] == 2
     assert only["guest"] == "Zoë Søren"
 

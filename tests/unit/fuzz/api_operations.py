@@ -15,7 +15,7 @@ import attrs
 from hypothesis import strategies as st
 
 from channel_manager.entrypoints.asgi import build_asgi_app
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
 from tests.unit.fuzz.api_world import ApiWorld
 from tests.unit.fuzz.json_strategies import (
     NASTY_STRINGS,
@@ -59,7 +59,7 @@ class GeneratedRequest:
 @cache
 def openapi_document() -> Mapping[str, Any]:
     """The app's OpenAPI document (built once; the app is not started)."""
-    document: Mapping[str, Any] = build_asgi_app(memory_container()).openapi_schema.to_schema()
+    document: Mapping[str, Any] = build_asgi_app(app_container()).openapi_schema.to_schema()
     return document
 
 

@@ -7,8 +7,7 @@ run, a reservation), so generated requests reach past the 404s into the use case
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -22,20 +21,18 @@ from litestar.testing import TestClient
 
 from channel_manager.adapters.memory.fake_authorizers import FakeOAuth2Authorizer
 from channel_manager.adapters.memory.gateway import FakeChannel
-from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.container import Container
-from channel_manager.domain.apikeys import ApiKey
 from channel_manager.domain.connection import AuthMode
 from channel_manager.entrypoints.asgi import build_asgi_app
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, booking, catalog
 from tests.support.clock import MovableClock
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
+from tests.support.database import Snapshot, snapshot
 
 #: "Today" for the world: ARI dates are accepted from yesterday to three years ahead of it.
 TODAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 #: Small, so oversize bodies are cheap to generate; the API must answer them with 413.
 MAX_BODY = "16KiB"
-Snapshot = dict[str, dict[Hashable, object]]
 
 
 @attrs.frozen(kw_only=True)
@@ -96,20 +93,10 @@ class ApiWorld:
 
 
 def store_snapshot(container: Container) -> Snapshot:
-    """A deep copy of every committed in-memory table, to prove a refusal changed nothing."""
-    factory: object = container.uow_factory()  # typed for production; tests override it
-    assert isinstance(factory, InMemoryUnitOfWorkFactory)
-    with factory.store.lock:
-        tables = copy.deepcopy({name: dict(rows) for name, rows in factory.store.tables.items()})
+    """Every committed row of every table, to prove a refusal changed nothing."""
     # When a key was last used is bookkeeping of the authentication itself (recorded for a
     # refused request too, at most once a minute), not a change the request made.
-    return {
-        name: {
-            key: attrs.evolve(row, last_used_at=None) if isinstance(row, ApiKey) else row
-            for key, row in rows.items()
-        }
-        for name, rows in tables.items()
-    }
+    return snapshot(container.engine(), ignore={"api_keys": {"last_used_at"}})
 
 
 def _connect(client: TestClient[Litestar], container: Container, key: str) -> str:
@@ -143,7 +130,7 @@ def api_world() -> Iterator[ApiWorld]:
     settings = make_settings(
         {"CM_MAX_BODY_BYTES": MAX_BODY, "CM_AUTH_FAILURE_LIMIT": "1000000 per 15 minutes"}
     )
-    container = memory_container(channel, settings)
+    container = app_container(channel, settings)
     container.clock.override(providers.Object(MovableClock(TODAY)))
     inventory = container.inventory()
     organization = inventory.ensure_organization("Fuzzed Hotels")

@@ -23,14 +23,20 @@ from channel_manager.container import Container
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.entrypoints.asgi import build_asgi_app
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
 from tests.unit.fuzz.api_world import Snapshot
 from tests.unit.fuzz.ota_mutations import PAN, seeds
 
 PATH = "/ota/booking/reservations"
 AUTH = "Basic " + base64.b64encode(b"push-user:push-password").decode()
 ANSWERS = {"OTA_HotelResNotifRS", "OTA_HotelResModifyNotifRS"}
-RESERVATION_TABLES = ("reservations", "outbound")
+RESERVATION_TABLES = (
+    "reservations",
+    "reservation_room_stays",
+    "reservation_nightly_prices",
+    "reservation_guests",
+    "outbound_messages",
+)
 
 
 @attrs.frozen
@@ -92,7 +98,7 @@ def push_world() -> Iterator[PushWorld]:
     settings = make_settings(
         {"CM_MAX_BODY_BYTES": "64KiB", "CM_AUTH_FAILURE_LIMIT": "1000000 per 15 minutes"}
     )
-    container = memory_container(settings=settings)
+    container = app_container(settings=settings)
     _map_seed_hotels(container)
     with TestClient(build_asgi_app(container), raise_server_exceptions=False) as client:
         yield PushWorld(client, container)
@@ -122,7 +128,7 @@ def ota_root(response: httpx.Response) -> etree._Element:
 
 
 def _reservations(snapshot: Snapshot) -> dict[str, object]:
-    return {table: snapshot.get(table, {}) for table in RESERVATION_TABLES}
+    return {table: snapshot.get(table, []) for table in RESERVATION_TABLES}
 
 
 def without_log(snapshot: Snapshot) -> Snapshot:

@@ -1,4 +1,4 @@
-"""Fixtures for the push endpoint: the real app over in-memory adapters, a mapped hotel."""
+"""Fixtures for the push endpoint: the real app over a private SQLite file, a mapped hotel."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from litestar.enums import ScopeType
 from litestar.testing import TestClient
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.container import Container
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.entrypoints.rest.app import create_app
 from channel_manager.entrypoints.rest.push import push_handlers
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
+from tests.support.database import row_counts as table_row_counts
 from tests.unit.ota.samples import SCHEMA_DIR, OtaSchemas
 
 HOTEL_CODE = "1234567"
@@ -94,10 +94,8 @@ def map_hotel(
 
 
 def row_counts(container: Container) -> dict[str, int]:
-    """How many committed rows each in-memory table holds (empty tables left out)."""
-    factory: object = container.uow_factory()  # typed for production; tests override it
-    assert isinstance(factory, InMemoryUnitOfWorkFactory)
-    return {name: len(rows) for name, rows in factory.store.tables.items() if rows}
+    """How many committed rows each table holds (empty tables left out)."""
+    return table_row_counts(container.engine())
 
 
 def client_for(container: Container) -> PushClient:
@@ -110,8 +108,8 @@ def client_for(container: Container) -> PushClient:
 
 @pytest.fixture
 def container() -> Container:
-    """The real container over in-memory adapters, push credentials configured."""
-    return memory_container(
+    """The real container over a private SQLite file, push credentials configured."""
+    return app_container(
         settings=make_settings(
             {"CM_PUSH_ALLOWED_IPS": "198.51.100.0/24", "CM_TRUSTED_PROXIES": "10.0.0.0/8"}
         )

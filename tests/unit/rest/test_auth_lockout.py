@@ -22,7 +22,7 @@ from channel_manager.container import Container
 from channel_manager.entrypoints.rest.app import create_app
 from channel_manager.entrypoints.rest.push import push_handlers
 from channel_manager.entrypoints.web import web_handlers, web_middleware
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
 from tests.unit.rest.conftest import PEER_HEADER, map_hotel, peer_from_header
 from tests.unit.rest.messages import ALLOWED_PEER, PASSWORD, USER, ota_errors, res_notif
 
@@ -33,7 +33,7 @@ ATTACKER, NEIGHBOUR = "198.51.100.66", "198.51.100.77"
 
 @pytest.fixture
 def container() -> Container:
-    return memory_container(
+    return app_container(
         settings=make_settings(
             {
                 "CM_AUTH_FAILURE_LIMIT": f"{LIMIT} per 15 minutes",
@@ -149,7 +149,7 @@ def test_wrong_push_passwords_from_anywhere_never_lock_the_real_sender_out(
             "CM_PUSH_ALLOWED_IPS": "",
         }
     )
-    open_container = memory_container(settings=settings)
+    open_container = app_container(settings=settings)
     map_hotel(open_container)
     app = create_app(
         open_container, extra_handlers=push_handlers(open_container), middleware=[peer_from_header]
@@ -209,5 +209,5 @@ def test_an_open_push_allow_list_is_warned_about_at_startup(
 ) -> None:
     settings = make_settings({"CM_PUSH_ALLOWED_IPS": allowed})
     with caplog.at_level("WARNING"):
-        push_handlers(memory_container(settings=settings))
+        push_handlers(app_container(settings=settings))
     assert any("CM_PUSH_ALLOWED_IPS is not set" in r.message for r in caplog.records) is warned

@@ -15,7 +15,7 @@ from channel_manager.container import Container
 from channel_manager.domain.connection import HotelClaim
 from channel_manager.domain.reservation import ReservationStatus
 from tests.support.builders import booking
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
 from tests.unit.rest.conftest import (
     HOTEL_CODE,
     ROOM_TYPE,
@@ -36,7 +36,7 @@ def container() -> Container:
     settings = make_settings(
         {"CM_PUSH_ALLOWED_IPS": "198.51.100.0/24", "CM_TRUSTED_PROXIES": "10.0.0.0/8"}
     )
-    return memory_container(settings=settings, others={OTHER: FakeChannel()})
+    return app_container(settings=settings, others={OTHER: FakeChannel()})
 
 
 @pytest.fixture

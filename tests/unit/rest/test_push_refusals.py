@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from channel_manager.container import Container
-from tests.support.containers import make_settings, memory_container
+from tests.support.containers import app_container, make_settings
 from tests.unit.ota.samples import OtaSchemas
 from tests.unit.rest.conftest import (
     PEER_HEADER,
@@ -167,7 +167,7 @@ def test_a_trusted_proxy_forwarding_a_foreign_client_gets_403(
 
 
 def test_without_configured_credentials_everything_is_refused(ota_schemas: OtaSchemas) -> None:
-    container = memory_container(
+    container = app_container(
         settings=make_settings({"CM_PUSH_USERNAME": "", "CM_PUSH_PASSWORD": ""})
     )
     map_hotel(container)
@@ -249,7 +249,7 @@ def test_hostile_or_malformed_bodies_get_400_and_store_nothing(
 
 @pytest.fixture
 def small_body_container() -> Container:
-    container = memory_container(settings=make_settings({"CM_MAX_BODY_BYTES": "4KiB"}))
+    container = app_container(settings=make_settings({"CM_MAX_BODY_BYTES": "4KiB"}))
     map_hotel(container)
     return container
 

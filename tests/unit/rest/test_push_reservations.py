@@ -104,7 +104,7 @@ def test_commit_stores_a_confirmed_reservation_linked_to_its_logged_message(
     assert (answer.http_status, answer.outcome) == (200, "success")
     assert RES_ID in answer.body
     # The booking changed what the mapped unit has to sell: availability is queued to go out.
-    assert row_counts(container).get("outbound", 0) >= 1
+    assert row_counts(container).get("outbound_messages", 0) >= 1
 
 
 def test_the_message_log_never_holds_the_card_number_or_security_code(
@@ -159,7 +159,7 @@ def test_redelivery_is_answered_success_and_stores_one_reservation(
     assert stored(container, hotel) == first
     after = row_counts(container)
     assert after["reservations"] == counts["reservations"] == 1
-    assert after.get("outbound") == counts.get("outbound")  # nothing re-queued
+    assert after.get("outbound_messages") == counts.get("outbound_messages")  # nothing re-queued
 
 
 def test_an_unknown_hotel_code_is_named_in_a_4xx_error_and_nothing_is_booked(

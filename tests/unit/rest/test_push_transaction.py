@@ -9,10 +9,6 @@ import copy
 from dependency_injector import providers
 from lxml import etree
 
-from channel_manager.adapters.memory.unit_of_work import (
-    InMemoryUnitOfWork,
-    InMemoryUnitOfWorkFactory,
-)
 from channel_manager.application.reservations import MappingLookup, ReservationIntake
 from channel_manager.container import Container
 from channel_manager.domain.channel import ChannelReservation
@@ -20,34 +16,12 @@ from channel_manager.domain.connection import Connection
 from channel_manager.domain.ledger import LedgerOutcome
 from channel_manager.domain.messages import MessageDirection
 from channel_manager.ports.repositories import UnitOfWork
-from tests.unit.rest.conftest import MappedHotel, client_for, map_hotel, row_counts
+from tests.support.database import counting_transactions
+from tests.unit.rest.conftest import client_for, map_hotel, row_counts
 from tests.unit.rest.messages import res_notif
 from tests.unit.rest.test_push_reservations import message_log, push
 
 OTA = "{http://www.opentravel.org/OTA/2003/05}"
-
-
-class CountingUnitOfWork(InMemoryUnitOfWork):
-    """An in-memory unit of work that tells its factory when it commits."""
-
-    def __init__(self, factory: CountingFactory) -> None:
-        super().__init__(factory.store)
-        self._factory = factory
-
-    def commit(self) -> None:
-        self._factory.commits += 1
-        super().commit()
-
-
-class CountingFactory(InMemoryUnitOfWorkFactory):
-    """Counts the units of work it makes and their commits."""
-
-    opened = 0
-    commits = 0
-
-    def __call__(self) -> CountingUnitOfWork:
-        self.opened += 1
-        return CountingUnitOfWork(self)
 
 
 class SecondFails(ReservationIntake):
@@ -68,14 +42,6 @@ class SecondFails(ReservationIntake):
         return super().apply_in(uow, connection, message, links)
 
 
-def counted(container: Container) -> tuple[CountingFactory, MappedHotel]:
-    factory = CountingFactory()
-    container.uow_factory.override(providers.Object(factory))
-    hotel = map_hotel(container)
-    factory.opened = factory.commits = 0
-    return factory, hotel
-
-
 def two_reservations() -> bytes:
     root = etree.fromstring(res_notif())
     reservations = root.find(f"{OTA}HotelReservations")
@@ -90,14 +56,14 @@ def two_reservations() -> bytes:
 def test_a_successful_push_is_one_transaction_holding_message_reservation_and_answer(
     container: Container,
 ) -> None:
-    factory, hotel = counted(container)
-    with client_for(container) as client:
+    hotel = map_hotel(container)
+    with client_for(container) as client, counting_transactions(container.engine()) as seen:
         response = push(client, res_notif())
     assert response.status_code == 200, response.text
-    assert (factory.opened, factory.commits) == (1, 1)  # routing included
+    assert (seen.begun, seen.committed) == (1, 1)  # routing included
     counts = row_counts(container)
     assert counts["reservations"] == 1
-    assert counts["outbound"] >= 1  # the availability the booking changed
+    assert counts["outbound_messages"] >= 1  # the availability the booking changed
     inbound, answer = message_log(container, hotel)
     assert (inbound.direction, answer.direction) == (
         MessageDirection.INBOUND,
@@ -109,7 +75,7 @@ def test_a_successful_push_is_one_transaction_holding_message_reservation_and_an
 def test_a_message_failing_midway_stores_none_of_its_reservations_only_its_log(
     container: Container,
 ) -> None:
-    _factory, hotel = counted(container)
+    hotel = map_hotel(container)
     failing = SecondFails(container.uow_factory(), container.ids(), container.availability())
     container.intake.override(providers.Object(failing))
     with client_for(container) as client:
@@ -118,7 +84,7 @@ def test_a_message_failing_midway_stores_none_of_its_reservations_only_its_log(
     assert failing.calls == 2
     counts = row_counts(container)
     assert "reservations" not in counts  # the first one was rolled back with the second
-    assert "outbound" not in counts
+    assert "outbound_messages" not in counts
     inbound, answer = message_log(container, hotel)
     assert inbound.direction is MessageDirection.INBOUND
     assert "4105326479" in inbound.body

@@ -8,9 +8,10 @@ from datetime import timedelta
 from uuid import UUID
 
 import attrs
+import sqlalchemy as sa
 
 from channel_manager.adapters.memory.fake_authorizers import FakeOAuth2Authorizer
-from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from channel_manager.adapters.sqlalchemy import tables
 from channel_manager.application.mapping_views import (
     HotelMappingInput,
     MappingsInput,
@@ -87,11 +88,9 @@ def _drop_opening_calendar(world: World) -> None:
     so these page tests see only the pushes they make: the pushes, and the calendar's links
     to them (the rates grid reads a link's push state; the database's foreign key would
     refuse a push deleted under its links)."""
-    factory: object = world.container.uow_factory()
-    assert isinstance(factory, InMemoryUnitOfWorkFactory)
-    with factory.store.lock:
-        factory.store.tables["outbound"].clear()
-        factory.store.tables["calendar_pushes"].clear()
+    with world.container.engine().begin() as connection:
+        connection.execute(sa.delete(tables.calendar_pushes))
+        connection.execute(sa.delete(tables.outbound_messages))
 
 
 def later(world: World, delta: timedelta = timedelta(minutes=1)) -> None:

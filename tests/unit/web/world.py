@@ -26,7 +26,7 @@ from channel_manager.entrypoints.rest.app import create_app
 from channel_manager.entrypoints.web import web_handlers, web_middleware
 from channel_manager.settings import Settings
 from tests.support.clock import MovableClock
-from tests.support.containers import memory_container
+from tests.support.containers import app_container
 from tests.support.outbox import deliver_all as deliver_outbox
 
 HOTEL_CODE = "1234567"
@@ -66,11 +66,12 @@ def build_world(
     timezone: str = "UTC",
     now: datetime | None = None,
 ) -> World:
-    """An in-memory container with one organisation, its key, property (in ``timezone``),
-    units and rate plan, its clock standing at ``now`` (default: the session's instant)."""
+    """A container over a private SQLite file with one organisation, its key, property (in
+    ``timezone``), units and rate plan, its clock standing at ``now`` (default: the session's
+    instant)."""
     channel = FakeChannel()
     channel.add_hotel(seeded_catalog())
-    container = memory_container(channel, settings)
+    container = app_container(channel, settings)
     # A fixed "now": the pages' dates (next year's, tests.support.clock.next_year) stay ahead.
     container.clock.override(providers.Object(MovableClock(now)))
     inventory = container.inventory()
