@@ -36,8 +36,8 @@ class Hotel:
     """An organisation whose hotel maps two room types to units of 2 and 1 rooms."""
 
     def __init__(self) -> None:
-        self.factory = SqlAlchemyUnitOfWorkFactory(fresh_engine())
         self.clock = MovableClock()
+        self.factory = SqlAlchemyUnitOfWorkFactory(fresh_engine(), clock=self.clock)
         now = self.clock.now()
         organization = Organization(uuid4(), "Canal Hotels")
         prop = Property(uuid4(), organization.id, "Canal House", "EUR")

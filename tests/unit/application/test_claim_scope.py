@@ -32,6 +32,7 @@ from channel_manager.domain.connection import (
 from channel_manager.domain.inventory import Organization
 from tests.support.builders import HOTEL, booking
 from tests.support.clock import session_now
+from tests.support.clock import MovableClock
 from tests.support.database import fresh_engine
 
 OTHER_HOTEL = "1000002"
@@ -126,7 +127,7 @@ def _cancel_without_hotel(external_id: str) -> ChannelReservation:
 
 @pytest.fixture
 def uows() -> SqlAlchemyUnitOfWorkFactory:
-    return SqlAlchemyUnitOfWorkFactory(fresh_engine())
+    return SqlAlchemyUnitOfWorkFactory(fresh_engine(), clock=MovableClock())
 
 
 async def _fetch(gateway: ClaimScopedGateway) -> list[ChannelReservation]:

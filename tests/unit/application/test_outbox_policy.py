@@ -85,7 +85,7 @@ def test_each_connection_is_queued_what_its_channels_policy_makes() -> None:
     change_set = (
         AriChangeSetBuilder().set(KEY, date(2027, 1, 31), date(2027, 2, 2), availability=300)
     ).build()
-    factory = SqlAlchemyUnitOfWorkFactory(fresh_engine())
+    factory = SqlAlchemyUnitOfWorkFactory(fresh_engine(), clock=MovableClock())
     with factory() as uow:
         uow.organizations.add(organization)
         uow.connections.add(booking)
@@ -125,7 +125,7 @@ def test_a_connection_on_an_unregistered_channel_queues_nothing() -> None:
     organization = Organization(uuid4(), "Canal Hotels")
     stray = _connection(organization, "gone")
     change_set = AriChangeSetBuilder().set(KEY, date(2027, 3, 1), date(2027, 3, 1), availability=1)
-    with SqlAlchemyUnitOfWorkFactory(fresh_engine())() as uow:
+    with SqlAlchemyUnitOfWorkFactory(fresh_engine(), clock=MovableClock())() as uow:
         uow.organizations.add(organization)
         uow.connections.add(stray)
         with pytest.raises(ChannelNotRegistered):
