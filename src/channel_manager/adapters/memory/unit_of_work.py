@@ -16,6 +16,7 @@ from channel_manager.adapters.memory.mappings import (
     InMemoryRatePlanMappingRepository,
     InMemoryUnitMappingRepository,
 )
+from channel_manager.adapters.memory.push_inbox import InMemoryPushInboxRepository
 from channel_manager.adapters.memory.records import (
     InMemoryMessageLogRepository,
     InMemoryOutboundMessageRepository,
@@ -53,6 +54,7 @@ from channel_manager.ports.repositories import (
     OutboundMessageRepository,
     PropertyMappingRepository,
     PropertyRepository,
+    PushInboxRepository,
     RatePlanMappingRepository,
     RatePlanRepository,
     ReservationRepository,
@@ -99,6 +101,7 @@ class InMemoryUnitOfWork:
     secrets: SecretRepository
     web_sessions: WebSessionRepository
     signin_tokens: SigninTokenRepository
+    push_inbox: PushInboxRepository
 
     def __init__(
         self,
@@ -160,6 +163,7 @@ class InMemoryUnitOfWork:
         self.signin_tokens = InMemorySigninTokenRepository(
             self._view("signin_tokens", "sign-in token")
         )
+        self.push_inbox = InMemoryPushInboxRepository(self._view("push_inbox", "push inbox row"))
 
     def _view(self, name: str, kind: str) -> TableView[Any]:
         view: TableView[Any] = TableView(self._store, name, kind, owner=self)
