@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 import attrs
 import pytest
+from dependency_injector import providers
 from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.testing import TestClient
@@ -17,8 +18,10 @@ from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFacto
 from channel_manager.container import Container
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
+from channel_manager.domain.push_inbox import InboxRow, InboxState
 from channel_manager.entrypoints.rest.app import create_app
 from channel_manager.entrypoints.rest.push import push_handlers
+from tests.support.clock import MovableClock
 from tests.support.containers import make_settings, memory_container
 from tests.unit.ota.samples import SCHEMA_DIR, OtaSchemas
 
@@ -100,6 +103,22 @@ def row_counts(container: Container) -> dict[str, int]:
     return {name: len(rows) for name, rows in factory.store.tables.items() if rows}
 
 
+def apply_pushes(container: Container) -> int:
+    """Apply the push inbox as the worker does (until nothing is due); how many rows were
+    dealt with. A push is answered once stored: tests drive the applier to see it applied."""
+    inbox = container.push_inbox()
+    total = 0
+    while done := inbox.apply_due():
+        total += done
+    return total
+
+
+def inbox_rows(container: Container, state: InboxState | None = None) -> list[InboxRow]:
+    """The push inbox's rows (in ``state``), oldest first."""
+    with container.uow_factory()() as uow:
+        return uow.push_inbox.list(state)
+
+
 def client_for(container: Container) -> PushClient:
     """A test client for the full app with the push endpoint."""
     app = create_app(
@@ -110,12 +129,15 @@ def client_for(container: Container) -> PushClient:
 
 @pytest.fixture
 def container() -> Container:
-    """The real container over in-memory adapters, push credentials configured."""
-    return memory_container(
+    """The real container over in-memory adapters, push credentials configured, on a clock
+    that moves only when a test moves it (the inbox's retries wait on it)."""
+    container = memory_container(
         settings=make_settings(
             {"CM_PUSH_ALLOWED_IPS": "198.51.100.0/24", "CM_TRUSTED_PROXIES": "10.0.0.0/8"}
         )
     )
+    container.clock.override(providers.Object(MovableClock()))
+    return container
 
 
 @pytest.fixture
