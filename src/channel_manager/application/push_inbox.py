@@ -59,8 +59,9 @@ logger = logging.getLogger(__name__)
 BATCH = 100
 #: Logged instead of a body that could not be cut to one connection's reservations.
 UNSHAREABLE = "(not logged: the message could not be cut to this connection's reservations)"
-#: Shown to an organisation instead of an error that may name another organisation's part.
-NOT_YOURS = "another part of this message could not be applied"
+#: Shown to an organisation instead of the error of a message that also holds another
+#: organisation's reservations (the error may be about their part, and name it).
+NOT_YOURS = "not shown: the message also holds reservations of hotels that are not yours"
 
 
 class _RowFailed(Exception):  # noqa: N818 -- carries a row's failure out of the batch
@@ -227,22 +228,32 @@ class PushInbox(Generic[MessageT]):
         :class:`_RowFailed` names the row that could not be applied."""
         lookups: dict[UUID, MappingLookup] = {}
         batches: dict[UUID, tuple[Connection, list[tuple[InboxRow, ChannelReservation]]]] = {}
+        routes: dict[UUID, tuple[InboxRoute, ...]] = {}
         for row in rows:
-            for connection, prepared in self._prepare(uow, row, lookups):
-                batches.setdefault(connection.id, (connection, []))[1].append((row, prepared))
-        for connection, items in batches.values():
-            results = self._intake.apply_together(
-                uow, connection, [message for _row, message in items], lookups.get(connection.id)
-            )
-            for (row, _message), result in zip(items, results, strict=True):
-                if isinstance(result, DomainError):
-                    raise _RowFailed(row, result, row.routes)
+            routes[row.id], prepared = self._prepare(uow, row, lookups)
+            for connection, message in prepared:
+                batches.setdefault(connection.id, (connection, []))[1].append((row, message))
+        try:
+            for connection, items in batches.values():
+                results = self._intake.apply_together(
+                    uow, connection, [m for _row, m in items], lookups.get(connection.id)
+                )
+                for (row, _message), result in zip(items, results, strict=True):
+                    if isinstance(result, DomainError):
+                        raise _RowFailed(row, result, routes[row.id])
+        except _RowFailed:
+            raise
+        except Exception as error:
+            if len(rows) == 1:  # alone: the failure is this row's
+                raise _RowFailed(rows[0], error, routes[rows[0].id]) from error
+            raise
         uow.push_inbox.delete([row.id for row in rows])
 
     def _prepare(
         self, uow: UnitOfWork, row: InboxRow, lookups: dict[UUID, MappingLookup]
-    ) -> list[tuple[Connection, ChannelReservation]]:
-        """One row's reservations routed, logged and mapped (nothing applied yet)."""
+    ) -> tuple[tuple[InboxRoute, ...], list[tuple[Connection, ChannelReservation]]]:
+        """One row's routes, and its reservations routed, logged and mapped (nothing applied
+        yet)."""
         try:
             body = self._vault.open(row.sealed_body, seal_context(row.id)).reveal_bytes()
             message = self._codec.decode(body)
@@ -307,7 +318,7 @@ class PushInbox(Generic[MessageT]):
                 raise _RowFailed(row, error, routes) from error
             linked = attrs.evolve(mapped.reservation, raw_message_id=entries[connection.id])
             prepared.append((connection, attrs.evolve(mapped, reservation=linked)))
-        return prepared
+        return routes, prepared
 
     def _route(
         self,

@@ -14,7 +14,7 @@ from channel_manager.adapters.memory.unit_of_work import (
     InMemoryUnitOfWorkFactory,
 )
 from channel_manager.container import Container
-from tests.unit.rest.conftest import client_for, map_hotel, row_counts
+from tests.unit.rest.conftest import apply_pushes, client_for, map_hotel, row_counts
 from tests.unit.rest.messages import res_notif
 from tests.unit.rest.test_push_reservations import push
 
@@ -49,7 +49,9 @@ class ReadCountingFactory(InMemoryUnitOfWorkFactory):
         return uow
 
 
-def test_a_push_reads_its_property_mapping_and_unit_mappings_once(container: Container) -> None:
+def test_applying_a_push_reads_its_property_mapping_and_unit_mappings_once(
+    container: Container,
+) -> None:
     factory = ReadCountingFactory()
     factory.calls = Counter()
     container.uow_factory.override(providers.Object(factory))
@@ -58,6 +60,7 @@ def test_a_push_reads_its_property_mapping_and_unit_mappings_once(container: Con
     with client_for(container) as client:
         response = push(client, res_notif())
     assert response.status_code == 200, response.text
+    apply_pushes(container)
     assert row_counts(container)["outbound"] >= 1  # availability was published
     reads = factory.calls
     # Routing finds the hotel's mappings; linking reuses the routed one (no find()).
