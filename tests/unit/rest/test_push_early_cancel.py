@@ -19,8 +19,8 @@ from lxml import etree
 from channel_manager.container import Container
 from channel_manager.domain.push_inbox import RETRY_FIRST, RETRY_FOR, InboxFailure, InboxState
 from channel_manager.domain.reservation import ReservationStatus
-from tests.unit.ota.samples import OtaSchemas
 from tests.support.clock import MovableClock
+from tests.unit.ota.samples import OtaSchemas
 from tests.unit.rest.conftest import (
     PEER_HEADER,
     MappedHotel,
