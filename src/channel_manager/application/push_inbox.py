@@ -59,6 +59,8 @@ logger = logging.getLogger(__name__)
 BATCH = 100
 #: Logged instead of a body that could not be cut to one connection's reservations.
 UNSHAREABLE = "(not logged: the message could not be cut to this connection's reservations)"
+#: "Every row" for a listing (rows wait seconds; flagged ones are few).
+_ALL = 1_000_000
 #: Shown to an organisation instead of the error of a message that also holds another
 #: organisation's reservations (the error may be about their part, and name it).
 NOT_YOURS = "not shown: the message also holds reservations of hotels that are not yours"
@@ -233,20 +235,18 @@ class PushInbox(Generic[MessageT]):
             routes[row.id], prepared = self._prepare(uow, row, lookups)
             for connection, message in prepared:
                 batches.setdefault(connection.id, (connection, []))[1].append((row, message))
-        try:
-            for connection, items in batches.values():
+        for connection, items in batches.values():
+            try:
                 results = self._intake.apply_together(
                     uow, connection, [m for _row, m in items], lookups.get(connection.id)
                 )
-                for (row, _message), result in zip(items, results, strict=True):
-                    if isinstance(result, DomainError):
-                        raise _RowFailed(row, result, routes[row.id])
-        except _RowFailed:
-            raise
-        except Exception as error:
-            if len(rows) == 1:  # alone: the failure is this row's
-                raise _RowFailed(rows[0], error, routes[rows[0].id]) from error
-            raise
+            except Exception as error:
+                if len(rows) == 1:  # alone: the failure is this row's
+                    raise _RowFailed(rows[0], error, routes[rows[0].id]) from error
+                raise
+            for (row, _message), result in zip(items, results, strict=True):
+                if isinstance(result, DomainError):
+                    raise _RowFailed(row, result, routes[row.id])
         uow.push_inbox.delete([row.id for row in rows])
 
     def _prepare(
@@ -385,6 +385,19 @@ class PushInbox(Generic[MessageT]):
         if self._wake is not None:
             self._wake.notify()  # this process's applier takes it at once
         return view_of(retried, own)
+
+    def rotate_keys(self) -> int:
+        """Seal every waiting row's body again under the vault's newest key (``keys rotate``);
+        how many changed. One transaction: a row that cannot be opened stops it."""
+        rotated = 0
+        with self._uow_factory() as uow:
+            for row in uow.push_inbox.list(limit=_ALL):
+                if self._vault.needs_rotation(row.sealed_body):
+                    sealed = self._vault.rotate(row.sealed_body, seal_context(row.id))
+                    uow.push_inbox.update(attrs.evolve(row, sealed_body=sealed))
+                    rotated += 1
+            uow.commit()
+        return rotated
 
     @staticmethod
     def _own(uow: UnitOfWork, organization_id: UUID) -> frozenset[UUID]:
