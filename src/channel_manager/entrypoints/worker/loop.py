@@ -52,11 +52,13 @@ class TickCounts:
     polls: int = 0
     syncs: int = 0
     pushes: int = 0
+    #: Push inbox rows dealt with (applied, retried later or flagged).
+    inbox: int = 0
 
     @property
     def busy(self) -> bool:
         """True when the pass found work (the loop then goes again at once)."""
-        return bool(self.polls or self.syncs or self.pushes)
+        return bool(self.polls or self.syncs or self.pushes or self.inbox)
 
 
 class Worker:
@@ -108,8 +110,10 @@ class Worker:
             if not await self.apply_inbox():
                 await self._inbox_signal.wait(self._inbox_wait.total_seconds(), self.stopping)
 
-    async def tick(self) -> TickCounts:
-        """One pass: due polls, due full syncs, then due outbound messages."""
+    async def tick(self, *, inbox: bool = True) -> TickCounts:
+        """One pass: the push inbox (unless ``inbox`` is False: :meth:`run` applies it in a
+        loop of its own), due polls, due full syncs, then due outbound messages."""
+        applied = await self.apply_inbox() if inbox else 0
         # A failed claim (the database briefly away) is logged and skipped; the loop goes on.
         claiming = asyncio.to_thread(self._claim_due, poll=True)
         polls = await self._guard(claiming, "claiming due polls") or []
@@ -136,7 +140,7 @@ class Worker:
                 )
                 or 0
             )
-        return TickCounts(polls=len(polls), syncs=len(syncs), pushes=pushes)
+        return TickCounts(polls=len(polls), syncs=len(syncs), pushes=pushes, inbox=applied)
 
     def _claim_due(self, *, poll: bool) -> list[Connection]:
         """Connections due for a poll (or a full sync), claimed so other workers skip them."""
@@ -167,9 +171,7 @@ class Worker:
         inbox = None if once else asyncio.create_task(self._inbox_loop())
         try:
             while not self.stopping.is_set():
-                if once:
-                    await self.apply_inbox()
-                counts = await self.tick()
+                counts = await self.tick(inbox=once)
                 if once:
                     break
                 if not counts.busy:
