@@ -3,7 +3,8 @@
 A channel's codec (:class:`~channel_manager.ports.inbound.InboundReservationCodec`) reads the
 message and writes the answer. The push is admitted here (issue 17): the body is decoded with
 the hardened codec (malformed or hostile: answered with an error, nothing stored), checked for
-what a sender must fix (no reservation, a reservation without its id: 400, logged), then sealed
+what a sender must fix (no reservation, a reservation without its id, content the domain refuses:
+4xx, logged), then sealed
 by the vault (the raw body holds guests' data and possibly a card) and committed as ONE row of
 the push inbox. Only after that commit is success answered, so nothing is acknowledged that is
 not stored. The worker applies the row shortly after
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Generic
+from uuid import UUID
 
 from channel_manager.application.message_log import MessageLogWriter
 from channel_manager.domain.errors import DomainError
@@ -36,6 +38,8 @@ from channel_manager.ports.work import WorkNotifier
 
 logger = logging.getLogger(__name__)
 
+#: The connection a reservation is mapped for before routing (only to check it maps).
+UNROUTED = UUID(int=0)
 #: The HTTP status the API gives a domain error (the one mapping, kept by the entrypoints).
 StatusOf = Callable[[DomainError], int]
 
@@ -135,18 +139,23 @@ class PushIntake(Generic[MessageT]):
             self._log_quietly(None, MessageDirection.OUTBOUND, **outbound)
         return answer
 
-    @staticmethod
-    def _routes(message: MessageT) -> tuple[InboxRoute, ...]:
+    def _routes(self, message: MessageT) -> tuple[InboxRoute, ...]:
         """Each reservation's id and hotel code (for the inbox listing); refused when the
-        message holds none or one says no id (the sender must fix it: never resend)."""
+        message holds none, one says no id, or one is content the domain refuses (an absurd
+        amount, a price in another currency: a :class:`DomainError`, 4xx): the sender must
+        fix it, so it is never stored. Mapping to the domain is cheap next to decoding; the
+        applier maps again once it knows the connection."""
         if not message.reservations:
             text = "the message holds no reservation"
             raise PushRefused(400, RefusalReason.NO_RESERVATIONS, text)
         routes = []
-        for reservation in message.reservations:
+        for index, reservation in enumerate(message.reservations):
             if not reservation.reservation_id:
                 text = "a reservation does not say its reservation id"
                 raise PushRefused(400, RefusalReason.MISSING_RESERVATION_ID, text)
+            message.to_channel_reservation(
+                index, ack_key="", connection_id=UNROUTED, now=self._clock.now
+            )
             routes.append(InboxRoute(reservation.reservation_id, reservation.hotel_code or None))
         return tuple(routes)
 

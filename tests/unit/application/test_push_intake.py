@@ -21,7 +21,7 @@ from dependency_injector import providers
 
 from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.application.push_inbox import NOT_YOURS, UNSHAREABLE, PushInbox
-from channel_manager.application.push_intake import PushIntake
+from channel_manager.application.push_intake import UNROUTED, PushIntake
 from channel_manager.container import Container
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.errors import DomainError, InvalidValue, NotFound
@@ -52,7 +52,9 @@ class FakePushed:
 @attrs.frozen
 class FakePush:
     """A decoded fake message; a reservation whose id starts with ``bad`` maps to an invalid
-    value, one starting with ``boom`` to a failure on our side."""
+    value, one starting with ``boom`` to a failure on our side; with ``late-`` before them,
+    only once routed to a connection (when applied, as a refusal that depends on the
+    connection's mappings would)."""
 
     reservations: Sequence[FakePushed]
     message_type: str = "fake-push"
@@ -69,6 +71,8 @@ class FakePush:
     ) -> ChannelReservation:
         pushed = self.reservations[index]
         external_id = pushed.reservation_id or ""
+        if connection_id != UNROUTED:
+            external_id = external_id.removeprefix("late-")
         if external_id.startswith("bad"):
             raise InvalidValue(f"reservation {external_id} has a negative price")
         if external_id.startswith("boom"):
@@ -339,7 +343,7 @@ def test_a_cancellation_before_its_booking_is_retried_by_the_inbox_until_it_appl
 def test_a_refused_reservation_keeps_its_whole_message_flagged_and_the_batch_goes_on(
     world: World,
 ) -> None:
-    world.receive({"id": "R1", "hotel": HOTEL_CODE}, {"id": "bad-2", "hotel": HOTEL_CODE})
+    world.receive({"id": "R1", "hotel": HOTEL_CODE}, {"id": "late-bad-2", "hotel": HOTEL_CODE})
     world.receive({"id": "R3", "hotel": HOTEL_CODE})
 
     assert world.apply() == 2
@@ -354,8 +358,34 @@ def test_a_refused_reservation_keeps_its_whole_message_flagged_and_the_batch_goe
     assert all("bad-2" not in e.body for e in logged)
 
 
+def test_content_the_domain_refuses_is_refused_with_the_apis_status_and_not_stored(
+    world: World,
+) -> None:
+    answer = world.receive({"id": "R1", "hotel": HOTEL_CODE}, {"id": "bad-2", "hotel": HOTEL_CODE})
+
+    assert answer.status == 422
+    assert answer_of(answer) == {
+        "error": "refused",
+        "message": "reservation bad-2 has a negative price",
+    }
+    assert world.rows() == []
+    logged = world.log(None)  # never routed: logged unattached
+    assert sorted((e.direction, e.outcome) for e in logged) == [
+        (MessageDirection.INBOUND, None),
+        (MessageDirection.OUTBOUND, "error"),
+    ]
+
+
+def test_our_own_failure_before_storing_is_a_500_that_asks_for_a_resend(world: World) -> None:
+    answer = world.receive({"id": "boom-1", "hotel": HOTEL_CODE})
+
+    assert answer.status == 500
+    assert answer_of(answer) == {"error": "failed", "message": "internal error, please retry"}
+    assert world.rows() == []
+
+
 def test_our_own_failure_is_retried_with_backoff(world: World) -> None:
-    world.receive({"id": "boom-1", "hotel": HOTEL_CODE})
+    world.receive({"id": "late-boom-1", "hotel": HOTEL_CODE})
 
     assert world.apply() == 1
 
@@ -407,14 +437,14 @@ def test_one_applier_at_a_time(world: World) -> None:
 
 def test_an_organisation_sees_and_retries_only_rows_routed_to_it(world: World) -> None:
     other = map_hotel(world.container, OTHER_HOTEL)
-    world.receive({"id": "R1", "hotel": HOTEL_CODE}, {"id": "bad-2", "hotel": OTHER_HOTEL})
+    world.receive({"id": "R1", "hotel": HOTEL_CODE}, {"id": "late-bad-2", "hotel": OTHER_HOTEL})
     world.apply()
     [row] = world.rows()
 
     ours = world.inbox.list(InboxState.FLAGGED, world.hotel.organization_id)
     theirs = world.inbox.list(InboxState.FLAGGED, other.organization_id)
     assert [v.reservations for v in ours] == [(("R1", HOTEL_CODE),)]
-    assert [v.reservations for v in theirs] == [(("bad-2", OTHER_HOTEL),)]
+    assert [v.reservations for v in theirs] == [(("late-bad-2", OTHER_HOTEL),)]
     # The error may name either part: neither sees it (an admin does).
     assert ours[0].last_error == theirs[0].last_error == NOT_YOURS
     [admin] = world.inbox.list(InboxState.FLAGGED)
