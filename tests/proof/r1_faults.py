@@ -10,9 +10,10 @@ the real one. Two kinds of failure, drawn with one seeded generator:
   unknown and redeliver; the ledger has to see the redelivery as a duplicate.
 
 Only units of work that touch the reservation store, the message log or the push inbox are
-failed: those are the import path under test (push receiver, push inbox applier and poll). Failing the worker's scheduling commits as
-well would only park the connection behind its two-minute claim lease, which is the designed
-recovery for a dead worker and would stall the test rather than prove anything about delivery.
+failed: those are the import path under test (push receiver, push inbox applier and poll).
+Failing the worker's scheduling commits as well would only park the connection behind its
+two-minute claim lease, which is the designed recovery for a dead worker and would stall the
+test rather than prove anything about delivery.
 """
 
 from __future__ import annotations

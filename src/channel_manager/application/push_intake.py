@@ -3,14 +3,13 @@
 A channel's codec (:class:`~channel_manager.ports.inbound.InboundReservationCodec`) reads the
 message and writes the answer. The push is admitted here (issue 17): the body is decoded with
 the hardened codec (malformed or hostile: answered with an error, nothing stored), checked for
-what a sender must fix (no reservation, a reservation without its id, content the domain refuses:
-4xx, logged), then sealed
-by the vault (the raw body holds guests' data and possibly a card) and committed as ONE row of
-the push inbox. Only after that commit is success answered, so nothing is acknowledged that is
-not stored. The worker applies the row shortly after
-(:class:`~channel_manager.application.push_inbox.PushInbox`): routing, the per-connection
-message log entries, the reservations, availability. A row that cannot be applied stays in the
-inbox, retried or flagged, never lost.
+what a sender must fix (no reservation, a reservation without its id, content the domain
+refuses: 4xx, logged), then sealed by the vault (the raw body holds guests' data and possibly
+a card) and committed as ONE row of the push inbox. Only after that commit is success
+answered, so nothing is acknowledged that is not stored. The worker applies the row shortly
+after (:class:`~channel_manager.application.push_inbox.PushInbox`): routing, the
+per-connection message log entries, the reservations, availability. A row that cannot be
+applied stays in the inbox, retried or flagged, never lost.
 """
 
 from __future__ import annotations
