@@ -39,7 +39,7 @@ from channel_manager.application.reservations import (
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import DomainError, NotFound
-from channel_manager.domain.messages import MessageDirection
+from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.push_inbox import (
     InboxFailure,
     InboxRoute,
@@ -231,8 +231,11 @@ class PushInbox(Generic[MessageT]):
         lookups: dict[UUID, MappingLookup] = {}
         batches: dict[UUID, tuple[Connection, list[tuple[InboxRow, ChannelReservation]]]] = {}
         routes: dict[UUID, tuple[InboxRoute, ...]] = {}
+        # A batch names the same hotel over and over: routed once (in this transaction).
+        hotels: dict[str, Connection] = {}
+        entries: list[MessageLogEntry] = []
         for row in rows:
-            routes[row.id], prepared = self._prepare(uow, row, lookups)
+            routes[row.id], prepared = self._prepare(uow, row, lookups, hotels, entries)
             for connection, message in prepared:
                 batches.setdefault(connection.id, (connection, []))[1].append((row, message))
         for connection, items in batches.values():
@@ -247,13 +250,20 @@ class PushInbox(Generic[MessageT]):
             for (row, _message), result in zip(items, results, strict=True):
                 if isinstance(result, DomainError):
                     raise _RowFailed(row, result, routes[row.id])
+        uow.message_log.add_many(entries)
         uow.push_inbox.delete([row.id for row in rows])
 
     def _prepare(
-        self, uow: UnitOfWork, row: InboxRow, lookups: dict[UUID, MappingLookup]
+        self,
+        uow: UnitOfWork,
+        row: InboxRow,
+        lookups: dict[UUID, MappingLookup],
+        hotels: dict[str, Connection],
+        entries: list[MessageLogEntry],
     ) -> tuple[tuple[InboxRoute, ...], list[tuple[Connection, ChannelReservation]]]:
-        """One row's routes, and its reservations routed, logged and mapped (nothing applied
-        yet)."""
+        """One row's routes, and its reservations routed, mapped and their log entries made
+        (added to ``entries``; nothing stored or applied yet). ``hotels``: the connection each
+        hotel code was routed to in this unit of work."""
         try:
             body = self._vault.open(row.sealed_body, seal_context(row.id)).reveal_bytes()
             message = self._codec.decode(body)
@@ -264,7 +274,7 @@ class PushInbox(Generic[MessageT]):
         for reservation in message.reservations:
             try:
                 connection = self._route(
-                    uow, reservation.reservation_id or "", reservation.hotel_code, lookups
+                    uow, reservation.reservation_id or "", reservation.hotel_code, lookups, hotels
                 )
             except Exception as error:
                 first_error = first_error or error
@@ -284,18 +294,16 @@ class PushInbox(Generic[MessageT]):
         inbound = self._text(self._codec.redact(body))
         answer = self._codec.encode_success(message, row.received_at)
         outbound = self._text(self._codec.redact(answer.body))
-        entries: dict[UUID, UUID] = {}
+        logged: dict[UUID, UUID] = {}
         for connection_id, indices in shares.items():
-            entries[connection_id] = self._write(
-                uow,
+            came = self._entry(
                 connection_id,
                 MessageDirection.INBOUND,
                 message_type=message.message_type,
                 body=self._share(inbound, indices, whole=whole),
                 ruid=message.ruid,
             )
-            self._write(
-                uow,
+            answered = self._entry(
                 connection_id,
                 MessageDirection.OUTBOUND,
                 message_type=message.answer_type,
@@ -303,6 +311,8 @@ class PushInbox(Generic[MessageT]):
                 http_status=answer.status,
                 outcome="success",
             )
+            entries.extend((came, answered))
+            logged[connection_id] = came.id
         prepared: list[tuple[Connection, ChannelReservation]] = []
         for index, ((reservation_id, _), connection) in enumerate(
             zip(routed, connections, strict=True)
@@ -316,7 +326,7 @@ class PushInbox(Generic[MessageT]):
                 )
             except Exception as error:
                 raise _RowFailed(row, error, routes) from error
-            linked = attrs.evolve(mapped.reservation, raw_message_id=entries[connection.id])
+            linked = attrs.evolve(mapped.reservation, raw_message_id=logged[connection.id])
             prepared.append((connection, attrs.evolve(mapped, reservation=linked)))
         return routes, prepared
 
@@ -326,12 +336,15 @@ class PushInbox(Generic[MessageT]):
         reservation_id: str,
         hotel_code: str | None,
         lookups: dict[UUID, MappingLookup],
+        hotels: dict[str, Connection],
     ) -> Connection:
         if not hotel_code:
             # A cancellation may carry no rooms, hence no HotelCode: the reservation it
             # cancels says where it belongs (not here yet: retried).
             return self._intake.route_known_in(uow, self._channel, reservation_id)
-        return self._intake.route_in(uow, self._channel, hotel_code, lookups)
+        if hotel_code not in hotels:
+            hotels[hotel_code] = self._intake.route_in(uow, self._channel, hotel_code, lookups)
+        return hotels[hotel_code]
 
     def _share(self, body: str, indices: Sequence[int], *, whole: bool) -> str:
         if whole:
@@ -339,12 +352,12 @@ class PushInbox(Generic[MessageT]):
         own = self._codec.share(body.encode("utf-8"), indices)
         return UNSHAREABLE if own is None else self._text(own)
 
-    def _write(
-        self, uow: UnitOfWork, connection_id: UUID, direction: MessageDirection, **entry: Any
-    ) -> UUID:
-        return self._message_log.write_in(
-            uow, connection_id=connection_id, direction=direction, endpoint=self._endpoint, **entry
-        ).id
+    def _entry(
+        self, connection_id: UUID, direction: MessageDirection, **entry: Any
+    ) -> MessageLogEntry:
+        return self._message_log.make(
+            connection_id=connection_id, direction=direction, endpoint=self._endpoint, **entry
+        )
 
     @staticmethod
     def _text(body: bytes) -> str:

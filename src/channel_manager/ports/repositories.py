@@ -416,6 +416,10 @@ class MessageLogRepository(Protocol):
 
     def add(self, entry: MessageLogEntry) -> None: ...
 
+    def add_many(self, entries: Sequence[MessageLogEntry]) -> None:
+        """Append entries in one statement (the push inbox logs a batch of messages)."""
+        ...
+
     def list(
         self, connection_id: UUID, *, limit: int = 100, offset: int = 0
     ) -> builtins.list[MessageLogEntry]:

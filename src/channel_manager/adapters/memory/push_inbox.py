@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from uuid import UUID
 
@@ -79,6 +79,5 @@ class InMemoryPushInboxRepository:
         )
 
 
-def _oldest_first(rows: object) -> builtins.list[InboxRow]:
-    found: builtins.list[InboxRow] = list(rows)  # type: ignore[call-overload]
-    return sorted(found, key=lambda row: (row.received_at, str(row.id)))
+def _oldest_first(rows: Iterable[InboxRow]) -> builtins.list[InboxRow]:
+    return sorted(rows, key=lambda row: (row.received_at, str(row.id)))

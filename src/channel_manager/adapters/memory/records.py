@@ -310,6 +310,11 @@ class InMemoryMessageLogRepository:
         """Append an entry."""
         self._rows.insert(entry.id, entry)
 
+    def add_many(self, entries: Sequence[MessageLogEntry]) -> None:
+        """Append entries."""
+        for entry in entries:
+            self._rows.insert(entry.id, entry)
+
     def list(
         self, connection_id: UUID, *, limit: int = 100, offset: int = 0
     ) -> builtins.list[MessageLogEntry]:
