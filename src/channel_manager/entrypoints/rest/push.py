@@ -57,6 +57,7 @@ _PUSH_STATUSES = {
     401: "HTTP Basic credentials missing or wrong",
     403: "The client address is not on CM_PUSH_ALLOWED_IPS",
     413: "The body exceeds CM_MAX_BODY_BYTES",
+    422: "Refused by the domain rules, e.g. an impossible amount (Errors; do not resend)",
     500: "Our failure: nothing acknowledged, resend later",
     503: "Push is disabled (no credentials configured) or a dependency is unavailable",
 }
