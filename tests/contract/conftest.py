@@ -15,6 +15,7 @@ from uuid import uuid4
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from tests.support.clock import session_offset
 
 from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy import (
@@ -23,6 +24,7 @@ from channel_manager.adapters.sqlalchemy import (
     upgrade,
 )
 from channel_manager.adapters.sqlalchemy.tables import metadata
+from channel_manager.adapters.system import SystemClock
 from channel_manager.ports.repositories import UnitOfWork
 
 #: Every repository contract test runs once per backend.
@@ -116,4 +118,4 @@ def uow_factory(backend: str, request: pytest.FixtureRequest) -> Callable[[], Un
     if backend == "memory":
         return InMemoryUnitOfWorkFactory()
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
-    return SqlAlchemyUnitOfWorkFactory(engine)
+    return SqlAlchemyUnitOfWorkFactory(engine, clock=SystemClock(session_offset()))

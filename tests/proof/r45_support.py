@@ -198,7 +198,7 @@ class ServeProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # spawned --processes import apart: slow on a busy machine
         while True:
             try:
                 if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:

@@ -10,9 +10,11 @@ import attrs
 import pytest
 import sqlalchemy as sa
 from repository_builders import at, rich_reservation, seed
+from tests.support.clock import session_offset
 
 from channel_manager.adapters.sqlalchemy import create_database_engine, downgrade, tables, upgrade
 from channel_manager.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.reservation import Address, Guest
 
@@ -45,7 +47,7 @@ def database_before_masking(
 
 def test_cards_stored_before_are_masked_by_the_upgrade(database_before_masking: str) -> None:
     engine = create_database_engine(database_before_masking)
-    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    factory = SqlAlchemyUnitOfWorkFactory(engine, clock=SystemClock(session_offset()))
     try:
         seeded = seed(factory)
         reservation = rich_reservation(seeded)

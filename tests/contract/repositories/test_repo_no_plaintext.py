@@ -15,9 +15,11 @@ import attrs
 import pytest
 import sqlalchemy as sa
 from repository_builders import at, rich_reservation, seed
+from tests.support.clock import session_offset
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy.tables import metadata
+from channel_manager.adapters.system import SystemClock
 from channel_manager.adapters.vault.aesgcm import AesGcmVault
 from channel_manager.adapters.vault.keys import generate_key
 from channel_manager.adapters.vault.log_redaction import redact
@@ -54,7 +56,7 @@ def _every_stored_value(engine) -> str:
 
 
 def test_no_table_holds_a_plaintext_token_secret_or_card_number(engine):
-    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    factory = SqlAlchemyUnitOfWorkFactory(engine, clock=SystemClock(session_offset()))
     vault = AesGcmVault.from_config(generate_key())
     seeded = seed(factory)
     credentials = json.dumps({"access_token": ACCESS_TOKEN, "client_secret": CLIENT_SECRET})

@@ -23,9 +23,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from repository_builders import DAY0, Seeded, at, new_connection
+from tests.support.clock import session_offset
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy.tables import metadata
+from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.money import Money
 from channel_manager.domain.reservation import (
     Guest,
@@ -108,7 +110,7 @@ class ReservationRepositoryMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         _clear(self.engine)
-        self.factory = SqlAlchemyUnitOfWorkFactory(self.engine)
+        self.factory = SqlAlchemyUnitOfWorkFactory(self.engine, clock=SystemClock(session_offset()))
         with self.factory() as uow:
             self.seeded = Seeded(uow)
             second = new_connection(self.seeded.organization.id, 1)
