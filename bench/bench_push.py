@@ -1,18 +1,22 @@
 """P2: the OTA push endpoint under load, from a separate process on loopback.
 
-Run: ``python -m bench.bench_push [--databases postgresql,sqlite] [--processes 1,2]
-[--rate 200] [--rates ...]`` (``--help`` for the rest). Defaults: PostgreSQL with one and with
-two server processes (``serve --processes``), SQLite with one; about 4 minutes on 2 cores.
+Run: ``python -m bench.bench_push [--databases postgresql,sqlite] [--processes 1]
+[--worker in-process|apart] [--rate 200] [--rates ...]`` (``--help`` for the rest). Defaults:
+PostgreSQL and SQLite, one server process with its worker; about 4 minutes on 2 cores.
 
 What runs where:
-- our server is ``channel-manager serve --no-worker [--processes N]`` in its own process(es)
-  (the real ASGI app under uvicorn, logging at INFO as ``serve`` does by default), on a freshly
-  migrated database.
-  The worker runs apart, as a deployment with several workers would, so what is measured is
-  the endpoint alone. PostgreSQL is the production database; SQLite is measured as well;
+- our server is ``channel-manager serve [--processes N]`` in its own process(es) (the real
+  ASGI app under uvicorn, logging at INFO as ``serve`` does by default), on a freshly migrated
+  database. Since issue 17 a push is acknowledged once stored in the push inbox and the worker
+  applies it: by default the worker runs in the server process as ``serve`` runs it (woken at
+  once by each stored push); ``--worker apart`` runs ``serve --no-worker`` and a
+  ``channel-manager worker`` process instead (which finds pushes by a short poll). PostgreSQL is
+  the production database; SQLite is measured as well;
 - its push connection is made the way a user makes it: an organisation and API key through the
   application services, then the OAuth wizard against the Booking.com sandbox and the mapping
-  of hotel 1000001, both over our REST API (the sandbox is stopped once that is done);
+  of hotel 1000001, both over our REST API. The sandbox keeps running: the availability each
+  applied booking changes is sent to it, as in production (polls are spaced out: the bench is
+  about pushes);
 - the load comes from ``bench._loadgen`` in another process: an open-loop schedule over 32
   keep-alive connections, latency measured from each request's scheduled time. Every push is a
   distinct OTA_HotelResNotifRQ (the sandbox's own rendering: 1-3 rooms, 1-7 nights, guests,
@@ -20,10 +24,13 @@ What runs where:
 
 Figures per database: p50/p99 at ``--rate`` (200/s; median of ``--repeat`` windows), the
 highest of ``--rates`` sustained with 0 errors (every request answered 2xx, p99 under
-``--max-p99-ms``, stepping up until one is missed), the server's CPU per request, and for each
-the floor: the same server's ``/healthz`` under the same load. Goals: p99 <= 25 ms at 200/s;
->= 500/s sustained. At the end the reservations stored are counted (every Success must be one)
-and the server's log is searched for tracebacks.
+``--max-p99-ms``, stepping up until one is missed), the server's CPU per request (the worker's
+applying included when it runs in the server), and for each the floor: the same server's
+``/healthz`` under the same load. Goals: p99 <= 25 ms at 200/s; >= 500/s sustained. The inbox's
+apply delay (from a push's Success to its reservation in the database) is measured by probe
+pushes of the bench's own, 10 a second among the load, at ``--rate`` and at 500/s. At the end,
+once the inbox is drained, the reservations stored are counted (every Success must be one) and
+the server's log is searched for tracebacks.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, closing, contextmanager
@@ -49,8 +57,9 @@ from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, service_environ
 from tests.support.network import free_port
 
 from bench._common import figure, machine, postgres_url, sqlite_url
+from bench._loadgen import _ID_SLOT, reservation_templates
 from booking_sandbox.server import SandboxServer
-from channel_manager.adapters.sqlalchemy.tables import reservations
+from channel_manager.adapters.sqlalchemy.tables import push_inbox, reservations
 from channel_manager.container import build_container
 from channel_manager.settings import Settings
 
@@ -92,10 +101,17 @@ def _cpu_seconds(pid: int) -> float:
 
 @contextmanager
 def served(
-    environ: dict[str, str], port: int, log: IO[bytes], processes: int = 1
+    environ: dict[str, str],
+    port: int,
+    log: IO[bytes],
+    processes: int = 1,
+    *,
+    worker: bool = True,
 ) -> Iterator[Served]:
-    """``channel-manager serve --no-worker --processes N`` in its own process(es)."""
-    command = [sys.executable, "-m", "channel_manager.entrypoints.cli", "serve", "--no-worker"]
+    """``channel-manager serve [--no-worker] --processes N`` in its own process(es)."""
+    command = [sys.executable, "-m", "channel_manager.entrypoints.cli", "serve"]
+    if not worker:
+        command.append("--no-worker")
     process = subprocess.Popen(
         [*command, "--port", str(port), "--processes", str(processes)],
         env={**os.environ, **environ},
@@ -124,6 +140,103 @@ def served(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def worker_apart(environ: dict[str, str], log: IO[bytes]) -> Iterator[Served]:
+    """``channel-manager worker`` in its own process (beside ``serve --no-worker``)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "channel_manager.entrypoints.cli", "worker"],
+        env={**os.environ, **environ},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield Served("", process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class ApplyDelayProbe:
+    """Pushes of the bench's own among the load, ``rate`` a second, one at a time: for each,
+    the delay from its Success answer to its reservation in the database (polled every
+    millisecond or so; the inbox applies pushes after answering them)."""
+
+    def __init__(self, base_url: str, database_url: str, rate: float = 10.0) -> None:
+        self._url = base_url + PUSH_PATH
+        self._engine = sa.create_engine(database_url)
+        self._pause = 1 / rate
+        self._templates = reservation_templates(seed=2, hotel_code=HOTEL, count=20)
+        self._next_id = 9_000_000_001
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.delays_ms: list[float] = []
+        self.failures = 0
+        #: Probe pushes answered Success (each must become a reservation).
+        self.acknowledged = 0
+
+    def __enter__(self) -> ApplyDelayProbe:
+        self._stop.clear()
+        self.delays_ms = []
+        self._thread = threading.Thread(target=self._run, name="apply-delay-probe", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def close(self) -> None:
+        """Release the probe's database connections."""
+        self._engine.dispose()
+
+    def _run(self) -> None:
+        query = sa.select(reservations.c.id).where(
+            reservations.c.external_id == sa.bindparam("rid")
+        )
+        auth = (PUSH_USERNAME, PUSH_PASSWORD)
+        headers = {"Content-Type": "application/xml; charset=utf-8"}
+        with (
+            httpx.Client(auth=auth, headers=headers, timeout=10) as client,
+            self._engine.connect() as connection,
+        ):
+            while not self._stop.wait(self._pause):
+                rid = str(self._next_id)
+                self._next_id += 1
+                body = self._templates[self._next_id % len(self._templates)]
+                answer = client.post(self._url, content=body.replace(_ID_SLOT, rid.encode()))
+                acknowledged = time.perf_counter()
+                if answer.status_code != 200:
+                    self.failures += 1
+                    continue
+                self.acknowledged += 1
+                deadline = acknowledged + 10
+                while time.perf_counter() < deadline:
+                    found = connection.execute(query, {"rid": rid}).first()
+                    connection.rollback()  # a fresh snapshot for the next look
+                    if found is not None:
+                        self.delays_ms.append((time.perf_counter() - acknowledged) * 1000)
+                        break
+                    time.sleep(0.001)
+                else:
+                    self.failures += 1
+
+
+def inbox_left(database_url: str) -> int:
+    """Rows still in the push inbox (pending or flagged)."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            query = sa.select(sa.func.count()).select_from(push_inbox)
+            return int(connection.execute(query).scalar_one())
+    finally:
+        engine.dispose()
 
 
 def connect_push_hotel(environ: dict[str, str], base_url: str) -> None:
@@ -220,21 +333,48 @@ class Latency:
     p99: float
     errors: int
     cpu_ms: float
+    #: The inbox's apply delay (p50, p99 in ms) seen by the probe over the windows, if any.
+    apply: tuple[float, float] | None = None
 
 
-def at_rate(load: LoadGenerator, server: Served, path: str, args: argparse.Namespace) -> Latency:
-    """``args.repeat`` windows of ``args.window`` seconds at ``args.rate``."""
+def at_rate(
+    load: LoadGenerator,
+    server: Served,
+    path: str,
+    args: argparse.Namespace,
+    probe: ApplyDelayProbe | None = None,
+    rate: float | None = None,
+) -> Latency:
+    """``args.repeat`` windows of ``args.window`` seconds at ``rate`` (``args.rate``), the
+    probe's pushes among them when given."""
+    rate = rate or args.rate
     p50s, p99s, errors, answered = [], [], 0, 0
+    delays: list[float] = []
     cpu_before = server.cpu_seconds()
     for _ in range(args.repeat):
-        result = load.run(path, args.rate, args.window)
+        if probe is not None:
+            with probe:
+                result = load.run(path, rate, args.window)
+            delays.extend(probe.delays_ms)
+        else:
+            result = load.run(path, rate, args.window)
         print(_stage_line(path, result), flush=True)
         errors += result["errors"]
         answered += result["answered"]
         p50s.append(result["p50_ms"] if result["p50_ms"] is not None else float("inf"))
         p99s.append(result["p99_ms"] if result["p99_ms"] is not None else float("inf"))
     cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / max(answered, 1)
-    return Latency(statistics.median(p50s), statistics.median(p99s), errors, cpu_ms)
+    apply = None
+    if len(delays) >= 2:
+        cuts = statistics.quantiles(delays, n=100, method="inclusive")
+        apply = (statistics.median(delays), cuts[98])
+        print(
+            f"    apply delay at {rate:.0f}/s: p50 {apply[0]:.1f} ms, p99 {apply[1]:.1f} ms,"
+            f" max {max(delays):.1f} ms over {len(delays)} probes"
+            + (f", {probe.failures} probe failures" if probe and probe.failures else ""),
+            flush=True,
+        )
+    return Latency(statistics.median(p50s), statistics.median(p99s), errors, cpu_ms, apply)
 
 
 def highest_rate(
@@ -270,10 +410,16 @@ class Figures:
     floor: Latency
     best: float
     floor_best: float
+    #: The push endpoint at the goal's rate (500/s), with the apply delay there.
+    at_goal: Latency
 
 
 def measure(
-    load: LoadGenerator, server: Served, database: str, args: argparse.Namespace
+    load: LoadGenerator,
+    server: Served,
+    database: str,
+    args: argparse.Namespace,
+    probe: ApplyDelayProbe,
 ) -> Figures:
     """Warm up, then the latency windows and the rate steps, push endpoint and floor."""
     rates = [float(rate) for rate in args.rates.split(",")]
@@ -281,37 +427,58 @@ def measure(
     load.run("/healthz", 100, 1)
     print(f"  {database}: latency at {args.rate:.0f}/s", flush=True)
     floor = at_rate(load, server, "/healthz", args)
-    push = at_rate(load, server, PUSH_PATH, args)
+    push = at_rate(load, server, PUSH_PATH, args, probe)
+    print(f"  {database}: push latency and apply delay at {GOAL_RATE:.0f}/s", flush=True)
+    at_goal = at_rate(load, server, PUSH_PATH, args, probe, GOAL_RATE)
     print(f"  {database}: highest sustained rate", flush=True)
     # The floor first: a push step the server cannot keep up with leaves work queued behind it.
     # It starts at the latency rate, which it has just sustained.
     floor_rates = [rate for rate in rates if rate >= args.rate] or rates
     floor_best = highest_rate(load, "/healthz", floor_rates, args.duration, args.max_p99_ms)
     best = highest_rate(load, PUSH_PATH, rates, args.duration, args.max_p99_ms)
-    return Figures(push, floor, best, floor_best)
+    return Figures(push, floor, best, floor_best, at_goal)
 
 
 def run(database: str, processes: int, args: argparse.Namespace) -> None:
     """Every figure for one database and number of server processes."""
+    apart = args.worker == "apart"
     with DATABASES[database]() as url, tempfile.TemporaryFile() as log:
         with ExitStack() as stack:
-            with SandboxServer(seed=1) as sandbox:
-                port = free_port()
-                environ = service_environ(sandbox.base_url, f"http://127.0.0.1:{port}", url)
-                environ["CM_LOG_LEVEL"] = "INFO"  # what `serve` logs by default
-                server = stack.enter_context(served(environ, port, log, processes))
-                connect_push_hotel(environ, server.base_url)
+            sandbox = stack.enter_context(SandboxServer(seed=1))
+            port = free_port()
+            environ = service_environ(sandbox.base_url, f"http://127.0.0.1:{port}", url)
+            environ["CM_LOG_LEVEL"] = "INFO"  # what `serve` logs by default
+            environ["CM_POLL_INTERVAL"] = "10m"  # the bench is about pushes
+            server = stack.enter_context(served(environ, port, log, processes, worker=not apart))
+            if apart:
+                stack.enter_context(worker_apart(environ, log))
+            connect_push_hotel(environ, server.base_url)
             load = stack.enter_context(closing(LoadGenerator(server.base_url, args.connections)))
+            probe = stack.enter_context(closing(ApplyDelayProbe(server.base_url, url)))
             label = database + (f" x{processes} processes" if processes > 1 else "")
-            result = measure(load, server, label, args)
+            label += ", worker apart" if apart else ""
+            result = measure(load, server, label, args, probe)
+            # Every Success must become a reservation: wait for the inbox to drain.
+            deadline = time.monotonic() + 120
+            while (left := inbox_left(url)) and time.monotonic() < deadline:
+                time.sleep(0.5)
         log.seek(0)
         text = log.read().decode(errors="replace")
         tracebacks = text.count("Traceback")
         stored = stored_reservations(url)
+        acknowledged = load.acknowledged + probe.acknowledged
+        if left:
+            print(f"  {left} push inbox row(s) not applied after 120 s", flush=True)
     # More stored than acknowledged is possible (an answer the generator gave up waiting for);
-    # fewer would be a Success for a reservation we do not have.
-    verdict = "ok" if stored >= load.acknowledged else "LOST RESERVATIONS"
-    checks = f"{stored} / {load.acknowledged} ({verdict}) / {tracebacks}{_first_error(text)}"
+    # fewer, with nothing left in the inbox, would be a Success for a reservation we do not
+    # have (rows still in the inbox are stored, not applied yet: said so).
+    if stored >= acknowledged:
+        verdict = "ok"
+    elif stored + left >= acknowledged:
+        verdict = f"ok, {left} still in the push inbox"
+    else:
+        verdict = "LOST RESERVATIONS"
+    checks = f"{stored} / {acknowledged} ({verdict}) / {tracebacks}{_first_error(text)}"
     report(f"P2 push {label}", args, result, checks)
 
 
@@ -359,6 +526,17 @@ def report(name: str, args: argparse.Namespace, result: Figures, checks: str) ->
         f"{name}: floor /healthz highest sustained rate",
         f"{result.floor_best:.0f}/s{ceiling} (push = {share} of floor)",
     )
+    for rate, latency in ((args.rate, push), (GOAL_RATE, result.at_goal)):
+        if latency.apply is not None:
+            figure(
+                f"{name}: inbox apply delay p50 / p99 at {rate:.0f}/s (Success -> stored)",
+                f"{latency.apply[0]:.1f} / {latency.apply[1]:.1f} ms",
+            )
+    goal = result.at_goal
+    figure(
+        f"{name}: p50 / p99 at {GOAL_RATE:.0f}/s {runs}",
+        f"{goal.p50:.1f} / {goal.p99:.1f} ms" + (f", {goal.errors} errors" if goal.errors else ""),
+    )
     figure(f"{name}: reservations stored / Success answers / tracebacks", checks)
 
 
@@ -375,8 +553,14 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
         "--processes",
-        default="1,2",
+        default="1",
         help="serve --processes counts measured on PostgreSQL (SQLite: always 1)",
+    )
+    parser.add_argument(
+        "--worker",
+        choices=("in-process", "apart"),
+        default="in-process",
+        help="the worker (which applies the push inbox) in the server, or its own process",
     )
     args = parser.parse_args()
     print(f"P2 push endpoint on {machine()}", flush=True)

@@ -46,6 +46,7 @@ from channel_manager.application.mappings import MappingService
 from channel_manager.application.message_log import MessageLogWriter
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.overbookings import OverbookingQuery
+from channel_manager.application.push_inbox import PushInbox
 from channel_manager.application.queries import Queries
 from channel_manager.application.repair import RepairService
 from channel_manager.application.reservations import ReservationIntake
@@ -66,6 +67,8 @@ logger = logging.getLogger(__name__)
 CALLBACK_PATH = "/oauth/{channel}/callback"
 #: Booking.com's key: its connect paths and its push endpoint name it.
 BOOKING = BOOKING_CHANNEL
+#: Where Booking.com's OTA push senders deliver reservations (the push endpoint's path).
+BOOKING_PUSH_PATH = f"/ota/{BOOKING}/reservations"
 
 
 def _vault(settings: Settings) -> AesGcmVault:
@@ -133,6 +136,8 @@ class Container(containers.DeclarativeContainer):
 
     #: Rung by every unit of work that commits outbound work: this process's idle worker wakes.
     work_signal = providers.Singleton(WorkSignal)
+    #: Rung by the push endpoint after storing a push: this process's inbox applier wakes.
+    inbox_signal = providers.Singleton(WorkSignal)
 
     engine = providers.Resource(_database_engine, settings.provided.database.url)
     uow_factory = providers.Singleton(
@@ -255,6 +260,19 @@ class Container(containers.DeclarativeContainer):
     )
     #: Nights booked beyond a unit's rooms, across channels.
     overbookings = providers.Singleton(OverbookingQuery, uow_factory, clock)
+    #: Pushed messages acknowledged on arrival, applied by the worker in batches (issue 17).
+    push_inbox = providers.Singleton(
+        PushInbox,
+        push_codec,
+        uow_factory,
+        intake,
+        message_log,
+        clock,
+        vault,
+        channel=BOOKING,
+        endpoint=BOOKING_PUSH_PATH,
+        wake=inbox_signal,
+    )
 
 
 async def open_resources(container: Container) -> None:

@@ -97,8 +97,13 @@ class RunningService:
         return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout)
 
     def tick(self) -> TickCounts:
-        """One worker pass: due polls, due syncs, due outbound messages."""
+        """One worker pass: the push inbox, due polls, due syncs, due outbound messages."""
         return self.call(self.worker.tick())
+
+    def apply_pushes(self) -> int:
+        """Apply the push inbox's due rows (what the worker does as soon as a push is stored);
+        how many rows were dealt with."""
+        return self.call(self.worker.apply_inbox())
 
     def tick_until(
         self, condition: Callable[[], T | None], timeout: float = 15, pause: float = 0.05

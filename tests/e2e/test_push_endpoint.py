@@ -76,13 +76,18 @@ def generate(sandbox_http: httpx.Client, **body: Any) -> dict[str, Any]:
 
 
 def test_commit_modify_and_cancel_are_pushed_and_followed(
-    tenant: Tenant, sandbox: SandboxServer, sandbox_http: httpx.Client, push_target: dict[str, str]
+    service: RunningService,
+    tenant: Tenant,
+    sandbox: SandboxServer,
+    sandbox_http: httpx.Client,
+    push_target: dict[str, str],
 ) -> None:
     made = generate(sandbox_http, kind="new", hotel_code=HOTEL)
     booking_id = made["reservation"]["id"]
     assert (made["push"]["outcome"], made["push"]["status_code"]) == ("delivered", 200)
     assert "<Success/>" in made["push"]["response"]
     assert booking_id in made["push"]["response"]
+    service.apply_pushes()  # stored and acknowledged; the worker applies it at once
     [stored] = our_reservations(tenant)
     assert stored["status"] == "confirmed"
     assert_same_reservation(stored, sandbox.state.reservations[booking_id])
@@ -90,6 +95,7 @@ def test_commit_modify_and_cancel_are_pushed_and_followed(
     ok(sandbox_http.post("/_sandbox/clock", json={"seconds": 60}))
     modified = generate(sandbox_http, kind="modify", reservation_id=booking_id)
     assert modified["push"]["outcome"] == "delivered"
+    service.apply_pushes()
     [stored] = our_reservations(tenant)
     assert stored["status"] == "modified"
     assert_same_reservation(stored, sandbox.state.reservations[booking_id])
@@ -102,17 +108,22 @@ def test_commit_modify_and_cancel_are_pushed_and_followed(
 
 
 def test_a_pushed_cancel_of_a_known_reservation_is_applied(
-    tenant: Tenant, sandbox_http: httpx.Client, push_target: dict[str, str]
+    service: RunningService,
+    tenant: Tenant,
+    sandbox_http: httpx.Client,
+    push_target: dict[str, str],
 ) -> None:
     """The sandbox's Cancel carries no RoomStays, hence no BasicPropertyInfo/@HotelCode; the
     reservation it cancels is known, so it must still be routed and applied.
     """
     booking_id = generate(sandbox_http, kind="new", hotel_code=HOTEL)["reservation"]["id"]
+    service.apply_pushes()
     ok(sandbox_http.post("/_sandbox/clock", json={"seconds": 60}))
 
     cancelled = generate(sandbox_http, kind="cancel", reservation_id=booking_id)
 
     assert cancelled["push"]["outcome"] == "delivered", cancelled["push"]["response"]
+    service.apply_pushes()
     [stored] = our_reservations(tenant)
     assert stored["status"] == "cancelled"
 

@@ -34,20 +34,24 @@ def mapped(tenant: Tenant) -> tuple[str, str]:
 
 
 def send(service: RunningService, sample: str, room: str) -> httpx.Response:
-    """Push one sample, addressed to the mapped hotel and room type, as its sender would."""
+    """Push one sample, addressed to the mapped hotel and room type, as its sender would, and
+    let the worker apply it."""
     body = (SENDERS / sample).read_bytes()
     for code in SAMPLE_HOTELS:
         body = body.replace(code, HOTEL.encode())
     for code in SAMPLE_ROOMS:
         body = body.replace(code, f'"{room}"'.encode())
     soap = b"Envelope" in body
-    return httpx.post(
+    answer = httpx.post(
         f"{service.base_url}{PUSH_PATH}",
         content=body,
         headers={"Content-Type": "text/xml" if soap else "application/xml"},
         auth=(PUSH_USERNAME, PUSH_PASSWORD),
         timeout=20,
     )
+    # Stored and acknowledged: apply it as the worker does at once.
+    service.apply_pushes()
+    return answer
 
 
 def reservation(tenant: Tenant, external_id: str) -> dict[str, Any]:
@@ -170,6 +174,7 @@ def test_a_push_for_our_connections_unmapped_hotel_is_kept_and_linked_once_mappe
         timeout=20,
     )
     assert answer.status_code == 200, answer.text
+    service.apply_pushes()
     kept = reservation(tenant, "SPAN-7001")
     assert kept["property_id"] is None
     assert {flag["code"] for flag in kept["flags"]} == {"unmapped_hotel", "rates_outside_stay"}

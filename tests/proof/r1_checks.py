@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from booking_sandbox.model import MessageKind, QueueMessage
 from booking_sandbox.state import SandboxState
+from channel_manager.adapters.sqlalchemy.tables.push_inbox import push_inbox
 from channel_manager.adapters.sqlalchemy.tables.reservations import reservations as reservation_rows
 from tests.e2e.flows import Tenant, ok
 from tests.e2e.inventory import assert_same_reservation
@@ -70,6 +71,33 @@ def not_yet_committed(
                 (rid, f"revision {stamp} acknowledged, {row.revision_timestamp} stored")
             )
     return problems
+
+
+def not_yet_stored(
+    engine: sa.Engine, revisions: Mapping[str, dt.datetime]
+) -> list[tuple[str, str]]:
+    """Which of ``revisions`` a pushed Success was given for while neither the push inbox holds
+    a message for the reservation nor the database the reservation at that revision or later
+    (issue 17: a push is acknowledged once its message is stored in the inbox, and applied a
+    moment later). The inbox is read first: a row it no longer holds has been applied.
+    """
+    with engine.connect() as connection:
+        waiting = {
+            route["reservation_id"]
+            for routes in connection.execute(sa.select(push_inbox.c.routes)).scalars()
+            for route in routes
+        }
+    return not_yet_committed(
+        engine, {rid: stamp for rid, stamp in revisions.items() if rid not in waiting}
+    )
+
+
+def inbox_rows(engine: sa.Engine) -> int:
+    """Pushed messages stored but not applied yet (pending or flagged)."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(sa.select(sa.func.count()).select_from(push_inbox)).scalar_one()
+        )
 
 
 def newest_queue_kinds(state: SandboxState, hotel_codes: Collection[str]) -> dict[str, MessageKind]:

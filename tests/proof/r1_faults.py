@@ -9,10 +9,11 @@ the real one. Two kinds of failure, drawn with one seeded generator:
   connection drops between ``COMMIT`` and its answer. The caller must treat the outcome as
   unknown and redeliver; the ledger has to see the redelivery as a duplicate.
 
-Only units of work that touch the reservation store or the message log are failed: those are
-the import path under test (push receiver and poll). Failing the worker's scheduling commits as
-well would only park the connection behind its two-minute claim lease, which is the designed
-recovery for a dead worker and would stall the test rather than prove anything about delivery.
+Only units of work that touch the reservation store, the message log or the push inbox are
+failed: those are the import path under test (push receiver, push inbox applier and poll).
+Failing the worker's scheduling commits as well would only park the connection behind its
+two-minute claim lease, which is the designed recovery for a dead worker and would stall the
+test rather than prove anything about delivery.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import sqlalchemy.exc
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 #: The repositories whose units of work are failed (see the module docstring).
-IMPORT_REPOSITORIES = frozenset({"reservations", "message_log"})
+IMPORT_REPOSITORIES = frozenset({"reservations", "message_log", "push_inbox"})
 
 
 class Fault(enum.Enum):

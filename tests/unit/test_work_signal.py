@@ -75,7 +75,7 @@ class CountingWorker(Worker):
 
     passes = 0
 
-    async def tick(self) -> TickCounts:
+    async def tick(self, *, inbox: bool = True) -> TickCounts:
         self.passes += 1
         return TickCounts()
 

@@ -67,7 +67,34 @@ class MessageLogWriter:
         commit together with what it brought (the caller commits, and on a rollback writes the
         entry again with :meth:`write`, so the log still keeps it).
         """
-        entry = MessageLogEntry(
+        entry = self.make(
+            connection_id=connection_id,
+            direction=direction,
+            message_type=message_type,
+            endpoint=endpoint,
+            body=body,
+            http_status=http_status,
+            outcome=outcome,
+            ruid=ruid,
+        )
+        uow.message_log.add(entry)
+        return entry
+
+    def make(
+        self,
+        *,
+        connection_id: UUID | None,
+        direction: MessageDirection,
+        message_type: str,
+        endpoint: str,
+        body: str,
+        http_status: int | None = None,
+        outcome: str | None = None,
+        ruid: str | None = None,
+    ) -> MessageLogEntry:
+        """The entry :meth:`write_in` would store, not stored (for a caller that stores a
+        batch of entries at once with ``uow.message_log.add_many``)."""
+        return MessageLogEntry(
             id=self._ids.new_id(),
             connection_id=connection_id,
             direction=direction,
@@ -79,5 +106,3 @@ class MessageLogWriter:
             body=body,
             created_at=self._clock.now(),
         )
-        uow.message_log.add(entry)
-        return entry

@@ -1,10 +1,11 @@
 """Reservations in: every message, polled or pushed, goes through the ledger, and what it
 changes in booked rooms goes back out as availability in the same transaction.
 
-A pushed message is applied alone (:meth:`ReservationIntake.apply`). A polled batch is
-applied together (:meth:`ReservationIntake.apply_batch`): one transaction, the mappings read
-once, existing reservations read and locked in one query, new ones inserted in one statement
-per table and availability published once for the batch. The ledger still decides message
+A message is applied alone (:meth:`ReservationIntake.apply`). A polled batch (and a batch of
+the push inbox) is applied together (:meth:`ReservationIntake.apply_batch`,
+:meth:`ReservationIntake.apply_together`): one transaction, the mappings read once, existing
+reservations read and locked in one query, new ones inserted in one statement per table and
+availability published once for the batch. The ledger still decides message
 by message, in order, so idempotency and order-safety are exactly those of ``apply``.
 
 A pushed reservation is routed by ``(channel, external hotel code)``, never by the code alone:
@@ -138,7 +139,7 @@ class ReservationIntake:
             return []
         with self._uow_factory() as uow:
             try:
-                results = self._apply_together(uow, connection, messages)
+                results = self.apply_together(uow, connection, messages)
             except DomainError as error:
                 uow.rollback()
                 logger.warning(
@@ -159,10 +160,17 @@ class ReservationIntake:
         except DomainError as error:
             return error
 
-    def _apply_together(
-        self, uow: UnitOfWork, connection: Connection, messages: Sequence[ChannelReservation]
+    def apply_together(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        messages: Sequence[ChannelReservation],
+        links: MappingLookup | None = None,
     ) -> list[BatchResult]:
-        links = MappingLookup(uow, connection.id)
+        """Like :meth:`apply_batch` inside the caller's unit of work, with no fallback: a
+        message refused is reported in its place, a failure to store raises (the caller rolls
+        back). ``links``: the connection's mappings as ``uow`` has already read them."""
+        links = links or MappingLookup(uow, connection.id)
         stored = uow.reservations.get_many_by_external(
             connection.id, {message.reservation.external_id for message in messages}
         )
@@ -201,12 +209,6 @@ class ReservationIntake:
             self._availability.publish(uow, connection.organization_id, net, links.unit_mappings)
         return results
 
-    def route(self, channel: str, hotel_code: str) -> Connection:
-        """The active connection of ``channel`` that holds or maps ``hotel_code`` (push
-        routing)."""
-        with self._uow_factory() as uow:
-            return self.route_in(uow, channel, hotel_code)
-
     def route_in(
         self,
         uow: UnitOfWork,
@@ -214,9 +216,9 @@ class ReservationIntake:
         hotel_code: str,
         lookups: MutableMapping[UUID, MappingLookup] | None = None,
     ) -> Connection:
-        """Like :meth:`route` inside the caller's unit of work (a push routes and applies in
-        one transaction). The property mapping routing found is remembered in ``lookups``
-        (by connection, created as needed), for applying in the same unit of work.
+        """The active connection of ``channel`` that holds or maps ``hotel_code`` (push
+        routing). The property mapping routing found is remembered in ``lookups`` (by
+        connection, created as needed), for applying in the same unit of work.
 
         Only connections of ``channel`` are candidates: the same code on another channel is
         another property.
@@ -248,15 +250,10 @@ class ReservationIntake:
             lookups.setdefault(connection.id, MappingLookup(uow, connection.id)).remember(mapping)
         return connection
 
-    def route_known(self, channel: str, external_id: str) -> Connection:
+    def route_known_in(self, uow: UnitOfWork, channel: str, external_id: str) -> Connection:
         """The active connection of ``channel`` already holding reservation ``external_id``:
         how a pushed cancellation that carries no rooms (so no HotelCode) finds its way.
         """
-        with self._uow_factory() as uow:
-            return self.route_known_in(uow, channel, external_id)
-
-    def route_known_in(self, uow: UnitOfWork, channel: str, external_id: str) -> Connection:
-        """Like :meth:`route_known` inside the caller's unit of work."""
         candidates = [
             connection
             for reservation in uow.reservations.find_by_external_id(external_id)

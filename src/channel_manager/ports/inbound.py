@@ -1,10 +1,10 @@
 """Reservations a channel pushes to us: what the push use case needs from a channel's codec.
 
-The use case (:mod:`channel_manager.application.push_intake`) routes, logs, applies and
-answers; a codec reads and writes one channel's message format (Booking/OTA XML today,
-webhooks later). Refusals are said in the core's words (:class:`RefusalReason` and an HTTP
-status: 4xx the sender must not resend, 5xx it should); each codec spells them in its own
-error vocabulary.
+The use cases (:mod:`channel_manager.application.push_intake` admits and answers,
+:mod:`channel_manager.application.push_inbox` routes, logs and applies); a codec reads and
+writes one channel's message format (Booking/OTA XML today, webhooks later). Refusals are
+said in the core's words (:class:`RefusalReason` and an HTTP status: 4xx the sender must not
+resend, 5xx it should); each codec spells them in its own error vocabulary.
 """
 
 from __future__ import annotations

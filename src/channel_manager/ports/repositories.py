@@ -28,6 +28,7 @@ from channel_manager.domain.feed import CalendarFeed, KnownEvent
 from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
+from channel_manager.domain.push_inbox import InboxRow, InboxState
 from channel_manager.domain.reservation import Reservation, ReservationStatus
 from channel_manager.domain.sync import OutboundMessage, OutboundState, OutboxSummary, SyncRun
 from channel_manager.domain.web_sessions import SigninToken, WebSession
@@ -411,6 +412,10 @@ class MessageLogRepository(Protocol):
 
     def add(self, entry: MessageLogEntry) -> None: ...
 
+    def add_many(self, entries: Sequence[MessageLogEntry]) -> None:
+        """Append entries in one statement (the push inbox logs a batch of messages)."""
+        ...
+
     def list(
         self, connection_id: UUID, *, limit: int = 100, offset: int = 0
     ) -> builtins.list[MessageLogEntry]:
@@ -533,6 +538,53 @@ class SecretRepository(Protocol):
         ...
 
 
+class PushInboxRepository(Protocol):
+    """Pushed messages acknowledged and waiting to be applied (issue 17), oldest first.
+
+    One applier at a time: :meth:`claim_due` takes the inbox's applier lock for the rest of
+    the transaction (PostgreSQL: a transaction-level advisory lock; SQLite: the unit of work's
+    ``BEGIN IMMEDIATE``), so rows are applied in arrival order and never by two workers.
+    """
+
+    def add(self, row: InboxRow) -> None:
+        """Insert a new row (one statement: the push endpoint's only write)."""
+        ...
+
+    def get(self, id: UUID) -> InboxRow:
+        """The row; NotFound when unknown (or applied: applied rows are deleted)."""
+        ...
+
+    def claim_due(
+        self, now: datetime, limit: int, ids: Collection[UUID] | None = None
+    ) -> builtins.list[InboxRow]:
+        """Up to ``limit`` pending rows due at ``now`` (only those in ``ids`` when given),
+        oldest (``received_at``, then id) first, with the applier lock held until the
+        transaction ends; empty when another applier holds it."""
+        ...
+
+    def update(self, row: InboxRow) -> None:
+        """Overwrite a row (a failed attempt, a retry); NotFound when it is gone."""
+        ...
+
+    def delete(self, ids: Collection[UUID]) -> None:
+        """Forget applied rows."""
+        ...
+
+    def list(
+        self,
+        state: InboxState | None = None,
+        connection_ids: Collection[UUID] | None = None,
+        limit: int = 100,
+    ) -> builtins.list[InboxRow]:
+        """Rows (in ``state`` when given) oldest first; with ``connection_ids``, only rows
+        routed (at least in part) to one of them."""
+        ...
+
+    def count(self, state: InboxState, connection_ids: Collection[UUID] | None = None) -> int:
+        """How many rows are in ``state`` (routed to ``connection_ids`` when given)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository. Use as a context manager: leaving the block
     rolls back unless :meth:`commit` was called.
@@ -560,6 +612,7 @@ class UnitOfWork(Protocol):
     secrets: SecretRepository
     web_sessions: WebSessionRepository
     signin_tokens: SigninTokenRepository
+    push_inbox: PushInboxRepository
 
     def __enter__(self) -> Self: ...
 

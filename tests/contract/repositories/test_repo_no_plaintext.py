@@ -2,7 +2,8 @@
 access token, the client secret and the card number that went through the system.
 
 Credentials are stored the way the application stores them (sealed by the real AES-GCM
-vault), the card through the domain's payment summary, message bodies through the redactor.
+vault), the card through the domain's payment summary, message bodies through the redactor,
+a pushed message waiting in the push inbox sealed whole.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from channel_manager.adapters.vault.aesgcm import AesGcmVault
 from channel_manager.adapters.vault.keys import generate_key
 from channel_manager.adapters.vault.log_redaction import redact
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
+from channel_manager.domain.push_inbox import InboxRoute, InboxRow, seal_context
 from channel_manager.domain.reservation import PaymentSummary
 from channel_manager.ports.vault import Secret
 
@@ -78,6 +80,19 @@ def test_no_table_holds_a_plaintext_token_secret_or_card_number(engine):
                 endpoint="/ota/booking/reservations",
                 body=redact(body, known_secrets=(ACCESS_TOKEN, CLIENT_SECRET)),
                 created_at=at(2),
+            )
+        )
+        # A pushed message waiting in the inbox, sealed as the push endpoint seals it.
+        row_id = uuid4()
+        uow.push_inbox.add(
+            InboxRow(
+                id=row_id,
+                channel="booking",
+                received_at=at(3),
+                sealed_body=vault.seal(Secret(body.encode()), seal_context(row_id)),
+                message_type="OTA_HotelResNotifRQ",
+                ruid=None,
+                routes=(InboxRoute("R1", "1234567"),),
             )
         )
         uow.commit()

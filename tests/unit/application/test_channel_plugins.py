@@ -272,11 +272,12 @@ async def test_routing_a_push_considers_only_connections_of_its_channel(
     intake = world.container.intake()
     intake.apply(theirs, booking("O-1", hotel_code=HOTEL))
 
-    assert intake.route("booking", HOTEL).id == ours.id
-    assert intake.route(OTHER, HOTEL).id == theirs.id
-    assert intake.route_known(OTHER, "O-1").id == theirs.id
-    with pytest.raises(UnknownReservation, match="booking reservation 'O-1' names no hotel"):
-        intake.route_known("booking", "O-1")
+    with world.container.uow_factory()() as uow:
+        assert intake.route_in(uow, "booking", HOTEL).id == ours.id
+        assert intake.route_in(uow, OTHER, HOTEL).id == theirs.id
+        assert intake.route_known_in(uow, OTHER, "O-1").id == theirs.id
+        with pytest.raises(UnknownReservation, match="booking reservation 'O-1' names no hotel"):
+            intake.route_known_in(uow, "booking", "O-1")
 
 
 # -- feeds that do not acknowledge ------------------------------------------------------------

@@ -105,7 +105,9 @@ def push_world() -> Iterator[PushWorld]:
 
 
 def send_push(world: PushWorld, body: bytes, *, soap: bool) -> httpx.Response:
-    """POST ``body`` with valid credentials, bare or wrapped in a SOAP 1.1 envelope."""
+    """POST ``body`` with valid credentials, bare or wrapped in a SOAP 1.1 envelope, then
+    apply the push inbox as the worker does at once (what is checked afterwards is what the
+    push left once applied)."""
     headers = {"authorization": AUTH, "content-type": "application/xml"}
     if soap:
         body = (
@@ -114,7 +116,11 @@ def send_push(world: PushWorld, body: bytes, *, soap: bool) -> httpx.Response:
             + b"</soap:Body></soap:Envelope>"
         )
         headers |= {"content-type": "text/xml; charset=utf-8", "SOAPAction": '""'}
-    return world.client.post(PATH, content=body, headers=headers)
+    response = world.client.post(PATH, content=body, headers=headers)
+    inbox = world.container.push_inbox()
+    while inbox.apply_due():
+        pass
+    return response
 
 
 def ota_root(response: httpx.Response) -> etree._Element:

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 import attrs
 import pytest
+from dependency_injector import providers
 from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.testing import TestClient
@@ -16,8 +17,10 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from channel_manager.container import Container
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
+from channel_manager.domain.push_inbox import InboxRow, InboxState
 from channel_manager.entrypoints.rest.app import create_app
 from channel_manager.entrypoints.rest.push import push_handlers
+from tests.support.clock import MovableClock
 from tests.support.containers import app_container, make_settings
 from tests.support.database import row_counts as table_row_counts
 from tests.unit.ota.samples import SCHEMA_DIR, OtaSchemas
@@ -98,6 +101,22 @@ def row_counts(container: Container) -> dict[str, int]:
     return table_row_counts(container.engine())
 
 
+def apply_pushes(container: Container) -> int:
+    """Apply the push inbox as the worker does (until nothing is due); how many rows were
+    dealt with. A push is answered once stored: tests drive the applier to see it applied."""
+    inbox = container.push_inbox()
+    total = 0
+    while done := inbox.apply_due():
+        total += done
+    return total
+
+
+def inbox_rows(container: Container, state: InboxState | None = None) -> list[InboxRow]:
+    """The push inbox's rows (in ``state``), oldest first."""
+    with container.uow_factory()() as uow:
+        return uow.push_inbox.list(state)
+
+
 def client_for(container: Container) -> PushClient:
     """A test client for the full app with the push endpoint."""
     app = create_app(
@@ -108,12 +127,15 @@ def client_for(container: Container) -> PushClient:
 
 @pytest.fixture
 def container() -> Container:
-    """The real container over a private SQLite file, push credentials configured."""
-    return app_container(
+    """The real container over a private SQLite file, push credentials configured, on a
+    clock that moves only when a test moves it (the inbox's retries wait on it)."""
+    container = app_container(
         settings=make_settings(
             {"CM_PUSH_ALLOWED_IPS": "198.51.100.0/24", "CM_TRUSTED_PROXIES": "10.0.0.0/8"}
         )
     )
+    container.clock.override(providers.Object(MovableClock()))
+    return container
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from channel_manager.adapters.memory.gateway import FakeChannel
 from channel_manager.container import Container
 from channel_manager.domain.connection import HotelClaim
+from channel_manager.domain.push_inbox import InboxFailure, InboxState
 from channel_manager.domain.reservation import ReservationStatus
 from tests.support.builders import booking
 from tests.support.containers import app_container, make_settings
@@ -21,10 +22,12 @@ from tests.unit.rest.conftest import (
     ROOM_TYPE,
     MappedHotel,
     PushClient,
+    apply_pushes,
     client_for,
+    inbox_rows,
     map_hotel,
 )
-from tests.unit.rest.messages import ota_errors, res_notif
+from tests.unit.rest.messages import res_notif
 from tests.unit.rest.test_push_reservations import RES_ID, push
 
 OTHER = "other"
@@ -78,6 +81,7 @@ def test_a_push_goes_to_the_booking_connection_never_to_another_channels_holder(
     response = push(client, res_notif())
 
     assert response.status_code == 200, response.text
+    apply_pushes(container)
     assert _reservation_ids(container, ours) == [RES_ID]
     assert _reservation_ids(container, theirs) == []
 
@@ -90,9 +94,11 @@ def test_a_code_mapped_only_on_another_channel_is_an_unknown_property(
 
     response = push(client, res_notif())
 
-    assert response.status_code == 422, response.text
-    [error] = ota_errors(response.content)
-    assert f"booking hotel '{HOTEL_CODE}' is not mapped" in (error.text or "")
+    assert response.status_code == 200, response.text
+    apply_pushes(container)
+    [row] = inbox_rows(container)
+    assert (row.state, row.failure) == (InboxState.FLAGGED, InboxFailure.UNKNOWN_PROPERTY)
+    assert f"booking hotel '{HOTEL_CODE}' is not mapped" in (row.last_error or "")
     assert _reservation_ids(container, theirs) == []
 
 
@@ -108,7 +114,10 @@ def test_a_roomless_cancel_finds_only_a_booking_reservation(
 
     response = push(client, cancel)
 
-    assert response.status_code == 503, response.text  # not here yet: resend later
+    assert response.status_code == 200, response.text
+    apply_pushes(container)
+    [row] = inbox_rows(container)  # not here yet: the inbox retries it
+    assert (row.state, row.failure) == (InboxState.PENDING, InboxFailure.NOT_YET_KNOWN)
     with container.uow_factory()() as uow:
         stored = uow.reservations.get_by_external(theirs.connection_id, RES_ID)
     assert stored is not None

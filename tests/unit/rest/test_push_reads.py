@@ -1,5 +1,5 @@
-"""A push reads what it needs once: routing, linking and availability share one transaction's
-reads of the connection's mappings (each read is a statement on a real database).
+"""Applying a push reads what it needs once: routing, linking and availability share one
+transaction's reads of the connection's mappings (each read is a statement on a real database).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections import Counter
 
 from channel_manager.container import Container
 from tests.support.database import counting_transactions
-from tests.unit.rest.conftest import client_for, map_hotel, row_counts
+from tests.unit.rest.conftest import apply_pushes, client_for, map_hotel, row_counts
 from tests.unit.rest.messages import res_notif
 from tests.unit.rest.test_push_reservations import push
 
@@ -28,11 +28,15 @@ def reads(statements: list[str]) -> Counter[str]:
     return counts
 
 
-def test_a_push_reads_its_property_mapping_and_unit_mappings_once(container: Container) -> None:
+def test_applying_a_push_reads_its_property_mapping_and_unit_mappings_once(
+    container: Container,
+) -> None:
     map_hotel(container)
-    with client_for(container) as client, counting_transactions(container.engine()) as seen:
+    with client_for(container) as client:
         response = push(client, res_notif())
     assert response.status_code == 200, response.text
+    with counting_transactions(container.engine()) as seen:
+        apply_pushes(container)
     assert row_counts(container)["outbound_messages"] >= 1  # availability was published
     read = reads(seen.statements)
     # Routing finds the hotel's mappings; linking reuses the routed one (no read by id).

@@ -1,10 +1,13 @@
-"""Pushed reservations: stored through the ledger, acknowledged only after commit, logged
-redacted, answered in the sender's form."""
+"""Pushed reservations: acknowledged once stored in the push inbox, then applied through the
+ledger by the inbox's applier (driven here as the worker drives it), logged redacted, answered
+in the sender's form."""
 
 from __future__ import annotations
 
 import base64
 import copy
+from collections.abc import Sequence
+from typing import Self
 
 import httpx
 import pytest
@@ -12,12 +15,20 @@ from dependency_injector import providers
 from lxml import etree
 
 from channel_manager.adapters.booking.ota.namespaces import OTA_NS
-from channel_manager.application.reservations import ReservationIntake
+from channel_manager.adapters.sqlalchemy.unit_of_work import (
+    SqlAlchemyUnitOfWork,
+    SqlAlchemyUnitOfWorkFactory,
+)
+from channel_manager.application.reservations import (
+    BatchResult,
+    MappingLookup,
+    ReservationIntake,
+)
 from channel_manager.container import Container
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import Connection
-from channel_manager.domain.ledger import LedgerOutcome
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
+from channel_manager.domain.push_inbox import InboxFailure, InboxState
 from channel_manager.domain.reservation import Reservation, ReservationStatus
 from channel_manager.ports.repositories import UnitOfWork
 from tests.unit.ota.samples import OtaSchemas
@@ -26,7 +37,9 @@ from tests.unit.rest.conftest import (
     PEER_HEADER,
     MappedHotel,
     PushClient,
+    apply_pushes,
     client_for,
+    inbox_rows,
     row_counts,
 )
 from tests.unit.rest.messages import (
@@ -61,7 +74,9 @@ def stored(container: Container, hotel: MappedHotel, res_id: str = RES_ID) -> Re
 
 def message_log(container: Container, hotel: MappedHotel) -> list[MessageLogEntry]:
     with container.uow_factory()() as uow:
-        return list(reversed(uow.message_log.list(hotel.connection_id)))  # oldest first
+        entries = uow.message_log.list(hotel.connection_id)
+    # Oldest first; on the test's stopped clock, what came before our answer to it.
+    return sorted(entries, key=lambda e: (e.created_at, e.direction is MessageDirection.OUTBOUND))
 
 
 def assert_success(
@@ -87,7 +102,14 @@ def test_commit_stores_a_confirmed_reservation_linked_to_its_logged_message(
     response = push(client, res_notif())
     assert_success(response, ota_schemas)
     assert response.headers["content-type"].startswith("application/xml")
+    # Answered once stored in the inbox, sealed: not yet applied.
+    [row] = inbox_rows(container)
+    assert row.state is InboxState.PENDING
+    assert b"Anna de Vries" not in row.sealed_body
+    assert stored(container, hotel) is None
 
+    assert apply_pushes(container) == 1
+    assert inbox_rows(container) == []  # applied rows go
     reservation = stored(container, hotel)
     assert reservation is not None
     assert reservation.status is ReservationStatus.CONFIRMED
@@ -111,6 +133,7 @@ def test_the_message_log_never_holds_the_card_number_or_security_code(
     client: PushClient, hotel: MappedHotel, container: Container
 ) -> None:
     assert push(client, res_notif()).status_code == 200
+    apply_pushes(container)
     entries = message_log(container, hotel)
     assert entries
     for entry in entries:
@@ -127,6 +150,7 @@ def test_modify_then_cancel_follow_the_reservation_through_its_life(
         status="Modify", modified="2025-03-15T08:00:00+00:00", departure="2025-06-14"
     )
     assert_success(push(client, modify), ota_schemas)
+    apply_pushes(container)
     modified = stored(container, hotel)
     assert modified is not None
     assert modified.status is ReservationStatus.MODIFIED
@@ -134,6 +158,7 @@ def test_modify_then_cancel_follow_the_reservation_through_its_life(
 
     cancel = res_notif(status="Cancel", modified="2025-03-16T08:00:00+00:00")
     assert_success(push(client, cancel), ota_schemas)
+    apply_pushes(container)
     cancelled = stored(container, hotel)
     assert cancelled is not None
     assert cancelled.status is ReservationStatus.CANCELLED
@@ -146,6 +171,7 @@ def test_soap_in_gets_soap_out(
     response = push(client, res_notif(soap=True), soap=True)
     assert_success(response, ota_schemas, soap=True)
     assert response.headers["content-type"].startswith("text/xml")
+    apply_pushes(container)
     assert stored(container, hotel) is not None
 
 
@@ -153,26 +179,29 @@ def test_redelivery_is_answered_success_and_stores_one_reservation(
     client: PushClient, hotel: MappedHotel, container: Container, ota_schemas: OtaSchemas
 ) -> None:
     assert_success(push(client, res_notif()), ota_schemas)
+    apply_pushes(container)
     first = stored(container, hotel)
     counts = row_counts(container)
     assert_success(push(client, res_notif()), ota_schemas)
+    apply_pushes(container)
     assert stored(container, hotel) == first
     after = row_counts(container)
     assert after["reservations"] == counts["reservations"] == 1
     assert after.get("outbound_messages") == counts.get("outbound_messages")  # nothing re-queued
 
 
-def test_an_unknown_hotel_code_is_named_in_a_4xx_error_and_nothing_is_booked(
+def test_an_unknown_hotel_code_is_flagged_in_the_inbox_naming_it_and_nothing_is_booked(
     client: PushClient, hotel: MappedHotel, container: Container, ota_schemas: OtaSchemas
 ) -> None:
     response = push(client, res_notif(hotel_code="999000"))
-    assert 400 <= response.status_code < 500
-    root, _soap = unwrap(response.content)
-    ota_schemas.assert_valid(etree.tostring(root))
-    [error] = ota_errors(response.content)
-    assert error.get("Code") == "392"
-    assert "999000" in (error.get("ShortText") or "")
-    assert "999000" in (error.text or "")
+    assert_success_for(response, ota_schemas)  # stored: the inbox keeps it, never lost
+    apply_pushes(container)
+    [row] = inbox_rows(container)
+    assert row.state is InboxState.FLAGGED
+    assert row.failure is InboxFailure.UNKNOWN_PROPERTY
+    assert row.last_error is not None
+    assert "999000" in row.last_error
+    assert row.attempts == 1
     assert "reservations" not in row_counts(container)
 
 
@@ -187,26 +216,58 @@ def test_a_reservation_without_an_id_is_a_bad_message(
     assert "reservations" not in row_counts(container)
 
 
-class FailingIntake(ReservationIntake):
-    """Routes like the real intake but cannot commit: the database went away."""
+def assert_success_for(response: httpx.Response, ota_schemas: OtaSchemas) -> None:
+    assert response.status_code == 200, response.text
+    root, _soap = unwrap(response.content)
+    ota_schemas.assert_valid(etree.tostring(root))
+    assert root.find(f"{{{OTA_NS}}}Success") is not None
 
-    def apply(self, connection: Connection, message: ChannelReservation) -> LedgerOutcome:
+
+class FailingIntake(ReservationIntake):
+    """Routes like the real intake but cannot store: the database went away."""
+
+    def apply_together(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        messages: Sequence[ChannelReservation],
+        links: MappingLookup | None = None,
+    ) -> list[BatchResult]:
         raise ConnectionError("database connection lost")
 
-    def apply_in(
-        self, uow: UnitOfWork, connection: Connection, message: ChannelReservation
-    ) -> LedgerOutcome:
+
+class NoInboxUnitOfWork(SqlAlchemyUnitOfWork):
+    """A unit of work whose inbox cannot take a row: the database went away."""
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        self.push_inbox = LostInbox()  # type: ignore[assignment]
+        return self
+
+
+class NoInbox(SqlAlchemyUnitOfWorkFactory):
+    """Units of work whose inbox cannot take a row."""
+
+    def __call__(self) -> SqlAlchemyUnitOfWork:
+        uow = super().__call__()
+        uow.__class__ = NoInboxUnitOfWork
+        return uow
+
+
+class LostInbox:
+    def add(self, row: object) -> None:
         raise ConnectionError("database connection lost")
 
 
 @pytest.fixture
 def failing_container(container: Container) -> Container:
-    failing = FailingIntake(container.uow_factory(), container.ids(), container.availability())
-    container.intake.override(providers.Object(failing))
+    real = container.uow_factory()
+    failing = NoInbox(real.engine, clock=container.clock())
+    container.uow_factory.override(providers.Object(failing))
     return container
 
 
-def test_our_failure_is_a_retryable_5xx_never_a_success(
+def test_our_failure_to_store_is_a_retryable_5xx_never_a_success(
     failing_container: Container, hotel: MappedHotel, ota_schemas: OtaSchemas
 ) -> None:
     with client_for(failing_container) as client:
@@ -219,8 +280,25 @@ def test_our_failure_is_a_retryable_5xx_never_a_success(
     assert error.get("Code") == "448"
     assert "database" not in response.text  # our internals stay ours
     assert stored(failing_container, hotel) is None
-    *_inbound, answer = message_log(failing_container, hotel)
+    with failing_container.uow_factory()() as uow:  # logged unattached: never routed
+        entries = uow.message_log.list(None)
+    [answer] = [e for e in entries if e.direction is MessageDirection.OUTBOUND]
     assert (answer.http_status, answer.outcome) == (500, "error")
+
+
+def test_our_failure_to_apply_keeps_the_row_and_retries_it(
+    container: Container, hotel: MappedHotel, ota_schemas: OtaSchemas
+) -> None:
+    failing = FailingIntake(container.uow_factory(), container.ids(), container.availability())
+    container.intake.override(providers.Object(failing))
+    with client_for(container) as client:
+        assert_success_for(push(client, res_notif()), ota_schemas)
+    apply_pushes(container)
+    [row] = inbox_rows(container)
+    assert (row.state, row.failure, row.attempts) == (InboxState.PENDING, InboxFailure.FAILED, 1)
+    assert row.next_attempt_at is not None
+    assert row.next_attempt_at > row.received_at  # backoff
+    assert stored(container, hotel) is None
 
 
 def as_modify_notif(body: bytes) -> bytes:
@@ -239,12 +317,14 @@ def test_a_modify_notif_is_answered_with_a_modify_notif_rs(
     client: PushClient, hotel: MappedHotel, container: Container, ota_schemas: OtaSchemas
 ) -> None:
     assert push(client, res_notif()).status_code == 200
+    apply_pushes(container)
     body = as_modify_notif(res_notif(status="Modify", modified="2025-03-15T08:00:00+00:00"))
     response = push(client, body)
     assert response.status_code == 200, response.text
     root, _soap = unwrap(response.content)
     assert etree.QName(root).localname == "OTA_HotelResModifyNotifRS"
     ota_schemas.assert_valid(etree.tostring(root))
+    apply_pushes(container)
     modified = stored(container, hotel)
     assert modified is not None
     assert modified.status is ReservationStatus.MODIFIED
@@ -263,9 +343,15 @@ def test_one_unknown_hotel_in_a_message_stops_every_reservation_of_it(
         element.set("ResID_Value", "777")
     reservations.append(stranger)
     response = push(client, etree.tostring(root))
-    assert response.status_code == 422
-    assert "999000" in response.text
+    assert response.status_code == 200
+    apply_pushes(container)
     assert "reservations" not in row_counts(container)
+    [row] = inbox_rows(container)  # flagged whole, the known hotel's reservation with it
+    assert row.state is InboxState.FLAGGED
+    assert [(r.reservation_id, r.connection_id) for r in row.routes] == [
+        (RES_ID, hotel.connection_id),
+        ("777", None),
+    ]
 
 
 def test_the_endpoint_is_in_the_openapi_document(client: PushClient) -> None:

@@ -13,6 +13,7 @@ from lxml import etree
 from channel_manager.adapters.booking.ota.namespaces import OTA_NS
 from channel_manager.container import Container
 from channel_manager.domain.connection import HotelClaim
+from channel_manager.domain.push_inbox import InboxFailure, InboxState
 from channel_manager.domain.reservation import FlagCode, Reservation, ReservationStatus
 from tests.unit.ota.samples import OtaSchemas
 from tests.unit.ota.test_sender_prices import sender_sample
@@ -21,6 +22,8 @@ from tests.unit.rest.conftest import (
     ROOM_TYPE,
     MappedHotel,
     PushClient,
+    apply_pushes,
+    inbox_rows,
     map_hotel,
     row_counts,
 )
@@ -46,6 +49,7 @@ def test_a_push_for_an_unmapped_hotel_of_our_connection_is_stored_unattached_and
     _held_by_account(container, hotel, ACCOUNT_HOTEL)
     _claim(container, hotel, ACCOUNT_HOTEL)  # connecting it claimed it
     response = push(client, res_notif(hotel_code=ACCOUNT_HOTEL))
+    apply_pushes(container)
     assert response.status_code == 200, response.text
     assert "<Success/>" in response.text
     kept = stored(container, hotel)
@@ -82,6 +86,7 @@ def test_a_push_for_an_unmapped_hotel_an_oauth_connection_holds_is_stored_with_i
     _claim(container, hotel, CLAIMED_HOTEL)
 
     response = push(client, res_notif(hotel_code=CLAIMED_HOTEL))
+    apply_pushes(container)
 
     assert response.status_code == 200, response.text
     kept = stored(container, hotel)
@@ -100,6 +105,7 @@ def test_the_hotels_holder_gets_its_bookings_not_another_organisation_mapping_it
     _claim(container, hotel, CLAIMED_HOTEL)
 
     response = push(client, res_notif(hotel_code=CLAIMED_HOTEL))
+    apply_pushes(container)
 
     assert response.status_code == 200, response.text
     kept = stored(container, hotel)
@@ -117,9 +123,12 @@ def test_an_account_id_without_the_hotels_claim_routes_nothing_there(
     _held_by_account(container, hotel, ACCOUNT_HOTEL)
 
     response = push(client, res_notif(hotel_code=ACCOUNT_HOTEL))
+    apply_pushes(container)
 
-    assert response.status_code == 422, response.text
+    assert response.status_code == 200, response.text
     assert "reservations" not in row_counts(container)
+    [row] = inbox_rows(container, InboxState.FLAGGED)
+    assert row.failure is InboxFailure.UNKNOWN_PROPERTY
 
 
 def test_a_hotel_no_connection_of_ours_holds_is_still_refused(
@@ -127,14 +136,18 @@ def test_a_hotel_no_connection_of_ours_holds_is_still_refused(
 ) -> None:
     _held_by_account(container, hotel, ACCOUNT_HOTEL)
     response = push(client, res_notif(hotel_code="999000"))
-    assert response.status_code == 422
+    apply_pushes(container)
+    assert response.status_code == 200
     assert "reservations" not in row_counts(container)
+    [row] = inbox_rows(container, InboxState.FLAGGED)
+    assert row.failure is InboxFailure.UNKNOWN_PROPERTY
 
 
 def test_an_unmapped_room_type_is_flagged_with_its_code(
     client: PushClient, hotel: MappedHotel, container: Container
 ) -> None:
     response = push(client, res_notif(room_type="999999901"))
+    apply_pushes(container)
     assert response.status_code == 200, response.text
     kept = stored(container, hotel)
     assert kept is not None
@@ -159,6 +172,7 @@ def test_an_expedia_style_booking_its_modification_and_its_cancel_rq_are_followe
     client: PushClient, hotel: MappedHotel, container: Container, ota_schemas: OtaSchemas
 ) -> None:
     booked = push(client, _as_ours("expedia_style_soap.xml"), soap=True)
+    apply_pushes(container)
     assert booked.status_code == 200, booked.text
     root, soap = unwrap(booked.content)
     assert soap is True
@@ -168,6 +182,7 @@ def test_an_expedia_style_booking_its_modification_and_its_cancel_rq_are_followe
     assert created.room_stays[0].unit_id == hotel.unit_id
 
     modified = push(client, _as_ours("modify_notif_more_guests.xml"))
+    apply_pushes(container)
     assert modified.status_code == 200, modified.text
     root, _soap = unwrap(modified.content)
     assert etree.QName(root).localname == "OTA_HotelResModifyNotifRS"
@@ -178,6 +193,7 @@ def test_an_expedia_style_booking_its_modification_and_its_cancel_rq_are_followe
     assert changed.room_stays[0].meal_plan_name == "Breakfast"
 
     cancelled = push(client, _as_ours("expedia_style_cancel.xml"), soap=True)
+    apply_pushes(container)
     assert cancelled.status_code == 200, cancelled.text
     root, soap = unwrap(cancelled.content)
     assert soap is True
@@ -202,9 +218,12 @@ def test_a_cancel_rq_twice_is_answered_success_and_changes_nothing_the_second_ti
     client: PushClient, hotel: MappedHotel, container: Container
 ) -> None:
     assert push(client, _as_ours("expedia_style_soap.xml"), soap=True).status_code == 200
+    apply_pushes(container)
     assert push(client, _as_ours("expedia_style_cancel.xml"), soap=True).status_code == 200
+    apply_pushes(container)
     first = _stored(container, hotel)
     again = push(client, _as_ours("expedia_style_cancel.xml"), soap=True)
+    apply_pushes(container)
     assert again.status_code == 200, again.text
     assert "OTA_CancelRS" in again.text
     assert _stored(container, hotel) == first
@@ -214,31 +233,39 @@ def test_a_cancel_rq_for_a_reservation_we_never_saw_is_kept_as_a_tombstone(
     client: PushClient, hotel: MappedHotel, container: Container
 ) -> None:
     response = push(client, _as_ours("expedia_style_cancel.xml"), soap=True)
+    apply_pushes(container)
     assert response.status_code == 200, response.text
     tombstone = _stored(container, hotel)
     assert tombstone.status is ReservationStatus.CANCELLED
     assert tombstone.room_stays == ()
     # The booking arriving late cannot bring it back.
     assert push(client, _as_ours("expedia_style_soap.xml"), soap=True).status_code == 200
+    apply_pushes(container)
     assert _stored(container, hotel).status is ReservationStatus.CANCELLED
 
 
-def test_a_cancel_rq_for_a_hotel_we_do_not_hold_gets_an_ota_cancel_rs_error(
+def test_a_cancel_rq_for_a_hotel_we_do_not_hold_is_answered_an_ota_cancel_rs_and_flagged(
     client: PushClient, hotel: MappedHotel, container: Container
 ) -> None:
     response = push(client, sender_sample("expedia_style_cancel.xml"), soap=True)
-    assert response.status_code == 422
+    apply_pushes(container)
+    assert response.status_code == 200
     root, _soap = unwrap(response.content)
     assert etree.QName(root).localname == "OTA_CancelRS"
-    assert "EXP-HTL-9" in response.text
     assert "reservations" not in row_counts(container)
+    [row] = inbox_rows(container, InboxState.FLAGGED)
+    assert "EXP-HTL-9" in (row.last_error or "")
 
 
 def test_the_process_log_names_the_flags_of_a_stored_reservation(
-    client: PushClient, hotel: MappedHotel, caplog: pytest.LogCaptureFixture
+    client: PushClient,
+    hotel: MappedHotel,
+    container: Container,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.INFO, logger="channel_manager.application.reservations"):
         assert push(client, res_notif(room_type="999999901")).status_code == 200
+        apply_pushes(container)
     assert any(
         "created (flagged: " in record.getMessage() and "unmapped_room" in record.getMessage()
         for record in caplog.records

@@ -1,19 +1,24 @@
-"""One push, one transaction: the logged message, its reservations and our logged answer
-commit together, so a message is stored whole or not at all and Success follows one commit.
+"""One push, one transaction: its sealed inbox row, and Success follows that one commit. The
+applier stores a batch of rows, each whole (its logged message, its reservations, our logged
+answer), in one transaction; a batch that cannot be stored together goes row by row.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 
 from dependency_injector import providers
 from lxml import etree
 
-from channel_manager.application.reservations import MappingLookup, ReservationIntake
+from channel_manager.application.reservations import (
+    BatchResult,
+    MappingLookup,
+    ReservationIntake,
+)
 from channel_manager.container import Container
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import Connection
-from channel_manager.domain.ledger import LedgerOutcome
 from channel_manager.domain.messages import MessageDirection
 from channel_manager.ports.repositories import UnitOfWork
 from tests.support.database import counting_transactions
@@ -24,22 +29,23 @@ from tests.unit.rest.test_push_reservations import message_log, push
 OTA = "{http://www.opentravel.org/OTA/2003/05}"
 
 
-class SecondFails(ReservationIntake):
-    """Applies the first reservation of a message, then loses the database on the second."""
+class FirstBatchFails(ReservationIntake):
+    """Stores the first batch, then loses the database before it commits; fine afterwards."""
 
     calls = 0
 
-    def apply_in(
+    def apply_together(
         self,
         uow: UnitOfWork,
         connection: Connection,
-        message: ChannelReservation,
+        messages: Sequence[ChannelReservation],
         links: MappingLookup | None = None,
-    ) -> LedgerOutcome:
+    ) -> list[BatchResult]:
         self.calls += 1
-        if self.calls == 2:
+        results = super().apply_together(uow, connection, messages, links)
+        if self.calls == 1:
             raise ConnectionError("database connection lost")
-        return super().apply_in(uow, connection, message, links)
+        return results
 
 
 def two_reservations() -> bytes:
@@ -53,45 +59,55 @@ def two_reservations() -> bytes:
     return etree.tostring(root)
 
 
-def test_a_successful_push_is_one_transaction_holding_message_reservation_and_answer(
+def test_a_push_is_one_transaction_holding_only_its_sealed_inbox_row(
     container: Container,
 ) -> None:
-    hotel = map_hotel(container)
+    map_hotel(container)
+    before = row_counts(container)
     with client_for(container) as client, counting_transactions(container.engine()) as seen:
         response = push(client, res_notif())
     assert response.status_code == 200, response.text
-    assert (seen.begun, seen.committed) == (1, 1)  # routing included
-    counts = row_counts(container)
-    assert counts["reservations"] == 1
-    assert counts["outbound_messages"] >= 1  # the availability the booking changed
-    inbound, answer = message_log(container, hotel)
-    assert (inbound.direction, answer.direction) == (
-        MessageDirection.INBOUND,
-        MessageDirection.OUTBOUND,
-    )
-    assert (answer.http_status, answer.outcome) == (200, "success")
+    assert (seen.begun, seen.committed) == (1, 1)
+    assert row_counts(container) == {**before, "push_inbox": 1}
 
 
-def test_a_message_failing_midway_stores_none_of_its_reservations_only_its_log(
+def test_pushes_are_applied_together_in_one_transaction_with_their_log(
     container: Container,
 ) -> None:
     hotel = map_hotel(container)
-    failing = SecondFails(container.uow_factory(), container.ids(), container.availability())
+    with client_for(container) as client:
+        assert push(client, res_notif()).status_code == 200
+        assert push(client, two_reservations()).status_code == 200
+
+    with counting_transactions(container.engine()) as seen:
+        assert container.push_inbox().apply_due() == 2
+    assert (seen.begun, seen.committed) == (1, 1)  # routing included
+    counts = row_counts(container)
+    assert counts["reservations"] == 2
+    assert counts["outbound_messages"] >= 1  # the availability the bookings changed
+    assert "push_inbox" not in counts
+    entries = message_log(container, hotel)
+    assert (
+        sorted(e.direction for e in entries)
+        == [MessageDirection.INBOUND] * 2 + [MessageDirection.OUTBOUND] * 2
+    )
+    assert {(e.http_status, e.outcome) for e in entries if e.http_status} == {(200, "success")}
+
+
+def test_a_batch_that_cannot_be_stored_together_is_applied_row_by_row_once(
+    container: Container,
+) -> None:
+    hotel = map_hotel(container)
+    failing = FirstBatchFails(container.uow_factory(), container.ids(), container.availability())
     container.intake.override(providers.Object(failing))
     with client_for(container) as client:
-        response = push(client, two_reservations())
-    assert response.status_code == 500
-    assert failing.calls == 2
-    counts = row_counts(container)
-    assert "reservations" not in counts  # the first one was rolled back with the second
-    assert "outbound_messages" not in counts
-    inbound, answer = message_log(container, hotel)
-    assert inbound.direction is MessageDirection.INBOUND
-    assert "4105326479" in inbound.body
-    assert (answer.http_status, answer.outcome) == (500, "error")
-
-    # The sender resends: this time every reservation of the message is stored.
-    container.intake.reset_override()
-    with client_for(container) as client:
+        assert push(client, res_notif()).status_code == 200
         assert push(client, two_reservations()).status_code == 200
-    assert row_counts(container)["reservations"] == 2
+
+    assert container.push_inbox().apply_due() == 2
+    assert failing.calls == 3  # the batch, then each row alone
+    counts = row_counts(container)
+    assert counts["reservations"] == 2
+    assert "push_inbox" not in counts
+    # Nothing of the rolled-back batch is left in the log: one inbound entry per message.
+    assert len(message_log(container, hotel)) == 4

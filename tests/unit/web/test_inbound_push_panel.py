@@ -1,6 +1,7 @@
 """The integrations page's panel on reservations pushed to us: the endpoint's address from the
-public URL, whether push is on, the allowed senders, and each connection's last push with its
-outcome. The push password never reaches the page.
+public URL, whether push is on, the allowed senders, each connection's last push with its
+outcome, and the organisation's pushed messages not applied yet. The push password never
+reaches the page.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
+import attrs
 import lxml.html
 import pytest
 from litestar.testing import TestClient
 
 from channel_manager.adapters.booking.push_codec import OtaPushCodec
 from channel_manager.domain.messages import MessageDirection
+from channel_manager.domain.push_inbox import InboxFailure, InboxRoute, InboxRow
 from channel_manager.entrypoints.rest.app import create_app
 from channel_manager.entrypoints.rest.push import PUSH_PATH, push_handlers
 from channel_manager.entrypoints.web import web_handlers, web_middleware
@@ -132,10 +136,13 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
     )
     assert stored.status_code == 200, stored.text
     arrived = world.container.clock().now()
-    (last,) = lxml.html.fromstring(client.get("/integrations").text).xpath(
-        "//*[@data-testid='last-push']"
-    )
+    # Stored and acknowledged; the worker applies it (driven here as it drives it).
+    assert world.container.push_inbox().apply_due() == 1
+    panel = lxml.html.fromstring(client.get("/integrations").text)
+    (last,) = panel.xpath("//*[@data-testid='last-push']")
     assert "stored" in _text(last)
+    (waiting,) = panel.xpath("//*[@data-testid='push-inbox']")
+    assert "Every pushed message has been applied" in _text(waiting)
     assert arrived.strftime("%Y-%m-%d %H:%M UTC") in _text(last)
 
     # A later answer that refused the push (as the endpoint writes it) shows what was wrong.
@@ -177,3 +184,35 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
 )
 def test_the_error_of_a_logged_answer(body: str, error: str | None) -> None:
     assert answer_error(body) == error
+
+
+def test_the_panel_counts_the_organisations_flagged_pushes_only(
+    client: TestClient[Any], pushed_world: World
+) -> None:
+    world = pushed_world
+    connection_id = connect(world)
+    now = world.container.clock().now()
+    ours = InboxRow(
+        id=uuid4(),
+        channel="booking",
+        received_at=now,
+        sealed_body=b"sealed",
+        message_type="OTA_HotelResNotifRQ",
+        ruid=None,
+        routes=(InboxRoute("PUSH-9", "1234567", connection_id),),
+    ).failed(InboxFailure.REFUSED, "reservation PUSH-9 is cancelled", now)
+    nobodys = attrs.evolve(ours, id=uuid4(), routes=(InboxRoute("PUSH-8", "999000"),))
+    with world.container.uow_factory()() as uow:
+        uow.push_inbox.add(ours)
+        uow.push_inbox.add(nobodys)
+        uow.commit()
+    sign_in(client, world.api_key)
+
+    (flagged,) = lxml.html.fromstring(client.get("/integrations").text).xpath(
+        "//*[@data-testid='push-inbox-flagged']"
+    )
+    assert _text(flagged) == "1 not applied"
+    with _client(world) as stranger:
+        sign_in(stranger, other_organization_key(world))
+        theirs = lxml.html.fromstring(stranger.get("/integrations").text)
+    assert theirs.xpath("//*[@data-testid='push-inbox-flagged']") == []

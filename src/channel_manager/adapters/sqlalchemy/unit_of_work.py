@@ -33,6 +33,9 @@ from channel_manager.adapters.sqlalchemy.repositories.inventory import (
 from channel_manager.adapters.sqlalchemy.repositories.outbound import (
     SqlAlchemyOutboundMessageRepository,
 )
+from channel_manager.adapters.sqlalchemy.repositories.push_inbox import (
+    SqlAlchemyPushInboxRepository,
+)
 from channel_manager.adapters.sqlalchemy.repositories.records import (
     SqlAlchemyMessageLogRepository,
     SqlAlchemySecretRepository,
@@ -60,6 +63,7 @@ from channel_manager.ports.repositories import (
     OutboundMessageRepository,
     PropertyMappingRepository,
     PropertyRepository,
+    PushInboxRepository,
     RatePlanMappingRepository,
     RatePlanRepository,
     ReservationRepository,
@@ -113,6 +117,7 @@ class SqlAlchemyUnitOfWork:
     secrets: SecretRepository
     web_sessions: WebSessionRepository
     signin_tokens: SigninTokenRepository
+    push_inbox: PushInboxRepository
 
     def __init__(
         self,
@@ -156,6 +161,7 @@ class SqlAlchemyUnitOfWork:
         self.secrets = SqlAlchemySecretRepository(connection, self._clock.now)
         self.web_sessions = SqlAlchemyWebSessionRepository(connection)
         self.signin_tokens = SqlAlchemySigninTokenRepository(connection)
+        self.push_inbox = SqlAlchemyPushInboxRepository(connection)
         return self
 
     def __exit__(

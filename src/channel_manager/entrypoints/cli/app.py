@@ -15,6 +15,7 @@ from channel_manager.entrypoints.cli.errors import ErrorReportingGroup
 from channel_manager.entrypoints.cli.feeds import calendars_app, overbookings_app
 from channel_manager.entrypoints.cli.inventory import properties_app, units_app
 from channel_manager.entrypoints.cli.keys import api_keys_app, keys_app, signin_link
+from channel_manager.entrypoints.cli.push_inbox import push_inbox_app
 from channel_manager.entrypoints.cli.pushes import ari_app, pushes_app
 from channel_manager.entrypoints.cli.repair import ari_drift, ari_resync
 from channel_manager.entrypoints.cli.reservations import mappings_app, reservations_app
@@ -50,6 +51,7 @@ ari_app.command("resync")(ari_resync)
 ari_app.command("drift")(ari_drift)
 app.add_typer(ari_app, name="ari")
 app.add_typer(pushes_app, name="pushes")
+app.add_typer(push_inbox_app, name="push-inbox")
 app.add_typer(keys_app, name="keys")
 app.add_typer(api_keys_app, name="api-keys")
 app.add_typer(properties_app, name="properties")

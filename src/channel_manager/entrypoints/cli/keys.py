@@ -40,6 +40,8 @@ def keys_rotate() -> None:
     with container.uow_factory()() as uow:
         rotated = rotate_all(container.vault(), uow.secrets)
         uow.commit()
+    # Pushed messages waiting in the inbox are sealed too (issue 17).
+    rotated += container.push_inbox().rotate_keys()
     context.emit(f"re-encrypted {rotated} secret(s) under the newest key")
 
 

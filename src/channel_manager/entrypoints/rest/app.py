@@ -126,6 +126,7 @@ def create_app(
         "excerpts": _service(container.message_excerpts),
         "feeds": _service(container.feeds),
         "overbookings": _service(container.overbookings),
+        "push_inbox": _service(container.push_inbox),
     }
     api = Router(
         path=API_PREFIX,

@@ -3,10 +3,12 @@
 This endpoint only admits and translates: allow-listed client address (403), HTTP Basic
 credentials (401), body size (413); then the body goes to the push use case
 (:class:`~channel_manager.application.push_intake.PushIntake`), which decodes it with the
-Booking adapter's OTA codec (400 when malformed or hostile), routes every reservation by its
-HotelCode, logs, applies and answers in one transaction, and answers ``Success`` only after the
-commit. Errors carry an OTA error with a 4xx status (the message is wrong: do not resend) or 5xx
-(our fault: resend). The answer is bare or SOAP 1.1 as the request was. Without configured push
+Booking adapter's OTA codec (400 when malformed or hostile), seals it into ONE row of the push
+inbox and answers ``Success`` only after that commit (issue 17). The worker applies the row a
+moment later (:class:`~channel_manager.application.push_inbox.PushInbox`: routing by HotelCode,
+the message log, the reservations); a row it cannot apply is kept and flagged. Errors carry
+an OTA error with a 4xx status (the message is wrong: do not resend) or 5xx (our fault:
+resend). The answer is bare or SOAP 1.1 as the request was. Without configured push
 credentials every request is refused with 503 (fail closed: our configuration, so the sender
 may retry later).
 """
@@ -31,7 +33,7 @@ from litestar.openapi.spec import (
 )
 
 from channel_manager.application.push_intake import PushIntake
-from channel_manager.container import BOOKING, Container
+from channel_manager.container import BOOKING, BOOKING_PUSH_PATH, Container
 from channel_manager.entrypoints.rest.errors import status_for
 from channel_manager.entrypoints.rest.push_gate import PushGate
 from channel_manager.ports.inbound import PushRefused, RefusalReason
@@ -41,7 +43,7 @@ logger = logging.getLogger(__name__)
 #: The channel whose OTA push senders deliver here: reservations are routed among its
 #: connections by (channel, HotelCode).
 PUSH_CHANNEL = BOOKING
-PUSH_PATH = f"/ota/{PUSH_CHANNEL}/reservations"
+PUSH_PATH = BOOKING_PUSH_PATH
 #: Pushes decoded and stored at once, each in a thread of its own. More only adds threads
 #: contending for the GIL and the connection pool: past what one process sustains, 40 threads
 #: (anyio's default) made each push cost ~60% more CPU, so the overload fed itself. Waiting
@@ -49,13 +51,13 @@ PUSH_PATH = f"/ota/{PUSH_CHANNEL}/reservations"
 PUSH_CONCURRENCY = 4
 #: The push endpoint's statuses, each answered with an OTA_HotelResNotifRS (for the OpenAPI).
 _PUSH_STATUSES = {
-    200: "Success: every reservation committed (OTA_HotelResNotifRS echoing their ids)",
+    200: "Success: the message is stored, to be applied at once (OTA_HotelResNotifRS echoing"
+    " the reservation ids)",
     400: "Malformed, hostile or incomplete message (Errors; do not resend)",
     401: "HTTP Basic credentials missing or wrong",
     403: "The client address is not on CM_PUSH_ALLOWED_IPS",
-    409: "A reservation's change is not possible in its current state (Errors)",
     413: "The body exceeds CM_MAX_BODY_BYTES",
-    422: "Refused by the domain rules, e.g. an unknown HotelCode (Errors; do not resend)",
+    422: "Refused by the domain rules, e.g. an impossible amount (Errors; do not resend)",
     500: "Our failure: nothing acknowledged, resend later",
     503: "Push is disabled (no credentials configured) or a dependency is unavailable",
 }
@@ -116,12 +118,14 @@ def push_handlers(container: Container) -> list[HTTPRouteHandler]:
     intake = PushIntake(
         codec,
         container.uow_factory(),
-        container.intake(),
         container.message_log(),
         container.clock(),
+        container.ids(),
+        container.vault(),
         channel=PUSH_CHANNEL,
         endpoint=PUSH_PATH,
         status_of=lambda error: status_for(error)[0],  # a push and an API call agree
+        work_signal=container.inbox_signal(),
     )
     limiter: anyio.CapacityLimiter | None = None  # made on the event loop, at the first push
 

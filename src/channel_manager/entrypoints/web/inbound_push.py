@@ -1,19 +1,23 @@
 """The integrations page's panel on reservations pushed to us: where the OTA push endpoint is,
-whether it is on, who may push and as whom, and each connection's last push with how we
-answered it. The push password is never shown: it is not even read here.
+whether it is on, who may push and as whom, each connection's last push with how we
+answered it, and how many pushed messages wait in the push inbox (retried, or flagged). The
+push password is never shown: it is not even read here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 import attrs
 from lxml import etree
 
+from channel_manager.application.push_inbox import PushInbox
 from channel_manager.application.queries import Queries
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.messages import MessageLogEntry
+from channel_manager.domain.push_inbox import InboxState
 from channel_manager.entrypoints.rest.push import PUSH_PATH
 from channel_manager.settings import Settings
 
@@ -89,3 +93,21 @@ def last_pushes(
         )
         for connection in connections
     ]
+
+
+@attrs.frozen(kw_only=True)
+class InboxCounts:
+    """The organisation's pushed messages stored but not applied (issue 17)."""
+
+    #: Not applied and not retried by themselves any more: someone must look.
+    flagged: int
+    #: Waiting to be applied, or retried by themselves (a booking not here yet, say).
+    pending: int
+
+    @classmethod
+    def of(cls, inbox: PushInbox[Any], organization_id: UUID) -> InboxCounts:
+        """Counted for ``organization_id`` (rows routed to its connections)."""
+        return cls(
+            flagged=inbox.count(InboxState.FLAGGED, organization_id),
+            pending=inbox.count(InboxState.PENDING, organization_id),
+        )

@@ -14,11 +14,12 @@ from litestar import Request, Response, get, post
 from channel_manager.application.connect import ConnectService
 from channel_manager.application.feeds import FeedService
 from channel_manager.application.overbookings import OverbookingQuery
+from channel_manager.application.push_inbox import PushInbox
 from channel_manager.application.queries import Queries
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.entrypoints.web.calendars import ICAL_CHANNEL, overbooked_units
 from channel_manager.entrypoints.web.common import notify, see_other
-from channel_manager.entrypoints.web.inbound_push import PushEndpoint, last_pushes
+from channel_manager.entrypoints.web.inbound_push import InboxCounts, PushEndpoint, last_pushes
 from channel_manager.entrypoints.web.pickers import connection_choices
 from channel_manager.entrypoints.web.rendering import page
 
@@ -135,10 +136,11 @@ def integrations_page(
     push_endpoint: PushEndpoint,
     feeds: FeedService,
     overbookings: OverbookingQuery,
+    push_inbox: PushInbox[Any],
 ) -> Response[str]:
     """Every Booking.com connection with its health, the form to connect one, the panel on
-    reservations pushed to us (the endpoint and each connection's last push), and a card per
-    calendar (iCal) with the button to add one."""
+    reservations pushed to us (the endpoint, each connection's last push and the push inbox's
+    waiting rows), and a card per calendar (iCal) with the button to add one."""
     connections = queries.connections(organization_id)
     live = [
         queries.health(organization_id, c.id)
@@ -167,6 +169,7 @@ def integrations_page(
         now=now,
         push_endpoint=push_endpoint,
         last_pushes=last_pushes(queries, organization_id, [h.connection for h in live]),
+        inbox=InboxCounts.of(push_inbox, organization_id),
         poll_trouble=poll_trouble,
         labels=labels,
         calendars=calendars,

@@ -1,4 +1,10 @@
-"""One worker process: claims due polls, due full syncs and due outbound messages.
+"""One worker process: claims due polls, due full syncs and due outbound messages, and applies
+the push inbox.
+
+The push inbox (issue 17) has a loop of its own beside the scheduling loop, so a pushed
+booking is applied while a slow channel is being polled or sent to: it wakes when this process
+stores a push (``serve`` runs the worker beside the server) and otherwise looks every
+``inbox_wait`` (a worker in a process of its own finds pushes within that).
 
 Claims go through the repositories (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so any number of
 workers on one database share the work with no other coordinator; on SQLite run one worker.
@@ -16,11 +22,12 @@ import signal
 import socket
 from collections.abc import Awaitable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
 from channel_manager.application.outbound import OutboundDispatcher
+from channel_manager.application.push_inbox import PushInbox
 from channel_manager.application.sync import SyncService
 from channel_manager.application.work_signal import WorkSignal
 from channel_manager.container import Container, close_resources, open_resources
@@ -45,11 +52,13 @@ class TickCounts:
     polls: int = 0
     syncs: int = 0
     pushes: int = 0
+    #: Push inbox rows dealt with (applied, retried later or flagged).
+    inbox: int = 0
 
     @property
     def busy(self) -> bool:
         """True when the pass found work (the loop then goes again at once)."""
-        return bool(self.polls or self.syncs or self.pushes)
+        return bool(self.polls or self.syncs or self.pushes or self.inbox)
 
 
 class Worker:
@@ -66,6 +75,9 @@ class Worker:
         idle_wait: timedelta = timedelta(seconds=1),
         batch: int = 10,
         work_signal: WorkSignal | None = None,
+        inbox: PushInbox[Any] | None = None,
+        inbox_signal: WorkSignal | None = None,
+        inbox_wait: timedelta = timedelta(milliseconds=250),
     ) -> None:
         self._uow_factory = uow_factory
         self._sync = sync
@@ -75,10 +87,33 @@ class Worker:
         self._idle_wait = idle_wait
         self._batch = batch
         self._signal = work_signal or WorkSignal()
+        self._inbox = inbox
+        self._inbox_signal = inbox_signal or WorkSignal()
+        self._inbox_wait = inbox_wait
         self.stopping = asyncio.Event()
 
-    async def tick(self) -> TickCounts:
-        """One pass: due polls, due full syncs, then due outbound messages."""
+    async def apply_inbox(self) -> int:
+        """Apply the push inbox's due rows, batch after batch, until none is due (or the
+        worker stops); how many rows were dealt with."""
+        if self._inbox is None:
+            return 0
+        total = 0
+        while not self.stopping.is_set():
+            done = await self._guard(asyncio.to_thread(self._inbox.apply_due), "push inbox")
+            if not done:
+                break
+            total += done
+        return total
+
+    async def _inbox_loop(self) -> None:
+        while not self.stopping.is_set():
+            if not await self.apply_inbox():
+                await self._inbox_signal.wait(self._inbox_wait.total_seconds(), self.stopping)
+
+    async def tick(self, *, inbox: bool = True) -> TickCounts:
+        """One pass: the push inbox (unless ``inbox`` is False: :meth:`run` applies it in a
+        loop of its own), due polls, due full syncs, then due outbound messages."""
+        applied = await self.apply_inbox() if inbox else 0
         # A failed claim (the database briefly away) is logged and skipped; the loop goes on.
         claiming = asyncio.to_thread(self._claim_due, poll=True)
         polls = await self._guard(claiming, "claiming due polls") or []
@@ -105,7 +140,7 @@ class Worker:
                 )
                 or 0
             )
-        return TickCounts(polls=len(polls), syncs=len(syncs), pushes=pushes)
+        return TickCounts(polls=len(polls), syncs=len(syncs), pushes=pushes, inbox=applied)
 
     def _claim_due(self, *, poll: bool) -> list[Connection]:
         """Connections due for a poll (or a full sync), claimed so other workers skip them."""
@@ -132,15 +167,20 @@ class Worker:
             asyncio.to_thread(self._dispatcher.give_up_revoked), "giving up revoked pushes"
         )
         self._signal.listen()
+        self._inbox_signal.listen()
+        inbox = None if once else asyncio.create_task(self._inbox_loop())
         try:
             while not self.stopping.is_set():
-                counts = await self.tick()
+                counts = await self.tick(inbox=once)
                 if once:
                     break
                 if not counts.busy:
                     # Idle until the next pass, or until this process commits outbound work.
                     await self._signal.wait(self._idle_wait.total_seconds(), self.stopping)
         finally:
+            if inbox is not None:
+                self.stopping.set()  # (already set unless the loop failed)
+                await inbox
             released = await asyncio.to_thread(self._dispatcher.release, self.worker_id)
             logger.info("worker %s stopped; released %d message(s)", self.worker_id, released)
 
@@ -154,6 +194,8 @@ def build_worker(container: Container, worker_id: str | None = None) -> Worker:
         container.clock(),
         worker_id or default_worker_id(),
         work_signal=container.work_signal(),
+        inbox=container.push_inbox(),
+        inbox_signal=container.inbox_signal(),
     )
 
 

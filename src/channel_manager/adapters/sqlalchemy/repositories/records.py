@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -58,6 +58,13 @@ class SqlAlchemyMessageLogRepository:
         entries in the transaction that stores the reservations).
         """
         self._rows.insert(rows.message_log_to_row(entry), entry.id, savepoint=False)
+
+    def add_many(self, entries: Sequence[MessageLogEntry]) -> None:
+        """Append entries in one statement (executemany), without a savepoint as :meth:`add`."""
+        if entries:
+            self._rows.connection.execute(
+                tables.message_log.insert(), [rows.message_log_to_row(e) for e in entries]
+            )
 
     def list(
         self, connection_id: UUID, *, limit: int = 100, offset: int = 0

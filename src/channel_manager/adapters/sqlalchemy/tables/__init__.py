@@ -31,6 +31,7 @@ from channel_manager.adapters.sqlalchemy.tables.operations import (
     sealed_secrets,
     sync_runs,
 )
+from channel_manager.adapters.sqlalchemy.tables.push_inbox import push_inbox
 from channel_manager.adapters.sqlalchemy.tables.reservations import (
     reservation_guests,
     reservation_nightly_prices,
@@ -55,6 +56,7 @@ __all__ = [
     "outbound_messages",
     "properties",
     "property_mappings",
+    "push_inbox",
     "rate_plan_mappings",
     "rate_plans",
     "reservation_guests",
