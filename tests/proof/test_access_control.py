@@ -52,7 +52,7 @@ from tests.e2e.inventory import our_reservations
 from tests.support.clock import shifted_now, shifted_today
 from tests.support.network import free_port
 
-from .r45_support import (
+from .access_secrets_support import (
     AUTHORIZATION_ERROR,
     PUSH_PATH,
     child_environ,

@@ -56,8 +56,15 @@ from tests.e2e.harness import PUSH_USERNAME, RunningService, service_environ, wa
 from tests.e2e.inventory import our_reservations
 from tests.support.clock import shifted_today
 
+from .access_secrets_support import (
+    PUSH_PATH,
+    ServeProcess,
+    card_numbers_in,
+    cli,
+    secrets_in,
+    text_cells,
+)
 from .conftest import FULL, proof_size
-from .r45_support import PUSH_PATH, ServeProcess, card_numbers_in, cli, secrets_in, text_cells
 
 CLIENT_ID = "r5-provider"
 OAUTH_HOTEL = "1000001"

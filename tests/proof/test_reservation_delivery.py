@@ -61,8 +61,9 @@ from tests.e2e.harness import (
 from tests.e2e.inventory import ACK_PATHS
 from tests.support.clock import shifted_now
 
-from .conftest import FULL, proof_size
-from .r1_checks import (
+from .conftest import FULL, proof_size, proof_timeout
+from .database_faults import Fault, FaultPlan, FlakyUnitOfWorkFactory
+from .delivery_checks import (
     all_reservations,
     assert_newest_revisions,
     newest_queue_kinds,
@@ -70,8 +71,7 @@ from .r1_checks import (
     pending_messages,
     stored_rows,
 )
-from .r1_deliveries import PushSender, book, change, deliveries, make_history
-from .r1_faults import Fault, FaultPlan, FlakyUnitOfWorkFactory
+from .delivery_histories import PushSender, book, change, deliveries, make_history
 
 HOTELS = ("1000001", "1000002")  # the sandbox's two connected hotels (EUR and GBP)
 PUSH_PATH = "/ota/booking/reservations"
@@ -83,10 +83,10 @@ FAILURE_RATE = 0.05
 #: transactions, so that the kill lands after one commit and before the last.
 KILL_BOOKINGS = proof_size(3 * IMPORT_BATCH, 10 * IMPORT_BATCH)
 SEED = 20261124
-#: pytest-timeout's limit per test: the project's 300 s, more at full size on a busy machine.
-TIMEOUT = proof_size(300, 1800)
 #: How long the queues may take to drain once everything is sent.
 DRAIN = proof_size(120, 900)
+#: pytest-timeout's limit per test: the project's 300 s, more at full size on a busy machine.
+TIMEOUT = proof_timeout(DRAIN)
 _RES_ID = re.compile(r'ResID_Value="([^"]+)"')
 
 

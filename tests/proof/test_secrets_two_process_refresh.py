@@ -39,9 +39,9 @@ from tests.e2e.flows import Tenant, connect_and_map, make_tenant, ok
 from tests.e2e.harness import RunningService, free_socket, running_service, service_environ
 from tests.support.clock import shifted_now
 
+from .access_secrets_support import ServeProcess
 from .conftest import proof_size
-from .r45_support import ServeProcess
-from .test_r5_secrets import (
+from .test_secrets import (
     OAUTH_HOTEL,
     POSTGRES,
     Secrets,
