@@ -34,6 +34,7 @@ from datetime import date, timedelta
 
 import attrs
 from lxml import etree
+from tests.support.markup import elements
 
 from bench._common import figure, machine
 from channel_manager.adapters.booking.ari_push import (
@@ -224,8 +225,8 @@ def ota_messages(bodies: Iterable[bytes]) -> int:
     count = 0
     for body in bodies:
         root = etree.fromstring(body)
-        count += len(root.xpath("//*[local-name()='AvailStatusMessage']"))
-        count += len(root.xpath("//*[local-name()='RateAmountMessage']"))
+        count += len(elements(root, "//*[local-name()='AvailStatusMessage']"))
+        count += len(elements(root, "//*[local-name()='RateAmountMessage']"))
     return count
 
 

@@ -6,8 +6,6 @@ import uuid
 from datetime import date
 
 import httpx
-from gateway_harness import THROTTLE_SECONDS, Fault, WholeGateway
-from tests.support.clock import shifted_now
 
 from booking_sandbox.model import ConnectionStatus
 from booking_sandbox.server import SandboxServer
@@ -22,6 +20,9 @@ from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.domain.channel import ReservationMessageKind
 from channel_manager.ports.channel import ChannelGateway
 from channel_manager.ports.vault import Secret
+from tests.support.clock import shifted_now
+
+from .gateway_harness import THROTTLE_SECONDS, Fault, WholeGateway
 
 CLIENT_ID = "sandbox-client"
 CLIENT_SECRET = "sandbox-secret"

@@ -11,9 +11,6 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
-from auth_harness import CALLBACK, SandboxAuthHarness
-from sandbox_harness import CLIENT_ID, CLIENT_SECRET, RecordingSink, SandboxHarness
-from tests.support.clock import shifted_now
 
 from booking_sandbox.config import SandboxConfig
 from booking_sandbox.server import SandboxServer
@@ -34,6 +31,10 @@ from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.errors import ChannelAuthError, RetryableChannelError
 from channel_manager.domain.messages import MessageDirection
 from channel_manager.ports.vault import Secret
+from tests.support.clock import shifted_now
+
+from .auth_harness import CALLBACK, SandboxAuthHarness
+from .sandbox_harness import CLIENT_ID, CLIENT_SECRET, RecordingSink, SandboxHarness
 
 EXCHANGE_PATH = "/token-based-authentication/exchange"
 

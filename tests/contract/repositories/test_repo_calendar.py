@@ -8,7 +8,6 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
-from repository_builders import DAY0, availability_message, new_rate_plan, new_unit, seed
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.domain.ari import DayValues
@@ -19,6 +18,8 @@ from channel_manager.domain.calendar import (
 )
 from channel_manager.domain.money import Money
 from channel_manager.domain.sync import OutboundState
+
+from .repository_builders import DAY0, availability_message, new_rate_plan, new_unit, seed
 
 NIGHTS = [DAY0 + timedelta(days=n) for n in range(5)]
 

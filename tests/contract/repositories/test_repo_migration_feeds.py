@@ -8,11 +8,12 @@ from pathlib import Path
 
 import attrs
 import pytest
-from repository_builders import rich_reservation, seed
 
 from channel_manager.adapters.sqlalchemy import create_database_engine, downgrade, upgrade
 from channel_manager.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from channel_manager.domain.reservation import ReservationKind
+
+from .repository_builders import rich_reservation, seed
 
 #: The revision 0012_calendar_feeds follows.
 BEFORE_FEEDS = "0011_calendar"

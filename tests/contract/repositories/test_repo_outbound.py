@@ -7,11 +7,12 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
-from repository_builders import at, availability_message, rate_message, seed
 
 from channel_manager.domain.retry import RetryPolicy
 from channel_manager.domain.sync import OutboundState
 from channel_manager.ports.errors import DuplicateRecord
+
+from .repository_builders import at, availability_message, rate_message, seed
 
 
 def _queue(uow_factory, *messages):

@@ -12,12 +12,13 @@ from uuid import uuid4
 
 import attrs
 import pytest
-from repository_builders import at, availability_message, new_connection, rich_reservation, seed
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.domain.channel import ReservationMessageKind
 from channel_manager.domain.ledger import ReservationLedger
 from channel_manager.domain.reservation import Revision
+
+from .repository_builders import at, availability_message, new_connection, rich_reservation, seed
 
 pytestmark = pytest.mark.postgres
 

@@ -22,7 +22,6 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from repository_builders import DAY0, Seeded, at, new_connection
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy.tables import metadata
@@ -38,6 +37,8 @@ from channel_manager.domain.reservation import (
     Totals,
 )
 from channel_manager.ports.errors import DuplicateRecord
+
+from .repository_builders import DAY0, Seeded, at, new_connection
 
 EXTERNAL_IDS = ("A", "B", "C", "D")
 #: Any text a channel can send: XML 1.0 (and PostgreSQL text) cannot carry NUL or surrogates.

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from repository_builders import availability_message, seed
 
 from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.ports.repositories import UnitOfWork
+
+from .repository_builders import availability_message, seed
 
 
 class Doorbell:

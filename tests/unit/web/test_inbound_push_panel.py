@@ -23,6 +23,7 @@ from channel_manager.entrypoints.web import web_handlers, web_middleware
 from channel_manager.entrypoints.web.inbound_push import answer_error
 from channel_manager.ports.inbound import PushRefused, RefusalReason
 from tests.support.containers import make_settings
+from tests.support.markup import elements, html_page
 from tests.unit.rest.messages import res_notif
 from tests.unit.web.conftest import sign_in
 from tests.unit.web.world import World, build_world, connect, other_organization_key
@@ -59,7 +60,7 @@ def client(pushed_world: World) -> Iterator[TestClient[Any]]:
 
 
 def _panel(page: str) -> lxml.html.HtmlElement:
-    (panel,) = lxml.html.fromstring(page).xpath("//*[@data-testid='push-inbound']")
+    (panel,) = elements(html_page(page), "//*[@data-testid='push-inbound']")
     return panel
 
 
@@ -120,9 +121,7 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
     fields |= {"hotel-0-property": str(world.property_id), "_csrf_token": token.group(1)}
     assert "Mapping saved" in client.post(f"/connections/{connection_id}/mapping", data=fields).text
 
-    (last,) = lxml.html.fromstring(client.get("/integrations").text).xpath(
-        "//*[@data-testid='last-push']"
-    )
+    (last,) = elements(html_page(client.get("/integrations").text), "//*[@data-testid='last-push']")
     assert "none yet" in _text(last)
 
     stored = client.post(
@@ -132,9 +131,7 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
     )
     assert stored.status_code == 200, stored.text
     arrived = world.container.clock().now()
-    (last,) = lxml.html.fromstring(client.get("/integrations").text).xpath(
-        "//*[@data-testid='last-push']"
-    )
+    (last,) = elements(html_page(client.get("/integrations").text), "//*[@data-testid='last-push']")
     assert "stored" in _text(last)
     assert arrived.strftime("%Y-%m-%d %H:%M UTC") in _text(last)
 
@@ -151,9 +148,7 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
         http_status=409,
         outcome="error",
     )
-    (last,) = lxml.html.fromstring(client.get("/integrations").text).xpath(
-        "//*[@data-testid='last-push']"
-    )
+    (last,) = elements(html_page(client.get("/integrations").text), "//*[@data-testid='last-push']")
     assert "refused 409" in _text(last)
     assert "reservation PUSH-1 is cancelled" in _text(last)
 
@@ -161,7 +156,7 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
     with _client(world) as stranger:
         sign_in(stranger, other_organization_key(world))
         theirs = stranger.get("/integrations").text
-    assert lxml.html.fromstring(theirs).xpath("//*[@data-testid='last-push']") == []
+    assert elements(html_page(theirs), "//*[@data-testid='last-push']") == []
     assert "PUSH-1" not in theirs
 
 
