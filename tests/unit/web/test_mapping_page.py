@@ -16,7 +16,7 @@ from channel_manager.domain.ari import AvailRequest
 from channel_manager.domain.channel import ExternalCatalog, ExternalProperty, ExternalRoomType
 from channel_manager.domain.inventory import Unit
 from tests.support.builders import booking
-from tests.support.markup import elements, html_page
+from tests.support.markup import elements, html_page, string
 from tests.unit.web.conftest import csrf_from, sign_in
 from tests.unit.web.world import HOTEL_CODE, World, connect
 
