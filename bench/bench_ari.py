@@ -26,6 +26,7 @@ one calendar month per request). The per-field count (each value on its own) is 
 from __future__ import annotations
 
 import argparse
+import builtins
 import random
 import statistics
 import time
@@ -246,7 +247,7 @@ class Sizes:
     bytes: int
 
     @classmethod
-    def of(cls, bodies: list[bytes]) -> Sizes:
+    def of(cls, bodies: list[builtins.bytes]) -> Sizes:  # `bytes` alone is the field
         return cls(len(bodies), ota_messages(bodies), sum(map(len, bodies)))
 
 

@@ -76,7 +76,7 @@ def ota_errors(answer: httpx.Response) -> list[dict[str, str]]:
     assert etree.QName(root).localname == "OTA_HotelResNotifRS", answer.text
     errors = root.findall(f"{{{OTA_NS}}}Errors/{{{OTA_NS}}}Error")
     assert root.find(f"{{{OTA_NS}}}Success") is None, answer.text
-    return [dict(error.attrib) for error in errors]
+    return [{str(k): str(v) for k, v in error.attrib.items()} for error in errors]
 
 
 def cli(

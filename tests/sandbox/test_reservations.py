@@ -173,7 +173,9 @@ def test_message_carries_booking_com_shapes(
     amount = total.get("AmountAfterTax") or total.get("AmountBeforeTax")
     assert amount is not None
     assert amount.isdigit()
-    places = int(total.get("DecimalPlaces"))
+    decimal_places = total.get("DecimalPlaces")
+    assert decimal_places is not None
+    places = int(decimal_places)
     assert int(amount) == expected.total.scaleb(places)
     assert total.get("CurrencyCode") == hotel.currency
     card = elements(reservation, ".//ota:PaymentCard", namespaces=NS)[0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import httpx
 
@@ -72,11 +74,12 @@ class SandboxHarness(WholeGateway):
             self.http, CLIENT_ID, Secret(CLIENT_SECRET), clock=shifted_now
         )
         self.cadence = AccountCadence(ack_pause=TEST_ACK_PAUSE)
+        limit: dict[str, Any] = {} if queue_limit is None else {"queue_limit": queue_limit}
         self.gateway: ChannelGateway = BookingChannelGateway(
             BookingApi(self.http, self.tokens),
             self.cadence,
             connection_id=uuid.uuid4(),
-            **({} if queue_limit is None else {"queue_limit": queue_limit}),
+            **limit,
             ack_attempts=ack_attempts,
             ack_backoff=0.01,
         )
@@ -126,7 +129,7 @@ class SandboxHarness(WholeGateway):
     def availability(self, hotel_code: str, room_code: str, day: date) -> int | None:
         return self.server.state.availability.get((room_code, day))
 
-    def rate(self, hotel_code: str, room_code: str, rate_code: str, day: date) -> object:
+    def rate(self, hotel_code: str, room_code: str, rate_code: str, day: date) -> Decimal | None:
         cell = self.server.state.cells.get((room_code, rate_code, day))
         return None if cell is None else cell.price
 

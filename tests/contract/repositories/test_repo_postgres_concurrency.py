@@ -58,7 +58,7 @@ def test_concurrent_workers_never_claim_the_same_message(postgres_engine):
     barrier = threading.Barrier(WORKERS)
 
     def drain(index: int) -> list[object]:
-        taken = []
+        taken: list[object] = []
         barrier.wait()
         while True:
             with factory() as uow:

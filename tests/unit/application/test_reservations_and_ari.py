@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -43,7 +44,7 @@ async def _map_double_only(world: World, connection: Connection) -> None:
 
 
 def _submit_double(
-    world: World, connection: Connection, start: date, end: date, **values: object
+    world: World, connection: Connection, start: date, end: date, **values: Any
 ) -> list[OutboundMessage]:
     """Queue ARI for the mapped double room of the hotel over ``start..end``."""
     change = AriChangeInput(

@@ -7,10 +7,20 @@ from uuid import uuid4
 
 import pytest
 
+from channel_manager.adapters.memory.store import InMemoryStore
+from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.application.errors import InvalidRequest, Unauthenticated
 from channel_manager.application.web_sessions import RENEW_INTERVAL, hash_secret
 from channel_manager.domain.errors import NotFound
 from tests.unit.application.conftest import World
+
+
+def _memory_store(world: World) -> InMemoryStore:
+    """The in-memory database these tests run on (the container's type names SQLAlchemy's)."""
+    factory: object = world.container.uow_factory()
+    assert isinstance(factory, InMemoryUnitOfWorkFactory)
+    return factory.store
+
 
 SESSION_ID = "5" * 64
 
@@ -65,7 +75,7 @@ def test_a_new_session_purges_the_expired_ones(world: World) -> None:
 
     sessions.save(SESSION_ID, "{}")
 
-    table = world.container.uow_factory().store.table("web_sessions")
+    table = _memory_store(world).table("web_sessions")
     assert set(table) == {hash_secret("2" * 64), hash_secret(SESSION_ID)}
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from litestar.types import Receive, Scope, Send
+from uvicorn._types import ASGIReceiveCallable, ASGISendCallable, Scope
 
 from channel_manager.entrypoints.http_guard import deadline_protocol
 
@@ -27,7 +27,7 @@ PER_ADDRESS = 3
 PATIENCE = 5.0
 
 
-async def app(scope: Scope, receive: Receive, send: Send) -> None:
+async def app(scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
     """Reads the whole body, waits ``?slow`` seconds (longer than any deadline), answers."""
     if scope["type"] != "http":
         return
@@ -46,7 +46,7 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
     config = uvicorn.Config(
-        app,  # type: ignore[arg-type]
+        app,
         host="127.0.0.1",
         port=0,
         log_level="warning",

@@ -12,7 +12,7 @@ from dependency_injector import providers
 from lxml import etree
 
 from channel_manager.adapters.booking.ota.namespaces import OTA_NS
-from channel_manager.application.reservations import ReservationIntake
+from channel_manager.application.reservations import MappingLookup, ReservationIntake
 from channel_manager.container import Container
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import Connection
@@ -194,7 +194,11 @@ class FailingIntake(ReservationIntake):
         raise ConnectionError("database connection lost")
 
     def apply_in(
-        self, uow: UnitOfWork, connection: Connection, message: ChannelReservation
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        message: ChannelReservation,
+        links: MappingLookup | None = None,
     ) -> LedgerOutcome:
         raise ConnectionError("database connection lost")
 

@@ -22,6 +22,7 @@ from channel_manager.entrypoints.rest.push import PUSH_PATH, push_handlers
 from channel_manager.entrypoints.web import web_handlers, web_middleware
 from channel_manager.entrypoints.web.inbound_push import answer_error
 from channel_manager.ports.inbound import PushRefused, RefusalReason
+from tests.support.clock import MovableClock
 from tests.support.containers import make_settings
 from tests.support.markup import elements, html_page
 from tests.unit.rest.messages import res_notif
@@ -136,7 +137,9 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
     assert arrived.strftime("%Y-%m-%d %H:%M UTC") in _text(last)
 
     # A later answer that refused the push (as the endpoint writes it) shows what was wrong.
-    world.container.clock().advance(timedelta(minutes=1))  # later: no tie for random ids to break
+    clock: object = world.container.clock()  # the world's MovableClock
+    assert isinstance(clock, MovableClock)
+    clock.advance(timedelta(minutes=1))  # later: no tie for random ids to break
     refusal = PushRefused(409, RefusalReason.REFUSED, "reservation PUSH-1 is cancelled")
     answer = OtaPushCodec(max_bytes=1 << 20).encode_error(refusal, headers={"soapaction": ""})
     world.container.message_log().write(

@@ -6,21 +6,33 @@ expiry; and one-time sign-in links that work once, briefly, and only by POST.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Hashable
 from datetime import timedelta
 
 from litestar.testing import TestClient
 
+from channel_manager.adapters.memory.store import InMemoryStore
+from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from tests.support.clock import MovableClock
 from tests.unit.web.conftest import csrf_from, form_fields, sign_in, signin_link
 from tests.unit.web.world import World, web_app
 
 
-def _stored_sessions(world: World) -> dict[object, object]:
-    return world.container.uow_factory().store.table("web_sessions")
+def _memory_store(world: World) -> InMemoryStore:
+    """The in-memory database these tests run on (the container's type names SQLAlchemy's)."""
+    factory: object = world.container.uow_factory()
+    assert isinstance(factory, InMemoryUnitOfWorkFactory)
+    return factory.store
+
+
+def _stored_sessions(world: World) -> dict[Hashable, object]:
+    return _memory_store(world).table("web_sessions")
 
 
 def _session_cookie(client: TestClient) -> str:
-    return next(c.value for c in client.cookies.jar if c.name == "cm_session")
+    value = next(c.value for c in client.cookies.jar if c.name == "cm_session")
+    assert value is not None
+    return value
 
 
 def _clock(world: World) -> MovableClock:
@@ -172,7 +184,7 @@ def test_a_signin_link_expires_within_minutes(client: TestClient, world: World) 
 def test_a_signin_link_is_stored_only_as_a_hash(world: World) -> None:
     issued = world.container.signin_links().issue(world.organization_id)
 
-    stored = world.container.uow_factory().store.table("signin_tokens")
+    stored = _memory_store(world).table("signin_tokens")
 
     assert list(stored) == [hashlib.sha256(issued.plaintext.encode()).hexdigest()]
 
