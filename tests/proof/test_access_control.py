@@ -47,10 +47,11 @@ from tests.e2e.flows import (
     submit_ari,
     web_sign_in,
 )
-from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService, wait_for
+from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService
 from tests.e2e.inventory import our_reservations
 from tests.support.clock import shifted_now, shifted_today
 from tests.support.network import free_port
+from tests.support.waiting import wait_until
 
 from .access_secrets_support import (
     AUTHORIZATION_ERROR,
@@ -314,7 +315,7 @@ def footprint(service: RunningService, tenant: Tenant) -> dict[str, Any]:
     )
     runs = ok(tenant.api.post(f"/api/v1/connections/{connection_id}/sync"), 202)
     # Let the full sync finish, so only a foreign request could change what the owner sees.
-    wait_for(
+    wait_until(
         lambda: ok(tenant.api.get(f"/api/v1/sync-runs/{runs['id']}"))["status"] != "running",
         timeout=30,
     )
@@ -802,7 +803,7 @@ def test_idle_half_sent_requests_no_longer_starve_a_server_of_file_descriptors(
     resource.prlimit(server.pid, resource.RLIMIT_NOFILE, (128, 128))
     attackers: list[socket.socket] = []
     try:
-        wait_for(lambda: _answers(port), timeout=30)
+        wait_until(lambda: _answers(port), timeout=30)
         for _ in range(130):
             attacker = socket.create_connection(("127.0.0.1", port), timeout=5)
             attacker.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the rest

@@ -29,7 +29,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
@@ -56,10 +55,10 @@ from tests.e2e.harness import (
     free_socket,
     running_service,
     service_environ,
-    wait_for,
 )
 from tests.e2e.inventory import ACK_PATHS
 from tests.support.clock import shifted_now
+from tests.support.waiting import ConditionTimeoutError, describe, wait_until
 
 from .conftest import FULL, proof_size, proof_timeout
 from .database_faults import Fault, FaultPlan, FlakyUnitOfWorkFactory
@@ -216,7 +215,7 @@ def test_pushed_and_polled_deliveries_survive_duplicates_reordering_and_database
     with Ticker(service) as ticker:
         report = sender.send(sent)
         # The polled copies may still be waiting: the queues must drain despite the failures.
-        wait_for(lambda: not pending_messages(sandbox.state, HOTELS), timeout=DRAIN, pause=0.2)
+        wait_until(lambda: not pending_messages(sandbox.state, HOTELS), timeout=DRAIN, interval=0.2)
     fault_plan.disarm()
 
     assert not report.rejected, [(r.kind, r.reservation_id, s, t) for r, s, t in report.rejected]
@@ -337,7 +336,7 @@ def expire_claim_leases(engine: sa.Engine) -> None:
         connection.execute(connection_rows.update().values(next_poll_at=shifted_now()))
 
 
-def wait_until(
+def wait_watching(
     condition: Callable[[], bool],
     worker: WorkerProcess,
     witness: AckWitness,
@@ -347,15 +346,20 @@ def wait_until(
     """Poll ``condition`` until true; fail at once if the worker died or acknowledged anything
     we had not committed (the log tells why), else when ``timeout`` runs out.
     """
-    deadline = time.monotonic() + timeout
-    while not condition():
+
+    def watched() -> bool:
+        if condition():
+            return True
         assert not witness.errors, witness.errors
         assert not witness.premature, f"acknowledged before commit: {witness.premature[:20]}"
         assert worker.alive(), worker.log.read_text()[-5000:]
-        assert time.monotonic() < deadline, (
-            f"timed out; worker log:\n{worker.log.read_text()[-5000:]}"
-        )
-        time.sleep(pause)
+        return False
+
+    try:
+        wait_until(watched, timeout=timeout, interval=pause, what=describe(condition))
+    except ConditionTimeoutError as timed_out:
+        log = worker.log.read_text()[-5000:]
+        raise ConditionTimeoutError(f"{timed_out}; worker log:\n{log}") from None
 
 
 @pytest.mark.postgres
@@ -378,7 +382,7 @@ def test_a_worker_killed_mid_import_loses_nothing_and_acknowledges_only_what_was
 
     doomed = WorkerProcess(environ, tmp_path / "worker-1.log")
     try:
-        wait_until(lambda: count_rows(engine) > 0, doomed, witness, timeout=60)
+        wait_watching(lambda: count_rows(engine) > 0, doomed, witness, timeout=60)
         doomed.kill()
     finally:
         if doomed.alive():
@@ -393,7 +397,7 @@ def test_a_worker_killed_mid_import_loses_nothing_and_acknowledges_only_what_was
         change(sandbox.state, booked, 0.4, 0.1, rng)
         change(sandbox.state, booked, 0.2, 0.1, rng)
         expected = newest_queue_kinds(sandbox.state, HOTELS)
-        wait_until(
+        wait_watching(
             lambda: (
                 not pending_messages(sandbox.state, HOTELS) and count_rows(engine) == len(expected)
             ),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 
 from booking_sandbox.config import SandboxConfig
 from booking_sandbox.server import SandboxServer
 from booking_sandbox.state import SandboxState
 from tests.support.markup import elements, texts
+from tests.support.waiting import wait_until
 
 from .helpers import NS, OTA, ack, reservation_ids, xml
 
@@ -221,7 +220,9 @@ def test_admin_generate_endpoint(client: httpx.Client, auth: dict[str, str]) -> 
 def test_background_ticker_generates_events() -> None:
     with SandboxServer(config=SandboxConfig(generate_every=0.05)) as running:
         before = len(running.state.queue.messages)
-        deadline = time.monotonic() + 5
-        while len(running.state.queue.messages) < before + 3:
-            assert time.monotonic() < deadline, "the ticker made no events"
-            time.sleep(0.02)
+        wait_until(
+            lambda: len(running.state.queue.messages) >= before + 3,
+            timeout=5,
+            interval=0.02,
+            what="three events from the ticker",
+        )
