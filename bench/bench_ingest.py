@@ -221,7 +221,7 @@ def build_world(url: str) -> World:
     connection: what the intake reads to link a reservation and publish availability.
     """
     engine = create_database_engine(url)
-    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    factory = SqlAlchemyUnitOfWorkFactory(engine, clock=SystemClock())
     organization = Organization(uuid4(), "bench")
     prop = Property(uuid4(), organization.id, "Canal House", "EUR")
     connection = Connection(
@@ -283,7 +283,11 @@ def decode_and_map(body: bytes, connection_id: UUID) -> list[ChannelReservation]
     message = decode_res_notif_rq(body)
     return [
         to_channel_reservation(
-            ota, message, f"new:{ota.reservation_id}", connection_id=connection_id
+            ota,
+            message,
+            f"new:{ota.reservation_id}",
+            connection_id=connection_id,
+            now=SystemClock().now,
         )
         for ota in message.reservations
     ]

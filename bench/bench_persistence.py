@@ -18,6 +18,7 @@ from channel_manager.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
     create_database_engine,
 )
+from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.ari_requests import AvailRange, AvailRequest
 from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.inventory import Organization, Property, Unit
@@ -77,7 +78,6 @@ def _message(connection: Connection, n: int) -> OutboundMessage:
         hotel_code="H1",
         kind=OutboundKind.AVAILABILITY,
         payload=payload,
-        idempotency_key=f"k{n}",
         ordering_key=f"H{n}",
         next_attempt_at=NOW,
         created_at=NOW + timedelta(microseconds=n),
@@ -87,7 +87,7 @@ def _message(connection: Connection, n: int) -> OutboundMessage:
 def run(label: str, url: str, reservations: int, messages: int) -> None:
     """Measure and print both figures for one database."""
     engine = create_database_engine(url)
-    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    factory = SqlAlchemyUnitOfWorkFactory(engine, clock=SystemClock())
     organization = Organization(uuid4(), "bench")
     connection = Connection(
         id=uuid4(),

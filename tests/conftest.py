@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import stamina
 from hypothesis import settings
 
 from booking_sandbox.clock import CLOCK_OFFSET_ENV
@@ -20,10 +21,14 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 def pytest_configure() -> None:
     """Every sandbox (in this process or a child) and every service a test starts as a child
-    process lives at the session's instant (``CM_TEST_NOW``; see tests/support/clock.py)."""
+    process lives at the session's instant (``CM_TEST_NOW``; see tests/support/clock.py);
+    retries do not wait."""
     offset = session_offset_seconds()
     os.environ[CLOCK_OFFSET_ENV] = offset
     os.environ["CM_CLOCK_OFFSET"] = offset
+    # In-process retries (stamina) keep their attempts but wait nothing: no test sleeps for a
+    # backoff. Child processes (end-to-end suites) retry as in production.
+    stamina.set_testing(True, attempts=1_000, cap=True)
 
 
 def pytest_report_header() -> str:

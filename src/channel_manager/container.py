@@ -105,7 +105,7 @@ def _feed_reader(settings: Settings, clock: Clock) -> HttpFeedReader:
         deadline=2 * settings.fetch_timeout.total_seconds(),
         max_bytes=settings.fetch_max_bytes,
     )
-    return HttpFeedReader(policy, today=lambda: clock.now().date())
+    return HttpFeedReader(policy, clock=clock)
 
 
 async def _channel_clients(

@@ -23,7 +23,9 @@ from channel_manager.adapters.sqlalchemy import (
     upgrade,
 )
 from channel_manager.adapters.sqlalchemy.tables import metadata
+from channel_manager.adapters.system import SystemClock
 from channel_manager.ports.repositories import UnitOfWork
+from tests.support.clock import session_offset
 
 #: Every repository contract test runs once per backend.
 BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -116,4 +118,4 @@ def uow_factory(backend: str, request: pytest.FixtureRequest) -> Callable[[], Un
     if backend == "memory":
         return InMemoryUnitOfWorkFactory()
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
-    return SqlAlchemyUnitOfWorkFactory(engine)
+    return SqlAlchemyUnitOfWorkFactory(engine, clock=SystemClock(session_offset()))

@@ -33,6 +33,7 @@ import httpx
 
 from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from tests.e2e.flows import (
     JSON,
@@ -49,6 +50,7 @@ from tests.e2e.flows import (
 )
 from tests.e2e.harness import RunningService
 from tests.e2e.inventory import our_reservations
+from tests.support.clock import session_offset
 
 from .access_secrets_support import cli
 
@@ -221,7 +223,9 @@ def test_disconnecting_a_leftover_second_connection_leaves_the_hotel_connected(
         created_at=service.container.clock().now(),
     )
     record = json.dumps({"mode": "booking-connectivity", "hotel_id": VICTIM_HOTEL})
-    with SqlAlchemyUnitOfWorkFactory(service.container.engine())() as uow:
+    with SqlAlchemyUnitOfWorkFactory(
+        service.container.engine(), clock=SystemClock(session_offset())
+    )() as uow:
         uow.connections.add(leftover)
         service.container.credentials().put(uow, f"connection:{leftover_id}", record.encode())
         uow.commit()

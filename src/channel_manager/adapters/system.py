@@ -1,4 +1,8 @@
-"""The real clock and id generator (the ports' production adapters)."""
+"""The real clock and id generator (the ports' production adapters).
+
+The container builds one :class:`SystemClock` and hands it to every adapter that needs the time;
+no adapter falls back on a clock of its own.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +24,6 @@ class SystemClock:
     def now(self) -> datetime:
         """The current time, timezone-aware in UTC."""
         return datetime.now(UTC) + self.offset
-
-
-def utc_now() -> datetime:
-    """The unshifted current time, timezone-aware UTC: the default of adapters built without a
-    clock (the container always passes its own)."""
-    return datetime.now(UTC)
 
 
 class Uuid4Generator:

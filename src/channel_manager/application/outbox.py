@@ -4,9 +4,6 @@ delivers them later.
 
 from __future__ import annotations
 
-import hashlib
-from uuid import UUID
-
 from channel_manager.domain.ari import AriChangeSet
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.sync import OutboundMessage, outbound_kind
@@ -40,14 +37,12 @@ class AriOutbox:
         now = self._clock.now()
         queued = []
         for request in requests:
-            message_id = self._ids.new_id()
             message = OutboundMessage(
-                id=message_id,
+                id=self._ids.new_id(),
                 connection_id=connection.id,
                 hotel_code=request.hotel_code,
                 kind=outbound_kind(request),
                 payload=request,
-                idempotency_key=_idempotency_key(message_id, request),
                 ordering_key=f"{connection.id}:{request.hotel_code}",
                 max_attempts=self._max_attempts,
                 next_attempt_at=now,
@@ -56,8 +51,3 @@ class AriOutbox:
             uow.outbound.add(message)
             queued.append(message)
         return queued
-
-
-def _idempotency_key(message_id: UUID, request: object) -> str:
-    digest = hashlib.sha256(repr(request).encode()).hexdigest()[:16]
-    return f"{message_id}:{digest}"

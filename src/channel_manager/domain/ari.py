@@ -1,12 +1,10 @@
-"""ARI in one import: values, change sets, the calendar and the message payloads."""
+"""ARI in one import: values, change sets and the message payloads."""
 
 from channel_manager.domain.ari_calendar import (
-    AriCalendar,
     AriChangeSet,
     AriChangeSetBuilder,
     AriKey,
     DayValues,
-    Restrictions,
     dates_between,
 )
 from channel_manager.domain.ari_requests import (
@@ -18,7 +16,6 @@ from channel_manager.domain.ari_requests import (
 )
 
 __all__ = [
-    "AriCalendar",
     "AriChangeSet",
     "AriChangeSetBuilder",
     "AriKey",
@@ -28,6 +25,5 @@ __all__ = [
     "DayValues",
     "RateRange",
     "RateRequest",
-    "Restrictions",
     "dates_between",
 ]

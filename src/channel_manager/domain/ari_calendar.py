@@ -1,8 +1,7 @@
 """ARI values and the calendar: availability, rates, restrictions per key per date.
 
-A change set says what should be true on the channel; :class:`AriCalendar` remembers what was
-sent so only deltas go out; a channel's publish policy (``ports.channel.PublishPolicy``) shapes
-a change set into the requests that channel is sent.
+A change set says what should be true on the channel; a channel's publish policy
+(``ports.channel.PublishPolicy``) shapes a change set into the requests that channel is sent.
 """
 
 from __future__ import annotations
@@ -67,19 +66,6 @@ class DayValues:
             if value is not None
         }
         return attrs.evolve(self, **changes)
-
-    def differences(self, current: DayValues) -> DayValues:
-        """The fields this sets that differ from ``current`` (the delta to send)."""
-        changes = {
-            name: value
-            for name, value in attrs.asdict(self, recurse=False).items()
-            if value is not None and getattr(current, name) != value
-        }
-        return DayValues(**changes)
-
-
-#: The brief's name for the restriction fields; they live on :class:`DayValues`.
-Restrictions = DayValues
 
 
 @attrs.frozen
@@ -185,34 +171,3 @@ class AriChangeSetBuilder:
     def build(self) -> AriChangeSet:
         """The canonical change set collected so far."""
         return AriChangeSet({key: dict(by_day) for key, by_day in self._days.items()})
-
-
-@attrs.frozen
-class AriCalendar:
-    """The values last sent to a channel, per key and date; answers "what must be sent?"."""
-
-    days: Mapping[AriKey, Mapping[date, DayValues]] = attrs.field(factory=dict)
-
-    def current(self, key: AriKey, day: date) -> DayValues:
-        """What the channel holds for ``key`` on ``day`` as far as we know (empty if nothing)."""
-        return self.days.get(key, {}).get(day, DayValues())
-
-    def delta(self, change_set: AriChangeSet) -> AriChangeSet:
-        """Only the values of ``change_set`` that differ from what the calendar holds."""
-        return AriChangeSet(
-            {
-                key: {
-                    day: values.differences(self.current(key, day))
-                    for day, values in by_day.items()
-                }
-                for key, by_day in change_set.days.items()
-            }
-        )
-
-    def apply(self, change_set: AriChangeSet) -> AriCalendar:
-        """A new calendar with ``change_set`` applied (after a successful push)."""
-        days = {key: dict(by_day) for key, by_day in self.days.items()}
-        for key, day, values in change_set.items():
-            by_day = days.setdefault(key, {})
-            by_day[day] = by_day.get(day, DayValues()).merged(values)
-        return AriCalendar(days)

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from enum import StrEnum
 
 import attrs
 
 from channel_manager.domain.errors import InvalidValue
-
-
-class Jitter(StrEnum):
-    """How the random part of a backoff delay is drawn."""
-
-    #: uniform(0, capped exponential): spreads retries of many clients best (AWS analysis).
-    FULL = "full"
-    #: uniform(base, previous * 3), capped: grows like exponential without synchronising.
-    DECORRELATED = "decorrelated"
 
 
 def _positive_delay(
@@ -36,15 +26,16 @@ def _at_least_one(_instance: object, attribute: attrs.Attribute[int], value: int
 class RetryPolicy:
     """When to try again after a retryable failure, and when to give up.
 
-    ``attempt`` counts attempts already made (1 after the first failure). The random source is
-    injected so that tests (and simulations) are deterministic with a seeded ``random.Random``.
+    ``attempt`` counts attempts already made (1 after the first failure). The jitter is full:
+    uniform(0, capped exponential), which spreads the retries of many clients best (AWS
+    analysis). The random source is injected so that tests (and simulations) are deterministic
+    with a seeded ``random.Random``.
     """
 
     base_delay: timedelta = attrs.field(default=timedelta(seconds=2), validator=_positive_delay)
     factor: float = 2.0
     max_delay: timedelta = attrs.field(default=timedelta(minutes=10), validator=_positive_delay)
     max_attempts: int = attrs.field(default=8, validator=_at_least_one)
-    jitter: Jitter = Jitter.FULL
 
     def ceiling(self, attempt: int) -> timedelta:
         """The capped exponential delay before jitter: base * factor**(attempt - 1)."""
@@ -61,17 +52,9 @@ class RetryPolicy:
         attempt: int,
         rng: random.Random,
         retry_after: timedelta | None = None,
-        previous: timedelta | None = None,
     ) -> timedelta:
         """The delay before the next attempt; never shorter than ``retry_after``."""
-        if self.jitter is Jitter.DECORRELATED:
-            last = (previous or self.base_delay).total_seconds()
-            low = self.base_delay.total_seconds()
-            high = max(low, last * 3)
-            drawn = min(self.max_delay.total_seconds(), rng.uniform(low, high))
-        else:
-            drawn = rng.uniform(0, self.ceiling(attempt).total_seconds())
-        chosen = timedelta(seconds=drawn)
+        chosen = timedelta(seconds=rng.uniform(0, self.ceiling(attempt).total_seconds()))
         if retry_after is not None and retry_after > chosen:
             return retry_after
         return chosen

@@ -19,8 +19,6 @@ class SyncRunKind(StrEnum):
     """What a sync run covers."""
 
     FULL = "full"
-    PROPERTIES = "properties"
-    RESERVATIONS = "reservations"
     POLL = "poll"
 
 
@@ -118,8 +116,9 @@ class OutboundMessage:
     """One ARI request waiting to be (or having been) delivered to a channel.
 
     ``ordering_key`` (usually connection + hotel) keeps per-hotel order: a later change is
-    never delivered before an earlier one with the same key. ``idempotency_key`` lets the
-    writer avoid queueing the same change twice.
+    never delivered before an earlier one with the same key. The same change may be queued twice
+    on purpose (availability 2, then 1, then 2 again must all go out in order), so messages carry
+    no content key to deduplicate on.
     """
 
     id: UUID
@@ -127,7 +126,6 @@ class OutboundMessage:
     hotel_code: str
     kind: OutboundKind
     payload: AriRequest
-    idempotency_key: str
     ordering_key: str
     attempts: int = 0
     max_attempts: int = 8

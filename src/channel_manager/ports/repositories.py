@@ -362,10 +362,6 @@ class OutboundMessageRepository(Protocol):
     def add(self, message: OutboundMessage) -> None: ...
     def update(self, message: OutboundMessage) -> None: ...
 
-    def find_by_idempotency_key(self, idempotency_key: str) -> OutboundMessage | None:
-        """The message queued under ``idempotency_key``, if any."""
-        ...
-
     def claim_due(
         self, now: datetime, worker_id: str, limit: int
     ) -> builtins.list[OutboundMessage]:

@@ -98,7 +98,7 @@ class SandboxAuthHarness:
 
     def __init__(self, server: SandboxServer) -> None:
         self.server = server
-        self.http = BookingHttp(BookingEndpoints.single_host(server.base_url))
+        self.http = BookingHttp(BookingEndpoints.single_host(server.base_url), clock=shifted_now)
         self.tokens = MachineAccountTokens(
             self.http, CLIENT_ID, Secret(CLIENT_SECRET), clock=shifted_now
         )

@@ -69,6 +69,7 @@ class SandboxHarness(WholeGateway):
             BookingEndpoints.single_host(server.base_url),
             timeout=httpx.Timeout(CLIENT_TIMEOUT),
             sink=self.sink,
+            clock=shifted_now,
         )
         self.tokens = MachineAccountTokens(
             self.http, CLIENT_ID, Secret(CLIENT_SECRET), clock=shifted_now
@@ -81,7 +82,7 @@ class SandboxHarness(WholeGateway):
             connection_id=uuid.uuid4(),
             **limit,
             ack_attempts=ack_attempts,
-            ack_backoff=0.01,
+            clock=shifted_now,
         )
 
     async def aclose(self) -> None:

@@ -8,7 +8,8 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from channel_manager.adapters.booking.errors import error_for_status, parse_retry_after
+from channel_manager.adapters.booking.errors import error_for_status
+from channel_manager.adapters.retry_after import parse_retry_after, retry_after
 from channel_manager.domain.errors import (
     ChannelAuthError,
     PermanentChannelError,
@@ -42,6 +43,20 @@ def test_retry_after_in_the_past_means_now() -> None:
 @pytest.mark.parametrize("value", [None, "", "soon", "-5"])
 def test_unusable_retry_after_is_none(value: str | None) -> None:
     assert parse_retry_after(value, NOW) is None
+
+
+def test_an_http_date_is_measured_from_the_answers_own_date() -> None:
+    headers = {
+        "Date": format_datetime(NOW, usegmt=True),
+        "Retry-After": format_datetime(NOW + timedelta(seconds=90), usegmt=True),
+    }
+    assert retry_after(httpx.Headers(headers)) == timedelta(seconds=90)
+
+
+def test_an_http_date_without_the_answers_date_is_unusable() -> None:
+    later = format_datetime(NOW + timedelta(seconds=90), usegmt=True)
+    assert retry_after(httpx.Headers({"Retry-After": later})) is None
+    assert retry_after(httpx.Headers({"Retry-After": "30"})) == timedelta(seconds=30)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])

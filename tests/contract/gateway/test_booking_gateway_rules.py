@@ -76,7 +76,7 @@ async def test_concurrent_callers_share_one_exchange(booking: SandboxHarness) ->
 
 async def test_token_is_renewed_shortly_before_it_expires(sandbox_server: SandboxServer) -> None:
     now = [shifted_now()]
-    http = BookingHttp(BookingEndpoints.single_host(sandbox_server.base_url))
+    http = BookingHttp(BookingEndpoints.single_host(sandbox_server.base_url), clock=shifted_now)
     tokens = MachineAccountTokens(http, CLIENT_ID, Secret(CLIENT_SECRET), clock=lambda: now[0])
     first = await tokens.token()
     now[0] += timedelta(minutes=50)
@@ -90,7 +90,7 @@ async def test_token_is_renewed_shortly_before_it_expires(sandbox_server: Sandbo
 
 
 async def test_the_hourly_cap_is_kept_locally(sandbox_server: SandboxServer) -> None:
-    http = BookingHttp(BookingEndpoints.single_host(sandbox_server.base_url))
+    http = BookingHttp(BookingEndpoints.single_host(sandbox_server.base_url), clock=shifted_now)
     tokens = MachineAccountTokens(
         http, CLIENT_ID, Secret(CLIENT_SECRET), max_per_hour=2, clock=shifted_now
     )
@@ -139,11 +139,14 @@ OUTLIVE = 2.2
 async def test_a_401_refreshes_the_token_once_and_retries_once() -> None:
     with SandboxServer(seed=11, config=SHORT_LIVED) as server:
         sink = RecordingSink()
-        http = BookingHttp(BookingEndpoints.single_host(server.base_url), sink=sink)
+        http = BookingHttp(
+            BookingEndpoints.single_host(server.base_url), sink=sink, clock=shifted_now
+        )
         gateway = BookingChannelGateway(
             BookingApi(http, _skewed_tokens(server, http)),
             AccountCadence(0),
             connection_id=uuid.uuid4(),
+            clock=shifted_now,
         )
         first = [p.hotel_code async for p in gateway.list_properties()]
         server.state.clock.advance(OUTLIVE)  # the JWT expires at Booking.com, not in our cache
@@ -158,7 +161,7 @@ async def test_a_401_refreshes_the_token_once_and_retries_once() -> None:
 
 async def test_a_401_after_the_refresh_is_an_auth_error() -> None:
     with SandboxServer(seed=11, config=SHORT_LIVED) as server:
-        http = BookingHttp(BookingEndpoints.single_host(server.base_url))
+        http = BookingHttp(BookingEndpoints.single_host(server.base_url), clock=shifted_now)
         tokens = _skewed_tokens(server, http)
         renew = tokens.renew_after_rejection
         renewals: list[str] = []
@@ -171,7 +174,10 @@ async def test_a_401_after_the_refresh_is_an_auth_error() -> None:
 
         tokens.renew_after_rejection = renew_then_let_it_expire  # type: ignore[method-assign]
         gateway = BookingChannelGateway(
-            BookingApi(http, tokens), AccountCadence(0), connection_id=uuid.uuid4()
+            BookingApi(http, tokens),
+            AccountCadence(0),
+            connection_id=uuid.uuid4(),
+            clock=shifted_now,
         )
         await tokens.token()
         server.state.clock.advance(OUTLIVE)
@@ -188,11 +194,14 @@ async def test_a_401_after_the_refresh_is_an_auth_error() -> None:
 async def test_legacy_basic_credentials_are_a_fallback(basic_allowed: bool) -> None:
     config = SandboxConfig(allow_basic_auth=basic_allowed)
     with SandboxServer(seed=11, config=config) as server:
-        http = BookingHttp(BookingEndpoints.single_host(server.base_url))
+        http = BookingHttp(BookingEndpoints.single_host(server.base_url), clock=shifted_now)
         account = config.machine_accounts[0]
         basic = BasicCredentials(account.username, Secret(account.password))
         gateway = BookingChannelGateway(
-            BookingApi(http, basic), AccountCadence(0), connection_id=uuid.uuid4()
+            BookingApi(http, basic),
+            AccountCadence(0),
+            connection_id=uuid.uuid4(),
+            clock=shifted_now,
         )
         try:
             if basic_allowed:
@@ -335,7 +344,7 @@ async def _oauth2_connection_round_trip(sandbox_server: SandboxServer) -> None:
     grant = await auth.oauth2.complete(state, await auth.approve(url))
     store = DictCredentialStore()
     store.save("connection:x", grant.credentials)
-    http = BookingHttp(BookingEndpoints.single_host(sandbox_server.base_url))
+    http = BookingHttp(BookingEndpoints.single_host(sandbox_server.base_url), clock=shifted_now)
     factory = BookingGatewayFactory(
         http,
         oauth2=OAuth2Authorizer(http, CLIENT_ID, Secret(CLIENT_SECRET), clock=shifted_now),

@@ -218,7 +218,6 @@ def availability_message(
     ordering_key: str = "H1",
     created_minute: int = 0,
     due_minute: int = 0,
-    key: str | None = None,
 ) -> OutboundMessage:
     """A pending availability push created at ``at(created_minute)``, due at ``at(due_minute)``."""
     payload = AvailRequest(
@@ -242,7 +241,6 @@ def availability_message(
         hotel_code="H1",
         kind=OutboundKind.AVAILABILITY,
         payload=payload,
-        idempotency_key=key or uuid4().hex,
         ordering_key=ordering_key,
         next_attempt_at=at(due_minute),
         created_at=at(created_minute),
@@ -270,7 +268,6 @@ def rate_message(connection_id: UUID, created_minute: int = 0) -> OutboundMessag
         hotel_code="H1",
         kind=OutboundKind.RATES,
         payload=payload,
-        idempotency_key=uuid4().hex,
         ordering_key="H1/rates",
         next_attempt_at=at(created_minute),
         created_at=at(created_minute),

@@ -10,6 +10,7 @@ from uuid import uuid4
 import pytest
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.ari import DayValues
 from channel_manager.domain.calendar import (
     CalendarField,
@@ -18,6 +19,7 @@ from channel_manager.domain.calendar import (
 )
 from channel_manager.domain.money import Money
 from channel_manager.domain.sync import OutboundState
+from tests.support.clock import session_offset
 
 from .repository_builders import DAY0, availability_message, new_rate_plan, new_unit, seed
 
@@ -198,7 +200,7 @@ def test_a_second_rate_plan_of_the_unit_is_its_own_row(uow_factory):
 def test_concurrent_bookings_of_one_night_both_count(postgres_engine):
     """Two transactions adding to the same night: the second waits for the first's row and
     adds to its committed count (a read-then-write would lose one)."""
-    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine)
+    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine, clock=SystemClock(session_offset()))
     seeded = seed(factory)
     key = (seeded.unit.id, NIGHTS[0])
     first_added = threading.Event()

@@ -12,7 +12,7 @@ from uuid import uuid4
 import pytest
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
-from channel_manager.adapters.system import Uuid4Generator
+from channel_manager.adapters.system import SystemClock, Uuid4Generator
 from channel_manager.application.ari import AriOutbox, AvailabilityPublisher
 from channel_manager.application.calendar_fanout import CalendarPublisher
 from channel_manager.application.reservations import ReservationIntake
@@ -22,7 +22,7 @@ from channel_manager.domain.connection import AuthMode, Connection, ConnectionSt
 from channel_manager.domain.inventory import Organization, Property, Unit
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from tests.support.builders import HOTEL, ROOM_DOUBLE, booking
-from tests.support.clock import next_year
+from tests.support.clock import next_year, session_offset
 from tests.support.publish import BOOKING_POLICIES
 
 NIGHT = next_year(5, 5)
@@ -44,7 +44,7 @@ class TickingClock:
 @pytest.mark.postgres
 @pytest.mark.parametrize("first", ["calendar change", "booking"])
 def test_a_change_and_a_booking_of_one_night_publish_in_turn(postgres_engine, first):
-    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine)
+    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine, clock=SystemClock(session_offset()))
     organization = Organization(uuid4(), "Canal Hotels")
     prop = Property(uuid4(), organization.id, "Canal House", "EUR")
     unit = Unit(uuid4(), prop.id, "Double", count=5)

@@ -13,8 +13,10 @@ import pytest
 
 from channel_manager.adapters.sqlalchemy import create_database_engine, downgrade, upgrade
 from channel_manager.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.availability import occupancy
 from channel_manager.domain.reservation import ReservationStatus
+from tests.support.clock import session_offset
 
 from .repository_builders import DAY0, rich_reservation, seed
 
@@ -43,7 +45,7 @@ def database_before_calendar(
 
 def test_the_upgrade_counts_the_stored_reservations_nights(database_before_calendar: str) -> None:
     engine = create_database_engine(database_before_calendar)
-    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    factory = SqlAlchemyUnitOfWorkFactory(engine, clock=SystemClock(session_offset()))
     try:
         seeded = seed(factory)
         stored = [

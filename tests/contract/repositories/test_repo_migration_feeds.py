@@ -11,7 +11,9 @@ import pytest
 
 from channel_manager.adapters.sqlalchemy import create_database_engine, downgrade, upgrade
 from channel_manager.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.reservation import ReservationKind
+from tests.support.clock import session_offset
 
 from .repository_builders import rich_reservation, seed
 
@@ -40,7 +42,7 @@ def test_reservations_stored_before_are_bookings_with_every_room_and_guest(
     database: str,
 ) -> None:
     engine = create_database_engine(database)
-    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    factory = SqlAlchemyUnitOfWorkFactory(engine, clock=SystemClock(session_offset()))
     try:
         seeded = seed(factory)
         block = attrs.evolve(rich_reservation(seeded), kind=ReservationKind.BLOCK)

@@ -12,8 +12,10 @@ import sqlalchemy as sa
 
 from channel_manager.adapters.sqlalchemy import create_database_engine, downgrade, tables, upgrade
 from channel_manager.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.reservation import Address, Guest
+from tests.support.clock import session_offset
 
 from .repository_builders import at, rich_reservation, seed
 
@@ -46,7 +48,7 @@ def database_before_masking(
 
 def test_cards_stored_before_are_masked_by_the_upgrade(database_before_masking: str) -> None:
     engine = create_database_engine(database_before_masking)
-    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    factory = SqlAlchemyUnitOfWorkFactory(engine, clock=SystemClock(session_offset()))
     try:
         seeded = seed(factory)
         reservation = rich_reservation(seeded)

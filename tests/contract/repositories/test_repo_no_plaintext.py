@@ -16,12 +16,14 @@ import sqlalchemy as sa
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy.tables import metadata
+from channel_manager.adapters.system import SystemClock
 from channel_manager.adapters.vault.aesgcm import AesGcmVault
 from channel_manager.adapters.vault.keys import generate_key
 from channel_manager.adapters.vault.log_redaction import redact
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.reservation import PaymentSummary
 from channel_manager.ports.vault import Secret
+from tests.support.clock import session_offset
 
 from .repository_builders import at, rich_reservation, seed
 
@@ -53,7 +55,7 @@ def _every_stored_value(engine) -> str:
 
 
 def test_no_table_holds_a_plaintext_token_secret_or_card_number(engine):
-    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    factory = SqlAlchemyUnitOfWorkFactory(engine, clock=SystemClock(session_offset()))
     vault = AesGcmVault.from_config(generate_key())
     seeded = seed(factory)
     credentials = json.dumps({"access_token": ACCESS_TOKEN, "client_secret": CLIENT_SECRET})

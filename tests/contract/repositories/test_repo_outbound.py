@@ -6,6 +6,7 @@ import random
 from datetime import timedelta
 from uuid import uuid4
 
+import attrs
 import pytest
 
 from channel_manager.domain.retry import RetryPolicy
@@ -31,19 +32,17 @@ def _claim(uow_factory, now, worker="w1", limit=10):
 
 def test_messages_round_trip_with_their_payload(uow_factory):
     seeded = seed(uow_factory, active=True)
-    avail = availability_message(seeded.connection.id, key="idem-1")
+    avail = availability_message(seeded.connection.id)
     rates = rate_message(seeded.connection.id, created_minute=1)
     _queue(uow_factory, avail, rates)
     with uow_factory() as uow:
         assert uow.outbound.get(avail.id) == avail
         assert uow.outbound.get(rates.id) == rates
-        assert uow.outbound.find_by_idempotency_key("idem-1") == avail
-        assert uow.outbound.find_by_idempotency_key("other") is None
         assert uow.outbound.list() == [rates, avail]
         assert uow.outbound.list(state=OutboundState.DELIVERED) == []
         assert uow.outbound.list(connection_id=seeded.connection.id, limit=1, offset=1) == [avail]
         with pytest.raises(DuplicateRecord):
-            uow.outbound.add(availability_message(seeded.connection.id, key="idem-1"))
+            uow.outbound.add(attrs.evolve(rates, created_at=at(9)))
 
 
 def test_listing_by_organisation_filters_before_the_page_is_cut(uow_factory):

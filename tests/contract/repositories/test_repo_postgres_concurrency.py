@@ -14,9 +14,11 @@ import attrs
 import pytest
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.channel import ReservationMessageKind
 from channel_manager.domain.ledger import ReservationLedger
 from channel_manager.domain.reservation import Revision
+from tests.support.clock import session_offset
 
 from .repository_builders import at, availability_message, new_connection, rich_reservation, seed
 
@@ -45,7 +47,7 @@ def _run_in_threads(count: int, work: Callable[[int], object]) -> list[object]:
 
 
 def test_concurrent_workers_never_claim_the_same_message(postgres_engine):
-    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine)
+    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine, clock=SystemClock(session_offset()))
     seeded = seed(factory, active=True)
     messages = [
         availability_message(seeded.connection.id, ordering_key=f"H{n}", created_minute=n)
@@ -75,7 +77,7 @@ def test_concurrent_workers_never_claim_the_same_message(postgres_engine):
 
 
 def test_open_claims_are_skipped_not_waited_for(postgres_engine):
-    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine)
+    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine, clock=SystemClock(session_offset()))
     seeded = seed(factory, active=True)
     first = availability_message(seeded.connection.id, ordering_key="H1", created_minute=1)
     successor = availability_message(seeded.connection.id, ordering_key="H1", created_minute=2)
@@ -103,7 +105,7 @@ def test_open_claims_are_skipped_not_waited_for(postgres_engine):
 def test_the_same_reservation_applied_concurrently_ends_as_one_row_at_the_newest_revision(
     postgres_engine,
 ):
-    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine)
+    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine, clock=SystemClock(session_offset()))
     seeded = seed(factory, active=True)
     ledger = ReservationLedger()
     versions = [

@@ -19,6 +19,7 @@ from channel_manager.domain.errors import InvalidValue
 from channel_manager.domain.ledger import LedgerOutcome
 from channel_manager.domain.reservation import Guest, Reservation, Revision
 from channel_manager.ports.errors import DuplicateRecord
+from tests.support.clock import session_offset
 from tests.support.publish import BOOKING_POLICIES
 
 from .repository_builders import DAY0, at, rich_reservation, seed
@@ -80,7 +81,7 @@ def _message(reservation: Reservation) -> ChannelReservation:
 
 
 def test_a_message_the_batch_cannot_store_fails_alone(postgres_engine):
-    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine)
+    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine, clock=SystemClock(session_offset()))
     seeded = seed(factory)
     with factory() as uow:
         uow.connections.update(seeded.connection.activate("vault:1", at(1)))
@@ -108,7 +109,7 @@ def test_a_message_the_batch_cannot_store_fails_alone(postgres_engine):
 )
 def test_a_child_value_the_database_refuses_is_an_invalid_value(postgres_engine, name):
     # PostgreSQL stores a batch's child rows with COPY, whose errors come from the driver.
-    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine)
+    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine, clock=SystemClock(session_offset()))
     seeded = seed(factory)
     guest = Guest(given_name=name, surname="Doe")
     refused = attrs.evolve(rich_reservation(seeded, external_id="A"), guests=(guest,))

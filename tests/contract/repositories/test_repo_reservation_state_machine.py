@@ -25,6 +25,7 @@ from hypothesis.stateful import (
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy.tables import metadata
+from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.money import Money
 from channel_manager.domain.reservation import (
     Guest,
@@ -37,6 +38,7 @@ from channel_manager.domain.reservation import (
     Totals,
 )
 from channel_manager.ports.errors import DuplicateRecord
+from tests.support.clock import session_offset
 
 from .repository_builders import DAY0, Seeded, at, new_connection
 
@@ -109,7 +111,7 @@ class ReservationRepositoryMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         _clear(self.engine)
-        self.factory = SqlAlchemyUnitOfWorkFactory(self.engine)
+        self.factory = SqlAlchemyUnitOfWorkFactory(self.engine, clock=SystemClock(session_offset()))
         with self.factory() as uow:
             self.seeded = Seeded(uow)
             second = new_connection(self.seeded.organization.id, 1)

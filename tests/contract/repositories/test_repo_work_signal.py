@@ -9,7 +9,9 @@ import pytest
 
 from channel_manager.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from channel_manager.adapters.system import SystemClock
 from channel_manager.ports.repositories import UnitOfWork
+from tests.support.clock import session_offset
 
 from .repository_builders import availability_message, seed
 
@@ -37,7 +39,9 @@ def rung_factory(
     if backend == "memory":
         return InMemoryUnitOfWorkFactory(work_signal=bell)
     engine = request.getfixturevalue(f"{backend}_engine")
-    return SqlAlchemyUnitOfWorkFactory(engine, work_signal=bell)
+    return SqlAlchemyUnitOfWorkFactory(
+        engine, work_signal=bell, clock=SystemClock(session_offset())
+    )
 
 
 def test_a_commit_that_queued_outbound_work_rings_once_after_the_commit(rung_factory, bell):

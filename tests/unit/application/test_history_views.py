@@ -39,7 +39,6 @@ def push(
         hotel_code="H1",
         kind=outbound_kind(PAYLOAD),
         payload=PAYLOAD,
-        idempotency_key=f"idem-{number}",
         ordering_key=key,
         next_attempt_at=NOW,
         created_at=NOW + timedelta(seconds=seconds),

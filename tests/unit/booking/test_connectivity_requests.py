@@ -23,6 +23,7 @@ from channel_manager.domain.errors import (
     HotelAlreadyConnected,
     PermanentChannelError,
 )
+from tests.support.clock import shifted_now
 
 STARTED = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
 HOTEL = "1000003"
@@ -81,7 +82,9 @@ def _authorizer(
     api: ConnectionsApiStandIn,
 ) -> tuple[BookingConnectivityAuthorizer, BookingHttp]:
     http = BookingHttp(
-        BookingEndpoints.single_host("https://booking.test"), transport=httpx.MockTransport(api)
+        BookingEndpoints.single_host("https://booking.test"),
+        transport=httpx.MockTransport(api),
+        clock=shifted_now,
     )
     return BookingConnectivityAuthorizer(BookingApi(http, StaticCredentials()), "cm"), http
 

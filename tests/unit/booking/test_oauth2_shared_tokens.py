@@ -94,6 +94,7 @@ async def test_two_gateways_of_one_connection_refresh_the_token_once() -> None:
     http = BookingHttp(
         BookingEndpoints.single_host("https://booking.test"),
         transport=httpx.MockTransport(server),
+        clock=shifted_now,
     )
     store = DictCredentialStore()
     expired = OAuth2TokenSet(

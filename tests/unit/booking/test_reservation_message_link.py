@@ -16,6 +16,7 @@ from channel_manager.adapters.booking.tokens import BasicCredentials
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.messages import MessageDirection
 from channel_manager.ports.vault import Secret
+from tests.support.clock import shifted_now
 
 SAMPLE = Path(__file__).parents[2] / "resources/booking/booking_res_notif_multi_room.xml"
 EMPTY = (
@@ -48,9 +49,13 @@ async def test_fetched_reservations_carry_the_log_id_of_their_message() -> None:
         BookingEndpoints.single_host("https://booking.test"),
         transport=httpx.MockTransport(_answer),
         sink=sink,
+        clock=shifted_now,
     )
     factory = BookingGatewayFactory(
-        http, machine_account=BasicCredentials("user", Secret("password")), ack_pause=0.001
+        http,
+        machine_account=BasicCredentials("user", Secret("password")),
+        ack_pause=0.001,
+        clock=shifted_now,
     )
     connection = Connection(
         id=UUID(int=7),

@@ -14,6 +14,7 @@ from channel_manager.adapters.booking.reservation_mapping import to_channel_rese
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.ledger import LedgerOutcome, ReservationLedger
 from channel_manager.domain.reservation import Reservation, ReservationStatus
+from tests.support.clock import shifted_now
 
 CONNECTION = uuid.UUID("00000000-0000-4000-8000-000000000001")
 STAMP = "2027-03-01T10:00:00+00:00"
@@ -42,7 +43,9 @@ def _message(root: str, container: str, item: str, status: str, departure: str |
 
 def _channel_reservation(data: bytes) -> ChannelReservation:
     message = decode_res_notif_rq(data)
-    return to_channel_reservation(message.reservations[0], message, "ack", connection_id=CONNECTION)
+    return to_channel_reservation(
+        message.reservations[0], message, "ack", connection_id=CONNECTION, now=shifted_now
+    )
 
 
 def _commit() -> ChannelReservation:

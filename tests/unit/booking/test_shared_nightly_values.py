@@ -15,6 +15,7 @@ import pytest
 from channel_manager.adapters.booking.ota.errors import OtaParseError
 from channel_manager.adapters.booking.ota.reservations_decode import decode_res_notif_rq
 from channel_manager.adapters.booking.reservation_mapping import to_channel_reservation
+from tests.support.clock import shifted_now
 
 CONNECTION = uuid.UUID("00000000-0000-4000-8000-000000000002")
 
@@ -41,7 +42,7 @@ def _message(*night_totals: str) -> bytes:
 def _night_amounts(data: bytes) -> list[str]:
     message = decode_res_notif_rq(data)
     reservation = to_channel_reservation(
-        message.reservations[0], message, "ack", connection_id=CONNECTION
+        message.reservations[0], message, "ack", connection_id=CONNECTION, now=shifted_now
     ).reservation
     return [str(price.amount.amount) for price in reservation.room_stays[0].nightly_prices]
 

@@ -8,16 +8,9 @@ from uuid import UUID
 
 from hypothesis import strategies as st
 
-from channel_manager.domain import (
-    AriChangeSet,
-    AriKey,
-    DayValues,
-    Money,
-    Reservation,
-    Revision,
-    RoomStay,
-    minor_units,
-)
+from channel_manager.domain.ari_calendar import AriChangeSet, AriKey, DayValues
+from channel_manager.domain.money import Money, minor_units
+from channel_manager.domain.reservation import Reservation, Revision, RoomStay
 from tests.support.clock import HARD_DAYS, session_now
 
 CURRENCIES = ("EUR", "USD", "JPY", "KWD", "GBP", "ISK", "BHD")

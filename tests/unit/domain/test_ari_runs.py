@@ -8,10 +8,8 @@ from __future__ import annotations
 import attrs
 from hypothesis import given
 
-from channel_manager.domain import (
-    DayValues,
-    Money,
-)
+from channel_manager.domain.ari_calendar import DayValues
+from channel_manager.domain.money import Money
 from tests.unit.domain.strategies import day_values
 
 

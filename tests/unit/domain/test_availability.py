@@ -10,14 +10,8 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from channel_manager.domain import (
-    Reservation,
-    ReservationStatus,
-    Revision,
-    derive_availability,
-    occupancy,
-    occupancy_delta,
-)
+from channel_manager.domain.availability import derive_availability, occupancy, occupancy_delta
+from channel_manager.domain.reservation import Reservation, ReservationStatus, Revision
 from tests.unit.domain.strategies import BASE_TIME, reservation, room_stays, stay
 
 UNIT_A, UNIT_B = UUID(int=10), UUID(int=11)

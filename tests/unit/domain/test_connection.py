@@ -9,15 +9,17 @@ from uuid import UUID
 import attrs
 import pytest
 
-from channel_manager.domain import (
+from channel_manager.domain.connection import (
     ALLOWED_TRANSITIONS,
     AuthMode,
     AuthState,
+    Connection,
+    ConnectionStatus,
+)
+from channel_manager.domain.errors import (
     AuthStateExpired,
     AuthStateForeign,
     AuthStateReused,
-    Connection,
-    ConnectionStatus,
     InvalidTransition,
 )
 

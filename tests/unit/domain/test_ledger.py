@@ -10,15 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from channel_manager.domain import (
-    LedgerOutcome,
-    Reservation,
-    ReservationLedger,
-    ReservationMessageKind,
-    ReservationStatus,
-    Revision,
-)
-from channel_manager.domain.reservation import FlagCode
+from channel_manager.domain.channel import ReservationMessageKind
+from channel_manager.domain.ledger import LedgerOutcome, ReservationLedger
+from channel_manager.domain.reservation import FlagCode, Reservation, ReservationStatus, Revision
 from tests.unit.domain.strategies import BASE_TIME, reservation, stay
 
 NEW = ReservationMessageKind.NEW

@@ -9,14 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from channel_manager.domain import (
-    ExternalRatePlan,
-    ExternalRoomType,
-    MappingConflict,
+from channel_manager.domain.channel import ExternalRatePlan, ExternalRoomType
+from channel_manager.domain.errors import MappingConflict
+from channel_manager.domain.inventory import RatePlan, Unit
+from channel_manager.domain.mapping import (
     PropertyMapping,
-    RatePlan,
     RatePlanMapping,
-    Unit,
     UnitMapping,
     normalise_name,
     suggest_rate_plan_mappings,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from channel_manager.domain import CurrencyMismatch, InvalidMoney, Money, minor_units, sum_money
-from channel_manager.domain.money import decimals_rule
+from channel_manager.domain.errors import CurrencyMismatch, InvalidMoney
+from channel_manager.domain.money import Money, decimals_rule, minor_units, sum_money
 from tests.unit.domain.strategies import currencies, exact_money
 
 

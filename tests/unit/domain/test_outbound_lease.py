@@ -7,9 +7,9 @@ from uuid import UUID
 
 import pytest
 
-from channel_manager.domain import AvailRange, AvailRequest, OutboundMessage, OutboundState
+from channel_manager.domain.ari_requests import AvailRange, AvailRequest
 from channel_manager.domain.errors import InvalidTransition
-from channel_manager.domain.sync import CLAIM_LEASE, outbound_kind
+from channel_manager.domain.sync import CLAIM_LEASE, OutboundMessage, OutboundState, outbound_kind
 
 NOW = datetime(2025, 4, 1, 9, tzinfo=UTC)
 PAYLOAD = AvailRequest(
@@ -30,7 +30,6 @@ def _pending() -> OutboundMessage:
         hotel_code="H1",
         kind=outbound_kind(PAYLOAD),
         payload=PAYLOAD,
-        idempotency_key="idem-1",
         ordering_key="conn-2:H1",
         next_attempt_at=NOW,
         created_at=NOW,

@@ -9,12 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from channel_manager.domain import (
-    CardDataRejected,
-    InvalidDateRange,
-    PaymentSummary,
-    Revision,
-)
+from channel_manager.domain.errors import CardDataRejected, InvalidDateRange
+from channel_manager.domain.reservation import PaymentSummary, Revision
 from tests.unit.domain.strategies import BASE_TIME, reservation, revisions, stay
 
 PANS = ["4111111111111111", "4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005"]

@@ -10,21 +10,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from channel_manager.adapters.booking.ota.ari import (
-    decode_avail_notif_rq,
-    decode_rate_amount_notif_rq,
-)
 from channel_manager.adapters.booking.ota.reservations import ResMessageKind, ResStatus
 from channel_manager.adapters.booking.ota.reservations_decode import decode_res_notif_rq
-from channel_manager.adapters.booking.ota.responses import (
-    ResAckKind,
+from channel_manager.adapters.booking.ota.responses import ResAckKind, decode_res_acknowledgement
+from channel_manager.adapters.booking.ota.search import decode_hotel_search_rs
+from tests.support.ota_peer import (
+    decode_avail_notif_rq,
     decode_avail_notif_rs,
-    decode_rate_amount_notif_rs,
-    decode_res_acknowledgement,
-)
-from channel_manager.adapters.booking.ota.search import (
     decode_hotel_search_rq,
-    decode_hotel_search_rs,
+    decode_rate_amount_notif_rq,
+    decode_rate_amount_notif_rs,
 )
 from tests.unit.ota.samples import opentravel_sample
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from channel_manager.adapters.booking.ota.ari import decode_avail_notif_rq
 from channel_manager.adapters.booking.ota.errors import OtaErrorCode, OtaParseError
 from channel_manager.adapters.booking.ota.parser import (
     ATTRIBUTE_CHECK_FROM,
@@ -19,6 +18,7 @@ from channel_manager.adapters.booking.ota.parser import (
     parse_document,
 )
 from channel_manager.adapters.booking.ota.reservations_decode import decode_res_notif_rq
+from tests.support.ota_peer import decode_avail_notif_rq
 from tests.unit.ota.samples import opentravel_sample
 
 OTA = "http://www.opentravel.org/OTA/2003/05"

@@ -14,7 +14,8 @@ from channel_manager.adapters.booking.ota import ari, responses, search
 from channel_manager.adapters.booking.ota.reservation_ids import HotelReservationId
 from channel_manager.adapters.booking.ota.reservations import ResNotifRQ
 from channel_manager.adapters.booking.ota.reservations_decode import decode_res_notif_rq
-from channel_manager.adapters.booking.ota.reservations_encode import encode_res_notif_rq
+from tests.support import ota_peer
+from tests.support.ota_reservations_encode import encode_res_notif_rq
 from tests.unit.ota import strategies
 from tests.unit.ota.samples import OtaSchemas, booking_sample
 
@@ -30,7 +31,7 @@ def test_avail_notif_rq_validates_and_round_trips(
 ) -> None:
     data = ari.encode_avail_notif_rq(request)
     ota_schemas.assert_valid(data)
-    assert ari.decode_avail_notif_rq(data) == request
+    assert ota_peer.decode_avail_notif_rq(data) == request
 
 
 @SETTINGS
@@ -40,7 +41,7 @@ def test_rate_amount_notif_rq_validates_and_round_trips(
 ) -> None:
     data = ari.encode_rate_amount_notif_rq(request)
     ota_schemas.assert_valid(data)
-    assert ari.decode_rate_amount_notif_rq(data) == request
+    assert ota_peer.decode_rate_amount_notif_rq(data) == request
 
 
 @SETTINGS
@@ -51,7 +52,7 @@ def test_rate_amount_notif_rq_validates_and_round_trips(
 def test_notif_responses_validate_and_round_trip(
     ota_schemas: OtaSchemas, response: responses.NotifResponse, root_name: str
 ) -> None:
-    data = responses.encode_notif_response(root_name, response)
+    data = ota_peer.encode_notif_response(root_name, response)
     ota_schemas.assert_valid(data)
     assert responses.decode_notif_response(data, root_name) == response
 
@@ -73,13 +74,13 @@ def test_hotel_search_rq_validates_and_round_trips(
 ) -> None:
     data = search.encode_hotel_search_rq(request)
     ota_schemas.assert_valid(data)
-    assert search.decode_hotel_search_rq(data) == request
+    assert ota_peer.decode_hotel_search_rq(data) == request
 
 
 @SETTINGS
 @given(strategies.hotel_search_rs())
 def test_hotel_search_rs_round_trips(response: search.HotelSearchRS) -> None:
-    assert search.decode_hotel_search_rs(search.encode_hotel_search_rs(response)) == response
+    assert search.decode_hotel_search_rs(ota_peer.encode_hotel_search_rs(response)) == response
 
 
 @SETTINGS

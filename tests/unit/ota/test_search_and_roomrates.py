@@ -10,16 +10,18 @@ from channel_manager.adapters.booking.ota.roomrates import (
     RoomEntry,
     RoomRatesRequest,
     RoomRatesResponse,
-    decode_roomrates_request,
     decode_roomrates_response,
     encode_roomrates_request,
-    encode_roomrates_response,
 )
 from channel_manager.adapters.booking.ota.search import (
     HotelSearchRQ,
-    decode_hotel_search_rq,
     decode_hotel_search_rs,
     encode_hotel_search_rq,
+)
+from tests.support.ota_peer import (
+    decode_hotel_search_rq,
+    decode_roomrates_request,
+    encode_roomrates_response,
 )
 from tests.unit.ota.samples import OtaSchemas
 

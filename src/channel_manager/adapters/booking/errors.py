@@ -7,12 +7,9 @@ token refresh, and refusals of our credentials.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-
 import httpx
 
-from channel_manager.adapters.system import utc_now
+from channel_manager.adapters.retry_after import retry_after
 from channel_manager.domain.errors import (
     ChannelAuthError,
     PermanentChannelError,
@@ -84,24 +81,6 @@ class ConnectionNotConfirmedError(PermanentChannelError):
     """The accepted connection does not read ``connected`` in the Connections API."""
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> timedelta | None:
-    """Read ``Retry-After`` as delta-seconds or an HTTP date; ``None`` when absent or unusable."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return timedelta(seconds=int(text))
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    # An HTTP date is the server's real time, so it is compared with ours unshifted.
-    delay = when - (now or utc_now())
-    return max(delay, timedelta(0))
-
-
 def error_for_status(response: httpx.Response, detail: str = "") -> Exception | None:
     """The domain error a non-success status stands for, or ``None`` for 1xx-3xx.
 
@@ -114,8 +93,9 @@ def error_for_status(response: httpx.Response, detail: str = "") -> Exception | 
     if status < 400:
         return None
     if status == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return ChannelThrottledError(f"{what} throttled (429){suffix}", retry_after=retry_after)
+        return ChannelThrottledError(
+            f"{what} throttled (429){suffix}", retry_after=retry_after(response.headers)
+        )
     if status >= 500:
         return ChannelServerError(f"{what} failed with {status}{suffix}", status_code=status)
     if status == 401:

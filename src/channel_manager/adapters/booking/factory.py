@@ -27,7 +27,6 @@ from channel_manager.adapters.booking.reservation_queue import (
     CadenceRegistry,
 )
 from channel_manager.adapters.booking.tokens import RequestCredentials
-from channel_manager.adapters.system import utc_now
 from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.errors import ChannelAuthError
 from channel_manager.ports.vault import Secret
@@ -73,7 +72,7 @@ class StoredRefreshLease:
         ref: str,
         *,
         duration: timedelta = REFRESH_LEASE,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime],
     ) -> None:
         self._store = store
         self._ref = ref
@@ -107,7 +106,7 @@ class BookingGatewayFactory:
         page_size: int = 100,
         queue_limit: int = DEFAULT_QUEUE_LIMIT,
         arrival_departure_restrictions: bool = True,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime],
     ) -> None:
         self._http = http
         self._clock = clock

@@ -40,7 +40,6 @@ from channel_manager.adapters.booking.reservation_queue import (
     AccountCadence,
     ReservationQueues,
 )
-from channel_manager.adapters.system import utc_now
 from channel_manager.domain.ari import AvailRequest, RateRequest
 from channel_manager.domain.channel import (
     ChannelReservation,
@@ -77,7 +76,7 @@ class BookingChannelGateway:
         ack_attempts: int = 5,
         ack_backoff: float = 1.0,
         arrival_departure_restrictions: bool = True,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime],
     ) -> None:
         self._api = api
         self._arrival_departure = arrival_departure_restrictions

@@ -26,7 +26,6 @@ from channel_manager.adapters.booking.message_log import (
     mask_body,
 )
 from channel_manager.adapters.booking.redaction import redact_xml_body
-from channel_manager.adapters.system import utc_now
 from channel_manager.domain.messages import MessageDirection
 
 #: Connect quickly or fail; allow reservation pages and big ARI answers time to arrive.
@@ -54,7 +53,7 @@ class BookingHttp:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         sink: MessageSink = discard_messages,
         transport: httpx.AsyncBaseTransport | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime],
     ) -> None:
         self.endpoints = endpoints
         self.sink = sink

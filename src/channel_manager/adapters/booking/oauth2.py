@@ -19,7 +19,6 @@ from channel_manager.adapters.booking.errors import (
 from channel_manager.adapters.booking.http import BookingHttp
 from channel_manager.adapters.booking.oauth2_tokens import OAuth2TokenSet
 from channel_manager.adapters.booking.pkce import PkcePair, new_state
-from channel_manager.adapters.system import utc_now
 from channel_manager.domain.channel import ConnectionGrant
 from channel_manager.domain.connection import AuthMode, AuthState
 from channel_manager.ports.vault import Secret
@@ -40,7 +39,7 @@ class OAuth2Authorizer:
         *,
         scope: str | None = DEFAULT_SCOPE,
         state_ttl: timedelta = DEFAULT_STATE_TTL,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime],
     ) -> None:
         self._http = http
         self._client_id = client_id

@@ -4,15 +4,15 @@ credentials that use (and refresh) them."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import attrs
+import cattrs
+import cattrs.preconf.json
 
 from channel_manager.adapters.booking.errors import AuthorizationFailedError
-from channel_manager.adapters.system import utc_now
 
 #: Refresh this long before the access token expires.
 DEFAULT_REFRESH_MARGIN = timedelta(minutes=2)
@@ -37,31 +37,14 @@ class OAuth2TokenSet:
 
     def to_secret_text(self) -> str:
         """The JSON text to seal in the vault."""
-        return json.dumps(
-            {
-                "access_token": self.access_token,
-                "refresh_token": self.refresh_token,
-                "expires_at": self.expires_at.isoformat(),
-                "token_type": self.token_type,
-                "scope": self.scope,
-            },
-            sort_keys=True,
-        )
+        return _secret_json.dumps(self, sort_keys=True)
 
     @classmethod
     def from_secret_text(cls, text: str) -> OAuth2TokenSet:
         """Read back what :meth:`to_secret_text` wrote."""
         try:
-            data = json.loads(text)
-            expires_at = datetime.fromisoformat(data["expires_at"])
-            return cls(
-                access_token=str(data["access_token"]),
-                refresh_token=data.get("refresh_token"),
-                expires_at=expires_at,
-                token_type=data.get("token_type") or "Bearer",
-                scope=data.get("scope"),
-            )
-        except (ValueError, KeyError, TypeError) as error:
+            return _secret_json.loads(text, cls)
+        except (ValueError, KeyError, TypeError, cattrs.BaseValidationError) as error:
             raise AuthorizationFailedError("stored OAuth 2.0 credentials are unreadable") from error
 
     @classmethod
@@ -85,6 +68,10 @@ class OAuth2TokenSet:
             token_type=str(data.get("token_type") or "Bearer"),
             scope=data.get("scope") if isinstance(data.get("scope"), str) else None,
         )
+
+
+#: The token set as vault JSON: every field by name, ``expires_at`` in ISO 8601.
+_secret_json = cattrs.preconf.json.make_converter()
 
 
 class TokenRefresher(Protocol):
@@ -156,7 +143,7 @@ class OAuth2BearerCredentials:
         refresher: TokenRefresher,
         *,
         on_rotated: TokensRotated = _keep_nothing,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime],
         credential_ref: str | None = None,
         lease: RefreshLease | None = None,
         lease_poll: float = DEFAULT_LEASE_POLL,

@@ -22,7 +22,6 @@ from channel_manager.adapters.booking.ota.reservations import (
     ResStatus,
     Total,
 )
-from channel_manager.adapters.system import utc_now
 from channel_manager.domain.channel import ChannelReservation, ReservationMessageKind
 from channel_manager.domain.errors import CardDataRejected, CurrencyMismatch
 from channel_manager.domain.money import Money, minor_units
@@ -375,7 +374,7 @@ def to_channel_reservation(
     ack_key: str,
     *,
     connection_id: uuid.UUID,
-    now: Callable[[], datetime] = utc_now,
+    now: Callable[[], datetime],
     raw_message_id: uuid.UUID | None = None,
 ) -> ChannelReservation:
     """One fetched reservation as the domain sees it (``raw_message_id``: the message-log

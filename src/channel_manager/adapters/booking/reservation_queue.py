@@ -3,7 +3,8 @@
 Rules (BOOKING_CONNECTIVITY.md section 3): no concurrent calls per machine account; at least
 ``ack_pause`` (5 s) after an acknowledgement before the next GET; a 5xx on a fetch is raised as
 retryable (the caller polls again on schedule, never at once); a 5xx on an acknowledgement is
-retried until it is not a 5xx (bounded), because the message stays pending meanwhile.
+retried until it is not a 5xx (bounded, with backoff and jitter: ``stamina``), because the
+message stays pending meanwhile.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Protocol
 from uuid import UUID
 
 import attrs
+import stamina
 
 from channel_manager.adapters.booking.api import BookingApi
 from channel_manager.adapters.booking.errors import (
@@ -35,13 +37,13 @@ from channel_manager.adapters.booking.ota.responses import (
     decode_res_acknowledgement,
     encode_res_acknowledgement,
 )
-from channel_manager.adapters.system import utc_now
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.errors import PermanentChannelError
 
 #: Documented minimum pause after an acknowledgement before the next GET.
 DEFAULT_ACK_PAUSE = 5.0
-#: Retries of an acknowledgement answered with 5xx, and the first pause between them.
+#: Attempts at an acknowledgement answered with 5xx, and the first pause between them (it
+#: doubles, plus up to as much again of jitter, capped at eight times the first).
 DEFAULT_ACK_ATTEMPTS = 5
 DEFAULT_ACK_BACKOFF = 1.0
 #: Messages asked for per GET (``limit``; 10-200 in third-party code, unconfirmed). Without it a
@@ -135,7 +137,7 @@ class ReservationQueues:
         hotel_codes: frozenset[str] | None = None,
         ack_attempts: int = DEFAULT_ACK_ATTEMPTS,
         ack_backoff: float = DEFAULT_ACK_BACKOFF,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime],
         page_size: int = DEFAULT_QUEUE_LIMIT,
     ) -> None:
         self._api = api
@@ -224,27 +226,44 @@ class ReservationQueues:
                 kind=queue.ack_kind, reservations=tuple(reservations), timestamp=self._clock()
             )
         )
-        delay = self._ack_backoff
-        for attempt in range(1, self._ack_attempts + 1):
-            async with self._cadence.lock:
-                response = await self._api.send(
-                    "POST",
-                    self._api.endpoints.secure_ota(queue.message),
-                    message_type=queue.ack_kind.value,
-                    content=body,
-                    headers={"Content-Type": "application/xml"},
-                )
-                self._cadence.acknowledged()
-            if response.status_code < 500 or attempt == self._ack_attempts:
-                break
-            await asyncio.sleep(delay)  # the message stays pending: retry until not 5xx
-            delay *= 2
-        if response.status_code >= 500:
+        # The message stays pending while the acknowledgement fails with a 5xx: retry it, with
+        # exponential backoff and jitter (stamina), a bounded number of times.
+        try:
+            async for attempt in stamina.retry_context(
+                on=ChannelServerError,
+                attempts=self._ack_attempts,
+                timeout=None,
+                wait_initial=self._ack_backoff,
+                wait_jitter=self._ack_backoff,
+                wait_max=self._ack_backoff * 8,
+            ):
+                with attempt:
+                    status, content = await self._post_once(queue, body)
+        except ChannelServerError as error:
             raise ChannelServerError(
                 f"{queue.message} acknowledgement still failing after {self._ack_attempts} tries",
+                status_code=error.status_code,
+            ) from error
+        _check_acknowledgement(status, content, queue)
+
+    async def _post_once(self, queue: Queue, body: bytes) -> tuple[int, bytes]:
+        """One acknowledgement POST under the account's lock; a 5xx raises
+        :class:`ChannelServerError` (retried by the caller)."""
+        async with self._cadence.lock:
+            response = await self._api.send(
+                "POST",
+                self._api.endpoints.secure_ota(queue.message),
+                message_type=queue.ack_kind.value,
+                content=body,
+                headers={"Content-Type": "application/xml"},
+            )
+            self._cadence.acknowledged()
+        if response.status_code >= 500:
+            raise ChannelServerError(
+                f"{queue.message} acknowledgement answered {response.status_code}",
                 status_code=response.status_code,
             )
-        _check_acknowledgement(response.status_code, response.content, queue)
+        return response.status_code, response.content
 
 
 def _check_acknowledgement(status: int, body: bytes, queue: Queue) -> None:

@@ -21,11 +21,10 @@ from channel_manager.adapters.booking.errors import (
     CredentialsRejectedError,
     MalformedResponseError,
     TokenBudgetExhaustedError,
-    parse_retry_after,
     raise_for_status,
 )
 from channel_manager.adapters.booking.http import BookingHttp
-from channel_manager.adapters.system import utc_now
+from channel_manager.adapters.retry_after import retry_after
 from channel_manager.ports.vault import Secret
 
 #: Booking.com's documented cap on token exchanges per machine account.
@@ -66,7 +65,7 @@ class MachineAccountTokens:
         *,
         max_per_hour: int = TOKENS_PER_HOUR,
         refresh_margin: timedelta = DEFAULT_REFRESH_MARGIN,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime],
     ) -> None:
         self._http = http
         self._client_id = client_id
@@ -145,7 +144,7 @@ class MachineAccountTokens:
             # account): same meaning as our own cap.
             raise TokenBudgetExhaustedError(
                 f"Booking.com refused another token for {self._client_id}: hourly cap reached",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")) or _WINDOW,
+                retry_after=retry_after(response.headers) or _WINDOW,
             )
         raise_for_status(response, "token exchange")
         self._token, self._expires_at = _read_exchange(response.content, now)

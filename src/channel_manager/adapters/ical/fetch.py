@@ -21,8 +21,6 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, timedelta
-from email.utils import parsedate_to_datetime
 
 import attrs
 import httpx
@@ -36,7 +34,7 @@ from channel_manager.adapters.ical.addresses import (
     origin_of,
     parse_feed_url,
 )
-from channel_manager.adapters.system import utc_now
+from channel_manager.adapters.retry_after import retry_after
 from channel_manager.domain.errors import (
     InvalidValue,
     PermanentChannelError,
@@ -88,21 +86,6 @@ def _validators(response: httpx.Response, previous: FeedValidators) -> FeedValid
     if etag is None and last_modified is None:
         return previous
     return FeedValidators(etag=etag, last_modified=last_modified)
-
-
-def _retry_after(response: httpx.Response) -> timedelta | None:
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return timedelta(seconds=int(value))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when - utc_now(), timedelta(0))
 
 
 class FeedFetcher:
@@ -261,7 +244,7 @@ class FeedFetcher:
             return FeedNotModified(validators=_validators(response, validators))
         if status in {408, 429} or status >= 500:
             raise RetryableChannelError(
-                f"{origin} answered HTTP {status}", retry_after=_retry_after(response)
+                f"{origin} answered HTTP {status}", retry_after=retry_after(response.headers)
             )
         if not 200 <= status < 300:
             raise PermanentChannelError(f"http_{status}", f"{origin} answered HTTP {status}")

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from channel_manager.adapters.ical.fetch import FeedFetcher, FetchPolicy, Resolver
 from channel_manager.adapters.ical.parse import parse_feed
-from channel_manager.adapters.system import utc_now
 from channel_manager.domain.feed import FeedNotModified, FeedSnapshot, FeedValidators
+from channel_manager.ports.clock import Clock
 
 
 class HttpFeedReader:
     """Reads iCal feeds over HTTP under ``policy`` (close it with :meth:`aclose`).
 
-    ``today`` gives the date that bounds the expansion of recurring events (occurrences that
-    ended before it are left out; see :func:`~channel_manager.adapters.ical.parse.parse_feed`);
-    by default the real date in the feed's zone (the container passes its clock's).
+    ``clock`` (the container's) gives the date, in the feed's zone, that bounds the expansion of
+    recurring events (occurrences that ended before it are left out; see
+    :func:`~channel_manager.adapters.ical.parse.parse_feed`).
     ``resolver`` replaces the system's DNS lookup (tests).
     """
 
@@ -25,11 +23,11 @@ class HttpFeedReader:
         self,
         policy: FetchPolicy,
         *,
-        today: Callable[[], date] | None = None,
+        clock: Clock,
         resolver: Resolver | None = None,
     ) -> None:
         self.policy = policy
-        self._today = today
+        self._clock = clock
         self._fetcher = FeedFetcher(policy, resolver=resolver)
 
     def check_url(self, url: str) -> str:
@@ -52,7 +50,7 @@ class HttpFeedReader:
             fetched.body,
             zone,
             end_is_last_night=end_is_last_night,
-            today=self._today() if self._today else utc_now().astimezone(zone).date(),
+            today=self._clock.now().astimezone(zone).date(),
         )
         return FeedSnapshot(
             events=parsed.events,

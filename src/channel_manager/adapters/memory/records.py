@@ -172,19 +172,13 @@ class InMemoryOutboundMessageRepository:
         return self._rows.get(id)
 
     def add(self, message: OutboundMessage) -> None:
-        """Queue a message; a reused idempotency key is a DuplicateRecord."""
-        if self.find_by_idempotency_key(message.idempotency_key) is not None:
-            raise DuplicateRecord("outbound message", message.idempotency_key)
+        """Queue a message; a reused id is a DuplicateRecord."""
         self._rows.insert(message.id, message)
         self._on_add()
 
     def update(self, message: OutboundMessage) -> None:
         """Overwrite a message."""
         self._rows.replace(message.id, message)
-
-    def find_by_idempotency_key(self, idempotency_key: str) -> OutboundMessage | None:
-        """The message queued under ``idempotency_key``, if any."""
-        return next(self._rows.select(lambda m: m.idempotency_key == idempotency_key), None)
 
     def claim_due(
         self, now: datetime, worker_id: str, limit: int

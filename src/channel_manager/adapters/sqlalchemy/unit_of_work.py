@@ -45,7 +45,6 @@ from channel_manager.adapters.sqlalchemy.repositories.web_sessions import (
     SqlAlchemySigninTokenRepository,
     SqlAlchemyWebSessionRepository,
 )
-from channel_manager.adapters.system import SystemClock
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import (
     ApiKeyRepository,
@@ -119,12 +118,12 @@ class SqlAlchemyUnitOfWork:
         self,
         engine: Engine,
         *,
-        clock: Clock | None = None,
+        clock: Clock,
         claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
         work_signal: WorkNotifier | None = None,
     ) -> None:
         self._engine = engine
-        self._clock: Clock = clock or SystemClock()
+        self._clock = clock
         self._claim_lease = claim_lease
         self._connection: sa.Connection | None = None
         self._work_signal = work_signal
@@ -203,7 +202,7 @@ class SqlAlchemyUnitOfWorkFactory:
         self,
         engine: Engine,
         *,
-        clock: Clock | None = None,
+        clock: Clock,
         claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
         work_signal: WorkNotifier | None = None,
     ) -> None:

@@ -29,6 +29,7 @@ from channel_manager.domain.feed import (
     FeedSnapshot,
     FeedValidators,
 )
+from tests.support.clock import MovableClock
 from tests.support.network import free_port
 from tests.unit.adapters.ical import feed_server, tls
 from tests.unit.adapters.ical.feed_server import ETAG, LAST_MODIFIED, FeedServer
@@ -345,7 +346,7 @@ async def test_a_refused_connection_is_retryable(fetcher: FeedFetcher) -> None:
 
 
 async def test_the_reader_fetches_and_parses_into_a_snapshot(server: FeedServer) -> None:
-    reader = HttpFeedReader(FetchPolicy(allowed_networks=LOOPBACK))
+    reader = HttpFeedReader(FetchPolicy(allowed_networks=LOOPBACK), clock=MovableClock())
     zone = ZoneInfo("Europe/Amsterdam")
     try:
         snapshot = await reader.read(f"{server.base}/feed", FeedValidators(), zone=zone)
@@ -368,7 +369,7 @@ async def test_the_reader_fetches_and_parses_into_a_snapshot(server: FeedServer)
 
 
 async def test_the_reader_refuses_a_page_that_is_not_a_calendar(server: FeedServer) -> None:
-    reader = HttpFeedReader(FetchPolicy(allowed_networks=LOOPBACK))
+    reader = HttpFeedReader(FetchPolicy(allowed_networks=LOOPBACK), clock=MovableClock())
     try:
         with pytest.raises(PermanentChannelError, match="not an iCalendar feed"):
             await reader.read(f"{server.base}/login", FeedValidators(), zone=ZoneInfo("UTC"))
@@ -377,7 +378,7 @@ async def test_the_reader_refuses_a_page_that_is_not_a_calendar(server: FeedServ
 
 
 def test_the_reader_checks_urls_without_io() -> None:
-    reader = HttpFeedReader(FetchPolicy())
+    reader = HttpFeedReader(FetchPolicy(), clock=MovableClock())
 
     assert reader.check_url("webcal://example.com/a.ics") == "https://example.com/a.ics"
     with pytest.raises(InvalidValue):

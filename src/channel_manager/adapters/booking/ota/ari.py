@@ -1,9 +1,8 @@
 """Availability and rates out: OTA_HotelAvailNotifRQ (``Version="1.005"``) and
-OTA_HotelRateAmountNotifRQ (``Version="3.000"``), encoded and decoded.
+OTA_HotelRateAmountNotifRQ (``Version="3.000"``), encoded.
 
-The decoders exist so tests (and anyone receiving these messages) can read what we send, and
-so the standard OpenTravel samples (which use ``InvCode`` where Booking.com uses
-``InvTypeCode``) can be checked.
+The decoders, which only tests need (to read what we send and to check the standard OpenTravel
+samples), are in ``tests/support/ota_peer.py``.
 """
 
 from __future__ import annotations
@@ -12,20 +11,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import attrs
-from lxml import etree
 
 from channel_manager.adapters.booking.ota.namespaces import format_bool, format_timestamp
-from channel_manager.adapters.booking.ota.parser import ParserLimits, parse_document
 from channel_manager.adapters.booking.ota.xmlread import (
-    amount_attr,
-    attr,
-    bool_attr,
-    child,
-    children,
-    date_attr,
-    datetime_attr,
-    int_attr,
-    missing,
     split_amount,
 )
 from channel_manager.adapters.booking.ota.xmlwrite import Attribute, ota_document, tag
@@ -132,21 +120,6 @@ def _control(control: StatusApplicationControl) -> str:
     )
 
 
-def _read_control(parent: etree._Element) -> StatusApplicationControl:
-    element = child(parent, "StatusApplicationControl")
-    if element is None:
-        raise missing("StatusApplicationControl")
-    start = date_attr(element, "Start")
-    if start is None:
-        raise missing("StatusApplicationControl/@Start")
-    return StatusApplicationControl(
-        start=start,
-        end=date_attr(element, "End") or start,  # OTA: no End means the Start date alone
-        inv_type_code=attr(element, "InvTypeCode") or attr(element, "InvCode"),
-        rate_plan_code=attr(element, "RatePlanCode"),
-    )
-
-
 def _root_attributes(
     echo_token: str | None, timestamp: datetime | None, version: str
 ) -> tuple[Attribute, ...]:
@@ -217,52 +190,6 @@ def encode_avail_notif_rq(request: AvailNotifRQ, *, soap: bool = False) -> bytes
     )
 
 
-def _read_length_of_stay(element: etree._Element) -> LengthOfStay:
-    return LengthOfStay(
-        min_max_message_type=attr(element, "MinMaxMessageType") or "SetMinLOS",
-        time=int_attr(element, "Time"),
-        time_unit=attr(element, "TimeUnit"),
-        open_status_indicator=bool_attr(element, "OpenStatusIndicator"),
-        full_pattern_los=attr(child(element, "LOS_Pattern"), "FullPatternLOS"),
-    )
-
-
-def decode_avail_notif_rq(data: bytes, *, limits: ParserLimits | None = None) -> AvailNotifRQ:
-    """Decode OTA_HotelAvailNotifRQ."""
-    root = parse_document(data, {"OTA_HotelAvailNotifRQ"}, limits=limits).root
-    container = child(root, "AvailStatusMessages")
-    if container is None:
-        raise missing("AvailStatusMessages")
-    messages = []
-    for element in children(container, "AvailStatusMessage"):
-        restriction = child(element, "RestrictionStatus")
-        messages.append(
-            AvailStatusMessage(
-                control=_read_control(element),
-                booking_limit=int_attr(element, "BookingLimit"),
-                booking_limit_message_type=attr(element, "BookingLimitMessageType"),
-                locator_id=int_attr(element, "LocatorID"),
-                lengths_of_stay=tuple(
-                    _read_length_of_stay(los)
-                    for los in children(element, "LengthsOfStay", "LengthOfStay")
-                ),
-                restriction_status=None
-                if restriction is None
-                else RestrictionStatus(
-                    status=attr(restriction, "Status") or "Open",
-                    restriction=attr(restriction, "Restriction"),
-                ),
-            )
-        )
-    return AvailNotifRQ(
-        hotel_code=attr(container, "HotelCode") or "",
-        messages=tuple(messages),
-        echo_token=attr(root, "EchoToken"),
-        timestamp=datetime_attr(root, "TimeStamp"),
-        version=attr(root, "Version") or "",
-    )
-
-
 def _base_by_guest_amt(amount: BaseByGuestAmt) -> str:
     integer, places = split_amount(amount.amount, amount.decimal_places)
     return tag(
@@ -298,52 +225,4 @@ def encode_rate_amount_notif_rq(request: RateAmountNotifRQ, *, soap: bool = Fals
         _root_attributes(request.echo_token, request.timestamp, request.version),
         tag("RateAmountMessages", (("HotelCode", request.hotel_code),), messages),
         soap=soap,
-    )
-
-
-def _read_amount(element: etree._Element) -> BaseByGuestAmt:
-    after_tax = amount_attr(element, "AmountAfterTax")
-    before_tax = amount_attr(element, "AmountBeforeTax")
-    value = after_tax if after_tax is not None else before_tax
-    if value is None:
-        raise missing("BaseByGuestAmt/@AmountAfterTax or @AmountBeforeTax")
-    return BaseByGuestAmt(
-        amount=value,
-        decimal_places=int_attr(element, "DecimalPlaces"),
-        after_tax=after_tax is not None,
-        number_of_guests=int_attr(element, "NumberOfGuests"),
-    )
-
-
-def decode_rate_amount_notif_rq(
-    data: bytes, *, limits: ParserLimits | None = None
-) -> RateAmountNotifRQ:
-    """Decode OTA_HotelRateAmountNotifRQ (amounts exact, in Decimal)."""
-    root = parse_document(data, {"OTA_HotelRateAmountNotifRQ"}, limits=limits).root
-    container = child(root, "RateAmountMessages")
-    if container is None:
-        raise missing("RateAmountMessages")
-    messages = []
-    for element in children(container, "RateAmountMessage"):
-        rates = children(element, "Rates", "Rate")
-        messages.append(
-            RateAmountMessage(
-                control=_read_control(element),
-                amounts=tuple(
-                    _read_amount(amount)
-                    for rate in rates
-                    for amount in children(rate, "BaseByGuestAmts", "BaseByGuestAmt")
-                ),
-                currency_code=next(
-                    (code for rate in rates if (code := attr(rate, "CurrencyCode"))), None
-                ),
-                locator_id=int_attr(element, "LocatorID"),
-            )
-        )
-    return RateAmountNotifRQ(
-        hotel_code=attr(container, "HotelCode") or "",
-        messages=tuple(messages),
-        echo_token=attr(root, "EchoToken"),
-        timestamp=datetime_attr(root, "TimeStamp"),
-        version=attr(root, "Version") or "",
     )

@@ -36,6 +36,20 @@ def ota_root(name: str, attributes: Mapping[str, str | None]) -> etree._Element:
     return etree.Element(ota(name), _clean(attributes), nsmap=_NSMAP)
 
 
+def message_root(
+    name: str, echo_token: str | None, timestamp: datetime | None, version: str
+) -> etree._Element:
+    """An OTA message's root with its ``EchoToken``, ``TimeStamp`` and ``Version``."""
+    return ota_root(
+        name,
+        {
+            "EchoToken": echo_token,
+            "TimeStamp": format_timestamp(timestamp) if timestamp else None,
+            "Version": version,
+        },
+    )
+
+
 def sub(
     parent: etree._Element,
     name: str,

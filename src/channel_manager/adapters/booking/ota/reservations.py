@@ -5,7 +5,8 @@ OTA_HotelResModifyNotifRQ, one :class:`OtaReservation` per ``HotelReservation`` 
 Amounts are exact ``Decimal`` already scaled by ``DecimalPlaces``; dates are hotel-local
 calendar dates; timestamps are aware UTC. Card data is reduced to :class:`CardSummary` while
 decoding: the card number and security code never reach these objects.
-Decoding lives in :mod:`.reservations_decode`, encoding in :mod:`.reservations_encode`.
+Decoding lives in :mod:`.reservations_decode`; the encoder, which only tests need, in
+``tests/support/ota_reservations_encode.py``.
 """
 
 from __future__ import annotations

@@ -14,8 +14,7 @@ import attrs
 from lxml import etree
 
 from channel_manager.adapters.booking.ota.namespaces import (
-    format_timestamp,
-    ota_root,
+    message_root,
     sub,
     to_bytes,
 )
@@ -129,30 +128,6 @@ def read_issues(root: etree._Element, container: str, item: str) -> tuple[OtaIss
     )
 
 
-def _root(
-    name: str, echo_token: str | None, timestamp: datetime | None, version: str
-) -> etree._Element:
-    return ota_root(
-        name,
-        {
-            "EchoToken": echo_token,
-            "TimeStamp": format_timestamp(timestamp) if timestamp else None,
-            "Version": version,
-        },
-    )
-
-
-def encode_notif_response(root_name: str, response: NotifResponse, *, soap: bool = False) -> bytes:
-    """Encode an ARI response under ``root_name`` (e.g. ``OTA_HotelAvailNotifRS``)."""
-    root = _root(root_name, response.echo_token, response.timestamp, response.version)
-    if response.success:
-        sub(root, "Success")
-        write_issues(root, "Warnings", "Warning", response.warnings)
-    else:
-        write_issues(root, "Errors", "Error", response.errors or (OtaIssue(type="1"),))
-    return to_bytes(root, soap=soap)
-
-
 def decode_notif_response(
     data: bytes, root_name: str, *, limits: ParserLimits | None = None
 ) -> NotifResponse:
@@ -170,28 +145,6 @@ def decode_notif_response(
     )
 
 
-def encode_avail_notif_rs(response: NotifResponse, *, soap: bool = False) -> bytes:
-    """OTA_HotelAvailNotifRS."""
-    return encode_notif_response("OTA_HotelAvailNotifRS", response, soap=soap)
-
-
-def decode_avail_notif_rs(data: bytes, *, limits: ParserLimits | None = None) -> NotifResponse:
-    """OTA_HotelAvailNotifRS."""
-    return decode_notif_response(data, "OTA_HotelAvailNotifRS", limits=limits)
-
-
-def encode_rate_amount_notif_rs(response: NotifResponse, *, soap: bool = False) -> bytes:
-    """OTA_HotelRateAmountNotifRS."""
-    return encode_notif_response("OTA_HotelRateAmountNotifRS", response, soap=soap)
-
-
-def decode_rate_amount_notif_rs(
-    data: bytes, *, limits: ParserLimits | None = None
-) -> NotifResponse:
-    """OTA_HotelRateAmountNotifRS."""
-    return decode_notif_response(data, "OTA_HotelRateAmountNotifRS", limits=limits)
-
-
 def _container_names(kind: ResAckKind) -> tuple[str, str]:
     if kind is ResAckKind.MODIFY:
         return "HotelResModifies", "HotelResModify"
@@ -200,7 +153,7 @@ def _container_names(kind: ResAckKind) -> tuple[str, str]:
 
 def encode_res_acknowledgement(ack: ResAcknowledgement, *, soap: bool = False) -> bytes:
     """Encode OTA_HotelResNotifRS / OTA_HotelResModifyNotifRS."""
-    root = _root(ack.kind.value, ack.echo_token, ack.timestamp, ack.version)
+    root = message_root(ack.kind.value, ack.echo_token, ack.timestamp, ack.version)
     if not ack.success:
         write_issues(root, "Errors", "Error", ack.errors or (OtaIssue(type="1"),))
         return to_bytes(root, soap=soap)

@@ -3,7 +3,8 @@
 Request ``<request><hotel_id>123</hotel_id></request>``; response
 ``<roomrates><room id name max_persons?><rates><rate id name/></rates></room>...</roomrates>``.
 B.XML has no namespace and no published schema; this shape is our best knowledge
-(BOOKING_CONNECTIVITY.md section 5), kept in this one module so a correction touches one place.
+(BOOKING_CONNECTIVITY.md section 5), kept in this module (Booking.com's side, which only
+tests need, in ``tests/support/ota_peer.py``).
 A B.XML error answer is ``<errors><error code? >text</error></errors>`` or a ``fault``.
 """
 
@@ -57,36 +58,6 @@ def encode_roomrates_request(request: RoomRatesRequest) -> bytes:
     """Encode the request body."""
     root = etree.Element("request")
     etree.SubElement(root, "hotel_id").text = request.hotel_id
-    return _serialise(root)
-
-
-def decode_roomrates_request(
-    data: bytes, *, limits: ParserLimits | None = None
-) -> RoomRatesRequest:
-    """Decode the request body (the sandbox's side)."""
-    root = parse_document(data, {"request"}, limits=limits, namespace=None).root
-    hotel_id = (root.findtext("hotel_id") or "").strip()
-    if not hotel_id:
-        raise OtaParseError(OtaErrorCode.REQUIRED_FIELD_MISSING, "request/hotel_id is required")
-    return RoomRatesRequest(hotel_id=hotel_id)
-
-
-def encode_roomrates_response(response: RoomRatesResponse) -> bytes:
-    """Encode the response body."""
-    root = etree.Element("roomrates")
-    for room in response.rooms:
-        attributes = {"id": room.id}
-        if room.name is not None:
-            attributes["name"] = room.name
-        if room.max_persons is not None:
-            attributes["max_persons"] = str(room.max_persons)
-        room_element = etree.SubElement(root, "room", attributes)
-        rates = etree.SubElement(room_element, "rates")
-        for rate in room.rates:
-            rate_attributes = {"id": rate.id}
-            if rate.name is not None:
-                rate_attributes["name"] = rate.name
-            etree.SubElement(rates, "rate", rate_attributes)
     return _serialise(root)
 
 

@@ -5,7 +5,7 @@ describes it at the root of a request "without Criteria", but the 2015B schema r
 ``Criteria`` and allows no root ``TPA_Extensions``; by default we send the schema-valid form,
 an empty ``Criterion`` (matches every hotel) carrying the extension. Which form Booking.com
 prefers is unconfirmed, so :attr:`HotelSearchRQ.pagination_at_root` switches to the other.
-The decoder reads both.
+The tests' decoder (``tests/support/ota_peer.py``) reads both.
 """
 
 from __future__ import annotations
@@ -16,19 +16,17 @@ import attrs
 from lxml import etree
 
 from channel_manager.adapters.booking.ota.namespaces import (
-    format_timestamp,
-    ota_root,
+    message_root,
     sub,
     to_bytes,
 )
 from channel_manager.adapters.booking.ota.parser import ParserLimits, parse_document
-from channel_manager.adapters.booking.ota.responses import OtaIssue, read_issues, write_issues
+from channel_manager.adapters.booking.ota.responses import OtaIssue, read_issues
 from channel_manager.adapters.booking.ota.xmlread import (
     attr,
     child,
     children,
     datetime_attr,
-    int_attr,
     required_attr,
 )
 
@@ -74,19 +72,6 @@ class HotelSearchRS:
     ruid: str | None = None
 
 
-def _root(
-    name: str, echo_token: str | None, timestamp: datetime | None, version: str
-) -> etree._Element:
-    return ota_root(
-        name,
-        {
-            "EchoToken": echo_token,
-            "TimeStamp": format_timestamp(timestamp) if timestamp else None,
-            "Version": version,
-        },
-    )
-
-
 def _write_pagination(parent: etree._Element, request: HotelSearchRQ) -> None:
     if request.page is None and request.page_size is None:
         return
@@ -102,55 +87,11 @@ def _write_pagination(parent: etree._Element, request: HotelSearchRQ) -> None:
 
 def encode_hotel_search_rq(request: HotelSearchRQ, *, soap: bool = False) -> bytes:
     """Encode OTA_HotelSearchRQ (see the module note on where pagination goes)."""
-    root = _root("OTA_HotelSearchRQ", request.echo_token, request.timestamp, request.version)
+    root = message_root("OTA_HotelSearchRQ", request.echo_token, request.timestamp, request.version)
     if request.pagination_at_root:
         _write_pagination(root, request)
     else:
         _write_pagination(sub(sub(root, "Criteria"), "Criterion"), request)
-    return to_bytes(root, soap=soap)
-
-
-def decode_hotel_search_rq(data: bytes, *, limits: ParserLimits | None = None) -> HotelSearchRQ:
-    """Decode OTA_HotelSearchRQ, pagination at the root or in the first criterion."""
-    root = parse_document(data, {"OTA_HotelSearchRQ"}, limits=limits).root
-    at_root = child(root, "TPA_Extensions", "Pagination")
-    pagination = (
-        at_root
-        if at_root is not None
-        else child(root, "Criteria", "Criterion", "TPA_Extensions", "Pagination")
-    )
-    return HotelSearchRQ(
-        page=int_attr(pagination, "Page"),
-        page_size=int_attr(pagination, "PageSize"),
-        pagination_at_root=at_root is not None,
-        echo_token=attr(root, "EchoToken"),
-        timestamp=datetime_attr(root, "TimeStamp"),
-        version=attr(root, "Version") or "",
-    )
-
-
-def encode_hotel_search_rs(response: HotelSearchRS, *, soap: bool = False) -> bytes:
-    """Encode OTA_HotelSearchRS (what the sandbox and tests answer)."""
-    root = _root("OTA_HotelSearchRS", response.echo_token, response.timestamp, response.version)
-    if not response.success:
-        write_issues(root, "Errors", "Error", response.errors or (OtaIssue(type="1"),))
-        return to_bytes(root, soap=soap)
-    sub(root, "Success")
-    write_issues(root, "Warnings", "Warning", response.warnings)
-    if response.properties:
-        container = sub(root, "Properties")
-        for item in response.properties:
-            sub(
-                container,
-                "Property",
-                {
-                    "ChainCode": item.chain_code,
-                    "HotelCode": item.hotel_code,
-                    "HotelCityCode": item.city_code,
-                    "HotelName": item.hotel_name,
-                    "CurrencyCode": item.currency_code,
-                },
-            )
     return to_bytes(root, soap=soap)
 
 

@@ -45,23 +45,17 @@ class SqlAlchemyOutboundMessageRepository:
         return self._rows.one(outbound_from_row, id)
 
     def add(self, message: OutboundMessage) -> None:
-        """Queue a message; a reused idempotency key is a DuplicateRecord.
+        """Queue a message; a reused id is a DuplicateRecord.
 
-        No savepoint (two round trips less per message): keys embed the message's fresh id,
-        so a violation means a vanished connection or a bug, which no caller recovers from
-        inside its transaction.
+        No savepoint (two round trips less per message): ids are fresh, so a violation means a
+        vanished connection or a bug, which no caller recovers from inside its transaction.
         """
-        self._rows.insert(outbound_to_row(message), message.idempotency_key, savepoint=False)
+        self._rows.insert(outbound_to_row(message), str(message.id), savepoint=False)
         self._on_add()
 
     def update(self, message: OutboundMessage) -> None:
         """Overwrite a message (after an attempt, a retry, a replay)."""
         self._rows.update(outbound_to_row(message))
-
-    def find_by_idempotency_key(self, idempotency_key: str) -> OutboundMessage | None:
-        """The message queued under ``idempotency_key``, if any."""
-        table = tables.outbound_messages
-        return self._rows.first(outbound_from_row, table.c.idempotency_key == idempotency_key)
 
     def claim_due(
         self, now: datetime, worker_id: str, limit: int

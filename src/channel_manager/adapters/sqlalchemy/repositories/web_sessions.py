@@ -8,35 +8,12 @@ import sqlalchemy as sa
 
 from channel_manager.adapters.sqlalchemy import tables
 from channel_manager.adapters.sqlalchemy.repositories.base import TableAccess
-from channel_manager.adapters.sqlalchemy.rows.base import Row
+from channel_manager.adapters.sqlalchemy.rows.base import flat_from_row, flat_to_row
 from channel_manager.domain.web_sessions import SigninToken, WebSession
 
-
-def _session_from_row(row: sa.RowMapping) -> WebSession:
-    return WebSession(
-        id_hash=row["id_hash"],
-        data=row["data"],
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-    )
-
-
-def _session_to_row(session: WebSession) -> Row:
-    return {
-        "id_hash": session.id_hash,
-        "data": session.data,
-        "created_at": session.created_at,
-        "expires_at": session.expires_at,
-    }
-
-
-def _token_from_row(row: sa.RowMapping) -> SigninToken:
-    return SigninToken(
-        token_hash=row["token_hash"],
-        organization_id=row["organization_id"],
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-    )
+_session_from_row = flat_from_row(WebSession)
+_session_to_row = flat_to_row
+_token_from_row = flat_from_row(SigninToken)
 
 
 class SqlAlchemyWebSessionRepository:

@@ -54,7 +54,9 @@ def outbound_to_row(message: OutboundMessage) -> Row:
         "hotel_code": message.hotel_code,
         "kind": message.kind.value,
         "payload": payload_to_json(message.payload),
-        "idempotency_key": message.idempotency_key,
+        # The column (NOT NULL, unique) is left from a key that never deduplicated (it embedded
+        # the fresh message id); it is filled with the id until a migration drops it.
+        "idempotency_key": str(message.id),
         "ordering_key": message.ordering_key,
         "state": message.state.value,
         "attempts": message.attempts,
@@ -77,7 +79,6 @@ def outbound_from_row(row: sa.RowMapping) -> OutboundMessage:
         hotel_code=row["hotel_code"],
         kind=kind,
         payload=payload_from_json(kind, row["payload"]),
-        idempotency_key=row["idempotency_key"],
         ordering_key=row["ordering_key"],
         attempts=row["attempts"],
         max_attempts=row["max_attempts"],
