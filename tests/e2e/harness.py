@@ -138,11 +138,14 @@ def running_service(
     thread = threading.Thread(target=loop.run_forever, name="service-under-test", daemon=True)
     thread.start()
     serving = asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), loop)
-    started = wait_until(
-        lambda: server.started or serving.done(), timeout=10, interval=0.01, what="server start"
+    wait_until(
+        lambda: server.started or serving.done(),
+        timeout=10,
+        interval=0.01,
+        what="the API server's start",
     )
-    if not server.started:
-        raise ServiceStartError(f"the API server did not start: {started} {serving.exception()}")
+    if not server.started:  # it stopped before it started
+        raise ServiceStartError("the API server did not start") from serving.exception()
     port = sock.getsockname()[1]
     service = RunningService(
         container, f"http://127.0.0.1:{port}", loop, build_worker(container, worker_id)
