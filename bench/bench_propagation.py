@@ -54,7 +54,7 @@ HOTEL = "1000001"
 UNITS_PER_ROOM = 60  # enough that no room-night sells out, so every booking changes a count
 PUSH_USERNAME = "sandbox-push"
 AVAIL_PATH = "/hotels/ota/OTA_HotelAvailNotif"
-PRODUCT_POLL_INTERVAL = 20.0  # Settings.poll_interval
+PRODUCT_POLL_INTERVAL = 20.0  # Settings.worker.poll_interval
 WORKER_IDLE_WAIT = 1.0  # Worker(idle_wait=...): the pause of an idle worker between passes
 OTA = "{http://www.opentravel.org/OTA/2003/05}"
 

@@ -68,12 +68,12 @@ BOOKING = BOOKING_CHANNEL
 
 
 def _vault(settings: Settings) -> AesGcmVault:
-    return AesGcmVault.from_config(settings.vault_keys.reveal_text())
+    return AesGcmVault.from_config(settings.vault.keys.reveal_text())
 
 
 def _redirect_uris(settings: Settings) -> Callable[[str], str]:
     """The redirect URI of each channel's authorisation flow."""
-    base = settings.public_url.rstrip("/")
+    base = settings.http.public_url.rstrip("/")
     return lambda channel: base + CALLBACK_PATH.format(channel=channel)
 
 
@@ -98,12 +98,12 @@ def _feed_reader(settings: Settings, clock: Clock) -> HttpFeedReader:
     """Reads iCal feeds under the fetch settings (allowed networks, timeout, size), bounding
     recurring events by the clock's date."""
     policy = FetchPolicy(
-        allowed_networks=settings.fetch_allowed_networks,
-        timeout=settings.fetch_timeout.total_seconds(),
+        allowed_networks=settings.ical.allowed_networks,
+        timeout=settings.ical.fetch_timeout.total_seconds(),
         # The whole fetch (redirects and body) within two read timeouts: a feed that trickles
         # its bytes cannot hold a worker for long.
-        deadline=2 * settings.fetch_timeout.total_seconds(),
-        max_bytes=settings.fetch_max_bytes,
+        deadline=2 * settings.ical.fetch_timeout.total_seconds(),
+        max_bytes=settings.ical.fetch_max_bytes,
     )
     return HttpFeedReader(policy, clock=clock)
 
@@ -133,7 +133,7 @@ class Container(containers.DeclarativeContainer):
     #: Rung by every unit of work that commits outbound work: this process's idle worker wakes.
     work_signal = providers.Singleton(WorkSignal)
 
-    engine = providers.Resource(_database_engine, settings.provided.database_url)
+    engine = providers.Resource(_database_engine, settings.provided.database.url)
     uow_factory = providers.Singleton(
         SqlAlchemyUnitOfWorkFactory, engine, clock=clock, work_signal=work_signal
     )
@@ -149,7 +149,7 @@ class Container(containers.DeclarativeContainer):
     #: Closes the Booking.com client and the feed reader on shutdown (:func:`close_resources`).
     channel_clients = providers.Resource(_channel_clients, booking, feed_reader)
     #: Pushed reservations in the Booking adapter's OTA form, and its logged messages' excerpts.
-    push_codec = providers.Singleton(OtaPushCodec, settings.provided.max_body_bytes)
+    push_codec = providers.Singleton(OtaPushCodec, settings.provided.http.max_body_bytes)
     message_excerpts = providers.Singleton(OtaMessageExcerpts)
     #: Booking.com's gateway factory and authorisers (tests put the in-memory fakes here),
     #: registered as the ``booking`` channel.
@@ -159,7 +159,7 @@ class Container(containers.DeclarativeContainer):
         BookingChannel,
         authorizers=authorizers,
         gateways=gateways,
-        default_auth_mode=settings.provided.booking_auth_mode,
+        default_auth_mode=settings.provided.booking.auth_mode,
     )
     #: iCal (Airbnb, Vrbo): calendar feeds, fetched every ``CM_ICAL_INTERVAL``.
     ical_gateways = providers.Singleton(
@@ -170,10 +170,10 @@ class Container(containers.DeclarativeContainer):
         clock,
         # A suspect (empty, much smaller) feed is confirmed only by a fetch at least half
         # an interval later: not by a "Sync now" seconds after it.
-        suspect_hold=providers.Callable(lambda s: s.ical_interval / 2, settings),
+        suspect_hold=providers.Callable(lambda s: s.ical.interval / 2, settings),
     )
     ical_channel = providers.Singleton(
-        IcalChannel, gateways=ical_gateways, poll_interval=settings.provided.ical_interval
+        IcalChannel, gateways=ical_gateways, poll_interval=settings.provided.ical.interval
     )
     #: Every channel plug-in; ``channels`` dispatches on ``Connection.channel``.
     channel_plugins = providers.List(booking_channel, ical_channel)
@@ -183,16 +183,18 @@ class Container(containers.DeclarativeContainer):
     held_gateways = providers.Singleton(ClaimScopedGateways, channels, uow_factory)
 
     retry_policy = providers.Singleton(
-        RetryPolicy, max_attempts=settings.provided.outbound_max_attempts
+        RetryPolicy, max_attempts=settings.provided.worker.outbound_max_attempts
     )
     #: Queues each connection's change sets as its channel's publish policy shapes them.
     outbox = providers.Singleton(
-        AriOutbox, clock, ids, settings.provided.outbound_max_attempts, channels
+        AriOutbox, clock, ids, settings.provided.worker.outbound_max_attempts, channels
     )
     availability = providers.Singleton(AvailabilityPublisher, outbox)
     intake = providers.Singleton(ReservationIntake, uow_factory, ids, availability)
     intervals = providers.Singleton(
-        SyncIntervals, poll=settings.provided.poll_interval, full=settings.provided.sync_interval
+        SyncIntervals,
+        poll=settings.provided.worker.poll_interval,
+        full=settings.provided.worker.sync_interval,
     )
 
     connect = providers.Singleton(
@@ -233,7 +235,7 @@ class Container(containers.DeclarativeContainer):
     web_sessions = providers.Singleton(WebSessionService, uow_factory, clock)
     signin_links = providers.Singleton(SigninLinks, uow_factory, clock)
     #: Lockout after repeated credential failures (sign-in, API keys, push Basic).
-    auth_throttle = providers.Singleton(FailureThrottle, settings.provided.auth_failure_limit)
+    auth_throttle = providers.Singleton(FailureThrottle, settings.provided.http.auth_failure_limit)
 
     #: The channels connected by a feed URL (``POST /connections`` with a calendar URL).
     feed_channels = providers.Object((ICAL_CHANNEL,))
@@ -247,7 +249,7 @@ class Container(containers.DeclarativeContainer):
         feed_writer,
         clock,
         ids,
-        public_url=settings.provided.public_url,
+        public_url=settings.provided.http.public_url,
         feed_channels=feed_channels,
     )
     #: Nights booked beyond a unit's rooms, across channels.

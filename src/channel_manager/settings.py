@@ -1,10 +1,16 @@
 """Configuration from environment variables (prefix ``CM_``), validated once at start-up.
 
-`Settings.from_env` reads every setting, collects every problem, and raises one `SettingsError`
-whose message names each bad setting and what is wrong with it. Durations accept ``20s``, ``5m``,
-``1h`` or plain seconds; sizes accept ``5MiB``, ``512KiB`` or plain bytes; lists are
-comma-separated. Empty values count as unset. Credentials are held as `Secret`, and the database
-URL's password is masked, so ``repr(settings)`` is safe to log.
+Each setting is declared once, as a field of the group it belongs to (``settings.booking``,
+``settings.ical``, ...) made with `setting`: its variable, parser, default, help text and
+whether it is a secret. `Settings.from_env` reads every declared variable in one loop, collects
+every problem and raises one `SettingsError` whose message names each bad variable and what is
+wrong with it. The README's table is printed from the same declarations (`settings_markdown`,
+``channel-manager settings --markdown``) and a test fails when the two disagree.
+
+Durations accept ``20s``, ``5m``, ``1h``, ``10ms`` or plain seconds; sizes accept ``5MiB``,
+``512KiB`` or plain bytes; lists are comma-separated. Empty values count as unset. Credentials
+are held as `Secret` and the database URL's password is masked, so ``repr(settings)`` is safe
+to log; a secret's value is never echoed in a problem.
 """
 
 from __future__ import annotations
@@ -16,12 +22,12 @@ import ipaddress
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from attrs import field, frozen
+from attrs import NOTHING, Attribute, AttrsInstance, field, fields, frozen
 from limits import parse as parse_rate_limit
 
 from channel_manager.adapters.vault.keys import parse_vault_keys
@@ -32,7 +38,6 @@ IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 #: The push password's minimum strength (never printed back in the problem).
 MIN_PASSWORD_LENGTH = 12
 MIN_PASSWORD_DISTINCT = 8
-EnumT = TypeVar("EnumT", bound=enum.StrEnum)
 
 # A fixed, publicly known key, used only when a caller explicitly asks for development defaults
 # (tests, a throwaway local server). Its id says what it is, so tokens sealed under it stand out.
@@ -48,6 +53,7 @@ _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024*
 _WHOLE_NUMBER = re.compile(r"(?P<amount>\d+)(?P<unit>)")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _URL_PASSWORD = re.compile(r"(?P<user>://[^:/@]*:)[^@/]*@")
+GroupT = TypeVar("GroupT", bound=AttrsInstance)
 
 
 class ClosedToArrivalMode(enum.StrEnum):
@@ -70,56 +76,414 @@ class SettingsError(Exception):
         self.problems = tuple(problems)
 
 
+class InvalidValueError(ValueError):
+    """A parser's refusal of a value; each argument is one reason, shown after ``NAME: ``."""
+
+
+# --- parsers: a variable's stripped, non-empty text -> its value, or InvalidValueError ---------
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise InvalidValueError(f"{value!r} is not an http:// or https:// URL")
+    return value.rstrip("/") if parts.path in {"", "/"} else value
+
+
+def _database_url(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+]*://.*", value):
+        # Do not echo the value: a mistyped URL may still hold a password.
+        raise InvalidValueError("is not a database URL like sqlite:///./channel-manager.db")
+    return value
+
+
+def _vault_keys(value: str) -> Secret:
+    try:
+        parse_vault_keys(value)
+    except InvalidVaultKey as error:
+        raise InvalidValueError(str(error)) from None  # vault errors never contain key material
+    return Secret(value)
+
+
+def _positive_amount(
+    value: str, pattern: re.Pattern[str], units: Mapping[str, int], shape: str
+) -> int:
+    match = pattern.fullmatch(value)
+    if match is None:
+        raise InvalidValueError(f"{value!r} {shape}")
+    amount = int(match["amount"]) * units[(match["unit"] or "").lower()]
+    if amount <= 0:
+        raise InvalidValueError(f"{value!r} must be greater than zero")
+    return amount
+
+
+def _duration(value: str) -> timedelta:
+    milliseconds = _positive_amount(
+        value, _DURATION, _DURATION_UNITS, "is not a duration like 20s, 5m or 1h"
+    )
+    try:
+        return timedelta(milliseconds=milliseconds)
+    except OverflowError:
+        raise InvalidValueError("is too long a duration") from None
+
+
+def _byte_size(value: str) -> int:
+    return _positive_amount(
+        value, _SIZE, _SIZE_UNITS, "is not a size like 5MiB, 512KiB or a number of bytes"
+    )
+
+
+def _positive_int(value: str) -> int:
+    return _positive_amount(value, _WHOLE_NUMBER, {"": 1}, "is not a whole number")
+
+
+def _offset(value: str) -> timedelta:
+    """A signed number of seconds (``-3600``, ``+86400.5``)."""
+    try:
+        seconds = float(value)
+        if math.isfinite(seconds):
+            return timedelta(seconds=seconds)
+    except (ValueError, OverflowError):
+        pass
+    raise InvalidValueError(f"{value!r} is not a signed number of seconds like -3600 or +86400")
+
+
+def _networks(value: str) -> tuple[IpNetwork, ...]:
+    networks: list[IpNetwork] = []
+    reasons: list[str] = []
+    for entry in (item.strip() for item in value.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry))
+        except ValueError as error:
+            reasons.append(f"{entry!r} is not an IP address or CIDR network ({error})")
+    if reasons:
+        raise InvalidValueError(*reasons)
+    return tuple(networks)
+
+
+def _choice(choices: type[enum.StrEnum]) -> Callable[[str], Any]:
+    def parse(value: str) -> Any:
+        try:
+            return choices(value.lower())
+        except ValueError:
+            allowed = ", ".join(member.value for member in choices)
+            raise InvalidValueError(f"{value!r} is not one of {allowed}") from None
+
+    return parse
+
+
+def _log_level(value: str) -> str:
+    if value.upper() not in _LOG_LEVELS:
+        raise InvalidValueError(f"{value!r} is not one of {', '.join(_LOG_LEVELS)}")
+    return value.upper()
+
+
+def _rate_limit(value: str) -> str:
+    try:
+        parse_rate_limit(value)
+    except ValueError:
+        raise InvalidValueError(f"{value!r} is not a rate like '10 per 15 minutes'") from None
+    return value
+
+
+def _strong_password(value: str) -> Secret:
+    """At least :data:`MIN_PASSWORD_LENGTH` characters, :data:`MIN_PASSWORD_DISTINCT` of them
+    different: the push endpoint faces the internet, guessed one try at a time."""
+    if len(value) < MIN_PASSWORD_LENGTH or len(set(value)) < MIN_PASSWORD_DISTINCT:
+        raise InvalidValueError(
+            f"too weak: use at least {MIN_PASSWORD_LENGTH} characters, "
+            f"{MIN_PASSWORD_DISTINCT} of them different "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(24))'`)"
+        )
+    return Secret(value)
+
+
+# --- declarations --------------------------------------------------------------------------
+
+
+@frozen
+class Variable:
+    """What `setting` records about one field: everything but its default."""
+
+    name: str
+    parse: Callable[[str], Any]
+    help: str
+    secret: bool = False
+    #: The table's default cell when the default's own text would not say it (``(required)``).
+    shown: str | None = None
+    #: Why a required variable is needed and how to make one (set only on required ones).
+    required: str | None = None
+
+
+_VARIABLE = "channel_manager.settings.variable"
+_GROUP = "channel_manager.settings.group"
+
+
+def setting(
+    name: str,
+    parse: Callable[[str], Any],
+    default: Any,
+    help: str,
+    *,
+    secret: bool = False,
+    shown: str | None = None,
+    required: str | None = None,
+    repr: Callable[[Any], str] | bool = True,
+) -> Any:
+    """One setting: an attrs field read from ``name`` by ``parse`` (``required`` instead of a
+    default makes it mandatory). ``secret`` settings are never echoed in a problem, are listed
+    by `Settings.known_secrets` (when a `Secret`) and are marked in the table."""
+    variable = Variable(name, parse, help, secret=secret, shown=shown, required=required)
+    if required is not None:
+        return field(metadata={_VARIABLE: variable}, repr=repr)
+    return field(default=default, metadata={_VARIABLE: variable}, repr=repr)
+
+
+def group(cls: type[Any]) -> Any:
+    """A nested group of settings (its fields are read in the same loop)."""
+    return field(metadata={_GROUP: cls})
+
+
 def _mask_url_password(url: str) -> str:
     return repr(_URL_PASSWORD.sub(r"\g<user>***@", url))
+
+
+@frozen(kw_only=True)
+class DatabaseSettings:
+    """The database (``settings.database``)."""
+
+    url: str = setting(
+        "CM_DATABASE_URL",
+        _database_url,
+        "sqlite:///./channel-manager.db",
+        "SQLAlchemy URL; PostgreSQL via `postgresql+psycopg://`",
+        secret=True,
+        repr=_mask_url_password,
+    )
+
+
+@frozen(kw_only=True)
+class VaultSettings:
+    """The keys that seal stored credentials (``settings.vault``)."""
+
+    keys: Secret = setting(
+        "CM_VAULT_KEYS",
+        _vault_keys,
+        NOTHING,
+        "comma list of `key_id:base64key`, newest first; `channel-manager keys rotate`"
+        " re-seals under the newest",
+        secret=True,
+        shown="(required)",
+        required="a comma-separated list of keys, newest first"
+        " (make one with `channel-manager keys generate`)",
+    )
+
+    def key_materials(self) -> list[Secret]:
+        """Each key's encoded material on its own (what a leaked key looks like in a log)."""
+        return [
+            Secret(entry.rpartition(":")[2].strip())
+            for entry in self.keys.reveal_text().split(",")
+            if entry.strip()
+        ]
+
+
+@frozen(kw_only=True)
+class BookingSettings:
+    """Booking.com: its hosts, our machine account and how we talk to it (``settings.booking``)."""
+
+    base_url: str = setting(
+        "CM_BOOKING_BASE_URL",
+        _url,
+        "https://supply-xml.booking.com",
+        "supply host: ARI and content",
+    )
+    secure_url: str = setting(
+        "CM_BOOKING_SECURE_URL",
+        _url,
+        "https://secure-supply-xml.booking.com",
+        "secure host: reservations",
+    )
+    token_url: str = setting(
+        "CM_BOOKING_TOKEN_URL",
+        _url,
+        "https://connectivity-authentication.booking.com/token-based-authentication/exchange",
+        "machine-account token exchange",
+    )
+    # The Extranet, where a property requests a connection; the exact page is unconfirmed.
+    auth_url: str = setting(
+        "CM_BOOKING_AUTH_URL", _url, "https://admin.booking.com", "OAuth and Extranet pages"
+    )
+    client_id: str | None = setting(
+        "CM_BOOKING_CLIENT_ID", str, None, "machine account (and OAuth client) id"
+    )
+    client_secret: Secret | None = setting(
+        "CM_BOOKING_CLIENT_SECRET",
+        Secret,
+        None,
+        "machine account (and OAuth client) secret",
+        secret=True,
+    )
+    auth_mode: AuthMode = setting(
+        "CM_BOOKING_AUTH_MODE",
+        _choice(AuthMode),
+        AuthMode.OAUTH2,
+        "or `booking-connectivity` (Extranet request accepted via the Connections API)",
+    )
+    provider_id: str | None = setting(
+        "CM_BOOKING_PROVIDER_ID",
+        str,
+        None,
+        "our provider id in the Connections API",
+        shown="`channel-manager`",
+    )
+    queue_limit: int = setting(
+        "CM_BOOKING_QUEUE_LIMIT",
+        _positive_int,
+        200,
+        "reservations asked for per queue GET (Booking.com's `limit`; its bound is unconfirmed)",
+    )
+    ack_pause: timedelta = setting(
+        "CM_ACK_PAUSE",
+        _duration,
+        timedelta(seconds=5),
+        "pause after a reservation acknowledgement before the next queue GET",
+    )
+    http_timeout: timedelta = setting(
+        "CM_HTTP_TIMEOUT", _duration, timedelta(seconds=30), "timeout of a request to Booking.com"
+    )
+    closed_to_arrival_mode: ClosedToArrivalMode = setting(
+        "CM_CLOSED_TO_ARRIVAL_MODE",
+        _choice(ClosedToArrivalMode),
+        ClosedToArrivalMode.RESTRICTION_STATUS,
+        "`disabled` never sends closed-to-arrival/departure (unconfirmed for Booking.com)",
+    )
+
+
+@frozen(kw_only=True)
+class PushSettings:
+    """The OTA push endpoint ``POST /ota/booking/reservations`` (``settings.push``)."""
+
+    username: str | None = setting(
+        "CM_PUSH_USERNAME",
+        str,
+        None,
+        "HTTP Basic user of the push endpoint; with the password, or neither",
+        shown="(push disabled)",
+    )
+    password: Secret | None = setting(
+        "CM_PUSH_PASSWORD",
+        _strong_password,
+        None,
+        "its password: 12+ characters, 8+ of them different",
+        secret=True,
+        shown="(push disabled)",
+    )
+    allowed_ips: tuple[IpNetwork, ...] = setting(
+        "CM_PUSH_ALLOWED_IPS",
+        _networks,
+        (),
+        "CIDR list of the addresses that may push (`serve` warns when any address may)",
+        shown="any",
+    )
+
+
+@frozen(kw_only=True)
+class HttpSettings:
+    """What `serve` answers with and whom it believes (``settings.http``)."""
+
+    public_url: str = setting(
+        "CM_PUBLIC_URL",
+        _url,
+        "http://127.0.0.1:8000",
+        "where users and channels reach us (links, OAuth redirects, secure cookies on https)",
+    )
+    trusted_proxies: tuple[IpNetwork, ...] = setting(
+        "CM_TRUSTED_PROXIES",
+        _networks,
+        (),
+        "CIDR list of proxies whose `X-Forwarded-For` is believed",
+        shown="none",
+    )
+    max_body_bytes: int = setting(
+        "CM_MAX_BODY_BYTES", _byte_size, 5 * 1024**2, "largest request body accepted"
+    )
+    auth_failure_limit: str = setting(
+        "CM_AUTH_FAILURE_LIMIT",
+        _rate_limit,
+        "10 per 15 minutes",
+        "failed sign-ins, API keys or push passwords per client address and per credential"
+        " before 429 (per process)",
+    )
+
+
+@frozen(kw_only=True)
+class IcalSettings:
+    """iCal calendar feeds (Airbnb, Vrbo) and how they are fetched (``settings.ical``)."""
+
+    interval: timedelta = setting(
+        "CM_ICAL_INTERVAL",
+        _duration,
+        timedelta(minutes=10),
+        "how often each calendar feed is fetched, spread by up to 10%",
+    )
+    allowed_networks: tuple[IpNetwork, ...] = setting(
+        "CM_FETCH_ALLOWED_NETWORKS",
+        _networks,
+        (),
+        "CIDR list of non-public networks a feed URL may reach (loopback, private and link-local"
+        " addresses are refused otherwise; the sandbox and tests set it)",
+        shown="none",
+    )
+    fetch_timeout: timedelta = setting(
+        "CM_FETCH_TIMEOUT",
+        _duration,
+        timedelta(seconds=10),
+        "connect timeout and longest wait between two reads of a feed",
+    )
+    fetch_max_bytes: int = setting(
+        "CM_FETCH_MAX_BYTES", _byte_size, 5_000_000, "largest feed body read"
+    )
+
+
+@frozen(kw_only=True)
+class WorkerSettings:
+    """The worker's cadences and the outbound queue's patience (``settings.worker``)."""
+
+    poll_interval: timedelta = setting(
+        "CM_POLL_INTERVAL", _duration, timedelta(seconds=20), "reservation queue poll cadence"
+    )
+    sync_interval: timedelta = setting(
+        "CM_SYNC_INTERVAL", _duration, timedelta(minutes=30), "full sweep interval"
+    )
+    outbound_max_attempts: int = setting(
+        "CM_OUTBOUND_MAX_ATTEMPTS",
+        _positive_int,
+        8,
+        "attempts of an outbound message before it is given up (and shown)",
+    )
 
 
 @frozen(kw_only=True)
 class Settings:
     """Every setting the service reads, typed and validated. Build it with `from_env`."""
 
-    vault_keys: Secret
-    database_url: str = field(default="sqlite:///./channel-manager.db", repr=_mask_url_password)
-    booking_base_url: str = "https://supply-xml.booking.com"
-    booking_secure_url: str = "https://secure-supply-xml.booking.com"
-    booking_token_url: str = (
-        "https://connectivity-authentication.booking.com/token-based-authentication/exchange"  # noqa: S105 -- a URL
+    database: DatabaseSettings = group(DatabaseSettings)
+    vault: VaultSettings = group(VaultSettings)
+    booking: BookingSettings = group(BookingSettings)
+    push: PushSettings = group(PushSettings)
+    http: HttpSettings = group(HttpSettings)
+    ical: IcalSettings = group(IcalSettings)
+    worker: WorkerSettings = group(WorkerSettings)
+    log_level: str = setting("CM_LOG_LEVEL", _log_level, "INFO", "DEBUG, INFO, WARNING or ERROR")
+    clock_offset: timedelta = setting(
+        "CM_CLOCK_OFFSET",
+        _offset,
+        timedelta(0),
+        "signed seconds added to the clock (tests and demos only: run the service on another"
+        " day; a warning is logged)",
     )
-    # The Extranet, where a property requests a connection; the exact page is unconfirmed.
-    booking_auth_url: str = "https://admin.booking.com/"
-    booking_client_id: str | None = None
-    booking_client_secret: Secret | None = None
-    booking_auth_mode: AuthMode = AuthMode.OAUTH2
-    booking_provider_id: str | None = None
-    push_username: str | None = None
-    push_password: Secret | None = None
-    push_allowed_ips: tuple[IpNetwork, ...] = ()  # empty: any address may push
-    trusted_proxies: tuple[IpNetwork, ...] = ()
-    poll_interval: timedelta = timedelta(seconds=20)
-    #: How often a calendar feed (iCal) is fetched: its own cadence, far slower than a queue.
-    ical_interval: timedelta = timedelta(minutes=10)
-    #: Networks a feed URL may reach although they are not public (loopback, private,
-    #: link-local are refused otherwise); the sandbox and tests list theirs.
-    fetch_allowed_networks: tuple[IpNetwork, ...] = ()
-    #: Seconds to connect to a feed and between two reads of its answer.
-    fetch_timeout: timedelta = timedelta(seconds=10)
-    #: The largest feed body read.
-    fetch_max_bytes: int = 5_000_000
-    ack_pause: timedelta = timedelta(seconds=5)
-    #: Reservations asked for per queue GET (Booking.com's ``limit``; the bound is unconfirmed).
-    queue_limit: int = 200
-    sync_interval: timedelta = timedelta(minutes=30)
-    public_url: str = "http://127.0.0.1:8000"
-    http_timeout: timedelta = timedelta(seconds=30)
-    max_body_bytes: int = 5 * 1024 * 1024
-    #: Failed credentials (sign-in, API key, push Basic) per client address and per credential
-    #: before further attempts are refused with 429 (``limits`` notation).
-    auth_failure_limit: str = "10 per 15 minutes"
-    outbound_max_attempts: int = 8
-    closed_to_arrival_mode: ClosedToArrivalMode = ClosedToArrivalMode.RESTRICTION_STATUS
-    log_level: str = "INFO"
-    #: Shifts the service's clock (tests and demos only: run on another day; zero in production).
-    clock_offset: timedelta = timedelta(0)
 
     @classmethod
     def from_env(
@@ -131,243 +495,124 @@ class Settings:
         value falls back to the publicly known `DEV_VAULT_KEYS` (never for real credentials).
         Raises `SettingsError` listing every problem found.
         """
-        env = _EnvReader(os.environ if environ is None else environ)
-        defaults = _DEFAULTS  # the field defaults above, written once
-        settings = cls(
-            vault_keys=env.vault_keys("CM_VAULT_KEYS", dev_vault_key=dev_vault_key),
-            database_url=env.database_url("CM_DATABASE_URL", defaults.database_url),
-            booking_base_url=env.url("CM_BOOKING_BASE_URL", defaults.booking_base_url),
-            booking_secure_url=env.url("CM_BOOKING_SECURE_URL", defaults.booking_secure_url),
-            booking_token_url=env.url("CM_BOOKING_TOKEN_URL", defaults.booking_token_url),
-            booking_auth_url=env.url("CM_BOOKING_AUTH_URL", defaults.booking_auth_url),
-            booking_client_id=env.raw("CM_BOOKING_CLIENT_ID"),
-            booking_client_secret=env.secret("CM_BOOKING_CLIENT_SECRET"),
-            booking_auth_mode=env.choice("CM_BOOKING_AUTH_MODE", defaults.booking_auth_mode),
-            booking_provider_id=env.raw("CM_BOOKING_PROVIDER_ID"),
-            push_username=env.raw("CM_PUSH_USERNAME"),
-            push_password=env.secret("CM_PUSH_PASSWORD"),
-            push_allowed_ips=env.networks("CM_PUSH_ALLOWED_IPS"),
-            trusted_proxies=env.networks("CM_TRUSTED_PROXIES"),
-            poll_interval=env.duration("CM_POLL_INTERVAL", defaults.poll_interval),
-            ical_interval=env.duration("CM_ICAL_INTERVAL", defaults.ical_interval),
-            fetch_allowed_networks=env.networks("CM_FETCH_ALLOWED_NETWORKS"),
-            fetch_timeout=env.duration("CM_FETCH_TIMEOUT", defaults.fetch_timeout),
-            fetch_max_bytes=env.byte_size("CM_FETCH_MAX_BYTES", defaults.fetch_max_bytes),
-            ack_pause=env.duration("CM_ACK_PAUSE", defaults.ack_pause),
-            queue_limit=env.positive_int("CM_BOOKING_QUEUE_LIMIT", defaults.queue_limit),
-            sync_interval=env.duration("CM_SYNC_INTERVAL", defaults.sync_interval),
-            public_url=env.url("CM_PUBLIC_URL", defaults.public_url),
-            http_timeout=env.duration("CM_HTTP_TIMEOUT", defaults.http_timeout),
-            max_body_bytes=env.byte_size("CM_MAX_BODY_BYTES", defaults.max_body_bytes),
-            auth_failure_limit=env.rate_limit("CM_AUTH_FAILURE_LIMIT", defaults.auth_failure_limit),
-            outbound_max_attempts=env.positive_int(
-                "CM_OUTBOUND_MAX_ATTEMPTS", defaults.outbound_max_attempts
-            ),
-            closed_to_arrival_mode=env.choice(
-                "CM_CLOSED_TO_ARRIVAL_MODE", defaults.closed_to_arrival_mode
-            ),
-            log_level=env.log_level("CM_LOG_LEVEL", defaults.log_level),
-            clock_offset=env.offset("CM_CLOCK_OFFSET"),
-        )
-        env.require_together("CM_PUSH_USERNAME", "CM_PUSH_PASSWORD")
-        env.strong_password("CM_PUSH_PASSWORD")
-        if env.problems:
-            raise SettingsError(env.problems)
+        env = dict(os.environ if environ is None else environ)
+        if dev_vault_key and not env.get("CM_VAULT_KEYS", "").strip():
+            env["CM_VAULT_KEYS"] = DEV_VAULT_KEYS
+        problems: list[str] = []
+        settings = _read(cls, env, problems)
+        problems.extend(_both_or_neither(env, "CM_PUSH_USERNAME", "CM_PUSH_PASSWORD"))
+        if problems or settings is None:
+            raise SettingsError(problems)
         return settings
 
     def known_secrets(self) -> tuple[Secret, ...]:
-        """Every configured credential, for `SecretRedactingFilter(known_secrets=...)`.
-
-        Each vault key's encoded material is listed on its own, so a single key that reaches a
-        log line is masked even though the whole `CM_VAULT_KEYS` text never appears there.
-        """
-        key_materials = [
-            Secret(entry.rpartition(":")[2].strip())
-            for entry in self.vault_keys.reveal_text().split(",")
-            if entry.strip()
-        ]
-        candidates = (*key_materials, self.booking_client_secret, self.push_password)
-        return tuple(secret for secret in candidates if secret is not None)
-
-
-_DEFAULTS = Settings(vault_keys=Secret(""))
+        """Every configured credential, for `SecretRedactingFilter(known_secrets=...)`: the
+        value of each setting declared secret. Each vault key's encoded material is listed on its
+        own, so a single key that reaches a log line is masked even though the whole
+        `CM_VAULT_KEYS` text never appears there."""
+        found: list[Secret] = []
+        for variable, value in _declared_values(self):
+            if value is self.vault.keys:
+                found.extend(self.vault.key_materials())
+            elif isinstance(value, Secret) and variable.secret:
+                found.append(value)
+        return tuple(found)
 
 
-class _EnvReader:
-    """Reads and converts `CM_` variables, recording a problem instead of stopping at the first.
+# --- the one reader loop ---------------------------------------------------------------------
 
-    On a problem each reader returns the default, so parsing continues and every bad setting
-    is reported in one go.
-    """
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self._environ = environ
-        self.problems: list[str] = []
-
-    def problem(self, name: str, reason: str) -> None:
-        self.problems.append(f"{name}: {reason}")
-
-    def raw(self, name: str) -> str | None:
-        value = self._environ.get(name, "").strip()
-        return value or None
-
-    def secret(self, name: str) -> Secret | None:
-        value = self.raw(name)
-        return None if value is None else Secret(value)
-
-    def vault_keys(self, name: str, *, dev_vault_key: bool) -> Secret:
-        value = self.raw(name)
-        if value is None:
-            if not dev_vault_key:
-                self.problem(
-                    name,
-                    "required: a comma-separated list of keys, newest first "
-                    "(make one with `channel-manager keys generate`)",
-                )
-            return Secret(DEV_VAULT_KEYS)
+def _read(cls: type[GroupT], env: Mapping[str, str], problems: list[str]) -> GroupT | None:
+    """``cls`` from ``env``, appending ``NAME: reason`` to ``problems`` for each bad or missing
+    variable (the default is kept, so every problem is found in one pass); None when a required
+    one is missing or bad."""
+    values: dict[str, Any] = {}
+    complete = True
+    for attribute in fields(cls):
+        nested = attribute.metadata.get(_GROUP)
+        if nested is not None:
+            value = _read(nested, env, problems)
+            complete = complete and value is not None
+            values[attribute.name] = value
+            continue
+        variable: Variable = attribute.metadata[_VARIABLE]
+        raw = env.get(variable.name, "").strip()
+        if not raw:
+            if variable.required is not None:
+                problems.append(f"{variable.name}: required: {variable.required}")
+                complete = False
+            continue
         try:
-            parse_vault_keys(value)
-        except InvalidVaultKey as error:
-            self.problem(name, str(error))  # vault errors never contain key material
-        return Secret(value)
+            values[attribute.name] = variable.parse(raw)
+        except InvalidValueError as invalid:
+            complete = complete and variable.required is None  # no default to fall back on
+            for reason in invalid.args:
+                shown = str(reason).replace(raw, "***") if variable.secret else reason
+                problems.append(f"{variable.name}: {shown}")
+    return cls(**values) if complete else None
 
-    def database_url(self, name: str, default: str) -> str:
-        value = self.raw(name)
-        if value is None:
-            return default
-        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+]*://.*", value):
-            # Do not echo the value: a mistyped URL may still hold a password.
-            self.problem(name, "is not a database URL like sqlite:///./channel-manager.db")
-            return default
-        return value
 
-    def url(self, name: str, default: str) -> str:
-        value = self.raw(name)
-        if value is None:
-            return default
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            self.problem(name, f"{value!r} is not an http:// or https:// URL")
-            return default
-        return value.rstrip("/") if parts.path in {"", "/"} else value
+def _both_or_neither(env: Mapping[str, str], first: str, second: str) -> list[str]:
+    """One without the other is a half-configured credential."""
+    has_first, has_second = bool(env.get(first, "").strip()), bool(env.get(second, "").strip())
+    if has_first and not has_second:
+        return [f"{second}: required when {first} is set"]
+    if has_second and not has_first:
+        return [f"{first}: required when {second} is set"]
+    return []
 
-    def duration(self, name: str, default: timedelta) -> timedelta:
-        milliseconds = self._positive_amount(
-            name, _DURATION, _DURATION_UNITS, "is not a duration like 20s, 5m or 1h"
+
+def declared(cls: type[Any] = Settings) -> Iterator[tuple[Variable, Attribute[Any]]]:
+    """Every setting declared under ``cls``, groups in order, with its attrs field."""
+    for attribute in fields(cls):
+        nested = attribute.metadata.get(_GROUP)
+        if nested is not None:
+            yield from declared(nested)
+        else:
+            yield attribute.metadata[_VARIABLE], attribute
+
+
+def _declared_values(settings: Any) -> Iterator[tuple[Variable, Any]]:
+    for attribute in fields(type(settings)):
+        value = getattr(settings, attribute.name)
+        if attribute.metadata.get(_GROUP) is not None:
+            yield from _declared_values(value)
+        else:
+            yield attribute.metadata[_VARIABLE], value
+
+
+# --- the README's table ----------------------------------------------------------------------
+
+
+def show_default(variable: Variable, default: Any) -> str:
+    """The default as the table shows it; a value shown in backticks parses back to it."""
+    if variable.shown is not None:
+        return variable.shown
+    if default is None:
+        return ""
+    if isinstance(default, timedelta):
+        return f"`{_show_duration(default)}`"
+    if isinstance(default, int) and default >= 1024**2 and default % 1024**2 == 0:
+        return f"`{default // 1024**2}MiB`"
+    return f"`{default}`"
+
+
+def _show_duration(value: timedelta) -> str:
+    milliseconds = value // timedelta(milliseconds=1)
+    if milliseconds == 0:
+        return "0"
+    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if milliseconds % size == 0:
+            return f"{milliseconds // size}{unit}"
+    return f"{milliseconds}ms"
+
+
+def settings_markdown() -> str:
+    """The README's settings table, one row per variable in declaration order."""
+    rows = ["| setting | default | meaning |", "| --- | --- | --- |"]
+    for variable, attribute in declared():
+        meaning = variable.help + (" (secret: never logged)" if variable.secret else "")
+        rows.append(
+            f"| `{variable.name}` | {show_default(variable, attribute.default)} | {meaning} |"
         )
-        if milliseconds is None:
-            return default
-        try:
-            return timedelta(milliseconds=milliseconds)
-        except OverflowError:
-            self.problem(name, "is too long a duration")
-            return default
-
-    def byte_size(self, name: str, default: int) -> int:
-        size = self._positive_amount(
-            name, _SIZE, _SIZE_UNITS, "is not a size like 5MiB, 512KiB or a number of bytes"
-        )
-        return default if size is None else size
-
-    def positive_int(self, name: str, default: int) -> int:
-        number = self._positive_amount(name, _WHOLE_NUMBER, {"": 1}, "is not a whole number")
-        return default if number is None else number
-
-    def _positive_amount(
-        self, name: str, pattern: re.Pattern[str], units: Mapping[str, int], shape: str
-    ) -> int | None:
-        value = self.raw(name)
-        if value is None:
-            return None
-        match = pattern.fullmatch(value)
-        if match is None:
-            self.problem(name, f"{value!r} {shape}")
-            return None
-        amount = int(match["amount"]) * units[(match["unit"] or "").lower()]
-        if amount <= 0:
-            self.problem(name, f"{value!r} must be greater than zero")
-            return None
-        return amount
-
-    def offset(self, name: str) -> timedelta:
-        """A signed number of seconds (``-3600``, ``+86400.5``); unset is zero."""
-        value = self.raw(name)
-        if value is None:
-            return timedelta(0)
-        try:
-            seconds = float(value)
-            offset = timedelta(seconds=seconds) if math.isfinite(seconds) else None
-        except (ValueError, OverflowError):
-            offset = None
-        if offset is None:
-            self.problem(name, f"{value!r} is not a signed number of seconds like -3600 or +86400")
-            return timedelta(0)
-        return offset
-
-    def networks(self, name: str) -> tuple[IpNetwork, ...]:
-        value = self.raw(name)
-        if value is None:
-            return ()
-        networks: list[IpNetwork] = []
-        for entry in (item.strip() for item in value.split(",")):
-            if not entry:
-                continue
-            try:
-                networks.append(ipaddress.ip_network(entry))
-            except ValueError as error:
-                self.problem(name, f"{entry!r} is not an IP address or CIDR network ({error})")
-        return tuple(networks)
-
-    def choice(self, name: str, default: EnumT) -> EnumT:
-        value = self.raw(name)
-        if value is None:
-            return default
-        choices = type(default)
-        try:
-            return choices(value.lower())
-        except ValueError:
-            allowed = ", ".join(member.value for member in choices)
-            self.problem(name, f"{value!r} is not one of {allowed}")
-            return default
-
-    def log_level(self, name: str, default: str) -> str:
-        value = self.raw(name)
-        if value is None:
-            return default
-        if value.upper() not in _LOG_LEVELS:
-            self.problem(name, f"{value!r} is not one of {', '.join(_LOG_LEVELS)}")
-            return default
-        return value.upper()
-
-    def rate_limit(self, name: str, default: str) -> str:
-        value = self.raw(name)
-        if value is None:
-            return default
-        try:
-            parse_rate_limit(value)
-        except ValueError:
-            self.problem(name, f"{value!r} is not a rate like '10 per 15 minutes'")
-            return default
-        return value
-
-    def strong_password(self, name: str) -> None:
-        """At least :data:`MIN_PASSWORD_LENGTH` characters, :data:`MIN_PASSWORD_DISTINCT` of
-        them different: the push endpoint faces the internet, guessed one try at a time."""
-        value = self.raw(name)
-        if value is None:
-            return
-        if len(value) < MIN_PASSWORD_LENGTH or len(set(value)) < MIN_PASSWORD_DISTINCT:
-            self.problem(
-                name,
-                f"too weak: use at least {MIN_PASSWORD_LENGTH} characters, "
-                f"{MIN_PASSWORD_DISTINCT} of them different "
-                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(24))'`)",
-            )
-
-    def require_together(self, first: str, second: str) -> None:
-        """Both settings or neither: one without the other is a half-configured credential."""
-        has_first, has_second = self.raw(first) is not None, self.raw(second) is not None
-        if has_first and not has_second:
-            self.problem(second, f"required when {first} is set")
-        elif has_second and not has_first:
-            self.problem(first, f"required when {second} is set")
+    return "\n".join(rows) + "\n"

@@ -79,7 +79,7 @@ def test_the_env_file_points_the_cli_at_the_demo(demo: tuple[Path, DemoSetup, st
     # Past the demo guard (the Booking.com URLs are the sandbox's): only the id is unknown.
     assert found.returncode == 3, found.stderr
     assert "not found" in found.stderr
-    assert where.stdout.split() == [sandbox_url, sandbox_url, setup.settings.database_url]
+    assert where.stdout.split() == [sandbox_url, sandbox_url, setup.settings.database.url]
     assert env_file.stat().st_mode & 0o077 == 0  # it holds the vault key and push password
     assert setup.env_file == env_file
 
@@ -92,8 +92,8 @@ def test_the_data_folder_keeps_what_the_readme_says(demo: tuple[Path, DemoSetup,
     assert marker["env_file"] == str(directory / "env")
     assert (directory / "sandbox" / "state.json").exists()
     password = (directory / "push.password").read_text().strip()
-    assert setup.settings.push_password is not None
-    assert setup.settings.push_password.reveal_text() == password
+    assert setup.settings.push.password is not None
+    assert setup.settings.push.password.reveal_text() == password
     assert (directory / "push.password").stat().st_mode & 0o077 == 0
     assert f"CM_PUSH_PASSWORD={password}" in (directory / "env").read_text()
 
@@ -103,8 +103,8 @@ def test_without_the_env_file_a_command_that_calls_booking_refuses(
 ) -> None:
     directory, setup, _ = demo
     only_database: dict[str, Any] = {
-        "CM_DATABASE_URL": setup.settings.database_url,
-        "CM_VAULT_KEYS": setup.settings.vault_keys.reveal_text(),
+        "CM_DATABASE_URL": setup.settings.database.url,
+        "CM_VAULT_KEYS": setup.settings.vault.keys.reveal_text(),
     }
 
     synced = _shell(f"cm sync {uuid4()}", **only_database)

@@ -210,9 +210,10 @@ class ServeProcess:
             return "answering" if answer.status_code == 200 else None
 
         try:
-            outcome = wait_until(started, timeout=30, interval=0.1, what="serve's /healthz")
+            # Spawned --processes import apart: slow on a busy machine.
+            outcome = wait_until(started, timeout=90, interval=0.1, what="serve's /healthz")
         except ConditionTimeoutError:
-            outcome = "silent for 30 s"
+            outcome = "silent for 90 s"
         if outcome != "answering":
             self.stop()
             raise RuntimeError(f"serve did not start ({outcome}):\n{self.output()}")

@@ -468,8 +468,8 @@ def test_missing_malformed_and_revoked_keys_are_refused_on_every_route(
     assert web.get("/api/v1/connections").status_code == 200
 
     environ = {
-        "CM_DATABASE_URL": service.container.settings().database_url,
-        "CM_VAULT_KEYS": service.container.settings().vault_keys.reveal_text(),
+        "CM_DATABASE_URL": service.container.settings().database.url,
+        "CM_VAULT_KEYS": service.container.settings().vault.keys.reveal_text(),
     }
     revoked = cli(environ, "api-keys", "revoke", key[:10], "--organization", "Alpha Stays")
     assert revoked.returncode == 0, revoked.stderr

@@ -126,8 +126,8 @@ def move_hotel_to_owner(service: RunningService, reason: str) -> subprocess.Comp
     """The operator runs ``channel-manager connections move-hotel`` for the raced hotel."""
     settings = service.container.settings()
     environ = {
-        "CM_DATABASE_URL": settings.database_url,
-        "CM_VAULT_KEYS": settings.vault_keys.reveal_text(),
+        "CM_DATABASE_URL": settings.database.url,
+        "CM_VAULT_KEYS": settings.vault.keys.reveal_text(),
         "CM_LOG_LEVEL": "INFO",
     }
     return cli(

@@ -203,8 +203,8 @@ def test_a_signin_link_loaded_or_posted_by_a_third_party_page_signs_nobody_in(
     """
     tenant_factory("Mallory Ltd")
     environ = {
-        "CM_DATABASE_URL": service.container.settings().database_url,
-        "CM_VAULT_KEYS": service.container.settings().vault_keys.reveal_text(),
+        "CM_DATABASE_URL": service.container.settings().database.url,
+        "CM_VAULT_KEYS": service.container.settings().vault.keys.reveal_text(),
         "CM_PUBLIC_URL": service.base_url,
     }
     issued = cli(environ, "signin-link", "--organization", "Mallory Ltd", "--minutes", "5")

@@ -616,7 +616,7 @@ def test_sealed_credentials_copied_onto_another_organisations_connection_do_not_
     victim_ref, attacker_ref = (
         credential_ref(UUID(c)) for c in (victim_connection, attacker_connection)
     )
-    engine = sa.create_engine(service.container.settings().database_url)
+    engine = sa.create_engine(service.container.settings().database.url)
     try:
         with engine.begin() as connection:
             stolen = connection.execute(

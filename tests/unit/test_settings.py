@@ -1,11 +1,14 @@
-"""`Settings.from_env`: defaults, every accepted form, and errors that name the setting."""
+"""`Settings.from_env`: defaults, every accepted form, errors that name the setting, and the
+README table generated from the same declarations."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from ipaddress import ip_network
+from pathlib import Path
 
 import pytest
+from attrs import NOTHING
 
 from channel_manager.adapters.vault.aesgcm import AesGcmVault
 from channel_manager.adapters.vault.keys import generate_key
@@ -16,7 +19,12 @@ from channel_manager.settings import (
     ClosedToArrivalMode,
     Settings,
     SettingsError,
+    declared,
+    settings_markdown,
+    show_default,
 )
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 VAULT_KEYS = f"{generate_key('k2')},{generate_key('k1')}"
 
@@ -33,32 +41,32 @@ def _problems(environ: dict[str, str]) -> tuple[str, ...]:
 
 def test_defaults_with_only_vault_keys_set() -> None:
     settings = _load()
-    assert settings.vault_keys == Secret(VAULT_KEYS)
-    assert settings.database_url == "sqlite:///./channel-manager.db"
-    assert settings.booking_base_url == "https://supply-xml.booking.com"
-    assert settings.booking_secure_url == "https://secure-supply-xml.booking.com"
-    assert settings.booking_token_url == (
+    assert settings.vault.keys == Secret(VAULT_KEYS)
+    assert settings.database.url == "sqlite:///./channel-manager.db"
+    assert settings.booking.base_url == "https://supply-xml.booking.com"
+    assert settings.booking.secure_url == "https://secure-supply-xml.booking.com"
+    assert settings.booking.token_url == (
         "https://connectivity-authentication.booking.com/token-based-authentication/exchange"
     )
-    assert settings.booking_auth_mode is AuthMode.OAUTH2
-    assert settings.booking_client_id is None
-    assert settings.booking_client_secret is None
-    assert settings.push_username is None
-    assert settings.push_password is None
-    assert settings.push_allowed_ips == ()
-    assert settings.trusted_proxies == ()
-    assert settings.poll_interval == timedelta(seconds=20)
-    assert settings.ical_interval == timedelta(minutes=10)
-    assert settings.fetch_allowed_networks == ()
-    assert settings.fetch_timeout == timedelta(seconds=10)
-    assert settings.fetch_max_bytes == 5_000_000
-    assert settings.ack_pause == timedelta(seconds=5)
-    assert settings.sync_interval == timedelta(minutes=30)
-    assert settings.http_timeout == timedelta(seconds=30)
-    assert settings.public_url == "http://127.0.0.1:8000"
-    assert settings.max_body_bytes == 5 * 1024 * 1024
-    assert settings.outbound_max_attempts == 8
-    assert settings.closed_to_arrival_mode is ClosedToArrivalMode.RESTRICTION_STATUS
+    assert settings.booking.auth_mode is AuthMode.OAUTH2
+    assert settings.booking.client_id is None
+    assert settings.booking.client_secret is None
+    assert settings.push.username is None
+    assert settings.push.password is None
+    assert settings.push.allowed_ips == ()
+    assert settings.http.trusted_proxies == ()
+    assert settings.worker.poll_interval == timedelta(seconds=20)
+    assert settings.ical.interval == timedelta(minutes=10)
+    assert settings.ical.allowed_networks == ()
+    assert settings.ical.fetch_timeout == timedelta(seconds=10)
+    assert settings.ical.fetch_max_bytes == 5_000_000
+    assert settings.booking.ack_pause == timedelta(seconds=5)
+    assert settings.worker.sync_interval == timedelta(minutes=30)
+    assert settings.booking.http_timeout == timedelta(seconds=30)
+    assert settings.http.public_url == "http://127.0.0.1:8000"
+    assert settings.http.max_body_bytes == 5 * 1024 * 1024
+    assert settings.worker.outbound_max_attempts == 8
+    assert settings.booking.closed_to_arrival_mode is ClosedToArrivalMode.RESTRICTION_STATUS
     assert settings.log_level == "INFO"
 
 
@@ -93,37 +101,37 @@ def test_every_setting_is_read_from_its_variable() -> None:
         CM_CLOSED_TO_ARRIVAL_MODE="disabled",
         CM_LOG_LEVEL="debug",
     )
-    assert settings.database_url == "postgresql+psycopg://cm:pw@db:5432/cm"
-    assert settings.booking_base_url == "http://127.0.0.1:9000"
-    assert settings.booking_secure_url == "http://127.0.0.1:9000"
-    assert settings.booking_token_url == "http://127.0.0.1:9000/token"
-    assert settings.booking_auth_url == "http://127.0.0.1:9000/authorize"
-    assert settings.booking_client_id == "client-1"
-    assert settings.booking_client_secret == Secret("client-secret-1")
-    assert settings.booking_auth_mode is AuthMode.BOOKING_CONNECTIVITY
-    assert settings.booking_provider_id == "provider-7"
-    assert settings.push_username == "pusher"
-    assert settings.push_password == Secret("push-pass-phrase")
-    assert settings.auth_failure_limit == "5 per 10 minutes"
-    assert settings.push_allowed_ips == (
+    assert settings.database.url == "postgresql+psycopg://cm:pw@db:5432/cm"
+    assert settings.booking.base_url == "http://127.0.0.1:9000"
+    assert settings.booking.secure_url == "http://127.0.0.1:9000"
+    assert settings.booking.token_url == "http://127.0.0.1:9000/token"
+    assert settings.booking.auth_url == "http://127.0.0.1:9000/authorize"
+    assert settings.booking.client_id == "client-1"
+    assert settings.booking.client_secret == Secret("client-secret-1")
+    assert settings.booking.auth_mode is AuthMode.BOOKING_CONNECTIVITY
+    assert settings.booking.provider_id == "provider-7"
+    assert settings.push.username == "pusher"
+    assert settings.push.password == Secret("push-pass-phrase")
+    assert settings.http.auth_failure_limit == "5 per 10 minutes"
+    assert settings.push.allowed_ips == (
         ip_network("10.0.0.0/8"),
         ip_network("192.168.1.7/32"),
         ip_network("2001:db8::/32"),
     )
-    assert settings.trusted_proxies == (ip_network("127.0.0.1/32"),)
-    assert settings.poll_interval == timedelta(seconds=15)
-    assert settings.ical_interval == timedelta(minutes=5)
-    assert settings.fetch_allowed_networks == (ip_network("127.0.0.0/8"), ip_network("::1/128"))
-    assert settings.fetch_timeout == timedelta(seconds=3)
-    assert settings.fetch_max_bytes == 1024 * 1024
-    assert settings.ack_pause == timedelta(seconds=2)
-    assert settings.queue_limit == 50
-    assert settings.sync_interval == timedelta(hours=1)
-    assert settings.public_url == "https://cm.example.com"
-    assert settings.http_timeout == timedelta(seconds=10)
-    assert settings.max_body_bytes == 512 * 1024
-    assert settings.outbound_max_attempts == 3
-    assert settings.closed_to_arrival_mode is ClosedToArrivalMode.DISABLED
+    assert settings.http.trusted_proxies == (ip_network("127.0.0.1/32"),)
+    assert settings.worker.poll_interval == timedelta(seconds=15)
+    assert settings.ical.interval == timedelta(minutes=5)
+    assert settings.ical.allowed_networks == (ip_network("127.0.0.0/8"), ip_network("::1/128"))
+    assert settings.ical.fetch_timeout == timedelta(seconds=3)
+    assert settings.ical.fetch_max_bytes == 1024 * 1024
+    assert settings.booking.ack_pause == timedelta(seconds=2)
+    assert settings.booking.queue_limit == 50
+    assert settings.worker.sync_interval == timedelta(hours=1)
+    assert settings.http.public_url == "https://cm.example.com"
+    assert settings.booking.http_timeout == timedelta(seconds=10)
+    assert settings.http.max_body_bytes == 512 * 1024
+    assert settings.worker.outbound_max_attempts == 3
+    assert settings.booking.closed_to_arrival_mode is ClosedToArrivalMode.DISABLED
     assert settings.log_level == "DEBUG"
 
 
@@ -139,7 +147,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
     ],
 )
 def test_durations_accept_units_or_plain_seconds(text: str, expected: timedelta) -> None:
-    assert _load(CM_POLL_INTERVAL=text).poll_interval == expected
+    assert _load(CM_POLL_INTERVAL=text).worker.poll_interval == expected
 
 
 @pytest.mark.parametrize(
@@ -147,14 +155,14 @@ def test_durations_accept_units_or_plain_seconds(text: str, expected: timedelta)
     [("1048576", 1024**2), ("5MiB", 5 * 1024**2), ("5m", 5 * 1024**2), ("64k", 64 * 1024)],
 )
 def test_sizes_accept_binary_units_or_plain_bytes(text: str, expected: int) -> None:
-    assert _load(CM_MAX_BODY_BYTES=text).max_body_bytes == expected
+    assert _load(CM_MAX_BODY_BYTES=text).http.max_body_bytes == expected
 
 
 def test_empty_values_count_as_unset() -> None:
     settings = _load(CM_POLL_INTERVAL="", CM_PUSH_USERNAME="  ", CM_BOOKING_CLIENT_SECRET="")
-    assert settings.poll_interval == timedelta(seconds=20)
-    assert settings.push_username is None
-    assert settings.booking_client_secret is None
+    assert settings.worker.poll_interval == timedelta(seconds=20)
+    assert settings.push.username is None
+    assert settings.booking.client_secret is None
 
 
 @pytest.mark.parametrize(
@@ -229,12 +237,12 @@ def test_bad_values_of_secret_settings_are_never_echoed() -> None:
 
 def test_dev_vault_key_is_used_only_when_explicitly_requested() -> None:
     settings = Settings.from_env({}, dev_vault_key=True)
-    assert settings.vault_keys == Secret(DEV_VAULT_KEYS)
-    vault = AesGcmVault.from_config(settings.vault_keys.reveal_text())
+    assert settings.vault.keys == Secret(DEV_VAULT_KEYS)
+    vault = AesGcmVault.from_config(settings.vault.keys.reveal_text())
     assert vault.newest_key_id == "insecure-dev"
     assert Settings.from_env(
         {"CM_VAULT_KEYS": VAULT_KEYS}, dev_vault_key=True
-    ).vault_keys == Secret(VAULT_KEYS)
+    ).vault.keys == Secret(VAULT_KEYS)
 
 
 def test_repr_never_shows_secrets() -> None:
@@ -273,7 +281,7 @@ def test_from_env_reads_the_process_environment_by_default(
 ) -> None:
     monkeypatch.setenv("CM_VAULT_KEYS", VAULT_KEYS)
     monkeypatch.setenv("CM_SYNC_INTERVAL", "45m")
-    assert Settings.from_env().sync_interval == timedelta(minutes=45)
+    assert Settings.from_env().worker.sync_interval == timedelta(minutes=45)
 
 
 @pytest.mark.parametrize("password", ["short-pw-1", "aaaaaaaaaaaaaa12", "passwordpassword"])
@@ -284,3 +292,63 @@ def test_a_weak_push_password_is_refused_without_being_shown(password: str) -> N
     )
     assert problem.startswith("CM_PUSH_PASSWORD: too weak: use at least 12 characters")
     assert password not in problem
+
+
+def test_the_readme_table_is_the_one_the_declarations_print() -> None:
+    """Regenerate it with `channel-manager settings --markdown` when a setting changes."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("| setting | default | meaning |")
+    end = text.index("<!-- end of the settings table -->", start)
+    assert text[start:end] == settings_markdown(), (
+        "README.md's settings table differs from the declarations in settings.py: paste the"
+        " output of `channel-manager settings --markdown` between its markers"
+    )
+
+
+def test_every_variable_is_declared_once_with_a_cm_name_and_help() -> None:
+    names = [variable.name for variable, _ in declared()]
+    assert len(names) == len(set(names))
+    assert all(name.startswith("CM_") for name in names)
+    assert all(variable.help for variable, _ in declared())
+    assert "CM_VAULT_KEYS" in names
+    assert "CM_CLOCK_OFFSET" in names
+
+
+def test_each_default_in_the_table_reads_back_as_the_declared_default() -> None:
+    """The table shows the real defaults: each one in backticks parses to the field's default."""
+    checked = 0
+    for variable, attribute in declared():
+        shown = show_default(variable, attribute.default)
+        if attribute.default is NOTHING or not shown.startswith("`") or variable.shown:
+            continue
+        assert variable.parse(shown.strip("`")) == attribute.default, variable.name
+        checked += 1
+    assert checked >= 20
+
+
+def test_settings_are_nested_per_concern() -> None:
+    settings = _load(CM_BOOKING_CLIENT_ID="client-1", CM_ICAL_INTERVAL="5m", CM_LOG_LEVEL="warning")
+    assert settings.booking.client_id == "client-1"
+    assert settings.ical.interval == timedelta(minutes=5)
+    assert settings.log_level == "WARNING"
+    assert settings.database.url == "sqlite:///./channel-manager.db"
+
+
+def test_sub_second_durations_are_accepted_for_tests() -> None:
+    assert _load(CM_ACK_PAUSE="10ms").booking.ack_pause == timedelta(milliseconds=10)
+
+
+def test_every_bad_entry_of_a_network_list_is_named() -> None:
+    problems = _problems({"CM_VAULT_KEYS": VAULT_KEYS, "CM_TRUSTED_PROXIES": "x, 10.0.0.1, y"})
+    assert [problem.split(": ", 1)[1][:3] for problem in problems] == ["'x'", "'y'"]
+
+
+def test_a_secret_setting_is_never_echoed_even_by_its_parser() -> None:
+    """`secret=True` masks the value in any reason a parser gives (the guard under the rule)."""
+    weak = "passwordpassword"
+    problems = _problems(
+        {"CM_VAULT_KEYS": VAULT_KEYS, "CM_PUSH_USERNAME": "pusher", "CM_PUSH_PASSWORD": weak}
+    )
+    assert all(weak not in problem for problem in problems)
+    secret_names = {variable.name for variable, _ in declared() if variable.secret}
+    assert {"CM_VAULT_KEYS", "CM_BOOKING_CLIENT_SECRET", "CM_PUSH_PASSWORD"} <= secret_names

@@ -1,11 +1,14 @@
-"""The complete ASGI application: JSON API, OTA push endpoint and web UI over one container."""
+"""The complete ASGI application: JSON API, OTA push endpoint and web UI over one container.
+
+``serve`` runs it in one process with `run_server` (a worker beside it unless ``--no-worker``);
+``serve --processes N`` runs it under uvicorn's supervisor (entrypoints/processes.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import signal
-import socket
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -38,15 +41,10 @@ async def run_server(
     *,
     with_worker: bool,
     worker_id: str | None = None,
-    sockets: list[socket.socket] | None = None,
 ) -> None:
-    """Run the server (and a worker beside it) until the server stops, then stop the worker.
-
-    ``sockets``: already listening sockets to serve on (``serve --processes``) instead of
-    binding the configured host and port.
-    """
+    """Run the server (and a worker beside it) until the server stops, then stop the worker."""
     if not with_worker:
-        await server.serve(sockets)
+        await server.serve()
         return
     from channel_manager.entrypoints.worker import build_worker  # noqa: PLC0415 - slow import
 
@@ -64,7 +62,7 @@ async def run_server(
     if isinstance(app, Litestar):
         app.on_shutdown.insert(0, stop_worker_first)  # shutdown hooks run in list order
     with _graceful_signals(server, worker):
-        server_task = asyncio.create_task(server.serve(sockets))
+        server_task = asyncio.create_task(server.serve())
         worker_task = asyncio.create_task(worker.run())
         try:
             await asyncio.wait({server_task, worker_task}, return_when=asyncio.FIRST_COMPLETED)

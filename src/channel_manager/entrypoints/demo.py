@@ -116,9 +116,9 @@ def prepare_demo(directory: Path, environment: dict[str, str], sandbox: SandboxS
     the data folder (see demo_files), the migrated database, our side's inventory, an API key
     and a sign-in link."""
     settings = Settings.from_env(environment)
-    upgrade(settings.database_url)
+    upgrade(settings.database.url)
     env_file = write_env_file(directory, environment, sandbox.base_url)
-    write_marker(directory, ui_url=settings.public_url, sandbox_url=sandbox.base_url)
+    write_marker(directory, ui_url=settings.http.public_url, sandbox_url=sandbox.base_url)
     container = build_container(settings)
     organization = seed_inventory(container, sandbox)
     connect_demo_calendar(container, organization, sandbox)
@@ -185,12 +185,12 @@ def connect_demo_calendar(
 
 
 def _point_sandbox_push_at_us(sandbox: SandboxServer, settings: Settings) -> None:
-    password = settings.push_password.reveal_text() if settings.push_password else ""
+    password = settings.push.password.reveal_text() if settings.push.password else ""
     response = httpx.post(
         f"{sandbox.base_url}/_sandbox/push-target",
         json={
-            "url": f"{settings.public_url}/ota/booking/reservations",
-            "username": settings.push_username,
+            "url": f"{settings.http.public_url}/ota/booking/reservations",
+            "username": settings.push.username,
             "password": password,
         },
         timeout=10,
@@ -199,7 +199,7 @@ def _point_sandbox_push_at_us(sandbox: SandboxServer, settings: Settings) -> Non
 
 
 def _banner(setup: DemoSetup, sandbox: SandboxServer) -> str:
-    url, key, link = setup.settings.public_url, setup.key, setup.link
+    url, key, link = setup.settings.http.public_url, setup.key, setup.link
     return "\n".join(
         [
             "",

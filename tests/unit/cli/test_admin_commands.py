@@ -232,7 +232,7 @@ def test_signin_link_prints_a_one_time_link_holding_no_api_key(
 
     assert result.exit_code == 0, result.output
     link = result.stdout.strip()
-    prefix = f"{container.settings().public_url}/signin/link?token=cms_"
+    prefix = f"{container.settings().http.public_url}/signin/link?token=cms_"
     assert link.startswith(prefix), link
     assert "valid until" in result.stderr
     token = link.split("token=")[1]

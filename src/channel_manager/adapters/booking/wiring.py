@@ -38,10 +38,10 @@ BOOKING_CHANNEL = "booking"
 def endpoints_from(settings: Settings) -> BookingEndpoints:
     """The four Booking.com hosts named by the settings."""
     return BookingEndpoints(
-        supply_url=settings.booking_base_url,
-        secure_url=settings.booking_secure_url,
-        token_url=settings.booking_token_url,
-        auth_url=settings.booking_auth_url,
+        supply_url=settings.booking.base_url,
+        secure_url=settings.booking.secure_url,
+        token_url=settings.booking.token_url,
+        auth_url=settings.booking.auth_url,
     )
 
 
@@ -60,7 +60,7 @@ class BookingAdapters:
         self._credentials = credentials
         self.http = BookingHttp(
             endpoints_from(settings),
-            timeout=settings.http_timeout.total_seconds(),
+            timeout=settings.booking.http_timeout.total_seconds(),
             sink=MessageLogWriterSink(messages),
             clock=clock.now,
         )
@@ -70,8 +70,8 @@ class BookingAdapters:
         """The provider's machine-account JWT, cached for the whole process (30/hour cap)."""
         return MachineAccountTokens(
             self.http,
-            self._settings.booking_client_id or "",
-            self._settings.booking_client_secret or Secret(""),
+            self._settings.booking.client_id or "",
+            self._settings.booking.client_secret or Secret(""),
             clock=self._clock.now,
         )
 
@@ -80,8 +80,8 @@ class BookingAdapters:
         """The OAuth 2.0 authorisation-code + PKCE flow."""
         return OAuth2Authorizer(
             self.http,
-            self._settings.booking_client_id or "",
-            self._settings.booking_client_secret,
+            self._settings.booking.client_id or "",
+            self._settings.booking.client_secret,
             clock=self._clock.now,
         )
 
@@ -91,7 +91,7 @@ class BookingAdapters:
             AuthMode.OAUTH2: self.oauth2,
             AuthMode.BOOKING_CONNECTIVITY: BookingConnectivityAuthorizer(
                 BookingApi(self.http, self.machine_account),
-                self._settings.booking_provider_id or "channel-manager",
+                self._settings.booking.provider_id or "channel-manager",
             ),
         }
 
@@ -103,10 +103,11 @@ class BookingAdapters:
             oauth2=self.oauth2,
             credential_store=self._credentials,
             clock=self._clock.now,
-            ack_pause=self._settings.ack_pause.total_seconds(),
-            queue_limit=self._settings.queue_limit,
+            ack_pause=self._settings.booking.ack_pause.total_seconds(),
+            queue_limit=self._settings.booking.queue_limit,
             arrival_departure_restrictions=(
-                self._settings.closed_to_arrival_mode is ClosedToArrivalMode.RESTRICTION_STATUS
+                self._settings.booking.closed_to_arrival_mode
+                is ClosedToArrivalMode.RESTRICTION_STATUS
             ),
         )
 

@@ -2,7 +2,7 @@
 
 The composition root needs only what this module exports::
 
-    engine = create_database_engine(settings.database_url)
+    engine = create_database_engine(settings.database.url)
     ensure_migrated(engine)                  # refuses to start on an unmigrated database
     uow_factory = SqlAlchemyUnitOfWorkFactory(engine, clock=clock)
 """

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from channel_manager.entrypoints.cli.config import settings
 from channel_manager.entrypoints.cli.connections import connections_app, sync
 from channel_manager.entrypoints.cli.database import db_app
 from channel_manager.entrypoints.cli.errors import ErrorReportingGroup
@@ -42,6 +43,7 @@ app.command("worker")(worker)
 app.command("sandbox")(sandbox)
 app.command("sync")(sync)
 app.command("signin-link")(signin_link)
+app.command("settings")(settings)
 app.add_typer(db_app, name="db")
 app.add_typer(connections_app, name="connections")
 ari_app.command("resync")(ari_resync)

@@ -27,7 +27,7 @@ def load_settings() -> Settings:
 
 def load_database_url() -> str:
     """``CM_DATABASE_URL`` alone: the ``db`` commands need no vault key."""
-    return Settings.from_env(dev_vault_key=True).database_url
+    return Settings.from_env(dev_vault_key=True).database.url
 
 
 def get_container() -> Container:

@@ -114,4 +114,4 @@ def signin_link(
         f"one-time sign-in link for organisation {owner.name!r}, valid until "
         f"{issued.expires_at:%Y-%m-%d %H:%M} UTC:"
     )
-    context.emit(issued.url(container.settings().public_url))
+    context.emit(issued.url(container.settings().http.public_url))

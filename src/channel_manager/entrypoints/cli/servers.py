@@ -7,14 +7,12 @@ commands so that ``channel-manager --help`` and the admin commands start quickly
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import typer
 import uvicorn
 
-from channel_manager.container import Container
 from channel_manager.entrypoints.cli import context
 from channel_manager.entrypoints.cli.errors import ExitCode, report
 from channel_manager.entrypoints.demo_files import refuse_real_booking_for_demo
@@ -23,7 +21,6 @@ from channel_manager.entrypoints.http_guard import (
     HEADER_TIMEOUT,
     MAX_HEAD_BYTES,
     MAX_PER_ADDRESS,
-    deadline_protocol,
 )
 from channel_manager.entrypoints.logging_setup import configure_logging
 
@@ -44,19 +41,22 @@ def serve(  # noqa: PLR0917 -- one parameter per command-line option
         typer.Option("--ssl-keyfile", exists=True, dir_okay=False, help="TLS private key (PEM)."),
     ] = None,
     worker_in_process: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--workers-in-process/--no-worker",
-            help="Also run the worker in this process (use --no-worker when workers run apart).",
+            help="Also run the worker in this process (the default with one process; use"
+            " --no-worker when `channel-manager worker` runs apart, as in production). With"
+            " --processes N the worker always runs apart.",
+            show_default=False,
         ),
-    ] = True,
+    ] = None,
     processes: Annotated[
         int,
         typer.Option(
             "--processes",
             min=1,
-            help="Server processes on one socket (about one per core; the in-process worker"
-            " runs in the first only). Worth it on PostgreSQL; SQLite writes take turns.",
+            help="Server processes on one socket under uvicorn's supervisor (about one per"
+            " core; no worker among them). Worth it on PostgreSQL; SQLite writes take turns.",
         ),
     ] = 1,
     header_timeout: Annotated[
@@ -98,23 +98,34 @@ def serve(  # noqa: PLR0917 -- one parameter per command-line option
     TLS-terminating proxy (then list it in CM_TRUSTED_PROXIES). Refuses to start on a
     database that `channel-manager db upgrade` has not brought up to date.
 
-    One process sustains about 1 / (CPU per request) pushes per second; --processes N runs N
-    forked server processes accepting from one socket (see entrypoints/processes.py).
+    One process sustains about 1 / (CPU per request) pushes per second; --processes N has
+    uvicorn run N processes accepting from one socket (a process that dies is replaced). The
+    worker then runs only as its own process (`channel-manager worker`), never N times.
+    SIGTERM: requests in flight finish, then every process exits.
     """
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise typer.BadParameter("--ssl-certfile and --ssl-keyfile go together")
+    if worker_in_process and processes > 1:
+        raise typer.BadParameter(
+            "--workers-in-process would run the worker once per process: with --processes N"
+            " run `channel-manager worker` as its own process"
+        )
     refuse_real_booking_for_demo()
-    container = context.get_container()
+    container = context.get_container()  # settings and database checked before serving
     settings = container.settings()
     configure_logging(settings)
-    from channel_manager.entrypoints.asgi import (  # noqa: PLC0415 - slow import
-        build_asgi_app,
-        run_server,
+    from channel_manager.entrypoints.asgi import build_asgi_app, run_server  # noqa: PLC0415
+    from channel_manager.entrypoints.processes import (  # noqa: PLC0415 - slow import
+        HEALTHCHECK_TIMEOUT,
+        SERVED_APP,
+        DeadlineProtocol,
     )
 
-    def config_for(app_container: Container) -> uvicorn.Config:
+    def config_for(app: Any, workers: int) -> uvicorn.Config:
         return uvicorn.Config(
-            build_asgi_app(app_container),
+            app,
+            factory=isinstance(app, str),
+            workers=workers,
             host=host,
             port=port,
             ssl_certfile=ssl_certfile,
@@ -129,34 +140,34 @@ def serve(  # noqa: PLR0917 -- one parameter per command-line option
             log_config=None,
             # Idle, half-sent and trickled requests are closed (entrypoints/http_guard.py),
             # connections are bounded, and so is the request head.
-            http=deadline_protocol(
-                header_timeout,
-                body_timeout,
-                max_per_address=max_per_address,
-                exempt=settings.trusted_proxies,
+            http=cast(
+                "type[asyncio.Protocol]",
+                DeadlineProtocol(
+                    header_timeout,
+                    body_timeout,
+                    max_per_address=max_per_address,
+                    exempt=settings.http.trusted_proxies,
+                ),
             ),
             limit_concurrency=limit_concurrency,
             h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+            timeout_worker_healthcheck=HEALTHCHECK_TIMEOUT,
         )
 
     if processes == 1:
-        server = uvicorn.Server(config_for(container))
-        asyncio.run(run_server(server, container, with_worker=worker_in_process))
+        server = uvicorn.Server(config_for(build_asgi_app(container), 1))
+        with_worker = True if worker_in_process is None else worker_in_process
+        asyncio.run(run_server(server, container, with_worker=with_worker))
         return
-    from channel_manager.entrypoints.processes import (  # noqa: PLC0415 - only for --processes
-        bind_socket,
-        run_processes,
-    )
+    from uvicorn.config import STARTUP_FAILURE  # noqa: PLC0415 - only for --processes
+    from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
 
-    container.engine().dispose()  # no database connection crosses the fork
-
-    def child(sock: socket.socket, index: int) -> None:
-        own = context.get_container()
-        server = uvicorn.Server(config_for(own))
-        with_worker = worker_in_process and index == 0
-        asyncio.run(run_server(server, own, with_worker=with_worker, sockets=[sock]))
-
-    raise typer.Exit(run_processes(processes, bind_socket(host, port), child))
+    container.engine().dispose()  # the processes open their own; the supervisor holds none
+    config = config_for(SERVED_APP, processes)
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()  # until SIGTERM or SIGINT, each process then stopping gracefully
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        raise typer.Exit(ExitCode.FAILURE)
 
 
 def worker(

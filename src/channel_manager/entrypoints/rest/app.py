@@ -101,11 +101,11 @@ def create_app(
 ) -> Litestar:
     """Build the app over ``container``; ``extra_handlers`` adds the web UI and push endpoint."""
     settings = container.settings()
-    request_throttle = RequestThrottle(container.auth_throttle(), settings.trusted_proxies)
+    request_throttle = RequestThrottle(container.auth_throttle(), settings.http.trusted_proxies)
     dependencies = {
         "organization_id": Provide(
             _organization_provider(
-                container.api_keys(), container.auth_throttle(), settings.trusted_proxies
+                container.api_keys(), container.auth_throttle(), settings.http.trusted_proxies
             ),
             sync_to_thread=True,
         ),
@@ -156,7 +156,7 @@ def create_app(
         exception_handlers=dict[Any, Any](APP_EXCEPTION_HANDLERS),
         # The depth guard first: nothing may parse a body before it has been counted.
         middleware=[JsonDepthMiddleware(), OpenApiHeadersMiddleware(), *middleware],
-        request_max_body_size=settings.max_body_bytes,
+        request_max_body_size=settings.http.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="channel-manager",
             version="0.1.0",

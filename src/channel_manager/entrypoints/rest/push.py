@@ -106,7 +106,7 @@ async def _read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
 def push_handlers(container: Container) -> list[HTTPRouteHandler]:
     """The push endpoint's route handlers, wired to ``container``."""
     settings = container.settings()
-    if settings.push_username and not settings.push_allowed_ips:
+    if settings.push.username and not settings.push.allowed_ips:
         logger.warning(
             "CM_PUSH_ALLOWED_IPS is not set: any address may try the push endpoint's password; "
             "set it to the push sender's networks"
@@ -142,7 +142,7 @@ def push_handlers(container: Container) -> list[HTTPRouteHandler]:
                 request.headers.getall("x-forwarded-for", []),
                 request.headers.get("authorization", ""),
             )
-            body = await _read_body(request, settings.max_body_bytes)
+            body = await _read_body(request, settings.http.max_body_bytes)
         except PushRefused as refusal:
             logger.warning("push refused with %d: %s", refusal.status, refusal.message)
             answer = codec.encode_error(refusal, headers=request.headers)

@@ -29,10 +29,10 @@ class PushGate:
     """
 
     def __init__(self, settings: Settings, throttle: FailureThrottle | None = None) -> None:
-        self._username = (settings.push_username or "").encode("utf-8")
-        self._password = settings.push_password.reveal_bytes() if settings.push_password else b""
-        self._allowed = settings.push_allowed_ips
-        self._trusted = settings.trusted_proxies
+        self._username = (settings.push.username or "").encode("utf-8")
+        self._password = settings.push.password.reveal_bytes() if settings.push.password else b""
+        self._allowed = settings.push.allowed_ips
+        self._trusted = settings.http.trusted_proxies
         self._throttle = throttle
 
     def check(self, peer: str | None, forwarded_for: Sequence[str], authorization: str) -> None:

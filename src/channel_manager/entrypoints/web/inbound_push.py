@@ -37,11 +37,11 @@ class PushEndpoint:
     def of(cls, settings: Settings) -> PushEndpoint:
         """From the settings, leaving the password where it is."""
         return cls(
-            url=settings.public_url.rstrip("/") + PUSH_PATH,
-            enabled=bool(settings.push_username and settings.push_password),
-            username=settings.push_username,
-            allowed_senders=tuple(str(network) for network in settings.push_allowed_ips),
-            trusted_proxies=tuple(str(network) for network in settings.trusted_proxies),
+            url=settings.http.public_url.rstrip("/") + PUSH_PATH,
+            enabled=bool(settings.push.username and settings.push.password),
+            username=settings.push.username,
+            allowed_senders=tuple(str(network) for network in settings.push.allowed_ips),
+            trusted_proxies=tuple(str(network) for network in settings.http.trusted_proxies),
         )
 
 

@@ -69,12 +69,12 @@ ROTATE_SESSION = "cm.rotate_session"
 
 def is_secure(settings: Settings) -> bool:
     """True when the service is reached over https, so cookies must be ``Secure``."""
-    return urlsplit(settings.public_url).scheme == "https"
+    return urlsplit(settings.http.public_url).scheme == "https"
 
 
 def csrf_secret(settings: Settings) -> str:
     """A stable CSRF signing secret derived from the (secret) vault key configuration."""
-    material = settings.vault_keys.reveal_text().encode("utf-8")
+    material = settings.vault.keys.reveal_text().encode("utf-8")
     return hmac.new(material, b"channel-manager web csrf v1", hashlib.sha256).hexdigest()
 
 

@@ -45,7 +45,7 @@ from channel_manager.adapters.booking.ota.reservations import (
     Total,
 )
 from channel_manager.adapters.booking.ota.xmlread import (
-    ChildIndex,
+    all_tagged,
     amount_attr,
     attr,
     bool_attr,
@@ -53,9 +53,8 @@ from channel_manager.adapters.booking.ota.xmlread import (
     children,
     date_attr,
     datetime_attr,
-    every,
-    first,
-    index_children,
+    first_tagged,
+    firsts,
     int_attr,
     missing,
     text,
@@ -119,13 +118,13 @@ _LEAF_TOTALS: dict[tuple[tuple[str | bytes, str | bytes], ...], Total | None] = 
 
 
 def _read_total(element: etree._Element) -> Total | None:
-    taxes_element = child(element, "Taxes")
+    taxes_element = first_tagged(element, _TAXES)
     taxes = amount_attr(taxes_element, "Amount")
     if taxes is None:
         # No total on Taxes: add up the individual Tax amounts, if there are any.
         tax_amounts = [
             amount
-            for tax in children(taxes_element, "Tax")
+            for tax in all_tagged(taxes_element, _TAX)
             if (amount := amount_attr(tax, "Amount")) is not None
         ]
         taxes = sum(tax_amounts, Decimal(0)) if tax_amounts else None
@@ -139,7 +138,7 @@ def _read_total(element: etree._Element) -> Total | None:
 
 
 def _commission(element: etree._Element | None) -> Amount | None:
-    payable = child(element, "CommissionPayableAmount")
+    payable = first_tagged(element, _COMMISSION_PAYABLE)
     value = amount_attr(payable, "Amount")
     if value is None:
         return None
@@ -167,8 +166,21 @@ def _dated(element: etree._Element) -> tuple[date | None, date | None, bool]:
         get("ExpireDate"),
         get("ExpireDateExclusiveInd"),
     )
-    if effective is expire is exclusive is None:
-        return _UNDATED  # most Rate elements: dated by their RoomRate
+    if expire is None and exclusive is None:
+        if effective is None:
+            return _UNDATED  # most Rate elements: dated by their RoomRate
+        # Booking.com: a RoomRate per night, dated by EffectiveDate alone. A message repeats
+        # the same few nights: a bounded cache by the written value (errors are not cached).
+        try:
+            return _ONE_NIGHT[effective]
+        except KeyError:
+            pass
+        dated = (date_attr(element, "EffectiveDate"), None, False)
+        if len(effective) <= _CACHED_DATE_LENGTH:
+            if len(_ONE_NIGHT) >= _CACHED_DATES:
+                _ONE_NIGHT.clear()
+            _ONE_NIGHT[effective] = dated
+        return dated
     return (
         None if effective is None else date_attr(element, "EffectiveDate"),
         None if expire is None else date_attr(element, "ExpireDate"),
@@ -176,36 +188,82 @@ def _dated(element: etree._Element) -> tuple[date | None, date | None, bool]:
     )
 
 
-_RATES, _RATE, _TOTAL, _BASE = ota("Rates"), ota("Rate"), ota("Total"), ota("Base")
-_ADDITIONAL_GUESTS, _ADDITIONAL_GUEST = ota("AdditionalGuestAmounts"), ota("AdditionalGuestAmount")
+_CACHED_DATES = 4096
+_CACHED_DATE_LENGTH = 40
+_ONE_NIGHT: dict[str, tuple[date | None, date | None, bool]] = {}
+
+#: Clark names of the OTA elements read here.
+_ROOM_STAYS = ota("RoomStays")
+_ROOM_STAY = ota("RoomStay")
+_TIME_SPAN = ota("TimeSpan")
+_ROOM_RATES = ota("RoomRates")
+_ROOM_RATE = ota("RoomRate")
+_RATES = ota("Rates")
+_RATE = ota("Rate")
+_TOTAL = ota("Total")
+_BASE = ota("Base")
+_TAXES = ota("Taxes")
+_TAX = ota("Tax")
+_FEES = ota("Fees")
+_FEE = ota("Fee")
+_ADDITIONAL_GUESTS = ota("AdditionalGuestAmounts")
+_ADDITIONAL_GUEST = ota("AdditionalGuestAmount")
 _AMOUNT = ota("Amount")
+_ROOM_TYPES = ota("RoomTypes")
+_ROOM_TYPE = ota("RoomType")
+_ROOM_DESCRIPTION = ota("RoomDescription")
+_MEAL_PLAN = ota("MealPlan")
+_RATE_PLANS = ota("RatePlans")
+_RATE_PLAN = ota("RatePlan")
+_MEALS_INCLUDED = ota("MealsIncluded")
+_RATE_PLAN_DESCRIPTION = ota("RatePlanDescription")
+_COMMISSION = ota("Commission")
+_COMMISSION_PAYABLE = ota("CommissionPayableAmount")
+_GUEST_COUNTS = ota("GuestCounts")
+_GUEST_COUNT = ota("GuestCount")
+_BASIC_PROPERTY_INFO = ota("BasicPropertyInfo")
+_RES_GUEST_RPHS = ota("ResGuestRPHs")
+_RES_GUEST_RPH = ota("ResGuestRPH")
+_COMMENTS = ota("Comments")
+_COMMENT = ota("Comment")
+_SPECIAL_REQUESTS = ota("SpecialRequests")
+_SPECIAL_REQUEST = ota("SpecialRequest")
+_SERVICE_RPHS = ota("ServiceRPHs")
+_SERVICE_RPH = ota("ServiceRPH")
+_GUARANTEE = ota("Guarantee")
+_PAYMENT_CARD = ota("PaymentCard")
+_RES_GLOBAL_INFO = ota("ResGlobalInfo")
+_RES_GUESTS = ota("ResGuests")
+_RES_GUEST = ota("ResGuest")
+_UNIQUE_ID = ota("UniqueID")
+_SERVICES = ota("Services")
+_TOTAL_COMMISSIONS = ota("TotalCommissions")
+_PERSON_NAME = ota("PersonName")
+_GIVEN_NAME = ota("GivenName")
+_SURNAME = ota("Surname")
+_NAME_PREFIX = ota("NamePrefix")
+_EMAIL = ota("Email")
+_TELEPHONE = ota("Telephone")
+_ADDRESS = ota("Address")
+_ADDRESS_LINE = ota("AddressLine")
+_CITY_NAME = ota("CityName")
+_POSTAL_CODE = ota("PostalCode")
+_STATE_PROV = ota("StateProv")
+_COUNTRY_NAME = ota("CountryName")
+_COMPANY_NAME = ota("CompanyName")
+_COMPANY_INFO = ota("CompanyInfo")
 
 
-def _child_tagged(element: etree._Element, tag: str) -> etree._Element | None:
-    """``child(element, name)`` for the per-night loop, with the tag already qualified."""
-    for node in element:
-        if node.tag == tag:
-            return node
-    return None
-
-
-def _rates(room_rate: etree._Element) -> list[etree._Element]:
-    """``children(room_rate, "Rates", "Rate")`` for the per-night loop."""
-    rates = _child_tagged(room_rate, _RATES)
-    return [] if rates is None else [node for node in rates if node.tag == _RATE]
-
-
-def _additional(rate: etree._Element) -> Total | None:
+def _additional(container: etree._Element | None) -> Total | None:
     """``AdditionalGuestAmounts/AdditionalGuestAmount/Amount`` of a rate, added up (extra
     adults, children, infants: per night, like ``Base``)."""
-    container = _child_tagged(rate, _ADDITIONAL_GUESTS)
     if container is None:
         return None
     amounts = [
         total
         for extra in container
         if extra.tag == _ADDITIONAL_GUEST
-        and (total := _total(_child_tagged(extra, _AMOUNT))) is not None
+        and (total := _total(first_tagged(extra, _AMOUNT))) is not None
     ]
     if not amounts:
         return None
@@ -279,8 +337,10 @@ def _per_night_base(rate: etree._Element) -> bool:
 
 
 def _nightly_rates(
-    room_rates: list[etree._Element], span: tuple[date, date] | None
-) -> tuple[NightlyRate, ...]:
+    room_rates: list[etree._Element],
+    span: tuple[date, date] | None,
+    fees: list[etree._Element],
+) -> tuple[tuple[NightlyRate, ...], str | None]:
     """One ``NightlyRate`` per night a rate prices, in night order (nights outside the stay
     and nights priced twice included: the mapping flags them, the decoder keeps them).
 
@@ -288,75 +348,125 @@ def _nightly_rates(
     plus additional guests. A rate over several nights carries the whole span in ``Total``:
     the nights get ``Base`` (plus additional guests) each when it is per night, else the
     ``Total`` spread so they add up to it exactly.
+
+    Each rate's children are read in one pass; its ``Fees`` go to ``fees`` (read after the
+    prices, see :func:`_fees`), every rate's, priced or not. Also returns the first
+    ``RoomRate/@PromotionCode``.
     """
     rates: list[NightlyRate] = []
+    promotion: str | None = None
     for room_rate in room_rates:
         outer = _dated(room_rate)
-        code = attr(room_rate, "RatePlanCode")
-        for rate in _rates(room_rate):
-            start, end, inclusive = _dated(rate)
-            if start is None:
+        get = room_rate.get
+        code = (get("RatePlanCode") or "").strip() or None  # attr(), inlined: once a night
+        if promotion is None:
+            promotion = (get("PromotionCode") or "").strip() or None
+        for container in room_rate:  # the first Rates
+            if container.tag == _RATES:
+                break
+        else:
+            continue
+        for rate in container:
+            if rate.tag != _RATE:
+                continue
+            total_element = base_element = extra_element = fee_element = None
+            for part in rate:  # the first Total, Base, AdditionalGuestAmounts and Fees
+                tag = part.tag
+                if tag == _TOTAL:
+                    total_element = total_element if total_element is not None else part
+                elif tag == _BASE:
+                    base_element = base_element if base_element is not None else part
+                elif tag == _ADDITIONAL_GUESTS:
+                    extra_element = extra_element if extra_element is not None else part
+                elif tag == _FEES:
+                    fee_element = fee_element if fee_element is not None else part
+            if fee_element is not None:
+                fees.append(fee_element)
+            if not rate.keys():  # the usual Rate, no attributes: dated by its RoomRate
                 start, end, inclusive = outer
+            else:
+                start, end, inclusive = _dated(rate)
+                if start is None:
+                    start, end, inclusive = outer
             if start is None and span is not None:
                 start, end, inclusive = span[0], span[1], False
             if start is None:
                 continue  # an undated rate tells us nothing per night
-            total = _total(_child_tagged(rate, _TOTAL))
-            base = _total(_child_tagged(rate, _BASE))
+            total = None if total_element is None else _total(total_element)
+            base = None if base_element is None else _total(base_element)
             if end is None or end <= start:  # one night (Booking.com: a RoomRate per night)
-                price = total or (None if base is None else _plus(base, _additional(rate)))
+                price = total or (None if base is None else _plus(base, _additional(extra_element)))
                 if price is not None:
                     rates.append(NightlyRate(night=start, price=price, rate_plan_code=code))
                 continue
             nights = _nights(start, end, inclusive)
-            if total is not None and rate.get("ChargeType") in _DAILY_CHARGE:
-                prices = [total] * len(nights)  # a Total stated per day (CHG 1, "Daily")
-            elif base is not None and (_per_night_base(rate) or total is None):
-                nightly = _plus(base, _additional(rate))
-                prices = [nightly] * len(nights)
-            elif total is not None:
-                prices = _spread_total(total, len(nights))
-            else:
+            prices = _span_prices(rate, len(nights), total, base, extra_element)
+            if not prices:
                 continue  # an unpriced rate tells us nothing per night
             rates += [
                 NightlyRate(night=night, price=price, rate_plan_code=code)
                 for night, price in zip(nights, prices, strict=True)
             ]
-    return tuple(sorted(rates, key=_NIGHT))
+    return tuple(sorted(rates, key=_NIGHT)), promotion
 
 
 _NIGHT = attrgetter("night")
 
 
-def _comments(found: ChildIndex) -> tuple[str, ...]:
-    return tuple(
-        value for el in children(first(found, "Comments"), "Comment") if (value := text(el))
-    )
+def _span_prices(
+    rate: etree._Element,
+    nights: int,
+    total: Total | None,
+    base: Total | None,
+    extra: etree._Element | None,
+) -> list[Total]:
+    """The nightly prices of a rate over ``nights`` nights (none when it is unpriced): its
+    ``Total`` when stated per day, its ``Base`` (plus additional guests) when per night or
+    alone, else its ``Total`` spread."""
+    if total is not None and rate.get("ChargeType") in _DAILY_CHARGE:
+        return [total] * nights  # a Total stated per day (CHG 1, "Daily")
+    if base is not None and (_per_night_base(rate) or total is None):
+        return [_plus(base, _additional(extra))] * nights
+    if total is not None:
+        return _spread_total(total, nights)
+    return []
 
 
-def _special_requests(found: ChildIndex) -> tuple[SpecialRequest, ...]:
+def _texts(container: etree._Element | None, tag: str) -> tuple[str, ...]:
+    """The texts of ``container``'s ``tag`` children that have one (``Comments/Comment``)."""
+    return tuple(value for el in all_tagged(container, tag) if (value := text(el)))
+
+
+def _special_requests(container: etree._Element | None) -> tuple[SpecialRequest, ...]:
     return tuple(
         SpecialRequest(text=value, name=attr(element, "Name"))
-        for element in children(first(found, "SpecialRequests"), "SpecialRequest")
+        for element in all_tagged(container, _SPECIAL_REQUEST)
         if (value := text(element))
     )
+
+
+def _rphs(container: etree._Element | None, tag: str) -> tuple[str, ...]:
+    """The ``RPH`` attributes of ``container``'s ``tag`` children that have one."""
+    return tuple(rph for item in all_tagged(container, tag) if (rph := attr(item, "RPH")))
 
 
 def _guest_rphs(element: etree._Element | None) -> tuple[str, ...]:
     """Booking.com writes ``ResGuestRPH[@RPH]`` children; the 2015B schema a list of numbers."""
     if element is None:
         return ()
-    nested = [rph for item in children(element, "ResGuestRPH") if (rph := attr(item, "RPH"))]
-    return tuple(nested) if nested else tuple((element.text or "").split())
+    return _rphs(element, _RES_GUEST_RPH) or tuple((element.text or "").split())
 
 
-def _room_stay(stay: etree._Element) -> OtaRoomStay:
-    found = index_children(stay)
-    time_span = first(found, "TimeSpan")
+def _room_stay(stay: etree._Element) -> tuple[OtaRoomStay, etree._Element | None]:
+    """The room stay and its ``Guarantee`` (for :func:`_card`), from one pass over its
+    children."""
+    found = firsts(stay)
+    time_span = found.get(_TIME_SPAN)
     span_start, span_end = date_attr(time_span, "Start"), date_attr(time_span, "End")
     span = (span_start, span_end) if span_start and span_end else None
-    room_rates = children(first(found, "RoomRates"), "RoomRate")
-    nightly = _nightly_rates(room_rates, span)
+    room_rates = all_tagged(found.get(_ROOM_RATES), _ROOM_RATE)
+    fee_holders: list[etree._Element] = []
+    nightly, rate_promotion = _nightly_rates(room_rates, span, fee_holders)
     if span is None and nightly:
         # Nights left without a price in between are flagged when mapped, not refused.
         span = (nightly[0].night, nightly[-1].night + timedelta(days=1))
@@ -369,17 +479,22 @@ def _room_stay(stay: etree._Element) -> OtaRoomStay:
             OtaErrorCode.INVALID_VALUE,
             f"a RoomStay from {span[0]} to {span[1]} is longer than {_MAX_NIGHTS} nights",
         )
-    room_type = child(first(found, "RoomTypes"), "RoomType")
-    rate_plan = child(first(found, "RatePlans"), "RatePlan")
+    room_type = first_tagged(found.get(_ROOM_TYPES), _ROOM_TYPE)
+    description = first_tagged(room_type, _ROOM_DESCRIPTION)
+    rate_plan = first_tagged(found.get(_RATE_PLANS), _RATE_PLAN)
+    in_rate_plan = firsts(rate_plan)
     first_room_rate = room_rates[0] if room_rates else None
-    return OtaRoomStay(
+    total = found.get(_TOTAL)
+    if (total_fees := first_tagged(total, _FEES)) is not None:
+        fee_holders.append(total_fees)
+    stay_read = OtaRoomStay(
         arrival=span[0],
         departure=span[1],
         index_number=attr(stay, "IndexNumber"),
         room_type_code=attr(room_type, "RoomTypeCode") or attr(first_room_rate, "RoomTypeCode"),
-        room_name=attr(child(room_type, "RoomDescription"), "Name"),
+        room_name=attr(description, "Name"),
         rate_plan_code=attr(rate_plan, "RatePlanCode") or attr(first_room_rate, "RatePlanCode"),
-        meal_plan=_meal_plan(room_type, rate_plan),
+        meal_plan=_meal_plan(description, rate_plan, in_rate_plan),
         nightly_rates=nightly,
         guest_counts=tuple(
             GuestCount(
@@ -387,35 +502,29 @@ def _room_stay(stay: etree._Element) -> OtaRoomStay:
                 age_qualifying_code=attr(element, "AgeQualifyingCode"),
                 age=int_attr(element, "Age"),
             )
-            for element in children(first(found, "GuestCounts"), "GuestCount")
+            for element in all_tagged(found.get(_GUEST_COUNTS), _GUEST_COUNT)
         ),
-        total=_total(first(found, "Total")),
-        commission=_commission(child(rate_plan, "Commission")),
-        hotel_code=attr(first(found, "BasicPropertyInfo"), "HotelCode"),
-        guest_rphs=_guest_rphs(first(found, "ResGuestRPHs")),
-        comments=_comments(found),
-        special_requests=_special_requests(found),
-        service_rphs=tuple(
-            rph
-            for item in children(first(found, "ServiceRPHs"), "ServiceRPH")
-            if (rph := attr(item, "RPH"))
-        ),
-        fees=_fees(room_rates, first(found, "Total")),
-        promotion_code=attr(rate_plan, "PromotionCode")
-        or next((code for r in room_rates if (code := attr(r, "PromotionCode"))), None),
+        total=_total(total),
+        commission=_commission(in_rate_plan.get(_COMMISSION)),
+        hotel_code=attr(found.get(_BASIC_PROPERTY_INFO), "HotelCode"),
+        guest_rphs=_guest_rphs(found.get(_RES_GUEST_RPHS)),
+        comments=_texts(found.get(_COMMENTS), _COMMENT),
+        special_requests=_special_requests(found.get(_SPECIAL_REQUESTS)),
+        service_rphs=_rphs(found.get(_SERVICE_RPHS), _SERVICE_RPH),
+        fees=_fees(fee_holders),
+        promotion_code=attr(rate_plan, "PromotionCode") or rate_promotion,
     )
+    return stay_read, found.get(_GUARANTEE)
 
 
-def _fees(room_rates: list[etree._Element], total: etree._Element | None) -> Decimal | None:
-    """The stay's fees, kept apart from its price: ``Fees/Fee/@Amount`` of its rates (the
-    2015B ``Rate/Fees``) and of its ``Total``, added up; ``None`` when it names none."""
-    holders = [rate for room_rate in room_rates for rate in _rates(room_rate)]
-    if total is not None:
-        holders.append(total)
+def _fees(containers: list[etree._Element]) -> Decimal | None:
+    """The stay's fees, kept apart from its price: ``Fee/@Amount`` of the ``Fees`` of its
+    rates (the 2015B ``Rate/Fees``) and of its ``Total``, added up; ``None`` when it names
+    none."""
     amounts = [
         amount
-        for holder in holders
-        for fee in children(holder, "Fees", "Fee")
+        for container in containers
+        for fee in all_tagged(container, _FEE)
         if (amount := amount_attr(fee, "Amount")) is not None
     ]
     return sum(amounts, Decimal(0)) if amounts else None
@@ -436,14 +545,18 @@ _MEAL_WORDS = re.compile(
 )
 
 
-def _meal_plan(room_type: etree._Element | None, rate_plan: etree._Element | None) -> str | None:
+def _meal_plan(
+    description: etree._Element | None,
+    rate_plan: etree._Element | None,
+    in_rate_plan: dict[object, etree._Element],
+) -> str | None:
     """The meal plan: Booking.com's ``RoomDescription/MealPlan`` text, the ``MealsIncluded``
     MPT codes or its breakfast/lunch/dinner flags, else a rate plan description that names
-    meals."""
-    written = text(child(room_type, "RoomDescription", "MealPlan"))
+    meals (``in_rate_plan``: the rate plan's children, see :func:`firsts`)."""
+    written = text(first_tagged(description, _MEAL_PLAN))
     if written:
         return written
-    meals = child(rate_plan, "MealsIncluded")
+    meals = in_rate_plan.get(_MEALS_INCLUDED)
     if meals is not None:
         codes = attr(meals, "MealPlanCodes")
         if codes:
@@ -451,17 +564,19 @@ def _meal_plan(room_type: etree._Element | None, rate_plan: etree._Element | Non
         flags = tuple(bool_attr(meals, name) is True for name in ("Breakfast", "Lunch", "Dinner"))
         if flags in _MEALS_TO_MPT:
             return _MEALS_TO_MPT[flags]
-    description = text(child(rate_plan, "RatePlanDescription")) or attr(rate_plan, "RatePlanName")
-    if description and _MEAL_WORDS.search(description):
-        return description
+    plan_description = text(in_rate_plan.get(_RATE_PLAN_DESCRIPTION)) or attr(
+        rate_plan, "RatePlanName"
+    )
+    if plan_description and _MEAL_WORDS.search(plan_description):
+        return plan_description
     return None
 
 
-def _services(found: ChildIndex) -> tuple[OtaService, ...]:
+def _services(container: etree._Element | None) -> tuple[OtaService, ...]:
     """``Services/Service``: code, name, quantity and price (``Price/Total`` or ``Total``,
     several ``Price`` elements added up)."""
     services: list[OtaService] = []
-    for element in children(first(found, "Services"), "Service"):
+    for element in children(container, "Service"):
         prices = [
             total
             for price in children(element, "Price")
@@ -491,36 +606,37 @@ def _services(found: ChildIndex) -> tuple[OtaService, ...]:
 def _customer(element: etree._Element | None) -> Customer | None:
     if element is None:
         return None
-    found = index_children(element)
-    in_name = index_children(first(found, "PersonName"))
-    address = first(found, "Address")
-    in_address = index_children(address)
-    country = first(in_address, "CountryName")
+    found = firsts(element)
+    person_name = found.get(_PERSON_NAME)
+    in_name = firsts(person_name)
+    address = found.get(_ADDRESS)
+    in_address = firsts(address)
+    country = in_address.get(_COUNTRY_NAME)
     return Customer(
         name=PersonName(
             given_name=" ".join(
-                value for given in every(in_name, "GivenName") if (value := text(given))
+                value for given in all_tagged(person_name, _GIVEN_NAME) if (value := text(given))
             )
             or None,
-            surname=text(first(in_name, "Surname")),
-            prefix=text(first(in_name, "NamePrefix")),
+            surname=text(in_name.get(_SURNAME)),
+            prefix=text(in_name.get(_NAME_PREFIX)),
         ),
-        email=text(first(found, "Email")),
-        phone=attr(first(found, "Telephone"), "PhoneNumber"),
+        email=text(found.get(_EMAIL)),
+        phone=attr(found.get(_TELEPHONE), "PhoneNumber"),
         address=None
         if address is None
         else PostalAddress(
             lines=tuple(
-                value for line in every(in_address, "AddressLine") if (value := text(line))
+                value for line in all_tagged(address, _ADDRESS_LINE) if (value := text(line))
             ),
-            city=text(first(in_address, "CityName")),
-            postal_code=text(first(in_address, "PostalCode")),
-            state=text(first(in_address, "StateProv")),
+            city=text(in_address.get(_CITY_NAME)),
+            postal_code=text(in_address.get(_POSTAL_CODE)),
+            state=text(in_address.get(_STATE_PROV)),
             country_code=attr(country, "Code"),
             country_name=text(country),
         ),
-        company_name=text(first(in_address, "CompanyName"))
-        or text(child(first(found, "CompanyInfo"), "CompanyName")),
+        company_name=text(in_address.get(_COMPANY_NAME))
+        or text(first_tagged(found.get(_COMPANY_INFO), _COMPANY_NAME)),
         language=attr(element, "Language"),
     )
 
@@ -529,13 +645,11 @@ def _profile_customer(parent: etree._Element | None) -> Customer | None:
     return _customer(child(parent, "Profiles", "ProfileInfo", "Profile", "Customer"))
 
 
-def _card(reservation: etree._Element) -> CardSummary | None:
-    guarantees = [child(reservation, "ResGlobalInfo", "Guarantee")]
-    guarantees += [
-        child(stay, "Guarantee") for stay in children(reservation, "RoomStays", "RoomStay")
-    ]
+def _card(guarantees: list[etree._Element | None]) -> CardSummary | None:
+    """The first ``PaymentCard`` under the reservation's ``Guarantee`` or, in order, its room
+    stays'."""
     for guarantee in guarantees:
-        card = None if guarantee is None else next(guarantee.iter(ota("PaymentCard")), None)
+        card = None if guarantee is None else next(guarantee.iter(_PAYMENT_CARD), None)
         if card is None:
             continue
         number_element = child(card, "CardNumber")  # 2015B form: element, plain or masked
@@ -544,7 +658,7 @@ def _card(reservation: etree._Element) -> CardSummary | None:
             or text(child(number_element, "PlainText"))
             or attr(number_element, "Mask")
         )
-        digits = "".join(ch for ch in number or "" if ch.isdigit())
+        digits = "".join(filter(str.isdigit, number or ""))
         return CardSummary(
             card_code=attr(card, "CardCode") or attr(card, "CardType"),
             last_four=digits[-4:] if len(digits) >= 4 else None,
@@ -557,17 +671,19 @@ def _card(reservation: etree._Element) -> CardSummary | None:
 def _reservation(
     element: etree._Element, kind: ResMessageKind, root_status: str | None
 ) -> OtaReservation:
-    found = index_children(element)
-    stays = tuple(_room_stay(stay) for stay in children(first(found, "RoomStays"), "RoomStay"))
-    global_info = first(found, "ResGlobalInfo")
-    in_global_info = index_children(global_info)
+    found = firsts(element)
+    read = [_room_stay(stay) for stay in all_tagged(found.get(_ROOM_STAYS), _ROOM_STAY)]
+    stays = tuple(stay for stay, _ in read)
+    global_info = found.get(_RES_GLOBAL_INFO)
+    in_global_info = firsts(global_info)
     hotel_code = next((stay.hotel_code for stay in stays if stay.hotel_code), None)
-    res_guests = children(first(found, "ResGuests"), "ResGuest")
+    res_guests = all_tagged(found.get(_RES_GUESTS), _RES_GUEST)
+    unique_id = found.get(_UNIQUE_ID)
     return OtaReservation(
         status=_status(attr(element, "ResStatus") or root_status, kind, bool(stays)),
         ids=read_reservation_ids(global_info),
-        unique_id=attr(first(found, "UniqueID"), "ID"),
-        unique_id_type=attr(first(found, "UniqueID"), "Type"),
+        unique_id=attr(unique_id, "ID"),
+        unique_id_type=attr(unique_id, "Type"),
         create_datetime=datetime_attr(element, "CreateDateTime"),
         last_modify_datetime=datetime_attr(element, "LastModifyDateTime"),
         room_stays=stays,
@@ -580,15 +696,15 @@ def _reservation(
             for guest in res_guests
             if (customer := _profile_customer(guest)) is not None
         ),
-        services=_services(found),
+        services=_services(found.get(_SERVICES)),
         arrival_time=next((t for g in res_guests if (t := attr(g, "ArrivalTime"))), None),
         booker=_profile_customer(global_info),
-        total=_total(first(in_global_info, "Total")),
-        total_commission=_commission(first(in_global_info, "TotalCommissions")),
-        comments=_comments(in_global_info),
-        special_requests=_special_requests(in_global_info),
-        payment_card=_card(element),
-        hotel_code=hotel_code or attr(first(in_global_info, "BasicPropertyInfo"), "HotelCode"),
+        total=_total(in_global_info.get(_TOTAL)),
+        total_commission=_commission(in_global_info.get(_TOTAL_COMMISSIONS)),
+        comments=_texts(in_global_info.get(_COMMENTS), _COMMENT),
+        special_requests=_special_requests(in_global_info.get(_SPECIAL_REQUESTS)),
+        payment_card=_card([in_global_info.get(_GUARANTEE), *(guarantee for _, guarantee in read)]),
+        hotel_code=hotel_code or attr(in_global_info.get(_BASIC_PROPERTY_INFO), "HotelCode"),
     )
 
 
@@ -620,11 +736,12 @@ def _cancel_rq(root: etree._Element, ruid: str | None, soap: bool) -> ResNotifRQ
     )
 
 
+_ROOTS = frozenset({*(kind.value for kind in ResMessageKind), CANCEL_RQ})
+
+
 def decode_res_notif_rq(data: bytes, *, limits: ParserLimits | None = None) -> ResNotifRQ:
     """Decode either reservation message; the root element decides which."""
-    document = parse_document(
-        data, {*(kind.value for kind in ResMessageKind), CANCEL_RQ}, limits=limits
-    )
+    document = parse_document(data, _ROOTS, limits=limits)
     root = document.root
     if document.name == CANCEL_RQ:
         return _cancel_rq(root, document.ruid, document.soap)

@@ -67,29 +67,31 @@ def children(element: etree._Element | None, *path: str) -> list[etree._Element]
     return list(parent.iterchildren(tag))
 
 
-#: An element's children by Clark tag (comments under ``etree.Comment``), in document order.
-ChildIndex = dict[object, list[etree._Element]]
-
-
-def index_children(element: etree._Element | None) -> ChildIndex:
-    """One pass over ``element``'s children, for an element asked for many different names
-    (a ``RoomStay`` is asked for a dozen): cheaper than a search per name."""
-    found: ChildIndex = {}
+def firsts(element: etree._Element | None) -> dict[object, etree._Element]:
+    """The first child of each Clark tag, in one pass over ``element``'s children: for an
+    element asked for several children (a ``RoomStay`` is asked for a dozen)."""
+    found: dict[object, etree._Element] = {}
     if element is not None:
         for node in element:
-            found.setdefault(node.tag, []).append(node)
+            found.setdefault(node.tag, node)
     return found
 
 
-def first(found: ChildIndex, name: str) -> etree._Element | None:
-    """The first child called ``name`` (OTA local name) in an index, or ``None``."""
-    nodes = found.get(_tag(name))
-    return nodes[0] if nodes else None
+def first_tagged(element: etree._Element | None, tag: str) -> etree._Element | None:
+    """The first child with Clark tag ``tag``, or ``None`` (:func:`child` for one step, the
+    tag already qualified)."""
+    if element is not None:
+        for node in element:
+            if node.tag == tag:
+                return node
+    return None
 
 
-def every(found: ChildIndex, name: str) -> list[etree._Element]:
-    """Every child called ``name`` (OTA local name) in an index."""
-    return found.get(_tag(name), [])
+def all_tagged(element: etree._Element | None, tag: str) -> list[etree._Element]:
+    """Every child with Clark tag ``tag`` (:func:`children` for one step)."""
+    if element is None:
+        return []
+    return [node for node in element if node.tag == tag]
 
 
 def text(element: etree._Element | None) -> str | None:
@@ -106,10 +108,7 @@ def attr(element: etree._Element | None, name: str) -> str | None:
     """A stripped attribute value, or ``None`` when absent or blank."""
     if element is None:
         return None
-    value = element.get(name)
-    if value is None:
-        return None
-    return value.strip() or None
+    return (element.get(name) or "").strip() or None
 
 
 def _where(element: etree._Element, name: str) -> str:
