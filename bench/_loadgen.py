@@ -206,7 +206,8 @@ class LoadGenerator:
                     )
                 except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as error:
                     outcome.error(f"{type(error).__name__}: {error}")
-                    streams = _close(streams)
+                    _close(streams)
+                    streams = None
                     continue
                 outcome.statuses[str(status)] = outcome.statuses.get(str(status), 0) + 1
                 if 200 <= status < 300:
@@ -214,7 +215,8 @@ class LoadGenerator:
                 else:
                     outcome.error(f"HTTP {status}")
                 if not keep_alive:
-                    streams = _close(streams)
+                    _close(streams)
+                    streams = None
         finally:
             _close(streams)
 

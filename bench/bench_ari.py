@@ -26,6 +26,7 @@ one calendar month per request). The per-field count (each value on its own) is 
 from __future__ import annotations
 
 import argparse
+import builtins
 import random
 import statistics
 import time
@@ -34,6 +35,7 @@ from datetime import date, timedelta
 
 import attrs
 from lxml import etree
+from tests.support.markup import elements
 
 from bench._common import figure, machine
 from channel_manager.adapters.booking.ari_push import (
@@ -224,8 +226,8 @@ def ota_messages(bodies: Iterable[bytes]) -> int:
     count = 0
     for body in bodies:
         root = etree.fromstring(body)
-        count += len(root.xpath("//*[local-name()='AvailStatusMessage']"))
-        count += len(root.xpath("//*[local-name()='RateAmountMessage']"))
+        count += len(elements(root, "//*[local-name()='AvailStatusMessage']"))
+        count += len(elements(root, "//*[local-name()='RateAmountMessage']"))
     return count
 
 
@@ -245,7 +247,7 @@ class Sizes:
     bytes: int
 
     @classmethod
-    def of(cls, bodies: list[bytes]) -> Sizes:
+    def of(cls, bodies: list[builtins.bytes]) -> Sizes:  # `bytes` alone is the field
         return cls(len(bodies), ota_messages(bodies), sum(map(len, bodies)))
 
 

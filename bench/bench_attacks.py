@@ -17,6 +17,7 @@ peak RSS growth in the parser.
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import socket
 import tempfile
@@ -104,7 +105,7 @@ def main() -> None:
                 figure("floor: refusing 22 bytes that are not XML", f"{floor * 1000:.2f} ms")
                 for index, attack in enumerate(corpus):
                     seconds, _ = median_of(
-                        args.repeat, lambda a=attack: _refusal_seconds(client, url, a)
+                        args.repeat, functools.partial(_refusal_seconds, client, url, attack)
                     )
                     run = parser_run_in_child(index, MAX_BODY_BYTES)
                     rss = run.rss_growth_bytes or 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.support.containers import make_settings
 from tests.support.network import free_port
+from tests.support.waiting import wait_until
 from tests.unit.web.world import World, build_world, web_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -47,11 +47,9 @@ def live_server() -> Iterator[LiveServer]:
     )
     thread = threading.Thread(target=server.run, name="web-ui-server", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the web UI server did not start")
-        time.sleep(0.05)
+    wait_until(lambda: server.started or not thread.is_alive(), timeout=15)
+    if not server.started:
+        pytest.fail("the web UI server did not start")
     yield LiveServer(world, base_url)
     server.should_exit = True
     thread.join(timeout=10)

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 import uvicorn
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Dialog, Page, ViewportSize, expect
 
 from channel_manager.domain.reservation import ReservationKind
 from tests.browser.conftest import screenshot
@@ -28,7 +28,10 @@ pytestmark = pytest.mark.browser
 IMPORT_URL = "https://www.airbnb.com/calendar/ical/41234567.ics?s=9f0c2b7e5d1a4c3b8e6f"
 SECRET_PART = "9f0c2b7e5d1a4c3b8e6f"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-WIDTHS = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 390, "height": 844}}
+WIDTHS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 860},
+    "phone": {"width": 390, "height": 844},
+}
 
 
 class Served:

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.application.ari import AriChangeInput
@@ -36,7 +36,7 @@ from tests.unit.web.world import HOTEL_CODE, web_app
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 class Served:

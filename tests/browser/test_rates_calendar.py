@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -33,7 +34,7 @@ def test_a_month_of_our_calendar_with_its_delivery_marks(
     calendar = world.container.calendar()
     night = world.container.clock().now().date() + timedelta(days=60)
 
-    def change(first: int, last: int, **values: object) -> None:
+    def change(first: int, last: int, **values: Any) -> None:
         calendar.change(
             world.organization_id,
             [

@@ -13,7 +13,6 @@ from uuid import uuid4
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from tests.support.clock import session_offset
 
 from channel_manager.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
@@ -23,6 +22,7 @@ from channel_manager.adapters.sqlalchemy import (
 from channel_manager.adapters.sqlalchemy.tables import metadata
 from channel_manager.adapters.system import SystemClock
 from channel_manager.ports.repositories import UnitOfWork
+from tests.support.clock import session_offset
 
 #: Every repository contract test runs once per backend.
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from tests.support.feed_world import FEED_CHANNEL, PUBLIC_URL, feed_world, parse_ranges
 
 from channel_manager.application.credentials import credential_ref
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.feed import feed_hotel_code
 from channel_manager.ports.repositories import UnitOfWork
+from tests.support.feed_world import FEED_CHANNEL, PUBLIC_URL, feed_world, parse_ranges
 
 
 def _token(export_url: str) -> str:

@@ -11,7 +11,8 @@ from urllib.parse import urljoin
 
 import attrs
 import httpx
-import lxml.html
+
+from tests.support.markup import elements, html_page, texts
 
 from .harness import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, RunningService
 
@@ -47,19 +48,19 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
 
 def form_fields(page: str) -> tuple[str, dict[str, str]]:
     """The first form's action and hidden fields of an HTML page."""
-    form = lxml.html.fromstring(page).forms[0]
-    hidden = {str(i.get("name")): str(i.get("value") or "") for i in form.xpath(".//input")}
+    form = html_page(page).forms[0]
+    hidden = {str(i.get("name")): str(i.get("value") or "") for i in elements(form, ".//input")}
     hidden = {
         name: value
         for name, value in hidden.items()
-        if form.xpath(f".//input[@name='{name}' and @type='hidden']")
+        if elements(form, f".//input[@name='{name}' and @type='hidden']")
     }
     return str(form.action), hidden
 
 
 def csrf_token(page: str) -> str:
     """The CSRF token a page carries (its ``csrf-token`` meta tag)."""
-    found = lxml.html.fromstring(page).xpath("//meta[@name='csrf-token']/@content")
+    found = texts(html_page(page), "//meta[@name='csrf-token']/@content")
     assert found, page
     return str(found[0])
 

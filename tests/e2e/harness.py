@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -25,6 +24,7 @@ from channel_manager.entrypoints.worker import build_worker
 from channel_manager.entrypoints.worker.loop import TickCounts, Worker
 from channel_manager.settings import Settings
 from tests.support.clock import session_offset_seconds
+from tests.support.waiting import describe, wait_until
 
 T = TypeVar("T")
 
@@ -37,10 +37,6 @@ PUSH_PASSWORD = "e2e-push-password"
 
 class ServiceStartError(RuntimeError):
     """The API server did not start accepting connections in time."""
-
-
-class ConditionTimeoutError(AssertionError):
-    """A condition the test waited for did not come true in time."""
 
 
 def free_socket() -> socket.socket:
@@ -109,27 +105,12 @@ class RunningService:
         self, condition: Callable[[], T | None], timeout: float = 15, pause: float = 0.05
     ) -> T:
         """Tick the worker until ``condition()`` returns something truthy; return it."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def ticked() -> T | None:
             self.tick()
-            found = condition()
-            if found:
-                return found
-            if time.monotonic() > deadline:
-                raise ConditionTimeoutError(f"condition not met within {timeout} s")
-            time.sleep(pause)
+            return condition()
 
-
-def wait_for(condition: Callable[[], T | None], timeout: float = 10, pause: float = 0.05) -> T:
-    """Poll ``condition()`` (without ticking) until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = condition()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise ConditionTimeoutError(f"condition not met within {timeout} s")
-        time.sleep(pause)
+        return wait_until(ticked, timeout=timeout, interval=pause, what=describe(condition))
 
 
 @contextmanager
@@ -162,11 +143,14 @@ def running_service(
     thread = threading.Thread(target=loop.run_forever, name="service-under-test", daemon=True)
     thread.start()
     serving = asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), loop)
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if serving.done() or time.monotonic() > deadline:
-            raise ServiceStartError("the API server did not start")
-        time.sleep(0.01)
+    wait_until(
+        lambda: server.started or serving.done(),
+        timeout=10,
+        interval=0.01,
+        what="the API server's start",
+    )
+    if not server.started:  # it stopped before it started
+        raise ServiceStartError("the API server did not start") from serving.exception()
     port = sock.getsockname()[1]
     service = RunningService(
         container, f"http://127.0.0.1:{port}", loop, build_worker(container, worker_id)

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -101,7 +102,7 @@ def test_without_the_env_file_a_command_that_calls_booking_refuses(
     demo: tuple[Path, DemoSetup, str],
 ) -> None:
     directory, setup, _ = demo
-    only_database = {
+    only_database: dict[str, Any] = {
         "CM_DATABASE_URL": setup.settings.database.url,
         "CM_VAULT_KEYS": setup.settings.vault.keys.reveal_text(),
     }

@@ -118,10 +118,11 @@ def test_airbnb_stay_booking_booking_export_and_cancellation(
     # 1. The stay is imported and Booking.com's availability drops on its nights.
     [stay] = service.tick_until(
         lambda: (
-            (found := _feed_reservations(tenant, ical_id))
+            found
+            if (found := _feed_reservations(tenant, ical_id))
             and outbound_settled(tenant)
             and _available(sandbox, stay_in, stay_out) == [0, 0, 0]
-            and found
+            else None
         )
     )
     assert (stay["arrival"], stay["departure"]) == (stay_in.isoformat(), stay_out.isoformat())

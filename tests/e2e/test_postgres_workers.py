@@ -21,9 +21,10 @@ from channel_manager.entrypoints.worker import build_worker
 from channel_manager.settings import Settings
 from tests.contract.conftest import temporary_postgres_database
 from tests.support.clock import shifted_today
+from tests.support.waiting import wait_until
 
 from .flows import Tenant, connect_and_map, make_tenant, pushes_in, sandbox_requests, submit_ari
-from .harness import free_socket, running_service, service_environ, wait_for
+from .harness import free_socket, running_service, service_environ
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -109,7 +110,9 @@ def test_two_workers_on_postgres_deliver_every_change_once_and_in_order(
                     },
                 )
             assert len(push_ids) == CHANGES
-            done = wait_for(lambda: pushes_in(tenant, push_ids, "delivered", "failed"), timeout=40)
+            done = wait_until(
+                lambda: pushes_in(tenant, push_ids, "delivered", "failed"), timeout=40
+            )
         finally:
             for worker in workers:
                 worker.stop()

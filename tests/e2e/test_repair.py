@@ -74,7 +74,7 @@ def test_a_resync_puts_our_calendar_back_into_the_sandbox(
         cell.price, cell.min_los = Decimal("1.00"), None
         state.availability[(ROOM, night)] = 0
     lost = sandbox_ari(sandbox.base_url, HOTEL, night, night)[ROOM, RATE, night.isoformat()]
-    assert (lost["availability"], Decimal(lost["rate"]), lost["min_los"]) == (0, 1, None)
+    assert (lost["availability"], Decimal(lost["rate"]), lost["min_los"]) == (0, Decimal(1), None)
 
     resync = tenant.api.post(
         f"/api/v1/connections/{connection_id}/resync",

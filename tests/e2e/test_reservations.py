@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from booking_sandbox.server import SandboxServer
+from tests.support.waiting import wait_until
 
 from .flows import Tenant, connect_oauth2, create_property, map_hotel, ok
-from .harness import RunningService, wait_for
+from .harness import RunningService
 from .inventory import (
     AckWitness,
     assert_same_reservation,
@@ -76,7 +77,7 @@ def test_sync_pulls_stores_and_acknowledges_after_commit(
 
     run = ok(tenant.api.post(f"/api/v1/connections/{connection_id}/sync"), 202)
     assert run["status"] == "running"
-    finished = wait_for(
+    finished = wait_until(
         lambda: (
             (r := ok(tenant.api.get(f"/api/v1/sync-runs/{run['id']}")))["status"] != "running" and r
         )

@@ -1,5 +1,5 @@
 """The XML attack corpus (R3): hostile bodies for the OTA push endpoint, shared by the proof
-suite (``tests/proof/test_r3_xml_attacks.py``) and the benchmark (``bench/bench_attacks.py``).
+suite (``tests/proof/test_xml_attacks.py``) and the benchmark (``bench/bench_attacks.py``).
 
 Each attack is built around a reservation the endpoint would otherwise accept (for a mapped
 hotel), so a refusal shows the defence at work, not a message that was wrong anyway. External

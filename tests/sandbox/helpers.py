@@ -8,6 +8,8 @@ from pathlib import Path
 import httpx
 from lxml import etree
 
+from tests.support.markup import texts
+
 OTA = "http://www.opentravel.org/OTA/2003/05"
 NS = {"ota": OTA}
 XSD_DIR = Path(__file__).resolve().parents[1] / "resources" / "ota-xsd" / "2015B"
@@ -98,4 +100,4 @@ def ack(root_name: str, *reservation_ids: str, errors: bool = False) -> bytes:
 
 def reservation_ids(root: etree._Element) -> list[str]:
     """ResID_Value of every HotelReservationID in a document."""
-    return [str(v) for v in root.xpath("//ota:HotelReservationID/@ResID_Value", namespaces=NS)]
+    return [str(v) for v in texts(root, "//ota:HotelReservationID/@ResID_Value", namespaces=NS)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from types import TracebackType
 
 import uvicorn
@@ -12,6 +11,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.support.waiting import wait_until
 
 OTA = "http://www.opentravel.org/OTA/2003/05"
 SUCCESS = f'<OTA_HotelResNotifRS xmlns="{OTA}" Version="2.001"><Success/></OTA_HotelResNotifRS>'
@@ -48,8 +49,7 @@ class PushReceiver:
 
     def __enter__(self) -> PushReceiver:
         self._thread.start()
-        while not self._server.started:
-            time.sleep(0.01)
+        wait_until(lambda: self._server.started, interval=0.01, what="the push receiver started")
         return self
 
     def __exit__(

@@ -8,6 +8,7 @@ import httpx
 from lxml import etree
 
 from booking_sandbox.state import SandboxState
+from tests.support.markup import texts
 
 from .helpers import NS, OTA, validate, xml
 
@@ -21,7 +22,7 @@ def search(client: httpx.Client, auth: dict[str, str], page: int, size: int) -> 
 
 
 def codes(response: httpx.Response) -> list[str]:
-    return [str(c) for c in xml(response).xpath("//ota:Property/@HotelCode", namespaces=NS)]
+    return [str(c) for c in texts(xml(response), "//ota:Property/@HotelCode", namespaces=NS)]
 
 
 def test_search_pages_through_the_connected_hotels(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import time
 
 import httpx
 from lxml import etree
 
 from booking_sandbox.state import SandboxState
+from tests.support.waiting import wait_until
 
 from .receiver import ERRORS, OTA, PushReceiver
 
@@ -19,13 +19,6 @@ def set_target(client: httpx.Client, receiver: PushReceiver) -> None:
         json={"url": receiver.url, "username": "push-user", "password": "push-pass"},
     )
     assert response.status_code == 200
-
-
-def wait_for(condition: object, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def test_push_delivers_with_basic_auth_and_res_status(
@@ -58,7 +51,7 @@ def test_push_retries_with_backoff_until_success(client: httpx.Client) -> None:
 
         assert first["attempt"]["outcome"] == "retry"
         assert first["attempt"]["status_code"] == 503
-        wait_for(lambda: len(client.get("/_sandbox/push-log").json()["attempts"]) == 3)
+        wait_until(lambda: len(client.get("/_sandbox/push-log").json()["attempts"]) == 3, timeout=5)
         attempts = client.get("/_sandbox/push-log").json()["attempts"]
         assert [a["outcome"] for a in attempts] == ["retry", "retry", "delivered"]
         assert [a["attempt"] for a in attempts] == [1, 2, 3]
@@ -67,14 +60,22 @@ def test_push_retries_with_backoff_until_success(client: httpx.Client) -> None:
 
 
 def test_a_rejection_with_errors_is_not_retried(client: httpx.Client, state: SandboxState) -> None:
-    with PushReceiver([(400, ERRORS)]) as receiver:
+    # After the rejected push, one the receiver turns away once (503): that one is retried
+    # after the first backoff, and a retry of the rejected push would have been due before it.
+    with PushReceiver([(400, ERRORS), (503, "busy")]) as receiver:
         set_target(client, receiver)
 
-        first = client.post("/_sandbox/push", json={"kind": "modify"}).json()
+        first = client.post("/_sandbox/push", json={"kind": "modify"}).json()["attempt"]
+        later = client.post("/_sandbox/push", json={"kind": "modify"}).json()["attempt"]
 
-        assert first["attempt"]["outcome"] == "rejected"
-        time.sleep(0.5)  # longer than the first backoff: a retry would have happened by now
-        assert len(state.push_log) == 1
+        assert (first["outcome"], later["outcome"]) == ("rejected", "retry")
+        wait_until(lambda: len(state.push_log) >= 3, timeout=5, what="the later push retried")
+        assert [(a["delivery_id"], a["attempt"], a["outcome"]) for a in state.push_log] == [
+            (first["delivery_id"], 1, "rejected"),
+            (later["delivery_id"], 1, "retry"),
+            (later["delivery_id"], 2, "delivered"),
+        ]
+        assert len(receiver.received) == 3
 
 
 def test_generate_pushes_when_a_target_is_set(client: httpx.Client) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 
 from booking_sandbox.config import SandboxConfig
 from booking_sandbox.server import SandboxServer
 from booking_sandbox.state import SandboxState
+from tests.support.markup import elements, texts
+from tests.support.waiting import wait_until
 
 from .helpers import NS, OTA, ack, reservation_ids, xml
 
@@ -157,29 +157,33 @@ def test_message_carries_booking_com_shapes(
     res_id = reservation_ids(reservation)[0]
     expected = state.reservations[res_id]
     hotel = state.hotels[expected.hotel_code]
-    room_rates = reservation.xpath(".//ota:RoomStay[1]//ota:RoomRate", namespaces=NS)
+    room_rates = elements(reservation, ".//ota:RoomStay[1]//ota:RoomRate", namespaces=NS)
     first = expected.stays[0]
     if first.rate_form == "night":  # Booking.com: a RoomRate per night
         assert len(room_rates) == len(first.nights)
         assert room_rates[0].get("EffectiveDate") == first.arrival.isoformat()
     else:  # other senders: Rate spans inside one RoomRate
         assert len(room_rates) == 1
-        rates = room_rates[0].xpath("ota:Rates/ota:Rate", namespaces=NS)
+        rates = elements(room_rates[0], "ota:Rates/ota:Rate", namespaces=NS)
         assert rates[0].get("EffectiveDate") == first.arrival.isoformat()
         assert rates[-1].get("ExpireDate") == first.departure.isoformat()
     assert room_rates[0].get("RatePlanCode") == first.rate_plan_id
-    total = reservation.xpath("ota:ResGlobalInfo/ota:Total", namespaces=NS)[0]
+    total = elements(reservation, "ota:ResGlobalInfo/ota:Total", namespaces=NS)[0]
     amount = total.get("AmountAfterTax") or total.get("AmountBeforeTax")
     assert amount is not None
     assert amount.isdigit()
-    places = int(total.get("DecimalPlaces"))
+    decimal_places = total.get("DecimalPlaces")
+    assert decimal_places is not None
+    places = int(decimal_places)
     assert int(amount) == expected.total.scaleb(places)
     assert total.get("CurrencyCode") == hotel.currency
-    card = reservation.xpath(".//ota:PaymentCard", namespaces=NS)[0]
+    card = elements(reservation, ".//ota:PaymentCard", namespaces=NS)[0]
     assert card.get("CardNumber") == expected.card.number
-    room_type = reservation.xpath(".//ota:RoomType/@RoomTypeCode", namespaces=NS)[0]
+    room_type = texts(reservation, ".//ota:RoomType/@RoomTypeCode", namespaces=NS)[0]
     assert room_type == expected.stays[0].room_id
-    assert reservation.xpath(".//ota:TotalCommissions/ota:CommissionPayableAmount", namespaces=NS)
+    assert elements(
+        reservation, ".//ota:TotalCommissions/ota:CommissionPayableAmount", namespaces=NS
+    )
 
 
 def test_generator_makes_multi_room_bookings_within_availability(state: SandboxState) -> None:
@@ -216,7 +220,9 @@ def test_admin_generate_endpoint(client: httpx.Client, auth: dict[str, str]) -> 
 def test_background_ticker_generates_events() -> None:
     with SandboxServer(config=SandboxConfig(generate_every=0.05)) as running:
         before = len(running.state.queue.messages)
-        deadline = time.monotonic() + 5
-        while len(running.state.queue.messages) < before + 3:
-            assert time.monotonic() < deadline, "the ticker made no events"
-            time.sleep(0.02)
+        wait_until(
+            lambda: len(running.state.queue.messages) >= before + 3,
+            timeout=5,
+            interval=0.02,
+            what="three events from the ticker",
+        )

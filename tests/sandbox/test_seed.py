@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 
@@ -10,10 +11,13 @@ import attrs
 from booking_sandbox.clock import SandboxClock
 from booking_sandbox.state import SandboxState
 
+#: Stands for every booking time in a fingerprint: seeding takes them from the clock.
+ANY_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
 
 def fingerprint(state: SandboxState) -> list[object]:
     reservations = [
-        attrs.evolve(r, booked_at=None, modified_at=None) for r in state.reservations.values()
+        attrs.evolve(r, booked_at=ANY_TIME, modified_at=None) for r in state.reservations.values()
     ]
     return [list(state.hotels.values()), sorted(state.availability.items()), reservations]
 

@@ -69,7 +69,3 @@ def app_container(
             )
         )
     return container
-
-
-#: The old name (from when tests ran on an in-memory database), kept for branches that use it.
-memory_container = app_container

@@ -4,6 +4,7 @@ and a Booking-like connection; and readers of export bodies."""
 
 from __future__ import annotations
 
+import builtins
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -27,18 +28,16 @@ from tests.support.containers import app_container, make_settings
 FEED_CHANNEL = ICAL_CHANNEL
 
 
-def parse_ranges(body: bytes) -> list[tuple[str, object, object, str]]:
+def parse_ranges(body: bytes) -> list[tuple[str, date, date, str]]:
     """(uid, start, end, summary) of every event of an export body."""
     cal = icalendar.Calendar.from_ical(body)
-    return [
-        (
-            str(event["uid"]),
-            event.decoded("dtstart"),
-            event.decoded("dtend"),
-            str(event["summary"]),
-        )
-        for event in cal.walk("VEVENT")
-    ]
+    ranges = []
+    for event in cal.walk("VEVENT"):
+        start, end = event.decoded("dtstart"), event.decoded("dtend")
+        assert isinstance(start, date), start
+        assert isinstance(end, date), end
+        ranges.append((str(event["uid"]), start, end, str(event["summary"])))
+    return ranges
 
 
 def stamp_of(body: bytes) -> list[datetime]:
@@ -102,7 +101,7 @@ class FeedWorld:
     apartments: Unit
     booking: Connection
 
-    @property
+    @builtins.property  # the field `property` shadows the builtin in this class body
     def first(self) -> date:
         """A night a month after the property's today (what tests book around)."""
         return self.clock.now().date() + timedelta(days=30)

@@ -12,10 +12,10 @@ from attrs import NOTHING
 
 from channel_manager.adapters.vault.aesgcm import AesGcmVault
 from channel_manager.adapters.vault.keys import generate_key
+from channel_manager.domain.connection import AuthMode
 from channel_manager.ports.vault import Secret
 from channel_manager.settings import (
     DEV_VAULT_KEYS,
-    AuthMode,
     ClosedToArrivalMode,
     Settings,
     SettingsError,

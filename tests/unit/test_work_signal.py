@@ -20,6 +20,7 @@ from channel_manager.container import build_container
 from channel_manager.entrypoints.worker.loop import TickCounts, Worker
 from tests.support.builders import booking
 from tests.support.containers import app_container, make_settings
+from tests.support.waiting import eventually
 from tests.unit.rest.conftest import HOTEL_CODE, ROOM_TYPE, map_hotel
 
 HOUR = 3600.0
@@ -95,12 +96,9 @@ def test_the_idle_worker_makes_its_next_pass_when_notified() -> None:
 
     async def scenario() -> int:
         running = asyncio.create_task(worker.run())
-        while worker.passes < 1:
-            await asyncio.sleep(0.01)
+        await eventually(lambda: worker.passes >= 1)
         await asyncio.to_thread(signal.notify)  # as a unit of work does after queuing work
-        async with asyncio.timeout(10):
-            while worker.passes < 2:
-                await asyncio.sleep(0.01)
+        await eventually(lambda: worker.passes >= 2)  # far within the idle pause of an hour
         worker.stopping.set()
         await asyncio.wait_for(running, timeout=10)
         return worker.passes

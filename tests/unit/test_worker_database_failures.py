@@ -18,6 +18,7 @@ import sqlalchemy.exc
 from channel_manager.entrypoints.worker.loop import Worker
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from tests.support.containers import app_container
+from tests.support.waiting import eventually
 
 
 class FailingCommits:
@@ -73,7 +74,8 @@ def test_a_failed_claim_skips_the_pass_and_the_worker_goes_on() -> None:
 
     async def run_briefly() -> None:
         running = asyncio.create_task(worker.run())
-        await asyncio.sleep(0.3)
+        # It goes on claiming after the failures.
+        await eventually(lambda: claims.commits > claims.failures + 2)
         worker.stopping.set()
         await asyncio.wait_for(running, timeout=10)
 

@@ -10,8 +10,6 @@ from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-from sandbox_harness import CLIENT_ID, CLIENT_SECRET
-from tests.support.clock import shifted_now
 
 from booking_sandbox.model import ConnectionStatus
 from booking_sandbox.server import SandboxServer
@@ -28,6 +26,9 @@ from channel_manager.adapters.memory.fake_authorizers import (
 from channel_manager.adapters.memory.gateway import FakeChannel
 from channel_manager.ports.channel import AuthorizationFlow
 from channel_manager.ports.vault import Secret
+from tests.support.clock import shifted_now
+
+from .sandbox_harness import CLIENT_ID, CLIENT_SECRET
 
 CALLBACK = "http://127.0.0.1:9/oauth/booking/callback"
 #: The fake channel orders requests by its own counter; any fixed instant does for states.

@@ -11,17 +11,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from gateway_harness import (
+
+from booking_sandbox.server import SandboxServer
+
+from .gateway_harness import (
     CatalogHarness,
     FakeHarness,
     FeedHarness,
     GatewayHarness,
     PublisherHarness,
 )
-from ical_harness import IcalHarness
-from sandbox_harness import SandboxHarness
-
-from booking_sandbox.server import SandboxServer
+from .ical_harness import IcalHarness
+from .sandbox_harness import SandboxHarness
 
 #: The implementations of every capability (both have all three).
 IMPLEMENTATIONS = ["fake", "booking"]

@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import TypeVar
 
-from gateway_harness import FeedHarness
+from channel_manager.domain.channel import ChannelReservation
 from tests.support.clock import shifted_today
 
-from channel_manager.domain.channel import ChannelReservation
+from .gateway_harness import FeedHarness
 
 T = TypeVar("T")
 

@@ -18,7 +18,6 @@ from enum import StrEnum
 from typing import Protocol
 
 import attrs
-from tests.support.clock import shifted_now, shifted_today
 
 from channel_manager.adapters.memory.gateway import (
     FakeChannel,
@@ -42,6 +41,7 @@ from channel_manager.ports.channel import (
     ChannelGateway,
     ReservationFeed,
 )
+from tests.support.clock import shifted_now, shifted_today
 
 
 class Fault(StrEnum):

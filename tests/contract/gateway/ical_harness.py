@@ -13,11 +13,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from gateway_harness import THROTTLE_SECONDS, Fault
-from tests.support.clock import MovableClock
-from tests.support.database import fresh_engine
-from tests.support.feeds import StoredFeed, airbnb_block, airbnb_stay, store_feed_connection
-
 from channel_manager.adapters.ical.gateway import IcalGateway
 from channel_manager.adapters.memory.feed_reader import InMemoryFeedReader
 from channel_manager.adapters.memory.gateway import GatewayOperation
@@ -27,6 +22,11 @@ from channel_manager.domain.errors import RetryableChannelError
 from channel_manager.domain.feed import FEED_ROOM_CODE, FeedEvent, KnownEvent
 from channel_manager.domain.inventory import Organization, Property, Unit, local_today
 from channel_manager.ports.repositories import UnitOfWork
+from tests.support.clock import MovableClock
+from tests.support.database import fresh_engine
+from tests.support.feeds import StoredFeed, airbnb_block, airbnb_stay, store_feed_connection
+
+from .gateway_harness import THROTTLE_SECONDS, Fault
 
 
 class DictSecrets:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import httpx
-from gateway_harness import THROTTLE_SECONDS, Fault, WholeGateway
-from tests.support.clock import shifted_now
 
 from booking_sandbox.model import ConnectionStatus
 from booking_sandbox.server import SandboxServer
@@ -22,6 +22,9 @@ from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.domain.channel import ReservationMessageKind
 from channel_manager.ports.channel import ChannelGateway
 from channel_manager.ports.vault import Secret
+from tests.support.clock import shifted_now
+
+from .gateway_harness import THROTTLE_SECONDS, Fault, WholeGateway
 
 CLIENT_ID = "sandbox-client"
 CLIENT_SECRET = "sandbox-secret"
@@ -72,11 +75,12 @@ class SandboxHarness(WholeGateway):
             self.http, CLIENT_ID, Secret(CLIENT_SECRET), clock=shifted_now
         )
         self.cadence = AccountCadence(ack_pause=TEST_ACK_PAUSE)
+        limit: dict[str, Any] = {} if queue_limit is None else {"queue_limit": queue_limit}
         self.gateway: ChannelGateway = BookingChannelGateway(
             BookingApi(self.http, self.tokens),
             self.cadence,
             connection_id=uuid.uuid4(),
-            **({} if queue_limit is None else {"queue_limit": queue_limit}),
+            **limit,
             ack_attempts=ack_attempts,
             clock=shifted_now,
         )
@@ -126,7 +130,7 @@ class SandboxHarness(WholeGateway):
     def availability(self, hotel_code: str, room_code: str, day: date) -> int | None:
         return self.server.state.availability.get((room_code, day))
 
-    def rate(self, hotel_code: str, room_code: str, rate_code: str, day: date) -> object:
+    def rate(self, hotel_code: str, room_code: str, rate_code: str, day: date) -> Decimal | None:
         cell = self.server.state.cells.get((room_code, rate_code, day))
         return None if cell is None else cell.price
 

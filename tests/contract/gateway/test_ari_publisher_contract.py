@@ -8,13 +8,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from contract_support import next_month
-from gateway_harness import THROTTLE_SECONDS, Fault, PublisherHarness
 
 from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.domain.ari import AvailRange, AvailRequest, RateRange, RateRequest
 from channel_manager.domain.errors import PermanentChannelError, RetryableChannelError
 from channel_manager.domain.money import Money
+
+from .contract_support import next_month
+from .gateway_harness import THROTTLE_SECONDS, Fault, PublisherHarness
 
 
 async def test_availability_push_sets_the_channel_state(

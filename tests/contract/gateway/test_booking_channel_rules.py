@@ -10,13 +10,14 @@ handling, acknowledgement retries and the polling cadence are in ``test_booking_
 from __future__ import annotations
 
 import pytest
-from contract_support import collect, fetch, next_month
-from gateway_harness import GatewayHarness
 
 from channel_manager.domain.ari import AvailRange, AvailRequest, RateRange, RateRequest
 from channel_manager.domain.channel import ReservationMessageKind
 from channel_manager.domain.errors import PermanentChannelError
 from channel_manager.domain.money import Money
+
+from .contract_support import collect, fetch, next_month
+from .gateway_harness import GatewayHarness
 
 
 async def test_changes_after_the_acknowledgement_arrive_as_modify_then_cancel(

@@ -11,9 +11,6 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
-from auth_harness import CALLBACK, SandboxAuthHarness
-from sandbox_harness import CLIENT_ID, CLIENT_SECRET, RecordingSink, SandboxHarness
-from tests.support.clock import shifted_now
 
 from booking_sandbox.config import SandboxConfig
 from booking_sandbox.server import SandboxServer
@@ -34,6 +31,10 @@ from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.errors import ChannelAuthError, RetryableChannelError
 from channel_manager.domain.messages import MessageDirection
 from channel_manager.ports.vault import Secret
+from tests.support.clock import shifted_now
+
+from .auth_harness import CALLBACK, SandboxAuthHarness
+from .sandbox_harness import CLIENT_ID, CLIENT_SECRET, RecordingSink, SandboxHarness
 
 EXCHANGE_PATH = "/token-based-authentication/exchange"
 
@@ -130,6 +131,8 @@ def _skewed_tokens(server: SandboxServer, http: BookingHttp) -> MachineAccountTo
 
 #: JWTs live 2 s (``exp`` is whole seconds, so at least 1 s): enough for one call.
 SHORT_LIVED = SandboxConfig(token_ttl_seconds=2)
+#: How far the sandbox's clock moves for its JWTs to expire (no waiting: it checks them
+#: against its own clock).
 OUTLIVE = 2.2
 
 
@@ -146,7 +149,7 @@ async def test_a_401_refreshes_the_token_once_and_retries_once() -> None:
             clock=shifted_now,
         )
         first = [p.hotel_code async for p in gateway.list_properties()]
-        await asyncio.sleep(OUTLIVE)  # the JWT expires at Booking.com, not in our cache
+        server.state.clock.advance(OUTLIVE)  # the JWT expires at Booking.com, not in our cache
         second = [p.hotel_code async for p in gateway.list_properties()]
         await http.aclose()
 
@@ -166,7 +169,7 @@ async def test_a_401_after_the_refresh_is_an_auth_error() -> None:
         async def renew_then_let_it_expire(rejected: str) -> bool:
             renewals.append(rejected)
             renewed = await renew(rejected)
-            await asyncio.sleep(OUTLIVE)  # the fresh JWT expires before the retry arrives
+            server.state.clock.advance(OUTLIVE)  # the fresh JWT expires before the retry arrives
             return renewed
 
         tokens.renew_after_rejection = renew_then_let_it_expire  # type: ignore[method-assign]
@@ -177,7 +180,7 @@ async def test_a_401_after_the_refresh_is_an_auth_error() -> None:
             clock=shifted_now,
         )
         await tokens.token()
-        await asyncio.sleep(OUTLIVE)
+        server.state.clock.advance(OUTLIVE)
 
         with pytest.raises(ChannelAuthError):
             await gateway.get_catalog("1")

@@ -4,11 +4,12 @@ Booking.com gateway talking to the sandbox over HTTP) lists its properties like 
 from __future__ import annotations
 
 import pytest
-from contract_support import collect
-from gateway_harness import CatalogHarness, Fault
 
 from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.domain.errors import PermanentChannelError, RetryableChannelError
+
+from .contract_support import collect
+from .gateway_harness import CatalogHarness, Fault
 
 
 async def test_lists_every_hotel_the_connection_may_manage_once(

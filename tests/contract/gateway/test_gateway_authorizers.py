@@ -11,8 +11,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 import pytest
-from auth_harness import CALLBACK, AuthHarness, FakeAuthHarness, SandboxAuthHarness
-from tests.support.clock import shifted_now
 
 from booking_sandbox.server import SandboxServer
 from channel_manager.domain.connection import AuthMode
@@ -22,6 +20,9 @@ from channel_manager.domain.errors import (
     HotelAlreadyConnected,
     PermanentChannelError,
 )
+from tests.support.clock import shifted_now
+
+from .auth_harness import CALLBACK, AuthHarness, FakeAuthHarness, SandboxAuthHarness
 
 
 @pytest.fixture(params=["fake", "booking"])

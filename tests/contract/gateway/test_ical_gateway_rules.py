@@ -10,9 +10,6 @@ from datetime import date, timedelta
 
 import attrs
 import pytest
-from contract_support import collect
-from ical_harness import IcalHarness
-from tests.support.feeds import airbnb_stay
 
 from channel_manager.adapters.ical.gateway import DEFAULT_SUSPECT_HOLD
 from channel_manager.adapters.memory.feed_reader import InMemoryFeedReader
@@ -21,6 +18,10 @@ from channel_manager.domain.channel import ChannelReservation, ReservationMessag
 from channel_manager.domain.errors import PermanentChannelError, RetryableChannelError
 from channel_manager.domain.feed import FEED_ROOM_CODE, FeedEvent, FeedEventKind
 from channel_manager.domain.reservation import ReservationKind, ReservationStatus
+from tests.support.feeds import airbnb_stay
+
+from .contract_support import collect
+from .ical_harness import IcalHarness
 
 
 @pytest.fixture

@@ -8,9 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from gateway_harness import FakeHarness, Fault
-from sandbox_harness import SandboxHarness
-from tests.support.clock import shifted_today
 
 from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.domain.ari import (
@@ -24,6 +21,10 @@ from channel_manager.domain.ari import (
 from channel_manager.domain.errors import PermanentChannelError, RetryableChannelError
 from channel_manager.domain.money import Money
 from channel_manager.ports.readback import AriReadback
+from tests.support.clock import shifted_today
+
+from .gateway_harness import FakeHarness, Fault
+from .sandbox_harness import SandboxHarness
 
 
 @pytest.fixture(params=["fake"])

@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator
 from urllib.parse import parse_qs
 
 import pytest
-from sandbox_harness import SandboxHarness
 
 from booking_sandbox.config import SandboxConfig
 from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.booking.reservation_queue import DEFAULT_QUEUE_LIMIT
+
+from .sandbox_harness import SandboxHarness
 
 BACKLOG = 1_500  # about 6 MB as one OTA_HotelResNotifRQ
 FETCH_PATHS = {"/hotels/ota/OTA_HotelResNotif", "/hotels/ota/OTA_HotelResModifyNotif"}

@@ -6,12 +6,13 @@ is acknowledged."""
 from __future__ import annotations
 
 import pytest
-from contract_support import collect, fetch, take
-from gateway_harness import Fault, FeedHarness
 
 from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.domain.channel import ReservationMessageKind
 from channel_manager.domain.errors import RetryableChannelError
+
+from .contract_support import collect, fetch, take
+from .gateway_harness import Fault, FeedHarness
 
 
 async def test_a_new_booking_is_offered_with_its_stay(feed_harness: FeedHarness) -> None:

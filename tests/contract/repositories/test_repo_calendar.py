@@ -8,8 +8,6 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
-from repository_builders import DAY0, availability_message, new_rate_plan, new_unit, seed
-from tests.support.clock import session_offset
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import SystemClock
@@ -21,6 +19,9 @@ from channel_manager.domain.calendar import (
 )
 from channel_manager.domain.money import Money
 from channel_manager.domain.sync import OutboundState
+from tests.support.clock import session_offset
+
+from .repository_builders import DAY0, availability_message, new_rate_plan, new_unit, seed
 
 NIGHTS = [DAY0 + timedelta(days=n) for n in range(5)]
 

@@ -10,9 +10,6 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from tests.support.builders import HOTEL, ROOM_DOUBLE, booking
-from tests.support.clock import next_year, session_offset
-from tests.support.publish import BOOKING_POLICIES
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import SystemClock, Uuid4Generator
@@ -24,6 +21,9 @@ from channel_manager.domain.calendar import CalendarNight
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.inventory import Organization, Property, Unit
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
+from tests.support.builders import HOTEL, ROOM_DOUBLE, booking
+from tests.support.clock import next_year, session_offset
+from tests.support.publish import BOOKING_POLICIES
 
 NIGHT = next_year(5, 5)
 

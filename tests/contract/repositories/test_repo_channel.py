@@ -8,11 +8,12 @@ from uuid import uuid4
 
 import attrs
 import pytest
-from repository_builders import at, new_connection, new_rate_plan, new_unit, seed
 
 from channel_manager.domain.connection import AuthMode, AuthState, ConnectionStatus
 from channel_manager.domain.errors import MappingConflict, NotFound
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
+
+from .repository_builders import at, new_connection, new_rate_plan, new_unit, seed
 
 
 def test_connection_round_trip_list_and_update(uow_factory):

@@ -7,7 +7,6 @@ from uuid import uuid4
 
 import attrs
 import pytest
-from repository_builders import DAY0, at, new_unit, rich_reservation, seed
 
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.feed import (
@@ -19,6 +18,8 @@ from channel_manager.domain.feed import (
 )
 from channel_manager.domain.reservation import ReservationKind
 from channel_manager.ports.errors import DuplicateRecord
+
+from .repository_builders import DAY0, at, new_unit, rich_reservation, seed
 
 
 def _feed(seeded, *, token_hash: str = "a" * 64, minute: int = 0) -> CalendarFeed:

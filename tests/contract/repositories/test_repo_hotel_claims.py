@@ -10,11 +10,12 @@ from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
-from repository_builders import at, new_connection, new_organization, seed
 
 from channel_manager.adapters.sqlalchemy import create_database_engine, upgrade
 from channel_manager.domain.connection import Connection, HotelClaim
 from channel_manager.domain.errors import HotelAlreadyHeld
+
+from .repository_builders import at, new_connection, new_organization, seed
 
 
 def _claim(connection: Connection, hotel: str, minute: int = 0) -> HotelClaim:

@@ -6,7 +6,12 @@ from uuid import uuid4
 
 import attrs
 import pytest
-from repository_builders import (
+
+from channel_manager.domain.apikeys import ApiKey
+from channel_manager.domain.errors import NotFound
+from channel_manager.ports.errors import DuplicateRecord
+
+from .repository_builders import (
     at,
     new_organization,
     new_property,
@@ -14,10 +19,6 @@ from repository_builders import (
     new_unit,
     seed,
 )
-
-from channel_manager.domain.apikeys import ApiKey
-from channel_manager.domain.errors import NotFound
-from channel_manager.ports.errors import DuplicateRecord
 
 
 def test_organizations_round_trip_and_list_by_name(uow_factory):

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import attrs
 import pytest
-from repository_builders import DAY0, rich_reservation, seed
-from tests.support.clock import session_offset
 
 from channel_manager.adapters.sqlalchemy import create_database_engine, downgrade, upgrade
 from channel_manager.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.availability import occupancy
 from channel_manager.domain.reservation import ReservationStatus
+from tests.support.clock import session_offset
+
+from .repository_builders import DAY0, rich_reservation, seed
 
 #: The revision 0011_calendar follows.
 BEFORE_CALENDAR = "0009_api_key_last_used"

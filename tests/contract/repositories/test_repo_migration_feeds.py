@@ -8,13 +8,14 @@ from pathlib import Path
 
 import attrs
 import pytest
-from repository_builders import rich_reservation, seed
-from tests.support.clock import session_offset
 
 from channel_manager.adapters.sqlalchemy import create_database_engine, downgrade, upgrade
 from channel_manager.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.reservation import ReservationKind
+from tests.support.clock import session_offset
+
+from .repository_builders import rich_reservation, seed
 
 #: The revision 0012_calendar_feeds follows.
 BEFORE_FEEDS = "0011_calendar"

@@ -9,14 +9,15 @@ from pathlib import Path
 import attrs
 import pytest
 import sqlalchemy as sa
-from repository_builders import at, rich_reservation, seed
-from tests.support.clock import session_offset
 
 from channel_manager.adapters.sqlalchemy import create_database_engine, downgrade, tables, upgrade
 from channel_manager.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.reservation import Address, Guest
+from tests.support.clock import session_offset
+
+from .repository_builders import at, rich_reservation, seed
 
 CARD = "4111\u00a01111\u00a01111\u00a01111"
 OTHER = "5555.5555.5555.4444"

@@ -14,8 +14,6 @@ from uuid import uuid4
 import attrs
 import pytest
 import sqlalchemy as sa
-from repository_builders import at, rich_reservation, seed
-from tests.support.clock import session_offset
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy.tables import metadata
@@ -27,6 +25,9 @@ from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.push_inbox import InboxRoute, InboxRow, seal_context
 from channel_manager.domain.reservation import PaymentSummary
 from channel_manager.ports.vault import Secret
+from tests.support.clock import session_offset
+
+from .repository_builders import at, rich_reservation, seed
 
 ACCESS_TOKEN = "eyJhbGciOiJIUzI1NiJ9.access-token-plaintext-4f1c"
 CLIENT_SECRET = "client-secret-plaintext-9d2e"

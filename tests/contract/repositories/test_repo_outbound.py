@@ -8,11 +8,12 @@ from uuid import uuid4
 
 import attrs
 import pytest
-from repository_builders import at, availability_message, rate_message, seed
 
 from channel_manager.domain.retry import RetryPolicy
 from channel_manager.domain.sync import OutboundState
 from channel_manager.ports.errors import DuplicateRecord
+
+from .repository_builders import at, availability_message, rate_message, seed
 
 
 def _queue(uow_factory, *messages):

@@ -3,9 +3,9 @@ and it keeps blocking later messages of its hotel until then (per-hotel order)."
 
 from __future__ import annotations
 
-from repository_builders import at, availability_message, seed
-
 from channel_manager.domain.sync import CLAIM_LEASE, OutboundState
+
+from .repository_builders import at, availability_message, seed
 
 
 def _claim(uow_factory, now, worker):

@@ -12,14 +12,15 @@ from uuid import uuid4
 
 import attrs
 import pytest
-from repository_builders import at, availability_message, new_connection, rich_reservation, seed
-from tests.support.clock import session_offset
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.channel import ReservationMessageKind
 from channel_manager.domain.ledger import ReservationLedger
 from channel_manager.domain.reservation import Revision
+from tests.support.clock import session_offset
+
+from .repository_builders import at, availability_message, new_connection, rich_reservation, seed
 
 pytestmark = pytest.mark.postgres
 
@@ -59,7 +60,7 @@ def test_concurrent_workers_never_claim_the_same_message(postgres_engine):
     barrier = threading.Barrier(WORKERS)
 
     def drain(index: int) -> list[object]:
-        taken = []
+        taken: list[object] = []
         barrier.wait()
         while True:
             with factory() as uow:

@@ -10,10 +10,11 @@ import threading
 from uuid import UUID, uuid4
 
 import pytest
-from repository_builders import at, new_connection, new_organization
 
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.push_inbox import InboxFailure, InboxRoute, InboxRow, InboxState
+
+from .repository_builders import at, new_connection, new_organization
 
 
 def new_row(

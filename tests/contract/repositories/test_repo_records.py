@@ -5,11 +5,12 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
-from repository_builders import at, seed
 
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.sync import SyncRun, SyncRunKind, SyncRunStatus
+
+from .repository_builders import at, seed
 
 
 def test_sync_runs_round_trip_newest_first(uow_factory):

@@ -9,9 +9,6 @@ from uuid import uuid4
 
 import attrs
 import pytest
-from repository_builders import DAY0, at, rich_reservation, seed
-from tests.support.clock import session_offset
-from tests.support.publish import BOOKING_POLICIES
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import SystemClock, Uuid4Generator
@@ -22,6 +19,10 @@ from channel_manager.domain.errors import InvalidValue
 from channel_manager.domain.ledger import LedgerOutcome
 from channel_manager.domain.reservation import Guest, Reservation, Revision
 from channel_manager.ports.errors import DuplicateRecord
+from tests.support.clock import session_offset
+from tests.support.publish import BOOKING_POLICIES
+
+from .repository_builders import DAY0, at, rich_reservation, seed
 
 
 def test_get_many_by_external_finds_only_this_connections_reservations(uow_factory):

@@ -22,8 +22,6 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from repository_builders import DAY0, Seeded, at, new_connection
-from tests.support.clock import session_offset
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.sqlalchemy.tables import metadata
@@ -40,11 +38,14 @@ from channel_manager.domain.reservation import (
     Totals,
 )
 from channel_manager.ports.errors import DuplicateRecord
+from tests.support.clock import session_offset
+
+from .repository_builders import DAY0, Seeded, at, new_connection
 
 EXTERNAL_IDS = ("A", "B", "C", "D")
 #: Any text a channel can send: XML 1.0 (and PostgreSQL text) cannot carry NUL or surrogates.
 texts = st.text(
-    alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=8
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=8
 )
 amounts = st.integers(min_value=0, max_value=10**9).map(
     lambda n: Money(Decimal(n).scaleb(-4), "EUR")

@@ -7,12 +7,13 @@ from uuid import uuid4
 
 import attrs
 import pytest
-from repository_builders import DAY0, at, new_connection, new_organization, rich_reservation, seed
 
 from channel_manager.domain.errors import InvalidValue, NotFound
 from channel_manager.domain.money import Money
 from channel_manager.domain.reservation import Guest, ReservationStatus, Revision, Totals
 from channel_manager.ports.errors import DuplicateRecord
+
+from .repository_builders import DAY0, at, new_connection, new_organization, rich_reservation, seed
 
 
 def test_a_reservation_round_trips_exactly(uow_factory):

@@ -11,9 +11,10 @@ import threading
 from datetime import timedelta
 
 import pytest
-from repository_builders import at
 
 from channel_manager.domain.errors import NotFound
+
+from .repository_builders import at
 
 LEASE = timedelta(seconds=90)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from repository_builders import at, new_organization
-
 from channel_manager.domain.web_sessions import SigninToken, WebSession
+
+from .repository_builders import at, new_organization
 
 
 def _session(id_hash="a" * 64, data='{"organization_id": "x"}', expires_minute=60):

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from repository_builders import availability_message, seed
-from tests.support.clock import session_offset
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from channel_manager.adapters.system import SystemClock
 from channel_manager.ports.repositories import UnitOfWork
+from tests.support.clock import session_offset
+
+from .repository_builders import availability_message, seed
 
 
 class Doorbell:

@@ -18,13 +18,13 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from tests.support.containers import app_container, make_settings
 
 from channel_manager.adapters.sqlalchemy import create_database_engine, current, downgrade, upgrade
 from channel_manager.adapters.sqlalchemy.tables import auth_states, organizations, sealed_secrets
 from channel_manager.adapters.vault import AesGcmVault, generate_key
 from channel_manager.application.credentials import CODE_VERIFIER_CONTEXT, CredentialStore
 from channel_manager.ports.vault import Secret, TamperedSecret
+from tests.support.containers import app_container, make_settings
 
 KEYS = generate_key("k1")
 VAULT = AesGcmVault.from_config(KEYS)

@@ -13,7 +13,7 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import TestClient
 
-from channel_manager.adapters.memory.gateway import FakeChannel
+from channel_manager.adapters.memory.gateway import FakeChannel, FakeGatewayFactory
 from channel_manager.entrypoints.asgi import build_asgi_app
 from tests.support.builders import HOTEL, ROOM_DOUBLE, catalog
 from tests.support.clock import MovableClock, next_year
@@ -95,7 +95,9 @@ def test_a_resync_queues_the_window_and_drift_follows_its_delivery(hotel: Hotel)
 
     _deliver(hotel)
     assert _drift(hotel, WINDOW).json()["differences"] == []
-    channel = hotel.container.gateways().channel
+    gateways: object = hotel.container.gateways()  # the fake the tests put there
+    assert isinstance(gateways, FakeGatewayFactory)
+    channel = gateways.channel
     assert isinstance(channel, FakeChannel)
     channel.availability[(HOTEL, ROOM_DOUBLE, LAST)] = 0
     [difference] = _drift(hotel, WINDOW).json()["differences"]

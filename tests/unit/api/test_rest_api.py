@@ -13,7 +13,11 @@ from dependency_injector import providers
 from litestar.testing import TestClient
 
 from channel_manager.adapters.memory.fake_authorizers import FakeOAuth2Authorizer
-from channel_manager.adapters.memory.gateway import FakeChannel, GatewayOperation
+from channel_manager.adapters.memory.gateway import (
+    FakeChannel,
+    FakeGatewayFactory,
+    GatewayOperation,
+)
 from channel_manager.container import Container
 from channel_manager.domain.connection import AuthMode
 from channel_manager.domain.errors import PermanentChannelError
@@ -391,7 +395,9 @@ def test_a_revoked_connection_gets_409_for_sync_properties_and_retry(api: Api) -
     """After the operator moves the hotel away, the old holder's key can make the service
     fetch, acknowledge or push nothing for it (issue 12 review)."""
     connection = _mapped_connection(api)
-    channel = api.container.gateways().channel
+    gateways: object = api.container.gateways()  # the fake the tests put there
+    assert isinstance(gateways, FakeGatewayFactory)
+    channel = gateways.channel
     assert isinstance(channel, FakeChannel)
     accepted = api.client.post(
         f"/api/v1/connections/{connection}/ari",

@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 
 from channel_manager.adapters.booking.publish_policy import BookingPublishPolicy
 from channel_manager.application.ari import AriChangeInput, checked_rate, rate_example
+from channel_manager.domain.ari import AriChangeSet
 from channel_manager.domain.errors import DomainError, InvalidMoney
 from channel_manager.domain.money import Money
+from channel_manager.domain.sync import OutboundMessage
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE
 from tests.support.clock import next_year
 from tests.unit.application.conftest import World
@@ -50,9 +52,9 @@ async def test_preview_and_submit_refuse_the_same_rates_alike(world: World) -> N
             end=next_year(4, 2),
             rate=rate,
         )
-        previewed: list[object] = []
+        previewed: list[AriChangeSet] = []
         preview = _outcome(lambda: previewed.append(ari.preview(change, "EUR")))
-        queued: list[object] = []
+        queued: list[OutboundMessage] = []
         submitted = _outcome(
             lambda: queued.extend(ari.submit(world.organization.id, connection.id, [change]))
         )
@@ -61,7 +63,7 @@ async def test_preview_and_submit_refuse_the_same_rates_alike(world: World) -> N
             assert preview == submitted
         else:
             (change_set,) = previewed
-            assert [m.payload for m in queued] == list(BookingPublishPolicy().shape(change_set))  # type: ignore[attr-defined]
+            assert [m.payload for m in queued] == list(BookingPublishPolicy().shape(change_set))
 
     check()
 

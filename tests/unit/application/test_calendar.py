@@ -5,6 +5,7 @@ booked, and the read shows per connection whether each night's values arrived.""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -90,8 +91,8 @@ def _second_connection(world: World, plan: RatePlan) -> Connection:
     return connection
 
 
-def _change(unit_id: UUID, start: date = NIGHT, end: date = NIGHT, **values: object):  # type: ignore[no-untyped-def]
-    return CalendarChangeInput(unit_id=unit_id, start=start, end=end, **values)  # type: ignore[arg-type]
+def _change(unit_id: UUID, start: date = NIGHT, end: date = NIGHT, **values: Any):
+    return CalendarChangeInput(unit_id=unit_id, start=start, end=end, **values)
 
 
 def _unit(calendar: PropertyCalendar, unit_id: UUID) -> UnitCalendar:

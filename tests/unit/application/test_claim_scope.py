@@ -31,8 +31,7 @@ from channel_manager.domain.connection import (
 )
 from channel_manager.domain.inventory import Organization
 from tests.support.builders import HOTEL, booking
-from tests.support.clock import session_now
-from tests.support.clock import MovableClock
+from tests.support.clock import MovableClock, session_now
 from tests.support.database import fresh_engine
 
 OTHER_HOTEL = "1000002"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -109,7 +110,11 @@ def test_masking_keeps_scheme_host_and_port_only(url: str, shown: str) -> None:
 def test_connect_refuses_bad_input_and_stores_nothing(
     world: FeedWorld, changes: dict[str, str], error: type[Exception], words: str
 ) -> None:
-    given = {"channel": FEED_CHANNEL, "name": "Airbnb", "import_url": AIRBNB_URL} | changes
+    given: dict[str, Any] = {
+        "channel": FEED_CHANNEL,
+        "name": "Airbnb",
+        "import_url": AIRBNB_URL,
+    } | changes
     with pytest.raises(error, match=words):
         world.feeds.connect(world.organization.id, unit_id=world.loft.id, **given)
     assert world.feeds.list(world.organization.id) == []

@@ -24,6 +24,7 @@ from channel_manager.domain.ari import (
 )
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.inventory import Organization
+from channel_manager.domain.sync import OutboundMessage
 from tests.support.clock import MovableClock
 from tests.support.database import fresh_engine
 
@@ -94,12 +95,10 @@ def test_each_connection_is_queued_what_its_channels_policy_makes() -> None:
         to_daily = outbox.queue(uow, daily, change_set)
         uow.commit()
 
-    def ranges(messages: list[object]) -> list[tuple[date, date, int | None]]:
-        return [
-            (item.start, item.end, item.booking_limit)
-            for message in messages
-            for item in message.payload.items  # type: ignore[attr-defined]
-        ]
+    def ranges(messages: list[OutboundMessage]) -> list[tuple[date, date, int | None]]:
+        requests = [m.payload for m in messages if isinstance(m.payload, AvailRequest)]
+        assert len(requests) == len(messages)
+        return [(item.start, item.end, item.booking_limit) for r in requests for item in r.items]
 
     # Booking.com: one request per month, equal days merged, 254 at most.
     assert ranges(to_booking) == [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,7 @@ from channel_manager.domain.sync import CLAIM_LEASE, OutboundMessage, OutboundSt
 from channel_manager.entrypoints.rest.errors import status_for
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, ROOM_SUITE, booking
 from tests.support.clock import next_year
+from tests.support.waiting import eventually
 from tests.unit.application.conftest import World
 
 
@@ -43,7 +45,7 @@ async def _map_double_only(world: World, connection: Connection) -> None:
 
 
 def _submit_double(
-    world: World, connection: Connection, start: date, end: date, **values: object
+    world: World, connection: Connection, start: date, end: date, **values: Any
 ) -> list[OutboundMessage]:
     """Queue ARI for the mapped double room of the hotel over ``start..end``."""
     change = AriChangeInput(
@@ -335,8 +337,10 @@ async def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_new_owner(
     world.channel.fail_next(
         GatewayOperation.PUSH_AVAILABILITY, PermanentChannelError("402", "refused for the owner")
     )
+    pushes = world.channel.calls.count(GatewayOperation.PUSH_AVAILABILITY)
     slow = asyncio.create_task(dispatcher.dispatch_due("stuck-worker"))
-    await asyncio.sleep(0.05)  # the stuck worker is now waiting for the channel
+    # The stuck worker is now waiting for the channel.
+    await eventually(lambda: world.channel.calls.count(GatewayOperation.PUSH_AVAILABILITY) > pushes)
     world.clock.advance(CLAIM_LEASE + timedelta(seconds=1))
 
     assert await dispatcher.dispatch_due("new-owner") == 1

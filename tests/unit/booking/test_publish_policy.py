@@ -240,6 +240,7 @@ def test_counts_above_the_ota_limit_share_one_range() -> None:
         .build()
     )
     (request,) = compress(change_set)
+    assert isinstance(request, AvailRequest)
     assert [(i.start, i.end, i.booking_limit) for i in request.items] == [
         (date(2027, 3, 1), date(2027, 3, 4), 254)
     ]

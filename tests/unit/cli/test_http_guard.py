@@ -16,9 +16,10 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from litestar.types import Receive, Scope, Send
+from uvicorn._types import ASGIReceiveCallable, ASGISendCallable, Scope
 
 from channel_manager.entrypoints.http_guard import deadline_protocol
+from tests.support.waiting import wait_until
 
 HEADER_TIMEOUT, BODY_TIMEOUT = 0.4, 0.6
 #: Connections one address may hold open in these tests.
@@ -27,7 +28,7 @@ PER_ADDRESS = 3
 PATIENCE = 5.0
 
 
-async def app(scope: Scope, receive: Receive, send: Send) -> None:
+async def app(scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
     """Reads the whole body, waits ``?slow`` seconds (longer than any deadline), answers."""
     if scope["type"] != "http":
         return
@@ -46,7 +47,7 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
     config = uvicorn.Config(
-        app,  # type: ignore[arg-type]
+        app,
         host="127.0.0.1",
         port=0,
         log_level="warning",
@@ -57,10 +58,7 @@ def port() -> Iterator[int]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + PATIENCE
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.01)
+    wait_until(lambda: server.started, timeout=PATIENCE, interval=0.01, what="the server started")
     (listener,) = server.servers[0].sockets
     yield int(listener.getsockname()[1])
     server.should_exit = True
@@ -164,11 +162,10 @@ def test_one_address_hoarding_connections_cannot_keep_the_others_out(port: int) 
     finally:
         for sock in hoard:
             sock.close()
+
     # Their share is back once they let go (the server sees the closes shortly after).
-    deadline = time.monotonic() + PATIENCE
-    while True:
+    def served_again() -> bool:
         with _connect_from("127.0.0.2", port) as again:
-            if _request(again, GET).startswith(b"HTTP/1.1 200"):
-                break
-        assert time.monotonic() < deadline, "the address never got its connections back"
-        time.sleep(0.05)
+            return _request(again, GET).startswith(b"HTTP/1.1 200")
+
+    wait_until(served_again, timeout=PATIENCE, what="the address got its connections back")

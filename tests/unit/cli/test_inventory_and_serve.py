@@ -20,6 +20,7 @@ from channel_manager.domain.sync import OutboundState
 from channel_manager.entrypoints.asgi import build_asgi_app, run_server
 from channel_manager.entrypoints.cli.errors import ExitCode
 from tests.support.containers import app_container
+from tests.support.waiting import eventually
 from tests.unit.cli.conftest import Invoke, World, hotel_catalog, one_error_line
 
 
@@ -87,16 +88,17 @@ def test_serve_with_the_worker_in_process_answers_delivers_and_stops_both(
 
     async def scenario() -> tuple[int, OutboundState]:
         serving = asyncio.create_task(run_server(server, container, with_worker=True))
-        while not server.started:
-            await asyncio.sleep(0.01)
+        await eventually(lambda: server.started)
         port = server.servers[0].sockets[0].getsockname()[1]
         async with httpx.AsyncClient() as client:
             response = await client.get(f"http://127.0.0.1:{port}/healthz")
-        for _ in range(500):  # the worker beside the server delivers the queued push
+
+        # The worker beside the server delivers the queued push.
+        def finished() -> OutboundState | None:
             state = dispatcher.get(world.organization.id, push_id).state
-            if state in {OutboundState.DELIVERED, OutboundState.FAILED}:
-                break
-            await asyncio.sleep(0.01)
+            return state if state in {OutboundState.DELIVERED, OutboundState.FAILED} else None
+
+        state = await eventually(finished)
         server.should_exit = True
         await asyncio.wait_for(serving, timeout=10)
         return response.status_code, state
@@ -145,8 +147,7 @@ def test_serve_stops_its_worker_before_the_app_closes_the_channel_client(
 
     async def scenario() -> None:
         serving = asyncio.create_task(run_server(server, container, with_worker=True))
-        while not server.started:
-            await asyncio.sleep(0.01)
+        await eventually(lambda: server.started)
         current = asyncio.current_task()
         worker_task.extend(
             t for t in asyncio.all_tasks() if t is not serving and t is not current

@@ -18,7 +18,7 @@ from channel_manager.entrypoints.cli.errors import ExitCode
 from tests.unit.cli.conftest import Invoke, World, hotel_catalog, one_error_line
 
 
-def _args(command: str, world: World, start: str = "2025-06-01", end: str = "2025-06-03"):  # type: ignore[no-untyped-def]
+def _args(command: str, world: World, start: str = "2025-06-01", end: str = "2025-06-03"):
     return ("ari", command, "--connection", str(world.connection.id), "--from", start, "--to", end)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 from uuid import uuid4
 
 import attrs
@@ -26,7 +27,7 @@ from tests.unit.cli.conftest import Invoke, World, one_error_line
 CARD = "4111111111111111"
 
 
-def _store(container: Container, world: World, external_id: str, **changes: object) -> Reservation:
+def _store(container: Container, world: World, external_id: str, **changes: Any) -> Reservation:
     """A reservation of the world's connection, mapped to its property and unit."""
     made = booking(external_id).reservation
     (plan,) = container.inventory().list_rate_plans(world.organization.id, world.property.id)

@@ -24,7 +24,7 @@ from channel_manager.domain.connection import AuthMode, Connection, ConnectionSt
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.entrypoints.asgi import build_asgi_app
 from tests.support.containers import app_container, make_settings
-from tests.unit.fuzz.api_world import Snapshot
+from tests.support.database import Snapshot
 from tests.unit.fuzz.ota_mutations import PAN, seeds
 
 PATH = "/ota/booking/reservations"

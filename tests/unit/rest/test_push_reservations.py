@@ -281,7 +281,7 @@ def test_our_failure_to_store_is_a_retryable_5xx_never_a_success(
     assert "database" not in response.text  # our internals stay ours
     assert stored(failing_container, hotel) is None
     with failing_container.uow_factory()() as uow:  # logged unattached: never routed
-        entries = uow.message_log.list(None)
+        entries = uow.message_log.list(None)  # type: ignore[arg-type]  # unattached entries
     [answer] = [e for e in entries if e.direction is MessageDirection.OUTBOUND]
     assert (answer.http_status, answer.outcome) == (500, "error")
 

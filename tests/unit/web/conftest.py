@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import lxml.html
 import pytest
 from litestar.testing import TestClient
 
+from tests.support.markup import elements, html_page
 from tests.unit.web.world import World, build_world, web_app
 
 _CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -45,10 +45,10 @@ def sign_in(client: TestClient, key: str) -> None:
 
 def form_fields(html: str) -> dict[str, str]:
     """The hidden fields of a page's first POST form (the confirm button's form)."""
-    form = lxml.html.fromstring(html).xpath("//form[@method='post']")[-1]
+    form = elements(html_page(html), "//form[@method='post']")[-1]
     return {
         str(field.get("name")): str(field.get("value") or "")
-        for field in form.xpath(".//input[@type='hidden']")
+        for field in elements(form, ".//input[@type='hidden']")
     }
 
 

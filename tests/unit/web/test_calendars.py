@@ -20,6 +20,7 @@ from litestar.testing import TestClient
 from channel_manager.domain.reservation import ReservationKind
 from tests.support.clock import next_year
 from tests.support.containers import make_settings
+from tests.support.markup import elements, html_page, texts
 from tests.unit.web.conftest import csrf_from, sign_in
 from tests.unit.web.feed_world import FeedWorld, build_feed_world, feed_app
 
@@ -42,8 +43,8 @@ def browser(feeds_world: FeedWorld) -> Iterator[TestClient]:
 
 def _text(html: str) -> str:
     """What a person reads: the page's text without tags, script or style."""
-    tree = lxml.html.fromstring(html)
-    for hidden in tree.xpath("//script|//style|//head"):
+    tree = html_page(html)
+    for hidden in elements(tree, "//script|//style|//head"):
         hidden.drop_tree()
     return " ".join(tree.text_content().split())
 
@@ -73,8 +74,8 @@ def _added(client: TestClient, unit_id: UUID, **extra: str) -> UUID:
 
 
 def _card(client: TestClient) -> lxml.html.HtmlElement:
-    page = lxml.html.fromstring(client.get("/integrations").text)
-    (card,) = page.xpath("//section[@data-testid='calendar-card']")
+    page = html_page(client.get("/integrations").text)
+    (card,) = elements(page, "//section[@data-testid='calendar-card']")
     return card
 
 
@@ -86,36 +87,36 @@ def _facts(element: lxml.html.HtmlElement) -> dict[str, str]:
     """The ``<dt>``/``<dd>`` pairs under ``element``, as read."""
     return {
         " ".join(dt.text_content().split()): " ".join(dd.text_content().split())
-        for dt, dd in zip(element.xpath(".//dt"), element.xpath(".//dd"), strict=True)
+        for dt, dd in zip(elements(element, ".//dt"), elements(element, ".//dd"), strict=True)
     }
 
 
 def test_the_form_lists_the_units_by_property_with_the_link_help(
     browser: TestClient, feeds_world: FeedWorld
 ) -> None:
-    page = lxml.html.fromstring(browser.get("/integrations").text)
-    (add,) = page.xpath("//section[@data-testid='add-calendar']")
+    page = html_page(browser.get("/integrations").text)
+    (add,) = elements(page, "//section[@data-testid='add-calendar']")
     assert "Add a calendar (Airbnb, Vrbo, other)" in add.text_content()
-    assert add.xpath(".//a/@href") == ["/integrations/calendars/new"]
+    assert texts(add, ".//a/@href") == ["/integrations/calendars/new"]
 
-    form = lxml.html.fromstring(browser.get("/integrations/calendars/new").text)
+    form = html_page(browser.get("/integrations/calendars/new").text)
     groups = {
-        group.get("label"): [o.text_content() for o in group.xpath("./option")]
-        for group in form.xpath("//select[@name='unit_id']/optgroup")
+        group.get("label"): [o.text_content() for o in elements(group, "./option")]
+        for group in elements(form, "//select[@name='unit_id']/optgroup")
     }
     assert groups == {
         "Harbour View Hotel": ["Double Room"],
         "Sea View Apartments": ["Loft", "Studio"],
     }
-    (url,) = form.xpath("//input[@name='import_url']")
+    (url,) = elements(form, "//input[@name='import_url']")
     assert url.get("type") == "url"
     assert "Airbnb: Calendar → Availability → Connect to another website → copy the link" in (
         form.text_content()
     )
-    (option,) = form.xpath("//input[@name='end_is_last_night']")
+    (option,) = elements(form, "//input[@name='end_is_last_night']")
     assert option.get("type") == "checkbox"
     assert option.get("checked") is None
-    assert form.xpath("//form[@method='post']//input[@name='_csrf_token']")
+    assert elements(form, "//form[@method='post']//input[@name='_csrf_token']")
 
 
 def test_adding_a_calendar_shows_our_export_url_and_its_card(
@@ -125,16 +126,16 @@ def test_adding_a_calendar_shows_our_export_url_and_its_card(
 
     done = browser.get(f"/integrations/calendars/{connection_id}?added=1")
     assert done.status_code == 200
-    tree = lxml.html.fromstring(done.text)
-    (export,) = tree.xpath("//input[@data-testid='export-url']")
+    tree = html_page(done.text)
+    (export,) = elements(tree, "//input[@data-testid='export-url']")
     export_url = export.get("value")
     assert re.fullmatch(r"http://testserver\.local/ical/[A-Za-z0-9_-]{40,}\.ics", export_url)
-    assert tree.xpath("//button[@data-copy='export-url']")
+    assert elements(tree, "//button[@data-copy='export-url']")
     assert "Paste this into Airbnb/Vrbo so they see your other bookings." in _text(done.text)
     assert "The calendar was added." in _text(done.text)
 
     card = _card(browser)
-    assert card.xpath(".//h3/text()") == ["Sea View Loft on Airbnb"]
+    assert texts(card, ".//h3/text()") == ["Sea View Loft on Airbnb"]
     assert _facts(card) == {
         "Unit": "Loft (Sea View Apartments)",
         "Importing from": "https://www.airbnb.com/…",
@@ -144,21 +145,21 @@ def test_adding_a_calendar_shows_our_export_url_and_its_card(
         "Blocks": "0",
         "Problems": "0",
     }
-    assert card.xpath(".//input[@data-testid='export-url']/@value") == [export_url]
-    actions = card.xpath(".//form[@method='post']/@action")
+    assert texts(card, ".//input[@data-testid='export-url']/@value") == [export_url]
+    actions = texts(card, ".//form[@method='post']/@action")
     assert actions == [
         f"/connections/{connection_id}/sync",
         f"/integrations/calendars/{connection_id}/rotate",
         f"/integrations/{connection_id}/disconnect",
     ]
-    (rotate,) = card.xpath(".//form[contains(@action, '/rotate')]")
+    (rotate,) = elements(card, ".//form[contains(@action, '/rotate')]")
     assert "the old URL stops working; paste the new one into Airbnb" in rotate.get(
         "data-confirm"
     ).replace("The old URL", "the old URL")
     # A calendar is not a Booking.com account: no Booking.com card for it.
     assert "Booking.com" in _text(browser.get("/integrations").text)
-    page = lxml.html.fromstring(browser.get("/integrations").text)
-    assert page.xpath("//section[@data-testid='booking-card']//h2/text()") == ["Booking.com"]
+    page = html_page(browser.get("/integrations").text)
+    assert texts(page, "//section[@data-testid='booking-card']//h2/text()") == ["Booking.com"]
 
 
 def test_the_import_url_never_appears_whole_in_any_page(
@@ -197,13 +198,13 @@ def test_a_url_refused_brings_the_form_back_with_what_was_typed(
     )
 
     assert response.status_code == 422
-    tree = lxml.html.fromstring(response.text)
-    (error,) = tree.xpath("//*[@data-testid='form-error']")
+    tree = html_page(response.text)
+    (error,) = elements(tree, "//*[@data-testid='form-error']")
     assert "Calendar link" in error.text_content()
     assert "https://" in error.text_content()
-    assert tree.xpath("//input[@name='name']/@value") == ["Loft on Vrbo"]
-    assert tree.xpath("//select[@name='unit_id']//option[@selected]/text()") == ["Loft"]
-    assert tree.xpath("//input[@name='end_is_last_night']/@checked")
+    assert texts(tree, "//input[@name='name']/@value") == ["Loft on Vrbo"]
+    assert texts(tree, "//select[@name='unit_id']//option[@selected]/text()") == ["Loft"]
+    assert texts(tree, "//input[@name='end_is_last_night']/@checked")
     assert feeds_world.world.container.feeds().list(feeds_world.org) == []
 
 
@@ -222,11 +223,11 @@ def test_a_url_the_service_refuses_comes_back_without_echoing_it_in_the_message(
     )
 
     assert response.status_code == 422
-    tree = lxml.html.fromstring(response.text)
-    (error,) = tree.xpath("//*[@data-testid='form-error']")
+    tree = html_page(response.text)
+    (error,) = elements(tree, "//*[@data-testid='form-error']")
     assert "calendar" in error.text_content()
     assert "hidden" not in error.text_content()
-    assert tree.xpath("//input[@name='import_url']/@value") == [
+    assert texts(tree, "//input[@name='import_url']/@value") == [
         "https:///calendar/ical/1.ics?s=hidden"
     ]
 
@@ -290,23 +291,23 @@ def test_the_card_shows_what_the_last_fetches_found(
     assert facts["Stays"] == "4"
     assert facts["Blocks"] == "2"
     assert _card_text(card).startswith("Sea View Loft on Airbnb fetch failing")
-    (error,) = card.xpath(".//*[@data-testid='calendar-error']")
+    (error,) = elements(card, ".//*[@data-testid='calendar-error']")
     assert error.get("class") == "error"
     assert "HTTP 503 from www.airbnb.com" in error.text_content()
-    (suspect,) = card.xpath(".//*[@data-testid='calendar-suspect']")
+    (suspect,) = elements(card, ".//*[@data-testid='calendar-suspect']")
     assert suspect.get("class") == "warn"
     assert (
         "the feed came back empty or much smaller, so it is held and nothing was cancelled"
         in " ".join(suspect.text_content().split())
     )
-    (problems,) = card.xpath(".//details")
-    assert "1 skipped or guessed" in problems.xpath("./summary")[0].text_content()
+    (problems,) = elements(card, ".//details")
+    assert "1 skipped or guessed" in elements(problems, "./summary")[0].text_content()
     assert "an event without DTEND was skipped" in problems.text_content()
 
 
 def test_rotating_the_export_url_replaces_it(browser: TestClient, feeds_world: FeedWorld) -> None:
     connection_id = _added(browser, feeds_world.loft_id)
-    before = _card(browser).xpath(".//input[@data-testid='export-url']/@value")[0]
+    before = texts(_card(browser), ".//input[@data-testid='export-url']/@value")[0]
     page = browser.get("/integrations")
 
     response = browser.post(
@@ -318,7 +319,7 @@ def test_rotating_the_export_url_replaces_it(browser: TestClient, feeds_world: F
     assert response.status_code == 303
     assert response.headers["location"] == f"/integrations/calendars/{connection_id}"
     shown = browser.get(response.headers["location"])
-    after = lxml.html.fromstring(shown.text).xpath("//input[@data-testid='export-url']/@value")[0]
+    after = texts(html_page(shown.text), "//input[@data-testid='export-url']/@value")[0]
     assert after != before
     assert before not in shown.text
     assert "the old one no longer works" in _text(shown.text)
@@ -329,14 +330,14 @@ def test_rotating_without_the_csrf_token_is_refused(
     browser: TestClient, feeds_world: FeedWorld
 ) -> None:
     connection_id = _added(browser, feeds_world.loft_id)
-    before = _card(browser).xpath(".//input[@data-testid='export-url']/@value")[0]
+    before = texts(_card(browser), ".//input[@data-testid='export-url']/@value")[0]
 
     response = browser.post(
         f"/integrations/calendars/{connection_id}/rotate", data={}, follow_redirects=False
     )
 
     assert response.status_code == 403
-    assert _card(browser).xpath(".//input[@data-testid='export-url']/@value") == [before]
+    assert texts(_card(browser), ".//input[@data-testid='export-url']/@value") == [before]
 
 
 def test_sync_now_on_a_calendar_records_a_full_sync(
@@ -381,15 +382,15 @@ def test_overbookings_list_the_clashing_bookings_and_the_card_links_there(
     first = feeds_world.apply(airbnb, "HMAAAA1111", arrival, nights=3)
     second = feeds_world.apply(vrbo, "VRBO-77", arrival + timedelta(days=1), nights=3)
 
-    page = lxml.html.fromstring(browser.get("/integrations").text)
-    badges = page.xpath("//*[@data-testid='calendar-overbookings']")
+    page = html_page(browser.get("/integrations").text)
+    badges = elements(page, "//*[@data-testid='calendar-overbookings']")
     assert [b.get("href") for b in badges] == ["/overbookings", "/overbookings"]
     assert "1 overbooking on this unit" in badges[0].text_content()
-    assert page.xpath("//*[@data-testid='overbookings-alert']//a/@href") == ["/overbookings"]
+    assert texts(page, "//*[@data-testid='overbookings-alert']//a/@href") == ["/overbookings"]
 
     listed = browser.get("/overbookings")
     assert listed.status_code == 200
-    (alert,) = lxml.html.fromstring(listed.text).xpath("//*[@data-testid='overbooking']")
+    (alert,) = elements(html_page(listed.text), "//*[@data-testid='overbooking']")
     text = " ".join(alert.text_content().split())
     assert "Loft · Sea View Apartments" in text
     assert "2 booked, 1 room" in text
@@ -397,7 +398,7 @@ def test_overbookings_list_the_clashing_bookings_and_the_card_links_there(
     assert f"{arrival + timedelta(days=1)} \u2013 {last_night} (2 nights" in text
     assert "iCal · Sea View Loft on Airbnb" in text
     assert "iCal · Loft on Vrbo" in text
-    assert alert.xpath(".//a/@href") == [f"/reservations/{first}", f"/reservations/{second}"]
+    assert texts(alert, ".//a/@href") == [f"/reservations/{first}", f"/reservations/{second}"]
     assert not _UUID.search(_text(listed.text))
 
 
@@ -417,9 +418,11 @@ def test_a_block_reads_as_a_block_with_the_calendar_named(
         connection_id, "block-1", next_year(9, 1), nights=2, kind=ReservationKind.BLOCK
     )
 
-    listing = lxml.html.fromstring(browser.get("/reservations").text)
-    (row,) = listing.xpath(f"//tr[.//a[@href='/reservations/{block}']]")
-    cells = {td.get("data-label"): " ".join(td.text_content().split()) for td in row.xpath("td")}
+    listing = html_page(browser.get("/reservations").text)
+    (row,) = elements(listing, f"//tr[.//a[@href='/reservations/{block}']]")
+    cells = {
+        td.get("data-label"): " ".join(td.text_content().split()) for td in elements(row, "td")
+    }
     assert cells["Guest"] == "Block"
     assert cells["Channel"] == "iCal · Sea View Loft on Airbnb"
     assert cells["Property"] == "Sea View Apartments"
@@ -428,7 +431,7 @@ def test_a_block_reads_as_a_block_with_the_calendar_named(
     detail = browser.get(f"/reservations/{block}")
     text = _text(detail.text)
     assert "Block block-1" in text
-    assert _facts(lxml.html.fromstring(detail.text))["Channel"] == "iCal · Sea View Loft on Airbnb"
+    assert _facts(html_page(detail.text))["Channel"] == "iCal · Sea View Loft on Airbnb"
     assert "no guest" in text
     assert not _UUID.search(text)
 
@@ -448,7 +451,7 @@ def test_disconnecting_a_calendar_moves_it_to_the_disconnected_accounts(
     browser: TestClient, feeds_world: FeedWorld
 ) -> None:
     connection_id = _added(browser, feeds_world.loft_id)
-    export_url = _card(browser).xpath(".//input[@data-testid='export-url']/@value")[0]
+    export_url = texts(_card(browser), ".//input[@data-testid='export-url']/@value")[0]
     page = browser.get("/integrations")
 
     response = browser.post(
@@ -460,9 +463,9 @@ def test_disconnecting_a_calendar_moves_it_to_the_disconnected_accounts(
     assert response.status_code == 303
     after = browser.get("/integrations")
     assert "The calendar was disconnected. Reservations and history are kept." in _text(after.text)
-    tree = lxml.html.fromstring(after.text)
-    assert tree.xpath("//section[@data-testid='calendar-card']") == []
-    (past,) = tree.xpath("//ul[contains(@class, 'past')]/li")
+    tree = html_page(after.text)
+    assert elements(tree, "//section[@data-testid='calendar-card']") == []
+    (past,) = elements(tree, "//ul[contains(@class, 'past')]/li")
     assert "iCal · Sea View Loft on Airbnb (revoked)" in " ".join(past.text_content().split())
     assert browser.get(export_url.removeprefix("http://testserver.local")).status_code == 404
 

@@ -15,7 +15,6 @@ from datetime import timedelta
 from uuid import UUID
 
 import attrs
-import lxml.html
 import pytest
 from litestar.testing import TestClient
 
@@ -30,6 +29,7 @@ from channel_manager.domain.channel import (
 from channel_manager.domain.errors import RetryableChannelError
 from channel_manager.domain.messages import MessageDirection
 from tests.support.clock import MovableClock, next_year
+from tests.support.markup import elements, html_page, string, texts
 from tests.unit.web.conftest import sign_in
 from tests.unit.web.two_connections import (
     CANAL,
@@ -74,22 +74,22 @@ def _push_on_both(two: TwoConnections) -> None:
 
 def _rows(html: str) -> list[dict[str, str]]:
     """Each body row of the page's table as {column label: text}."""
-    document = lxml.html.fromstring(html)
+    document = html_page(html)
     return [
         {
             str(cell.get("data-label")): " ".join(cell.text_content().split())
-            for cell in row.xpath("./td[@data-label]")
+            for cell in elements(row, "./td[@data-label]")
         }
-        for row in document.xpath("//table/tbody/tr")
+        for row in elements(document, "//table/tbody/tr")
     ]
 
 
 def _options(html: str, select_id: str) -> list[tuple[str, str, bool]]:
     """(value, text, selected) of a select's options."""
-    document = lxml.html.fromstring(html)
+    document = html_page(html)
     return [
         (str(o.get("value")), o.text_content().strip(), o.get("selected") is not None)
-        for o in document.xpath(f"//select[@id='{select_id}']/option")
+        for o in elements(document, f"//select[@id='{select_id}']/option")
     ]
 
 
@@ -162,10 +162,10 @@ def test_a_filtered_push_history_points_at_failures_elsewhere(
 
     page = browser.get(f"/pushes?connection_id={two.canal}")
 
-    warning = lxml.html.fromstring(page.text).xpath("//*[@data-testid='failed-elsewhere']")
+    warning = elements(html_page(page.text), "//*[@data-testid='failed-elsewhere']")
     assert warning, page.text
     assert "1 failed push on other connections" in warning[0].text_content()
-    assert "400: rate plan closed" in browser.get(warning[0].xpath(".//a/@href")[0]).text
+    assert "400: rate plan closed" in browser.get(texts(warning[0], ".//a/@href")[0]).text
 
 
 def test_the_rates_page_remembers_the_connection_and_hotel(
@@ -180,8 +180,8 @@ def test_the_rates_page_remembers_the_connection_and_hotel(
     pushes = browser.get("/pushes")
 
     assert _selected(remembered.text, "f-connection") == HARBOUR
-    assert "Harbour View Hotel" in lxml.html.fromstring(remembered.text).xpath("string(//h2)")
-    assert [c.get("data-testid") for c in lxml.html.fromstring(sync.text).xpath("//section")] == [
+    assert "Harbour View Hotel" in string(html_page(remembered.text), "//h2")
+    assert [c.get("data-testid") for c in elements(html_page(sync.text), "//section")] == [
         "sync-connection"
     ]
     assert HARBOUR in sync.text
@@ -228,7 +228,7 @@ def test_the_rates_hotel_is_remembered_per_connection(two: TwoConnections) -> No
         back = client.get(f"/rates?connection_id={both}")
 
     def heading(page: str) -> str:
-        return str(lxml.html.fromstring(page).xpath("string(//h2)"))
+        return string(html_page(page), "//h2")
 
     assert "Annex North" in heading(first.text)
     assert _selected(first.text, "f-hotel") == "Annex North"
@@ -277,7 +277,7 @@ def test_a_remembered_connection_that_is_no_longer_ours_is_forgotten(
     assert pushes.status_code == 200
     assert str(two.canal) not in rates.text + pushes.text
     assert "Canal House" not in rates.text + pushes.text
-    assert "Harbour View Hotel" in lxml.html.fromstring(rates.text).xpath("string(//h2)")
+    assert "Harbour View Hotel" in string(html_page(rates.text), "//h2")
     assert [row["Message"].split()[0] for row in _rows(pushes.text)] == ["Harbour"]
 
 
@@ -299,13 +299,13 @@ def test_a_push_delivered_after_a_retry_reads_as_delivered(
 
     delivered = browser.get(f"/pushes?connection_id={two.harbour}")
 
-    [row] = lxml.html.fromstring(retrying.text).xpath("//tr[@data-push-id]")
-    assert row.xpath(".//*[@class='bad']") == []  # not failed: it is tried again
+    [row] = elements(html_page(retrying.text), "//tr[@data-push-id]")
+    assert elements(row, ".//*[@class='bad']") == []  # not failed: it is tried again
     assert "Last attempt failed: 503 busy" in row.text_content()
-    [row] = lxml.html.fromstring(delivered.text).xpath("//tr[@data-push-id]")
+    [row] = elements(html_page(delivered.text), "//tr[@data-push-id]")
     assert row.get("class") == "state-delivered"
-    assert row.xpath(".//*[@class='bad']") == []
-    note = row.xpath(".//*[@data-testid='earlier-failure']")
+    assert elements(row, ".//*[@class='bad']") == []
+    note = elements(row, ".//*[@data-testid='earlier-failure']")
     assert note
     assert "An earlier attempt failed: 503 busy" in note[0].text_content()
 
@@ -328,15 +328,15 @@ def test_a_queued_push_says_what_it_waits_for(browser: TestClient, two: TwoConne
 
     page = browser.get("/pushes")
 
-    document = lxml.html.fromstring(page.text)
-    [waiting] = document.xpath(f"//tr[@data-push-id='{second.id}']//*[@data-testid='waiting']")
+    document = html_page(page.text)
+    [waiting] = elements(document, f"//tr[@data-push-id='{second.id}']//*[@data-testid='waiting']")
     text = " ".join(waiting.text_content().split())
     assert text.startswith(f"Waiting for push #{first.id.hex[:8]}, the earlier push for")
     assert "Harbour View Hotel" in text
-    assert waiting.xpath(".//a/@href") == [f"#push-{first.id}"]
-    assert document.xpath(f"//tr[@id='push-{first.id}']")
+    assert texts(waiting, ".//a/@href") == [f"#push-{first.id}"]
+    assert elements(document, f"//tr[@id='push-{first.id}']")
     for head in (first, elsewhere):  # nothing before them for their hotel
-        assert not document.xpath(f"//tr[@data-push-id='{head.id}']//*[@data-testid='waiting']")
+        assert not elements(document, f"//tr[@data-push-id='{head.id}']//*[@data-testid='waiting']")
 
 
 def test_the_sync_page_lists_every_connection_and_its_rows_refresh(
@@ -354,13 +354,13 @@ def test_the_sync_page_lists_every_connection_and_its_rows_refresh(
         uow.commit()
     later = browser.get(f"/sync/runs?connection_id={two.harbour}")
 
-    document = lxml.html.fromstring(page.text)
-    cards = document.xpath("//section[@data-testid='sync-connection']//h2")
+    document = html_page(page.text)
+    cards = elements(document, "//section[@data-testid='sync-connection']//h2")
     assert [card.text_content() for card in cards] == [CANAL, HARBOUR]
-    assert len(document.xpath("//button[starts-with(normalize-space(.), 'Sync now')]")) == 2
-    table = document.xpath("//table[@data-live-runs]")[0]
+    assert len(elements(document, "//button[starts-with(normalize-space(.), 'Sync now')]")) == 2
+    table = elements(document, "//table[@data-live-runs]")[0]
     assert table.get("data-live-runs") == "/sync/runs?connection_id=all"
-    assert document.xpath("//script[@src='/static/live.js']")
+    assert elements(document, "//script[@src='/static/live.js']")
     assert sorted(row["Connection"] for row in _rows(page.text)) == [CANAL, HARBOUR]
     assert rows.headers["x-fragment"] == "sync-runs"
     assert sorted(re.findall(r'data-run-status="(\w+)"', rows.text)) == ["running", "running"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import lxml.html
 from litestar.testing import TestClient
 from lxml import etree
+
+from tests.support.markup import elements, html_page
 
 
 def test_favicon_ico_leads_to_the_svg_icon(client: TestClient[Any]) -> None:
@@ -23,6 +24,6 @@ def test_favicon_ico_leads_to_the_svg_icon(client: TestClient[Any]) -> None:
 def test_pages_link_the_icon(client: TestClient[Any]) -> None:
     page = client.get("/signin")  # no session needed: the layout is the same for all pages
 
-    (link,) = lxml.html.fromstring(page.text).xpath("//head/link[@rel='icon']")
+    (link,) = elements(html_page(page.text), "//head/link[@rel='icon']")
     assert link.get("href") == "/static/favicon.svg"
     assert link.get("type") == "image/svg+xml"

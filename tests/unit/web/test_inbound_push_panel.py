@@ -26,7 +26,9 @@ from channel_manager.entrypoints.rest.push import PUSH_PATH, push_handlers
 from channel_manager.entrypoints.web import web_handlers, web_middleware
 from channel_manager.entrypoints.web.inbound_push import answer_error
 from channel_manager.ports.inbound import PushRefused, RefusalReason
+from tests.support.clock import MovableClock
 from tests.support.containers import make_settings
+from tests.support.markup import elements, html_page
 from tests.unit.rest.messages import res_notif
 from tests.unit.web.conftest import sign_in
 from tests.unit.web.world import World, build_world, connect, other_organization_key
@@ -63,7 +65,7 @@ def client(pushed_world: World) -> Iterator[TestClient[Any]]:
 
 
 def _panel(page: str) -> lxml.html.HtmlElement:
-    (panel,) = lxml.html.fromstring(page).xpath("//*[@data-testid='push-inbound']")
+    (panel,) = elements(html_page(page), "//*[@data-testid='push-inbound']")
     return panel
 
 
@@ -124,9 +126,7 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
     fields |= {"hotel-0-property": str(world.property_id), "_csrf_token": token.group(1)}
     assert "Mapping saved" in client.post(f"/connections/{connection_id}/mapping", data=fields).text
 
-    (last,) = lxml.html.fromstring(client.get("/integrations").text).xpath(
-        "//*[@data-testid='last-push']"
-    )
+    (last,) = elements(html_page(client.get("/integrations").text), "//*[@data-testid='last-push']")
     assert "none yet" in _text(last)
 
     stored = client.post(
@@ -138,15 +138,17 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
     arrived = world.container.clock().now()
     # Stored and acknowledged; the worker applies it (driven here as it drives it).
     assert world.container.push_inbox().apply_due() == 1
-    panel = lxml.html.fromstring(client.get("/integrations").text)
-    (last,) = panel.xpath("//*[@data-testid='last-push']")
+    panel = html_page(client.get("/integrations").text)
+    (last,) = elements(panel, "//*[@data-testid='last-push']")
     assert "stored" in _text(last)
-    (waiting,) = panel.xpath("//*[@data-testid='push-inbox']")
+    (waiting,) = elements(panel, "//*[@data-testid='push-inbox']")
     assert "Every pushed message has been applied" in _text(waiting)
     assert arrived.strftime("%Y-%m-%d %H:%M UTC") in _text(last)
 
     # A later answer that refused the push (as the endpoint writes it) shows what was wrong.
-    world.container.clock().advance(timedelta(minutes=1))  # later: no tie for random ids to break
+    clock: object = world.container.clock()  # the world's MovableClock
+    assert isinstance(clock, MovableClock)
+    clock.advance(timedelta(minutes=1))  # later: no tie for random ids to break
     refusal = PushRefused(409, RefusalReason.REFUSED, "reservation PUSH-1 is cancelled")
     answer = OtaPushCodec(max_bytes=1 << 20).encode_error(refusal, headers={"soapaction": ""})
     world.container.message_log().write(
@@ -158,9 +160,7 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
         http_status=409,
         outcome="error",
     )
-    (last,) = lxml.html.fromstring(client.get("/integrations").text).xpath(
-        "//*[@data-testid='last-push']"
-    )
+    (last,) = elements(html_page(client.get("/integrations").text), "//*[@data-testid='last-push']")
     assert "refused 409" in _text(last)
     assert "reservation PUSH-1 is cancelled" in _text(last)
 
@@ -168,7 +168,7 @@ def test_each_connection_shows_when_its_last_push_arrived_and_how_it_went(
     with _client(world) as stranger:
         sign_in(stranger, other_organization_key(world))
         theirs = stranger.get("/integrations").text
-    assert lxml.html.fromstring(theirs).xpath("//*[@data-testid='last-push']") == []
+    assert elements(html_page(theirs), "//*[@data-testid='last-push']") == []
     assert "PUSH-1" not in theirs
 
 
@@ -208,8 +208,8 @@ def test_the_panel_counts_the_organisations_flagged_pushes_only(
         uow.commit()
     sign_in(client, world.api_key)
 
-    (flagged,) = lxml.html.fromstring(client.get("/integrations").text).xpath(
-        "//*[@data-testid='push-inbox-flagged']"
+    (flagged,) = elements(
+        html_page(client.get("/integrations").text), "//*[@data-testid='push-inbox-flagged']"
     )
     assert _text(flagged) == "1 not applied"
     with _client(world) as stranger:

@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.domain.errors import PermanentChannelError
 from tests.support.clock import MovableClock
+from tests.support.markup import elements, html_page
 from tests.unit.web.conftest import sign_in
 from tests.unit.web.world import HOTEL_CODE, World, connect
 
@@ -29,13 +30,13 @@ def _poll(world: World, connection_id: UUID, *, refused: bool) -> None:
 
 
 def _card(client: TestClient) -> lxml.html.HtmlElement:
-    page = lxml.html.fromstring(client.get("/integrations").text)
-    (card,) = page.xpath("//section[@data-testid='booking-card']")
+    page = html_page(client.get("/integrations").text)
+    (card,) = elements(page, "//section[@data-testid='booking-card']")
     return card
 
 
 def _status(card: lxml.html.HtmlElement) -> tuple[str, str]:
-    (badge,) = card.xpath(".//*[@data-testid='card-status']")
+    (badge,) = elements(card, ".//*[@data-testid='card-status']")
     return badge.text_content().strip(), badge.get("class")
 
 
@@ -52,7 +53,7 @@ def test_failing_polls_turn_the_badge_amber_then_red_and_back_green(
     first = _card(client)
 
     assert _status(first) == ("polls failing", "badge status-pending")
-    (alert,) = first.xpath(".//*[@data-testid='polls-failing']")
+    (alert,) = elements(first, ".//*[@data-testid='polls-failing']")
     text = " ".join(alert.text_content().split())
     assert f"Polls failing since {clock.now():%Y-%m-%d %H:%M} UTC" in text
     assert f"403: access denied for hotel {HOTEL_CODE}" in text
@@ -63,7 +64,7 @@ def test_failing_polls_turn_the_badge_amber_then_red_and_back_green(
     later = _card(client)
 
     assert _status(later) == ("polls failing", "badge status-error")
-    (alert,) = later.xpath(".//*[@data-testid='polls-failing']")
+    (alert,) = elements(later, ".//*[@data-testid='polls-failing']")
     assert alert.get("class") == "error"
     assert "6 min ago" in alert.text_content()
 
@@ -72,4 +73,4 @@ def test_failing_polls_turn_the_badge_amber_then_red_and_back_green(
     recovered = _card(client)
 
     assert _status(recovered) == ("active", "badge status-active")
-    assert recovered.xpath(".//*[@data-testid='polls-failing']") == []
+    assert elements(recovered, ".//*[@data-testid='polls-failing']") == []

@@ -16,6 +16,7 @@ from channel_manager.domain.ari import AvailRequest
 from channel_manager.domain.channel import ExternalCatalog, ExternalProperty, ExternalRoomType
 from channel_manager.domain.inventory import Unit
 from tests.support.builders import booking
+from tests.support.markup import elements, html_page, string
 from tests.unit.web.conftest import csrf_from, sign_in
 from tests.unit.web.world import HOTEL_CODE, World, connect
 
@@ -46,13 +47,15 @@ def connected(client: TestClient[Any], world: World, loft: Unit) -> str:
 
 
 def _hotel_section(html: str, code: str) -> Any:
-    document = lxml.html.fromstring(html)
-    [section] = document.xpath(f"//section[.//input[@value='{code}' and contains(@name, '-code')]]")
+    document = html_page(html)
+    [section] = elements(
+        document, f"//section[.//input[@value='{code}' and contains(@name, '-code')]]"
+    )
     return section
 
 
 def _options(select: Any) -> list[str]:
-    return [str(option.get("value")) for option in select.xpath(".//option")]
+    return [str(option.get("value")) for option in elements(select, ".//option")]
 
 
 def test_a_room_is_offered_only_the_units_of_its_hotels_property(
@@ -61,10 +64,10 @@ def test_a_room_is_offered_only_the_units_of_its_hotels_property(
     html = client.get(f"/connections/{connected}/mapping").text
 
     harbour = _hotel_section(html, HOTEL_CODE)
-    [double_room] = harbour.xpath(".//select[@name='hotel-0-room-0']")
+    [double_room] = elements(harbour, ".//select[@name='hotel-0-room-0']")
     assert _options(double_room) == ["", str(world.double_unit_id), "new"]
     loft_hotel = _hotel_section(html, LOFT_CODE)
-    [studio] = loft_hotel.xpath(".//select[@name='hotel-1-room-0']")
+    [studio] = elements(loft_hotel, ".//select[@name='hotel-1-room-0']")
     assert _options(studio) == ["", str(loft.id), "new"]
     assert str(loft.id) not in lxml.html.tostring(harbour).decode()
     # What the script swaps in when another property is chosen, one template per property.
@@ -87,8 +90,8 @@ def test_a_hotel_without_a_property_is_offered_no_units_only_a_new_one(
     again = client.post(f"/connections/{connected}/mapping", data=fields)
 
     assert again.status_code == 422
-    [double_room] = _hotel_section(again.text, HOTEL_CODE).xpath(
-        ".//select[@name='hotel-0-room-0']"
+    [double_room] = elements(
+        _hotel_section(again.text, HOTEL_CODE), ".//select[@name='hotel-0-room-0']"
     )
     assert _options(double_room) == ["", "new"]
     assert "Not saved" in again.text
@@ -111,7 +114,7 @@ def test_a_unit_of_another_property_is_refused_by_name(
     refused = client.post(f"/connections/{connected}/mapping", data=fields)
 
     assert refused.status_code == 422
-    error = lxml.html.fromstring(refused.text).get_element_by_id("mapping-error").text_content()
+    error = html_page(refused.text).get_element_by_id("mapping-error").text_content()
     assert "'Loft Studio' belongs to your property 'Canal Loft Apartments'" in error
     assert str(loft.id) not in error
 
@@ -151,9 +154,12 @@ def test_columns_appear_only_where_they_apply(
 
     harbour = _hotel_section(html, HOTEL_CODE)
     loft_hotel = _hotel_section(html, LOFT_CODE)
-    assert [c.text_content() for c in harbour.xpath(".//caption")] == ["Room types", "Rate plans"]
+    assert [c.text_content() for c in elements(harbour, ".//caption")] == [
+        "Room types",
+        "Rate plans",
+    ]
     # The loft has no rate plans at Booking.com: no rate plan table, no empty header row.
-    assert [c.text_content() for c in loft_hotel.xpath(".//caption")] == ["Room types"]
+    assert [c.text_content() for c in elements(loft_hotel, ".//caption")] == ["Room types"]
     assert "Your rate plan" not in lxml.html.tostring(loft_hotel).decode()
 
 
@@ -164,13 +170,13 @@ def test_the_rows_left_to_map_have_anchors_and_the_card_links_to_them(
     world.container.intake().apply(connection, booking("BK-1", hotel_code=HOTEL_CODE, room="DBL"))
 
     card = client.get("/integrations").text
-    link = lxml.html.fromstring(card).xpath("//dd[@data-figure='unmapped']//a")
+    link = elements(html_page(card), "//dd[@data-figure='unmapped']//a")
     assert [a.get("href") for a in link] == [f"/connections/{connected}/mapping#to-map"]
 
     html = client.get(f"/connections/{connected}/mapping").text
-    document = lxml.html.fromstring(html)
+    document = html_page(html)
     assert document.get_element_by_id("to-map") is not None
-    targets = [a.get("href")[1:] for a in document.xpath("//*[@id='to-map']//a")]
+    targets = [a.get("href")[1:] for a in elements(document, "//*[@id='to-map']//a")]
     assert targets == [
         f"map-{HOTEL_CODE}",
         f"map-{HOTEL_CODE}-DBL",
@@ -201,8 +207,8 @@ def test_nothing_left_to_map_shows_no_list(
     html = client.get(f"/connections/{connected}/mapping").text
 
     assert 'id="to-map"' not in html
-    assert "0" in lxml.html.fromstring(client.get("/integrations").text).xpath(
-        "string(//dd[@data-figure='unmapped'])"
+    assert "0" in string(
+        html_page(client.get("/integrations").text), "//dd[@data-figure='unmapped']"
     )
 
 
@@ -259,19 +265,19 @@ def test_a_property_in_another_currency_is_never_suggested_and_cannot_be_chosen(
 ) -> None:
     html = client.get(f"/connections/{new_york}/mapping").text
 
-    [hotel] = _hotel_section(html, NEW_YORK_CODE).xpath(".//select[@name='hotel-1-property']")
-    options = {str(o.get("value")): o for o in hotel.xpath(".//option")}
+    [hotel] = elements(_hotel_section(html, NEW_YORK_CODE), ".//select[@name='hotel-1-property']")
+    options = {str(o.get("value")): o for o in elements(hotel, ".//option")}
     ours = options[str(world.property_id)]
     assert ours.text_content() == "Harbour View Hotel (USD hotel, EUR property)"
     assert ours.get("disabled") is not None
     assert not [o for o in options.values() if o.get("selected") is not None and o.get("value")]
     assert options["new"].text_content() == "+ Create a new property in USD"
     assert "(suggested)" not in lxml.html.tostring(hotel).decode()
-    [room] = _hotel_section(html, NEW_YORK_CODE).xpath(".//select[@name='hotel-1-room-0']")
+    [room] = elements(_hotel_section(html, NEW_YORK_CODE), ".//select[@name='hotel-1-room-0']")
     assert _options(room) == ["", "new"]  # no unit of the EUR property is offered
     # The EUR hotel is still suggested its EUR property.
-    [harbour] = _hotel_section(html, HOTEL_CODE).xpath(".//select[@name='hotel-0-property']")
-    [suggested] = harbour.xpath(".//option[@selected]")
+    [harbour] = elements(_hotel_section(html, HOTEL_CODE), ".//select[@name='hotel-0-property']")
+    [suggested] = elements(harbour, ".//option[@selected]")
     assert suggested.get("value") == str(world.property_id)
     assert suggested.get("disabled") is None
 
@@ -290,7 +296,7 @@ def test_saving_a_hotel_to_a_property_in_another_currency_shows_why_and_stores_n
     refused = client.post(f"/connections/{new_york}/mapping", data=fields)
 
     assert refused.status_code == 422
-    error = lxml.html.fromstring(refused.text).get_element_by_id("mapping-error").text_content()
+    error = html_page(refused.text).get_element_by_id("mapping-error").text_content()
     assert error == (
         "Not saved: Booking.com hotel 'Harbour View Hotel' sells in USD; your property "
         "'Harbour View Hotel' keeps rates in EUR. Choose a property in USD or create one."

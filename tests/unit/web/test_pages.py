@@ -119,8 +119,8 @@ def test_connection_result_explains_errors_in_words(client: TestClient, connecte
     ).text
     assert "already used" in text
     assert "planted" not in text  # only the product's own words for a code
-    text = client.get(f"/integrations/booking/result?status=connected&connection_id={connected}")
-    assert "Map rooms now" in text.text
+    result = client.get(f"/integrations/booking/result?status=connected&connection_id={connected}")
+    assert "Map rooms now" in result.text
 
 
 def test_mapping_preselects_suggestions_and_highlights_unmapped(

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-import lxml.html
 import pytest
 from litestar.testing import TestClient
 
@@ -27,6 +26,7 @@ from channel_manager.domain.channel import (
 )
 from channel_manager.domain.errors import PermanentChannelError
 from tests.support.builders import booking
+from tests.support.markup import elements, html_page, texts
 from tests.unit.web.conftest import csrf_from, sign_in
 from tests.unit.web.two_connections import CANAL, CANAL_CODE, connect_hotel, later, map_hotel
 from tests.unit.web.world import (
@@ -90,29 +90,29 @@ class Grid:
     """The rates page's calendar as a person reads it."""
 
     def __init__(self, html: str) -> None:
-        self.document = lxml.html.fromstring(html)
-        [self.table] = self.document.xpath("//table[contains(@class, 'calendar')]")
+        self.document = html_page(html)
+        [self.table] = elements(self.document, "//table[contains(@class, 'calendar')]")
 
     @property
     def nights(self) -> list[date]:
-        first = self.table.xpath(".//tbody/tr[1]/td/@data-night")
+        first = texts(self.table, ".//tbody/tr[1]/td/@data-night")
         return [date.fromisoformat(night) for night in first]
 
     @property
     def row_names(self) -> list[str]:
-        return [Grid.text(th) for th in self.table.xpath(".//tbody/tr/th")]
+        return [Grid.text(th) for th in elements(self.table, ".//tbody/tr/th")]
 
     def cell(self, row: str, night: date) -> Any:
         """The cell of the row whose header starts with ``row`` on ``night``."""
-        for tr in self.table.xpath(".//tbody/tr"):
-            if Grid.text(tr.xpath("./th")[0]).startswith(row):
-                [cell] = tr.xpath(f"./td[@data-night='{night}']")
+        for tr in elements(self.table, ".//tbody/tr"):
+            if Grid.text(elements(tr, "./th")[0]).startswith(row):
+                [cell] = elements(tr, f"./td[@data-night='{night}']")
                 return cell
         raise AssertionError(f"no row {row!r} in {self.row_names}")
 
     @staticmethod
     def marks(cell: Any) -> list[str]:
-        return [str(mark.get("aria-label")) for mark in cell.xpath(".//*[@data-mark]")]
+        return [str(mark.get("aria-label")) for mark in elements(cell, ".//*[@data-mark]")]
 
     @staticmethod
     def text(cell: Any) -> str:
@@ -175,9 +175,9 @@ def test_the_grid_shows_a_month_from_today_and_any_month_or_first_day(
     assert grid.nights[0] == today
     assert grid.nights[-1] < today + timedelta(days=31)
     assert len(grid.nights) >= 28
-    document = lxml.html.fromstring(opened)
-    [earlier] = document.xpath("//nav[@aria-label='Months']/a[@rel='prev']")
-    [later] = document.xpath("//nav[@aria-label='Months']/a[@rel='next']")
+    document = html_page(opened)
+    [earlier] = elements(document, "//nav[@aria-label='Months']/a[@rel='prev']")
+    [later] = elements(document, "//nav[@aria-label='Months']/a[@rel='next']")
     first = today.replace(day=1)
     after = (first + timedelta(days=32)).replace(day=1)
     assert earlier.text_content().strip() == (
@@ -191,7 +191,7 @@ def test_the_grid_shows_a_month_from_today_and_any_month_or_first_day(
     assert month.nights == [after + timedelta(days=n) for n in range(days_in)]
     picked = client.get(f"/rates?connection_id={connected}&month={after:%Y-%m}").text
     assert Grid(picked).nights == month.nights
-    [chosen] = lxml.html.fromstring(picked).xpath("//select[@id='f-month']/option[@selected]")
+    [chosen] = elements(html_page(picked), "//select[@id='f-month']/option[@selected]")
     assert chosen.get("value") == f"{after:%Y-%m}"
     # Any first day: a month from it.
     day = today + timedelta(days=45)
@@ -199,22 +199,24 @@ def test_the_grid_shows_a_month_from_today_and_any_month_or_first_day(
     assert from_day.nights[0] == day
     assert from_day.nights[-1] < day + timedelta(days=31)
     # The previous month of a month's first day is the month before.
-    previous = lxml.html.fromstring(picked).xpath("//a[@rel='prev']")[0]
+    previous = elements(html_page(picked), "//a[@rel='prev']")[0]
     assert previous.text_content().strip() == f"← {first:%B %Y}"
 
 
 def test_the_months_pager_stops_at_the_dates_a_form_may_name(
     client: TestClient[Any], connected: str
 ) -> None:
-    first = lxml.html.fromstring(client.get(f"/rates?connection_id={connected}&month=2000-01").text)
-    last = lxml.html.fromstring(client.get(f"/rates?connection_id={connected}&month=2999-12").text)
+    first = html_page(client.get(f"/rates?connection_id={connected}&month=2000-01").text)
+    last = html_page(client.get(f"/rates?connection_id={connected}&month=2999-12").text)
 
-    assert first.xpath("//a[@rel='prev']") == []
-    assert [a.text_content().strip() for a in first.xpath("//a[@rel='next']")] == [
+    assert elements(first, "//a[@rel='prev']") == []
+    assert [a.text_content().strip() for a in elements(first, "//a[@rel='next']")] == [
         "February 2000 →"
     ]
-    assert last.xpath("//a[@rel='next']") == []
-    assert [a.text_content().strip() for a in last.xpath("//a[@rel='prev']")] == ["← November 2999"]
+    assert elements(last, "//a[@rel='next']") == []
+    assert [a.text_content().strip() for a in elements(last, "//a[@rel='prev']")] == [
+        "← November 2999"
+    ]
 
 
 @pytest.mark.parametrize("month", ["2028-13", "March", "2028-03-01", "99999999999-01", "1999-12"])
@@ -248,7 +250,7 @@ def test_a_change_60_days_ahead_shows_queued_then_delivered(
     assert Grid.marks(cell) == [f"{HARBOUR}: queued"]
     assert "queued" in str(cell.get("class"))
     assert set(str(cell.get("data-pushes")).split()) == set(ours["push_ids"])
-    [mark] = cell.xpath(".//*[@data-mark]")
+    [mark] = elements(cell, ".//*[@data-mark]")
     assert set(str(mark.get("data-pushes")).split()) == set(ours["push_ids"])
     # A night not changed: what the opening calendar delivered, no rate.
     other = night.replace(day=1) if night.day != 1 else night + timedelta(days=1)
@@ -286,12 +288,12 @@ def test_a_failed_push_is_a_mark_linking_to_that_push(
 
     assert Grid.text(cell).startswith("99.00")  # our value, which the channel does not hold
     assert "not-sent" in str(cell.get("class"))
-    [link] = cell.xpath(".//a[@data-mark]")
+    [link] = elements(cell, ".//a[@data-mark]")
     assert link.get("aria-label") == f"{HARBOUR}: failed"
     assert link.get("href") == f"/pushes?connection_id={connected}&push={push_id}#push-{push_id}"
     history = client.get(str(link.get("href")).split("#")[0])
     assert history.status_code == 200
-    rows = lxml.html.fromstring(history.text).xpath("//tbody/tr[@data-push-id]")
+    rows = elements(html_page(history.text), "//tbody/tr[@data-push-id]")
     assert [row.get("data-push-id") for row in rows] == [push_id]
     assert "400: rate plan closed" in rows[0].text_content()
 
@@ -352,8 +354,8 @@ def test_an_overbooked_night_is_marked_and_links_to_the_alerts(
 
     grid = _page(client, f"connection_id={connected}&start={night - timedelta(days=1)}")
 
-    [mark] = grid.cell("Double Room rooms left", night).xpath(".//*[@data-testid='overbooked']")
+    [mark] = elements(grid.cell("Double Room rooms left", night), ".//*[@data-testid='overbooked']")
     assert Grid.text(mark) == "5 booked: overbooked"
     assert mark.get("href") == "/overbookings"
     before = grid.cell("Double Room rooms left", night - timedelta(days=1))
-    assert not before.xpath(".//*[@data-testid='overbooked']")
+    assert not elements(before, ".//*[@data-testid='overbooked']")

@@ -12,13 +12,13 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import attrs
-import lxml.html
 import pytest
 from litestar.testing import TestClient
 
 from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.domain.errors import PermanentChannelError
 from tests.support.clock import next_year
+from tests.support.markup import elements, html_page
 from tests.unit.web.conftest import csrf_from, sign_in
 from tests.unit.web.world import (
     HOTEL_CODE,
@@ -76,7 +76,7 @@ def _post(client: TestClient[Any], connection_id: str, action: str, **fields: st
 
 def _error(page: str) -> str:
     """The form's error message as the page shows it."""
-    found = lxml.html.fromstring(page).xpath("//*[@id='rates-error']")
+    found = elements(html_page(page), "//*[@id='rates-error']")
     assert found, "the page shows no form error"
     return " ".join(found[0].text_content().split())
 
@@ -113,7 +113,7 @@ def test_the_rate_field_names_the_currencys_decimals(
     client: TestClient[Any], connected: str
 ) -> None:
     page = client.get(f"/rates?connection_id={connected}").text
-    field = lxml.html.fromstring(page).get_element_by_id("f-rate")
+    field = html_page(page).get_element_by_id("f-rate")
 
     assert field.get("aria-describedby") == "f-rate-rule"
     assert field.get("placeholder") == "120.00"
@@ -136,7 +136,7 @@ def test_a_yen_hotel_takes_whole_amounts_only(client: TestClient[Any], world: Wo
 
     page = client.get(f"/rates?connection_id={connection_id}").text
     assert "JPY: whole amounts, no decimals" in page
-    assert lxml.html.fromstring(page).get_element_by_id("f-rate").get("placeholder") == "12000"
+    assert html_page(page).get_element_by_id("f-rate").get("placeholder") == "12000"
     for action in ("preview", "push"):
         refused = _post(client, connection_id, action, rate="12000.5")
         assert refused.status_code == 422, action
@@ -153,7 +153,7 @@ def _followed(client: TestClient[Any], connection_id: str, **fields: str) -> tup
     location = pushed.headers["location"]
     assert location.startswith("/rates?")
     page = client.get(location).text
-    tracker = lxml.html.fromstring(page).xpath("//*[@data-testid='push-tracker']")
+    tracker = elements(html_page(page), "//*[@data-testid='push-tracker']")
     assert tracker, "the rates page does not follow the push"
     url = tracker[0].get("data-states-url")
     return page, url
@@ -168,7 +168,7 @@ def test_a_push_returns_to_the_grid_which_follows_it_until_delivered(
     assert "Sending: 0 of 2 delivered so far." in page
     ids = states_url.split("ids=")[1].split(",")
     # The grid's cells for those days carry the ids of the pushes still open for them.
-    cells = lxml.html.fromstring(page).xpath("//td[@data-pushes]")
+    cells = elements(html_page(page), "//td[@data-pushes]")
     assert cells
     assert {i for cell in cells for i in cell.get("data-pushes").split()} == set(ids)
 

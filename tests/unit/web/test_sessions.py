@@ -22,7 +22,9 @@ def _stored_sessions(world: World) -> dict[Any, dict[str, Any]]:
 
 
 def _session_cookie(client: TestClient) -> str:
-    return next(c.value for c in client.cookies.jar if c.name == "cm_session")
+    value = next(c.value for c in client.cookies.jar if c.name == "cm_session")
+    assert value is not None
+    return value
 
 
 def _clock(world: World) -> MovableClock:

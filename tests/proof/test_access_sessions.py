@@ -36,8 +36,8 @@ from tests.e2e.flows import (
 )
 from tests.e2e.harness import RunningService
 
-from .r45_support import ServeProcess, cli
-from .test_r5_secrets import Secrets, environ_for, migrated_database, new_tenant
+from .access_secrets_support import ServeProcess, cli
+from .test_secrets import Secrets, environ_for, migrated_database, new_tenant
 
 HOTEL = "1000001"
 UNCONNECTED_HOTEL = "1000003"

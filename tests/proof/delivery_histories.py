@@ -185,15 +185,16 @@ class PushSender:
         report = SendReport()
         in_flight = [0]
 
+        # Rung whenever a delivery ends: a resend may have come back into the line.
+        changed = threading.Condition(self._lock)
+
         def next_item() -> tuple[Revision, int] | None:
-            while True:
-                with self._lock:
-                    if pending:
-                        in_flight[0] += 1
-                        return pending.popleft()
-                    if not in_flight[0]:
-                        return None
-                time.sleep(0.005)  # a resend may still come back into the line
+            with changed:
+                changed.wait_for(lambda: pending or not in_flight[0])
+                if pending:
+                    in_flight[0] += 1
+                    return pending.popleft()
+                return None
 
         def work() -> None:
             with httpx.Client(auth=self._auth, timeout=30) as client:
@@ -213,6 +214,7 @@ class PushSender:
                             report.gave_up.append(item)
                         else:
                             pending.append((item, attempt + 1))
+                        changed.notify_all()
                     if outcome == "retry":
                         time.sleep(self._retry_pause)
 

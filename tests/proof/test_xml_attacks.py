@@ -23,13 +23,13 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
+from channel_manager.adapters.booking.ota.namespaces import OTA_NS
 from tests.e2e.flows import Tenant, connect_and_map
 from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService
 from tests.e2e.inventory import our_reservations
 
 from .attack_corpus import (
     MIB,
-    OTA_NS,
     SOAP11_NS,
     Attack,
     build_corpus,
@@ -121,7 +121,7 @@ def row_counts(service: RunningService) -> dict[str, int]:
     metadata.reflect(engine)
     with engine.connect() as connection:
         return {
-            name: int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar())
+            name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
             for name, table in metadata.tables.items()
         }
 

@@ -30,7 +30,7 @@ from tests.e2e.harness import RunningService
 from tests.e2e.inventory import outbound_settled
 from tests.support.clock import shifted_today
 
-from .conftest import proof_size
+from .conftest import proof_size, proof_timeout
 
 HOTELS = ("1000001", "1000002")
 AVAIL_PATH = "/hotels/ota/OTA_HotelAvailNotif"
@@ -42,6 +42,8 @@ ROOMS_PER_HOTEL = proof_size(ci=3, full=10)
 WINDOW_DAYS = proof_size(ci=30, full=120)
 #: Share of ARI calls the sandbox fails, split evenly between the three kinds.
 FAULT_SHARE = 0.3
+#: How long the worker may take to settle every push, injected timeouts and retries included.
+DRAIN = proof_size(ci=240, full=1800)
 OTA = "{http://www.opentravel.org/OTA/2003/05}"
 
 #: A field of one sellable cell: (hotel, room, rate plan or "", ISO date, field name).
@@ -244,6 +246,7 @@ def queue_drained(tenant: Tenant) -> bool:
     )
 
 
+@pytest.mark.timeout(proof_timeout(DRAIN))
 def test_ari_under_30_percent_faults_arrives_complete_and_in_order(
     service: RunningService, tenant: Tenant, sandbox_http: httpx.Client
 ) -> None:
@@ -264,7 +267,7 @@ def test_ari_under_30_percent_faults_arrives_complete_and_in_order(
             f"/api/v1/connections/{connection_id}/ari", json={"changes": changes}
         )
         submitted.append([str(push_id) for push_id in ok(answer, 202)["push_ids"]])
-    service.tick_until(lambda: queue_drained(tenant), timeout=proof_size(240, 1800), pause=0.02)
+    service.tick_until(lambda: queue_drained(tenant), timeout=DRAIN, pause=0.02)
     pushes = [push_view(tenant, push_id) for ids in submitted for push_id in ids]
     assert sandbox_http.delete("/_sandbox/faults").status_code == 204
 

@@ -52,7 +52,7 @@ from tests.e2e.harness import RunningService
 from tests.e2e.inventory import our_reservations
 from tests.support.clock import session_offset
 
-from .r45_support import cli
+from .access_secrets_support import cli
 
 PRECONNECTED = "1000001"  # seed 1: connected to our provider, held by nobody here
 VICTIM_HOTEL = "1000003"  # seed 1: not connected

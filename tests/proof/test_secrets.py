@@ -52,12 +52,20 @@ from tests.e2e.flows import (
     submit_ari,
     web_sign_in,
 )
-from tests.e2e.harness import PUSH_USERNAME, RunningService, service_environ, wait_for
+from tests.e2e.harness import PUSH_USERNAME, RunningService, service_environ
 from tests.e2e.inventory import our_reservations
 from tests.support.clock import shifted_today
+from tests.support.waiting import ConditionTimeoutError, wait_until
 
+from .access_secrets_support import (
+    PUSH_PATH,
+    ServeProcess,
+    card_numbers_in,
+    cli,
+    secrets_in,
+    text_cells,
+)
 from .conftest import FULL, proof_size
-from .r45_support import PUSH_PATH, ServeProcess, card_numbers_in, cli, secrets_in, text_cells
 
 CLIENT_ID = "r5-provider"
 OAUTH_HOTEL = "1000001"
@@ -362,7 +370,7 @@ def exercise_every_secret(
                 admin.post("/_sandbox/reservations/generate", json={"hotel_code": EXTRANET_HOTEL}),
                 201,
             )
-        wait_for(lambda: len(our_reservations(tenant)) >= 4, timeout=30)
+        wait_until(lambda: len(our_reservations(tenant)) >= 4, timeout=30)
         # Pushed: a wrong password first (refused), then the right one.
         target = {"url": f"{server.base_url}{PUSH_PATH}", "username": PUSH_USERNAME}
         ok(
@@ -395,8 +403,12 @@ def exercise_every_secret(
         ari_change(tenant, oauth_connection, OAUTH_HOTEL, 20, 3),
         ari_change(tenant, extranet_connection, EXTRANET_HOTEL, 21, 2),
     ]
-    wait_for(lambda: pushes_in(tenant, push_ids, "delivered"), timeout=30)
-    time.sleep(1)  # a few more polls, each refreshing the short-lived OAuth token
+    wait_until(lambda: pushes_in(tenant, push_ids, "delivered"), timeout=30)
+    # A few more polls, each refreshing the short-lived OAuth token.
+    since = sandbox.state.clock.now()
+    wait_until(
+        lambda: token_refreshes(sandbox, since) >= 3, timeout=30, what="3 more token refreshes"
+    )
     gone = ok(tenant.api.delete(f"/api/v1/connections/{oauth_connection}"))
     assert gone["status"] == "revoked", gone
 
@@ -482,6 +494,13 @@ def open_all_with(database_url: str, vault_keys: str) -> int:
     return len(sealed)
 
 
+def token_refreshes(sandbox: SandboxServer, since: dt.datetime) -> int:
+    """OAuth token requests the sandbox received after ``since`` (its own clock)."""
+    with sandbox.state.lock:
+        recorded = list(sandbox.state.requests)
+    return sum(1 for r in recorded if r.path == "/oauth2/token" and r.at > since)
+
+
 def trouble_in(output: str) -> list[str]:
     """Lines of server output that tell of a failure (errors, tracebacks, refused access)."""
     markers = ("ERROR", "Traceback", "CRITICAL", "credentials refused", "vault", "failed")
@@ -502,10 +521,16 @@ def missing(tenant: Tenant, traffic: Traffic) -> dict[str, list[str]]:
 def assert_settled(tenant: Tenant, traffic: Traffic, timeout: float = 60) -> None:
     """Every change the traffic made is delivered and every booking received, in time."""
     nothing: dict[str, list[str]] = {"pushes": [], "bookings": []}
-    deadline = time.monotonic() + timeout
-    while (left := missing(tenant, traffic)) != nothing and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert left == nothing
+    seen: list[dict[str, list[str]]] = []
+
+    def settled() -> bool:
+        seen.append(missing(tenant, traffic))
+        return seen[-1] == nothing
+
+    try:
+        wait_until(settled, timeout=timeout, interval=0.5, what="every push and booking through")
+    except ConditionTimeoutError as timed_out:
+        raise ConditionTimeoutError(f"{timed_out}; still missing: {seen[-1]}") from None
 
 
 def test_vault_keys_rotate_while_the_worker_polls_and_pushes(
@@ -526,7 +551,7 @@ def test_vault_keys_rotate_while_the_worker_polls_and_pushes(
             # only the rotation moves it to the new key.
             connections[EXTRANET_HOTEL] = connect_through_extranet(tenant, EXTRANET_HOTEL)
             map_hotel(tenant, connections[EXTRANET_HOTEL], EXTRANET_HOTEL)
-            wait_for(lambda: len(our_reservations(tenant)) >= 2, timeout=30)
+            wait_until(lambda: len(our_reservations(tenant)) >= 2, timeout=30)
             tenant.api.close()
         assert set(sealed_key_ids(rotation_database_url)) == {"r5-old"}
 
@@ -698,7 +723,7 @@ def test_a_card_typed_into_free_text_is_masked_in_storage_and_every_log(
             )
             assert answer.status_code == 200, answer.text
             wanted = {str(polled.id), str(pushed.id)}
-            stored = wait_for(
+            stored = wait_until(
                 lambda: (
                     [r for r in our_reservations(tenant) if r["external_id"] in wanted][1:]
                     and [r for r in our_reservations(tenant) if r["external_id"] in wanted]

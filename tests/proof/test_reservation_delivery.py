@@ -29,7 +29,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
@@ -56,13 +55,14 @@ from tests.e2e.harness import (
     free_socket,
     running_service,
     service_environ,
-    wait_for,
 )
 from tests.e2e.inventory import ACK_PATHS
 from tests.support.clock import shifted_now
+from tests.support.waiting import ConditionTimeoutError, describe, wait_until
 
-from .conftest import FULL, proof_size
-from .r1_checks import (
+from .conftest import FULL, proof_size, proof_timeout
+from .database_faults import Fault, FaultPlan, FlakyUnitOfWorkFactory
+from .delivery_checks import (
     all_reservations,
     assert_newest_revisions,
     inbox_rows,
@@ -72,8 +72,7 @@ from .r1_checks import (
     pending_messages,
     stored_rows,
 )
-from .r1_deliveries import PushSender, book, change, deliveries, make_history
-from .r1_faults import Fault, FaultPlan, FlakyUnitOfWorkFactory
+from .delivery_histories import PushSender, book, change, deliveries, make_history
 
 HOTELS = ("1000001", "1000002")  # the sandbox's two connected hotels (EUR and GBP)
 PUSH_PATH = "/ota/booking/reservations"
@@ -85,10 +84,10 @@ FAILURE_RATE = 0.05
 #: transactions, so that the kill lands after one commit and before the last.
 KILL_BOOKINGS = proof_size(3 * IMPORT_BATCH, 10 * IMPORT_BATCH)
 SEED = 20261124
-#: pytest-timeout's limit per test: the project's 300 s, more at full size on a busy machine.
-TIMEOUT = proof_size(300, 1800)
 #: How long the queues may take to drain once everything is sent.
 DRAIN = proof_size(120, 900)
+#: pytest-timeout's limit per test: the project's 300 s, more at full size on a busy machine.
+TIMEOUT = proof_timeout(DRAIN)
 _RES_ID = re.compile(r'ResID_Value="([^"]+)"')
 
 
@@ -219,10 +218,10 @@ def test_pushed_and_polled_deliveries_survive_duplicates_reordering_and_database
     with Ticker(service) as ticker:
         report = sender.send(sent)
         # The polled copies may still be waiting: the queues must drain despite the failures.
-        wait_for(lambda: not pending_messages(sandbox.state, HOTELS), timeout=DRAIN, pause=0.2)
+        wait_until(lambda: not pending_messages(sandbox.state, HOTELS), timeout=DRAIN, interval=0.2)
         # And the pushed messages stored in the inbox are applied (a cancellation that
         # overtook its booking after its backoff).
-        wait_for(lambda: inbox_rows(engine) == 0, timeout=DRAIN, pause=0.2)
+        wait_until(lambda: inbox_rows(engine) == 0, timeout=DRAIN, interval=0.2)
     fault_plan.disarm()
 
     assert not report.rejected, [(r.kind, r.reservation_id, s, t) for r, s, t in report.rejected]
@@ -343,7 +342,7 @@ def expire_claim_leases(engine: sa.Engine) -> None:
         connection.execute(connection_rows.update().values(next_poll_at=shifted_now()))
 
 
-def wait_until(
+def wait_watching(
     condition: Callable[[], bool],
     worker: WorkerProcess,
     witness: AckWitness,
@@ -353,15 +352,20 @@ def wait_until(
     """Poll ``condition`` until true; fail at once if the worker died or acknowledged anything
     we had not committed (the log tells why), else when ``timeout`` runs out.
     """
-    deadline = time.monotonic() + timeout
-    while not condition():
+
+    def watched() -> bool:
+        if condition():
+            return True
         assert not witness.errors, witness.errors
         assert not witness.premature, f"acknowledged before commit: {witness.premature[:20]}"
         assert worker.alive(), worker.log.read_text()[-5000:]
-        assert time.monotonic() < deadline, (
-            f"timed out; worker log:\n{worker.log.read_text()[-5000:]}"
-        )
-        time.sleep(pause)
+        return False
+
+    try:
+        wait_until(watched, timeout=timeout, interval=pause, what=describe(condition))
+    except ConditionTimeoutError as timed_out:
+        log = worker.log.read_text()[-5000:]
+        raise ConditionTimeoutError(f"{timed_out}; worker log:\n{log}") from None
 
 
 @pytest.mark.postgres
@@ -384,7 +388,7 @@ def test_a_worker_killed_mid_import_loses_nothing_and_acknowledges_only_what_was
 
     doomed = WorkerProcess(environ, tmp_path / "worker-1.log")
     try:
-        wait_until(lambda: count_rows(engine) > 0, doomed, witness, timeout=60)
+        wait_watching(lambda: count_rows(engine) > 0, doomed, witness, timeout=60)
         doomed.kill()
     finally:
         if doomed.alive():
@@ -399,7 +403,7 @@ def test_a_worker_killed_mid_import_loses_nothing_and_acknowledges_only_what_was
         change(sandbox.state, booked, 0.4, 0.1, rng)
         change(sandbox.state, booked, 0.2, 0.1, rng)
         expected = newest_queue_kinds(sandbox.state, HOTELS)
-        wait_until(
+        wait_watching(
             lambda: (
                 not pending_messages(sandbox.state, HOTELS) and count_rows(engine) == len(expected)
             ),

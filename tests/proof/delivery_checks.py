@@ -21,7 +21,7 @@ from channel_manager.adapters.sqlalchemy.tables.reservations import reservations
 from tests.e2e.flows import Tenant, ok
 from tests.e2e.inventory import assert_same_reservation
 
-from .r1_deliveries import STATUS_BY_KIND
+from .delivery_histories import STATUS_BY_KIND
 
 PAGE = 500
 

@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from channel_manager.adapters.sqlalchemy.tables import metadata
 from tests.e2e.flows import ok
 from tests.e2e.harness import RunningService
 from tests.support.clock import session_offset_seconds, shifted_now
+from tests.support.waiting import ConditionTimeoutError, wait_until
 
 PUSH_PATH = "/ota/booking/reservations"
 OTA_NS = "http://www.opentravel.org/OTA/2003/05"
@@ -76,7 +76,7 @@ def ota_errors(answer: httpx.Response) -> list[dict[str, str]]:
     assert etree.QName(root).localname == "OTA_HotelResNotifRS", answer.text
     errors = root.findall(f"{{{OTA_NS}}}Errors/{{{OTA_NS}}}Error")
     assert root.find(f"{{{OTA_NS}}}Success") is None, answer.text
-    return [dict(error.attrib) for error in errors]
+    return [{str(k): str(v) for k, v in error.attrib.items()} for error in errors]
 
 
 def cli(
@@ -198,17 +198,26 @@ class ServeProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 90  # spawned --processes import apart: slow on a busy machine
-        while True:
+        process = self._process
+
+        def started() -> str | None:
+            if process.poll() is not None:
+                return "exited"
             try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return self
+                answer = httpx.get(f"{self.base_url}/healthz", timeout=1)
             except httpx.TransportError:
-                pass
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"serve did not start:\n{self.output()}")
-            time.sleep(0.1)
+                return None
+            return "answering" if answer.status_code == 200 else None
+
+        try:
+            # Spawned --processes import apart: slow on a busy machine.
+            outcome = wait_until(started, timeout=90, interval=0.1, what="serve's /healthz")
+        except ConditionTimeoutError:
+            outcome = "silent for 90 s"
+        if outcome != "answering":
+            self.stop()
+            raise RuntimeError(f"serve did not start ({outcome}):\n{self.output()}")
+        return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()

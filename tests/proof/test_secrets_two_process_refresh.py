@@ -21,6 +21,7 @@ Two proofs:
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,9 +40,9 @@ from tests.e2e.flows import Tenant, connect_and_map, make_tenant, ok
 from tests.e2e.harness import RunningService, free_socket, running_service, service_environ
 from tests.support.clock import shifted_now
 
+from .access_secrets_support import ServeProcess
 from .conftest import proof_size
-from .r45_support import ServeProcess
-from .test_r5_secrets import (
+from .test_secrets import (
     OAUTH_HOTEL,
     POSTGRES,
     Secrets,
@@ -172,7 +173,7 @@ def test_two_stacks_on_one_database_refresh_an_expired_token_once(
     with _stack(environ, "worker-a") as first, _stack(environ, "worker-b") as second:
         clients = [_client(tenant, first), _client(tenant, second)]
         path = f"/api/v1/connections/{connection}/properties"
-        answers = _at_once([lambda c=client: c.get(path) for client in clients])
+        answers = _at_once([functools.partial(client.get, path) for client in clients])
         statuses = [ok(c.get(f"/api/v1/connections/{connection}"))["status"] for c in clients]
         for client in clients:
             client.close()

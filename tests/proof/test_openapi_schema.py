@@ -7,7 +7,7 @@ no server error, a documented status code, a documented content type and a body 
 the documented schema; invalid input must be refused (4xx), and an operation that declares
 authentication must refuse a request without it.
 
-Ids are drawn from the prepared organisation as often as at random (see ``r6_prepared``), and
+Ids are drawn from the prepared organisation as often as at random (see ``openapi_world``), and
 half the valid bodies carry its real codes, so the handlers behind "found" are exercised, not
 only "not found"; every JSON API read must have answered 2xx at least once. Both backends run,
 SQLite and PostgreSQL.
@@ -43,7 +43,7 @@ from channel_manager.entrypoints.asgi import build_asgi_app
 from tests.contract.conftest import temporary_postgres_database
 from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService
 from tests.proof.conftest import FULL, proof_size
-from tests.proof.r6_prepared import (
+from tests.proof.openapi_world import (
     PreparedOrganisation,
     prepare_organisation,
     service_over,
@@ -92,7 +92,7 @@ class World:
     scope="module",
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
 )
-def r6_world(
+def fuzzed_world(
     request: pytest.FixtureRequest,
     migrated_sqlite_template: Path,
     tmp_path_factory: pytest.TempPathFactory,
@@ -109,7 +109,7 @@ def r6_world(
             database_url = stack.enter_context(temporary_postgres_database(server))
             upgrade(database_url)
         else:
-            folder = tmp_path_factory.mktemp("r6")
+            folder = tmp_path_factory.mktemp("openapi")
             database_url = stack.enter_context(sqlite_database(migrated_sqlite_template, folder))
         sandbox = stack.enter_context(SandboxServer(seed=1))
         service = stack.enter_context(service_over(sandbox, database_url))
@@ -121,9 +121,9 @@ def r6_world(
 
 
 @pytest.fixture(scope="module", autouse=True)
-def r6_served_document(r6_world: World) -> None:
+def openapi_served_document(fuzzed_world: World) -> None:
     """The running service serves the very document the cases were generated from."""
-    served = r6_world.prepared.tenant.api.get(f"{r6_world.service.base_url}/openapi.json")
+    served = fuzzed_world.prepared.tenant.api.get(f"{fuzzed_world.service.base_url}/openapi.json")
     assert served.status_code == 200
     assert served.json() == DOCUMENT
 
@@ -208,14 +208,14 @@ schema = schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT))  # it edits wha
     derandomize=not FULL,  # CI: the same cases every run; full size: new ground each time
     database=None,
 )
-def test_the_api_keeps_its_openapi_contract(case: Case, r6_world: World) -> None:
-    _with_real_ids(case, r6_world.prepared)
-    _with_real_codes(case, r6_world.prepared)
-    headers = _credentials(case, r6_world.prepared)
-    base_url = r6_world.service.base_url
+def test_the_api_keeps_its_openapi_contract(case: Case, fuzzed_world: World) -> None:
+    _with_real_ids(case, fuzzed_world.prepared)
+    _with_real_codes(case, fuzzed_world.prepared)
+    headers = _credentials(case, fuzzed_world.prepared)
+    base_url = fuzzed_world.service.base_url
     response = case.call(base_url=base_url, headers=headers, timeout=30)
     # By operation: the coverage phase also sends other methods to a path (405 expected).
-    r6_world.answered[case.operation.label].add(response.status_code)
+    fuzzed_world.answered[case.operation.label].add(response.status_code)
     case.validate_response(
         response,
         checks=CHECKS,

@@ -47,12 +47,13 @@ from tests.e2e.flows import (
     submit_ari,
     web_sign_in,
 )
-from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService, wait_for
+from tests.e2e.harness import PUSH_PASSWORD, PUSH_USERNAME, RunningService
 from tests.e2e.inventory import our_reservations
 from tests.support.clock import shifted_now, shifted_today
 from tests.support.network import free_port
+from tests.support.waiting import wait_until
 
-from .r45_support import (
+from .access_secrets_support import (
     AUTHORIZATION_ERROR,
     PUSH_PATH,
     child_environ,
@@ -82,7 +83,8 @@ def post_push(
     return httpx.post(
         f"{service.base_url}{PUSH_PATH}",
         content=body,
-        headers={"Content-Type": "application/xml", **headers},
+        # httpx sends str and bytes values alike; some attacks need raw bytes.
+        headers={"Content-Type": "application/xml", **headers},  # type: ignore[arg-type]
         timeout=20,
     )
 
@@ -313,7 +315,7 @@ def footprint(service: RunningService, tenant: Tenant) -> dict[str, Any]:
     )
     runs = ok(tenant.api.post(f"/api/v1/connections/{connection_id}/sync"), 202)
     # Let the full sync finish, so only a foreign request could change what the owner sees.
-    wait_for(
+    wait_until(
         lambda: ok(tenant.api.get(f"/api/v1/sync-runs/{runs['id']}"))["status"] != "running",
         timeout=30,
     )
@@ -801,7 +803,7 @@ def test_idle_half_sent_requests_no_longer_starve_a_server_of_file_descriptors(
     resource.prlimit(server.pid, resource.RLIMIT_NOFILE, (128, 128))
     attackers: list[socket.socket] = []
     try:
-        wait_for(lambda: _answers(port), timeout=30)
+        wait_until(lambda: _answers(port), timeout=30)
         for _ in range(130):
             attacker = socket.create_connection(("127.0.0.1", port), timeout=5)
             attacker.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the rest
@@ -878,7 +880,8 @@ def test_another_organisations_push_volume_cannot_hide_ours(
 
     assert ours in alpha_pushes
     assert not set(flood) & set(alpha_pushes)
-    for params in ({"limit": 1}, {"limit": 1, "state": "pending"}):
+    pages: tuple[dict[str, int | str], ...] = ({"limit": 1}, {"limit": 1, "state": "pending"})
+    for params in pages:
         listed = ok(alpha.api.get("/api/v1/pushes", params=params))
         assert [p["id"] for p in listed] == alpha_pushes[:1], params
     beta_pushes = [p["id"] for p in ok(beta.api.get("/api/v1/pushes", params={"limit": 500}))]
