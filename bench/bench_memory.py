@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Iterator
 
 from bench._common import figure, machine, sqlite_url
 from bench.bench_ingest import build_world, ingest, iter_messages
@@ -40,7 +42,57 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(reservations: int, batch: int, trace: bool) -> dict[str, object]:
+def _current_rss_mb() -> float:
+    """Resident set size of this process now, in MB (``VmRSS``; 0 where /proc is missing)."""
+    try:
+        with open(f"/proc/{os.getpid()}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class Generated:
+    """The bench's messages, made one at a time as the import asks for them, timing their
+    making (it is the bench's work, not the import's) and printing progress to stderr every
+    ``every`` messages: count, rates, RSS now and peak. Never holds more than one message."""
+
+    def __init__(self, messages: Iterator[bytes], every: int) -> None:
+        self._messages = messages
+        self._every = every
+        self.count = 0
+        self.seconds = 0.0
+        self._started = time.perf_counter()
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            started = time.perf_counter()
+            body = next(self._messages, None)
+            self.seconds += time.perf_counter() - started
+            if body is None:
+                return
+            self.count += 1
+            if self._every and self.count % self._every == 0:
+                self.report()
+            yield body
+
+    def report(self) -> None:
+        """One progress line on stderr (the parent keeps stdout for the result)."""
+        elapsed = time.perf_counter() - self._started
+        importing = max(elapsed - self.seconds, 1e-9)
+        print(
+            f"progress: {self.count:>9,} messages, {elapsed:7.0f} s,"
+            f" {self.count / elapsed:5,.0f}/s ({self.count / importing:5,.0f}/s without"
+            f" making the messages), RSS {_current_rss_mb():6.1f} MB, peak {_rss_mb():6.1f} MB,"
+            f" load {os.getloadavg()[0]:.1f}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def child(reservations: int, batch: int, trace: bool, every: int = 0) -> dict[str, object]:
     """Set up, note the floor, import, note the peak; what the parent prints."""
     with sqlite_url() as url:
         world = build_world(url)
@@ -51,7 +103,10 @@ def child(reservations: int, batch: int, trace: bool) -> dict[str, object]:
         if trace:
             tracemalloc.start()
             before = tracemalloc.take_snapshot()
-        elapsed = ingest(world, iter_messages(reservations, days=days), batch)
+        messages = Generated(iter_messages(reservations, days=days), every)
+        cpu = time.process_time()
+        elapsed = ingest(world, messages, batch)
+        cpu = time.process_time() - cpu
         peak = _rss_mb()
         growth: list[str] = []
         if trace:
@@ -65,6 +120,9 @@ def child(reservations: int, batch: int, trace: bool) -> dict[str, object]:
         "floor_mb": floor,
         "peak_mb": peak,
         "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "generating_seconds": messages.seconds,
+        "load": os.getloadavg()[0],
         "reservations": reservations,
         "unlinked": stored,
         "growth": growth,
@@ -77,20 +135,26 @@ def main() -> None:
     parser.add_argument("--reservations", type=int, default=DEFAULT_RESERVATIONS)
     parser.add_argument("--batch", type=int, default=IMPORT_BATCH)
     parser.add_argument("--trace", action="store_true", help="report what grew (tracemalloc)")
+    parser.add_argument(
+        "--progress", type=int, default=0, metavar="N", help="print progress every N messages"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.reservations, args.batch, args.trace)))
+        print(json.dumps(child(args.reservations, args.batch, args.trace, args.progress)))
         return
     print(f"P5 memory: importing {args.reservations:,} reservations (SQLite) on {machine()}")
     command = [sys.executable, "-m", "bench.bench_memory", "--child"]
     command += ["--reservations", str(args.reservations), "--batch", str(args.batch)]
     if args.trace:
         command.append("--trace")
+    if args.progress:
+        command += ["--progress", str(args.progress)]
     started = time.perf_counter()
-    completed = subprocess.run(command, check=False, capture_output=True, text=True)
+    # The child's stderr (progress lines, or why it failed) goes straight to ours.
+    completed = subprocess.run(command, check=False, stdout=subprocess.PIPE, text=True)
     if completed.returncode != 0:
-        sys.exit(f"the import failed:\n{completed.stderr}")
+        sys.exit("the import failed (its error is above)")
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     wall = time.perf_counter() - started
     floor, peak = float(result["floor_mb"]), float(result["peak_mb"])
