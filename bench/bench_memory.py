@@ -26,6 +26,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Iterator
+from pathlib import Path
 
 from bench._common import figure, machine, sqlite_url
 from bench.bench_ingest import build_world, ingest, iter_messages
@@ -45,7 +46,7 @@ def _rss_mb() -> float:
 def _current_rss_mb() -> float:
     """Resident set size of this process now, in MB (``VmRSS``; 0 where /proc is missing)."""
     try:
-        with open(f"/proc/{os.getpid()}/status", encoding="ascii") as status:
+        with Path("/proc/self/status").open(encoding="ascii") as status:
             for line in status:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024

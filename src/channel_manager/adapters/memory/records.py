@@ -139,9 +139,15 @@ class InMemoryReservationRepository:
         )
 
     def list_unlinked(
-        self, connection_id: UUID, external_property_id: str
+        self,
+        connection_id: UUID,
+        external_property_id: str,
+        *,
+        after: tuple[date, UUID] | None = None,
+        limit: int | None = None,
     ) -> builtins.list[Reservation]:
-        """Non-cancelled reservations of the hotel with no property or an unmapped stay."""
+        """Non-cancelled reservations of the hotel with no property or an unmapped stay; a
+        page after ``(arrival, id)``."""
 
         def unlinked(r: Reservation) -> bool:
             return (
@@ -149,9 +155,11 @@ class InMemoryReservationRepository:
                 and r.external_property_id == external_property_id
                 and not r.is_cancelled
                 and (r.property_id is None or r.has_unmapped_rooms)
+                and (after is None or (r.arrival, r.id) > after)
             )
 
-        return sorted(self._rows.select(unlinked), key=lambda r: (r.arrival, r.id))
+        found = sorted(self._rows.select(unlinked), key=lambda r: (r.arrival, r.id))
+        return found if limit is None else found[:limit]
 
 
 class InMemoryOutboundMessageRepository:
