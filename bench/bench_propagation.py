@@ -439,7 +439,12 @@ def measure_loaded(
             time.sleep(3.0)  # the load settles in
             room, night = next(nights)  # unmeasured: warms the probe's path under load
             asked, _took = hotel.book_night(room, night)
-            hotel.decrement_arrival(asked, room, night, 2 * PROBE_TIMEOUT)
+            try:
+                hotel.decrement_arrival(asked, room, night, 2 * PROBE_TIMEOUT)
+            except BenchError:
+                print(f"  the warm-up probe never arrived: saturated at {rate:g}/s", flush=True)
+                latencies.append(math.inf)
+                nights = iter(())
             missed = 0
             for room, night in nights:
                 time.sleep(rng.uniform(0, WORKER_IDLE_WAIT))
@@ -506,32 +511,33 @@ def main() -> None:
     )
     modes = set(args.modes.split(","))
     runs: dict[str, dict[str, list[float]]] = {}
-    load_summary = ""
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
+        # Each mode's figures as soon as it is measured: a later failure keeps them.
         for mode in ("push", "polling"):
             if mode in modes:
                 runs[mode] = measure(
                     mode, args.reservations, args.poll_interval, args.database, workdir
                 )
+                floor = statistics.median(runs[mode]["floor"])
+                figure("floor: bare round trip to the sandbox (median)", f"{floor * 1000:.1f} ms")
+                if mode == "push":
+                    _print_push(runs[mode], floor)
+                else:
+                    _print_polling(runs[mode], floor, args.poll_interval)
+                _verbose(args.verbose, mode, runs[mode])
         if "loaded" in modes and args.load_rate > 0 and args.probes > 0:
             runs["loaded"], load_summary = measure_loaded(
                 args.probes, args.load_rate, args.database, workdir
             )
-    if args.verbose:
-        for name, values in runs.items():
-            print(f"  {name}: {', '.join(f'{v * 1000:.0f}' for v in values['latency'])} ms")
-    quiet = [value for mode in ("push", "polling") if mode in runs for value in runs[mode]["floor"]]
-    floor = statistics.median(quiet) if quiet else math.nan
-    if quiet:
-        figure("floor: bare round trip to the sandbox (median)", f"{floor * 1000:.1f} ms")
-    if "push" in runs:
-        _print_push(runs["push"], floor)
-    if "polling" in runs:
-        _print_polling(runs["polling"], floor, args.poll_interval)
-    if "loaded" in runs:
-        _print_loaded(runs["loaded"], args.load_rate, load_summary)
+            _print_loaded(runs["loaded"], args.load_rate, load_summary)
+            _verbose(args.verbose, "loaded", runs["loaded"])
     print(f"  load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+def _verbose(verbose: bool, mode: str, run: dict[str, list[float]]) -> None:
+    if verbose:
+        print(f"  {mode}: {', '.join(f'{v * 1000:.0f}' for v in run['latency'])} ms", flush=True)
 
 
 def _print_push(pushed: dict[str, list[float]], floor: float) -> None:
@@ -564,7 +570,8 @@ def _print_loaded(loaded: dict[str, list[float]], rate: float, load_summary: str
         p99 <= GOAL_P99_MS,
     )
     figure("  the probe's push delivered and answered", _ms(loaded["call"], p99=True))
-    figure("  floor under load (median)", f"{statistics.median(loaded['floor']) * 1000:.1f} ms")
+    if loaded["floor"]:
+        figure("  floor under load (median)", f"{statistics.median(loaded['floor']) * 1000:.1f} ms")
     figure("  the load", load_summary)
     if len(loaded["latency"]) < 100:
         print("  (fewer than 100 probes: the p99 is the maximum or near it)")
