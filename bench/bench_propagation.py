@@ -438,12 +438,13 @@ def measure_loaded(
         try:
             time.sleep(3.0)  # the load settles in
             room, night = next(nights)  # unmeasured: warms the probe's path under load
-            asked, _took = hotel.book_night(room, night)
+            asked, took = hotel.book_night(room, night)
             try:
                 hotel.decrement_arrival(asked, room, night, 2 * PROBE_TIMEOUT)
             except BenchError:
                 print(f"  the warm-up probe never arrived: saturated at {rate:g}/s", flush=True)
                 latencies.append(math.inf)
+                calls.append(took)
                 nights = iter(())
             missed = 0
             for room, night in nights:
@@ -473,6 +474,8 @@ def quantile(values: list[float], q: float) -> float:
 
 
 def _ms(values: list[float], p99: bool = False) -> str:
+    if not values:
+        return "none measured"
     ordered = sorted(values)
     lost = sum(1 for value in ordered if math.isinf(value))
     missing = f", {lost} never arrived within {PROBE_TIMEOUT:g} s" if lost else ""
