@@ -1,6 +1,7 @@
 """P5 memory: peak RSS while importing 1,000,000 reservations (goal: <= 150 MB).
 
-Run: ``python -m bench.bench_memory [--reservations N] [--batch N] [--progress N] [--trace]``.
+Run: ``python -m bench.bench_memory [--reservations N] [--batch N] [--progress N] [--trace]
+[--quick]``.
 
 The import runs in a child process of its own (so the figure is that process's, not the
 parent's), through the path the poll uses: Booking.com-style messages made one at a time
@@ -143,8 +144,11 @@ def main() -> None:
     parser.add_argument(
         "--progress", type=int, default=100_000, metavar="N", help="progress every N (0: none)"
     )
+    parser.add_argument("--quick", action="store_true", help="a smoke-sized run (10,000)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        args.reservations = min(args.reservations, 10_000)
     if args.child:
         print(json.dumps(child(args.reservations, args.batch, args.trace, args.progress)))
         return
