@@ -87,6 +87,10 @@ class BenchError(RuntimeError):
     """The product did not do what the bench measures (a process died, a message never came)."""
 
 
+class NotFreeError(BenchError):
+    """The sandbox refused a probe's room and night (not open for sale there)."""
+
+
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 120  # a busy shared machine starts slowly
     while time.monotonic() < deadline:
@@ -239,6 +243,8 @@ class Hotel:
             },
         )
         took = time.time() - asked
+        if response.status_code == 409:
+            raise NotFreeError(f"room {room} is not free on {night} at the sandbox")
         response.raise_for_status()
         push = response.json().get("push")
         if push is None or push.get("outcome") != "delivered":
@@ -424,6 +430,18 @@ def _probe_nights(rooms: list[str], count: int, today: date) -> Iterator[tuple[s
     return iter(pairs[:count])
 
 
+def _book_free(
+    hotel: Hotel, room: str, night: date, others: Iterator[tuple[str, date]]
+) -> tuple[float, float]:
+    """Book ``room`` on ``night``, or the next pair the sandbox has free."""
+    while True:
+        try:
+            return hotel.book_night(room, night)
+        except NotFreeError as refused:
+            print(f"  skipped: {refused}", flush=True)
+            room, night = next(others)
+
+
 def measure_loaded(
     probes: int, rate: float, database: str, workdir: Path
 ) -> tuple[dict[str, list[float]], str]:
@@ -440,7 +458,7 @@ def measure_loaded(
         try:
             time.sleep(3.0)  # the load settles in
             room, night = next(nights)  # unmeasured: warms the probe's path under load
-            asked, took = hotel.book_night(room, night)
+            asked, took = _book_free(hotel, room, night, nights)
             try:
                 hotel.decrement_arrival(asked, room, night, 2 * PROBE_TIMEOUT)
             except BenchError:
@@ -451,7 +469,11 @@ def measure_loaded(
             missed = 0
             for room, night in nights:
                 time.sleep(rng.uniform(0, WORKER_IDLE_WAIT))
-                asked, took = hotel.book_night(room, night)
+                try:
+                    asked, took = hotel.book_night(room, night)
+                except NotFreeError as refused:
+                    print(f"  skipped: {refused}", flush=True)
+                    continue
                 calls.append(took)
                 try:
                     latencies.append(hotel.decrement_arrival(asked, room, night, PROBE_TIMEOUT))
