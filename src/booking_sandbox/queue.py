@@ -12,6 +12,7 @@ Semantics (BOOKING_CONNECTIVITY.md section 3):
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 from collections.abc import Callable, Collection
 
@@ -70,16 +71,20 @@ class ReservationQueue:
     ) -> list[QueueMessage]:
         """Pending messages of one queue for these hotels, oldest first; marks them delivered."""
         with self.lock:
-            served = [
-                m
-                for m in self.messages
-                if m.pending
-                and m.kind.queue == queue
-                and m.hotel_code in hotel_codes
-                and (reservation_id is None or m.reservation_id == reservation_id)
-            ]
-            if limit is not None:
-                served = served[:limit]
+            # Stops at ``limit``: a long backlog is not listed whole to serve one page of it.
+            served = list(
+                itertools.islice(
+                    (
+                        m
+                        for m in self.messages
+                        if m.pending
+                        and m.kind.queue == queue
+                        and m.hotel_code in hotel_codes
+                        and (reservation_id is None or m.reservation_id == reservation_id)
+                    ),
+                    limit,
+                )
+            )
             for message in served:
                 message.delivered = True
             return served

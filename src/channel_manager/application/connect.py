@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from uuid import UUID
 
 import attrs
@@ -46,7 +47,7 @@ from channel_manager.domain.errors import (
     InvalidPropertyId,
     NotFound,
 )
-from channel_manager.domain.reservation import ReservationStatus, Revision
+from channel_manager.domain.reservation import Reservation, ReservationStatus, Revision
 from channel_manager.ports.channel import AuthorizationFlow
 from channel_manager.ports.clock import Clock, IdGenerator
 from channel_manager.ports.repositories import UnitOfWorkFactory
@@ -57,6 +58,8 @@ logger = logging.getLogger(__name__)
 #: Why a revoked connection's queued pushes are given up: its hotel may be held by another
 #: connection now, so they must never reach the channel.
 REVOKED_PUSH = "connection revoked: not sent (the hotel may now be held by another connection)"
+#: Reservations read (and released) per query when a calendar is disconnected.
+RELEASE_PAGE = 500
 
 
 @attrs.frozen(kw_only=True)
@@ -330,16 +333,39 @@ class ConnectService:
         the feed is disconnected nothing could change or remove them any more, and the same
         calendar connected again would count each stay twice. (Removing an imported calendar
         at Airbnb or Vrbo frees its dates the same way.)"""
-        assert self._intake is not None
         now = self._clock.now()
-        with self._uow_factory() as uow:
-            held = [
-                reservation
-                for reservation in uow.reservations.list(
-                    connection.organization_id, connection_id=connection.id, limit=100_000
+        released = 0
+        refused: list[DomainError] = []
+        # A page at a time (the connection's reservations by arrival, then id; cancelling
+        # does not take them out of that order, so the offsets hold): never all at once.
+        offset = 0
+        while True:
+            with self._uow_factory() as uow:
+                page = uow.reservations.list(
+                    connection.organization_id,
+                    connection_id=connection.id,
+                    limit=RELEASE_PAGE,
+                    offset=offset,
                 )
-                if not reservation.is_cancelled and reservation.departure > now.date()
-            ]
+            if not page:
+                break
+            offset += len(page)
+            held = [r for r in page if not r.is_cancelled and r.departure > now.date()]
+            failed = self._release(connection, held, now) if held else []
+            released += len(held) - len(failed)
+            refused.extend(failed)
+        logger.info(
+            "calendar connection %s disconnected: %d stay(s) and block(s) released%s",
+            connection.id,
+            released,
+            f", {len(refused)} refused ({refused[0]})" if refused else "",
+        )
+
+    def _release(
+        self, connection: Connection, held: list[Reservation], now: datetime
+    ) -> list[DomainError]:
+        """Cancel ``held`` through the intake; the refusals."""
+        assert self._intake is not None
         messages = [
             ChannelReservation(
                 kind=ReservationMessageKind.CANCEL,
@@ -356,17 +382,11 @@ class ConnectService:
             )
             for reservation in held
         ]
-        refused = [
+        return [
             result
             for result in self._intake.apply_batch(connection, messages)
             if isinstance(result, DomainError)
         ]
-        logger.info(
-            "calendar connection %s disconnected: %d stay(s) and block(s) released%s",
-            connection.id,
-            len(messages) - len(refused),
-            f", {len(refused)} refused ({refused[0]})" if refused else "",
-        )
 
     def move_hotel(
         self, hotel_id: str, to_organization_id: UUID, reason: str, *, channel: str

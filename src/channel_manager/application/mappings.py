@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from uuid import UUID
 
@@ -29,12 +30,15 @@ from channel_manager.domain.mapping import (
     suggest_rate_plan_mappings,
     suggest_unit_mappings,
 )
+from channel_manager.domain.reservation import Reservation
 from channel_manager.ports.channel import CatalogSources
 from channel_manager.ports.clock import Clock, IdGenerator
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 #: Below this name similarity a property is not suggested for a channel hotel.
 _PROPERTY_SUGGESTION_THRESHOLD = 0.6
+#: Reservations read per query when linking a hotel's backlog after its mapping changed.
+RELINK_PAGE = 500
 
 
 class MappingService:
@@ -250,7 +254,7 @@ class MappingService:
         rooms they now occupy go out as availability like any new booking's (unless an
         opening calendar, ``covered``, sends those nights anyway).
         """
-        for reservation in uow.reservations.list_unlinked(connection.id, hotel_code):
+        for reservation in _unlinked(uow, connection.id, hotel_code):
             linked = link_reservation(uow, connection, reservation)
             if linked == reservation:
                 continue
@@ -262,6 +266,17 @@ class MappingService:
             rest = Counter({key: rooms for key, rooms in delta.items() if key not in covered})
             if rest:
                 self._availability.publish(uow, connection.organization_id, rest)
+
+
+def _unlinked(uow: UnitOfWork, connection_id: UUID, hotel_code: str) -> Iterator[Reservation]:
+    """The hotel's reservations not fully linked, a page at a time (by arrival, then id): a
+    hotel mapped after months of bookings may have a large backlog, never read all at once."""
+    after: tuple[date, UUID] | None = None
+    while page := uow.reservations.list_unlinked(
+        connection_id, hotel_code, after=after, limit=RELINK_PAGE
+    ):
+        yield from page
+        after = (page[-1].arrival, page[-1].id)
 
 
 def _catalog_for(catalogs: dict[str, ExternalCatalog], hotel: HotelMappingInput) -> ExternalCatalog:

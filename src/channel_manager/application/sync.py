@@ -222,12 +222,16 @@ class SyncService:
     async def _import_reservations(
         self, connection: Connection, gateway: ReservationFeed, run: SyncRun, progress: Progress
     ) -> SyncRun:
+        # What to acknowledge once every batch is committed: kept only for a feed that
+        # acknowledges (a page of its queue); a snapshot feed's are only counted.
         stored: list[ChannelReservation] = []
+        stored_count = 0
         outcomes: Counter[str] = Counter()
         errors: list[str] = []
         pending: list[ChannelReservation] = []
 
         async def store_pending() -> None:
+            nonlocal stored_count
             # Database work runs in a thread: the event loop may be serving HTTP too.
             results = await asyncio.to_thread(self._intake.apply_batch, connection, pending)
             for message, result in zip(pending, results, strict=True):
@@ -235,10 +239,12 @@ class SyncService:
                     # Not acknowledged: the channel keeps offering it and it stays visible here.
                     errors.append(f"reservation {message.reservation.external_id}: {result}")
                 else:
-                    stored.append(message)
+                    stored_count += 1
+                    if gateway.acknowledges:
+                        stored.append(message)
                     outcomes[result.value] += 1
             pending.clear()
-            progress("reservations", len(stored))
+            progress("reservations", stored_count)
 
         async for message in gateway.fetch_reservations():
             pending.append(message)
@@ -261,10 +267,10 @@ class SyncService:
                 errors.append(f"acknowledgement refused: {error}")
                 unacknowledged += len(stored)
         counts = dict(run.counts)
-        counts["reservations"] = counts.get("reservations", 0) + len(stored)
+        counts["reservations"] = counts.get("reservations", 0) + stored_count
         for name, value in outcomes.items():
             counts[name] = counts.get(name, 0) + value
-        if (stored or errors) and gateway.acknowledges:
+        if (stored_count or errors) and gateway.acknowledges:
             counts["acknowledged"] = counts.get("acknowledged", 0) + acknowledged
             counts[UNACKNOWLEDGED] = counts.get(UNACKNOWLEDGED, 0) + unacknowledged
         return attrs.evolve(run, counts=counts, errors=(*run.errors, *errors))

@@ -240,11 +240,18 @@ class ReservationRepository(Protocol):
         ...
 
     def list_unlinked(
-        self, connection_id: UUID, external_property_id: str
+        self,
+        connection_id: UUID,
+        external_property_id: str,
+        *,
+        after: tuple[date, UUID] | None = None,
+        limit: int | None = None,
     ) -> builtins.list[Reservation]:
         """Non-cancelled reservations of one channel hotel on this connection that are not
         fully linked to our inventory (no property, or a room stay without a unit): the ones
-        to link again after the hotel's mapping changes. By arrival, then id.
+        to link again after the hotel's mapping changes. By arrival, then id; a page of at
+        most ``limit`` of them, those after ``(arrival, id)`` when ``after`` is given (a
+        hotel's backlog can be large: callers page rather than load it all).
         """
         ...
 

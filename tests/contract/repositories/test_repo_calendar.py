@@ -128,6 +128,21 @@ def test_booked_nights_read_many_nights_of_many_units(uow_factory):
     assert booked == {u: dict.fromkeys(nights, 1 + i) for i, u in enumerate(units)}
 
 
+def test_booked_nights_read_nights_years_apart(uow_factory):
+    """A batch whose stays lie years apart: the asked nights are read, not every night
+    between them (on SQLite), and the counts are the same either way."""
+    seeded = seed(uow_factory)
+    unit = seeded.unit.id
+    stored = [DAY0 + timedelta(days=n) for n in range(0, 36_500, 7)]  # a century, weekly
+    with uow_factory() as uow:
+        uow.booked_nights.add({(unit, night): 2 for night in stored})
+        uow.commit()
+    asked = [DAY0 + timedelta(days=n) for n in range(0, 36_500, 40)]  # sparse, > one IN list
+    with uow_factory() as uow:
+        booked = uow.booked_nights.booked({unit: asked})
+    assert booked == {unit: {night: 2 if night in set(stored) else 0 for night in asked}}
+
+
 def test_push_links_replace_older_ones_and_carry_the_push_state(uow_factory):
     seeded = seed(uow_factory)
     unit, plan, connection = seeded.unit.id, seeded.rate_plan.id, seeded.connection.id

@@ -246,3 +246,26 @@ def test_count_flagged_counts_live_reservations_with_a_flag(uow_factory):
         uow.commit()
     with uow_factory() as uow:
         assert uow.reservations.count_flagged(seeded.connection.id) == 0
+
+
+def test_list_unlinked_pages_by_arrival_then_id(uow_factory):
+    seeded = seed(uow_factory)
+    unlinked = [  # two by two on the same arrival; one stay of each has no unit
+        rich_reservation(seeded, external_id=f"U{n}", arrival=DAY0 + timedelta(days=n // 2))
+        for n in range(5)
+    ]
+    with uow_factory() as uow:
+        for reservation in unlinked:
+            uow.reservations.add(reservation)
+        uow.commit()
+
+    expected = [r.id for r in sorted(unlinked, key=lambda r: (r.arrival, r.id))]
+    with uow_factory() as uow:
+        pages, after = [], None
+        while page := uow.reservations.list_unlinked(
+            seeded.connection.id, "H1", after=after, limit=2
+        ):
+            pages.append([r.id for r in page])
+            after = (page[-1].arrival, page[-1].id)
+    assert [len(page) for page in pages] == [2, 2, 1]
+    assert [i for page in pages for i in page] == expected

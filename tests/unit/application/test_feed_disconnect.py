@@ -9,11 +9,13 @@ with "connection mode 'feed-url' is not configured for channel 'ical'".
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 
+from channel_manager.application import connect
 from channel_manager.domain.connection import ConnectionStatus
 from channel_manager.domain.errors import NotFound
 from channel_manager.domain.reservation import ReservationStatus
@@ -58,3 +60,35 @@ def test_disconnecting_releases_the_calendars_stays_still_to_come() -> None:
     assert after["HMENDED"].status is not ReservationStatus.CANCELLED  # past: left as it was
     assert after["B1"].status is not ReservationStatus.CANCELLED  # another channel's
     assert booked == {world.first: 0, world.first + timedelta(days=5): 1}
+
+
+def test_the_release_reads_the_calendars_reservations_a_page_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A calendar connected for years holds many stays: they are read and released in pages,
+    never all at once, and every one still to come is released."""
+    world = feed_world()
+    calendar = world.connect()
+    coming = [
+        world.book(calendar.connection.id, world.loft, world.first + timedelta(days=n), 1, f"C{n}")
+        for n in range(0, 10, 2)
+    ]
+    monkeypatch.setattr(connect, "RELEASE_PAGE", 2)
+    with world.container.uow_factory()() as uow:
+        repository = type(uow.reservations)
+    pages: list[tuple[object, int]] = []
+    original = repository.list
+
+    def spy(self: object, *args: object, **kwargs: object) -> Sequence[object]:
+        found = original(self, *args, **kwargs)  # type: ignore[arg-type]
+        pages.append((kwargs.get("limit"), len(found)))
+        return found
+
+    monkeypatch.setattr(repository, "list", spy)
+
+    asyncio.run(world.container.connect().disconnect(world.organization.id, calendar.connection.id))
+
+    assert pages == [(2, 2), (2, 2), (2, 1), (2, 0)]
+    with world.container.uow_factory()() as uow:
+        statuses = {uow.reservations.get(r.id).status for r in coming}
+    assert statuses == {ReservationStatus.CANCELLED}

@@ -4,13 +4,14 @@ nights), from the property's own today; mistakes are named as a person knows the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from uuid import UUID
 
 import attrs
 import pytest
 
+from channel_manager.application import mappings
 from channel_manager.application.errors import InvalidRequest
 from channel_manager.application.mapping_calendar import CALENDAR_DAYS
 from channel_manager.application.mapping_views import (
@@ -284,3 +285,36 @@ async def test_a_unit_of_another_of_our_properties_is_named_with_both_properties
     assert "room type 'Double Room' (100000101)" in message
     assert "'Loft Studio' belongs to your property 'Canal Loft', not to 'Canal House" in message
     assert not _UUID.search(message)
+
+
+async def test_a_backlog_of_unlinked_bookings_is_linked_a_page_at_a_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hotel mapped after months of bookings: its backlog is read in pages (never all at
+    once), and every booking of it is linked and counted."""
+    connection = await world.connect()
+    today = world.clock.now().date()
+    arrivals = [today + timedelta(days=10 + n) for n in range(5)]
+    for n, arrival in enumerate(arrivals):
+        world.channel.enqueue(booking(f"B{n}", room=ROOM_DOUBLE, arrival=arrival, nights=1))
+    await world.container.sync().poll(connection.id)
+    monkeypatch.setattr(mappings, "RELINK_PAGE", 2)
+    with world.container.uow_factory()() as uow:
+        repository = type(uow.reservations)
+    pages: list[tuple[int | None, int]] = []
+    original = repository.list_unlinked
+
+    def spy(self: object, *args: object, **kwargs: object) -> Sequence[object]:
+        found = original(self, *args, **kwargs)  # type: ignore[arg-type]
+        pages.append((kwargs.get("limit"), len(found)))  # type: ignore[arg-type]
+        return found
+
+    monkeypatch.setattr(repository, "list_unlinked", spy)
+
+    await _save(world, connection, (ROOM_DOUBLE, world.double.id))
+
+    assert pages == [(2, 2), (2, 2), (2, 1), (2, 0)]
+    with world.container.uow_factory()() as uow:
+        assert uow.reservations.count_unlinked(connection.id) == 0
+    sent = _nights(world.pushes())[ROOM_DOUBLE]
+    assert all(sent[night] == world.double.count - 1 for night in arrivals)

@@ -83,6 +83,21 @@ def _booked_range() -> sa.Select[date, int]:
     )
 
 
+@lru_cache(maxsize=1)
+def _booked_nights() -> sa.Select[date, int]:
+    """One unit's stored counts on the ``:nights`` listed (an expanding IN), built once."""
+    table = tables.booked_nights
+    return sa.select(table.c.night, table.c.rooms).where(
+        table.c.unit_id == sa.bindparam("unit_id", type_=sa.Uuid),
+        table.c.night.in_(sa.bindparam("nights", expanding=True)),
+    )
+
+
+#: A unit's asked nights are read as one range while the range holds at most this many
+#: nights per night asked; sparser (a batch's stays years apart), the nights themselves.
+_DENSE_RANGE = 4
+
+
 @lru_cache(maxsize=64)
 def _upsert(
     dialect: str, table: sa.Table, keys: tuple[str, ...], columns: tuple[str, ...], add: bool
@@ -274,15 +289,28 @@ class SqlAlchemyBookedNightRepository:
         self, nights_by_unit: Mapping[UUID, Collection[date]]
     ) -> dict[UUID, dict[date, int]]:
         """Rooms booked per unit on each asked night: per unit, one primary key range read
-        from its first night asked to its last (how many rows that reads depends on the
-        range, never on the reservations stored)."""
+        from its first night asked to its last, or, when the asked nights are sparse in that
+        range (a batch whose stays lie years apart), a read of those nights only. Either way
+        the rows read depend on the nights asked, never on the reservations stored."""
         booked = {unit_id: dict.fromkeys(nights, 0) for unit_id, nights in nights_by_unit.items()}
-        statement = _booked_range()
         for unit_id, by_night in booked.items():
             if not by_night:
                 continue
-            params = {"unit_id": unit_id, "first": min(by_night), "last": max(by_night)}
-            for night, rooms in self._connection.execute(statement, params):
+            first, last = min(by_night), max(by_night)
+            if (last - first).days + 1 <= _DENSE_RANGE * len(by_night):
+                params = {"unit_id": unit_id, "first": first, "last": last}
+                found = list(self._connection.execute(_booked_range(), params))
+            else:
+                asked = sorted(by_night)
+                found = [
+                    row
+                    for start in range(0, len(asked), _CHUNK)
+                    for row in self._connection.execute(
+                        _booked_nights(),
+                        {"unit_id": unit_id, "nights": asked[start : start + _CHUNK]},
+                    )
+                ]
+            for night, rooms in found:
                 if night in by_night:
                     by_night[night] = rooms
         return booked

@@ -276,24 +276,37 @@ class SqlAlchemyReservationRepository:
         return int(self._connection.execute(statement).scalar_one())
 
     def list_unlinked(
-        self, connection_id: UUID, external_property_id: str
+        self,
+        connection_id: UUID,
+        external_property_id: str,
+        *,
+        after: tuple[date, UUID] | None = None,
+        limit: int | None = None,
     ) -> builtins.list[Reservation]:
-        """Non-cancelled reservations of the hotel with no property or an unmapped stay."""
+        """Non-cancelled reservations of the hotel with no property or an unmapped stay; a
+        page after ``(arrival, id)`` (keyset: rows linked meanwhile do not shift it)."""
         table = tables.reservations
         stays = tables.reservation_room_stays
         unmapped_stay = sa.exists().where(
             stays.c.reservation_id == table.c.id, stays.c.unit_id.is_(None)
         )
-        statement = (
-            sa.select(table)
-            .where(
-                table.c.connection_id == connection_id,
-                table.c.external_property_id == external_property_id,
-                table.c.status != ReservationStatus.CANCELLED.value,
-                sa.or_(table.c.property_id.is_(None), unmapped_stay),
+        where = [
+            table.c.connection_id == connection_id,
+            table.c.external_property_id == external_property_id,
+            table.c.status != ReservationStatus.CANCELLED.value,
+            sa.or_(table.c.property_id.is_(None), unmapped_stay),
+        ]
+        if after is not None:
+            arrival, last_id = after
+            where.append(
+                sa.or_(
+                    table.c.arrival > arrival,
+                    sa.and_(table.c.arrival == arrival, table.c.id > last_id),
+                )
             )
-            .order_by(table.c.arrival, table.c.id)
-        )
+        statement = sa.select(table).where(*where).order_by(table.c.arrival, table.c.id)
+        if limit is not None:
+            statement = statement.limit(limit)
         return self._load(statement)
 
     def _insert_children(
