@@ -57,8 +57,9 @@ def new_reservation_push(sandbox: SandboxServer, hotel_code: str) -> tuple[bytes
 
 
 def stored_counts(service: RunningService) -> dict[str, int]:
-    """Rows in the tables a push writes: reservations and the message log (which also holds
-    the calls connecting and mapping made, so compare with a count taken before)."""
+    """Rows in the tables a push writes: the push inbox, reservations and the message log
+    (which also holds the calls connecting and mapping made, so compare with a count taken
+    before)."""
     with service.container.engine().connect() as connection:
         return {
             name: int(
@@ -66,7 +67,7 @@ def stored_counts(service: RunningService) -> dict[str, int]:
                     sa.select(sa.func.count()).select_from(metadata.tables[name])
                 ).scalar_one()
             )
-            for name in ("reservations", "message_log")
+            for name in ("reservations", "message_log", "push_inbox")
         }
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -35,6 +35,7 @@ from booking_sandbox.ota_reservations import res_notif_rq
 from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy.tables import auth_states
 from channel_manager.adapters.vault import generate_key
+from channel_manager.domain.push_inbox import InboxFailure, InboxRoute, InboxRow
 from tests.e2e.flows import (
     JSON,
     Tenant,
@@ -154,6 +155,8 @@ def test_push_credentials_refused_with_an_ota_error_and_nothing_stored(
     # credentials, not the message.
     admitted = post_push(service, body, {"Authorization": RIGHT})
     assert admitted.status_code == 200, admitted.text
+    # Stored in the push inbox; applied as the worker does at once.
+    assert service.apply_pushes() == 1
     assert [r["external_id"] for r in our_reservations(tenant)] == [booking_id]
 
 
@@ -218,6 +221,8 @@ def test_behind_a_trusted_proxy_only_the_address_the_proxy_saw_counts(
         service, body, {"Authorization": RIGHT, "X-Forwarded-For": "198.51.100.7, 203.0.113.7"}
     )
     assert admitted.status_code == 200, admitted.text
+    # Stored in the push inbox; applied as the worker does at once.
+    assert service.apply_pushes() == 1
     assert [r["external_id"] for r in our_reservations(tenant)] == [booking_id]
 
 
@@ -278,7 +283,27 @@ _ID_PARAMETERS = {
     "push_id": "push_id",
     "property_id": "property_id",
     "reservation_id": "reservation_id",
+    "row_id": "inbox_row_id",
 }
+
+
+def flagged_inbox_row(service: RunningService, connection_id: str) -> str:
+    """A pushed message routed to the connection that could not be applied (flagged, so the
+    worker leaves it be): what its owner may list and retry, and nobody else."""
+    now = service.container.clock().now()
+    row = InboxRow(
+        id=uuid4(),
+        channel="booking",
+        received_at=now,
+        sealed_body=b"sealed",
+        message_type="OTA_HotelResNotifRQ",
+        ruid=None,
+        routes=(InboxRoute("PUSH-9", HOTEL, UUID(connection_id)),),
+    ).failed(InboxFailure.REFUSED, "reservation PUSH-9 is refused", now)
+    with service.container.uow_factory()() as uow:
+        uow.push_inbox.add(row)
+        uow.commit()
+    return str(row.id)
 
 
 def api_operations(service: RunningService) -> list[tuple[str, str, dict[str, Any]]]:
@@ -321,12 +346,14 @@ def footprint(service: RunningService, tenant: Tenant) -> dict[str, Any]:
     )
     reservation = our_reservations(tenant)[0]
     properties = ok(tenant.api.get("/api/v1/properties"))
+    inbox_row_id = flagged_inbox_row(service, connection_id)
     return {
         "connection_id": connection_id,
         "sync_run_id": runs["id"],
         "push_id": push_id,
         "property_id": hotel["internal_property_id"],
         "reservation_id": reservation["id"],
+        "inbox_row_id": inbox_row_id,
         "room_type": room_type,
         "unit_id": hotel["room_types"][0]["mapped_unit_id"],
         "secret_words": {
@@ -356,6 +383,7 @@ def snapshot(tenant: Tenant, theirs: Mapping[str, Any]) -> str:
         "connection": ok(tenant.api.get(f"/api/v1/connections/{connection}")),
         "mappings": ok(tenant.api.get(f"/api/v1/connections/{connection}/properties")),
         "pushes": ok(tenant.api.get("/api/v1/pushes", params={"limit": 500})),
+        "push_inbox": ok(tenant.api.get("/api/v1/push-inbox")),
         "sync_runs": ok(tenant.api.get(f"/api/v1/connections/{connection}/sync-runs")),
         "properties": ok(tenant.api.get("/api/v1/properties")),
         "units": ok(tenant.api.get(f"/api/v1/properties/{theirs['property_id']}/units")),
@@ -410,7 +438,13 @@ def test_a_key_reaches_nothing_of_another_organisation_on_any_route(
         asked = path + json.dumps(params)
         leaked = [w for w in theirs["secret_words"] if w in answer.text and w not in asked]
         assert not leaked, (what, leaked, answer.text)
-        for other_id in ("connection_id", "push_id", "reservation_id", "property_id"):
+        for other_id in (
+            "connection_id",
+            "push_id",
+            "reservation_id",
+            "property_id",
+            "inbox_row_id",
+        ):
             if str(theirs[other_id]) not in asked:
                 assert str(theirs[other_id]) not in answer.text, (what, other_id, answer.text)
 
@@ -436,11 +470,16 @@ def test_a_key_reaches_nothing_of_another_organisation_on_any_route(
     everything = json.dumps(
         [
             ok(beta.api.get(path, params={"limit": 500}))
-            for path in ("/api/v1/pushes", "/api/v1/reservations")
+            for path in ("/api/v1/pushes", "/api/v1/reservations", "/api/v1/push-inbox")
         ]
         + [ok(beta.api.get("/api/v1/properties"))]
     )
-    for value in (theirs["connection_id"], theirs["push_id"], *theirs["secret_words"]):
+    for value in (
+        theirs["connection_id"],
+        theirs["push_id"],
+        theirs["inbox_row_id"],
+        *theirs["secret_words"],
+    ):
         assert str(value) not in everything, value
     # And Alpha's data is exactly as it was: no mapping, unit, push, sync or revocation.
     assert snapshot(alpha, theirs) == before
@@ -966,6 +1005,7 @@ def test_a_push_for_two_organisations_hotels_is_logged_for_each_with_its_own_onl
     )
     answer = post_push(service, body, {"Authorization": RIGHT})
     assert answer.status_code == 200, answer.text
+    assert service.apply_pushes() == 1  # the logs are written when the inbox applies it
 
     def words(booking: Any) -> set[str]:
         return {str(booking.id), booking.booker.surname, booking.booker.email}
