@@ -143,7 +143,11 @@ messages = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=min(60, settings().max_examples),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(batches=st.lists(st.lists(messages, min_size=1, max_size=4), max_size=8), alone=st.data())
 def test_booked_nights_equal_a_recount_after_any_sequence(
     batches: list[list[ChannelReservation]], alone: st.DataObject
