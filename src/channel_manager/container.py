@@ -58,6 +58,7 @@ from channel_manager.domain.connection import AuthMode
 from channel_manager.domain.retry import RetryPolicy
 from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory
 from channel_manager.ports.clock import Clock
+from channel_manager.ports.events import NoEvents
 from channel_manager.ports.feed import FeedReader
 from channel_manager.settings import Settings
 
@@ -144,6 +145,9 @@ class Container(containers.DeclarativeContainer):
         SqlAlchemyUnitOfWorkFactory, engine, clock=clock, work_signal=work_signal
     )
     vault = providers.Singleton(_vault, settings)
+    #: Where services record webhook events, in their own unit of work (issue 18's webhooks
+    #: replace this placeholder with the outbox of webhook deliveries).
+    events = providers.Singleton(NoEvents)
     credentials = providers.Singleton(CredentialStore, uow_factory, vault)
     message_log = providers.Singleton(MessageLogWriter, uow_factory, clock, ids)
 
