@@ -148,9 +148,11 @@ _AVAIL_FIELDS = (
 
 
 def _links(
-    message: OutboundMessage, owners: Mapping[tuple[UUID, AriKey], CellKey]
+    message: OutboundMessage, owners: Mapping[tuple[UUID, AriKey], CellKey], cells: Cells
 ) -> Iterator[CalendarPushLink]:
-    """One link per night and field that ``message`` carries for one of our cells."""
+    """One link per night and field that ``message`` carries for one of our cells, on the
+    nights ``cells`` sets: a message that a change was merged into (issue 18) also carries
+    earlier changes, already linked to it."""
     payload = message.payload
     for item in payload.items:
         key = AriKey(payload.hotel_code, item.room_type_code, item.rate_plan_code)
@@ -162,7 +164,10 @@ def _links(
         else:
             fields = [CalendarField.RATE]
         unit_id, rate_plan_id = owner
+        nights = cells.get(owner, {})
         for night in dates_between(item.start, item.end):
+            if night not in nights:
+                continue
             for field in fields:
                 yield CalendarPushLink(
                     message.connection_id, unit_id, rate_plan_id, night, field, message.id
@@ -279,7 +284,7 @@ class CalendarPublisher:
             if messages:
                 queued[connection_id] = messages
             for message in messages:
-                links.extend(_links(message, owners))
+                links.extend(_links(message, owners, cells))
         uow.calendar_pushes.link(links)
         return queued
 

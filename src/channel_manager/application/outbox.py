@@ -4,7 +4,12 @@ delivers them later.
 
 from __future__ import annotations
 
-from channel_manager.domain.ari import AriChangeSet
+from uuid import UUID
+
+import attrs
+
+from channel_manager.domain.ari import AriChangeSet, AriRequest
+from channel_manager.domain.ari_merge import merge_requests
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.sync import OutboundMessage, outbound_kind
 from channel_manager.ports.channel import PublishPolicies, PublishPolicy
@@ -31,23 +36,47 @@ class AriOutbox:
     def queue(
         self, uow: UnitOfWork, connection: Connection, change_set: AriChangeSet
     ) -> list[OutboundMessage]:
-        """Add one outbox row per request the connection's channel policy shapes, inside the
-        caller's unit of work."""
-        requests = self.policy(connection).shape(change_set)
+        """Queue the requests the connection's channel policy shapes, inside the caller's
+        unit of work; the messages that now carry them (issue 18: coalescing).
+
+        A request is merged into the newest open message of its hotel, kind and month when
+        that message is pending and unclaimed (locked meanwhile, so no worker starts it):
+        the newer values win per night and field, the message keeps its place in the queue,
+        and what the policy's size limit does not let it carry is queued after it. A
+        message in flight, or none, means a new message at the end. Merging only into the
+        newest is what keeps order: no queued message after it holds a night of its month,
+        so nothing older can overtake the merged values. Requests of one call are never
+        merged with each other: the policy shaped them apart.
+        """
+        policy = self.policy(connection)
+        requests = policy.shape(change_set)
         now = self._clock.now()
-        queued = []
+        queued: list[OutboundMessage] = []
+        added: set[UUID] = set()
         for request in requests:
-            message = OutboundMessage(
-                id=self._ids.new_id(),
-                connection_id=connection.id,
-                hotel_code=request.hotel_code,
-                kind=outbound_kind(request),
-                payload=request,
-                ordering_key=f"{connection.id}:{request.hotel_code}",
-                max_attempts=self._max_attempts,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            uow.outbound.add(message)
-            queued.append(message)
+            ordering_key = f"{connection.id}:{request.hotel_code}"
+            kind = outbound_kind(request)
+            target = uow.outbound.lock_mergeable(ordering_key, kind, request.month)
+            parts: tuple[AriRequest, ...] = (request,)
+            if target is not None and target.id not in added:
+                first, *overflow = merge_requests(target.payload, request, policy.max_items)
+                merged = attrs.evolve(target, payload=first)
+                uow.outbound.update(merged)
+                queued.append(merged)
+                parts = tuple(overflow)
+            for part in parts:
+                message = OutboundMessage(
+                    id=self._ids.new_id(),
+                    connection_id=connection.id,
+                    hotel_code=part.hotel_code,
+                    kind=kind,
+                    payload=part,
+                    ordering_key=ordering_key,
+                    max_attempts=self._max_attempts,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                uow.outbound.add(message)
+                added.add(message.id)
+                queued.append(message)
         return queued

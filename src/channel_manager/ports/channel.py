@@ -155,6 +155,13 @@ class PublishPolicy(Protocol):
         """What the channel is sent for a sellable ``count`` (a cap, say)."""
         ...
 
+    @property
+    def max_items(self) -> int | None:
+        """The most ranges one request may carry (``None``: no limit). :meth:`shape` keeps
+        to it; a queued request that a newer one is merged into (issue 18: coalescing) is
+        cut into several when the merge would exceed it."""
+        ...
+
     def render(self, request: AriRequest) -> tuple[str, str]:
         """The message name and body ``request`` goes out as, for a person to read (the
         rates page's preview)."""

@@ -30,7 +30,13 @@ from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, Uni
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.push_inbox import InboxRow, InboxState
 from channel_manager.domain.reservation import Reservation, ReservationStatus
-from channel_manager.domain.sync import OutboundMessage, OutboundState, OutboxSummary, SyncRun
+from channel_manager.domain.sync import (
+    OutboundKind,
+    OutboundMessage,
+    OutboundState,
+    OutboxSummary,
+    SyncRun,
+)
 from channel_manager.domain.web_sessions import SigninToken, WebSession
 
 
@@ -371,15 +377,33 @@ class OutboundMessageRepository(Protocol):
     def update(self, message: OutboundMessage) -> None: ...
 
     def claim_due(
-        self, now: datetime, worker_id: str, limit: int
+        self,
+        now: datetime,
+        worker_id: str,
+        limit: int,
+        *,
+        per_connection: int | None = None,
+        skip_connections: Collection[UUID] = (),
+        skip_channels: Collection[str] = (),
     ) -> builtins.list[OutboundMessage]:
         """Due pending messages, started (in_flight, claimed by ``worker_id``), oldest first.
 
         Only messages of active connections: a revoked connection's hotel may be held by
         another connection now, and one in error cannot reach the channel until reconnected.
         Per ordering key strictly in order: never returns a message while an earlier one with
-        the same ``ordering_key`` is pending or in flight.
+        the same ``ordering_key`` is pending or in flight. At most ``per_connection`` messages
+        of one connection (``None``: no cap), and none of ``skip_connections`` or of a
+        connection on one of ``skip_channels`` (issue 18: out of request budget).
         """
+        ...
+
+    def lock_mergeable(
+        self, ordering_key: str, kind: OutboundKind, month: date
+    ) -> OutboundMessage | None:
+        """The newest open (pending or in flight) message of ``ordering_key`` and ``kind``
+        whose payload is for ``month``, if it is pending and unclaimed, locked until the unit
+        of work ends so no worker claims it meanwhile; ``None`` when there is none, it is in
+        flight, or a worker is claiming it right now (issue 18: coalescing)."""
         ...
 
     def give_up_open(self, connection_id: UUID, reason: str) -> int:

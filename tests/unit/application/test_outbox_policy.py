@@ -35,6 +35,8 @@ KEY = AriKey(HOTEL, "R1")
 class OneDayPerRequest:
     """A channel that takes one day per message and caps availability at 9 rooms."""
 
+    max_items: int | None = 1
+
     def shape(self, change_set: AriChangeSet) -> list[AriRequest]:
         return [
             AvailRequest(

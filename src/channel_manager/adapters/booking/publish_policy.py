@@ -52,6 +52,10 @@ class BookingPublishPolicy:
     """``PublishPolicy`` of Booking.com: :func:`compress` with its money check, and
     :func:`booking_limit` for what a count is sent as."""
 
+    #: Booking.com states no number of ranges per request ("many room/rate combinations may
+    #: share one request"), only one hotel and one month, which a merge keeps.
+    max_items: int | None = None
+
     def shape(self, change_set: AriChangeSet) -> tuple[AriRequest, ...]:
         """The fewest OTA requests that carry ``change_set``; :class:`InvalidMoney` for a
         rate no OTA message can carry (an integer amount with ``DecimalPlaces``)."""

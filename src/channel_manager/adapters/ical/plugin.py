@@ -37,6 +37,9 @@ class IcalPublishPolicy:
     """An iCal channel is sent nothing: each change set shapes no request (our export feed,
     fetched by the other side, shows the calendar as it is)."""
 
+    #: Nothing is sent, so there is nothing to limit.
+    max_items: int | None = None
+
     def shape(self, change_set: AriChangeSet) -> tuple[AriRequest, ...]:
         """No request, whatever changed."""
         del change_set

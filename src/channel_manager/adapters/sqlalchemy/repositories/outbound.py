@@ -10,24 +10,79 @@ its snapshot, the head's successors stay blocked too. A claim is a lease: while 
 ``next_attempt_at`` is its end, and a message whose worker died is claimed again after it. On
 SQLite the unit of work's ``BEGIN
 IMMEDIATE`` makes each claim exclusive; run one worker there.
+
+Coalescing (issue 18): :meth:`~SqlAlchemyOutboundMessageRepository.lock_mergeable` finds the
+newest open message of an ordering key, kind and month and locks it only when it is pending and
+unclaimed (PostgreSQL: ``FOR UPDATE SKIP LOCKED``). A claim that holds the row makes the lock
+fail (the caller queues a new message instead), and a held lock makes the claim skip the row
+and, the row being pending in its snapshot, every later row of the key: the two never both win.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Collection
+from datetime import date, datetime
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.sql.selectable import NamedFromClause
 
 from channel_manager.adapters.sqlalchemy import tables
 from channel_manager.adapters.sqlalchemy.repositories.base import TableAccess
 from channel_manager.adapters.sqlalchemy.rows.outbound import outbound_from_row, outbound_to_row
 from channel_manager.domain.connection import ConnectionStatus
-from channel_manager.domain.sync import OutboundMessage, OutboundState, OutboxSummary
+from channel_manager.domain.sync import (
+    OutboundKind,
+    OutboundMessage,
+    OutboundState,
+    OutboxSummary,
+)
 
 _OPEN_STATES = (OutboundState.PENDING.value, OutboundState.IN_FLIGHT.value)
+
+
+def _open(state: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    """``state IN ('pending', 'in_flight')`` written out, as the partial index
+    ``ix_outbound_messages_open`` says it (SQLite uses a partial index only for a query that
+    repeats its condition, which a bound parameter does not)."""
+    return state.in_(sa.bindparam("open_states", list(_OPEN_STATES), literal_execute=True))
+
+
+def _claimable(
+    table: NamedFromClause,
+    now: datetime,
+    skip_connections: Collection[UUID],
+    skip_channels: Collection[str],
+) -> list[sa.ColumnElement[bool]]:
+    """Conditions on ``table`` (the outbox or an alias) of a message a worker may start now:
+    due, of an active connection not skipped, and the head of its ordering key."""
+    connections = tables.connections
+    active = sa.select(connections.c.id).where(
+        connections.c.status == ConnectionStatus.ACTIVE.value
+    )
+    if skip_channels:
+        active = active.where(connections.c.channel.not_in(list(skip_channels)))
+    earlier = tables.outbound_messages.alias(f"earlier_{table.name}")
+    blocked_by_earlier = sa.exists().where(
+        earlier.c.ordering_key == table.c.ordering_key,
+        earlier.c.state.in_(_OPEN_STATES),
+        sa.or_(
+            earlier.c.created_at < table.c.created_at,
+            sa.and_(earlier.c.created_at == table.c.created_at, earlier.c.id < table.c.id),
+        ),
+    )
+    conditions = [
+        # Pending and due, or in flight with an expired claim (a dead worker's).
+        table.c.state.in_(_OPEN_STATES),
+        table.c.next_attempt_at <= now,
+        # A revoked connection's hotel may be held by another one now: never sent.
+        table.c.connection_id.in_(active),
+        ~blocked_by_earlier,
+    ]
+    if skip_connections:
+        conditions.append(table.c.connection_id.not_in(list(skip_connections)))
+    return conditions
 
 
 class SqlAlchemyOutboundMessageRepository:
@@ -57,35 +112,71 @@ class SqlAlchemyOutboundMessageRepository:
         """Overwrite a message (after an attempt, a retry, a replay)."""
         self._rows.update(outbound_to_row(message))
 
-    def claim_due(
-        self, now: datetime, worker_id: str, limit: int
-    ) -> builtins.list[OutboundMessage]:
-        """Start up to ``limit`` due head-of-line messages of active connections for
-        ``worker_id``, oldest first."""
+    def lock_mergeable(
+        self, ordering_key: str, kind: OutboundKind, month: date
+    ) -> OutboundMessage | None:
+        """The newest open message of ``ordering_key``, ``kind`` and ``month``, locked for
+        the rest of the unit of work, when it is pending and unclaimed; else ``None``."""
         table = tables.outbound_messages
-        connections = tables.connections
-        active = sa.select(connections.c.id).where(
-            connections.c.status == ConnectionStatus.ACTIVE.value
-        )
-        earlier = table.alias("earlier")
-        blocked_by_earlier = sa.exists().where(
-            earlier.c.ordering_key == table.c.ordering_key,
-            earlier.c.state.in_(_OPEN_STATES),
-            sa.or_(
-                earlier.c.created_at < table.c.created_at,
-                sa.and_(earlier.c.created_at == table.c.created_at, earlier.c.id < table.c.id),
-            ),
+        newest = table.alias("newest")
+        newest_open = (
+            sa.select(newest.c.id)
+            .where(
+                newest.c.ordering_key == ordering_key,
+                _open(newest.c.state),
+                newest.c.kind == kind.value,
+                newest.c.payload["month"].as_string() == month.isoformat(),
+            )
+            .order_by(newest.c.created_at.desc(), newest.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
         )
         statement = (
             sa.select(table)
             .where(
-                # Pending and due, or in flight with an expired claim (a dead worker's).
-                table.c.state.in_(_OPEN_STATES),
-                table.c.next_attempt_at <= now,
-                # A revoked connection's hotel may be held by another one now: never sent.
-                table.c.connection_id.in_(active),
-                ~blocked_by_earlier,
+                table.c.id == newest_open,
+                table.c.state == OutboundState.PENDING.value,
+                table.c.claimed_by.is_(None),
             )
+            # A row a claim (or another merge) holds is skipped: the caller queues anew.
+            .with_for_update(skip_locked=True)
+        )
+        row = self._connection.execute(statement).mappings().first()
+        return None if row is None else outbound_from_row(row)
+
+    def claim_due(
+        self,
+        now: datetime,
+        worker_id: str,
+        limit: int,
+        *,
+        per_connection: int | None = None,
+        skip_connections: Collection[UUID] = (),
+        skip_channels: Collection[str] = (),
+    ) -> builtins.list[OutboundMessage]:
+        """Start up to ``limit`` due head-of-line messages of active connections for
+        ``worker_id``, oldest first: at most ``per_connection`` of one connection, none of
+        ``skip_connections`` or of connections on ``skip_channels`` (out of request budget)."""
+        table = tables.outbound_messages
+        claimable = _claimable(table, now, skip_connections, skip_channels)
+        if per_connection is not None:
+            # Ranked in a subquery of its own: PostgreSQL locks no rows of a query with a
+            # window function, and the outer query must lock what it claims.
+            ranked_from = table.alias("ranked_from")
+            rank = sa.func.row_number().over(
+                partition_by=ranked_from.c.connection_id,
+                order_by=(ranked_from.c.created_at, ranked_from.c.id),
+            )
+            ranked = (
+                sa.select(ranked_from.c.id, rank.label("rank"))
+                .where(*_claimable(ranked_from, now, skip_connections, skip_channels))
+                .subquery("ranked")
+            )
+            first = sa.select(ranked.c.id).where(ranked.c.rank <= per_connection)
+            claimable.append(table.c.id.in_(first))
+        statement = (
+            sa.select(table)
+            .where(*claimable)
             .order_by(table.c.created_at, table.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=table)
