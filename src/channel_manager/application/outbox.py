@@ -39,14 +39,15 @@ class AriOutbox:
         """Queue the requests the connection's channel policy shapes, inside the caller's
         unit of work; the messages that now carry them (issue 18: coalescing).
 
-        A request is merged into the newest open message of its hotel, kind and month when
-        that message is pending and unclaimed (locked meanwhile, so no worker starts it):
-        the newer values win per night and field, the message keeps its place in the queue,
-        and what the policy's size limit does not let it carry is queued after it. A
-        message in flight, or none, means a new message at the end. Merging only into the
-        newest is what keeps order: no queued message after it holds a night of its month,
-        so nothing older can overtake the merged values. Requests of one call are never
-        merged with each other: the policy shaped them apart.
+        A request is merged into the newest undelivered message of its hotel, kind and
+        month when that message is pending and unclaimed (locked meanwhile, so no worker
+        starts it): the newer values win per night and field, the message keeps its place in
+        the queue, and what the policy's size limit does not let it carry is queued after it.
+        A newest message in flight or failed, or none, means a new message at the end.
+        Merging only into the newest is what keeps order: no message after it holds a night
+        of its month, not even a failed one that a replay could send again, so nothing older
+        can overtake the merged values. Requests of one call are never merged with each
+        other: the policy shaped them apart.
         """
         policy = self.policy(connection)
         requests = policy.shape(change_set)

@@ -110,8 +110,19 @@ def _item(
             end=end,
             amount=cast(Money, values[0]),
         )
-    fields = dict(zip(_AVAIL_FIELDS, values, strict=True))
-    return AvailRange(room_type_code=room, rate_plan_code=rate_plan, start=start, end=end, **fields)
+    limit, min_los, max_los, stop_sell, arrival, departure = values
+    return AvailRange(
+        room_type_code=room,
+        rate_plan_code=rate_plan,
+        start=start,
+        end=end,
+        booking_limit=cast(int | None, limit),
+        min_los=cast(int | None, min_los),
+        max_los=cast(int | None, max_los),
+        stop_sell=cast(bool | None, stop_sell),
+        closed_to_arrival=cast(bool | None, arrival),
+        closed_to_departure=cast(bool | None, departure),
+    )
 
 
 def merge_requests(

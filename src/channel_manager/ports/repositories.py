@@ -400,10 +400,12 @@ class OutboundMessageRepository(Protocol):
     def lock_mergeable(
         self, ordering_key: str, kind: OutboundKind, month: date
     ) -> OutboundMessage | None:
-        """The newest open (pending or in flight) message of ``ordering_key`` and ``kind``
-        whose payload is for ``month``, if it is pending and unclaimed, locked until the unit
-        of work ends so no worker claims it meanwhile; ``None`` when there is none, it is in
-        flight, or a worker is claiming it right now (issue 18: coalescing)."""
+        """The newest undelivered (pending, in flight or failed) message of ``ordering_key``
+        and ``kind`` whose payload is for ``month``, if it is pending and unclaimed, locked
+        until the unit of work ends so no worker claims it meanwhile; ``None`` when there is
+        none, it is in flight or failed (a replay of a failed message must not overtake newer
+        values merged into an older one), or a worker is claiming it right now (issue 18:
+        coalescing)."""
         ...
 
     def give_up_open(self, connection_id: UUID, reason: str) -> int:

@@ -135,3 +135,33 @@ def test_the_same_reservation_applied_concurrently_ends_as_one_row_at_the_newest
         stored = uow.reservations.list(seeded.organization.id)
     assert len(stored) == 1
     assert stored[0].revision == Revision(at(WORKERS - 1), 0)
+
+
+def test_a_claim_and_a_merge_never_both_win_the_same_message(postgres_engine):
+    """Issue 18: the message a merge has locked is skipped by a claim (and blocks its key),
+    and a message a claim holds is not merged into."""
+    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine, clock=SystemClock(session_offset()))
+    seeded = seed(factory, active=True)
+    head = availability_message(seeded.connection.id, ordering_key="H1", created_minute=1)
+    behind = attrs.evolve(
+        availability_message(seeded.connection.id, ordering_key="H1", created_minute=2),
+        payload=attrs.evolve(head.payload, month=head.payload.month.replace(month=7)),
+    )
+    other = availability_message(seeded.connection.id, ordering_key="H2", created_minute=3)
+    with factory() as uow:
+        for message in (head, behind, other):
+            uow.outbound.add(message)
+        uow.commit()
+    kind, month = head.kind, head.payload.month
+    with factory() as merger, factory() as worker:
+        assert merger.outbound.lock_mergeable("H1", kind, month) == head
+        # The locked head is skipped, and what follows it on its key stays blocked.
+        assert [m.id for m in worker.outbound.claim_due(at(10), "worker", 10)] == [other.id]
+        worker.commit()
+        merger.commit()
+    with factory() as worker, factory() as merger:
+        assert [m.id for m in worker.outbound.claim_due(at(10), "worker", 1)] == [head.id]
+        # Claimed (not yet committed): the merge skips it rather than wait or win.
+        assert merger.outbound.lock_mergeable("H1", kind, month) is None
+        worker.commit()
+        assert merger.outbound.lock_mergeable("H1", kind, month) is None  # in flight now

@@ -212,6 +212,7 @@ def test_equal_neighbouring_nights_become_one_range() -> None:
         ),
     )
     [merged] = merge_requests(older, newer)
+    assert isinstance(merged, AvailRequest)
     assert [(i.start.day, i.end.day, i.booking_limit) for i in merged.items] == [
         (3, 3, 2),
         (4, 4, 1),

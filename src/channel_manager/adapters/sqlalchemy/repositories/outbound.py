@@ -12,10 +12,11 @@ SQLite the unit of work's ``BEGIN
 IMMEDIATE`` makes each claim exclusive; run one worker there.
 
 Coalescing (issue 18): :meth:`~SqlAlchemyOutboundMessageRepository.lock_mergeable` finds the
-newest open message of an ordering key, kind and month and locks it only when it is pending and
-unclaimed (PostgreSQL: ``FOR UPDATE SKIP LOCKED``). A claim that holds the row makes the lock
-fail (the caller queues a new message instead), and a held lock makes the claim skip the row
-and, the row being pending in its snapshot, every later row of the key: the two never both win.
+newest undelivered message of an ordering key, kind and month and locks it only when it is
+pending and unclaimed (PostgreSQL: ``FOR UPDATE SKIP LOCKED``). A claim that holds the row
+makes the lock fail (the caller queues a new message instead), and a held lock makes the claim
+skip the row and, the row being pending in its snapshot, every later row of the key: the two
+never both win.
 """
 
 from __future__ import annotations
@@ -42,11 +43,12 @@ from channel_manager.domain.sync import (
 _OPEN_STATES = (OutboundState.PENDING.value, OutboundState.IN_FLIGHT.value)
 
 
-def _open(state: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
-    """``state IN ('pending', 'in_flight')`` written out, as the partial index
-    ``ix_outbound_messages_open`` says it (SQLite uses a partial index only for a query that
-    repeats its condition, which a bound parameter does not)."""
-    return state.in_(sa.bindparam("open_states", list(_OPEN_STATES), literal_execute=True))
+def _undelivered(state: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    """``state IN ('pending', 'in_flight', 'failed')`` written out, as the partial index
+    ``ix_outbound_messages_undelivered`` says it (SQLite uses a partial index only for a query
+    that repeats its condition, which a bound parameter does not)."""
+    states = [*_OPEN_STATES, OutboundState.FAILED.value]
+    return state.in_(sa.bindparam("undelivered_states", states, literal_execute=True))
 
 
 def _claimable(
@@ -115,15 +117,16 @@ class SqlAlchemyOutboundMessageRepository:
     def lock_mergeable(
         self, ordering_key: str, kind: OutboundKind, month: date
     ) -> OutboundMessage | None:
-        """The newest open message of ``ordering_key``, ``kind`` and ``month``, locked for
-        the rest of the unit of work, when it is pending and unclaimed; else ``None``."""
+        """The newest undelivered (pending, in flight or failed) message of ``ordering_key``,
+        ``kind`` and ``month``, locked for the rest of the unit of work, when it is pending and
+        unclaimed; else ``None``."""
         table = tables.outbound_messages
         newest = table.alias("newest")
         newest_open = (
             sa.select(newest.c.id)
             .where(
                 newest.c.ordering_key == ordering_key,
-                _open(newest.c.state),
+                _undelivered(newest.c.state),
                 newest.c.kind == kind.value,
                 newest.c.payload["month"].as_string() == month.isoformat(),
             )

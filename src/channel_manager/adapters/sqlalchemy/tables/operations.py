@@ -49,14 +49,14 @@ outbound_messages = sa.Table(
     sa.Index("ix_outbound_messages_due", "state", "next_attempt_at"),
     sa.Index("ix_outbound_messages_ordering", "ordering_key", "created_at", "id"),
     sa.Index("ix_outbound_messages_connection", "connection_id", "created_at"),
-    # Open rows only (issue 18): the newest open message of a key, looked up on every queue.
+    # Undelivered rows only (issue 18): the newest of a key, looked up on every queue.
     sa.Index(
-        "ix_outbound_messages_open",
+        "ix_outbound_messages_undelivered",
         "ordering_key",
         "created_at",
         "id",
-        sqlite_where=sa.text("state IN ('pending', 'in_flight')"),
-        postgresql_where=sa.text("state IN ('pending', 'in_flight')"),
+        sqlite_where=sa.text("state IN ('pending', 'in_flight', 'failed')"),
+        postgresql_where=sa.text("state IN ('pending', 'in_flight', 'failed')"),
     ),
 )
 

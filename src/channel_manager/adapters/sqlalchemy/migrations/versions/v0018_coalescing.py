@@ -1,9 +1,10 @@
-"""Coalescing (issue 18): an index of the outbox's open rows per ordering key.
+"""Coalescing (issue 18): an index of the outbox's undelivered rows per ordering key.
 
-Queuing a change looks up the newest open message of its ordering key (to merge into it when
-it has not been sent yet) on every change set. Through ``ix_outbound_messages_ordering`` that
-lookup walks the key's whole delivered history whenever no open message matches; this partial
-index holds open rows only (a few per hotel), so the lookup stays as cheap as the queue is short.
+Queuing a change looks up the newest undelivered (pending, in flight or failed) message of its
+ordering key, to merge into it when it is pending, on every change set. Through
+``ix_outbound_messages_ordering`` that lookup walks the key's whole delivered history whenever
+no undelivered message matches; this partial index holds undelivered rows only (a few per
+hotel, plus what failed), so the lookup stays as cheap as the queue is short.
 
 Revision ID: 0018_coalescing
 Revises: 0013_push_inbox
@@ -20,13 +21,13 @@ down_revision: str | None = "0013_push_inbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_OPEN = sa.text("state IN ('pending', 'in_flight')")
+_OPEN = sa.text("state IN ('pending', 'in_flight', 'failed')")
 
 
 def upgrade() -> None:
     """Apply this revision."""
     op.create_index(
-        "ix_outbound_messages_open",
+        "ix_outbound_messages_undelivered",
         "outbound_messages",
         ["ordering_key", "created_at", "id"],
         unique=False,
@@ -37,4 +38,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
-    op.drop_index("ix_outbound_messages_open", table_name="outbound_messages")
+    op.drop_index("ix_outbound_messages_undelivered", table_name="outbound_messages")
