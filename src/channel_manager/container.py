@@ -20,7 +20,12 @@ from dependency_injector import containers, providers
 from sqlalchemy.engine import Engine
 
 from channel_manager.adapters.booking.push_codec import OtaMessageExcerpts, OtaPushCodec
-from channel_manager.adapters.booking.wiring import BOOKING_CHANNEL, BookingAdapters, BookingChannel
+from channel_manager.adapters.booking.wiring import (
+    BOOKING_CHANNEL,
+    BookingAdapters,
+    BookingChannel,
+    booking_request_budgets,
+)
 from channel_manager.adapters.ical.fetch import FetchPolicy
 from channel_manager.adapters.ical.gateway import ICAL_CHANNEL
 from channel_manager.adapters.ical.plugin import IcalChannel, IcalGatewayFactory
@@ -170,6 +175,11 @@ class Container(containers.DeclarativeContainer):
         authorizers=authorizers,
         gateways=gateways,
         default_auth_mode=settings.provided.booking.auth_mode,
+        request_budgets=providers.Callable(
+            booking_request_budgets,
+            settings.provided.booking.ari_budget,
+            settings.provided.booking.ari_account_budget,
+        ),
     )
     #: iCal (Airbnb, Vrbo): calendar feeds, fetched every ``CM_ICAL_INTERVAL``.
     ical_gateways = providers.Singleton(
@@ -227,7 +237,7 @@ class Container(containers.DeclarativeContainer):
     #: where one can (it checks hotel claims itself, as ``held_gateways`` would).
     repair = providers.Singleton(RepairService, uow_factory, outbox, clock, gateways)
     dispatcher = providers.Singleton(
-        OutboundDispatcher, uow_factory, held_gateways, clock, retry_policy, rng
+        OutboundDispatcher, uow_factory, held_gateways, clock, retry_policy, rng, budgets=channels
     )
     sync = providers.Singleton(
         SyncService,

@@ -188,6 +188,13 @@ def _rate_limit(value: str) -> str:
     return value
 
 
+def _optional_rate_limit(value: str) -> str | None:
+    """A rate like ``_rate_limit``, or ``none`` (or empty): no limit."""
+    if value.strip().lower() in {"", "none"}:
+        return None
+    return _rate_limit(value)
+
+
 def _strong_password(value: str) -> Secret:
     """At least :data:`MIN_PASSWORD_LENGTH` characters, :data:`MIN_PASSWORD_DISTINCT` of them
     different: the push endpoint faces the internet, guessed one try at a time."""
@@ -352,6 +359,21 @@ class BookingSettings:
     )
     http_timeout: timedelta = setting(
         "CM_HTTP_TIMEOUT", _duration, timedelta(seconds=30), "timeout of a request to Booking.com"
+    )
+    ari_budget: str = setting(
+        "CM_BOOKING_ARI_BUDGET",
+        _rate_limit,
+        "20 per second",
+        "ARI requests sent per connection (Booking.com publishes no ARI limit; over budget,"
+        " a connection's pushes wait and other connections are served; per worker process)",
+    )
+    ari_account_budget: str | None = setting(
+        "CM_BOOKING_ARI_ACCOUNT_BUDGET",
+        _optional_rate_limit,
+        None,
+        "ARI requests sent for all connections together (our machine account), or `none`"
+        " (per worker process)",
+        shown="none",
     )
     closed_to_arrival_mode: ClosedToArrivalMode = setting(
         "CM_CLOSED_TO_ARRIVAL_MODE",

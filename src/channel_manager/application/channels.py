@@ -8,11 +8,12 @@ here. The core never asks for a channel by name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
 from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.errors import NotFound, PermanentChannelError
+from channel_manager.domain.request_budget import RequestBudget
 from channel_manager.ports.channel import (
     AuthorizationFlow,
     ChannelGateway,
@@ -85,6 +86,12 @@ class ChannelRegistry:
         if plugin is None:
             raise ChannelNotRegistered(connection)
         return plugin.publish_policy
+
+    def request_budgets(self, connection: Connection) -> Sequence[RequestBudget]:
+        """The request budgets of ``connection``'s channel (``RequestBudgets``; none for a
+        channel not registered here: nothing is sent for it)."""
+        plugin = self._plugins.get(connection.channel)
+        return () if plugin is None else plugin.request_budgets
 
     def poll_interval(self, connection: Connection) -> timedelta | None:
         """How often ``connection`` is polled (``PollCadence``): its channel's own interval,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from datetime import datetime
 from uuid import UUID
 
 from channel_manager.application.connect import REVOKED_PUSH
@@ -24,9 +25,10 @@ from channel_manager.domain.errors import (
     PermanentChannelError,
     RetryableChannelError,
 )
+from channel_manager.domain.request_budget import BudgetScope, RequestBudget, TokenBucket
 from channel_manager.domain.retry import RetryPolicy
 from channel_manager.domain.sync import OutboundMessage, OutboundState
-from channel_manager.ports.channel import AriPublisher, AriPublishers
+from channel_manager.ports.channel import AriPublisher, AriPublishers, RequestBudgets
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
@@ -60,7 +62,16 @@ class PushSuperseded(DomainError):  # noqa: N818 -- named for the failure, as in
 
 
 class OutboundDispatcher:
-    """Claims due messages (per hotel in order) and sends each once per claim."""
+    """Claims due messages (per hotel in order, at most ``per_connection`` of a connection a
+    round) and sends each once per claim, within each channel's request budgets.
+
+    Budgets (issue 18) are spent from token buckets held here, one per connection or channel
+    account and budget, so they count this process's requests. A connection out of budget is
+    left out of the next claim (its messages wait, pending, not failed) while the others are
+    served; one claimed before its budget ran out is put back unsent, its attempt refunded.
+    One message of a connection per round means a flood on one connection delays another
+    connection's first message by one round at most.
+    """
 
     def __init__(
         self,
@@ -69,25 +80,35 @@ class OutboundDispatcher:
         clock: Clock,
         policy: RetryPolicy,
         rng: random.Random | None = None,
+        budgets: RequestBudgets | None = None,
+        per_connection: int = 1,
     ) -> None:
         self._uow_factory = uow_factory
         self._gateways = gateways
         self._clock = clock
         self._policy = policy
         self._rng = rng or random.SystemRandom()
+        self._budgets = budgets
+        self._per_connection = per_connection
+        #: (budget, connection id or channel key) -> its bucket; full buckets are dropped.
+        self._buckets: dict[tuple[RequestBudget, str], TokenBucket] = {}
 
     async def dispatch_due(self, worker_id: str, limit: int = 20) -> int:
         """Send up to ``limit`` due messages; return how many were attempted.
 
-        A claim yields at most the oldest open message of each hotel (per-hotel order), so
-        this claims again after each round until nothing is due or ``limit`` is reached.
+        A claim yields at most the oldest open message of each hotel (per-hotel order) and
+        ``per_connection`` of each connection, so this claims again after each round until
+        nothing is due or ``limit`` is reached.
         """
         gateways: dict[UUID, AriPublisher] = {}
         attempted = 0
         try:
             while attempted < limit:
+                skip_connections, skip_channels = self._out_of_budget(self._clock.now())
                 # Database work runs in a thread: the event loop may be serving HTTP too.
-                claimed = await asyncio.to_thread(self._claim, worker_id, limit - attempted)
+                claimed = await asyncio.to_thread(
+                    self._claim, worker_id, limit - attempted, skip_connections, skip_channels
+                )
                 if not claimed:
                     break
                 for message in claimed:
@@ -98,42 +119,90 @@ class OutboundDispatcher:
                 await gateway.aclose()
         return attempted
 
-    def _claim(self, worker_id: str, limit: int) -> list[OutboundMessage]:
+    def _claim(
+        self,
+        worker_id: str,
+        limit: int,
+        skip_connections: set[UUID],
+        skip_channels: set[str],
+    ) -> list[OutboundMessage]:
         with self._uow_factory() as uow:
-            claimed = uow.outbound.claim_due(self._clock.now(), worker_id, limit)
+            claimed = uow.outbound.claim_due(
+                self._clock.now(),
+                worker_id,
+                limit,
+                per_connection=self._per_connection,
+                skip_connections=skip_connections,
+                skip_channels=skip_channels,
+            )
             uow.commit()
         return claimed
+
+    def _out_of_budget(self, now: datetime) -> tuple[set[UUID], set[str]]:
+        """The connections and channels (accounts) with an empty bucket now."""
+        connections: set[UUID] = set()
+        channels: set[str] = set()
+        for (budget, subject), bucket in list(self._buckets.items()):
+            if bucket.ready(now):
+                if bucket.tokens >= budget.requests:  # as good as a new bucket
+                    del self._buckets[(budget, subject)]
+            elif budget.scope is BudgetScope.CONNECTION:
+                connections.add(UUID(subject))
+            else:
+                channels.add(subject)
+        return connections, channels
+
+    def _spend(self, connection: Connection, now: datetime) -> bool:
+        """Take one request from every budget ``connection`` draws on; False, taking
+        nothing, when one of them is spent."""
+        if self._budgets is None:
+            return True
+        buckets = []
+        for budget in self._budgets.request_budgets(connection):
+            subject = (
+                str(connection.id) if budget.scope is BudgetScope.CONNECTION else connection.channel
+            )
+            bucket = self._buckets.setdefault((budget, subject), TokenBucket.full(budget, now))
+            buckets.append(bucket)
+        if not all(bucket.ready(now) for bucket in buckets):
+            return False
+        for bucket in buckets:
+            bucket.take(now)
+        return True
 
     def _connection(self, connection_id: UUID) -> Connection:
         with self._uow_factory() as uow:
             return uow.connections.get(connection_id)
 
     async def _gateway(
-        self, open_gateways: dict[UUID, AriPublisher], message: OutboundMessage
+        self, open_gateways: dict[UUID, AriPublisher], connection: Connection
     ) -> AriPublisher:
-        """The message's gateway; ``ConnectionNotActive`` when its connection may no longer
-        talk to the channel (checked before every send: it may be revoked meanwhile)."""
-        connection = await asyncio.to_thread(self._connection, message.connection_id)
+        """The connection's gateway; ``ConnectionNotActive`` when it may no longer talk to
+        the channel (checked before every send: it may be revoked meanwhile)."""
         require_active(connection)
-        gateway = open_gateways.get(message.connection_id)
+        gateway = open_gateways.get(connection.id)
         if gateway is None:
             gateway = self._gateways.for_connection(connection)
-            open_gateways[message.connection_id] = gateway
+            open_gateways[connection.id] = gateway
         return gateway
 
     async def _send(
         self, open_gateways: dict[UUID, AriPublisher], message: OutboundMessage
     ) -> None:
+        connection = await asyncio.to_thread(self._connection, message.connection_id)
         try:
-            gateway = await self._gateway(open_gateways, message)
+            gateway = await self._gateway(open_gateways, connection)
         except ConnectionNotActive:
-            connection = await asyncio.to_thread(self._connection, message.connection_id)
             await self._record_outcome(
                 message, message.fail_permanently(not_sent_reason(connection))
             )
             return
         except ChannelError as error:  # no usable credentials or scope: nothing was sent
             await self._record_outcome(message, message.fail_permanently(str(error)))
+            return
+        if not self._spend(connection, self._clock.now()):
+            # Out of budget since the claim (another connection of the account spent it).
+            await self._record_outcome(message, message.put_back(self._clock.now()))
             return
         try:
             outcome = await _push(gateway, message)

@@ -232,6 +232,19 @@ class OutboundMessage:
             claimed_by=None,
         )
 
+    def put_back(self, now: datetime) -> OutboundMessage:
+        """Return an in-flight message unsent and due at ``now``, its attempt refunded: its
+        connection was out of request budget when its turn came (issue 18), so it waits
+        for its turn again instead of failing."""
+        self._require(frozenset({OutboundState.IN_FLIGHT}), OutboundState.PENDING)
+        return attrs.evolve(
+            self,
+            state=OutboundState.PENDING,
+            attempts=max(0, self.attempts - 1),
+            claimed_by=None,
+            next_attempt_at=now,
+        )
+
     def replay(self, now: datetime) -> OutboundMessage:
         """Send a failed message again from scratch (failed -> pending, attempts reset)."""
         self._require(frozenset({OutboundState.FAILED}), OutboundState.PENDING)

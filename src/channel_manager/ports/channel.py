@@ -35,6 +35,7 @@ from channel_manager.domain.channel import (
     PushOutcome,
 )
 from channel_manager.domain.connection import AuthMode, AuthState, Connection
+from channel_manager.domain.request_budget import RequestBudget
 
 
 class Closeable(Protocol):
@@ -250,4 +251,18 @@ class ChannelPlugin(Protocol):
     def poll_interval(self) -> timedelta | None:
         """How often a connection's reservations are polled (``None``: the process's default,
         ``CM_POLL_INTERVAL``; a calendar feed is fetched far less often than a queue)."""
+        ...
+
+    @property
+    def request_budgets(self) -> Sequence[RequestBudget]:
+        """How many ARI requests the channel takes per interval, per connection or per
+        account (issue 18; empty: no budget, as for a channel that is sent nothing)."""
+        ...
+
+
+class RequestBudgets(Protocol):
+    """The request budgets of a connection's channel (the channel registry)."""
+
+    def request_budgets(self, connection: Connection) -> Sequence[RequestBudget]:
+        """The budgets ``connection``'s ARI requests are counted against."""
         ...

@@ -33,6 +33,7 @@ from channel_manager.domain.inventory import RatePlan
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, booking
 from tests.support.clock import next_year
+from tests.support.outbox import deliver_all
 from tests.unit.application.conftest import World
 
 NIGHT = next_year(3, 10)
@@ -210,6 +211,7 @@ async def test_bookings_take_rooms_from_the_rooms_to_sell(world: World) -> None:
         world.organization.id,
         [_change(world.double.id, NIGHT, NIGHT + timedelta(days=1), availability=2)],
     )
+    await deliver_all(world.container)  # sent: the booking's push is a message of its own
     world.clock.advance(timedelta(seconds=1))
 
     world.container.intake().apply(connection, booking("R1", arrival=NIGHT, nights=1))

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 import attrs
+from limits import parse as parse_rate_limit
 
 from channel_manager.adapters.booking.api import BookingApi
 from channel_manager.adapters.booking.connectivity import BookingConnectivityAuthorizer
@@ -26,6 +27,7 @@ from channel_manager.adapters.booking.publish_policy import BookingPublishPolicy
 from channel_manager.adapters.booking.tokens import MachineAccountTokens
 from channel_manager.application.message_log import MessageLogWriter
 from channel_manager.domain.connection import AuthMode
+from channel_manager.domain.request_budget import BudgetScope, RequestBudget
 from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory, PublishPolicy
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.vault import Secret
@@ -129,3 +131,24 @@ class BookingChannel:
     publish_policy: PublishPolicy = attrs.field(factory=BookingPublishPolicy)
     #: The default (``CM_POLL_INTERVAL``, 20 s): Booking.com's queue is polled often.
     poll_interval: timedelta | None = None
+    #: ARI requests per interval (``CM_BOOKING_ARI_BUDGET``, per connection, and
+    #: ``CM_BOOKING_ARI_ACCOUNT_BUDGET``, for our machine account): Booking.com publishes no
+    #: ARI rate limit (BOOKING_CONNECTIVITY.md section 4), so these are ours, configurable.
+    request_budgets: tuple[RequestBudget, ...] = ()
+
+
+def booking_request_budgets(
+    per_connection: str, per_account: str | None
+) -> tuple[RequestBudget, ...]:
+    """The request budgets of Booking.com from rates like ``10 per second`` (the settings
+    ``CM_BOOKING_ARI_BUDGET`` and ``CM_BOOKING_ARI_ACCOUNT_BUDGET``; ``None``: no account
+    budget)."""
+    budgets = [_budget(per_connection, BudgetScope.CONNECTION)]
+    if per_account is not None:
+        budgets.append(_budget(per_account, BudgetScope.ACCOUNT))
+    return tuple(budgets)
+
+
+def _budget(rate: str, scope: BudgetScope) -> RequestBudget:
+    item = parse_rate_limit(rate)
+    return RequestBudget(item.amount, timedelta(seconds=item.get_expiry()), scope)

@@ -23,6 +23,7 @@ from channel_manager.adapters.ical.gateway import (
 )
 from channel_manager.domain.ari import AriChangeSet, AriRequest
 from channel_manager.domain.connection import AuthMode, Connection
+from channel_manager.domain.request_budget import RequestBudget
 from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory, PublishPolicy
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.feed import FeedReader
@@ -99,3 +100,6 @@ class IcalChannel:
     authorizers: Mapping[AuthMode, AuthorizationFlow] = attrs.field(factory=dict)
     default_auth_mode: AuthMode | None = None
     publish_policy: PublishPolicy = attrs.field(factory=IcalPublishPolicy)
+    #: Nothing is pushed to an iCal channel (the other side fetches our export), so no
+    #: request budget; its fetches of their feeds follow ``poll_interval``.
+    request_budgets: tuple[RequestBudget, ...] = ()

@@ -19,6 +19,7 @@ from channel_manager.adapters.memory.fake_authorizers import (
 )
 from channel_manager.adapters.memory.gateway import FakeChannel, FakeGatewayFactory
 from channel_manager.domain.connection import AuthMode
+from channel_manager.domain.request_budget import RequestBudget
 from channel_manager.ports.channel import AuthorizationFlow, PublishPolicy
 
 
@@ -42,6 +43,8 @@ class FakeChannelPlugin:
     default_auth_mode: AuthMode | None = AuthMode.OAUTH2
     #: ``None``: polled at the default interval.
     poll_interval: timedelta | None = None
+    #: No budget unless a test gives one.
+    request_budgets: tuple[RequestBudget, ...] = ()
 
     @classmethod
     def over(
