@@ -1,0 +1,59 @@
+"""Coalescing through the whole application (issue 18): fifty bookings at one hotel, each in
+a transaction of its own and none sent yet, queue one availability message per month they
+touch instead of one (or more) per booking; delivered, the channel holds what is left to sell
+on every night, and the calendar's links follow the message that carried each value."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from channel_manager.domain.calendar import DeliveryState
+from channel_manager.domain.sync import OutboundKind, OutboundState
+from tests.support.builders import HOTEL, ROOM_DOUBLE, booking
+from tests.support.clock import next_year
+from tests.support.outbox import deliver_all
+from tests.unit.application.conftest import World
+
+FIRST_NIGHT = next_year(3, 1)
+DAYS = 61  # March and April
+
+
+async def test_fifty_bookings_queue_one_availability_message_per_month(world: World) -> None:
+    connection = await world.connect()
+    await world.map_double(connection)
+    intake = world.container.intake()
+    rng = random.Random(18)
+    touched = set()
+    for n in range(50):
+        arrival = FIRST_NIGHT + timedelta(days=rng.randrange(DAYS - 3))
+        nights = rng.randint(1, 3)
+        world.clock.advance(timedelta(seconds=1))
+        intake.apply(connection, booking(f"R{n}", arrival=arrival, nights=nights, minute=n))
+        touched |= {(arrival + timedelta(days=d)).replace(day=1) for d in range(nights)}
+
+    queued = [
+        push
+        for push in world.pushes()
+        if push.kind is OutboundKind.AVAILABILITY and push.state is OutboundState.PENDING
+    ]
+    # One a month: every later booking was merged into the month's message, not sent yet.
+    assert sorted(push.payload.month for push in queued) == sorted(touched)
+
+    await deliver_all(world.container)
+    calendar = world.container.calendar().read(
+        world.organization.id,
+        world.property.id,
+        FIRST_NIGHT,
+        FIRST_NIGHT + timedelta(days=DAYS - 1),
+    )
+    [double] = [unit for unit in calendar.units if unit.unit_id == world.double.id]
+    assert sum(night.rooms_booked for night in double.nights) > 50  # every booking counted
+    queued_ids = {push.id for push in queued}
+    for night in double.nights:
+        sent = world.channel.availability[(HOTEL, ROOM_DOUBLE, night.night)]
+        assert sent == night.availability, night.night
+        if night.rooms_booked:
+            [delivery] = night.channels
+            assert delivery.state is DeliveryState.DELIVERED
+            assert set(delivery.push_ids) <= queued_ids, night.night
