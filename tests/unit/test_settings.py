@@ -97,6 +97,8 @@ def test_every_setting_is_read_from_its_variable() -> None:
         CM_HTTP_TIMEOUT="10s",
         CM_MAX_BODY_BYTES="512KiB",
         CM_AUTH_FAILURE_LIMIT="5 per 10 minutes",
+        CM_BOOKING_ARI_BUDGET="5 per second",
+        CM_BOOKING_ARI_ACCOUNT_BUDGET="none",
         CM_OUTBOUND_MAX_ATTEMPTS="3",
         CM_CLOSED_TO_ARRIVAL_MODE="disabled",
         CM_LOG_LEVEL="debug",
@@ -113,6 +115,8 @@ def test_every_setting_is_read_from_its_variable() -> None:
     assert settings.push.username == "pusher"
     assert settings.push.password == Secret("push-pass-phrase")
     assert settings.http.auth_failure_limit == "5 per 10 minutes"
+    assert settings.booking.ari_budget == "5 per second"
+    assert settings.booking.ari_account_budget is None
     assert settings.push.allowed_ips == (
         ip_network("10.0.0.0/8"),
         ip_network("192.168.1.7/32"),
@@ -200,6 +204,12 @@ def test_empty_values_count_as_unset() -> None:
             "CM_PUSH_USERNAME: required when CM_PUSH_PASSWORD is set",
         ),
         ("CM_AUTH_FAILURE_LIMIT", "often", "CM_AUTH_FAILURE_LIMIT: 'often' is not a rate"),
+        ("CM_BOOKING_ARI_BUDGET", "fast", "CM_BOOKING_ARI_BUDGET: 'fast' is not a rate"),
+        (
+            "CM_BOOKING_ARI_ACCOUNT_BUDGET",
+            "lots",
+            "CM_BOOKING_ARI_ACCOUNT_BUDGET: 'lots' is not a rate",
+        ),
         ("CM_VAULT_KEYS", "k:dG9vIHNob3J0", "CM_VAULT_KEYS: entry 1: vault key 'k' must be 32"),
     ],
 )
