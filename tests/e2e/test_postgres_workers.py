@@ -65,7 +65,7 @@ def booking_limits(body: str, room: str) -> list[tuple[str, int]]:
     """(night, BookingLimit) of every night each AvailStatusMessage for ``room`` in an
     AvailNotif body covers."""
     root = etree.fromstring(body.encode())
-    found = []
+    found: list[tuple[str, int]] = []
     for message in root.iter(f"{{{OTA}}}AvailStatusMessage"):
         control = message.find(f"{{{OTA}}}StatusApplicationControl")
         if control is not None and control.get("InvTypeCode") == room:
