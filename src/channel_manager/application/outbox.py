@@ -41,9 +41,11 @@ class AriOutbox:
 
         A request is merged into the newest undelivered message of its hotel, kind and
         month when that message is pending and unclaimed (locked meanwhile, so no worker
-        starts it): the newer values win per night and field, the message keeps its place in
-        the queue, and what the policy's size limit does not let it carry is queued after it.
-        A newest message in flight or failed, or none, means a new message at the end.
+        starts it): the newer values win per night and field and the message keeps its place
+        in the queue. When the merged ranges would exceed the policy's ``max_items``, the
+        request is queued as a message of its own after it instead (the overflow is a new
+        message). A newest message in flight or failed, or none, means a new message at the
+        end too.
         Merging only into the newest is what keeps order: no message after it holds a night
         of its month, not even a failed one that a replay could send again, so nothing older
         can overtake the merged values. Requests of one call are never merged with each
@@ -60,11 +62,15 @@ class AriOutbox:
             target = uow.outbound.lock_mergeable(ordering_key, kind, request.month)
             parts: tuple[AriRequest, ...] = (request,)
             if target is not None and target.id not in added:
-                first, *overflow = merge_requests(target.payload, request, policy.max_items)
-                merged = attrs.evolve(target, payload=first)
-                uow.outbound.update(merged)
-                queued.append(merged)
-                parts = tuple(overflow)
+                merged = merge_requests(target.payload, request, policy.max_items)
+                if len(merged) == 1:
+                    update = attrs.evolve(target, payload=merged[0])
+                    uow.outbound.update(update)
+                    queued.append(update)
+                    parts = ()
+                # Else the merge would outgrow one request: the change goes in a message of
+                # its own after the target, which stays as it is (every value in it keeps
+                # the message its calendar link names).
             for part in parts:
                 message = OutboundMessage(
                     id=self._ids.new_id(),

@@ -4,8 +4,8 @@ ARI values are absolute sets, so sending ``older`` with ``newer``'s values laid 
 leaves the channel as sending ``older`` then ``newer`` would: per room type, rate plan, night
 and field, the newer value wins and a field ``newer`` does not set keeps ``older``'s. The
 merge re-forms the ranges (consecutive nights with equal values are one range) and cuts the
-result into requests of at most ``max_items`` ranges (a channel's size limit; the first part
-stays where ``older`` was queued, the rest are queued after it).
+result into requests of at most ``max_items`` ranges (a channel's size limit: the outbox merges
+only when one request is enough).
 
 Only requests of one hotel, one kind and one calendar month are merged: a request never holds
 dates of more than one month, and requests of other months never share a night with it.

@@ -159,8 +159,8 @@ class PublishPolicy(Protocol):
     @property
     def max_items(self) -> int | None:
         """The most ranges one request may carry (``None``: no limit). :meth:`shape` keeps
-        to it; a queued request that a newer one is merged into (issue 18: coalescing) is
-        cut into several when the merge would exceed it."""
+        to it; a newer request is merged into a queued one (issue 18: coalescing) only when
+        the merge stays within it, else it is queued after it."""
         ...
 
     def render(self, request: AriRequest) -> tuple[str, str]:

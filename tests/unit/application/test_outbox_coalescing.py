@@ -1,6 +1,6 @@
 """The outbox merges a change into the newest pending message of its hotel, kind and month
-(issue 18): the message keeps its id and place, the policy's size limit holds (the overflow is
-queued after it), and a message in flight is never touched."""
+(issue 18): the message keeps its id and place, the policy's size limit holds (a change that
+would overflow it is queued after it), and a message in flight is never touched."""
 
 from __future__ import annotations
 
@@ -84,10 +84,11 @@ def test_merged_messages_keep_their_place_and_the_size_limit() -> None:
     assert _ranges(merged) == [(1, 2, 4)]  # equal neighbouring nights: one range
 
     outbox.set(5, 3)
-    overflowing = outbox.set(9, 2)  # three ranges: one more than a request may carry
-    assert [m.id for m in overflowing] == [first.id, outbox.queue()[1].id]
-    kept, overflow = outbox.queue()
-    assert kept.id == first.id
+    # Three ranges: one more than a request may carry. The change becomes a message of its
+    # own after the first, which stays as it was.
+    [overflow] = outbox.set(9, 2)
+    kept, queued_overflow = outbox.queue()
+    assert (kept.id, queued_overflow.id) == (first.id, overflow.id)
     assert _ranges(kept) == [(1, 2, 4), (5, 5, 3)]
     assert _ranges(overflow) == [(9, 9, 2)]
     assert overflow.created_at > kept.created_at

@@ -118,14 +118,17 @@ class Message:
 
 def coalesce(queue: list[Message], request: AriRequest, max_items: int | None) -> None:
     """The outbox's rule: merge into the newest open message of the request's kind, hotel
-    and month when it is pending (never in flight); else queue it at the end."""
+    and month when it is pending (never in flight) and the merge fits one request; else
+    queue it at the end."""
     newest = next((m for m in reversed(queue) if mergeable(m.payload, request)), None)
     if newest is None or newest.in_flight:
         queue.append(Message(request))
         return
-    first, *overflow = merge_requests(newest.payload, request, max_items)
-    newest.payload, newest.merged = first, True
-    queue.extend(Message(part, merged=True) for part in overflow)
+    merged = merge_requests(newest.payload, request, max_items)
+    if len(merged) > 1:
+        queue.append(Message(request))
+        return
+    newest.payload, newest.merged = merged[0], True
 
 
 # An operation: a change queued, the head claimed (in flight), or the head delivered.
