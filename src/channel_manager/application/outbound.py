@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 #: How many of a connection's messages are read per page when looking for newer ones.
 _PAGE = 200
+#: How many messages of one connection a claim takes at most (issue 18: no starvation).
+PER_CONNECTION = 5
 
 
 def not_sent_reason(connection: Connection) -> str:
@@ -68,9 +70,10 @@ class OutboundDispatcher:
     Budgets (issue 18) are spent from token buckets held here, one per connection or channel
     account and budget, so they count this process's requests. A connection out of budget is
     left out of the next claim (its messages wait, pending, not failed) while the others are
-    served; one claimed before its budget ran out is put back unsent, its attempt refunded.
-    One message of a connection per round means a flood on one connection delays another
-    connection's first message by one round at most.
+    served; one claimed beyond its budget is put back unsent, its attempt refunded. At most
+    ``per_connection`` messages of a connection a round means a flood on one connection
+    delays another connection's first message by one round at most (that many sends), while
+    a connection with many hotels still sends several per claim.
     """
 
     def __init__(
@@ -81,7 +84,7 @@ class OutboundDispatcher:
         policy: RetryPolicy,
         rng: random.Random | None = None,
         budgets: RequestBudgets | None = None,
-        per_connection: int = 1,
+        per_connection: int = PER_CONNECTION,
     ) -> None:
         self._uow_factory = uow_factory
         self._gateways = gateways
@@ -94,7 +97,8 @@ class OutboundDispatcher:
         self._buckets: dict[tuple[RequestBudget, str], TokenBucket] = {}
 
     async def dispatch_due(self, worker_id: str, limit: int = 20) -> int:
-        """Send up to ``limit`` due messages; return how many were attempted.
+        """Send up to ``limit`` due messages; return how many were attempted (not counting
+        those put back for want of budget).
 
         A claim yields at most the oldest open message of each hotel (per-hotel order) and
         ``per_connection`` of each connection, so this claims again after each round until
@@ -112,8 +116,7 @@ class OutboundDispatcher:
                 if not claimed:
                     break
                 for message in claimed:
-                    await self._send(gateways, message)
-                attempted += len(claimed)
+                    attempted += await self._send(gateways, message)
         finally:
             for gateway in gateways.values():
                 await gateway.aclose()
@@ -188,7 +191,9 @@ class OutboundDispatcher:
 
     async def _send(
         self, open_gateways: dict[UUID, AriPublisher], message: OutboundMessage
-    ) -> None:
+    ) -> bool:
+        """Send ``message`` and record the outcome; False when it was put back unsent (out
+        of budget)."""
         connection = await asyncio.to_thread(self._connection, message.connection_id)
         try:
             gateway = await self._gateway(open_gateways, connection)
@@ -196,14 +201,15 @@ class OutboundDispatcher:
             await self._record_outcome(
                 message, message.fail_permanently(not_sent_reason(connection))
             )
-            return
+            return True
         except ChannelError as error:  # no usable credentials or scope: nothing was sent
             await self._record_outcome(message, message.fail_permanently(str(error)))
-            return
+            return True
         if not self._spend(connection, self._clock.now()):
-            # Out of budget since the claim (another connection of the account spent it).
+            # Claimed beyond its budget (several in one round, or another connection of the
+            # account spent the last request): it waits for its turn again.
             await self._record_outcome(message, message.put_back(self._clock.now()))
-            return
+            return False
         try:
             outcome = await _push(gateway, message)
         except RetryableChannelError as error:
@@ -218,6 +224,7 @@ class OutboundDispatcher:
             else:
                 updated = message.fail_permanently(outcome.confirmation)
         await self._record_outcome(message, updated)
+        return True
 
     async def _record_outcome(self, message: OutboundMessage, updated: OutboundMessage) -> None:
         if not await asyncio.to_thread(self._record, message, updated):

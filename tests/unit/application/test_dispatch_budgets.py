@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 
 from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
-from channel_manager.application.outbound import OutboundDispatcher
+from channel_manager.application.outbound import PER_CONNECTION, OutboundDispatcher
 from channel_manager.domain.ari import AvailRequest, RateRequest
 from channel_manager.domain.channel import PushOutcome
 from channel_manager.domain.connection import Connection
@@ -133,15 +133,17 @@ async def test_a_flooded_connection_delays_a_quiet_ones_first_message_by_one_rou
     [first] = _queue(uow_factory, quiet.connection.id, 1, first_minute=40, key="Q")
     dispatcher, publishers = _dispatcher(uow_factory, clock)
 
-    # One round claims one message of each connection: the quiet one goes out in it,
-    # although thirty older messages of the flood were due before it.
-    assert await dispatcher.dispatch_due("w1", limit=2) == 2
+    # One round claims at most PER_CONNECTION messages of each connection: the quiet one
+    # goes out in it, although thirty older messages of the flood were due before it.
+    assert await dispatcher.dispatch_due("w1", limit=PER_CONNECTION + 1) == PER_CONNECTION + 1
     assert [connection for connection, _ in publishers.sent] == [
-        flooded.connection.id,
+        *[flooded.connection.id] * PER_CONNECTION,
         quiet.connection.id,
     ]
     assert _states(uow_factory, [first]) == [(OutboundState.DELIVERED, 1)]
-    assert _states(uow_factory, flood[1:]) == [(OutboundState.PENDING, 0)] * 29
+    assert _states(uow_factory, flood[PER_CONNECTION:]) == [(OutboundState.PENDING, 0)] * (
+        30 - PER_CONNECTION
+    )
 
 
 async def test_a_connection_out_of_budget_does_not_hold_up_the_others(uow_factory):
