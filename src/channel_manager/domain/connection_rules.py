@@ -70,13 +70,13 @@ def apply_rules(rules: ConnectionRules | None, values: DayValues) -> DayValues:
     stay unset (a rule never invents a rate or a count); ``None`` rules change nothing."""
     if rules is None or rules.is_neutral:
         return values
-    changes: dict[str, object] = {}
+    rate, availability, stop_sell = values.rate, values.availability, values.stop_sell
     modifier = rules.price_modifier
-    if values.rate is not None and modifier is not None and not modifier.is_identity:
-        changes["rate"] = modifier.apply(values.rate)
+    if rate is not None and modifier is not None and not modifier.is_identity:
+        rate = modifier.apply(rate)
     cap = rules.availability_cap
-    if values.availability is not None and cap is not None and values.availability > cap:
-        changes["availability"] = cap
+    if availability is not None and cap is not None and availability > cap:
+        availability = cap
     if rules.stop_sell:
-        changes["stop_sell"] = True
-    return attrs.evolve(values, **changes) if changes else values
+        stop_sell = True
+    return attrs.evolve(values, rate=rate, availability=availability, stop_sell=stop_sell)

@@ -24,6 +24,7 @@ from channel_manager.domain.connection import (
     ConnectionStatus,
     HotelClaim,
 )
+from channel_manager.domain.connection_rules import ConnectionRules
 from channel_manager.domain.feed import CalendarFeed, KnownEvent
 from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
@@ -545,6 +546,24 @@ class SecretRepository(Protocol):
         ...
 
 
+class ConnectionRulesRepository(Protocol):
+    """Per-connection rules (issue 18). Read at most once per connection per unit of work:
+    the publish step asks on every send, and a batch of bookings sends many times."""
+
+    def get(self, connection_id: UUID) -> ConnectionRules:
+        """The connection's rules; neutral rules (:meth:`ConnectionRules.none`) when it has
+        none stored."""
+        ...
+
+    def for_connections(self, connection_ids: Collection[UUID]) -> dict[UUID, ConnectionRules]:
+        """The rules of each of ``connection_ids`` (neutral for those with none)."""
+        ...
+
+    def put(self, rules: ConnectionRules, now: datetime) -> None:
+        """Store ``rules`` for their connection, replacing what it had."""
+        ...
+
+
 class PushInboxRepository(Protocol):
     """Pushed messages acknowledged and waiting to be applied (issue 17), oldest first.
 
@@ -620,6 +639,7 @@ class UnitOfWork(Protocol):
     web_sessions: WebSessionRepository
     signin_tokens: SigninTokenRepository
     push_inbox: PushInboxRepository
+    connection_rules: ConnectionRulesRepository
 
     def __enter__(self) -> Self: ...
 

@@ -22,6 +22,9 @@ from channel_manager.adapters.sqlalchemy.repositories.channel import (
     SqlAlchemyRatePlanMappingRepository,
     SqlAlchemyUnitMappingRepository,
 )
+from channel_manager.adapters.sqlalchemy.repositories.connection_rules import (
+    SqlAlchemyConnectionRulesRepository,
+)
 from channel_manager.adapters.sqlalchemy.repositories.feeds import SqlAlchemyCalendarFeedRepository
 from channel_manager.adapters.sqlalchemy.repositories.inventory import (
     SqlAlchemyApiKeyRepository,
@@ -57,6 +60,7 @@ from channel_manager.ports.repositories import (
     CalendarPushRepository,
     CalendarRepository,
     ConnectionRepository,
+    ConnectionRulesRepository,
     HotelClaimRepository,
     MessageLogRepository,
     OrganizationRepository,
@@ -118,6 +122,7 @@ class SqlAlchemyUnitOfWork:
     web_sessions: WebSessionRepository
     signin_tokens: SigninTokenRepository
     push_inbox: PushInboxRepository
+    connection_rules: ConnectionRulesRepository
 
     def __init__(
         self,
@@ -162,6 +167,7 @@ class SqlAlchemyUnitOfWork:
         self.web_sessions = SqlAlchemyWebSessionRepository(connection)
         self.signin_tokens = SqlAlchemySigninTokenRepository(connection)
         self.push_inbox = SqlAlchemyPushInboxRepository(connection)
+        self.connection_rules = SqlAlchemyConnectionRulesRepository(connection)
         return self
 
     def __exit__(

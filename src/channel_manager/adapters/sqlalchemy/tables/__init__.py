@@ -16,6 +16,7 @@ from channel_manager.adapters.sqlalchemy.tables.channel import (
     rate_plan_mappings,
     unit_mappings,
 )
+from channel_manager.adapters.sqlalchemy.tables.connection_rules import connection_rules
 from channel_manager.adapters.sqlalchemy.tables.feeds import calendar_feeds, feed_known_events
 from channel_manager.adapters.sqlalchemy.tables.inventory import (
     api_keys,
@@ -47,6 +48,7 @@ __all__ = [
     "calendar_feeds",
     "calendar_nights",
     "calendar_pushes",
+    "connection_rules",
     "connections",
     "feed_known_events",
     "hotel_claims",
