@@ -39,6 +39,7 @@ from channel_manager.application.calendar import CalendarService
 from channel_manager.application.channels import ChannelRegistry
 from channel_manager.application.claim_scope import ClaimScopedGateways
 from channel_manager.application.connect import ConnectService
+from channel_manager.application.connection_rules import ConnectionRulesService
 from channel_manager.application.credentials import CredentialStore
 from channel_manager.application.feeds import FeedService
 from channel_manager.application.inventory import InventoryService
@@ -226,6 +227,7 @@ class Container(containers.DeclarativeContainer):
     #: Resync and drift; the drift check reads a channel's ARI back through ``gateways``
     #: where one can (it checks hotel claims itself, as ``held_gateways`` would).
     repair = providers.Singleton(RepairService, uow_factory, outbox, clock, gateways)
+    connection_rules = providers.Singleton(ConnectionRulesService, uow_factory, outbox, clock)
     dispatcher = providers.Singleton(
         OutboundDispatcher, uow_factory, held_gateways, clock, retry_policy, rng
     )
