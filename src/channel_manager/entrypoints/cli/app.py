@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from channel_manager.entrypoints.cli.config import settings
+from channel_manager.entrypoints.cli.connection_rules import rules_app
 from channel_manager.entrypoints.cli.connections import connections_app, sync
 from channel_manager.entrypoints.cli.database import db_app
 from channel_manager.entrypoints.cli.errors import ErrorReportingGroup
@@ -47,6 +48,7 @@ app.command("signin-link")(signin_link)
 app.command("settings")(settings)
 app.add_typer(db_app, name="db")
 app.add_typer(connections_app, name="connections")
+connections_app.add_typer(rules_app, name="rules")
 ari_app.command("resync")(ari_resync)
 ari_app.command("drift")(ari_drift)
 app.add_typer(ari_app, name="ari")
