@@ -21,6 +21,7 @@ from litestar.types import ControllerRouterHandler
 
 from channel_manager.container import Container
 from channel_manager.entrypoints.web.calendars import CALENDAR_HANDLERS
+from channel_manager.entrypoints.web.connection_rules import CONNECTION_RULES_HANDLERS
 from channel_manager.entrypoints.web.errors import WEB_EXCEPTION_HANDLERS
 from channel_manager.entrypoints.web.favicon import favicon
 from channel_manager.entrypoints.web.history import HISTORY_HANDLERS
@@ -56,6 +57,7 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
             *SIGNIN_HANDLERS,
             *INTEGRATION_HANDLERS,
             *CALENDAR_HANDLERS,
+            *CONNECTION_RULES_HANDLERS,
             *MAPPING_HANDLERS,
             *SYNC_HANDLERS,
             *RESERVATION_HANDLERS,
