@@ -4,8 +4,6 @@ form as typed, and is another organisation's 404."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from litestar.testing import TestClient
 
@@ -15,9 +13,9 @@ from tests.unit.web.world import World, connect, other_organization_key
 
 
 @pytest.fixture
-def browser(client: TestClient, world: World) -> Iterator[TestClient]:
+def browser(client: TestClient, world: World) -> TestClient:
     sign_in(client, world.api_key)
-    yield client
+    return client
 
 
 def _save(browser: TestClient, connection_id: object, **fields: str):
