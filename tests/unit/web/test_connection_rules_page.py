@@ -48,6 +48,7 @@ def test_the_card_links_to_the_rules_and_they_are_saved(browser: TestClient, wor
     [stop] = elements(tree, "//input[@name='stop_sell']")
     assert (value.get("value"), cap.get("value"), stop.get("checked")) == ("15", "3", "checked")
     rules = world.container.connection_rules().show(world.organization_id, connection_id)
+    assert rules.price_modifier is not None
     assert (str(rules.price_modifier.percent), rules.availability_cap, rules.stop_sell) == (
         "15",
         3,
