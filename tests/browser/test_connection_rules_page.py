@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from channel_manager.application.calendar import CalendarChangeInput
+from channel_manager.application.connection_rules import RulesInput
+from channel_manager.domain.pricing import PriceModifier
 from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.test_rates_push_follow import _mapped_connection
 from tests.unit.web.world import connect
 
 pytestmark = pytest.mark.browser
@@ -54,3 +59,36 @@ def test_rules_are_set_from_the_card(live_server: LiveServer, page: Page) -> Non
     page.screenshot(path="/tmp/rules-page-phone.png", full_page=True)
     rules = world.container.connection_rules().show(world.organization_id, connection_id)
     assert (rules.availability_cap, rules.stop_sell) == (3, True)
+
+
+def test_the_rates_grid_shows_what_the_channel_receives(
+    live_server: LiveServer, page: Page
+) -> None:
+    world = live_server.world
+    connection_id = _mapped_connection(live_server)
+    (plan,) = world.container.inventory().list_rate_plans(world.organization_id, world.property_id)
+    night = world.container.clock().now().date() + timedelta(days=20)
+    world.container.connection_rules().change(
+        world.organization_id,
+        connection_id,
+        RulesInput(price_modifier=PriceModifier.of_percent("15"), availability_cap=2),
+    )
+    world.container.calendar().change(
+        world.organization_id,
+        [
+            CalendarChangeInput(
+                unit_id=world.double_unit_id,
+                rate_plan_id=plan.id,
+                start=night,
+                end=night + timedelta(days=3),
+                rate="100.00",
+            )
+        ],
+    )
+    _sign_in(live_server, page)
+    page.goto(f"{live_server.base_url}/rates?connection_id={connection_id}&month={night:%Y-%m}")
+    rate = page.locator("table.calendar tr.plan-row").locator(f"td[data-night='{night}']")
+    expect(rate).to_contain_text("100.00")
+    expect(rate.locator("[data-receives]")).to_have_text("→ 115.00")
+    screenshot(page, "rates-channel-rules")
+    page.screenshot(path="/tmp/rules-rates.png", full_page=False)
