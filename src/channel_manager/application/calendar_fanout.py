@@ -34,7 +34,7 @@ from channel_manager.domain.calendar import (
     sellable,
 )
 from channel_manager.domain.connection import Connection, ConnectionStatus
-from channel_manager.domain.connection_rules import apply_rules
+from channel_manager.domain.connection_rules import ConnectionRules, apply_rules
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.domain.sync import OutboundMessage
 from channel_manager.ports.repositories import UnitOfWork
@@ -296,6 +296,7 @@ class _RulesOf:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
+        self._rules: dict[UUID, ConnectionRules] = {}
         self._ruled: dict[tuple[UUID, int], Mapping[date, DayValues]] = {}
 
     def sent(
@@ -304,7 +305,9 @@ class _RulesOf:
         """``by_night`` as the connection is sent it."""
         key = (connection_id, id(by_night))
         if key not in self._ruled:
-            rules = self._uow.connection_rules.get(connection_id)
+            rules = self._rules.get(connection_id)
+            if rules is None:
+                rules = self._rules[connection_id] = self._uow.connection_rules.get(connection_id)
             self._ruled[key] = (
                 by_night
                 if rules.is_neutral
