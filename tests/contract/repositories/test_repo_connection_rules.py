@@ -10,6 +10,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+import sqlalchemy as sa
 
 from channel_manager.domain.connection_rules import ConnectionRules
 from channel_manager.domain.pricing import PriceModifier
@@ -86,3 +87,29 @@ def test_rules_of_an_unknown_connection_are_refused(uow_factory):
             ),
             at(0),
         )
+
+
+def test_rules_are_read_once_per_unit_of_work(uow_factory):
+    first, second = _connections(uow_factory)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "connection_rules" in statement:
+            statements.append(statement)
+
+    engine = uow_factory.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        with uow_factory() as uow:
+            uow.connection_rules.get(first.id)
+            uow.connection_rules.get(first.id)
+            uow.connection_rules.for_connections([first.id, second.id])
+            uow.connection_rules.for_connections([second.id, first.id])
+            uow.connection_rules.put(
+                ConnectionRules(connection_id=second.id, stop_sell=True), at(0)
+            )
+            assert uow.connection_rules.get(second.id).stop_sell  # what it stored, unread
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2, selects  # first alone, then second alone
