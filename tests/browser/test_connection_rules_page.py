@@ -34,6 +34,7 @@ def test_rules_are_set_from_the_card(live_server: LiveServer, page: Page) -> Non
     with ThreadPoolExecutor(1) as pool:
         connection_id = pool.submit(connect, world).result()
     _sign_in(live_server, page)
+    screenshot(page, "integrations-channel-rules-link")
     page.get_by_role("link", name="Channel rules").click()
     expect(page).to_have_url(re.compile(rf"/connections/{connection_id}/rules$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Channel rules")
@@ -53,10 +54,9 @@ def test_rules_are_set_from_the_card(live_server: LiveServer, page: Page) -> Non
     expect(page.get_by_label("Modifier")).to_have_value("15")
     expect(page.get_by_test_id("stop-sell")).to_be_checked()
     screenshot(page, "connection-rules")
-    page.screenshot(path="/tmp/rules-page.png", full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path="/tmp/rules-page-phone.png", full_page=True)
+    screenshot(page, "connection-rules-phone")
     rules = world.container.connection_rules().show(world.organization_id, connection_id)
     assert (rules.availability_cap, rules.stop_sell) == (3, True)
 
@@ -91,4 +91,3 @@ def test_the_rates_grid_shows_what_the_channel_receives(
     expect(rate).to_contain_text("100.00")
     expect(rate.locator("[data-receives]")).to_have_text("→ 115.00")
     screenshot(page, "rates-channel-rules")
-    page.screenshot(path="/tmp/rules-rates.png", full_page=False)

@@ -187,3 +187,14 @@ def test_an_ical_calendar_takes_no_markup_and_stop_sell_blocks_its_export(
         assert (end - start).days == 730  # every night of the export
     rules.change(org, made.connection.id, RulesInput(availability_cap=1))
     assert busy() == []
+
+
+async def test_a_newly_mapped_rooms_opening_calendar_follows_the_rules(world: World) -> None:
+    connection = await world.connect()
+    changed = world.container.connection_rules().change(
+        world.organization.id, connection.id, RulesInput(availability_cap=1)
+    )
+    assert (changed.first_night, changed.push_ids) == (None, ())  # nothing mapped yet
+    await world.map_double(connection)  # delivers the room's opening calendar
+    assert world.channel.availability[(HOTEL, ROOM_DOUBLE, NIGHT)] == 1
+    assert world.channel.availability[(HOTEL, ROOM_DOUBLE, NIGHT + timedelta(days=100))] == 1
