@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -21,9 +22,11 @@ from tests.unit.web.test_rates_calendar import (
     _today,
     connected,
 )
+from tests.unit.web.test_rates_form import _post
+from tests.unit.web.test_rates_form import connected as rates_connected
 from tests.unit.web.world import World
 
-__all__ = ["connected"]  # the fixture, used by name
+__all__ = ["connected", "rates_connected"]  # the fixtures, used by name
 
 
 def test_the_grid_shows_what_the_channel_receives(
@@ -61,3 +64,18 @@ def test_the_grid_shows_what_the_channel_receives(
     world.container.connection_rules().change(world.organization_id, UUID(connected), RulesInput())
     grid = _page(client, f"connection_id={connected}&month={night:%Y-%m}")
     assert elements(grid.cell("Double Room · Standard Rate", night), ".//*[@data-receives]") == []
+
+
+def test_the_forms_preview_shows_what_the_channel_will_be_sent(
+    client: TestClient[Any], world: World, rates_connected: str
+) -> None:
+    world.container.connection_rules().change(
+        world.organization_id,
+        UUID(rates_connected),
+        RulesInput(price_modifier=PriceModifier.of_amount("5.00"), availability_cap=2),
+    )
+    previewed = _post(client, rates_connected, "preview", rate="120.00", availability="7")
+    assert previewed.status_code == 200, previewed.text
+    shown = html.unescape(previewed.text)
+    assert 'AmountAfterTax="12500"' in shown  # 125.00: our 120.00 and the connection's +5.00
+    assert 'BookingLimit="2"' in shown  # at most the cap
