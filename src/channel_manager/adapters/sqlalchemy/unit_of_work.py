@@ -23,6 +23,7 @@ from channel_manager.adapters.sqlalchemy.repositories.channel import (
     SqlAlchemyUnitMappingRepository,
 )
 from channel_manager.adapters.sqlalchemy.repositories.feeds import SqlAlchemyCalendarFeedRepository
+from channel_manager.adapters.sqlalchemy.repositories.health import SqlAlchemyHealthRepository
 from channel_manager.adapters.sqlalchemy.repositories.inventory import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyOrganizationRepository,
@@ -57,6 +58,7 @@ from channel_manager.ports.repositories import (
     CalendarPushRepository,
     CalendarRepository,
     ConnectionRepository,
+    HealthRepository,
     HotelClaimRepository,
     MessageLogRepository,
     OrganizationRepository,
@@ -118,6 +120,7 @@ class SqlAlchemyUnitOfWork:
     web_sessions: WebSessionRepository
     signin_tokens: SigninTokenRepository
     push_inbox: PushInboxRepository
+    health: HealthRepository
 
     def __init__(
         self,
@@ -162,6 +165,7 @@ class SqlAlchemyUnitOfWork:
         self.web_sessions = SqlAlchemyWebSessionRepository(connection)
         self.signin_tokens = SqlAlchemySigninTokenRepository(connection)
         self.push_inbox = SqlAlchemyPushInboxRepository(connection)
+        self.health = SqlAlchemyHealthRepository(connection)
         return self
 
     def __exit__(
