@@ -105,7 +105,7 @@ class AttemptWindow:
         if self.started_at is None or now < self.started_at:
             return Attempts()
         window = self._rolled(now)
-        assert window.started_at is not None  # noqa: S101 - _rolled always starts one
+        assert window.started_at is not None
         elapsed = (now - window.started_at) / ERROR_WINDOW
         share = max(0.0, 1.0 - elapsed)
         return window.current + Attempts(
@@ -238,13 +238,13 @@ class HealthReport:
 def describe_duration(span: timedelta) -> str:
     """``45 s``, ``12 min``, ``3 h 5 min``, ``2 days``: the way a card says how long."""
     seconds = max(0, int(span.total_seconds()))
-    if seconds < 60:  # noqa: PLR2004 - a minute
+    if seconds < 60:
         return f"{seconds} s"
     minutes = seconds // 60
-    if minutes < 60:  # noqa: PLR2004 - an hour
+    if minutes < 60:
         return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
-    if hours < 48:  # noqa: PLR2004 - two days
+    if hours < 48:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{hours // 24} days"
 

@@ -593,7 +593,6 @@ class PushInboxRepository(Protocol):
         ...
 
 
-
 class HealthRepository(Protocol):
     """Channel health (issue 18): each connection's poll record and last status, the
     reservations left unacknowledged at its channel, and its outbox as health reads it."""
