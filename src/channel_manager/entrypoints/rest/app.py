@@ -127,6 +127,7 @@ def create_app(
         "feeds": _service(container.feeds),
         "overbookings": _service(container.overbookings),
         "push_inbox": _service(container.push_inbox),
+        "channel_health": _service(container.health),
     }
     api = Router(
         path=API_PREFIX,
