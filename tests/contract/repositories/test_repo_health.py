@@ -30,9 +30,7 @@ def test_a_record_is_empty_until_put_then_round_trips_and_is_replaced(uow_factor
     record = HealthRecord(
         connection_id=connection_id,
         last_poll_at=at(1),
-        polls=AttemptWindow(
-            started_at=at(0), current=Attempts(4, 1), previous=Attempts(9, 2)
-        ),
+        polls=AttemptWindow(started_at=at(0), current=Attempts(4, 1), previous=Attempts(9, 2)),
         status=HealthStatus.RED,
         status_since=at(2),
         checked_at=at(3),
