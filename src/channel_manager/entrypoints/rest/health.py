@@ -113,13 +113,31 @@ class HealthView:
         )
 
 
+#: The operation's description in the OpenAPI document.
+HEALTH_DESCRIPTION = (
+    "The connection's status (`green`, `amber` or `red`) with every reason in words, worst "
+    "first (`reasons[].code` is stable, `reasons[].text` is for people), and the facts they "
+    "were judged from: last successful poll, push and (calendar feeds) fetch; the changes "
+    "still queued and the age of the oldest; failed attempts of polls and pushes over the last "
+    "hour; reservations left unacknowledged at the channel and since when; a feed suspected "
+    "empty; units of the connection booked beyond their rooms. Thresholds are the "
+    "`CM_HEALTH_*` settings. Another organisation's connection is 404."
+)
+
+
 class HealthController(Controller):
     """A connection's health: what is failing or late, and why."""
 
     path = "/connections"
     tags = ("connections",)
 
-    @get("/{connection_id:uuid}/health", sync_to_thread=True, responses=errors(404))
+    @get(
+        "/{connection_id:uuid}/health",
+        sync_to_thread=True,
+        responses=errors(404),
+        summary="A connection's health",
+        description=HEALTH_DESCRIPTION,
+    )
     def connection_health(
         self, organization_id: UUID, connection_id: UUID, channel_health: ChannelHealth
     ) -> HealthView:
