@@ -17,6 +17,7 @@ from channel_manager.application.health import ChannelHealth
 from channel_manager.domain.errors import NotFound, PermanentChannelError, RetryableChannelError
 from channel_manager.domain.events import EventType
 from channel_manager.domain.health import Attempts, HealthStatus
+from channel_manager.entrypoints.worker.loop import build_worker
 from tests.support.builders import HOTEL, ROOM_DOUBLE, booking
 from tests.support.clock import next_year
 from tests.support.outbox import deliver_all
@@ -181,3 +182,25 @@ async def test_another_organisations_connection_is_not_found(world: World):
     other = world.container.inventory().ensure_organization("Other Hotels")
     with pytest.raises(NotFound):
         _health(world).report(other.id, connection.id)
+
+
+async def test_the_worker_sends_connection_unhealthy_once_per_turn_to_red(
+    world: World, events: RecordingEvents
+):
+    connection = await world.connect()
+    worker = build_worker(world.container, "health-test")
+    world.channel.fail_next(GatewayOperation.FETCH_RESERVATIONS, UNAVAILABLE, times=3)
+
+    await worker.tick()
+    amber = list(events.emitted)
+    world.clock.advance(timedelta(minutes=6))
+    await worker.tick()
+    world.clock.advance(timedelta(minutes=2))
+    await worker.tick()
+
+    assert amber == []
+    [unhealthy] = events.of(EventType.CONNECTION_UNHEALTHY)
+    assert unhealthy.data["connection_id"] == str(connection.id)
+    assert unhealthy.order_key == f"connection:{connection.id}"
+    [reason] = unhealthy.data["reasons"]  # type: ignore[misc]
+    assert str(reason).startswith("polls failing for 6 min: ")
