@@ -202,5 +202,5 @@ async def test_the_worker_sends_connection_unhealthy_once_per_turn_to_red(
     [unhealthy] = events.of(EventType.CONNECTION_UNHEALTHY)
     assert unhealthy.data["connection_id"] == str(connection.id)
     assert unhealthy.order_key == f"connection:{connection.id}"
-    [reason] = unhealthy.data["reasons"]  # type: ignore[misc]
+    [reason] = unhealthy.data["reasons"]  # type: ignore[misc,str-unpack]
     assert str(reason).startswith("polls failing for 6 min: ")
