@@ -12,11 +12,12 @@ import lxml.html
 from litestar.testing import TestClient
 
 from channel_manager.adapters.memory.gateway import GatewayOperation
-from channel_manager.domain.errors import RetryableChannelError
+from channel_manager.domain.errors import PermanentChannelError, RetryableChannelError
+from tests.support.builders import booking
 from tests.support.clock import MovableClock
 from tests.support.markup import elements, html_page
 from tests.unit.web.conftest import sign_in
-from tests.unit.web.world import World, connect
+from tests.unit.web.world import HOTEL_CODE, World, connect
 
 UNAVAILABLE = RetryableChannelError("HTTP 503 from Booking.com")
 
@@ -56,13 +57,22 @@ def test_the_card_turns_amber_then_red_with_the_reason_and_the_page_explains(
     amber = _health_line(client)
     assert amber.get("data-status") == "amber"
     assert amber.get("class") == "card-health warn"
+    world.channel.enqueue(booking("R1", hotel_code=HOTEL_CODE))
+    world.channel.fail_next(GatewayOperation.ACKNOWLEDGE, PermanentChannelError("400", "later"))
+    _poll(world, connection_id, fail=False)  # stored, but its acknowledgement refused
+    unacked = _health_line(client)
+    assert unacked.get("data-status") == "amber"
+    assert "1 reservation not yet acknowledged at Booking.com" in _text(unacked)
 
+    _poll(world, connection_id, fail=True)
     clock.advance(timedelta(minutes=12))
     _poll(world, connection_id, fail=True)
     red = _health_line(client)
     assert red.get("data-status") == "red"
-    assert "polls failing for 12 min: " in _text(red)
-    assert "HTTP 503 from Booking.com" in _text(red)
+    # The card's own alert says the polls fail; the health line gives the next reason.
+    assert "60% of 5 attempts failed in the last hour" in _text(red)
+    assert "and 1 more" in _text(red)
+    assert "HTTP 503" not in _text(red)
 
     page = html_page(client.get(f"/connections/{connection_id}/health").text)
     (status,) = elements(page, "//*[@data-testid='health-status']")
@@ -73,7 +83,10 @@ def test_the_card_turns_amber_then_red_with_the_reason_and_the_page_explains(
     assert "Polls failing since" in _text(last_poll)
     assert "turns the connection red" in _text(last_poll)  # each fact explained
     (rate,) = elements(page, "//dd[@data-fact='error-rate']")
-    assert "2 of 3 attempts failed" in _text(rate)
+    assert "3 of 5 attempts failed" in _text(rate)
+    (unacknowledged,) = elements(page, "//dd[@data-fact='unacknowledged']")
+    assert "R1 since" in _text(unacknowledged)
+    assert "acknowledgement refused" in _text(unacknowledged)
 
 
 def test_another_organisations_or_an_unknown_connection_is_not_found(
