@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import attrs
+import pytest
 
+from channel_manager.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from channel_manager.adapters.system import SystemClock
 from channel_manager.domain.health import (
     Attempts,
     AttemptWindow,
@@ -18,6 +21,7 @@ from channel_manager.domain.health import (
     HealthStatus,
     OutboxActivity,
 )
+from tests.support.clock import session_offset
 
 from .repository_builders import at, availability_message, seed
 
@@ -118,3 +122,19 @@ def test_the_outbox_is_summed_for_health(uow_factory):
         given_up=1,
         attempts=Attempts(1 + 3 + 2, 3 + 2),
     )
+
+
+@pytest.mark.postgres
+def test_two_workers_never_evaluate_the_same_connection_at_once(postgres_engine):
+    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine, clock=SystemClock(session_offset()))
+    connection_id = seed(factory, active=True).connection.id
+    every = timedelta(minutes=1)
+    with factory() as uow:  # the row exists from now on
+        assert uow.health.claim_due(at(0), every, 10) == [connection_id]
+        uow.commit()
+    with factory() as first, factory() as second:
+        assert first.health.claim_due(at(0), every, 10) == [connection_id]
+        assert second.health.claim_due(at(0), every, 10) == []  # locked: skipped
+        first.health.put(first.health.get(connection_id).evaluated(HealthStatus.RED, at(0)))
+        first.commit()
+        assert second.health.claim_due(at(0), every, 10) == []  # evaluated meanwhile
