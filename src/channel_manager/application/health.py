@@ -7,6 +7,7 @@ reservation past the threshold) through the event sink.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from uuid import UUID
@@ -174,34 +175,39 @@ def _feed_facts(uow: UnitOfWork, connection_id: UUID) -> FeedFacts | None:
     )
 
 
-def _unit_ids(uow: UnitOfWork, connection_id: UUID) -> set[UUID]:
-    """The units the connection sells: a feed's unit, or every mapped room type's unit."""
+def _units_by_property(uow: UnitOfWork, connection_id: UUID) -> dict[UUID, set[UUID]]:
+    """The units the connection sells, by property: a feed's unit, or every mapped room
+    type's unit."""
     try:
-        return {uow.calendar_feeds.get(connection_id).unit_id}
+        unit = uow.units.get(uow.calendar_feeds.get(connection_id).unit_id)
     except NotFound:
         pass
-    return {
-        unit_mapping.internal_unit_id
-        for mapping in uow.property_mappings.list_by_connection(connection_id)
-        for unit_mapping in uow.unit_mappings.list_by_property_mapping(mapping.id)
-    }
+    else:
+        return {unit.property_id: {unit.id}}
+    found: dict[UUID, set[UUID]] = defaultdict(set)
+    for mapping in uow.property_mappings.list_by_connection(connection_id):
+        for unit_mapping in uow.unit_mappings.list_by_property_mapping(mapping.id):
+            found[mapping.internal_property_id].add(unit_mapping.internal_unit_id)
+    return found
 
 
 def _overbooked(uow: UnitOfWork, connection_id: UUID, now: datetime) -> tuple[OverbookedUnit, ...]:
     """The connection's units booked beyond their rooms on a night of the coming
-    :data:`EXPORT_DAYS` (the overbooking alerts' span), one booked-nights query per unit."""
+    :data:`EXPORT_DAYS` (the overbooking alerts' span, from each property's today): per
+    property, its units and one booked-nights query."""
     found = []
-    for unit_id in sorted(_unit_ids(uow, connection_id)):
-        unit = uow.units.get(unit_id)
-        first = local_today(now, uow.properties.get(unit.property_id).timezone)
-        booked = uow.booked_nights.window(
-            [unit_id], first, first + timedelta(days=EXPORT_DAYS - 1)
-        ).get(unit_id, {})
-        over: list[date] = sorted(night for night, rooms in booked.items() if rooms > unit.count)
-        if over:
-            found.append(
-                OverbookedUnit(
-                    unit_name=unit.name, nights=len(over), first_night=over[0].isoformat()
+    for property_id, unit_ids in sorted(_units_by_property(uow, connection_id).items()):
+        units = [u for u in uow.units.list_by_property(property_id) if u.id in unit_ids]
+        first = local_today(now, uow.properties.get(property_id).timezone)
+        last = first + timedelta(days=EXPORT_DAYS - 1)
+        booked = uow.booked_nights.window([u.id for u in units], first, last)
+        for unit in sorted(units, key=lambda u: (u.name, str(u.id))):
+            nights = booked.get(unit.id, {})
+            over: list[date] = sorted(n for n, rooms in nights.items() if rooms > unit.count)
+            if over:
+                found.append(
+                    OverbookedUnit(
+                        unit_name=unit.name, nights=len(over), first_night=over[0].isoformat()
+                    )
                 )
-            )
     return tuple(found)

@@ -204,3 +204,20 @@ async def test_the_worker_sends_connection_unhealthy_once_per_turn_to_red(
     assert unhealthy.order_key == f"connection:{connection.id}"
     [reason] = unhealthy.data["reasons"]  # type: ignore[misc,str-unpack]
     assert str(reason).startswith("polls failing for 6 min: ")
+
+
+async def test_an_overbooked_mapped_unit_turns_the_booking_connection_amber(world: World):
+    connection = await world.connect()
+    await world.map_double(connection)
+    for number in range(4):  # the Double has 3 rooms
+        world.channel.enqueue(booking(f"R{number}"))
+    await world.container.sync().poll(connection.id)
+    await deliver_all(world.container, "the bookings' availability")
+
+    report = _health(world).report(world.organization.id, connection.id)
+
+    assert report.status is HealthStatus.AMBER
+    [overbooked] = report.facts.overbooked
+    assert (overbooked.unit_name, overbooked.nights) == ("Double", 2)
+    assert overbooked.first_night == next_year(3, 10).isoformat()
+    assert report.headline == f"overbooked: Double (2 nights from {next_year(3, 10)})"
