@@ -208,3 +208,32 @@ def test_percent_failed_is_a_rounded_share(attempts: int, failures: int):
     else:
         assert percent is not None
         assert abs(percent - 100 * failures / attempts) <= 0.5
+
+
+minutes = st.integers(min_value=0, max_value=600)
+any_facts = st.builds(
+    facts,
+    status=st.sampled_from(ConnectionStatus),
+    poll_failing_since=st.none() | minutes.map(lambda m: NOW - timedelta(minutes=m)),
+    poll_error=st.none() | st.text(max_size=20),
+    queued=st.integers(min_value=0, max_value=50),
+    oldest_queued_at=st.none() | minutes.map(lambda m: NOW - timedelta(minutes=m)),
+    given_up_pushes=st.integers(min_value=0, max_value=3),
+    polls=st.builds(
+        lambda a, f: Attempts(a, min(a, f)),
+        st.integers(min_value=0, max_value=40),
+        st.integers(min_value=0, max_value=40),
+    ),
+    unacknowledged=st.lists(minutes.map(unacked), max_size=3).map(tuple),
+    feed=st.none() | st.builds(FeedFacts, name=st.just("Airbnb")),
+)
+
+
+@given(any_facts)
+def test_the_status_is_the_worst_reason_and_reasons_come_worst_first(health_facts: HealthFacts):
+    report = assess(health_facts, NOW, LIMITS)
+    ranks = [reason.status.rank for reason in report.reasons]
+    assert ranks == sorted(ranks, reverse=True)
+    assert report.status.rank == max(ranks, default=0)
+    assert all(reason.status is not HealthStatus.GREEN for reason in report.reasons)
+    assert all(reason.text for reason in report.reasons)
