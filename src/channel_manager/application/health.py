@@ -110,13 +110,16 @@ class ChannelHealth:
         now = self._clock.now()
         if self._next_check is not None and now < self._next_check:
             return 0
-        self._next_check = now + self.every
         done = 0
         with self._uow_factory() as uow:
             for connection_id in uow.health.claim_due(now, self.every, limit):
                 self._check(uow, uow.connections.get(connection_id), now)
                 done += 1
             uow.commit()
+        if done < limit:
+            # All due ones done: nothing is due before the interval. A full batch means more
+            # may be waiting: the next pass goes on at once.
+            self._next_check = now + self.every
         return done
 
     def _check(self, uow: UnitOfWork, connection: Connection, now: datetime) -> None:

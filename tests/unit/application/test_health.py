@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from uuid import uuid4
 
 import pytest
 from dependency_injector import providers
@@ -14,6 +15,7 @@ from dependency_injector import providers
 from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.application.ari import AriChangeInput
 from channel_manager.application.health import ChannelHealth
+from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.errors import NotFound, PermanentChannelError, RetryableChannelError
 from channel_manager.domain.events import EventType
 from channel_manager.domain.health import Attempts, HealthStatus
@@ -221,3 +223,26 @@ async def test_an_overbooked_mapped_unit_turns_the_booking_connection_amber(worl
     assert (overbooked.unit_name, overbooked.nights) == ("Double", 2)
     assert overbooked.first_night == next_year(3, 10).isoformat()
     assert report.headline == f"overbooked: Double (2 nights from {next_year(3, 10)})"
+
+
+async def test_a_full_batch_goes_on_at_the_next_pass(world: World):
+    first = await world.connect()
+    second = Connection(
+        id=uuid4(),
+        organization_id=world.organization.id,
+        channel="booking",
+        auth_mode=AuthMode.OAUTH2,
+        created_at=world.clock.now(),
+    ).activate("connection/second", world.clock.now())
+    with world.container.uow_factory()() as uow:
+        uow.connections.add(second)
+        uow.commit()
+    health = _health(world)
+
+    assert health.check_due(limit=1) == 1
+    assert health.check_due(limit=1) == 1  # more were due: no wait
+    assert health.check_due(limit=1) == 0
+    assert health.check_due(limit=1) == 0  # all done: waits for the interval
+    with world.container.uow_factory()() as uow:
+        checked = {uow.health.get(c.id).checked_at for c in (first, second)}
+    assert checked == {world.clock.now()}
