@@ -26,6 +26,7 @@ from channel_manager.adapters.sqlalchemy.repositories.connection_rules import (
     SqlAlchemyConnectionRulesRepository,
 )
 from channel_manager.adapters.sqlalchemy.repositories.feeds import SqlAlchemyCalendarFeedRepository
+from channel_manager.adapters.sqlalchemy.repositories.health import SqlAlchemyHealthRepository
 from channel_manager.adapters.sqlalchemy.repositories.inventory import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyOrganizationRepository,
@@ -61,6 +62,7 @@ from channel_manager.ports.repositories import (
     CalendarRepository,
     ConnectionRepository,
     ConnectionRulesRepository,
+    HealthRepository,
     HotelClaimRepository,
     MessageLogRepository,
     OrganizationRepository,
@@ -123,6 +125,7 @@ class SqlAlchemyUnitOfWork:
     signin_tokens: SigninTokenRepository
     push_inbox: PushInboxRepository
     connection_rules: ConnectionRulesRepository
+    health: HealthRepository
 
     def __init__(
         self,
@@ -168,6 +171,7 @@ class SqlAlchemyUnitOfWork:
         self.signin_tokens = SqlAlchemySigninTokenRepository(connection)
         self.push_inbox = SqlAlchemyPushInboxRepository(connection)
         self.connection_rules = SqlAlchemyConnectionRulesRepository(connection)
+        self.health = SqlAlchemyHealthRepository(connection)
         return self
 
     def __exit__(

@@ -32,6 +32,7 @@ from channel_manager.entrypoints.rest.calendar import CalendarController
 from channel_manager.entrypoints.rest.connection_rules import ConnectionRulesController
 from channel_manager.entrypoints.rest.errors import error_responses as errors
 from channel_manager.entrypoints.rest.feed_views import feed_of
+from channel_manager.entrypoints.rest.health import HealthController
 from channel_manager.entrypoints.rest.push_inbox import PushInboxController
 from channel_manager.entrypoints.rest.repair_views import (
     DriftFrom,
@@ -355,4 +356,5 @@ API_CONTROLLERS = (
     CalendarController,
     PushInboxController,
     ConnectionRulesController,
+    HealthController,
 )

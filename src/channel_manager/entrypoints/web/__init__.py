@@ -24,6 +24,7 @@ from channel_manager.entrypoints.web.calendars import CALENDAR_HANDLERS
 from channel_manager.entrypoints.web.connection_rules import CONNECTION_RULES_HANDLERS
 from channel_manager.entrypoints.web.errors import WEB_EXCEPTION_HANDLERS
 from channel_manager.entrypoints.web.favicon import favicon
+from channel_manager.entrypoints.web.health import HEALTH_HANDLERS
 from channel_manager.entrypoints.web.history import HISTORY_HANDLERS
 from channel_manager.entrypoints.web.inbound_push import PushEndpoint
 from channel_manager.entrypoints.web.integrations import INTEGRATION_HANDLERS
@@ -63,6 +64,7 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
             *RESERVATION_HANDLERS,
             *RATES_HANDLERS,
             *HISTORY_HANDLERS,
+            *HEALTH_HANDLERS,
         ],
         dependencies={
             "now": Provide(now, sync_to_thread=False),
