@@ -102,6 +102,10 @@ class SqlAlchemyRatePlanRepository:
         """Insert a new rate plan (codes are unique per property)."""
         self._rows.insert(rows.rate_plan_to_row(rate_plan), rate_plan.id)
 
+    def update(self, rate_plan: RatePlan) -> None:
+        """Overwrite an existing rate plan (its name, modifier, inheritance)."""
+        self._rows.update(rows.rate_plan_to_row(rate_plan))
+
     def list_by_property(self, property_id: UUID) -> list[RatePlan]:
         """A property's rate plans by name."""
         table = tables.rate_plans
