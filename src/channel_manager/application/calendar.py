@@ -34,6 +34,7 @@ from channel_manager.domain.calendar import (
     delivery_state,
     sellable,
 )
+from channel_manager.domain.derived import describe
 from channel_manager.domain.errors import DomainError, InvalidDateRange, InvalidMoney, NotFound
 from channel_manager.domain.inventory import Property, RatePlan, Unit, local_today
 from channel_manager.domain.sync import OutboundState
@@ -413,7 +414,7 @@ class _Reader:
             nights=tuple(nights),
             parent_rate_plan_id=plan.parent_rate_plan_id,
             parent_name=parent,
-            modifier=None if plan.modifier is None else plan.modifier.describe(),
+            modifier=describe(plan, self._prop.currency) if plan.is_derived else None,
             inherit_restrictions=plan.inherit_restrictions,
         )
 

@@ -20,7 +20,7 @@ from channel_manager.application.calendar_fanout import CalendarPublisher
 from channel_manager.application.inventory import checked_name
 from channel_manager.application.outbox import AriOutbox
 from channel_manager.application.scoping import owned_property
-from channel_manager.domain.derived import InvalidParent, check_parent, child_nights
+from channel_manager.domain.derived import InvalidParent, check_parent, child_nights, describe
 from channel_manager.domain.errors import InvalidValue, NotFound
 from channel_manager.domain.inventory import Property, RatePlan, local_today
 from channel_manager.domain.pricing import PriceModifier
@@ -74,13 +74,20 @@ class RatePlanView:
 
     plan: RatePlan
     parent_name: str | None
+    #: The property's currency: an amount modifier is written with its decimals.
+    currency: str
+
+    @property
+    def modifier_text(self) -> str:
+        """``-10%``, ``+5.00``; empty for a plan that is not derived."""
+        return describe(self.plan, self.currency)
 
     @property
     def description(self) -> str:
         """``Non-refundable: Standard -10%`` for a derived plan, else its name."""
         if self.plan.modifier is None or self.parent_name is None:
             return self.plan.name
-        return f"{self.plan.name}: {self.parent_name} {self.plan.modifier.describe()}"
+        return f"{self.plan.name}: {self.parent_name} {self.modifier_text}"
 
 
 class RatePlanService:
@@ -118,12 +125,14 @@ class RatePlanService:
             if parent is not None:
                 self._derive(uow, organization_id, prop, plan)
             uow.commit()
-        return RatePlanView(plan=plan, parent_name=None if parent is None else parent.name)
+        return RatePlanView(
+            plan=plan, parent_name=None if parent is None else parent.name, currency=prop.currency
+        )
 
     def list(self, organization_id: UUID, property_id: UUID) -> list[RatePlanView]:
         """A property's rate plans by name, derived ones naming their parent."""
         with self._uow_factory() as uow:
-            owned_property(uow, organization_id, property_id)
+            prop = owned_property(uow, organization_id, property_id)
             plans = uow.rate_plans.list_by_property(property_id)
         names = {plan.id: plan.name for plan in plans}
         return [
@@ -132,6 +141,7 @@ class RatePlanService:
                 parent_name=None
                 if plan.parent_rate_plan_id is None
                 else names.get(plan.parent_rate_plan_id),
+                currency=prop.currency,
             )
             for plan in plans
         ]
@@ -162,14 +172,14 @@ class RatePlanService:
                 plan.modifier,
                 plan.inherit_restrictions,
             )
+            prop = uow.properties.get(plan.property_id)
             if rederive:
-                prop = uow.properties.get(plan.property_id)
                 self._derive(uow, organization_id, prop, updated)
             parent_name = None
             if updated.parent_rate_plan_id is not None:
                 parent_name = uow.rate_plans.get(updated.parent_rate_plan_id).name
             uow.commit()
-        return RatePlanView(plan=updated, parent_name=parent_name)
+        return RatePlanView(plan=updated, parent_name=parent_name, currency=prop.currency)
 
     def _derive(
         self, uow: UnitOfWork, organization_id: UUID, prop: Property, plan: RatePlan

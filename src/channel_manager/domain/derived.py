@@ -10,12 +10,14 @@ pure: the child's night values are computed from the parent's night values.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from uuid import UUID
 
 from channel_manager.domain.ari_calendar import DayValues
 from channel_manager.domain.calendar import CalendarNight
 from channel_manager.domain.errors import InvalidValue
 from channel_manager.domain.inventory import RatePlan
+from channel_manager.domain.money import minor_units
 
 #: The restriction fields a derived plan takes from its parent when it inherits them.
 RESTRICTIONS = ("min_los", "max_los", "closed_to_arrival", "closed_to_departure", "stop_sell")
@@ -100,6 +102,24 @@ _FIELD_NAMES = {
 }
 
 
-def describe(plan: RatePlan) -> str:
-    """The modifier for a person (``-10%``, ``+5.00``); empty for a plan that is not derived."""
-    return "" if plan.modifier is None else plan.modifier.describe()
+def describe(plan: RatePlan, currency: str | None = None) -> str:
+    """The modifier for a person (``-10%``, ``+5.00``; an amount written with ``currency``'s
+    decimals when given); empty for a plan that is not derived."""
+    modifier = plan.modifier
+    if modifier is None:
+        return ""
+    if modifier.amount is None or currency is None:
+        return modifier.describe()
+    return f"{amount_text(modifier.amount, currency):+}"
+
+
+def amount_text(amount: Decimal, currency: str) -> Decimal:
+    """An amount modifier with at least ``currency``'s decimals (``-20`` in EUR is ``-20.00``;
+    a modifier typed with more decimals keeps them)."""
+    places = Decimal(1).scaleb(-minor_units(currency))
+    return amount if -_exponent(amount) >= minor_units(currency) else amount.quantize(places)
+
+
+def _exponent(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0

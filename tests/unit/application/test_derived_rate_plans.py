@@ -20,7 +20,7 @@ from channel_manager.domain.errors import InvalidValue, NotFound
 from channel_manager.domain.inventory import RatePlan
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 from channel_manager.domain.pricing import PriceModifier
-from tests.support.builders import HOTEL, RATE_STANDARD
+from tests.support.builders import RATE_STANDARD
 from tests.support.clock import next_year
 from tests.unit.application.conftest import World
 
@@ -164,7 +164,7 @@ async def test_a_rate_set_directly_on_a_derived_plan_is_refused_and_nothing_is_s
     child = _derive(world, parent, PriceModifier.of_amount("-5.00"))
     before = world.pushes()
 
-    with pytest.raises(DerivedPlanValue, match="derived from .* its rate follows"):
+    with pytest.raises(DerivedPlanValue, match=r"derived from .* its rate follows"):
         _set(world, child, rate="80.00")
     with pytest.raises(DerivedPlanValue, match="min_stay"):
         _set(world, child, min_stay=3)
