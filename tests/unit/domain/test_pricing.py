@@ -53,7 +53,7 @@ def test_bad_modifiers_are_refused_with_a_reason() -> None:
         (PriceModifier.of_amount, 1.5, "decimal string"),
     ):
         with pytest.raises(InvalidValue, match=words):
-            make(text)  # type: ignore[operator]
+            make(text)  # type: ignore[arg-type]
     with pytest.raises(InvalidValue, match="not both"):
         PriceModifier(percent=Decimal(1), amount=Decimal(1))
     with pytest.raises(InvalidValue, match="neither"):

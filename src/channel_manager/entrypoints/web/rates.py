@@ -21,6 +21,7 @@ from channel_manager.application.mapping_views import HotelView
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
+from channel_manager.application.rate_plans import RatePlanService, RatePlanView
 from channel_manager.domain.ari import dates_between
 from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.errors import DomainError, NotFound
@@ -48,6 +49,7 @@ from channel_manager.entrypoints.web.push_tracking import (
     summary,
     tracked_pushes,
 )
+from channel_manager.entrypoints.web.rate_plan_forms import RATE_PLAN_HANDLERS
 from channel_manager.entrypoints.web.rates_grid import (
     GridRow,
     grid_rows,
@@ -76,8 +78,10 @@ def _rates_page(
     previews: list[PreviewMessage] | None = None,
     pick: ConnectionPick | None = None,
     tracked: list[TrackedPush] | None = None,
+    rate_plans: RatePlanService | None = None,
 ) -> Response[str]:
     rows: list[GridRow] = []
+    plan_views: list[RatePlanView] = []
     rooms: list[tuple[str, str]] = []
     plans: list[tuple[str, str]] = []
     currency = None
@@ -89,6 +93,8 @@ def _rates_page(
         rows = _grid(
             calendar, organization_id, hotel, start, end, _labels(queries, organization_id, pick)
         )
+        if rate_plans is not None and hotel.internal_property_id is not None:
+            plan_views = rate_plans.list(organization_id, hotel.internal_property_id)
     base = {"connection_id": str(connection.id) if connection else ""}
     if hotel is not None:
         base["hotel"] = hotel.hotel_code
@@ -104,6 +110,7 @@ def _rates_page(
         hotels=hotels,
         hotel=hotel,
         rows=rows,
+        plan_views=plan_views,
         rooms=rooms,
         plans=plans,
         dates=list(dates_between(start, end)),
@@ -187,6 +194,7 @@ async def rates_page(
     mappings: MappingService,
     dispatcher: OutboundDispatcher,
     calendar: CalendarService,
+    rate_plans: RatePlanService,
     now: datetime,
     connection_id: str | None = None,
     hotel: str | None = None,
@@ -237,6 +245,7 @@ async def rates_page(
         form=defaults,
         pick=pick,
         tracked=tracked,
+        rate_plans=rate_plans,
     )
 
 
@@ -250,6 +259,7 @@ async def change_rates(
     mappings: MappingService,
     ari: AriService,
     calendar: CalendarService,
+    rate_plans: RatePlanService,
     now: datetime,
 ) -> Response[Any]:
     """``action=preview`` shows the OTA messages; ``action=push`` queues them."""
@@ -294,6 +304,7 @@ async def change_rates(
         form=form,
         error=error,
         previews=previews,
+        rate_plans=rate_plans,
     )
 
 
@@ -310,4 +321,4 @@ def _grid_start(form: dict[str, str], today: date) -> date:
         return today
 
 
-RATES_HANDLERS = (rates_page, change_rates, push_states)
+RATES_HANDLERS = (rates_page, change_rates, push_states, *RATE_PLAN_HANDLERS)
