@@ -195,6 +195,7 @@ class CalendarPublisher:
         """
         given = list(nights)
         families = PlanFamilies(uow)
+        families.lock(given)
         for night in given:
             if night.rate_plan_id is not None:
                 families.check_direct(night)

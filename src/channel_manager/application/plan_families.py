@@ -20,6 +20,12 @@ class PlanFamilies:
         self._plans: dict[UUID, RatePlan] = {}
         self._children: dict[UUID, list[RatePlan]] = {}
 
+    def lock(self, nights: Sequence[CalendarNight]) -> None:
+        """Share-lock the plans ``nights`` name before their children are read: a plan being
+        derived from one of them, or a child's modifier being changed, holds the parent's row
+        exclusively, so this write either sees that change committed or goes first."""
+        self._uow.rate_plans.lock({n.rate_plan_id for n in nights if n.rate_plan_id})
+
     def plan(self, rate_plan_id: UUID) -> RatePlan:
         """The rate plan (and every plan of its property, read with it)."""
         if rate_plan_id not in self._plans:

@@ -111,6 +111,9 @@ class RatePlanService:
             parent = None
             if data.parent_rate_plan_id is not None:
                 parent = _owned_plan(uow, organization_id, data.parent_rate_plan_id)
+                # Held until commit: a calendar write of the parent waits, then derives
+                # this child too (see PlanFamilies.lock).
+                uow.rate_plans.lock([parent.id], exclusive=True)
                 check_parent(parent, prop.id)
             plan = RatePlan(
                 id=self._ids.new_id(),
@@ -153,6 +156,10 @@ class RatePlanService:
         then computed again from its parent's and published)."""
         with self._uow_factory() as uow:
             plan = _owned_plan(uow, organization_id, rate_plan_id)
+            if plan.parent_rate_plan_id is not None:
+                # As in create: a write of the parent and this change never interleave.
+                uow.rate_plans.lock([plan.parent_rate_plan_id], exclusive=True)
+                plan = uow.rate_plans.get(rate_plan_id)  # as committed by whoever went first
             derivation = change.modifier is not None or change.inherit_restrictions is not None
             if derivation and not plan.is_derived:
                 raise InvalidParent(

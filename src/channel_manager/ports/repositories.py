@@ -133,6 +133,13 @@ class RatePlanRepository(Protocol):
     def update(self, rate_plan: RatePlan) -> None: ...
     def list_by_property(self, property_id: UUID) -> list[RatePlan]: ...
 
+    def lock(self, ids: Collection[UUID], *, exclusive: bool = False) -> None:
+        """Lock the plans' rows until the unit of work ends (shared: a calendar write that
+        derives their children; exclusive: a change of a plan's children or modifier), so
+        the two never interleave (docs/decisions.md, derived rate plans). A no-op where the
+        database serialises writers itself (SQLite)."""
+        ...
+
 
 class PropertyMappingRepository(Protocol):
     """Channel hotel <-> property mappings."""
