@@ -4,15 +4,18 @@ form; bad values are refused with a reason, another organisation's plan is not f
 
 from __future__ import annotations
 
+import html
 from typing import Any
+from uuid import UUID, uuid4
 
 from litestar.testing import TestClient
 
 from channel_manager.application.calendar import CalendarChangeInput
+from channel_manager.domain.mapping import RatePlanMapping
 from tests.support.clock import next_year
 from tests.support.markup import elements, html_page
 from tests.unit.web.conftest import csrf_from, sign_in
-from tests.unit.web.test_rates_form import connected
+from tests.unit.web.test_rates_form import _post, connected
 from tests.unit.web.world import HOTEL_CODE, World, other_organization_key
 
 __all__ = ["connected"]  # the fixture, shared with the rates form's tests
@@ -139,3 +142,41 @@ def test_another_organisations_plan_is_not_found(
     assert refused.status_code == 404
     with world.container.uow_factory()() as uow:
         assert uow.rate_plans.get(derived.id) == derived
+
+
+def test_the_change_form_refuses_a_rate_on_a_derived_plan_before_its_preview(
+    client: TestClient[Any], world: World, connected: str
+) -> None:
+    assert _add(client, world, connected).status_code == 303
+    [derived] = [
+        v.plan
+        for v in world.container.rate_plans().list(world.organization_id, world.property_id)
+        if v.plan.is_derived
+    ]
+    with world.container.uow_factory()() as uow:
+        [hotel] = uow.property_mappings.list_by_connection(UUID(connected))
+        uow.rate_plan_mappings.add(
+            RatePlanMapping(
+                id=uuid4(),
+                property_mapping_id=hotel.id,
+                internal_rate_plan_id=derived.id,
+                external_rate_plan_id="NREF",
+                created_at=world.container.clock().now(),
+            )
+        )
+        uow.commit()
+    page = client.get(f"/rates?connection_id={connected}").text
+    [option] = elements(html_page(page), "//select[@id='f-plan']/option[@value='NREF']")
+    assert "follows Non-refundable: Standard Rate -10%" in option.text_content()
+    queued = world.container.dispatcher().list(world.organization_id)
+
+    for action in ("preview", "push"):
+        answer = _post(client, connected, action, rate_plan_code="NREF", rate="100.00")
+        assert answer.status_code == 422, (action, answer.status_code)
+        assert "derived from 'Standard Rate' (-10%): its rate follows" in html.unescape(answer.text)
+        assert "would be sent" not in answer.text
+    # Its own restrictions it may not set either while it inherits them; rooms it may.
+    assert (
+        _post(client, connected, "preview", rate_plan_code="NREF", min_los="2").status_code == 422
+    )
+    assert world.container.dispatcher().list(world.organization_id) == queued

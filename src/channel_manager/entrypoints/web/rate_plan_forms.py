@@ -7,6 +7,7 @@ is answered with the site's error page and its reason (422), nothing saved.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -14,12 +15,18 @@ from uuid import UUID
 from litestar import Request, post
 from litestar.response import Redirect
 
+from channel_manager.application.ari import AriChangeInput
+from channel_manager.application.mapping_views import HotelView
 from channel_manager.application.rate_plans import (
     RatePlanChange,
     RatePlanInput,
     RatePlanService,
+    RatePlanView,
     modifier_of,
 )
+from channel_manager.domain.ari_calendar import DayValues
+from channel_manager.domain.derived import check_direct_values
+from channel_manager.domain.money import Money
 from channel_manager.domain.pricing import PriceModifier
 from channel_manager.entrypoints.web.common import FormData, FormError, notify, see_other, text
 
@@ -36,6 +43,45 @@ def parse_modifier(form: FormData) -> PriceModifier:
     if value is None:
         raise FormError("Modifier needs a value, for example -10 (percent) or 5.00 (amount)")
     return modifier_of(value, None) if kind == "percent" else modifier_of(None, value)
+
+
+def plan_choices(hotel: HotelView, views: Sequence[RatePlanView]) -> list[tuple[str, str]]:
+    """``(code, label)`` of the hotel's mapped rate plans for the change form; a derived
+    plan's label says what it follows (its rate cannot be set there)."""
+    derived = {v.plan.id: v.description for v in views if v.plan.is_derived}
+    return [
+        (p.code, f"{p.name or p.code}, follows {derived[p.mapped_rate_plan_id]}")
+        if p.mapped_rate_plan_id in derived
+        else (p.code, p.name or p.code)
+        for p in hotel.rate_plans
+        if p.mapped_rate_plan_id
+    ]
+
+
+def refuse_derived(
+    rate_plans: RatePlanService, organization_id: UUID, hotel: HotelView, change: AriChangeInput
+) -> None:
+    """Refuse, before a preview is shown, what a push would refuse on a derived plan: its
+    rate, and its restrictions while it inherits them (``DerivedPlanValue``)."""
+    mapped = next(
+        (p.mapped_rate_plan_id for p in hotel.rate_plans if p.code == change.rate_plan_code),
+        None,
+    )
+    if mapped is None or hotel.internal_property_id is None:
+        return
+    views = {v.plan.id: v for v in rate_plans.list(organization_id, hotel.internal_property_id)}
+    view = views.get(mapped)
+    if view is None or not view.plan.is_derived:
+        return
+    values = DayValues(
+        rate=None if change.rate is None else Money.of(change.rate, view.currency),
+        min_los=change.min_los,
+        max_los=change.max_los,
+        closed_to_arrival=change.closed_to_arrival,
+        closed_to_departure=change.closed_to_departure,
+        stop_sell=change.stop_sell,
+    )
+    check_direct_values(values, view.plan, view.parent_name or "its parent")
 
 
 def _back(form: FormData) -> Redirect:

@@ -49,7 +49,11 @@ from channel_manager.entrypoints.web.push_tracking import (
     summary,
     tracked_pushes,
 )
-from channel_manager.entrypoints.web.rate_plan_forms import RATE_PLAN_HANDLERS
+from channel_manager.entrypoints.web.rate_plan_forms import (
+    RATE_PLAN_HANDLERS,
+    plan_choices,
+    refuse_derived,
+)
 from channel_manager.entrypoints.web.rates_grid import (
     GridRow,
     grid_rows,
@@ -88,13 +92,13 @@ def _rates_page(
     end = window_end(start)
     if connection is not None and hotel is not None:
         rooms = [(r.code, r.name or r.code) for r in hotel.room_types if r.mapped_unit_id]
-        plans = [(p.code, p.name or p.code) for p in hotel.rate_plans if p.mapped_rate_plan_id]
         currency = _currency(hotel)
         rows = _grid(
             calendar, organization_id, hotel, start, end, _labels(queries, organization_id, pick)
         )
         if rate_plans is not None and hotel.internal_property_id is not None:
             plan_views = rate_plans.list(organization_id, hotel.internal_property_id)
+        plans = plan_choices(hotel, plan_views)
     base = {"connection_id": str(connection.id) if connection else ""}
     if hotel is not None:
         base["hotel"] = hotel.hotel_code
@@ -277,7 +281,9 @@ async def change_rates(
         change = parse_change(form, hotel.hotel_code)
         # The checks a push makes, on its own code path: a preview never shows what a push
         # would refuse, and both refuse with the same message.
-        previews = preview(ari.preview(change, _currency(hotel)), ari.policy(connection))
+        shown = preview(ari.preview(change, _currency(hotel)), ari.policy(connection))
+        await asyncio.to_thread(refuse_derived, rate_plans, organization_id, hotel, change)
+        previews = shown
         if form.get("action") == "push":
             queued = await asyncio.to_thread(ari.submit, organization_id, connection.id, [change])
             # Back to the grid, which follows these pushes until Booking.com has answered.
