@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from channel_manager.application.ari import AriChangeInput
 from channel_manager.application.calendar import CalendarChangeInput, RatePlanCalendar
 from channel_manager.application.rate_plans import RatePlanChange, RatePlanInput, modifier_of
 from channel_manager.domain.ari import AvailRequest, RateRequest
@@ -20,7 +21,7 @@ from channel_manager.domain.errors import InvalidValue, NotFound
 from channel_manager.domain.inventory import RatePlan
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 from channel_manager.domain.pricing import PriceModifier
-from tests.support.builders import RATE_STANDARD
+from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE
 from tests.support.clock import next_year
 from tests.unit.application.conftest import World
 
@@ -240,3 +241,29 @@ async def test_a_parent_must_be_a_plain_plan_of_the_same_organisation(world: Wor
         "Non-refundable: Standard Rate -10%",
         "Standard Rate",
     ]
+
+
+async def test_the_channel_code_path_follows_the_same_rules(world: World) -> None:
+    connection = await world.connect()
+    parent = await world.map_double(connection)
+    child = _derive(world, parent, PriceModifier.of_percent("-10"))
+    _map_plan(world, _hotel_mapping(world, connection), child, "50002")
+    ari = world.container.ari()
+
+    def change(code: str, **values: Any) -> AriChangeInput:
+        return AriChangeInput(
+            hotel_code=HOTEL, room_type_code=ROOM_DOUBLE, rate_plan_code=code,
+            start=NIGHT, end=NIGHT, **values,
+        )  # fmt: skip
+
+    with pytest.raises(DerivedPlanValue, match="its rate follows"):
+        ari.submit(world.organization.id, connection.id, [change("50002", rate="80.00")])
+    queued = ari.submit(world.organization.id, connection.id, [change(RATE_STANDARD, rate="80.00")])
+
+    assert [n.rate for n in _plan_calendar(world, child, days=1).nights] == ["72.00"]
+    [rates] = [m for m in queued if isinstance(m.payload, RateRequest)]
+    assert isinstance(rates.payload, RateRequest)
+    assert {(i.rate_plan_code, str(i.amount.amount)) for i in rates.payload.items} == {
+        (RATE_STANDARD, "80.00"),
+        ("50002", "72.00"),
+    }
