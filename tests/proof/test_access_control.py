@@ -760,6 +760,17 @@ def test_the_web_ui_shows_and_changes_nothing_of_another_organisation(
 
     answers = [("GET", path, browser.get(path)) for path in pages]
     answers += [("POST", path, browser.post(path, data=csrf)) for path in forms]
+    # The rates page's rate plan forms: Alpha's derived plan, and a plan derived from Alpha's.
+    modifier = {**csrf, "kind": "percent", "value": "50"}
+    plan_path = f"/rates/rate-plans/{theirs['rate_plan_id']}"
+    answers.append(("POST", plan_path, browser.post(plan_path, data=modifier)))
+    derive = {
+        **modifier,
+        "name": "Intruder's plan",
+        "property_id": theirs["property_id"],
+        "parent_rate_plan_id": theirs["parent_rate_plan_id"],
+    }
+    answers.append(("POST", "/rates/rate-plans", browser.post("/rates/rate-plans", data=derive)))
 
     for method, path, answer in answers:
         # 404, not 403: the CSRF token was accepted, so the handler itself refused the id.
