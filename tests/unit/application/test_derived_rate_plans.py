@@ -199,16 +199,18 @@ async def test_creating_and_changing_a_derived_plan_derives_from_the_parents_sto
     ]
 
     _map_plan(world, _hotel_mapping(world, connection), child, "50002")
+    before = {p.id for p in world.pushes()}
     changed = world.container.rate_plans().update(
         world.organization.id, child.id, RatePlanChange(modifier=modifier_of(None, "5.00"))
     )
     assert changed.description == "Non-refundable: Standard Rate +5.00"
     assert [n.rate for n in _plan_calendar(world, child).nights] == ["104.99", "104.99"]
-    [rates] = [p for p in world.pushes() if isinstance(p.payload, RateRequest)][:1]
-    assert isinstance(rates.payload, RateRequest)
-    assert {(i.rate_plan_code, str(i.amount.amount)) for i in rates.payload.items} == {
-        ("50002", "104.99")
-    }
+    new = [p.payload for p in world.pushes() if p.id not in before]
+    [rates] = [p for p in new if isinstance(p, RateRequest)]
+    assert {(i.rate_plan_code, str(i.amount.amount)) for i in rates.items} == {("50002", "104.99")}
+    # Its inherited stop-sell, set before the plan was mapped, goes out with it.
+    [avail] = [p for p in new if isinstance(p, AvailRequest)]
+    assert {(i.rate_plan_code, i.stop_sell) for i in avail.items} == {("50002", True)}
 
 
 async def test_a_parent_must_be_a_plain_plan_of_the_same_organisation(world: World) -> None:
