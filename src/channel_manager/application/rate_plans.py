@@ -20,7 +20,13 @@ from channel_manager.application.calendar_fanout import CalendarPublisher
 from channel_manager.application.inventory import checked_name
 from channel_manager.application.outbox import AriOutbox
 from channel_manager.application.scoping import owned_property
-from channel_manager.domain.derived import InvalidParent, check_parent, child_nights, describe
+from channel_manager.domain.derived import (
+    InvalidParent,
+    amount_text,
+    check_parent,
+    child_nights,
+    describe,
+)
 from channel_manager.domain.errors import InvalidValue, NotFound
 from channel_manager.domain.inventory import Property, RatePlan, local_today
 from channel_manager.domain.pricing import PriceModifier
@@ -81,6 +87,17 @@ class RatePlanView:
     def modifier_text(self) -> str:
         """``-10%``, ``+5.00``; empty for a plan that is not derived."""
         return describe(self.plan, self.currency)
+
+    @property
+    def modifier_value(self) -> str:
+        """The modifier's number as a form shows it (``-10``, ``-20.00``); empty if none."""
+        modifier = self.plan.modifier
+        if modifier is None:
+            return ""
+        if modifier.percent is not None:
+            return str(modifier.percent)
+        assert modifier.amount is not None
+        return str(amount_text(modifier.amount, self.currency))
 
     @property
     def description(self) -> str:

@@ -96,6 +96,10 @@ def test_a_derived_plan_is_added_shown_read_only_and_follows_its_parent(
     assert saved.status_code == 303, saved.text
     page = _month(client, connected)
     assert "Rate plan saved: Non-refundable: Standard Rate -20.00" in page
+    [value] = elements(
+        html_page(page), "//form[@aria-label='Modifier of Non-refundable']//input[@name='value']"
+    )
+    assert value.get("value") == "-20.00"
     first = next(
         c
         for c in elements(html_page(page), "//td[@data-read-only]")
