@@ -50,6 +50,7 @@ from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.overbookings import OverbookingQuery
 from channel_manager.application.push_inbox import PushInbox
 from channel_manager.application.queries import Queries
+from channel_manager.application.rate_plans import RatePlanService
 from channel_manager.application.repair import RepairService
 from channel_manager.application.reservations import ReservationIntake
 from channel_manager.application.signin_links import SigninLinks
@@ -240,6 +241,8 @@ class Container(containers.DeclarativeContainer):
     )
     ari = providers.Singleton(AriService, uow_factory, outbox, clock)
     calendar = providers.Singleton(CalendarService, uow_factory, outbox, clock)
+    #: Rate plans, plain and derived from another plan (issue 18).
+    rate_plans = providers.Singleton(RatePlanService, uow_factory, ids, outbox, clock)
     #: Resync and drift; the drift check reads a channel's ARI back through ``gateways``
     #: where one can (it checks hotel claims itself, as ``held_gateways`` would).
     repair = providers.Singleton(RepairService, uow_factory, outbox, clock, gateways)

@@ -35,6 +35,7 @@ from channel_manager.domain.calendar import (
     sellable,
 )
 from channel_manager.domain.connection_rules import apply_rules
+from channel_manager.domain.derived import describe
 from channel_manager.domain.errors import DomainError, InvalidDateRange, InvalidMoney, NotFound
 from channel_manager.domain.inventory import Property, RatePlan, Unit, local_today
 from channel_manager.domain.sync import OutboundState
@@ -131,12 +132,18 @@ class RatePlanNight:
 
 @attrs.frozen(kw_only=True)
 class RatePlanCalendar:
-    """One rate plan of a unit, night by night."""
+    """One rate plan of a unit, night by night. A derived plan names its parent and its
+    modifier (``-10%``, ``+5.00``): its rate, and its restrictions when it inherits them,
+    follow the parent's and cannot be set on it."""
 
     rate_plan_id: UUID
     name: str
     code: str
     nights: tuple[RatePlanNight, ...]
+    parent_rate_plan_id: UUID | None = None
+    parent_name: str | None = None
+    modifier: str | None = None
+    inherit_restrictions: bool = True
 
 
 @attrs.frozen(kw_only=True)
@@ -318,6 +325,7 @@ class _Reader:
         self._start, self._end = start, end
         self._units = uow.units.list_by_property(prop.id)
         self._plans = uow.rate_plans.list_by_property(prop.id)
+        self._plan_names: dict[UUID | None, str] = {plan.id: plan.name for plan in self._plans}
         unit_ids = [unit.id for unit in self._units]
         self._stored: dict[CellKey, dict[date, DayValues]] = defaultdict(dict)
         for stored in uow.calendar.window(unit_ids, start, end):
@@ -413,8 +421,16 @@ class _Reader:
                     channels=self._deliveries((unit.id, plan.id), night, values),
                 )
             )
+        parent = self._plan_names.get(plan.parent_rate_plan_id) if plan.is_derived else None
         return RatePlanCalendar(
-            rate_plan_id=plan.id, name=plan.name, code=plan.code, nights=tuple(nights)
+            rate_plan_id=plan.id,
+            name=plan.name,
+            code=plan.code,
+            nights=tuple(nights),
+            parent_rate_plan_id=plan.parent_rate_plan_id,
+            parent_name=parent,
+            modifier=describe(plan, self._prop.currency) if plan.is_derived else None,
+            inherit_restrictions=plan.inherit_restrictions,
         )
 
     def _deliveries(

@@ -19,6 +19,7 @@ from uuid import UUID
 import attrs
 
 from channel_manager.application.outbox import AriOutbox
+from channel_manager.application.plan_families import PlanFamilies
 from channel_manager.domain.ari import (
     AriChangeSetBuilder,
     AriKey,
@@ -187,7 +188,31 @@ class CalendarPublisher:
         """Store ``nights`` (a later one overriding the fields an earlier one set on the same
         night), then send the fields they set to every mapped connection; the pushes queued
         per connection. ``include``: property mappings to send to even if their sync is off.
+
+        A derived rate plan follows its parent: a rate (and, while it inherits them,
+        restrictions) set on it directly is refused (``DerivedPlanValue``), and what a night
+        of a parent sets is recomputed for its children, stored and sent with it, as one
+        change set per connection.
         """
+        given = list(nights)
+        families = PlanFamilies(uow)
+        families.lock(given)
+        for night in given:
+            if night.rate_plan_id is not None:
+                families.check_direct(night)
+        return self.write_derived(
+            uow, organization_id, [*given, *families.children_of(given)], include
+        )
+
+    def write_derived(
+        self,
+        uow: UnitOfWork,
+        organization_id: UUID,
+        nights: Iterable[CalendarNight],
+        include: Collection[UUID] = (),
+    ) -> Queued:
+        """:meth:`write` without the derived plans' rules: ``nights`` are stored and sent as
+        they are (the caller computed derived plans' nights from their parents)."""
         merged: dict[CellKey, dict[date, DayValues]] = defaultdict(dict)
         for night in nights:
             by_night = merged[(night.unit_id, night.rate_plan_id)]

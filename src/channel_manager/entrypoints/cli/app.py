@@ -19,6 +19,7 @@ from channel_manager.entrypoints.cli.inventory import properties_app, units_app
 from channel_manager.entrypoints.cli.keys import api_keys_app, keys_app, signin_link
 from channel_manager.entrypoints.cli.push_inbox import push_inbox_app
 from channel_manager.entrypoints.cli.pushes import ari_app, pushes_app
+from channel_manager.entrypoints.cli.rate_plans import rate_plans_app
 from channel_manager.entrypoints.cli.repair import ari_drift, ari_resync
 from channel_manager.entrypoints.cli.reservations import mappings_app, reservations_app
 from channel_manager.entrypoints.cli.servers import demo, sandbox, serve, worker
@@ -60,6 +61,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(api_keys_app, name="api-keys")
 app.add_typer(properties_app, name="properties")
 app.add_typer(units_app, name="units")
+app.add_typer(rate_plans_app, name="rate-plans")
 app.add_typer(reservations_app, name="reservations")
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(calendars_app, name="calendars")

@@ -34,6 +34,7 @@ from channel_manager.entrypoints.rest.errors import error_responses as errors
 from channel_manager.entrypoints.rest.feed_views import feed_of
 from channel_manager.entrypoints.rest.health import HealthController
 from channel_manager.entrypoints.rest.push_inbox import PushInboxController
+from channel_manager.entrypoints.rest.rate_plans import RatePlansController
 from channel_manager.entrypoints.rest.repair_views import (
     DriftFrom,
     DriftTo,
@@ -357,4 +358,5 @@ API_CONTROLLERS = (
     PushInboxController,
     ConnectionRulesController,
     HealthController,
+    RatePlansController,
 )

@@ -115,6 +115,7 @@ def create_app(
         "mappings": _service(container.mappings),
         "ari": _service(container.ari),
         "calendar": _service(container.calendar),
+        "rate_plans": _service(container.rate_plans),
         "repair": _service(container.repair),
         "dispatcher": _service(container.dispatcher),
         "sync": _service(container.sync),

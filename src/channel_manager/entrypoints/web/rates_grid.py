@@ -29,6 +29,8 @@ from channel_manager.entrypoints.web.common import FIRST_DATE, LAST_DATE, FormEr
 #: Months before and after today the month picker offers (ARI may be set three years ahead).
 MONTHS_BACK = 12
 MONTHS_AHEAD = 37
+#: How a negative modifier is shown (a typographic minus, not a hyphen).
+_MINUS = "\N{MINUS SIGN}"
 #: Push states a mark still waits for.
 _OPEN = frozenset({OutboundState.PENDING, OutboundState.IN_FLIGHT})
 _SYMBOLS = {
@@ -124,6 +126,11 @@ class GridRow:
     rate_plan_name: str | None = None
     codes: str | None = None
     cells: tuple[GridCell, ...]
+    #: A derived plan's parent and modifier (``Standard -10%``, shown with a
+    #: typographic minus): its rates are read-only.
+    derived_from: str | None = None
+    #: Whether a derived plan's restrictions follow its parent's too.
+    inherits_restrictions: bool = False
 
 
 def grid_rows(
@@ -169,6 +176,9 @@ def grid_rows(
                     rate_plan_id=plan.rate_plan_id,
                     rate_plan_name=plan.name,
                     codes=f"{room_code} / {plan_code}" if room_code and plan_code else None,
+                    derived_from=_derived_from(plan.parent_name, plan.modifier),
+                    inherits_restrictions=plan.parent_name is not None
+                    and plan.inherit_restrictions,
                     cells=tuple(
                         GridCell(
                             night=n.night,
@@ -185,6 +195,13 @@ def grid_rows(
                 )
             )
     return rows
+
+
+def _derived_from(parent_name: str | None, modifier: str | None) -> str | None:
+    """``Standard -10%`` (with a typographic minus) for a derived plan, else ``None``."""
+    if parent_name is None or modifier is None:
+        return None
+    return f"{parent_name} {modifier.replace('-', _MINUS)}"
 
 
 @attrs.frozen

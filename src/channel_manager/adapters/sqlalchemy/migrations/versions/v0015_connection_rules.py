@@ -14,7 +14,7 @@ from alembic import op
 from channel_manager.adapters.sqlalchemy.types import UtcDateTime
 
 revision: str = "0015_connection_rules"
-down_revision: str | None = "0013_push_inbox"
+down_revision: str | None = "0014_derived_rate_plans"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
