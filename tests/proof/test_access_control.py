@@ -262,12 +262,28 @@ def _bodies(theirs: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
         },
         ("POST", "/api/v1/properties"): {"name": "Beta's own", "currency": "EUR"},
         ("POST", "/api/v1/connections/{connection_id}/resync"): {"from": day, "to": day},
+        ("PUT", "/api/v1/connections/{connection_id}/rules"): {
+            "price_modifier": {"percent": "15"},
+            "availability_cap": 0,
+            "stop_sell": True,
+        },
         # A calendar feed connected to Alpha's unit: tried below.
         ("POST", "/api/v1/connections"): {
             "channel": "ical",
             "name": "Intruder's calendar",
             "unit_id": theirs["unit_id"],
             "import_url": "https://www.airbnb.com/calendar/ical/1.ics?s=intruder",
+        },
+        ("PATCH", "/api/v1/rate-plans/{rate_plan_id}"): {
+            "name": "Intruder's plan",
+            "modifier": {"percent": "50"},
+        },
+        # A plan derived from Alpha's plan on Alpha's property: tried below.
+        ("POST", "/api/v1/rate-plans"): {
+            "property_id": theirs["property_id"],
+            "name": "Intruder's plan",
+            "parent_rate_plan_id": theirs["parent_rate_plan_id"],
+            "modifier": {"percent": "-50"},
         },
         # Ids in the body, never in the path: tried on Alpha's unit below.
         ("POST", "/api/v1/calendar/changes"): {
@@ -284,6 +300,7 @@ _ID_PARAMETERS = {
     "property_id": "property_id",
     "reservation_id": "reservation_id",
     "row_id": "inbox_row_id",
+    "rate_plan_id": "rate_plan_id",
 }
 
 
@@ -347,6 +364,21 @@ def footprint(service: RunningService, tenant: Tenant) -> dict[str, Any]:
     reservation = our_reservations(tenant)[0]
     properties = ok(tenant.api.get("/api/v1/properties"))
     inbox_row_id = flagged_inbox_row(service, connection_id)
+    [plain, *_] = ok(
+        tenant.api.get("/api/v1/rate-plans", params={"property_id": hotel["internal_property_id"]})
+    )
+    derived = ok(
+        tenant.api.post(
+            "/api/v1/rate-plans",
+            json={
+                "property_id": hotel["internal_property_id"],
+                "name": "Secret non-refundable",
+                "parent_rate_plan_id": plain["id"],
+                "modifier": {"percent": "-10"},
+            },
+        ),
+        201,
+    )
     return {
         "connection_id": connection_id,
         "sync_run_id": runs["id"],
@@ -354,12 +386,15 @@ def footprint(service: RunningService, tenant: Tenant) -> dict[str, Any]:
         "property_id": hotel["internal_property_id"],
         "reservation_id": reservation["id"],
         "inbox_row_id": inbox_row_id,
+        "rate_plan_id": derived["id"],
+        "parent_rate_plan_id": plain["id"],
         "room_type": room_type,
         "unit_id": hotel["room_types"][0]["mapped_unit_id"],
         "secret_words": {
             reservation["id"],
             reservation["external_id"],
             *(p["name"] for p in properties),
+            derived["name"],
             *(g["surname"] for g in reservation["guests"]),
             *(g["email"] for g in reservation["guests"] if g["email"]),
         },
@@ -382,11 +417,15 @@ def snapshot(tenant: Tenant, theirs: Mapping[str, Any]) -> str:
     views = {
         "connection": ok(tenant.api.get(f"/api/v1/connections/{connection}")),
         "mappings": ok(tenant.api.get(f"/api/v1/connections/{connection}/properties")),
+        "rules": ok(tenant.api.get(f"/api/v1/connections/{connection}/rules")),
         "pushes": ok(tenant.api.get("/api/v1/pushes", params={"limit": 500})),
         "push_inbox": ok(tenant.api.get("/api/v1/push-inbox")),
         "sync_runs": ok(tenant.api.get(f"/api/v1/connections/{connection}/sync-runs")),
         "properties": ok(tenant.api.get("/api/v1/properties")),
         "units": ok(tenant.api.get(f"/api/v1/properties/{theirs['property_id']}/units")),
+        "rate_plans": ok(
+            tenant.api.get("/api/v1/rate-plans", params={"property_id": theirs["property_id"]})
+        ),
         "reservations": ok(tenant.api.get("/api/v1/reservations", params={"limit": 500})),
     }
     for view in (views["connection"],):
@@ -465,6 +504,13 @@ def test_a_key_reaches_nothing_of_another_organisation_on_any_route(
     absent = beta.api.post("/api/v1/connections", json={**calendar, "unit_id": str(uuid4())})
     assert refused.status_code == absent.status_code == 404, (refused.text, absent.text)
     assert refused.json()["error"]["type"] == "not_found"
+    # So is a rate plan on Alpha's property, or derived from Alpha's plan on Beta's own.
+    plan = bodies[("POST", "/api/v1/rate-plans")]
+    beta_property = ok(beta.api.get("/api/v1/properties"))[0]["id"]
+    for body in (plan, {**plan, "property_id": beta_property}):
+        refused = beta.api.post("/api/v1/rate-plans", json=body)
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["error"]["type"] == "not_found"
     # Beta's lists hold only Beta's rows.
     assert [c["id"] for c in ok(beta.api.get("/api/v1/connections"))] == [own_connection]
     everything = json.dumps(
@@ -720,6 +766,17 @@ def test_the_web_ui_shows_and_changes_nothing_of_another_organisation(
 
     answers = [("GET", path, browser.get(path)) for path in pages]
     answers += [("POST", path, browser.post(path, data=csrf)) for path in forms]
+    # The rates page's rate plan forms: Alpha's derived plan, and a plan derived from Alpha's.
+    modifier = {**csrf, "kind": "percent", "value": "50"}
+    plan_path = f"/rates/rate-plans/{theirs['rate_plan_id']}"
+    answers.append(("POST", plan_path, browser.post(plan_path, data=modifier)))
+    derive = {
+        **modifier,
+        "name": "Intruder's plan",
+        "property_id": theirs["property_id"],
+        "parent_rate_plan_id": theirs["parent_rate_plan_id"],
+    }
+    answers.append(("POST", "/rates/rate-plans", browser.post("/rates/rate-plans", data=derive)))
 
     for method, path, answer in answers:
         # 404, not 403: the CSRF token was accepted, so the handler itself refused the id.

@@ -34,6 +34,8 @@ from channel_manager.domain.calendar import (
     delivery_state,
     sellable,
 )
+from channel_manager.domain.connection_rules import apply_rules
+from channel_manager.domain.derived import describe
 from channel_manager.domain.errors import DomainError, InvalidDateRange, InvalidMoney, NotFound
 from channel_manager.domain.inventory import Property, RatePlan, Unit, local_today
 from channel_manager.domain.sync import OutboundState
@@ -86,6 +88,12 @@ class ChannelDelivery:
     channel: str
     state: DeliveryState | None
     push_ids: tuple[UUID, ...]
+    #: What this connection receives for the night once its rules apply (issue 18): the
+    #: rate with its markup (a decimal string), availability at most its cap, stop-sell on
+    #: when it stops selling. ``None`` where the cell carries no such value.
+    rate: str | None = None
+    availability: int | None = None
+    stop_sell: bool | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -124,12 +132,18 @@ class RatePlanNight:
 
 @attrs.frozen(kw_only=True)
 class RatePlanCalendar:
-    """One rate plan of a unit, night by night."""
+    """One rate plan of a unit, night by night. A derived plan names its parent and its
+    modifier (``-10%``, ``+5.00``): its rate, and its restrictions when it inherits them,
+    follow the parent's and cannot be set on it."""
 
     rate_plan_id: UUID
     name: str
     code: str
     nights: tuple[RatePlanNight, ...]
+    parent_rate_plan_id: UUID | None = None
+    parent_name: str | None = None
+    modifier: str | None = None
+    inherit_restrictions: bool = True
 
 
 @attrs.frozen(kw_only=True)
@@ -311,6 +325,7 @@ class _Reader:
         self._start, self._end = start, end
         self._units = uow.units.list_by_property(prop.id)
         self._plans = uow.rate_plans.list_by_property(prop.id)
+        self._plan_names: dict[UUID | None, str] = {plan.id: plan.name for plan in self._plans}
         unit_ids = [unit.id for unit in self._units]
         self._stored: dict[CellKey, dict[date, DayValues]] = defaultdict(dict)
         for stored in uow.calendar.window(unit_ids, start, end):
@@ -329,6 +344,7 @@ class _Reader:
             connection.id: connection.channel
             for connection in uow.connections.list(organization_id)
         }
+        self._rules = uow.connection_rules.for_connections(self._channels)
         self._mapped: dict[CellKey, set[UUID]] = {}
         for unit in self._units:
             unit_targets = targets.for_unit(unit.id)
@@ -368,7 +384,14 @@ class _Reader:
                     closed_to_arrival=values.closed_to_arrival,
                     closed_to_departure=values.closed_to_departure,
                     stop_sell=values.stop_sell,
-                    channels=self._deliveries((unit.id, None), night),
+                    channels=self._deliveries(
+                        (unit.id, None),
+                        night,
+                        attrs.evolve(
+                            values,
+                            availability=sellable(values.availability, unit.count, rooms_booked),
+                        ),
+                    ),
                 )
             )
         return UnitCalendar(
@@ -395,31 +418,51 @@ class _Reader:
                     closed_to_arrival=values.closed_to_arrival,
                     closed_to_departure=values.closed_to_departure,
                     stop_sell=values.stop_sell,
-                    channels=self._deliveries((unit.id, plan.id), night),
+                    channels=self._deliveries((unit.id, plan.id), night, values),
                 )
             )
+        parent = self._plan_names.get(plan.parent_rate_plan_id) if plan.is_derived else None
         return RatePlanCalendar(
-            rate_plan_id=plan.id, name=plan.name, code=plan.code, nights=tuple(nights)
+            rate_plan_id=plan.id,
+            name=plan.name,
+            code=plan.code,
+            nights=tuple(nights),
+            parent_rate_plan_id=plan.parent_rate_plan_id,
+            parent_name=parent,
+            modifier=describe(plan, self._prop.currency) if plan.is_derived else None,
+            inherit_restrictions=plan.inherit_restrictions,
         )
 
-    def _deliveries(self, key: CellKey, night: date) -> tuple[ChannelDelivery, ...]:
+    def _deliveries(
+        self, key: CellKey, night: date, ours: DayValues
+    ) -> tuple[ChannelDelivery, ...]:
         """Per connection mapping the cell or holding links for it: the state of the pushes
-        carrying its newest values."""
+        carrying its newest values, and what that connection receives of ``ours`` (our
+        values for the night) once its rules apply."""
         by_connection: Mapping[UUID, list[CalendarPushState]] = _group(
             self._links.get((key[0], key[1], night), ())
         )
         connections = sorted(self._mapped.get(key, set()) | set(by_connection), key=str)
-        return tuple(
-            ChannelDelivery(
-                connection_id=connection_id,
-                channel=self._channels.get(connection_id, ""),
-                state=delivery_state(p.state for p in by_connection.get(connection_id, ())),
-                push_ids=tuple(
-                    sorted({p.link.push_id for p in by_connection.get(connection_id, ())}, key=str)
-                ),
+        deliveries = []
+        for connection_id in connections:
+            sent = apply_rules(self._rules.get(connection_id), ours)
+            deliveries.append(
+                ChannelDelivery(
+                    connection_id=connection_id,
+                    channel=self._channels.get(connection_id, ""),
+                    state=delivery_state(p.state for p in by_connection.get(connection_id, ())),
+                    push_ids=tuple(
+                        sorted(
+                            {p.link.push_id for p in by_connection.get(connection_id, ())},
+                            key=str,
+                        )
+                    ),
+                    rate=None if sent.rate is None else str(sent.rate.amount),
+                    availability=sent.availability,
+                    stop_sell=sent.stop_sell,
+                )
             )
-            for connection_id in connections
-        )
+        return tuple(deliveries)
 
 
 def _group(pushed: Iterable[CalendarPushState]) -> dict[UUID, list[CalendarPushState]]:

@@ -10,6 +10,7 @@ import attrs
 
 from channel_manager.domain.errors import InvalidValue
 from channel_manager.domain.money import check_currency
+from channel_manager.domain.pricing import PriceModifier
 
 #: More identical rooms than any room type has, and more guests than any room sleeps: beyond
 #: these a figure is a typing error (and would overflow the databases' integer columns).
@@ -67,11 +68,31 @@ class Unit:
     max_occupancy: int = attrs.field(default=2, validator=_occupancy)
 
 
+def _derivation(instance: RatePlan, _attribute: object, modifier: PriceModifier | None) -> None:
+    if (instance.parent_rate_plan_id is None) != (modifier is None):
+        raise InvalidValue("a derived rate plan has both a parent and a modifier, others neither")
+    if instance.parent_rate_plan_id == instance.id:
+        raise InvalidValue("a rate plan cannot be derived from itself")
+
+
 @attrs.frozen
 class RatePlan:
-    """A price plan of a property (for example "Standard" or "Non-refundable")."""
+    """A price plan of a property (for example "Standard" or "Non-refundable").
+
+    A *derived* plan has a parent (another plan of the property, itself not derived) and a
+    modifier: its rate every night is the parent's with the modifier applied, and when
+    ``inherit_restrictions`` its restrictions are the parent's too (see domain/derived.py).
+    """
 
     id: UUID
     property_id: UUID
     name: str
     code: str
+    parent_rate_plan_id: UUID | None = None
+    modifier: PriceModifier | None = attrs.field(default=None, validator=_derivation)
+    inherit_restrictions: bool = True
+
+    @property
+    def is_derived(self) -> bool:
+        """True when its rate follows a parent plan."""
+        return self.parent_rate_plan_id is not None

@@ -9,6 +9,7 @@ import pytest
 
 from channel_manager.domain.apikeys import ApiKey
 from channel_manager.domain.errors import NotFound
+from channel_manager.domain.pricing import PriceModifier
 from channel_manager.ports.errors import DuplicateRecord
 
 from .repository_builders import (
@@ -109,6 +110,47 @@ def test_rate_plan_codes_are_unique_per_property(uow_factory):
     seeded = seed(uow_factory)
     with uow_factory() as uow, pytest.raises(DuplicateRecord):
         uow.rate_plans.add(new_rate_plan(seeded.property.id, code=seeded.rate_plan.code))
+
+
+def test_derived_rate_plans_round_trip_and_update(uow_factory):
+    seeded = seed(uow_factory)
+    derived = attrs.evolve(
+        new_rate_plan(seeded.property.id, code="NR"),
+        parent_rate_plan_id=seeded.rate_plan.id,
+        modifier=PriceModifier.of_percent("-12.5"),
+        inherit_restrictions=False,
+    )
+    with uow_factory() as uow:
+        uow.rate_plans.add(derived)
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.rate_plans.get(derived.id)
+        assert stored == derived
+        assert stored.modifier is not None
+        assert stored.modifier.describe() == "-12.5%"  # not the column's -12.5000
+        assert uow.rate_plans.get(seeded.rate_plan.id).modifier is None
+        assert uow.rate_plans.get(seeded.rate_plan.id).inherit_restrictions is True
+    changed = attrs.evolve(
+        derived,
+        name="renamed",
+        modifier=PriceModifier.of_amount("-1234567.8901"),
+        inherit_restrictions=True,
+    )
+    with uow_factory() as uow:
+        uow.rate_plans.update(changed)
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.rate_plans.get(derived.id)
+        assert stored == changed
+        assert stored.modifier is not None
+        assert str(stored.modifier.amount) == "-1234567.8901"
+        assert stored.modifier.percent is None
+        assert [p.id for p in uow.rate_plans.list_by_property(seeded.property.id)] == [
+            seeded.rate_plan.id,
+            derived.id,
+        ]
+        with pytest.raises(NotFound):
+            uow.rate_plans.update(new_rate_plan(seeded.property.id, code="GONE"))
 
 
 def test_api_keys_by_hash_list_and_revoke(uow_factory):

@@ -22,7 +22,11 @@ from channel_manager.adapters.sqlalchemy.repositories.channel import (
     SqlAlchemyRatePlanMappingRepository,
     SqlAlchemyUnitMappingRepository,
 )
+from channel_manager.adapters.sqlalchemy.repositories.connection_rules import (
+    SqlAlchemyConnectionRulesRepository,
+)
 from channel_manager.adapters.sqlalchemy.repositories.feeds import SqlAlchemyCalendarFeedRepository
+from channel_manager.adapters.sqlalchemy.repositories.health import SqlAlchemyHealthRepository
 from channel_manager.adapters.sqlalchemy.repositories.inventory import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyOrganizationRepository,
@@ -57,6 +61,8 @@ from channel_manager.ports.repositories import (
     CalendarPushRepository,
     CalendarRepository,
     ConnectionRepository,
+    ConnectionRulesRepository,
+    HealthRepository,
     HotelClaimRepository,
     MessageLogRepository,
     OrganizationRepository,
@@ -118,6 +124,8 @@ class SqlAlchemyUnitOfWork:
     web_sessions: WebSessionRepository
     signin_tokens: SigninTokenRepository
     push_inbox: PushInboxRepository
+    connection_rules: ConnectionRulesRepository
+    health: HealthRepository
 
     def __init__(
         self,
@@ -162,6 +170,8 @@ class SqlAlchemyUnitOfWork:
         self.web_sessions = SqlAlchemyWebSessionRepository(connection)
         self.signin_tokens = SqlAlchemySigninTokenRepository(connection)
         self.push_inbox = SqlAlchemyPushInboxRepository(connection)
+        self.connection_rules = SqlAlchemyConnectionRulesRepository(connection)
+        self.health = SqlAlchemyHealthRepository(connection)
         return self
 
     def __exit__(

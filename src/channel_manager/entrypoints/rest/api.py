@@ -29,9 +29,12 @@ from channel_manager.domain.reservation import Reservation, ReservationStatus, R
 from channel_manager.domain.sync import OutboundState, SyncRun
 from channel_manager.entrypoints.reservation_messages import reservation_messages
 from channel_manager.entrypoints.rest.calendar import CalendarController
+from channel_manager.entrypoints.rest.connection_rules import ConnectionRulesController
 from channel_manager.entrypoints.rest.errors import error_responses as errors
 from channel_manager.entrypoints.rest.feed_views import feed_of
+from channel_manager.entrypoints.rest.health import HealthController
 from channel_manager.entrypoints.rest.push_inbox import PushInboxController
+from channel_manager.entrypoints.rest.rate_plans import RatePlansController
 from channel_manager.entrypoints.rest.repair_views import (
     DriftFrom,
     DriftTo,
@@ -353,4 +356,7 @@ API_CONTROLLERS = (
     ReservationsController,
     CalendarController,
     PushInboxController,
+    ConnectionRulesController,
+    HealthController,
+    RatePlansController,
 )

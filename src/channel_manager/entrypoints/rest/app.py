@@ -115,6 +115,7 @@ def create_app(
         "mappings": _service(container.mappings),
         "ari": _service(container.ari),
         "calendar": _service(container.calendar),
+        "rate_plans": _service(container.rate_plans),
         "repair": _service(container.repair),
         "dispatcher": _service(container.dispatcher),
         "sync": _service(container.sync),
@@ -127,6 +128,8 @@ def create_app(
         "feeds": _service(container.feeds),
         "overbookings": _service(container.overbookings),
         "push_inbox": _service(container.push_inbox),
+        "connection_rules": _service(container.connection_rules),
+        "channel_health": _service(container.health),
     }
     api = Router(
         path=API_PREFIX,

@@ -17,10 +17,12 @@ from litestar import Request, Response, get, post
 
 from channel_manager.application.ari import AriService, rate_example
 from channel_manager.application.calendar import CalendarService
+from channel_manager.application.connection_rules import ConnectionRulesService
 from channel_manager.application.mapping_views import HotelView
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.queries import Queries
+from channel_manager.application.rate_plans import RatePlanService, RatePlanView
 from channel_manager.domain.ari import dates_between
 from channel_manager.domain.connection import AuthMode, Connection
 from channel_manager.domain.errors import DomainError, NotFound
@@ -47,6 +49,11 @@ from channel_manager.entrypoints.web.push_tracking import (
     push_states,
     summary,
     tracked_pushes,
+)
+from channel_manager.entrypoints.web.rate_plan_forms import (
+    RATE_PLAN_HANDLERS,
+    plan_choices,
+    refuse_derived,
 )
 from channel_manager.entrypoints.web.rates_grid import (
     GridRow,
@@ -76,19 +83,23 @@ def _rates_page(
     previews: list[PreviewMessage] | None = None,
     pick: ConnectionPick | None = None,
     tracked: list[TrackedPush] | None = None,
+    rate_plans: RatePlanService | None = None,
 ) -> Response[str]:
     rows: list[GridRow] = []
+    plan_views: list[RatePlanView] = []
     rooms: list[tuple[str, str]] = []
     plans: list[tuple[str, str]] = []
     currency = None
     end = window_end(start)
     if connection is not None and hotel is not None:
         rooms = [(r.code, r.name or r.code) for r in hotel.room_types if r.mapped_unit_id]
-        plans = [(p.code, p.name or p.code) for p in hotel.rate_plans if p.mapped_rate_plan_id]
         currency = _currency(hotel)
         rows = _grid(
             calendar, organization_id, hotel, start, end, _labels(queries, organization_id, pick)
         )
+        if rate_plans is not None and hotel.internal_property_id is not None:
+            plan_views = rate_plans.list(organization_id, hotel.internal_property_id)
+        plans = plan_choices(hotel, plan_views)
     base = {"connection_id": str(connection.id) if connection else ""}
     if hotel is not None:
         base["hotel"] = hotel.hotel_code
@@ -104,6 +115,7 @@ def _rates_page(
         hotels=hotels,
         hotel=hotel,
         rows=rows,
+        plan_views=plan_views,
         rooms=rooms,
         plans=plans,
         dates=list(dates_between(start, end)),
@@ -187,6 +199,7 @@ async def rates_page(
     mappings: MappingService,
     dispatcher: OutboundDispatcher,
     calendar: CalendarService,
+    rate_plans: RatePlanService,
     now: datetime,
     connection_id: str | None = None,
     hotel: str | None = None,
@@ -237,6 +250,7 @@ async def rates_page(
         form=defaults,
         pick=pick,
         tracked=tracked,
+        rate_plans=rate_plans,
     )
 
 
@@ -250,10 +264,14 @@ async def change_rates(
     mappings: MappingService,
     ari: AriService,
     calendar: CalendarService,
+    connection_rules: ConnectionRulesService,
+    rate_plans: RatePlanService,
     now: datetime,
 ) -> Response[Any]:
-    """``action=preview`` shows the OTA messages; ``action=push`` queues them."""
+    """``action=preview`` shows the OTA messages (with the connection's rules applied, as
+    they go out); ``action=push`` queues them."""
     connection = await asyncio.to_thread(queries.connection, organization_id, connection_id)
+    rules = await asyncio.to_thread(connection_rules.show, organization_id, connection.id)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     hotels = await asyncio.to_thread(mappings.mapped, organization_id, connection.id)
     hotel = _pick_hotel(hotels, form.get("hotel") or None)
@@ -267,7 +285,9 @@ async def change_rates(
         change = parse_change(form, hotel.hotel_code)
         # The checks a push makes, on its own code path: a preview never shows what a push
         # would refuse, and both refuse with the same message.
-        previews = preview(ari.preview(change, _currency(hotel)), ari.policy(connection))
+        shown = preview(ari.preview(change, _currency(hotel), rules), ari.policy(connection))
+        await asyncio.to_thread(refuse_derived, rate_plans, organization_id, hotel, change)
+        previews = shown
         if form.get("action") == "push":
             queued = await asyncio.to_thread(ari.submit, organization_id, connection.id, [change])
             # Back to the grid, which follows these pushes until Booking.com has answered.
@@ -294,6 +314,7 @@ async def change_rates(
         form=form,
         error=error,
         previews=previews,
+        rate_plans=rate_plans,
     )
 
 
@@ -310,4 +331,4 @@ def _grid_start(form: dict[str, str], today: date) -> date:
         return today
 
 
-RATES_HANDLERS = (rates_page, change_rates, push_states)
+RATES_HANDLERS = (rates_page, change_rates, push_states, *RATE_PLAN_HANDLERS)

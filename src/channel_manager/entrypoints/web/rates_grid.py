@@ -29,6 +29,8 @@ from channel_manager.entrypoints.web.common import FIRST_DATE, LAST_DATE, FormEr
 #: Months before and after today the month picker offers (ARI may be set three years ahead).
 MONTHS_BACK = 12
 MONTHS_AHEAD = 37
+#: How a negative modifier is shown (a typographic minus, not a hyphen).
+_MINUS = "\N{MINUS SIGN}"
 #: Push states a mark still waits for.
 _OPEN = frozenset({OutboundState.PENDING, OutboundState.IN_FLIGHT})
 _SYMBOLS = {
@@ -48,10 +50,15 @@ class DeliveryMark:
     state: DeliveryState
     open_pushes: tuple[UUID, ...] = ()
     failed_push: UUID | None = None
+    #: What this connection receives when its rules (issue 18) make it differ from ours:
+    #: ``115.00``, ``2 left``, ``stop sell``; ``None`` when it receives our values.
+    receives: str | None = None
 
     @property
     def text(self) -> str:
         """``Booking.com · Harbour View Hotel: delivered``: the mark's accessible label."""
+        if self.receives:
+            return f"{self.label}: {self.state.value}, receives {self.receives}"
         return f"{self.label}: {self.state.value}"
 
     @property
@@ -119,6 +126,11 @@ class GridRow:
     rate_plan_name: str | None = None
     codes: str | None = None
     cells: tuple[GridCell, ...]
+    #: A derived plan's parent and modifier (``Standard -10%``, shown with a
+    #: typographic minus): its rates are read-only.
+    derived_from: str | None = None
+    #: Whether a derived plan's restrictions follow its parent's too.
+    inherits_restrictions: bool = False
 
 
 def grid_rows(
@@ -149,7 +161,7 @@ def grid_rows(
                         closed_to_arrival=n.closed_to_arrival,
                         closed_to_departure=n.closed_to_departure,
                         stop_sell=n.stop_sell,
-                        marks=marks.of(n.channels),
+                        marks=marks.of(n.channels, left=n.availability, stop_sell=n.stop_sell),
                     )
                     for n in unit.nights
                 ),
@@ -164,6 +176,9 @@ def grid_rows(
                     rate_plan_id=plan.rate_plan_id,
                     rate_plan_name=plan.name,
                     codes=f"{room_code} / {plan_code}" if room_code and plan_code else None,
+                    derived_from=_derived_from(plan.parent_name, plan.modifier),
+                    inherits_restrictions=plan.parent_name is not None
+                    and plan.inherit_restrictions,
                     cells=tuple(
                         GridCell(
                             night=n.night,
@@ -173,7 +188,7 @@ def grid_rows(
                             closed_to_arrival=n.closed_to_arrival,
                             closed_to_departure=n.closed_to_departure,
                             stop_sell=n.stop_sell,
-                            marks=marks.of(n.channels),
+                            marks=marks.of(n.channels, rate=n.rate, stop_sell=n.stop_sell),
                         )
                         for n in plan.nights
                     ),
@@ -182,13 +197,28 @@ def grid_rows(
     return rows
 
 
+def _derived_from(parent_name: str | None, modifier: str | None) -> str | None:
+    """``Standard -10%`` (with a typographic minus) for a derived plan, else ``None``."""
+    if parent_name is None or modifier is None:
+        return None
+    return f"{parent_name} {modifier.replace('-', _MINUS)}"
+
+
 @attrs.frozen
 class _Marks:
     push_states: Mapping[UUID, OutboundState]
     labels: Mapping[UUID, str]
 
-    def of(self, channels: tuple[ChannelDelivery, ...]) -> tuple[DeliveryMark, ...]:
-        """A mark per connection that holds (or should hold) the night's values."""
+    def of(
+        self,
+        channels: tuple[ChannelDelivery, ...],
+        *,
+        rate: str | None = None,
+        left: int | None = None,
+        stop_sell: bool | None = None,
+    ) -> tuple[DeliveryMark, ...]:
+        """A mark per connection that holds (or should hold) the night's values, saying what
+        it receives where its rules change ours (``rate``, ``left`` to sell, ``stop_sell``)."""
         return tuple(
             DeliveryMark(
                 connection_id=delivery.connection_id,
@@ -199,6 +229,7 @@ class _Marks:
                     (p for p in delivery.push_ids if self._state(p) is OutboundState.FAILED),
                     None,
                 ),
+                receives=_receives(delivery, rate, left, stop_sell),
             )
             for delivery in channels
             if delivery.state is not None
@@ -206,6 +237,20 @@ class _Marks:
 
     def _state(self, push_id: UUID) -> OutboundState | None:
         return self.push_states.get(push_id)
+
+
+def _receives(
+    delivery: ChannelDelivery, rate: str | None, left: int | None, stop_sell: bool | None
+) -> str | None:
+    """What the connection receives that differs from ours, for a person; ``None`` if
+    nothing does."""
+    if delivery.stop_sell and not stop_sell:
+        return "stop sell"
+    if rate is not None and delivery.rate is not None and delivery.rate != rate:
+        return delivery.rate
+    if left is not None and delivery.availability is not None and delivery.availability != left:
+        return f"{delivery.availability} left"
+    return None
 
 
 # -- the window ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from channel_manager.application.health import ChannelHealth
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.push_inbox import PushInbox
 from channel_manager.application.sync import SyncService
@@ -78,6 +79,7 @@ class Worker:
         inbox: PushInbox[Any] | None = None,
         inbox_signal: WorkSignal | None = None,
         inbox_wait: timedelta = timedelta(milliseconds=250),
+        health: ChannelHealth | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._sync = sync
@@ -90,6 +92,7 @@ class Worker:
         self._inbox = inbox
         self._inbox_signal = inbox_signal or WorkSignal()
         self._inbox_wait = inbox_wait
+        self._health = health
         self.stopping = asyncio.Event()
 
     async def apply_inbox(self) -> int:
@@ -140,7 +143,14 @@ class Worker:
                 )
                 or 0
             )
+        await self._check_health()
         return TickCounts(polls=len(polls), syncs=len(syncs), pushes=pushes, inbox=applied)
+
+    async def _check_health(self) -> None:
+        """Channel health (issue 18): evaluate due connections (at most every
+        ``CM_HEALTH_CHECK_INTERVAL``) and send its webhooks; not counted as work."""
+        if self._health is not None and not self.stopping.is_set():
+            await self._guard(asyncio.to_thread(self._health.check_due), "channel health")
 
     def _claim_due(self, *, poll: bool) -> list[Connection]:
         """Connections due for a poll (or a full sync), claimed so other workers skip them."""
@@ -196,6 +206,7 @@ def build_worker(container: Container, worker_id: str | None = None) -> Worker:
         work_signal=container.work_signal(),
         inbox=container.push_inbox(),
         inbox_signal=container.inbox_signal(),
+        health=container.health(),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID
 
@@ -101,6 +102,23 @@ class SqlAlchemyRatePlanRepository:
     def add(self, rate_plan: RatePlan) -> None:
         """Insert a new rate plan (codes are unique per property)."""
         self._rows.insert(rows.rate_plan_to_row(rate_plan), rate_plan.id)
+
+    def update(self, rate_plan: RatePlan) -> None:
+        """Overwrite an existing rate plan (its name, modifier, inheritance)."""
+        self._rows.update(rows.rate_plan_to_row(rate_plan))
+
+    def lock(self, ids: Collection[UUID], *, exclusive: bool = False) -> None:
+        """``SELECT ... FOR SHARE`` (or ``FOR UPDATE``) of the plans, in id order; SQLite
+        renders no lock clause (it serialises writers)."""
+        if not ids:
+            return
+        table = tables.rate_plans
+        self._rows.connection.execute(
+            sa.select(table.c.id)
+            .where(table.c.id.in_(sorted(set(ids))))
+            .order_by(table.c.id)
+            .with_for_update(read=not exclusive)
+        )
 
     def list_by_property(self, property_id: UUID) -> list[RatePlan]:
         """A property's rate plans by name."""

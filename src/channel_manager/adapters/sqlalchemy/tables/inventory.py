@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from channel_manager.adapters.sqlalchemy.tables.metadata import metadata
-from channel_manager.adapters.sqlalchemy.types import UtcDateTime
+from channel_manager.adapters.sqlalchemy.types import ExactDecimal, UtcDateTime
 
 organizations = sa.Table(
     "organizations",
@@ -51,6 +51,9 @@ units = sa.Table(
     sa.CheckConstraint("count >= 0", name="count_not_negative"),
 )
 
+#: A derived plan (issue 18) names its parent and exactly one of a percent or an amount.
+#: ``parent_rate_plan_id`` has no foreign key (SQLite cannot add one to an existing table in
+#: place, and rate plans are never deleted); the use case checks the parent when it is set.
 rate_plans = sa.Table(
     "rate_plans",
     metadata,
@@ -58,5 +61,9 @@ rate_plans = sa.Table(
     sa.Column("property_id", sa.Uuid, sa.ForeignKey("properties.id"), nullable=False, index=True),
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("parent_rate_plan_id", sa.Uuid, nullable=True),
+    sa.Column("modifier_percent", ExactDecimal, nullable=True),
+    sa.Column("modifier_amount", ExactDecimal, nullable=True),
+    sa.Column("inherit_restrictions", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.UniqueConstraint("property_id", "code"),
 )
