@@ -23,6 +23,7 @@ from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, Uni
 from channel_manager.domain.pricing import PriceModifier
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE
 from tests.support.clock import next_year
+from tests.support.outbox import deliver_all
 from tests.unit.application.conftest import World
 
 NIGHT = next_year(3, 10)
@@ -199,6 +200,9 @@ async def test_creating_and_changing_a_derived_plan_derives_from_the_parents_sto
     ]
 
     _map_plan(world, _hotel_mapping(world, connection), child, "50002")
+    # Sent first: a change is merged into a push not sent yet (issue 18), and this test
+    # reads what the update queues as pushes of their own.
+    await deliver_all(world.container)
     before = {p.id for p in world.pushes()}
     changed = world.container.rate_plans().update(
         world.organization.id, child.id, RatePlanChange(modifier=modifier_of(None, "5.00"))
