@@ -48,6 +48,7 @@ from channel_manager.adapters.sqlalchemy.repositories.web_sessions import (
     SqlAlchemySigninTokenRepository,
     SqlAlchemyWebSessionRepository,
 )
+from channel_manager.adapters.sqlalchemy.repositories.webhooks import SqlAlchemyWebhookRepository
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import (
     ApiKeyRepository,
@@ -74,6 +75,7 @@ from channel_manager.ports.repositories import (
     UnitOfWork,
     UnitOfWorkFactory,
     UnitRepository,
+    WebhookRepository,
     WebSessionRepository,
 )
 from channel_manager.ports.work import WorkNotifier
@@ -118,6 +120,7 @@ class SqlAlchemyUnitOfWork:
     web_sessions: WebSessionRepository
     signin_tokens: SigninTokenRepository
     push_inbox: PushInboxRepository
+    webhooks: WebhookRepository
 
     def __init__(
         self,
@@ -162,6 +165,7 @@ class SqlAlchemyUnitOfWork:
         self.web_sessions = SqlAlchemyWebSessionRepository(connection)
         self.signin_tokens = SqlAlchemySigninTokenRepository(connection)
         self.push_inbox = SqlAlchemyPushInboxRepository(connection)
+        self.webhooks = SqlAlchemyWebhookRepository(connection, self._queue_work)
         return self
 
     def __exit__(
