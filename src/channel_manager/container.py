@@ -156,10 +156,16 @@ class Container(containers.DeclarativeContainer):
     work_signal = providers.Singleton(WorkSignal)
     #: Rung by the push endpoint after storing a push: this process's inbox applier wakes.
     inbox_signal = providers.Singleton(WorkSignal)
+    #: Rung by a commit that recorded webhook deliveries: this process's webhook loop wakes.
+    webhook_signal = providers.Singleton(WorkSignal)
 
     engine = providers.Resource(_database_engine, settings.provided.database.url)
     uow_factory = providers.Singleton(
-        SqlAlchemyUnitOfWorkFactory, engine, clock=clock, work_signal=work_signal
+        SqlAlchemyUnitOfWorkFactory,
+        engine,
+        clock=clock,
+        work_signal=work_signal,
+        webhook_signal=webhook_signal,
     )
     vault = providers.Singleton(_vault, settings)
     #: Where services record webhook events, in their own unit of work: the webhook outbox

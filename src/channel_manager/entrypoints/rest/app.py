@@ -127,6 +127,7 @@ def create_app(
         "feeds": _service(container.feeds),
         "overbookings": _service(container.overbookings),
         "push_inbox": _service(container.push_inbox),
+        "webhooks": _service(container.webhooks),
     }
     api = Router(
         path=API_PREFIX,
