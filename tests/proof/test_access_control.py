@@ -35,7 +35,9 @@ from booking_sandbox.ota_reservations import res_notif_rq
 from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy.tables import auth_states
 from channel_manager.adapters.vault import generate_key
+from channel_manager.domain.events import EventType
 from channel_manager.domain.push_inbox import InboxFailure, InboxRoute, InboxRow
+from channel_manager.domain.webhooks import WebhookSubscription
 from tests.e2e.flows import (
     JSON,
     Tenant,
@@ -269,6 +271,11 @@ def _bodies(theirs: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
             "unit_id": theirs["unit_id"],
             "import_url": "https://www.airbnb.com/calendar/ical/1.ics?s=intruder",
         },
+        # A webhook of Beta's own (no id of anyone's in it).
+        ("POST", "/api/v1/webhooks"): {
+            "url": "https://beta-pms.example.com/hooks",
+            "events": ["reservation.created"],
+        },
         # Ids in the body, never in the path: tried on Alpha's unit below.
         ("POST", "/api/v1/calendar/changes"): {
             "changes": [{"unit_id": theirs["unit_id"], "from": day, "to": day, "stop_sell": True}]
@@ -284,6 +291,8 @@ _ID_PARAMETERS = {
     "property_id": "property_id",
     "reservation_id": "reservation_id",
     "row_id": "inbox_row_id",
+    "webhook_id": "webhook_id",
+    "delivery_id": "webhook_delivery_id",
 }
 
 
@@ -304,6 +313,31 @@ def flagged_inbox_row(service: RunningService, connection_id: str) -> str:
         uow.push_inbox.add(row)
         uow.commit()
     return str(row.id)
+
+
+#: Alpha's webhook URL: a secret of Alpha's that must never show to Beta.
+ALPHA_WEBHOOK_URL = "https://alpha-pms.example.com/hooks/s3cr3t-path"
+
+
+def webhook_with_a_delivery(service: RunningService, organization_id: UUID) -> tuple[str, str]:
+    """A webhook of the organisation with one delivery in its log (recorded as services
+    record events), as ``(webhook id, delivery id)``."""
+    container = service.container
+    subscription = WebhookSubscription(
+        id=uuid4(),
+        organization_id=organization_id,
+        url=ALPHA_WEBHOOK_URL,
+        events=frozenset({EventType.PUSH_FAILED}),
+        sealed_secret=b"sealed",
+        created_at=container.clock().now(),
+    )
+    with container.uow_factory()() as uow:
+        uow.webhooks.add_subscription(subscription)
+        container.events().emit(uow, organization_id, EventType.PUSH_FAILED, {"push_id": "p"})
+        uow.commit()
+    with container.uow_factory()() as uow:
+        [delivery] = uow.webhooks.deliveries(subscription.id)
+    return str(subscription.id), str(delivery.id)
 
 
 def api_operations(service: RunningService) -> list[tuple[str, str, dict[str, Any]]]:
@@ -347,6 +381,7 @@ def footprint(service: RunningService, tenant: Tenant) -> dict[str, Any]:
     reservation = our_reservations(tenant)[0]
     properties = ok(tenant.api.get("/api/v1/properties"))
     inbox_row_id = flagged_inbox_row(service, connection_id)
+    webhook_id, webhook_delivery_id = webhook_with_a_delivery(service, UUID(tenant.organization_id))
     return {
         "connection_id": connection_id,
         "sync_run_id": runs["id"],
@@ -354,9 +389,12 @@ def footprint(service: RunningService, tenant: Tenant) -> dict[str, Any]:
         "property_id": hotel["internal_property_id"],
         "reservation_id": reservation["id"],
         "inbox_row_id": inbox_row_id,
+        "webhook_id": webhook_id,
+        "webhook_delivery_id": webhook_delivery_id,
         "room_type": room_type,
         "unit_id": hotel["room_types"][0]["mapped_unit_id"],
         "secret_words": {
+            ALPHA_WEBHOOK_URL,
             reservation["id"],
             reservation["external_id"],
             *(p["name"] for p in properties),
@@ -444,6 +482,8 @@ def test_a_key_reaches_nothing_of_another_organisation_on_any_route(
             "reservation_id",
             "property_id",
             "inbox_row_id",
+            "webhook_id",
+            "webhook_delivery_id",
         ):
             if str(theirs[other_id]) not in asked:
                 assert str(theirs[other_id]) not in answer.text, (what, other_id, answer.text)
