@@ -183,6 +183,23 @@ class WebhookService:
         logger.info("webhook %s subscribed for organisation %s", subscription.id, organization_id)
         return CreatedWebhook(webhook=WebhookView.of(subscription), secret=secret)
 
+    def rotate_keys(self) -> int:
+        """Seal every subscription's secret again under the vault's newest key (``keys
+        rotate``); how many changed. One transaction: a secret that cannot be opened stops it."""
+        rotated = 0
+        with self._uow_factory() as uow:
+            for subscription in uow.webhooks.every_subscription():
+                if self._vault.needs_rotation(subscription.sealed_secret):
+                    sealed = self._vault.rotate(
+                        subscription.sealed_secret, seal_context(subscription.id)
+                    )
+                    uow.webhooks.update_subscription(
+                        attrs.evolve(subscription, sealed_secret=sealed)
+                    )
+                    rotated += 1
+            uow.commit()
+        return rotated
+
     def list(self, organization_id: UUID) -> list[WebhookView]:
         """The organisation's subscriptions, oldest first."""
         with self._uow_factory() as uow:

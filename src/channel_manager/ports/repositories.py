@@ -622,6 +622,14 @@ class WebhookRepository(Protocol):
         """Forget a subscription and its deliveries; NotFound when unknown."""
         ...
 
+    def every_subscription(self) -> builtins.list[WebhookSubscription]:
+        """Every organisation's subscriptions (re-sealing their secrets under a new key)."""
+        ...
+
+    def update_subscription(self, subscription: WebhookSubscription) -> None:
+        """Overwrite a subscription; NotFound when it is gone."""
+        ...
+
     def record(self, event: WebhookEvent, deliveries: Sequence[WebhookDelivery]) -> None:
         """Store ``event`` and its deliveries (one per subscription that wants it)."""
         ...

@@ -148,6 +148,17 @@ class SqlAlchemyWebhookRepository:
         if not self._subscriptions.delete(id):
             raise NotFound("webhook subscription", id)
 
+    def every_subscription(self) -> builtins.list[WebhookSubscription]:
+        """Every organisation's subscriptions."""
+        table = webhook_subscriptions
+        return self._subscriptions.many(
+            subscription_from_row, order_by=(table.c.created_at, table.c.id)
+        )
+
+    def update_subscription(self, subscription: WebhookSubscription) -> None:
+        """Overwrite a subscription; NotFound when it is gone."""
+        self._subscriptions.update(subscription_to_row(subscription))
+
     # -- events and deliveries ------------------------------------------------------------------
 
     def record(self, event: WebhookEvent, deliveries: Sequence[WebhookDelivery]) -> None:
