@@ -9,8 +9,9 @@ from dependency_injector import providers
 
 from channel_manager.application.push_inbox import PushInbox
 from channel_manager.domain.push_inbox import InboxState
-from tests.unit.application.test_push_intake import ENDPOINT, HOTEL_CODE, make_world
+from tests.unit.application.test_push_intake import ENDPOINT, make_world
 from tests.unit.application.test_webhooks import RECEIVER, FakeTransport
+from tests.unit.rest.conftest import HOTEL_CODE
 
 
 def test_a_flagged_row_is_reported_to_its_organisation() -> None:
