@@ -756,9 +756,14 @@ def test_the_web_ui_shows_and_changes_nothing_of_another_organisation(
         f"/connections/{connection}/mapping",
         f"/connections/{connection}/rates",
         f"/connections/{connection}/sync",
+        f"/webhooks/{theirs['webhook_id']}/deliveries/{theirs['webhook_delivery_id']}/replay",
     ]
 
     answers = [("GET", path, browser.get(path)) for path in pages]
+    # Beta's own webhooks page lists none of Alpha's (its URL is among the secret words).
+    listed = browser.get("/webhooks")
+    assert listed.status_code == 200, listed.text
+    assert ALPHA_WEBHOOK_URL not in listed.text
     answers += [("POST", path, browser.post(path, data=csrf)) for path in forms]
 
     for method, path, answer in answers:
