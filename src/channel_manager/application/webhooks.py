@@ -17,6 +17,8 @@ import builtins
 import logging
 import random
 import secrets
+import threading
+import weakref
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -91,11 +93,27 @@ class CreatedWebhook:
 
 
 class WebhookOutbox:
-    """The event sink of webhooks: events and their deliveries, in the caller's unit of work."""
+    """The event sink of webhooks: events and their deliveries, in the caller's unit of work.
+
+    An organisation's subscriptions are read once per unit of work (a batch of a hundred
+    reservations emits a hundred events): a subscription made while a unit of work is open is
+    seen from its next one.
+    """
 
     def __init__(self, clock: Clock, ids: IdGenerator) -> None:
         self._clock = clock
         self._ids = ids
+        self._read: weakref.WeakKeyDictionary[UnitOfWork, dict[UUID, list[WebhookSubscription]]]
+        self._read = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def _subscriptions(self, uow: UnitOfWork, organization_id: UUID) -> list[WebhookSubscription]:
+        with self._lock:
+            known = self._read.setdefault(uow, {})
+        found = known.get(organization_id)
+        if found is None:
+            found = known[organization_id] = uow.webhooks.subscriptions(organization_id)
+        return found
 
     def emit(
         self,
@@ -107,7 +125,7 @@ class WebhookOutbox:
         order_key: str | None = None,
     ) -> None:
         """Record ``event`` for every subscription of the organisation that wants it."""
-        wanting = [s for s in uow.webhooks.subscriptions(organization_id) if s.wants(event)]
+        wanting = [s for s in self._subscriptions(uow, organization_id) if s.wants(event)]
         if not wanting:
             return
         now = self._clock.now()
