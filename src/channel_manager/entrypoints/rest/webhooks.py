@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from channel_manager.application.webhooks import MAX_URL, WebhookService, WebhookView
 from channel_manager.domain.events import EventType
-from channel_manager.domain.webhooks import WebhookDelivery
+from channel_manager.domain.webhooks import DeliveryState, WebhookDelivery
 from channel_manager.entrypoints.rest.errors import error_responses as errors
 
 _Url = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_URL)]
@@ -66,7 +66,9 @@ class WebhookDeliveryView(msgspec.Struct, kw_only=True):
             event_type=delivery.event_type.value,
             state=delivery.state.value,
             attempts=delivery.attempts,
-            next_attempt_at=delivery.next_attempt_at if delivery.state == "pending" else None,
+            next_attempt_at=(
+                delivery.next_attempt_at if delivery.state is DeliveryState.PENDING else None
+            ),
             last_status=delivery.last_status,
             last_error=delivery.last_error,
             created_at=delivery.created_at,
