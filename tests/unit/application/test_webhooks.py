@@ -294,3 +294,65 @@ async def test_a_push_given_up_is_reported(world: World, transport) -> None:
     assert body["type"] == "push.failed"
     assert body["data"]["push_id"] == str(push.id)
     assert body["data"]["connection_id"] == str(connection.id)
+
+
+class _FailFirstEventCommit:
+    """Units of work whose first commit that recorded a webhook event fails (before the real
+    commit: nothing of the transaction is kept), as a database that went away would."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.failed = 0
+        self.armed = False
+
+    def __call__(self):
+        factory = self
+
+        class Unit:
+            def __init__(self) -> None:
+                self._uow = factory.inner()
+                self._events = False
+
+            def __enter__(self):
+                self._uow.__enter__()
+                return self
+
+            def __exit__(self, *exc) -> None:
+                self._uow.__exit__(*exc)
+
+            def __getattr__(self, name: str):
+                if name == "webhooks":
+                    self._events = True
+                return getattr(self._uow, name)
+
+            def commit(self) -> None:
+                if self._events and factory.armed and not factory.failed:
+                    factory.failed += 1
+                    raise ConnectionError("the database went away")
+                self._uow.commit()
+
+            def rollback(self) -> None:
+                self._uow.rollback()
+
+        return Unit()
+
+
+async def test_an_event_exists_exactly_when_its_booking_was_committed(
+    world: World, transport
+) -> None:
+    flaky = _FailFirstEventCommit(world.container.uow_factory())
+    world.container.uow_factory.override(providers.Object(flaky))
+    await _subscribe(world, EventType.RESERVATION_CREATED)
+    connection = await _connected(world)
+    world.channel.enqueue(booking("R1"))
+    flaky.armed = True
+    with pytest.raises(ConnectionError):  # the commit fails: nothing of it is kept
+        await world.container.sync().poll(connection.id)
+    assert flaky.failed == 1
+    assert world.container.queries().reservations(world.organization.id) == []
+    assert await _deliver(world) == 0
+    await world.container.sync().poll(connection.id)  # fetched again (never acknowledged)
+    [stored] = world.container.queries().reservations(world.organization.id)
+    assert await _deliver(world) == 1
+    [body] = transport.bodies()
+    assert body["data"]["reservation_id"] == str(stored.id)
