@@ -5,6 +5,8 @@ in an allowed network; redirects never followed."""
 from __future__ import annotations
 
 import ipaddress
+import socket
+import time
 from collections.abc import Sequence
 
 import pytest
@@ -90,3 +92,16 @@ async def test_every_delivery_checks_the_address_again() -> None:
     with pytest.raises(RetryableChannelError, match="could not be reached"):
         await transport.post(url, b"{}", {})  # nobody listens there
     await transport.aclose()
+
+
+async def test_a_receiver_that_never_answers_is_given_up_within_the_timeout() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # accepts connections (the kernel does), never answers
+        port = silent.getsockname()[1]
+        transport = HttpWebhookTransport(LOCAL, timeout=0.2)
+        started = time.monotonic()
+        with pytest.raises(RetryableChannelError, match="did not answer in time"):
+            await transport.post(f"http://127.0.0.1:{port}/hooks", b"{}", {})
+        assert time.monotonic() - started < 2
+        await transport.aclose()

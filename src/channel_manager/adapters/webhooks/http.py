@@ -64,6 +64,7 @@ class HttpWebhookTransport:
         verify: ssl.SSLContext | bool = True,
     ) -> None:
         self._allowed = tuple(allowed_networks)
+        self._timeout = timeout
         self._resolve = resolver or system_resolver
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
@@ -116,8 +117,12 @@ class HttpWebhookTransport:
         )
         origin = origin_of(target)
         try:
-            response = await self._client.send(request)
-        except httpx.TimeoutException:
+            # The whole attempt within two timeouts (a receiver trickling its answer cannot
+            # hold the worker), and the answer's body is never read: only its status counts.
+            async with asyncio.timeout(2 * self._timeout):
+                response = await self._client.send(request, stream=True)
+                await response.aclose()
+        except (TimeoutError, httpx.TimeoutException):
             raise RetryableChannelError(f"{origin} did not answer in time") from None
         except httpx.TransportError as error:
             raise RetryableChannelError(
