@@ -40,8 +40,10 @@ from channel_manager.application.calendar import CalendarService
 from channel_manager.application.channels import ChannelRegistry
 from channel_manager.application.claim_scope import ClaimScopedGateways
 from channel_manager.application.connect import ConnectService
+from channel_manager.application.connection_rules import ConnectionRulesService
 from channel_manager.application.credentials import CredentialStore
 from channel_manager.application.feeds import FeedService
+from channel_manager.application.health import ChannelHealth
 from channel_manager.application.inventory import InventoryService
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.message_log import MessageLogWriter
@@ -57,6 +59,7 @@ from channel_manager.application.web_sessions import WebSessionService
 from channel_manager.application.webhooks import WebhookDispatcher, WebhookOutbox, WebhookService
 from channel_manager.application.work_signal import WorkSignal
 from channel_manager.domain.connection import AuthMode
+from channel_manager.domain.health import HealthThresholds
 from channel_manager.domain.retry import RetryPolicy
 from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory
 from channel_manager.ports.clock import Clock
@@ -89,6 +92,20 @@ def _authorizers(adapters: BookingAdapters) -> Mapping[AuthMode, AuthorizationFl
 
 def _gateways(adapters: BookingAdapters) -> ChannelGatewayFactory:
     return adapters.gateway_factory()
+
+
+def _health_thresholds(settings: Settings) -> HealthThresholds:
+    """The ``CM_HEALTH_*`` settings as the domain's thresholds."""
+    health = settings.health
+    return HealthThresholds(
+        poll_red_after=health.poll_red_after,
+        unacknowledged_after=health.unacknowledged_after,
+        queue_amber_after=health.queue_amber_after,
+        queue_red_after=health.queue_red_after,
+        error_rate_amber=health.error_rate_amber,
+        error_rate_red=health.error_rate_red,
+        min_attempts=health.min_attempts,
+    )
 
 
 def _database_engine(url: str) -> Iterator[Engine]:
@@ -249,6 +266,7 @@ class Container(containers.DeclarativeContainer):
     #: Resync and drift; the drift check reads a channel's ARI back through ``gateways``
     #: where one can (it checks hotel claims itself, as ``held_gateways`` would).
     repair = providers.Singleton(RepairService, uow_factory, outbox, clock, gateways)
+    connection_rules = providers.Singleton(ConnectionRulesService, uow_factory, outbox, clock)
     dispatcher = providers.Singleton(
         OutboundDispatcher, uow_factory, held_gateways, clock, retry_policy, rng, events=events
     )
@@ -287,6 +305,17 @@ class Container(containers.DeclarativeContainer):
     )
     #: Nights booked beyond a unit's rooms, across channels.
     overbookings = providers.Singleton(OverbookingQuery, uow_factory, clock)
+    #: Channel health (issue 18): reports per connection, and the worker's periodic check.
+    health_thresholds = providers.Singleton(_health_thresholds, settings)
+    health = providers.Singleton(
+        ChannelHealth,
+        uow_factory,
+        clock,
+        events,
+        health_thresholds,
+        every=settings.provided.health.check_interval,
+        channel_labels=providers.Object({BOOKING_CHANNEL: "Booking.com"}),
+    )
     #: Pushed messages acknowledged on arrival, applied by the worker in batches (issue 17).
     push_inbox = providers.Singleton(
         PushInbox,

@@ -492,6 +492,61 @@ class WebhookSettings:
 
 
 @frozen(kw_only=True)
+class HealthSettings:
+    """Channel health (issue 18): when a connection turns amber or red, and how often the
+    worker checks it (``settings.health``)."""
+
+    check_interval: timedelta = setting(
+        "CM_HEALTH_CHECK_INTERVAL",
+        _duration,
+        timedelta(seconds=60),
+        "how often the worker evaluates connections' health (and sends its webhooks)",
+    )
+    poll_red_after: timedelta = setting(
+        "CM_HEALTH_POLL_RED_AFTER",
+        _duration,
+        timedelta(minutes=5),
+        "polls failing this long turn a connection red (amber before)",
+    )
+    unacknowledged_after: timedelta = setting(
+        "CM_HEALTH_UNACKNOWLEDGED_AFTER",
+        _duration,
+        timedelta(minutes=30),
+        "a reservation unacknowledged this long turns the connection red and is notified",
+    )
+    queue_amber_after: timedelta = setting(
+        "CM_HEALTH_QUEUE_AMBER_AFTER",
+        _duration,
+        timedelta(minutes=5),
+        "the oldest queued change this old turns a connection amber",
+    )
+    queue_red_after: timedelta = setting(
+        "CM_HEALTH_QUEUE_RED_AFTER",
+        _duration,
+        timedelta(minutes=30),
+        "the oldest queued change this old turns a connection red",
+    )
+    error_rate_amber: int = setting(
+        "CM_HEALTH_ERROR_RATE_AMBER",
+        _positive_int,
+        10,
+        "percent of failed polls and pushes over the last hour that turns a connection amber",
+    )
+    error_rate_red: int = setting(
+        "CM_HEALTH_ERROR_RATE_RED",
+        _positive_int,
+        50,
+        "percent of failed polls and pushes over the last hour that turns a connection red",
+    )
+    min_attempts: int = setting(
+        "CM_HEALTH_MIN_ATTEMPTS",
+        _positive_int,
+        5,
+        "attempts in the hour before an error rate counts",
+    )
+
+
+@frozen(kw_only=True)
 class Settings:
     """Every setting the service reads, typed and validated. Build it with `from_env`."""
 
@@ -503,6 +558,7 @@ class Settings:
     ical: IcalSettings = group(IcalSettings)
     worker: WorkerSettings = group(WorkerSettings)
     webhooks: WebhookSettings = group(WebhookSettings)
+    health: HealthSettings = group(HealthSettings)
     log_level: str = setting("CM_LOG_LEVEL", _log_level, "INFO", "DEBUG, INFO, WARNING or ERROR")
     clock_offset: timedelta = setting(
         "CM_CLOCK_OFFSET",

@@ -264,6 +264,11 @@ def _bodies(theirs: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
         },
         ("POST", "/api/v1/properties"): {"name": "Beta's own", "currency": "EUR"},
         ("POST", "/api/v1/connections/{connection_id}/resync"): {"from": day, "to": day},
+        ("PUT", "/api/v1/connections/{connection_id}/rules"): {
+            "price_modifier": {"percent": "15"},
+            "availability_cap": 0,
+            "stop_sell": True,
+        },
         # A calendar feed connected to Alpha's unit: tried below.
         ("POST", "/api/v1/connections"): {
             "channel": "ical",
@@ -420,6 +425,7 @@ def snapshot(tenant: Tenant, theirs: Mapping[str, Any]) -> str:
     views = {
         "connection": ok(tenant.api.get(f"/api/v1/connections/{connection}")),
         "mappings": ok(tenant.api.get(f"/api/v1/connections/{connection}/properties")),
+        "rules": ok(tenant.api.get(f"/api/v1/connections/{connection}/rules")),
         "pushes": ok(tenant.api.get("/api/v1/pushes", params={"limit": 500})),
         "push_inbox": ok(tenant.api.get("/api/v1/push-inbox")),
         "sync_runs": ok(tenant.api.get(f"/api/v1/connections/{connection}/sync-runs")),

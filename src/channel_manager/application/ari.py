@@ -38,6 +38,7 @@ from channel_manager.domain.ari import (
 from channel_manager.domain.availability import Occupancy
 from channel_manager.domain.calendar import CalendarNight
 from channel_manager.domain.connection import Connection, ConnectionStatus
+from channel_manager.domain.connection_rules import ConnectionRules, apply_rules
 from channel_manager.domain.errors import (
     InvalidDateRange,
     InvalidMoney,
@@ -117,13 +118,24 @@ class AriService:
                 f"dates must lie between {earliest} and {latest}, got {change.start}..{change.end}"
             )
 
-    def preview(self, change: AriChangeInput, currency: str) -> AriChangeSet:
+    def preview(
+        self, change: AriChangeInput, currency: str, rules: ConnectionRules | None = None
+    ) -> AriChangeSet:
         """The change set :meth:`submit` would queue for ``change`` in the hotel's
         ``currency``, checked on the same path (dates, rate), so a preview never shows what a
-        push would refuse. Mappings are the caller's to offer: it lists only mapped rooms."""
+        push would refuse; with the connection's ``rules`` applied, as the publish step does.
+        Mappings are the caller's to offer: it lists only mapped rooms."""
         builder = AriChangeSetBuilder()
         self._add(builder, change, currency)
-        return builder.build()
+        built = builder.build()
+        if rules is None or rules.is_neutral:
+            return built
+        return AriChangeSet(
+            {
+                key: {day: apply_rules(rules, values) for day, values in by_day.items()}
+                for key, by_day in built.days.items()
+            }
+        )
 
     def _add(self, builder: AriChangeSetBuilder, change: AriChangeInput, currency: str) -> None:
         """The one place a change is checked and added, for the preview and the push alike."""

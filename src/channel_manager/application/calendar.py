@@ -34,6 +34,7 @@ from channel_manager.domain.calendar import (
     delivery_state,
     sellable,
 )
+from channel_manager.domain.connection_rules import apply_rules
 from channel_manager.domain.errors import DomainError, InvalidDateRange, InvalidMoney, NotFound
 from channel_manager.domain.inventory import Property, RatePlan, Unit, local_today
 from channel_manager.domain.sync import OutboundState
@@ -86,6 +87,12 @@ class ChannelDelivery:
     channel: str
     state: DeliveryState | None
     push_ids: tuple[UUID, ...]
+    #: What this connection receives for the night once its rules apply (issue 18): the
+    #: rate with its markup (a decimal string), availability at most its cap, stop-sell on
+    #: when it stops selling. ``None`` where the cell carries no such value.
+    rate: str | None = None
+    availability: int | None = None
+    stop_sell: bool | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -329,6 +336,7 @@ class _Reader:
             connection.id: connection.channel
             for connection in uow.connections.list(organization_id)
         }
+        self._rules = uow.connection_rules.for_connections(self._channels)
         self._mapped: dict[CellKey, set[UUID]] = {}
         for unit in self._units:
             unit_targets = targets.for_unit(unit.id)
@@ -368,7 +376,14 @@ class _Reader:
                     closed_to_arrival=values.closed_to_arrival,
                     closed_to_departure=values.closed_to_departure,
                     stop_sell=values.stop_sell,
-                    channels=self._deliveries((unit.id, None), night),
+                    channels=self._deliveries(
+                        (unit.id, None),
+                        night,
+                        attrs.evolve(
+                            values,
+                            availability=sellable(values.availability, unit.count, rooms_booked),
+                        ),
+                    ),
                 )
             )
         return UnitCalendar(
@@ -395,31 +410,43 @@ class _Reader:
                     closed_to_arrival=values.closed_to_arrival,
                     closed_to_departure=values.closed_to_departure,
                     stop_sell=values.stop_sell,
-                    channels=self._deliveries((unit.id, plan.id), night),
+                    channels=self._deliveries((unit.id, plan.id), night, values),
                 )
             )
         return RatePlanCalendar(
             rate_plan_id=plan.id, name=plan.name, code=plan.code, nights=tuple(nights)
         )
 
-    def _deliveries(self, key: CellKey, night: date) -> tuple[ChannelDelivery, ...]:
+    def _deliveries(
+        self, key: CellKey, night: date, ours: DayValues
+    ) -> tuple[ChannelDelivery, ...]:
         """Per connection mapping the cell or holding links for it: the state of the pushes
-        carrying its newest values."""
+        carrying its newest values, and what that connection receives of ``ours`` (our
+        values for the night) once its rules apply."""
         by_connection: Mapping[UUID, list[CalendarPushState]] = _group(
             self._links.get((key[0], key[1], night), ())
         )
         connections = sorted(self._mapped.get(key, set()) | set(by_connection), key=str)
-        return tuple(
-            ChannelDelivery(
-                connection_id=connection_id,
-                channel=self._channels.get(connection_id, ""),
-                state=delivery_state(p.state for p in by_connection.get(connection_id, ())),
-                push_ids=tuple(
-                    sorted({p.link.push_id for p in by_connection.get(connection_id, ())}, key=str)
-                ),
+        deliveries = []
+        for connection_id in connections:
+            sent = apply_rules(self._rules.get(connection_id), ours)
+            deliveries.append(
+                ChannelDelivery(
+                    connection_id=connection_id,
+                    channel=self._channels.get(connection_id, ""),
+                    state=delivery_state(p.state for p in by_connection.get(connection_id, ())),
+                    push_ids=tuple(
+                        sorted(
+                            {p.link.push_id for p in by_connection.get(connection_id, ())},
+                            key=str,
+                        )
+                    ),
+                    rate=None if sent.rate is None else str(sent.rate.amount),
+                    availability=sent.availability,
+                    stop_sell=sent.stop_sell,
+                )
             )
-            for connection_id in connections
-        )
+        return tuple(deliveries)
 
 
 def _group(pushed: Iterable[CalendarPushState]) -> dict[UUID, list[CalendarPushState]]:

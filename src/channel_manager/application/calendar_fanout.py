@@ -34,6 +34,7 @@ from channel_manager.domain.calendar import (
     sellable,
 )
 from channel_manager.domain.connection import Connection, ConnectionStatus
+from channel_manager.domain.connection_rules import ConnectionRules, apply_rules
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.domain.sync import OutboundMessage
 from channel_manager.ports.repositories import UnitOfWork
@@ -254,9 +255,12 @@ class CalendarPublisher:
     def send(self, uow: UnitOfWork, targets: TargetSource, cells: Cells) -> Queued:
         """Queue ``cells`` to every connection mapping their unit (and rate plan), one change
         set per connection (so a hotel-month is one request), and link every value to its
-        push."""
+        push. Each connection is sent the values as its rules make them
+        (:func:`~channel_manager.domain.connection_rules.apply_rules`: its markup, its cap,
+        its stop-sell): every path that sends our calendar to a channel comes through here."""
         builders: dict[UUID, tuple[Connection, AriChangeSetBuilder]] = {}
         owners: dict[tuple[UUID, AriKey], CellKey] = {}
+        rules = _RulesOf(uow)
         for (unit_id, rate_plan_id), by_night in cells.items():
             for target in targets.for_unit(unit_id):
                 codes: Sequence[str | None] = (
@@ -267,10 +271,11 @@ class CalendarPublisher:
                 _, builder = builders.setdefault(
                     target.connection.id, (target.connection, AriChangeSetBuilder())
                 )
+                sent = rules.sent(target.connection.id, by_night) if codes else by_night
                 for code in codes:
                     key = AriKey(target.mapping.external_property_id, target.room_type_code, code)
                     owners[(target.connection.id, key)] = (unit_id, rate_plan_id)
-                    for night, values in by_night.items():
+                    for night, values in sent.items():
                         builder.set_values(key, night, night, values)
         queued: Queued = {}
         links: list[CalendarPushLink] = []
@@ -282,6 +287,39 @@ class CalendarPublisher:
                 links.extend(_links(message, owners))
         uow.calendar_pushes.link(links)
         return queued
+
+
+class _RulesOf:
+    """The connections' rules as one send needs them: read once per connection (the
+    repository keeps them for the unit of work), and each cell's nights ruled once per
+    connection however many room types of it the unit is mapped to."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._rules: dict[UUID, ConnectionRules] = {}
+        self._ruled: dict[tuple[UUID, int], Mapping[date, DayValues]] = {}
+
+    def sent(
+        self, connection_id: UUID, by_night: Mapping[date, DayValues]
+    ) -> Mapping[date, DayValues]:
+        """``by_night`` as the connection is sent it."""
+        key = (connection_id, id(by_night))
+        if key not in self._ruled:
+            rules = self._rules.get(connection_id)
+            if rules is None:
+                rules = self._rules[connection_id] = self._uow.connection_rules.get(connection_id)
+            self._ruled[key] = (
+                by_night
+                if rules.is_neutral
+                else {night: apply_rules(rules, values) for night, values in by_night.items()}
+            )
+        return self._ruled[key]
+
+
+def ruled_cells(uow: UnitOfWork, connection_id: UUID, cells: Cells) -> Cells:
+    """``cells`` as the connection is sent them (its rules applied): what it should hold."""
+    rules = _RulesOf(uow)
+    return {key: rules.sent(connection_id, by_night) for key, by_night in cells.items()}
 
 
 def sellable_nights(

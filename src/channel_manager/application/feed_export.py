@@ -84,7 +84,9 @@ def busy_nights(
     uow: UnitOfWork, feed: CalendarFeed, unit: Unit, first: date, last: date
 ) -> list[date]:
     """The nights ``first..last`` (inclusive) on which ``unit`` has no room left to sell for
-    the feed's consumer, and the nights we closed (stop-sell on the unit).
+    the feed's consumer, and the nights we closed (stop-sell on the unit); every night when
+    the connection's rules stop selling on it (stop-sell, or a cap of 0; a cap of one room or
+    more changes nothing here: a night is busy only when no room is left).
 
     No room is left when every booking and block (the consumer's own included) and what we
     set to sell leave none; but never because of the consumer's own stays alone, which it
@@ -92,6 +94,8 @@ def busy_nights(
     unit is busy for its own calendar's stay only through another channel's booking, and a
     three-room unit with two of the consumer's stays and one booking elsewhere is busy."""
     nights = list(dates_between(first, last))
+    if uow.connection_rules.get(feed.connection_id).blocks_every_night:
+        return nights  # the connection's rules sell nothing on it (stop-sell, or a cap of 0)
     by_unit = {unit.id: nights}
     booked = uow.booked_nights.booked(by_unit)[unit.id]
     own = _own_rooms(uow, feed.connection_id, unit.id, first, last)

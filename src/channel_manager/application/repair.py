@@ -33,6 +33,7 @@ from channel_manager.application.calendar_fanout import (
     Cells,
     Target,
     locked_booked_nights,
+    ruled_cells,
     sellable_nights,
 )
 from channel_manager.application.drift import (
@@ -280,7 +281,8 @@ class RepairService:
             connection = owned_connection(uow, organization_id, connection_id)
             targets = ConnectionTargets(uow, connection)
             nights = repair_nights(uow, targets, start, end, self._clock.now())
-            cells = full_state(uow, targets, nights)
+            # What the channel should hold is what its rules make of our calendar.
+            cells = ruled_cells(uow, connection.id, full_state(uow, targets, nights))
             expected = expected_values(uow, targets, cells, self._outbox.policy(connection))
             links = [
                 state

@@ -229,6 +229,8 @@ class SyncService:
         outcomes: Counter[str] = Counter()
         errors: list[str] = []
         pending: list[ChannelReservation] = []
+        # Channel reservation ids left unacknowledged (and why), for channel health.
+        left: dict[str, str] = {}
 
         async def store_pending() -> None:
             nonlocal stored_count
@@ -238,6 +240,8 @@ class SyncService:
                 if isinstance(result, DomainError):
                     # Not acknowledged: the channel keeps offering it and it stays visible here.
                     errors.append(f"reservation {message.reservation.external_id}: {result}")
+                    if gateway.acknowledges:
+                        left[message.reservation.external_id] = str(result)
                 else:
                     stored_count += 1
                     if gateway.acknowledges:
@@ -266,6 +270,11 @@ class SyncService:
                 # harmless); until then they count as unacknowledged.
                 errors.append(f"acknowledgement refused: {error}")
                 unacknowledged += len(stored)
+                for message in stored:
+                    left[message.reservation.external_id] = f"acknowledgement refused: {error}"
+        if gateway.acknowledges and (stored or left):
+            acknowledged_ids = [m.reservation.external_id for m in stored] if acknowledged else []
+            await asyncio.to_thread(self._note_acknowledgements, connection, left, acknowledged_ids)
         counts = dict(run.counts)
         counts["reservations"] = counts.get("reservations", 0) + stored_count
         for name, value in outcomes.items():
@@ -274,6 +283,16 @@ class SyncService:
             counts["acknowledged"] = counts.get("acknowledged", 0) + acknowledged
             counts[UNACKNOWLEDGED] = counts.get(UNACKNOWLEDGED, 0) + unacknowledged
         return attrs.evolve(run, counts=counts, errors=(*run.errors, *errors))
+
+    def _note_acknowledgements(
+        self, connection: Connection, left: dict[str, str], acknowledged: list[str]
+    ) -> None:
+        """Channel health: remember what stays unacknowledged (since when it was first seen
+        so), forget what was acknowledged at last."""
+        with self._uow_factory() as uow:
+            uow.health.clear_unacknowledged(connection.id, acknowledged)
+            uow.health.note_unacknowledged(connection.id, left, self._clock.now())
+            uow.commit()
 
     def _channel_failure(
         self, connection: Connection, run: SyncRun, error: ChannelError
@@ -356,5 +375,8 @@ class SyncService:
                     if poll_failure
                     else updated.poll_succeeded()
                 )
+                # Channel health: the last good poll and the poll error rate of the hour.
+                health = uow.health.get(current.id)
+                uow.health.put(health.poll_done(now, failed=bool(poll_failure)))
             uow.connections.update(updated)
             uow.commit()

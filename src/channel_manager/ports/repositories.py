@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
@@ -24,7 +24,9 @@ from channel_manager.domain.connection import (
     ConnectionStatus,
     HotelClaim,
 )
+from channel_manager.domain.connection_rules import ConnectionRules
 from channel_manager.domain.feed import CalendarFeed, KnownEvent
+from channel_manager.domain.health import HealthRecord, OutboxActivity, UnacknowledgedReservation
 from channel_manager.domain.inventory import Organization, Property, RatePlan, Unit
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
@@ -551,6 +553,24 @@ class SecretRepository(Protocol):
         ...
 
 
+class ConnectionRulesRepository(Protocol):
+    """Per-connection rules (issue 18). Read at most once per connection per unit of work:
+    the publish step asks on every send, and a batch of bookings sends many times."""
+
+    def get(self, connection_id: UUID) -> ConnectionRules:
+        """The connection's rules; neutral rules (:meth:`ConnectionRules.none`) when it has
+        none stored."""
+        ...
+
+    def for_connections(self, connection_ids: Collection[UUID]) -> dict[UUID, ConnectionRules]:
+        """The rules of each of ``connection_ids`` (neutral for those with none)."""
+        ...
+
+    def put(self, rules: ConnectionRules, now: datetime) -> None:
+        """Store ``rules`` for their connection, replacing what it had."""
+        ...
+
+
 class PushInboxRepository(Protocol):
     """Pushed messages acknowledged and waiting to be applied (issue 17), oldest first.
 
@@ -655,6 +675,49 @@ class WebhookRepository(Protocol):
         ...
 
 
+class HealthRepository(Protocol):
+    """Channel health (issue 18): each connection's poll record and last status, the
+    reservations left unacknowledged at its channel, and its outbox as health reads it."""
+
+    def get(self, connection_id: UUID) -> HealthRecord:
+        """The connection's record (an empty one when nothing was recorded yet)."""
+        ...
+
+    def put(self, record: HealthRecord) -> None:
+        """Store ``record`` (insert or replace)."""
+        ...
+
+    def claim_due(self, now: datetime, every: timedelta, limit: int) -> builtins.list[UUID]:
+        """Active connections not evaluated since ``now - every``, oldest check first; rows
+        locked (``SKIP LOCKED``) until the caller commits, so two workers split them."""
+        ...
+
+    def note_unacknowledged(
+        self, connection_id: UUID, reasons: Mapping[str, str], now: datetime
+    ) -> None:
+        """Record reservations (external id -> why) as unacknowledged; one already recorded
+        keeps its first-seen time."""
+        ...
+
+    def clear_unacknowledged(self, connection_id: UUID, external_ids: Collection[str]) -> None:
+        """Forget reservations acknowledged at last."""
+        ...
+
+    def unacknowledged(self, connection_id: UUID) -> builtins.list[UnacknowledgedReservation]:
+        """The connection's unacknowledged reservations, first seen first."""
+        ...
+
+    def mark_notified(
+        self, connection_id: UUID, external_ids: Collection[str], now: datetime
+    ) -> None:
+        """Note that ``reservation.unacknowledged`` was sent for these."""
+        ...
+
+    def outbox_activity(self, connection_id: UUID, since: datetime) -> OutboxActivity:
+        """The connection's outbound queue; attempts of messages active since ``since``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository. Use as a context manager: leaving the block
     rolls back unless :meth:`commit` was called.
@@ -684,6 +747,8 @@ class UnitOfWork(Protocol):
     signin_tokens: SigninTokenRepository
     push_inbox: PushInboxRepository
     webhooks: WebhookRepository
+    connection_rules: ConnectionRulesRepository
+    health: HealthRepository
 
     def __enter__(self) -> Self: ...
 

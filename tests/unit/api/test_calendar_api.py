@@ -146,6 +146,10 @@ def test_a_change_is_queued_per_connection_and_read_back(hotel: Hotel) -> None:
             "channel": "booking",
             "state": "queued",
             "push_ids": [by_message["OTA_HotelAvailNotifRQ"]],
+            # What the channel receives (no rules on this connection: our values).
+            "rate": None,
+            "availability": 2,
+            "stop_sell": False,
         }
     ]
     [plan] = unit["rate_plans"]

@@ -22,7 +22,11 @@ from channel_manager.adapters.sqlalchemy.repositories.channel import (
     SqlAlchemyRatePlanMappingRepository,
     SqlAlchemyUnitMappingRepository,
 )
+from channel_manager.adapters.sqlalchemy.repositories.connection_rules import (
+    SqlAlchemyConnectionRulesRepository,
+)
 from channel_manager.adapters.sqlalchemy.repositories.feeds import SqlAlchemyCalendarFeedRepository
+from channel_manager.adapters.sqlalchemy.repositories.health import SqlAlchemyHealthRepository
 from channel_manager.adapters.sqlalchemy.repositories.inventory import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyOrganizationRepository,
@@ -58,6 +62,8 @@ from channel_manager.ports.repositories import (
     CalendarPushRepository,
     CalendarRepository,
     ConnectionRepository,
+    ConnectionRulesRepository,
+    HealthRepository,
     HotelClaimRepository,
     MessageLogRepository,
     OrganizationRepository,
@@ -121,6 +127,8 @@ class SqlAlchemyUnitOfWork:
     signin_tokens: SigninTokenRepository
     push_inbox: PushInboxRepository
     webhooks: WebhookRepository
+    connection_rules: ConnectionRulesRepository
+    health: HealthRepository
 
     def __init__(
         self,
@@ -170,6 +178,8 @@ class SqlAlchemyUnitOfWork:
         self.signin_tokens = SqlAlchemySigninTokenRepository(connection)
         self.push_inbox = SqlAlchemyPushInboxRepository(connection)
         self.webhooks = SqlAlchemyWebhookRepository(connection, self._queue_webhooks)
+        self.connection_rules = SqlAlchemyConnectionRulesRepository(connection)
+        self.health = SqlAlchemyHealthRepository(connection)
         return self
 
     def __exit__(

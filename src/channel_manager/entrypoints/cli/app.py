@@ -9,10 +9,12 @@ from __future__ import annotations
 import typer
 
 from channel_manager.entrypoints.cli.config import settings
+from channel_manager.entrypoints.cli.connection_rules import rules_app
 from channel_manager.entrypoints.cli.connections import connections_app, sync
 from channel_manager.entrypoints.cli.database import db_app
 from channel_manager.entrypoints.cli.errors import ErrorReportingGroup
 from channel_manager.entrypoints.cli.feeds import calendars_app, overbookings_app
+from channel_manager.entrypoints.cli.health import connections_health
 from channel_manager.entrypoints.cli.inventory import properties_app, units_app
 from channel_manager.entrypoints.cli.keys import api_keys_app, keys_app, signin_link
 from channel_manager.entrypoints.cli.push_inbox import push_inbox_app
@@ -47,7 +49,9 @@ app.command("sync")(sync)
 app.command("signin-link")(signin_link)
 app.command("settings")(settings)
 app.add_typer(db_app, name="db")
+connections_app.command("health")(connections_health)
 app.add_typer(connections_app, name="connections")
+connections_app.add_typer(rules_app, name="rules")
 ari_app.command("resync")(ari_resync)
 ari_app.command("drift")(ari_drift)
 app.add_typer(ari_app, name="ari")

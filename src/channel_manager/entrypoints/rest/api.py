@@ -29,8 +29,10 @@ from channel_manager.domain.reservation import Reservation, ReservationStatus, R
 from channel_manager.domain.sync import OutboundState, SyncRun
 from channel_manager.entrypoints.reservation_messages import reservation_messages
 from channel_manager.entrypoints.rest.calendar import CalendarController
+from channel_manager.entrypoints.rest.connection_rules import ConnectionRulesController
 from channel_manager.entrypoints.rest.errors import error_responses as errors
 from channel_manager.entrypoints.rest.feed_views import feed_of
+from channel_manager.entrypoints.rest.health import HealthController
 from channel_manager.entrypoints.rest.push_inbox import PushInboxController
 from channel_manager.entrypoints.rest.repair_views import (
     DriftFrom,
@@ -355,4 +357,6 @@ API_CONTROLLERS = (
     CalendarController,
     PushInboxController,
     WebhooksController,
+    ConnectionRulesController,
+    HealthController,
 )

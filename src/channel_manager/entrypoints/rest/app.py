@@ -128,6 +128,8 @@ def create_app(
         "overbookings": _service(container.overbookings),
         "push_inbox": _service(container.push_inbox),
         "webhooks": _service(container.webhooks),
+        "connection_rules": _service(container.connection_rules),
+        "channel_health": _service(container.health),
     }
     api = Router(
         path=API_PREFIX,

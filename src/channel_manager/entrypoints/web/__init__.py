@@ -21,8 +21,10 @@ from litestar.types import ControllerRouterHandler
 
 from channel_manager.container import Container
 from channel_manager.entrypoints.web.calendars import CALENDAR_HANDLERS
+from channel_manager.entrypoints.web.connection_rules import CONNECTION_RULES_HANDLERS
 from channel_manager.entrypoints.web.errors import WEB_EXCEPTION_HANDLERS
 from channel_manager.entrypoints.web.favicon import favicon
+from channel_manager.entrypoints.web.health import HEALTH_HANDLERS
 from channel_manager.entrypoints.web.history import HISTORY_HANDLERS
 from channel_manager.entrypoints.web.inbound_push import PushEndpoint
 from channel_manager.entrypoints.web.integrations import INTEGRATION_HANDLERS
@@ -57,12 +59,14 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
             *SIGNIN_HANDLERS,
             *INTEGRATION_HANDLERS,
             *CALENDAR_HANDLERS,
+            *CONNECTION_RULES_HANDLERS,
             *MAPPING_HANDLERS,
             *SYNC_HANDLERS,
             *RESERVATION_HANDLERS,
             *RATES_HANDLERS,
             *HISTORY_HANDLERS,
             *WEBHOOK_HANDLERS,
+            *HEALTH_HANDLERS,
         ],
         dependencies={
             "now": Provide(now, sync_to_thread=False),

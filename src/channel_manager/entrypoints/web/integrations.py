@@ -13,12 +13,14 @@ from litestar import Request, Response, get, post
 
 from channel_manager.application.connect import ConnectService
 from channel_manager.application.feeds import FeedService
+from channel_manager.application.health import ChannelHealth
 from channel_manager.application.overbookings import OverbookingQuery
 from channel_manager.application.push_inbox import PushInbox
 from channel_manager.application.queries import Queries
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.entrypoints.web.calendars import ICAL_CHANNEL, overbooked_units
 from channel_manager.entrypoints.web.common import notify, see_other
+from channel_manager.entrypoints.web.health import health_badge
 from channel_manager.entrypoints.web.inbound_push import InboxCounts, PushEndpoint, last_pushes
 from channel_manager.entrypoints.web.pickers import connection_choices
 from channel_manager.entrypoints.web.rendering import page
@@ -137,6 +139,8 @@ def integrations_page(
     feeds: FeedService,
     overbookings: OverbookingQuery,
     push_inbox: PushInbox[Any],
+    *,
+    channel_health: ChannelHealth,
 ) -> Response[str]:
     """Every Booking.com connection with its health, the form to connect one, the panel on
     reservations pushed to us (the endpoint, each connection's last push and the push inbox's
@@ -175,6 +179,9 @@ def integrations_page(
         calendars=calendars,
         overbooked=overbooked_units(alerts),
         overbooking_total=len(alerts),
+        # Channel health (issue 18): each card's status and its worst reason.
+        health_reports=channel_health.reports(organization_id),
+        health_badge=health_badge,
     )
 
 

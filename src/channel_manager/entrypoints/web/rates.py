@@ -17,6 +17,7 @@ from litestar import Request, Response, get, post
 
 from channel_manager.application.ari import AriService, rate_example
 from channel_manager.application.calendar import CalendarService
+from channel_manager.application.connection_rules import ConnectionRulesService
 from channel_manager.application.mapping_views import HotelView
 from channel_manager.application.mappings import MappingService
 from channel_manager.application.outbound import OutboundDispatcher
@@ -250,10 +251,13 @@ async def change_rates(
     mappings: MappingService,
     ari: AriService,
     calendar: CalendarService,
+    connection_rules: ConnectionRulesService,
     now: datetime,
 ) -> Response[Any]:
-    """``action=preview`` shows the OTA messages; ``action=push`` queues them."""
+    """``action=preview`` shows the OTA messages (with the connection's rules applied, as
+    they go out); ``action=push`` queues them."""
     connection = await asyncio.to_thread(queries.connection, organization_id, connection_id)
+    rules = await asyncio.to_thread(connection_rules.show, organization_id, connection.id)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     hotels = await asyncio.to_thread(mappings.mapped, organization_id, connection.id)
     hotel = _pick_hotel(hotels, form.get("hotel") or None)
@@ -267,7 +271,7 @@ async def change_rates(
         change = parse_change(form, hotel.hotel_code)
         # The checks a push makes, on its own code path: a preview never shows what a push
         # would refuse, and both refuse with the same message.
-        previews = preview(ari.preview(change, _currency(hotel)), ari.policy(connection))
+        previews = preview(ari.preview(change, _currency(hotel), rules), ari.policy(connection))
         if form.get("action") == "push":
             queued = await asyncio.to_thread(ari.submit, organization_id, connection.id, [change])
             # Back to the grid, which follows these pushes until Booking.com has answered.

@@ -48,10 +48,15 @@ class DeliveryMark:
     state: DeliveryState
     open_pushes: tuple[UUID, ...] = ()
     failed_push: UUID | None = None
+    #: What this connection receives when its rules (issue 18) make it differ from ours:
+    #: ``115.00``, ``2 left``, ``stop sell``; ``None`` when it receives our values.
+    receives: str | None = None
 
     @property
     def text(self) -> str:
         """``Booking.com · Harbour View Hotel: delivered``: the mark's accessible label."""
+        if self.receives:
+            return f"{self.label}: {self.state.value}, receives {self.receives}"
         return f"{self.label}: {self.state.value}"
 
     @property
@@ -149,7 +154,7 @@ def grid_rows(
                         closed_to_arrival=n.closed_to_arrival,
                         closed_to_departure=n.closed_to_departure,
                         stop_sell=n.stop_sell,
-                        marks=marks.of(n.channels),
+                        marks=marks.of(n.channels, left=n.availability, stop_sell=n.stop_sell),
                     )
                     for n in unit.nights
                 ),
@@ -173,7 +178,7 @@ def grid_rows(
                             closed_to_arrival=n.closed_to_arrival,
                             closed_to_departure=n.closed_to_departure,
                             stop_sell=n.stop_sell,
-                            marks=marks.of(n.channels),
+                            marks=marks.of(n.channels, rate=n.rate, stop_sell=n.stop_sell),
                         )
                         for n in plan.nights
                     ),
@@ -187,8 +192,16 @@ class _Marks:
     push_states: Mapping[UUID, OutboundState]
     labels: Mapping[UUID, str]
 
-    def of(self, channels: tuple[ChannelDelivery, ...]) -> tuple[DeliveryMark, ...]:
-        """A mark per connection that holds (or should hold) the night's values."""
+    def of(
+        self,
+        channels: tuple[ChannelDelivery, ...],
+        *,
+        rate: str | None = None,
+        left: int | None = None,
+        stop_sell: bool | None = None,
+    ) -> tuple[DeliveryMark, ...]:
+        """A mark per connection that holds (or should hold) the night's values, saying what
+        it receives where its rules change ours (``rate``, ``left`` to sell, ``stop_sell``)."""
         return tuple(
             DeliveryMark(
                 connection_id=delivery.connection_id,
@@ -199,6 +212,7 @@ class _Marks:
                     (p for p in delivery.push_ids if self._state(p) is OutboundState.FAILED),
                     None,
                 ),
+                receives=_receives(delivery, rate, left, stop_sell),
             )
             for delivery in channels
             if delivery.state is not None
@@ -206,6 +220,20 @@ class _Marks:
 
     def _state(self, push_id: UUID) -> OutboundState | None:
         return self.push_states.get(push_id)
+
+
+def _receives(
+    delivery: ChannelDelivery, rate: str | None, left: int | None, stop_sell: bool | None
+) -> str | None:
+    """What the connection receives that differs from ours, for a person; ``None`` if
+    nothing does."""
+    if delivery.stop_sell and not stop_sell:
+        return "stop sell"
+    if rate is not None and delivery.rate is not None and delivery.rate != rate:
+        return delivery.rate
+    if left is not None and delivery.availability is not None and delivery.availability != left:
+        return f"{delivery.availability} left"
+    return None
 
 
 # -- the window ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from channel_manager.application.health import ChannelHealth
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.push_inbox import PushInbox
 from channel_manager.application.sync import SyncService
@@ -84,6 +85,7 @@ class Worker:
         webhooks: WebhookDispatcher | None = None,
         webhook_wait: timedelta = timedelta(milliseconds=250),
         webhook_signal: WorkSignal | None = None,
+        health: ChannelHealth | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._sync = sync
@@ -99,6 +101,7 @@ class Worker:
         self._webhooks = webhooks
         self._webhook_wait = webhook_wait
         self._webhook_signal = webhook_signal or WorkSignal()
+        self._health = health
         self.stopping = asyncio.Event()
 
     async def apply_inbox(self) -> int:
@@ -172,11 +175,18 @@ class Worker:
                 )
                 or 0
             )
+        await self._check_health()
         # Webhooks last, with the inbox's flag: :meth:`run` delivers them in a loop of its own.
         webhooks = await self.deliver_webhooks() if inbox else 0
         return TickCounts(
             polls=len(polls), syncs=len(syncs), pushes=pushes, inbox=applied, webhooks=webhooks
         )
+
+    async def _check_health(self) -> None:
+        """Channel health (issue 18): evaluate due connections (at most every
+        ``CM_HEALTH_CHECK_INTERVAL``) and send its webhooks; not counted as work."""
+        if self._health is not None and not self.stopping.is_set():
+            await self._guard(asyncio.to_thread(self._health.check_due), "channel health")
 
     def _claim_due(self, *, poll: bool) -> list[Connection]:
         """Connections due for a poll (or a full sync), claimed so other workers skip them."""
@@ -239,6 +249,7 @@ def build_worker(container: Container, worker_id: str | None = None) -> Worker:
         inbox_signal=container.inbox_signal(),
         webhooks=container.webhook_dispatcher(),
         webhook_signal=container.webhook_signal(),
+        health=container.health(),
     )
 
 

@@ -16,7 +16,12 @@ from channel_manager.adapters.sqlalchemy.tables.channel import (
     rate_plan_mappings,
     unit_mappings,
 )
+from channel_manager.adapters.sqlalchemy.tables.connection_rules import connection_rules
 from channel_manager.adapters.sqlalchemy.tables.feeds import calendar_feeds, feed_known_events
+from channel_manager.adapters.sqlalchemy.tables.health import (
+    connection_health,
+    unacknowledged_reservations,
+)
 from channel_manager.adapters.sqlalchemy.tables.inventory import (
     api_keys,
     organizations,
@@ -52,6 +57,8 @@ __all__ = [
     "calendar_feeds",
     "calendar_nights",
     "calendar_pushes",
+    "connection_health",
+    "connection_rules",
     "connections",
     "feed_known_events",
     "hotel_claims",
@@ -71,6 +78,7 @@ __all__ = [
     "sealed_secrets",
     "signin_tokens",
     "sync_runs",
+    "unacknowledged_reservations",
     "unit_mappings",
     "units",
     "web_sessions",

@@ -2,7 +2,7 @@
 and one delivery per event and subscription.
 
 Revision ID: 0017_webhooks
-Revises: 0013_push_inbox
+Revises: 0016_unacknowledged_reservations
 Create Date: 2026-12-06 02:40:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from channel_manager.adapters.sqlalchemy.types import UtcDateTime
 
 revision: str = "0017_webhooks"
-down_revision: str | None = "0013_push_inbox"
+down_revision: str | None = "0016_unacknowledged_reservations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
