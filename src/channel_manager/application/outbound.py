@@ -24,10 +24,12 @@ from channel_manager.domain.errors import (
     PermanentChannelError,
     RetryableChannelError,
 )
+from channel_manager.domain.events import EventType
 from channel_manager.domain.retry import RetryPolicy
 from channel_manager.domain.sync import OutboundMessage, OutboundState
 from channel_manager.ports.channel import AriPublisher, AriPublishers
 from channel_manager.ports.clock import Clock
+from channel_manager.ports.events import EventSink, NoEvents
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -69,12 +71,15 @@ class OutboundDispatcher:
         clock: Clock,
         policy: RetryPolicy,
         rng: random.Random | None = None,
+        *,
+        events: EventSink | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._gateways = gateways
         self._clock = clock
         self._policy = policy
         self._rng = rng or random.SystemRandom()
+        self._events = events or NoEvents()  # push.failed (issue 18's webhooks)
 
     async def dispatch_due(self, worker_id: str, limit: int = 20) -> int:
         """Send up to ``limit`` due messages; return how many were attempted.
@@ -173,6 +178,20 @@ class OutboundDispatcher:
             if (current.claimed_by, current.attempts) != (sent.claimed_by, sent.attempts):
                 return False
             uow.outbound.update(outcome)
+            if outcome.state is OutboundState.FAILED:
+                self._events.emit(
+                    uow,
+                    uow.connections.get(outcome.connection_id).organization_id,
+                    EventType.PUSH_FAILED,
+                    {
+                        "push_id": str(outcome.id),
+                        "connection_id": str(outcome.connection_id),
+                        "kind": outcome.kind.value,
+                        "hotel_code": outcome.hotel_code,
+                        "attempts": outcome.attempts,
+                        "error": outcome.last_error,
+                    },
+                )
             uow.commit()
         return True
 
