@@ -38,6 +38,7 @@ from channel_manager.adapters.sqlalchemy import (
 from channel_manager.adapters.system import SystemClock, Uuid4Generator
 from channel_manager.adapters.throttle import FailureThrottle
 from channel_manager.adapters.vault import AesGcmVault
+from channel_manager.adapters.webhooks.http import HttpWebhookTransport
 from channel_manager.application.apikeys import ApiKeyService
 from channel_manager.application.ari import AriOutbox, AriService, AvailabilityPublisher
 from channel_manager.application.calendar import CalendarService
@@ -61,13 +62,13 @@ from channel_manager.application.reservations import ReservationIntake
 from channel_manager.application.signin_links import SigninLinks
 from channel_manager.application.sync import SyncIntervals, SyncService
 from channel_manager.application.web_sessions import WebSessionService
+from channel_manager.application.webhooks import WebhookDispatcher, WebhookOutbox, WebhookService
 from channel_manager.application.work_signal import WorkSignal
 from channel_manager.domain.connection import AuthMode
 from channel_manager.domain.health import HealthThresholds
 from channel_manager.domain.retry import RetryPolicy
 from channel_manager.ports.channel import AuthorizationFlow, ChannelGatewayFactory
 from channel_manager.ports.clock import Clock
-from channel_manager.ports.events import NoEvents
 from channel_manager.ports.feed import FeedReader
 from channel_manager.settings import Settings
 
@@ -149,6 +150,22 @@ async def _channel_clients(
             await feed_reader.aclose()
 
 
+def _webhook_transport(settings: Settings) -> HttpWebhookTransport:
+    """POSTs webhook deliveries under the address rules (``CM_WEBHOOK_*``)."""
+    return HttpWebhookTransport(
+        settings.webhooks.allowed_networks,
+        timeout=settings.webhooks.timeout.total_seconds(),
+    )
+
+
+async def _webhook_client(transport: HttpWebhookTransport) -> AsyncIterator[None]:
+    """Closes the webhook transport's HTTP client on the event loop at shutdown."""
+    try:
+        yield None
+    finally:
+        await transport.aclose()
+
+
 class Container(containers.DeclarativeContainer):
     """Every long-lived object of one process."""
 
@@ -162,15 +179,21 @@ class Container(containers.DeclarativeContainer):
     work_signal = providers.Singleton(WorkSignal)
     #: Rung by the push endpoint after storing a push: this process's inbox applier wakes.
     inbox_signal = providers.Singleton(WorkSignal)
+    #: Rung by a commit that recorded webhook deliveries: this process's webhook loop wakes.
+    webhook_signal = providers.Singleton(WorkSignal)
 
     engine = providers.Resource(_database_engine, settings.provided.database.url)
     uow_factory = providers.Singleton(
-        SqlAlchemyUnitOfWorkFactory, engine, clock=clock, work_signal=work_signal
+        SqlAlchemyUnitOfWorkFactory,
+        engine,
+        clock=clock,
+        work_signal=work_signal,
+        webhook_signal=webhook_signal,
     )
     vault = providers.Singleton(_vault, settings)
-    #: Where services record webhook events, in their own unit of work (issue 18's webhooks
-    #: replace this placeholder with the outbox of webhook deliveries).
-    events = providers.Singleton(NoEvents)
+    #: Where services record webhook events, in their own unit of work: the webhook outbox
+    #: (one delivery per subscription wanting the event, sent by the worker).
+    events = providers.Singleton(WebhookOutbox, clock, ids)
     credentials = providers.Singleton(CredentialStore, uow_factory, vault)
     message_log = providers.Singleton(MessageLogWriter, uow_factory, clock, ids)
 
@@ -228,7 +251,7 @@ class Container(containers.DeclarativeContainer):
         AriOutbox, clock, ids, settings.provided.worker.outbound_max_attempts, channels
     )
     availability = providers.Singleton(AvailabilityPublisher, outbox)
-    intake = providers.Singleton(ReservationIntake, uow_factory, ids, availability)
+    intake = providers.Singleton(ReservationIntake, uow_factory, ids, availability, events=events)
     intervals = providers.Singleton(
         SyncIntervals,
         poll=settings.provided.worker.poll_interval,
@@ -258,7 +281,14 @@ class Container(containers.DeclarativeContainer):
     repair = providers.Singleton(RepairService, uow_factory, outbox, clock, gateways)
     connection_rules = providers.Singleton(ConnectionRulesService, uow_factory, outbox, clock)
     dispatcher = providers.Singleton(
-        OutboundDispatcher, uow_factory, held_gateways, clock, retry_policy, rng, budgets=channels
+        OutboundDispatcher,
+        uow_factory,
+        held_gateways,
+        clock,
+        retry_policy,
+        rng,
+        events=events,
+        budgets=channels,
     )
     sync = providers.Singleton(
         SyncService,
@@ -318,6 +348,20 @@ class Container(containers.DeclarativeContainer):
         channel=BOOKING,
         endpoint=BOOKING_PUSH_PATH,
         wake=inbox_signal,
+        events=events,
+    )
+
+    #: Webhooks (issue 18): subscriptions and the dispatcher of their deliveries.
+    webhook_transport = providers.Singleton(_webhook_transport, settings)
+    webhook_client = providers.Resource(_webhook_client, webhook_transport)
+    webhooks = providers.Singleton(
+        WebhookService, uow_factory, webhook_transport, vault, clock, ids
+    )
+    webhook_retry_policy = providers.Singleton(
+        RetryPolicy, max_attempts=settings.provided.webhooks.max_attempts
+    )
+    webhook_dispatcher = providers.Singleton(
+        WebhookDispatcher, uow_factory, webhook_transport, vault, clock, webhook_retry_policy, rng
     )
 
 

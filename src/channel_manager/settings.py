@@ -488,6 +488,32 @@ class WorkerSettings:
 
 
 @frozen(kw_only=True)
+class WebhookSettings:
+    """Webhook deliveries (issue 18, ``settings.webhooks``)."""
+
+    allowed_networks: tuple[IpNetwork, ...] = setting(
+        "CM_WEBHOOK_ALLOWED_NETWORKS",
+        _networks,
+        (),
+        "CIDR list of non-public networks a webhook URL may reach (refused otherwise, as for"
+        " feeds); plain http is taken only for addresses in these networks, https elsewhere",
+        shown="none",
+    )
+    timeout: timedelta = setting(
+        "CM_WEBHOOK_TIMEOUT",
+        _duration,
+        timedelta(seconds=5),
+        "connect and read timeout of one webhook delivery attempt",
+    )
+    max_attempts: int = setting(
+        "CM_WEBHOOK_MAX_ATTEMPTS",
+        _positive_int,
+        10,
+        "attempts of a webhook delivery (with backoff) before it is failed (and shown)",
+    )
+
+
+@frozen(kw_only=True)
 class HealthSettings:
     """Channel health (issue 18): when a connection turns amber or red, and how often the
     worker checks it (``settings.health``)."""
@@ -553,6 +579,7 @@ class Settings:
     http: HttpSettings = group(HttpSettings)
     ical: IcalSettings = group(IcalSettings)
     worker: WorkerSettings = group(WorkerSettings)
+    webhooks: WebhookSettings = group(WebhookSettings)
     health: HealthSettings = group(HealthSettings)
     log_level: str = setting("CM_LOG_LEVEL", _log_level, "INFO", "DEBUG, INFO, WARNING or ERROR")
     clock_offset: timedelta = setting(

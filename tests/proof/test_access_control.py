@@ -35,7 +35,9 @@ from booking_sandbox.ota_reservations import res_notif_rq
 from booking_sandbox.server import SandboxServer
 from channel_manager.adapters.sqlalchemy.tables import auth_states
 from channel_manager.adapters.vault import generate_key
+from channel_manager.domain.events import EventType
 from channel_manager.domain.push_inbox import InboxFailure, InboxRoute, InboxRow
+from channel_manager.domain.webhooks import WebhookSubscription
 from tests.e2e.flows import (
     JSON,
     Tenant,
@@ -285,6 +287,11 @@ def _bodies(theirs: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
             "parent_rate_plan_id": theirs["parent_rate_plan_id"],
             "modifier": {"percent": "-50"},
         },
+        # A webhook of Beta's own (no id of anyone's in it).
+        ("POST", "/api/v1/webhooks"): {
+            "url": "https://beta-pms.example.com/hooks",
+            "events": ["reservation.created"],
+        },
         # Ids in the body, never in the path: tried on Alpha's unit below.
         ("POST", "/api/v1/calendar/changes"): {
             "changes": [{"unit_id": theirs["unit_id"], "from": day, "to": day, "stop_sell": True}]
@@ -301,6 +308,8 @@ _ID_PARAMETERS = {
     "reservation_id": "reservation_id",
     "row_id": "inbox_row_id",
     "rate_plan_id": "rate_plan_id",
+    "webhook_id": "webhook_id",
+    "delivery_id": "webhook_delivery_id",
 }
 
 
@@ -321,6 +330,31 @@ def flagged_inbox_row(service: RunningService, connection_id: str) -> str:
         uow.push_inbox.add(row)
         uow.commit()
     return str(row.id)
+
+
+#: Alpha's webhook URL: a secret of Alpha's that must never show to Beta.
+ALPHA_WEBHOOK_URL = "https://alpha-pms.example.com/hooks/s3cr3t-path"
+
+
+def webhook_with_a_delivery(service: RunningService, organization_id: UUID) -> tuple[str, str]:
+    """A webhook of the organisation with one delivery in its log (recorded as services
+    record events), as ``(webhook id, delivery id)``."""
+    container = service.container
+    subscription = WebhookSubscription(
+        id=uuid4(),
+        organization_id=organization_id,
+        url=ALPHA_WEBHOOK_URL,
+        events=frozenset({EventType.PUSH_FAILED}),
+        sealed_secret=b"sealed",
+        created_at=container.clock().now(),
+    )
+    with container.uow_factory()() as uow:
+        uow.webhooks.add_subscription(subscription)
+        container.events().emit(uow, organization_id, EventType.PUSH_FAILED, {"push_id": "p"})
+        uow.commit()
+    with container.uow_factory()() as uow:
+        [delivery] = uow.webhooks.deliveries(subscription.id)
+    return str(subscription.id), str(delivery.id)
 
 
 def api_operations(service: RunningService) -> list[tuple[str, str, dict[str, Any]]]:
@@ -379,6 +413,7 @@ def footprint(service: RunningService, tenant: Tenant) -> dict[str, Any]:
         ),
         201,
     )
+    webhook_id, webhook_delivery_id = webhook_with_a_delivery(service, UUID(tenant.organization_id))
     return {
         "connection_id": connection_id,
         "sync_run_id": runs["id"],
@@ -388,9 +423,12 @@ def footprint(service: RunningService, tenant: Tenant) -> dict[str, Any]:
         "inbox_row_id": inbox_row_id,
         "rate_plan_id": derived["id"],
         "parent_rate_plan_id": plain["id"],
+        "webhook_id": webhook_id,
+        "webhook_delivery_id": webhook_delivery_id,
         "room_type": room_type,
         "unit_id": hotel["room_types"][0]["mapped_unit_id"],
         "secret_words": {
+            ALPHA_WEBHOOK_URL,
             reservation["id"],
             reservation["external_id"],
             *(p["name"] for p in properties),
@@ -483,6 +521,8 @@ def test_a_key_reaches_nothing_of_another_organisation_on_any_route(
             "reservation_id",
             "property_id",
             "inbox_row_id",
+            "webhook_id",
+            "webhook_delivery_id",
         ):
             if str(theirs[other_id]) not in asked:
                 assert str(theirs[other_id]) not in answer.text, (what, other_id, answer.text)
@@ -762,9 +802,14 @@ def test_the_web_ui_shows_and_changes_nothing_of_another_organisation(
         f"/connections/{connection}/mapping",
         f"/connections/{connection}/rates",
         f"/connections/{connection}/sync",
+        f"/webhooks/{theirs['webhook_id']}/deliveries/{theirs['webhook_delivery_id']}/replay",
     ]
 
     answers = [("GET", path, browser.get(path)) for path in pages]
+    # Beta's own webhooks page lists none of Alpha's (its URL is among the secret words).
+    listed = browser.get("/webhooks")
+    assert listed.status_code == 200, listed.text
+    assert ALPHA_WEBHOOK_URL not in listed.text
     answers += [("POST", path, browser.post(path, data=csrf)) for path in forms]
     # The rates page's rate plan forms: Alpha's derived plan, and a plan derived from Alpha's.
     modifier = {**csrf, "kind": "percent", "value": "50"}

@@ -25,11 +25,13 @@ from channel_manager.domain.errors import (
     PermanentChannelError,
     RetryableChannelError,
 )
+from channel_manager.domain.events import EventType
 from channel_manager.domain.request_budget import BudgetScope, RequestBudget, TokenBucket
 from channel_manager.domain.retry import RetryPolicy
 from channel_manager.domain.sync import OutboundMessage, OutboundState
 from channel_manager.ports.channel import AriPublisher, AriPublishers, RequestBudgets
 from channel_manager.ports.clock import Clock
+from channel_manager.ports.events import EventSink, NoEvents
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,8 @@ class OutboundDispatcher:
         clock: Clock,
         policy: RetryPolicy,
         rng: random.Random | None = None,
+        *,
+        events: EventSink | None = None,
         budgets: RequestBudgets | None = None,
         per_connection: int = PER_CONNECTION,
     ) -> None:
@@ -91,6 +95,7 @@ class OutboundDispatcher:
         self._clock = clock
         self._policy = policy
         self._rng = rng or random.SystemRandom()
+        self._events = events or NoEvents()  # push.failed (issue 18's webhooks)
         self._budgets = budgets
         self._per_connection = per_connection
         #: (budget, connection id or channel key) -> its bucket; full buckets are dropped.
@@ -249,6 +254,20 @@ class OutboundDispatcher:
             if (current.claimed_by, current.attempts) != (sent.claimed_by, sent.attempts):
                 return False
             uow.outbound.update(outcome)
+            if outcome.state is OutboundState.FAILED:
+                self._events.emit(
+                    uow,
+                    uow.connections.get(outcome.connection_id).organization_id,
+                    EventType.PUSH_FAILED,
+                    {
+                        "push_id": str(outcome.id),
+                        "connection_id": str(outcome.connection_id),
+                        "kind": outcome.kind.value,
+                        "hotel_code": outcome.hotel_code,
+                        "attempts": outcome.attempts,
+                        "error": outcome.last_error,
+                    },
+                )
             uow.commit()
         return True
 

@@ -39,6 +39,7 @@ from channel_manager.application.reservations import (
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import Connection
 from channel_manager.domain.errors import DomainError, NotFound
+from channel_manager.domain.events import EventType
 from channel_manager.domain.messages import MessageDirection, MessageLogEntry
 from channel_manager.domain.push_inbox import (
     InboxFailure,
@@ -48,6 +49,7 @@ from channel_manager.domain.push_inbox import (
     seal_context,
 )
 from channel_manager.ports.clock import Clock
+from channel_manager.ports.events import EventSink, NoEvents
 from channel_manager.ports.inbound import InboundReservationCodec, MessageT, PushRefused
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from channel_manager.ports.vault import CredentialVault, VaultError
@@ -140,6 +142,7 @@ class PushInbox(Generic[MessageT]):
         endpoint: str,
         wake: WorkNotifier | None = None,
         batch: int = BATCH,
+        events: EventSink | None = None,
     ) -> None:
         self._codec = codec
         self._uow_factory = uow_factory
@@ -151,6 +154,8 @@ class PushInbox(Generic[MessageT]):
         self._endpoint = endpoint
         self._wake = wake
         self._batch = batch
+        #: ``reservation.flagged`` for each organisation a flagged row routes to (issue 18).
+        self._events = events or NoEvents()
 
     # -- applying ---------------------------------------------------------------------------
 
@@ -211,6 +216,8 @@ class PushInbox(Generic[MessageT]):
                 current = uow.push_inbox.get(row.id)
                 failed = current.failed(failure, str(error), self._clock.now(), routes)
                 uow.push_inbox.update(failed)
+                if failed.state is InboxState.FLAGGED:
+                    self._flagged(uow, failed)
                 uow.commit()
         except Exception:
             # The row stays as it was (pending): the next pass tries again.
@@ -224,6 +231,35 @@ class PushInbox(Generic[MessageT]):
             error,
             "flagged" if failed.state is InboxState.FLAGGED else "retried later",
         )
+
+    def _flagged(self, uow: UnitOfWork, row: InboxRow) -> None:
+        """``reservation.flagged`` to each organisation ``row`` routes to, naming only its own
+        reservations (not the error text: it may be about another organisation's part)."""
+        by_organization: dict[UUID, list[InboxRoute]] = {}
+        for route in row.routes:
+            if route.connection_id is not None:
+                owner = uow.connections.get(route.connection_id).organization_id
+                by_organization.setdefault(owner, []).append(route)
+        for organization_id, routes in by_organization.items():
+            self._events.emit(
+                uow,
+                organization_id,
+                EventType.RESERVATION_FLAGGED,
+                {
+                    "inbox_row_id": str(row.id),
+                    "message_type": row.message_type,
+                    "failure": None if row.failure is None else row.failure.value,
+                    "received_at": row.received_at.isoformat(),
+                    "reservations": [
+                        {
+                            "external_id": r.reservation_id,
+                            "hotel_code": r.hotel_code,
+                            "connection_id": str(r.connection_id),
+                        }
+                        for r in routes
+                    ],
+                },
+            )
 
     def _apply(self, uow: UnitOfWork, rows: Sequence[InboxRow]) -> None:
         """Every row in ``uow``: routed, logged, applied together per connection, deleted.

@@ -10,7 +10,6 @@ parent reach it through :meth:`CalendarPublisher.write`.
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 from uuid import UUID
 
 import attrs
@@ -35,22 +34,6 @@ from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 #: The longest rate plan code (the column's width).
 MAX_CODE_LENGTH = 64
-#: An amount modifier beyond this is a typing error (no room costs a billion more or less).
-MAX_MODIFIER_AMOUNT = Decimal(1_000_000_000)
-
-
-def modifier_of(percent: str | None, amount: str | None) -> PriceModifier:
-    """A modifier from exactly one of ``percent`` ("-10") or ``amount`` ("5.00")."""
-    if (percent is None) == (amount is None):
-        raise InvalidValue('a modifier is exactly one of {"percent": "-10"} or {"amount": "5.00"}')
-    if percent is not None:
-        return PriceModifier.of_percent(percent)
-    assert amount is not None
-    modifier = PriceModifier.of_amount(amount)
-    assert modifier.amount is not None
-    if abs(modifier.amount) >= MAX_MODIFIER_AMOUNT:
-        raise InvalidValue(f"an amount modifier must be less than {MAX_MODIFIER_AMOUNT:,}")
-    return modifier
 
 
 @attrs.frozen(kw_only=True)

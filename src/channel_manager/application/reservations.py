@@ -22,6 +22,7 @@ from uuid import UUID
 import attrs
 
 from channel_manager.application.ari import AvailabilityPublisher
+from channel_manager.application.reservation_events import emit_overbookings, emit_reservation
 from channel_manager.domain.availability import Occupancy, occupancy_delta
 from channel_manager.domain.channel import ChannelReservation
 from channel_manager.domain.connection import Connection, ConnectionStatus
@@ -31,6 +32,7 @@ from channel_manager.domain.ledger import LedgerOutcome, ReservationLedger
 from channel_manager.domain.mapping import PropertyMapping, UnitMapping
 from channel_manager.domain.reservation import Reservation
 from channel_manager.ports.clock import IdGenerator
+from channel_manager.ports.events import EventSink, NoEvents
 from channel_manager.ports.repositories import UnitOfWork, UnitOfWorkFactory
 
 #: What applying one message of a batch gave: the ledger's outcome, or why it was not stored.
@@ -74,11 +76,15 @@ class ReservationIntake:
         ids: IdGenerator,
         availability: AvailabilityPublisher,
         ledger: ReservationLedger | None = None,
+        *,
+        events: EventSink | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._ids = ids
         self._availability = availability
         self._ledger = ledger or ReservationLedger()
+        #: Webhook events (issue 18): what the ledger stored, and overbookings it made.
+        self._events = events or NoEvents()
 
     def apply(self, connection: Connection, message: ChannelReservation) -> LedgerOutcome:
         """Store ``message`` for ``connection`` and queue the availability it changes."""
@@ -116,6 +122,12 @@ class ReservationIntake:
                 self._availability.publish(
                     uow, connection.organization_id, delta, links.unit_mappings
                 )
+            emit_reservation(
+                self._events, uow, connection.organization_id, decision.outcome, decision.result
+            )
+            emit_overbookings(
+                self._events, uow, connection.organization_id, delta, (decision.result.id,)
+            )
         logger.info(
             "reservation %s on connection %s: %s%s",
             incoming.external_id,
@@ -193,6 +205,9 @@ class ReservationIntake:
             if decision.changed and decision.result is not None:
                 (created if current is None or key in created else changed)[key] = decision.result
                 delta.update(occupancy_delta(current, decision.result))
+                emit_reservation(
+                    self._events, uow, connection.organization_id, decision.outcome, decision.result
+                )
             logger.info(
                 "reservation %s on connection %s: %s%s",
                 key,
@@ -207,6 +222,13 @@ class ReservationIntake:
         net = Counter({key: change for key, change in delta.items() if change != 0})
         if net:
             self._availability.publish(uow, connection.organization_id, net, links.unit_mappings)
+            emit_overbookings(
+                self._events,
+                uow,
+                connection.organization_id,
+                net,
+                [r.id for r in (*created.values(), *changed.values())],
+            )
         return results
 
     def route_in(

@@ -18,6 +18,8 @@ from channel_manager.domain.money import Money, minor_units
 #: A percentage outside -99..1000 is a typing error (a plan at -100% would be free).
 MIN_PERCENT = Decimal(-99)
 MAX_PERCENT = Decimal(1000)
+#: An amount modifier of a billion or more is a typing error (and would overflow columns).
+MAX_AMOUNT = Decimal(1_000_000_000)
 #: More digits than this after the point in a modifier is a typing error.
 MAX_MODIFIER_PLACES = 4
 
@@ -52,6 +54,8 @@ class PriceModifier:
             raise InvalidValue(
                 f"a percent modifier must be {MIN_PERCENT} to {MAX_PERCENT}, got {self.percent}"
             )
+        if self.amount is not None and abs(self.amount) >= MAX_AMOUNT:
+            raise InvalidValue(f"an amount modifier must be less than {MAX_AMOUNT:,}")
 
     @classmethod
     def of_percent(cls, percent: str | int | Decimal) -> PriceModifier:
@@ -85,3 +89,14 @@ class PriceModifier:
         if self.percent is not None:
             return f"{self.percent:+}%"
         return f"{self.amount:+}"
+
+
+def modifier_of(percent: str | int | None, amount: str | int | None) -> PriceModifier:
+    """A modifier from exactly one of ``percent`` ("-10") or ``amount`` ("5.00"), as an API body,
+    a form or a command line gives them; ``InvalidValue`` (a 422) otherwise."""
+    if (percent is None) == (amount is None):
+        raise InvalidValue('a modifier is exactly one of {"percent": "-10"} or {"amount": "5.00"}')
+    if percent is not None:
+        return PriceModifier.of_percent(percent)
+    assert amount is not None
+    return PriceModifier.of_amount(amount)

@@ -40,6 +40,12 @@ from channel_manager.domain.sync import (
     SyncRun,
 )
 from channel_manager.domain.web_sessions import SigninToken, WebSession
+from channel_manager.domain.webhooks import (
+    DeliveryJob,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 
 class OrganizationRepository(Protocol):
@@ -646,6 +652,63 @@ class PushInboxRepository(Protocol):
         ...
 
 
+class WebhookRepository(Protocol):
+    """Webhook subscriptions, the events recorded for them and their deliveries (issue 18).
+
+    :meth:`claim_due` takes rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers
+    share deliveries without sending one twice; on SQLite the unit of work's ``BEGIN
+    IMMEDIATE`` makes the claim the only writer.
+    """
+
+    def add_subscription(self, subscription: WebhookSubscription) -> None:
+        """Insert a new subscription."""
+        ...
+
+    def get_subscription(self, id: UUID) -> WebhookSubscription:
+        """The subscription; NotFound when unknown."""
+        ...
+
+    def subscriptions(self, organization_id: UUID) -> builtins.list[WebhookSubscription]:
+        """The organisation's subscriptions, oldest first."""
+        ...
+
+    def delete_subscription(self, id: UUID) -> None:
+        """Forget a subscription and its deliveries; NotFound when unknown."""
+        ...
+
+    def every_subscription(self) -> builtins.list[WebhookSubscription]:
+        """Every organisation's subscriptions (re-sealing their secrets under a new key)."""
+        ...
+
+    def update_subscription(self, subscription: WebhookSubscription) -> None:
+        """Overwrite a subscription; NotFound when it is gone."""
+        ...
+
+    def record(self, event: WebhookEvent, deliveries: Sequence[WebhookDelivery]) -> None:
+        """Store ``event`` and its deliveries (one per subscription that wants it)."""
+        ...
+
+    def get_delivery(self, id: UUID) -> WebhookDelivery:
+        """The delivery; NotFound when unknown."""
+        ...
+
+    def deliveries(self, subscription_id: UUID, limit: int = 100) -> builtins.list[WebhookDelivery]:
+        """The subscription's delivery log, newest event first."""
+        ...
+
+    def update_delivery(self, delivery: WebhookDelivery) -> None:
+        """Overwrite a delivery; NotFound when it is gone."""
+        ...
+
+    def claim_due(
+        self, now: datetime, worker_id: str, lease_until: datetime, limit: int
+    ) -> builtins.list[DeliveryJob]:
+        """Up to ``limit`` pending deliveries due at ``now`` whose earlier deliveries of the
+        same (subscription, order key) are all delivered or failed, oldest event first, each
+        claimed for ``worker_id`` (due again at ``lease_until`` should it never report)."""
+        ...
+
+
 class HealthRepository(Protocol):
     """Channel health (issue 18): each connection's poll record and last status, the
     reservations left unacknowledged at its channel, and its outbox as health reads it."""
@@ -717,6 +780,7 @@ class UnitOfWork(Protocol):
     web_sessions: WebSessionRepository
     signin_tokens: SigninTokenRepository
     push_inbox: PushInboxRepository
+    webhooks: WebhookRepository
     connection_rules: ConnectionRulesRepository
     health: HealthRepository
 

@@ -13,14 +13,14 @@ import pytest
 
 from channel_manager.application.ari import AriChangeInput
 from channel_manager.application.calendar import CalendarChangeInput, RatePlanCalendar
-from channel_manager.application.rate_plans import RatePlanChange, RatePlanInput, modifier_of
+from channel_manager.application.rate_plans import RatePlanChange, RatePlanInput
 from channel_manager.domain.ari import AvailRequest, RateRequest
 from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
 from channel_manager.domain.derived import DerivedPlanValue, InvalidParent
 from channel_manager.domain.errors import InvalidValue, NotFound
 from channel_manager.domain.inventory import RatePlan
 from channel_manager.domain.mapping import PropertyMapping, RatePlanMapping, UnitMapping
-from channel_manager.domain.pricing import PriceModifier
+from channel_manager.domain.pricing import PriceModifier, modifier_of
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE
 from tests.support.clock import next_year
 from tests.support.outbox import deliver_all

@@ -105,7 +105,10 @@ async def test_a_reservation_unacknowledged_for_30_minutes_is_red_and_notified_o
     await deliver_all(world.container, "the booking's availability")
 
     assert health.check_due() == 1
-    assert events.emitted == []  # amber: not yet past 30 minutes
+    # Amber: not yet past 30 minutes. (The booking's own reservation.created is the
+    # intake's, issue 18's webhooks: not health's.)
+    health_events = (EventType.RESERVATION_UNACKNOWLEDGED, EventType.CONNECTION_UNHEALTHY)
+    assert [e for e in events.emitted if e.event in health_events] == []
     world.clock.advance(timedelta(minutes=20))
     await sync.poll(connection.id)
     world.clock.advance(timedelta(minutes=11))

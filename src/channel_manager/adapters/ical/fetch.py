@@ -2,7 +2,7 @@
 
 Every hop (the URL, then each redirect) is checked the same way: http(s) only, no
 credentials, and the host is resolved and *every* address it resolves to must be allowed
-(:mod:`channel_manager.adapters.ical.addresses`). The request then goes to the checked address
+(:mod:`channel_manager.adapters.addresses`). The request then goes to the checked address
 itself, not to the host name: the URL's host is replaced by the address, the ``Host`` header and
 the TLS server name (SNI, and with it certificate verification) keep the name. So a DNS answer
 that changes between the check and the connection (DNS rebinding) cannot reach another address.
@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import attrs
 import httpx
 
-from channel_manager.adapters.ical.addresses import (
+from channel_manager.adapters.addresses import (
     FeedAddressRefused,
     IPAddress,
     IPNetwork,
@@ -123,7 +123,7 @@ class FeedFetcher:
 
     def check_url(self, url: str) -> str:
         """``url`` normalised, or ``InvalidValue`` (see
-        :func:`~channel_manager.adapters.ical.addresses.parse_feed_url`); no I/O."""
+        :func:`~channel_manager.adapters.addresses.parse_feed_url`); no I/O."""
         return str(parse_feed_url(url, self.policy.allowed_networks))
 
     async def fetch(self, url: str, validators: FeedValidators) -> FetchedFeed | FeedNotModified:

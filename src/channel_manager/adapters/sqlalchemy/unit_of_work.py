@@ -52,6 +52,7 @@ from channel_manager.adapters.sqlalchemy.repositories.web_sessions import (
     SqlAlchemySigninTokenRepository,
     SqlAlchemyWebSessionRepository,
 )
+from channel_manager.adapters.sqlalchemy.repositories.webhooks import SqlAlchemyWebhookRepository
 from channel_manager.ports.clock import Clock
 from channel_manager.ports.repositories import (
     ApiKeyRepository,
@@ -80,6 +81,7 @@ from channel_manager.ports.repositories import (
     UnitOfWork,
     UnitOfWorkFactory,
     UnitRepository,
+    WebhookRepository,
     WebSessionRepository,
 )
 from channel_manager.ports.work import WorkNotifier
@@ -124,6 +126,7 @@ class SqlAlchemyUnitOfWork:
     web_sessions: WebSessionRepository
     signin_tokens: SigninTokenRepository
     push_inbox: PushInboxRepository
+    webhooks: WebhookRepository
     connection_rules: ConnectionRulesRepository
     health: HealthRepository
 
@@ -134,6 +137,7 @@ class SqlAlchemyUnitOfWork:
         clock: Clock,
         claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
         work_signal: WorkNotifier | None = None,
+        webhook_signal: WorkNotifier | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock
@@ -141,6 +145,9 @@ class SqlAlchemyUnitOfWork:
         self._connection: sa.Connection | None = None
         self._work_signal = work_signal
         self._work_queued = False
+        #: Rung after a commit that recorded webhook deliveries (issue 18).
+        self._webhook_signal = webhook_signal
+        self._webhooks_queued = False
 
     def __enter__(self) -> Self:
         if self._connection is not None:
@@ -170,6 +177,7 @@ class SqlAlchemyUnitOfWork:
         self.web_sessions = SqlAlchemyWebSessionRepository(connection)
         self.signin_tokens = SqlAlchemySigninTokenRepository(connection)
         self.push_inbox = SqlAlchemyPushInboxRepository(connection)
+        self.webhooks = SqlAlchemyWebhookRepository(connection, self._queue_webhooks)
         self.connection_rules = SqlAlchemyConnectionRulesRepository(connection)
         self.health = SqlAlchemyHealthRepository(connection)
         return self
@@ -183,6 +191,7 @@ class SqlAlchemyUnitOfWork:
         """Roll back whatever was not committed, then release the connection."""
         connection = self._require_open()
         self._work_queued = False
+        self._webhooks_queued = False
         try:
             connection.rollback()
         finally:
@@ -196,14 +205,22 @@ class SqlAlchemyUnitOfWork:
             self._work_queued = False
             if self._work_signal is not None:
                 self._work_signal.notify()
+        if self._webhooks_queued:
+            self._webhooks_queued = False
+            if self._webhook_signal is not None:
+                self._webhook_signal.notify()
 
     def rollback(self) -> None:
         """Discard every change since the last commit."""
         self._work_queued = False
+        self._webhooks_queued = False
         self._require_open().rollback()
 
     def _queue_work(self) -> None:
         self._work_queued = True
+
+    def _queue_webhooks(self) -> None:
+        self._webhooks_queued = True
 
     def _require_open(self) -> sa.Connection:
         if self._connection is None:
@@ -221,11 +238,13 @@ class SqlAlchemyUnitOfWorkFactory:
         clock: Clock,
         claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
         work_signal: WorkNotifier | None = None,
+        webhook_signal: WorkNotifier | None = None,
     ) -> None:
         self.engine = engine
         self._clock = clock
         self._claim_lease = claim_lease
         self._work_signal = work_signal
+        self._webhook_signal = webhook_signal
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
         """A new, unopened unit of work."""
@@ -234,6 +253,7 @@ class SqlAlchemyUnitOfWorkFactory:
             clock=self._clock,
             claim_lease=self._claim_lease,
             work_signal=self._work_signal,
+            webhook_signal=self._webhook_signal,
         )
 
 

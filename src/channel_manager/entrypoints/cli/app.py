@@ -23,6 +23,7 @@ from channel_manager.entrypoints.cli.rate_plans import rate_plans_app
 from channel_manager.entrypoints.cli.repair import ari_drift, ari_resync
 from channel_manager.entrypoints.cli.reservations import mappings_app, reservations_app
 from channel_manager.entrypoints.cli.servers import demo, sandbox, serve, worker
+from channel_manager.entrypoints.cli.webhooks import webhooks_app
 
 app = typer.Typer(
     name="channel-manager",
@@ -66,6 +67,7 @@ app.add_typer(reservations_app, name="reservations")
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(calendars_app, name="calendars")
 app.add_typer(overbookings_app, name="overbookings")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def main() -> None:

@@ -42,6 +42,8 @@ def keys_rotate() -> None:
         uow.commit()
     # Pushed messages waiting in the inbox are sealed too (issue 17).
     rotated += container.push_inbox().rotate_keys()
+    # And webhooks' signing secrets (issue 18).
+    rotated += container.webhooks().rotate_keys()
     context.emit(f"re-encrypted {rotated} secret(s) under the newest key")
 
 

@@ -15,9 +15,8 @@ from channel_manager.application.rate_plans import (
     RatePlanChange,
     RatePlanInput,
     RatePlanView,
-    modifier_of,
 )
-from channel_manager.domain.pricing import PriceModifier
+from channel_manager.domain.pricing import PriceModifier, modifier_of
 from channel_manager.entrypoints.cli import context, lookup
 
 rate_plans_app = typer.Typer(

@@ -49,6 +49,7 @@ from channel_manager.entrypoints.rest.views import (
     PushView,
     UnitBody,
 )
+from channel_manager.entrypoints.rest.webhooks import WebhooksController
 from channel_manager.ports.inbound import MessageExcerpts
 
 #: Page size and offset of list endpoints, validated (400) and documented in OpenAPI.
@@ -356,6 +357,7 @@ API_CONTROLLERS = (
     ReservationsController,
     CalendarController,
     PushInboxController,
+    WebhooksController,
     ConnectionRulesController,
     HealthController,
     RatePlansController,

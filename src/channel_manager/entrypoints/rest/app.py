@@ -128,6 +128,7 @@ def create_app(
         "feeds": _service(container.feeds),
         "overbookings": _service(container.overbookings),
         "push_inbox": _service(container.push_inbox),
+        "webhooks": _service(container.webhooks),
         "connection_rules": _service(container.connection_rules),
         "channel_health": _service(container.health),
     }

@@ -12,30 +12,9 @@ import msgspec
 from litestar import Controller, get, put
 
 from channel_manager.application.connection_rules import ConnectionRulesService, RulesInput
-from channel_manager.application.errors import InvalidRequest
 from channel_manager.domain.connection_rules import ConnectionRules
-from channel_manager.domain.pricing import PriceModifier
 from channel_manager.entrypoints.rest.errors import error_responses as errors
-
-
-class ModifierBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Exactly one of ``percent`` (``"15"``: 15% more) or ``amount`` (``"5.00"`` more in the
-    rate's currency), as decimal strings; negative takes off."""
-
-    percent: str | int | None = None
-    amount: str | int | None = None
-
-    def modifier(self) -> PriceModifier:
-        """The shared price modifier; a 422 when both or neither are given."""
-        if (self.percent is None) == (self.amount is None):
-            raise InvalidRequest(
-                'price_modifier takes exactly one of "percent" or "amount", '
-                'e.g. {"percent": "15"} or {"amount": "5.00"}'
-            )
-        if self.percent is not None:
-            return PriceModifier.of_percent(self.percent)
-        assert self.amount is not None
-        return PriceModifier.of_amount(self.amount)
+from channel_manager.entrypoints.rest.modifiers import ModifierBody
 
 
 class RulesBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -48,7 +27,7 @@ class RulesBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     def rules(self) -> RulesInput:
         """The use case's input."""
-        modifier = None if self.price_modifier is None else self.price_modifier.modifier()
+        modifier = None if self.price_modifier is None else self.price_modifier.to_modifier()
         return RulesInput(
             price_modifier=modifier,
             availability_cap=self.availability_cap,

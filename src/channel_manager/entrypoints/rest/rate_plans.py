@@ -20,27 +20,13 @@ from channel_manager.application.rate_plans import (
     RatePlanInput,
     RatePlanService,
     RatePlanView,
-    modifier_of,
 )
 from channel_manager.domain.derived import amount_text
-from channel_manager.domain.pricing import PriceModifier
 from channel_manager.entrypoints.rest.errors import error_responses as errors
+from channel_manager.entrypoints.rest.modifiers import ModifierBody
 
 _Decimal = Annotated[str, msgspec.Meta(max_length=32, description="A decimal string")]
 _Name = Annotated[str, msgspec.Meta(max_length=255)]
-
-
-class ModifierBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Exactly one of ``percent`` (``"-10"``: 10% off the parent's rate) or ``amount``
-    (``"5.00"``: 5 more than the parent's rate, in the property's currency). The result is
-    rounded to the currency's minor unit and never goes below one minor unit."""
-
-    percent: _Decimal | None = None
-    amount: _Decimal | None = None
-
-    def to_modifier(self) -> PriceModifier:
-        """The domain's modifier (422 unless exactly one is a decimal string)."""
-        return modifier_of(self.percent, self.amount)
 
 
 class RatePlanBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -34,6 +34,7 @@ from channel_manager.entrypoints.web.reservations import RESERVATION_HANDLERS
 from channel_manager.entrypoints.web.security import web_middleware
 from channel_manager.entrypoints.web.signin import SIGNIN_HANDLERS
 from channel_manager.entrypoints.web.sync_pages import SYNC_HANDLERS
+from channel_manager.entrypoints.web.webhooks import WEBHOOK_HANDLERS
 
 __all__ = ["web_handlers", "web_middleware"]
 
@@ -64,6 +65,7 @@ def web_handlers(container: Container) -> list[ControllerRouterHandler]:
             *RESERVATION_HANDLERS,
             *RATES_HANDLERS,
             *HISTORY_HANDLERS,
+            *WEBHOOK_HANDLERS,
             *HEALTH_HANDLERS,
         ],
         dependencies={

@@ -22,12 +22,11 @@ from channel_manager.application.rate_plans import (
     RatePlanInput,
     RatePlanService,
     RatePlanView,
-    modifier_of,
 )
 from channel_manager.domain.ari_calendar import DayValues
 from channel_manager.domain.derived import check_direct_values
 from channel_manager.domain.money import Money
-from channel_manager.domain.pricing import PriceModifier
+from channel_manager.domain.pricing import PriceModifier, modifier_of
 from channel_manager.entrypoints.web.common import FormData, FormError, notify, see_other, text
 
 #: The modifier kinds the form offers.

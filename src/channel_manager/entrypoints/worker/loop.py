@@ -30,6 +30,7 @@ from channel_manager.application.health import ChannelHealth
 from channel_manager.application.outbound import OutboundDispatcher
 from channel_manager.application.push_inbox import PushInbox
 from channel_manager.application.sync import SyncService
+from channel_manager.application.webhooks import WebhookDispatcher
 from channel_manager.application.work_signal import WorkSignal
 from channel_manager.container import Container, close_resources, open_resources
 from channel_manager.domain.connection import Connection
@@ -55,11 +56,13 @@ class TickCounts:
     pushes: int = 0
     #: Push inbox rows dealt with (applied, retried later or flagged).
     inbox: int = 0
+    #: Webhook deliveries attempted (issue 18).
+    webhooks: int = 0
 
     @property
     def busy(self) -> bool:
         """True when the pass found work (the loop then goes again at once)."""
-        return bool(self.polls or self.syncs or self.pushes or self.inbox)
+        return bool(self.polls or self.syncs or self.pushes or self.inbox or self.webhooks)
 
 
 class Worker:
@@ -79,6 +82,9 @@ class Worker:
         inbox: PushInbox[Any] | None = None,
         inbox_signal: WorkSignal | None = None,
         inbox_wait: timedelta = timedelta(milliseconds=250),
+        webhooks: WebhookDispatcher | None = None,
+        webhook_wait: timedelta = timedelta(milliseconds=250),
+        webhook_signal: WorkSignal | None = None,
         health: ChannelHealth | None = None,
     ) -> None:
         self._uow_factory = uow_factory
@@ -92,6 +98,9 @@ class Worker:
         self._inbox = inbox
         self._inbox_signal = inbox_signal or WorkSignal()
         self._inbox_wait = inbox_wait
+        self._webhooks = webhooks
+        self._webhook_wait = webhook_wait
+        self._webhook_signal = webhook_signal or WorkSignal()
         self._health = health
         self.stopping = asyncio.Event()
 
@@ -112,6 +121,29 @@ class Worker:
         while not self.stopping.is_set():
             if not await self.apply_inbox():
                 await self._inbox_signal.wait(self._inbox_wait.total_seconds(), self.stopping)
+
+    # -- webhooks (issue 18): a loop of their own, so a slow receiver or channel never holds
+    # the other; woken by a commit of this process that recorded deliveries (the webhook
+    # signal), else it looks every ``webhook_wait``.
+
+    async def deliver_webhooks(self) -> int:
+        """Deliver due webhooks, round after round, until none is due (or the worker
+        stops); how many deliveries were attempted."""
+        if self._webhooks is None:
+            return 0
+        total = 0
+        while not self.stopping.is_set():
+            sending = self._webhooks.deliver_due(self.worker_id)
+            done = await self._guard(sending, "webhook deliveries")
+            if not done:
+                break
+            total += done
+        return total
+
+    async def _webhook_loop(self) -> None:
+        while not self.stopping.is_set():
+            if not await self.deliver_webhooks():
+                await self._webhook_signal.wait(self._webhook_wait.total_seconds(), self.stopping)
 
     async def tick(self, *, inbox: bool = True) -> TickCounts:
         """One pass: the push inbox (unless ``inbox`` is False: :meth:`run` applies it in a
@@ -144,7 +176,11 @@ class Worker:
                 or 0
             )
         await self._check_health()
-        return TickCounts(polls=len(polls), syncs=len(syncs), pushes=pushes, inbox=applied)
+        # Webhooks last, with the inbox's flag: :meth:`run` delivers them in a loop of its own.
+        webhooks = await self.deliver_webhooks() if inbox else 0
+        return TickCounts(
+            polls=len(polls), syncs=len(syncs), pushes=pushes, inbox=applied, webhooks=webhooks
+        )
 
     async def _check_health(self) -> None:
         """Channel health (issue 18): evaluate due connections (at most every
@@ -178,7 +214,9 @@ class Worker:
         )
         self._signal.listen()
         self._inbox_signal.listen()
+        self._webhook_signal.listen()
         inbox = None if once else asyncio.create_task(self._inbox_loop())
+        webhooks = None if once else asyncio.create_task(self._webhook_loop())
         try:
             while not self.stopping.is_set():
                 counts = await self.tick(inbox=once)
@@ -191,6 +229,9 @@ class Worker:
             if inbox is not None:
                 self.stopping.set()  # (already set unless the loop failed)
                 await inbox
+            if webhooks is not None:
+                self.stopping.set()
+                await webhooks
             released = await asyncio.to_thread(self._dispatcher.release, self.worker_id)
             logger.info("worker %s stopped; released %d message(s)", self.worker_id, released)
 
@@ -206,6 +247,8 @@ def build_worker(container: Container, worker_id: str | None = None) -> Worker:
         work_signal=container.work_signal(),
         inbox=container.push_inbox(),
         inbox_signal=container.inbox_signal(),
+        webhooks=container.webhook_dispatcher(),
+        webhook_signal=container.webhook_signal(),
         health=container.health(),
     )
 

@@ -44,6 +44,11 @@ from channel_manager.adapters.sqlalchemy.tables.reservations import (
     reservations,
 )
 from channel_manager.adapters.sqlalchemy.tables.web import signin_tokens, web_sessions
+from channel_manager.adapters.sqlalchemy.tables.webhooks import (
+    webhook_deliveries,
+    webhook_events,
+    webhook_subscriptions,
+)
 
 __all__ = [
     "api_keys",
@@ -77,4 +82,7 @@ __all__ = [
     "unit_mappings",
     "units",
     "web_sessions",
+    "webhook_deliveries",
+    "webhook_events",
+    "webhook_subscriptions",
 ]

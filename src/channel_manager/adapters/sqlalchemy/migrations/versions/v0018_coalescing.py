@@ -7,7 +7,7 @@ no undelivered message matches; this partial index holds undelivered rows only (
 hotel, plus what failed), so the lookup stays as cheap as the queue is short.
 
 Revision ID: 0018_coalescing
-Revises: 0016_unacknowledged_reservations (re-chained when main was merged in)
+Revises: 0017_webhooks (re-chained when main was merged in)
 Create Date: 2026-12-06 02:30:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018_coalescing"
-down_revision: str | None = "0016_unacknowledged_reservations"
+down_revision: str | None = "0017_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Webhook deliveries over HTTP (issue 18)."""

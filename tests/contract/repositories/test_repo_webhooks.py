@@ -1,0 +1,170 @@
+"""Contract: webhook subscriptions, events and deliveries (issue 18) on SQLite and PostgreSQL.
+
+Deliveries are claimed oldest event first, only the head of each (subscription, order key)
+line; a claimed one is due again only when its lease runs out; a delivered or failed head
+lets the next of its line go; on PostgreSQL two workers claiming at once never share one.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+import pytest
+
+from channel_manager.domain.errors import NotFound
+from channel_manager.domain.events import EventType
+from channel_manager.domain.webhooks import (
+    DeliveryState,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
+
+from .repository_builders import at, new_organization
+
+
+def _subscription(uow_factory, events=(EventType.RESERVATION_CREATED,)) -> WebhookSubscription:
+    organization = new_organization()
+    subscription = WebhookSubscription(
+        id=uuid4(),
+        organization_id=organization.id,
+        url="https://hooks.example.com/in",
+        events=frozenset(events),
+        sealed_secret=b"\x00sealed\xff",
+        created_at=at(0),
+    )
+    with uow_factory() as uow:
+        uow.organizations.add(organization)
+        uow.webhooks.add_subscription(subscription)
+        uow.commit()
+    return subscription
+
+
+def _emit(uow_factory, subscription, minute=0, key="reservation:1", kind=None) -> WebhookDelivery:
+    event = WebhookEvent(
+        id=uuid4(),
+        organization_id=subscription.organization_id,
+        type=kind or EventType.RESERVATION_CREATED,
+        created_at=at(minute),
+        data={"reservation_id": "1", "nested": {"n": 1}},
+        order_key=key,
+    )
+    delivery = WebhookDelivery(
+        id=uuid4(),
+        subscription_id=subscription.id,
+        event_id=event.id,
+        event_type=event.type,
+        order_key=key,
+        next_attempt_at=at(minute),
+        created_at=at(minute),
+        updated_at=at(minute),
+    )
+    with uow_factory() as uow:
+        uow.webhooks.record(event, [delivery])
+        uow.commit()
+    return delivery
+
+
+def _claim(uow_factory, minute: int, worker: str = "w1", limit: int = 10) -> list[UUID]:
+    with uow_factory() as uow:
+        jobs = uow.webhooks.claim_due(at(minute), worker, at(minute + 1), limit)
+        uow.commit()
+    return [job.delivery.id for job in jobs]
+
+
+def _settle(uow_factory, delivery_id: UUID, state: DeliveryState) -> None:
+    with uow_factory() as uow:
+        current = uow.webhooks.get_delivery(delivery_id)
+        if state is DeliveryState.DELIVERED:
+            settled = current.delivered(at(30), 204)
+        else:
+            settled = current.refused(at(30), "refused")
+        uow.webhooks.update_delivery(settled)
+        uow.commit()
+
+
+def test_a_subscription_round_trips_and_lists_per_organisation(uow_factory):
+    subscription = _subscription(
+        uow_factory, (EventType.PUSH_FAILED, EventType.RESERVATION_FLAGGED)
+    )
+    other = _subscription(uow_factory)
+    with uow_factory() as uow:
+        assert uow.webhooks.get_subscription(subscription.id) == subscription
+        assert uow.webhooks.subscriptions(subscription.organization_id) == [subscription]
+        assert uow.webhooks.subscriptions(other.organization_id) == [other]
+        with pytest.raises(NotFound):
+            uow.webhooks.get_subscription(uuid4())
+
+
+def test_a_claim_carries_the_event_url_and_sealed_secret_and_counts_the_attempt(uow_factory):
+    subscription = _subscription(uow_factory)
+    delivery = _emit(uow_factory, subscription, 1)
+    with uow_factory() as uow:
+        assert uow.webhooks.claim_due(at(0), "w1", at(1), 10) == []  # not due yet
+        [job] = uow.webhooks.claim_due(at(2), "w1", at(3), 10)
+        uow.commit()
+    assert job.url == subscription.url
+    assert job.sealed_secret == subscription.sealed_secret
+    assert job.event.id == delivery.event_id
+    assert job.event.data == {"reservation_id": "1", "nested": {"n": 1}}
+    assert job.event.order_key == "reservation:1"
+    assert (job.delivery.attempts, job.delivery.claimed_by) == (1, "w1")
+    with uow_factory() as uow:
+        stored = uow.webhooks.get_delivery(delivery.id)
+    assert stored == job.delivery
+    # Held until the lease runs out, then due again (a dead worker's delivery is resent).
+    assert _claim(uow_factory, 2) == []
+    assert _claim(uow_factory, 3, "w2") == [delivery.id]
+
+
+def test_a_later_event_of_the_same_line_waits_for_the_earlier_one(uow_factory):
+    subscription = _subscription(uow_factory)
+    first = _emit(uow_factory, subscription, 0)
+    second = _emit(uow_factory, subscription, 0)  # same instant: emission order decides
+    third = _emit(uow_factory, subscription, 0)
+    elsewhere = _emit(uow_factory, subscription, 0, key="reservation:2")
+    unordered = _emit(uow_factory, subscription, 0, key=None)
+    assert _claim(uow_factory, 1) == [first.id, elsewhere.id, unordered.id]
+    assert _claim(uow_factory, 1) == []  # the first is being sent: the second waits
+    _settle(uow_factory, first.id, DeliveryState.DELIVERED)
+    assert _claim(uow_factory, 1) == [second.id]
+    # A failed (given up) head does not hold its line for ever.
+    _settle(uow_factory, second.id, DeliveryState.FAILED)
+    assert _claim(uow_factory, 1) == [third.id]
+
+
+def test_the_log_lists_newest_first_and_replay_and_delete(uow_factory):
+    subscription = _subscription(uow_factory)
+    first = _emit(uow_factory, subscription, 0)
+    second = _emit(uow_factory, subscription, 1, key="reservation:2")
+    with uow_factory() as uow:
+        assert [d.id for d in uow.webhooks.deliveries(subscription.id)] == [second.id, first.id]
+        assert [d.id for d in uow.webhooks.deliveries(subscription.id, limit=1)] == [second.id]
+        replayed = uow.webhooks.get_delivery(first.id).refused(at(2), "x").replayed(at(3))
+        uow.webhooks.update_delivery(replayed)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.webhooks.get_delivery(first.id) == replayed
+        uow.webhooks.delete_subscription(subscription.id)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.webhooks.subscriptions(subscription.organization_id) == []
+        with pytest.raises(NotFound):
+            uow.webhooks.get_delivery(first.id)
+        with pytest.raises(NotFound):
+            uow.webhooks.delete_subscription(subscription.id)
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_two_workers_claiming_at_once_never_share_a_delivery(uow_factory):
+    subscription = _subscription(uow_factory)
+    deliveries = [_emit(uow_factory, subscription, 0, key=f"reservation:{n}") for n in range(6)]
+    with uow_factory() as first, uow_factory() as second:
+        mine = first.webhooks.claim_due(at(1), "w1", at(2), 3)
+        # SKIP LOCKED: the second worker skips the rows the first holds, without waiting.
+        theirs = second.webhooks.claim_due(at(1), "w2", at(2), 10)
+        first.commit()
+        second.commit()
+    claimed = [job.delivery.id for job in mine] + [job.delivery.id for job in theirs]
+    assert sorted(map(str, claimed)) == sorted(str(d.id) for d in deliveries)
+    assert len(set(claimed)) == len(claimed) == 6
