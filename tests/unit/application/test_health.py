@@ -15,8 +15,13 @@ from dependency_injector import providers
 from channel_manager.adapters.memory.gateway import GatewayOperation
 from channel_manager.application.ari import AriChangeInput
 from channel_manager.application.health import ChannelHealth
-from channel_manager.domain.connection import AuthMode, Connection
-from channel_manager.domain.errors import NotFound, PermanentChannelError, RetryableChannelError
+from channel_manager.domain.connection import AuthMode, Connection, ConnectionStatus
+from channel_manager.domain.errors import (
+    ChannelAuthError,
+    NotFound,
+    PermanentChannelError,
+    RetryableChannelError,
+)
 from channel_manager.domain.events import EventType
 from channel_manager.domain.health import Attempts, HealthStatus
 from channel_manager.entrypoints.worker.loop import build_worker
@@ -209,6 +214,27 @@ async def test_the_worker_sends_connection_unhealthy_once_per_turn_to_red(
     assert unhealthy.order_key == f"connection:{connection.id}"
     [reason] = unhealthy.data["reasons"]  # type: ignore[misc,str-unpack]
     assert str(reason).startswith("polls failing for 6 min: ")
+
+
+async def test_a_connection_a_poll_marks_broken_still_sends_connection_unhealthy(
+    world: World, events: RecordingEvents
+):
+    connection = await world.connect()
+    worker = build_worker(world.container, "health-test")
+    await worker.tick()
+    world.channel.fail_next(
+        GatewayOperation.FETCH_RESERVATIONS, ChannelAuthError("token revoked by channel")
+    )
+    world.clock.advance(timedelta(minutes=1))
+    await worker.tick()
+    world.clock.advance(timedelta(minutes=2))
+    await worker.tick()
+
+    with world.container.uow_factory()() as uow:
+        assert uow.connections.get(connection.id).status is ConnectionStatus.ERROR
+    [unhealthy] = events.of(EventType.CONNECTION_UNHEALTHY)
+    assert unhealthy.data["connection_id"] == str(connection.id)
+    assert any("token revoked" in str(reason) for reason in unhealthy.data["reasons"])  # type: ignore[union-attr]
 
 
 async def test_an_overbooked_mapped_unit_turns_the_booking_connection_amber(world: World):

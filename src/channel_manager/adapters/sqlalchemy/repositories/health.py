@@ -89,9 +89,13 @@ class SqlAlchemyHealthRepository:
         self._connection.execute(statement, values)
 
     def claim_due(self, now: datetime, every: timedelta, limit: int) -> builtins.list[UUID]:
-        """Active connections due for an evaluation, their rows created when missing."""
+        """Active and broken (``error``) connections due for an evaluation, their rows created
+        when missing: a connection a poll just marked broken must still turn red and be
+        reported (pending and revoked ones are a person's doing, not a failure)."""
         health, connections = tables.connection_health, tables.connections
-        active = connections.c.status == ConnectionStatus.ACTIVE.value
+        active = connections.c.status.in_(
+            (ConnectionStatus.ACTIVE.value, ConnectionStatus.ERROR.value)
+        )
         missing = (
             sa.select(
                 connections.c.id,
