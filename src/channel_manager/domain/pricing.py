@@ -32,6 +32,9 @@ def _decimal(text: str | int | Decimal, what: str) -> Decimal:
     except (InvalidOperation, ValueError):
         raise InvalidValue(f"{what} {text!r} is not a number") from None
     exponent = value.as_tuple().exponent
+    if value.is_finite() and isinstance(text, str) and ("e" in text or "E" in text):
+        # "1e3" is a number to Decimal, but nobody types a markup that way: a typing error.
+        raise InvalidValue(f"{what} {text!r}: write it out in digits, such as '-10' or '5.00'")
     if not value.is_finite() or not isinstance(exponent, int):
         raise InvalidValue(f"{what} {text!r} is not a finite number")
     if -exponent > MAX_MODIFIER_PLACES:

@@ -51,6 +51,9 @@ def test_bad_modifiers_are_refused_with_a_reason() -> None:
         (PriceModifier.of_percent, "NaN", "finite"),
         (PriceModifier.of_amount, "1.00001", "decimals"),
         (PriceModifier.of_amount, 1.5, "decimal string"),
+        (PriceModifier.of_percent, "1e3", "in digits"),
+        (PriceModifier.of_amount, "5E-1", "in digits"),
+        (PriceModifier.of_amount, "1000000000", "less than"),
     ):
         with pytest.raises(InvalidValue, match=words):
             make(text)  # type: ignore[arg-type]
