@@ -6,27 +6,34 @@ on every night, and the calendar's links follow the message that carried each va
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 from channel_manager.domain.calendar import DeliveryState
 from channel_manager.domain.sync import OutboundKind, OutboundState
 from tests.support.builders import HOTEL, ROOM_DOUBLE, booking
-from tests.support.clock import next_year
 from tests.support.outbox import deliver_all
 from tests.unit.application.conftest import World
 
-FIRST_NIGHT = next_year(3, 1)
-DAYS = 61  # March and April
+DAYS = 61  # two months (or a day into a third)
+
+
+def _first_night(world: World) -> date:
+    """The first day of the month after next: inside the year the mapping's opening calendar
+    sends, so every night of the range was sent once before the bookings (on every hard day
+    of the date sweep, 31 December and 29 February included)."""
+    today = world.clock.now().date()
+    return (today.replace(day=1) + timedelta(days=62)).replace(day=1)
 
 
 async def test_fifty_bookings_queue_one_availability_message_per_month(world: World) -> None:
     connection = await world.connect()
     await world.map_double(connection)
+    first_night = _first_night(world)
     intake = world.container.intake()
     rng = random.Random(18)
     touched = set()
     for n in range(50):
-        arrival = FIRST_NIGHT + timedelta(days=rng.randrange(DAYS - 3))
+        arrival = first_night + timedelta(days=rng.randrange(DAYS - 3))
         nights = rng.randint(1, 3)
         world.clock.advance(timedelta(seconds=1))
         intake.apply(connection, booking(f"R{n}", arrival=arrival, nights=nights, minute=n))
@@ -44,8 +51,8 @@ async def test_fifty_bookings_queue_one_availability_message_per_month(world: Wo
     calendar = world.container.calendar().read(
         world.organization.id,
         world.property.id,
-        FIRST_NIGHT,
-        FIRST_NIGHT + timedelta(days=DAYS - 1),
+        first_night,
+        first_night + timedelta(days=DAYS - 1),
     )
     [double] = [unit for unit in calendar.units if unit.unit_id == world.double.id]
     assert sum(night.rooms_booked for night in double.nights) > 50  # every booking counted
