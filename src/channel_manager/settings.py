@@ -511,6 +511,12 @@ class WebhookSettings:
         10,
         "attempts of a webhook delivery (with backoff) before it is failed (and shown)",
     )
+    max_subscriptions: int = setting(
+        "CM_WEBHOOK_MAX_SUBSCRIPTIONS",
+        _positive_int,
+        20,
+        "webhook subscriptions one organisation may hold (one more is refused with 422)",
+    )
 
 
 @frozen(kw_only=True)

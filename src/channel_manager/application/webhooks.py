@@ -57,6 +57,11 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 -- a prefix, not a secret
 MAX_URL = 2048
 #: How long a claimed delivery is held before another worker may send it again.
 DEFAULT_LEASE = timedelta(seconds=60)
+#: Subscriptions one organisation may hold (``CM_WEBHOOK_MAX_SUBSCRIPTIONS``).
+DEFAULT_MAX_SUBSCRIPTIONS = 20
+#: While some of its slots are free, the dispatcher claims again this often (a delivery
+#: recorded by another process is not signalled to this one).
+REFILL_WAIT = timedelta(milliseconds=250)
 
 
 def seal_context(subscription_id: UUID) -> str:
@@ -166,12 +171,15 @@ class WebhookService:
         vault: CredentialVault,
         clock: Clock,
         ids: IdGenerator,
+        *,
+        max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS,
     ) -> None:
         self._uow_factory = uow_factory
         self._transport = transport
         self._vault = vault
         self._clock = clock
         self._ids = ids
+        self._max_subscriptions = max_subscriptions
 
     async def create(self, organization_id: UUID, url: str, events: object) -> CreatedWebhook:
         """Subscribe ``url`` to ``events``; the answer holds the signing secret, once."""
@@ -196,6 +204,11 @@ class WebhookService:
         )
         with self._uow_factory() as uow:
             uow.organizations.get(organization_id)
+            if len(uow.webhooks.subscriptions(organization_id)) >= self._max_subscriptions:
+                raise InvalidValue(
+                    f"this organisation already has {self._max_subscriptions} webhooks, the"
+                    " most allowed (CM_WEBHOOK_MAX_SUBSCRIPTIONS); delete one first"
+                )
             uow.webhooks.add_subscription(subscription)
             uow.commit()
         logger.info("webhook %s subscribed for organisation %s", subscription.id, organization_id)
@@ -288,18 +301,35 @@ class WebhookDispatcher:
         self._rng = rng or random.SystemRandom()
         self._lease = lease
 
-    async def deliver_due(self, worker_id: str, limit: int = 50) -> int:
-        """Send up to ``limit`` due deliveries (the heads of their lines, side by side);
-        claims again after each round, since delivering a head frees the next of its line.
-        How many were attempted."""
+    async def deliver_due(
+        self, worker_id: str, limit: int = 50, *, stop: asyncio.Event | None = None
+    ) -> int:
+        """Send due deliveries, up to ``limit`` side by side, until none is due and none is
+        being sent (or ``stop`` is set: then those being sent are finished). A pool: each
+        slot is refilled as soon as its delivery finishes (which may free the next of its
+        line), and free slots claim again every :data:`REFILL_WAIT`, so one slow receiver
+        never holds the others' deliveries. How many were attempted."""
         attempted = 0
-        while attempted < limit:
-            jobs = await asyncio.to_thread(self._claim, worker_id, limit - attempted)
-            if not jobs:
-                break
-            await asyncio.gather(*(self._deliver(job) for job in jobs))
-            attempted += len(jobs)
-        return attempted
+        sending: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                free = limit - len(sending)
+                if free > 0 and not (stop is not None and stop.is_set()):
+                    jobs = await asyncio.to_thread(self._claim, worker_id, free)
+                    sending |= {asyncio.create_task(self._deliver(job)) for job in jobs}
+                    attempted += len(jobs)
+                if not sending:
+                    return attempted
+                wait = REFILL_WAIT.total_seconds() if len(sending) < limit else None
+                _done, pending = await asyncio.wait(
+                    sending, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                )
+                sending = set(pending)
+        finally:
+            if sending:  # cancelled: the leases let another worker send them again
+                for task in sending:
+                    task.cancel()
+                await asyncio.gather(*sending, return_exceptions=True)
 
     def _claim(self, worker_id: str, limit: int) -> list[DeliveryJob]:
         now = self._clock.now()

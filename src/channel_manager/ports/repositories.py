@@ -701,11 +701,19 @@ class WebhookRepository(Protocol):
         ...
 
     def claim_due(
-        self, now: datetime, worker_id: str, lease_until: datetime, limit: int
+        self,
+        now: datetime,
+        worker_id: str,
+        lease_until: datetime,
+        limit: int,
+        *,
+        per_subscription: int = 2,
     ) -> builtins.list[DeliveryJob]:
         """Up to ``limit`` pending deliveries due at ``now`` whose earlier deliveries of the
-        same (subscription, order key) are all delivered or failed, oldest event first, each
-        claimed for ``worker_id`` (due again at ``lease_until`` should it never report)."""
+        same (subscription, order key) are all delivered or failed, each claimed for
+        ``worker_id`` (due again at ``lease_until`` should it never report). Fair: never more
+        than ``per_subscription`` of one subscription in flight (counting those claimed and
+        not yet settled), each subscription's oldest before any one's next."""
         ...
 
 

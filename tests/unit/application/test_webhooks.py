@@ -5,6 +5,8 @@ organisation-scoped."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -356,3 +358,62 @@ async def test_an_event_exists_exactly_when_its_booking_was_committed(
     assert await _deliver(world) == 1
     [body] = transport.bodies()
     assert body["data"]["reservation_id"] == str(stored.id)
+
+
+class _NeverAnswers(FakeTransport):
+    """A receiver that records what it is sent; one URL never answers."""
+
+    def __init__(self, slow_url: str) -> None:
+        super().__init__()
+        self.slow_url = slow_url
+        self.hung = 0
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        if url == self.slow_url:
+            self.hung += 1
+            await asyncio.Event().wait()
+        return await super().post(url, body, headers)
+
+
+async def test_a_flooded_receiver_that_never_answers_holds_no_other_organisations_delivery(
+    world: World,
+) -> None:
+    slow = "https://slow.example.com/hooks"
+    transport = _NeverAnswers(slow)
+    world.container.webhook_transport.override(providers.Object(transport))
+    webhooks = world.container.webhooks()
+    await webhooks.create(world.organization.id, slow, [EventType.PUSH_FAILED.value])
+    other = world.container.inventory().ensure_organization("Other Hotels").id
+    await webhooks.create(other, RECEIVER, [EventType.PUSH_FAILED.value])
+    outbox = world.container.events()
+    with world.container.uow_factory()() as uow:
+        for n in range(200):  # the flood comes first, each on a line of its own
+            outbox.emit(uow, world.organization.id, EventType.PUSH_FAILED, {"n": n})
+        outbox.emit(uow, other, EventType.PUSH_FAILED, {"n": "other"})
+        uow.commit()
+
+    sending = asyncio.create_task(world.container.webhook_dispatcher().deliver_due("w1"))
+    try:
+        async with asyncio.timeout(10):
+            while not transport.sent:
+                await asyncio.sleep(0.01)
+    finally:
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
+    assert [b["data"] for b in transport.bodies()] == [{"n": "other"}]
+    assert transport.hung == 2  # the slow subscription holds two slots, never more
+
+
+async def test_an_organisation_holds_at_most_the_set_number_of_webhooks(
+    world: World, transport
+) -> None:
+    most = world.container.settings().webhooks.max_subscriptions
+    for _ in range(most):
+        await _subscribe(world, EventType.PUSH_FAILED)
+    with pytest.raises(InvalidValue, match=rf"already has {most} webhooks.*MAX_SUBSCRIPTIONS"):
+        await _subscribe(world, EventType.PUSH_FAILED)
+    assert len(world.container.webhooks().list(world.organization.id)) == most
+    # Another organisation is not counted against it.
+    intruder = world.container.inventory().ensure_organization("Others").id
+    await _subscribe(world, EventType.PUSH_FAILED, organization_id=intruder)
