@@ -364,7 +364,9 @@ class Container(containers.DeclarativeContainer):
         max_subscriptions=settings.provided.webhooks.max_subscriptions,
     )
     webhook_retry_policy = providers.Singleton(
-        RetryPolicy, max_attempts=settings.provided.webhooks.max_attempts
+        RetryPolicy,
+        max_attempts=settings.provided.webhooks.max_attempts,
+        max_delay=settings.provided.webhooks.max_backoff,
     )
     webhook_dispatcher = providers.Singleton(
         WebhookDispatcher, uow_factory, webhook_transport, vault, clock, webhook_retry_policy, rng

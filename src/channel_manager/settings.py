@@ -508,8 +508,15 @@ class WebhookSettings:
     max_attempts: int = setting(
         "CM_WEBHOOK_MAX_ATTEMPTS",
         _positive_int,
-        10,
-        "attempts of a webhook delivery (with backoff) before it is failed (and shown)",
+        60,
+        "attempts of a webhook delivery before it is failed (and shown); with the backoff"
+        " (2 s doubling to CM_WEBHOOK_MAX_BACKOFF, full jitter) 60 retry for about a day",
+    )
+    max_backoff: timedelta = setting(
+        "CM_WEBHOOK_MAX_BACKOFF",
+        _duration,
+        timedelta(hours=1),
+        "longest wait before retrying a webhook delivery (the backoff's cap)",
     )
     max_subscriptions: int = setting(
         "CM_WEBHOOK_MAX_SUBSCRIPTIONS",

@@ -417,3 +417,38 @@ async def test_an_organisation_holds_at_most_the_set_number_of_webhooks(
     # Another organisation is not counted against it.
     intruder = world.container.inventory().ensure_organization("Others").id
     await _subscribe(world, EventType.PUSH_FAILED, organization_id=intruder)
+
+
+class _DownFor(FakeTransport):
+    """A receiver that answers 503 until ``until``, then 204."""
+
+    def __init__(self, world: World, until) -> None:
+        super().__init__()
+        self.world = world
+        self.until = until
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        self.sent.append((url, body, dict(headers)))
+        return 503 if self.world.clock.now() < self.until else 204
+
+
+async def test_a_receiver_down_for_hours_still_gets_its_event(world: World) -> None:
+    # The default retry window is about a day: the expected sum of the backoff waits.
+    policy = world.container.webhook_retry_policy()
+    waits = [policy.ceiling(n).total_seconds() / 2 for n in range(1, policy.max_attempts)]
+    assert timedelta(hours=20) < timedelta(seconds=sum(waits)) < timedelta(hours=30)
+    assert policy.max_delay == timedelta(hours=1)
+
+    outage = timedelta(hours=8)
+    transport = _DownFor(world, world.clock.now() + outage)
+    world.container.webhook_transport.override(providers.Object(transport))
+    created = await _subscribe(world, EventType.PUSH_FAILED)
+    with world.container.uow_factory()() as uow:
+        world.container.events().emit(uow, world.organization.id, EventType.PUSH_FAILED, {})
+        uow.commit()
+    for _ in range(int((outage + timedelta(hours=2)) / timedelta(minutes=5))):
+        await _deliver(world)
+        world.clock.advance(timedelta(minutes=5))
+    [delivery] = world.container.webhooks().deliveries(world.organization.id, created.webhook.id)
+    assert delivery.state is DeliveryState.DELIVERED
+    assert delivery.attempts > 5
