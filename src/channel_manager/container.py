@@ -369,7 +369,14 @@ class Container(containers.DeclarativeContainer):
         max_delay=settings.provided.webhooks.max_backoff,
     )
     webhook_dispatcher = providers.Singleton(
-        WebhookDispatcher, uow_factory, webhook_transport, vault, clock, webhook_retry_policy, rng
+        WebhookDispatcher,
+        uow_factory,
+        webhook_transport,
+        vault,
+        clock,
+        webhook_retry_policy,
+        rng,
+        retention=settings.provided.webhooks.retention,
     )
 
 

@@ -518,6 +518,13 @@ class WebhookSettings:
         timedelta(hours=1),
         "longest wait before retrying a webhook delivery (the backoff's cap)",
     )
+    retention: timedelta = setting(
+        "CM_WEBHOOK_RETENTION",
+        _duration,
+        timedelta(days=30),
+        "delivered and failed webhook deliveries (and events none waits for) older than this"
+        " are deleted by the worker",
+    )
     max_subscriptions: int = setting(
         "CM_WEBHOOK_MAX_SUBSCRIPTIONS",
         _positive_int,

@@ -57,6 +57,11 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 -- a prefix, not a secret
 MAX_URL = 2048
 #: How long a claimed delivery is held before another worker may send it again.
 DEFAULT_LEASE = timedelta(seconds=60)
+#: Settled deliveries (and events none waits for) are kept this long (``CM_WEBHOOK_RETENTION``).
+DEFAULT_RETENTION = timedelta(days=30)
+#: How often the retention purge runs, and the rows it deletes per transaction.
+PURGE_EVERY = timedelta(hours=1)
+PURGE_BATCH = 1000
 #: Subscriptions one organisation may hold (``CM_WEBHOOK_MAX_SUBSCRIPTIONS``).
 DEFAULT_MAX_SUBSCRIPTIONS = 20
 #: While some of its slots are free, the dispatcher claims again this often (a delivery
@@ -244,12 +249,12 @@ class WebhookService:
             uow.commit()
 
     def deliveries(
-        self, organization_id: UUID, webhook_id: UUID, limit: int = 100
+        self, organization_id: UUID, webhook_id: UUID, limit: int = 100, offset: int = 0
     ) -> builtins.list[WebhookDelivery]:
-        """The subscription's delivery log, newest event first."""
+        """The subscription's delivery log, newest event first, paged."""
         with self._uow_factory() as uow:
             _owned(uow, organization_id, webhook_id)
-            return uow.webhooks.deliveries(webhook_id, limit)
+            return uow.webhooks.deliveries(webhook_id, limit, offset)
 
     def replay(self, organization_id: UUID, webhook_id: UUID, delivery_id: UUID) -> WebhookDelivery:
         """Queue a delivery again now, with the same event id (a pending one is left as is)."""
@@ -292,6 +297,7 @@ class WebhookDispatcher:
         rng: random.Random | None = None,
         *,
         lease: timedelta = DEFAULT_LEASE,
+        retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         self._uow_factory = uow_factory
         self._transport = transport
@@ -300,6 +306,28 @@ class WebhookDispatcher:
         self._policy = policy
         self._rng = rng or random.SystemRandom()
         self._lease = lease
+        self._retention = retention
+        self._next_purge: datetime | None = None
+
+    def purge_old(self) -> int:
+        """Delete settled deliveries and unreferenced events older than the retention
+        (``CM_WEBHOOK_RETENTION``), in batches; at most once per :data:`PURGE_EVERY` (the
+        worker's webhook step calls it every turn). How many rows went."""
+        now = self._clock.now()
+        if self._next_purge is not None and now < self._next_purge:
+            return 0
+        self._next_purge = now + PURGE_EVERY
+        purged = 0
+        while True:
+            with self._uow_factory() as uow:
+                batch = uow.webhooks.purge(now - self._retention, PURGE_BATCH)
+                uow.commit()
+            purged += batch
+            if batch < PURGE_BATCH:
+                break
+        if purged:
+            logger.info("webhooks: purged %d delivery and event row(s)", purged)
+        return purged
 
     async def deliver_due(
         self, worker_id: str, limit: int = 50, *, stop: asyncio.Event | None = None

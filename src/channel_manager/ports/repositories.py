@@ -692,8 +692,16 @@ class WebhookRepository(Protocol):
         """The delivery; NotFound when unknown."""
         ...
 
-    def deliveries(self, subscription_id: UUID, limit: int = 100) -> builtins.list[WebhookDelivery]:
-        """The subscription's delivery log, newest event first."""
+    def deliveries(
+        self, subscription_id: UUID, limit: int = 100, offset: int = 0
+    ) -> builtins.list[WebhookDelivery]:
+        """The subscription's delivery log, newest event first, paged."""
+        ...
+
+    def purge(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` delivered or failed deliveries last changed before
+        ``before``, then up to ``limit`` events created before it that no delivery refers to
+        any more; how many rows went."""
         ...
 
     def update_delivery(self, delivery: WebhookDelivery) -> None:

@@ -195,3 +195,57 @@ def test_two_workers_claiming_at_once_never_share_a_delivery(uow_factory):
     claimed = [job.delivery.id for job in mine] + [job.delivery.id for job in theirs]
     assert sorted(map(str, claimed)) == sorted(str(d.id) for d in deliveries)
     assert len(set(claimed)) == len(claimed) == 6
+
+
+def test_purge_deletes_old_settled_deliveries_and_events_none_refers_to(uow_factory):
+    subscription = _subscription(uow_factory)
+    other = _subscription(uow_factory)
+    delivered = _emit(uow_factory, subscription, 0, key="a")
+    failed = _emit(uow_factory, subscription, 0, key="b")
+    pending = _emit(uow_factory, subscription, 0, key="c")
+    _settle(uow_factory, delivered.id, DeliveryState.DELIVERED)  # settled at minute 30
+    _settle(uow_factory, failed.id, DeliveryState.FAILED)
+    # One event, two subscriptions: one delivery settled, the other still pending.
+    event = WebhookEvent(
+        id=uuid4(),
+        organization_id=subscription.organization_id,
+        type=EventType.RESERVATION_CREATED,
+        created_at=at(0),
+        data={},
+    )
+    shared = [
+        WebhookDelivery(
+            id=uuid4(),
+            subscription_id=s.id,
+            event_id=event.id,
+            event_type=event.type,
+            next_attempt_at=at(0),
+            created_at=at(0),
+            updated_at=at(0),
+        )
+        for s in (subscription, other)
+    ]
+    with uow_factory() as uow:
+        uow.webhooks.record(event, shared)
+        uow.commit()
+    _settle(uow_factory, shared[0].id, DeliveryState.DELIVERED)
+    with uow_factory() as uow:
+        assert uow.webhooks.purge(at(30), 100) == 0  # not older than the cut
+        # The three settled deliveries and the two events none refers to any more.
+        assert uow.webhooks.purge(at(31), 100) == 3 + 2
+        assert uow.webhooks.purge(at(31), 100) == 0
+        uow.commit()
+    with uow_factory() as uow:
+        assert [d.id for d in uow.webhooks.deliveries(subscription.id)] == [pending.id]
+        assert [d.id for d in uow.webhooks.deliveries(other.id)] == [shared[1].id]
+        [job, _] = uow.webhooks.claim_due(at(40), "w1", at(41), 10)
+        assert job.event.id == pending.event_id  # its event is still there
+
+
+def test_the_log_pages_newest_first(uow_factory):
+    subscription = _subscription(uow_factory)
+    made = [_emit(uow_factory, subscription, 0, key=None) for _ in range(5)]
+    newest_first = [d.id for d in reversed(made)]
+    with uow_factory() as uow:
+        pages = [uow.webhooks.deliveries(subscription.id, 2, offset) for offset in (0, 2, 4)]
+    assert [d.id for page in pages for d in page] == newest_first

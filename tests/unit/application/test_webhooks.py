@@ -19,7 +19,11 @@ import sqlalchemy as sa
 from dependency_injector import providers
 
 from channel_manager.adapters.memory.gateway import GatewayOperation
-from channel_manager.adapters.sqlalchemy.tables import webhook_events, webhook_subscriptions
+from channel_manager.adapters.sqlalchemy.tables import (
+    webhook_deliveries,
+    webhook_events,
+    webhook_subscriptions,
+)
 from channel_manager.application.ari import AriChangeInput
 from channel_manager.domain.channel import ReservationMessageKind
 from channel_manager.domain.connection import Connection
@@ -31,6 +35,7 @@ from channel_manager.domain.errors import (
 )
 from channel_manager.domain.events import EventType
 from channel_manager.domain.webhooks import DeliveryState
+from channel_manager.entrypoints.worker.loop import Worker
 from tests.support.builders import HOTEL, ROOM_DOUBLE, booking
 from tests.support.clock import next_year
 from tests.support.outbox import deliver_all
@@ -452,3 +457,56 @@ async def test_a_receiver_down_for_hours_still_gets_its_event(world: World) -> N
     [delivery] = world.container.webhooks().deliveries(world.organization.id, created.webhook.id)
     assert delivery.state is DeliveryState.DELIVERED
     assert delivery.attempts > 5
+
+
+def _rows(world: World) -> tuple[int, int]:
+    with world.container.engine().connect() as db:
+        return (
+            db.execute(sa.select(sa.func.count()).select_from(webhook_events)).scalar_one(),
+            db.execute(sa.select(sa.func.count()).select_from(webhook_deliveries)).scalar_one(),
+        )
+
+
+async def test_the_worker_webhook_step_purges_what_is_older_than_the_retention(
+    world: World, transport
+) -> None:
+    retention = world.container.settings().webhooks.retention
+    assert retention == timedelta(days=30)
+    worker = Worker(
+        world.container.uow_factory(),
+        world.container.sync(),
+        world.container.dispatcher(),
+        world.clock,
+        "w1",
+        webhooks=world.container.webhook_dispatcher(),
+    )
+    await _subscribe(world, EventType.PUSH_FAILED)
+    outbox = world.container.events()
+
+    def emit(n: int) -> None:
+        with world.container.uow_factory()() as uow:
+            outbox.emit(uow, world.organization.id, EventType.PUSH_FAILED, {"n": n})
+            uow.commit()
+
+    emit(1)
+    transport.statuses = [204]
+    assert await worker.deliver_webhooks() == 1  # delivered
+    emit(2)
+    transport.statuses = [PermanentChannelError("address_refused", "refused")]
+    assert await worker.deliver_webhooks() == 1  # failed
+    emit(3)
+    transport.statuses = [503]
+    assert await worker.deliver_webhooks() == 1  # pending, in backoff
+    assert _rows(world) == (3, 3)
+
+    world.clock.advance(retention - timedelta(minutes=1))
+    transport.statuses = [503] * 100
+    await worker.deliver_webhooks()
+    assert _rows(world) == (3, 3)  # none old enough yet
+    world.clock.advance(timedelta(hours=2))
+    await worker.deliver_webhooks()
+    # The delivered and the failed went with their events; the pending one (still retried)
+    # and its event stay.
+    assert _rows(world) == (1, 1)
+    with world.container.engine().connect() as db:
+        assert db.execute(sa.select(webhook_events.c.data)).scalar_one() == {"n": 3}

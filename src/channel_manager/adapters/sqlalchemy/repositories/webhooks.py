@@ -193,15 +193,49 @@ class SqlAlchemyWebhookRepository:
         """The delivery; NotFound when unknown."""
         return self._deliveries.one(delivery_from_row, id)
 
-    def deliveries(self, subscription_id: UUID, limit: int = 100) -> builtins.list[WebhookDelivery]:
-        """The subscription's delivery log, newest event first."""
+    def deliveries(
+        self, subscription_id: UUID, limit: int = 100, offset: int = 0
+    ) -> builtins.list[WebhookDelivery]:
+        """The subscription's delivery log, newest event first, paged."""
         table = webhook_deliveries
         return self._deliveries.many(
             delivery_from_row,
             table.c.subscription_id == subscription_id,
-            order_by=(table.c.event_seq.desc(),),
+            order_by=(table.c.event_seq.desc(), table.c.id),
             limit=limit,
+            offset=offset,
         )
+
+    def purge(self, before: datetime, limit: int) -> int:
+        """Delete old settled deliveries, then old events none refers to; how many rows."""
+        table = webhook_deliveries
+        settled = list(
+            self._connection.execute(
+                sa.select(table.c.id)
+                .where(
+                    table.c.state.in_((DeliveryState.DELIVERED.value, DeliveryState.FAILED.value)),
+                    table.c.updated_at < before,
+                )
+                .limit(limit)
+            ).scalars()
+        )
+        if settled:
+            self._connection.execute(table.delete().where(table.c.id.in_(settled)))
+        events = webhook_events
+        unreferenced = list(
+            self._connection.execute(
+                sa.select(events.c.seq)
+                .where(
+                    events.c.created_at < before,
+                    ~sa.exists().where(table.c.event_seq == events.c.seq),
+                )
+                .order_by(events.c.seq)
+                .limit(limit)
+            ).scalars()
+        )
+        if unreferenced:
+            self._connection.execute(events.delete().where(events.c.seq.in_(unreferenced)))
+        return len(settled) + len(unreferenced)
 
     def update_delivery(self, delivery: WebhookDelivery) -> None:
         """Overwrite a delivery; NotFound when it is gone."""
