@@ -10,8 +10,10 @@ import contextlib
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -510,3 +512,32 @@ async def test_the_worker_webhook_step_purges_what_is_older_than_the_retention(
     assert _rows(world) == (1, 1)
     with world.container.engine().connect() as db:
         assert db.execute(sa.select(webhook_events.c.data)).scalar_one() == {"n": 3}
+
+
+def _readme_order_table() -> dict[str, str]:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    start = readme.index("<!-- webhook order table")
+    end = readme.index("<!-- end of the webhook order table -->")
+    rows = [line for line in readme[start:end].splitlines() if line.startswith("| `")]
+    table = {}
+    for row in rows:
+        event, key = (cell.strip().strip("`") for cell in row.strip("|").split("|"))
+        table[event] = key
+    return table
+
+
+async def test_the_readme_states_the_order_key_of_every_event(world: World, transport) -> None:
+    table = _readme_order_table()
+    assert sorted(table) == sorted(e.value for e in EventType)
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    assert "deduplicate on the body's `id`" in readme
+    # The key a booking's events carry is the one the README names.
+    await _subscribe(world, EventType.RESERVATION_CREATED)
+    connection = await _connected(world)
+    world.channel.enqueue(booking("R1"))
+    await world.container.sync().poll(connection.id)
+    with world.container.engine().connect() as db:
+        key = db.execute(sa.select(webhook_events.c.order_key)).scalar_one()
+    documented = re.split(r"<[^>]+>", table["reservation.created"])
+    assert re.fullmatch("[^:]+".join(re.escape(part) for part in documented), key or "")
+    assert table["reservation.flagged"] == "none"
