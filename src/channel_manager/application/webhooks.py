@@ -309,10 +309,21 @@ class WebhookDispatcher:
         self._retention = retention
         self._next_purge: datetime | None = None
 
+    async def _purge_if_due(self) -> None:
+        """The retention purge, when due, from the delivery loop (which may not return for
+        a long time under steady traffic); a failure is logged, never stops deliveries."""
+        if self._next_purge is not None and self._clock.now() < self._next_purge:
+            return
+        try:
+            await asyncio.to_thread(self.purge_old)
+        except Exception:
+            logger.exception("webhook retention purge failed; deliveries go on")
+
     def purge_old(self) -> int:
         """Delete settled deliveries and unreferenced events older than the retention
         (``CM_WEBHOOK_RETENTION``), in batches; at most once per :data:`PURGE_EVERY` (the
-        worker's webhook step calls it every turn). How many rows went."""
+        worker's webhook step, :meth:`deliver_due`, calls it as it goes). How many rows
+        went."""
         now = self._clock.now()
         if self._next_purge is not None and now < self._next_purge:
             return 0
@@ -341,6 +352,7 @@ class WebhookDispatcher:
         sending: set[asyncio.Task[None]] = set()
         try:
             while True:
+                await self._purge_if_due()
                 free = limit - len(sending)
                 if free > 0 and not (stop is not None and stop.is_set()):
                     jobs = await asyncio.to_thread(self._claim, worker_id, free)

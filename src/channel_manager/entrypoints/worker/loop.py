@@ -131,7 +131,6 @@ class Worker:
         stops); how many deliveries were attempted."""
         if self._webhooks is None:
             return 0
-        await self._guard(asyncio.to_thread(self._webhooks.purge_old), "webhook retention")
         total = 0
         while not self.stopping.is_set():
             sending = self._webhooks.deliver_due(self.worker_id, stop=self.stopping)
