@@ -355,13 +355,28 @@ class Container(containers.DeclarativeContainer):
     webhook_transport = providers.Singleton(_webhook_transport, settings)
     webhook_client = providers.Resource(_webhook_client, webhook_transport)
     webhooks = providers.Singleton(
-        WebhookService, uow_factory, webhook_transport, vault, clock, ids
+        WebhookService,
+        uow_factory,
+        webhook_transport,
+        vault,
+        clock,
+        ids,
+        max_subscriptions=settings.provided.webhooks.max_subscriptions,
     )
     webhook_retry_policy = providers.Singleton(
-        RetryPolicy, max_attempts=settings.provided.webhooks.max_attempts
+        RetryPolicy,
+        max_attempts=settings.provided.webhooks.max_attempts,
+        max_delay=settings.provided.webhooks.max_backoff,
     )
     webhook_dispatcher = providers.Singleton(
-        WebhookDispatcher, uow_factory, webhook_transport, vault, clock, webhook_retry_policy, rng
+        WebhookDispatcher,
+        uow_factory,
+        webhook_transport,
+        vault,
+        clock,
+        webhook_retry_policy,
+        rng,
+        retention=settings.provided.webhooks.retention,
     )
 
 

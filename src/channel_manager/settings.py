@@ -127,6 +127,22 @@ def _duration(value: str) -> timedelta:
         raise InvalidValueError("is too long a duration") from None
 
 
+#: The longest ``CM_WEBHOOK_TIMEOUT``: an attempt may take two timeouts (connect, then a
+#: trickled answer), and a claimed delivery is leased for 60 s (application/webhooks.py
+#: ``DEFAULT_LEASE``); two of these leave the attempt 10 s inside its lease.
+MAX_WEBHOOK_TIMEOUT = timedelta(seconds=25)
+
+
+def _webhook_timeout(value: str) -> timedelta:
+    timeout = _duration(value)
+    if timeout > MAX_WEBHOOK_TIMEOUT:
+        raise InvalidValueError(
+            f"{value!r} is longer than {int(MAX_WEBHOOK_TIMEOUT.total_seconds())}s, the most"
+            " allowed (an attempt must end inside its 60 s claim)"
+        )
+    return timeout
+
+
 def _byte_size(value: str) -> int:
     return _positive_amount(
         value, _SIZE, _SIZE_UNITS, "is not a size like 5MiB, 512KiB or a number of bytes"
@@ -501,15 +517,36 @@ class WebhookSettings:
     )
     timeout: timedelta = setting(
         "CM_WEBHOOK_TIMEOUT",
-        _duration,
+        _webhook_timeout,
         timedelta(seconds=5),
-        "connect and read timeout of one webhook delivery attempt",
+        "connect and read timeout of one webhook delivery attempt (at most 25s: an attempt"
+        " takes up to two, inside its 60 s claim)",
     )
     max_attempts: int = setting(
         "CM_WEBHOOK_MAX_ATTEMPTS",
         _positive_int,
-        10,
-        "attempts of a webhook delivery (with backoff) before it is failed (and shown)",
+        60,
+        "attempts of a webhook delivery before it is failed (and shown); with the backoff"
+        " (2 s doubling to CM_WEBHOOK_MAX_BACKOFF, full jitter) 60 retry for about a day",
+    )
+    max_backoff: timedelta = setting(
+        "CM_WEBHOOK_MAX_BACKOFF",
+        _duration,
+        timedelta(hours=1),
+        "longest wait before retrying a webhook delivery (the backoff's cap)",
+    )
+    retention: timedelta = setting(
+        "CM_WEBHOOK_RETENTION",
+        _duration,
+        timedelta(days=30),
+        "delivered and failed webhook deliveries (and events none waits for) older than this"
+        " are deleted by the worker",
+    )
+    max_subscriptions: int = setting(
+        "CM_WEBHOOK_MAX_SUBSCRIPTIONS",
+        _positive_int,
+        20,
+        "webhook subscriptions one organisation may hold (one more is refused with 422)",
     )
 
 

@@ -12,10 +12,12 @@ from attrs import NOTHING
 
 from channel_manager.adapters.vault.aesgcm import AesGcmVault
 from channel_manager.adapters.vault.keys import generate_key
+from channel_manager.application.webhooks import DEFAULT_LEASE
 from channel_manager.domain.connection import AuthMode
 from channel_manager.ports.vault import Secret
 from channel_manager.settings import (
     DEV_VAULT_KEYS,
+    MAX_WEBHOOK_TIMEOUT,
     ClosedToArrivalMode,
     Settings,
     SettingsError,
@@ -362,3 +364,11 @@ def test_a_secret_setting_is_never_echoed_even_by_its_parser() -> None:
     assert all(weak not in problem for problem in problems)
     secret_names = {variable.name for variable, _ in declared() if variable.secret}
     assert {"CM_VAULT_KEYS", "CM_BOOKING_CLIENT_SECRET", "CM_PUSH_PASSWORD"} <= secret_names
+
+
+def test_a_webhook_timeout_longer_than_the_claim_allows_is_refused() -> None:
+    assert _load(CM_WEBHOOK_TIMEOUT="25s").webhooks.timeout == timedelta(seconds=25)
+    (problem,) = _problems({"CM_VAULT_KEYS": VAULT_KEYS, "CM_WEBHOOK_TIMEOUT": "26s"})
+    assert problem.startswith("CM_WEBHOOK_TIMEOUT: '26s' is longer than 25s")
+    # An attempt (two timeouts at most) ends inside its claim's lease.
+    assert 2 * MAX_WEBHOOK_TIMEOUT < DEFAULT_LEASE

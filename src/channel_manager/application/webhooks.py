@@ -57,6 +57,16 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 -- a prefix, not a secret
 MAX_URL = 2048
 #: How long a claimed delivery is held before another worker may send it again.
 DEFAULT_LEASE = timedelta(seconds=60)
+#: Settled deliveries (and events none waits for) are kept this long (``CM_WEBHOOK_RETENTION``).
+DEFAULT_RETENTION = timedelta(days=30)
+#: How often the retention purge runs, and the rows it deletes per transaction.
+PURGE_EVERY = timedelta(hours=1)
+PURGE_BATCH = 1000
+#: Subscriptions one organisation may hold (``CM_WEBHOOK_MAX_SUBSCRIPTIONS``).
+DEFAULT_MAX_SUBSCRIPTIONS = 20
+#: While some of its slots are free, the dispatcher claims again this often (a delivery
+#: recorded by another process is not signalled to this one).
+REFILL_WAIT = timedelta(milliseconds=250)
 
 
 def seal_context(subscription_id: UUID) -> str:
@@ -166,12 +176,15 @@ class WebhookService:
         vault: CredentialVault,
         clock: Clock,
         ids: IdGenerator,
+        *,
+        max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS,
     ) -> None:
         self._uow_factory = uow_factory
         self._transport = transport
         self._vault = vault
         self._clock = clock
         self._ids = ids
+        self._max_subscriptions = max_subscriptions
 
     async def create(self, organization_id: UUID, url: str, events: object) -> CreatedWebhook:
         """Subscribe ``url`` to ``events``; the answer holds the signing secret, once."""
@@ -196,6 +209,11 @@ class WebhookService:
         )
         with self._uow_factory() as uow:
             uow.organizations.get(organization_id)
+            if len(uow.webhooks.subscriptions(organization_id)) >= self._max_subscriptions:
+                raise InvalidValue(
+                    f"this organisation already has {self._max_subscriptions} webhooks, the"
+                    " most allowed (CM_WEBHOOK_MAX_SUBSCRIPTIONS); delete one first"
+                )
             uow.webhooks.add_subscription(subscription)
             uow.commit()
         logger.info("webhook %s subscribed for organisation %s", subscription.id, organization_id)
@@ -231,12 +249,12 @@ class WebhookService:
             uow.commit()
 
     def deliveries(
-        self, organization_id: UUID, webhook_id: UUID, limit: int = 100
+        self, organization_id: UUID, webhook_id: UUID, limit: int = 100, offset: int = 0
     ) -> builtins.list[WebhookDelivery]:
-        """The subscription's delivery log, newest event first."""
+        """The subscription's delivery log, newest event first, paged."""
         with self._uow_factory() as uow:
             _owned(uow, organization_id, webhook_id)
-            return uow.webhooks.deliveries(webhook_id, limit)
+            return uow.webhooks.deliveries(webhook_id, limit, offset)
 
     def replay(self, organization_id: UUID, webhook_id: UUID, delivery_id: UUID) -> WebhookDelivery:
         """Queue a delivery again now, with the same event id (a pending one is left as is)."""
@@ -279,6 +297,7 @@ class WebhookDispatcher:
         rng: random.Random | None = None,
         *,
         lease: timedelta = DEFAULT_LEASE,
+        retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         self._uow_factory = uow_factory
         self._transport = transport
@@ -287,19 +306,70 @@ class WebhookDispatcher:
         self._policy = policy
         self._rng = rng or random.SystemRandom()
         self._lease = lease
+        self._retention = retention
+        self._next_purge: datetime | None = None
 
-    async def deliver_due(self, worker_id: str, limit: int = 50) -> int:
-        """Send up to ``limit`` due deliveries (the heads of their lines, side by side);
-        claims again after each round, since delivering a head frees the next of its line.
-        How many were attempted."""
-        attempted = 0
-        while attempted < limit:
-            jobs = await asyncio.to_thread(self._claim, worker_id, limit - attempted)
-            if not jobs:
+    async def _purge_if_due(self) -> None:
+        """The retention purge, when due, from the delivery loop (which may not return for
+        a long time under steady traffic); a failure is logged, never stops deliveries."""
+        if self._next_purge is not None and self._clock.now() < self._next_purge:
+            return
+        try:
+            await asyncio.to_thread(self.purge_old)
+        except Exception:
+            logger.exception("webhook retention purge failed; deliveries go on")
+
+    def purge_old(self) -> int:
+        """Delete settled deliveries and unreferenced events older than the retention
+        (``CM_WEBHOOK_RETENTION``), in batches; at most once per :data:`PURGE_EVERY` (the
+        worker's webhook step, :meth:`deliver_due`, calls it as it goes). How many rows
+        went."""
+        now = self._clock.now()
+        if self._next_purge is not None and now < self._next_purge:
+            return 0
+        self._next_purge = now + PURGE_EVERY
+        purged = 0
+        while True:
+            with self._uow_factory() as uow:
+                batch = uow.webhooks.purge(now - self._retention, PURGE_BATCH)
+                uow.commit()
+            purged += batch
+            if batch < PURGE_BATCH:
                 break
-            await asyncio.gather(*(self._deliver(job) for job in jobs))
-            attempted += len(jobs)
-        return attempted
+        if purged:
+            logger.info("webhooks: purged %d delivery and event row(s)", purged)
+        return purged
+
+    async def deliver_due(
+        self, worker_id: str, limit: int = 50, *, stop: asyncio.Event | None = None
+    ) -> int:
+        """Send due deliveries, up to ``limit`` side by side, until none is due and none is
+        being sent (or ``stop`` is set: then those being sent are finished). A pool: each
+        slot is refilled as soon as its delivery finishes (which may free the next of its
+        line), and free slots claim again every :data:`REFILL_WAIT`, so one slow receiver
+        never holds the others' deliveries. How many were attempted."""
+        attempted = 0
+        sending: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                await self._purge_if_due()
+                free = limit - len(sending)
+                if free > 0 and not (stop is not None and stop.is_set()):
+                    jobs = await asyncio.to_thread(self._claim, worker_id, free)
+                    sending |= {asyncio.create_task(self._deliver(job)) for job in jobs}
+                    attempted += len(jobs)
+                if not sending:
+                    return attempted
+                wait = REFILL_WAIT.total_seconds() if len(sending) < limit else None
+                _done, pending = await asyncio.wait(
+                    sending, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                )
+                sending = set(pending)
+        finally:
+            if sending:  # cancelled: the leases let another worker send them again
+                for task in sending:
+                    task.cancel()
+                await asyncio.gather(*sending, return_exceptions=True)
 
     def _claim(self, worker_id: str, limit: int) -> list[DeliveryJob]:
         now = self._clock.now()

@@ -692,8 +692,16 @@ class WebhookRepository(Protocol):
         """The delivery; NotFound when unknown."""
         ...
 
-    def deliveries(self, subscription_id: UUID, limit: int = 100) -> builtins.list[WebhookDelivery]:
-        """The subscription's delivery log, newest event first."""
+    def deliveries(
+        self, subscription_id: UUID, limit: int = 100, offset: int = 0
+    ) -> builtins.list[WebhookDelivery]:
+        """The subscription's delivery log, newest event first, paged."""
+        ...
+
+    def purge(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` delivered or failed deliveries last changed before
+        ``before``, then up to ``limit`` events created before it that no delivery refers to
+        any more; how many rows went."""
         ...
 
     def update_delivery(self, delivery: WebhookDelivery) -> None:
@@ -701,11 +709,19 @@ class WebhookRepository(Protocol):
         ...
 
     def claim_due(
-        self, now: datetime, worker_id: str, lease_until: datetime, limit: int
+        self,
+        now: datetime,
+        worker_id: str,
+        lease_until: datetime,
+        limit: int,
+        *,
+        per_subscription: int = 2,
     ) -> builtins.list[DeliveryJob]:
         """Up to ``limit`` pending deliveries due at ``now`` whose earlier deliveries of the
-        same (subscription, order key) are all delivered or failed, oldest event first, each
-        claimed for ``worker_id`` (due again at ``lease_until`` should it never report)."""
+        same (subscription, order key) are all delivered or failed, each claimed for
+        ``worker_id`` (due again at ``lease_until`` should it never report). Fair: never more
+        than ``per_subscription`` of one subscription in flight (counting those claimed and
+        not yet settled), each subscription's oldest before any one's next."""
         ...
 
 

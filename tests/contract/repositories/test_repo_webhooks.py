@@ -65,9 +65,13 @@ def _emit(uow_factory, subscription, minute=0, key="reservation:1", kind=None) -
     return delivery
 
 
-def _claim(uow_factory, minute: int, worker: str = "w1", limit: int = 10) -> list[UUID]:
+def _claim(
+    uow_factory, minute: int, worker: str = "w1", limit: int = 10, per_subscription: int = 10
+) -> list[UUID]:
     with uow_factory() as uow:
-        jobs = uow.webhooks.claim_due(at(minute), worker, at(minute + 1), limit)
+        jobs = uow.webhooks.claim_due(
+            at(minute), worker, at(minute + 1), limit, per_subscription=per_subscription
+        )
         uow.commit()
     return [job.delivery.id for job in jobs]
 
@@ -133,6 +137,26 @@ def test_a_later_event_of_the_same_line_waits_for_the_earlier_one(uow_factory):
     assert _claim(uow_factory, 1) == [third.id]
 
 
+def test_a_claim_is_fair_a_flooded_subscription_holds_two_slots_at_most(uow_factory):
+    flooded = _subscription(uow_factory)
+    flood = [_emit(uow_factory, flooded, 0, key=None) for _ in range(30)]
+    quiet = _subscription(uow_factory)
+    late = _emit(uow_factory, quiet, 0, key=None)  # after the whole flood
+    # Each subscription's oldest first, then each one's second, ...: the late one is in.
+    assert _claim(uow_factory, 1, limit=2, per_subscription=2) == [flood[0].id, late.id]
+    # Those being sent count: the flooded subscription gets one more slot, not two.
+    assert _claim(uow_factory, 1, per_subscription=2) == [flood[1].id]
+    assert _claim(uow_factory, 1, per_subscription=2) == []
+    _settle(uow_factory, flood[0].id, DeliveryState.DELIVERED)
+    assert _claim(uow_factory, 1, per_subscription=2) == [flood[2].id]
+    # The default is two.
+    _settle(uow_factory, flood[1].id, DeliveryState.DELIVERED)
+    _settle(uow_factory, flood[2].id, DeliveryState.DELIVERED)
+    with uow_factory() as uow:
+        assert len(uow.webhooks.claim_due(at(1), "w1", at(2), 50)) == 2
+        uow.commit()
+
+
 def test_the_log_lists_newest_first_and_replay_and_delete(uow_factory):
     subscription = _subscription(uow_factory)
     first = _emit(uow_factory, subscription, 0)
@@ -157,8 +181,11 @@ def test_the_log_lists_newest_first_and_replay_and_delete(uow_factory):
 
 @pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_two_workers_claiming_at_once_never_share_a_delivery(uow_factory):
-    subscription = _subscription(uow_factory)
-    deliveries = [_emit(uow_factory, subscription, 0, key=f"reservation:{n}") for n in range(6)]
+    # Three subscriptions, two deliveries each (a claim takes two per subscription at most).
+    deliveries = []
+    for _ in range(3):
+        subscription = _subscription(uow_factory)
+        deliveries += [_emit(uow_factory, subscription, 0, key=f"r:{n}") for n in range(2)]
     with uow_factory() as first, uow_factory() as second:
         mine = first.webhooks.claim_due(at(1), "w1", at(2), 3)
         # SKIP LOCKED: the second worker skips the rows the first holds, without waiting.
@@ -168,3 +195,57 @@ def test_two_workers_claiming_at_once_never_share_a_delivery(uow_factory):
     claimed = [job.delivery.id for job in mine] + [job.delivery.id for job in theirs]
     assert sorted(map(str, claimed)) == sorted(str(d.id) for d in deliveries)
     assert len(set(claimed)) == len(claimed) == 6
+
+
+def test_purge_deletes_old_settled_deliveries_and_events_none_refers_to(uow_factory):
+    subscription = _subscription(uow_factory)
+    other = _subscription(uow_factory)
+    delivered = _emit(uow_factory, subscription, 0, key="a")
+    failed = _emit(uow_factory, subscription, 0, key="b")
+    pending = _emit(uow_factory, subscription, 0, key="c")
+    _settle(uow_factory, delivered.id, DeliveryState.DELIVERED)  # settled at minute 30
+    _settle(uow_factory, failed.id, DeliveryState.FAILED)
+    # One event, two subscriptions: one delivery settled, the other still pending.
+    event = WebhookEvent(
+        id=uuid4(),
+        organization_id=subscription.organization_id,
+        type=EventType.RESERVATION_CREATED,
+        created_at=at(0),
+        data={},
+    )
+    shared = [
+        WebhookDelivery(
+            id=uuid4(),
+            subscription_id=s.id,
+            event_id=event.id,
+            event_type=event.type,
+            next_attempt_at=at(0),
+            created_at=at(0),
+            updated_at=at(0),
+        )
+        for s in (subscription, other)
+    ]
+    with uow_factory() as uow:
+        uow.webhooks.record(event, shared)
+        uow.commit()
+    _settle(uow_factory, shared[0].id, DeliveryState.DELIVERED)
+    with uow_factory() as uow:
+        assert uow.webhooks.purge(at(30), 100) == 0  # not older than the cut
+        # The three settled deliveries and the two events none refers to any more.
+        assert uow.webhooks.purge(at(31), 100) == 3 + 2
+        assert uow.webhooks.purge(at(31), 100) == 0
+        uow.commit()
+    with uow_factory() as uow:
+        assert [d.id for d in uow.webhooks.deliveries(subscription.id)] == [pending.id]
+        assert [d.id for d in uow.webhooks.deliveries(other.id)] == [shared[1].id]
+        [job, _] = uow.webhooks.claim_due(at(40), "w1", at(41), 10)
+        assert job.event.id == pending.event_id  # its event is still there
+
+
+def test_the_log_pages_newest_first(uow_factory):
+    subscription = _subscription(uow_factory)
+    made = [_emit(uow_factory, subscription, 0, key=None) for _ in range(5)]
+    newest_first = [d.id for d in reversed(made)]
+    with uow_factory() as uow:
+        pages = [uow.webhooks.deliveries(subscription.id, 2, offset) for offset in (0, 2, 4)]
+    assert [d.id for page in pages for d in page] == newest_first

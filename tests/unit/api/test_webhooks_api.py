@@ -122,3 +122,26 @@ def test_the_routes_are_in_the_openapi_document(api: Api) -> None:
     assert "delete" in paths["/api/v1/webhooks/{webhook_id}"]
     assert "get" in paths["/api/v1/webhooks/{webhook_id}/deliveries"]
     assert "post" in paths["/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"]
+
+
+def test_the_delivery_log_is_paged(api: Api, receiver: WebhookReceiver) -> None:
+    made = api.client.post(
+        "/api/v1/webhooks", json={"url": receiver.url, "events": ["push.failed"]}, headers=api.mine
+    )
+    assert made.status_code == 201, made.text
+    with api.container.uow_factory()() as uow:
+        for n in range(5):
+            api.container.events().emit(uow, api.org.id, EventType.PUSH_FAILED, {"n": n})
+        uow.commit()
+    path = f"/api/v1/webhooks/{made.json()['id']}/deliveries"
+    every = [d["id"] for d in api.client.get(path, headers=api.mine).json()]
+    assert len(every) == 5
+    pages = [
+        api.client.get(path, params={"limit": 2, "offset": offset}, headers=api.mine).json()
+        for offset in (0, 2, 4)
+    ]
+    assert [d["id"] for page in pages for d in page] == every
+    assert [len(page) for page in pages] == [2, 2, 1]
+    bad = api.client.get(path, params={"offset": -1}, headers=api.mine)
+    assert bad.status_code == 400
+    assert "offset" in bad.text

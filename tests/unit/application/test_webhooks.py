@@ -5,11 +5,15 @@ organisation-scoped."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -17,7 +21,11 @@ import sqlalchemy as sa
 from dependency_injector import providers
 
 from channel_manager.adapters.memory.gateway import GatewayOperation
-from channel_manager.adapters.sqlalchemy.tables import webhook_events, webhook_subscriptions
+from channel_manager.adapters.sqlalchemy.tables import (
+    webhook_deliveries,
+    webhook_events,
+    webhook_subscriptions,
+)
 from channel_manager.application.ari import AriChangeInput
 from channel_manager.domain.channel import ReservationMessageKind
 from channel_manager.domain.connection import Connection
@@ -29,6 +37,7 @@ from channel_manager.domain.errors import (
 )
 from channel_manager.domain.events import EventType
 from channel_manager.domain.webhooks import DeliveryState
+from channel_manager.entrypoints.worker.loop import Worker
 from tests.support.builders import HOTEL, ROOM_DOUBLE, booking
 from tests.support.clock import next_year
 from tests.support.outbox import deliver_all
@@ -356,3 +365,179 @@ async def test_an_event_exists_exactly_when_its_booking_was_committed(
     assert await _deliver(world) == 1
     [body] = transport.bodies()
     assert body["data"]["reservation_id"] == str(stored.id)
+
+
+class _NeverAnswers(FakeTransport):
+    """A receiver that records what it is sent; one URL never answers."""
+
+    def __init__(self, slow_url: str) -> None:
+        super().__init__()
+        self.slow_url = slow_url
+        self.hung = 0
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        if url == self.slow_url:
+            self.hung += 1
+            await asyncio.Event().wait()
+        return await super().post(url, body, headers)
+
+
+async def test_a_flooded_receiver_that_never_answers_holds_no_other_organisations_delivery(
+    world: World,
+) -> None:
+    slow = "https://slow.example.com/hooks"
+    transport = _NeverAnswers(slow)
+    world.container.webhook_transport.override(providers.Object(transport))
+    webhooks = world.container.webhooks()
+    await webhooks.create(world.organization.id, slow, [EventType.PUSH_FAILED.value])
+    other = world.container.inventory().ensure_organization("Other Hotels").id
+    await webhooks.create(other, RECEIVER, [EventType.PUSH_FAILED.value])
+    outbox = world.container.events()
+    with world.container.uow_factory()() as uow:
+        for n in range(200):  # the flood comes first, each on a line of its own
+            outbox.emit(uow, world.organization.id, EventType.PUSH_FAILED, {"n": n})
+        outbox.emit(uow, other, EventType.PUSH_FAILED, {"n": "other"})
+        uow.commit()
+
+    sending = asyncio.create_task(world.container.webhook_dispatcher().deliver_due("w1"))
+    try:
+        async with asyncio.timeout(10):
+            while not transport.sent:
+                await asyncio.sleep(0.01)
+    finally:
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
+    assert [b["data"] for b in transport.bodies()] == [{"n": "other"}]
+    assert transport.hung == 2  # the slow subscription holds two slots, never more
+
+
+async def test_an_organisation_holds_at_most_the_set_number_of_webhooks(
+    world: World, transport
+) -> None:
+    most = world.container.settings().webhooks.max_subscriptions
+    for _ in range(most):
+        await _subscribe(world, EventType.PUSH_FAILED)
+    with pytest.raises(InvalidValue, match=rf"already has {most} webhooks.*MAX_SUBSCRIPTIONS"):
+        await _subscribe(world, EventType.PUSH_FAILED)
+    assert len(world.container.webhooks().list(world.organization.id)) == most
+    # Another organisation is not counted against it.
+    intruder = world.container.inventory().ensure_organization("Others").id
+    await _subscribe(world, EventType.PUSH_FAILED, organization_id=intruder)
+
+
+class _DownFor(FakeTransport):
+    """A receiver that answers 503 until ``until``, then 204."""
+
+    def __init__(self, world: World, until) -> None:
+        super().__init__()
+        self.world = world
+        self.until = until
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        self.sent.append((url, body, dict(headers)))
+        return 503 if self.world.clock.now() < self.until else 204
+
+
+async def test_a_receiver_down_for_hours_still_gets_its_event(world: World) -> None:
+    # The default retry window is about a day: the expected sum of the backoff waits.
+    policy = world.container.webhook_retry_policy()
+    waits = [policy.ceiling(n).total_seconds() / 2 for n in range(1, policy.max_attempts)]
+    assert timedelta(hours=20) < timedelta(seconds=sum(waits)) < timedelta(hours=30)
+    assert policy.max_delay == timedelta(hours=1)
+
+    outage = timedelta(hours=8)
+    transport = _DownFor(world, world.clock.now() + outage)
+    world.container.webhook_transport.override(providers.Object(transport))
+    created = await _subscribe(world, EventType.PUSH_FAILED)
+    with world.container.uow_factory()() as uow:
+        world.container.events().emit(uow, world.organization.id, EventType.PUSH_FAILED, {})
+        uow.commit()
+    for _ in range(int((outage + timedelta(hours=2)) / timedelta(minutes=5))):
+        await _deliver(world)
+        world.clock.advance(timedelta(minutes=5))
+    [delivery] = world.container.webhooks().deliveries(world.organization.id, created.webhook.id)
+    assert delivery.state is DeliveryState.DELIVERED
+    assert delivery.attempts > 5
+
+
+def _rows(world: World) -> tuple[int, int]:
+    with world.container.engine().connect() as db:
+        return (
+            db.execute(sa.select(sa.func.count()).select_from(webhook_events)).scalar_one(),
+            db.execute(sa.select(sa.func.count()).select_from(webhook_deliveries)).scalar_one(),
+        )
+
+
+async def test_the_worker_webhook_step_purges_what_is_older_than_the_retention(
+    world: World, transport
+) -> None:
+    retention = world.container.settings().webhooks.retention
+    assert retention == timedelta(days=30)
+    worker = Worker(
+        world.container.uow_factory(),
+        world.container.sync(),
+        world.container.dispatcher(),
+        world.clock,
+        "w1",
+        webhooks=world.container.webhook_dispatcher(),
+    )
+    await _subscribe(world, EventType.PUSH_FAILED)
+    outbox = world.container.events()
+
+    def emit(n: int) -> None:
+        with world.container.uow_factory()() as uow:
+            outbox.emit(uow, world.organization.id, EventType.PUSH_FAILED, {"n": n})
+            uow.commit()
+
+    emit(1)
+    transport.statuses = [204]
+    assert await worker.deliver_webhooks() == 1  # delivered
+    emit(2)
+    transport.statuses = [PermanentChannelError("address_refused", "refused")]
+    assert await worker.deliver_webhooks() == 1  # failed
+    emit(3)
+    transport.statuses = [503]
+    assert await worker.deliver_webhooks() == 1  # pending, in backoff
+    assert _rows(world) == (3, 3)
+
+    world.clock.advance(retention - timedelta(minutes=1))
+    transport.statuses = [503] * 100
+    await worker.deliver_webhooks()
+    assert _rows(world) == (3, 3)  # none old enough yet
+    world.clock.advance(timedelta(hours=2))
+    await worker.deliver_webhooks()
+    # The delivered and the failed went with their events; the pending one (still retried)
+    # and its event stay.
+    assert _rows(world) == (1, 1)
+    with world.container.engine().connect() as db:
+        assert db.execute(sa.select(webhook_events.c.data)).scalar_one() == {"n": 3}
+
+
+def _readme_order_table() -> dict[str, str]:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    start = readme.index("<!-- webhook order table")
+    end = readme.index("<!-- end of the webhook order table -->")
+    rows = [line for line in readme[start:end].splitlines() if line.startswith("| `")]
+    table = {}
+    for row in rows:
+        event, key = (cell.strip().strip("`") for cell in row.strip("|").split("|"))
+        table[event] = key
+    return table
+
+
+async def test_the_readme_states_the_order_key_of_every_event(world: World, transport) -> None:
+    table = _readme_order_table()
+    assert sorted(table) == sorted(e.value for e in EventType)
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    assert "deduplicate on the body's `id`" in readme
+    # The key a booking's events carry is the one the README names.
+    await _subscribe(world, EventType.RESERVATION_CREATED)
+    connection = await _connected(world)
+    world.channel.enqueue(booking("R1"))
+    await world.container.sync().poll(connection.id)
+    with world.container.engine().connect() as db:
+        key = db.execute(sa.select(webhook_events.c.order_key)).scalar_one()
+    documented = re.split(r"<[^>]+>", table["reservation.created"])
+    assert re.fullmatch("[^:]+".join(re.escape(part) for part in documented), key or "")
+    assert table["reservation.flagged"] == "none"

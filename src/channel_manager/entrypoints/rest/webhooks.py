@@ -22,6 +22,9 @@ from channel_manager.entrypoints.rest.errors import error_responses as errors
 _Url = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_URL)]
 _Events = Annotated[list[str], msgspec.Meta(min_length=1, max_length=len(EventType))]
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Rows (1-500).")]
+Offset = Annotated[
+    int, QueryParameter(ge=0, le=2**31 - 1, description="Rows to skip (0-2147483647).")
+]
 
 
 class CreateWebhookBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -122,11 +125,13 @@ class WebhooksController(Controller):
         webhook_id: UUID,
         webhooks: WebhookService,
         limit: Limit = 100,
+        offset: Offset = 0,
     ) -> list[WebhookDeliveryView]:
-        """The delivery log, newest event first: state, attempts, last status or error."""
+        """The delivery log, newest event first, paged (``limit``, ``offset``): state,
+        attempts, last status or error."""
         return [
             WebhookDeliveryView.of(d)
-            for d in webhooks.deliveries(organization_id, webhook_id, limit)
+            for d in webhooks.deliveries(organization_id, webhook_id, limit, offset)
         ]
 
     @post(

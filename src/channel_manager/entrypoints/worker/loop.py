@@ -133,7 +133,7 @@ class Worker:
             return 0
         total = 0
         while not self.stopping.is_set():
-            sending = self._webhooks.deliver_due(self.worker_id)
+            sending = self._webhooks.deliver_due(self.worker_id, stop=self.stopping)
             done = await self._guard(sending, "webhook deliveries")
             if not done:
                 break

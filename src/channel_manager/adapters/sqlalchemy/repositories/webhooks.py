@@ -3,7 +3,10 @@
 :meth:`SqlAlchemyWebhookRepository.claim_due` reads the due head of each (subscription, order
 key) line with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already
 makes the claim the only writer): a delivery waits while an earlier one of its line is still
-pending (in backoff or being sent), so a receiver gets a reservation's events in order.
+pending (in backoff or being sent), so a receiver gets a reservation's events in order. A
+claim is fair: at most :data:`CLAIM_PER_SUBSCRIPTION` deliveries of a subscription are in
+flight at once, and a claim takes each subscription's first before any one's second
+(``ROW_NUMBER() OVER (PARTITION BY subscription_id)``, on SQLite and PostgreSQL alike).
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ from channel_manager.domain.webhooks import (
     WebhookEvent,
     WebhookSubscription,
 )
+
+#: At most this many deliveries of one subscription are in flight at once (claimed and not
+#: yet settled, all workers together): a slow receiver holds no more than this many slots.
+CLAIM_PER_SUBSCRIPTION = 2
 
 _ = tables  # the package registers every table on the shared metadata
 
@@ -186,40 +193,103 @@ class SqlAlchemyWebhookRepository:
         """The delivery; NotFound when unknown."""
         return self._deliveries.one(delivery_from_row, id)
 
-    def deliveries(self, subscription_id: UUID, limit: int = 100) -> builtins.list[WebhookDelivery]:
-        """The subscription's delivery log, newest event first."""
+    def deliveries(
+        self, subscription_id: UUID, limit: int = 100, offset: int = 0
+    ) -> builtins.list[WebhookDelivery]:
+        """The subscription's delivery log, newest event first, paged."""
         table = webhook_deliveries
         return self._deliveries.many(
             delivery_from_row,
             table.c.subscription_id == subscription_id,
-            order_by=(table.c.event_seq.desc(),),
+            order_by=(table.c.event_seq.desc(), table.c.id),
             limit=limit,
+            offset=offset,
         )
+
+    def purge(self, before: datetime, limit: int) -> int:
+        """Delete old settled deliveries, then old events none refers to; how many rows."""
+        table = webhook_deliveries
+        settled = list(
+            self._connection.execute(
+                sa.select(table.c.id)
+                .where(
+                    table.c.state.in_((DeliveryState.DELIVERED.value, DeliveryState.FAILED.value)),
+                    table.c.updated_at < before,
+                )
+                .limit(limit)
+            ).scalars()
+        )
+        if settled:
+            self._connection.execute(table.delete().where(table.c.id.in_(settled)))
+        events = webhook_events
+        unreferenced = list(
+            self._connection.execute(
+                sa.select(events.c.seq)
+                .where(
+                    events.c.created_at < before,
+                    ~sa.exists().where(table.c.event_seq == events.c.seq),
+                )
+                .order_by(events.c.seq)
+                .limit(limit)
+            ).scalars()
+        )
+        if unreferenced:
+            self._connection.execute(events.delete().where(events.c.seq.in_(unreferenced)))
+        return len(settled) + len(unreferenced)
 
     def update_delivery(self, delivery: WebhookDelivery) -> None:
         """Overwrite a delivery; NotFound when it is gone."""
         self._deliveries.update(delivery_to_row(delivery))
 
     def claim_due(
-        self, now: datetime, worker_id: str, lease_until: datetime, limit: int
+        self,
+        now: datetime,
+        worker_id: str,
+        lease_until: datetime,
+        limit: int,
+        *,
+        per_subscription: int = CLAIM_PER_SUBSCRIPTION,
     ) -> builtins.list[DeliveryJob]:
-        """The due heads of their lines, claimed for ``worker_id``."""
+        """The due heads of their lines, claimed for ``worker_id``: at most
+        ``per_subscription`` in flight per subscription (those still being sent count), taken
+        round-robin across subscriptions (each one's first, then each one's second, ...) so
+        a flooded subscription cannot fill a claim."""
         table = webhook_deliveries
+        candidate = table.alias("candidate")
         earlier = table.alias("earlier")
         blocked_by_earlier = sa.exists().where(
-            earlier.c.subscription_id == table.c.subscription_id,
-            earlier.c.order_key == table.c.order_key,
+            earlier.c.subscription_id == candidate.c.subscription_id,
+            earlier.c.order_key == candidate.c.order_key,
             earlier.c.state == DeliveryState.PENDING.value,
-            earlier.c.event_seq < table.c.event_seq,
+            earlier.c.event_seq < candidate.c.event_seq,
+        )
+        in_flight = sa.and_(candidate.c.claimed_by.is_not(None), candidate.c.next_attempt_at > now)
+        ranked = (
+            sa.select(
+                candidate.c.id,
+                sa.func.row_number()
+                .over(
+                    partition_by=candidate.c.subscription_id,
+                    order_by=(sa.case((in_flight, 0), else_=1), candidate.c.event_seq),
+                )
+                .label("claim_rank"),
+            )
+            .where(
+                candidate.c.state == DeliveryState.PENDING.value,
+                sa.or_(candidate.c.next_attempt_at <= now, in_flight),
+                ~blocked_by_earlier,
+            )
+            .subquery("ranked")
         )
         statement = (
             sa.select(table)
+            .join(ranked, ranked.c.id == table.c.id)
             .where(
                 table.c.state == DeliveryState.PENDING.value,
                 table.c.next_attempt_at <= now,
-                ~blocked_by_earlier,
+                ranked.c.claim_rank <= per_subscription,
             )
-            .order_by(table.c.event_seq, table.c.id)
+            .order_by(ranked.c.claim_rank, table.c.event_seq, table.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=table)
         )
