@@ -17,11 +17,13 @@ from channel_manager.domain.errors import NotFound
 from channel_manager.domain.money import Money
 from channel_manager.domain.pricing import PriceModifier
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, booking
-from tests.support.clock import next_year
+from tests.support.clock import shifted_today
 from tests.support.feed_world import PUBLIC_URL, FeedWorld, feed_world, parse_ranges
 from tests.unit.application.conftest import World
 
-NIGHT = next_year(3, 10)
+#: Ten weeks ahead: inside the year a change of rules (and an opening calendar) re-sends,
+#: with the far night 200 days later still inside it, on every day of the date sweep.
+NIGHT = shifted_today() + timedelta(days=70)
 
 
 async def _deliver(world: World) -> None:
