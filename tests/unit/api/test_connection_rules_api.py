@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,11 +16,12 @@ from litestar.testing import TestClient
 from channel_manager.adapters.memory.gateway import FakeChannel
 from channel_manager.entrypoints.asgi import build_asgi_app
 from tests.support.builders import HOTEL, RATE_STANDARD, ROOM_DOUBLE, catalog
-from tests.support.clock import MovableClock, next_year
+from tests.support.clock import MovableClock, shifted_today
 from tests.support.containers import app_container
 from tests.unit.api.test_calendar_api import Hotel
 
-NIGHT = next_year(4, 1)
+#: Ten weeks ahead: inside the year a change of rules re-sends, on every day of the date sweep.
+NIGHT = shifted_today() + timedelta(days=70)
 
 
 @pytest.fixture
