@@ -149,7 +149,7 @@ def _set_rates_and_push(story: Story, camera: Camera) -> tuple[str, Decimal, int
     page.get_by_role("link", name="Rates & availability").click()
     page.get_by_label("Room type").select_option(room.id)
     page.get_by_label("Rate plan", exact=True).select_option(plan.id)
-    page.get_by_label("From").fill(start.isoformat())
+    page.get_by_label("From", exact=True).fill(start.isoformat())
     page.get_by_label("Until (inclusive)").fill(end.isoformat())
     page.get_by_label("Rooms to sell").fill(str(rooms_to_sell))
     page.get_by_label("Rate per night (EUR)").fill(str(rate))
