@@ -85,7 +85,12 @@ def test_the_whole_story(live_server: LiveServer, page: Page) -> None:
     expect(page.get_by_role("status")).to_contain_text("Mapping saved")
     screenshot(page, "05-mapping-saved")
 
-    live_server.world.channel.enqueue(booking("BK-4711", hotel_code=HOTEL_CODE, room="DBL"))
+    # A month ahead: inside the year the mapping queued, so its availability update merges
+    # into that year's pending message of its month (on every day of the date sweep).
+    arrival = live_server.world.container.clock().now().date() + timedelta(days=30)
+    live_server.world.channel.enqueue(
+        booking("BK-4711", hotel_code=HOTEL_CODE, room="DBL", arrival=arrival)
+    )
     page.get_by_role("link", name="Sync", exact=True).click()
     page.get_by_role("button", name="Sync now").click()
     expect(page.get_by_test_id("live-run")).to_contain_text("succeeded", timeout=15_000)
