@@ -12,17 +12,26 @@ host, never its path or query.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
-from collections.abc import Iterable
+import socket
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 import httpx
 
-from channel_manager.domain.errors import InvalidValue, PermanentChannelError
+from channel_manager.domain.errors import (
+    InvalidValue,
+    PermanentChannelError,
+    RetryableChannelError,
+)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-#: The setting that lists networks a feed URL may reach although they are not public.
+#: Resolves ``(host, port)`` to the IP addresses (as text) a connection could go to.
+Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
+
+#: The settin networks a feed URL may reach although they are not public.
 ALLOWED_NETWORKS_SETTING = "CM_FETCH_ALLOWED_NETWORKS"
 
 #: Schemes a feed URL may use; ``webcal`` is how calendar apps spell https.
@@ -165,3 +174,47 @@ def parse_feed_url(
             f"{ALLOWED_NETWORKS_SETTING}"
         )
     return parsed
+
+
+async def system_resolver(host: str, port: int) -> Sequence[str]:
+    """The addresses the system resolver gives ``host`` (the event loop's ``getaddrinfo``)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+async def checked_addresses(
+    target: httpx.URL,
+    resolve: Resolver,
+    allowed_networks: Iterable[IPNetwork],
+    refused: Callable[[str, str], Exception],
+) -> list[IPAddress]:
+    """Every address ``target`` leads to (its literal, or what ``resolve`` answers), each one
+    allowed: ``refused(origin, address)`` is raised for one that is not (or is no address);
+    ``RetryableChannelError`` when the name does not resolve, or to nothing. The caller then
+    connects to these addresses only, so a name that resolves differently later (DNS
+    rebinding) cannot lead anywhere unchecked."""
+    origin = origin_of(target)
+    literal = literal_address(target.host)
+    if literal is not None:
+        found: list[IPAddress] = [literal]
+    else:
+        port = target.port or (443 if target.scheme == "https" else 80)
+        try:
+            answers = await resolve(target.host, port)
+        except OSError as error:
+            raise RetryableChannelError(
+                f"could not resolve {origin} ({type(error).__name__})"
+            ) from None
+        found = []
+        for answer in answers:
+            try:
+                found.append(ipaddress.ip_address(answer))
+            except ValueError:
+                raise refused(origin, answer) from None
+    if not found:
+        raise RetryableChannelError(f"{origin} resolves to no address")
+    allowed = tuple(allowed_networks)
+    for address in found:
+        if not is_allowed(address, allowed):
+            raise refused(origin, str(address))
+    return found

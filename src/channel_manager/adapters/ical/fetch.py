@@ -17,10 +17,7 @@ stops there too).
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 import ssl
-from collections.abc import Awaitable, Callable, Sequence
 
 import attrs
 import httpx
@@ -29,10 +26,12 @@ from channel_manager.adapters.addresses import (
     FeedAddressRefused,
     IPAddress,
     IPNetwork,
-    is_allowed,
+    Resolver,
+    checked_addresses,
     literal_address,
     origin_of,
     parse_feed_url,
+    system_resolver,
 )
 from channel_manager.adapters.retry_after import retry_after
 from channel_manager.domain.errors import (
@@ -42,17 +41,7 @@ from channel_manager.domain.errors import (
 )
 from channel_manager.domain.feed import FeedNotModified, FeedValidators
 
-#: Resolves ``(host, port)`` to the IP addresses (as text) a connection could go to.
-Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
-
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-async def system_resolver(host: str, port: int) -> Sequence[str]:
-    """The addresses the system resolver gives ``host`` (the event loop's ``getaddrinfo``)."""
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [str(info[4][0]) for info in infos]
 
 
 @attrs.frozen(kw_only=True)
@@ -185,30 +174,9 @@ class FeedFetcher:
             visited.add(str(target))
 
     async def _addresses(self, target: httpx.URL) -> list[IPAddress]:
-        origin = origin_of(target)
-        literal = literal_address(target.host)
-        if literal is not None:
-            found: list[IPAddress] = [literal]
-        else:
-            port = target.port or (443 if target.scheme == "https" else 80)
-            try:
-                answers = await self._resolve(target.host, port)
-            except OSError as error:
-                raise RetryableChannelError(
-                    f"could not resolve {origin} ({type(error).__name__})"
-                ) from None
-            found = []
-            for answer in answers:
-                try:
-                    found.append(ipaddress.ip_address(answer))
-                except ValueError:
-                    raise FeedAddressRefused(origin, answer) from None
-        if not found:
-            raise RetryableChannelError(f"{origin} resolves to no address")
-        for address in found:
-            if not is_allowed(address, self.policy.allowed_networks):
-                raise FeedAddressRefused(origin, str(address))
-        return found
+        return await checked_addresses(
+            target, self._resolve, self.policy.allowed_networks, FeedAddressRefused
+        )
 
     async def _send(self, target: httpx.URL, validators: FeedValidators) -> httpx.Response:
         origin = origin_of(target)

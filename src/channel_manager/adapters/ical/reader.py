@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from channel_manager.adapters.ical.fetch import FeedFetcher, FetchPolicy, Resolver
+from channel_manager.adapters.addresses import Resolver
+from channel_manager.adapters.ical.fetch import FeedFetcher, FetchPolicy
 from channel_manager.adapters.ical.parse import parse_feed
 from channel_manager.domain.feed import FeedNotModified, FeedSnapshot, FeedValidators
 from channel_manager.ports.clock import Clock

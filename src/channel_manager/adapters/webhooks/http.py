@@ -15,19 +15,19 @@ the operator placed on a trusted network (a local one in tests and the sandbox) 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 import ssl
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 import httpx
 
 from channel_manager.adapters.addresses import (
     IPAddress,
     IPNetwork,
-    is_allowed,
+    Resolver,
+    checked_addresses,
     literal_address,
     origin_of,
+    system_resolver,
 )
 from channel_manager.domain.errors import (
     InvalidValue,
@@ -35,21 +35,15 @@ from channel_manager.domain.errors import (
     RetryableChannelError,
 )
 
-#: Resolves ``(host, port)`` to the IP addresses (as text) a connection could go to.
-Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
-
-
-async def system_resolver(host: str, port: int) -> Sequence[str]:
-    """The addresses the system resolver gives ``host`` (the event loop's ``getaddrinfo``)."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [str(info[4][0]) for info in infos]
-
-
 #: Said of an address that is not allowed.
 _NOT_ALLOWED = (
     "an address that is not allowed (loopback, private, link-local or reserved); an operator "
     "can allow its network in CM_WEBHOOK_ALLOWED_NETWORKS"
 )
+
+
+def _refused(origin: str, address: str) -> PermanentChannelError:
+    return PermanentChannelError("address_refused", f"{origin} leads to {address}, {_NOT_ALLOWED}")
 
 
 class HttpWebhookTransport:
@@ -143,34 +137,7 @@ class HttpWebhookTransport:
         )
 
     async def _addresses(self, target: httpx.URL) -> list[IPAddress]:
-        origin = origin_of(target)
-        literal = literal_address(target.host)
-        if literal is not None:
-            found: list[IPAddress] = [literal]
-        else:
-            port = target.port or (443 if target.scheme == "https" else 80)
-            try:
-                answers = await self._resolve(target.host, port)
-            except OSError as error:
-                raise RetryableChannelError(
-                    f"could not resolve {origin} ({type(error).__name__})"
-                ) from None
-            found = []
-            for answer in answers:
-                try:
-                    found.append(ipaddress.ip_address(answer))
-                except ValueError:
-                    raise PermanentChannelError(
-                        "address_refused", f"leads to {answer}, {_NOT_ALLOWED}"
-                    ) from None
-        if not found:
-            raise RetryableChannelError(f"{origin} resolves to no address")
-        for address in found:
-            if not is_allowed(address, self._allowed):
-                raise PermanentChannelError(
-                    "address_refused", f"{origin} leads to {address}, {_NOT_ALLOWED}"
-                )
-        return found
+        return await checked_addresses(target, self._resolve, self._allowed, _refused)
 
 
 def _parse(url: str) -> httpx.URL:

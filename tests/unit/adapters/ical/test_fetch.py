@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from channel_manager.adapters.addresses import FeedAddressRefused, parse_networks
-from channel_manager.adapters.ical.fetch import FeedFetcher, FetchedFeed, FetchPolicy, Resolver
+from channel_manager.adapters.addresses import FeedAddressRefused, Resolver, parse_networks
+from channel_manager.adapters.ical.fetch import FeedFetcher, FetchedFeed, FetchPolicy
 from channel_manager.adapters.ical.reader import HttpFeedReader
 from channel_manager.domain.errors import (
     InvalidValue,
