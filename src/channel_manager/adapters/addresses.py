@@ -218,3 +218,26 @@ async def checked_addresses(
         if not is_allowed(address, allowed):
             raise refused(origin, str(address))
     return found
+
+
+def pinned_request(
+    client: httpx.AsyncClient,
+    method: str,
+    target: httpx.URL,
+    address: IPAddress,
+    headers: dict[str, str],
+    content: bytes | None = None,
+) -> httpx.Request:
+    """A request to ``target`` that connects to ``address`` (one :func:`checked_addresses`
+    allowed) while still naming ``target``'s host: in the ``Host`` header, and as the TLS
+    server name (so the certificate is checked against the name, not the address)."""
+    extensions = {}
+    if target.scheme == "https" and literal_address(target.host) is None:
+        extensions["sni_hostname"] = target.host
+    return client.build_request(
+        method,
+        target.copy_with(host=str(address)),
+        content=content,
+        headers={**headers, "Host": target.netloc.decode("ascii")},
+        extensions=extensions,
+    )

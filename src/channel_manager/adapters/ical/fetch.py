@@ -28,9 +28,9 @@ from channel_manager.adapters.addresses import (
     IPNetwork,
     Resolver,
     checked_addresses,
-    literal_address,
     origin_of,
     parse_feed_url,
+    pinned_request,
     system_resolver,
 )
 from channel_manager.adapters.retry_after import retry_after
@@ -181,20 +181,12 @@ class FeedFetcher:
     async def _send(self, target: httpx.URL, validators: FeedValidators) -> httpx.Response:
         origin = origin_of(target)
         addresses = await self._addresses(target)
-        headers = {"Host": target.netloc.decode("ascii")}
+        headers = {}
         if validators.etag:
             headers["If-None-Match"] = validators.etag
         if validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
-        extensions = {}
-        if target.scheme == "https" and literal_address(target.host) is None:
-            extensions["sni_hostname"] = target.host
-        request = self._client.build_request(
-            "GET",
-            target.copy_with(host=str(addresses[0])),
-            headers=headers,
-            extensions=extensions,
-        )
+        request = pinned_request(self._client, "GET", target, addresses[0], headers)
         try:
             return await self._client.send(request, stream=True)
         except httpx.TimeoutException:

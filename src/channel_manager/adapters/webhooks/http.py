@@ -25,8 +25,8 @@ from channel_manager.adapters.addresses import (
     IPNetwork,
     Resolver,
     checked_addresses,
-    literal_address,
     origin_of,
+    pinned_request,
     system_resolver,
 )
 from channel_manager.domain.errors import (
@@ -99,15 +99,8 @@ class HttpWebhookTransport:
         insecure = self._insecure(target, addresses)
         if insecure is not None:
             raise PermanentChannelError("insecure_url", insecure)
-        extensions = {}
-        if target.scheme == "https" and literal_address(target.host) is None:
-            extensions["sni_hostname"] = target.host
-        request = self._client.build_request(
-            "POST",
-            target.copy_with(host=str(addresses[0])),
-            content=body,
-            headers={**headers, "Host": target.netloc.decode("ascii")},
-            extensions=extensions,
+        request = pinned_request(
+            self._client, "POST", target, addresses[0], dict(headers), content=body
         )
         origin = origin_of(target)
         try:
