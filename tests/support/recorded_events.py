@@ -29,6 +29,11 @@ class RecordingEvents:
 
     emitted: list[RecordedEvent] = attrs.field(factory=list)
 
+    def wants(self, uow: UnitOfWork, organization_id: UUID, event: EventType) -> bool:
+        """Always: every event is recorded."""
+        del uow, organization_id, event
+        return True
+
     def emit(
         self,
         uow: UnitOfWork,

@@ -100,7 +100,10 @@ def emit_overbookings(
     reservation_ids: Collection[UUID] = (),
 ) -> None:
     """``overbooking.detected`` per unit whose nights that ``delta`` added rooms to are now
-    booked beyond its count (after ``delta`` was recorded)."""
+    booked beyond its count (after ``delta`` was recorded). Looked for only when a subscription
+    wants it: it reads the nights and the unit of every unit ``delta`` adds rooms to."""
+    if not events.wants(uow, organization_id, EventType.OVERBOOKING_DETECTED):
+        return
     added: dict[UUID, set[date]] = {}
     for (unit_id, night), change in delta.items():
         if change > 0:

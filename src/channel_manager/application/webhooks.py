@@ -125,6 +125,11 @@ class WebhookOutbox:
             found = known[organization_id] = uow.webhooks.subscriptions(organization_id)
         return found
 
+    def wants(self, uow: UnitOfWork, organization_id: UUID, event: EventType) -> bool:
+        """Whether a subscription of the organisation wants ``event`` (read once per unit of
+        work)."""
+        return any(s.wants(event) for s in self._subscriptions(uow, organization_id))
+
     def emit(
         self,
         uow: UnitOfWork,

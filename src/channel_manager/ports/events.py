@@ -17,6 +17,11 @@ JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "Jso
 class EventSink(Protocol):
     """Records events of an organisation; subscribers receive them after the commit."""
 
+    def wants(self, uow: UnitOfWork, organization_id: UUID, event: EventType) -> bool:
+        """Whether anyone would receive ``event`` of the organisation: an event that costs
+        reads to find (an overbooking) is looked for only then."""
+        ...
+
     def emit(
         self,
         uow: UnitOfWork,
@@ -34,6 +39,10 @@ class EventSink(Protocol):
 
 class NoEvents:
     """An event sink that records nothing (no subscriber, or a tool that must not notify)."""
+
+    def wants(self, uow: UnitOfWork, organization_id: UUID, event: EventType) -> bool:  # noqa: ARG002
+        """Never."""
+        return False
 
     def emit(
         self,
