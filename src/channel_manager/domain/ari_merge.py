@@ -18,6 +18,7 @@ from datetime import date
 from typing import cast
 
 from channel_manager.domain.ari_requests import (
+    AVAIL_FIELDS,
     AriRequest,
     AvailRange,
     AvailRequest,
@@ -26,16 +27,6 @@ from channel_manager.domain.ari_requests import (
 )
 from channel_manager.domain.errors import DomainError
 from channel_manager.domain.money import Money
-
-#: The fields of an availability range, in the order the merge keeps them.
-_AVAIL_FIELDS = (
-    "booking_limit",
-    "min_los",
-    "max_los",
-    "stop_sell",
-    "closed_to_arrival",
-    "closed_to_departure",
-)
 
 _Values = tuple[object, ...]
 #: Room type and rate plan code: where a range's values apply within the hotel.
@@ -58,7 +49,7 @@ def mergeable(older: AriRequest, newer: AriRequest) -> bool:
 def _values(item: AvailRange | RateRange) -> _Values:
     if isinstance(item, RateRange):
         return (item.amount,)
-    return tuple(getattr(item, name) for name in _AVAIL_FIELDS)
+    return tuple(getattr(item, name) for name in AVAIL_FIELDS)
 
 
 def _overlay(older: _Values, newer: _Values) -> _Values:

@@ -8,22 +8,13 @@ meet, and (for availability) they set at least one field in common.
 
 from __future__ import annotations
 
-from channel_manager.domain.ari_requests import AriRequest, AvailRange, RateRange
-
-_AVAIL_FIELDS = (
-    "booking_limit",
-    "min_los",
-    "max_los",
-    "stop_sell",
-    "closed_to_arrival",
-    "closed_to_departure",
-)
+from channel_manager.domain.ari_requests import AVAIL_FIELDS, AriRequest, AvailRange, RateRange
 
 
 def _fields(item: AvailRange | RateRange) -> frozenset[str]:
     if isinstance(item, RateRange):
         return frozenset({"amount"})
-    return frozenset(name for name in _AVAIL_FIELDS if getattr(item, name) is not None)
+    return frozenset(name for name in AVAIL_FIELDS if getattr(item, name) is not None)
 
 
 def _meet(newer: AvailRange | RateRange, older: AvailRange | RateRange) -> bool:

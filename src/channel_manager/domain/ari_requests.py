@@ -54,6 +54,17 @@ class AvailRange:
     closed_to_departure: bool | None = None
 
 
+#: The value fields of an :class:`AvailRange` (each ``None`` when not sent), in one order.
+AVAIL_FIELDS = (
+    "booking_limit",
+    "min_los",
+    "max_los",
+    "stop_sell",
+    "closed_to_arrival",
+    "closed_to_departure",
+)
+
+
 @attrs.frozen(kw_only=True)
 class RateRange:
     """One RateAmountMessage: ``amount`` for every night of ``start..end`` inclusive."""
